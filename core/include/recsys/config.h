@@ -1,0 +1,51 @@
+/*
+ * The host configuration (configs/default.yaml): data paths, prepare
+ * thresholds, plugin search path, plugin instances, and opaque sections
+ * (server, refresh, experiments, ...) that their modules read themselves.
+ *
+ * Relative paths in the file are resolved against the directory that holds
+ * the config file. RECSYS_DATA_DIR and RECSYS_WORK_DIR override data.dir and
+ * work_dir; RECSYS_PLUGIN_PATH (colon-separated) is searched before
+ * plugins.path.
+ */
+#ifndef RECSYS_CONFIG_H
+#define RECSYS_CONFIG_H
+
+#include "recsys/plugin.h"
+#include "recsys/yamldoc.h"
+
+typedef struct rs_instance_config {
+    const char *name;
+    const char *plugin;
+    const rs_yaml_node *params; /* MAP or NULL */
+    const rs_yaml_node *node;   /* the instance entry, for error locations */
+} rs_instance_config;
+
+typedef struct rs_config {
+    char *path;          /* the config file */
+    char *data_dir;      /* absolute MovieLens directory */
+    char *text_file;     /* absolute movieId,text CSV or NULL */
+    char *work_dir;      /* absolute; prepared data and models/<instance>/ */
+    int cf_min_item_ratings;
+    int cf_min_user_ratings;
+    int threads;         /* 0 = all cores */
+    char **plugin_path;  /* absolute directories, searched in order */
+    size_t n_plugin_path;
+    rs_instance_config *instances;
+    size_t n_instances;
+    rs_yaml_node *root;  /* whole document; sections below point into it */
+} rs_config;
+
+rs_status rs_config_load(const char *path, rs_config **out, rs_error *err);
+void rs_config_free(rs_config *cfg);
+
+/* A top-level section such as "server", or NULL when absent. */
+const rs_yaml_node *rs_config_section(const rs_config *cfg, const char *name);
+
+/* Resolve `path` against the config file's directory; caller frees. */
+char *rs_config_resolve(const rs_config *cfg, const char *path);
+
+const rs_instance_config *rs_config_instance(const rs_config *cfg,
+                                             const char *name);
+
+#endif /* RECSYS_CONFIG_H */
