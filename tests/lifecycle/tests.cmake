@@ -1,0 +1,22 @@
+# Lifecycle tests, included from core/lifecycle/CMakeLists.txt.
+set(RS_LC_TESTS test_experiment test_abstats test_interleave)
+foreach(t ${RS_LC_TESTS})
+  rs_add_check_test(${t} SOURCES ${CMAKE_CURRENT_LIST_DIR}/${t}.c
+                    LIBS recsys_lifecycle LABELS lifecycle unit)
+  target_compile_definitions(${t} PRIVATE RS_TEST_PLUGIN_DIR="${CMAKE_BINARY_DIR}/test-plugins")
+  add_dependencies(${t} tp_tp_good rs_plugin_popularity)
+endforeach()
+
+# core/ is added before the top level calls enable_testing(), so the
+# add_test() above is dropped. Register the tests again from the top-level
+# directory once it has finished (testing is enabled there by then).
+function(rs_lifecycle_register_tests)
+  foreach(t ${ARGN})
+    add_test(NAME ${t} COMMAND $<TARGET_FILE:${t}>)
+    set_tests_properties(${t} PROPERTIES TIMEOUT 600 LABELS "lifecycle;unit")
+  endforeach()
+endfunction()
+# Deferred arguments are expanded when the call runs, so expand the list now.
+list(JOIN RS_LC_TESTS " " _rs_lc_names)
+cmake_language(EVAL CODE "cmake_language(DEFER DIRECTORY \"${CMAKE_SOURCE_DIR}\"
+               CALL rs_lifecycle_register_tests ${_rs_lc_names})")
