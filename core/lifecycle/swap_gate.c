@@ -1,0 +1,549 @@
+/* The swap gate: time-split holdout, smoke test, candidate engines, log. */
+#include "recsys/swap_gate.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "recsys/log.h"
+
+void rs_gate_config_default(rs_gate_config *c)
+{
+    c->tolerance = 0.05;
+    c->relative = 1;
+    c->holdout_users = 200;
+    c->k = 20;
+    c->min_ratings = 10;
+    c->holdout_fraction = 0.2;
+    c->positive = 4.0;
+    c->smoke_users = 5;
+}
+
+static rs_status range_error(const rs_yaml_node *sec, const char *key, const char *want,
+                             rs_error *err)
+{
+    char where[300];
+    const rs_yaml_node *v = rs_yaml_get(sec, key);
+    return rs_error_set(err, RS_ERR_CONFIG, "%sswap_gate.%s must be %s, got %s",
+                        rs_yaml_where(v, where, sizeof where), key, want,
+                        v && v->scalar ? v->scalar : "?");
+}
+
+rs_status rs_gate_config_parse(const rs_yaml_node *sec, rs_gate_config *c, rs_error *err)
+{
+    static const char *const keys[] = {"tolerance", "relative", "holdout_users", "k",
+                                       "min_ratings", "holdout_fraction", "positive",
+                                       "smoke_users", NULL};
+    char where[300];
+    rs_status st;
+    rs_gate_config_default(c);
+    if (!sec)
+        return RS_OK;
+    if (sec->kind != RS_YAML_MAP)
+        return rs_error_set(err, RS_ERR_CONFIG, "%sswap_gate must be a map",
+                            rs_yaml_where(sec, where, sizeof where));
+    if ((st = rs_yaml_check_keys(sec, "swap_gate", keys, err)) != RS_OK ||
+        (st = rs_yaml_get_float(sec, "tolerance", &c->tolerance, err)) != RS_OK ||
+        (st = rs_yaml_get_bool(sec, "relative", &c->relative, err)) != RS_OK ||
+        (st = rs_yaml_get_int(sec, "holdout_users", &c->holdout_users, err)) != RS_OK ||
+        (st = rs_yaml_get_int(sec, "k", &c->k, err)) != RS_OK ||
+        (st = rs_yaml_get_int(sec, "min_ratings", &c->min_ratings, err)) != RS_OK ||
+        (st = rs_yaml_get_float(sec, "holdout_fraction", &c->holdout_fraction, err)) != RS_OK ||
+        (st = rs_yaml_get_float(sec, "positive", &c->positive, err)) != RS_OK ||
+        (st = rs_yaml_get_int(sec, "smoke_users", &c->smoke_users, err)) != RS_OK)
+        return st;
+    if (!(c->tolerance >= 0 && c->tolerance <= 1))
+        return range_error(sec, "tolerance", "in [0, 1]", err);
+    if (c->holdout_users < 1)
+        return range_error(sec, "holdout_users", ">= 1", err);
+    if (c->k < 1 || c->k > 1000)
+        return range_error(sec, "k", "in [1, 1000]", err);
+    if (c->min_ratings < 2)
+        return range_error(sec, "min_ratings", ">= 2", err);
+    if (!(c->holdout_fraction > 0 && c->holdout_fraction < 1))
+        return range_error(sec, "holdout_fraction", "in (0, 1)", err);
+    if (!(c->positive >= 0 && c->positive <= 5))
+        return range_error(sec, "positive", "in [0, 5]", err);
+    if (c->smoke_users < 0)
+        return range_error(sec, "smoke_users", ">= 0", err);
+    return RS_OK;
+}
+
+/* ---- holdout ---------------------------------------------------------------- */
+
+typedef struct held_user {
+    int64_t user_id;
+    rs_rating *query; /* earlier ratings, sorted by item */
+    size_t n_query;
+    int32_t *targets; /* sorted */
+    size_t n_targets;
+} held_user;
+
+struct rs_holdout {
+    const rs_dataset *d;
+    rs_gate_config c;
+    held_user *users;
+    size_t n;
+};
+
+typedef struct user_key {
+    int32_t u;
+    int64_t latest;
+} user_key;
+
+static int cmp_latest_desc(const void *a, const void *b)
+{
+    const user_key *x = a, *y = b;
+    if (x->latest != y->latest)
+        return x->latest > y->latest ? -1 : 1;
+    return (x->u > y->u) - (x->u < y->u);
+}
+
+static int cmp_rating_time(const void *a, const void *b)
+{
+    const rs_rating *x = a, *y = b;
+    if (x->timestamp != y->timestamp)
+        return x->timestamp < y->timestamp ? -1 : 1;
+    return (x->item > y->item) - (x->item < y->item);
+}
+
+static int cmp_rating_item(const void *a, const void *b)
+{
+    const rs_rating *x = a, *y = b;
+    return (x->item > y->item) - (x->item < y->item);
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Split user u; 0 when it has no positive among its latest ratings. */
+static rs_status hold_user(const rs_holdout *h, int32_t u, held_user *out, int *ok,
+                           rs_error *err)
+{
+    const rs_dataset *d = h->d;
+    size_t lo = d->user_ptr[u], n = d->user_ptr[u + 1] - lo;
+    rs_rating *all = malloc(n * sizeof *all);
+    int32_t *targets = malloc(n * sizeof *targets);
+    if (!all || !targets) {
+        free(all);
+        free(targets);
+        return rs_error_set(err, RS_ERR_NOMEM, "swap gate: out of memory");
+    }
+    for (size_t j = 0; j < n; j++) {
+        all[j].item = d->user_item[lo + j];
+        all[j].rating = d->user_rating[lo + j];
+        all[j].timestamp = d->user_time ? d->user_time[lo + j] : 0;
+    }
+    qsort(all, n, sizeof *all, cmp_rating_time);
+    size_t n_hold = (size_t)llround((double)n * h->c.holdout_fraction);
+    if (n_hold < 1)
+        n_hold = 1;
+    size_t n_query = n - n_hold, n_t = 0;
+    for (size_t j = n_query; j < n; j++)
+        if (all[j].rating >= h->c.positive)
+            targets[n_t++] = all[j].item;
+    *ok = n_t > 0;
+    if (!*ok) {
+        free(all);
+        free(targets);
+        return RS_OK;
+    }
+    qsort(all, n_query, sizeof *all, cmp_rating_item);
+    qsort(targets, n_t, sizeof *targets, cmp_i32);
+    out->user_id = d->user_ids[u];
+    out->query = all;
+    out->n_query = n_query;
+    out->targets = targets;
+    out->n_targets = n_t;
+    return RS_OK;
+}
+
+rs_status rs_holdout_new(const rs_dataset *d, const rs_gate_config *c, rs_holdout **out,
+                         rs_error *err)
+{
+    rs_holdout *h = calloc(1, sizeof *h);
+    user_key *keys = calloc(d->n_users ? (size_t)d->n_users : 1, sizeof *keys);
+    rs_status st = RS_OK;
+    if (!h || !keys ||
+        !(h->users = calloc((size_t)c->holdout_users, sizeof *h->users))) {
+        free(keys);
+        rs_holdout_free(h);
+        return rs_error_set(err, RS_ERR_NOMEM, "swap gate: out of memory");
+    }
+    h->d = d;
+    h->c = *c;
+    size_t n_keys = 0;
+    for (int32_t u = 0; u < d->n_users; u++) {
+        size_t lo = d->user_ptr[u], hi = d->user_ptr[u + 1];
+        if ((int64_t)(hi - lo) < c->min_ratings)
+            continue;
+        int64_t latest = INT64_MIN;
+        for (size_t j = lo; j < hi; j++)
+            if (d->user_time && d->user_time[j] > latest)
+                latest = d->user_time[j];
+        keys[n_keys].u = u;
+        keys[n_keys++].latest = latest;
+    }
+    /* Newest activity first: the holdout is the most recent behaviour. */
+    qsort(keys, n_keys, sizeof *keys, cmp_latest_desc);
+    for (size_t i = 0; i < n_keys && h->n < (size_t)c->holdout_users && st == RS_OK; i++) {
+        int ok = 0;
+        st = hold_user(h, keys[i].u, &h->users[h->n], &ok, err);
+        h->n += ok && st == RS_OK;
+    }
+    free(keys);
+    if (st == RS_OK && h->n == 0)
+        st = rs_error_set(err, RS_ERR_STATE,
+                          "swap gate: no user has >= %lld ratings with one >= %.1f among "
+                          "their latest %.0f%%; nothing to hold out",
+                          (long long)c->min_ratings, c->positive, c->holdout_fraction * 100);
+    if (st != RS_OK) {
+        rs_holdout_free(h);
+        return st;
+    }
+    *out = h;
+    return RS_OK;
+}
+
+void rs_holdout_free(rs_holdout *h)
+{
+    if (!h)
+        return;
+    for (size_t i = 0; i < h->n; i++) {
+        free(h->users[i].query);
+        free(h->users[i].targets);
+    }
+    free(h->users);
+    free(h);
+}
+
+size_t rs_holdout_user_count(const rs_holdout *h) { return h->n; }
+
+static int has_item(const int32_t *sorted, size_t n, int32_t item)
+{
+    return bsearch(&item, sorted, n, sizeof *sorted, cmp_i32) != NULL;
+}
+
+static rs_query held_query(const held_user *hu)
+{
+    rs_query q = {sizeof q, RS_USER_NONE, hu->query, hu->n_query, NULL, 0};
+    return q;
+}
+
+rs_status rs_holdout_recall(const rs_holdout *h, rs_engine *e, const char *name,
+                            double *recall, rs_error *err)
+{
+    size_t k = (size_t)h->c.k;
+    rs_scored *out = malloc(k * sizeof *out);
+    if (!out)
+        return rs_error_set(err, RS_ERR_NOMEM, "swap gate: out of memory");
+    double sum = 0;
+    for (size_t i = 0; i < h->n; i++) {
+        const held_user *hu = &h->users[i];
+        rs_query q = held_query(hu);
+        size_t n = 0, hits = 0;
+        rs_status st = rs_engine_recommend(e, name, &q, k, out, NULL, &n, err);
+        if (st != RS_OK) {
+            free(out);
+            return st;
+        }
+        for (size_t j = 0; j < n && j < k; j++)
+            hits += has_item(hu->targets, hu->n_targets, out[j].item);
+        sum += (double)hits / (double)(hu->n_targets < k ? hu->n_targets : k);
+    }
+    free(out);
+    *recall = sum / (double)h->n;
+    return RS_OK;
+}
+
+static int query_has(const held_user *hu, int32_t item)
+{
+    rs_rating key = {item, 0, 0};
+    return bsearch(&key, hu->query, hu->n_query, sizeof key, cmp_rating_item) != NULL;
+}
+
+/* One smoke-tested user; `seen` is an n_items scratch array, left zeroed. */
+static rs_status smoke_user(const rs_holdout *h, rs_engine *e, const char *name,
+                            const held_user *hu, rs_scored *out, uint8_t *seen, rs_error *err)
+{
+    size_t k = (size_t)h->c.k, n = 0;
+    int32_t n_items = h->d->n_items;
+    rs_query q = held_query(hu);
+    rs_status st = rs_engine_recommend(e, name, &q, k, out, NULL, &n, err);
+    if (st != RS_OK)
+        return st;
+    size_t left = (size_t)n_items - hu->n_query;
+    size_t want = left < k ? left : k;
+    char defect[160] = "";
+    if (n != want)
+        snprintf(defect, sizeof defect, "returned %zu items, expected %zu", n, want);
+    for (size_t j = 0; j < n && !defect[0]; j++) {
+        int32_t it = out[j].item;
+        if (it < 0 || it >= n_items)
+            snprintf(defect, sizeof defect, "rank %zu: item %d is not in the catalogue", j, it);
+        else if (seen[it])
+            snprintf(defect, sizeof defect, "rank %zu: item %d returned twice", j, it);
+        else if (query_has(hu, it))
+            snprintf(defect, sizeof defect, "rank %zu: item %d is already rated", j, it);
+        else if (!isfinite(out[j].score))
+            snprintf(defect, sizeof defect, "rank %zu: score of item %d is not finite", j, it);
+        else
+            seen[it] = 1;
+    }
+    for (size_t j = 0; j < n; j++)
+        if (out[j].item >= 0 && out[j].item < n_items)
+            seen[out[j].item] = 0;
+    if (defect[0])
+        return rs_error_set(err, RS_ERR_FORMAT, "smoke test: user %lld (%zu ratings): %s",
+                            (long long)hu->user_id, hu->n_query, defect);
+    return RS_OK;
+}
+
+rs_status rs_smoke_test(const rs_holdout *h, rs_engine *e, const char *name, rs_error *err)
+{
+    rs_scored *out = malloc((size_t)h->c.k * sizeof *out);
+    uint8_t *seen = calloc((size_t)h->d->n_items + 1, 1);
+    rs_status st = RS_OK;
+    if (!out || !seen)
+        st = rs_error_set(err, RS_ERR_NOMEM, "swap gate: out of memory");
+    for (size_t i = 0; st == RS_OK && i < h->n && i < (size_t)h->c.smoke_users; i++)
+        st = smoke_user(h, e, name, &h->users[i], out, seen, err);
+    free(out);
+    free(seen);
+    return st;
+}
+
+/* ---- the gate ---------------------------------------------------------------- */
+
+struct rs_swap_gate {
+    const rs_config *cfg;
+    rs_engine *serving;
+    rs_gate_config c;
+    rs_holdout *holdout;       /* built on first use */
+    pthread_mutex_t reload_mu; /* one decision at a time */
+    pthread_mutex_t log_mu;    /* guards the ring below */
+    rs_gate_event ring[RS_GATE_HISTORY];
+    size_t n_events;           /* total ever logged */
+    /* The serving figure is reused while the same version serves. */
+    struct {
+        char source[RS_SOURCE_NAME_MAX];
+        int64_t version;
+        double recall;
+    } cache[16];
+    size_t n_cache;
+};
+
+rs_status rs_swap_gate_new(const rs_config *cfg, rs_engine *serving, const rs_gate_config *gc,
+                           rs_swap_gate **out, rs_error *err)
+{
+    rs_swap_gate *g = calloc(1, sizeof *g);
+    if (!g)
+        return rs_error_set(err, RS_ERR_NOMEM, "swap gate: out of memory");
+    g->cfg = cfg;
+    g->serving = serving;
+    if (gc)
+        g->c = *gc;
+    else
+        rs_gate_config_default(&g->c);
+    pthread_mutex_init(&g->reload_mu, NULL);
+    pthread_mutex_init(&g->log_mu, NULL);
+    *out = g;
+    return RS_OK;
+}
+
+void rs_swap_gate_free(rs_swap_gate *g)
+{
+    if (!g)
+        return;
+    rs_holdout_free(g->holdout);
+    pthread_mutex_destroy(&g->reload_mu);
+    pthread_mutex_destroy(&g->log_mu);
+    free(g);
+}
+
+const rs_gate_config *rs_swap_gate_config(const rs_swap_gate *g) { return &g->c; }
+
+static void log_event(rs_swap_gate *g, rs_gate_event *ev)
+{
+    pthread_mutex_lock(&g->log_mu);
+    ev->seq = (int64_t)++g->n_events;
+    g->ring[(g->n_events - 1) % RS_GATE_HISTORY] = *ev;
+    pthread_mutex_unlock(&g->log_mu);
+    rs_log(ev->accepted ? RS_LOG_INFO : RS_LOG_WARN, "swap-gate", "%s", ev->message);
+}
+
+size_t rs_swap_gate_events(rs_swap_gate *g, const char *name, rs_gate_event *out, size_t cap)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&g->log_mu);
+    size_t kept = g->n_events < RS_GATE_HISTORY ? g->n_events : RS_GATE_HISTORY;
+    for (size_t i = 0; i < kept && n < cap; i++) {
+        const rs_gate_event *ev = &g->ring[(g->n_events - 1 - i) % RS_GATE_HISTORY];
+        if (!name || strcmp(ev->source, name) == 0)
+            out[n++] = *ev;
+    }
+    pthread_mutex_unlock(&g->log_mu);
+    return n;
+}
+
+static int cached_recall(rs_swap_gate *g, const char *name, int64_t version, double *r)
+{
+    for (size_t i = 0; i < g->n_cache; i++)
+        if (strcmp(g->cache[i].source, name) == 0 && g->cache[i].version == version) {
+            *r = g->cache[i].recall;
+            return 1;
+        }
+    return 0;
+}
+
+static void remember_recall(rs_swap_gate *g, const char *name, int64_t version, double r)
+{
+    size_t i = 0;
+    while (i < g->n_cache && strcmp(g->cache[i].source, name) != 0)
+        i++;
+    if (i == g->n_cache) {
+        if (g->n_cache == sizeof g->cache / sizeof g->cache[0])
+            return;
+        g->n_cache++;
+    }
+    snprintf(g->cache[i].source, sizeof g->cache[i].source, "%s", name);
+    g->cache[i].version = version;
+    g->cache[i].recall = r;
+}
+
+/* A composite candidate (hybrid) asks its engine for its children: give
+ * the candidate engine the children's current artifacts too. */
+static void load_children(rs_engine *cand, const char *name)
+{
+    for (size_t i = 0; i < rs_engine_instance_count(cand); i++) {
+        const char *child = rs_engine_instance_name(cand, i);
+        const rs_plugin_entry *ce = rs_engine_instance_entry(cand, child);
+        rs_error ignored = {0};
+        if (strcmp(child, name) != 0 && !(ce->capabilities & RS_CAP_COMPOSITE) &&
+            rs_engine_load(cand, child, &ignored) != RS_OK)
+            rs_log(RS_LOG_WARN, "swap-gate", "candidate '%s': child '%s' not loaded: %s", name,
+                   child, ignored.message);
+    }
+}
+
+/* Load, smoke-test and score the candidate; fills ev's figures. */
+static rs_status evaluate(rs_swap_gate *g, const char *name, const char *dir, int force,
+                          rs_gate_event *ev, rs_error *err)
+{
+    rs_engine *cand = NULL;
+    rs_status st = rs_engine_new(g->cfg, rs_engine_dataset(g->serving), &cand, err);
+    if (st != RS_OK)
+        return st;
+    const rs_plugin_entry *pe = rs_engine_instance_entry(cand, name);
+    if (pe && (pe->capabilities & RS_CAP_COMPOSITE))
+        load_children(cand, name);
+    if ((st = rs_engine_reload(cand, name, dir, err)) != RS_OK || force)
+        goto free_cand;
+    if (!g->holdout &&
+        (st = rs_holdout_new(rs_engine_dataset(g->serving), &g->c, &g->holdout, err)) != RS_OK)
+        goto free_cand;
+    if ((st = rs_smoke_test(g->holdout, cand, name, err)) != RS_OK ||
+        (st = rs_holdout_recall(g->holdout, cand, name, &ev->candidate_recall, err)) != RS_OK)
+        goto free_cand;
+    if (ev->serving_version > 0 &&
+        !cached_recall(g, name, ev->serving_version, &ev->serving_recall)) {
+        if ((st = rs_holdout_recall(g->holdout, g->serving, name, &ev->serving_recall, err)) !=
+            RS_OK)
+            goto free_cand;
+        remember_recall(g, name, ev->serving_version, ev->serving_recall);
+    }
+free_cand:
+    rs_engine_free(cand);
+    return st;
+}
+
+/* 1 when the candidate's figure is acceptable; fills the reason. */
+static int decide(const rs_gate_config *c, const rs_gate_event *ev, char *why, size_t size)
+{
+    if (isnan(ev->serving_recall)) {
+        snprintf(why, size, "no serving version to compare with");
+        return 1;
+    }
+    double drop = ev->serving_recall - ev->candidate_recall;
+    double allowed = c->relative ? c->tolerance * ev->serving_recall : c->tolerance;
+    if (c->relative)
+        snprintf(why, size, "drop %.1f%%, tolerance %.1f%%",
+                 ev->serving_recall > 0 ? 100 * drop / ev->serving_recall : 0.0,
+                 100 * c->tolerance);
+    else
+        snprintf(why, size, "drop %.4f, tolerance %.4f", drop, c->tolerance);
+    return drop <= allowed + 1e-12;
+}
+
+rs_status rs_swap_gate_reload(rs_swap_gate *g, const char *name, const char *dir, int force,
+                              const rs_gate_train_info *train, rs_gate_event *out_ev,
+                              rs_error *out_err)
+{
+    /* A local error so the event gets its message even when the caller
+     * passes NULL. */
+    rs_error local = {0}, *err = &local;
+    rs_gate_event ev;
+    char why[160] = "";
+    struct timespec t0, t1;
+    memset(&ev, 0, sizeof ev);
+    if (!rs_engine_instance_entry(g->serving, name))
+        return rs_error_set(out_err, RS_ERR_NOT_FOUND, "no instance named '%s'", name);
+    if (!dir)
+        dir = rs_engine_artifact_dir(g->serving, name);
+    snprintf(ev.source, sizeof ev.source, "%s", name);
+    snprintf(ev.dir, sizeof ev.dir, "%s", dir);
+    ev.forced = force;
+    ev.candidate_recall = ev.serving_recall = NAN;
+    if (train) {
+        ev.has_train = 1;
+        ev.train = *train;
+    }
+    pthread_mutex_lock(&g->reload_mu);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ev.serving_version = ev.version = rs_engine_instance_version(g->serving, name);
+    rs_status st = evaluate(g, name, dir, force, &ev, err);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    ev.eval_seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    long long k = (long long)g->c.k;
+    if (st != RS_OK) {
+        snprintf(ev.message, sizeof ev.message,
+                 "instance '%s': candidate from %s rejected: %.400s", name, dir, err->message);
+        st = rs_error_set(err, st, "%s", ev.message);
+    } else if (!force && !decide(&g->c, &ev, why, sizeof why)) {
+        st = rs_error_set(err, RS_ERR_STATE,
+                          "instance '%s': swap refused: candidate Recall@%lld %.4f vs serving "
+                          "%.4f (%s)",
+                          name, k, ev.candidate_recall, ev.serving_recall, why);
+        snprintf(ev.message, sizeof ev.message, "%s", err->message);
+    } else if ((st = rs_engine_reload(g->serving, name, dir, err)) != RS_OK) {
+        snprintf(ev.message, sizeof ev.message, "instance '%s': publish failed: %.400s", name,
+                 err->message);
+    } else {
+        ev.accepted = 1;
+        ev.version = rs_engine_instance_version(g->serving, name);
+        if (!force) /* the same artifacts now serve: no need to score them again */
+            remember_recall(g, name, ev.version, ev.candidate_recall);
+        if (force)
+            snprintf(ev.message, sizeof ev.message,
+                     "instance '%s': version %lld forced live from %s (gate skipped)", name,
+                     (long long)ev.version, dir);
+        else
+            snprintf(ev.message, sizeof ev.message,
+                     "instance '%s': version %lld live: candidate Recall@%lld %.4f vs serving "
+                     "%.4f (%s)",
+                     name, (long long)ev.version, k, ev.candidate_recall, ev.serving_recall, why);
+    }
+    ev.time = (int64_t)time(NULL);
+    log_event(g, &ev);
+    pthread_mutex_unlock(&g->reload_mu);
+    if (out_ev)
+        *out_ev = ev;
+    if (out_err && st != RS_OK)
+        *out_err = local;
+    return st;
+}
