@@ -1,0 +1,504 @@
+/* Recommendation cache: a chained hash map by user, a dirty-user list and
+ * a refresher thread. One mutex guards all of it; it is only ever held
+ * for lookups and copies, never across a compute. */
+#include "recsys/reco_cache.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "recsys/log.h"
+
+typedef struct entry {
+    int64_t user_id;
+    char source[RS_SOURCE_NAME_MAX];
+    int dirty;
+    size_t n;
+    int64_t generated_at_ms;
+    int64_t model_version;
+    struct entry *next;
+    rs_scored items[]; /* list_size */
+} entry;
+
+/* A user being computed on demand: a mark that arrives meanwhile must not
+ * be lost when the (possibly stale) result is inserted. */
+typedef struct inflight {
+    int64_t user_id;
+    int dirtied;
+    struct inflight *next;
+} inflight;
+
+struct rs_reco_cache {
+    rs_reco_cache_config c;
+    rs_reco_compute_fn compute;
+    void *ctx;
+    pthread_mutex_t mu;
+    pthread_cond_t wake;
+    entry **buckets;
+    size_t n_buckets; /* power of two */
+    size_t n_entries;
+    size_t evict_cursor;
+    int64_t *dirty;   /* users to refresh, possibly repeated */
+    size_t n_dirty, cap_dirty;
+    inflight *inflight;
+    pthread_t thread;
+    int running, stop;
+    rs_reco_cache_stats stats;
+};
+
+void rs_reco_cache_config_default(rs_reco_cache_config *c)
+{
+    c->interval_s = 60;
+    c->list_size = 50;
+    c->max_entries = 100000;
+}
+
+rs_status rs_reco_cache_config_parse(const rs_yaml_node *sec, rs_reco_cache_config *c,
+                                     rs_error *err)
+{
+    static const char *const keys[] = {"interval_s", "list_size", "max_entries", NULL};
+    char where[300];
+    int64_t list = 50, max = 100000;
+    rs_status st;
+    rs_reco_cache_config_default(c);
+    if (!sec)
+        return RS_OK;
+    if ((st = rs_yaml_check_keys(sec, "refresh", keys, err)) != RS_OK ||
+        (st = rs_yaml_get_float(sec, "interval_s", &c->interval_s, err)) != RS_OK ||
+        (st = rs_yaml_get_int(sec, "list_size", &list, err)) != RS_OK ||
+        (st = rs_yaml_get_int(sec, "max_entries", &max, err)) != RS_OK)
+        return st;
+    if (!(c->interval_s >= 0.05 && c->interval_s <= 86400))
+        return rs_error_set(err, RS_ERR_CONFIG, "%srefresh.interval_s must be in [0.05, 86400], got %g",
+                            rs_yaml_where(rs_yaml_get(sec, "interval_s"), where, sizeof where),
+                            c->interval_s);
+    if (list < 1 || list > 10000)
+        return rs_error_set(err, RS_ERR_CONFIG, "%srefresh.list_size must be in [1, 10000], got %lld",
+                            rs_yaml_where(rs_yaml_get(sec, "list_size"), where, sizeof where),
+                            (long long)list);
+    if (max < 1)
+        return rs_error_set(err, RS_ERR_CONFIG, "%srefresh.max_entries must be >= 1, got %lld",
+                            rs_yaml_where(rs_yaml_get(sec, "max_entries"), where, sizeof where),
+                            (long long)max);
+    c->list_size = (size_t)list;
+    c->max_entries = (size_t)max;
+    return RS_OK;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static size_t bucket_of(const rs_reco_cache *c, int64_t user)
+{
+    uint64_t h = (uint64_t)user * 0x9E3779B97F4A7C15ull; /* Fibonacci hashing */
+    return (size_t)(h >> 32) & (c->n_buckets - 1);
+}
+
+rs_status rs_reco_cache_new(const rs_reco_cache_config *cfg, rs_reco_compute_fn compute,
+                            void *ctx, rs_reco_cache **out, rs_error *err)
+{
+    rs_reco_cache *c = calloc(1, sizeof *c);
+    if (!c)
+        return rs_error_set(err, RS_ERR_NOMEM, "reco cache: out of memory");
+    if (cfg)
+        c->c = *cfg;
+    else
+        rs_reco_cache_config_default(&c->c);
+    c->compute = compute;
+    c->ctx = ctx;
+    c->n_buckets = 64;
+    while (c->n_buckets < c->c.max_entries && c->n_buckets < ((size_t)1 << 24))
+        c->n_buckets <<= 1;
+    if (!(c->buckets = calloc(c->n_buckets, sizeof *c->buckets))) {
+        free(c);
+        return rs_error_set(err, RS_ERR_NOMEM, "reco cache: out of memory");
+    }
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    /* Timed waits on the monotonic clock: a wall-clock jump must not stall
+     * or rush the refresher. */
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&c->wake, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&c->mu, NULL);
+    *out = c;
+    return RS_OK;
+}
+
+void rs_reco_cache_free(rs_reco_cache *c)
+{
+    if (!c)
+        return;
+    rs_reco_cache_stop(c);
+    for (size_t b = 0; b < c->n_buckets; b++)
+        for (entry *e = c->buckets[b], *next; e; e = next) {
+            next = e->next;
+            free(e);
+        }
+    free(c->buckets);
+    free(c->dirty);
+    pthread_cond_destroy(&c->wake);
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}
+
+/* ---- table (callers hold mu) ------------------------------------------------ */
+
+static entry *find(rs_reco_cache *c, int64_t user, const char *source)
+{
+    for (entry *e = c->buckets[bucket_of(c, user)]; e; e = e->next)
+        if (e->user_id == user && strcmp(e->source, source) == 0)
+            return e;
+    return NULL;
+}
+
+static void push_dirty(rs_reco_cache *c, int64_t user)
+{
+    if (c->n_dirty == c->cap_dirty) {
+        size_t cap = c->cap_dirty ? 2 * c->cap_dirty : 64;
+        int64_t *nd = realloc(c->dirty, cap * sizeof *nd);
+        if (!nd) {
+            /* The flag stays set; mark_all_dirty's scan or the next change
+             * will queue the user again. */
+            rs_log(RS_LOG_WARN, "reco-cache", "out of memory queueing user %lld",
+                   (long long)user);
+            return;
+        }
+        c->dirty = nd;
+        c->cap_dirty = cap;
+    }
+    c->dirty[c->n_dirty++] = user;
+}
+
+/* Make room by dropping one entry, walking buckets round-robin: O(1)
+ * amortised and good enough for a bound that should rarely be reached. */
+static void evict_one(rs_reco_cache *c)
+{
+    for (size_t i = 0; i < c->n_buckets; i++) {
+        size_t b = (c->evict_cursor + i) & (c->n_buckets - 1);
+        entry *e = c->buckets[b];
+        if (e) {
+            c->buckets[b] = e->next;
+            free(e);
+            c->n_entries--;
+            c->evict_cursor = b + 1;
+            return;
+        }
+    }
+}
+
+static void store(rs_reco_cache *c, int64_t user, const char *source, const rs_scored *items,
+                  size_t n, int64_t version, int64_t at_ms, int dirty)
+{
+    entry *e = find(c, user, source);
+    if (!e) {
+        if (c->n_entries >= c->c.max_entries)
+            evict_one(c);
+        e = calloc(1, sizeof *e + c->c.list_size * sizeof(rs_scored));
+        if (!e)
+            return; /* served uncached; the next request computes again */
+        e->user_id = user;
+        snprintf(e->source, sizeof e->source, "%s", source);
+        size_t b = bucket_of(c, user);
+        e->next = c->buckets[b];
+        c->buckets[b] = e;
+        c->n_entries++;
+    }
+    e->n = n < c->c.list_size ? n : c->c.list_size;
+    memcpy(e->items, items, e->n * sizeof *items);
+    e->model_version = version;
+    e->generated_at_ms = at_ms;
+    if (dirty && !e->dirty)
+        push_dirty(c, user);
+    e->dirty = dirty || e->dirty;
+}
+
+/* ---- marks ---------------------------------------------------------------------- */
+
+static void mark_locked(rs_reco_cache *c, int64_t user)
+{
+    int queued = 0;
+    for (entry *e = c->buckets[bucket_of(c, user)]; e; e = e->next)
+        if (e->user_id == user && !e->dirty) {
+            e->dirty = 1;
+            if (!queued)
+                push_dirty(c, user);
+            queued = 1;
+        }
+    for (inflight *f = c->inflight; f; f = f->next)
+        if (f->user_id == user)
+            f->dirtied = 1;
+}
+
+void rs_reco_cache_mark_dirty(rs_reco_cache *c, int64_t user_id)
+{
+    pthread_mutex_lock(&c->mu);
+    mark_locked(c, user_id);
+    pthread_mutex_unlock(&c->mu);
+}
+
+void rs_reco_cache_mark_all_dirty(rs_reco_cache *c)
+{
+    pthread_mutex_lock(&c->mu);
+    for (size_t b = 0; b < c->n_buckets; b++)
+        for (entry *e = c->buckets[b]; e; e = e->next)
+            if (!e->dirty) {
+                e->dirty = 1;
+                push_dirty(c, e->user_id);
+            }
+    for (inflight *f = c->inflight; f; f = f->next)
+        f->dirtied = 1;
+    pthread_mutex_unlock(&c->mu);
+}
+
+void rs_reco_cache_forget(rs_reco_cache *c, int64_t user_id)
+{
+    pthread_mutex_lock(&c->mu);
+    entry **pp = &c->buckets[bucket_of(c, user_id)];
+    while (*pp) {
+        entry *e = *pp;
+        if (e->user_id == user_id) {
+            *pp = e->next;
+            free(e);
+            c->n_entries--;
+        } else {
+            pp = &e->next;
+        }
+    }
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* ---- reads ---------------------------------------------------------------------- */
+
+static void copy_out(const entry *e, rs_scored *out, size_t cap, size_t *n_out,
+                     rs_reco_meta *meta, int from_cache)
+{
+    size_t n = e->n < cap ? e->n : cap;
+    memcpy(out, e->items, n * sizeof *out);
+    *n_out = n;
+    if (meta) {
+        meta->generated_at_ms = e->generated_at_ms;
+        meta->model_version = e->model_version;
+        meta->from_cache = from_cache;
+        meta->refresh_pending = e->dirty;
+    }
+}
+
+rs_status rs_reco_cache_get(rs_reco_cache *c, int64_t user_id, const char *source,
+                            rs_scored *out, size_t cap, size_t *n_out, rs_reco_meta *meta,
+                            rs_error *err)
+{
+    *n_out = 0;
+    if (strlen(source) >= RS_SOURCE_NAME_MAX)
+        return rs_error_set(err, RS_ERR_INVALID, "reco cache: source name '%s' is too long",
+                            source);
+    pthread_mutex_lock(&c->mu);
+    entry *e = find(c, user_id, source);
+    if (e) {
+        copy_out(e, out, cap, n_out, meta, 1);
+        c->stats.hits++;
+        pthread_mutex_unlock(&c->mu);
+        return RS_OK;
+    }
+    c->stats.misses++;
+    inflight me = {user_id, 0, c->inflight};
+    c->inflight = &me;
+    pthread_mutex_unlock(&c->mu);
+
+    size_t k = c->c.list_size, n = 0;
+    int64_t version = 0, at = now_ms();
+    rs_scored *buf = malloc(k * sizeof *buf);
+    rs_status st = buf ? c->compute(c->ctx, user_id, source, buf, k, &n, &version, err)
+                       : rs_error_set(err, RS_ERR_NOMEM, "reco cache: out of memory");
+
+    pthread_mutex_lock(&c->mu);
+    for (inflight **pp = &c->inflight; *pp; pp = &(*pp)->next)
+        if (*pp == &me) {
+            *pp = me.next;
+            break;
+        }
+    if (st == RS_OK) {
+        store(c, user_id, source, buf, n, version, at, me.dirtied);
+        size_t m = n < k ? n : k;
+        m = m < cap ? m : cap;
+        memcpy(out, buf, m * sizeof *out);
+        *n_out = m;
+        if (meta) {
+            meta->generated_at_ms = at;
+            meta->model_version = version;
+            meta->from_cache = 0;
+            meta->refresh_pending = me.dirtied;
+        }
+    } else {
+        c->stats.errors++;
+    }
+    pthread_mutex_unlock(&c->mu);
+    free(buf);
+    return st;
+}
+
+void rs_reco_cache_get_stats(rs_reco_cache *c, rs_reco_cache_stats *out)
+{
+    pthread_mutex_lock(&c->mu);
+    *out = c->stats;
+    out->entries = c->n_entries;
+    out->dirty_users = c->n_dirty;
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* ---- refresher -------------------------------------------------------------------- */
+
+#define MAX_SOURCES_PER_USER 16
+
+/* Recompute user's dirty lists; clears their flags first so a mark during
+ * the compute queues the user again. */
+static rs_status refresh_user(rs_reco_cache *c, int64_t user, rs_scored *buf, size_t *done,
+                              rs_error *err)
+{
+    char sources[MAX_SOURCES_PER_USER][RS_SOURCE_NAME_MAX];
+    size_t n_src = 0;
+    rs_status last = RS_OK;
+    pthread_mutex_lock(&c->mu);
+    for (entry *e = c->buckets[bucket_of(c, user)]; e && n_src < MAX_SOURCES_PER_USER;
+         e = e->next)
+        if (e->user_id == user && e->dirty) {
+            e->dirty = 0;
+            memcpy(sources[n_src++], e->source, RS_SOURCE_NAME_MAX);
+        }
+    pthread_mutex_unlock(&c->mu);
+    for (size_t s = 0; s < n_src; s++) {
+        size_t n = 0;
+        int64_t version = 0, at = now_ms();
+        rs_status st = c->compute(c->ctx, user, sources[s], buf, c->c.list_size, &n, &version, err);
+        pthread_mutex_lock(&c->mu);
+        if (st == RS_OK) {
+            entry *e = find(c, user, sources[s]);
+            if (e) /* forgotten or evicted meanwhile: leave it out */
+                store(c, user, sources[s], buf, n, version, at, 0);
+            c->stats.refreshed++;
+            (*done)++;
+        } else {
+            /* Keep serving the old list; retry on the next pass. */
+            entry *e = find(c, user, sources[s]);
+            if (e && !e->dirty) {
+                e->dirty = 1;
+                push_dirty(c, user);
+            }
+            c->stats.errors++;
+            last = st;
+        }
+        pthread_mutex_unlock(&c->mu);
+    }
+    return last;
+}
+
+rs_status rs_reco_cache_refresh_now(rs_reco_cache *c, size_t *refreshed, rs_error *err)
+{
+    struct timespec t0, t1;
+    size_t done = 0;
+    rs_status last = RS_OK;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    rs_scored *buf = malloc(c->c.list_size * sizeof *buf);
+    if (!buf)
+        return rs_error_set(err, RS_ERR_NOMEM, "reco cache: out of memory");
+    pthread_mutex_lock(&c->mu);
+    int64_t *users = c->dirty;
+    size_t n = c->n_dirty;
+    c->dirty = NULL;
+    c->n_dirty = c->cap_dirty = 0;
+    pthread_mutex_unlock(&c->mu);
+    for (size_t i = 0; i < n; i++) {
+        rs_error e = {0};
+        rs_status st = refresh_user(c, users[i], buf, &done, &e);
+        if (st != RS_OK) {
+            last = st;
+            if (err)
+                *err = e;
+        }
+    }
+    free(users);
+    free(buf);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    pthread_mutex_lock(&c->mu);
+    c->stats.passes++;
+    c->stats.last_pass_ms =
+        (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    pthread_mutex_unlock(&c->mu);
+    if (refreshed)
+        *refreshed = done;
+    return last;
+}
+
+static void *refresher_main(void *arg)
+{
+    rs_reco_cache *c = arg;
+    struct timespec next;
+    clock_gettime(CLOCK_MONOTONIC, &next);
+    pthread_mutex_lock(&c->mu);
+    while (!c->stop) {
+        long long ns = (long long)(c->c.interval_s * 1e9);
+        next.tv_sec += (time_t)(ns / 1000000000LL);
+        next.tv_nsec += (long)(ns % 1000000000LL);
+        if (next.tv_nsec >= 1000000000L) {
+            next.tv_sec++;
+            next.tv_nsec -= 1000000000L;
+        }
+        int rc = 0;
+        while (!c->stop && rc != ETIMEDOUT)
+            rc = pthread_cond_timedwait(&c->wake, &c->mu, &next);
+        if (c->stop)
+            break;
+        pthread_mutex_unlock(&c->mu);
+        rs_error err = {0};
+        if (rs_reco_cache_refresh_now(c, NULL, &err) != RS_OK)
+            rs_log(RS_LOG_WARN, "reco-cache", "refresh pass: %s", err.message);
+        pthread_mutex_lock(&c->mu);
+        /* A pass longer than the interval: start the next one from now
+         * instead of running back to back to catch up. */
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec > next.tv_sec || (now.tv_sec == next.tv_sec && now.tv_nsec > next.tv_nsec))
+            next = now;
+    }
+    pthread_mutex_unlock(&c->mu);
+    return NULL;
+}
+
+rs_status rs_reco_cache_start(rs_reco_cache *c, rs_error *err)
+{
+    pthread_mutex_lock(&c->mu);
+    if (c->running) {
+        pthread_mutex_unlock(&c->mu);
+        return RS_OK;
+    }
+    c->stop = 0;
+    int rc = pthread_create(&c->thread, NULL, refresher_main, c);
+    c->running = rc == 0;
+    pthread_mutex_unlock(&c->mu);
+    if (rc != 0)
+        return rs_error_set(err, RS_ERR_INTERNAL, "reco cache: cannot start refresher: %s",
+                            strerror(rc));
+    return RS_OK;
+}
+
+void rs_reco_cache_stop(rs_reco_cache *c)
+{
+    pthread_mutex_lock(&c->mu);
+    if (!c->running) {
+        pthread_mutex_unlock(&c->mu);
+        return;
+    }
+    c->stop = 1;
+    pthread_cond_broadcast(&c->wake);
+    pthread_mutex_unlock(&c->mu);
+    pthread_join(c->thread, NULL);
+    pthread_mutex_lock(&c->mu);
+    c->running = 0;
+    pthread_mutex_unlock(&c->mu);
+}
