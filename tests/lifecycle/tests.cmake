@@ -1,5 +1,5 @@
 # Lifecycle tests, included from core/lifecycle/CMakeLists.txt.
-set(RS_LC_TESTS test_experiment test_abstats test_interleave test_swap_gate test_reco_cache)
+set(RS_LC_TESTS test_experiment test_abstats test_interleave test_swap_gate test_reco_cache test_retrain)
 foreach(t ${RS_LC_TESTS})
   rs_add_check_test(${t} SOURCES ${CMAKE_CURRENT_LIST_DIR}/${t}.c
                     LIBS recsys_lifecycle LABELS lifecycle unit)

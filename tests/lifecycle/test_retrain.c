@@ -1,0 +1,323 @@
+/* Periodic retraining with popularity: merging app ratings, versioned
+ * artifacts, gate decisions with training figures, persistence across a
+ * restart, pruning, the low-priority scheduler thread. */
+#include <errno.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "lc_fixture.h"
+#include "recsys/retrain.h"
+
+START_TEST(config_parse)
+{
+    rs_retrain_config c;
+    rs_error err = {0};
+    rs_yaml_node *doc;
+    ck_assert_int_eq(rs_retrain_config_parse(NULL, &c, &err), RS_OK);
+    ck_assert_int_eq(c.n_sources, 0);
+    ck_assert_int_eq(c.keep_versions, 5);
+    ck_assert_int_eq(rs_yaml_load_string("retrain: {every_hours: 6, after_new_ratings: 100, "
+                                         "sources: [pop], keep_versions: 2}\n",
+                                         "t.yaml", &doc, &err),
+                     RS_OK);
+    ck_assert_int_eq(rs_retrain_config_parse(rs_yaml_get(doc, "retrain"), &c, &err), RS_OK);
+    ck_assert_double_eq_tol(c.every_hours, 6, 1e-12);
+    ck_assert_int_eq(c.after_new_ratings, 100);
+    ck_assert_int_eq(c.n_sources, 1);
+    ck_assert_str_eq(c.sources[0], "pop");
+    rs_yaml_free(doc);
+    ck_assert_int_eq(rs_yaml_load_string("retrain:\n  sources: pop\n", "t.yaml", &doc, &err), RS_OK);
+    ck_assert_int_eq(rs_retrain_config_parse(rs_yaml_get(doc, "retrain"), &c, &err), RS_ERR_CONFIG);
+    ck_assert_str_eq(err.message, "t.yaml:2:12: retrain.sources must be a list of instance names");
+    rs_yaml_free(doc);
+}
+END_TEST
+
+START_TEST(merge_app_ratings)
+{
+    hf f;
+    rs_error err = {0};
+    rs_ratings_set *rs;
+    hf_setup(&f);
+    hf_write_config(&f, "  - {name: pop, plugin: popularity}\n", NULL);
+    ck_assert_msg(hf_open(&f, &err) == RS_OK, "%s", err.message);
+    const rs_dataset *base = rs_engine_dataset(f.engine);
+    /* User 4 re-rates B (1.0 -> 5.0); new user 100 rates A and C. */
+    rs_app_rating app[] = {{4, 1, 5.0f, HF_T + 10}, {100, 0, 4.0f, HF_T + 5},
+                           {100, 2, 3.5f, HF_T + 6}};
+    ck_assert_int_eq(rs_retrain_merge(base, app, 3, 1, 1, &rs, &err), RS_OK);
+    const rs_dataset *d = rs_ratings_set_view(rs);
+    ck_assert_int_eq(d->n_users, 5);
+    ck_assert_int_eq(d->n_ratings, 10);
+    ck_assert_int_eq(d->user_ids[4], 100);
+    int32_t u4 = -1;
+    for (int32_t u = 0; u < d->n_users; u++)
+        if (d->user_ids[u] == 4)
+            u4 = u;
+    ck_assert_int_eq(d->user_ptr[u4 + 1] - d->user_ptr[u4], 1);
+    ck_assert_double_eq_tol(d->user_rating[d->user_ptr[u4]], 5.0, 1e-6);
+    ck_assert_int_eq(d->user_ptr[5] - d->user_ptr[4], 2);
+    rs_ratings_set_free(rs);
+    rs_app_rating bad = {7, 99, 3.0f, 0};
+    ck_assert_int_eq(rs_retrain_merge(base, &bad, 1, 1, 1, &rs, &err), RS_ERR_INVALID);
+    ck_assert_str_eq(err.message, "app rating 0: item index 99 outside 0..3");
+    hf_teardown(&f);
+}
+END_TEST
+
+/* App ratings: `n_fans` new users each rating items[] 5.0; the callback
+ * also records the trainer thread's nice value. */
+typedef struct app_db {
+    int n_fans;
+    int32_t items[20];
+    int n_items;
+    int calls;
+    int nice_seen;
+} app_db;
+
+static rs_status app_ratings(void *ctx, rs_rating_sink *sink, rs_error *err)
+{
+    app_db *db = ctx;
+    db->calls++;
+    errno = 0;
+    db->nice_seen = getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
+    for (int i = 0; i < db->n_fans; i++)
+        for (int j = 0; j < db->n_items; j++) {
+            rs_app_rating r = {100000 + i, db->items[j], 5.0f, HF_T + 100 + i};
+            rs_status st = rs_rating_sink_add(sink, &r, err);
+            if (st != RS_OK)
+                return st;
+        }
+    return RS_OK;
+}
+
+typedef struct swaps {
+    int n;
+    int64_t version;
+} swaps;
+
+static void on_swap(void *ctx, const char *source, int64_t version)
+{
+    swaps *s = ctx;
+    if (strcmp(source, "pop") != 0)
+        return;
+    s->n++;
+    s->version = version;
+}
+
+static int32_t top_item(rs_engine *e)
+{
+    rs_query q = {sizeof q, RS_USER_NONE, NULL, 0, NULL, 0};
+    rs_scored out[1];
+    size_t n;
+    rs_error err = {0};
+    ck_assert_int_eq(rs_engine_recommend(e, "pop", &q, 1, out, NULL, &n, &err), RS_OK);
+    return out[0].item;
+}
+
+typedef struct world {
+    hf f;
+    rs_swap_gate *gate;
+    rs_retrainer *r;
+    app_db db;
+    swaps sw;
+} world;
+
+static void open_world(world *w, const char *retrain_yaml)
+{
+    rs_error err = {0};
+    rs_gate_config gc;
+    rs_retrain_config rc;
+    rs_yaml_node *doc = NULL;
+    memset(w, 0, sizeof *w);
+    hf_setup(&w->f);
+    hf_write_config(&w->f, "  - {name: pop, plugin: popularity}\n  - {name: good, plugin: tp_good}\n",
+                    NULL);
+    ck_assert_msg(hf_open(&w->f, &err) == RS_OK, "%s", err.message);
+    ck_assert_int_eq(rs_engine_load_or_train(w->f.engine, 1, &err), RS_OK);
+    rs_gate_config_default(&gc);
+    gc.min_ratings = 2; /* the fixture's users are small */
+    ck_assert_int_eq(rs_swap_gate_new(w->f.cfg, w->f.engine, &gc, &w->gate, &err), RS_OK);
+    ck_assert_int_eq(rs_yaml_load_string(retrain_yaml, "r.yaml", &doc, &err), RS_OK);
+    ck_assert_int_eq(rs_retrain_config_parse(rs_yaml_get(doc, "retrain"), &rc, &err), RS_OK);
+    rs_yaml_free(doc);
+    rs_retrainer_options opt = {app_ratings, &w->db, on_swap, &w->sw};
+    ck_assert_msg(rs_retrainer_new(w->f.cfg, w->f.engine, w->gate, &rc, &opt, &w->r, &err) ==
+                      RS_OK,
+                  "%s", err.message);
+}
+
+static void close_world(world *w)
+{
+    rs_retrainer_free(w->r);
+    rs_swap_gate_free(w->gate);
+    hf_teardown(&w->f);
+}
+
+START_TEST(run_versions_gates_and_persists)
+{
+    world w;
+    rs_error err = {0};
+    size_t accepted;
+    open_world(&w, "retrain: {keep_versions: 2}\n");
+    /* Default sources: every fit+persist instance (pop and good). */
+    ck_assert_int_eq(rs_retrainer_source_count(w.r), 2);
+    ck_assert_int_eq(top_item(w.f.engine), 0); /* A is the most rated */
+    /* Five app users love D: the retrained popularity ranks D first. */
+    w.db.n_fans = 5;
+    w.db.items[0] = 3;
+    w.db.n_items = 1;
+    ck_assert_msg(rs_retrainer_run_now(w.r, &accepted, &err) == RS_OK, "%s", err.message);
+    ck_assert_int_eq(accepted, 2);
+    ck_assert_int_eq(top_item(w.f.engine), 3);
+    ck_assert_int_eq(rs_engine_instance_version(w.f.engine, "pop"), 2);
+    ck_assert_int_eq(w.sw.n, 1);
+    ck_assert_int_eq(w.sw.version, 2);
+    int64_t v[8];
+    ck_assert_int_eq(rs_retrainer_versions(w.r, "pop", v, 8), 1);
+    ck_assert_int_eq(v[0], 1);
+    char p[4600];
+    snprintf(p, sizeof p, "%s/versions/pop/1/MANIFEST", w.f.cfg->work_dir);
+    ck_assert_int_eq(access(p, R_OK), 0);
+    /* The gate logged it with the training figures. */
+    rs_gate_event ev;
+    ck_assert_int_eq(rs_swap_gate_events(w.gate, "pop", &ev, 1), 1);
+    ck_assert_int_eq(ev.accepted, 1);
+    ck_assert_int_eq(ev.has_train, 1);
+    ck_assert_int_eq(ev.train.ratings, 8 + 5);
+    ck_assert_int_eq(ev.train.users, 4 + 5);
+    ck_assert(ev.train.seconds >= 0);
+    rs_retrain_status s;
+    rs_retrainer_get_status(w.r, &s);
+    ck_assert_int_eq(s.runs, 1);
+    ck_assert_int_eq(s.last_ratings, 13);
+    ck_assert_str_eq(s.last_error, "");
+    /* Two more runs: only the newest two version dirs stay. */
+    ck_assert_int_eq(rs_retrainer_run_now(w.r, NULL, &err), RS_OK);
+    ck_assert_int_eq(rs_retrainer_run_now(w.r, NULL, &err), RS_OK);
+    ck_assert_int_eq(rs_retrainer_versions(w.r, "pop", v, 8), 2);
+    ck_assert_int_eq(v[0], 2);
+    ck_assert_int_eq(v[1], 3);
+    /* A restart loads the retrained model from the default artifacts. */
+    rs_retrainer_free(w.r);
+    w.r = NULL;
+    rs_swap_gate_free(w.gate);
+    w.gate = NULL;
+    hf_close_engine(&w.f);
+    ck_assert_int_eq(hf_open(&w.f, &err), RS_OK);
+    ck_assert_int_eq(rs_engine_load_or_train(w.f.engine, 0, &err), RS_OK);
+    ck_assert_int_eq(top_item(w.f.engine), 3);
+    close_world(&w);
+}
+END_TEST
+
+START_TEST(scheduler_runs_after_new_ratings_at_low_priority)
+{
+    world w;
+    rs_error err = {0};
+    rs_retrain_status s;
+    open_world(&w, "retrain: {after_new_ratings: 3, sources: [pop]}\n");
+    ck_assert_int_eq(rs_retrainer_source_count(w.r), 1);
+    ck_assert_int_eq(rs_retrainer_start(w.r, &err), RS_OK);
+    rs_retrainer_note_ratings(w.r, 2);
+    struct timespec ts = {0, 200 * 1000000L};
+    nanosleep(&ts, NULL);
+    rs_retrainer_get_status(w.r, &s);
+    ck_assert_int_eq(s.runs, 0); /* below the threshold */
+    rs_retrainer_note_ratings(w.r, 1);
+    for (int i = 0; i < 200; i++) {
+        rs_retrainer_get_status(w.r, &s);
+        if (s.runs >= 1)
+            break;
+        nanosleep(&(struct timespec){0, 50 * 1000000L}, NULL);
+    }
+    ck_assert_int_eq(s.runs, 1);
+    ck_assert_int_eq(s.new_ratings, 0);
+    ck_assert_int_eq(w.db.calls, 1);
+    ck_assert_int_eq(w.db.nice_seen, 19); /* trained on a nice 19 thread */
+    ck_assert_int_eq(rs_engine_instance_version(w.f.engine, "pop"), 2);
+    /* An explicit trigger runs again; stop is prompt and joins. */
+    rs_retrainer_trigger(w.r);
+    for (int i = 0; i < 200 && s.runs < 2; i++) {
+        nanosleep(&(struct timespec){0, 50 * 1000000L}, NULL);
+        rs_retrainer_get_status(w.r, &s);
+    }
+    ck_assert_int_eq(s.runs, 2);
+    rs_retrainer_stop(w.r);
+    close_world(&w);
+}
+END_TEST
+
+START_TEST(unknown_or_unfit_sources_refused)
+{
+    world w;
+    rs_error err = {0};
+    rs_retrain_config rc;
+    rs_retrainer *r;
+    open_world(&w, "retrain: {}\n");
+    rs_retrain_config_default(&rc);
+    snprintf(rc.sources[0], sizeof rc.sources[0], "nope");
+    rc.n_sources = 1;
+    ck_assert_int_eq(rs_retrainer_new(w.f.cfg, w.f.engine, w.gate, &rc, NULL, &r, &err),
+                     RS_ERR_CONFIG);
+    ck_assert_str_eq(err.message, "retrain.sources: no instance named 'nope'");
+    close_world(&w);
+}
+END_TEST
+
+/* Real data: 300 spam accounts rate the same 20 obscure movies 5.0. The
+ * retrained popularity would rank them first; the gate refuses it with
+ * both figures and the old model keeps serving. */
+START_TEST(spam_retrain_refused_on_real_data)
+{
+    hf f;
+    rs_error err = {0};
+    rs_swap_gate *g;
+    rs_retrainer *r;
+    if (!lc_setup_real(&f, "  - {name: pop, plugin: popularity}\n", NULL))
+        return;
+    ck_assert_msg(hf_open(&f, &err) == RS_OK, "%s", err.message);
+    ck_assert_int_eq(rs_engine_load_or_train(f.engine, 1, &err), RS_OK);
+    ck_assert_int_eq(rs_swap_gate_new(f.cfg, f.engine, NULL, &g, &err), RS_OK);
+    app_db db = {.n_fans = 300};
+    /* The 20 last catalogue movies rated exactly once in the base data. */
+    const rs_dataset *d = rs_engine_dataset(f.engine);
+    for (int32_t i = d->n_items - 1; i >= 0 && db.n_items < 20; i--)
+        if (d->item_ptr[i + 1] - d->item_ptr[i] == 1)
+            db.items[db.n_items++] = i;
+    ck_assert_int_eq(db.n_items, 20);
+    int32_t obscure = db.items[0];
+    rs_retrainer_options opt = {app_ratings, &db, NULL, NULL};
+    ck_assert_int_eq(rs_retrainer_new(f.cfg, f.engine, g, NULL, &opt, &r, &err), RS_OK);
+    size_t accepted = 9;
+    ck_assert_msg(rs_retrainer_run_now(r, &accepted, &err) == RS_OK, "%s", err.message);
+    ck_assert_int_eq(accepted, 0);
+    ck_assert_int_eq(rs_engine_instance_version(f.engine, "pop"), 1);
+    ck_assert_int_ne(top_item(f.engine), obscure);
+    rs_gate_event ev;
+    ck_assert_int_eq(rs_swap_gate_events(g, "pop", &ev, 1), 1);
+    ck_assert_int_eq(ev.accepted, 0);
+    tu_assert_contains(ev.message, "swap refused: candidate Recall@20 ");
+    tu_assert_contains(ev.message, " vs serving ");
+    ck_assert(ev.candidate_recall < ev.serving_recall);
+    rs_retrainer_free(r);
+    rs_swap_gate_free(g);
+    hf_teardown(&f);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("retrain");
+    TCase *tc = tcase_create("retrain");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, config_parse);
+    tcase_add_test(tc, merge_app_ratings);
+    tcase_add_test(tc, run_versions_gates_and_persists);
+    tcase_add_test(tc, scheduler_runs_after_new_ratings_at_low_priority);
+    tcase_add_test(tc, unknown_or_unfit_sources_refused);
+    tcase_add_test(tc, spam_retrain_refused_on_real_data);
+    suite_add_tcase(s, tc);
+    return tu_run(s);
+}
