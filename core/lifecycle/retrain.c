@@ -130,7 +130,7 @@ static rs_status user_index(user_map *m, int64_t id, int32_t *out, rs_error *err
 {
     id_index key = {id, 0};
     id_index *hit = bsearch(&key, m->base, m->n_base, sizeof key, cmp_id);
-    if (!hit)
+    if (!hit && m->n_extra)
         hit = bsearch(&key, m->extra, m->n_extra, sizeof key, cmp_id);
     if (hit) {
         *out = hit->index;

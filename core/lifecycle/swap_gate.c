@@ -143,6 +143,8 @@ static rs_status hold_user(const rs_holdout *h, int32_t u, held_user *out, int *
     size_t n_hold = (size_t)llround((double)n * h->c.holdout_fraction);
     if (n_hold < 1)
         n_hold = 1;
+    if (n_hold >= n) /* keep at least one rating as the query */
+        n_hold = n - 1;
     size_t n_query = n - n_hold, n_t = 0;
     for (size_t j = n_query; j < n; j++)
         if (all[j].rating >= h->c.positive)
@@ -264,7 +266,7 @@ rs_status rs_holdout_recall(const rs_holdout *h, rs_engine *e, const char *name,
 static int query_has(const held_user *hu, int32_t item)
 {
     rs_rating key = {item, 0, 0};
-    return bsearch(&key, hu->query, hu->n_query, sizeof key, cmp_rating_item) != NULL;
+    return hu->n_query > 0 && bsearch(&key, hu->query, hu->n_query, sizeof key, cmp_rating_item) != NULL;
 }
 
 /* One smoke-tested user; `seen` is an n_items scratch array, left zeroed. */

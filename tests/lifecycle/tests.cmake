@@ -1,5 +1,9 @@
-# Lifecycle tests, included from core/lifecycle/CMakeLists.txt.
-set(RS_LC_TESTS test_experiment test_abstats test_interleave test_swap_gate test_reco_cache test_retrain)
+# Lifecycle tests, included from core/lifecycle/CMakeLists.txt. Suites that
+# start threads carry the `threads` label (scripts/test runs them under
+# ThreadSanitizer).
+set(RS_LC_TESTS test_experiment test_abstats test_interleave test_swap_gate
+    test_reco_cache test_retrain)
+set(RS_LC_THREADED test_reco_cache test_retrain)
 foreach(t ${RS_LC_TESTS})
   rs_add_check_test(${t} SOURCES ${CMAKE_CURRENT_LIST_DIR}/${t}.c
                     LIBS recsys_lifecycle LABELS lifecycle unit)
@@ -12,11 +16,19 @@ endforeach()
 # directory once it has finished (testing is enabled there by then).
 function(rs_lifecycle_register_tests)
   foreach(t ${ARGN})
+    set(labels lifecycle unit)
+    if(t IN_LIST RS_LC_THREADED_G)
+      list(APPEND labels threads)
+    endif()
     add_test(NAME ${t} COMMAND $<TARGET_FILE:${t}>)
-    set_tests_properties(${t} PROPERTIES TIMEOUT 600 LABELS "lifecycle;unit")
+    set_tests_properties(${t} PROPERTIES TIMEOUT 600 LABELS "${labels}")
   endforeach()
 endfunction()
-# Deferred arguments are expanded when the call runs, so expand the list now.
+# Deferred arguments and variables are expanded when the call runs, in the
+# top-level scope: expand the lists now.
 list(JOIN RS_LC_TESTS " " _rs_lc_names)
+list(JOIN RS_LC_THREADED ";" _rs_lc_threaded)
 cmake_language(EVAL CODE "cmake_language(DEFER DIRECTORY \"${CMAKE_SOURCE_DIR}\"
+               CALL set RS_LC_THREADED_G \"${_rs_lc_threaded}\")
+cmake_language(DEFER DIRECTORY \"${CMAKE_SOURCE_DIR}\"
                CALL rs_lifecycle_register_tests ${_rs_lc_names})")
