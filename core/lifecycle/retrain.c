@@ -484,6 +484,9 @@ rs_status rs_retrainer_run_now(rs_retrainer *r, size_t *accepted, rs_error *err)
     int64_t noted = r->status.new_ratings;
     pthread_mutex_unlock(&r->mu);
     rs_status st = build_train_set(r, &train, &local);
+    /* Judge candidates on the newest ratings, which are the app's. */
+    if (st == RS_OK)
+        st = rs_swap_gate_set_holdout_data(r->gate, rs_ratings_set_view(train), &local);
     for (size_t i = 0; st == RS_OK && i < r->c.n_sources; i++) {
         int ok = 0;
         st = run_source(r, r->c.sources[i], rs_ratings_set_view(train), &ok, &local);

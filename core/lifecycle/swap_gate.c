@@ -82,7 +82,7 @@ typedef struct held_user {
 } held_user;
 
 struct rs_holdout {
-    const rs_dataset *d;
+    int32_t n_items; /* the dataset is not kept: users are copied out */
     rs_gate_config c;
     held_user *users;
     size_t n;
@@ -122,10 +122,9 @@ static int cmp_i32(const void *a, const void *b)
 }
 
 /* Split user u; 0 when it has no positive among its latest ratings. */
-static rs_status hold_user(const rs_holdout *h, int32_t u, held_user *out, int *ok,
-                           rs_error *err)
+static rs_status hold_user(const rs_holdout *h, const rs_dataset *d, int32_t u,
+                           held_user *out, int *ok, rs_error *err)
 {
-    const rs_dataset *d = h->d;
     size_t lo = d->user_ptr[u], n = d->user_ptr[u + 1] - lo;
     rs_rating *all = malloc(n * sizeof *all);
     int32_t *targets = malloc(n * sizeof *targets);
@@ -177,7 +176,7 @@ rs_status rs_holdout_new(const rs_dataset *d, const rs_gate_config *c, rs_holdou
         rs_holdout_free(h);
         return rs_error_set(err, RS_ERR_NOMEM, "swap gate: out of memory");
     }
-    h->d = d;
+    h->n_items = d->n_items;
     h->c = *c;
     size_t n_keys = 0;
     for (int32_t u = 0; u < d->n_users; u++) {
@@ -195,7 +194,7 @@ rs_status rs_holdout_new(const rs_dataset *d, const rs_gate_config *c, rs_holdou
     qsort(keys, n_keys, sizeof *keys, cmp_latest_desc);
     for (size_t i = 0; i < n_keys && h->n < (size_t)c->holdout_users && st == RS_OK; i++) {
         int ok = 0;
-        st = hold_user(h, keys[i].u, &h->users[h->n], &ok, err);
+        st = hold_user(h, d, keys[i].u, &h->users[h->n], &ok, err);
         h->n += ok && st == RS_OK;
     }
     free(keys);
@@ -274,7 +273,7 @@ static rs_status smoke_user(const rs_holdout *h, rs_engine *e, const char *name,
                             const held_user *hu, rs_scored *out, uint8_t *seen, rs_error *err)
 {
     size_t k = (size_t)h->c.k, n = 0;
-    int32_t n_items = h->d->n_items;
+    int32_t n_items = h->n_items;
     rs_query q = held_query(hu);
     rs_status st = rs_engine_recommend(e, name, &q, k, out, NULL, &n, err);
     if (st != RS_OK)
@@ -309,7 +308,7 @@ static rs_status smoke_user(const rs_holdout *h, rs_engine *e, const char *name,
 rs_status rs_smoke_test(const rs_holdout *h, rs_engine *e, const char *name, rs_error *err)
 {
     rs_scored *out = malloc((size_t)h->c.k * sizeof *out);
-    uint8_t *seen = calloc((size_t)h->d->n_items + 1, 1);
+    uint8_t *seen = calloc((size_t)h->n_items + 1, 1);
     rs_status st = RS_OK;
     if (!out || !seen)
         st = rs_error_set(err, RS_ERR_NOMEM, "swap gate: out of memory");
@@ -369,6 +368,20 @@ void rs_swap_gate_free(rs_swap_gate *g)
 }
 
 const rs_gate_config *rs_swap_gate_config(const rs_swap_gate *g) { return &g->c; }
+
+rs_status rs_swap_gate_set_holdout_data(rs_swap_gate *g, const rs_dataset *d, rs_error *err)
+{
+    rs_holdout *h;
+    rs_status st = rs_holdout_new(d, &g->c, &h, err);
+    if (st != RS_OK)
+        return st;
+    pthread_mutex_lock(&g->reload_mu);
+    rs_holdout_free(g->holdout);
+    g->holdout = h;
+    g->n_cache = 0; /* serving figures were on the old holdout */
+    pthread_mutex_unlock(&g->reload_mu);
+    return RS_OK;
+}
 
 static void log_event(rs_swap_gate *g, rs_gate_event *ev)
 {

@@ -209,6 +209,52 @@ START_TEST(corrupt_candidate_rejected)
 }
 END_TEST
 
+/* Each defect of lc_defect's recommend is caught by the smoke test before
+ * any figure is computed, named in the message; version 1 keeps serving. */
+START_TEST(smoke_test_catches_defects)
+{
+    static const struct {
+        const char *defect, *want;
+    } cases[] = {
+        {"rated", "rank 0: item 0 is already rated"},
+        {"duplicate", "rank 1: item 1 returned twice"},
+        {"short", "returned 1 items, expected 2"},
+        {"nan", "score of item 1 is not finite"},
+        {"outside", "rank 1: item 4 is not in the catalogue"},
+    };
+    hf f;
+    rs_error err = {0};
+    rs_gate_config c;
+    rs_swap_gate *g;
+    rs_gate_event ev;
+    char text[64];
+    hf_setup(&f);
+    hf_write_config(&f, "  - {name: d, plugin: lc_defect}\n", NULL);
+    ck_assert_msg(hf_open(&f, &err) == RS_OK, "%s", err.message);
+    ck_assert_int_eq(rs_engine_load_or_train(f.engine, 1, &err), RS_OK);
+    rs_gate_config_default(&c);
+    c.min_ratings = 2;
+    c.k = 2;
+    ck_assert_int_eq(rs_swap_gate_new(f.cfg, f.engine, &c, &g, &err), RS_OK);
+    /* The clean artifact passes (and is version 2). */
+    ck_assert_msg(rs_swap_gate_reload(g, "d", NULL, 0, NULL, &ev, &err) == RS_OK, "%s",
+                  err.message);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(text, sizeof text, "%s 4\n", cases[i].defect);
+        tu_write(rs_engine_artifact_dir(f.engine, "d"), "defect.txt", text);
+        ck_assert_int_eq(rs_swap_gate_reload(g, "d", NULL, 0, NULL, &ev, &err), RS_ERR_FORMAT);
+        /* Newest held-out user first: user 3 (query A, C). */
+        tu_assert_contains(err.message, "smoke test: user 3 (2 ratings): ");
+        tu_assert_contains(err.message, cases[i].want);
+        ck_assert_int_eq(ev.accepted, 0);
+        ck_assert(isnan(ev.candidate_recall));
+        ck_assert_int_eq(rs_engine_instance_version(f.engine, "d"), 2);
+    }
+    rs_swap_gate_free(g);
+    hf_teardown(&f);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("swap_gate");
@@ -218,6 +264,7 @@ int main(void)
     tcase_add_test(tc, holdout_recall_hand_checked);
     tcase_add_test(tc, degraded_candidate_refused_good_accepted);
     tcase_add_test(tc, corrupt_candidate_rejected);
+    tcase_add_test(tc, smoke_test_catches_defects);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

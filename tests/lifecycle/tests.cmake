@@ -4,11 +4,27 @@
 set(RS_LC_TESTS test_experiment test_abstats test_interleave test_swap_gate
     test_reco_cache test_retrain)
 set(RS_LC_THREADED test_reco_cache test_retrain)
+
+# A plugin whose artifact carries a defect, for the gate's smoke test.
+set(RS_LC_DEFECT_DIR ${CMAKE_BINARY_DIR}/test-plugins/lc_defect)
+add_library(lc_defect MODULE ${CMAKE_CURRENT_LIST_DIR}/defect_plugin.c)
+set_target_properties(lc_defect PROPERTIES OUTPUT_NAME lc_defect PREFIX lib
+  C_VISIBILITY_PRESET hidden LIBRARY_OUTPUT_DIRECTORY ${RS_LC_DEFECT_DIR})
+target_include_directories(lc_defect PRIVATE ${CMAKE_SOURCE_DIR}/core/include)
+target_link_libraries(lc_defect PRIVATE ${M_LIB})
+file(WRITE ${RS_LC_DEFECT_DIR}/plugin.yaml
+"name: lc_defect
+library: liblc_defect.so
+abi: \"1.0\"
+version: \"0.0.1\"
+description: Lifecycle test plugin with a chosen defect.
+params: {}
+")
 foreach(t ${RS_LC_TESTS})
   rs_add_check_test(${t} SOURCES ${CMAKE_CURRENT_LIST_DIR}/${t}.c
                     LIBS recsys_lifecycle LABELS lifecycle unit)
   target_compile_definitions(${t} PRIVATE RS_TEST_PLUGIN_DIR="${CMAKE_BINARY_DIR}/test-plugins")
-  add_dependencies(${t} tp_tp_good rs_plugin_popularity)
+  add_dependencies(${t} tp_tp_good lc_defect rs_plugin_popularity)
 endforeach()
 
 # core/ is added before the top level calls enable_testing(), so the

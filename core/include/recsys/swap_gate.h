@@ -55,7 +55,7 @@ rs_status rs_gate_config_parse(const rs_yaml_node *section, rs_gate_config *c,
 
 typedef struct rs_holdout rs_holdout;
 
-/* Choose the held-out users of `d` (which must outlive the holdout).
+/* Choose the held-out users of `d` (copied: d may go afterwards).
  * RS_ERR_STATE when no user qualifies (say which thresholds). */
 rs_status rs_holdout_new(const rs_dataset *d, const rs_gate_config *c,
                          rs_holdout **out, rs_error *err);
@@ -110,6 +110,13 @@ rs_status rs_swap_gate_new(const rs_config *cfg, rs_engine *serving,
                            rs_error *err);
 void rs_swap_gate_free(rs_swap_gate *g);
 const rs_gate_config *rs_swap_gate_config(const rs_swap_gate *g);
+
+/* Hold out from `d` instead of the serving engine's dataset (the default,
+ * built on first use): the retrainer passes base + app ratings, whose
+ * newest ratings are the app's. `d` is copied from and may go afterwards;
+ * it must share the serving catalogue. */
+rs_status rs_swap_gate_set_holdout_data(rs_swap_gate *g, const rs_dataset *d,
+                                        rs_error *err);
 
 /* Gate and, if it passes, publish slot `name` from `dir` (NULL = the
  * slot's artifact dir). RS_OK when the candidate now serves. A refusal
