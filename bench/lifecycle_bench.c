@@ -68,38 +68,39 @@ static void bench_interleave(void)
     report("team-draft merge k=20 of 2x50 (+seed excl.)", v, rep, "ns/op");
 }
 
-static rs_status fake_compute(void *ctx, int64_t user, const char *source, rs_scored *out,
-                              size_t cap, size_t *n, int64_t *version, rs_error *err)
+static rs_status fake_compute(void *ctx, int64_t user, const char *source, rs_reco_list *out,
+                              rs_error *err)
 {
     (void)ctx;
     (void)source;
     (void)err;
-    for (size_t i = 0; i < cap; i++)
-        out[i] = (rs_scored){(int32_t)((user + (int64_t)i) % 1000), 1.0f};
-    *n = cap;
-    *version = 1;
+    for (size_t i = 0; i < out->cap; i++)
+        out->items[i] = (rs_scored){(int32_t)((user + (int64_t)i) % 1000), 1.0f};
+    out->n = out->cap;
+    out->model_version = 1;
     return RS_OK;
 }
 
 static void bench_cache(void)
 {
-    rs_reco_cache_config c = {60, 20, 100000};
+    rs_reco_cache_config c = {60, 20, 100000, 1};
     rs_reco_cache *rc;
     rs_scored out[20];
-    size_t n;
+    rs_explanation ex[20];
+    rs_reco_list l = {out, ex, 20, 0, 0, ""};
     rs_reco_meta meta;
     double v[MAX_REP];
     enum { USERS = 10000, N = 200000 };
     rs_reco_cache_new(&c, fake_compute, NULL, &rc, NULL);
     for (int64_t u = 0; u < USERS; u++)
-        rs_reco_cache_get(rc, u, "hybrid", out, 20, &n, &meta, NULL);
+        rs_reco_cache_get(rc, u, "hybrid", &l, &meta, NULL);
     for (int r = 0; r < rep; r++) {
         double t0 = bu_now();
         for (int i = 0; i < N; i++)
-            rs_reco_cache_get(rc, i % USERS, "hybrid", out, 20, &n, &meta, NULL);
+            rs_reco_cache_get(rc, i % USERS, "hybrid", &l, &meta, NULL);
         v[r] = (bu_now() - t0) / N * 1e9;
     }
-    report("reco cache hit, 20 items, 10k users", v, rep, "ns/op");
+    report("reco cache hit, 20 items + explanations", v, rep, "ns/op");
     for (int r = 0; r < rep; r++) {
         for (int64_t u = 0; u < USERS; u++)
             rs_reco_cache_mark_dirty(rc, u);

@@ -14,12 +14,14 @@
 typedef struct entry {
     int64_t user_id;
     char source[RS_SOURCE_NAME_MAX];
+    char answered_by[RS_SOURCE_NAME_MAX];
     int dirty;
     size_t n;
     int64_t generated_at_ms;
     int64_t model_version;
     struct entry *next;
-    rs_scored items[]; /* list_size */
+    rs_explanation *explain; /* [list_size] inside this allocation, or NULL */
+    rs_scored items[];       /* [list_size] */
 } entry;
 
 /* A user being computed on demand: a mark that arrives meanwhile must not
@@ -53,12 +55,14 @@ void rs_reco_cache_config_default(rs_reco_cache_config *c)
     c->interval_s = 60;
     c->list_size = 50;
     c->max_entries = 100000;
+    c->explanations = 1;
 }
 
 rs_status rs_reco_cache_config_parse(const rs_yaml_node *sec, rs_reco_cache_config *c,
                                      rs_error *err)
 {
-    static const char *const keys[] = {"interval_s", "list_size", "max_entries", NULL};
+    static const char *const keys[] = {"interval_s", "list_size", "max_entries",
+                                       "explanations", NULL};
     char where[300];
     int64_t list = 50, max = 100000;
     rs_status st;
@@ -68,7 +72,8 @@ rs_status rs_reco_cache_config_parse(const rs_yaml_node *sec, rs_reco_cache_conf
     if ((st = rs_yaml_check_keys(sec, "refresh", keys, err)) != RS_OK ||
         (st = rs_yaml_get_float(sec, "interval_s", &c->interval_s, err)) != RS_OK ||
         (st = rs_yaml_get_int(sec, "list_size", &list, err)) != RS_OK ||
-        (st = rs_yaml_get_int(sec, "max_entries", &max, err)) != RS_OK)
+        (st = rs_yaml_get_int(sec, "max_entries", &max, err)) != RS_OK ||
+        (st = rs_yaml_get_bool(sec, "explanations", &c->explanations, err)) != RS_OK)
         return st;
     if (!(c->interval_s >= 0.05 && c->interval_s <= 86400))
         return rs_error_set(err, RS_ERR_CONFIG, "%srefresh.interval_s must be in [0.05, 86400], got %g",
@@ -193,26 +198,42 @@ static void evict_one(rs_reco_cache *c)
     }
 }
 
-static void store(rs_reco_cache *c, int64_t user, const char *source, const rs_scored *items,
-                  size_t n, int64_t version, int64_t at_ms, int dirty)
+/* Size of one entry with its arrays; explanations are padded to their
+ * alignment after the items. */
+static size_t entry_size(const rs_reco_cache *c, size_t *explain_off)
+{
+    size_t items = sizeof(entry) + c->c.list_size * sizeof(rs_scored);
+    size_t align = _Alignof(rs_explanation);
+    *explain_off = (items + align - 1) / align * align;
+    return c->c.explanations ? *explain_off + c->c.list_size * sizeof(rs_explanation) : items;
+}
+
+static void store(rs_reco_cache *c, int64_t user, const char *source, const rs_reco_list *l,
+                  int64_t at_ms, int dirty)
 {
     entry *e = find(c, user, source);
     if (!e) {
+        size_t off, size = entry_size(c, &off);
         if (c->n_entries >= c->c.max_entries)
             evict_one(c);
-        e = calloc(1, sizeof *e + c->c.list_size * sizeof(rs_scored));
+        e = calloc(1, size);
         if (!e)
             return; /* served uncached; the next request computes again */
         e->user_id = user;
         snprintf(e->source, sizeof e->source, "%s", source);
+        e->explain = c->c.explanations ? (rs_explanation *)((char *)e + off) : NULL;
         size_t b = bucket_of(c, user);
         e->next = c->buckets[b];
         c->buckets[b] = e;
         c->n_entries++;
     }
-    e->n = n < c->c.list_size ? n : c->c.list_size;
-    memcpy(e->items, items, e->n * sizeof *items);
-    e->model_version = version;
+    e->n = l->n < c->c.list_size ? l->n : c->c.list_size;
+    memcpy(e->items, l->items, e->n * sizeof *e->items);
+    if (e->explain && l->explain)
+        memcpy(e->explain, l->explain, e->n * sizeof *e->explain);
+    memcpy(e->answered_by, l->answered_by, sizeof e->answered_by);
+    e->answered_by[sizeof e->answered_by - 1] = '\0';
+    e->model_version = l->model_version;
     e->generated_at_ms = at_ms;
     if (dirty && !e->dirty)
         push_dirty(c, user);
@@ -276,32 +297,64 @@ void rs_reco_cache_forget(rs_reco_cache *c, int64_t user_id)
 
 /* ---- reads ---------------------------------------------------------------------- */
 
-static void copy_out(const entry *e, rs_scored *out, size_t cap, size_t *n_out,
-                     rs_reco_meta *meta, int from_cache)
+/* Copy a list (an entry's or a fresh one) into the caller's. */
+static void copy_list(rs_reco_list *out, const rs_scored *items, const rs_explanation *explain,
+                      size_t n, int64_t version, const char *answered_by)
 {
-    size_t n = e->n < cap ? e->n : cap;
-    memcpy(out, e->items, n * sizeof *out);
-    *n_out = n;
-    if (meta) {
-        meta->generated_at_ms = e->generated_at_ms;
-        meta->model_version = e->model_version;
-        meta->from_cache = from_cache;
-        meta->refresh_pending = e->dirty;
+    n = n < out->cap ? n : out->cap;
+    memcpy(out->items, items, n * sizeof *items);
+    if (out->explain && explain)
+        memcpy(out->explain, explain, n * sizeof *explain);
+    out->n = n;
+    out->model_version = version;
+    memcpy(out->answered_by, answered_by, sizeof out->answered_by);
+}
+
+/* Scratch list with list_size arrays for computes. */
+static rs_status list_alloc(const rs_reco_cache *c, rs_reco_list *l, rs_error *err)
+{
+    memset(l, 0, sizeof *l);
+    l->cap = c->c.list_size;
+    l->items = malloc(l->cap * sizeof *l->items);
+    if (c->c.explanations)
+        l->explain = calloc(l->cap, sizeof *l->explain);
+    if (!l->items || (c->c.explanations && !l->explain)) {
+        free(l->items);
+        free(l->explain);
+        return rs_error_set(err, RS_ERR_NOMEM, "reco cache: out of memory");
     }
+    return RS_OK;
+}
+
+static void list_free(rs_reco_list *l)
+{
+    free(l->items);
+    free(l->explain);
+}
+
+/* Reset what a compute fills, so a callback that skips a field leaves it
+ * empty rather than last time's. */
+static void list_reset(rs_reco_list *l)
+{
+    l->n = 0;
+    l->model_version = 0;
+    l->answered_by[0] = '\0';
 }
 
 rs_status rs_reco_cache_get(rs_reco_cache *c, int64_t user_id, const char *source,
-                            rs_scored *out, size_t cap, size_t *n_out, rs_reco_meta *meta,
-                            rs_error *err)
+                            rs_reco_list *out, rs_reco_meta *meta, rs_error *err)
 {
-    *n_out = 0;
+    out->n = 0;
     if (strlen(source) >= RS_SOURCE_NAME_MAX)
         return rs_error_set(err, RS_ERR_INVALID, "reco cache: source name '%s' is too long",
                             source);
     pthread_mutex_lock(&c->mu);
     entry *e = find(c, user_id, source);
     if (e) {
-        copy_out(e, out, cap, n_out, meta, 1);
+        copy_list(out, e->items, e->explain, e->n, e->model_version, e->answered_by);
+        if (meta)
+            *meta = (rs_reco_meta){e->generated_at_ms, 1, e->dirty,
+                                   e->explain != NULL && out->explain != NULL};
         c->stats.hits++;
         pthread_mutex_unlock(&c->mu);
         return RS_OK;
@@ -311,11 +364,11 @@ rs_status rs_reco_cache_get(rs_reco_cache *c, int64_t user_id, const char *sourc
     c->inflight = &me;
     pthread_mutex_unlock(&c->mu);
 
-    size_t k = c->c.list_size, n = 0;
-    int64_t version = 0, at = now_ms();
-    rs_scored *buf = malloc(k * sizeof *buf);
-    rs_status st = buf ? c->compute(c->ctx, user_id, source, buf, k, &n, &version, err)
-                       : rs_error_set(err, RS_ERR_NOMEM, "reco cache: out of memory");
+    int64_t at = now_ms();
+    rs_reco_list l;
+    rs_status st = list_alloc(c, &l, err);
+    if (st == RS_OK)
+        st = c->compute(c->ctx, user_id, source, &l, err);
 
     pthread_mutex_lock(&c->mu);
     for (inflight **pp = &c->inflight; *pp; pp = &(*pp)->next)
@@ -324,22 +377,18 @@ rs_status rs_reco_cache_get(rs_reco_cache *c, int64_t user_id, const char *sourc
             break;
         }
     if (st == RS_OK) {
-        store(c, user_id, source, buf, n, version, at, me.dirtied);
-        size_t m = n < k ? n : k;
-        m = m < cap ? m : cap;
-        memcpy(out, buf, m * sizeof *out);
-        *n_out = m;
-        if (meta) {
-            meta->generated_at_ms = at;
-            meta->model_version = version;
-            meta->from_cache = 0;
-            meta->refresh_pending = me.dirtied;
-        }
+        if (l.n > l.cap)
+            l.n = l.cap;
+        store(c, user_id, source, &l, at, me.dirtied);
+        copy_list(out, l.items, l.explain, l.n, l.model_version, l.answered_by);
+        if (meta)
+            *meta = (rs_reco_meta){at, 0, me.dirtied, l.explain != NULL && out->explain != NULL};
     } else {
         c->stats.errors++;
     }
     pthread_mutex_unlock(&c->mu);
-    free(buf);
+    if (l.items)
+        list_free(&l);
     return st;
 }
 
@@ -358,7 +407,7 @@ void rs_reco_cache_get_stats(rs_reco_cache *c, rs_reco_cache_stats *out)
 
 /* Recompute user's dirty lists; clears their flags first so a mark during
  * the compute queues the user again. */
-static rs_status refresh_user(rs_reco_cache *c, int64_t user, rs_scored *buf, size_t *done,
+static rs_status refresh_user(rs_reco_cache *c, int64_t user, rs_reco_list *l, size_t *done,
                               rs_error *err)
 {
     char sources[MAX_SOURCES_PER_USER][RS_SOURCE_NAME_MAX];
@@ -373,19 +422,20 @@ static rs_status refresh_user(rs_reco_cache *c, int64_t user, rs_scored *buf, si
         }
     pthread_mutex_unlock(&c->mu);
     for (size_t s = 0; s < n_src; s++) {
-        size_t n = 0;
-        int64_t version = 0, at = now_ms();
-        rs_status st = c->compute(c->ctx, user, sources[s], buf, c->c.list_size, &n, &version, err);
+        int64_t at = now_ms();
+        list_reset(l);
+        rs_status st = c->compute(c->ctx, user, sources[s], l, err);
         pthread_mutex_lock(&c->mu);
+        entry *e = find(c, user, sources[s]);
         if (st == RS_OK) {
-            entry *e = find(c, user, sources[s]);
+            if (l->n > l->cap)
+                l->n = l->cap;
             if (e) /* forgotten or evicted meanwhile: leave it out */
-                store(c, user, sources[s], buf, n, version, at, 0);
+                store(c, user, sources[s], l, at, 0);
             c->stats.refreshed++;
             (*done)++;
         } else {
             /* Keep serving the old list; retry on the next pass. */
-            entry *e = find(c, user, sources[s]);
             if (e && !e->dirty) {
                 e->dirty = 1;
                 push_dirty(c, user);
@@ -403,10 +453,11 @@ rs_status rs_reco_cache_refresh_now(rs_reco_cache *c, size_t *refreshed, rs_erro
     struct timespec t0, t1;
     size_t done = 0;
     rs_status last = RS_OK;
+    rs_reco_list l;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    rs_scored *buf = malloc(c->c.list_size * sizeof *buf);
-    if (!buf)
-        return rs_error_set(err, RS_ERR_NOMEM, "reco cache: out of memory");
+    rs_status st = list_alloc(c, &l, err);
+    if (st != RS_OK)
+        return st;
     pthread_mutex_lock(&c->mu);
     int64_t *users = c->dirty;
     size_t n = c->n_dirty;
@@ -415,7 +466,7 @@ rs_status rs_reco_cache_refresh_now(rs_reco_cache *c, size_t *refreshed, rs_erro
     pthread_mutex_unlock(&c->mu);
     for (size_t i = 0; i < n; i++) {
         rs_error e = {0};
-        rs_status st = refresh_user(c, users[i], buf, &done, &e);
+        st = refresh_user(c, users[i], &l, &done, &e);
         if (st != RS_OK) {
             last = st;
             if (err)
@@ -423,7 +474,7 @@ rs_status rs_reco_cache_refresh_now(rs_reco_cache *c, size_t *refreshed, rs_erro
         }
     }
     free(users);
-    free(buf);
+    list_free(&l);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     pthread_mutex_lock(&c->mu);
     c->stats.passes++;

@@ -21,8 +21,8 @@ typedef struct store {
     pthread_cond_t cv;
 } store;
 
-static rs_status compute(void *ctx, int64_t user, const char *source, rs_scored *out, size_t cap,
-                         size_t *n_out, int64_t *version, rs_error *err)
+static rs_status compute(void *ctx, int64_t user, const char *source, rs_reco_list *out,
+                         rs_error *err)
 {
     store *s = ctx;
     rs_rating r[8];
@@ -42,8 +42,15 @@ static rs_status compute(void *ctx, int64_t user, const char *source, rs_scored 
     if (fail)
         return rs_error_set(err, RS_ERR_DATABASE, "fake database down");
     rs_query q = {sizeof q, RS_USER_NONE, r, n, NULL, 0};
-    *version = rs_engine_instance_version(s->engine, source);
-    return rs_engine_recommend(s->engine, source, &q, cap, out, NULL, n_out, err);
+    out->model_version = rs_engine_instance_version(s->engine, source);
+    /* A stand-in explanation the cache must carry: because = first rated. */
+    rs_status st = rs_engine_recommend(s->engine, source, &q, out->cap, out->items, NULL, &out->n,
+                                       err);
+    for (size_t i = 0; out->explain && i < out->n; i++)
+        out->explain[i] = (rs_explanation){n ? r[0].item : -1, 0, {{"", 0}}};
+    if (n == 0) /* as the server does for cold users */
+        snprintf(out->answered_by, sizeof out->answered_by, "cold");
+    return st;
 }
 
 static void add_rating(store *s, int64_t user, int32_t item)
@@ -126,13 +133,18 @@ START_TEST(config_parse)
 }
 END_TEST
 
+static rs_reco_list last; /* of the latest get() */
+static rs_explanation last_explain[4];
+
 static void get(rs_reco_cache *rc, int64_t user, const char *src, int32_t *items, size_t *n,
                 rs_reco_meta *meta)
 {
-    rs_scored out[4];
+    static rs_scored out[4];
     rs_error err = {0};
-    ck_assert_msg(rs_reco_cache_get(rc, user, src, out, 4, n, meta, &err) == RS_OK, "%s",
+    last = (rs_reco_list){out, last_explain, 4, 0, 0, ""};
+    ck_assert_msg(rs_reco_cache_get(rc, user, src, &last, meta, &err) == RS_OK, "%s",
                   err.message);
+    *n = last.n;
     for (size_t i = 0; i < *n; i++)
         items[i] = out[i].item;
 }
@@ -150,9 +162,18 @@ START_TEST(rating_reflected_within_one_interval)
     ck_assert_int_eq(n, 3);
     ck_assert_int_eq(items[0], 0);
     ck_assert_int_eq(meta.from_cache, 0);
-    ck_assert_int_eq(meta.model_version, 1);
+    ck_assert_int_eq(last.model_version, 1);
+    ck_assert_int_eq(meta.has_explanations, 1);
+    ck_assert_int_eq(last_explain[0].because_item, 1);
+    ck_assert_str_eq(last.answered_by, "");
     get(rc, 4, "pop", items, &n, &meta);
     ck_assert_int_eq(meta.from_cache, 1);
+    ck_assert_int_eq(last_explain[2].because_item, 1); /* kept with the list */
+    /* A user with no ratings: answered_by travels with the cached list. */
+    get(rc, 6, "pop", items, &n, &meta);
+    get(rc, 6, "pop", items, &n, &meta);
+    ck_assert_int_eq(meta.from_cache, 1);
+    ck_assert_str_eq(last.answered_by, "cold");
     /* The user rates A: the refresher must drop it within one interval. */
     add_rating(&st, 4, 0);
     rs_reco_cache_mark_dirty(rc, 4);
@@ -176,7 +197,7 @@ START_TEST(rating_reflected_within_one_interval)
     rs_reco_cache_get_stats(rc, &s);
     ck_assert_uint_ge(s.passes, 1);
     ck_assert_uint_eq(s.refreshed, 1);
-    ck_assert_uint_eq(s.misses, 1);
+    ck_assert_uint_eq(s.misses, 2);
     rs_reco_cache_free(rc);
 }
 END_TEST
@@ -235,9 +256,9 @@ START_TEST(model_swap_marks_everyone)
     ck_assert_int_eq(done, 6);
     get(rc, 2, "pop", items, &n, &meta);
     ck_assert_int_eq(meta.from_cache, 1);
-    ck_assert_int_eq(meta.model_version, 2);
+    ck_assert_int_eq(last.model_version, 2);
     get(rc, 2, "good", items, &n, &meta);
-    ck_assert_int_eq(meta.model_version, 1);
+    ck_assert_int_eq(last.model_version, 1);
     /* Forgetting a user drops both of their lists. */
     rs_reco_cache_forget(rc, 2);
     rs_reco_cache_stats s;
@@ -280,7 +301,8 @@ START_TEST(bounded_and_failures_keep_old_lists)
     /* A failing on-demand compute is reported and not cached. */
     st.fail_source = "good";
     rs_scored out[4];
-    ck_assert_int_eq(rs_reco_cache_get(rc, 1, "good", out, 4, &n, &meta, &err), RS_ERR_DATABASE);
+    rs_reco_list l = {out, NULL, 4, 0, 0, ""};
+    ck_assert_int_eq(rs_reco_cache_get(rc, 1, "good", &l, &meta, &err), RS_ERR_DATABASE);
     rs_reco_cache_free(rc);
 }
 END_TEST
@@ -310,13 +332,16 @@ static void *reader(void *p)
 {
     reader_arg *a = p;
     rs_scored out[4];
+    rs_explanation ex[4];
     rs_reco_meta meta;
     rs_error err = {0};
     size_t n;
     for (int i = 0; i < 3000; i++) {
         int64_t u = i % 7;
-        if (rs_reco_cache_get(a->rc, u, i % 2 ? "pop" : "good", out, 4, &n, &meta, &err) != RS_OK ||
-            n == 0 || n > 4)
+        rs_reco_list l = {out, i % 3 ? ex : NULL, 4, 0, 0, ""};
+        rs_status st = rs_reco_cache_get(a->rc, u, i % 2 ? "pop" : "good", &l, &meta, &err);
+        n = l.n;
+        if (st != RS_OK || n == 0 || n > 4)
             a->bad++;
         for (size_t j = 0; j < n; j++)
             a->bad += out[j].item < 0 || out[j].item > 3;

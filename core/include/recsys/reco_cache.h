@@ -13,6 +13,7 @@
  *     interval_s: 60     # refresher period
  *     list_size: 50      # items cached per (user, source)
  *     max_entries: 100000
+ *     explanations: true # cache each item's explanation as well
  *
  * Entries are keyed by (user, source). Lists are computed through the
  * caller's callback (the server: load the user's ratings from PostgreSQL,
@@ -31,6 +32,7 @@ typedef struct rs_reco_cache_config {
     double interval_s;
     size_t list_size;
     size_t max_entries;
+    int explanations; /* keep each item's rs_explanation (152 bytes) too */
 } rs_reco_cache_config;
 
 void rs_reco_cache_config_default(rs_reco_cache_config *c);
@@ -38,20 +40,30 @@ void rs_reco_cache_config_default(rs_reco_cache_config *c);
 rs_status rs_reco_cache_config_parse(const rs_yaml_node *section,
                                      rs_reco_cache_config *c, rs_error *err);
 
-/* Compute user_id's list from `source` into out[cap] (cap = list_size),
- * setting *n_out and *model_version (the serving version used). Called on
- * the refresher thread and on request threads, concurrently for different
+/* One list. The caller of rs_reco_cache_get provides the arrays; compute
+ * callbacks fill arrays the cache provides. */
+typedef struct rs_reco_list {
+    rs_scored *items;         /* [cap] */
+    rs_explanation *explain;  /* [cap], or NULL (not wanted / not kept) */
+    size_t cap;
+    size_t n;                 /* filled */
+    int64_t model_version;    /* the serving version that computed it */
+    char answered_by[RS_SOURCE_NAME_MAX]; /* "" = the requested source */
+} rs_reco_list;
+
+/* Compute user_id's list from `source` into out (out->cap = list_size;
+ * out->explain is NULL unless explanations are kept). Called on the
+ * refresher thread and on request threads, concurrently for different
  * users; must be thread-safe. No cache lock is held during the call. */
 typedef rs_status (*rs_reco_compute_fn)(void *ctx, int64_t user_id,
-                                        const char *source, rs_scored *out,
-                                        size_t cap, size_t *n_out,
-                                        int64_t *model_version, rs_error *err);
+                                        const char *source, rs_reco_list *out,
+                                        rs_error *err);
 
 typedef struct rs_reco_meta {
     int64_t generated_at_ms; /* unix ms when the list was computed */
-    int64_t model_version;
     int from_cache;          /* 0 = computed by this call */
     int refresh_pending;     /* a change is waiting for the refresher */
+    int has_explanations;    /* out->explain was filled */
 } rs_reco_meta;
 
 typedef struct rs_reco_cache_stats {
@@ -77,11 +89,13 @@ void rs_reco_cache_free(rs_reco_cache *c);
 rs_status rs_reco_cache_start(rs_reco_cache *c, rs_error *err);
 void rs_reco_cache_stop(rs_reco_cache *c);
 
-/* Copy up to cap items of (user_id, source)'s list into out, computing
- * and caching it first when absent. */
+/* Copy up to out->cap items (and explanations when out->explain is set
+ * and they are kept) of (user_id, source)'s list into out, with its
+ * model_version and answered_by, computing and caching it first when
+ * absent. meta may be NULL. */
 rs_status rs_reco_cache_get(rs_reco_cache *c, int64_t user_id,
-                            const char *source, rs_scored *out, size_t cap,
-                            size_t *n_out, rs_reco_meta *meta, rs_error *err);
+                            const char *source, rs_reco_list *out,
+                            rs_reco_meta *meta, rs_error *err);
 
 /* The user's ratings changed: recompute their cached lists next pass. */
 void rs_reco_cache_mark_dirty(rs_reco_cache *c, int64_t user_id);
