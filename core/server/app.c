@@ -2,6 +2,7 @@
 #include "server_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -26,8 +27,8 @@ struct rs_app {
 };
 
 /* Run argv, capture the first line of its stdout. Returns the exit status
- * (or -1 when it could not run). stderr passes through. */
-static int run_capture(char *const argv[], char *line, size_t size)
+ * (or -1 when it could not run). stderr passes through unless quiet. */
+static int run_capture(char *const argv[], char *line, size_t size, int quiet)
 {
     int fd[2];
     if (pipe(fd) != 0)
@@ -45,6 +46,11 @@ static int run_capture(char *const argv[], char *line, size_t size)
         sigfillset(&all);
         pthread_sigmask(SIG_UNBLOCK, &all, NULL);
         dup2(fd[1], STDOUT_FILENO);
+        if (quiet) {
+            int devnull = open("/dev/null", O_WRONLY);
+            if (devnull >= 0)
+                dup2(devnull, STDERR_FILENO);
+        }
         close(fd[0]);
         close(fd[1]);
         execv(argv[0], argv);
@@ -101,10 +107,10 @@ static rs_status start_cluster(rs_app *app, rs_error *err)
     char *status_argv[] = {app->cluster_script, "status", dir, NULL};
     /* A cluster someone else started (CI, an earlier run still up) is used
      * but not stopped at shutdown. */
-    int was_running = run_capture(status_argv, line, sizeof line) == 0;
+    int was_running = run_capture(status_argv, line, sizeof line, 1) == 0;
     char *start_argv[] = {app->cluster_script, "start", dir, NULL};
     fprintf(stderr, "recsys: starting private PostgreSQL under %s\n", dir);
-    int rc = run_capture(start_argv, line, sizeof line);
+    int rc = run_capture(start_argv, line, sizeof line, 0);
     if (rc != 0 || !line[0]) {
         free(dir);
         return rs_error_set(err, RS_ERR_DATABASE,
@@ -125,7 +131,7 @@ static void stop_cluster(rs_app *app)
         return;
     char line[256];
     char *argv[] = {app->cluster_script, "stop", app->cluster_dir, NULL};
-    if (run_capture(argv, line, sizeof line) != 0)
+    if (run_capture(argv, line, sizeof line, 0) != 0)
         fprintf(stderr, "recsys: stopping the private PostgreSQL under %s failed\n",
                 app->cluster_dir);
 }

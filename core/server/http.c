@@ -50,7 +50,7 @@ void rs_reply_json_hdr(rs_req *r, int status, json_t *body, const char *headers)
 {
     if (!body)
         body = json_object();
-    char *text = json_dumps(body, JSON_COMPACT);
+    char *text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(7));
     json_decref(body);
     if (!text) {
         static const char oom[] = "{\"error\":\"internal\",\"message\":\"out of memory\"}";
