@@ -47,7 +47,9 @@ void rs_api_recommendations(rs_req *r)
         snprintf(source, sizeof source, "%s", r->srv->opt.default_source);
     r->source = rs_req_source_index(r, source);
     if (r->source < 0) {
-        char *names = json_dumps(sources_list(r), JSON_COMPACT | JSON_ENCODE_ANY);
+        json_t *list = sources_list(r);
+        char *names = json_dumps(list, JSON_COMPACT);
+        json_decref(list);
         rs_reply_error(r, 400, "bad_request", "unknown source '%s'; configured sources: %s",
                        source, names ? names : "?");
         free(names);

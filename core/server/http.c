@@ -34,16 +34,36 @@ void rs_reply_raw(rs_req *r, int status, const char *type, const char *body,
                   size_t len, const char *headers)
 {
     r->status = status;
-    mg_printf(r->conn,
-              "HTTP/1.1 %d %s\r\n"
-              "Content-Type: %s\r\n"
-              "Content-Length: %zu\r\n"
-              "Cache-Control: no-store\r\n"
-              "X-Content-Type-Options: nosniff\r\n"
-              "%s\r\n",
-              status, reason(status), type, len, headers ? headers : "");
-    if (len && strcmp(r->method, "HEAD") != 0)
+    char head[1024];
+    int n = snprintf(head, sizeof head,
+                     "HTTP/1.1 %d %s\r\n"
+                     "Content-Type: %s\r\n"
+                     "Content-Length: %zu\r\n"
+                     "Cache-Control: no-store\r\n"
+                     "X-Content-Type-Options: nosniff\r\n"
+                     "%s\r\n",
+                     status, reason(status), type, len, headers ? headers : "");
+    if (n < 0 || (size_t)n >= sizeof head) {
+        mg_printf(r->conn, "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n");
+        r->status = 500;
+        return;
+    }
+    if (strcmp(r->method, "HEAD") == 0)
+        len = 0;
+    /* One write for head and body: one segment for small responses. */
+    char stackbuf[16384];
+    char *buf = (size_t)n + len <= sizeof stackbuf ? stackbuf : malloc((size_t)n + len);
+    if (!buf) {
+        mg_write(r->conn, head, (size_t)n);
         mg_write(r->conn, body, len);
+        return;
+    }
+    memcpy(buf, head, (size_t)n);
+    if (len)
+        memcpy(buf + n, body, len);
+    mg_write(r->conn, buf, (size_t)n + len);
+    if (buf != stackbuf)
+        free(buf);
 }
 
 void rs_reply_json_hdr(rs_req *r, int status, json_t *body, const char *headers)
