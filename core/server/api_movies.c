@@ -46,6 +46,10 @@ void rs_api_sources(rs_req *r)
                                     "sources", list));
 }
 
+#define TITLE_PATTERN                                                      \
+    "'%' || replace(replace(replace(lower($1), '\\', '\\\\'), '%', '\\%'),"       \
+    " '_', '\\_') || '%'"
+
 void rs_api_movies(rs_req *r)
 {
     char query[201], genre[64];
@@ -58,8 +62,8 @@ void rs_api_movies(rs_req *r)
     char limit[24], offset[24];
     snprintf(limit, sizeof limit, "%ld", page_size);
     snprintf(offset, sizeof offset, "%ld", (page - 1) * page_size);
-    /* strpos on lower() instead of ILIKE: the user's text needs no escaping
-     * of % and _. Title matches rank popular films first either way. */
+    /* A case-insensitive "contains" the trigram index (migration 002) can
+     * answer; the user's % _ and \ are escaped, so they match literally. */
     const char *p[4] = {query, genre, limit, offset};
     PGconn *c = rs_req_db(r);
     if (!c)
@@ -68,7 +72,7 @@ void rs_api_movies(rs_req *r)
     rs_error err = {0};
     rs_status st = rs_db_exec(c,
         "SELECT " RS_MOVIE_COLS ", count(*) OVER () FROM movies m"
-        " WHERE ($1 = '' OR strpos(lower(m.title), lower($1)) > 0)"
+        " WHERE ($1 = '' OR lower(m.title) LIKE " TITLE_PATTERN ")"
         "   AND ($2 = '' OR $2 = ANY(m.genres))"
         " ORDER BY CASE WHEN $1 <> '' AND lower(m.title) = lower($1) THEN 0 ELSE 1 END,"
         "          m.base_n + m.app_n DESC, m.id"
@@ -90,7 +94,7 @@ void rs_api_movies(rs_req *r)
         /* Past the last page the window count is absent: count apart. */
         PGresult *cr;
         if (rs_db_exec(c, "SELECT count(*) FROM movies m"
-                          " WHERE ($1 = '' OR strpos(lower(m.title), lower($1)) > 0)"
+                          " WHERE ($1 = '' OR lower(m.title) LIKE " TITLE_PATTERN ")"
                           "   AND ($2 = '' OR $2 = ANY(m.genres))",
                        2, p, &cr, &err) == RS_OK) {
             total = strtoll(PQgetvalue(cr, 0, 0), NULL, 10);

@@ -1,6 +1,7 @@
 /* Connection pool and query helpers over libpq. */
 #include "recsys/db.h"
 
+#include <libpq-events.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,85 @@ static rs_status conn_error(PGconn *c, const char *what, rs_error *err)
     return RS_ERR_DATABASE;
 }
 
+/* Per-connection prepared statements, attached with libpq's event system
+ * so they follow the connection through resets (cleared: the server
+ * forgot them) and die with it. Parameterised queries are prepared on
+ * first use; parse and plan then happen once per connection, not per
+ * request. */
+#define STMT_MAX 48
+
+typedef struct stmt_cache {
+    int n;
+    char *sql[STMT_MAX];
+} stmt_cache;
+
+static void stmt_cache_clear(stmt_cache *sc)
+{
+    for (int i = 0; i < sc->n; i++)
+        free(sc->sql[i]);
+    sc->n = 0;
+}
+
+static int stmt_events(PGEventId id, void *info, void *pass)
+{
+    (void)pass;
+    switch (id) {
+    case PGEVT_REGISTER: {
+        PGEventRegister *e = info;
+        stmt_cache *sc = calloc(1, sizeof *sc);
+        return sc && PQsetInstanceData(e->conn, stmt_events, sc);
+    }
+    case PGEVT_CONNRESET: {
+        PGEventConnReset *e = info;
+        stmt_cache *sc = PQinstanceData(e->conn, stmt_events);
+        if (sc)
+            stmt_cache_clear(sc);
+        return 1;
+    }
+    case PGEVT_CONNDESTROY: {
+        PGEventConnDestroy *e = info;
+        stmt_cache *sc = PQinstanceData(e->conn, stmt_events);
+        if (sc) {
+            stmt_cache_clear(sc);
+            free(sc);
+        }
+        return 1;
+    }
+    default:
+        return 1;
+    }
+}
+
+/* The prepared statement name for sql on conn ("" = run it unprepared). */
+static void statement_for(PGconn *conn, const char *sql, int n, char name[16])
+{
+    name[0] = '\0';
+    stmt_cache *sc = n > 0 ? PQinstanceData(conn, stmt_events) : NULL;
+    if (!sc)
+        return;
+    for (int i = 0; i < sc->n; i++) {
+        if (strcmp(sc->sql[i], sql) == 0) {
+            snprintf(name, 16, "rs_%d", i);
+            return;
+        }
+    }
+    if (sc->n == STMT_MAX || PQtransactionStatus(conn) == PQTRANS_INERROR)
+        return;
+    char *copy = strdup(sql);
+    if (!copy)
+        return;
+    snprintf(name, 16, "rs_%d", sc->n);
+    PGresult *r = PQprepare(conn, name, sql, n, NULL);
+    if (r && PQresultStatus(r) == PGRES_COMMAND_OK) {
+        sc->sql[sc->n++] = copy;
+    } else {
+        /* Let the unprepared run report the error in full. */
+        free(copy);
+        name[0] = '\0';
+    }
+    PQclear(r);
+}
+
 static PGconn *connect_one(const char *url, rs_error *err)
 {
     PGconn *c = PQconnectdb(url);
@@ -41,6 +121,11 @@ static PGconn *connect_one(const char *url, rs_error *err)
     }
     /* Quiet NOTICEs (e.g. "relation already exists, skipping"). */
     PQclear(PQexec(c, "SET client_min_messages = warning"));
+    if (!PQregisterEventProc(c, stmt_events, "rs_db statements", NULL)) {
+        rs_error_set(err, RS_ERR_NOMEM, "database: out of memory");
+        PQfinish(c);
+        return NULL;
+    }
     return c;
 }
 
@@ -148,7 +233,10 @@ rs_status rs_db_exec(PGconn *conn, const char *sql, int n,
 {
     if (out)
         *out = NULL;
-    PGresult *r = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+    char name[16];
+    statement_for(conn, sql, n, name);
+    PGresult *r = name[0] ? PQexecPrepared(conn, name, n, params, NULL, NULL, 0)
+                          : PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
         if (out)

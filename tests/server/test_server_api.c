@@ -527,6 +527,14 @@ START_TEST(test_catalogue)
 
     call("GET", "/api/movies?query=TOY%20STORY", NULL, NULL); /* case-insensitive */
     ck_assert_int_ge(json_integer_value(J("total")), 3);
+    /* LIKE wildcards in the user's text match literally. */
+    call("GET", "/api/movies?query=%25", NULL, NULL);
+    ck_assert_int_eq(json_integer_value(J("total")),
+                     q("SELECT count(*) FROM movies WHERE strpos(title, '%') > 0"));
+    call("GET", "/api/movies?query=_", NULL, NULL);
+    ck_assert_int_eq(json_integer_value(J("total")),
+                     q("SELECT count(*) FROM movies WHERE strpos(title, '_') > 0"));
+    ck_assert_int_lt(json_integer_value(J("total")), 100);
 
     long long total_all = q("SELECT count(*) FROM movies");
     call("GET", "/api/movies?page=2&page_size=10", NULL, NULL);
