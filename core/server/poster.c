@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define TMDB_API "https://api.themoviedb.org/3/movie/%lld?api_key=%s"
@@ -160,7 +161,7 @@ static int cache_read(const char *file, char *path, size_t size)
 static void cache_write(const char *dir, const char *file, const char *path)
 {
     mkdir(dir, 0755);
-    char tmp[1300];
+    char tmp[1400];
     snprintf(tmp, sizeof tmp, "%s.%ld.tmp", file, (long)getpid());
     FILE *f = fopen(tmp, "w");
     if (!f)
@@ -171,6 +172,14 @@ static void cache_write(const char *dir, const char *file, const char *path)
         rename(tmp, file);
     else
         unlink(tmp);
+}
+
+#define RETRY_AFTER_S 600
+
+static int recently_failed(const char *file)
+{
+    struct stat st;
+    return stat(file, &st) == 0 && time(NULL) - st.st_mtime < RETRY_AFTER_S;
 }
 
 void rs_api_poster(rs_req *r)
@@ -186,10 +195,18 @@ void rs_api_poster(rs_req *r)
         char dir[1100], file[1200], path[256];
         snprintf(dir, sizeof dir, "%s/posters", r->srv->opt.work_dir);
         snprintf(file, sizeof file, "%s/%lld.path", dir, (long long)m->movie_id);
+        char failed[1300];
+        snprintf(failed, sizeof failed, "%s.failed", file);
         int cached = cache_read(file, path, sizeof path);
-        if (!cached && tmdb_lookup(key, m->tmdb_id, path, sizeof path) == 0) {
-            cache_write(dir, file, path);
-            cached = 1;
+        if (!cached && !recently_failed(failed)) {
+            if (tmdb_lookup(key, m->tmdb_id, path, sizeof path) == 0) {
+                cache_write(dir, file, path);
+                cached = 1;
+            } else {
+                /* Offline or TMDB down: remember for a while, so every
+                 * poster on a page does not wait for the timeout. */
+                cache_write(dir, failed, "");
+            }
         }
         if (cached && path[0]) {
             char hdr[400];

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "http_client.h"
@@ -711,6 +713,55 @@ START_TEST(test_private_cluster)
 }
 END_TEST
 
+/* `recsys serve` as the CLI runs it: usage errors, then a real start,
+ * SIGTERM, a clean exit 0 and a closed port. */
+START_TEST(test_cli_usage_and_sigterm)
+{
+    char *bad_port[] = {"serve", "--port", "http", NULL};
+    ck_assert_int_eq(rs_server_cli(3, bad_port), 2);
+    char *unknown[] = {"serve", "--frobnicate", NULL};
+    ck_assert_int_eq(rs_server_cli(2, unknown), 2);
+    char *extra[] = {"serve", "stray", NULL};
+    ck_assert_int_eq(rs_server_cli(2, extra), 2);
+    char *missing[] = {"serve", "--config", "/nonexistent/recsys.yaml", NULL};
+    ck_assert_int_eq(rs_server_cli(3, missing), 1);
+
+    int fd[2];
+    ck_assert_int_eq(pipe(fd), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(fd[1], STDERR_FILENO);
+        close(fd[0]);
+        char *argv[] = {"serve", "--config", g_cfg, "--port", "0", NULL};
+        _exit(rs_server_cli(5, argv));
+    }
+    close(fd[1]);
+    FILE *log = fdopen(fd[0], "r");
+    char line[512];
+    const char *tag = "recsys: serving on http://127.0.0.1:";
+    port = 0;
+    while (!port && fgets(line, sizeof line, log))
+        if (strncmp(line, tag, strlen(tag)) == 0)
+            port = atoi(line + strlen(tag));
+    ck_assert_int_gt(port, 0);
+    call("GET", "/api/health", NULL, NULL);
+    ck_assert_int_eq(R.status, 200);
+    http_resp_free(&R);
+    ck_assert_int_eq(kill(pid, SIGTERM), 0);
+    int stopped = 0;
+    while (fgets(line, sizeof line, log))
+        stopped |= strstr(line, "recsys: stopped") != NULL;
+    fclose(log);
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    ck_assert(stopped);
+    ck_assert_int_ne(http_do(port, "GET", "/api/health", NULL, NULL, NULL, &R), 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("server_api");
@@ -733,6 +784,7 @@ static Suite *suite(void)
     TCase *own = tcase_create("private_cluster");
     tcase_set_timeout(own, 180);
     tcase_add_test(own, test_private_cluster);
+    tcase_add_test(own, test_cli_usage_and_sigterm);
     suite_add_tcase(s, own);
     return s;
 }
