@@ -704,6 +704,26 @@ START_TEST(test_private_cluster)
     port = rs_app_port(own);
     call("GET", "/api/health", NULL, NULL);
     ck_assert_int_eq(R.status, 200);
+
+    /* The database goes away: 503s with the error shape, no crash... */
+    snprintf(cmd, sizeof cmd, "'%s/scripts/pg-cluster' stop '%s/pg'", RS_SOURCE_DIR, work);
+    ck_assert_int_eq(system(cmd), 0);
+    call("GET", "/api/health", NULL, NULL);
+    ck_assert_int_eq(R.status, 503);
+    ck_assert_str_eq(json_string_value(J("status")), "degraded");
+    ck_assert_str_eq(json_string_value(J("database")), "unreachable");
+    call("GET", "/api/movies?query=toy", NULL, NULL);
+    expect_error(503, "unavailable");
+    call("POST", "/api/login", "{\"username\":\"someone\",\"password\":\"whatever1\"}", NULL);
+    expect_error(503, "unavailable");
+    /* ...and it comes back: the pool reconnects on the next borrow. */
+    snprintf(cmd, sizeof cmd, "'%s/scripts/pg-cluster' start '%s/pg' >/dev/null", RS_SOURCE_DIR,
+             work);
+    ck_assert_int_eq(system(cmd), 0);
+    call("GET", "/api/movies?query=toy", NULL, NULL);
+    ck_assert_int_eq(R.status, 200);
+    call("GET", "/api/health", NULL, NULL);
+    ck_assert_int_eq(R.status, 200);
     http_resp_free(&R);
     rs_app_close(own);
     snprintf(cmd, sizeof cmd, "'%s/scripts/pg-cluster' status '%s/pg' 2>/dev/null",
