@@ -56,13 +56,14 @@ void rs_reco_cache_config_default(rs_reco_cache_config *c)
     c->list_size = 50;
     c->max_entries = 100000;
     c->explanations = 1;
+    c->enabled = 1;
 }
 
 rs_status rs_reco_cache_config_parse(const rs_yaml_node *sec, rs_reco_cache_config *c,
                                      rs_error *err)
 {
     static const char *const keys[] = {"interval_s", "list_size", "max_entries",
-                                       "explanations", NULL};
+                                       "explanations", "enabled", NULL};
     char where[300];
     int64_t list = 50, max = 100000;
     rs_status st;
@@ -73,7 +74,8 @@ rs_status rs_reco_cache_config_parse(const rs_yaml_node *sec, rs_reco_cache_conf
         (st = rs_yaml_get_float(sec, "interval_s", &c->interval_s, err)) != RS_OK ||
         (st = rs_yaml_get_int(sec, "list_size", &list, err)) != RS_OK ||
         (st = rs_yaml_get_int(sec, "max_entries", &max, err)) != RS_OK ||
-        (st = rs_yaml_get_bool(sec, "explanations", &c->explanations, err)) != RS_OK)
+        (st = rs_yaml_get_bool(sec, "explanations", &c->explanations, err)) != RS_OK ||
+        (st = rs_yaml_get_bool(sec, "enabled", &c->enabled, err)) != RS_OK)
         return st;
     if (!(c->interval_s >= 0.05 && c->interval_s <= 86400))
         return rs_error_set(err, RS_ERR_CONFIG, "%srefresh.interval_s must be in [0.05, 86400], got %g",
@@ -275,6 +277,24 @@ void rs_reco_cache_mark_all_dirty(rs_reco_cache *c)
             }
     for (inflight *f = c->inflight; f; f = f->next)
         f->dirtied = 1;
+    pthread_mutex_unlock(&c->mu);
+}
+
+void rs_reco_cache_exclude(rs_reco_cache *c, int64_t user_id, int32_t item)
+{
+    pthread_mutex_lock(&c->mu);
+    for (entry *e = c->buckets[bucket_of(c, user_id)]; e; e = e->next) {
+        if (e->user_id != user_id)
+            continue;
+        size_t k = 0;
+        for (size_t i = 0; i < e->n; i++)
+            if (e->items[i].item != item) {
+                if (e->explain)
+                    e->explain[k] = e->explain[i];
+                e->items[k++] = e->items[i];
+            }
+        e->n = k;
+    }
     pthread_mutex_unlock(&c->mu);
 }
 

@@ -174,7 +174,9 @@ START_TEST(rating_reflected_within_one_interval)
     get(rc, 6, "pop", items, &n, &meta);
     ck_assert_int_eq(meta.from_cache, 1);
     ck_assert_str_eq(last.answered_by, "cold");
-    /* The user rates A: the refresher must drop it within one interval. */
+    /* The user rates A: the refresher must recompute within one interval.
+     * (Without rs_reco_cache_exclude, which the server also calls, so
+     * that only the refresher can make the change visible here.) */
     add_rating(&st, 4, 0);
     rs_reco_cache_mark_dirty(rc, 4);
     double t0 = mono(), elapsed = 0;
@@ -211,6 +213,25 @@ static void *get_user9(void *arg)
     ck_assert_int_eq(meta.refresh_pending, 1);
     return NULL;
 }
+
+START_TEST(exclude_is_immediate)
+{
+    rs_reco_cache *rc = cache_with(60, 100);
+    int32_t items[4];
+    size_t n;
+    rs_reco_meta meta;
+    get(rc, 4, "pop", items, &n, &meta); /* A C D */
+    ck_assert_int_eq(n, 3);
+    rs_reco_cache_exclude(rc, 4, 2);
+    get(rc, 4, "pop", items, &n, &meta);
+    ck_assert_int_eq(meta.from_cache, 1);
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(items[0], 0);
+    ck_assert_int_eq(items[1], 3);
+    ck_assert_int_eq(last_explain[1].because_item, 1); /* explanations moved along */
+    rs_reco_cache_free(rc);
+}
+END_TEST
 
 START_TEST(mark_during_on_demand_compute_is_kept)
 {
@@ -384,6 +405,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, config_parse);
     tcase_add_test(tc, rating_reflected_within_one_interval);
+    tcase_add_test(tc, exclude_is_immediate);
     tcase_add_test(tc, mark_during_on_demand_compute_is_kept);
     tcase_add_test(tc, model_swap_marks_everyone);
     tcase_add_test(tc, bounded_and_failures_keep_old_lists);

@@ -20,31 +20,15 @@ version: \"0.0.1\"
 description: Lifecycle test plugin with a chosen defect.
 params: {}
 ")
+# Registered from core/, so the top level must call enable_testing() before
+# add_subdirectory(core) (as it does for the server's tests too).
 foreach(t ${RS_LC_TESTS})
+  set(labels lifecycle unit)
+  if(t IN_LIST RS_LC_THREADED)
+    list(APPEND labels threads)
+  endif()
   rs_add_check_test(${t} SOURCES ${CMAKE_CURRENT_LIST_DIR}/${t}.c
-                    LIBS recsys_lifecycle LABELS lifecycle unit)
+                    LIBS recsys_lifecycle LABELS ${labels})
   target_compile_definitions(${t} PRIVATE RS_TEST_PLUGIN_DIR="${CMAKE_BINARY_DIR}/test-plugins")
   add_dependencies(${t} tp_tp_good lc_defect rs_plugin_popularity)
 endforeach()
-
-# core/ is added before the top level calls enable_testing(), so the
-# add_test() above is dropped. Register the tests again from the top-level
-# directory once it has finished (testing is enabled there by then).
-function(rs_lifecycle_register_tests)
-  foreach(t ${ARGN})
-    set(labels lifecycle unit)
-    if(t IN_LIST RS_LC_THREADED_G)
-      list(APPEND labels threads)
-    endif()
-    add_test(NAME ${t} COMMAND $<TARGET_FILE:${t}>)
-    set_tests_properties(${t} PROPERTIES TIMEOUT 600 LABELS "${labels}")
-  endforeach()
-endfunction()
-# Deferred arguments and variables are expanded when the call runs, in the
-# top-level scope: expand the lists now.
-list(JOIN RS_LC_TESTS " " _rs_lc_names)
-list(JOIN RS_LC_THREADED ";" _rs_lc_threaded)
-cmake_language(EVAL CODE "cmake_language(DEFER DIRECTORY \"${CMAKE_SOURCE_DIR}\"
-               CALL set RS_LC_THREADED_G \"${_rs_lc_threaded}\")
-cmake_language(DEFER DIRECTORY \"${CMAKE_SOURCE_DIR}\"
-               CALL rs_lifecycle_register_tests ${_rs_lc_names})")

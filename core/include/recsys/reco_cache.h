@@ -14,6 +14,7 @@
  *     list_size: 50      # items cached per (user, source)
  *     max_entries: 100000
  *     explanations: true # cache each item's explanation as well
+ *     enabled: true      # false: the server computes every request
  *
  * Entries are keyed by (user, source). Lists are computed through the
  * caller's callback (the server: load the user's ratings from PostgreSQL,
@@ -33,6 +34,7 @@ typedef struct rs_reco_cache_config {
     size_t list_size;
     size_t max_entries;
     int explanations; /* keep each item's rs_explanation (152 bytes) too */
+    int enabled;      /* for the server: 0 = compute every request */
 } rs_reco_cache_config;
 
 void rs_reco_cache_config_default(rs_reco_cache_config *c);
@@ -101,6 +103,9 @@ rs_status rs_reco_cache_get(rs_reco_cache *c, int64_t user_id,
 void rs_reco_cache_mark_dirty(rs_reco_cache *c, int64_t user_id);
 /* A model changed: recompute every cached list, over the next passes. */
 void rs_reco_cache_mark_all_dirty(rs_reco_cache *c);
+/* The user just rated `item`: remove it from their cached lists now (the
+ * full recompute follows within one interval; call mark_dirty too). */
+void rs_reco_cache_exclude(rs_reco_cache *c, int64_t user_id, int32_t item);
 /* Drop a user's lists (account deleted). */
 void rs_reco_cache_forget(rs_reco_cache *c, int64_t user_id);
 
