@@ -83,7 +83,7 @@ static rs_status fake_compute(void *ctx, int64_t user, const char *source, rs_re
 
 static void bench_cache(void)
 {
-    rs_reco_cache_config c = {60, 20, 100000, 1};
+    rs_reco_cache_config c = {60, 20, 100000, 1, 1};
     rs_reco_cache *rc;
     rs_scored out[20];
     rs_explanation ex[20];

@@ -298,13 +298,14 @@ void rs_reco_cache_exclude(rs_reco_cache *c, int64_t user_id, int32_t item)
     pthread_mutex_unlock(&c->mu);
 }
 
-void rs_reco_cache_forget(rs_reco_cache *c, int64_t user_id)
+/* Remove user's entries, all of them or only the fallback-answered ones. */
+static void drop(rs_reco_cache *c, int64_t user_id, int fallbacks_only)
 {
     pthread_mutex_lock(&c->mu);
     entry **pp = &c->buckets[bucket_of(c, user_id)];
     while (*pp) {
         entry *e = *pp;
-        if (e->user_id == user_id) {
+        if (e->user_id == user_id && (!fallbacks_only || e->answered_by[0])) {
             *pp = e->next;
             free(e);
             c->n_entries--;
@@ -314,6 +315,10 @@ void rs_reco_cache_forget(rs_reco_cache *c, int64_t user_id)
     }
     pthread_mutex_unlock(&c->mu);
 }
+
+void rs_reco_cache_forget(rs_reco_cache *c, int64_t user_id) { drop(c, user_id, 0); }
+
+void rs_reco_cache_drop_fallbacks(rs_reco_cache *c, int64_t user_id) { drop(c, user_id, 1); }
 
 /* ---- reads ---------------------------------------------------------------------- */
 

@@ -40,9 +40,13 @@ void rs_api_recommendations(rs_req *r)
 {
     long k;
     char source[RS_SOURCE_NAME_MAX];
+    int given;
     if (rs_req_int(r, "k", 20, 1, RS_RECO_K_MAX, &k) < 0 ||
-        rs_req_str(r, "source", source, sizeof source) < 0)
+        (given = rs_req_str(r, "source", source, sizeof source)) < 0)
         return;
+    /* An explicit source= overrides the user's experiment arm for this
+     * request (logged as arm "override"). */
+    given = given > 0 && source[0];
     if (!source[0])
         snprintf(source, sizeof source, "%s", r->srv->opt.default_source);
     r->source = rs_req_source_index(r, source);
@@ -58,12 +62,16 @@ void rs_api_recommendations(rs_req *r)
     if (!rs_req_user(r))
         return;
     rs_reco_result *res = malloc(sizeof *res);
-    if (!res) {
+    rs_lc_choice *choice = malloc(sizeof *choice);
+    if (!res || !choice) {
+        free(res);
+        free(choice);
         rs_reply_error(r, 500, "internal", "out of memory");
         return;
     }
     rs_error err = {0};
-    rs_status st = rs_reco_recommend(r->srv->reco, r->user_id, source, (size_t)k, res, &err);
+    rs_status st = rs_lc_recommend(r->srv, r->user_id, given ? source : NULL, source, (size_t)k,
+                                   res, choice, &err);
     if (st != RS_OK) {
         rs_reply_status(r, st, &err);
         goto done;
@@ -90,10 +98,20 @@ void rs_api_recommendations(rs_req *r)
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    rs_reply_json(r, 200, json_pack("{s:s, s:n, s:I, s:s, s:o}",
+    if (choice->interleaved) /* which source each shown movie came from */
+        for (size_t i = 0; i < res->n; i++)
+            json_object_set_new(json_array_get(list, i), "source",
+                                json_string(choice->credit[i]));
+    rs_lc_log_exposure(r->srv, r->user_id, res, choice);
+    rs_reply_json(r, 200, json_pack("{s:s, s:o, s:o, s:I, s:s, s:o}",
                                     "source", res->source, "arm",
+                                    choice->arm[0] ? json_string(choice->arm) : json_null(),
+                                    "experiment",
+                                    choice->experiment[0] ? json_string(choice->experiment)
+                                                          : json_null(),
                                     "model_version", (json_int_t)res->model_version,
                                     "generated_at", now, "items", list));
 done:
     free(res);
+    free(choice);
 }

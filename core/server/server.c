@@ -66,6 +66,7 @@ rs_status rs_server_options_from_config(const rs_config *cfg,
         "request_max_bytes", "password_memlimit_kib", "login_per_ip_per_min",
         "login_per_account_per_min", "session_ttl_s", NULL};
     rs_server_options_default(o);
+    o->config = cfg;
     snprintf(o->work_dir, sizeof o->work_dir, "%s", cfg->work_dir ? cfg->work_dir : ".");
     char *sd = rs_config_resolve(cfg, "../frontend/dist");
     if (sd)
@@ -139,6 +140,9 @@ static const route routes[] = {
     {"GET", "/api/posters/{id}", rs_api_poster},
     {"GET", "/api/evaluation", rs_api_evaluation},
     {"GET", "/api/health", rs_api_health},
+    {"POST", "/api/admin/reload", rs_api_admin_reload},
+    {"GET", "/api/admin/models", rs_api_admin_models},
+    {"GET", "/api/admin/experiments", rs_api_admin_experiments},
     {"GET", "/metrics", rs_api_metrics},
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
@@ -311,11 +315,13 @@ static rs_status init_parts(rs_server *s, rs_error *err)
     s->onboarding = rs_onboarding_new(s->data);
     if (!s->metrics || !s->rl_ip || !s->rl_account || !s->onboarding)
         return rs_error_set(err, RS_ERR_NOMEM, "server: out of memory");
-    return rs_reco_service_new(s->engine, s->ml, s->db, &s->reco, err);
+    rs_status st = rs_reco_service_new(s->engine, s->ml, s->db, &s->reco, err);
+    return st == RS_OK ? rs_lc_new(s, &s->lc, err) : st;
 }
 
 static void free_parts(rs_server *s)
 {
+    rs_lc_free(s->lc); /* its threads use the reco service: first */
     rs_reco_service_free(s->reco);
     rs_onboarding_free(s->onboarding);
     rs_ratelimit_free(s->rl_ip);

@@ -9,6 +9,7 @@
 #include "recsys/reco.h"
 #include "recsys/server.h"
 
+#include "lifecycle.h"
 #include "metrics.h"
 #include "onboarding.h"
 #include "ratelimit.h"
@@ -20,6 +21,7 @@ struct rs_server {
     const rs_dataset *data;
     rs_db *db;
     rs_reco_service *reco;
+    rs_lc *lc;           /* cache, gate, retrainer, experiments, admin */
     rs_metrics *metrics;
     rs_ratelimit *rl_ip, *rl_account;
     rs_onboarding *onboarding;
@@ -121,5 +123,8 @@ void rs_api_poster(rs_req *r);
 void rs_api_evaluation(rs_req *r);
 void rs_api_health(rs_req *r);
 void rs_api_metrics(rs_req *r);
+void rs_api_admin_reload(rs_req *r);
+void rs_api_admin_models(rs_req *r);
+void rs_api_admin_experiments(rs_req *r);
 
 #endif

@@ -229,6 +229,16 @@ START_TEST(exclude_is_immediate)
     ck_assert_int_eq(items[0], 0);
     ck_assert_int_eq(items[1], 3);
     ck_assert_int_eq(last_explain[1].because_item, 1); /* explanations moved along */
+    /* A cold user's fallback list is dropped on their first rating; a
+     * list of the real source is kept. */
+    get(rc, 6, "pop", items, &n, &meta);
+    ck_assert_str_eq(last.answered_by, "cold");
+    rs_reco_cache_drop_fallbacks(rc, 6);
+    rs_reco_cache_drop_fallbacks(rc, 4);
+    get(rc, 6, "pop", items, &n, &meta);
+    ck_assert_int_eq(meta.from_cache, 0);
+    get(rc, 4, "pop", items, &n, &meta);
+    ck_assert_int_eq(meta.from_cache, 1);
     rs_reco_cache_free(rc);
 }
 END_TEST

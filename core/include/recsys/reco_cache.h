@@ -106,6 +106,10 @@ void rs_reco_cache_mark_all_dirty(rs_reco_cache *c);
 /* The user just rated `item`: remove it from their cached lists now (the
  * full recompute follows within one interval; call mark_dirty too). */
 void rs_reco_cache_exclude(rs_reco_cache *c, int64_t user_id, int32_t item);
+/* Drop the user's lists that a fallback answered (answered_by set: the
+ * server's cold-start popularity): after a first rating the user is no
+ * longer cold, and the next request computes the real source. */
+void rs_reco_cache_drop_fallbacks(rs_reco_cache *c, int64_t user_id);
 /* Drop a user's lists (account deleted). */
 void rs_reco_cache_forget(rs_reco_cache *c, int64_t user_id);
 

@@ -38,6 +38,10 @@ typedef struct rs_server_options {
     int login_per_ip_per_min;      /* 30 */
     int login_per_account_per_min; /* 10 */
     int session_ttl_s;             /* 30 days */
+    /* The config the options came from (rs_server_options_from_config);
+     * its refresh, swap_gate, retrain, experiments and admin sections set
+     * up the model lifecycle (docs/lifecycle.md). NULL = none of it. */
+    const rs_config *config;
 } rs_server_options;
 
 void rs_server_options_default(rs_server_options *o);
