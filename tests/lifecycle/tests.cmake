@@ -32,3 +32,16 @@ foreach(t ${RS_LC_TESTS})
   target_compile_definitions(${t} PRIVATE RS_TEST_PLUGIN_DIR="${CMAKE_BINARY_DIR}/test-plugins")
   add_dependencies(${t} tp_tp_good lc_defect rs_plugin_popularity)
 endforeach()
+
+# The lifecycle inside the real server, against a private PostgreSQL.
+if(TARGET recsys_server)
+  # The server's imported libcurl target is scoped to its directory.
+  pkg_check_modules(LC_CURL REQUIRED IMPORTED_TARGET libcurl)
+  rs_add_check_test(test_lifecycle_server
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_lifecycle_server.c
+    LIBS recsys_server recsys_lifecycle PkgConfig::JANSSON PkgConfig::LC_CURL
+    LABELS lifecycle integration db threads TIMEOUT 900)
+  target_compile_definitions(test_lifecycle_server PRIVATE
+    RS_TEST_PLUGIN_DIR="${CMAKE_BINARY_DIR}/test-plugins")
+  add_dependencies(test_lifecycle_server tp_tp_good rs_plugin_popularity)
+endif()

@@ -1,0 +1,631 @@
+/*
+ * The lifecycle inside the real server: a private PostgreSQL (scripts/
+ * pg-cluster), the real `recsys serve` in-process (rs_app_open), libcurl
+ * clients. Admin auth, A/B arms with exposure logging and statistics,
+ * source= overrides, gate refusals with both figures, and reloads (good,
+ * corrupt, forced) under a recommendation load with zero failed or
+ * malformed responses while the served version changes.
+ */
+#include <curl/curl.h>
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "lc_fixture.h"
+#include "recsys/experiment.h"
+#include "recsys/server.h"
+
+#define TOKEN "s3cret-admin-token"
+
+static char g_dir[1024], g_url[512];
+
+/* ---- a small client: keep-alive handle per thread, bearer + cookie ------- */
+
+typedef struct resp {
+    long status;
+    char *body;
+    size_t len;
+    json_t *json;
+    char cookie[128];
+} resp;
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    resp *r = ud;
+    size_t add = size * n;
+    char *b = realloc(r->body, r->len + add + 1);
+    if (!b)
+        return 0;
+    memcpy(b + r->len, p, add);
+    r->body = b;
+    r->len += add;
+    b[r->len] = '\0';
+    return add;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    resp *r = ud;
+    size_t len = size * n;
+    char line[1024];
+    snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line ? len : sizeof line - 1), p);
+    const char *c = strncasecmp(line, "Set-Cookie:", 11) == 0 ? strstr(line, "rs_session=") : NULL;
+    if (c) {
+        c += 11;
+        snprintf(r->cookie, sizeof r->cookie, "%.*s", (int)strcspn(c, ";\r\n"), c);
+    }
+    return len;
+}
+
+static void resp_free(resp *r)
+{
+    free(r->body);
+    json_decref(r->json);
+    memset(r, 0, sizeof *r);
+}
+
+/* 0 on transport success. */
+static int req(CURL *h, int port, const char *method, const char *path, const char *body,
+               const char *cookie, const char *bearer, resp *out)
+{
+    char url[1024], cookie_hdr[256], auth[256];
+    struct curl_slist *hdrs = NULL;
+    resp_free(out);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+    curl_easy_reset(h);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, out);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    if (body) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+        hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+    }
+    if (cookie) {
+        snprintf(cookie_hdr, sizeof cookie_hdr, "rs_session=%s", cookie);
+        curl_easy_setopt(h, CURLOPT_COOKIE, cookie_hdr);
+    }
+    if (bearer) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", bearer);
+        hdrs = curl_slist_append(hdrs, auth);
+    }
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+    CURLcode rc = curl_easy_perform(h);
+    curl_slist_free_all(hdrs);
+    if (rc != CURLE_OK)
+        return -1;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
+    if (out->body)
+        out->json = json_loads(out->body, 0, NULL);
+    return 0;
+}
+
+static long long db_count(const char *sql)
+{
+    PGconn *c = PQconnectdb(g_url);
+    ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
+    PGresult *r = PQexec(c, sql);
+    ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql, PQerrorMessage(c));
+    long long v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    PQfinish(c);
+    return v;
+}
+
+/* ---- suite fixture (parent process): one PostgreSQL ------------------------ */
+
+static int have_pg;
+
+static void run_setup(void)
+{
+    char cmd[2400];
+    snprintf(g_dir, sizeof g_dir, "%s/test-lifecycle-server", RS_BUILD_DIR);
+    mkdir(g_dir, 0755);
+    chmod(g_dir, 0755);
+    snprintf(cmd, sizeof cmd, "'%s/scripts/pg-cluster' start '%s/pg'", RS_SOURCE_DIR, g_dir);
+    FILE *p = popen(cmd, "r");
+    have_pg = p && fgets(g_url, sizeof g_url, p) != NULL;
+    if (p)
+        pclose(p);
+    g_url[strcspn(g_url, "\r\n")] = '\0';
+    if (!have_pg) {
+        fprintf(stderr, "test: cannot start PostgreSQL (%s)\n", cmd);
+        return;
+    }
+    snprintf(cmd, sizeof cmd,
+             "psql -q '%s' -c 'DROP SCHEMA public CASCADE; CREATE SCHEMA public;' >/dev/null",
+             g_url);
+    have_pg = system(cmd) == 0;
+    setenv("RECSYS_DATABASE_URL", g_url, 1);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static void run_teardown(void)
+{
+    char cmd[2400];
+    snprintf(cmd, sizeof cmd, "'%s/scripts/pg-cluster' stop '%s/pg'", RS_SOURCE_DIR, g_dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "test: stopping PostgreSQL failed\n");
+}
+
+/* ---- per-test: the real server ------------------------------------------------ */
+
+typedef struct srv {
+    hf f;           /* config dir; f.cfg etc. for the test's own engines */
+    rs_app *app;
+    int port;
+    CURL *h;
+    resp r;
+} srv;
+
+static const char *experiments_yaml =
+    "experiments:\n"
+    "  - name: pop-vs-good\n"
+    "    salt: lifecycle-test\n"
+    "    arms:\n"
+    "      - {name: control, source: popularity, share: 0.5}\n"
+    "      - {name: treatment, source: good, share: 0.5}\n";
+
+/* 0 when the data is missing (the test returns early). */
+static int srv_open(srv *s, const char *admin, const char *extra)
+{
+    char more[4096];
+    rs_error err = {0};
+    memset(s, 0, sizeof *s);
+    ck_assert_msg(have_pg, "PostgreSQL is required");
+    unsetenv("RECSYS_ADMIN_TOKEN");
+    snprintf(more, sizeof more,
+             "prepare: {cf_min_item_ratings: 1, cf_min_user_ratings: 1}\n"
+             "server:\n  port: 0\n  threads: 8\n  default_source: popularity\n"
+             "  password_memlimit_kib: 8192\n  login_per_ip_per_min: 100000\n"
+             "database:\n  pool_size: 8\n"
+             "refresh: {interval_s: 1, list_size: 20}\n"
+             "swap_gate: {holdout_users: 100}\n%s%s",
+             admin ? admin : "", extra ? extra : "");
+    if (!lc_setup_real(&s->f, "  - {name: popularity, plugin: popularity}\n"
+                              "  - {name: good, plugin: tp_good}\n",
+                       more))
+        return 0;
+    ck_assert_msg(rs_app_open(s->f.cfg_path, 0, &s->app, &err) == RS_OK, "rs_app_open: %s",
+                  err.message);
+    s->port = rs_app_port(s->app);
+    s->h = curl_easy_init();
+    return 1;
+}
+
+static void srv_close(srv *s)
+{
+    resp_free(&s->r);
+    curl_easy_cleanup(s->h);
+    rs_app_close(s->app);
+    hf_teardown(&s->f);
+}
+
+static void call(srv *s, const char *method, const char *path, const char *body,
+                 const char *cookie, const char *bearer)
+{
+    ck_assert_msg(req(s->h, s->port, method, path, body, cookie, bearer, &s->r) == 0,
+                  "%s %s: transport failure", method, path);
+}
+
+static const char *err_code(const srv *s)
+{
+    return json_string_value(json_object_get(s->r.json, "error"));
+}
+
+/* A new account; returns its id, cookie into cookie. */
+static int64_t new_user(srv *s, char *cookie)
+{
+    static int seq;
+    char body[256];
+    snprintf(body, sizeof body, "{\"username\":\"lc%d_%d\",\"password\":\"correct horse\"}",
+             (int)getpid(), ++seq);
+    call(s, "POST", "/api/register", body, NULL, NULL);
+    ck_assert_msg(s->r.status == 201, "register: %ld %s", s->r.status, s->r.body);
+    snprintf(cookie, 128, "%s", s->r.cookie);
+    return json_integer_value(json_object_get(json_object_get(s->r.json, "user"), "id"));
+}
+
+static void rate(srv *s, const char *cookie, long long movie, double rating)
+{
+    char path[64], body[64];
+    snprintf(path, sizeof path, "/api/ratings/%lld", movie);
+    snprintf(body, sizeof body, "{\"rating\":%.1f}", rating);
+    call(s, "PUT", path, body, cookie, NULL);
+    ck_assert_msg(s->r.status == 200, "rate: %ld %s", s->r.status, s->r.body);
+}
+
+/* ---- admin authentication --------------------------------------------------- */
+
+START_TEST(admin_requires_token)
+{
+    srv s;
+    if (!srv_open(&s, "admin: {token: " TOKEN "}\n", NULL))
+        return;
+    call(&s, "GET", "/api/admin/models", NULL, NULL, NULL);
+    ck_assert_int_eq(s.r.status, 401);
+    ck_assert_str_eq(err_code(&s), "unauthorized");
+    call(&s, "GET", "/api/admin/models", NULL, NULL, "wrong");
+    ck_assert_int_eq(s.r.status, 403);
+    call(&s, "GET", "/api/admin/models", NULL, NULL, TOKEN "x");
+    ck_assert_int_eq(s.r.status, 403);
+    call(&s, "POST", "/api/admin/reload", "{\"source\":\"good\"}", NULL, "wrong");
+    ck_assert_int_eq(s.r.status, 403);
+    call(&s, "GET", "/api/admin/models", NULL, NULL, TOKEN);
+    ck_assert_msg(s.r.status == 200, "%s", s.r.body);
+    json_t *src = json_object_get(s.r.json, "sources");
+    ck_assert_int_eq(json_array_size(src), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(src, 0), "serving_version")),
+                     1);
+    ck_assert(json_is_object(json_object_get(s.r.json, "cache")));
+    ck_assert_double_eq_tol(
+        json_number_value(json_object_get(json_object_get(s.r.json, "gate"), "tolerance")), 0.05,
+        1e-12);
+    /* Bad reload bodies. */
+    call(&s, "POST", "/api/admin/reload", "{}", NULL, TOKEN);
+    ck_assert_int_eq(s.r.status, 400);
+    call(&s, "POST", "/api/admin/reload", "{\"source\":\"nope\"}", NULL, TOKEN);
+    ck_assert_int_eq(s.r.status, 404);
+    srv_close(&s);
+}
+END_TEST
+
+START_TEST(admin_disabled_without_token)
+{
+    srv s;
+    if (!srv_open(&s, NULL, NULL))
+        return;
+    call(&s, "GET", "/api/admin/models", NULL, NULL, TOKEN);
+    ck_assert_int_eq(s.r.status, 404);
+    ck_assert_str_eq(err_code(&s), "not_found");
+    call(&s, "POST", "/api/admin/reload", "{\"source\":\"good\"}", NULL, NULL);
+    ck_assert_int_eq(s.r.status, 404);
+    srv_close(&s);
+    /* The environment variable enables it too. */
+    setenv("RECSYS_ADMIN_TOKEN", "from-env", 1);
+    rs_error err = {0};
+    memset(&s, 0, sizeof s);
+    ck_assert(lc_setup_real(&s.f, "  - {name: popularity, plugin: popularity}\n",
+                            "server: {port: 0, password_memlimit_kib: 8192}\n"));
+    ck_assert_msg(rs_app_open(s.f.cfg_path, 0, &s.app, &err) == RS_OK, "%s", err.message);
+    s.port = rs_app_port(s.app);
+    s.h = curl_easy_init();
+    call(&s, "GET", "/api/admin/models", NULL, NULL, "from-env");
+    ck_assert_int_eq(s.r.status, 200);
+    unsetenv("RECSYS_ADMIN_TOKEN");
+    srv_close(&s);
+}
+END_TEST
+
+/* ---- experiments --------------------------------------------------------------- */
+
+START_TEST(arms_exposures_and_statistics)
+{
+    srv s;
+    char cookie[24][128];
+    int64_t uid[24];
+    rs_error err = {0};
+    if (!srv_open(&s, "admin: {token: " TOKEN "}\n", experiments_yaml))
+        return;
+    rs_experiments *x;
+    /* The test's own view of the experiment, from the same config file. */
+    rs_config *cfg;
+    ck_assert_int_eq(rs_config_load(s.f.cfg_path, &cfg, &err), RS_OK);
+    ck_assert_int_eq(rs_experiments_from_config(cfg, &x, &err), RS_OK);
+    const rs_experiment *e = rs_experiments_active(x);
+    int per_arm[2] = {0, 0};
+    for (int i = 0; i < 24; i++) {
+        uid[i] = new_user(&s, cookie[i]);
+        rate(&s, cookie[i], 1, 4.0); /* warm: otherwise both arms are popularity */
+        call(&s, "GET", "/api/recommendations?k=5", NULL, cookie[i], NULL);
+        ck_assert_msg(s.r.status == 200, "%s", s.r.body);
+        size_t arm = rs_experiment_assign(e, uid[i]);
+        per_arm[arm]++;
+        ck_assert_str_eq(json_string_value(json_object_get(s.r.json, "arm")), e->arms[arm].name);
+        ck_assert_str_eq(json_string_value(json_object_get(s.r.json, "experiment")), e->name);
+        ck_assert_str_eq(json_string_value(json_object_get(s.r.json, "source")),
+                         e->arms[arm].source);
+        ck_assert_int_eq(json_array_size(json_object_get(s.r.json, "items")), 5);
+    }
+    ck_assert_msg(per_arm[0] > 0 && per_arm[1] > 0, "all 24 users in one arm");
+    ck_assert_int_eq(db_count("SELECT count(*) FROM exposures WHERE arm LIKE 'pop-vs-good/%'"),
+                     24 * 5);
+    ck_assert_int_eq(db_count("SELECT count(DISTINCT shown_at) FROM exposures"), 24);
+    ck_assert_int_eq(db_count("SELECT count(*) FROM exposures WHERE position = 4"), 24);
+    /* source= overrides the arm for one request: arm null, logged so. */
+    call(&s, "GET", "/api/recommendations?k=3&source=good", NULL, cookie[0], NULL);
+    ck_assert_int_eq(s.r.status, 200);
+    ck_assert(json_is_null(json_object_get(s.r.json, "arm")));
+    ck_assert_int_eq(db_count("SELECT count(*) FROM exposures WHERE arm = 'override'"), 3);
+
+    /* Users 0..7 rate the first two movies they were shown: hits. */
+    for (int i = 0; i < 8; i++) {
+        char sql[256];
+        snprintf(sql, sizeof sql,
+                 "SELECT movie_id FROM exposures WHERE user_id = %lld AND arm <> 'override'"
+                 " ORDER BY position LIMIT 1",
+                 (long long)uid[i]);
+        rate(&s, cookie[i], db_count(sql), 5.0);
+        snprintf(sql, sizeof sql,
+                 "SELECT movie_id FROM exposures WHERE user_id = %lld AND arm <> 'override'"
+                 " ORDER BY position OFFSET 1 LIMIT 1",
+                 (long long)uid[i]);
+        rate(&s, cookie[i], db_count(sql), 3.0);
+    }
+    call(&s, "GET", "/api/admin/experiments", NULL, NULL, TOKEN);
+    ck_assert_msg(s.r.status == 200, "%s", s.r.body);
+    json_t *ex = json_array_get(json_object_get(s.r.json, "experiments"), 0);
+    ck_assert(json_is_true(json_object_get(ex, "active")));
+    json_t *arms = json_object_get(json_object_get(ex, "stats"), "arms");
+    ck_assert_int_eq(json_array_size(arms), 2);
+    long long users = 0, shown = 0, hits = 0;
+    double sum = 0;
+    for (size_t a = 0; a < 2; a++) {
+        json_t *st = json_array_get(arms, a);
+        users += json_integer_value(json_object_get(st, "users"));
+        shown += json_integer_value(json_object_get(st, "shown"));
+        hits += json_integer_value(json_object_get(st, "hits"));
+        double mr = json_number_value(json_object_get(st, "mean_rating"));
+        sum += mr * (double)json_integer_value(json_object_get(st, "hits"));
+        ck_assert_int_eq(json_integer_value(json_object_get(st, "users")), per_arm[a]);
+    }
+    ck_assert_int_eq(users, 24);
+    ck_assert_int_eq(shown, 24 * 5);
+    ck_assert_int_eq(hits, 16);
+    ck_assert_double_eq_tol(sum, 8 * 5.0 + 8 * 3.0, 1e-6); /* mean ratings of the hits */
+    json_t *test = json_array_get(json_object_get(json_object_get(ex, "stats"), "tests"), 0);
+    ck_assert_msg(json_is_number(json_object_get(test, "p")), "%s", s.r.body);
+    ck_assert_int_eq(json_integer_value(json_object_get(s.r.json, "override_exposures")), 3);
+    rs_experiments_free(x);
+    rs_config_free(cfg);
+    srv_close(&s);
+}
+END_TEST
+
+START_TEST(interleaving_credits_each_movie)
+{
+    srv s;
+    char cookie[128];
+    if (!srv_open(&s, "admin: {token: " TOKEN "}\n",
+                  "experiments:\n  - name: il\n    mode: interleave\n    salt: s\n    arms:\n"
+                  "      - {name: a, source: popularity}\n      - {name: b, source: good}\n"))
+        return;
+    new_user(&s, cookie);
+    rate(&s, cookie, 1, 4.0);
+    call(&s, "GET", "/api/recommendations?k=10", NULL, cookie, NULL);
+    ck_assert_msg(s.r.status == 200, "%s", s.r.body);
+    ck_assert_str_eq(json_string_value(json_object_get(s.r.json, "arm")), "interleave");
+    json_t *items = json_object_get(s.r.json, "items");
+    ck_assert_int_eq(json_array_size(items), 10);
+    int from_a = 0, from_b = 0;
+    long long b_movie = -1;
+    for (size_t i = 0; i < 10; i++) {
+        const char *src = json_string_value(json_object_get(json_array_get(items, i), "source"));
+        from_a += strcmp(src, "popularity") == 0;
+        if (strcmp(src, "good") == 0) {
+            from_b++;
+            b_movie = json_integer_value(
+                json_object_get(json_object_get(json_array_get(items, i), "movie"), "id"));
+        }
+    }
+    /* Team draft: the two teams contribute 5 each to a 10-item list. */
+    ck_assert_int_eq(from_a, 5);
+    ck_assert_int_eq(from_b, 5);
+    ck_assert_int_eq(db_count("SELECT count(*) FROM exposures WHERE arm = 'il/interleave' AND "
+                              "source = 'good'"),
+                     5);
+    /* Rating a movie team B contributed: one impression won by B. */
+    rate(&s, cookie, b_movie, 4.5);
+    call(&s, "GET", "/api/admin/experiments", NULL, NULL, TOKEN);
+    json_t *st = json_object_get(json_array_get(json_object_get(s.r.json, "experiments"), 0),
+                                 "stats");
+    ck_assert_msg(json_integer_value(json_object_get(st, "impressions")) == 1, "%s", s.r.body);
+    ck_assert_int_eq(json_integer_value(json_object_get(st, "wins_b")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(st, "wins_a")), 0);
+    ck_assert_double_eq_tol(json_number_value(json_object_get(st, "p_value")), 1.0, 1e-12);
+    srv_close(&s);
+}
+END_TEST
+
+/* ---- reloads under load ---------------------------------------------------------- */
+
+typedef struct hammer {
+    int port;
+    char cookie[128];
+    volatile int *stop;
+    long ok, failed, malformed;
+    int64_t min_version, max_version;
+    char last_error[256];
+} hammer;
+
+/* A response is well formed when it is a 200 JSON object with k items,
+ * each a movie with an id, and an integer model version. */
+static void *hammer_main(void *arg)
+{
+    hammer *h = arg;
+    CURL *c = curl_easy_init();
+    resp r = {0};
+    h->min_version = INT64_MAX;
+    while (!*h->stop) {
+        if (req(c, h->port, "GET", "/api/recommendations?k=10&source=good", NULL, h->cookie, NULL,
+                &r) != 0 ||
+            r.status != 200) {
+            h->failed++;
+            snprintf(h->last_error, sizeof h->last_error, "%ld %.200s", r.status,
+                     r.body ? r.body : "(transport)");
+            continue;
+        }
+        json_t *items = json_object_get(r.json, "items");
+        json_t *v = json_object_get(r.json, "model_version");
+        int good = json_is_array(items) && json_array_size(items) == 10 && json_is_integer(v);
+        for (size_t i = 0; good && i < 10; i++)
+            good = json_is_integer(
+                json_object_get(json_object_get(json_array_get(items, i), "movie"), "id"));
+        if (!good) {
+            h->malformed++;
+            snprintf(h->last_error, sizeof h->last_error, "malformed: %.200s", r.body);
+            continue;
+        }
+        int64_t ver = json_integer_value(v);
+        h->min_version = ver < h->min_version ? ver : h->min_version;
+        h->max_version = ver > h->max_version ? ver : h->max_version;
+        h->ok++;
+    }
+    resp_free(&r);
+    curl_easy_cleanup(c);
+    return NULL;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static void reload(srv *s, const char *body, long want_status)
+{
+    call(s, "POST", "/api/admin/reload", body, NULL, TOKEN);
+    ck_assert_msg(s->r.status == want_status, "reload %s: %ld %s", body, s->r.status, s->r.body);
+}
+
+START_TEST(reloads_under_load)
+{
+    enum { CLIENTS = 4 };
+    srv s;
+    hammer h[CLIENTS];
+    pthread_t t[CLIENTS];
+    volatile int stop = 0;
+    char model[4600];
+    if (!srv_open(&s, "admin: {token: " TOKEN "}\n", NULL))
+        return;
+    for (int i = 0; i < CLIENTS; i++) {
+        memset(&h[i], 0, sizeof h[i]);
+        h[i].port = s.port;
+        h[i].stop = &stop;
+        new_user(&s, h[i].cookie);
+        rate(&s, h[i].cookie, 1 + i, 4.0);
+    }
+    for (int i = 0; i < CLIENTS; i++)
+        pthread_create(&t[i], NULL, hammer_main, &h[i]);
+    sleep_ms(500);
+    /* Good reloads: versions 2, 3. */
+    reload(&s, "{\"source\":\"good\"}", 200);
+    ck_assert(json_is_true(json_object_get(s.r.json, "accepted")));
+    sleep_ms(300);
+    reload(&s, "{\"source\":\"good\"}", 200);
+    ck_assert_int_eq(json_integer_value(json_object_get(s.r.json, "version")), 3);
+    /* A corrupt artifact: 422, version 3 keeps serving. */
+    rs_config *cfg;
+    rs_error err = {0};
+    ck_assert_int_eq(rs_config_load(s.f.cfg_path, &cfg, &err), RS_OK);
+    snprintf(model, sizeof model, "%s/models/good", cfg->work_dir);
+    char saved[256], file[4700];
+    snprintf(file, sizeof file, "%s/model.txt", model);
+    FILE *mf = fopen(file, "r");
+    ck_assert_ptr_nonnull(mf);
+    ck_assert_ptr_nonnull(fgets(saved, sizeof saved, mf));
+    fclose(mf);
+    tu_write(model, "model.txt", "corrupt\n");
+    reload(&s, "{\"source\":\"good\"}", 422);
+    ck_assert_str_eq(json_string_value(json_object_get(s.r.json, "error")), "invalid_model");
+    tu_assert_contains(json_string_value(json_object_get(s.r.json, "message")),
+                       "corrupt test model");
+    reload(&s, "{\"source\":\"good\",\"force\":true}", 422); /* force cannot skip loading */
+    sleep_ms(300);
+    tu_write(model, "model.txt", saved);
+    /* Forced and gated good reloads again: versions 4, 5. */
+    reload(&s, "{\"source\":\"good\",\"force\":true}", 200);
+    ck_assert(json_is_true(json_object_get(json_object_get(s.r.json, "event"), "forced")));
+    reload(&s, "{\"source\":\"good\"}", 200);
+    ck_assert_int_eq(json_integer_value(json_object_get(s.r.json, "version")), 5);
+    /* The refresher picks the swap up within one interval (1 s). */
+    sleep_ms(2500);
+    stop = 1;
+    long total = 0;
+    for (int i = 0; i < CLIENTS; i++) {
+        pthread_join(t[i], NULL);
+        ck_assert_msg(h[i].failed == 0 && h[i].malformed == 0,
+                      "client %d: %ld failed, %ld malformed (%s)", i, h[i].failed, h[i].malformed,
+                      h[i].last_error);
+        ck_assert_int_eq(h[i].min_version, 1);
+        ck_assert_int_eq(h[i].max_version, 5);
+        total += h[i].ok;
+    }
+    ck_assert_msg(total > 100, "only %ld responses", total);
+    fprintf(stderr, "reloads_under_load: %ld responses, 0 failed, versions 1..5\n", total);
+    /* The admin view: both rejections logged, version 5 serving. */
+    call(&s, "GET", "/api/admin/models", NULL, NULL, TOKEN);
+    json_t *events = json_object_get(s.r.json, "events");
+    ck_assert_int_eq(json_array_size(events), 6);
+    int rejected = 0;
+    size_t i;
+    json_t *ev;
+    json_array_foreach(events, i, ev)
+        rejected += json_is_false(json_object_get(ev, "accepted"));
+    ck_assert_int_eq(rejected, 2);
+    rs_config_free(cfg);
+    srv_close(&s);
+}
+END_TEST
+
+/* A popularity candidate trained on item-permuted ratings: 409 with both
+ * figures; the serving version stays. */
+START_TEST(gate_refusal_reported)
+{
+    srv s;
+    rs_error err = {0};
+    char work[4400], dir[4500], body[4700];
+    if (!srv_open(&s, "admin: {token: " TOKEN "}\n", NULL))
+        return;
+    ck_assert_int_eq(hf_open(&s.f, &err), RS_OK); /* the test's own engine */
+    const rs_dataset *d = rs_engine_dataset(s.f.engine);
+    rs_ratings_set *bad = lc_degraded(d);
+    snprintf(work, sizeof work, "%s/cand", s.f.dir);
+    lc_train_candidate(s.f.cfg, d, "popularity", rs_ratings_set_view(bad), work);
+    rs_ratings_set_free(bad);
+    snprintf(dir, sizeof dir, "%s/models/popularity", work);
+    snprintf(body, sizeof body, "{\"source\":\"popularity\",\"dir\":\"%s\"}", dir);
+    reload(&s, body, 409);
+    ck_assert_str_eq(json_string_value(json_object_get(s.r.json, "error")), "refused");
+    json_t *ev = json_object_get(s.r.json, "event");
+    double cand = json_number_value(json_object_get(ev, "candidate_recall"));
+    double serv = json_number_value(json_object_get(ev, "serving_recall"));
+    ck_assert_msg(cand < serv && serv > 0, "candidate %f serving %f", cand, serv);
+    tu_assert_contains(json_string_value(json_object_get(s.r.json, "message")), "swap refused");
+    call(&s, "GET", "/api/admin/models", NULL, NULL, TOKEN);
+    json_t *pop = json_array_get(json_object_get(s.r.json, "sources"), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(pop, "serving_version")), 1);
+    ck_assert(json_is_false(json_object_get(json_object_get(pop, "last_event"), "accepted")));
+    /* An admin can force it. */
+    snprintf(body, sizeof body, "{\"source\":\"popularity\",\"dir\":\"%s\",\"force\":true}", dir);
+    reload(&s, body, 200);
+    ck_assert_int_eq(json_integer_value(json_object_get(s.r.json, "version")), 2);
+    srv_close(&s);
+}
+END_TEST
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    run_setup();
+    Suite *su = suite_create("lifecycle_server");
+    TCase *tc = tcase_create("server");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, admin_requires_token);
+    tcase_add_test(tc, admin_disabled_without_token);
+    tcase_add_test(tc, arms_exposures_and_statistics);
+    tcase_add_test(tc, interleaving_credits_each_movie);
+    tcase_add_test(tc, reloads_under_load);
+    tcase_add_test(tc, gate_refusal_reported);
+    suite_add_tcase(su, tc);
+    int rc = tu_run(su);
+    run_teardown();
+    return rc;
+}
