@@ -1,8 +1,7 @@
 /*
- * Test/benchmark fixture: loads ml-latest-small (movies, tags, ratings) and
- * the optional plot-text CSV into an rs_dataset. A stand-in until the
- * core's rs_movielens_load is on main; it only has to be correct for the
- * shared MovieLens files.
+ * Test/benchmark fixture: ml-latest-small (movies, tags, ratings) plus the
+ * optional plot-text CSV, loaded with the core's rs_movielens_load, and a
+ * couple of lookups the semantic tests need.
  */
 #ifndef SEM_FIXTURE_H
 #define SEM_FIXTURE_H
