@@ -193,7 +193,7 @@ START_TEST(hnsw_and_ivf_agree_with_exact_search)
     void *hnsw = fit_variant(&h1, "HNSW32");
     void *ivf = fit_variant(&h2, "IVF64,Flat");
     double rh = recall_vs_flat(hnsw, 300), ri = recall_vs_flat(ivf, 300);
-    fprintf(stderr, "recall@10 vs Flat: HNSW32 (efSearch 128) %.3f, "
+    fprintf(stderr, "recall@10 vs Flat: HNSW32 (efSearch 64) %.3f, "
             "IVF64,Flat (nprobe 8) %.3f\n", rh, ri);
     ck_assert_double_ge(rh, 0.95);
     ck_assert_double_ge(ri, 0.70);
