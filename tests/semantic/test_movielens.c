@@ -327,6 +327,50 @@ START_TEST(new_movie_embeds_next_to_its_twin)
 }
 END_TEST
 
+/* tools/embed_catalogue.py's own writer (in its offline --fake-dim mode)
+ * produces files the C loader accepts for the whole catalogue. */
+START_TEST(python_tool_output_loads)
+{
+    NEED_DATA();
+    if (system("python3 -c 'import csv' >/dev/null 2>&1") != 0) {
+        fprintf(stderr, "skipped: no python3\n");
+        return;
+    }
+    char path[] = "/tmp/rs_semantic_tool_XXXXXX", cmd[4096];
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    const char *data = sem_fixture_data_dir();
+    snprintf(cmd, sizeof cmd,
+             "python3 %s/tools/embed_catalogue.py --movies %s/ml-latest-small/movies.csv "
+             "--tags %s/ml-latest-small/tags.csv "
+             "--text %s/movie-text/ml-latest-small_text.csv --fake-dim 24 "
+             "--out %s >/dev/null",
+             RS_SOURCE_DIR, data, data, data, path);
+    ck_assert_int_eq(system(cmd), 0);
+    sem_test_host h;
+    void *inst = NULL;
+    rs_error err = {0};
+    ck_assert_int_eq(sem_test_host_init(&h, DESCRIPTOR), 0);
+    sem_test_host_set(&h, "embeddings", "vectors");
+    sem_test_host_set(&h, "vectors_file", path);
+    sem_test_host_set(&h, "dim", "128");
+    ck_assert_int_eq(E->create(&h.host, &inst, &err), RS_OK);
+    ck_assert_int_eq(E->fit(inst, D, &err), RS_ERR_CONFIG); /* dim 24 != 128 */
+    ck_assert_ptr_nonnull(strstr(err.message, "set dim: 24"));
+    E->destroy(inst);
+    sem_test_host_set(&h, "dim", "24");
+    ck_assert_int_eq(E->create(&h.host, &inst, &err), RS_OK);
+    ck_assert_msg(E->fit(inst, D, &err) == RS_OK, "%s", err.message);
+    rs_scored out[10];
+    size_t n;
+    ck_assert_int_eq(E->similar(inst, toy_story, 10, out, &n, &err), RS_OK);
+    ck_assert_uint_eq(n, 10);
+    E->destroy(inst);
+    unlink(path);
+}
+END_TEST
+
 /* The real host: descriptor validation, dlopen of librs_semantic.so,
  * fit, save, and a second engine that loads the artifacts. */
 START_TEST(engine_loads_the_plugin_from_its_descriptor)
@@ -402,6 +446,7 @@ int main(void)
     tcase_add_test(tc, save_load_round_trip_hnsw);
     tcase_add_test(tc, vectors_file_at_catalogue_scale);
     tcase_add_test(tc, new_movie_embeds_next_to_its_twin);
+    tcase_add_test(tc, python_tool_output_loads);
     tcase_add_test(tc, engine_loads_the_plugin_from_its_descriptor);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
