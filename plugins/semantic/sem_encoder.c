@@ -102,8 +102,10 @@ rs_status sem_encoder_fit(const rs_item_meta *items, int32_t n,
                 goto oom;
             val = v2;
         }
-        memcpy(col + nnz, row.term, row.n * sizeof *col);
-        memcpy(val + nnz, row.val, row.n * sizeof *val);
+        if (row.n > 0) { /* an empty row may have no buffers yet */
+            memcpy(col + nnz, row.term, row.n * sizeof *col);
+            memcpy(val + nnz, row.val, row.n * sizeof *val);
+        }
         nnz += row.n;
         ptr[i + 1] = nnz;
     }

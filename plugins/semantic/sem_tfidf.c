@@ -515,7 +515,8 @@ rs_status sem_vocab_encode(const sem_vocab *v, const rs_item_meta *m,
         free(e.hits);
         return rs_error_set(err, RS_ERR_NOMEM, "semantic: out of memory");
     }
-    qsort(e.hits, e.n, sizeof *e.hits, cmp_hit);
+    if (e.n > 1) /* qsort(NULL, 0) is undefined */
+        qsort(e.hits, e.n, sizeof *e.hits, cmp_hit);
     double norm2 = 0.0;
     for (size_t i = 0; i < e.n;) {
         int32_t term = e.hits[i].term;
