@@ -164,6 +164,30 @@ START_TEST(zero_rated_movie_reaches_a_user_who_rated_its_neighbours)
 }
 END_TEST
 
+START_TEST(known_user_is_served_from_the_dataset)
+{
+    NEED_DATA();
+    /* a query naming a fitted user without ratings uses the dataset's */
+    int32_t u = 0;
+    rs_query q = {sizeof q, D->user_ids[u], NULL, 0, NULL, 0};
+    rs_scored out[20];
+    rs_explanation ex[20];
+    size_t n;
+    rs_error err = {0};
+    ck_assert_int_eq(E->recommend(flat, &q, 20, out, ex, &n, &err), RS_OK);
+    ck_assert_uint_eq(n, 20);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t p = D->user_ptr[u]; p < D->user_ptr[u + 1]; p++)
+            ck_assert_int_ne(out[i].item, D->user_item[p]);
+        /* because_item is one of the user's above-mean movies */
+        int rated = 0;
+        for (size_t p = D->user_ptr[u]; p < D->user_ptr[u + 1]; p++)
+            rated |= D->user_item[p] == ex[i].because_item;
+        ck_assert(rated);
+    }
+}
+END_TEST
+
 static double recall_vs_flat(void *inst, int n_queries)
 {
     rs_scored a[10], b[10];
@@ -442,6 +466,7 @@ int main(void)
     tcase_add_test(tc, covers_the_whole_catalogue);
     tcase_add_test(tc, toy_story_neighbours_are_animated_or_for_children);
     tcase_add_test(tc, zero_rated_movie_reaches_a_user_who_rated_its_neighbours);
+    tcase_add_test(tc, known_user_is_served_from_the_dataset);
     tcase_add_test(tc, hnsw_and_ivf_agree_with_exact_search);
     tcase_add_test(tc, save_load_round_trip_hnsw);
     tcase_add_test(tc, vectors_file_at_catalogue_scale);

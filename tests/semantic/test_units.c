@@ -286,6 +286,12 @@ START_TEST(encoder_embeds_new_movies_consistently)
             best_sim = s, best = i;
     }
     ck_assert_int_eq(topic(best), 1);
+    /* deterministic for a seed: a second fit gives the same vectors */
+    static float again[N_MOVIES * 8];
+    sem_encoder *e2 = NULL;
+    ck_assert_int_eq(sem_encoder_fit(c.items, N_MOVIES, &o, again, &e2, &err), RS_OK);
+    ck_assert_int_eq(memcmp(vec, again, sizeof vec), 0);
+    sem_encoder_free(e2);
     sem_encoder_free(e);
 }
 END_TEST
