@@ -13,19 +13,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "sem_encoder.h"
 #include "sem_fixture.h"
 #include "sem_model.h"
 #include "sem_test_host.h"
 
 #define DESCRIPTOR RS_SOURCE_DIR "/plugins/semantic/plugin.yaml"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* CPU time of this thread: on a shared, oversubscribed machine wall time
  * mostly measures the scheduler, so both are printed. */
@@ -43,18 +37,7 @@ static double proc_cpu_s(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double pct(double *v, size_t n, double p)
-{
-    qsort(v, n, sizeof *v, cmp_d);
-    size_t i = (size_t)(p * (double)(n - 1) + 0.5);
-    return v[i];
-}
+static double pct(double *v, size_t n, double p) { return bu_quantile(v, n, p); }
 
 static void *make(sem_test_host *h, const rs_plugin_entry *e, const char *index,
                   const char *ef, const rs_dataset *d, double *fit_s)
@@ -70,13 +53,13 @@ static void *make(sem_test_host *h, const rs_plugin_entry *e, const char *index,
         fprintf(stderr, "create: %s\n", err.message);
         return NULL;
     }
-    double t0 = now_s();
+    double t0 = bu_now();
     if (e->fit(inst, d, &err) != RS_OK) {
         fprintf(stderr, "fit: %s\n", err.message);
         e->destroy(inst);
         return NULL;
     }
-    *fit_s = now_s() - t0;
+    *fit_s = bu_now() - t0;
     return inst;
 }
 
@@ -101,10 +84,10 @@ static void latency(const char *index, const rs_plugin_entry *e, void *inst,
     char extra[128];
     for (int q = 0; q < NQ; q++) {
         int32_t it = (int32_t)(((int64_t)q * 7919) % d->n_items);
-        double w0 = now_s(), c0 = cpu_s();
+        double w0 = bu_now(), c0 = cpu_s();
         e->similar(inst, it, K, out, &n, &err);
         tc[q] = (cpu_s() - c0) * 1e6;
-        tw[q] = (now_s() - w0) * 1e6;
+        tw[q] = (bu_now() - w0) * 1e6;
     }
     snprintf(extra, sizeof extra, "%d movies", NQ);
     report("similar", index, tw, tc, NQ, extra);
@@ -112,10 +95,10 @@ static void latency(const char *index, const rs_plugin_entry *e, void *inst,
     double *uw = malloc((size_t)nu * sizeof *uw), *uc = malloc((size_t)nu * sizeof *uc);
     for (int32_t u = 0; u < nu; u++) {
         rs_query q = {sizeof q, d->user_ids[u], NULL, 0, NULL, 0};
-        double w0 = now_s(), c0 = cpu_s();
+        double w0 = bu_now(), c0 = cpu_s();
         e->recommend(inst, &q, K, out, NULL, &n, &err);
         uc[u] = (cpu_s() - c0) * 1e6;
-        uw[u] = (now_s() - w0) * 1e6;
+        uw[u] = (bu_now() - w0) * 1e6;
     }
     snprintf(extra, sizeof extra, "%d users, mean %zu ratings", nu,
              d->user_ptr[nu] / (size_t)nu);
@@ -215,12 +198,12 @@ int main(int argc, char **argv)
         sem_encoder_opts o = {{2, 2, 1, 1, 1}, 128, 2, 0.5, 10, 4, 42};
         sem_encoder *enc = NULL;
         rs_error err = {0};
-        double t0 = now_s(), p0 = proc_cpu_s();
+        double t0 = bu_now(), p0 = proc_cpu_s();
         if (sem_encoder_fit(d->items, d->n_items, &o, vec, &enc, &err) != RS_OK) {
             fprintf(stderr, "encoder: %s\n", err.message);
             return 1;
         }
-        te[r] = now_s() - t0;
+        te[r] = bu_now() - t0;
         tp[r] = proc_cpu_s() - p0;
         n_terms = (size_t)sem_vocab_size(sem_encoder_vocab(enc));
         sem_encoder_free(enc);
