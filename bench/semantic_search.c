@@ -178,7 +178,8 @@ static double recall(const rs_plugin_entry *e, void *flat, void *inst,
 
 int main(int argc, char **argv)
 {
-    int runs = argc > 1 ? atoi(argv[1]) : 3;
+    setvbuf(stdout, NULL, _IOLBF, 0); /* figures appear as they are measured */
+    int runs = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 3;
     if (runs < 1)
         runs = 1;
     sem_fixture *fx = sem_fixture_load(sem_fixture_data_dir(), 1);
