@@ -392,6 +392,18 @@ static rs_status read_artifact(const sem_inst *s, const char *path,
                           "%s: bad item count %u or index description", path, n);
         goto done;
     }
+    /* Check the size the header promises before allocating for it, so a
+     * corrupt count fails as a format error, not as an allocation. */
+    uint64_t need = r.off + (uint64_t)n * 8u + (uint64_t)n * dim * 4u + 8u;
+    int64_t have = sem_file_size(path);
+    if (have >= 0 && (uint64_t)have < need) {
+        st = rs_error_set(err, RS_ERR_FORMAT,
+                          "%s: truncated: %lld bytes, the header (%u movies of "
+                          "dim %u) needs at least %llu",
+                          path, (long long)have, n, dim,
+                          (unsigned long long)need);
+        goto done;
+    }
     m->dim = (int)dim;
     m->source = (int)source;
     size_t nv = (size_t)n * dim;

@@ -585,6 +585,16 @@ START_TEST(plugin_save_load_round_trip)
     ck_assert_int_eq(truncate(path, 100), 0);
     ck_assert_int_eq(b.e->load(b.inst, dir, &c.d, &err), RS_ERR_FORMAT);
     ck_assert_ptr_nonnull(strstr(err.message, "truncated"));
+    /* a header promising 2^31-1 movies fails as a format error */
+    ck_assert_int_eq(a.e->save(a.inst, dir, &err), RS_OK);
+    f = fopen(path, "r+b");
+    ck_assert_ptr_nonnull(f);
+    uint32_t huge = 0x7fffffffu;
+    fseek(f, 20, SEEK_SET); /* magic 8, version, source, dim: n_items */
+    fwrite(&huge, sizeof huge, 1, f);
+    fclose(f);
+    ck_assert_int_eq(b.e->load(b.inst, dir, &c.d, &err), RS_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(err.message, "truncated"));
     b.e->destroy(b.inst);
     a.e->destroy(a.inst);
     rm_dir(dir);
