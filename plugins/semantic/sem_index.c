@@ -5,6 +5,8 @@
 
 #include <omp.h>
 
+#include "recsys/topk.h"
+
 #include <AutoTune_c.h>
 #include <Index_c.h>
 #include <error_c.h>
@@ -152,6 +154,12 @@ rs_status sem_index_tune(sem_index *ix, int ef_search, int nprobe,
     return st;
 }
 
+static int cmp_scored(const void *a, const void *b)
+{
+    rs_scored x = *(const rs_scored *)a, y = *(const rs_scored *)b;
+    return rs_scored_better(x, y) ? -1 : rs_scored_better(y, x) ? 1 : 0;
+}
+
 rs_status sem_index_search(const sem_index *ix, const float *q, size_t k,
                            sem_skip_fn skip, const void *ctx, size_t max_skip,
                            rs_scored *out, size_t *n_out, rs_error *err)
@@ -209,7 +217,11 @@ rs_status sem_index_search(const sem_index *ix, const float *q, size_t k,
     omp_set_num_threads(saved_threads);
     free(dist);
     free(lab);
-    if (st == RS_OK)
+    if (st == RS_OK) {
+        /* faiss orders equal scores by its own heap; the SDK rule is the
+         * smaller item first (duplicate movies have identical vectors). */
+        qsort(out, got, sizeof *out, cmp_scored);
         *n_out = got;
+    }
     return st;
 }

@@ -43,7 +43,8 @@ void sem_index_free(sem_index *ix);
 typedef int (*sem_skip_fn)(const void *ctx, int32_t item);
 
 /*
- * Top-k by inner product with query q[dim], best first, skipping items for
+ * Top-k by inner product with query q[dim], best first (equal scores: the
+ * smaller item first, as rs_topk orders them), skipping items for
  * which skip() is true. faiss 1.7's C API has no search-time ID selector,
  * so this over-fetches k + max_skip (max_skip = how many items skip() can
  * reject), filters, and doubles the fetch while the filtered list is short
