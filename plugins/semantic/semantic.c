@@ -60,9 +60,9 @@ typedef struct sem_inst {
     sem_model *m; /* NULL until fit/load succeeds */
 } sem_inst;
 
-static void logf_(const sem_inst *s, rs_log_level lvl, const char *fmt, ...)
+static void log_msg(const sem_inst *s, rs_log_level lvl, const char *fmt, ...)
     RS_PRINTF(3, 4);
-static void logf_(const sem_inst *s, rs_log_level lvl, const char *fmt, ...)
+static void log_msg(const sem_inst *s, rs_log_level lvl, const char *fmt, ...)
 {
     char buf[512];
     va_list ap;
@@ -250,7 +250,7 @@ static rs_status sem_fit(void *instance, const rs_dataset *data, rs_error *err)
     if ((st = model_finish(s, m, err)) != RS_OK)
         goto fail;
     progress(s, 2, 2, "done");
-    logf_(s, RS_LOG_INFO, "semantic: %d movies embedded (%s, dim %d), index %s",
+    log_msg(s, RS_LOG_INFO, "semantic: %d movies embedded (%s, dim %d), index %s",
           (int)m->n_items, m->source == SOURCE_VECTORS ? "vectors" : "builtin",
           m->dim, s->p.index);
     sem_model_free(s->m);
@@ -492,7 +492,7 @@ static rs_status remap(const sem_inst *s, sem_model *m, const int64_t *ids,
         free(vec);
         return st;
     }
-    logf_(s, RS_LOG_INFO,
+    log_msg(s, RS_LOG_INFO,
           "semantic: catalogue changed since save (%d saved, %d now, %d newly "
           "embedded); rebuilding the index",
           (int)n, (int)d->n_items, (int)added);
@@ -527,7 +527,7 @@ static rs_status sem_load(void *instance, const char *dir,
                                  &m->index, err)) != RS_OK)
             goto fail;
     } else if (identity) {
-        logf_(s, RS_LOG_INFO, "semantic: index changed from '%s' to '%s'; "
+        log_msg(s, RS_LOG_INFO, "semantic: index changed from '%s' to '%s'; "
               "rebuilding it from the saved vectors", desc, s->p.index);
     }
     if ((st = model_finish(s, m, err)) != RS_OK)
