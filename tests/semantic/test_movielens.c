@@ -234,6 +234,18 @@ START_TEST(hnsw_and_ivf_agree_with_exact_search)
     ck_assert_uint_gt(n, 0);
     E->destroy(hnsw);
     E->destroy(ivf);
+    /* nprobe reaches the index: probing all 64 lists is exact search */
+    sem_test_host h3;
+    ck_assert_int_eq(sem_test_host_init(&h3, DESCRIPTOR), 0);
+    sem_test_host_set(&h3, "index", "IVF64,Flat");
+    sem_test_host_set(&h3, "nprobe", "64");
+    void *all = NULL;
+    ck_assert_int_eq(E->create(&h3.host, &all, &err), RS_OK);
+    ck_assert_msg(E->fit(all, D, &err) == RS_OK, "%s", err.message);
+    double ra = recall_vs_flat(all, 300);
+    fprintf(stderr, "recall@10 vs Flat: IVF64,Flat (nprobe 64) %.3f\n", ra);
+    ck_assert_double_ge(ra, 0.999);
+    E->destroy(all);
 }
 END_TEST
 
