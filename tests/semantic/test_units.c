@@ -539,8 +539,15 @@ START_TEST(plugin_save_load_round_trip)
     plug_fit(&a, &c.d);
     rs_error err = {0};
     ck_assert_msg(a.e->save(a.inst, dir, &err) == RS_OK, "%s", err.message);
+    /* an unwritable directory is an I/O error naming the file */
+    ck_assert_int_eq(a.e->save(a.inst, "/nonexistent/semantic", &err), RS_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(err.message, "/nonexistent/semantic/semantic.bin"));
 
     plug_new(&b, &c.d, NULL, NULL, NULL, NULL);
+    /* nothing saved there: not found, and the instance stays unfitted */
+    ck_assert_int_eq(b.e->load(b.inst, "/nonexistent/semantic", &c.d, &err),
+                     RS_ERR_NOT_FOUND);
+    ck_assert_ptr_null(sem_instance_model(b.inst));
     ck_assert_msg(b.e->load(b.inst, dir, &c.d, &err) == RS_OK, "%s", err.message);
     const sem_model *ma = sem_instance_model(a.inst), *mb = sem_instance_model(b.inst);
     ck_assert_int_eq(memcmp(sem_model_vectors(ma), sem_model_vectors(mb),
