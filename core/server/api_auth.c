@@ -273,5 +273,6 @@ void rs_api_me_delete(rs_req *r)
         rs_reply_status(r, st, &err);
         return;
     }
+    rs_lc_user_deleted(r->srv, r->user_id);
     rs_reply_empty(r, 204, clear_cookie);
 }

@@ -353,3 +353,9 @@ void rs_lc_rating_changed(rs_server *s, int64_t user_id, int64_t movie_id)
     if (lc->retrainer)
         rs_retrainer_note_ratings(lc->retrainer, 1);
 }
+
+void rs_lc_user_deleted(rs_server *s, int64_t user_id)
+{
+    if (s->lc && s->lc->cache)
+        rs_reco_cache_forget(s->lc->cache, user_id);
+}

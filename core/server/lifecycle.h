@@ -57,5 +57,7 @@ void rs_lc_log_exposure(rs_server *s, int64_t user_id, const rs_reco_result *res
 
 /* A rating of movie_id by user_id was written or removed. */
 void rs_lc_rating_changed(rs_server *s, int64_t user_id, int64_t movie_id);
+/* The account is gone: drop its cached lists. */
+void rs_lc_user_deleted(rs_server *s, int64_t user_id);
 
 #endif
