@@ -611,6 +611,53 @@ START_TEST(gate_refusal_reported)
 }
 END_TEST
 
+/* Retraining inside the server: three app ratings trigger a run that
+ * reads them from PostgreSQL, trains popularity on base + app ratings,
+ * gates it and makes it live; /api/admin/models shows the figures. */
+START_TEST(retrain_from_app_ratings)
+{
+    srv s;
+    char cookie[128];
+    if (!srv_open(&s, "admin: {token: " TOKEN "}\n",
+                  "retrain: {after_new_ratings: 3, sources: [popularity]}\n"))
+        return;
+    new_user(&s, cookie);
+    rate(&s, cookie, 1, 5.0);
+    rate(&s, cookie, 2, 4.0);
+    call(&s, "GET", "/api/admin/models", NULL, NULL, TOKEN);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(s.r.json, "retrain"), "runs")),
+                     0);
+    rate(&s, cookie, 3, 3.5);
+    json_t *rt = NULL;
+    for (int i = 0; i < 300; i++) {
+        call(&s, "GET", "/api/admin/models", NULL, NULL, TOKEN);
+        rt = json_object_get(s.r.json, "retrain");
+        if (json_integer_value(json_object_get(rt, "runs")) >= 1)
+            break;
+        sleep_ms(100);
+    }
+    ck_assert_msg(json_integer_value(json_object_get(rt, "runs")) == 1, "%s", s.r.body);
+    ck_assert_str_eq(json_string_value(json_object_get(rt, "last_error")), "");
+    ck_assert_int_eq(json_integer_value(json_object_get(rt, "new_ratings")), 0);
+    /* Base ratings plus every app rating in the database (earlier tests'
+     * accounts included: they share the cluster). */
+    long long want = db_count("SELECT sum(base_n) FROM movies") +
+                     db_count("SELECT count(*) FROM ratings");
+    ck_assert_int_eq(json_integer_value(json_object_get(rt, "last_ratings")), want);
+    json_t *pop = json_array_get(json_object_get(s.r.json, "sources"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(pop, "name")), "popularity");
+    ck_assert_int_eq(json_integer_value(json_object_get(pop, "serving_version")), 2);
+    ck_assert_int_eq(json_array_size(json_object_get(pop, "versions")), 1);
+    json_t *ev = json_object_get(pop, "last_event");
+    ck_assert(json_is_true(json_object_get(ev, "accepted")));
+    json_t *train = json_object_get(ev, "train");
+    ck_assert_int_eq(json_integer_value(json_object_get(train, "ratings")), want);
+    ck_assert(json_is_number(json_object_get(ev, "candidate_recall")));
+    ck_assert(json_is_number(json_object_get(train, "seconds")));
+    srv_close(&s);
+}
+END_TEST
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -624,6 +671,7 @@ int main(void)
     tcase_add_test(tc, interleaving_credits_each_movie);
     tcase_add_test(tc, reloads_under_load);
     tcase_add_test(tc, gate_refusal_reported);
+    tcase_add_test(tc, retrain_from_app_ratings);
     suite_add_tcase(su, tc);
     int rc = tu_run(su);
     run_teardown();
