@@ -54,7 +54,7 @@ void rs_reco_cache_config_default(rs_reco_cache_config *c)
 {
     c->interval_s = 60;
     c->list_size = 50;
-    c->max_entries = 100000;
+    c->max_entries = 20000; /* ~8 KB each with 50 explained items: ~160 MB worst */
     c->explanations = 1;
     c->enabled = 1;
 }
@@ -65,9 +65,9 @@ rs_status rs_reco_cache_config_parse(const rs_yaml_node *sec, rs_reco_cache_conf
     static const char *const keys[] = {"interval_s", "list_size", "max_entries",
                                        "explanations", "enabled", NULL};
     char where[300];
-    int64_t list = 50, max = 100000;
     rs_status st;
     rs_reco_cache_config_default(c);
+    int64_t list = (int64_t)c->list_size, max = (int64_t)c->max_entries;
     if (!sec)
         return RS_OK;
     if ((st = rs_yaml_check_keys(sec, "refresh", keys, err)) != RS_OK ||

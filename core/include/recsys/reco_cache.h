@@ -12,7 +12,7 @@
  *   refresh:
  *     interval_s: 60     # refresher period
  *     list_size: 50      # items cached per (user, source)
- *     max_entries: 100000
+ *     max_entries: 20000 # ~8 KB per entry at 50 items with explanations
  *     explanations: true # cache each item's explanation as well
  *     enabled: true      # false: the server computes every request
  *
