@@ -94,7 +94,8 @@ void rs_api_recommendations(rs_req *r)
             "explanation", explanation_json(r, &res->items[i])));
     json_decref(movies);
     char now[32];
-    time_t t = time(NULL);
+    /* When the list was computed: a cached list is older than this request. */
+    time_t t = choice->generated_at_ms > 0 ? (time_t)(choice->generated_at_ms / 1000) : time(NULL);
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);

@@ -174,7 +174,7 @@ void rs_lc_free(rs_lc *lc)
 
 /* One source's top k through the cache when it can hold k items. */
 static rs_status fetch(rs_lc *lc, int64_t user_id, const char *source, size_t k,
-                       rs_reco_result *res, rs_error *err)
+                       rs_reco_result *res, int64_t *generated_at_ms, rs_error *err)
 {
     if (!lc->cache || k > lc->cache_cfg.list_size)
         return rs_reco_recommend(lc->srv->reco, user_id, source, k, res, err);
@@ -184,6 +184,8 @@ static rs_status fetch(rs_lc *lc, int64_t user_id, const char *source, size_t k,
     rs_reco_meta meta;
     rs_status st = rs_reco_cache_get(lc->cache, user_id, source, &l, &meta, err);
     if (st == RS_OK) {
+        if (*generated_at_ms == 0 || meta.generated_at_ms < *generated_at_ms)
+            *generated_at_ms = meta.generated_at_ms;
         snprintf(res->source, sizeof res->source, "%s", l.answered_by[0] ? l.answered_by : source);
         res->model_version = l.model_version;
         res->n = l.n;
@@ -214,9 +216,9 @@ static rs_status interleave(rs_lc *lc, const rs_experiment *x, int64_t user_id, 
     rs_reco_result *a = malloc(sizeof *a), *b = malloc(sizeof *b);
     rs_status st = a && b ? RS_OK : rs_error_set(err, RS_ERR_NOMEM, "lifecycle: out of memory");
     if (st == RS_OK)
-        st = fetch(lc, user_id, x->arms[0].source, k, a, err);
+        st = fetch(lc, user_id, x->arms[0].source, k, a, &ch->generated_at_ms, err);
     if (st == RS_OK)
-        st = fetch(lc, user_id, x->arms[1].source, k, b, err);
+        st = fetch(lc, user_id, x->arms[1].source, k, b, &ch->generated_at_ms, err);
     if (st == RS_OK) {
         int32_t ia[RS_RECO_K_MAX], ib[RS_RECO_K_MAX], merged[RS_RECO_K_MAX];
         uint8_t team[RS_RECO_K_MAX];
@@ -256,7 +258,7 @@ rs_status rs_lc_recommend(rs_server *s, int64_t user_id, const char *override,
     if (override) {
         /* No arm applies (the response says null); the log says why. */
         snprintf(ch->log_arm, sizeof ch->log_arm, "override");
-        st = fetch(lc, user_id, override, k, res, err);
+        st = fetch(lc, user_id, override, k, res, &ch->generated_at_ms, err);
     } else if (lc->active && lc->active->mode == RS_EXPERIMENT_INTERLEAVE) {
         snprintf(ch->experiment, sizeof ch->experiment, "%s", lc->active->name);
         snprintf(ch->arm, sizeof ch->arm, "interleave");
@@ -268,9 +270,9 @@ rs_status rs_lc_recommend(rs_server *s, int64_t user_id, const char *override,
         snprintf(ch->experiment, sizeof ch->experiment, "%s", lc->active->name);
         snprintf(ch->arm, sizeof ch->arm, "%s", a->name);
         snprintf(ch->log_arm, sizeof ch->log_arm, "%s/%s", lc->active->name, a->name);
-        st = fetch(lc, user_id, a->source, k, res, err);
+        st = fetch(lc, user_id, a->source, k, res, &ch->generated_at_ms, err);
     } else {
-        st = fetch(lc, user_id, default_source, k, res, err);
+        st = fetch(lc, user_id, default_source, k, res, &ch->generated_at_ms, err);
     }
     if (st == RS_OK)
         credit_all(ch, res);

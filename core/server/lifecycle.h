@@ -37,6 +37,7 @@ typedef struct rs_lc_choice {
                               * "<experiment>/interleave", "override" (source=
                               * given), or "" (NULL: no experiment) */
     int interleaved;
+    int64_t generated_at_ms; /* of the (oldest) list used; 0 = now */
     char credit[RS_RECO_K_MAX][RS_SOURCE_NAME_MAX]; /* source per shown item */
 } rs_lc_choice;
 
