@@ -11,6 +11,7 @@
 #include <libpq-fe.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -439,7 +440,7 @@ END_TEST
 typedef struct hammer {
     int port;
     char cookie[128];
-    volatile int *stop;
+    atomic_int *stop;
     long ok, failed, malformed;
     int64_t min_version, max_version;
     char last_error[256];
@@ -453,7 +454,7 @@ static void *hammer_main(void *arg)
     CURL *c = curl_easy_init();
     resp r = {0};
     h->min_version = INT64_MAX;
-    while (!*h->stop) {
+    while (!atomic_load(h->stop)) {
         if (req(c, h->port, "GET", "/api/recommendations?k=10&source=good", NULL, h->cookie, NULL,
                 &r) != 0 ||
             r.status != 200) {
@@ -501,7 +502,7 @@ START_TEST(reloads_under_load)
     srv s;
     hammer h[CLIENTS];
     pthread_t t[CLIENTS];
-    volatile int stop = 0;
+    atomic_int stop = 0;
     char model[4600];
     if (!srv_open(&s, "admin: {token: " TOKEN "}\n", NULL))
         return;
@@ -547,7 +548,7 @@ START_TEST(reloads_under_load)
     ck_assert_int_eq(json_integer_value(json_object_get(s.r.json, "version")), 5);
     /* The refresher picks the swap up within one interval (1 s). */
     sleep_ms(2500);
-    stop = 1;
+    atomic_store(&stop, 1);
     long total = 0;
     for (int i = 0; i < CLIENTS; i++) {
         pthread_join(t[i], NULL);
