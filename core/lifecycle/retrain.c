@@ -202,7 +202,7 @@ rs_status rs_retrain_merge(const rs_dataset *base, const rs_app_rating *app, siz
             t[k++] = (rs_triple){u, base->user_item[j], base->user_rating[j],
                                  base->user_time ? base->user_time[j] : 0};
     for (size_t i = 0; st == RS_OK && i < n_app; i++) {
-        int32_t u;
+        int32_t u = -1;
         if (app[i].item < 0 || app[i].item >= base->n_items) {
             st = rs_error_set(err, RS_ERR_INVALID, "app rating %zu: item index %d outside 0..%d",
                               i, app[i].item, base->n_items - 1);
@@ -210,8 +210,8 @@ rs_status rs_retrain_merge(const rs_dataset *base, const rs_app_rating *app, siz
         }
         if ((st = user_index(&m, app[i].user_id, &u, err)) != RS_OK)
             break;
-        /* An app rating supersedes the base one of the same pair: give it
-         * a timestamp no older, since the set keeps the latest. */
+        /* Of an app and a base rating of one pair, rs_ratings_set_new
+         * keeps the later. */
         t[k++] = (rs_triple){u, app[i].item, app[i].rating, app[i].timestamp};
     }
     if (st == RS_OK)

@@ -65,9 +65,9 @@ rs_status rs_rating_sink_add(rs_rating_sink *s, const rs_app_rating *r,
 typedef rs_status (*rs_app_ratings_fn)(void *ctx, rs_rating_sink *sink,
                                        rs_error *err);
 
-/* Base ratings plus app ratings as one dataset over base's catalogue: an
- * app rating replaces the base rating of the same (user, movie); users new
- * to the base get indexes after its users. *out must be freed with
+/* Base ratings plus app ratings as one dataset over base's catalogue: of
+ * two ratings of one (user, movie) the later (by timestamp) is kept; users
+ * new to the base get indexes after its users. *out must be freed with
  * rs_ratings_set_free before `base` goes. */
 rs_status rs_retrain_merge(const rs_dataset *base, const rs_app_rating *app,
                            size_t n_app, int cf_min_item_ratings,
