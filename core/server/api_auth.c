@@ -232,21 +232,12 @@ void rs_api_me(rs_req *r)
 {
     if (!rs_req_user(r))
         return;
-    PGconn *c = rs_req_db(r);
-    if (!c)
-        return;
     char uid[24];
     snprintf(uid, sizeof uid, "%lld", (long long)r->user_id);
     const char *p[1] = {uid};
-    PGresult *res;
-    rs_error err = {0};
-    rs_status st = rs_db_exec(c, "SELECT count(*) FROM ratings WHERE user_id = $1",
-                              1, p, &res, &err);
-    rs_req_db_release(r, c);
-    if (st != RS_OK) {
-        rs_reply_status(r, st, &err);
+    PGresult *res = rs_req_query(r, "SELECT count(*) FROM ratings WHERE user_id = $1", 1, p);
+    if (!res)
         return;
-    }
     json_int_t n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     PQclear(res);
     rs_reply_json(r, 200, json_pack("{s:{s:I, s:s, s:s, s:I}}", "user",
@@ -258,20 +249,14 @@ void rs_api_me_delete(rs_req *r)
 {
     if (!rs_req_user(r))
         return;
-    PGconn *c = rs_req_db(r);
-    if (!c)
-        return;
     char uid[24];
     snprintf(uid, sizeof uid, "%lld", (long long)r->user_id);
     const char *p[1] = {uid};
-    rs_error err = {0};
     /* One statement: sessions, ratings (through the stats trigger) and
      * exposures go with the account by ON DELETE CASCADE, atomically. */
-    rs_status st = rs_db_exec(c, "DELETE FROM users WHERE id = $1", 1, p, NULL, &err);
-    rs_req_db_release(r, c);
-    if (st != RS_OK) {
-        rs_reply_status(r, st, &err);
+    PGresult *res = rs_req_query(r, "DELETE FROM users WHERE id = $1", 1, p);
+    if (!res)
         return;
-    }
+    PQclear(res);
     rs_reply_empty(r, 204, clear_cookie);
 }
