@@ -71,6 +71,8 @@ int http_do(int port, const char *method, const char *path, const char *body,
         h = curl_slist_append(h, ct);
     }
     curl_easy_setopt(c, CURLOPT_URL, url);
+    /* Send "/../" as written: the server, not the client, must refuse it. */
+    curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     if (body) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
