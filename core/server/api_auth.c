@@ -67,6 +67,13 @@ static void send_session(rs_req *r, int status, json_t *user, const char *token)
     rs_reply_json_hdr(r, status, json_pack("{s:o}", "user", user), hdr);
 }
 
+/* 429 with Retry-After: the windows are whole minutes. */
+static void rate_limited(rs_req *r, const char *message)
+{
+    rs_reply_json_hdr(r, 429, json_pack("{s:s, s:s}", "error", "rate_limited", "message", message),
+                      "Retry-After: 60\r\n");
+}
+
 static const char clear_cookie[] =
     "Set-Cookie: " RS_SESSION_COOKIE "=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0\r\n";
 
@@ -78,8 +85,7 @@ void rs_api_register(rs_req *r)
     /* Hashing is deliberately expensive: registering counts against the
      * same per-IP allowance as logging in. */
     if (rs_ratelimit_exceeded(r->srv->rl_ip, ipkey, now)) {
-        rs_reply_error(r, 429, "rate_limited", "too many attempts from %s; retry in a minute",
-                       r->ri->remote_addr);
+        rate_limited(r, "too many attempts from this address; retry in a minute");
         return;
     }
     json_t *body = rs_req_json(r);
@@ -164,7 +170,7 @@ void rs_api_login(rs_req *r)
     time_t now = time(NULL);
     if (rs_ratelimit_exceeded(r->srv->rl_ip, ipkey, now) ||
         rs_ratelimit_exceeded(r->srv->rl_account, acctkey, now)) {
-        rs_reply_error(r, 429, "rate_limited", "too many login attempts; retry in a minute");
+        rate_limited(r, "too many login attempts; retry in a minute");
         goto done;
     }
     rs_ratelimit_hit(r->srv->rl_ip, ipkey, now);

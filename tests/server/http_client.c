@@ -50,6 +50,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
         }
     } else if (len > 13 && strncasecmp(p, "Content-Type:", 13) == 0) {
         copy_value(r->content_type, sizeof r->content_type, p, len);
+    } else if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0) {
+        copy_value(r->retry_after, sizeof r->retry_after, p, len);
     } else if (len > 9 && strncasecmp(p, "Location:", 9) == 0) {
         copy_value(r->location, sizeof r->location, p, len);
     }

@@ -286,6 +286,7 @@ START_TEST(test_login_rate_limited_per_account)
     snprintf(body, sizeof body, "{\"username\":\"%s\",\"password\":\"correct horse\"}", name);
     call("POST", "/api/login", body, NULL);
     expect_error(429, "rate_limited");
+    ck_assert_str_eq(R.retry_after, "60");
     ck_assert_str_eq(R.cookie, "");
     ck_assert_int_eq(q("SELECT count(*) FROM sessions"), sessions);
     /* ...but another account from the same address is not affected. */
