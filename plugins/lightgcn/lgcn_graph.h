@@ -40,6 +40,12 @@ typedef struct lgcn_graph {
 
 void lgcn_pos_free(lgcn_pos *p);
 
+/* Relabel items in place by descending degree (ties: old index), sorting
+ * every row again, and write old_of_new[n_items]. Popular items then share
+ * cache lines and pages, so the SpMM's row gathers hit L2 far more often. */
+rs_status lgcn_pos_order_by_degree(lgcn_pos *p, int32_t *old_of_new,
+                                   rs_error *err);
+
 /* Build the normalised adjacency of `pos`. Zero-degree nodes get empty rows
  * (the reference's D^-1/2 sets inf to 0 the same way). */
 rs_status lgcn_graph_build(lgcn_graph *g, const lgcn_pos *pos, rs_error *err);

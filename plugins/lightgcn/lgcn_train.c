@@ -10,7 +10,8 @@
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&     \
     !defined(__SANITIZE_ADDRESS__)
-#define LGCN_CLONES __attribute__((target_clones("arch=haswell", "default")))
+#define LGCN_CLONES                                                        \
+    __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define LGCN_CLONES
 #endif

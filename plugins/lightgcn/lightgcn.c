@@ -189,6 +189,30 @@ static rs_status build_positives(const rs_dataset *d, float thr, fit_index *x,
     return RS_OK;
 }
 
+/* Renumber model items by descending degree (cache locality of the SpMM
+ * gathers); the model's item order is private, ids map through x. */
+static rs_status order_items(fit_index *x, lgcn_pos *pos, rs_error *err)
+{
+    size_t ni = (size_t)x->n_items;
+    int32_t *old_of_new = malloc((ni + 1) * sizeof *old_of_new);
+    int32_t *items = malloc((ni + 1) * sizeof *items);
+    rs_status st = RS_OK;
+    if (!old_of_new || !items)
+        st = rs_error_set(err, RS_ERR_NOMEM, "lightgcn: no memory");
+    else if ((st = lgcn_pos_order_by_degree(pos, old_of_new, err)) == RS_OK) {
+        for (size_t n = 0; n < ni; n++) {
+            items[n] = x->items[old_of_new[n]];
+            x->cat[items[n]] = (int32_t)n;
+        }
+        free(x->items);
+        x->items = items;
+        items = NULL;
+    }
+    free(old_of_new);
+    free(items);
+    return st;
+}
+
 typedef struct progress_ctx {
     const rs_host *host;
     double total_secs;
@@ -279,6 +303,8 @@ static rs_status lgcn_fit(void *instance, const rs_dataset *data,
     in->hp.threads = h->threads ? h->threads(h) : 1;
     if ((st = build_positives(data, in->threshold, &x, &all, err)) != RS_OK)
         return st;
+    if ((st = order_items(&x, &all, err)) != RS_OK)
+        goto out;
     int early = in->hp.patience > 0 && in->val_fraction > 0.0;
     const lgcn_pos *graph_pos = &all;
     if (early) {
