@@ -226,7 +226,8 @@ td_data *td_new(int32_t nu, const int64_t *user_ids, int32_t ni,
     td_rating *s = malloc((n + 1) * sizeof *s);
     if (!d || !s)
         abort(); /* test code: allocation failure is fatal */
-    memcpy(s, r, n * sizeof *s);
+    if (n)
+        memcpy(s, r, n * sizeof *s);
     qsort(s, n, sizeof *s, cmp_user_item);
     d->user_ids = malloc(((size_t)nu + 1) * sizeof *d->user_ids);
     d->items = calloc((size_t)ni + 1, sizeof *d->items);
