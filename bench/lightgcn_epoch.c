@@ -16,6 +16,7 @@
 #include "lgcn_graph.h"
 #include "lgcn_test_support.h"
 #include "lgcn_train.h"
+#include "recsys/dataset.h"
 
 static double now(void)
 {
@@ -250,32 +251,31 @@ int main(int argc, char **argv)
     printf("lightgcn_epoch: threads %d, dims 64, triad bandwidth %.1f GB/s\n",
            threads, bw);
     const char *dir = td_ml_small_dir();
-    td_ml *ml = dir ? td_ml_read(dir) : NULL;
-    if (ml) {
-        lgcn_pos p = {ml->n_users, ml->n_items,
-                      calloc((size_t)ml->n_users + 1, sizeof(size_t)),
-                      malloc(ml->n * sizeof(int32_t))};
-        /* ratings.csv is sorted by user then movieId: rows come out sorted */
-        size_t n = 0;
-        for (size_t k = 0; k < ml->n; k++)
-            if (ml->ratings[k].rating >= 4.0f) {
-                p.item[n++] = ml->ratings[k].item;
-                p.ptr[ml->ratings[k].user + 1] = n;
-            }
-        for (int32_t u = 0; u < ml->n_users; u++)
-            if (p.ptr[u + 1] < p.ptr[u])
-                p.ptr[u + 1] = p.ptr[u];
+    rs_movielens *ml = NULL;
+    rs_load_options opt = {NULL, 1, 1};
+    if (dir && rs_movielens_load(dir, &opt, &ml, NULL) == RS_OK) {
+        const rs_dataset *v = rs_movielens_view(ml);
+        lgcn_pos p = {v->n_users, v->n_items,
+                      calloc((size_t)v->n_users + 1, sizeof(size_t)),
+                      malloc(v->n_ratings * sizeof(int32_t))};
+        size_t n = 0; /* rows are sorted by item: positives stay sorted */
+        for (int32_t u = 0; u < v->n_users; u++) {
+            for (size_t k = v->user_ptr[u]; k < v->user_ptr[u + 1]; k++)
+                if (v->user_rating[k] >= 4.0f)
+                    p.item[n++] = v->user_item[k];
+            p.ptr[u + 1] = n;
+        }
         int reorder = !getenv("LGCN_BENCH_NO_REORDER");
         if (reorder) { /* as fit does */
             int32_t *perm = malloc((size_t)p.n_items * sizeof *perm);
             lgcn_pos_order_by_degree(&p, perm, NULL);
             free(perm);
         }
-        printf("items in %s order\n", reorder ? "degree" : "movieId");
+        printf("items in %s order\n", reorder ? "degree" : "catalogue");
         bench_graph("ml-latest-small (>= 4)", &p, threads, epochs, bw,
                     (size_t)-1);
         lgcn_pos_free(&p);
-        td_ml_free(ml);
+        rs_movielens_free(ml);
     } else {
         printf("ml-latest-small not found: skipped\n");
     }

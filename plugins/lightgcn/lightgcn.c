@@ -218,21 +218,20 @@ typedef struct progress_ctx {
     double total_secs;
 } progress_ctx;
 
+/* The host renders done/total as a bar or lines and adds elapsed/ETA. */
 static void on_epoch(void *ctx, const lgcn_epoch_info *e)
 {
     progress_ctx *p = ctx;
     char detail[160];
     p->total_secs += e->seconds;
-    double eta = p->total_secs / e->epoch * (e->epochs - e->epoch);
-    int n = snprintf(detail, sizeof detail,
-                     "epoch %d/%d loss %.4f %.3fs/epoch eta %.0fs", e->epoch,
-                     e->epochs, e->loss, e->seconds, eta);
+    int n = snprintf(detail, sizeof detail, "loss %.4f, %.3f s/epoch", e->loss,
+                     e->seconds);
     if (!isnan(e->val_recall) && n > 0 && (size_t)n < sizeof detail)
         snprintf(detail + n, sizeof detail - (size_t)n,
-                 " val-recall@20 %.4f (best epoch %d)", e->val_recall,
+                 ", val Recall@20 %.4f (best epoch %d)", e->val_recall,
                  e->best_epoch);
     if (p->host->progress)
-        p->host->progress(p->host, "lightgcn fit", e->epoch, e->epochs,
+        p->host->progress(p->host, "lightgcn epoch", e->epoch, e->epochs,
                           detail);
 }
 

@@ -1,8 +1,8 @@
 /*
  * Test support for the LightGCN plugin: a host table whose params come from
  * the plugin's own descriptor defaults (overridable per test), in-memory
- * datasets built from rating triples, and a minimal MovieLens ratings.csv
- * reader (used until the core's rs_movielens_load lands on main).
+ * datasets built from rating triples, and where ml-latest-small lives (the
+ * tests and benchmarks load it with the core's rs_movielens_load).
  */
 #ifndef LGCN_TEST_SUPPORT_H
 #define LGCN_TEST_SUPPORT_H
@@ -60,18 +60,6 @@ typedef struct td_data {
 td_data *td_new(int32_t n_users, const int64_t *user_ids, int32_t n_items,
                 const int64_t *movie_ids, const td_rating *r, size_t n);
 void td_free(td_data *d);
-
-/* Read <dir>/ratings.csv (userId,movieId,rating,timestamp). The catalogue is
- * the distinct movieIds in ascending order, users likewise. Returns NULL
- * when the file is missing. */
-typedef struct td_ml {
-    int32_t n_users, n_items;
-    int64_t *user_ids, *movie_ids;
-    td_rating *ratings;
-    size_t n;
-} td_ml;
-td_ml *td_ml_read(const char *dir);
-void td_ml_free(td_ml *ml);
 
 /* The ml-latest-small directory, or NULL when the data is absent. */
 const char *td_ml_small_dir(void);
