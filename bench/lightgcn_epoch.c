@@ -121,8 +121,7 @@ static void bench_graph(const char *label, const lgcn_pos *pos, int threads,
         double bt[9];
         for (int r = 0; r < 9; r++) {
             double t0 = now();
-            lgcn_trainer_batch(t, u, i, j, 2048);
-            lgcn_trainer_adam_step(t);
+            lgcn_trainer_step(t, u, i, j, 2048);
             bt[r] = now() - t0;
         }
         ep = median(bt, 9) * batches;

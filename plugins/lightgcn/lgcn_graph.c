@@ -150,7 +150,8 @@ rs_status lgcn_graph_build(lgcn_graph *g, const lgcn_pos *pos, rs_error *err)
 LGCN_CLONES
 static void spmm_range(const lgcn_graph *g, const float *restrict x,
                        const float *restrict base, float *restrict y, int d,
-                       const int32_t *rows, size_t r0, size_t r1)
+                       const uint8_t *nz, const int32_t *rows, size_t r0,
+                       size_t r1)
 {
     for (size_t k = r0; k < r1; k++) {
         size_t r = rows ? (size_t)rows[k] : k;
@@ -167,6 +168,8 @@ static void spmm_range(const lgcn_graph *g, const float *restrict x,
             else
                 memset(acc, 0, sizeof acc);
             for (size_t e = 0; e < len; e++) {
+                if (nz && !nz[col[e]]) /* loop-invariant test: unswitched */
+                    continue;
                 const float *xr = x + (size_t)col[e] * 64;
                 lgcn_v8 a = {0}, v;
                 a += val[e];
@@ -182,6 +185,8 @@ static void spmm_range(const lgcn_graph *g, const float *restrict x,
             else
                 memset(out, 0, (size_t)d * sizeof *out);
             for (size_t e = 0; e < len; e++) {
+                if (nz && !nz[col[e]])
+                    continue;
                 const float *xr = x + (size_t)col[e] * (size_t)d;
                 float a = val[e];
                 for (int t = 0; t < d; t++)
@@ -192,8 +197,8 @@ static void spmm_range(const lgcn_graph *g, const float *restrict x,
 }
 
 static void spmm_driver(const lgcn_graph *g, const float *x, const float *base,
-                        float *y, int d, const int32_t *rows, size_t n_rows,
-                        int threads)
+                        float *y, int d, const uint8_t *nz,
+                        const int32_t *rows, size_t n_rows, int threads)
 {
     long chunks = (long)((n_rows + LGCN_ROW_CHUNK - 1) / LGCN_ROW_CHUNK);
     if (threads < 1)
@@ -202,18 +207,30 @@ static void spmm_driver(const lgcn_graph *g, const float *x, const float *base,
     for (long c = 0; c < chunks; c++) {
         size_t r0 = (size_t)c * LGCN_ROW_CHUNK;
         size_t r1 = r0 + LGCN_ROW_CHUNK < n_rows ? r0 + LGCN_ROW_CHUNK : n_rows;
-        spmm_range(g, x, base, y, d, rows, r0, r1);
+        spmm_range(g, x, base, y, d, nz, rows, r0, r1);
     }
 }
 
 void lgcn_spmm(const lgcn_graph *g, const float *x, const float *base,
                float *y, int d, int threads)
 {
-    spmm_driver(g, x, base, y, d, NULL, (size_t)g->n_nodes, threads);
+    spmm_driver(g, x, base, y, d, NULL, NULL, (size_t)g->n_nodes, threads);
+}
+
+void lgcn_spmm_masked(const lgcn_graph *g, const float *x, const float *base,
+                      float *y, int d, const uint8_t *nz, int threads)
+{
+    spmm_driver(g, x, base, y, d, nz, NULL, (size_t)g->n_nodes, threads);
+}
+
+void lgcn_spmm_chunk(const lgcn_graph *g, const float *x, const float *base,
+                     float *y, int d, const uint8_t *nz, size_t r0, size_t r1)
+{
+    spmm_range(g, x, base, y, d, nz, NULL, r0, r1);
 }
 
 void lgcn_spmm_rows(const lgcn_graph *g, const float *x, float *y, int d,
                     const int32_t *rows, size_t n_rows, int threads)
 {
-    spmm_driver(g, x, NULL, y, d, rows, n_rows, threads);
+    spmm_driver(g, x, NULL, y, d, NULL, rows, n_rows, threads);
 }

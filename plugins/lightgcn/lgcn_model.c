@@ -307,11 +307,11 @@ rs_status lgcn_model_fit_foldin(lgcn_model *m, const float *user_ego,
  * trained users). The result is the layer mean (E_0 + ... + E_K)/(K+1).
  */
 void lgcn_model_fold_in(const lgcn_model *m, const int32_t *items, size_t n,
-                        float *out)
+                        float *out, float *scratch)
 {
     int d = m->dim, K = m->layers;
     size_t nid = (size_t)m->n_items * (size_t)d;
-    float l1[4096], acc[4096];
+    float *l1 = scratch, *acc = scratch + d;
     memset(out, 0, (size_t)d * sizeof *out);
     if (n == 0)
         return;
@@ -345,6 +345,7 @@ void lgcn_model_fold_in(const lgcn_model *m, const int32_t *items, size_t n,
 /* The query's history in model terms: `all` = every rated model item,
  * `pos` = the positives among them (rating >= threshold). */
 typedef struct history {
+    float *vec;         /* [3 * dim]: the user vector + fold-in scratch */
     int32_t *all, *pos; /* model items */
     size_t n_all, n_pos;
     uint8_t *excluded;  /* [catalogue] rated or in q->exclude */
@@ -352,6 +353,7 @@ typedef struct history {
 
 static void history_free(history *h)
 {
+    free(h->vec);
     free(h->all);
     free(h->pos);
     free(h->excluded);
@@ -380,11 +382,12 @@ static rs_status history_build(const lgcn_model *m, const rs_query *q,
         d_items = data->user_item + p0;
         d_ratings = data->user_rating + p0;
     }
+    h->vec = malloc(3 * (size_t)m->dim * sizeof *h->vec);
     h->all = malloc((n + 1) * sizeof *h->all);
     h->pos = malloc((n + 1) * sizeof *h->pos);
     if (need_excluded)
         h->excluded = calloc((size_t)data->n_items + 1, 1);
-    if (!h->all || !h->pos || (need_excluded && !h->excluded)) {
+    if (!h->vec || !h->all || !h->pos || (need_excluded && !h->excluded)) {
         history_free(h);
         return rs_error_set(err, RS_ERR_NOMEM, "lightgcn: no memory");
     }
@@ -445,8 +448,9 @@ static rs_status model_ready(const lgcn_model *m, rs_error *err)
 /* The user's final embedding; *signal = 0 when there is nothing to go on
  * (then callers fall back to popularity). */
 static void user_vector(const lgcn_model *m, int32_t uid, const history *h,
-                        float *vec, int *signal)
+                        int *signal)
 {
+    float *vec = h->vec, *scratch = h->vec + m->dim;
     size_t d = (size_t)m->dim;
     if (uid >= 0) {
         memcpy(vec, m->user_final + (size_t)uid * d, d * sizeof *vec);
@@ -455,9 +459,9 @@ static void user_vector(const lgcn_model *m, int32_t uid, const history *h,
     }
     /* No positives: every rated item is still evidence of taste. */
     if (h->n_pos > 0)
-        lgcn_model_fold_in(m, h->pos, h->n_pos, vec);
+        lgcn_model_fold_in(m, h->pos, h->n_pos, vec, scratch);
     else
-        lgcn_model_fold_in(m, h->all, h->n_all, vec);
+        lgcn_model_fold_in(m, h->all, h->n_all, vec, scratch);
     *signal = h->n_all > 0;
 }
 
@@ -502,7 +506,6 @@ rs_status lgcn_model_recommend(const lgcn_model *m, const rs_query *qin,
     rs_query q;
     rs_status st;
     history h;
-    float vec[4096];
     int signal;
     *n_out = 0;
     if ((st = model_ready(m, err)) != RS_OK ||
@@ -515,7 +518,8 @@ rs_status lgcn_model_recommend(const lgcn_model *m, const rs_query *qin,
     int32_t uid = query_uid(m, &q);
     if ((st = history_build(m, &q, uid, 1, &h, err)) != RS_OK)
         return st;
-    user_vector(m, uid, &h, vec, &signal);
+    user_vector(m, uid, &h, &signal);
+    const float *vec = h.vec;
     rs_topk top;
     rs_topk_init(&top, out, k);
     int d = m->dim;
@@ -552,7 +556,6 @@ rs_status lgcn_model_score(const lgcn_model *m, const rs_query *qin,
     rs_query q;
     rs_status st;
     history h;
-    float vec[4096];
     int signal;
     if ((st = model_ready(m, err)) != RS_OK ||
         (st = query_copy(qin, &q, err)) != RS_OK)
@@ -562,7 +565,8 @@ rs_status lgcn_model_score(const lgcn_model *m, const rs_query *qin,
     int32_t uid = query_uid(m, &q);
     if ((st = history_build(m, &q, uid, 0, &h, err)) != RS_OK)
         return st;
-    user_vector(m, uid, &h, vec, &signal);
+    user_vector(m, uid, &h, &signal);
+    const float *vec = h.vec;
     for (size_t k = 0; k < n; k++) {
         int32_t c = items[k];
         int32_t mi = (c >= 0 && c < m->data->n_items) ? m->cat_item[c] : -1;

@@ -62,9 +62,11 @@ rs_status lgcn_model_fit_foldin(lgcn_model *m, const float *user_ego,
 int32_t lgcn_model_user(const lgcn_model *m, int64_t user_id);
 
 /* Fold in a user from their positive model items (any order, no
- * duplicates): out[dim] receives the approximate final embedding. */
+ * duplicates): out[dim] receives the approximate final embedding.
+ * scratch holds 2 * dim floats (callers own it: serving threads may have
+ * small stacks). */
 void lgcn_model_fold_in(const lgcn_model *m, const int32_t *items, size_t n,
-                        float *out);
+                        float *out, float *scratch);
 
 /* Serving entry points, with the plugin ABI's semantics. */
 rs_status lgcn_model_recommend(const lgcn_model *m, const rs_query *q,

@@ -129,7 +129,9 @@ rs_status lgcn_trainer_new(const lgcn_graph *g, const lgcn_hparams *hp,
                            lgcn_trainer **out, rs_error *err)
 {
     *out = NULL;
-    if (hp->dim < 1 || hp->layers < 0 || hp->batch < 1 || hp->epochs < 0)
+    /* dim <= 4096: the batch loop keeps three final rows on the stack. */
+    if (hp->dim < 1 || hp->dim > 4096 || hp->layers < 0 || hp->batch < 1 ||
+        hp->epochs < 0)
         return rs_error_set(err, RS_ERR_INVALID,
                             "lightgcn: bad hyper-parameters (dim %d, layers "
                             "%d, batch %d, epochs %d)",
@@ -224,8 +226,9 @@ static double softplus(double x)
     return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x));
 }
 
-double lgcn_trainer_batch(lgcn_trainer *t, const int32_t *u, const int32_t *i,
-                          const int32_t *j, size_t n)
+/* Forward, loss and dL/dF on the batch rows; returns the batch loss. */
+static double batch_loss(lgcn_trainer *t, const int32_t *u, const int32_t *i,
+                         const int32_t *j, size_t n)
 {
     const lgcn_graph *g = t->g;
     int d = t->hp.dim, K = t->hp.layers, nt = t->hp.threads;
@@ -283,19 +286,45 @@ double lgcn_trainer_batch(lgcn_trainer *t, const int32_t *u, const int32_t *i,
                    (double)ej[c] * ej[c];
     }
 
-    /* Backward: F = (1/(K+1)) sum_k A^k E0 and A is symmetric, so
-     * dL/dE0 = (1/(K+1)) sum_k A^k dL/dF, evaluated Horner-style as
-     * G + A(G + A(G + A G)) with K SpMMs (base = G fused in the kernel). */
-    const float *cur = t->grad_f;
-    float *next = t->back_a;
-    for (int k = 0; k < K; k++) {
-        lgcn_spmm(g, cur, t->grad_f, next, d, nt);
-        cur = next;
-        next = next == t->back_a ? t->back_b : t->back_a;
-    }
-    t->back = cur;
     t->batch_n = n;
     return bpr * inv_n + t->hp.decay * 0.5 * reg * inv_n;
+}
+
+/*
+ * Backward: F = (1/(K+1)) sum_k A^k E0 and A is symmetric, so
+ * dL/dE0 = (1/(K+1)) sum_k A^k dL/dF, evaluated Horner-style as
+ * G + A(G + A(G + A G)) with K SpMMs (base = G fused in the kernel). This
+ * runs all but the last product and returns its input; *next is where the
+ * last one writes. The first product reads only the batch's rows of G
+ * (the rest are zero), hence the mask.
+ */
+static const float *backward_prefix(lgcn_trainer *t, float **next)
+{
+    int d = t->hp.dim, K = t->hp.layers, nt = t->hp.threads;
+    const float *cur = t->grad_f;
+    *next = t->back_a;
+    for (int k = 0; k + 1 < K; k++) {
+        lgcn_spmm_masked(t->g, cur, t->grad_f, *next, d, k == 0 ? t->mark : NULL,
+                         nt);
+        cur = *next;
+        *next = *next == t->back_a ? t->back_b : t->back_a;
+    }
+    return cur;
+}
+
+double lgcn_trainer_batch(lgcn_trainer *t, const int32_t *u, const int32_t *i,
+                          const int32_t *j, size_t n)
+{
+    double loss = batch_loss(t, u, i, j, n);
+    float *next;
+    const float *cur = backward_prefix(t, &next);
+    if (t->hp.layers >= 1) {
+        lgcn_spmm_masked(t->g, cur, t->grad_f, next, t->hp.dim,
+                         t->hp.layers == 1 ? t->mark : NULL, t->hp.threads);
+        cur = next;
+    }
+    t->back = cur;
+    return loss;
 }
 
 /* dL/dE0 for row r: the propagated BPR gradient plus the L2 term, which
@@ -342,25 +371,72 @@ static void adam_range(float *restrict p, float *restrict m, float *restrict v,
     }
 }
 
-void lgcn_trainer_adam_step(lgcn_trainer *t)
+typedef struct adam_consts {
+    float step, inv_sqrt_bc2, scale, reg_coef;
+} adam_consts;
+
+/* Advance the step counter and derive this step's scalars. */
+static adam_consts adam_begin(lgcn_trainer *t)
 {
-    int d = t->hp.dim, nt = t->hp.threads;
     t->step++;
     double bc1 = 1.0 - pow(LGCN_ADAM_B1, (double)t->step);
     double bc2 = 1.0 - pow(LGCN_ADAM_B2, (double)t->step);
-    float step = (float)(t->hp.lr / bc1);
-    float inv_sqrt_bc2 = (float)(1.0 / sqrt(bc2));
-    float scale = 1.0f / (float)(t->hp.layers + 1);
-    float reg_coef = (float)(t->hp.decay / (double)t->batch_n);
+    return (adam_consts){(float)(t->hp.lr / bc1), (float)(1.0 / sqrt(bc2)),
+                         1.0f / (float)(t->hp.layers + 1),
+                         (float)(t->hp.decay / (double)t->batch_n)};
+}
+
+#define LGCN_ADAM_CHUNK 64
+
+void lgcn_trainer_adam_step(lgcn_trainer *t)
+{
+    int d = t->hp.dim, nt = t->hp.threads;
+    adam_consts a = adam_begin(t);
     size_t n = (size_t)t->g->n_nodes;
-    long chunks = (long)((n + 255) / 256);
-    (void)grad_row;
+    long chunks = (long)((n + LGCN_ADAM_CHUNK - 1) / LGCN_ADAM_CHUNK);
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
     for (long c = 0; c < chunks; c++) {
-        size_t r0 = (size_t)c * 256, r1 = r0 + 256 < n ? r0 + 256 : n;
-        adam_range(t->ego, t->adam_m, t->adam_v, t->back, t->reg_cnt, scale,
-                   reg_coef, step, inv_sqrt_bc2, d, r0, r1);
+        size_t r0 = (size_t)c * LGCN_ADAM_CHUNK;
+        size_t r1 = r0 + LGCN_ADAM_CHUNK < n ? r0 + LGCN_ADAM_CHUNK : n;
+        adam_range(t->ego, t->adam_m, t->adam_v, t->back, t->reg_cnt, a.scale,
+                   a.reg_coef, a.step, a.inv_sqrt_bc2, d, r0, r1);
     }
+}
+
+/* The training step: the same arithmetic as lgcn_trainer_batch followed by
+ * lgcn_trainer_adam_step, but the last backward product and Adam run
+ * chunk by chunk, so each gradient row is consumed while still in L1/L2
+ * instead of making a round trip through memory. */
+static double train_step(lgcn_trainer *t, const int32_t *u, const int32_t *i,
+                         const int32_t *j, size_t n)
+{
+    const lgcn_graph *g = t->g;
+    int d = t->hp.dim, nt = t->hp.threads, K = t->hp.layers;
+    double loss = batch_loss(t, u, i, j, n);
+    float *next;
+    const float *cur = backward_prefix(t, &next);
+    const float *back = K >= 1 ? next : t->grad_f;
+    const uint8_t *nz = K == 1 ? t->mark : NULL;
+    adam_consts a = adam_begin(t);
+    size_t rows = (size_t)g->n_nodes;
+    long chunks = (long)((rows + LGCN_ADAM_CHUNK - 1) / LGCN_ADAM_CHUNK);
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 4) if (nt > 1)
+    for (long c = 0; c < chunks; c++) {
+        size_t r0 = (size_t)c * LGCN_ADAM_CHUNK;
+        size_t r1 = r0 + LGCN_ADAM_CHUNK < rows ? r0 + LGCN_ADAM_CHUNK : rows;
+        if (K >= 1)
+            lgcn_spmm_chunk(g, cur, t->grad_f, next, d, nz, r0, r1);
+        adam_range(t->ego, t->adam_m, t->adam_v, back, t->reg_cnt, a.scale,
+                   a.reg_coef, a.step, a.inv_sqrt_bc2, d, r0, r1);
+    }
+    t->back = back;
+    return loss;
+}
+
+double lgcn_trainer_step(lgcn_trainer *t, const int32_t *u, const int32_t *i,
+                         const int32_t *j, size_t n)
+{
+    return train_step(t, u, i, j, n);
 }
 
 /* ---- Epochs ------------------------------------------------------------ */
@@ -439,8 +515,7 @@ rs_status lgcn_trainer_run(lgcn_trainer *t, const lgcn_pos *val,
         size_t nb = 0;
         for (size_t b = 0; b < ne; b += bs, nb++) {
             size_t n = ne - b < bs ? ne - b : bs;
-            loss += lgcn_trainer_batch(t, t->su + b, t->si + b, t->sj + b, n);
-            lgcn_trainer_adam_step(t);
+            loss += train_step(t, t->su + b, t->si + b, t->sj + b, n);
         }
         double secs = now_seconds() - t0;
         total_secs += secs;

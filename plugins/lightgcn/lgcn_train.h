@@ -69,6 +69,10 @@ double lgcn_trainer_batch(lgcn_trainer *t, const int32_t *u, const int32_t *i,
 void lgcn_trainer_grad(const lgcn_trainer *t, float *out);
 /* One Adam step with the last batch's gradient. */
 void lgcn_trainer_adam_step(lgcn_trainer *t);
+/* lgcn_trainer_batch + lgcn_trainer_adam_step fused (what training runs):
+ * returns the batch loss. */
+double lgcn_trainer_step(lgcn_trainer *t, const int32_t *u, const int32_t *i,
+                         const int32_t *j, size_t n);
 
 /* Train for hp->epochs over the graph's edges. With `val` (positives held
  * out of the graph) and hp->patience > 0, evaluates Recall@20 every

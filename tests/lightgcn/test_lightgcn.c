@@ -248,6 +248,54 @@ START_TEST(test_adam_first_step)
 }
 END_TEST
 
+/* The fused step (last backward product + Adam per chunk) must equal the
+ * separate batch + Adam calls it replaces, for every K. */
+START_TEST(test_fused_step_matches_separate)
+{
+    td_data *d = community_data(20, 30, 4);
+    size_t ptr[21];
+    int32_t *item = malloc(d->view.n_ratings * sizeof *item);
+    size_t m = 0;
+    ptr[0] = 0;
+    for (int u = 0; u < 20; u++) {
+        for (size_t p = d->user_ptr[u]; p < d->user_ptr[u + 1]; p++)
+            item[m++] = d->user_item[p];
+        ptr[u + 1] = m;
+    }
+    lgcn_pos pos = {20, 30, ptr, item};
+    lgcn_graph g;
+    ck_assert_int_eq(lgcn_graph_build(&g, &pos, NULL), RS_OK);
+    for (int K = 0; K <= 3; K++) {
+        lgcn_hparams hp = {.dim = 64, .layers = K, .epochs = 1, .batch = 8,
+                           .lr = 1e-2, .decay = 1e-3, .init_std = 0.1,
+                           .seed = 3, .threads = 2};
+        lgcn_trainer *a, *b;
+        ck_assert_int_eq(lgcn_trainer_new(&g, &hp, &a, NULL), RS_OK);
+        ck_assert_int_eq(lgcn_trainer_new(&g, &hp, &b, NULL), RS_OK);
+        int32_t bu[8], bi[8], bj[8];
+        for (int s = 0; s < 5; s++) {
+            for (int k = 0; k < 8; k++) {
+                bu[k] = (s * 7 + k * 3) % 20;
+                bi[k] = (s + k * 5) % 30;
+                bj[k] = (s * 3 + k * 11 + 1) % 30;
+            }
+            double la = lgcn_trainer_batch(a, bu, bi, bj, 8);
+            lgcn_trainer_adam_step(a);
+            double lb = lgcn_trainer_step(b, bu, bi, bj, 8);
+            ck_assert(la == lb);
+        }
+        const float *ea = lgcn_trainer_ego(a), *eb = lgcn_trainer_ego(b);
+        for (int k = 0; k < 50 * 64; k++)
+            ck_assert_msg(fabsf(ea[k] - eb[k]) <= 1e-6f, "K=%d param %d", K, k);
+        lgcn_trainer_free(a);
+        lgcn_trainer_free(b);
+    }
+    lgcn_graph_free(&g);
+    free(item);
+    td_free(d);
+}
+END_TEST
+
 /* ---- Training behaviour ------------------------------------------------------ */
 
 static void train_community(int threads, float *out, size_t n, double *loss0,
@@ -843,6 +891,7 @@ static Suite *lightgcn_suite(void)
     tcase_add_test(maths, test_spmm_width64_matches_generic);
     tcase_add_test(maths, test_gradient_matches_finite_differences);
     tcase_add_test(maths, test_adam_first_step);
+    tcase_add_test(maths, test_fused_step_matches_separate);
     tcase_add_test(maths, test_training_deterministic_and_learns);
     tcase_add_test(maths, test_validation_split);
     suite_add_tcase(s, maths);
