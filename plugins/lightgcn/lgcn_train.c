@@ -34,6 +34,9 @@ struct lgcn_trainer {
     float *reg_cnt;   /* occurrences of each row in the batch */
     uint8_t *mark;    /* row touched by the batch */
     int32_t *rows;    /* touched rows, up to 3 * batch */
+    int32_t *slot;    /* [n_nodes] row -> index in rows (valid if marked) */
+    float *fin;       /* [3 * batch][dim] final rows of the touched rows */
+    double *ego_sq;   /* [3 * batch] |E0_r|^2 of the touched rows */
     size_t n_rows;
     size_t batch_n;   /* size of the last batch */
     long step;        /* Adam steps taken */
@@ -116,6 +119,9 @@ void lgcn_trainer_free(lgcn_trainer *t)
     free(t->reg_cnt);
     free(t->mark);
     free(t->rows);
+    free(t->slot);
+    free(t->fin);
+    free(t->ego_sq);
     free(t->pair_u);
     free(t->pair_i);
     free(t->perm);
@@ -156,6 +162,9 @@ rs_status lgcn_trainer_new(const lgcn_graph *g, const lgcn_hparams *hp,
     t->reg_cnt = calloc(n + 1, sizeof *t->reg_cnt);
     t->mark = calloc(n + 1, 1);
     t->rows = malloc((maxrows + 1) * sizeof *t->rows);
+    t->slot = malloc((n + 1) * sizeof *t->slot);
+    t->fin = malloc((maxrows * d + 1) * sizeof *t->fin);
+    t->ego_sq = malloc((maxrows + 1) * sizeof *t->ego_sq);
     t->layer = calloc((size_t)hp->layers + 1, sizeof *t->layer);
     t->pair_u = malloc((ne + 1) * sizeof *t->pair_u);
     t->pair_i = malloc((ne + 1) * sizeof *t->pair_i);
@@ -164,7 +173,8 @@ rs_status lgcn_trainer_new(const lgcn_graph *g, const lgcn_hparams *hp,
     t->si = malloc((ne + 1) * sizeof *t->si);
     t->sj = malloc((ne + 1) * sizeof *t->sj);
     int ok = t->ego && t->adam_m && t->adam_v && t->grad_f && t->back_a &&
-             t->back_b && t->reg_cnt && t->mark && t->rows && t->layer &&
+             t->back_b && t->reg_cnt && t->mark && t->rows && t->slot &&
+             t->fin && t->ego_sq && t->layer &&
              t->pair_u && t->pair_i && t->perm && t->su && t->si && t->sj;
     if (ok) {
         t->layer[0] = t->ego;
@@ -199,26 +209,51 @@ static void touch(lgcn_trainer *t, int32_t r)
 {
     if (!t->mark[r]) {
         t->mark[r] = 1;
+        t->slot[r] = (int32_t)t->n_rows;
         t->rows[t->n_rows++] = r;
     }
     t->reg_cnt[r] += 1.0f;
 }
 
-/* Final embedding of row r: the mean of layers 0..K. */
-static void final_row(const lgcn_trainer *t, int32_t r, float *out)
+/* Final embeddings (mean of layers 0..K) and |E0|^2 of touched rows
+ * k0..k1, into the compact buffers the loss loop reads. */
+LGCN_CLONES
+static void final_range(float *restrict fin, double *restrict ego_sq,
+                        float *const *layer, const int32_t *rows, int d, int K,
+                        size_t k0, size_t k1)
 {
-    int d = t->hp.dim, K = t->hp.layers;
     float inv = 1.0f / (float)(K + 1);
-    const float *src = t->layer[0] + (size_t)r * d;
-    for (int c = 0; c < d; c++)
-        out[c] = src[c];
-    for (int k = 1; k <= K; k++) {
-        src = t->layer[k] + (size_t)r * d;
+    for (size_t k = k0; k < k1; k++) {
+        size_t r = (size_t)rows[k];
+        float *out = fin + k * (size_t)d;
+        const float *src = layer[0] + r * d;
+        double sq = 0.0;
+        for (int c = 0; c < d; c++) {
+            out[c] = src[c];
+            sq += (double)src[c] * src[c];
+        }
+        for (int l = 1; l <= K; l++) {
+            src = layer[l] + r * d;
+            for (int c = 0; c < d; c++)
+                out[c] += src[c];
+        }
         for (int c = 0; c < d; c++)
-            out[c] += src[c];
+            out[c] *= inv;
+        ego_sq[k] = sq;
     }
-    for (int c = 0; c < d; c++)
-        out[c] *= inv;
+}
+
+static void final_rows(lgcn_trainer *t)
+{
+    int nt = t->hp.threads;
+    long chunks = (long)((t->n_rows + 255) / 256);
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1 && chunks > 1)
+    for (long c = 0; c < chunks; c++) {
+        size_t k0 = (size_t)c * 256;
+        size_t k1 = k0 + 256 < t->n_rows ? k0 + 256 : t->n_rows;
+        final_range(t->fin, t->ego_sq, t->layer, t->rows, t->hp.dim,
+                    t->hp.layers, k0, k1);
+    }
 }
 
 static double softplus(double x)
@@ -256,15 +291,17 @@ static double batch_loss(lgcn_trainer *t, const int32_t *u, const int32_t *i,
         lgcn_spmm_rows(g, t->layer[K - 1], t->layer[K], d, t->rows, t->n_rows,
                        nt);
 
+    /* Final rows once per touched node (users recur across a batch). */
+    final_rows(t);
+
     /* BPR loss and dL/dF on the batch rows. Serial: 3 * n * d flops, and a
      * fixed summation order keeps the run reproducible. */
-    float fu[4096], fi[4096], fj[4096];
     double bpr = 0.0, reg = 0.0, inv_n = 1.0 / (double)n;
     for (size_t s = 0; s < n; s++) {
         int32_t ru = u[s], ri = nu + i[s], rj = nu + j[s];
-        final_row(t, ru, fu);
-        final_row(t, ri, fi);
-        final_row(t, rj, fj);
+        const float *fu = t->fin + (size_t)t->slot[ru] * d;
+        const float *fi = t->fin + (size_t)t->slot[ri] * d;
+        const float *fj = t->fin + (size_t)t->slot[rj] * d;
         double x = 0.0;
         for (int c = 0; c < d; c++)
             x += (double)fu[c] * ((double)fj[c] - fi[c]);
@@ -278,14 +315,10 @@ static double batch_loss(lgcn_trainer *t, const int32_t *u, const int32_t *i,
             gi[c] -= gs * fu[c];
             gj[c] += gs * fu[c];
         }
-        const float *eu = t->ego + (size_t)ru * d;
-        const float *ei = t->ego + (size_t)ri * d;
-        const float *ej = t->ego + (size_t)rj * d;
-        for (int c = 0; c < d; c++)
-            reg += (double)eu[c] * eu[c] + (double)ei[c] * ei[c] +
-                   (double)ej[c] * ej[c];
     }
-
+    /* The L2 term counts a row once per occurrence in the batch. */
+    for (size_t k = 0; k < t->n_rows; k++)
+        reg += (double)t->reg_cnt[t->rows[k]] * t->ego_sq[k];
     t->batch_n = n;
     return bpr * inv_n + t->hp.decay * 0.5 * reg * inv_n;
 }
