@@ -456,6 +456,33 @@ START_TEST(test_recommend_semantics)
 }
 END_TEST
 
+/* Early stopping: validation Recall@20 is reported, training stops once it
+ * stalls, and the instance serves (the best epoch's weights). */
+START_TEST(test_early_stopping)
+{
+    td_data *d = community_data(60, 80, 12);
+    const rs_plugin_entry *e = rs_plugin_entry_v1();
+    const char *kv[] = {"epochs", "400", "lr", "0.01", "dim", "16",
+                        "batch_size", "256", "early_stop_patience", "2",
+                        "eval_every", "5", "val_fraction", "0.2", NULL};
+    inst x = make_instance(kv);
+    rs_error err = {0};
+    ck_assert_msg(e->fit(x.p, &d->view, &err) == RS_OK, "%s", err.message);
+    ck_assert_ptr_nonnull(strstr(x.th->last_progress, "val Recall@20"));
+    ck_assert_ptr_nonnull(strstr(x.th->last_progress, "best epoch"));
+    ck_assert_msg(x.th->progress_calls < 400, "never stopped (%d epochs)",
+                  x.th->progress_calls);
+    rs_rating buf[128];
+    rs_scored out[10];
+    size_t n;
+    rs_query q = user_query(&d->view, 0, buf);
+    ck_assert_int_eq(e->recommend(x.p, &q, 10, out, NULL, &n, &err), RS_OK);
+    ck_assert_uint_eq(n, 10);
+    drop_instance(&x);
+    td_free(d);
+}
+END_TEST
+
 START_TEST(test_unfitted_refuses)
 {
     const rs_plugin_entry *e = rs_plugin_entry_v1();
@@ -810,7 +837,10 @@ START_TEST(test_ml_small_beats_popularity)
      * so the suite stays within CTest's limit on a loaded 2-core box; one
      * thread because oversubscribed OpenMP barriers cost more than they
      * save there (1 vs 2 threads is covered by the determinism test). */
-    const char *kv[] = {"epochs", "150", NULL};
+    const char *epochs = getenv("LGCN_TEST_EPOCHS"); /* e.g. 300 = default */
+    if (!epochs || !*epochs)
+        epochs = "150";
+    const char *kv[] = {"epochs", epochs, NULL};
     inst x = make_instance(kv);
     x.th->threads = 1;
     ck_assert_msg(e->fit(x.p, d, &err) == RS_OK, "%s", err.message);
@@ -869,10 +899,10 @@ START_TEST(test_ml_small_beats_popularity)
     }
     rec_l /= users, rec_p /= users, ndcg_l /= users, ndcg_p /= users;
     fprintf(stderr,
-            "ml-latest-small 80/20 (positives >= 4, %d test users, 150 "
+            "ml-latest-small 80/20 (positives >= 4, %d test users, %s "
             "epochs): LightGCN Recall@20 %.4f NDCG@20 %.4f | popularity "
             "Recall@20 %.4f NDCG@20 %.4f\n",
-            users, rec_l, ndcg_l, rec_p, ndcg_p);
+            users, epochs, rec_l, ndcg_l, rec_p, ndcg_p);
     ck_assert_msg(rec_l > 1.3 * rec_p, "LightGCN %.4f vs popularity %.4f",
                   rec_l, rec_p);
     drop_instance(&x);
@@ -899,6 +929,7 @@ static Suite *lightgcn_suite(void)
     tcase_set_timeout(plugin, 300);
     tcase_add_test(plugin, test_recommend_semantics);
     tcase_add_test(plugin, test_unfitted_refuses);
+    tcase_add_test(plugin, test_early_stopping);
     tcase_add_test(plugin, test_fold_in_reproduces_trained_users);
     tcase_add_test(plugin, test_save_load_round_trip);
     tcase_add_test(plugin, test_corrupt_files_refused);
