@@ -307,6 +307,43 @@ START_TEST(spam_retrain_refused_on_real_data)
 }
 END_TEST
 
+/* LightGCN (from its own area) retrained on base + app ratings when it is
+ * built: a versioned dir, and a gate event with the training figures and
+ * both recalls (accepted or refused: that is the gate's call). */
+START_TEST(retrain_lightgcn_when_built)
+{
+    hf f;
+    rs_error err = {0};
+    rs_swap_gate *g;
+    rs_retrainer *r;
+    char desc[4200];
+    snprintf(desc, sizeof desc, "%s/lightgcn/plugin.yaml", RS_PLUGIN_BUILD_DIR);
+    if (access(desc, R_OK) != 0 ||
+        !lc_setup_real(&f, "  - {name: lgcn, plugin: lightgcn, params: {dim: 16, epochs: 8}}\n",
+                       NULL))
+        return;
+    ck_assert_msg(hf_open(&f, &err) == RS_OK, "%s", err.message);
+    ck_assert_msg(rs_engine_load_or_train(f.engine, 1, &err) == RS_OK, "%s", err.message);
+    ck_assert_int_eq(rs_swap_gate_new(f.cfg, f.engine, NULL, &g, &err), RS_OK);
+    app_db db = {.n_fans = 10, .items = {0, 1, 2, 3, 4}, .n_items = 5};
+    rs_retrainer_options opt = {app_ratings, &db, NULL, NULL};
+    ck_assert_int_eq(rs_retrainer_new(f.cfg, f.engine, g, NULL, &opt, &r, &err), RS_OK);
+    ck_assert_int_eq(rs_retrainer_source_count(r), 1);
+    ck_assert_msg(rs_retrainer_run_now(r, NULL, &err) == RS_OK, "%s", err.message);
+    int64_t v[4];
+    ck_assert_int_eq(rs_retrainer_versions(r, "lgcn", v, 4), 1);
+    rs_gate_event ev;
+    ck_assert_int_eq(rs_swap_gate_events(g, "lgcn", &ev, 1), 1);
+    ck_assert_int_eq(ev.has_train, 1);
+    ck_assert_int_eq(ev.train.ratings, (int64_t)rs_engine_dataset(f.engine)->n_ratings + 50);
+    ck_assert(ev.candidate_recall > 0 && ev.serving_recall > 0);
+    fprintf(stderr, "lightgcn retrain: %s (trained in %.1f s)\n", ev.message, ev.train.seconds);
+    rs_retrainer_free(r);
+    rs_swap_gate_free(g);
+    hf_teardown(&f);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("retrain");
@@ -318,6 +355,7 @@ int main(void)
     tcase_add_test(tc, scheduler_runs_after_new_ratings_at_low_priority);
     tcase_add_test(tc, unknown_or_unfit_sources_refused);
     tcase_add_test(tc, spam_retrain_refused_on_real_data);
+    tcase_add_test(tc, retrain_lightgcn_when_built);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

@@ -255,31 +255,55 @@ START_TEST(smoke_test_catches_defects)
 }
 END_TEST
 
-/* A real model plugin when it is built (semantic, from its own area):
- * its retrained artifacts pass the smoke test and the gate, so the gate
- * does not refuse every swap of a plugin that fills lists differently
- * from popularity. Skipped when the plugin or the data is absent. */
-START_TEST(semantic_passes_the_gate)
+/* The real model plugins when they are built (semantic and lightgcn, from
+ * their own areas): their artifacts pass the smoke test and the gate, so
+ * the gate does not refuse every swap of a plugin that fills lists
+ * differently from popularity. LightGCN also gets a candidate fitted on
+ * item-permuted ratings, which must be refused. Skipped when a plugin or
+ * the data is absent. */
+static int plugin_built(const char *name)
+{
+    char desc[4200];
+    snprintf(desc, sizeof desc, "%s/%s/plugin.yaml", RS_PLUGIN_BUILD_DIR, name);
+    return access(desc, R_OK) == 0;
+}
+
+static void real_plugin_gate(const char *plugin, const char *params, int degrade)
 {
     hf f;
     rs_error err = {0};
     rs_swap_gate *g;
     rs_gate_event ev;
-    char desc[4200];
-    snprintf(desc, sizeof desc, "%s/semantic/plugin.yaml", RS_PLUGIN_BUILD_DIR);
-    if (access(desc, R_OK) != 0 ||
-        !lc_setup_real(&f, "  - {name: sem, plugin: semantic, params: {dim: 32}}\n", NULL))
+    char inst[512], work[4400], dir[4500];
+    snprintf(inst, sizeof inst, "  - {name: m, plugin: %s, params: {%s}}\n", plugin, params);
+    if (!plugin_built(plugin) || !lc_setup_real(&f, inst, NULL))
         return;
     ck_assert_msg(hf_open(&f, &err) == RS_OK, "%s", err.message);
     ck_assert_msg(rs_engine_load_or_train(f.engine, 1, &err) == RS_OK, "%s", err.message);
     ck_assert_int_eq(rs_swap_gate_new(f.cfg, f.engine, NULL, &g, &err), RS_OK);
-    ck_assert_msg(rs_swap_gate_reload(g, "sem", NULL, 0, NULL, &ev, &err) == RS_OK, "%s",
+    ck_assert_msg(rs_swap_gate_reload(g, "m", NULL, 0, NULL, &ev, &err) == RS_OK, "%s",
                   err.message);
     ck_assert_double_eq_tol(ev.candidate_recall, ev.serving_recall, 1e-9);
-    fprintf(stderr, "semantic (dim 32): Recall@20 %.4f on the newest ratings\n",
+    fprintf(stderr, "%s {%s}: Recall@20 %.4f on the newest ratings\n", plugin, params,
             ev.candidate_recall);
+    if (degrade) {
+        const rs_dataset *d = rs_engine_dataset(f.engine);
+        rs_ratings_set *bad = lc_degraded(d);
+        snprintf(work, sizeof work, "%s/cand-bad", f.dir);
+        lc_train_candidate(f.cfg, d, "m", rs_ratings_set_view(bad), work);
+        snprintf(dir, sizeof dir, "%s/models/m", work);
+        ck_assert_int_eq(rs_swap_gate_reload(g, "m", dir, 0, NULL, &ev, &err), RS_ERR_STATE);
+        fprintf(stderr, "%s degraded: %s\n", plugin, err.message);
+        rs_ratings_set_free(bad);
+    }
     rs_swap_gate_free(g);
     hf_teardown(&f);
+}
+
+START_TEST(real_plugins_pass_the_gate)
+{
+    real_plugin_gate("semantic", "dim: 32", 0);
+    real_plugin_gate("lightgcn", "dim: 16, epochs: 8", 1);
 }
 END_TEST
 
@@ -287,13 +311,13 @@ int main(void)
 {
     Suite *s = suite_create("swap_gate");
     TCase *tc = tcase_create("swap_gate");
-    tcase_set_timeout(tc, 120);
+    tcase_set_timeout(tc, 600);
     tcase_add_test(tc, config_defaults_and_errors);
     tcase_add_test(tc, holdout_recall_hand_checked);
     tcase_add_test(tc, degraded_candidate_refused_good_accepted);
     tcase_add_test(tc, corrupt_candidate_rejected);
     tcase_add_test(tc, smoke_test_catches_defects);
-    tcase_add_test(tc, semantic_passes_the_gate);
+    tcase_add_test(tc, real_plugins_pass_the_gate);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
