@@ -93,7 +93,7 @@ static rs_status write_script(const rs_eval_report *r, const char *dir,
         return st;
     fprintf(f,
             "# Drawn by recsys eval; rerun with: gnuplot report.gp\n"
-            "set terminal svg size 1100,460 dynamic enhanced font 'sans,12' "
+            "set terminal svg size 1100,460 dynamic noenhanced font 'sans,12' "
             "background rgb 'white'\n"
             "set output 'report.svg'\n"
             "set datafile missing 'NaN'\n"

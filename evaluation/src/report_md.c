@@ -89,7 +89,10 @@ static void baseline_tables(FILE *f, const rs_eval_report *r)
                 rs_eval_level *lv = &r->levels[l];
                 fprintf(f, "| %g |", lv->fraction);
                 for (size_t i = 0; i < c->n_instances; i++)
-                    rel_cell(f, rs_eval_level_rel(r, lv, i, k, shown[s]));
+                    if (r->pairs[i].a == r->pairs[i].b)
+                        fputs(" (baseline) |", f);
+                    else
+                        rel_cell(f, rs_eval_level_rel(r, lv, i, k, shown[s]));
                 fputc('\n', f);
             }
         }
