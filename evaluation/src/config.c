@@ -108,7 +108,7 @@ static rs_status range_error(const rs_yaml_node *n, const char *what,
                              const char *range, rs_error *err)
 {
     char where[256];
-    return rs_error_set(err, RS_ERR_CONFIG, "%s%s must be %s, got '%s'",
+    return rs_error_set(err, RS_ERR_CONFIG, "%s'%s' must be %s, got '%s'",
                         rs_yaml_where(n, where, sizeof where), what, range,
                         n->kind == RS_YAML_SCALAR ? n->scalar : "(not a scalar)");
 }
@@ -118,10 +118,10 @@ static rs_status need_seq(const rs_yaml_node *n, const char *what,
 {
     char where[256];
     if (n->kind != RS_YAML_SEQ)
-        return rs_error_set(err, RS_ERR_CONFIG, "%s%s must be a list",
+        return rs_error_set(err, RS_ERR_CONFIG, "%s'%s' must be a list",
                             rs_yaml_where(n, where, sizeof where), what);
     if (n->n < min_items)
-        return rs_error_set(err, RS_ERR_CONFIG, "%s%s must have at least %zu item%s",
+        return rs_error_set(err, RS_ERR_CONFIG, "%s'%s' must have at least %zu item%s",
                             rs_yaml_where(n, where, sizeof where), what,
                             min_items, min_items == 1 ? "" : "s");
     return RS_OK;
