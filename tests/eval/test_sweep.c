@@ -1,0 +1,252 @@
+/*
+ * Integration: short sweeps over the real ml-latest-small with the plugins
+ * built in this tree (popularity at least). Skipped when the data is absent.
+ */
+#include <check.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "recsys/eval.h"
+#include "recsys/fsutil.h"
+
+static char tmp[64];
+static int have_data;
+
+static void setup(void)
+{
+    const char *shared = getenv("RECSYS_SHARED_DATA");
+    char ml[1024], ratings[1100];
+    snprintf(ml, sizeof ml, "%s/ml-latest-small", shared && *shared ? shared : RS_SHARED_DATA_DEFAULT);
+    snprintf(ratings, sizeof ratings, "%s/ratings.csv", ml);
+    have_data = access(ratings, R_OK) == 0;
+    snprintf(tmp, sizeof tmp, "/tmp/rs_eval_sweep_XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tmp));
+    char work[128];
+    snprintf(work, sizeof work, "%s/work", tmp);
+    setenv("RECSYS_DATA_DIR", ml, 1);
+    setenv("RECSYS_WORK_DIR", work, 1);
+    setenv("RECSYS_PLUGIN_PATH", RS_PLUGIN_BUILD_DIR, 1);
+    setenv("RECSYS_LOG", "warn", 1);
+}
+
+static void teardown(void) { ck_assert_int_eq(rs_remove_tree(tmp), 0); }
+
+#define SKIP_WITHOUT_DATA()                                                  \
+    do {                                                                     \
+        if (!have_data) {                                                    \
+            fprintf(stderr, "ml-latest-small not found: skipped\n");         \
+            return;                                                          \
+        }                                                                    \
+    } while (0)
+
+/* Write an eval file in tmp over the repository's host config. */
+static const char *eval_file(const char *extra)
+{
+    static char path[128];
+    snprintf(path, sizeof path, "%s/eval.yaml", tmp);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "host_config: %s/configs/default.yaml\n"
+               "instances: [popularity]\n"
+               "output_dir: out\n%s",
+            RS_SOURCE_DIR, extra);
+    fclose(f);
+    return path;
+}
+
+static rs_eval_report *run(const char *extra, int validate, rs_eval_config **cfg_out)
+{
+    rs_error err = {RS_OK, ""};
+    rs_eval_config *cfg = NULL;
+    rs_config *host = NULL;
+    rs_eval_report *rep = NULL;
+    ck_assert_msg(rs_eval_config_load(eval_file(extra), &cfg, &err) == RS_OK, "%s", err.message);
+    ck_assert_msg(rs_config_load(cfg->host_config, &host, &err) == RS_OK, "%s", err.message);
+    ck_assert_int_eq(rs_eval_config_apply_host(cfg, host, &err), RS_OK);
+    rs_config_free(host);
+    rs_eval_options opt = {validate, 1};
+    ck_assert_msg(rs_eval_run(cfg, &opt, &rep, &err) == RS_OK, "%s", err.message);
+    *cfg_out = cfg;
+    return rep;
+}
+
+static int in_unit(json_t *x)
+{
+    return json_is_null(x) || (json_real_value(x) >= 0.0 && json_real_value(x) <= 1.0);
+}
+
+/* Every mean and interval bound of a metrics object is in [0, 1], and
+ * lo <= mean <= hi where defined. */
+static void check_metrics(json_t *metrics)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(metrics, key, v) {
+        json_t *m = json_object_get(v, "mean"), *lo = json_object_get(v, "lo"),
+               *hi = json_object_get(v, "hi");
+        ck_assert_msg(in_unit(m) && in_unit(lo) && in_unit(hi), "%s out of [0,1]", key);
+        if (json_is_real(m) && json_is_real(lo))
+            ck_assert_msg(json_real_value(lo) <= json_real_value(m) + 1e-12 &&
+                              json_real_value(m) <= json_real_value(hi) + 1e-12,
+                          "%s: interval does not hold the mean", key);
+    }
+}
+
+static double metric(json_t *level, const char *inst, const char *key)
+{
+    json_t *m = json_object_get(json_object_get(json_object_get(json_object_get(
+                                    level, "results"), inst), "metrics"), key);
+    return json_real_value(json_object_get(m, "mean"));
+}
+
+START_TEST(two_level_sweep_writes_sane_reports)
+{
+    SKIP_WITHOUT_DATA();
+    rs_eval_config *cfg;
+    rs_eval_report *rep = run("levels: [1.0, 0.25]\nbootstrap_resamples: 200\n", 0, &cfg);
+    rs_error err = {RS_OK, ""};
+    ck_assert_msg(rs_eval_write_all(rep, cfg->output_dir, &err) == RS_OK, "%s", err.message);
+    const char *files[] = {"report.json", "report.csv", "report.md"};
+    char p[256];
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s/%s", cfg->output_dir, files[i]);
+        ck_assert_msg(access(p, R_OK) == 0, "%s missing", p);
+    }
+    if (system("command -v gnuplot >/dev/null 2>&1") == 0) {
+        snprintf(p, sizeof p, "%s/report.svg", cfg->output_dir);
+        ck_assert_msg(access(p, R_OK) == 0, "%s missing", p);
+    }
+
+    snprintf(p, sizeof p, "%s/report.json", cfg->output_dir);
+    json_error_t je;
+    json_t *root = json_load_file(p, 0, &je);
+    ck_assert_msg(root != NULL, "%s", je.text);
+    json_t *levels = json_object_get(root, "levels");
+    ck_assert_uint_eq(json_array_size(levels), 2);
+    json_int_t users = json_integer_value(json_object_get(json_object_get(root, "dataset"), "users"));
+    json_int_t prev_train = INT64_MAX;
+    for (size_t l = 0; l < 2; l++) {
+        json_t *lv = json_array_get(levels, l);
+        json_int_t ev = json_integer_value(json_object_get(lv, "users_evaluated"));
+        json_int_t ex = json_integer_value(json_object_get(lv, "users_excluded"));
+        ck_assert_int_gt(ev, 0);
+        ck_assert_int_eq(ev + ex, users);
+        json_int_t train = json_integer_value(json_object_get(lv, "train_ratings"));
+        ck_assert_int_lt(train, prev_train); /* thinner at each level */
+        prev_train = train;
+        json_t *pop = json_object_get(json_object_get(lv, "results"), "popularity");
+        check_metrics(json_object_get(pop, "metrics"));
+        json_t *b;
+        size_t bi;
+        json_array_foreach(json_object_get(pop, "activity_buckets"), bi, b)
+            check_metrics(json_object_get(b, "metrics"));
+        const char *key;
+        json_t *cov;
+        json_object_foreach(json_object_get(pop, "coverage"), key, cov)
+            ck_assert(json_real_value(cov) > 0.0 && json_real_value(cov) <= 1.0);
+        /* more slots can only add hits */
+        ck_assert(metric(lv, "popularity", "recall@20") >= metric(lv, "popularity", "recall@10"));
+    }
+    ck_assert(metric(json_array_get(levels, 0), "popularity", "recall@20") > 0.0);
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_array_get(json_object_get(root, "instances"), 0), "version")),
+                     "1.0.0");
+    json_decref(root);
+    rs_eval_report_free(rep);
+    rs_eval_config_free(cfg);
+}
+END_TEST
+
+START_TEST(leave_one_out_has_one_positive_per_user)
+{
+    SKIP_WITHOUT_DATA();
+    rs_eval_config *cfg;
+    rs_eval_report *rep = run("levels: [1.0]\nsplit: {kind: loo}\nbootstrap_resamples: 0\n", 0, &cfg);
+    rs_eval_level *lv = &rep->levels[0];
+    ck_assert_int_gt(lv->users_evaluated, 0);
+    ck_assert_uint_eq(rep->n_test, (size_t)rep->n_users);
+    for (size_t k = 0; k < cfg->n_k; k++) {
+        rs_ci *rec = rs_eval_cell_stat(rep, &lv->cells[0], k, RS_EVAL_RECALL);
+        rs_ci *hr = rs_eval_cell_stat(rep, &lv->cells[0], k, RS_EVAL_HIT_RATE);
+        rs_ci *prec = rs_eval_cell_stat(rep, &lv->cells[0], k, RS_EVAL_PRECISION);
+        /* one relevant item: recall is the hit rate, precision hits/K */
+        ck_assert_double_eq_tol(rec->mean, hr->mean, 1e-12);
+        ck_assert_double_eq_tol(prec->mean, hr->mean / cfg->k[k], 1e-12);
+        ck_assert(isnan(rec->lo)); /* no resamples, no interval */
+    }
+    rs_eval_report_free(rep);
+    rs_eval_config_free(cfg);
+}
+END_TEST
+
+START_TEST(temporal_and_validation_runs)
+{
+    SKIP_WITHOUT_DATA();
+    rs_eval_config *cfg;
+    /* The temporal cut leaves some scored users without training ratings:
+     * they are queried as unknown users (RS_USER_NONE). */
+    rs_eval_report *rep = run("levels: [0.5]\nsplit: {kind: temporal}\nbootstrap_resamples: 50\n",
+                              0, &cfg);
+    ck_assert_int_gt(rep->levels[0].users_evaluated, 0);
+    ck_assert_int_eq(rep->levels[0].bucket_users[0] + rep->levels[0].bucket_users[1] +
+                         rep->levels[0].bucket_users[2] + rep->levels[0].bucket_users[3] <
+                         rep->levels[0].users_evaluated,
+                     1);
+    rs_eval_report_free(rep);
+    rs_eval_config_free(cfg);
+    rep = run("levels: [1.0]\nbootstrap_resamples: 50\n", 1, &cfg);
+    ck_assert_int_eq(rep->validate, 1);
+    ck_assert_uint_gt(rep->n_valid, 0);
+    /* on validation, the fitted data excludes the validation ratings */
+    ck_assert_uint_eq(rep->levels[0].train_ratings, rep->n_train);
+    rs_eval_report_free(rep);
+    rs_eval_config_free(cfg);
+}
+END_TEST
+
+START_TEST(cli_exit_codes)
+{
+    char *help[] = {"eval", "--help", NULL};
+    ck_assert_int_eq(rs_eval_cli(2, help), 0);
+    char *bogus[] = {"eval", "--bogus", NULL};
+    ck_assert_int_eq(rs_eval_cli(2, bogus), 2);
+    char *novalue[] = {"eval", "--config", NULL};
+    ck_assert_int_eq(rs_eval_cli(2, novalue), 2);
+    char *bad[] = {"eval", "--config", NULL, NULL};
+    bad[2] = (char *)eval_file("levels: [2.0]\n");
+    ck_assert_int_eq(rs_eval_cli(3, bad), 2);
+    char *missing[] = {"eval", "--config=/nonexistent/eval.yaml", NULL};
+    ck_assert_int_eq(rs_eval_cli(2, missing), 1);
+    if (!have_data)
+        return;
+    char out[128];
+    snprintf(out, sizeof out, "--out=%s/cli-out", tmp);
+    char *ok[] = {"eval", "--config", NULL, out, "--quiet", NULL};
+    ok[2] = (char *)eval_file("levels: [1.0]\nbootstrap_resamples: 20\n");
+    ck_assert_int_eq(rs_eval_cli(5, ok), 0);
+    snprintf(out, sizeof out, "%s/cli-out/report.md", tmp);
+    ck_assert_int_eq(access(out, R_OK), 0);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("eval_sweep");
+    TCase *tc = tcase_create("sweep");
+    tcase_set_timeout(tc, 300);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, two_level_sweep_writes_sane_reports);
+    tcase_add_test(tc, leave_one_out_has_one_positive_per_user);
+    tcase_add_test(tc, temporal_and_validation_runs);
+    tcase_add_test(tc, cli_exit_codes);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
