@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "recsys/eval.h"
 #include "recsys/eval_report.h"
 #include "recsys/fsutil.h"
 
@@ -181,6 +182,30 @@ START_TEST(chart_is_skipped_without_gnuplot)
 }
 END_TEST
 
+START_TEST(io_failures_name_the_path)
+{
+    rs_error err = {RS_OK, ""};
+    ck_assert_int_eq(rs_eval_write_json(rep, "/nonexistent/x/report.json", &err), RS_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(err.message, "/nonexistent/x/report.json"));
+    ck_assert_int_eq(rs_eval_write_csv(rep, "/nonexistent/x/report.csv", &err), RS_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(err.message, "/nonexistent/x/report.csv: No such file"));
+    ck_assert_int_eq(rs_eval_write_md(rep, "/nonexistent/x/report.md", &err), RS_ERR_IO);
+    /* a regular file where the output directory should be */
+    FILE *f = fopen(path_of("plain"), "w");
+    ck_assert_ptr_nonnull(f);
+    fclose(f);
+    char sub[128];
+    snprintf(sub, sizeof sub, "%s/plain/out", dir);
+    ck_assert_int_eq(rs_eval_write_all(rep, sub, &err), RS_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(err.message, "cannot create"));
+    /* /dev/full: the write itself fails, not the open */
+    if (access("/dev/full", W_OK) == 0) {
+        ck_assert_int_eq(rs_eval_write_md(rep, "/dev/full", &err), RS_ERR_IO);
+        ck_assert_ptr_nonnull(strstr(err.message, "write failed"));
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("eval_report");
@@ -191,6 +216,7 @@ int main(void)
     tcase_add_test(tc, markdown_tables_and_headline);
     tcase_add_test(tc, chart_is_drawn_when_gnuplot_exists);
     tcase_add_test(tc, chart_is_skipped_without_gnuplot);
+    tcase_add_test(tc, io_failures_name_the_path);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
