@@ -93,7 +93,7 @@ static rs_status write_script(const rs_eval_report *r, const char *dir,
         return st;
     fprintf(f,
             "# Drawn by recsys eval; rerun with: gnuplot report.gp\n"
-            "set terminal svg size 1100,460 dynamic noenhanced font 'sans,12' "
+            "set terminal svg size 1100,520 dynamic noenhanced font 'sans,12' "
             "background rgb 'white'\n"
             "set output 'report.svg'\n"
             "set datafile missing 'NaN'\n"
@@ -108,7 +108,7 @@ static rs_status write_script(const rs_eval_report *r, const char *dir,
         fprintf(f, "%s'%g' %g", l ? ", " : "", c->levels[l], c->levels[l]);
     fprintf(f, ")\n"
                "set xlabel 'share of training ratings kept (log scale)'\n"
-               "set grid\nset key top right\nset yrange [0:*]\n"
+               "set grid\nset key outside bottom center horizontal\nset yrange [0:*]\n"
                "set ylabel 'Recall@%d'\n", c->k[k]);
     plot_cmd(f, c, 0);
     fprintf(f, "set ylabel 'NDCG@%d'\n", c->k[k]);
