@@ -10,30 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "recsys/eval.h"
 #include "recsys/eval_metrics.h"
 #include "recsys/eval_stats.h"
+#include "bench_util.h"
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static int dcmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, dcmp);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
+static double median(double *v, int n) { return bu_quantile(v, (size_t)n, 0.5); }
 
 static void bench_metrics(int reps)
 {
@@ -48,14 +31,14 @@ static void bench_metrics(int reps)
             rel[u * REL + j] = j * (ITEMS / REL) + rand() % (ITEMS / REL);
     double *t = malloc((size_t)reps * sizeof *t), sink = 0;
     for (int r = 0; r < reps; r++) {
-        double t0 = now_s();
+        double t0 = bu_now();
         for (size_t u = 0; u < USERS; u++) {
             const int32_t *a = ranked + u * K, *b = rel + u * REL;
             sink += rs_metric_recall(a, K, b, REL, K) + rs_metric_ndcg(a, K, b, REL, K) +
                     rs_metric_precision(a, K, b, REL, K) + rs_metric_hit_rate(a, K, b, REL, K) +
                     rs_metric_ap(a, K, b, REL, K);
         }
-        t[r] = now_s() - t0;
+        t[r] = bu_now() - t0;
     }
     printf("metrics    all five @%d, %d users: median %.1f ns/user (%d reps, checksum %.3f)\n",
            K, USERS, median(t, reps) / USERS * 1e9, reps, sink);
@@ -73,9 +56,9 @@ static void bench_bootstrap(int reps)
     for (int i = 0; i < ROWS * COLS; i++)
         x[i] = (double)(i % 17) / 17.0;
     for (int r = 0; r < reps; r++) {
-        double t0 = now_s();
+        double t0 = bu_now();
         rs_bootstrap_means(x, ROWS, COLS, B, 42, ci, &err);
-        t[r] = now_s() - t0;
+        t[r] = bu_now() - t0;
     }
     printf("bootstrap  %d users x %d columns, %d resamples: median %.2f ms (%d reps)\n",
            ROWS, COLS, B, median(t, reps) * 1e3, reps);
@@ -100,14 +83,14 @@ static int bench_sweep(const char *file, int reps)
     rs_eval_options opt = {0, 1};
     for (int r = 0; r < reps; r++) {
         rs_eval_report *rep = NULL;
-        double t0 = now_s();
+        double t0 = bu_now();
         if (rs_eval_run(cfg, &opt, &rep, &err) != RS_OK) {
             fprintf(stderr, "bench_eval: %s\n", err.message);
             free(t);
             rs_eval_config_free(cfg);
             return 1;
         }
-        t[r] = now_s() - t0;
+        t[r] = bu_now() - t0;
         if (r == 0) {
             printf("sweep      %s: %zu levels, instances:", file, cfg->n_levels);
             for (size_t i = 0; i < cfg->n_instances; i++)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "recsys/eval_config.h"
+#include "test_util.h"
 
 static rs_eval_config *parse_ok(const char *text)
 {
@@ -151,9 +152,5 @@ int main(void)
     tcase_add_test(tc, apply_host_skips_or_refuses);
     tcase_add_test(tc, the_shipped_file_loads);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run(s);
 }

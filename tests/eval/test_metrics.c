@@ -5,6 +5,7 @@
 
 #include "recsys/eval_metrics.h"
 #include "recsys/topk.h"
+#include "test_util.h"
 
 #define EPS 1e-9
 
@@ -129,9 +130,5 @@ int main(void)
     tcase_add_test(tc, users_without_test_items_are_undefined);
     tcase_add_test(tc, coverage);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run(s);
 }

@@ -12,10 +12,11 @@
 #include "recsys/eval.h"
 #include "recsys/eval_report.h"
 #include "recsys/fsutil.h"
+#include "test_util.h"
 
 static rs_eval_config *cfg;
 static rs_eval_report *rep;
-static char dir[64];
+static char *dir;
 
 /* A distinct, recognisable value per (level, instance, k, metric). */
 static double value(size_t l, size_t i, size_t k, int m)
@@ -64,8 +65,7 @@ static void setup(void)
     /* undefined: no user had a cold positive */
     *rs_eval_cell_stat(rep, &rep->levels[0].cells[0], 0, RS_EVAL_COLD_RECALL) =
         (rs_ci){NAN, NAN, NAN};
-    snprintf(dir, sizeof dir, "/tmp/rs_eval_report_XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    dir = tu_tempdir();
 }
 
 static void teardown(void)
@@ -73,11 +73,12 @@ static void teardown(void)
     rs_eval_report_free(rep);
     rs_eval_config_free(cfg);
     ck_assert_int_eq(rs_remove_tree(dir), 0);
+    free(dir);
 }
 
 static char *path_of(const char *name)
 {
-    static char p[128];
+    static char p[4200];
     snprintf(p, sizeof p, "%s/%s", dir, name);
     return p;
 }
@@ -194,7 +195,7 @@ START_TEST(io_failures_name_the_path)
     FILE *f = fopen(path_of("plain"), "w");
     ck_assert_ptr_nonnull(f);
     fclose(f);
-    char sub[128];
+    char sub[4200];
     snprintf(sub, sizeof sub, "%s/plain/out", dir);
     ck_assert_int_eq(rs_eval_write_all(rep, sub, &err), RS_ERR_IO);
     ck_assert_ptr_nonnull(strstr(err.message, "cannot create"));
@@ -218,9 +219,5 @@ int main(void)
     tcase_add_test(tc, chart_is_skipped_without_gnuplot);
     tcase_add_test(tc, io_failures_name_the_path);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run(s);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "recsys/eval_split.h"
+#include "test_util.h"
 
 enum { USERS = 10, PER_USER = 10, N = USERS * PER_USER };
 
@@ -172,9 +173,5 @@ int main(void)
     tcase_add_test(tc, bad_user_index_is_an_error);
     tcase_add_test(tc, thinning_keeps_a_nested_share_at_least_one);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run(s);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "recsys/eval_stats.h"
+#include "test_util.h"
 
 START_TEST(quantiles_interpolate)
 {
@@ -91,9 +92,5 @@ int main(void)
     tcase_add_test(tc, bernoulli_width_matches_theory);
     tcase_add_test(tc, relative_change_is_paired);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run(s);
 }

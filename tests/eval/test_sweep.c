@@ -13,28 +13,30 @@
 #include "recsys/eval.h"
 #include "recsys/eval_metrics.h"
 #include "recsys/fsutil.h"
+#include "test_util.h"
 
-static char tmp[64];
+static char *tmp;
 static int have_data;
 
 static void setup(void)
 {
-    const char *shared = getenv("RECSYS_SHARED_DATA");
-    char ml[1024], ratings[1100];
-    snprintf(ml, sizeof ml, "%s/ml-latest-small", shared && *shared ? shared : RS_SHARED_DATA_DEFAULT);
-    snprintf(ratings, sizeof ratings, "%s/ratings.csv", ml);
-    have_data = access(ratings, R_OK) == 0;
-    snprintf(tmp, sizeof tmp, "/tmp/rs_eval_sweep_XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmp));
-    char work[128];
+    const char *ml = tu_shared_data();
+    have_data = ml != NULL;
+    tmp = tu_tempdir();
+    char work[4200];
     snprintf(work, sizeof work, "%s/work", tmp);
-    setenv("RECSYS_DATA_DIR", ml, 1);
+    if (ml)
+        setenv("RECSYS_DATA_DIR", ml, 1);
     setenv("RECSYS_WORK_DIR", work, 1);
     setenv("RECSYS_PLUGIN_PATH", RS_PLUGIN_BUILD_DIR, 1);
     setenv("RECSYS_LOG", "warn", 1);
 }
 
-static void teardown(void) { ck_assert_int_eq(rs_remove_tree(tmp), 0); }
+static void teardown(void)
+{
+    ck_assert_int_eq(rs_remove_tree(tmp), 0);
+    free(tmp);
+}
 
 #define SKIP_WITHOUT_DATA()                                                  \
     do {                                                                     \
@@ -47,7 +49,7 @@ static void teardown(void) { ck_assert_int_eq(rs_remove_tree(tmp), 0); }
 /* Write an eval file in tmp over the repository's host config. */
 static const char *eval_file(const char *extra)
 {
-    static char path[128];
+    static char path[4200];
     snprintf(path, sizeof path, "%s/eval.yaml", tmp);
     FILE *f = fopen(path, "w");
     ck_assert_ptr_nonnull(f);
@@ -322,7 +324,7 @@ START_TEST(cli_exit_codes)
     ck_assert_int_eq(rs_eval_cli(2, missing), 1);
     if (!have_data)
         return;
-    char out[128];
+    char out[4200];
     snprintf(out, sizeof out, "--out=%s/cli-out", tmp);
     char *ok[] = {"eval", "--config", NULL, out, "--quiet", NULL};
     ok[2] = (char *)eval_file("levels: [1.0]\nbootstrap_resamples: 20\n");
@@ -344,9 +346,5 @@ int main(void)
     tcase_add_test(tc, temporal_and_validation_runs);
     tcase_add_test(tc, cli_exit_codes);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run(s);
 }
