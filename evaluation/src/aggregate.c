@@ -44,6 +44,13 @@ static rs_status user_values(const rs_eval_config *c, const rs_eval_plan *p,
     v->cold = malloc(ne * c->n_k * sizeof *v->cold);
     if (!v->main || !v->cold)
         return rs_error_set(err, RS_ERR_NOMEM, "eval: out of memory");
+    if (!rk->items) { /* the instance failed at this level: all undefined */
+        for (size_t i = 0; i < ne * c->n_k * RS_EVAL_MAIN_METRICS; i++)
+            v->main[i] = NAN;
+        for (size_t i = 0; i < ne * c->n_k; i++)
+            v->cold[i] = NAN;
+        return RS_OK;
+    }
     for (int32_t e = 0; e < p->n_eval; e++) {
         const int32_t *ranked = rk->items + (size_t)e * rk->kmax;
         size_t nr = rk->n[e];
@@ -134,6 +141,10 @@ static rs_status coverage(rs_eval_report *r, rs_eval_level *lv,
         return rs_error_set(err, RS_ERR_NOMEM, "eval: out of memory");
     for (size_t i = 0; i < c->n_instances; i++)
         for (size_t k = 0; k < c->n_k; k++) {
+            if (!ranked[i].items) {
+                lv->cells[i].coverage[k] = NAN;
+                continue;
+            }
             memset(seen, 0, ni ? (size_t)ni : 1);
             for (int32_t e = 0; e < p->n_eval; e++)
                 rs_coverage_add(seen, ni, ranked[i].items + (size_t)e * ranked[i].kmax,

@@ -100,6 +100,12 @@ int rs_eval_cli(int argc, char **argv)
         rc = fail(&err);
     else
         printf("%s/report.md\n", out_dir ? out_dir : cfg->output_dir);
+    if (rc == EXIT_OK && rep->n_failures > 0) {
+        fprintf(stderr, "recsys eval: error: %zu (level, instance) cell%s failed; "
+                        "see the Failures section of the report\n",
+                rep->n_failures, rep->n_failures == 1 ? "" : "s");
+        rc = EXIT_RUNTIME;
+    }
     rs_eval_report_free(rep);
     rs_eval_config_free(cfg);
     return rc;

@@ -22,6 +22,7 @@ static void level_free(rs_eval_level *l, size_t n_instances)
 {
     if (l->cells)
         for (size_t i = 0; i < n_instances; i++) {
+            free(l->cells[i].error);
             free(l->cells[i].all);
             free(l->cells[i].bucket);
             free(l->cells[i].coverage);

@@ -62,7 +62,8 @@ static json_t *cell_obj(const rs_eval_report *r, const rs_eval_level *l,
                         const rs_eval_cell *cell)
 {
     const rs_eval_config *c = r->cfg;
-    json_t *o = json_pack("{s:f, s:f, s:o}", "fit_seconds", cell->fit_seconds,
+    json_t *o = json_pack("{s:s?, s:f, s:f, s:o}", "error", cell->error,
+                          "fit_seconds", cell->fit_seconds,
                           "recommend_seconds", cell->recommend_seconds,
                           "metrics", metrics_obj(c, cell->all));
     json_t *cov = json_object();
@@ -127,7 +128,7 @@ rs_status rs_eval_write_json(const rs_eval_report *r, const char *path,
              c->bootstrap_resamples, (unsigned long long)c->seed);
     json_t *root = json_pack(
         "{s:s, s:s, s:s, s:b, s:s?, s:s?, s:o, s:s, s:o,"
-        " s:{s:i, s:i, s:I, s:I, s:I, s:I, s:I}, s:{s:f, s:f}, s:o}",
+        " s:{s:i, s:i, s:I, s:I, s:I, s:I, s:I}, s:{s:f, s:f}, s:I, s:o}",
         "recsys_version", r->recsys_version, "started_utc", r->started_utc,
         "evaluated_on", r->validate ? "validation" : "test", "validate", r->validate,
         "host_config", r->host_config, "data_dir", r->data_dir, "config",
@@ -137,7 +138,7 @@ rs_status rs_eval_write_json(const rs_eval_report *r, const char *path,
         (json_int_t)r->n_valid, "test_ratings", (json_int_t)r->n_test,
         "scored_positives", (json_int_t)r->n_test_positive, "timings",
         "load_seconds", r->load_seconds, "total_seconds", r->total_seconds,
-        "levels", levels);
+        "failures", (json_int_t)r->n_failures, "levels", levels);
     if (!root)
         return rs_error_set(err, RS_ERR_INTERNAL, "%s: could not build the JSON report", path);
     int rc = json_dump_file(root, path, JSON_INDENT(2) | JSON_REAL_PRECISION(10));

@@ -151,7 +151,10 @@ static void coverage_and_timing(FILE *f, const rs_eval_report *r)
         for (size_t l = 0; l < c->n_levels; l++) {
             fprintf(f, "| %g |", r->levels[l].fraction);
             for (size_t i = 0; i < c->n_instances; i++)
-                fprintf(f, " %.4f |", r->levels[l].cells[i].coverage[k]);
+                if (isfinite(r->levels[l].cells[i].coverage[k]))
+                    fprintf(f, " %.4f |", r->levels[l].cells[i].coverage[k]);
+                else
+                    fputs(" n/a |", f);
             fputc('\n', f);
         }
     }
@@ -228,6 +231,20 @@ static void preamble(FILE *f, const rs_eval_report *r)
     fputs("\n![Recall and NDCG against the share of training data kept](report.svg)\n", f);
 }
 
+static void failures(FILE *f, const rs_eval_report *r)
+{
+    const rs_eval_config *c = r->cfg;
+    if (r->n_failures == 0)
+        return;
+    fprintf(f, "\n## Failures (%zu)\n\nTheir cells are n/a above.\n\n"
+               "| kept | instance | error |\n|---|---|---|\n", r->n_failures);
+    for (size_t l = 0; l < c->n_levels; l++)
+        for (size_t i = 0; i < c->n_instances; i++)
+            if (r->levels[l].cells[i].error)
+                fprintf(f, "| %g | %s | %s |\n", c->levels[l], c->instances[i],
+                        r->levels[l].cells[i].error);
+}
+
 rs_status rs_eval_write_md(const rs_eval_report *r, const char *path,
                            rs_error *err)
 {
@@ -235,6 +252,7 @@ rs_status rs_eval_write_md(const rs_eval_report *r, const char *path,
     if (!f)
         return rs_error_set(err, RS_ERR_IO, "%s: %s", path, strerror(errno));
     preamble(f, r);
+    failures(f, r);
     compare_tables(f, r);
     baseline_tables(f, r);
     fputs("\n## Metrics (mean over users [95 % CI])\n", f);

@@ -81,18 +81,35 @@ static char *dup(const char *s)
     return d;
 }
 
-static rs_status fit_all(rs_engine *e, rs_eval_report *r, size_t l,
-                         progress *pg, rs_error *err)
+/* A plugin failing at one level must not throw away the rest of a long
+ * sweep: the cell keeps the message, its numbers stay undefined, and the
+ * CLI exits non-zero after writing the reports. */
+static void cell_fail(rs_eval_report *r, size_t l, size_t i, const char *what,
+                      const rs_error *e)
+{
+    rs_eval_cell *cell = &r->levels[l].cells[i];
+    char msg[RS_ERROR_MESSAGE_MAX + 64];
+    snprintf(msg, sizeof msg, "%s failed: %s", what, e->message);
+    rs_log(RS_LOG_ERROR, "eval", "level %g, %s: %s", r->cfg->levels[l],
+           r->cfg->instances[i], msg);
+    if (!cell->error) {
+        cell->error = dup(msg);
+        r->n_failures++;
+    }
+}
+
+static void fit_all(rs_engine *e, rs_eval_report *r, size_t l, progress *pg)
 {
     const rs_eval_config *c = r->cfg;
     for (size_t s = 0; s < rs_engine_instance_count(e); s++) {
         const char *name = rs_engine_instance_name(e, s);
         int idx = rs_eval_config_instance_index(c, name);
+        rs_error ferr = {RS_OK, ""};
         double t = now_s();
-        rs_status st = rs_engine_fit(e, name, NULL, err);
-        if (st != RS_OK)
-            return st;
+        rs_status st = rs_engine_fit(e, name, NULL, &ferr);
         t = now_s() - t;
+        if (st != RS_OK && idx >= 0)
+            cell_fail(r, l, (size_t)idx, "fit", &ferr);
         if (idx >= 0) {
             r->levels[l].cells[idx].fit_seconds = t;
             const rs_plugin_entry *en = rs_engine_instance_entry(e, name);
@@ -103,7 +120,6 @@ static rs_status fit_all(rs_engine *e, rs_eval_report *r, size_t l,
         }
         step(pg, l, c, name, "fit", t);
     }
-    return RS_OK;
 }
 
 static rs_status run_level(rs_eval_report *r, size_t l, const rs_config *fc,
@@ -121,14 +137,20 @@ static rs_status run_level(rs_eval_report *r, size_t l, const rs_config *fc,
         st = rs_error_set(err, RS_ERR_NOMEM, "eval: out of memory");
         goto free_data;
     }
-    if ((st = rs_engine_new(fc, d.view, &e, err)) || (st = fit_all(e, r, l, pg, err)))
+    if ((st = rs_engine_new(fc, d.view, &e, err)))
         goto free_ranked;
+    fit_all(e, r, l, pg);
     size_t kmax = (size_t)c->k[c->n_k - 1];
     for (size_t i = 0; i < c->n_instances; i++) {
+        rs_error rerr = {RS_OK, ""};
         double t = now_s();
-        if ((st = rs_eval_recommend_all(e, c->instances[i], plan, &d, c->threads, kmax,
-                                        &ranked[i], err)))
-            goto free_ranked;
+        if (r->levels[l].cells[i].error) { /* its fit failed */
+            step(pg, l, c, c->instances[i], "skipped", 0);
+            continue;
+        }
+        if (rs_eval_recommend_all(e, c->instances[i], plan, &d, c->threads, kmax,
+                                  &ranked[i], &rerr) != RS_OK)
+            cell_fail(r, l, i, "recommend", &rerr);
         t = now_s() - t;
         r->levels[l].cells[i].recommend_seconds = t;
         step(pg, l, c, c->instances[i], "recommend", t);

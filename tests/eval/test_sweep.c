@@ -309,6 +309,64 @@ START_TEST(temporal_and_validation_runs)
 }
 END_TEST
 
+
+/* The core's deliberately failing test plugin beside popularity: the sweep
+ * completes, the failure is recorded per level, the numbers of the broken
+ * instance are undefined, and the CLI exits 1 after writing the reports. */
+START_TEST(a_failing_plugin_is_reported_not_fatal)
+{
+    SKIP_WITHOUT_DATA();
+    char host[4200], eval[4200], out[4300];
+    snprintf(host, sizeof host, "%s/host.yaml", tmp);
+    FILE *f = fopen(host, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "plugins: {path: [%s, %s]}\n"
+               "instances:\n"
+               "  - {name: popularity, plugin: popularity}\n"
+               "  - {name: broken, plugin: tp_failfit}\n",
+            RS_PLUGIN_BUILD_DIR, RS_TEST_PLUGIN_DIR);
+    fclose(f);
+    snprintf(eval, sizeof eval, "%s/eval-broken.yaml", tmp);
+    f = fopen(eval, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "host_config: host.yaml\ninstances: [popularity, broken]\n"
+               "levels: [1.0, 0.5]\nbootstrap_resamples: 20\noutput_dir: out-broken\n");
+    fclose(f);
+
+    rs_error err = {RS_OK, ""};
+    rs_eval_config *cfg = NULL;
+    rs_eval_report *rep = NULL;
+    ck_assert_msg(rs_eval_config_load(eval, &cfg, &err) == RS_OK, "%s", err.message);
+    rs_eval_options opt = {0, 1};
+    ck_assert_msg(rs_eval_run(cfg, &opt, &rep, &err) == RS_OK, "%s", err.message);
+    ck_assert_uint_eq(rep->n_failures, 2);
+    for (size_t l = 0; l < 2; l++) {
+        rs_eval_level *lv = &rep->levels[l];
+        ck_assert_ptr_null(lv->cells[0].error);
+        ck_assert_ptr_nonnull(lv->cells[1].error);
+        tu_assert_contains(lv->cells[1].error, "deliberate fit failure");
+        ck_assert(rs_eval_cell_stat(rep, &lv->cells[0], 1, RS_EVAL_RECALL)->mean > 0);
+        ck_assert(isnan(rs_eval_cell_stat(rep, &lv->cells[1], 1, RS_EVAL_RECALL)->mean));
+        ck_assert(isnan(lv->cells[1].coverage[1]));
+        ck_assert(isnan(rs_eval_level_rel(rep, lv, 1, 1, RS_EVAL_NDCG)->mean));
+    }
+    rs_eval_report_free(rep);
+    rs_eval_config_free(cfg);
+
+    char *argv[] = {"eval", "--config", eval, "--quiet", NULL};
+    ck_assert_int_eq(rs_eval_cli(4, argv), 1);
+    snprintf(out, sizeof out, "%s/out-broken/report.md", tmp);
+    FILE *md = fopen(out, "r");
+    ck_assert_ptr_nonnull(md);
+    char buf[1 << 15];
+    size_t n = fread(buf, 1, sizeof buf - 1, md);
+    buf[n] = '\0';
+    fclose(md);
+    tu_assert_contains(buf, "## Failures (2)");
+    tu_assert_contains(buf, "| 0.5 | broken | fit failed: ");
+}
+END_TEST
+
 START_TEST(cli_exit_codes)
 {
     char *help[] = {"eval", "--help", NULL};
@@ -344,6 +402,7 @@ int main(void)
     tcase_add_test(tc, matches_an_independent_popularity_oracle);
     tcase_add_test(tc, leave_one_out_has_one_positive_per_user);
     tcase_add_test(tc, temporal_and_validation_runs);
+    tcase_add_test(tc, a_failing_plugin_is_reported_not_fatal);
     tcase_add_test(tc, cli_exit_codes);
     suite_add_tcase(s, tc);
     return tu_run(s);

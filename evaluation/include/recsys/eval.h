@@ -23,7 +23,10 @@ typedef struct rs_eval_options {
  * Run the whole sweep: load the host config and its data, split, then for
  * every level thin the training ratings, fit every instance on them and
  * score every test user. On success *out is a report the caller frees with
- * rs_eval_report_free (before rs_eval_config_free).
+ * rs_eval_report_free (before rs_eval_config_free). An instance whose fit
+ * or recommend fails at one level does not stop the sweep: its cell holds
+ * the error, its numbers are undefined, and (*out)->n_failures counts it.
+ * Configuration, data and engine-creation errors fail the whole run.
  */
 rs_status rs_eval_run(const rs_eval_config *cfg, const rs_eval_options *opt,
                       rs_eval_report **out, rs_error *err);
@@ -38,7 +41,8 @@ rs_status rs_eval_write_all(const rs_eval_report *r, const char *dir,
 /*
  * `recsys eval [--config FILE] [--out DIR] [--validate] [--quiet]`;
  * argv[0] is "eval". Returns 0 on success, 1 on a runtime failure (data,
- * plugin, I/O), 2 on a usage or configuration error.
+ * plugin, I/O; also when any cell failed, after the reports are written),
+ * 2 on a usage or configuration error.
  */
 int rs_eval_cli(int argc, char **argv);
 

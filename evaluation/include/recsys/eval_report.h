@@ -31,6 +31,8 @@ const char *rs_eval_metric_name(rs_eval_metric m);
  * at least one cold test positive (cold_users), the rest over all users of
  * the slice. */
 typedef struct rs_eval_cell {
+    char *error;      /* NULL, or why fit/recommend failed at this level:
+                         the cell's numbers are then all undefined */
     double fit_seconds;
     double recommend_seconds;
     rs_ci *all;       /* [n_k * N_METRICS] */
@@ -71,6 +73,7 @@ typedef struct rs_eval_report {
     size_t n_train, n_valid, n_test; /* ratings per role */
     size_t n_test_positive;          /* scored ratings (>= threshold) */
     rs_eval_level *levels;     /* [cfg->n_levels] */
+    size_t n_failures;         /* cells with an error */
     double load_seconds, total_seconds;
     char started_utc[32];      /* ISO 8601 */
     char recsys_version[32];
