@@ -27,7 +27,43 @@ typedef struct progress {
     int quiet;
     double t0;
     size_t done, total;
+    size_t level;        /* the level being run */
+    double level_t0;     /* when it started */
+    double ref_seconds;  /* wall time of the last finished level, 0 = none */
+    double ref_fraction; /* its share of the training data */
 } progress;
+
+/*
+ * ETA: once a level has finished, every later level is estimated as that
+ * level's time scaled by the share of data kept (fit cost grows with the
+ * ratings; the slow plugins dominate and the steps are very unequal, so
+ * counting steps would mislead). During the first level, steps are all
+ * there is to go by.
+ */
+static double eta_seconds(const progress *pg, const rs_eval_config *c)
+{
+    double now = now_s();
+    if (pg->ref_seconds <= 0)
+        return (now - pg->t0) / (double)pg->done * (double)(pg->total - pg->done);
+    double per_unit = pg->ref_seconds / pg->ref_fraction;
+    double here = per_unit * c->levels[pg->level] - (now - pg->level_t0);
+    double eta = here > 0 ? here : 0;
+    for (size_t l = pg->level + 1; l < c->n_levels; l++)
+        eta += per_unit * c->levels[l];
+    return eta;
+}
+
+static void level_begin(progress *pg, size_t l)
+{
+    pg->level = l;
+    pg->level_t0 = now_s();
+}
+
+static void level_end(progress *pg, const rs_eval_config *c)
+{
+    pg->ref_seconds = now_s() - pg->level_t0;
+    pg->ref_fraction = c->levels[pg->level];
+}
 
 static void step(progress *pg, size_t level, const rs_eval_config *c,
                  const char *instance, const char *what, double seconds)
@@ -36,11 +72,10 @@ static void step(progress *pg, size_t level, const rs_eval_config *c,
     if (pg->quiet)
         return;
     double el = now_s() - pg->t0;
-    double eta = el / (double)pg->done * (double)(pg->total - pg->done);
     rs_log(RS_LOG_INFO, "eval",
            "level %zu/%zu (keep %g) %-12s %s %.2f s | step %zu/%zu, elapsed %.0f s, ETA %.0f s",
            level + 1, c->n_levels, c->levels[level], instance, what, seconds,
-           pg->done, pg->total, el, eta);
+           pg->done, pg->total, el, eta_seconds(pg, c));
 }
 
 /* Every eval instance must exist in the host config; the engine is built
@@ -184,7 +219,7 @@ rs_status rs_eval_run(const rs_eval_config *cfg, const rs_eval_options *opt,
                       rs_eval_report **out, rs_error *err)
 {
     rs_eval_options o = opt ? *opt : (rs_eval_options){0, 0};
-    progress pg = {o.quiet, now_s(), 0, 0};
+    progress pg = {.quiet = o.quiet, .t0 = now_s()};
     rs_config *hc = NULL;
     rs_config fc = {0};
     rs_movielens *ml = NULL;
@@ -231,8 +266,11 @@ rs_status rs_eval_run(const rs_eval_config *cfg, const rs_eval_options *opt,
                rs_split_kind_str(cfg->split.kind), plan.n_train, plan.n_valid,
                plan.n_test, (int)plan.n_eval, (int)(base->n_users - plan.n_eval));
     pg.total = cfg->n_levels * (fc.n_instances + cfg->n_instances);
-    for (size_t l = 0; l < cfg->n_levels && st == RS_OK; l++)
+    for (size_t l = 0; l < cfg->n_levels && st == RS_OK; l++) {
+        level_begin(&pg, l);
         st = run_level(r, l, &fc, &plan, &pg, err);
+        level_end(&pg, cfg);
+    }
     r->total_seconds = now_s() - pg.t0;
 done:
     rs_eval_plan_free(&plan);
