@@ -10,7 +10,7 @@ static const char *const k_top_keys[] = {
     "host_config", "instances", "baseline", "compare", "split",
     "positive_threshold", "levels", "k", "cold_item_max_ratings",
     "activity_buckets", "seed", "bootstrap_resamples", "threads",
-    "output_dir", "missing_instances", NULL};
+    "output_dir", "missing_instances", "params", NULL};
 static const char *const k_split_keys[] = {
     "kind", "test_fraction", "temporal_quantile", "validation_fraction", NULL};
 
@@ -369,6 +369,28 @@ static rs_status default_compare(rs_eval_config *c, rs_error *err)
     return RS_OK;
 }
 
+/* Overrides must name evaluated instances and be mappings; the keys and
+ * values are checked against each plugin's schema by the engine. */
+static rs_status parse_params(rs_eval_config *c, const rs_yaml_node *n,
+                              rs_error *err)
+{
+    char where[256];
+    if (n->kind != RS_YAML_MAP)
+        return rs_error_set(err, RS_ERR_CONFIG, "%s'params' must be a mapping of instance names",
+                            rs_yaml_where(n, where, sizeof where));
+    for (size_t i = 0; i < n->n; i++) {
+        if (rs_eval_config_instance_index(c, n->keys[i]) < 0)
+            return rs_error_set(err, RS_ERR_CONFIG,
+                                "%sparams names '%s', which is not in instances",
+                                rs_yaml_where(n->items[i], where, sizeof where), n->keys[i]);
+        if (n->items[i]->kind != RS_YAML_MAP)
+            return rs_error_set(err, RS_ERR_CONFIG, "%sparams.%s must be a mapping",
+                                rs_yaml_where(n->items[i], where, sizeof where), n->keys[i]);
+    }
+    c->params = n;
+    return RS_OK;
+}
+
 static rs_status parse_root(rs_eval_config *c, const rs_yaml_node *root,
                             const char *base_dir, rs_error *err)
 {
@@ -449,6 +471,8 @@ static rs_status parse_root(rs_eval_config *c, const rs_yaml_node *root,
             return range_error(n, "missing_instances", "skip or error", err);
         c->skip_missing = strcmp(s, "skip") == 0;
     }
+    if ((n = rs_yaml_get(root, "params")) && (st = parse_params(c, n, err)))
+        return st;
     if ((n = rs_yaml_get(root, "compare")))
         st = parse_compare(c, n, err);
     else

@@ -17,6 +17,24 @@ static json_t *ci_obj(const rs_ci *c)
                      "hi", num(c->hi));
 }
 
+/* The eval file's param overrides as {instance: {key: "text"}}: values
+ * are written as the YAML text the engine parsed. */
+static json_t *params_obj(const rs_eval_config *c)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; c->params && i < c->params->n; i++) {
+        const rs_yaml_node *m = c->params->items[i];
+        json_t *inst = json_object();
+        for (size_t j = 0; j < m->n; j++)
+            json_object_set_new(inst, m->keys[j],
+                                m->items[j]->kind == RS_YAML_SCALAR
+                                    ? json_string(m->items[j]->scalar)
+                                    : json_string("(non-scalar)"));
+        json_object_set_new(o, c->params->keys[i], inst);
+    }
+    return o;
+}
+
 static json_t *config_obj(const rs_eval_config *c)
 {
     json_t *inst = json_array(), *levels = json_array(), *k = json_array(),
@@ -33,7 +51,7 @@ static json_t *config_obj(const rs_eval_config *c)
         json_array_append_new(cmp, json_pack("[s, s]", c->compare[i].a, c->compare[i].b));
     return json_pack(
         "{s:s?, s:s, s:o, s:s, s:o, s:{s:s, s:f, s:f, s:f}, s:f, s:o, s:o, s:i,"
-        " s:o, s:I, s:i, s:i, s:s}",
+        " s:o, s:I, s:i, s:i, s:s, s:o}",
         "file", c->path, "host_config", c->host_config, "instances", inst,
         "baseline", c->baseline, "compare", cmp, "split", "kind",
         rs_split_kind_str(c->split.kind), "test_fraction", c->split.test_fraction,
@@ -42,7 +60,7 @@ static json_t *config_obj(const rs_eval_config *c)
         "levels", levels, "k", k, "cold_item_max_ratings", c->cold_item_max_ratings,
         "activity_buckets", buckets, "seed", (json_int_t)c->seed,
         "bootstrap_resamples", c->bootstrap_resamples, "threads", c->threads,
-        "output_dir", c->output_dir);
+        "output_dir", c->output_dir, "params", params_obj(c));
 }
 
 /* {"recall@10": {...}, ...} for one [k][metric] block. */

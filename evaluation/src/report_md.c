@@ -215,6 +215,16 @@ static void preamble(FILE *f, const rs_eval_report *r)
             r->n_valid, r->n_test, r->n_test_positive, c->positive_threshold,
             (unsigned long long)c->seed, c->bootstrap_resamples, r->total_seconds,
             r->load_seconds);
+    if (c->params && c->params->n) {
+        fputs("- param overrides for this sweep (over the host config):", f);
+        for (size_t i = 0; i < c->params->n; i++)
+            for (size_t j = 0; j < c->params->items[i]->n; j++) {
+                const rs_yaml_node *v = c->params->items[i]->items[j];
+                fprintf(f, " `%s.%s=%s`", c->params->keys[i], c->params->items[i]->keys[j],
+                        v->kind == RS_YAML_SCALAR ? v->scalar : "...");
+            }
+        fputs("\n\n", f);
+    }
     fputs("| instance | plugin | version |\n|---|---|---|\n", f);
     for (size_t i = 0; i < c->n_instances; i++)
         fprintf(f, "| %s | %s | %s |\n", c->instances[i], r->plugin[i] ? r->plugin[i] : "?",

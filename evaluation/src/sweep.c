@@ -82,7 +82,8 @@ static void step(progress *pg, size_t level, const rs_eval_config *c,
  * over only those (a shallow copy of the host config's instance list), so
  * unrelated instances are never loaded or fitted. */
 static rs_status select_instances(const rs_eval_config *c, const rs_config *hc,
-                                  rs_config *fc, rs_error *err)
+                                  rs_config *fc, rs_yaml_node **merged,
+                                  rs_error *err)
 {
     const rs_yaml_node *list = c->root ? rs_yaml_get(c->root, "instances") : NULL;
     for (size_t i = 0; i < c->n_instances; i++)
@@ -102,6 +103,16 @@ static rs_status select_instances(const rs_eval_config *c, const rs_config *hc,
     for (size_t i = 0; i < hc->n_instances; i++)
         if (rs_eval_config_instance_index(c, hc->instances[i].name) >= 0)
             fc->instances[fc->n_instances++] = hc->instances[i];
+    /* merged[i] replaces the params of fc->instances[i] for this sweep */
+    for (size_t i = 0; c->params && i < fc->n_instances; i++) {
+        const rs_yaml_node *over = rs_yaml_get(c->params, fc->instances[i].name);
+        if (!over)
+            continue;
+        rs_status st = rs_eval_merge_params(fc->instances[i].params, over, &merged[i], err);
+        if (st != RS_OK)
+            return st;
+        fc->instances[i].params = merged[i];
+    }
     return RS_OK;
 }
 
@@ -225,9 +236,12 @@ rs_status rs_eval_run(const rs_eval_config *cfg, const rs_eval_options *opt,
     rs_movielens *ml = NULL;
     rs_eval_report *r = NULL;
     rs_eval_plan plan = {0};
+    rs_yaml_node **merged = calloc(cfg->n_instances ? cfg->n_instances : 1, sizeof *merged);
     rs_status st;
+    if (!merged)
+        return rs_error_set(err, RS_ERR_NOMEM, "eval: out of memory");
     if ((st = rs_config_load(cfg->host_config, &hc, err)) ||
-        (st = select_instances(cfg, hc, &fc, err)) ||
+        (st = select_instances(cfg, hc, &fc, merged, err)) ||
         (st = rs_eval_report_new(cfg, &r, err)))
         goto done;
     stamp(r);
@@ -276,6 +290,9 @@ done:
     rs_eval_plan_free(&plan);
     rs_movielens_free(ml);
     free(fc.instances);
+    for (size_t i = 0; i < cfg->n_instances; i++)
+        rs_eval_merged_free(merged[i]);
+    free(merged);
     rs_config_free(hc);
     if (st != RS_OK) {
         rs_eval_report_free(r);

@@ -80,4 +80,11 @@ rs_status rs_eval_aggregate_level(rs_eval_report *r, size_t level_idx,
                                   const rs_eval_ranked *ranked,
                                   rs_error *err);
 
+/* overrides.c: the host params of one instance with the eval file's
+ * `params.<instance>` on top (a node borrowing from both documents). */
+rs_status rs_eval_merge_params(const rs_yaml_node *host,
+                               const rs_yaml_node *over, rs_yaml_node **out,
+                               rs_error *err);
+void rs_eval_merged_free(rs_yaml_node *m);
+
 #endif /* RS_EVAL_SWEEP_INTERNAL_H */

@@ -97,6 +97,9 @@ START_TEST(errors_name_the_place)
     parse_fails("threads: 0\n", "'threads' must be in [1, 256]");
     parse_fails("missing_instances: maybe\n", "skip or error");
     parse_fails("- a\n- b\n", "must be a mapping");
+    parse_fails("params: {nosuch: {epochs: 1}}\n", "t.yaml:1:18: params names 'nosuch'");
+    parse_fails("params: {lightgcn: 3}\n", "t.yaml:1:20: params.lightgcn must be a mapping");
+    parse_fails("params: [1]\n", "'params' must be a mapping");
 }
 END_TEST
 

@@ -262,6 +262,39 @@ START_TEST(matches_an_independent_popularity_oracle)
 }
 END_TEST
 
+/* `params` overrides reach the plugin (damped mean ranks differently from
+ * counts) and are validated against its schema with the eval file's
+ * file:line:column. */
+START_TEST(param_overrides_reach_the_plugin)
+{
+    SKIP_WITHOUT_DATA();
+    rs_eval_config *cfg;
+    rs_eval_report *count = run("levels: [1.0]\nbootstrap_resamples: 0\n", 0, &cfg);
+    double r_count = rs_eval_cell_stat(count, &count->levels[0].cells[0], 1, RS_EVAL_NDCG)->mean;
+    rs_eval_report_free(count);
+    rs_eval_config_free(cfg);
+    rs_eval_report *damped = run("levels: [1.0]\nbootstrap_resamples: 0\n"
+                                 "params: {popularity: {mode: damped_mean, damping: 5}}\n",
+                                 0, &cfg);
+    double r_damped = rs_eval_cell_stat(damped, &damped->levels[0].cells[0], 1, RS_EVAL_NDCG)->mean;
+    ck_assert_msg(fabs(r_count - r_damped) > 1e-6, "override had no effect (%g)", r_count);
+    rs_eval_report_free(damped);
+    rs_eval_config_free(cfg);
+
+    rs_error err = {RS_OK, ""};
+    rs_eval_report *rep = NULL;
+    const char *bad[] = {"params: {popularity: {mode: loud}}\n",
+                         "params: {popularity: {nosuch: 1}}\n"};
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(rs_eval_config_load(eval_file(bad[i]), &cfg, &err), RS_OK);
+        rs_eval_options opt = {0, 1};
+        ck_assert_int_eq(rs_eval_run(cfg, &opt, &rep, &err), RS_ERR_CONFIG);
+        tu_assert_contains(err.message, "eval.yaml:4:");
+        rs_eval_config_free(cfg);
+    }
+}
+END_TEST
+
 START_TEST(leave_one_out_has_one_positive_per_user)
 {
     SKIP_WITHOUT_DATA();
@@ -400,6 +433,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, two_level_sweep_writes_sane_reports);
     tcase_add_test(tc, matches_an_independent_popularity_oracle);
+    tcase_add_test(tc, param_overrides_reach_the_plugin);
     tcase_add_test(tc, leave_one_out_has_one_positive_per_user);
     tcase_add_test(tc, temporal_and_validation_runs);
     tcase_add_test(tc, a_failing_plugin_is_reported_not_fatal);

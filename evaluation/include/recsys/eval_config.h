@@ -40,6 +40,11 @@ typedef struct rs_eval_config {
     int threads;        /* recommend worker threads (default 2) */
     char *output_dir;
     int skip_missing;   /* missing_instances: skip (1) | error (0) */
+    /* `params: {instance: {key: value}}`: overrides merged over the host
+     * config's params for the sweep only (e.g. fewer epochs), validated
+     * against the plugin's schema when the engine is created. MAP of MAPs
+     * inside root, or NULL. */
+    const rs_yaml_node *params;
     rs_yaml_node *root; /* kept so later checks can cite locations */
 } rs_eval_config;
 
