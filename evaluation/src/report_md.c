@@ -37,8 +37,9 @@ static void rel_cell(FILE *f, const rs_ci *c)
         fputs(" n/a |", f);
     else if (!isfinite(c->lo))
         fprintf(f, " %+.1f%% |", 100 * c->mean);
-    else
-        fprintf(f, " %+.1f%% [%+.1f, %+.1f] |", 100 * c->mean, 100 * c->lo, 100 * c->hi);
+    else /* '*': the interval excludes 0 */
+        fprintf(f, " %+.1f%% [%+.1f, %+.1f]%s |", 100 * c->mean, 100 * c->lo, 100 * c->hi,
+                c->lo > 0 || c->hi < 0 ? "*" : "");
 }
 
 static void header(FILE *f, const rs_eval_config *c, const char *first)
@@ -79,7 +80,7 @@ static void baseline_tables(FILE *f, const rs_eval_report *r)
     const rs_eval_metric shown[] = {RS_EVAL_RECALL, RS_EVAL_NDCG};
     fprintf(f, "\n## Relative change against the baseline (%s)\n\n"
                "mean(instance) / mean(%s) - 1 over the same users, with a paired "
-               "bootstrap 95 %% interval.\n",
+               "bootstrap 95 %% interval; * = the interval excludes 0.\n",
             c->baseline, c->baseline);
     for (size_t s = 0; s < 2; s++)
         for (size_t k = 0; k < c->n_k; k++) {
@@ -104,7 +105,8 @@ static void compare_tables(FILE *f, const rs_eval_report *r)
     const rs_eval_config *c = r->cfg;
     for (size_t p = c->n_instances; p < r->n_pairs; p++) {
         const char *a = c->instances[r->pairs[p].a], *b = c->instances[r->pairs[p].b];
-        fprintf(f, "\n## %s vs %s\n\n| kept |", a, b);
+        fprintf(f, "\n## %s vs %s\n\nmean(%s) / mean(%s) - 1 [paired bootstrap 95 %% CI]; "
+                   "* = the interval excludes 0.\n\n| kept |", a, b, a, b);
         for (size_t k = 0; k < c->n_k; k++)
             for (int m = 0; m < RS_EVAL_N_METRICS; m++)
                 fprintf(f, " %s@%d |", metric_title(m), c->k[k]);

@@ -156,6 +156,9 @@ START_TEST(markdown_tables_and_headline)
     ck_assert_ptr_nonnull(strstr(md, "| kept | popularity | hybrid |"));
     ck_assert_ptr_nonnull(strstr(md, "+30.0% in NDCG@20 at 0.5 of the training data"));
     ck_assert_ptr_nonnull(strstr(md, "(baseline)"));
+    /* '*' marks an interval that excludes 0, and only such */
+    ck_assert_ptr_nonnull(strstr(md, "+30.0% [+10.0, +50.0]* |"));
+    ck_assert_ptr_nonnull(strstr(md, "+10.0% [+0.0, +20.0] |"));
     ck_assert_ptr_nonnull(strstr(md, "| 0.5 | 0.1110 [0.1010, 0.1210] | 0.2110 [0.2010, 0.2210] |"));
 }
 END_TEST
