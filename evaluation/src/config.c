@@ -10,7 +10,7 @@ static const char *const k_top_keys[] = {
     "host_config", "instances", "baseline", "compare", "split",
     "positive_threshold", "levels", "k", "cold_item_max_ratings",
     "activity_buckets", "seed", "bootstrap_resamples", "threads",
-    "output_dir", "missing_instances", "params", NULL};
+    "output_dir", "missing_instances", "params", "cf_subset", NULL};
 static const char *const k_split_keys[] = {
     "kind", "test_fraction", "temporal_quantile", "validation_fraction", NULL};
 
@@ -39,6 +39,16 @@ static char *resolve(const char *base_dir, const char *p)
     if (s)
         snprintf(s, n, "%s/%s", base_dir, p);
     return s;
+}
+
+const char *rs_cf_subset_str(rs_cf_subset s)
+{
+    switch (s) {
+    case RS_CF_SCALED: return "scaled";
+    case RS_CF_HOST: return "host";
+    case RS_CF_ALL: return "all";
+    }
+    return "unknown";
 }
 
 void rs_eval_config_free(rs_eval_config *c)
@@ -470,6 +480,18 @@ static rs_status parse_root(rs_eval_config *c, const rs_yaml_node *root,
         if (strcmp(s, "skip") != 0 && strcmp(s, "error") != 0)
             return range_error(n, "missing_instances", "skip or error", err);
         c->skip_missing = strcmp(s, "skip") == 0;
+    }
+    if ((n = rs_yaml_get(root, "cf_subset"))) {
+        if ((st = rs_yaml_string(n, "cf_subset", &s, err)))
+            return st;
+        if (strcmp(s, "scaled") == 0)
+            c->cf_subset = RS_CF_SCALED;
+        else if (strcmp(s, "host") == 0)
+            c->cf_subset = RS_CF_HOST;
+        else if (strcmp(s, "all") == 0)
+            c->cf_subset = RS_CF_ALL;
+        else
+            return range_error(n, "cf_subset", "one of scaled, host, all", err);
     }
     if ((n = rs_yaml_get(root, "params")) && (st = parse_params(c, n, err)))
         return st;

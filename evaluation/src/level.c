@@ -3,6 +3,7 @@
  * a dataset over the same catalogue from them, and derive the slices that
  * depend on what the models saw (activity buckets, cold items).
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,6 +91,17 @@ static rs_status slices(const rs_eval_plan *p, const rs_eval_config *cfg,
     return RS_OK;
 }
 
+static int cf_threshold(const rs_eval_config *c, int host, double fraction)
+{
+    switch (c->cf_subset) {
+    case RS_CF_HOST: return host;
+    case RS_CF_ALL: return 1;
+    case RS_CF_SCALED: break;
+    }
+    int t = (int)ceil((double)host * fraction - 1e-9);
+    return t < 1 ? 1 : t;
+}
+
 rs_status rs_eval_level_build(const rs_eval_plan *p, const rs_eval_config *cfg,
                               const rs_config *host, size_t level_idx,
                               rs_eval_level_data *d, rs_eval_level *stats,
@@ -98,12 +110,17 @@ rs_status rs_eval_level_build(const rs_eval_plan *p, const rs_eval_config *cfg,
     memset(d, 0, sizeof *d);
     rs_status st = thin(p, cfg, cfg->levels[level_idx], d, err);
     if (st == RS_OK)
-        st = rs_ratings_set_new(p->base, d->kept, d->n_kept, p->base->user_ids,
-                                p->base->n_users, host->cf_min_item_ratings,
-                                host->cf_min_user_ratings, &d->set, err);
+        st = rs_ratings_set_new(
+            p->base, d->kept, d->n_kept, p->base->user_ids, p->base->n_users,
+            cf_threshold(cfg, host->cf_min_item_ratings, cfg->levels[level_idx]),
+            cf_threshold(cfg, host->cf_min_user_ratings, cfg->levels[level_idx]), &d->set,
+            err);
     if (st == RS_OK) {
         d->view = rs_ratings_set_view(d->set);
         stats->train_ratings = d->view->n_ratings;
+        rs_cf_stats cs = rs_dataset_cf_stats(d->view);
+        stats->cf_users = cs.users;
+        stats->cf_items = cs.items;
         st = slices(p, cfg, d, stats, err);
     }
     if (st != RS_OK)

@@ -51,7 +51,7 @@ static json_t *config_obj(const rs_eval_config *c)
         json_array_append_new(cmp, json_pack("[s, s]", c->compare[i].a, c->compare[i].b));
     return json_pack(
         "{s:s?, s:s, s:o, s:s, s:o, s:{s:s, s:f, s:f, s:f}, s:f, s:o, s:o, s:i,"
-        " s:o, s:I, s:i, s:i, s:s, s:o}",
+        " s:o, s:I, s:i, s:i, s:s, s:o, s:s}",
         "file", c->path, "host_config", c->host_config, "instances", inst,
         "baseline", c->baseline, "compare", cmp, "split", "kind",
         rs_split_kind_str(c->split.kind), "test_fraction", c->split.test_fraction,
@@ -60,7 +60,8 @@ static json_t *config_obj(const rs_eval_config *c)
         "levels", levels, "k", k, "cold_item_max_ratings", c->cold_item_max_ratings,
         "activity_buckets", buckets, "seed", (json_int_t)c->seed,
         "bootstrap_resamples", c->bootstrap_resamples, "threads", c->threads,
-        "output_dir", c->output_dir, "params", params_obj(c));
+        "output_dir", c->output_dir, "params", params_obj(c), "cf_subset",
+        rs_cf_subset_str(c->cf_subset));
 }
 
 /* {"recall@10": {...}, ...} for one [k][metric] block. */
@@ -120,8 +121,9 @@ static json_t *level_obj(const rs_eval_report *r, const rs_eval_level *l)
                            "reference", c->instances[cmp->b], "relative_change",
                            metrics_obj(c, l->rel + p * c->n_k * RS_EVAL_N_METRICS)));
     }
-    return json_pack("{s:f, s:I, s:i, s:i, s:i, s:i, s:o, s:o}", "fraction",
+    return json_pack("{s:f, s:I, s:i, s:i, s:i, s:i, s:i, s:i, s:o, s:o}", "fraction",
                      l->fraction, "train_ratings", (json_int_t)l->train_ratings,
+                     "cf_users", (int)l->cf_users, "cf_items", (int)l->cf_items,
                      "users_evaluated", (int)l->users_evaluated, "users_excluded",
                      (int)l->users_excluded, "cold_users", (int)l->cold_users,
                      "cold_items", (int)l->cold_items, "results", res, "relative",

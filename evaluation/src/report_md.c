@@ -231,12 +231,14 @@ static void preamble(FILE *f, const rs_eval_report *r)
     for (size_t i = 0; i < c->n_instances; i++)
         fprintf(f, "| %s | %s | %s |\n", c->instances[i], r->plugin[i] ? r->plugin[i] : "?",
                 r->version[i] ? r->version[i] : "?");
-    fputs("\n| kept | train ratings | users scored | users excluded (no test "
-          "positive) | cold items | users with a cold positive |\n"
-          "|---|---|---|---|---|---|\n", f);
+    fprintf(f, "\nCF subset thresholds: `%s`.\n", rs_cf_subset_str(c->cf_subset));
+    fputs("\n| kept | train ratings | CF users | CF items | users scored | users excluded "
+          "(no test positive) | cold items | users with a cold positive |\n"
+          "|---|---|---|---|---|---|---|---|\n", f);
     for (size_t l = 0; l < c->n_levels; l++) {
         rs_eval_level *lv = &r->levels[l];
-        fprintf(f, "| %g | %zu | %d | %d | %d | %d |\n", lv->fraction, lv->train_ratings,
+        fprintf(f, "| %g | %zu | %d | %d | %d | %d | %d | %d |\n", lv->fraction,
+                lv->train_ratings, (int)lv->cf_users, (int)lv->cf_items,
                 (int)lv->users_evaluated, (int)lv->users_excluded, (int)lv->cold_items,
                 (int)lv->cold_users);
     }

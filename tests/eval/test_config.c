@@ -47,6 +47,7 @@ START_TEST(defaults)
     ck_assert_str_eq(c->compare[1].b, "popularity");
     ck_assert_str_eq(c->host_config, "/base/../configs/default.yaml");
     ck_assert_int_eq(c->skip_missing, 0);
+    ck_assert_int_eq(c->cf_subset, RS_CF_SCALED);
     rs_eval_config_free(c);
 }
 END_TEST
@@ -62,6 +63,7 @@ START_TEST(overrides)
         "activity_buckets: [0, 10]\n"
         "seed: 7\n"
         "missing_instances: skip\n"
+        "cf_subset: host\n"
         "output_dir: out\n");
     ck_assert_str_eq(c->host_config, "/etc/recsys.yaml");
     ck_assert_str_eq(c->output_dir, "/base/out");
@@ -75,6 +77,7 @@ START_TEST(overrides)
     ck_assert_int_eq(c->k[0], 5);
     ck_assert_int_eq(c->bucket_lo[0], 0);
     ck_assert_int_eq(c->skip_missing, 1);
+    ck_assert_int_eq(c->cf_subset, RS_CF_HOST);
     rs_eval_config_free(c);
 }
 END_TEST
@@ -100,6 +103,7 @@ START_TEST(errors_name_the_place)
     parse_fails("params: {nosuch: {epochs: 1}}\n", "t.yaml:1:18: params names 'nosuch'");
     parse_fails("params: {lightgcn: 3}\n", "t.yaml:1:20: params.lightgcn must be a mapping");
     parse_fails("params: [1]\n", "'params' must be a mapping");
+    parse_fails("cf_subset: some\n", "t.yaml:1:12: 'cf_subset' must be one of scaled, host, all");
 }
 END_TEST
 

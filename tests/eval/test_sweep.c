@@ -295,6 +295,30 @@ START_TEST(param_overrides_reach_the_plugin)
 }
 END_TEST
 
+/* Thinned data under the host's absolute CF thresholds loses most of the CF
+ * subset; scaled thresholds keep it about as large as at full data. */
+START_TEST(cf_subset_modes)
+{
+    SKIP_WITHOUT_DATA();
+    const char *modes[] = {"host", "scaled", "all"};
+    int32_t items[3], full[3];
+    for (int m = 0; m < 3; m++) {
+        char extra[128];
+        snprintf(extra, sizeof extra, "levels: [1.0, 0.25]\nbootstrap_resamples: 0\ncf_subset: %s\n",
+                 modes[m]);
+        rs_eval_config *cfg;
+        rs_eval_report *rep = run(extra, 0, &cfg);
+        full[m] = rep->levels[0].cf_items;
+        items[m] = rep->levels[1].cf_items;
+        rs_eval_report_free(rep);
+        rs_eval_config_free(cfg);
+    }
+    ck_assert_int_eq(full[0], full[1]); /* the same at full data */
+    ck_assert_int_lt(items[0], items[1]);
+    ck_assert_int_lt(items[1], items[2]);
+}
+END_TEST
+
 START_TEST(leave_one_out_has_one_positive_per_user)
 {
     SKIP_WITHOUT_DATA();
@@ -434,6 +458,7 @@ int main(void)
     tcase_add_test(tc, two_level_sweep_writes_sane_reports);
     tcase_add_test(tc, matches_an_independent_popularity_oracle);
     tcase_add_test(tc, param_overrides_reach_the_plugin);
+    tcase_add_test(tc, cf_subset_modes);
     tcase_add_test(tc, leave_one_out_has_one_positive_per_user);
     tcase_add_test(tc, temporal_and_validation_runs);
     tcase_add_test(tc, a_failing_plugin_is_reported_not_fatal);

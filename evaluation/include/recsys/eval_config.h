@@ -17,6 +17,19 @@ typedef struct rs_eval_pair {
     char *a, *b; /* relative change of a against b */
 } rs_eval_pair;
 
+/* How the CF subset thresholds (prepare.cf_min_*_ratings of the host
+ * config) apply to a thinned training set. */
+typedef enum rs_cf_subset {
+    RS_CF_SCALED = 0, /* max(1, ceil(threshold x level)): about the same
+                         users and items stay in the subset at every level,
+                         so thinning removes data, not catalogue */
+    RS_CF_HOST = 1,   /* the host's thresholds as they are: what `prepare`
+                         would do with this little data */
+    RS_CF_ALL = 2     /* 1 and 1: every rated user and item */
+} rs_cf_subset;
+
+const char *rs_cf_subset_str(rs_cf_subset s);
+
 typedef struct rs_eval_config {
     char *path;         /* the eval file (NULL for built-in defaults) */
     char *host_config;  /* absolute or as given */
@@ -40,6 +53,7 @@ typedef struct rs_eval_config {
     int threads;        /* recommend worker threads (default 2) */
     char *output_dir;
     int skip_missing;   /* missing_instances: skip (1) | error (0) */
+    rs_cf_subset cf_subset;
     /* `params: {instance: {key: value}}`: overrides merged over the host
      * config's params for the sweep only (e.g. fewer epochs), validated
      * against the plugin's schema when the engine is created. MAP of MAPs

@@ -43,6 +43,7 @@ typedef struct rs_eval_cell {
 typedef struct rs_eval_level {
     double fraction;         /* share of each user's train ratings kept */
     size_t train_ratings;    /* ratings in the thinned train set */
+    int32_t cf_users, cf_items; /* its collaborative-filtering subset */
     int32_t users_evaluated; /* users with >= 1 test positive */
     int32_t users_excluded;  /* users without test positives */
     int32_t cold_users;      /* evaluated users with a cold test positive */
