@@ -135,9 +135,11 @@ static void compare_tables(FILE *f, const rs_eval_report *r)
             fputc('\n', f);
         }
         if (best)
-            fprintf(f, "\nLargest change of %s over %s (Recall, NDCG, Precision, "
-                       "HitRate, MAP): %+.1f%% in %s@%d at %g of the training data "
+            fprintf(f, "\n%s %s over %s (Recall, NDCG, Precision, HitRate, MAP; all "
+                       "levels and K): %+.1f%% in %s@%d at %g of the training data "
                        "(95 %% CI %+.1f%% to %+.1f%%).\n",
+                    best->mean > 0 ? "Largest improvement of" : "No improvement anywhere; "
+                                                                 "the best change of",
                     a, b, 100 * best->mean, metric_title(best_m), c->k[best_k],
                     c->levels[best_l], 100 * best->lo, 100 * best->hi);
     }

@@ -154,6 +154,7 @@ START_TEST(markdown_tables_and_headline)
     const char *md = slurp(path_of("report.md"));
     ck_assert_ptr_nonnull(strstr(md, "## hybrid vs popularity"));
     ck_assert_ptr_nonnull(strstr(md, "| kept | popularity | hybrid |"));
+    ck_assert_ptr_nonnull(strstr(md, "Largest improvement of hybrid over popularity"));
     ck_assert_ptr_nonnull(strstr(md, "+30.0% in NDCG@20 at 0.5 of the training data"));
     ck_assert_ptr_nonnull(strstr(md, "(baseline)"));
     /* '*' marks an interval that excludes 0, and only such */
