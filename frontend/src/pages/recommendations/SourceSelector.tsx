@@ -1,0 +1,36 @@
+import { useId } from 'react';
+import type { Source } from '../../api';
+import { orderSources, sourceLabel } from './sources';
+
+export interface SourceSelectorProps {
+  sources: Source[];
+  value: string;
+  onChange: (name: string) => void;
+}
+
+/** A segmented control of native radios: arrow keys and Tab work as usual. */
+export function SourceSelector({ sources, value, onChange }: SourceSelectorProps) {
+  const name = useId();
+  const legend = useId();
+  return (
+    <fieldset className="segmented" aria-labelledby={legend}>
+      <legend id={legend} className="segmented-legend">
+        Recommendation source
+      </legend>
+      <div className="segmented-options">
+        {orderSources(sources).map((s) => (
+          <label key={s.name} className="segmented-option" title={s.description || undefined}>
+            <input
+              type="radio"
+              name={name}
+              value={s.name}
+              checked={s.name === value}
+              onChange={() => onChange(s.name)}
+            />
+            <span>{sourceLabel(s.name, s.plugin)}</span>
+          </label>
+        ))}
+      </div>
+    </fieldset>
+  );
+}
