@@ -35,8 +35,13 @@ export function RatingControl({
         {rating.value === null ? 'Not rated' : rating.value.toFixed(1)}
       </span>
       {showRemove && rating.value !== null && (
-        <button type="button" className="btn-link" onClick={rating.clear}>
-          Remove<span className="sr-only"> rating for {title}</span>
+        <button
+          type="button"
+          className="btn-link"
+          onClick={rating.clear}
+          aria-label={`Remove rating for ${title}`}
+        >
+          Remove
         </button>
       )}
       <span className="rating-status" role="status" aria-live="polite">
