@@ -17,6 +17,14 @@ export function formatShare(share: number): string {
   return `${Math.round(pct)}%`;
 }
 
+/** IMDb title URL from a MovieLens imdbId (114709 or "tt0114709"). */
+export function imdbUrl(id: number | string | null): string | null {
+  if (id === null || id === '') return null;
+  const digits = String(id).replace(/^tt/, '');
+  if (!/^\d+$/.test(digits)) return null;
+  return `https://www.imdb.com/title/tt${digits.padStart(7, '0')}/`;
+}
+
 /** The message to show for a failed request or any other error. */
 export function errorText(error: unknown): string {
   if (error instanceof ApiError) return error.message;

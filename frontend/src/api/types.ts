@@ -6,7 +6,8 @@ export interface Movie {
   year: number | null;
   genres: string[];
   tmdb_id: number | null;
-  imdb_id: string | null;
+  /** MovieLens links.csv keeps the numeric part (114709 for tt0114709). */
+  imdb_id: number | string | null;
   mean_rating: number | null;
   n_ratings: number;
   poster_url: string;
@@ -97,7 +98,7 @@ export interface Recommendation {
 export interface RecommendationsResponse {
   source: string;
   arm: string | null;
-  model_version: string;
+  model_version: string | number;
   generated_at: string;
   items: Recommendation[];
 }

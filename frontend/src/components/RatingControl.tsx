@@ -8,8 +8,10 @@ export interface RatingControlProps {
   initial: number | null;
   size?: 'sm' | 'md' | 'lg';
   onSaved?: () => void;
-  /** Show the "Remove" button and the numeric value. */
+  /** Show the "Remove" button. */
   showRemove?: boolean;
+  /** In cards: no "Not rated" text, so the stars and value fit one line. */
+  compact?: boolean;
 }
 
 /** An editable star rating wired to PUT/DELETE /api/ratings/{id}. */
@@ -20,6 +22,7 @@ export function RatingControl({
   size = 'md',
   onSaved,
   showRemove = true,
+  compact = false,
 }: RatingControlProps) {
   const rating = useRating(movieId, initial, onSaved);
   return (
@@ -32,7 +35,7 @@ export function RatingControl({
         size={size}
       />
       <span className="rating-value" aria-hidden="true">
-        {rating.value === null ? 'Not rated' : rating.value.toFixed(1)}
+        {rating.value === null ? (compact ? '' : 'Not rated') : rating.value.toFixed(1)}
       </span>
       {showRemove && rating.value !== null && (
         <button

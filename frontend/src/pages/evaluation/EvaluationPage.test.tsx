@@ -106,3 +106,33 @@ describe('EvaluationPage', () => {
     expect(screen.getByRole('button', { name: 'Try again' })).toBeInTheDocument();
   });
 });
+
+describe('ReportView, nested sweep layout', () => {
+  it('renders charts, metric tables and the per-level data table', () => {
+    const m = (mean: number) => ({ mean, lo: mean - 0.01, hi: mean + 0.01 });
+    render(
+      <ReportView
+        raw={{
+          evaluated_on: 'test',
+          dataset: { users: 610, items: 9724, ratings: 100836 },
+          levels: [1, 0.5].map((fraction) => ({
+            fraction,
+            train_ratings: 80000 * fraction,
+            results: {
+              hybrid: { metrics: { 'recall@20': m(0.3 * fraction), 'ndcg@20': m(0.2 * fraction) } },
+              semantic: { metrics: { 'recall@20': m(0.1), 'ndcg@20': m(0.05) } },
+            },
+          })),
+        }}
+      />,
+    );
+    expect(screen.getAllByRole('img')).toHaveLength(2);
+    const recall = screen.getByRole('table', { name: 'recall@20' });
+    expect(within(recall).getByRole('rowheader', { name: /Content/ })).toBeInTheDocument();
+    const perLevel = screen.getByRole('table', { name: 'Per sparsity level' });
+    expect(within(perLevel).getAllByRole('row')[2]!.textContent).toBe('50%40,000');
+    expect(
+      screen.getByText(/Evaluated on the test split · 610 users, 9,724 items, 100,836 ratings/),
+    ).toBeInTheDocument();
+  });
+});

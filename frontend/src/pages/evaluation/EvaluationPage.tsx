@@ -73,6 +73,71 @@ export function MetricTable({ report, metric }: { report: StructuredReport; metr
   );
 }
 
+function humanKey(key: string): string {
+  const words = key.replace(/_/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+function formatCount(v: number): string {
+  return Number.isInteger(v) ? v.toLocaleString() : formatMetric(v);
+}
+
+/** What was evaluated: the data behind each level and how the intervals were computed. */
+function ReportSummary({ report }: { report: StructuredReport }) {
+  const { extras, levelInfo } = report;
+  const columns = [...new Set(levelInfo.flatMap((i) => Object.keys(i.fields)))];
+  const dataset = extras.dataset;
+  const facts: string[] = [];
+  if (typeof extras.evaluated_on === 'string')
+    facts.push(`Evaluated on the ${extras.evaluated_on} split`);
+  if (dataset && typeof dataset === 'object') {
+    const d = dataset as Record<string, unknown>;
+    const parts = ['users', 'items', 'ratings']
+      .filter((k) => typeof d[k] === 'number')
+      .map((k) => `${formatCount(d[k] as number)} ${k}`);
+    if (parts.length) facts.push(parts.join(', '));
+  }
+  if (typeof extras.started_utc === 'string') facts.push(`run ${extras.started_utc}`);
+  if (facts.length === 0 && columns.length === 0 && typeof extras.ci_method !== 'string')
+    return null;
+  return (
+    <section aria-labelledby="summary-heading" className="report-summary">
+      <h2 id="summary-heading">Data</h2>
+      {facts.length > 0 && <p className="muted">{facts.join(' · ')}.</p>}
+      {columns.length > 0 && (
+        <div className="table-wrap">
+          <table className="data-table">
+            <caption>Per sparsity level</caption>
+            <thead>
+              <tr>
+                <th scope="col">Level</th>
+                {columns.map((c) => (
+                  <th key={c} scope="col">
+                    {humanKey(c)}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {levelInfo.map((i) => (
+                <tr key={String(i.level)}>
+                  <th scope="row">{formatLevel(i.level)}</th>
+                  {columns.map((c) => (
+                    <td key={c}>{i.fields[c] === undefined ? '—' : formatCount(i.fields[c])}</td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {typeof extras.ci_method === 'string' && (
+        <p className="muted">Confidence intervals: {extras.ci_method}.</p>
+      )}
+    </section>
+  );
+}
+
 export function ReportView({ raw }: { raw: unknown }) {
   const report = useMemo(() => parseReport(raw), [raw]);
   if (report.kind === 'raw') {
@@ -100,6 +165,7 @@ export function ReportView({ raw }: { raw: unknown }) {
           ))}
         </section>
       )}
+      <ReportSummary report={report} />
       <section aria-labelledby="tables-heading">
         <h2 id="tables-heading">All metrics</h2>
         <p className="muted">

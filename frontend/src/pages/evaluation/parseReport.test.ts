@@ -117,3 +117,68 @@ describe('parseReport', () => {
     expect(cellValue({ mean: 'x' })).toBeNull();
   });
 });
+
+// The layout the evaluation sweep writes (evaluation/src/report_json.c).
+const ci = (mean: number | null) => ({
+  mean,
+  lo: mean === null ? null : mean - 0.02,
+  hi: mean === null ? null : mean + 0.02,
+});
+const cell = (r20: number | null, n20: number) => ({
+  fit_seconds: 1.5,
+  recommend_seconds: 0.2,
+  metrics: { 'recall@10': ci(0.1), 'recall@20': ci(r20), 'ndcg@20': ci(n20) },
+  coverage: { 'coverage@20': 0.3 },
+  activity_buckets: [],
+});
+const SWEEP = {
+  recsys_version: '1.0.0',
+  evaluated_on: 'test',
+  config: { seed: 42, levels: [1, 0.25] },
+  dataset: { users: 610, items: 9724, ratings: 100836 },
+  ci_method: 'bootstrap percentile 95%',
+  levels: [
+    {
+      fraction: 1,
+      train_ratings: 80000,
+      users_evaluated: 600,
+      results: { lightgcn: cell(0.3, 0.2), popularity: cell(0.15, 0.1) },
+      relative: [],
+    },
+    {
+      fraction: 0.25,
+      train_ratings: 20000,
+      users_evaluated: 590,
+      results: { lightgcn: cell(null, 0.12), popularity: cell(0.12, 0.08) },
+      relative: [],
+    },
+  ],
+};
+
+describe('parseReport, nested sweep layout', () => {
+  it('reads levels, instances, metrics with lo/hi, and coverage', () => {
+    const r = parseReport(SWEEP) as StructuredReport;
+    expect(r.kind).toBe('structured');
+    expect(r.levels).toEqual([1, 0.25]);
+    expect(r.sources).toEqual(['lightgcn', 'popularity']);
+    expect(r.metrics).toEqual(['recall@10', 'recall@20', 'ndcg@20', 'coverage@20']);
+    const pop = r.cells.popularity!['recall@20']!['0.25']!;
+    expect(pop.mean).toBe(0.12);
+    expect(pop.ciLow).toBeCloseTo(0.1, 10);
+    expect(pop.ciHigh).toBeCloseTo(0.14, 10);
+    expect(r.cells.lightgcn!['coverage@20']!['1']!.mean).toBe(0.3);
+    // A null mean (undefined metric) is left out, not drawn as 0.
+    expect(r.cells.lightgcn!['recall@20']!['0.25']).toBeUndefined();
+    expect(seriesFor(r, 'recall@20')[0]!.points.map((p) => p.x)).toEqual([1]);
+  });
+
+  it('keeps per-level data sizes and top-level facts', () => {
+    const r = parseReport(SWEEP) as StructuredReport;
+    expect(r.levelInfo).toEqual([
+      { level: 1, fields: { train_ratings: 80000, users_evaluated: 600 } },
+      { level: 0.25, fields: { train_ratings: 20000, users_evaluated: 590 } },
+    ]);
+    expect(r.extras.dataset).toEqual({ users: 610, items: 9724, ratings: 100836 });
+    expect(r.config).toEqual({ seed: 42, levels: [1, 0.25] });
+  });
+});

@@ -1,6 +1,11 @@
 // Turns the evaluation report (report.json from the sparsity sweep) into tables
 // and chart series. The report is produced by another component and may evolve,
 // so everything here is defensive: anything unrecognised yields a raw view.
+//
+// Two layouts are understood:
+//  - nested (what the evaluation sweep writes): {config, levels:[{fraction, train_ratings, ...,
+//    results:{<instance>:{metrics:{"recall@20":{mean,lo,hi}}, coverage:{"coverage@20": x}}}}]}
+//  - flat: {config, levels:[1, 0.5], results:[{level, plugin, metrics:{"recall@20":{mean,ci_low,ci_high}}}]}
 
 export interface Cell {
   mean: number;
@@ -20,6 +25,8 @@ export interface StructuredReport {
   config: unknown;
   /** Top-level fields other than config/levels/results (dataset, timing, ...). */
   extras: Record<string, unknown>;
+  /** Per-level numbers besides results (train_ratings, users_evaluated, ...); nested layout only. */
+  levelInfo: { level: Level; fields: Record<string, number> }[];
 }
 
 export interface RawReport {
@@ -122,63 +129,124 @@ function compareMetrics(a: string, b: string): number {
   return metricRank(a) - metricRank(b) || k(a) - k(b) || a.localeCompare(b);
 }
 
-export function parseReport(raw: unknown): ParsedReport {
-  if (!isObj(raw) || !Array.isArray(raw.results)) return { kind: 'raw', value: raw };
+/** Collects cells for both layouts, remembering first-seen order of sources and levels. */
+class Collector {
+  cells: StructuredReport['cells'] = {};
+  levelSeen = new Map<string, Level>();
+  sources: string[] = [];
+  metrics = new Set<string>();
 
-  const cells: StructuredReport['cells'] = {};
-  const levelSeen = new Map<string, Level>();
-  const sources: string[] = [];
-  const metrics = new Set<string>();
+  add(level: Level, source: string, found: [string, Cell][]): void {
+    if (found.length === 0) return;
+    const lk = String(level);
+    if (!this.levelSeen.has(lk)) this.levelSeen.set(lk, level);
+    let bySource = this.cells[source];
+    if (!bySource) {
+      bySource = this.cells[source] = {};
+      this.sources.push(source);
+    }
+    for (const [name, cell] of found) {
+      this.metrics.add(name);
+      (bySource[name] ??= {})[lk] = cell;
+    }
+  }
+}
 
-  for (const r of raw.results) {
+function extrasOf(raw: Obj): Obj {
+  const extras: Obj = {};
+  for (const [key, v] of Object.entries(raw))
+    if (!['config', 'levels', 'results'].includes(key)) extras[key] = v;
+  return extras;
+}
+
+function finish(
+  raw: Obj,
+  c: Collector,
+  levels: Level[],
+  levelInfo: StructuredReport['levelInfo'],
+): ParsedReport {
+  if (c.sources.length === 0) return { kind: 'raw', value: raw };
+  return {
+    kind: 'structured',
+    levels,
+    sources: c.sources,
+    metrics: [...c.metrics].sort(compareMetrics),
+    cells: c.cells,
+    config: raw.config ?? null,
+    extras: extrasOf(raw),
+    levelInfo,
+  };
+}
+
+/** levels:[{fraction, train_ratings, ..., results:{<instance>:{metrics, coverage}}}] */
+function parseNested(raw: Obj, levelsIn: unknown[]): ParsedReport {
+  const c = new Collector();
+  const levelInfo: StructuredReport['levelInfo'] = [];
+  for (const l of levelsIn) {
+    if (!isObj(l) || !isObj(l.results)) continue;
+    const level = levelValue(l);
+    if (level === null) continue;
+    for (const [source, cell] of Object.entries(l.results)) {
+      if (!isObj(cell)) continue;
+      const found = metricsOf(cell);
+      // Coverage comes as plain numbers beside the metrics.
+      if (isObj(cell.coverage)) {
+        for (const [name, v] of Object.entries(cell.coverage)) {
+          const cv = cellValue(v);
+          if (cv) found.push([name, cv]);
+        }
+      }
+      c.add(level, source, found);
+    }
+    if (
+      c.levelSeen.has(String(level)) &&
+      !levelInfo.some((i) => String(i.level) === String(level))
+    ) {
+      const fields: Record<string, number> = {};
+      for (const [key, v] of Object.entries(l)) {
+        const n = num(v);
+        if (n !== null && !LEVEL_KEYS.includes(key)) fields[key] = n;
+      }
+      levelInfo.push({ level, fields });
+    }
+  }
+  return finish(raw, c, [...c.levelSeen.values()], levelInfo);
+}
+
+/** results:[{level, plugin, metrics}] with levels:[...] as plain values. */
+function parseFlat(raw: Obj, results: unknown[]): ParsedReport {
+  const c = new Collector();
+  for (const r of results) {
     if (!isObj(r)) continue;
     const level = levelValue(r.level ?? r.levels ?? r.fraction ?? r.sparsity);
     const source = sourceOf(r);
     if (level === null || source === null) continue;
-    const found = metricsOf(r);
-    if (found.length === 0) continue;
-    const lk = String(level);
-    if (!levelSeen.has(lk)) levelSeen.set(lk, level);
-    if (!cells[source]) {
-      cells[source] = {};
-      sources.push(source);
-    }
-    for (const [name, cell] of found) {
-      metrics.add(name);
-      (cells[source][name] ??= {})[lk] = cell;
-    }
+    c.add(level, source, metricsOf(r));
   }
-  if (sources.length === 0) return { kind: 'raw', value: raw };
-
   // Keep the report's own level order when it lists them; otherwise numbers descending
   // (1.0 = all training data first, the sparsest last).
   let levels: Level[] = [];
+  const have = (v: Level) => levels.some((x) => String(x) === String(v));
   if (Array.isArray(raw.levels)) {
     for (const l of raw.levels) {
       const v = levelValue(l);
-      if (v !== null && levelSeen.has(String(v)) && !levels.some((x) => String(x) === String(v)))
-        levels.push(v);
+      if (v !== null && c.levelSeen.has(String(v)) && !have(v)) levels.push(v);
     }
   }
-  for (const v of levelSeen.values())
-    if (!levels.some((x) => String(x) === String(v))) levels.push(v);
+  for (const v of c.levelSeen.values()) if (!have(v)) levels.push(v);
   if (!Array.isArray(raw.levels) && levels.every((l) => typeof l === 'number')) {
     levels = [...levels].sort((a, b) => (b as number) - (a as number));
   }
+  return finish(raw, c, levels, []);
+}
 
-  const extras: Obj = {};
-  for (const [key, v] of Object.entries(raw))
-    if (!['config', 'levels', 'results'].includes(key)) extras[key] = v;
-
-  return {
-    kind: 'structured',
-    levels,
-    sources,
-    metrics: [...metrics].sort(compareMetrics),
-    cells,
-    config: raw.config ?? null,
-    extras,
-  };
+export function parseReport(raw: unknown): ParsedReport {
+  if (!isObj(raw)) return { kind: 'raw', value: raw };
+  if (Array.isArray(raw.levels) && raw.levels.some((l) => isObj(l) && isObj(l.results))) {
+    return parseNested(raw, raw.levels);
+  }
+  if (Array.isArray(raw.results)) return parseFlat(raw, raw.results);
+  return { kind: 'raw', value: raw };
 }
 
 /** The metrics to chart: recall@20 and ndcg@20, or else the first recall@k / ndcg@k present. */

@@ -3,7 +3,8 @@ import { Link, useParams } from 'react-router-dom';
 import { api } from '../../api';
 import { useAuth } from '../../auth/AuthContext';
 import { GridItem, MovieCard, MovieGrid, Poster } from '../../components/MovieCard';
-import { formatMean } from '../../format';
+import { errorText, formatMean, imdbUrl } from '../../format';
+import { ApiError } from '../../api';
 import { RatingControl } from '../../components/RatingControl';
 import { StarRating } from '../../components/StarRating/StarRating';
 import { EmptyState, ErrorMessage, Loading } from '../../components/Status';
@@ -96,12 +97,8 @@ export function MoviePage() {
             </div>
           )}
           <p className="movie-links">
-            {m.imdb_id && (
-              <a
-                href={`https://www.imdb.com/title/${m.imdb_id.startsWith('tt') ? m.imdb_id : `tt${m.imdb_id}`}/`}
-                target="_blank"
-                rel="noreferrer"
-              >
+            {imdbUrl(m.imdb_id) && (
+              <a href={imdbUrl(m.imdb_id)!} target="_blank" rel="noreferrer">
                 IMDb
               </a>
             )}
@@ -121,7 +118,17 @@ export function MoviePage() {
       <section className="similar" aria-labelledby="similar-heading">
         <h2 id="similar-heading">Similar movies</h2>
         {similar.loading && <Loading label="Finding similar movies…" />}
-        {similar.error && <ErrorMessage error={similar.error} onRetry={() => similar.reload()} />}
+        {similar.error &&
+          (similar.error instanceof ApiError &&
+          similar.error.status >= 400 &&
+          similar.error.status < 500 ? (
+            // e.g. no configured source supports similar items: not a failure to retry.
+            <p className="muted">
+              Similar movies are not available here: {errorText(similar.error)}.
+            </p>
+          ) : (
+            <ErrorMessage error={similar.error} onRetry={() => similar.reload()} />
+          ))}
         {similar.data && similar.data.items.length === 0 && (
           <p className="muted">No similar movies found.</p>
         )}

@@ -93,6 +93,7 @@ export function OnboardingPage() {
                   initial={null}
                   size="md"
                   showRemove={false}
+                  compact
                   onSaved={() => markRated(m.id)}
                 />
               </MovieCard>

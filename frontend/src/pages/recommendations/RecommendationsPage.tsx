@@ -75,7 +75,10 @@ export function RecommendationsPage() {
           <h1>Recommended for you</h1>
           {data && (
             <p className="page-lede recs-meta">
-              {sourceLabel(data.source)} model{data.model_version ? ` ${data.model_version}` : ''}
+              {sourceLabel(data.source)}
+              {data.model_version !== '' && data.model_version !== null
+                ? ` · model v${data.model_version}`
+                : ''}
               {data.generated_at ? ` · updated ${formatTime(data.generated_at)}` : ''}
               {data.arm && (
                 <span className="badge" title="Your A/B experiment group">
