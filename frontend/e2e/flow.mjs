@@ -70,6 +70,11 @@ async function noSidewaysScroll(page, where) {
   assert(sw <= iw + 1, `${where}: page is ${sw}px wide in a ${iw}px viewport`);
 }
 
+/** Waits until the browse results are for the current query (not a stale list). */
+async function results(page, text) {
+  await page.locator('.results[aria-busy="false"] .result-count', { hasText: text }).waitFor();
+}
+
 async function go(page, hash) {
   await page.goto(`${BASE}/#${hash}`);
 }
@@ -149,14 +154,14 @@ try {
     await page.getByRole('link', { name: 'Browse' }).click();
     await page.getByRole('heading', { name: 'Browse movies' }).waitFor();
     await page.getByLabel('Search titles').fill('toy story');
-    await page.getByText(/matching “toy story”/).waitFor();
+    await results(page, /matching “toy story”/);
     const first = page.locator('.movie-card-title').first();
     movieTitle = (await first.textContent()) ?? '';
     assert(/toy story/i.test(movieTitle), `first hit is "${movieTitle}"`);
     await shot(page, 'desktop-search');
     await page.getByLabel('Search titles').fill('');
     await page.getByLabel('Genre').selectOption('Comedy');
-    await page.getByText(/ in Comedy/).waitFor();
+    await results(page, /^[\d,]+ movies in Comedy$/);
     await page.getByRole('button', { name: 'Next →' }).click();
     await page.getByText(/Page 2 of/).waitFor();
     await shot(page, 'desktop-browse');
@@ -165,7 +170,7 @@ try {
   await step('rate a movie with half stars, change it, see it in history', async () => {
     await page.getByLabel('Search titles').fill('toy story');
     await page.getByLabel('Genre').selectOption('');
-    await page.getByText(/matching “toy story”/).waitFor();
+    await results(page, /matching “toy story”$/);
     await page.locator('.movie-card-link', { hasText: movieTitle }).first().click();
     await page.getByRole('heading', { name: 'Similar movies' }).waitFor();
     const slider = page.getByRole('slider', { name: /Your rating for/ });

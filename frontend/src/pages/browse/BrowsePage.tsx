@@ -92,7 +92,8 @@ export function BrowsePage() {
       {movies.error && <ErrorMessage error={movies.error} onRetry={() => movies.reload()} />}
       {movies.loading && !movies.data && <Loading label="Loading movies…" />}
       {movies.data && (
-        <>
+        // aria-busy while a newer query loads: the list shown is the previous one.
+        <section className="results" aria-busy={movies.loading} aria-label="Results">
           <p className="result-count" aria-live="polite">
             {movies.data.total.toLocaleString()} {movies.data.total === 1 ? 'movie' : 'movies'}
             {q ? ` matching “${q}”` : ''}
@@ -118,7 +119,7 @@ export function BrowsePage() {
             total={movies.data.total}
             onPage={onPage}
           />
-        </>
+        </section>
       )}
     </div>
   );

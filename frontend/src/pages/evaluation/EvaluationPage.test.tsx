@@ -136,3 +136,13 @@ describe('ReportView, nested sweep layout', () => {
     ).toBeInTheDocument();
   });
 });
+
+describe('LineChart axis', () => {
+  it('picks round tick steps', async () => {
+    const { niceStep } = await import('./chartScale');
+    expect(niceStep(0.33)).toBeCloseTo(0.1);
+    expect(niceStep(0.8)).toBeCloseTo(0.2);
+    expect(niceStep(0.045)).toBeCloseTo(0.02);
+    expect(niceStep(0)).toBe(0.25);
+  });
+});

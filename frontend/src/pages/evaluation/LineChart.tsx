@@ -1,5 +1,6 @@
 import { formatLevel, formatMetric, type Series } from './parseReport';
 import { sourceLabel } from '../recommendations/sources';
+import { niceStep } from './chartScale';
 
 const COLORS = ['#b91c1c', '#1d4ed8', '#047857', '#a16207', '#7c3aed', '#0e7490', '#be185d'];
 const W = 560;
@@ -12,13 +13,6 @@ export interface LineChartProps {
   xLabel: string;
 }
 
-function niceMax(v: number): number {
-  if (v <= 0) return 1;
-  const exp = Math.pow(10, Math.floor(Math.log10(v)));
-  for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * exp >= v) return m * exp;
-  return 10 * exp;
-}
-
 /** A small dependency-free SVG line chart with CI whiskers. The table beside it carries the same data for screen readers. */
 export function LineChart({ title, series, xLabel }: LineChartProps) {
   const xs = series[0]?.points.map((p) => p.x) ?? [];
@@ -27,21 +21,27 @@ export function LineChart({ title, series, xLabel }: LineChartProps) {
   ];
   const numeric = allX.every((x) => typeof x === 'number');
   const numsX = numeric ? (allX as number[]) : [];
-  const xMin = numeric ? Math.min(...numsX) : 0;
-  const xMax = numeric ? Math.max(...numsX) : Math.max(1, allX.length - 1);
-  const yTop = niceMax(
-    Math.max(0, ...series.flatMap((s) => s.points.map((p) => Math.max(p.mean, p.ciHigh ?? 0)))),
+  // Sparsity levels are usually geometric (1, 0.5, 0.25, 0.1, 0.05): a log axis spaces them evenly.
+  const logX = numeric && numsX.every((x) => x > 0) && Math.max(...numsX) / Math.min(...numsX) >= 8;
+  const tx = (x: number) => (logX ? Math.log10(x) : x);
+  const xMin = numeric ? Math.min(...numsX.map(tx)) : 0;
+  const xMax = numeric ? Math.max(...numsX.map(tx)) : Math.max(1, allX.length - 1);
+  const yMax = Math.max(
+    0,
+    ...series.flatMap((s) => s.points.map((p) => Math.max(p.mean, p.ciHigh ?? 0))),
   );
   const innerW = W - PAD.left - PAD.right;
   const innerH = H - PAD.top - PAD.bottom;
 
   const xPos = (x: number | string) => {
-    const v = numeric ? (x as number) : allX.findIndex((a) => String(a) === String(x));
-    const span = xMax - xMin || 1;
-    return PAD.left + ((v - xMin) / span) * innerW;
+    const v = numeric ? tx(x as number) : allX.findIndex((a) => String(a) === String(x));
+    const span = xMax - xMin;
+    return span === 0 ? PAD.left + innerW / 2 : PAD.left + ((v - xMin) / span) * innerW;
   };
+  const step = niceStep(yMax);
+  const yTop = Math.max(step, Math.ceil(yMax / step - 1e-9) * step);
   const yPos = (y: number) => PAD.top + innerH - (y / yTop) * innerH;
-  const yTicks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * yTop);
+  const yTicks = Array.from({ length: Math.round(yTop / step) + 1 }, (_, i) => i * step);
 
   if (series.length === 0 || xs.length === 0) return null;
 
@@ -63,7 +63,7 @@ export function LineChart({ title, series, xLabel }: LineChartProps) {
               y2={yPos(t)}
             />
             <text className="chart-tick" x={PAD.left - 8} y={yPos(t) + 4} textAnchor="end">
-              {formatMetric(t)}
+              {Number(t.toFixed(6)).toString()}
             </text>
           </g>
         ))}
@@ -79,7 +79,7 @@ export function LineChart({ title, series, xLabel }: LineChartProps) {
           </text>
         ))}
         <text className="chart-axis-label" x={PAD.left + innerW / 2} y={H - 6} textAnchor="middle">
-          {xLabel}
+          {logX ? `${xLabel} (log scale)` : xLabel}
         </text>
         {series.map((s, i) => {
           const color = COLORS[i % COLORS.length];
