@@ -57,6 +57,14 @@ function watch(page, label) {
 }
 
 async function shot(page, name) {
+  // Posters are loading="lazy": scroll through once so a full-page shot shows them.
+  await page.evaluate(async () => {
+    for (let y = 0; y < document.body.scrollHeight; y += window.innerHeight) {
+      window.scrollTo(0, y);
+      await new Promise((r) => setTimeout(r, 60));
+    }
+    window.scrollTo(0, 0);
+  });
   await page.waitForLoadState('networkidle').catch(() => undefined);
   await page.screenshot({ path: join(ART, `${name}.png`), fullPage: true });
 }
