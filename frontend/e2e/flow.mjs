@@ -252,8 +252,11 @@ try {
         assert((await res).ok(), `recommendations for ${name} failed`);
       }
       await page.locator('.movie-grid, .empty-state').first().waitFor();
+      // The header names the source the list came from.
+      const label = ((await radio.locator('xpath=..').textContent()) ?? '').trim();
+      await page.locator('.recs-meta', { hasText: label }).waitFor();
       const shown = await page.locator('.movie-card').count();
-      log(`     source ${name}: ${shown} recommendations`);
+      log(`     source ${name} ("${label}"): ${shown} recommendations`);
     }
     await radios.first().check();
     await page.locator('.movie-grid, .empty-state').first().waitFor();
@@ -309,6 +312,27 @@ try {
     await noSidewaysScroll(a, 'phone login');
     await shot(a, 'phone-login');
     await anon.close();
+  });
+
+  await step('tablet layout (768 px)', async () => {
+    const tablet = await browser.newContext({
+      viewport: { width: 768, height: 1024 },
+      storageState: await desktop.storageState(),
+    });
+    tablet.setDefaultTimeout(STEP_MS);
+    const t = await tablet.newPage();
+    watch(t, 'tablet');
+    for (const [name, hash, ready] of [
+      ['recommendations', '/recommendations', '.movie-grid, .empty-state'],
+      ['movie', '/movies/1', '.movie-hero'],
+      ['evaluation', '/evaluation', '.charts, .data-table, .empty-state'],
+    ]) {
+      await go(t, hash);
+      await t.locator(ready).first().waitFor();
+      await noSidewaysScroll(t, `tablet ${name}`);
+      await shot(t, `tablet-${name}`);
+    }
+    await tablet.close();
   });
 
   await step('log out ends the session', async () => {

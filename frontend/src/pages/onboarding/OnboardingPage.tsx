@@ -101,6 +101,19 @@ export function OnboardingPage() {
           ))}
         </MovieGrid>
       )}
+      {picks.data && picks.data.items.length > 0 && (
+        <p className="onboarding-more">
+          {/* The server leaves out movies already rated, so a reload brings new ones. */}
+          <button
+            type="button"
+            className="btn"
+            onClick={() => picks.reload()}
+            disabled={picks.loading}
+          >
+            Show other movies
+          </button>
+        </p>
+      )}
     </div>
   );
 }

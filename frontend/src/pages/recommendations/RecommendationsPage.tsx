@@ -9,7 +9,7 @@ import { useInterval } from '../../hooks/useInterval';
 import { ONBOARDING_TARGET } from '../onboarding/OnboardingPage';
 import { ExplanationLine } from './ExplanationLine';
 import { SourceSelector } from './SourceSelector';
-import { recommendingSources, sourceLabel } from './sources';
+import { recommendingSources, sourceLabel, sourceLabels } from './sources';
 import './RecommendationsPage.css';
 
 /** The server refreshes models on an interval; polling this often shows new ratings' effect without a reload. */
@@ -37,6 +37,8 @@ export function RecommendationsPage() {
   });
 
   const available = sources.data ? recommendingSources(sources.data.sources) : [];
+  const labels = sourceLabels(available);
+  const labelOf = (name: string) => labels[name] ?? sourceLabel(name);
   const requested = params.get('source') ?? stored;
   // An unknown or stale name falls back to the server's default.
   const source =
@@ -75,7 +77,7 @@ export function RecommendationsPage() {
           <h1>Recommended for you</h1>
           {data && (
             <p className="page-lede recs-meta">
-              {sourceLabel(data.source)}
+              {labelOf(data.source)}
               {data.model_version !== '' && data.model_version !== null
                 ? ` · model v${data.model_version}`
                 : ''}
@@ -123,7 +125,7 @@ export function RecommendationsPage() {
         </EmptyState>
       )}
       {!recs.loading && data && data.items.length > 0 && (
-        <MovieGrid label={`${sourceLabel(data.source)} recommendations`}>
+        <MovieGrid label={`${labelOf(data.source)} recommendations`}>
           {data.items.map((item) => (
             <GridItem key={item.movie.id}>
               <MovieCard movie={item.movie}>

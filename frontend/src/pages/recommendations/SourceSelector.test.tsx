@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { describe, expect, it } from 'vitest';
 import type { Source } from '../../api';
 import { SourceSelector } from './SourceSelector';
-import { orderSources, recommendingSources, sourceLabel } from './sources';
+import { orderSources, recommendingSources, sourceLabel, sourceLabels } from './sources';
 
 function src(name: string, plugin = name, capabilities = ['recommend']): Source {
   return { name, plugin, version: '1.0.0', description: `${name} source`, capabilities };
@@ -34,6 +34,20 @@ describe('source labels', () => {
     expect(sourceLabel('blend_b', 'hybrid')).toBe('Hybrid');
     expect(sourceLabel('item_knn', 'knn')).toBe('Item knn');
   });
+  it('keeps labels unique when several instances share a plugin', () => {
+    const labels = sourceLabels([
+      src('popularity'),
+      src('top_rated', 'popularity'),
+      src('trending', 'popularity'),
+    ]);
+    expect(labels).toEqual({ popularity: 'Popular', top_rated: 'Top rated', trending: 'Trending' });
+    // A lone instance of a known plugin still borrows its label.
+    expect(sourceLabels([src('pop2', 'popularity'), src('lightgcn')])).toEqual({
+      pop2: 'Popular',
+      lightgcn: 'LightGCN',
+    });
+  });
+
   it('orders Hybrid, LightGCN, Content, Popular, then others', () => {
     const ordered = orderSources([src('zeta'), ...SOURCES]).map((s) => s.name);
     expect(ordered).toEqual(['hybrid', 'lightgcn', 'semantic', 'popularity', 'zeta']);

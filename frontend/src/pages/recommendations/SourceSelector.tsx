@@ -1,6 +1,6 @@
 import { useId } from 'react';
 import type { Source } from '../../api';
-import { orderSources, sourceLabel } from './sources';
+import { orderSources, sourceLabels } from './sources';
 
 export interface SourceSelectorProps {
   sources: Source[];
@@ -12,6 +12,7 @@ export interface SourceSelectorProps {
 export function SourceSelector({ sources, value, onChange }: SourceSelectorProps) {
   const name = useId();
   const legend = useId();
+  const labels = sourceLabels(sources);
   return (
     <fieldset className="segmented" aria-labelledby={legend}>
       <legend id={legend} className="segmented-legend">
@@ -27,7 +28,7 @@ export function SourceSelector({ sources, value, onChange }: SourceSelectorProps
               checked={s.name === value}
               onChange={() => onChange(s.name)}
             />
-            <span>{sourceLabel(s.name, s.plugin)}</span>
+            <span>{labels[s.name]}</span>
           </label>
         ))}
       </div>

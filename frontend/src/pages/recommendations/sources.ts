@@ -12,13 +12,40 @@ const LABELS: Record<string, string> = {
 
 const ORDER = ['hybrid', 'lightgcn', 'semantic', 'content', 'popularity', 'popular'];
 
+function titleCase(name: string): string {
+  // Unknown instance: "item_knn" -> "Item knn".
+  const words = name.replace(/[_-]+/g, ' ').trim();
+  return words ? words.charAt(0).toUpperCase() + words.slice(1) : name;
+}
+
 export function sourceLabel(name: string, plugin?: string): string {
   const key = name.toLowerCase();
   if (LABELS[key]) return LABELS[key];
   if (plugin && LABELS[plugin.toLowerCase()]) return LABELS[plugin.toLowerCase()]!;
-  // Unknown instance: "item_knn" -> "Item knn".
-  const words = name.replace(/[_-]+/g, ' ').trim();
-  return words ? words.charAt(0).toUpperCase() + words.slice(1) : name;
+  return titleCase(name);
+}
+
+/**
+ * Labels for a set of sources, unique within the set: two instances of one
+ * plugin (popularity by count and by damped mean) must not both read "Popular",
+ * so a label borrowed from the plugin name gives way to the instance name.
+ */
+export function sourceLabels(sources: Source[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  const exact = new Set<string>();
+  for (const s of sources)
+    if (LABELS[s.name.toLowerCase()]) exact.add(LABELS[s.name.toLowerCase()]!);
+  const count = new Map<string, number>();
+  for (const s of sources) {
+    const l = sourceLabel(s.name, s.plugin);
+    count.set(l, (count.get(l) ?? 0) + 1);
+  }
+  for (const s of sources) {
+    const l = sourceLabel(s.name, s.plugin);
+    const borrowed = !LABELS[s.name.toLowerCase()];
+    out[s.name] = borrowed && (exact.has(l) || (count.get(l) ?? 0) > 1) ? titleCase(s.name) : l;
+  }
+  return out;
 }
 
 function rank(s: Source): number {
