@@ -5,7 +5,7 @@ import { niceStep } from './chartScale';
 const COLORS = ['#b91c1c', '#1d4ed8', '#047857', '#a16207', '#7c3aed', '#0e7490', '#be185d'];
 const W = 560;
 const H = 300;
-const PAD = { top: 16, right: 16, bottom: 44, left: 56 };
+const PAD = { top: 16, right: 20, bottom: 52, left: 60 };
 
 export interface LineChartProps {
   title: string;
