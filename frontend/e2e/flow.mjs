@@ -256,7 +256,8 @@ try {
       const label = ((await radio.locator('xpath=..').textContent()) ?? '').trim();
       await page.locator('.recs-meta', { hasText: label }).waitFor();
       const shown = await page.locator('.movie-card').count();
-      log(`     source ${name} ("${label}"): ${shown} recommendations`);
+      const explained = await page.locator('.explanation-because').count();
+      log(`     source ${name} ("${label}"): ${shown} recommendations, ${explained} explained`);
     }
     await radios.first().check();
     await page.locator('.movie-grid, .empty-state').first().waitFor();

@@ -1,5 +1,5 @@
-import { useState } from 'react';
-import { NavLink, Outlet, useNavigate } from 'react-router-dom';
+import { useEffect, useRef, useState } from 'react';
+import { NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth/AuthContext';
 
 const LINKS = [
@@ -13,6 +13,18 @@ export function Layout() {
   const { user, logout } = useAuth();
   const navigate = useNavigate();
   const [busy, setBusy] = useState(false);
+  const { pathname } = useLocation();
+  const firstRender = useRef(true);
+
+  // A new page moves keyboard and screen-reader focus to the content, as a full
+  // page load would; query-string changes (typing a search) keep focus where it is.
+  useEffect(() => {
+    if (firstRender.current) {
+      firstRender.current = false;
+      return;
+    }
+    document.getElementById('main')?.focus();
+  }, [pathname]);
 
   async function onLogout() {
     setBusy(true);

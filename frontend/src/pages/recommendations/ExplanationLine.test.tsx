@@ -34,24 +34,35 @@ describe('ExplanationLine', () => {
     expect(screen.queryByText(/because/i)).toBeNull();
   });
 
-  it('drops zero and non-finite shares', () => {
+  it('drops zero and non-finite shares, and a lone 100% share', () => {
     renderLine({
       because: { id: 1, title: 'Toy Story' },
       parts: [
-        { source: 'lightgcn', share: 1 },
+        { source: 'lightgcn', share: 0.7 },
         { source: 'semantic', share: 0 },
+        { source: 'hybrid', share: 0.3 },
         { source: 'popularity', share: Number.NaN },
       ],
     });
-    expect(screen.getByText('LightGCN 100%')).toBeInTheDocument();
+    expect(screen.getByText('LightGCN 70%')).toBeInTheDocument();
+    expect(screen.getByText('Hybrid 30%')).toBeInTheDocument();
     expect(screen.queryByText(/Content/)).toBeNull();
     expect(screen.queryByText(/Popular/)).toBeNull();
+  });
+
+  it('shows no shares for a single-source explanation', () => {
+    renderLine({
+      because: { id: 1, title: 'Toy Story' },
+      parts: [{ source: 'semantic', share: 1 }],
+    });
+    expect(screen.getByRole('link', { name: 'Toy Story' })).toBeInTheDocument();
+    expect(screen.queryByText(/Content/)).toBeNull();
   });
 
   it('renders nothing for a null or empty explanation', () => {
     const { container } = renderLine(null);
     expect(container.innerHTML).toBe('');
-    const empty = renderLine({ because: null, parts: [] });
+    const empty = renderLine({ because: null, parts: [{ source: 'semantic', share: 1 }] });
     expect(empty.container.innerHTML).toBe('');
   });
 

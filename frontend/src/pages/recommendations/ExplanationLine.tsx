@@ -6,7 +6,9 @@ import { sourceLabel } from './sources';
 /** "Because you rated X" plus, for blended sources, how much each model contributed. */
 export function ExplanationLine({ explanation }: { explanation: Explanation | null }) {
   if (!explanation) return null;
-  const parts = explanation.parts.filter((p) => Number.isFinite(p.share) && p.share > 0);
+  // Shares only say something for a blend: one source at 100% is just the selected source.
+  const valid = explanation.parts.filter((p) => Number.isFinite(p.share) && p.share > 0);
+  const parts = valid.length >= 2 ? valid : [];
   if (!explanation.because && parts.length === 0) return null;
   return (
     <div className="explanation">
