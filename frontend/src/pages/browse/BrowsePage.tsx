@@ -16,6 +16,13 @@ export function BrowsePage() {
   const genre = params.get('genre') ?? '';
   const page = Math.max(1, Number(params.get('page')) || 1);
   const [text, setText] = useState(q);
+  // Follow the URL when it changes from outside (Back/Forward, a link with ?q=),
+  // but not when it merely caught up with what is being typed ("toy " vs "toy").
+  const [lastQ, setLastQ] = useState(q);
+  if (q !== lastQ) {
+    setLastQ(q);
+    if (q !== text.trim()) setText(q);
+  }
   const debounced = useDebounced(text, 300);
   const ids = { q: useId(), genre: useId() };
 
