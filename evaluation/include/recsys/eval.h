@@ -1,0 +1,49 @@
+/*
+ * The offline evaluation harness: a sparsity sweep over the instances of a
+ * host config, scored on one held-out split, written as report.json,
+ * report.csv, report.md and report.svg. See docs/evaluation.md for the
+ * protocol.
+ *
+ * Thread contract: rs_eval_run uses its own worker threads for the
+ * recommend calls; call it from one thread. The report it returns is
+ * read-only.
+ */
+#ifndef RECSYS_EVAL_H
+#define RECSYS_EVAL_H
+
+#include "recsys/eval_config.h"
+#include "recsys/eval_report.h"
+
+typedef struct rs_eval_options {
+    int validate; /* 1 = score on the validation split carved from train */
+    int quiet;    /* 1 = no progress lines on stderr */
+} rs_eval_options;
+
+/*
+ * Run the whole sweep: load the host config and its data, split, then for
+ * every level thin the training ratings, fit every instance on them and
+ * score every test user. On success *out is a report the caller frees with
+ * rs_eval_report_free (before rs_eval_config_free). An instance whose fit
+ * or recommend fails at one level does not stop the sweep: its cell holds
+ * the error, its numbers are undefined, and (*out)->n_failures counts it.
+ * Configuration, data and engine-creation errors fail the whole run.
+ */
+rs_status rs_eval_run(const rs_eval_config *cfg, const rs_eval_options *opt,
+                      rs_eval_report **out, rs_error *err);
+
+/*
+ * Create `dir` and write report.json, report.csv, report.md and the chart.
+ * A missing gnuplot only warns (on stderr) and skips the chart.
+ */
+rs_status rs_eval_write_all(const rs_eval_report *r, const char *dir,
+                            rs_error *err);
+
+/*
+ * `recsys eval [--config FILE] [--out DIR] [--validate] [--quiet]`;
+ * argv[0] is "eval". Returns 0 on success, 1 on a runtime failure (data,
+ * plugin, I/O; also when any cell failed, after the reports are written),
+ * 2 on a usage or configuration error.
+ */
+int rs_eval_cli(int argc, char **argv);
+
+#endif /* RECSYS_EVAL_H */

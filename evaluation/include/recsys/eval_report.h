@@ -1,0 +1,119 @@
+/*
+ * The results of one sweep and the writers that turn them into files:
+ * report.json (every number), report.csv (one row per number), report.md
+ * (tables a person reads) and report.svg (a chart drawn by gnuplot).
+ *
+ * A report is filled by the sweep (recsys/eval.h) and only read by the
+ * writers; it borrows its config, which must outlive it.
+ */
+#ifndef RECSYS_EVAL_REPORT_H
+#define RECSYS_EVAL_REPORT_H
+
+#include "recsys/eval_config.h"
+#include "recsys/eval_stats.h"
+
+/* Per-user metrics, in the column order of every per-(k) block. */
+typedef enum rs_eval_metric {
+    RS_EVAL_RECALL = 0,
+    RS_EVAL_NDCG = 1,
+    RS_EVAL_PRECISION = 2,
+    RS_EVAL_HIT_RATE = 3,
+    RS_EVAL_MAP = 4,
+    RS_EVAL_COLD_RECALL = 5, /* recall over the user's cold test positives */
+    RS_EVAL_N_METRICS = 6
+} rs_eval_metric;
+
+/* "recall", "ndcg", "precision", "hit_rate", "map", "cold_recall". */
+const char *rs_eval_metric_name(rs_eval_metric m);
+
+/* One (level, instance). Arrays are indexed [k][metric], and bucket
+ * results [bucket][k][metric]. Cold recall is averaged over the users with
+ * at least one cold test positive (cold_users), the rest over all users of
+ * the slice. */
+typedef struct rs_eval_cell {
+    char *error;      /* NULL, or why fit/recommend failed at this level:
+                         the cell's numbers are then all undefined */
+    double fit_seconds;
+    double recommend_seconds;
+    rs_ci *all;       /* [n_k * N_METRICS] */
+    rs_ci *bucket;    /* [n_buckets * n_k * N_METRICS] */
+    double *coverage; /* [n_k] distinct recommended items / catalogue */
+} rs_eval_cell;
+
+typedef struct rs_eval_level {
+    double fraction;         /* share of each user's train ratings kept */
+    size_t train_ratings;    /* ratings in the thinned train set */
+    int32_t cf_users, cf_items; /* its collaborative-filtering subset */
+    int32_t users_evaluated; /* users with >= 1 test positive */
+    int32_t users_excluded;  /* users without test positives */
+    int32_t cold_users;      /* evaluated users with a cold test positive */
+    int32_t cold_items;      /* catalogue items with < N train ratings */
+    int32_t *bucket_users;   /* [n_buckets] evaluated users per bucket */
+    int32_t *bucket_cold_users; /* [n_buckets] */
+    rs_eval_cell *cells;     /* [n_instances] in cfg->instances order */
+    rs_ci *rel;              /* [n_pairs * n_k * N_METRICS]: a/b - 1 */
+} rs_eval_level;
+
+/* A paired comparison: instance a against instance b. The first
+ * n_instances pairs compare each instance with the baseline. */
+typedef struct rs_eval_cmp {
+    int a, b;
+} rs_eval_cmp;
+
+typedef struct rs_eval_report {
+    const rs_eval_config *cfg; /* borrowed */
+    int validate;              /* 1 = scored on the validation split */
+    char *host_config;         /* the host config file used */
+    char *data_dir;
+    char **plugin;             /* [n_instances] plugin of each instance */
+    char **version;            /* [n_instances] entry->version */
+    rs_eval_cmp *pairs;
+    size_t n_pairs;
+    int32_t n_users, n_items;
+    size_t n_ratings;
+    size_t n_train, n_valid, n_test; /* ratings per role */
+    size_t n_test_positive;          /* scored ratings (>= threshold) */
+    rs_eval_level *levels;     /* [cfg->n_levels] */
+    size_t n_failures;         /* cells with an error */
+    double load_seconds, total_seconds;
+    char started_utc[32];      /* ISO 8601 */
+    char recsys_version[32];
+} rs_eval_report;
+
+/* Allocate a zeroed report shaped by cfg (levels, cells, pairs). */
+rs_status rs_eval_report_new(const rs_eval_config *cfg,
+                             rs_eval_report **out, rs_error *err);
+void rs_eval_report_free(rs_eval_report *r);
+
+/* Accessors for the flattened arrays. */
+rs_ci *rs_eval_cell_stat(const rs_eval_report *r, rs_eval_cell *c,
+                         size_t k_idx, rs_eval_metric m);
+rs_ci *rs_eval_cell_bucket_stat(const rs_eval_report *r, rs_eval_cell *c,
+                                size_t bucket, size_t k_idx,
+                                rs_eval_metric m);
+rs_ci *rs_eval_level_rel(const rs_eval_report *r, rs_eval_level *l,
+                         size_t pair, size_t k_idx, rs_eval_metric m);
+
+/* "1-5", "6-20", "51+": the label of activity bucket b. */
+const char *rs_eval_bucket_label(const rs_eval_config *cfg, size_t b,
+                                 char *buf, size_t size);
+
+/* Writers: each creates (or replaces) one file. */
+rs_status rs_eval_write_json(const rs_eval_report *r, const char *path,
+                             rs_error *err);
+rs_status rs_eval_write_csv(const rs_eval_report *r, const char *path,
+                            rs_error *err);
+rs_status rs_eval_write_md(const rs_eval_report *r, const char *path,
+                           rs_error *err);
+
+/*
+ * Write <dir>/report.dat and <dir>/report.gp (Recall@K and NDCG@K against
+ * the kept share, one line per instance, K = 20 when configured, else the
+ * largest) and run gnuplot on them as a child process to draw
+ * <dir>/report.svg. Returns RS_ERR_UNSUPPORTED when gnuplot is not
+ * installed (the caller warns and carries on).
+ */
+rs_status rs_eval_write_chart(const rs_eval_report *r, const char *dir,
+                              rs_error *err);
+
+#endif /* RECSYS_EVAL_REPORT_H */

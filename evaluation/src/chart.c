@@ -1,0 +1,158 @@
+/* report.svg: Recall@K and NDCG@K against the share of training data kept,
+ * one line per instance. The data and the gnuplot script are written next
+ * to the chart so a person can restyle and rerun it (cd DIR; gnuplot
+ * report.gp); gnuplot runs as a child process. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "recsys/eval_report.h"
+
+/* K = 20 when configured (the headline), else the largest. */
+static size_t chart_k(const rs_eval_config *c)
+{
+    for (size_t k = 0; k < c->n_k; k++)
+        if (c->k[k] == 20)
+            return k;
+    return c->n_k - 1;
+}
+
+static rs_status open_in(const char *dir, const char *name, FILE **f,
+                         char *path, size_t size, rs_error *err)
+{
+    snprintf(path, size, "%s/%s", dir, name);
+    *f = fopen(path, "w");
+    if (!*f)
+        return rs_error_set(err, RS_ERR_IO, "%s: %s", path, strerror(errno));
+    return RS_OK;
+}
+
+static rs_status close_checked(FILE *f, const char *path, rs_error *err)
+{
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad)
+        return rs_error_set(err, RS_ERR_IO, "%s: write failed", path);
+    return RS_OK;
+}
+
+static rs_status write_data(const rs_eval_report *r, const char *dir,
+                            size_t k, rs_error *err)
+{
+    const rs_eval_config *c = r->cfg;
+    char path[4096];
+    FILE *f;
+    rs_status st = open_in(dir, "report.dat", &f, path, sizeof path, err);
+    if (st != RS_OK)
+        return st;
+    fputs("# kept", f);
+    for (size_t i = 0; i < c->n_instances; i++)
+        fprintf(f, " %s_recall@%d %s_ndcg@%d", c->instances[i], c->k[k],
+                c->instances[i], c->k[k]);
+    fputc('\n', f);
+    for (size_t l = 0; l < c->n_levels; l++) {
+        rs_eval_level *lv = &r->levels[l];
+        fprintf(f, "%g", lv->fraction);
+        for (size_t i = 0; i < c->n_instances; i++)
+            for (int m = 0; m < 2; m++) {
+                double v = rs_eval_cell_stat(r, &lv->cells[i], k,
+                                             m ? RS_EVAL_NDCG : RS_EVAL_RECALL)->mean;
+                if (isfinite(v))
+                    fprintf(f, " %.6f", v);
+                else
+                    fputs(" NaN", f);
+            }
+        fputc('\n', f);
+    }
+    return close_checked(f, path, err);
+}
+
+static void plot_cmd(FILE *f, const rs_eval_config *c, int col_offset)
+{
+    fputs("plot ", f);
+    for (size_t i = 0; i < c->n_instances; i++)
+        fprintf(f, "%s'report.dat' using 1:%zu with linespoints lw 2 pt 7 title '%s'",
+                i ? ", \\\n     " : "", 2 + 2 * i + (size_t)col_offset, c->instances[i]);
+    fputc('\n', f);
+}
+
+static rs_status write_script(const rs_eval_report *r, const char *dir,
+                              size_t k, rs_error *err)
+{
+    const rs_eval_config *c = r->cfg;
+    double lo = 1.0;
+    for (size_t l = 0; l < c->n_levels; l++)
+        if (c->levels[l] < lo)
+            lo = c->levels[l];
+    char path[4096];
+    FILE *f;
+    rs_status st = open_in(dir, "report.gp", &f, path, sizeof path, err);
+    if (st != RS_OK)
+        return st;
+    fprintf(f,
+            "# Drawn by recsys eval; rerun with: gnuplot report.gp\n"
+            "set terminal svg size 1100,520 dynamic noenhanced font 'sans,12' "
+            "background rgb 'white'\n"
+            "set output 'report.svg'\n"
+            "set datafile missing 'NaN'\n"
+            "set multiplot layout 1,2 title 'Accuracy under sparsity (%s split, "
+            "seed %llu)'\n"
+            "set logscale x\n"
+            /* reversed: sparser data to the right */
+            "set xrange [1.15:%g] \n"
+            "set xtics (",
+            rs_split_kind_str(c->split.kind), (unsigned long long)c->seed, lo * 0.85);
+    for (size_t l = 0; l < c->n_levels; l++)
+        fprintf(f, "%s'%g' %g", l ? ", " : "", c->levels[l], c->levels[l]);
+    fprintf(f, ")\n"
+               "set xlabel 'share of training ratings kept (log scale)'\n"
+               "set grid\nset key outside bottom center horizontal\nset yrange [0:*]\n"
+               "set ylabel 'Recall@%d'\n", c->k[k]);
+    plot_cmd(f, c, 0);
+    fprintf(f, "set ylabel 'NDCG@%d'\n", c->k[k]);
+    plot_cmd(f, c, 1);
+    fputs("unset multiplot\n", f);
+    return close_checked(f, path, err);
+}
+
+/* fork + exec rather than system(): no shell parses the directory name. */
+static rs_status run_gnuplot(const char *dir, rs_error *err)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return rs_error_set(err, RS_ERR_IO, "gnuplot: fork failed: %s", strerror(errno));
+    if (pid == 0) {
+        /* In the child only: _exit reports failure to the parent without
+         * running the host's atexit handlers. */
+        if (chdir(dir) != 0)
+            _exit(126);
+        execlp("gnuplot", "gnuplot", "report.gp", (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return rs_error_set(err, RS_ERR_IO, "gnuplot: wait failed: %s", strerror(errno));
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+        return rs_error_set(err, RS_ERR_UNSUPPORTED,
+                            "gnuplot is not installed (apt-get install gnuplot-nox); "
+                            "skipped %s/report.svg", dir);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return rs_error_set(err, RS_ERR_INTERNAL,
+                            "gnuplot failed on %s/report.gp (status %d)", dir, status);
+    return RS_OK;
+}
+
+rs_status rs_eval_write_chart(const rs_eval_report *r, const char *dir,
+                              rs_error *err)
+{
+    size_t k = chart_k(r->cfg);
+    rs_status st = write_data(r, dir, k, err);
+    if (st == RS_OK)
+        st = write_script(r, dir, k, err);
+    if (st == RS_OK)
+        st = run_gnuplot(dir, err);
+    return st;
+}

@@ -1,0 +1,647 @@
+/* The eval YAML: parse, apply defaults, validate; see recsys/eval_config.h. */
+#include "recsys/eval_config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "recsys/log.h"
+
+static const char *const k_top_keys[] = {
+    "host_config", "instances", "baseline", "compare", "split",
+    "positive_threshold", "levels", "k", "cold_item_max_ratings",
+    "activity_buckets", "seed", "bootstrap_resamples", "threads",
+    "output_dir", "missing_instances", "params", "cf_subset", NULL};
+static const char *const k_split_keys[] = {
+    "kind", "test_fraction", "temporal_quantile", "validation_fraction", NULL};
+
+static const char *const k_default_instances[] = {"popularity", "lightgcn",
+                                                  "semantic", "hybrid"};
+static const double k_default_levels[] = {1.0, 0.5, 0.25, 0.1, 0.05};
+static const int k_default_k[] = {10, 20};
+static const int k_default_buckets[] = {1, 6, 21, 51};
+
+static char *dup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+/* Relative paths in the file are relative to the file's directory. */
+static char *resolve(const char *base_dir, const char *p)
+{
+    if (p[0] == '/' || !base_dir || !base_dir[0])
+        return dup(p);
+    size_t n = strlen(base_dir) + strlen(p) + 2;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "%s/%s", base_dir, p);
+    return s;
+}
+
+const char *rs_cf_subset_str(rs_cf_subset s)
+{
+    switch (s) {
+    case RS_CF_SCALED: return "scaled";
+    case RS_CF_HOST: return "host";
+    case RS_CF_ALL: return "all";
+    }
+    return "unknown";
+}
+
+void rs_eval_config_free(rs_eval_config *c)
+{
+    if (!c)
+        return;
+    free(c->path);
+    free(c->host_config);
+    for (size_t i = 0; i < c->n_instances; i++)
+        free(c->instances[i]);
+    free(c->instances);
+    free(c->baseline);
+    for (size_t i = 0; i < c->n_compare; i++) {
+        free(c->compare[i].a);
+        free(c->compare[i].b);
+    }
+    free(c->compare);
+    free(c->levels);
+    free(c->k);
+    free(c->bucket_lo);
+    free(c->output_dir);
+    rs_yaml_free(c->root);
+    free(c);
+}
+
+static rs_status nomem(rs_error *err)
+{
+    return rs_error_set(err, RS_ERR_NOMEM, "eval config: out of memory");
+}
+
+/* Everything except paths, which depend on where the file lives. */
+static rs_status set_defaults(rs_eval_config *c, rs_error *err)
+{
+    size_t ni = sizeof k_default_instances / sizeof *k_default_instances;
+    c->instances = calloc(ni, sizeof *c->instances);
+    if (!c->instances)
+        return nomem(err);
+    for (size_t i = 0; i < ni; i++)
+        if (!(c->instances[c->n_instances++] = dup(k_default_instances[i])))
+            return nomem(err);
+    if (!(c->baseline = dup("popularity")))
+        return nomem(err);
+    c->split.kind = RS_SPLIT_RANDOM;
+    c->split.test_fraction = 0.2;
+    c->split.temporal_quantile = 0.8;
+    c->split.validation_fraction = 0.1;
+    c->positive_threshold = 4.0;
+    c->n_levels = sizeof k_default_levels / sizeof *k_default_levels;
+    c->n_k = sizeof k_default_k / sizeof *k_default_k;
+    c->n_buckets = sizeof k_default_buckets / sizeof *k_default_buckets;
+    c->levels = malloc(c->n_levels * sizeof *c->levels);
+    c->k = malloc(c->n_k * sizeof *c->k);
+    c->bucket_lo = malloc(c->n_buckets * sizeof *c->bucket_lo);
+    if (!c->levels || !c->k || !c->bucket_lo)
+        return nomem(err);
+    memcpy(c->levels, k_default_levels, sizeof k_default_levels);
+    memcpy(c->k, k_default_k, sizeof k_default_k);
+    memcpy(c->bucket_lo, k_default_buckets, sizeof k_default_buckets);
+    c->cold_item_max_ratings = 5;
+    c->seed = 42;
+    c->bootstrap_resamples = 1000;
+    c->threads = 2;
+    return RS_OK;
+}
+
+static rs_status range_error(const rs_yaml_node *n, const char *what,
+                             const char *range, rs_error *err)
+{
+    char where[256];
+    return rs_error_set(err, RS_ERR_CONFIG, "%s'%s' must be %s, got '%s'",
+                        rs_yaml_where(n, where, sizeof where), what, range,
+                        n->kind == RS_YAML_SCALAR ? n->scalar : "(not a scalar)");
+}
+
+static rs_status need_seq(const rs_yaml_node *n, const char *what,
+                          size_t min_items, rs_error *err)
+{
+    char where[256];
+    if (n->kind != RS_YAML_SEQ)
+        return rs_error_set(err, RS_ERR_CONFIG, "%s'%s' must be a list",
+                            rs_yaml_where(n, where, sizeof where), what);
+    if (n->n < min_items)
+        return rs_error_set(err, RS_ERR_CONFIG, "%s'%s' must have at least %zu item%s",
+                            rs_yaml_where(n, where, sizeof where), what,
+                            min_items, min_items == 1 ? "" : "s");
+    return RS_OK;
+}
+
+/* An optional int key with an inclusive range. */
+static rs_status get_int_in(const rs_yaml_node *map, const char *key,
+                            int64_t lo, int64_t hi, int64_t *out,
+                            rs_error *err)
+{
+    const rs_yaml_node *n = rs_yaml_get(map, key);
+    if (!n)
+        return RS_OK;
+    int64_t v;
+    rs_status st = rs_yaml_int(n, key, &v, err);
+    if (st != RS_OK)
+        return st;
+    if (v < lo || v > hi) {
+        char range[96];
+        snprintf(range, sizeof range, "in [%lld, %lld]", (long long)lo, (long long)hi);
+        return range_error(n, key, range, err);
+    }
+    *out = v;
+    return RS_OK;
+}
+
+/* An optional float key in [lo, hi] (or (lo, hi] / [lo, hi) when open). */
+static rs_status get_float_in(const rs_yaml_node *map, const char *key,
+                              double lo, int lo_open, double hi, int hi_open,
+                              double *out, rs_error *err)
+{
+    const rs_yaml_node *n = rs_yaml_get(map, key);
+    if (!n)
+        return RS_OK;
+    double v;
+    rs_status st = rs_yaml_float(n, key, &v, err);
+    if (st != RS_OK)
+        return st;
+    if ((lo_open ? v <= lo : v < lo) || (hi_open ? v >= hi : v > hi)) {
+        char range[96];
+        snprintf(range, sizeof range, "in %c%g, %g%c", lo_open ? '(' : '[', lo,
+                 hi, hi_open ? ')' : ']');
+        return range_error(n, key, range, err);
+    }
+    *out = v;
+    return RS_OK;
+}
+
+static rs_status parse_split(rs_eval_config *c, const rs_yaml_node *n,
+                             rs_error *err)
+{
+    char where[256];
+    if (n->kind != RS_YAML_MAP)
+        return rs_error_set(err, RS_ERR_CONFIG, "%ssplit must be a mapping",
+                            rs_yaml_where(n, where, sizeof where));
+    rs_status st = rs_yaml_check_keys(n, "split", k_split_keys, err);
+    if (st != RS_OK)
+        return st;
+    const rs_yaml_node *kind = rs_yaml_get(n, "kind");
+    if (kind) {
+        const char *s;
+        if ((st = rs_yaml_string(kind, "kind", &s, err)) != RS_OK)
+            return st;
+        if (strcmp(s, "random") == 0)
+            c->split.kind = RS_SPLIT_RANDOM;
+        else if (strcmp(s, "loo") == 0)
+            c->split.kind = RS_SPLIT_LOO;
+        else if (strcmp(s, "temporal") == 0)
+            c->split.kind = RS_SPLIT_TEMPORAL;
+        else
+            return range_error(kind, "split.kind", "one of random, loo, temporal", err);
+    }
+    if ((st = get_float_in(n, "test_fraction", 0, 1, 1, 1, &c->split.test_fraction, err)) ||
+        (st = get_float_in(n, "temporal_quantile", 0, 1, 1, 1, &c->split.temporal_quantile, err)) ||
+        (st = get_float_in(n, "validation_fraction", 0, 0, 1, 1, &c->split.validation_fraction, err)))
+        return st;
+    return RS_OK;
+}
+
+/* A list of distinct non-empty strings. */
+static rs_status parse_names(const rs_yaml_node *n, const char *what,
+                             char ***out, size_t *n_out, rs_error *err)
+{
+    rs_status st = need_seq(n, what, 1, err);
+    if (st != RS_OK)
+        return st;
+    char **v = calloc(n->n, sizeof *v);
+    if (!v)
+        return nomem(err);
+    size_t m = 0;
+    for (size_t i = 0; i < n->n; i++) {
+        const char *s;
+        char where[256];
+        if ((st = rs_yaml_string(n->items[i], what, &s, err)) != RS_OK)
+            goto fail;
+        if (!s[0]) {
+            st = range_error(n->items[i], what, "a non-empty name", err);
+            goto fail;
+        }
+        for (size_t j = 0; j < m; j++)
+            if (strcmp(v[j], s) == 0) {
+                st = rs_error_set(err, RS_ERR_CONFIG, "%s%s lists '%s' twice",
+                                  rs_yaml_where(n->items[i], where, sizeof where), what, s);
+                goto fail;
+            }
+        if (!(v[m++] = dup(s))) {
+            st = nomem(err);
+            goto fail;
+        }
+    }
+    *out = v;
+    *n_out = m;
+    return RS_OK;
+fail:
+    for (size_t j = 0; j < m; j++)
+        free(v[j]);
+    free(v);
+    return st;
+}
+
+static rs_status parse_levels(rs_eval_config *c, const rs_yaml_node *n,
+                              rs_error *err)
+{
+    rs_status st = need_seq(n, "levels", 1, err);
+    if (st != RS_OK)
+        return st;
+    double *v = malloc(n->n * sizeof *v);
+    if (!v)
+        return nomem(err);
+    for (size_t i = 0; i < n->n; i++) {
+        if ((st = rs_yaml_float(n->items[i], "levels[]", &v[i], err)) != RS_OK)
+            goto fail;
+        if (!(v[i] > 0.0 && v[i] <= 1.0)) {
+            st = range_error(n->items[i], "each of levels", "in (0, 1]", err);
+            goto fail;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (v[j] == v[i]) {
+                st = range_error(n->items[i], "each of levels", "distinct", err);
+                goto fail;
+            }
+    }
+    free(c->levels);
+    c->levels = v;
+    c->n_levels = n->n;
+    return RS_OK;
+fail:
+    free(v);
+    return st;
+}
+
+/* Ascending distinct ints in [lo, hi] (K values, bucket lower bounds). */
+static rs_status parse_ascending(const rs_yaml_node *n, const char *what,
+                                 int lo, int hi, int **out, size_t *n_out,
+                                 rs_error *err)
+{
+    rs_status st = need_seq(n, what, 1, err);
+    if (st != RS_OK)
+        return st;
+    int *v = malloc(n->n * sizeof *v);
+    if (!v)
+        return nomem(err);
+    for (size_t i = 0; i < n->n; i++) {
+        int64_t x;
+        if ((st = rs_yaml_int(n->items[i], what, &x, err)) != RS_OK)
+            goto fail;
+        char range[96];
+        snprintf(range, sizeof range, "in [%d, %d]", lo, hi);
+        if (x < lo || x > hi) {
+            st = range_error(n->items[i], what, range, err);
+            goto fail;
+        }
+        v[i] = (int)x;
+        if (i > 0 && v[i] <= v[i - 1]) {
+            st = range_error(n->items[i], what, "strictly ascending", err);
+            goto fail;
+        }
+    }
+    free(*out);
+    *out = v;
+    *n_out = n->n;
+    return RS_OK;
+fail:
+    free(v);
+    return st;
+}
+
+static rs_status parse_compare(rs_eval_config *c, const rs_yaml_node *n,
+                               rs_error *err)
+{
+    rs_status st = need_seq(n, "compare", 0, err);
+    if (st != RS_OK)
+        return st;
+    c->compare = calloc(n->n ? n->n : 1, sizeof *c->compare);
+    if (!c->compare)
+        return nomem(err);
+    for (size_t i = 0; i < n->n; i++) {
+        const rs_yaml_node *p = n->items[i];
+        char where[256];
+        if (p->kind != RS_YAML_SEQ || p->n != 2)
+            return rs_error_set(err, RS_ERR_CONFIG,
+                                "%scompare entries must be [instance, reference] pairs",
+                                rs_yaml_where(p, where, sizeof where));
+        const char *a, *b;
+        if ((st = rs_yaml_string(p->items[0], "compare[0]", &a, err)) ||
+            (st = rs_yaml_string(p->items[1], "compare[1]", &b, err)))
+            return st;
+        for (int j = 0; j < 2; j++) {
+            const char *s = j ? b : a;
+            if (rs_eval_config_instance_index(c, s) < 0)
+                return rs_error_set(err, RS_ERR_CONFIG,
+                                    "%scompare names '%s', which is not in instances",
+                                    rs_yaml_where(p->items[j], where, sizeof where), s);
+        }
+        c->compare[c->n_compare].a = dup(a);
+        c->compare[c->n_compare].b = dup(b);
+        c->n_compare++;
+        if (!c->compare[c->n_compare - 1].a || !c->compare[c->n_compare - 1].b)
+            return nomem(err);
+    }
+    return RS_OK;
+}
+
+/* Without a `compare` key: hybrid vs lightgcn and vs the baseline, for
+ * whichever of them are evaluated. */
+static rs_status default_compare(rs_eval_config *c, rs_error *err)
+{
+    const char *refs[2] = {"lightgcn", c->baseline};
+    c->compare = calloc(2, sizeof *c->compare);
+    if (!c->compare)
+        return nomem(err);
+    if (rs_eval_config_instance_index(c, "hybrid") < 0)
+        return RS_OK;
+    for (int j = 0; j < 2; j++) {
+        if (rs_eval_config_instance_index(c, refs[j]) < 0 ||
+            strcmp(refs[j], "hybrid") == 0 ||
+            (j == 1 && strcmp(refs[1], refs[0]) == 0))
+            continue;
+        rs_eval_pair *p = &c->compare[c->n_compare++];
+        p->a = dup("hybrid");
+        p->b = dup(refs[j]);
+        if (!p->a || !p->b)
+            return nomem(err);
+    }
+    return RS_OK;
+}
+
+/* Overrides must name evaluated instances and be mappings; the keys and
+ * values are checked against each plugin's schema by the engine. */
+static rs_status parse_params(rs_eval_config *c, const rs_yaml_node *n,
+                              rs_error *err)
+{
+    char where[256];
+    if (n->kind != RS_YAML_MAP)
+        return rs_error_set(err, RS_ERR_CONFIG, "%s'params' must be a mapping of instance names",
+                            rs_yaml_where(n, where, sizeof where));
+    for (size_t i = 0; i < n->n; i++) {
+        if (rs_eval_config_instance_index(c, n->keys[i]) < 0)
+            return rs_error_set(err, RS_ERR_CONFIG,
+                                "%sparams names '%s', which is not in instances",
+                                rs_yaml_where(n->items[i], where, sizeof where), n->keys[i]);
+        if (n->items[i]->kind != RS_YAML_MAP)
+            return rs_error_set(err, RS_ERR_CONFIG, "%sparams.%s must be a mapping",
+                                rs_yaml_where(n->items[i], where, sizeof where), n->keys[i]);
+    }
+    c->params = n;
+    return RS_OK;
+}
+
+static rs_status parse_root(rs_eval_config *c, const rs_yaml_node *root,
+                            const char *base_dir, rs_error *err)
+{
+    char where[256];
+    rs_status st;
+    if (root->kind != RS_YAML_MAP)
+        return rs_error_set(err, RS_ERR_CONFIG, "%sthe eval config must be a mapping",
+                            rs_yaml_where(root, where, sizeof where));
+    if ((st = rs_yaml_check_keys(root, "the eval config", k_top_keys, err)))
+        return st;
+
+    const char *s = "../configs/default.yaml";
+    if ((st = rs_yaml_get_string(root, "host_config", &s, err)))
+        return st;
+    if (!(c->host_config = resolve(base_dir, s)))
+        return nomem(err);
+    s = "../build/eval-report";
+    if ((st = rs_yaml_get_string(root, "output_dir", &s, err)))
+        return st;
+    if (!(c->output_dir = resolve(base_dir, s)))
+        return nomem(err);
+
+    const rs_yaml_node *n;
+    if ((n = rs_yaml_get(root, "instances"))) {
+        for (size_t i = 0; i < c->n_instances; i++)
+            free(c->instances[i]);
+        free(c->instances);
+        c->instances = NULL;
+        c->n_instances = 0;
+        if ((st = parse_names(n, "instances", &c->instances, &c->n_instances, err)))
+            return st;
+    }
+    if ((n = rs_yaml_get(root, "baseline"))) {
+        if ((st = rs_yaml_string(n, "baseline", &s, err)))
+            return st;
+        free(c->baseline);
+        if (!(c->baseline = dup(s)))
+            return nomem(err);
+    }
+    if (rs_eval_config_instance_index(c, c->baseline) < 0) {
+        n = rs_yaml_get(root, "baseline");
+        return rs_error_set(err, RS_ERR_CONFIG, "%sbaseline '%s' is not one of instances",
+                            n ? rs_yaml_where(n, where, sizeof where) : "", c->baseline);
+    }
+    if ((n = rs_yaml_get(root, "split")) && (st = parse_split(c, n, err)))
+        return st;
+    if ((st = get_float_in(root, "positive_threshold", 0, 0, 10, 0, &c->positive_threshold, err)))
+        return st;
+    if ((n = rs_yaml_get(root, "levels")) && (st = parse_levels(c, n, err)))
+        return st;
+    if ((n = rs_yaml_get(root, "k")) &&
+        (st = parse_ascending(n, "k", 1, 1000, &c->k, &c->n_k, err)))
+        return st;
+    if ((n = rs_yaml_get(root, "activity_buckets")) &&
+        (st = parse_ascending(n, "activity_buckets", 0, 1000000, &c->bucket_lo,
+                              &c->n_buckets, err)))
+        return st;
+    int64_t v = c->cold_item_max_ratings;
+    if ((st = get_int_in(root, "cold_item_max_ratings", 0, 1000000, &v, err)))
+        return st;
+    c->cold_item_max_ratings = (int)v;
+    v = (int64_t)c->seed;
+    if ((st = get_int_in(root, "seed", 0, INT64_MAX, &v, err)))
+        return st;
+    c->seed = (uint64_t)v;
+    v = c->bootstrap_resamples;
+    if ((st = get_int_in(root, "bootstrap_resamples", 0, 100000, &v, err)))
+        return st;
+    c->bootstrap_resamples = (int)v;
+    v = c->threads;
+    if ((st = get_int_in(root, "threads", 1, 256, &v, err)))
+        return st;
+    c->threads = (int)v;
+    if ((n = rs_yaml_get(root, "missing_instances"))) {
+        if ((st = rs_yaml_string(n, "missing_instances", &s, err)))
+            return st;
+        if (strcmp(s, "skip") != 0 && strcmp(s, "error") != 0)
+            return range_error(n, "missing_instances", "skip or error", err);
+        c->skip_missing = strcmp(s, "skip") == 0;
+    }
+    if ((n = rs_yaml_get(root, "cf_subset"))) {
+        if ((st = rs_yaml_string(n, "cf_subset", &s, err)))
+            return st;
+        if (strcmp(s, "scaled") == 0)
+            c->cf_subset = RS_CF_SCALED;
+        else if (strcmp(s, "host") == 0)
+            c->cf_subset = RS_CF_HOST;
+        else if (strcmp(s, "all") == 0)
+            c->cf_subset = RS_CF_ALL;
+        else
+            return range_error(n, "cf_subset", "one of scaled, host, all", err);
+    }
+    if ((n = rs_yaml_get(root, "params")) && (st = parse_params(c, n, err)))
+        return st;
+    if ((n = rs_yaml_get(root, "compare")))
+        st = parse_compare(c, n, err);
+    else
+        st = default_compare(c, err);
+    c->split.seed = c->seed;
+    return st;
+}
+
+rs_status rs_eval_config_default(rs_eval_config **out, rs_error *err)
+{
+    rs_eval_config *c = calloc(1, sizeof *c);
+    if (!c)
+        return nomem(err);
+    rs_status st = set_defaults(c, err);
+    if (st == RS_OK && (!(c->host_config = dup("configs/default.yaml")) ||
+                        !(c->output_dir = dup("eval-report"))))
+        st = nomem(err);
+    if (st == RS_OK)
+        st = default_compare(c, err);
+    if (st != RS_OK) {
+        rs_eval_config_free(c);
+        return st;
+    }
+    c->split.seed = c->seed;
+    *out = c;
+    return RS_OK;
+}
+
+static rs_status finish(rs_yaml_node *root, const char *path,
+                        const char *base_dir, rs_eval_config **out,
+                        rs_error *err)
+{
+    rs_eval_config *c = calloc(1, sizeof *c);
+    if (!c) {
+        rs_yaml_free(root);
+        return nomem(err);
+    }
+    c->root = root;
+    rs_status st = set_defaults(c, err);
+    if (st == RS_OK && path && !(c->path = dup(path)))
+        st = nomem(err);
+    if (st == RS_OK)
+        st = parse_root(c, root, base_dir, err);
+    if (st != RS_OK) {
+        rs_eval_config_free(c);
+        return st;
+    }
+    *out = c;
+    return RS_OK;
+}
+
+rs_status rs_eval_config_parse(const char *text, const char *name,
+                               const char *base_dir, rs_eval_config **out,
+                               rs_error *err)
+{
+    rs_yaml_node *root;
+    rs_status st = rs_yaml_load_string(text, name, &root, err);
+    if (st != RS_OK)
+        return st;
+    return finish(root, NULL, base_dir, out, err);
+}
+
+rs_status rs_eval_config_load(const char *path, rs_eval_config **out,
+                              rs_error *err)
+{
+    rs_yaml_node *root;
+    rs_status st = rs_yaml_load_file(path, &root, err);
+    if (st != RS_OK)
+        return st;
+    char *dir = dup(path);
+    if (!dir) {
+        rs_yaml_free(root);
+        return nomem(err);
+    }
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        dir[0] = '\0';
+    st = finish(root, path, slash ? (dir[0] ? dir : "/") : NULL, out, err);
+    free(dir);
+    return st;
+}
+
+int rs_eval_config_instance_index(const rs_eval_config *c, const char *name)
+{
+    for (size_t i = 0; i < c->n_instances; i++)
+        if (strcmp(c->instances[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+const char *rs_eval_config_where(const rs_eval_config *c, const char *key,
+                                 char *buf, size_t size)
+{
+    const rs_yaml_node *n = c->root ? rs_yaml_get(c->root, key) : NULL;
+    if (!n) {
+        if (size)
+            buf[0] = '\0';
+        return buf;
+    }
+    return rs_yaml_where(n, buf, size);
+}
+
+static void drop_instance(rs_eval_config *c, size_t i)
+{
+    const char *name = c->instances[i];
+    for (size_t p = 0; p < c->n_compare;) {
+        if (strcmp(c->compare[p].a, name) == 0 || strcmp(c->compare[p].b, name) == 0) {
+            free(c->compare[p].a);
+            free(c->compare[p].b);
+            memmove(&c->compare[p], &c->compare[p + 1],
+                    (c->n_compare - p - 1) * sizeof *c->compare);
+            c->n_compare--;
+        } else {
+            p++;
+        }
+    }
+    free(c->instances[i]);
+    memmove(&c->instances[i], &c->instances[i + 1],
+            (c->n_instances - i - 1) * sizeof *c->instances);
+    c->n_instances--;
+}
+
+rs_status rs_eval_config_apply_host(rs_eval_config *c, const rs_config *host,
+                                    rs_error *err)
+{
+    const rs_yaml_node *list = c->root ? rs_yaml_get(c->root, "instances") : NULL;
+    /* Walk the YAML list alongside, so messages point at the right item
+     * even after earlier ones were dropped. */
+    size_t yaml_i = 0;
+    for (size_t i = 0; i < c->n_instances; yaml_i++) {
+        if (rs_config_instance(host, c->instances[i])) {
+            i++;
+            continue;
+        }
+        char where[256] = "";
+        if (list && list->kind == RS_YAML_SEQ && yaml_i < list->n)
+            rs_yaml_where(list->items[yaml_i], where, sizeof where);
+        if (!c->skip_missing || strcmp(c->instances[i], c->baseline) == 0)
+            return rs_error_set(err, RS_ERR_CONFIG,
+                                "%sinstance '%s' is not defined in the host config %s%s",
+                                where, c->instances[i], host->path,
+                                c->skip_missing ? " (the baseline cannot be skipped)" : "");
+        rs_log(RS_LOG_WARN, "eval", "%sinstance '%s' is not defined in %s: skipped",
+               where, c->instances[i], host->path);
+        drop_instance(c, i);
+    }
+    return RS_OK;
+}

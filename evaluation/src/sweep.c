@@ -1,0 +1,303 @@
+/*
+ * The sweep: host config -> data -> split (once) -> for every level: thin,
+ * create an engine over the thinned data, fit every instance in dependency
+ * order, score every user with every instance, aggregate. Progress per
+ * (level, instance) step with an ETA goes to stderr.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "recsys/eval.h"
+#include "recsys/log.h"
+#include "sweep_internal.h"
+
+#ifndef RS_EVAL_RECSYS_VERSION
+#define RS_EVAL_RECSYS_VERSION "unknown"
+#endif
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+typedef struct progress {
+    int quiet;
+    double t0;
+    size_t done, total;
+    size_t level;        /* the level being run */
+    double level_t0;     /* when it started */
+    double ref_seconds;  /* wall time of the last finished level, 0 = none */
+    double ref_fraction; /* its share of the training data */
+} progress;
+
+/*
+ * ETA: once a level has finished, every later level is estimated as that
+ * level's time scaled by the share of data kept (fit cost grows with the
+ * ratings; the slow plugins dominate and the steps are very unequal, so
+ * counting steps would mislead). During the first level, steps are all
+ * there is to go by.
+ */
+static double eta_seconds(const progress *pg, const rs_eval_config *c)
+{
+    double now = now_s();
+    if (pg->ref_seconds <= 0)
+        return (now - pg->t0) / (double)pg->done * (double)(pg->total - pg->done);
+    double per_unit = pg->ref_seconds / pg->ref_fraction;
+    double here = per_unit * c->levels[pg->level] - (now - pg->level_t0);
+    double eta = here > 0 ? here : 0;
+    for (size_t l = pg->level + 1; l < c->n_levels; l++)
+        eta += per_unit * c->levels[l];
+    return eta;
+}
+
+static void level_begin(progress *pg, size_t l)
+{
+    pg->level = l;
+    pg->level_t0 = now_s();
+}
+
+static void level_end(progress *pg, const rs_eval_config *c)
+{
+    pg->ref_seconds = now_s() - pg->level_t0;
+    pg->ref_fraction = c->levels[pg->level];
+}
+
+static void step(progress *pg, size_t level, const rs_eval_config *c,
+                 const char *instance, const char *what, double seconds)
+{
+    pg->done++;
+    if (pg->quiet)
+        return;
+    double el = now_s() - pg->t0;
+    rs_log(RS_LOG_INFO, "eval",
+           "level %zu/%zu (keep %g) %-12s %s %.2f s | step %zu/%zu, elapsed %.0f s, ETA %.0f s",
+           level + 1, c->n_levels, c->levels[level], instance, what, seconds,
+           pg->done, pg->total, el, eta_seconds(pg, c));
+}
+
+/* Every eval instance must exist in the host config; the engine is built
+ * over only those (a shallow copy of the host config's instance list), so
+ * unrelated instances are never loaded or fitted. */
+static rs_status select_instances(const rs_eval_config *c, const rs_config *hc,
+                                  rs_config *fc, rs_yaml_node **merged,
+                                  rs_error *err)
+{
+    const rs_yaml_node *list = c->root ? rs_yaml_get(c->root, "instances") : NULL;
+    for (size_t i = 0; i < c->n_instances; i++)
+        if (!rs_config_instance(hc, c->instances[i])) {
+            char where[256] = "";
+            if (list && list->kind == RS_YAML_SEQ && i < list->n)
+                rs_yaml_where(list->items[i], where, sizeof where);
+            return rs_error_set(err, RS_ERR_CONFIG,
+                                "%sinstance '%s' is not defined in the host config %s",
+                                where, c->instances[i], hc->path);
+        }
+    *fc = *hc;
+    fc->instances = calloc(c->n_instances, sizeof *fc->instances);
+    if (!fc->instances)
+        return rs_error_set(err, RS_ERR_NOMEM, "eval: out of memory");
+    fc->n_instances = 0;
+    for (size_t i = 0; i < hc->n_instances; i++)
+        if (rs_eval_config_instance_index(c, hc->instances[i].name) >= 0)
+            fc->instances[fc->n_instances++] = hc->instances[i];
+    /* merged[i] replaces the params of fc->instances[i] for this sweep */
+    for (size_t i = 0; c->params && i < fc->n_instances; i++) {
+        const rs_yaml_node *over = rs_yaml_get(c->params, fc->instances[i].name);
+        if (!over)
+            continue;
+        rs_status st = rs_eval_merge_params(fc->instances[i].params, over, &merged[i], err);
+        if (st != RS_OK)
+            return st;
+        fc->instances[i].params = merged[i];
+    }
+    return RS_OK;
+}
+
+static char *dup(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+/* A plugin failing at one level must not throw away the rest of a long
+ * sweep: the cell keeps the message, its numbers stay undefined, and the
+ * CLI exits non-zero after writing the reports. */
+static void cell_fail(rs_eval_report *r, size_t l, size_t i, const char *what,
+                      const rs_error *e)
+{
+    rs_eval_cell *cell = &r->levels[l].cells[i];
+    char msg[RS_ERROR_MESSAGE_MAX + 64];
+    snprintf(msg, sizeof msg, "%s failed: %s", what, e->message);
+    rs_log(RS_LOG_ERROR, "eval", "level %g, %s: %s", r->cfg->levels[l],
+           r->cfg->instances[i], msg);
+    if (!cell->error) {
+        cell->error = dup(msg);
+        r->n_failures++;
+    }
+}
+
+static void fit_all(rs_engine *e, rs_eval_report *r, size_t l, progress *pg)
+{
+    const rs_eval_config *c = r->cfg;
+    for (size_t s = 0; s < rs_engine_instance_count(e); s++) {
+        const char *name = rs_engine_instance_name(e, s);
+        int idx = rs_eval_config_instance_index(c, name);
+        rs_error ferr = {RS_OK, ""};
+        double t = now_s();
+        rs_status st = rs_engine_fit(e, name, NULL, &ferr);
+        t = now_s() - t;
+        if (st != RS_OK && idx >= 0)
+            cell_fail(r, l, (size_t)idx, "fit", &ferr);
+        if (idx >= 0) {
+            r->levels[l].cells[idx].fit_seconds = t;
+            const rs_plugin_entry *en = rs_engine_instance_entry(e, name);
+            if (en && !r->version[idx]) {
+                r->plugin[idx] = dup(en->name);
+                r->version[idx] = dup(en->version);
+            }
+        }
+        step(pg, l, c, name, "fit", t);
+    }
+}
+
+static rs_status run_level(rs_eval_report *r, size_t l, const rs_config *fc,
+                           const rs_eval_plan *plan, progress *pg,
+                           rs_error *err)
+{
+    const rs_eval_config *c = r->cfg;
+    rs_eval_level_data d;
+    rs_engine *e = NULL;
+    rs_status st = rs_eval_level_build(plan, c, fc, l, &d, &r->levels[l], err);
+    if (st != RS_OK)
+        return st;
+    rs_eval_ranked *ranked = calloc(c->n_instances, sizeof *ranked);
+    if (!ranked) {
+        st = rs_error_set(err, RS_ERR_NOMEM, "eval: out of memory");
+        goto free_data;
+    }
+    if ((st = rs_engine_new(fc, d.view, &e, err)))
+        goto free_ranked;
+    fit_all(e, r, l, pg);
+    size_t kmax = (size_t)c->k[c->n_k - 1];
+    for (size_t i = 0; i < c->n_instances; i++) {
+        rs_error rerr = {RS_OK, ""};
+        double t = now_s();
+        if (r->levels[l].cells[i].error) { /* its fit failed */
+            step(pg, l, c, c->instances[i], "skipped", 0);
+            continue;
+        }
+        if (rs_eval_recommend_all(e, c->instances[i], plan, &d, c->threads, kmax,
+                                  &ranked[i], &rerr) != RS_OK)
+            cell_fail(r, l, i, "recommend", &rerr);
+        t = now_s() - t;
+        r->levels[l].cells[i].recommend_seconds = t;
+        step(pg, l, c, c->instances[i], "recommend", t);
+    }
+    st = rs_eval_aggregate_level(r, l, plan, &d, ranked, err);
+free_ranked:
+    rs_engine_free(e);
+    for (size_t i = 0; i < c->n_instances; i++)
+        rs_eval_ranked_free(&ranked[i]);
+    free(ranked);
+free_data:
+    rs_eval_level_data_free(&d);
+    if (st != RS_OK) {
+        char msg[RS_ERROR_MESSAGE_MAX];
+        snprintf(msg, sizeof msg, "%s", err ? err->message : "");
+        rs_error_set(err, st, "level %g: %s", c->levels[l], msg);
+    }
+    return st;
+}
+
+static void stamp(rs_eval_report *r)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(r->started_utc, sizeof r->started_utc, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    snprintf(r->recsys_version, sizeof r->recsys_version, "%s", RS_EVAL_RECSYS_VERSION);
+}
+
+rs_status rs_eval_run(const rs_eval_config *cfg, const rs_eval_options *opt,
+                      rs_eval_report **out, rs_error *err)
+{
+    rs_eval_options o = opt ? *opt : (rs_eval_options){0, 0};
+    progress pg = {.quiet = o.quiet, .t0 = now_s()};
+    rs_config *hc = NULL;
+    rs_config fc = {0};
+    rs_movielens *ml = NULL;
+    rs_eval_report *r = NULL;
+    rs_eval_plan plan = {0};
+    rs_yaml_node **merged = calloc(cfg->n_instances ? cfg->n_instances : 1, sizeof *merged);
+    rs_status st;
+    if (!merged)
+        return rs_error_set(err, RS_ERR_NOMEM, "eval: out of memory");
+    if ((st = rs_config_load(cfg->host_config, &hc, err)) ||
+        (st = select_instances(cfg, hc, &fc, merged, err)) ||
+        (st = rs_eval_report_new(cfg, &r, err)))
+        goto done;
+    stamp(r);
+    r->validate = o.validate;
+    r->host_config = dup(hc->path);
+    r->data_dir = dup(hc->data_dir);
+    rs_load_options lo = {hc->text_file, hc->cf_min_item_ratings, hc->cf_min_user_ratings};
+    double t = now_s();
+    if ((st = rs_movielens_load(hc->data_dir, &lo, &ml, err)))
+        goto done;
+    r->load_seconds = now_s() - t;
+    const rs_dataset *base = rs_movielens_view(ml);
+    if ((st = rs_eval_plan_build(base, cfg, o.validate, &plan, err)))
+        goto done;
+    r->n_users = base->n_users;
+    r->n_items = base->n_items;
+    r->n_ratings = base->n_ratings;
+    r->n_train = plan.n_train;
+    r->n_valid = plan.n_valid;
+    r->n_test = plan.n_test;
+    r->n_test_positive = plan.n_target_positive;
+    if (plan.n_eval == 0) {
+        char where[256];
+        st = rs_error_set(err, RS_ERR_CONFIG,
+                          "%sno user has a rating >= %g in the %s split%s",
+                          rs_eval_config_where(cfg, "split", where, sizeof where),
+                          cfg->positive_threshold, o.validate ? "validation" : "test",
+                          o.validate && cfg->split.validation_fraction == 0
+                              ? " (validation_fraction is 0)" : "");
+        goto done;
+    }
+    if (!o.quiet)
+        rs_log(RS_LOG_INFO, "eval",
+               "%s split: %zu train, %zu validation, %zu test ratings; scoring %d users "
+               "(%d without a positive excluded)",
+               rs_split_kind_str(cfg->split.kind), plan.n_train, plan.n_valid,
+               plan.n_test, (int)plan.n_eval, (int)(base->n_users - plan.n_eval));
+    pg.total = cfg->n_levels * (fc.n_instances + cfg->n_instances);
+    for (size_t l = 0; l < cfg->n_levels && st == RS_OK; l++) {
+        level_begin(&pg, l);
+        st = run_level(r, l, &fc, &plan, &pg, err);
+        level_end(&pg, cfg);
+    }
+    r->total_seconds = now_s() - pg.t0;
+done:
+    rs_eval_plan_free(&plan);
+    rs_movielens_free(ml);
+    free(fc.instances);
+    for (size_t i = 0; i < cfg->n_instances; i++)
+        rs_eval_merged_free(merged[i]);
+    free(merged);
+    rs_config_free(hc);
+    if (st != RS_OK) {
+        rs_eval_report_free(r);
+        return st;
+    }
+    *out = r;
+    return RS_OK;
+}

@@ -1,0 +1,163 @@
+/* The eval YAML: defaults, overrides, and errors that point at
+ * file:line:column. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "recsys/eval_config.h"
+#include "test_util.h"
+
+static rs_eval_config *parse_ok(const char *text)
+{
+    rs_eval_config *c = NULL;
+    rs_error err = {RS_OK, ""};
+    rs_status st = rs_eval_config_parse(text, "t.yaml", "/base", &c, &err);
+    ck_assert_msg(st == RS_OK, "%s", err.message);
+    return c;
+}
+
+/* Parse must fail with RS_ERR_CONFIG and a message holding `want`. */
+static void parse_fails(const char *text, const char *want)
+{
+    rs_eval_config *c = NULL;
+    rs_error err = {RS_OK, ""};
+    ck_assert_int_eq(rs_eval_config_parse(text, "t.yaml", NULL, &c, &err), RS_ERR_CONFIG);
+    ck_assert_ptr_null(c);
+    ck_assert_msg(strstr(err.message, want), "'%s' not in '%s'", want, err.message);
+}
+
+START_TEST(defaults)
+{
+    rs_eval_config *c = parse_ok("seed: 42\n");
+    ck_assert_uint_eq(c->n_instances, 4);
+    ck_assert_str_eq(c->instances[3], "hybrid");
+    ck_assert_str_eq(c->baseline, "popularity");
+    ck_assert_int_eq(c->split.kind, RS_SPLIT_RANDOM);
+    ck_assert_double_eq(c->split.test_fraction, 0.2);
+    ck_assert_double_eq(c->positive_threshold, 4.0);
+    ck_assert_uint_eq(c->n_levels, 5);
+    ck_assert_double_eq(c->levels[4], 0.05);
+    ck_assert_uint_eq(c->n_k, 2);
+    ck_assert_int_eq(c->k[1], 20);
+    ck_assert_uint_eq(c->n_buckets, 4);
+    ck_assert_int_eq(c->bucket_lo[3], 51);
+    /* hybrid vs lightgcn and vs the baseline, by default */
+    ck_assert_uint_eq(c->n_compare, 2);
+    ck_assert_str_eq(c->compare[0].b, "lightgcn");
+    ck_assert_str_eq(c->compare[1].b, "popularity");
+    ck_assert_str_eq(c->host_config, "/base/../configs/default.yaml");
+    ck_assert_int_eq(c->skip_missing, 0);
+    ck_assert_int_eq(c->cf_subset, RS_CF_SCALED);
+    rs_eval_config_free(c);
+}
+END_TEST
+
+START_TEST(overrides)
+{
+    rs_eval_config *c = parse_ok(
+        "host_config: /etc/recsys.yaml\n"
+        "instances: [popularity, lightgcn]\n"
+        "split: {kind: temporal, temporal_quantile: 0.9, validation_fraction: 0}\n"
+        "levels: [1.0, 0.1]\n"
+        "k: [5]\n"
+        "activity_buckets: [0, 10]\n"
+        "seed: 7\n"
+        "missing_instances: skip\n"
+        "cf_subset: host\n"
+        "output_dir: out\n");
+    ck_assert_str_eq(c->host_config, "/etc/recsys.yaml");
+    ck_assert_str_eq(c->output_dir, "/base/out");
+    ck_assert_uint_eq(c->n_instances, 2);
+    ck_assert_uint_eq(c->n_compare, 0); /* no hybrid: nothing to compare */
+    ck_assert_int_eq(c->split.kind, RS_SPLIT_TEMPORAL);
+    ck_assert_double_eq(c->split.temporal_quantile, 0.9);
+    ck_assert_double_eq(c->split.validation_fraction, 0.0);
+    ck_assert_uint_eq(c->split.seed, 7);
+    ck_assert_uint_eq(c->n_levels, 2);
+    ck_assert_int_eq(c->k[0], 5);
+    ck_assert_int_eq(c->bucket_lo[0], 0);
+    ck_assert_int_eq(c->skip_missing, 1);
+    ck_assert_int_eq(c->cf_subset, RS_CF_HOST);
+    rs_eval_config_free(c);
+}
+END_TEST
+
+START_TEST(errors_name_the_place)
+{
+    parse_fails("seed: 1\nlevles: [1.0]\n", "t.yaml:2:1: unknown key 'levles'");
+    parse_fails("split:\n  kind: random\n  test_frac: 0.2\n", "t.yaml:3:3: unknown key 'test_frac'");
+    parse_fails("levels: [1.0, 1.5]\n", "t.yaml:1:15: 'each of levels' must be in (0, 1], got '1.5'");
+    parse_fails("levels: [0.5, 0.5]\n", "distinct");
+    parse_fails("k: [20, 10]\n", "t.yaml:1:9: 'k' must be strictly ascending");
+    parse_fails("k: ten\n", "t.yaml:1:4: 'k' must be a list");
+    parse_fails("seed: abc\n", "t.yaml:1:7: 'seed' must be");
+    parse_fails("split: {kind: random, test_fraction: 1.0}\n", "'test_fraction' must be in (0, 1)");
+    parse_fails("split: {kind: kfold}\n", "'split.kind' must be one of random, loo, temporal");
+    parse_fails("baseline: nope\n", "t.yaml:1:11: baseline 'nope' is not one of instances");
+    parse_fails("instances: [a, b, a]\n", "t.yaml:1:19: instances lists 'a' twice");
+    parse_fails("instances: [a, b]\nbaseline: a\ncompare: [[a, c]]\n",
+                "t.yaml:3:15: compare names 'c'");
+    parse_fails("threads: 0\n", "'threads' must be in [1, 256]");
+    parse_fails("missing_instances: maybe\n", "skip or error");
+    parse_fails("- a\n- b\n", "must be a mapping");
+    parse_fails("params: {nosuch: {epochs: 1}}\n", "t.yaml:1:18: params names 'nosuch'");
+    parse_fails("params: {lightgcn: 3}\n", "t.yaml:1:20: params.lightgcn must be a mapping");
+    parse_fails("params: [1]\n", "'params' must be a mapping");
+    parse_fails("cf_subset: some\n", "t.yaml:1:12: 'cf_subset' must be one of scaled, host, all");
+}
+END_TEST
+
+START_TEST(apply_host_skips_or_refuses)
+{
+    rs_config *host = NULL;
+    rs_error err = {RS_OK, ""};
+    /* The repository's host config defines popularity; only its instance
+     * list matters here, so any existing directory stands in for the data. */
+    setenv("RECSYS_DATA_DIR", "/", 1);
+    ck_assert_int_eq(rs_config_load(RS_SOURCE_DIR "/configs/default.yaml", &host, &err), RS_OK);
+    rs_eval_config *c = parse_ok("instances: [popularity, nosuch]\n");
+    ck_assert_int_eq(rs_eval_config_apply_host(c, host, &err), RS_ERR_CONFIG);
+    ck_assert_ptr_nonnull(strstr(err.message, "t.yaml:1:25: instance 'nosuch' is not defined"));
+    rs_eval_config_free(c);
+
+    c = parse_ok("instances: [popularity, nosuch, hybrid]\nmissing_instances: skip\n");
+    ck_assert_uint_eq(c->n_compare, 1); /* hybrid vs popularity */
+    ck_assert_int_eq(rs_eval_config_apply_host(c, host, &err), RS_OK);
+    ck_assert_uint_eq(c->n_instances, 1);
+    ck_assert_str_eq(c->instances[0], "popularity");
+    ck_assert_uint_eq(c->n_compare, 0);
+    rs_eval_config_free(c);
+
+    c = parse_ok("instances: [nosuch]\nbaseline: nosuch\nmissing_instances: skip\n");
+    ck_assert_int_eq(rs_eval_config_apply_host(c, host, &err), RS_ERR_CONFIG);
+    ck_assert_ptr_nonnull(strstr(err.message, "baseline cannot be skipped"));
+    rs_eval_config_free(c);
+    rs_config_free(host);
+}
+END_TEST
+
+START_TEST(the_shipped_file_loads)
+{
+    rs_eval_config *c = NULL;
+    rs_error err = {RS_OK, ""};
+    ck_assert_msg(rs_eval_config_load(RS_SOURCE_DIR "/evaluation/sparsity.yaml", &c, &err) == RS_OK,
+                  "%s", err.message);
+    ck_assert_str_eq(c->host_config, RS_SOURCE_DIR "/evaluation/../configs/default.yaml");
+    ck_assert_uint_eq(c->n_levels, 5);
+    rs_eval_config_free(c);
+    ck_assert_int_eq(rs_eval_config_load("/nonexistent/eval.yaml", &c, &err), RS_ERR_NOT_FOUND);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("eval_config");
+    TCase *tc = tcase_create("config");
+    tcase_add_test(tc, defaults);
+    tcase_add_test(tc, overrides);
+    tcase_add_test(tc, errors_name_the_place);
+    tcase_add_test(tc, apply_host_skips_or_refuses);
+    tcase_add_test(tc, the_shipped_file_loads);
+    suite_add_tcase(s, tc);
+    return tu_run(s);
+}
