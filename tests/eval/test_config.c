@@ -111,10 +111,14 @@ START_TEST(apply_host_skips_or_refuses)
 {
     rs_config *host = NULL;
     rs_error err = {RS_OK, ""};
-    /* The repository's host config defines popularity; only its instance
-     * list matters here, so any existing directory stands in for the data. */
-    setenv("RECSYS_DATA_DIR", "/", 1);
-    ck_assert_int_eq(rs_config_load(RS_SOURCE_DIR "/configs/default.yaml", &host, &err), RS_OK);
+    /* A host config that defines popularity only; only its instance list
+     * matters here, so any existing directory stands in for the data. */
+    char *dir = tu_tempdir();
+    char path[4200];
+    tu_write(dir, "host.yaml", "data: {dir: /}\ninstances:\n  - {name: popularity, plugin: popularity}\n");
+    snprintf(path, sizeof path, "%s/host.yaml", dir);
+    unsetenv("RECSYS_DATA_DIR");
+    ck_assert_int_eq(rs_config_load(path, &host, &err), RS_OK);
     rs_eval_config *c = parse_ok("instances: [popularity, nosuch]\n");
     ck_assert_int_eq(rs_eval_config_apply_host(c, host, &err), RS_ERR_CONFIG);
     ck_assert_ptr_nonnull(strstr(err.message, "t.yaml:1:25: instance 'nosuch' is not defined"));
@@ -133,6 +137,8 @@ START_TEST(apply_host_skips_or_refuses)
     ck_assert_ptr_nonnull(strstr(err.message, "baseline cannot be skipped"));
     rs_eval_config_free(c);
     rs_config_free(host);
+    rs_remove_tree(dir);
+    free(dir);
 }
 END_TEST
 

@@ -10,7 +10,7 @@
 static inline int lc_setup_real(hf *f, const char *instances, const char *extra)
 {
     const char *ml = tu_shared_data();
-    char text[8192];
+    char text[16384];
     memset(f, 0, sizeof *f);
     if (!ml)
         return 0;
