@@ -31,8 +31,10 @@ hyb_fixture *hyb_fixture_new(int32_t n_users, int32_t n_items,
     hyb_triple *s = malloc((n ? n : 1) * sizeof *s);
     if (!f || !s)
         goto fail;
-    memcpy(s, t, n * sizeof *s);
-    qsort(s, n, sizeof *s, by_user_item);
+    if (n) {
+        memcpy(s, t, n * sizeof *s);
+        qsort(s, n, sizeof *s, by_user_item);
+    }
     f->user_ids = calloc((size_t)n_users + 1, sizeof *f->user_ids);
     f->items = calloc((size_t)n_items, sizeof *f->items);
     f->titles = calloc((size_t)n_items, sizeof *f->titles);
