@@ -52,6 +52,11 @@ rs_status rs_engine_load(rs_engine *e, const char *name, rs_error *err);
 rs_status rs_engine_load_or_train(rs_engine *e, int force_train,
                                   rs_error *err);
 
+/* The same for one slot; a composite slot first prepares every
+ * non-composite slot (its children are named only in its params). */
+rs_status rs_engine_load_or_train_one(rs_engine *e, const char *name,
+                                      int force_train, rs_error *err);
+
 /* Build a fresh version of slot `name` from `dir` (NULL = its artifact
  * dir), off the request path, and swap it in atomically. On any failure
  * the serving version is untouched. */

@@ -24,7 +24,13 @@ struct rs_yaml_node {
     rs_yaml_node **items;  /* MAP: [n] values, SEQ: [n] items */
     const char *file;      /* shared by every node of a document */
     int line, column;      /* 1-based */
+    int *key_line;         /* MAP: [n] where each key starts (1-based) */
+    int *key_column;
 };
+
+/* "file:line:column: " of the i-th key of a MAP node. */
+const char *rs_yaml_key_where(const rs_yaml_node *map, size_t i, char *buf,
+                              size_t size);
 
 rs_status rs_yaml_load_file(const char *path, rs_yaml_node **root,
                             rs_error *err);

@@ -1,0 +1,348 @@
+/*
+ * Host configuration: validates the top level and the sections the core
+ * owns (data, work_dir, threads, prepare, plugins, instances); other
+ * sections are left to their modules (server, database, refresh, ...).
+ */
+#include "recsys/config.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *const top_keys[] = {
+    "data", "work_dir", "threads", "prepare", "plugins", "instances",
+    "server", "database", "refresh", "retrain", "swap_gate", "admin",
+    "experiments", NULL};
+
+struct cfg_dir {
+    char dir[PATH_MAX];
+};
+
+void rs_config_free(rs_config *cfg)
+{
+    if (!cfg)
+        return;
+    free(cfg->path);
+    free(cfg->data_dir);
+    free(cfg->text_file);
+    free(cfg->work_dir);
+    for (size_t i = 0; i < cfg->n_plugin_path; i++)
+        free(cfg->plugin_path[i]);
+    free(cfg->plugin_path);
+    free(cfg->instances);
+    rs_yaml_free(cfg->root);
+    free(cfg);
+}
+
+static char *resolve_against(const char *base_dir, const char *path)
+{
+    if (!path)
+        return NULL;
+    if (path[0] == '/')
+        return strdup(path);
+    size_t n = strlen(base_dir) + strlen(path) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s", base_dir, path);
+    return p;
+}
+
+char *rs_config_resolve(const rs_config *cfg, const char *path)
+{
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s", cfg->path);
+    return resolve_against(dirname(tmp), path);
+}
+
+static int is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int is_file(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+const rs_yaml_node *rs_config_section(const rs_config *cfg, const char *name)
+{
+    return rs_yaml_get(cfg->root, name);
+}
+
+const rs_instance_config *rs_config_instance(const rs_config *cfg,
+                                             const char *name)
+{
+    for (size_t i = 0; i < cfg->n_instances; i++)
+        if (strcmp(cfg->instances[i].name, name) == 0)
+            return &cfg->instances[i];
+    return NULL;
+}
+
+static rs_status path_add(rs_config *cfg, char *p, rs_error *err)
+{
+    char **np = realloc(cfg->plugin_path, (cfg->n_plugin_path + 1) * sizeof *np);
+    if (!p || !np) {
+        free(p);
+        if (np)
+            cfg->plugin_path = np;
+        return rs_error_set(err, RS_ERR_NOMEM, "config: out of memory");
+    }
+    cfg->plugin_path = np;
+    cfg->plugin_path[cfg->n_plugin_path++] = p;
+    return RS_OK;
+}
+
+static rs_status load_data(rs_config *cfg, const char *base, rs_error *err)
+{
+    static const char *const keys[] = {"dir", "text_file", NULL};
+    char where[300];
+    const rs_yaml_node *data = rs_yaml_get(cfg->root, "data");
+    rs_status st = rs_yaml_check_keys(data, "data", keys, err);
+    if (st != RS_OK)
+        return st;
+    const char *dir = "../data/ml-latest-small", *text = NULL;
+    if ((st = rs_yaml_get_string(data, "dir", &dir, err)) != RS_OK ||
+        (st = rs_yaml_get_string(data, "text_file", &text, err)) != RS_OK)
+        return st;
+    const char *env = getenv("RECSYS_DATA_DIR");
+    cfg->data_dir = env && *env ? strdup(env) : resolve_against(base, dir);
+    if (!cfg->data_dir)
+        return rs_error_set(err, RS_ERR_NOMEM, "config: out of memory");
+    if (!is_dir(cfg->data_dir)) {
+        if (env && *env)
+            return rs_error_set(err, RS_ERR_NOT_FOUND,
+                                "RECSYS_DATA_DIR: directory '%s' does not exist",
+                                cfg->data_dir);
+        const rs_yaml_node *n = rs_yaml_get(data, "dir");
+        return rs_error_set(err, RS_ERR_NOT_FOUND,
+                            "%sdata.dir: directory '%s' does not exist "
+                            "(run scripts/fetch-data or set RECSYS_DATA_DIR)",
+                            n ? rs_yaml_where(n, where, sizeof where)
+                              : (snprintf(where, sizeof where, "%s: ", cfg->path), where),
+                            cfg->data_dir);
+    }
+    const char *tenv = getenv("RECSYS_TEXT_FILE");
+    if (tenv && *tenv) {
+        if (!is_file(tenv))
+            return rs_error_set(err, RS_ERR_NOT_FOUND,
+                                "RECSYS_TEXT_FILE: file '%s' does not exist", tenv);
+        cfg->text_file = strdup(tenv);
+    } else if (text && *text) {
+        cfg->text_file = resolve_against(base, text);
+        if (cfg->text_file && !is_file(cfg->text_file))
+            return rs_error_set(err, RS_ERR_NOT_FOUND,
+                                "%sdata.text_file: file '%s' does not exist",
+                                rs_yaml_where(rs_yaml_get(data, "text_file"),
+                                              where, sizeof where),
+                                cfg->text_file);
+    } else {
+        /* Conventional places: <data>/movie_text.csv, or the layout of the
+         * shared data folder, ../movie-text/<dataset>_text.csv. */
+        char tmp[PATH_MAX], cand[PATH_MAX + 64];
+        snprintf(cand, sizeof cand, "%s/movie_text.csv", cfg->data_dir);
+        if (!is_file(cand)) {
+            snprintf(tmp, sizeof tmp, "%s", cfg->data_dir);
+            size_t l = strlen(tmp);
+            while (l > 1 && tmp[l - 1] == '/')
+                tmp[--l] = '\0';
+            char *name = strrchr(tmp, '/');
+            snprintf(cand, sizeof cand, "%s/../movie-text/%s_text.csv",
+                     cfg->data_dir, name ? name + 1 : tmp);
+        }
+        if (is_file(cand))
+            cfg->text_file = strdup(cand);
+    }
+    return RS_OK;
+}
+
+static rs_status read_int_range(const rs_yaml_node *map, const char *key,
+                                int64_t lo, int64_t hi, int *out, rs_error *err)
+{
+    char where[300];
+    int64_t v = *out;
+    const rs_yaml_node *n = rs_yaml_get(map, key);
+    if (!n)
+        return RS_OK;
+    rs_status st = rs_yaml_int(n, key, &v, err);
+    if (st != RS_OK)
+        return st;
+    if (v < lo || v > hi)
+        return rs_error_set(err, RS_ERR_CONFIG,
+                            "%s'%s' = %lld is out of range [%lld, %lld]",
+                            rs_yaml_where(n, where, sizeof where), key,
+                            (long long)v, (long long)lo, (long long)hi);
+    *out = (int)v;
+    return RS_OK;
+}
+
+static rs_status load_instances(rs_config *cfg, rs_error *err)
+{
+    static const char *const keys[] = {"name", "plugin", "params", NULL};
+    char where[300];
+    const rs_yaml_node *list = rs_yaml_get(cfg->root, "instances");
+    if (!list || list->kind != RS_YAML_SEQ || list->n == 0)
+        return rs_error_set(err, RS_ERR_CONFIG,
+                            "%s'instances' must be a non-empty list",
+                            list ? rs_yaml_where(list, where, sizeof where)
+                                 : (snprintf(where, sizeof where, "%s: ", cfg->path), where));
+    cfg->instances = calloc(list->n, sizeof *cfg->instances);
+    if (!cfg->instances)
+        return rs_error_set(err, RS_ERR_NOMEM, "config: out of memory");
+    for (size_t i = 0; i < list->n; i++) {
+        const rs_yaml_node *it = list->items[i];
+        rs_instance_config *ic = &cfg->instances[i];
+        rs_status st = rs_yaml_check_keys(it, "instance", keys, err);
+        if (st != RS_OK)
+            return st;
+        ic->node = it;
+        const rs_yaml_node *name = rs_yaml_get(it, "name");
+        if (!name)
+            return rs_error_set(err, RS_ERR_CONFIG, "%sinstance lacks 'name'",
+                                rs_yaml_where(it, where, sizeof where));
+        if ((st = rs_yaml_string(name, "name", &ic->name, err)) != RS_OK)
+            return st;
+        if (!*ic->name || strlen(ic->name) >= RS_SOURCE_NAME_MAX ||
+            strspn(ic->name, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(ic->name))
+            return rs_error_set(err, RS_ERR_CONFIG,
+                                "%sinstance name '%s' must be 1-%d characters of "
+                                "[a-z0-9_-]",
+                                rs_yaml_where(name, where, sizeof where), ic->name,
+                                RS_SOURCE_NAME_MAX - 1);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(cfg->instances[j].name, ic->name) == 0)
+                return rs_error_set(err, RS_ERR_CONFIG,
+                                    "%sduplicate instance name '%s' (first at line %d)",
+                                    rs_yaml_where(name, where, sizeof where),
+                                    ic->name, cfg->instances[j].node->line);
+        ic->plugin = ic->name;
+        if ((st = rs_yaml_get_string(it, "plugin", &ic->plugin, err)) != RS_OK)
+            return st;
+        ic->params = rs_yaml_get(it, "params");
+        if (ic->params && ic->params->kind != RS_YAML_MAP)
+            return rs_error_set(err, RS_ERR_CONFIG,
+                                "%sinstance '%s': 'params' must be a mapping",
+                                rs_yaml_where(ic->params, where, sizeof where),
+                                ic->name);
+        cfg->n_instances++;
+    }
+    return RS_OK;
+}
+
+static rs_status load_plugin_path(rs_config *cfg, const char *base,
+                                  rs_error *err)
+{
+    static const char *const keys[] = {"path", NULL};
+    rs_status st;
+    const char *env = getenv("RECSYS_PLUGIN_PATH");
+    if (env && *env) {
+        char *copy = strdup(env), *save = NULL;
+        if (!copy)
+            return rs_error_set(err, RS_ERR_NOMEM, "config: out of memory");
+        for (char *tok = strtok_r(copy, ":", &save); tok;
+             tok = strtok_r(NULL, ":", &save))
+            if ((st = path_add(cfg, strdup(tok), err)) != RS_OK) {
+                free(copy);
+                return st;
+            }
+        free(copy);
+    }
+    const rs_yaml_node *plugins = rs_yaml_get(cfg->root, "plugins");
+    if ((st = rs_yaml_check_keys(plugins, "plugins", keys, err)) != RS_OK)
+        return st;
+    const rs_yaml_node *path = rs_yaml_get(plugins, "path");
+    if (path) {
+        if (path->kind == RS_YAML_SCALAR) {
+            if ((st = path_add(cfg, resolve_against(base, path->scalar), err)) != RS_OK)
+                return st;
+        } else if (path->kind == RS_YAML_SEQ) {
+            for (size_t i = 0; i < path->n; i++) {
+                const char *s;
+                if ((st = rs_yaml_string(path->items[i], "plugins.path", &s, err)) != RS_OK ||
+                    (st = path_add(cfg, resolve_against(base, s), err)) != RS_OK)
+                    return st;
+            }
+        } else {
+            char where[300];
+            return rs_error_set(err, RS_ERR_CONFIG,
+                                "%s'plugins.path' must be a path or a list of paths",
+                                rs_yaml_where(path, where, sizeof where));
+        }
+    }
+#ifdef RS_PLUGIN_BUILD_DIR
+    if ((st = path_add(cfg, strdup(RS_PLUGIN_BUILD_DIR), err)) != RS_OK)
+        return st;
+#endif
+#ifdef RS_PLUGIN_INSTALL_DIR
+    if ((st = path_add(cfg, strdup(RS_PLUGIN_INSTALL_DIR), err)) != RS_OK)
+        return st;
+#endif
+    return RS_OK;
+}
+
+rs_status rs_config_load(const char *path, rs_config **out, rs_error *err)
+{
+    rs_config *cfg = calloc(1, sizeof *cfg);
+    if (!cfg)
+        return rs_error_set(err, RS_ERR_NOMEM, "config: out of memory");
+    cfg->cf_min_item_ratings = 10;
+    cfg->cf_min_user_ratings = 5;
+    char abs[PATH_MAX], base[PATH_MAX];
+    rs_status st = rs_yaml_load_file(path, &cfg->root, err);
+    if (st != RS_OK)
+        goto fail;
+    if (!realpath(path, abs)) {
+        st = rs_error_set(err, RS_ERR_IO, "%s: %s", path, strerror(errno));
+        goto fail;
+    }
+    cfg->path = strdup(abs);
+    snprintf(base, sizeof base, "%s", abs);
+    snprintf(base, sizeof base, "%s", dirname(abs));
+    if (!cfg->path) {
+        st = rs_error_set(err, RS_ERR_NOMEM, "config: out of memory");
+        goto fail;
+    }
+    if (cfg->root->kind != RS_YAML_MAP) {
+        st = rs_error_set(err, RS_ERR_CONFIG, "%s:1:1: the configuration must be a mapping",
+                          path);
+        goto fail;
+    }
+    if ((st = rs_yaml_check_keys(cfg->root, "the configuration", top_keys, err)) != RS_OK)
+        goto fail;
+    if ((st = load_data(cfg, base, err)) != RS_OK)
+        goto fail;
+    const char *work = "../work";
+    if ((st = rs_yaml_get_string(cfg->root, "work_dir", &work, err)) != RS_OK)
+        goto fail;
+    const char *wenv = getenv("RECSYS_WORK_DIR");
+    cfg->work_dir = wenv && *wenv ? strdup(wenv) : resolve_against(base, work);
+    if (!cfg->work_dir) {
+        st = rs_error_set(err, RS_ERR_NOMEM, "config: out of memory");
+        goto fail;
+    }
+    if ((st = read_int_range(cfg->root, "threads", 0, 256, &cfg->threads, err)) != RS_OK)
+        goto fail;
+    static const char *const prep_keys[] = {"cf_min_item_ratings",
+                                            "cf_min_user_ratings", NULL};
+    const rs_yaml_node *prep = rs_yaml_get(cfg->root, "prepare");
+    if ((st = rs_yaml_check_keys(prep, "prepare", prep_keys, err)) != RS_OK ||
+        (st = read_int_range(prep, "cf_min_item_ratings", 1, 1000000,
+                             &cfg->cf_min_item_ratings, err)) != RS_OK ||
+        (st = read_int_range(prep, "cf_min_user_ratings", 1, 1000000,
+                             &cfg->cf_min_user_ratings, err)) != RS_OK)
+        goto fail;
+    if ((st = load_plugin_path(cfg, base, err)) != RS_OK)
+        goto fail;
+    if ((st = load_instances(cfg, err)) != RS_OK)
+        goto fail;
+    *out = cfg;
+    return RS_OK;
+fail:
+    rs_config_free(cfg);
+    return st;
+}

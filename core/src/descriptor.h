@@ -1,0 +1,73 @@
+/*
+ * Internal: plugin descriptors (plugins/<name>/plugin.yaml) and validated
+ * instance params. A descriptor is read and checked before its shared
+ * object is opened, so a broken plugin cannot crash discovery.
+ */
+#ifndef RS_DESCRIPTOR_H
+#define RS_DESCRIPTOR_H
+
+#include "recsys/plugin.h"
+#include "recsys/yamldoc.h"
+
+typedef enum rs_param_type {
+    RS_PARAM_INT,
+    RS_PARAM_FLOAT,
+    RS_PARAM_BOOL,
+    RS_PARAM_STRING,
+    RS_PARAM_ENUM
+} rs_param_type;
+
+typedef struct rs_param_value {
+    int64_t i;
+    double f;
+    int b;
+    const char *s; /* STRING / ENUM; points into a yaml tree */
+} rs_param_value;
+
+typedef struct rs_param_spec {
+    const char *key;
+    rs_param_type type;
+    int has_min, has_max;
+    double min, max;
+    const rs_yaml_node *values; /* ENUM: SEQ of allowed strings */
+    rs_param_value def;
+    const char *doc;
+} rs_param_spec;
+
+typedef struct rs_descriptor {
+    char *path;     /* .../plugin.yaml */
+    char *dir;      /* its directory: the only place the library is loaded from */
+    const char *name, *library, *version, *description;
+    int abi_major, abi_minor;
+    rs_param_spec *params;
+    size_t n_params;
+    rs_yaml_node *root;
+} rs_descriptor;
+
+rs_status rs_descriptor_load(const char *path, rs_descriptor **out,
+                             rs_error *err);
+void rs_descriptor_free(rs_descriptor *d);
+
+/* Find <dir>/<plugin>/plugin.yaml along the search path. */
+rs_status rs_descriptor_find(char *const *path, size_t n_path,
+                             const char *plugin, rs_descriptor **out,
+                             rs_error *err);
+
+const char *rs_param_type_name(rs_param_type t);
+
+/* Instance params after validation: one value per schema key. */
+struct rs_params {
+    const rs_descriptor *desc;
+    rs_param_value *values; /* [desc->n_params] */
+};
+
+/* Validate an instance's params map against the schema: unknown key, wrong
+ * type, out-of-range value or enum, each reported as file:line:column. */
+rs_status rs_params_build(const rs_descriptor *d, const rs_yaml_node *params,
+                          const char *instance, rs_params **out,
+                          rs_error *err);
+void rs_params_free(rs_params *p);
+const rs_param_spec *rs_params_lookup(const rs_params *p, const char *key,
+                                      const rs_param_value **value);
+
+#endif

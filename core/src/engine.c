@@ -1,0 +1,721 @@
+/*
+ * The engine: plugin slots with reference-counted serving versions.
+ *
+ * A slot's `current` version is swapped under the slot mutex; readers take
+ * a reference under the same mutex (a few instructions), so requests never
+ * wait for a fit or a load, which always run on a fresh instance off to the
+ * side. The last reader of a retired version destroys it.
+ */
+#include "recsys/engine.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "descriptor.h"
+#include "plugin_loader.h"
+#include "progress.h"
+
+typedef struct rs_slot rs_slot;
+
+typedef struct rs_version {
+    rs_slot *slot;
+    void *instance;
+    int refs;       /* readers + 1 while current */
+    int64_t number; /* 1, 2, ... in order of going live */
+} rs_version;
+
+struct rs_slot {
+    rs_engine *engine;
+    const rs_instance_config *conf;
+    rs_plugin *plugin; /* shared; owned by the engine's plugin list */
+    rs_params *params;
+    rs_host host;
+    pthread_mutex_t mu;
+    rs_version *current;
+    void *fresh;       /* created at start-up, consumed by the first fit/load */
+    int64_t versions;  /* how many went live */
+    char artifact_dir[PATH_MAX];
+};
+
+struct rs_engine {
+    const rs_config *cfg;
+    const rs_dataset *data;
+    rs_plugin **plugins;
+    size_t n_plugins;
+    rs_slot *slots; /* in dependency order */
+    size_t n_slots;
+    int threads;
+};
+
+/* ---- host table ---------------------------------------------------------- */
+
+static rs_slot *slot_of_host(const rs_host *h) { return (rs_slot *)h->host_data; }
+
+static void host_log(const rs_host *h, rs_log_level level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    rs_log_v(level, slot_of_host(h)->conf->name, fmt, ap);
+    va_end(ap);
+}
+
+static void host_progress(const rs_host *h, const char *task, double done,
+                          double total, const char *detail)
+{
+    rs_progress_report(slot_of_host(h)->conf->name, task, done, total, detail);
+}
+
+static rs_status host_param(const rs_host *h, const char *key,
+                            rs_param_type want, const rs_param_value **v)
+{
+    const rs_slot *s = slot_of_host(h);
+    const rs_param_spec *spec = rs_params_lookup(s->params, key, v);
+    if (!spec)
+        return RS_ERR_NOT_FOUND;
+    if (spec->type == want || (want == RS_PARAM_STRING && spec->type == RS_PARAM_ENUM) ||
+        (want == RS_PARAM_FLOAT && spec->type == RS_PARAM_INT))
+        return RS_OK;
+    return RS_ERR_INVALID;
+}
+
+static rs_status host_param_int(const rs_host *h, const char *key, int64_t *out)
+{
+    const rs_param_value *v;
+    rs_status st = host_param(h, key, RS_PARAM_INT, &v);
+    if (st == RS_OK)
+        *out = v->i;
+    return st;
+}
+
+static rs_status host_param_float(const rs_host *h, const char *key, double *out)
+{
+    const rs_param_value *v;
+    rs_status st = host_param(h, key, RS_PARAM_FLOAT, &v);
+    if (st == RS_OK)
+        *out = v->f;
+    return st;
+}
+
+static rs_status host_param_bool(const rs_host *h, const char *key, int *out)
+{
+    const rs_param_value *v;
+    rs_status st = host_param(h, key, RS_PARAM_BOOL, &v);
+    if (st == RS_OK)
+        *out = v->b;
+    return st;
+}
+
+static rs_status host_param_string(const rs_host *h, const char *key,
+                                   const char **out)
+{
+    const rs_param_value *v;
+    rs_status st = host_param(h, key, RS_PARAM_STRING, &v);
+    if (st == RS_OK)
+        *out = v->s;
+    return st;
+}
+
+static const rs_dataset *host_dataset(const rs_host *h)
+{
+    return slot_of_host(h)->engine->data;
+}
+
+static rs_status host_acquire(const rs_host *h, const char *name,
+                              rs_instance_ref *ref, rs_error *err)
+{
+    return rs_engine_acquire(slot_of_host(h)->engine, name, ref, err);
+}
+
+static void host_release(const rs_host *h, rs_instance_ref *ref)
+{
+    rs_engine_release(slot_of_host(h)->engine, ref);
+}
+
+static int host_threads(const rs_host *h) { return slot_of_host(h)->engine->threads; }
+static const char *host_artifact_dir(const rs_host *h) { return slot_of_host(h)->artifact_dir; }
+static const char *host_instance_name(const rs_host *h) { return slot_of_host(h)->conf->name; }
+
+static void host_init(rs_slot *s)
+{
+    rs_host *h = &s->host;
+    memset(h, 0, sizeof *h);
+    h->struct_size = sizeof *h;
+    h->abi_major = RS_ABI_MAJOR;
+    h->abi_minor = RS_ABI_MINOR;
+    h->host_data = s;
+    h->log = host_log;
+    h->progress = host_progress;
+    h->param_int = host_param_int;
+    h->param_float = host_param_float;
+    h->param_bool = host_param_bool;
+    h->param_string = host_param_string;
+    h->dataset = host_dataset;
+    h->acquire_instance = host_acquire;
+    h->release_instance = host_release;
+    h->threads = host_threads;
+    h->artifact_dir = host_artifact_dir;
+    h->instance_name = host_instance_name;
+}
+
+/* ---- construction -------------------------------------------------------- */
+
+static rs_status plugin_get(rs_engine *e, const rs_instance_config *ic,
+                            rs_plugin **out, rs_error *err)
+{
+    for (size_t i = 0; i < e->n_plugins; i++)
+        if (strcmp(e->plugins[i]->desc->name, ic->plugin) == 0) {
+            *out = e->plugins[i];
+            return RS_OK;
+        }
+    rs_descriptor *d;
+    rs_status st = rs_descriptor_find(e->cfg->plugin_path, e->cfg->n_plugin_path,
+                                      ic->plugin, &d, err);
+    if (st != RS_OK) {
+        char where[300], msg[RS_ERROR_MESSAGE_MAX];
+        snprintf(msg, sizeof msg, "%s", err ? err->message : "");
+        return rs_error_set(err, st, "%sinstance '%s': %s",
+                            rs_yaml_where(ic->node, where, sizeof where),
+                            ic->name, msg);
+    }
+    if (strcmp(d->name, ic->plugin) != 0) {
+        st = rs_error_set(err, RS_ERR_CONFIG, "%s: names plugin '%s', expected '%s'",
+                          d->path, d->name, ic->plugin);
+        rs_descriptor_free(d);
+        return st;
+    }
+    rs_plugin **np = realloc(e->plugins, (e->n_plugins + 1) * sizeof *np);
+    if (!np) {
+        rs_descriptor_free(d);
+        return rs_error_set(err, RS_ERR_NOMEM, "engine: out of memory");
+    }
+    e->plugins = np;
+    if ((st = rs_plugin_open(d, out, err)) != RS_OK)
+        return st;
+    e->plugins[e->n_plugins++] = *out;
+    return RS_OK;
+}
+
+void rs_engine_free(rs_engine *e)
+{
+    if (!e)
+        return;
+    /* Composites last in order, so destroy them first. */
+    for (size_t i = e->n_slots; i-- > 0;) {
+        rs_slot *s = &e->slots[i];
+        if (s->plugin) {
+            if (s->current)
+                s->plugin->entry.destroy(s->current->instance);
+            if (s->fresh)
+                s->plugin->entry.destroy(s->fresh);
+        }
+        free(s->current);
+        rs_params_free(s->params);
+        pthread_mutex_destroy(&s->mu);
+    }
+    free(e->slots);
+    for (size_t i = 0; i < e->n_plugins; i++)
+        rs_plugin_close(e->plugins[i]);
+    free(e->plugins);
+    free(e);
+}
+
+rs_status rs_engine_new(const rs_config *cfg, const rs_dataset *data,
+                        rs_engine **out, rs_error *err)
+{
+    rs_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return rs_error_set(err, RS_ERR_NOMEM, "engine: out of memory");
+    e->cfg = cfg;
+    e->data = data;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    e->threads = cfg->threads > 0 ? cfg->threads : (cores > 0 ? (int)cores : 1);
+    e->slots = calloc(cfg->n_instances, sizeof *e->slots);
+    if (!e->slots) {
+        free(e);
+        return rs_error_set(err, RS_ERR_NOMEM, "engine: out of memory");
+    }
+    rs_status st = RS_OK;
+    /* Two passes give the dependency order: plain plugins, then composites
+     * (which look their children up by name at request time). */
+    rs_plugin **plugin_of = calloc(cfg->n_instances, sizeof *plugin_of);
+    if (!plugin_of) {
+        free(e->slots);
+        free(e);
+        return rs_error_set(err, RS_ERR_NOMEM, "engine: out of memory");
+    }
+    for (size_t i = 0; i < cfg->n_instances && st == RS_OK; i++)
+        st = plugin_get(e, &cfg->instances[i], &plugin_of[i], err);
+    for (int pass = 0; pass < 2 && st == RS_OK; pass++)
+        for (size_t i = 0; i < cfg->n_instances && st == RS_OK; i++) {
+            int composite = (plugin_of[i]->entry.capabilities & RS_CAP_COMPOSITE) != 0;
+            if (composite != pass)
+                continue;
+            const rs_instance_config *ic = &cfg->instances[i];
+            rs_slot *s = &e->slots[e->n_slots];
+            s->engine = e;
+            s->conf = ic;
+            s->plugin = plugin_of[i];
+            pthread_mutex_init(&s->mu, NULL);
+            e->n_slots++;
+            snprintf(s->artifact_dir, sizeof s->artifact_dir, "%s/models/%s",
+                     cfg->work_dir, ic->name);
+            host_init(s);
+            if ((st = rs_params_build(s->plugin->desc, ic->params, ic->name,
+                                      &s->params, err)) != RS_OK)
+                break;
+            if ((st = s->plugin->entry.create(&s->host, &s->fresh, err)) != RS_OK) {
+                char msg[RS_ERROR_MESSAGE_MAX];
+                snprintf(msg, sizeof msg, "%s", err ? err->message : "");
+                st = rs_error_set(err, st, "instance '%s' (plugin %s): create failed: %s",
+                                  ic->name, ic->plugin, msg);
+            }
+        }
+    free(plugin_of);
+    if (st != RS_OK) {
+        rs_engine_free(e);
+        return st;
+    }
+    *out = e;
+    return RS_OK;
+}
+
+/* ---- lookups -------------------------------------------------------------- */
+
+static rs_slot *slot_find(const rs_engine *e, const char *name)
+{
+    for (size_t i = 0; i < e->n_slots; i++)
+        if (strcmp(e->slots[i].conf->name, name) == 0)
+            return &e->slots[i];
+    return NULL;
+}
+
+static rs_status slot_need(const rs_engine *e, const char *name, rs_slot **out,
+                           rs_error *err)
+{
+    *out = slot_find(e, name);
+    if (*out)
+        return RS_OK;
+    char list[512] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < e->n_slots; i++) {
+        int w = snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "",
+                         e->slots[i].conf->name);
+        if (w < 0 || (size_t)w >= sizeof list - used)
+            break;
+        used += (size_t)w;
+    }
+    return rs_error_set(err, RS_ERR_NOT_FOUND, "no instance named '%s' (configured: %s)",
+                        name, list);
+}
+
+const rs_dataset *rs_engine_dataset(const rs_engine *e) { return e->data; }
+size_t rs_engine_instance_count(const rs_engine *e) { return e->n_slots; }
+
+const char *rs_engine_instance_name(const rs_engine *e, size_t i)
+{
+    return i < e->n_slots ? e->slots[i].conf->name : NULL;
+}
+
+const rs_plugin_entry *rs_engine_instance_entry(const rs_engine *e, const char *name)
+{
+    rs_slot *s = slot_find(e, name);
+    return s ? &s->plugin->entry : NULL;
+}
+
+int64_t rs_engine_instance_version(const rs_engine *e, const char *name)
+{
+    rs_slot *s = slot_find(e, name);
+    if (!s)
+        return -1;
+    pthread_mutex_lock(&s->mu);
+    int64_t v = s->current ? s->current->number : 0;
+    pthread_mutex_unlock(&s->mu);
+    return v;
+}
+
+const char *rs_engine_artifact_dir(const rs_engine *e, const char *name)
+{
+    rs_slot *s = slot_find(e, name);
+    return s ? s->artifact_dir : NULL;
+}
+
+/* ---- references and swapping ---------------------------------------------- */
+
+rs_status rs_engine_acquire(rs_engine *e, const char *name, rs_instance_ref *ref,
+                            rs_error *err)
+{
+    rs_slot *s;
+    rs_status st = slot_need(e, name, &s, err);
+    if (st != RS_OK)
+        return st;
+    pthread_mutex_lock(&s->mu);
+    rs_version *v = s->current;
+    if (v)
+        v->refs++;
+    pthread_mutex_unlock(&s->mu);
+    if (!v)
+        return rs_error_set(err, RS_ERR_STATE,
+                            "instance '%s' is not trained or loaded yet", name);
+    ref->entry = &s->plugin->entry;
+    ref->instance = v->instance;
+    ref->token = v;
+    return RS_OK;
+}
+
+static void version_unref(rs_version *v)
+{
+    rs_slot *s = v->slot;
+    pthread_mutex_lock(&s->mu);
+    int last = --v->refs == 0;
+    pthread_mutex_unlock(&s->mu);
+    if (last) {
+        s->plugin->entry.destroy(v->instance);
+        free(v);
+    }
+}
+
+void rs_engine_release(rs_engine *e, rs_instance_ref *ref)
+{
+    (void)e;
+    if (!ref || !ref->token)
+        return;
+    version_unref(ref->token);
+    ref->token = NULL;
+    ref->instance = NULL;
+}
+
+/* Make `instance` the serving version of s; the old one dies with its last
+ * reader. */
+static rs_status slot_publish(rs_slot *s, void *instance, rs_error *err)
+{
+    rs_version *v = calloc(1, sizeof *v);
+    if (!v) {
+        s->plugin->entry.destroy(instance);
+        return rs_error_set(err, RS_ERR_NOMEM, "engine: out of memory");
+    }
+    v->slot = s;
+    v->instance = instance;
+    v->refs = 1;
+    pthread_mutex_lock(&s->mu);
+    rs_version *old = s->current;
+    v->number = ++s->versions;
+    s->current = v;
+    pthread_mutex_unlock(&s->mu);
+    if (old)
+        version_unref(old);
+    return RS_OK;
+}
+
+/* A new, not yet serving instance: the one made at start-up, or a fresh one. */
+static rs_status slot_take_fresh(rs_slot *s, void **inst, rs_error *err)
+{
+    if (s->fresh) {
+        *inst = s->fresh;
+        s->fresh = NULL;
+        return RS_OK;
+    }
+    return s->plugin->entry.create(&s->host, inst, err);
+}
+
+static rs_status prefix_error(rs_error *err, rs_status st, const rs_slot *s,
+                              const char *action)
+{
+    char msg[RS_ERROR_MESSAGE_MAX];
+    snprintf(msg, sizeof msg, "%s", err ? err->message : "");
+    return rs_error_set(err, st, "instance '%s' (plugin %s): %s failed: %s",
+                        s->conf->name, s->plugin->desc->name, action, msg);
+}
+
+rs_status rs_engine_fit(rs_engine *e, const char *name, const rs_dataset *train,
+                        rs_error *err)
+{
+    rs_slot *s;
+    void *inst = NULL;
+    rs_status st = slot_need(e, name, &s, err);
+    if (st != RS_OK)
+        return st;
+    if (!(s->plugin->entry.capabilities & RS_CAP_FIT))
+        return rs_error_set(err, RS_ERR_UNSUPPORTED,
+                            "instance '%s' (plugin %s) does not support fit", name,
+                            s->plugin->desc->name);
+    if ((st = slot_take_fresh(s, &inst, err)) != RS_OK)
+        return prefix_error(err, st, s, "create");
+    if ((st = s->plugin->entry.fit(inst, train ? train : e->data, err)) != RS_OK) {
+        s->plugin->entry.destroy(inst);
+        return prefix_error(err, st, s, "fit");
+    }
+    return slot_publish(s, inst, err);
+}
+
+/* Artifacts are written to <dir>.new and renamed over <dir> only once the
+ * plugin's save succeeded, so a failed save never replaces good files. */
+rs_status rs_engine_save(rs_engine *e, const char *name, rs_error *err)
+{
+    rs_slot *s;
+    rs_instance_ref ref;
+    char tmp[PATH_MAX + 8], old[PATH_MAX + 8];
+    rs_status st = slot_need(e, name, &s, err);
+    if (st != RS_OK)
+        return st;
+    if (!(s->plugin->entry.capabilities & RS_CAP_PERSIST))
+        return rs_error_set(err, RS_ERR_UNSUPPORTED,
+                            "instance '%s' (plugin %s) does not support save", name,
+                            s->plugin->desc->name);
+    if ((st = rs_engine_acquire(e, name, &ref, err)) != RS_OK)
+        return st;
+    snprintf(tmp, sizeof tmp, "%s.new", s->artifact_dir);
+    snprintf(old, sizeof old, "%s.old", s->artifact_dir);
+    if (rs_remove_tree(tmp) != 0 || rs_mkdir_p(tmp) != 0) {
+        rs_engine_release(e, &ref);
+        return rs_error_set(err, RS_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
+    }
+    st = s->plugin->entry.save(ref.instance, tmp, err);
+    rs_engine_release(e, &ref);
+    if (st != RS_OK) {
+        rs_remove_tree(tmp);
+        return prefix_error(err, st, s, "save");
+    }
+    FILE *m = NULL;
+    char manifest[PATH_MAX + 32];
+    snprintf(manifest, sizeof manifest, "%s/MANIFEST", tmp);
+    if (!(m = fopen(manifest, "w")) ||
+        fprintf(m, "plugin: %s\nversion: %s\nabi: %d.%d\nsaved_at: %lld\n",
+                s->plugin->desc->name, s->plugin->entry.version ? s->plugin->entry.version : "",
+                RS_ABI_MAJOR, RS_ABI_MINOR, (long long)time(NULL)) < 0 ||
+        fclose(m) != 0) {
+        if (m)
+            fclose(m);
+        rs_remove_tree(tmp);
+        return rs_error_set(err, RS_ERR_IO, "%s: write failed", manifest);
+    }
+    rs_remove_tree(old);
+    if ((rename(s->artifact_dir, old) != 0 && errno != ENOENT) ||
+        rename(tmp, s->artifact_dir) != 0)
+        return rs_error_set(err, RS_ERR_IO, "%s: cannot install new artifacts: %s",
+                            s->artifact_dir, strerror(errno));
+    rs_remove_tree(old);
+    return RS_OK;
+}
+
+static int has_artifacts(const char *dir)
+{
+    char p[PATH_MAX + 16];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/MANIFEST", dir);
+    return stat(p, &st) == 0;
+}
+
+static rs_status slot_load_into(rs_slot *s, const char *dir, void **out,
+                                rs_error *err)
+{
+    void *inst = NULL;
+    rs_status st;
+    if (!(s->plugin->entry.capabilities & RS_CAP_PERSIST))
+        return rs_error_set(err, RS_ERR_UNSUPPORTED,
+                            "instance '%s' (plugin %s) does not support load",
+                            s->conf->name, s->plugin->desc->name);
+    if (!has_artifacts(dir))
+        return rs_error_set(err, RS_ERR_NOT_FOUND,
+                            "instance '%s': no artifacts in %s (run `recsys train --source %s`)",
+                            s->conf->name, dir, s->conf->name);
+    if ((st = slot_take_fresh(s, &inst, err)) != RS_OK)
+        return prefix_error(err, st, s, "create");
+    if ((st = s->plugin->entry.load(inst, dir, s->engine->data, err)) != RS_OK) {
+        s->plugin->entry.destroy(inst);
+        return prefix_error(err, st, s, "load");
+    }
+    *out = inst;
+    return RS_OK;
+}
+
+rs_status rs_engine_load(rs_engine *e, const char *name, rs_error *err)
+{
+    return rs_engine_reload(e, name, NULL, err);
+}
+
+rs_status rs_engine_reload(rs_engine *e, const char *name, const char *dir,
+                           rs_error *err)
+{
+    rs_slot *s;
+    void *inst = NULL;
+    rs_status st = slot_need(e, name, &s, err);
+    if (st != RS_OK)
+        return st;
+    if ((st = slot_load_into(s, dir ? dir : s->artifact_dir, &inst, err)) != RS_OK)
+        return st;
+    return slot_publish(s, inst, err);
+}
+
+static rs_status slot_prepare(rs_engine *e, rs_slot *s, int force_train,
+                              rs_error *err)
+{
+    const char *name = s->conf->name;
+    uint32_t caps = s->plugin->entry.capabilities;
+    rs_status st;
+    if (!force_train && (caps & RS_CAP_PERSIST) && has_artifacts(s->artifact_dir)) {
+        rs_log(RS_LOG_INFO, name, "loading artifacts from %s", s->artifact_dir);
+        return rs_engine_load(e, name, err);
+    }
+    if (!(caps & RS_CAP_FIT))
+        return rs_error_set(err, RS_ERR_UNSUPPORTED,
+                            "instance '%s' can neither fit nor load", name);
+    rs_log(RS_LOG_INFO, name, "training (plugin %s)", s->plugin->desc->name);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    st = rs_engine_fit(e, name, NULL, err);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (st != RS_OK)
+        return st;
+    rs_log(RS_LOG_INFO, name, "trained in %.2f s",
+           (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+    return (caps & RS_CAP_PERSIST) ? rs_engine_save(e, name, err) : RS_OK;
+}
+
+rs_status rs_engine_load_or_train(rs_engine *e, int force_train, rs_error *err)
+{
+    for (size_t i = 0; i < e->n_slots; i++) {
+        rs_status st = slot_prepare(e, &e->slots[i], force_train, err);
+        if (st != RS_OK)
+            return st;
+    }
+    return RS_OK;
+}
+
+rs_status rs_engine_load_or_train_one(rs_engine *e, const char *name,
+                                      int force_train, rs_error *err)
+{
+    rs_slot *s;
+    rs_status st = slot_need(e, name, &s, err);
+    if (st != RS_OK)
+        return st;
+    if (s->plugin->entry.capabilities & RS_CAP_COMPOSITE)
+        for (size_t i = 0; i < e->n_slots; i++) {
+            rs_slot *c = &e->slots[i];
+            if (c == s || (c->plugin->entry.capabilities & RS_CAP_COMPOSITE))
+                continue;
+            int64_t live = rs_engine_instance_version(e, c->conf->name);
+            if (live <= 0 && (st = slot_prepare(e, c, 0, err)) != RS_OK)
+                return st;
+        }
+    return slot_prepare(e, s, force_train, err);
+}
+
+/* ---- serving -------------------------------------------------------------- */
+
+static rs_status acquire_cap(rs_engine *e, const char *name, uint32_t cap,
+                             const char *what, rs_instance_ref *ref, rs_error *err)
+{
+    rs_slot *s;
+    rs_status st = slot_need(e, name, &s, err);
+    if (st != RS_OK)
+        return st;
+    if (!(s->plugin->entry.capabilities & cap))
+        return rs_error_set(err, RS_ERR_UNSUPPORTED,
+                            "instance '%s' (plugin %s) does not support %s", name,
+                            s->plugin->desc->name, what);
+    return rs_engine_acquire(e, name, ref, err);
+}
+
+rs_status rs_engine_recommend(rs_engine *e, const char *name, const rs_query *q,
+                              size_t k, rs_scored *out, rs_explanation *explain,
+                              size_t *n_out, rs_error *err)
+{
+    rs_instance_ref ref;
+    *n_out = 0;
+    rs_status st = acquire_cap(e, name, RS_CAP_RECOMMEND, "recommend", &ref, err);
+    if (st != RS_OK)
+        return st;
+    if (!(ref.entry->capabilities & RS_CAP_EXPLAIN))
+        explain = NULL;
+    st = ref.entry->recommend(ref.instance, q, k, out, explain, n_out, err);
+    rs_engine_release(e, &ref);
+    return st;
+}
+
+rs_status rs_engine_score(rs_engine *e, const char *name, const rs_query *q,
+                          const int32_t *items, size_t n, float *scores,
+                          rs_error *err)
+{
+    rs_instance_ref ref;
+    rs_status st = acquire_cap(e, name, RS_CAP_SCORE, "score", &ref, err);
+    if (st != RS_OK)
+        return st;
+    st = ref.entry->score(ref.instance, q, items, n, scores, err);
+    rs_engine_release(e, &ref);
+    return st;
+}
+
+rs_status rs_engine_similar(rs_engine *e, const char *name, int32_t item,
+                            size_t k, rs_scored *out, size_t *n_out, rs_error *err)
+{
+    rs_instance_ref ref;
+    *n_out = 0;
+    if (item < 0 || item >= e->data->n_items)
+        return rs_error_set(err, RS_ERR_NOT_FOUND, "item index %d is not in the catalogue",
+                            item);
+    rs_status st = acquire_cap(e, name, RS_CAP_SIMILAR, "similar", &ref, err);
+    if (st != RS_OK)
+        return st;
+    st = ref.entry->similar(ref.instance, item, k, out, n_out, err);
+    rs_engine_release(e, &ref);
+    return st;
+}
+
+/* ---- discovery ------------------------------------------------------------ */
+
+static void caps_string(uint32_t caps, char *buf, size_t size)
+{
+    static const char *const names[] = {"fit", "persist", "recommend", "score",
+                                        "similar", "explain", "fold-in", "composite"};
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < 8; i++)
+        if (caps & (1u << i)) {
+            int w = snprintf(buf + used, size - used, "%s%s", used ? "," : "", names[i]);
+            if (w < 0 || (size_t)w >= size - used)
+                return;
+            used += (size_t)w;
+        }
+}
+
+rs_status rs_engine_describe_plugins(const rs_config *cfg, FILE *out, rs_error *err)
+{
+    for (size_t i = 0; i < cfg->n_instances; i++) {
+        const rs_instance_config *ic = &cfg->instances[i];
+        rs_descriptor *d;
+        rs_plugin *p;
+        rs_status st = rs_descriptor_find(cfg->plugin_path, cfg->n_plugin_path,
+                                          ic->plugin, &d, err);
+        if (st != RS_OK)
+            return st;
+        if ((st = rs_plugin_open(d, &p, err)) != RS_OK)
+            return st;
+        char caps[128];
+        caps_string(p->entry.capabilities, caps, sizeof caps);
+        fprintf(out, "%s  (plugin %s %s, ABI %u.%u)\n  %s\n  library: %s/%s\n"
+                     "  capabilities: %s\n",
+                ic->name, d->name, d->version, p->entry.abi_major, p->entry.abi_minor,
+                d->description, d->dir, d->library, caps);
+        for (size_t j = 0; j < d->n_params; j++) {
+            const rs_param_spec *s = &d->params[j];
+            char def[64];
+            switch (s->type) {
+            case RS_PARAM_INT: snprintf(def, sizeof def, "%lld", (long long)s->def.i); break;
+            case RS_PARAM_FLOAT: snprintf(def, sizeof def, "%g", s->def.f); break;
+            case RS_PARAM_BOOL: snprintf(def, sizeof def, "%s", s->def.b ? "true" : "false"); break;
+            default: snprintf(def, sizeof def, "%s", s->def.s); break;
+            }
+            fprintf(out, "    %-22s %-6s default %-10s %s\n", s->key,
+                    rs_param_type_name(s->type), def, s->doc);
+        }
+        rs_plugin_close(p);
+    }
+    return RS_OK;
+}

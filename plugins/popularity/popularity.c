@@ -1,0 +1,291 @@
+/*
+ * Popularity baseline. fit() computes one score per catalogue item; the
+ * ranked order is precomputed, so recommend() walks it and skips the
+ * user's items: O(k + rated) per request, no allocation but one bitmap.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "recsys/plugin.h"
+#include "recsys/topk.h"
+
+#define ARTIFACT "popularity.tsv"
+#define MAGIC "recsys-popularity"
+#define FORMAT_VERSION 1
+
+typedef enum { MODE_COUNT, MODE_DAMPED, MODE_DECAY } pop_mode;
+
+typedef struct pop {
+    const rs_host *host;
+    pop_mode mode;
+    double threshold, damping, half_life_s;
+    int32_t n_items;
+    float *score;   /* [n_items] */
+    int32_t *order; /* [n_items] best first */
+} pop;
+
+static rs_status pop_create(const rs_host *host, void **out, rs_error *err)
+{
+    pop *p = calloc(1, sizeof *p);
+    const char *mode;
+    double half_life_days;
+    if (!p)
+        return rs_error_set(err, RS_ERR_NOMEM, "popularity: out of memory");
+    p->host = host;
+    if (host->param_string(host, "mode", &mode) != RS_OK ||
+        host->param_float(host, "positive_threshold", &p->threshold) != RS_OK ||
+        host->param_float(host, "damping", &p->damping) != RS_OK ||
+        host->param_float(host, "half_life_days", &half_life_days) != RS_OK) {
+        free(p);
+        return rs_error_set(err, RS_ERR_CONFIG, "popularity: params missing from host");
+    }
+    p->mode = !strcmp(mode, "damped_mean") ? MODE_DAMPED
+              : !strcmp(mode, "time_decay") ? MODE_DECAY : MODE_COUNT;
+    p->half_life_s = half_life_days * 86400.0;
+    *out = p;
+    return RS_OK;
+}
+
+static void pop_destroy(void *inst)
+{
+    pop *p = inst;
+    if (!p)
+        return;
+    free(p->score);
+    free(p->order);
+    free(p);
+}
+
+static int scored_cmp(const void *a, const void *b)
+{
+    rs_scored x = *(const rs_scored *)a, y = *(const rs_scored *)b;
+    return rs_scored_better(x, y) ? -1 : rs_scored_better(y, x) ? 1 : 0;
+}
+
+static rs_status build_order(pop *p, rs_error *err)
+{
+    size_t n = (size_t)(p->n_items ? p->n_items : 1);
+    rs_scored *tmp = malloc(n * sizeof *tmp);
+    free(p->order);
+    p->order = malloc(n * sizeof *p->order);
+    if (!tmp || !p->order) {
+        free(tmp);
+        return rs_error_set(err, RS_ERR_NOMEM, "popularity: out of memory");
+    }
+    for (int32_t i = 0; i < p->n_items; i++)
+        tmp[i] = (rs_scored){i, p->score[i]};
+    qsort(tmp, (size_t)p->n_items, sizeof *tmp, scored_cmp);
+    for (int32_t i = 0; i < p->n_items; i++)
+        p->order[i] = tmp[i].item;
+    free(tmp);
+    return RS_OK;
+}
+
+typedef struct id_index {
+    int64_t id;
+    int32_t index;
+} id_index;
+
+static int id_cmp(const void *a, const void *b)
+{
+    int64_t x = ((const id_index *)a)->id, y = ((const id_index *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
+static rs_status pop_fit(void *inst, const rs_dataset *d, rs_error *err)
+{
+    pop *p = inst;
+    free(p->score);
+    p->n_items = d->n_items;
+    p->score = calloc((size_t)(d->n_items ? d->n_items : 1), sizeof *p->score);
+    if (!p->score)
+        return rs_error_set(err, RS_ERR_NOMEM, "popularity: out of memory");
+    double sum_all = 0;
+    size_t n_all = 0;
+    int64_t t_max = 0;
+    for (size_t j = 0; j < d->n_ratings; j++) {
+        sum_all += d->user_rating[j];
+        n_all++;
+        if (d->user_time[j] > t_max)
+            t_max = d->user_time[j];
+    }
+    double global_mean = n_all ? sum_all / (double)n_all : 0;
+    for (int32_t i = 0; i < d->n_items; i++) {
+        double cnt = 0, sum = 0, decayed = 0;
+        for (size_t j = d->item_ptr[i]; j < d->item_ptr[i + 1]; j++) {
+            if (d->item_rating[j] < p->threshold)
+                continue;
+            cnt += 1;
+            sum += d->item_rating[j];
+        }
+        if (p->mode == MODE_DECAY) {
+            /* item CSR has no times; walk the item's users' rows instead. */
+            for (size_t j = d->item_ptr[i]; j < d->item_ptr[i + 1]; j++) {
+                int32_t u = d->item_user[j];
+                size_t lo = d->user_ptr[u], hi = d->user_ptr[u + 1];
+                while (lo < hi) { /* user rows are sorted by item */
+                    size_t mid = lo + (hi - lo) / 2;
+                    if (d->user_item[mid] < i)
+                        lo = mid + 1;
+                    else
+                        hi = mid;
+                }
+                if (d->user_rating[lo] < p->threshold)
+                    continue;
+                double age = (double)(t_max - d->user_time[lo]);
+                decayed += exp2(-age / p->half_life_s);
+            }
+        }
+        switch (p->mode) {
+        case MODE_COUNT: p->score[i] = (float)cnt; break;
+        case MODE_DAMPED:
+            p->score[i] = (float)((sum + p->damping * global_mean) / (cnt + p->damping + 1e-12));
+            break;
+        case MODE_DECAY: p->score[i] = (float)decayed; break;
+        }
+    }
+    return build_order(p, err);
+}
+
+static rs_status pop_save(void *inst, const char *dir, rs_error *err)
+{
+    pop *p = inst;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, ARTIFACT);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return rs_error_set(err, RS_ERR_IO, "%s: %s", path, strerror(errno));
+    const rs_dataset *d = p->host->dataset(p->host);
+    fprintf(f, "%s %d %d %d\n", MAGIC, FORMAT_VERSION, (int)p->mode, p->n_items);
+    for (int32_t i = 0; i < p->n_items; i++)
+        fprintf(f, "%lld\t%.9g\n", (long long)d->items[i].movie_id, p->score[i]);
+    if (fclose(f) != 0)
+        return rs_error_set(err, RS_ERR_IO, "%s: write failed", path);
+    return RS_OK;
+}
+
+/* Loads into fresh arrays and only then replaces the instance's state, so a
+ * corrupt file leaves the instance as it was. */
+static rs_status pop_load(void *inst, const char *dir, const rs_dataset *d,
+                          rs_error *err)
+{
+    pop *p = inst;
+    char path[4096], magic[32];
+    int version, mode, n;
+    snprintf(path, sizeof path, "%s/%s", dir, ARTIFACT);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return rs_error_set(err, RS_ERR_IO, "%s: %s", path, strerror(errno));
+    rs_status st = RS_OK;
+    float *score = calloc((size_t)(d->n_items ? d->n_items : 1), sizeof *score);
+    id_index *ids = malloc((size_t)(d->n_items ? d->n_items : 1) * sizeof *ids);
+    if (!score || !ids) {
+        free(ids);
+        fclose(f);
+        return rs_error_set(err, RS_ERR_NOMEM, "popularity: out of memory");
+    }
+    for (int32_t i = 0; i < d->n_items; i++)
+        ids[i] = (id_index){d->items[i].movie_id, i};
+    qsort(ids, (size_t)d->n_items, sizeof *ids, id_cmp);
+    if (fscanf(f, "%31s %d %d %d", magic, &version, &mode, &n) != 4 ||
+        strcmp(magic, MAGIC) != 0) {
+        st = rs_error_set(err, RS_ERR_FORMAT, "%s:1: not a popularity artifact", path);
+        goto out;
+    }
+    if (n < 0 || n > 100000000) {
+        st = rs_error_set(err, RS_ERR_FORMAT, "%s:1: implausible item count %d", path, n);
+        goto out;
+    }
+    if (version != FORMAT_VERSION || mode != (int)p->mode) {
+        st = rs_error_set(err, RS_ERR_FORMAT,
+                          "%s:1: format %d mode %d, expected format %d mode %d", path,
+                          version, mode, FORMAT_VERSION, (int)p->mode);
+        goto out;
+    }
+    /* Movie ids are remapped onto the given catalogue; items absent from
+     * the file (added since) score 0. */
+    for (int r = 0; r < n; r++) {
+        long long id;
+        float s;
+        if (fscanf(f, "%lld %f", &id, &s) != 2 || !isfinite(s)) {
+            st = rs_error_set(err, RS_ERR_FORMAT, "%s:%d: malformed or truncated row",
+                              path, r + 2);
+            goto out;
+        }
+        id_index key = {id, 0}, *hit;
+        hit = bsearch(&key, ids, (size_t)d->n_items, sizeof *ids, id_cmp);
+        if (hit)
+            score[hit->index] = s;
+    }
+    free(p->score);
+    p->score = score;
+    score = NULL;
+    p->n_items = d->n_items;
+    st = build_order(p, err);
+out:
+    free(score);
+    free(ids);
+    fclose(f);
+    return st;
+}
+
+static rs_status pop_recommend(void *inst, const rs_query *q, size_t k,
+                               rs_scored *out, rs_explanation *explain,
+                               size_t *n_out, rs_error *err)
+{
+    pop *p = inst;
+    (void)explain;
+    uint8_t *seen = calloc((size_t)(p->n_items ? p->n_items : 1), 1);
+    if (!seen)
+        return rs_error_set(err, RS_ERR_NOMEM, "popularity: out of memory");
+    for (size_t j = 0; j < q->n_ratings; j++)
+        if (q->ratings[j].item >= 0 && q->ratings[j].item < p->n_items)
+            seen[q->ratings[j].item] = 1;
+    for (size_t j = 0; j < q->n_exclude; j++)
+        if (q->exclude[j] >= 0 && q->exclude[j] < p->n_items)
+            seen[q->exclude[j]] = 1;
+    size_t n = 0;
+    for (int32_t r = 0; r < p->n_items && n < k; r++) {
+        int32_t i = p->order[r];
+        if (!seen[i]) {
+            out[n].item = i;
+            out[n].score = p->score[i];
+            n++;
+        }
+    }
+    free(seen);
+    *n_out = n;
+    return RS_OK;
+}
+
+static rs_status pop_score(void *inst, const rs_query *q, const int32_t *items,
+                           size_t n, float *scores, rs_error *err)
+{
+    pop *p = inst;
+    (void)q;
+    (void)err;
+    for (size_t j = 0; j < n; j++)
+        scores[j] = items[j] >= 0 && items[j] < p->n_items ? p->score[items[j]]
+                                                           : RS_SCORE_MISSING;
+    return RS_OK;
+}
+
+static const rs_plugin_entry entry = {
+    RS_PLUGIN_ABI_HEADER,
+    .name = "popularity",
+    .version = "1.0.0",
+    .description = "Most-popular baseline",
+    .capabilities = RS_CAP_FIT | RS_CAP_PERSIST | RS_CAP_RECOMMEND | RS_CAP_SCORE |
+                    RS_CAP_FOLD_IN,
+    .create = pop_create,
+    .destroy = pop_destroy,
+    .fit = pop_fit,
+    .save = pop_save,
+    .load = pop_load,
+    .recommend = pop_recommend,
+    .score = pop_score,
+};
+
+RS_PLUGIN_DEFINE(entry)

@@ -1,0 +1,150 @@
+/* Configuration errors stop start-up with file:line:column naming the key. */
+#include "host_fixture.h"
+
+/* Load cfg text (instances appended) and expect `needle` in the error from
+ * config load or engine creation. */
+static void expect_error(const char *extra, const char *instances, const char *needle)
+{
+    hf f;
+    rs_error err = {0};
+    hf_setup(&f);
+    hf_write_config(&f, instances, extra);
+    rs_status st = hf_open(&f, &err);
+    ck_assert_msg(st != RS_OK, "expected an error containing '%s'", needle);
+    ck_assert_ptr_null(f.engine);
+    tu_assert_contains(err.message, needle);
+    hf_teardown(&f);
+}
+
+#define GOOD "  - {name: a, plugin: tp_good}\n"
+
+START_TEST(unknown_top_level_key)
+{
+    /* hf_write_config puts `extra` on line 10 */
+    expect_error("bogus: 1\n", GOOD, "cfg.yaml:10:1: unknown key 'bogus' in the configuration");
+}
+END_TEST
+
+START_TEST(wrong_type_and_range)
+{
+    expect_error("server: {}\nprepare2: 1\n", GOOD, "cfg.yaml:11:1: unknown key 'prepare2'");
+    hf f;
+    rs_error err = {0};
+    hf_setup(&f);
+    tu_write(f.dir, "cfg.yaml", "data: {dir: data}\nthreads: many\ninstances:\n" GOOD);
+    snprintf(f.cfg_path, sizeof f.cfg_path, "%s/cfg.yaml", f.dir);
+    ck_assert_int_eq(rs_config_load(f.cfg_path, &f.cfg, &err), RS_ERR_CONFIG);
+    tu_assert_contains(err.message, "cfg.yaml:2:10: 'threads' must be an integer, got 'many'");
+    tu_write(f.dir, "cfg.yaml", "data: {dir: data}\nthreads: 9999\ninstances:\n" GOOD);
+    ck_assert_int_eq(rs_config_load(f.cfg_path, &f.cfg, &err), RS_ERR_CONFIG);
+    tu_assert_contains(err.message, "cfg.yaml:2:10: 'threads' = 9999 is out of range [0, 256]");
+    hf_teardown(&f);
+}
+END_TEST
+
+START_TEST(missing_data_dir)
+{
+    hf f;
+    rs_error err = {0};
+    hf_setup(&f);
+    tu_write(f.dir, "cfg.yaml", "data:\n  dir: nowhere\ninstances:\n" GOOD);
+    snprintf(f.cfg_path, sizeof f.cfg_path, "%s/cfg.yaml", f.dir);
+    ck_assert_int_eq(rs_config_load(f.cfg_path, &f.cfg, &err), RS_ERR_NOT_FOUND);
+    tu_assert_contains(err.message, "cfg.yaml:2:8: data.dir: directory");
+    tu_assert_contains(err.message, "nowhere' does not exist");
+    tu_write(f.dir, "cfg.yaml", "data:\n  dir: data\n  text_file: none.csv\ninstances:\n" GOOD);
+    ck_assert_int_eq(rs_config_load(f.cfg_path, &f.cfg, &err), RS_ERR_NOT_FOUND);
+    tu_assert_contains(err.message, "cfg.yaml:3:14: data.text_file: file");
+    hf_teardown(&f);
+}
+END_TEST
+
+START_TEST(duplicate_instance)
+{
+    expect_error(NULL, GOOD "  - {name: a, plugin: popularity}\n",
+                 "cfg.yaml:12:12: duplicate instance name 'a' (first at line 11)");
+}
+END_TEST
+
+START_TEST(instance_shape)
+{
+    expect_error(NULL, "  - {plugin: tp_good}\n", "cfg.yaml:11:5: instance lacks 'name'");
+    expect_error(NULL, "  - {name: A B, plugin: tp_good}\n", "must be 1-31 characters");
+    expect_error(NULL, "  - {name: a, plugin: tp_good, param: {}}\n",
+                 "cfg.yaml:11:32: unknown key 'param' in instance");
+}
+END_TEST
+
+START_TEST(param_validation)
+{
+    expect_error(NULL, "  - name: a\n    plugin: tp_good\n    params: {bogus: 1}\n",
+                 "cfg.yaml:13:14: instance 'a': unknown param 'bogus' for plugin 'tp_good' "
+                 "(known: delay_ms, ratio, mode, on)");
+    expect_error(NULL, "  - name: a\n    plugin: tp_good\n    params: {delay_ms: \"fast\"}\n",
+                 "cfg.yaml:13:24: 'delay_ms' must be an integer, got 'fast'");
+    expect_error(NULL, "  - name: a\n    plugin: tp_good\n    params: {ratio: 2.0}\n",
+                 "cfg.yaml:13:21: 'ratio' = 2.0 is out of range [0, 1]");
+    expect_error(NULL, "  - name: a\n    plugin: tp_good\n    params: {mode: c}\n",
+                 "cfg.yaml:13:20: 'mode' = 'c' is not one of: a, b");
+    expect_error(NULL, "  - name: a\n    plugin: tp_good\n    params: {on: maybe}\n",
+                 "'on' must be true or false, got 'maybe'");
+    expect_error(NULL, "  - name: a\n    plugin: popularity\n    params: {mode: [count]}\n",
+                 "'mode' must be a string, got 'a sequence'");
+}
+END_TEST
+
+START_TEST(yaml_syntax_error)
+{
+    expect_error("server: [unclosed\n", GOOD, "cfg.yaml:11:10: did not find expected ',' or ']'");
+}
+END_TEST
+
+START_TEST(valid_params_reach_plugin)
+{
+    hf f;
+    rs_error err = {0};
+    hf_setup(&f);
+    hf_write_config(&f, "  - name: a\n    plugin: tp_good\n    params: {delay_ms: 0, ratio: 1, mode: b, on: yes}\n", NULL);
+    ck_assert_msg(hf_open(&f, &err) == RS_OK, "%s", err.message);
+    ck_assert_ptr_nonnull(rs_config_instance(f.cfg, "a"));
+    ck_assert_ptr_null(rs_config_instance(f.cfg, "b"));
+    tu_assert_contains(f.cfg->data_dir, "/data");
+    hf_teardown(&f);
+}
+END_TEST
+
+START_TEST(env_overrides)
+{
+    hf f;
+    rs_error err = {0};
+    hf_setup(&f);
+    tu_write(f.dir, "cfg.yaml", "data: {dir: nowhere}\nwork_dir: w\ninstances:\n" GOOD);
+    snprintf(f.cfg_path, sizeof f.cfg_path, "%s/cfg.yaml", f.dir);
+    char data[4300];
+    snprintf(data, sizeof data, "%s/data", f.dir);
+    setenv("RECSYS_DATA_DIR", data, 1);
+    setenv("RECSYS_WORK_DIR", "/tmp/rs-work-override", 1);
+    ck_assert_msg(rs_config_load(f.cfg_path, &f.cfg, &err) == RS_OK, "%s", err.message);
+    ck_assert_str_eq(f.cfg->data_dir, data);
+    ck_assert_str_eq(f.cfg->work_dir, "/tmp/rs-work-override");
+    hf_clear_env();
+    hf_teardown(&f);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("config");
+    TCase *tc = tcase_create("config");
+    tcase_add_test(tc, unknown_top_level_key);
+    tcase_add_test(tc, wrong_type_and_range);
+    tcase_add_test(tc, missing_data_dir);
+    tcase_add_test(tc, duplicate_instance);
+    tcase_add_test(tc, instance_shape);
+    tcase_add_test(tc, param_validation);
+    tcase_add_test(tc, yaml_syntax_error);
+    tcase_add_test(tc, valid_params_reach_plugin);
+    tcase_add_test(tc, env_overrides);
+    suite_add_tcase(s, tc);
+    return tu_run(s);
+}

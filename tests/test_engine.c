@@ -1,0 +1,177 @@
+/* Engine: training, artifacts, capability errors, and hot swaps that never
+ * disturb readers. */
+#include <pthread.h>
+
+#include "host_fixture.h"
+
+static void open_good(hf *f, const char *params)
+{
+    char inst[512];
+    rs_error err = {0};
+    hf_setup(f);
+    snprintf(inst, sizeof inst,
+             "  - name: good\n    plugin: tp_good\n    params: {%s}\n"
+             "  - {name: popularity, plugin: popularity}\n",
+             params);
+    hf_write_config(f, inst, NULL);
+    ck_assert_msg(hf_open(f, &err) == RS_OK, "%s", err.message);
+}
+
+static void expect_good_list(rs_engine *e)
+{
+    rs_rating r[] = {{0, 4.0f, 0}};
+    rs_query q = {sizeof q, RS_USER_NONE, r, 1, NULL, 0};
+    rs_scored out[3];
+    size_t n;
+    rs_error err = {0};
+    ck_assert_int_eq(rs_engine_recommend(e, "good", &q, 3, out, NULL, &n, &err), RS_OK);
+    ck_assert_int_eq(n, 3);
+    ck_assert_int_eq(out[0].item, 1); /* item 0 is rated */
+    ck_assert_int_eq(out[2].item, 3);
+}
+
+START_TEST(train_save_load)
+{
+    hf f;
+    rs_error err = {0};
+    char p[4400];
+    open_good(&f, "");
+    ck_assert_int_eq(rs_engine_instance_version(f.engine, "good"), 0);
+    ck_assert_msg(rs_engine_load_or_train(f.engine, 0, &err) == RS_OK, "%s", err.message);
+    ck_assert_int_eq(rs_engine_instance_version(f.engine, "good"), 1);
+    snprintf(p, sizeof p, "%s/MANIFEST", rs_engine_artifact_dir(f.engine, "good"));
+    ck_assert_int_eq(access(p, R_OK), 0);
+    expect_good_list(f.engine);
+    hf_close_engine(&f);
+    /* A second start loads the artifacts instead of training. */
+    ck_assert_int_eq(hf_open(&f, &err), RS_OK);
+    ck_assert_msg(rs_engine_load_or_train(f.engine, 0, &err) == RS_OK, "%s", err.message);
+    expect_good_list(f.engine);
+    hf_teardown(&f);
+}
+END_TEST
+
+START_TEST(capability_and_name_errors)
+{
+    hf f;
+    rs_error err = {0};
+    rs_scored out[2];
+    size_t n;
+    open_good(&f, "");
+    ck_assert_int_eq(rs_engine_load_or_train(f.engine, 0, &err), RS_OK);
+    ck_assert_int_eq(rs_engine_similar(f.engine, "good", 0, 2, out, &n, &err), RS_ERR_UNSUPPORTED);
+    ck_assert_str_eq(err.message, "instance 'good' (plugin tp_good) does not support similar");
+    ck_assert_int_eq(rs_engine_similar(f.engine, "good", 99, 2, out, &n, &err), RS_ERR_NOT_FOUND);
+    rs_query q = {sizeof q, RS_USER_NONE, NULL, 0, NULL, 0};
+    ck_assert_int_eq(rs_engine_recommend(f.engine, "nope", &q, 2, out, NULL, &n, &err),
+                     RS_ERR_NOT_FOUND);
+    ck_assert_str_eq(err.message, "no instance named 'nope' (configured: good, popularity)");
+    hf_teardown(&f);
+}
+END_TEST
+
+static void corrupt(hf *f)
+{
+    tu_write(rs_engine_artifact_dir(f->engine, "good"), "model.txt", "corrupt\n");
+}
+
+START_TEST(reload_swaps_and_rejects_corrupt)
+{
+    hf f;
+    rs_error err = {0};
+    rs_instance_ref ref;
+    open_good(&f, "");
+    ck_assert_int_eq(rs_engine_load_or_train(f.engine, 0, &err), RS_OK);
+    ck_assert_int_eq(rs_engine_acquire(f.engine, "good", &ref, &err), RS_OK);
+    ck_assert_msg(rs_engine_reload(f.engine, "good", NULL, &err) == RS_OK, "%s", err.message);
+    ck_assert_int_eq(rs_engine_instance_version(f.engine, "good"), 2);
+    /* The old version stays alive for its reader. */
+    rs_scored out[2];
+    size_t n;
+    rs_query q = {sizeof q, RS_USER_NONE, NULL, 0, NULL, 0};
+    ck_assert_int_eq(ref.entry->recommend(ref.instance, &q, 2, out, NULL, &n, &err), RS_OK);
+    ck_assert_int_eq(n, 2);
+    rs_engine_release(f.engine, &ref);
+    corrupt(&f);
+    ck_assert_int_eq(rs_engine_reload(f.engine, "good", NULL, &err), RS_ERR_FORMAT);
+    tu_assert_contains(err.message, "instance 'good' (plugin tp_good): load failed:");
+    tu_assert_contains(err.message, "corrupt test model");
+    ck_assert_int_eq(rs_engine_instance_version(f.engine, "good"), 2);
+    expect_good_list(f.engine);
+    hf_teardown(&f);
+}
+END_TEST
+
+typedef struct hammer {
+    rs_engine *e;
+    volatile int stop;
+    long ok, bad;
+} hammer;
+
+static void *hammer_run(void *arg)
+{
+    hammer *h = arg;
+    rs_rating r[] = {{0, 4.0f, 0}};
+    rs_query q = {sizeof q, RS_USER_NONE, r, 1, NULL, 0};
+    while (!h->stop) {
+        rs_scored out[3];
+        size_t n;
+        rs_error err = {0};
+        rs_status st = rs_engine_recommend(h->e, "good", &q, 3, out, NULL, &n, &err);
+        if (st == RS_OK && n == 3 && out[0].item == 1 && out[2].item == 3)
+            __atomic_add_fetch(&h->ok, 1, __ATOMIC_RELAXED);
+        else
+            __atomic_add_fetch(&h->bad, 1, __ATOMIC_RELAXED);
+    }
+    return NULL;
+}
+
+START_TEST(swaps_under_load)
+{
+    hf f;
+    rs_error err = {0};
+    open_good(&f, "delay_ms: 1");
+    ck_assert_int_eq(rs_engine_load_or_train(f.engine, 0, &err), RS_OK);
+    char good_model[4400], tmp[4400];
+    snprintf(good_model, sizeof good_model, "%s", rs_engine_artifact_dir(f.engine, "good"));
+    snprintf(tmp, sizeof tmp, "%s/corrupt", f.dir);
+    ck_assert_int_eq(rs_mkdir_p(tmp), 0);
+    tu_write(tmp, "model.txt", "corrupt\n");
+    tu_write(tmp, "MANIFEST", "plugin: tp_good\n");
+    hammer h = {f.engine, 0, 0, 0};
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++)
+        pthread_create(&th[i], NULL, hammer_run, &h);
+    int good = 0, refused = 0;
+    for (int i = 0; i < 40; i++) {
+        if (i % 2 == 0)
+            good += rs_engine_reload(f.engine, "good", NULL, &err) == RS_OK;
+        else
+            refused += rs_engine_reload(f.engine, "good", tmp, &err) != RS_OK;
+        struct timespec ts = {0, 2000000};
+        nanosleep(&ts, NULL);
+    }
+    h.stop = 1;
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    ck_assert_int_eq(good, 20);
+    ck_assert_int_eq(refused, 20);
+    ck_assert_int_eq(h.bad, 0);
+    ck_assert_int_gt(h.ok, 40);
+    ck_assert_int_eq(rs_engine_instance_version(f.engine, "good"), 21);
+    hf_teardown(&f);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("engine");
+    TCase *tc = tcase_create("engine");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, train_save_load);
+    tcase_add_test(tc, capability_and_name_errors);
+    tcase_add_test(tc, reload_swaps_and_rejects_corrupt);
+    tcase_add_test(tc, swaps_under_load);
+    suite_add_tcase(s, tc);
+    return tu_run(s);
+}
