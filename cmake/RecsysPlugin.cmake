@@ -11,7 +11,7 @@ function(rs_add_plugin name)
     C_VISIBILITY_PRESET hidden CXX_VISIBILITY_PRESET hidden
     LIBRARY_OUTPUT_DIRECTORY ${RS_PLUGIN_BUILD_DIR}/${name})
   target_include_directories(${target} PRIVATE ${CMAKE_SOURCE_DIR}/core/include)
-  if(NOT RS_SANITIZE)
+  if(NOT RS_SANITIZE AND NOT RS_TSAN)
     target_link_options(${target} PRIVATE -Wl,-z,defs)
   endif()
   target_link_libraries(${target} PRIVATE ${P_LIBS} ${M_LIB})

@@ -104,7 +104,7 @@ END_TEST
 
 typedef struct hammer {
     rs_engine *e;
-    volatile int stop;
+    int stop;
     long ok, bad;
 } hammer;
 
@@ -113,7 +113,7 @@ static void *hammer_run(void *arg)
     hammer *h = arg;
     rs_rating r[] = {{0, 4.0f, 0}};
     rs_query q = {sizeof q, RS_USER_NONE, r, 1, NULL, 0};
-    while (!h->stop) {
+    while (!__atomic_load_n(&h->stop, __ATOMIC_ACQUIRE)) {
         rs_scored out[3];
         size_t n;
         rs_error err = {0};
@@ -151,7 +151,7 @@ START_TEST(swaps_under_load)
         struct timespec ts = {0, 2000000};
         nanosleep(&ts, NULL);
     }
-    h.stop = 1;
+    __atomic_store_n(&h.stop, 1, __ATOMIC_RELEASE);
     for (int i = 0; i < 4; i++)
         pthread_join(th[i], NULL);
     ck_assert_int_eq(good, 20);

@@ -124,71 +124,91 @@ static rs_status row_error(rs_csv *c, rs_error *err, const char *what,
                         rs_csv_line(c), what, text);
 }
 
+/* One CSV table: check the header for `cols`, then hand every row to
+ * `row` with the column indices. Any error stops the read. */
+typedef struct table_ctx {
+    rs_movielens *ml;
+    const char *path;
+    void *extra;
+} table_ctx;
+typedef rs_status (*row_fn)(table_ctx *t, rs_csv *c, const int *idx, rs_error *err);
+
+static rs_status read_table(table_ctx *t, const char *const *cols, int n_cols,
+                            row_fn row, rs_error *err)
+{
+    int idx[8] = {0}, r;
+    rs_csv *c;
+    rs_status st = rs_csv_open(t->path, &c, err);
+    if (st != RS_OK)
+        return st;
+    if ((st = expect_header(c, cols, idx, n_cols, err)) != RS_OK)
+        goto out;
+    while ((r = rs_csv_next(c, err)) == 1)
+        if ((st = row(t, c, idx, err)) != RS_OK)
+            goto out;
+    if (r < 0)
+        st = err ? err->code : RS_ERR_FORMAT;
+out:
+    rs_csv_free(c);
+    return st;
+}
+
+static rs_status oom(const table_ctx *t, rs_error *err)
+{
+    return rs_error_set(err, RS_ERR_NOMEM, "%s: out of memory", t->path);
+}
+
+static rs_status movie_row(table_ctx *t, rs_csv *c, const int *idx, rs_error *err)
+{
+    rs_movielens *ml = t->ml;
+    int64_t id;
+    const char *ids = rs_csv_field(c, (size_t)idx[0]);
+    if (rs_parse_int64(ids, &id) != 0 || id < 0)
+        return row_error(c, err, "bad movieId", ids);
+    if (rs_idmap_get(&ml->item_map, id) >= 0)
+        return row_error(c, err, "duplicate movieId", ids);
+    if (ml->n_items == ml->items_cap) {
+        int32_t cap = ml->items_cap ? ml->items_cap * 2 : 1024;
+        rs_item_meta *it = realloc(ml->items, (size_t)cap * sizeof *it);
+        if (!it)
+            return oom(t, err);
+        ml->items = it;
+        ml->items_cap = cap;
+    }
+    rs_item_meta *m = &ml->items[ml->n_items];
+    memset(m, 0, sizeof *m);
+    m->movie_id = id;
+    char *title = NULL;
+    split_title(rs_csv_field(c, (size_t)idx[1]), &title, &m->year);
+    const char *g = rs_csv_field(c, (size_t)idx[2]);
+    if (strcmp(g, "(no genres listed)") == 0)
+        g = "";
+    m->title = title;
+    m->genres = dupstr(g);
+    m->tags = dupstr("");
+    m->overview = dupstr("");
+    ml->n_items++; /* owned from here on, freed with ml */
+    if (!m->title || !m->genres || !m->tags || !m->overview ||
+        rs_idmap_put(&ml->item_map, id, ml->n_items - 1) < 0)
+        return oom(t, err);
+    for (const char *p = m->genres; *p;) {
+        const char *e = strchr(p, '|');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        int gi = len ? genre_index(ml, p, len) : -1;
+        if (gi >= 0)
+            m->genre_mask |= 1u << gi;
+        p += len + (e ? 1 : 0);
+    }
+    return RS_OK;
+}
+
 static rs_status load_movies(rs_movielens *ml, const char *path, rs_error *err)
 {
     static const char *const cols[] = {"movieId", "title", "genres"};
-    int idx[3];
-    rs_csv *c;
-    rs_status st = rs_csv_open(path, &c, err);
-    if (st != RS_OK)
-        return st;
-    if ((st = expect_header(c, cols, idx, 3, err)) != RS_OK)
-        goto out;
-    int r;
-    while ((r = rs_csv_next(c, err)) == 1) {
-        int64_t id;
-        const char *ids = rs_csv_field(c, (size_t)idx[0]);
-        if (rs_parse_int64(ids, &id) != 0 || id < 0) {
-            st = row_error(c, err, "bad movieId", ids);
-            goto out;
-        }
-        if (rs_idmap_get(&ml->item_map, id) >= 0) {
-            st = row_error(c, err, "duplicate movieId", ids);
-            goto out;
-        }
-        if (ml->n_items == ml->items_cap) {
-            int32_t cap = ml->items_cap ? ml->items_cap * 2 : 1024;
-            rs_item_meta *it = realloc(ml->items, (size_t)cap * sizeof *it);
-            if (!it) {
-                st = rs_error_set(err, RS_ERR_NOMEM, "%s: out of memory", path);
-                goto out;
-            }
-            ml->items = it;
-            ml->items_cap = cap;
-        }
-        rs_item_meta *m = &ml->items[ml->n_items];
-        memset(m, 0, sizeof *m);
-        m->movie_id = id;
-        char *title = NULL;
-        split_title(rs_csv_field(c, (size_t)idx[1]), &title, &m->year);
-        const char *g = rs_csv_field(c, (size_t)idx[2]);
-        if (strcmp(g, "(no genres listed)") == 0)
-            g = "";
-        m->title = title;
-        m->genres = dupstr(g);
-        m->tags = dupstr("");
-        m->overview = dupstr("");
-        ml->n_items++; /* owned from here on, freed with ml */
-        if (!m->title || !m->genres || !m->tags || !m->overview ||
-            rs_idmap_put(&ml->item_map, id, ml->n_items - 1) < 0) {
-            st = rs_error_set(err, RS_ERR_NOMEM, "%s: out of memory", path);
-            goto out;
-        }
-        for (const char *p = m->genres; *p;) {
-            const char *e = strchr(p, '|');
-            size_t len = e ? (size_t)(e - p) : strlen(p);
-            int gi = len ? genre_index(ml, p, len) : -1;
-            if (gi >= 0)
-                m->genre_mask |= 1u << gi;
-            p += len + (e ? 1 : 0);
-        }
-    }
-    if (r < 0)
-        st = err ? err->code : RS_ERR_FORMAT;
-    else if (ml->n_items == 0)
+    table_ctx t = {ml, path, NULL};
+    rs_status st = read_table(&t, cols, 3, movie_row, err);
+    if (st == RS_OK && ml->n_items == 0)
         st = rs_error_set(err, RS_ERR_FORMAT, "%s: no movies", path);
-out:
-    rs_csv_free(c);
     return st;
 }
 
@@ -198,6 +218,7 @@ static rs_status movie_of(rs_movielens *ml, rs_csv *c, int col, int32_t *out,
 {
     int64_t id;
     const char *s = rs_csv_field(c, (size_t)col);
+    *out = -1;
     if (rs_parse_int64(s, &id) != 0)
         return row_error(c, err, "bad movieId", s);
     *out = rs_idmap_get(&ml->item_map, id);
@@ -206,38 +227,30 @@ static rs_status movie_of(rs_movielens *ml, rs_csv *c, int col, int32_t *out,
     return RS_OK;
 }
 
+static rs_status link_row(table_ctx *t, rs_csv *c, const int *idx, rs_error *err)
+{
+    int32_t item;
+    rs_status st = movie_of(t->ml, c, idx[0], &item, err);
+    if (st != RS_OK)
+        return st;
+    for (int k = 1; k <= 2; k++) {
+        const char *s = rs_csv_field(c, (size_t)idx[k]);
+        int64_t v = 0;
+        if (*s && (rs_parse_int64(s, &v) != 0 || v < 0))
+            return row_error(c, err, k == 1 ? "bad imdbId" : "bad tmdbId", s);
+        if (k == 1)
+            t->ml->items[item].imdb_id = v;
+        else
+            t->ml->items[item].tmdb_id = v;
+    }
+    return RS_OK;
+}
+
 static rs_status load_links(rs_movielens *ml, const char *path, rs_error *err)
 {
     static const char *const cols[] = {"movieId", "imdbId", "tmdbId"};
-    int idx[3], r;
-    rs_csv *c;
-    rs_status st = rs_csv_open(path, &c, err);
-    if (st != RS_OK)
-        return st;
-    if ((st = expect_header(c, cols, idx, 3, err)) != RS_OK)
-        goto out;
-    while ((r = rs_csv_next(c, err)) == 1) {
-        int32_t item;
-        if ((st = movie_of(ml, c, idx[0], &item, err)) != RS_OK)
-            goto out;
-        for (int k = 1; k <= 2; k++) {
-            const char *s = rs_csv_field(c, (size_t)idx[k]);
-            int64_t v = 0;
-            if (*s && (rs_parse_int64(s, &v) != 0 || v < 0)) {
-                st = row_error(c, err, k == 1 ? "bad imdbId" : "bad tmdbId", s);
-                goto out;
-            }
-            if (k == 1)
-                ml->items[item].imdb_id = v;
-            else
-                ml->items[item].tmdb_id = v;
-        }
-    }
-    if (r < 0)
-        st = err ? err->code : RS_ERR_FORMAT;
-out:
-    rs_csv_free(c);
-    return st;
+    table_ctx t = {ml, path, NULL};
+    return read_table(&t, cols, 3, link_row, err);
 }
 
 /* Append text to a growing "a | b" string, skipping case-insensitive
@@ -265,69 +278,50 @@ static int append_tag(char **dst, const char *tag)
     return 0;
 }
 
+static rs_status tag_row(table_ctx *t, rs_csv *c, const int *idx, rs_error *err)
+{
+    int32_t item;
+    rs_status st = movie_of(t->ml, c, idx[0], &item, err);
+    if (st != RS_OK)
+        return st;
+    char *tags = (char *)t->ml->items[item].tags;
+    if (append_tag(&tags, rs_csv_field(c, (size_t)idx[1])) != 0)
+        return oom(t, err);
+    t->ml->items[item].tags = tags;
+    return RS_OK;
+}
+
 static rs_status load_tags(rs_movielens *ml, const char *path, rs_error *err)
 {
     static const char *const cols[] = {"movieId", "tag"};
-    int idx[2], r;
-    rs_csv *c;
-    rs_status st = rs_csv_open(path, &c, err);
-    if (st != RS_OK)
-        return st;
-    if ((st = expect_header(c, cols, idx, 2, err)) != RS_OK)
-        goto out;
-    while ((r = rs_csv_next(c, err)) == 1) {
-        int32_t item;
-        if ((st = movie_of(ml, c, idx[0], &item, err)) != RS_OK)
-            goto out;
-        char *tags = (char *)ml->items[item].tags;
-        if (append_tag(&tags, rs_csv_field(c, (size_t)idx[1])) != 0) {
-            st = rs_error_set(err, RS_ERR_NOMEM, "%s: out of memory", path);
-            goto out;
-        }
-        ml->items[item].tags = tags;
-    }
-    if (r < 0)
-        st = err ? err->code : RS_ERR_FORMAT;
-out:
-    rs_csv_free(c);
-    return st;
+    table_ctx t = {ml, path, NULL};
+    return read_table(&t, cols, 2, tag_row, err);
 }
 
 /* Optional plot text: movieId,text (extra columns allowed). Rows for movies
  * outside the catalogue are skipped: the file may cover a larger dataset. */
+static rs_status text_row(table_ctx *t, rs_csv *c, const int *idx, rs_error *err)
+{
+    int64_t id;
+    const char *s = rs_csv_field(c, (size_t)idx[0]);
+    if (rs_parse_int64(s, &id) != 0)
+        return row_error(c, err, "bad movieId", s);
+    int32_t item = rs_idmap_get(&t->ml->item_map, id);
+    if (item < 0)
+        return RS_OK;
+    char *text = dupstr(rs_csv_field(c, (size_t)idx[1]));
+    if (!text)
+        return oom(t, err);
+    free((char *)t->ml->items[item].overview);
+    t->ml->items[item].overview = text;
+    return RS_OK;
+}
+
 static rs_status load_text(rs_movielens *ml, const char *path, rs_error *err)
 {
     static const char *const cols[] = {"movieId", "text"};
-    int idx[2], r;
-    rs_csv *c;
-    rs_status st = rs_csv_open(path, &c, err);
-    if (st != RS_OK)
-        return st;
-    if ((st = expect_header(c, cols, idx, 2, err)) != RS_OK)
-        goto out;
-    while ((r = rs_csv_next(c, err)) == 1) {
-        int64_t id;
-        const char *s = rs_csv_field(c, (size_t)idx[0]);
-        if (rs_parse_int64(s, &id) != 0) {
-            st = row_error(c, err, "bad movieId", s);
-            goto out;
-        }
-        int32_t item = rs_idmap_get(&ml->item_map, id);
-        if (item < 0)
-            continue;
-        char *text = dupstr(rs_csv_field(c, (size_t)idx[1]));
-        if (!text) {
-            st = rs_error_set(err, RS_ERR_NOMEM, "%s: out of memory", path);
-            goto out;
-        }
-        free((char *)ml->items[item].overview);
-        ml->items[item].overview = text;
-    }
-    if (r < 0)
-        st = err ? err->code : RS_ERR_FORMAT;
-out:
-    rs_csv_free(c);
-    return st;
+    table_ctx t = {ml, path, NULL};
+    return read_table(&t, cols, 2, text_row, err);
 }
 
 static int int64_cmp(const void *a, const void *b)
@@ -336,91 +330,86 @@ static int int64_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static rs_status load_ratings(rs_movielens *ml, const char *path,
-                              const rs_load_options *opt, rs_error *err)
+typedef struct rating_rows {
+    rs_triple *t;
+    int64_t *users; /* external user id of each triple */
+    size_t n, cap;
+} rating_rows;
+
+static rs_status rating_row(table_ctx *t, rs_csv *c, const int *idx, rs_error *err)
 {
-    static const char *const cols[] = {"userId", "movieId", "rating",
-                                       "timestamp"};
-    int idx[4], r;
-    rs_csv *c;
-    rs_triple *t = NULL;
-    int64_t *raw_users = NULL;
-    size_t n = 0, cap = 0;
-    rs_status st = rs_csv_open(path, &c, err);
+    rating_rows *rr = t->extra;
+    if (rr->n == rr->cap) {
+        size_t cap = rr->cap ? rr->cap * 2 : 65536;
+        rs_triple *nt = realloc(rr->t, cap * sizeof *nt);
+        if (nt)
+            rr->t = nt;
+        int64_t *nu = realloc(rr->users, cap * sizeof *nu);
+        if (nu)
+            rr->users = nu;
+        if (!nt || !nu)
+            return oom(t, err);
+        rr->cap = cap;
+    }
+    rs_triple *tr = &rr->t[rr->n];
+    int64_t uid, ts;
+    double rating;
+    const char *s = rs_csv_field(c, (size_t)idx[0]);
+    if (rs_parse_int64(s, &uid) != 0)
+        return row_error(c, err, "bad userId", s);
+    rs_status st = movie_of(t->ml, c, idx[1], &tr->item, err);
     if (st != RS_OK)
         return st;
-    if ((st = expect_header(c, cols, idx, 4, err)) != RS_OK)
-        goto out;
-    while ((r = rs_csv_next(c, err)) == 1) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 65536;
-            rs_triple *nt = realloc(t, cap * sizeof *nt);
-            int64_t *nu = realloc(raw_users, cap * sizeof *nu);
-            if (nt)
-                t = nt;
-            if (nu)
-                raw_users = nu;
-            if (!nt || !nu) {
-                st = rs_error_set(err, RS_ERR_NOMEM, "%s: out of memory", path);
-                goto out;
-            }
-        }
-        int64_t uid, ts;
-        double rating;
-        const char *s = rs_csv_field(c, (size_t)idx[0]);
-        if (rs_parse_int64(s, &uid) != 0) {
-            st = row_error(c, err, "bad userId", s);
-            goto out;
-        }
-        if ((st = movie_of(ml, c, idx[1], &t[n].item, err)) != RS_OK)
-            goto out;
-        s = rs_csv_field(c, (size_t)idx[2]);
-        if (rs_parse_double(s, &rating) != 0 || !(rating >= 0.5 && rating <= 5.0)) {
-            st = row_error(c, err, "rating must be a number in 0.5..5.0", s);
-            goto out;
-        }
-        s = rs_csv_field(c, (size_t)idx[3]);
-        if (rs_parse_int64(s, &ts) != 0) {
-            st = row_error(c, err, "bad timestamp", s);
-            goto out;
-        }
-        raw_users[n] = uid;
-        t[n].rating = (float)rating;
-        t[n].timestamp = ts;
-        n++;
-    }
-    if (r < 0) {
-        st = err ? err->code : RS_ERR_FORMAT;
-        goto out;
-    }
-    /* Dense user indices in ascending external id order (deterministic). */
-    int64_t *sorted = malloc((n ? n : 1) * sizeof *sorted);
-    if (!sorted) {
-        st = rs_error_set(err, RS_ERR_NOMEM, "%s: out of memory", path);
-        goto out;
-    }
-    memcpy(sorted, raw_users, n * sizeof *sorted);
-    qsort(sorted, n, sizeof *sorted, int64_cmp);
+    s = rs_csv_field(c, (size_t)idx[2]);
+    if (rs_parse_double(s, &rating) != 0 || !(rating >= 0.5 && rating <= 5.0))
+        return row_error(c, err, "rating must be a number in 0.5..5.0", s);
+    s = rs_csv_field(c, (size_t)idx[3]);
+    if (rs_parse_int64(s, &ts) != 0)
+        return row_error(c, err, "bad timestamp", s);
+    rr->users[rr->n] = uid;
+    tr->rating = (float)rating;
+    tr->timestamp = ts;
+    rr->n++;
+    return RS_OK;
+}
+
+/* Dense user indices in ascending external id order (deterministic). */
+static rs_status index_users(rs_movielens *ml, rating_rows *rr, rs_error *err)
+{
+    int64_t *sorted = malloc((rr->n ? rr->n : 1) * sizeof *sorted);
+    if (!sorted)
+        return rs_error_set(err, RS_ERR_NOMEM, "ratings: out of memory");
+    memcpy(sorted, rr->users, rr->n * sizeof *sorted);
+    qsort(sorted, rr->n, sizeof *sorted, int64_cmp);
     size_t nu = 0;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < rr->n; i++)
         if (nu == 0 || sorted[nu - 1] != sorted[i])
             sorted[nu++] = sorted[i];
     ml->user_ids = sorted;
     ml->n_users = (int32_t)nu;
-    if (rs_idmap_init(&ml->user_map, nu) != 0) {
-        st = rs_error_set(err, RS_ERR_NOMEM, "%s: out of memory", path);
-        goto out;
-    }
+    if (rs_idmap_init(&ml->user_map, nu) != 0)
+        return rs_error_set(err, RS_ERR_NOMEM, "ratings: out of memory");
     for (size_t u = 0; u < nu; u++)
         rs_idmap_put(&ml->user_map, sorted[u], (int32_t)u);
-    for (size_t i = 0; i < n; i++)
-        t[i].user = rs_idmap_get(&ml->user_map, raw_users[i]);
-    st = rs_csr_build(&ml->csr, t, n, ml->n_users, ml->n_items,
-                      opt->cf_min_item_ratings, opt->cf_min_user_ratings, err);
-out:
-    free(t);
-    free(raw_users);
-    rs_csv_free(c);
+    for (size_t i = 0; i < rr->n; i++)
+        rr->t[i].user = rs_idmap_get(&ml->user_map, rr->users[i]);
+    return RS_OK;
+}
+
+static rs_status load_ratings(rs_movielens *ml, const char *path,
+                              const rs_load_options *opt, rs_error *err)
+{
+    static const char *const cols[] = {"userId", "movieId", "rating", "timestamp"};
+    rating_rows rr = {NULL, NULL, 0, 0};
+    table_ctx t = {ml, path, &rr};
+    rs_status st = read_table(&t, cols, 4, rating_row, err);
+    if (st == RS_OK)
+        st = index_users(ml, &rr, err);
+    if (st == RS_OK)
+        st = rs_csr_build(&ml->csr, rr.t, rr.n, ml->n_users, ml->n_items,
+                          opt->cf_min_item_ratings, opt->cf_min_user_ratings, err);
+    free(rr.t);
+    free(rr.users);
     return st;
 }
 

@@ -3,6 +3,7 @@
 # OUT OF TREE against the installed SDK (CMake package and pkg-config), loads
 # it through a YAML config and checks its recommendations.
 set -euo pipefail
+unset RECSYS_DATA_DIR RECSYS_WORK_DIR RECSYS_TEXT_FILE RECSYS_PLUGIN_PATH
 src=$1 build=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
