@@ -8,13 +8,14 @@
  * separately, since on a loaded machine it is the part the noise hides.
  * Prints medians.
  *
- *   build/tests/hybrid/bench_hybrid [reps]
+ *   build/bench/bench_hybrid [reps]
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "blend.h"
 #include "fixture.h"
 #include "test_host.h"
@@ -23,15 +24,7 @@
 
 static double now_us(void)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
-}
-
-static int dbl_cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    return bu_now() * 1e6;
 }
 
 static double median_recommend(th_host *th, const char *inst,
@@ -53,8 +46,7 @@ static double median_recommend(th_host *th, const char *inst,
         }
         t[r] = now_us() - t0;
     }
-    qsort(t, (size_t)reps, sizeof *t, dbl_cmp);
-    double m = t[reps / 2];
+    double m = bu_quantile(t, (size_t)reps, 0.5);
     free(t);
     return m;
 }
@@ -86,8 +78,7 @@ static double median_arith(rs_hybrid_norm m, size_t n, int reps)
         rs_hybrid_combine(2, w, lift, n, b);
         t[r] = now_us() - t0;
     }
-    qsort(t, (size_t)reps, sizeof *t, dbl_cmp);
-    double med = t[reps / 2];
+    double med = bu_quantile(t, (size_t)reps, 0.5);
     free(raw), free(b), free(lift), free(t), free(scratch);
     return med;
 }
