@@ -21,6 +21,7 @@ typedef struct fake {
     int64_t favourite; /* content: the item it ranks first */
     int flat;          /* every known item scores the same */
     int fail;          /* recommend/score fail (child error injection) */
+    int fail_score;    /* only score fails: recommend still works */
     int because;       /* fill explanations' because_item */
 } fake;
 
@@ -46,6 +47,7 @@ static rs_status fake_create(const rs_host *host, void **out, rs_error *err)
     f->favourite = fake_int(host, "favourite", 15);
     f->flat = fake_bool(host, "flat");
     f->fail = fake_bool(host, "fail");
+    f->fail_score = fake_bool(host, "fail_score");
     f->because = fake_bool(host, "because");
     *out = f;
     return RS_OK;
@@ -75,7 +77,7 @@ static rs_status fake_score(void *inst, const rs_query *q,
 {
     const fake *f = inst;
     (void)q;
-    if (f->fail)
+    if (f->fail || f->fail_score)
         return rs_error_set(err, RS_ERR_INTERNAL, "fake: injected failure");
     for (size_t i = 0; i < n; i++)
         scores[i] = !fake_knows(f, items[i]) ? RS_SCORE_MISSING

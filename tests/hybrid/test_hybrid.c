@@ -388,6 +388,37 @@ START_TEST(a_failing_child_degrades_and_recovers_after_a_swap)
 }
 END_TEST
 
+/* A child whose score() fails still counts through its own top list. */
+START_TEST(a_child_that_cannot_score_counts_through_its_top_list)
+{
+    rs_error err = {0};
+    const char *p0[] = {"favourite=35", "fail_score=true", NULL};
+    ck_assert_int_eq(th_add(th, "listonly", HYB_FAKE_CONTENT_SO, p0, &err),
+                     RS_OK);
+    const char *p[] = {"content=listonly", NULL};
+    add_hybrid("hybrid", p);
+    add_hybrid("reference", NULL);
+    rs_query q = query(light, 3);
+    rs_scored a[10], b[10];
+    size_t na = rec("hybrid", &q, 10, a, NULL);
+    size_t nb = rec("reference", &q, 10, b, NULL);
+    ck_assert_int_eq(a[0].item, COLD);
+    /* Its top-200 covers every candidate, so the blend is unchanged. */
+    ck_assert_uint_eq(na, nb);
+    ck_assert_mem_eq(a, b, na * sizeof *a);
+    ck_assert_uint_eq(th_log_count(th, "'listonly' failed to score"), 1);
+    /* With short lists (max(candidates, k) = 4 each), the CF picks are
+     * outside the content list and so missing for that child. */
+    const char *p2[] = {"content=listonly", "candidates=2", NULL};
+    add_hybrid("short", p2);
+    na = rec("short", &q, 4, a, NULL);
+    ck_assert_uint_eq(na, 4);
+    ck_assert_int_eq(a[0].item, COLD);
+    float s35 = score1("short", &q, COLD);
+    ck_assert(isnan(s35)); /* score() has no list to fall back on */
+}
+END_TEST
+
 START_TEST(no_children_at_all_is_an_error_not_a_crash)
 {
     add_hybrid("hybrid", NULL);
@@ -499,6 +530,7 @@ int main(void)
     tcase_add_test(tc, eight_threads_get_identical_results);
     tcase_add_test(tc, a_missing_child_degrades_to_the_other_and_logs_once);
     tcase_add_test(tc, a_failing_child_degrades_and_recovers_after_a_swap);
+    tcase_add_test(tc, a_child_that_cannot_score_counts_through_its_top_list);
     tcase_add_test(tc, no_children_at_all_is_an_error_not_a_crash);
     tcase_add_test(tc, bad_configuration_is_refused_with_the_field);
     tcase_add_test(tc, explanations_name_the_supporting_rating);
