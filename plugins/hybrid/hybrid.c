@@ -474,17 +474,24 @@ static rs_status blend_candidates(hybrid *h, request *r, const rs_query *q,
         if (!r->live[c])
             continue;
         const rs_plugin_entry *e = r->ref[c].entry;
-        int scored = 0;
+        int scored = 0, failed = 0;
         if (has(&r->ref[c], RS_CAP_SCORE) && e->score && n) {
             rs_error ce = {0};
             if (e->score(r->ref[c].instance, q, r->cand, n, raw, &ce) ==
                 RS_OK)
                 scored = 1;
-            else
+            else {
+                failed = 1;
                 child_failed(h, c, "failed to score", ce.message);
+            }
         }
+        /* Only a child that did everything asked of it re-arms its
+         * warning; one whose score() always fails logs once, not twice a
+         * request. */
+        if (!failed)
+            child_worked(h, c);
         if (!scored) {
-            /* No score(): its own top list is all it can tell us. */
+            /* No (working) score(): its top list is all it can tell us. */
             for (size_t i = 0; i < n; i++)
                 raw[i] = RS_SCORE_MISSING;
             for (size_t j = 0; j < r->n_recs[c]; j++) {
@@ -547,7 +554,6 @@ static rs_status gather_candidates(hybrid *h, request *r, const rs_query *q,
         }
         if (r->n_recs[c] > r->per)
             r->n_recs[c] = r->per; /* a child that overran its contract */
-        child_worked(h, c);
     }
 
     r->cand = malloc((r->n_recs[0] + r->n_recs[1] + 1) * sizeof *r->cand);

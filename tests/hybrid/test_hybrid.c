@@ -406,7 +406,10 @@ START_TEST(a_child_that_cannot_score_counts_through_its_top_list)
     /* Its top-200 covers every candidate, so the blend is unchanged. */
     ck_assert_uint_eq(na, nb);
     ck_assert_mem_eq(a, b, na * sizeof *a);
+    for (int i = 0; i < 4; i++)
+        rec("hybrid", &q, 10, a, NULL);
     ck_assert_uint_eq(th_log_count(th, "'listonly' failed to score"), 1);
+    ck_assert_uint_eq(th_log_count(th, "recovered"), 0);
     /* With short lists (max(candidates, k) = 4 each), the CF picks are
      * outside the content list and so missing for that child. */
     const char *p2[] = {"content=listonly", "candidates=2", NULL};
