@@ -1,0 +1,81 @@
+/*
+ * `recsys serve`: the JSON API (docs/api.md, docs/openapi.yaml) and the web
+ * app's static files over civetweb, persisting to PostgreSQL.
+ *
+ * Three layers, each usable alone:
+ *   rs_server   the HTTP server over ready parts (engine, dataset, pool).
+ *   rs_app      everything `recsys serve` does from a config file: dataset,
+ *               engine (load or train), database (a private cluster when
+ *               none is configured), migrations, catalogue, rs_server.
+ *   rs_server_cli  the command itself (argument parsing, signals).
+ *
+ * Thread contract: start/stop/free from one thread; the server answers
+ * requests on its own worker threads between start and stop.
+ */
+#ifndef RECSYS_SERVER_H
+#define RECSYS_SERVER_H
+
+#include "recsys/config.h"
+#include "recsys/dataset.h"
+#include "recsys/db.h"
+#include "recsys/engine.h"
+
+/* The `server:` section, with defaults from rs_server_options_default. */
+typedef struct rs_server_options {
+    char bind[64];            /* 127.0.0.1 */
+    int port;                 /* 8080; 0 = any free port */
+    int threads;              /* civetweb workers, 8 */
+    char static_dir[1024];    /* absolute; "" = serve no static files */
+    char default_source[RS_SOURCE_NAME_MAX]; /* hybrid */
+    char tmdb_api_key[128];   /* "" = generated posters only */
+    size_t request_max_bytes; /* 65536 */
+    char work_dir[1024];      /* posters cache, eval/report.json */
+    /* Argon2id cost. OPSLIMIT/MEMLIMIT_INTERACTIVE by default; tests lower
+     * the memory limit (server.password_memlimit_kib). */
+    unsigned long long pwhash_opslimit;
+    size_t pwhash_memlimit;
+    /* Login attempts allowed per minute per client IP and per account. */
+    int login_per_ip_per_min;      /* 30 */
+    int login_per_account_per_min; /* 10 */
+    int session_ttl_s;             /* 30 days */
+} rs_server_options;
+
+void rs_server_options_default(rs_server_options *o);
+
+/* Read the `server:` section of cfg into o (unknown keys and bad types fail
+ * with file:line:column). Relative static_dir resolves against the config
+ * file's directory; work_dir comes from cfg. */
+rs_status rs_server_options_from_config(const rs_config *cfg,
+                                        rs_server_options *o, rs_error *err);
+
+typedef struct rs_server rs_server;
+
+/* Start serving. engine, ml and db must outlive the server. */
+rs_status rs_server_start(const rs_server_options *opt, rs_engine *engine,
+                          const rs_movielens *ml, rs_db *db,
+                          rs_server **out, rs_error *err);
+/* The port actually bound (useful with port 0). */
+int rs_server_port(const rs_server *s);
+/* Stop accepting, let in-flight requests finish, free. NULL is a no-op. */
+void rs_server_stop(rs_server *s);
+
+typedef struct rs_app rs_app;
+
+/* Load everything `recsys serve` needs from `config_path` and start the
+ * server; port_override >= 0 replaces server.port. Progress goes to
+ * stderr. */
+rs_status rs_app_open(const char *config_path, int port_override,
+                      rs_app **out, rs_error *err);
+int rs_app_port(const rs_app *app);
+/* The database URL in use (the private cluster's when one was started). */
+const char *rs_app_database_url(const rs_app *app);
+/* Stop the server, free the engine and dataset, stop the private cluster
+ * if this app started it. NULL is a no-op. */
+void rs_app_close(rs_app *app);
+
+/* `recsys serve [--config FILE] [--port N]`; argv[0] = "serve". Returns
+ * the exit code: 0 after a clean SIGINT/SIGTERM shutdown, 1 on failure, 2
+ * on bad usage. */
+int rs_server_cli(int argc, char **argv);
+
+#endif /* RECSYS_SERVER_H */

@@ -1,0 +1,277 @@
+/* Accounts and sessions: register, login, logout, me. */
+#include "server_internal.h"
+
+#include <ctype.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "auth.h"
+
+#define USERNAME_MIN 3
+#define USERNAME_MAX 32
+#define PASSWORD_MIN 8
+#define PASSWORD_MAX 128
+
+static int valid_username(const char *u)
+{
+    size_t n = strlen(u);
+    if (n < USERNAME_MIN || n > USERNAME_MAX)
+        return 0;
+    for (; *u; u++)
+        if (!isalnum((unsigned char)*u) && *u != '_' && *u != '.' && *u != '-')
+            return 0;
+    return 1;
+}
+
+/* Length in code points; jansson has already rejected invalid UTF-8. */
+static size_t utf8_len(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* Pull {username, password} from the body; sends 400 and returns 0 when
+ * either is missing or malformed. */
+static int credentials(rs_req *r, json_t *body, const char **user, const char **pass)
+{
+    *user = json_string_value(json_object_get(body, "username"));
+    *pass = json_string_value(json_object_get(body, "password"));
+    if (!*user || !*pass) {
+        rs_reply_error(r, 400, "bad_request", "username and password must be strings");
+        return 0;
+    }
+    return 1;
+}
+
+static json_t *user_json(const PGresult *res, int row)
+{
+    return json_pack("{s:I, s:s, s:s}",
+                     "id", (json_int_t)strtoll(PQgetvalue(res, row, 0), NULL, 10),
+                     "username", PQgetvalue(res, row, 1),
+                     "created_at", PQgetvalue(res, row, 2));
+}
+
+#define CREATED_AT \
+    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+static void send_session(rs_req *r, int status, json_t *user, const char *token)
+{
+    char hdr[256];
+    snprintf(hdr, sizeof hdr,
+             "Set-Cookie: " RS_SESSION_COOKIE "=%s; HttpOnly; SameSite=Lax; Path=/; Max-Age=%d\r\n",
+             token, r->srv->opt.session_ttl_s);
+    rs_reply_json_hdr(r, status, json_pack("{s:o}", "user", user), hdr);
+}
+
+static const char clear_cookie[] =
+    "Set-Cookie: " RS_SESSION_COOKIE "=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0\r\n";
+
+void rs_api_register(rs_req *r)
+{
+    char ipkey[64];
+    snprintf(ipkey, sizeof ipkey, "ip:%s", r->ri->remote_addr);
+    time_t now = time(NULL);
+    /* Hashing is deliberately expensive: registering counts against the
+     * same per-IP allowance as logging in. */
+    if (rs_ratelimit_exceeded(r->srv->rl_ip, ipkey, now)) {
+        rs_reply_error(r, 429, "rate_limited", "too many attempts from %s; retry in a minute",
+                       r->ri->remote_addr);
+        return;
+    }
+    json_t *body = rs_req_json(r);
+    if (!body)
+        return;
+    const char *user, *pass;
+    if (!credentials(r, body, &user, &pass))
+        goto done;
+    if (!valid_username(user)) {
+        rs_reply_error(r, 400, "bad_request",
+                       "username must be %d-%d characters of A-Z a-z 0-9 _ . -",
+                       USERNAME_MIN, USERNAME_MAX);
+        goto done;
+    }
+    size_t plen = utf8_len(pass);
+    if (plen < PASSWORD_MIN || plen > PASSWORD_MAX) {
+        rs_reply_error(r, 400, "bad_request", "password must be %d-%d characters",
+                       PASSWORD_MIN, PASSWORD_MAX);
+        goto done;
+    }
+    rs_ratelimit_hit(r->srv->rl_ip, ipkey, now);
+    char hash[crypto_pwhash_STRBYTES];
+    rs_error err = {0};
+    rs_status st = rs_password_hash(pass, r->srv->opt.pwhash_opslimit,
+                                    r->srv->opt.pwhash_memlimit, hash, sizeof hash, &err);
+    if (st != RS_OK) {
+        rs_reply_status(r, st, &err);
+        goto done;
+    }
+    PGconn *c = rs_req_db(r);
+    if (!c)
+        goto done;
+    /* The account and its first session are created together or not at all. */
+    PGresult *res = NULL;
+    const char *p[2] = {user, hash};
+    st = rs_db_begin(c, &err);
+    if (st == RS_OK)
+        st = rs_db_exec(c, "INSERT INTO users (username, password_hash) VALUES ($1, $2)"
+                           " ON CONFLICT DO NOTHING RETURNING id, username, " CREATED_AT,
+                        2, p, &res, &err);
+    if (st != RS_OK) {
+        rs_db_rollback(c);
+        rs_reply_status(r, st, &err);
+        goto release;
+    }
+    if (PQntuples(res) == 0) {
+        rs_db_rollback(c);
+        rs_reply_error(r, 409, "conflict", "username '%s' is taken", user);
+        goto release;
+    }
+    char token[RS_SESSION_TOKEN_CHARS + 1];
+    int64_t uid = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    st = rs_session_create(c, uid, r->srv->opt.session_ttl_s, token, &err);
+    if (st == RS_OK)
+        st = rs_db_commit(c, &err);
+    if (st != RS_OK) {
+        rs_db_rollback(c);
+        rs_reply_status(r, st, &err);
+        goto release;
+    }
+    send_session(r, 201, user_json(res, 0), token);
+release:
+    PQclear(res);
+    rs_req_db_release(r, c);
+done:
+    json_decref(body);
+}
+
+void rs_api_login(rs_req *r)
+{
+    json_t *body = rs_req_json(r);
+    if (!body)
+        return;
+    const char *user, *pass;
+    if (!credentials(r, body, &user, &pass))
+        goto done;
+    char ipkey[64], acctkey[64];
+    snprintf(ipkey, sizeof ipkey, "ip:%s", r->ri->remote_addr);
+    snprintf(acctkey, sizeof acctkey, "acct:%.40s", user);
+    for (char *k = acctkey; *k; k++)
+        *k = (char)tolower((unsigned char)*k);
+    time_t now = time(NULL);
+    if (rs_ratelimit_exceeded(r->srv->rl_ip, ipkey, now) ||
+        rs_ratelimit_exceeded(r->srv->rl_account, acctkey, now)) {
+        rs_reply_error(r, 429, "rate_limited", "too many login attempts; retry in a minute");
+        goto done;
+    }
+    rs_ratelimit_hit(r->srv->rl_ip, ipkey, now);
+    PGconn *c = rs_req_db(r);
+    if (!c)
+        goto done;
+    PGresult *res = NULL;
+    rs_error err = {0};
+    const char *p[1] = {user};
+    rs_status st = rs_db_exec(c, "SELECT id, username, " CREATED_AT ", password_hash"
+                                 " FROM users WHERE lower(username) = lower($1)",
+                              1, p, &res, &err);
+    if (st != RS_OK) {
+        rs_reply_status(r, st, &err);
+        goto release;
+    }
+    int ok;
+    if (PQntuples(res) == 1) {
+        ok = rs_password_verify(PQgetvalue(res, 0, 3), pass);
+    } else {
+        rs_password_dummy_verify(pass, r->srv->opt.pwhash_opslimit, r->srv->opt.pwhash_memlimit);
+        ok = 0;
+    }
+    if (!ok) {
+        rs_ratelimit_hit(r->srv->rl_account, acctkey, now);
+        rs_reply_error(r, 401, "unauthorized", "invalid username or password");
+        goto release;
+    }
+    char token[RS_SESSION_TOKEN_CHARS + 1];
+    st = rs_session_create(c, strtoll(PQgetvalue(res, 0, 0), NULL, 10),
+                           r->srv->opt.session_ttl_s, token, &err);
+    if (st != RS_OK) {
+        rs_reply_status(r, st, &err);
+        goto release;
+    }
+    send_session(r, 200, user_json(res, 0), token);
+release:
+    PQclear(res);
+    rs_req_db_release(r, c);
+done:
+    json_decref(body);
+}
+
+void rs_api_logout(rs_req *r)
+{
+    char token[RS_SESSION_TOKEN_CHARS + 1];
+    const char *cookies = mg_get_header(r->conn, "Cookie");
+    /* Logging out is idempotent: no or stale cookie is still a 204. */
+    if (cookies && mg_get_cookie(cookies, RS_SESSION_COOKIE, token, sizeof token) > 0) {
+        PGconn *c = rs_req_db(r);
+        if (!c)
+            return;
+        rs_error err = {0};
+        rs_status st = rs_session_delete(c, token, &err);
+        rs_req_db_release(r, c);
+        if (st != RS_OK) {
+            rs_reply_status(r, st, &err);
+            return;
+        }
+    }
+    rs_reply_empty(r, 204, clear_cookie);
+}
+
+void rs_api_me(rs_req *r)
+{
+    if (!rs_req_user(r))
+        return;
+    PGconn *c = rs_req_db(r);
+    if (!c)
+        return;
+    char uid[24];
+    snprintf(uid, sizeof uid, "%lld", (long long)r->user_id);
+    const char *p[1] = {uid};
+    PGresult *res;
+    rs_error err = {0};
+    rs_status st = rs_db_exec(c, "SELECT count(*) FROM ratings WHERE user_id = $1",
+                              1, p, &res, &err);
+    rs_req_db_release(r, c);
+    if (st != RS_OK) {
+        rs_reply_status(r, st, &err);
+        return;
+    }
+    json_int_t n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    rs_reply_json(r, 200, json_pack("{s:{s:I, s:s, s:s, s:I}}", "user",
+                                    "id", (json_int_t)r->user_id, "username", r->username,
+                                    "created_at", r->created_at, "n_ratings", n));
+}
+
+void rs_api_me_delete(rs_req *r)
+{
+    if (!rs_req_user(r))
+        return;
+    PGconn *c = rs_req_db(r);
+    if (!c)
+        return;
+    char uid[24];
+    snprintf(uid, sizeof uid, "%lld", (long long)r->user_id);
+    const char *p[1] = {uid};
+    rs_error err = {0};
+    /* One statement: sessions, ratings (through the stats trigger) and
+     * exposures go with the account by ON DELETE CASCADE, atomically. */
+    rs_status st = rs_db_exec(c, "DELETE FROM users WHERE id = $1", 1, p, NULL, &err);
+    rs_req_db_release(r, c);
+    if (st != RS_OK) {
+        rs_reply_status(r, st, &err);
+        return;
+    }
+    rs_reply_empty(r, 204, clear_cookie);
+}

@@ -1,0 +1,74 @@
+/* Operations: health, metrics, the latest evaluation report. */
+#include "server_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *model_versions(const rs_server *s)
+{
+    json_t *m = json_object();
+    for (size_t i = 0; i < rs_engine_instance_count(s->engine); i++) {
+        const char *name = rs_engine_instance_name(s->engine, i);
+        json_object_set_new(m, name, json_integer(rs_engine_instance_version(s->engine, name)));
+    }
+    return m;
+}
+
+void rs_api_health(rs_req *r)
+{
+    rs_error err = {0};
+    int db_ok = rs_db_ping(r->srv->db, &err) == RS_OK;
+    rs_reply_json(r, db_ok ? 200 : 503,
+                  json_pack("{s:s, s:s, s:o}", "status", db_ok ? "ok" : "degraded",
+                            "database", db_ok ? "ok" : "unreachable",
+                            "models", model_versions(r->srv)));
+}
+
+void rs_api_metrics(rs_req *r)
+{
+    rs_engine *e = r->srv->engine;
+    char *extra = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&extra, &len);
+    if (f) {
+        fputs("# HELP recsys_model_version Serving version of each instance.\n"
+              "# TYPE recsys_model_version gauge\n", f);
+        for (size_t i = 0; i < rs_engine_instance_count(e); i++) {
+            const char *name = rs_engine_instance_name(e, i);
+            const rs_plugin_entry *pe = rs_engine_instance_entry(e, name);
+            fprintf(f, "recsys_model_version{instance=\"%s\",plugin=\"%s\",plugin_version=\"%s\"} %lld\n",
+                    name, pe ? pe->name : "", pe && pe->version ? pe->version : "",
+                    (long long)rs_engine_instance_version(e, name));
+        }
+        fclose(f);
+    }
+    char *text = rs_metrics_render(r->srv->metrics, extra);
+    free(extra);
+    if (!text) {
+        rs_reply_error(r, 500, "internal", "out of memory");
+        return;
+    }
+    rs_reply_raw(r, 200, "text/plain; version=0.0.4", text, strlen(text), NULL);
+    free(text);
+}
+
+void rs_api_evaluation(rs_req *r)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/eval/report.json", r->srv->opt.work_dir);
+    json_error_t je;
+    json_t *j = json_load_file(path, 0, &je);
+    if (!j) {
+        FILE *f = fopen(path, "r");
+        if (!f) {
+            rs_reply_error(r, 404, "not_found",
+                           "no evaluation report yet (run `recsys evaluate`)");
+            return;
+        }
+        fclose(f);
+        rs_reply_error(r, 500, "internal", "%s:%d:%d: %s", path, je.line, je.column, je.text);
+        return;
+    }
+    rs_reply_json(r, 200, j);
+}

@@ -1,0 +1,99 @@
+/* GET /api/recommendations for the logged-in user. */
+#include "server_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static json_t *explanation_json(const rs_req *r, const rs_reco_item *it)
+{
+    if (!it->has_explanation)
+        return json_null();
+    const rs_explanation *e = &it->explanation;
+    json_t *because = json_null();
+    if (e->because_item >= 0 && e->because_item < r->srv->data->n_items) {
+        const rs_item_meta *m = &r->srv->data->items[e->because_item];
+        json_decref(because);
+        because = json_pack("{s:I, s:s}", "id", (json_int_t)m->movie_id, "title",
+                            m->title ? m->title : "");
+    }
+    json_t *parts = json_array();
+    for (uint32_t i = 0; i < e->n_parts && i < RS_EXPLAIN_MAX_PARTS; i++) {
+        char src[RS_SOURCE_NAME_MAX + 1];
+        memcpy(src, e->parts[i].source, RS_SOURCE_NAME_MAX);
+        src[RS_SOURCE_NAME_MAX] = '\0'; /* a plugin may fill all 32 bytes */
+        json_array_append_new(parts, json_pack("{s:s, s:f}", "source", src, "share",
+                                               (double)e->parts[i].share));
+    }
+    return json_pack("{s:o, s:o}", "because", because, "parts", parts);
+}
+
+static json_t *sources_list(const rs_req *r)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < r->srv->n_sources; i++)
+        json_array_append_new(a, json_string(r->srv->source_names[i]));
+    return a;
+}
+
+void rs_api_recommendations(rs_req *r)
+{
+    long k;
+    char source[RS_SOURCE_NAME_MAX];
+    if (rs_req_int(r, "k", 20, 1, RS_RECO_K_MAX, &k) < 0 ||
+        rs_req_str(r, "source", source, sizeof source) < 0)
+        return;
+    if (!source[0])
+        snprintf(source, sizeof source, "%s", r->srv->opt.default_source);
+    r->source = rs_req_source_index(r, source);
+    if (r->source < 0) {
+        json_t *list = sources_list(r);
+        char *names = json_dumps(list, JSON_COMPACT);
+        json_decref(list);
+        rs_reply_error(r, 400, "bad_request", "unknown source '%s'; configured sources: %s",
+                       source, names ? names : "?");
+        free(names);
+        return;
+    }
+    if (!rs_req_user(r))
+        return;
+    rs_reco_result *res = malloc(sizeof *res);
+    if (!res) {
+        rs_reply_error(r, 500, "internal", "out of memory");
+        return;
+    }
+    rs_error err = {0};
+    rs_status st = rs_reco_recommend(r->srv->reco, r->user_id, source, (size_t)k, res, &err);
+    if (st != RS_OK) {
+        rs_reply_status(r, st, &err);
+        goto done;
+    }
+    PGconn *c = rs_req_db(r);
+    if (!c)
+        goto done;
+    int32_t items[RS_RECO_K_MAX];
+    for (size_t i = 0; i < res->n; i++)
+        items[i] = res->items[i].item;
+    json_t *movies = rs_movies_by_items(r, c, items, res->n);
+    rs_req_db_release(r, c);
+    if (!movies)
+        goto done;
+    json_t *list = json_array();
+    for (size_t i = 0; i < res->n; i++)
+        json_array_append_new(list, json_pack("{s:O, s:f, s:o}",
+            "movie", json_array_get(movies, i),
+            "score", (double)res->items[i].score,
+            "explanation", explanation_json(r, &res->items[i])));
+    json_decref(movies);
+    char now[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    rs_reply_json(r, 200, json_pack("{s:s, s:n, s:I, s:s, s:o}",
+                                    "source", res->source, "arm",
+                                    "model_version", (json_int_t)res->model_version,
+                                    "generated_at", now, "items", list));
+done:
+    free(res);
+}

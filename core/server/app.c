@@ -1,0 +1,312 @@
+/* `recsys serve`: wires config, dataset, engine, database and server. */
+#include "server_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "catalog.h"
+
+struct rs_app {
+    rs_config *cfg;
+    rs_movielens *ml;
+    rs_engine *engine;
+    rs_db *db;
+    rs_server *server;
+    char *db_url;
+    char *cluster_dir;   /* set when this app started a private cluster */
+    char *cluster_script;
+};
+
+/* Run argv, capture the first line of its stdout. Returns the exit status
+ * (or -1 when it could not run). stderr passes through unless quiet. */
+static int run_capture(char *const argv[], char *line, size_t size, int quiet)
+{
+    int fd[2];
+    if (pipe(fd) != 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fd[0]);
+        close(fd[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        /* rs_server_cli blocks SIGINT/SIGTERM; PostgreSQL must not inherit
+         * that mask or pg_ctl stop could not reach it. */
+        sigset_t all;
+        sigfillset(&all);
+        pthread_sigmask(SIG_UNBLOCK, &all, NULL);
+        dup2(fd[1], STDOUT_FILENO);
+        if (quiet) {
+            int devnull = open("/dev/null", O_WRONLY);
+            if (devnull >= 0)
+                dup2(devnull, STDERR_FILENO);
+        }
+        close(fd[0]);
+        close(fd[1]);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(fd[1]);
+    size_t n = 0;
+    ssize_t got;
+    char buf[512];
+    while ((got = read(fd[0], buf, sizeof buf)) > 0)
+        for (ssize_t i = 0; i < got; i++)
+            if (n + 1 < size)
+                line[n++] = buf[i];
+    close(fd[0]);
+    if (size)
+        line[n] = '\0';
+    line[strcspn(line, "\r\n")] = '\0';
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static char *cluster_script(void)
+{
+    const char *env = getenv("RECSYS_PG_CLUSTER");
+    if (env && *env)
+        return strdup(env);
+#ifdef RS_PG_CLUSTER_SCRIPT
+    if (access(RS_PG_CLUSTER_SCRIPT, X_OK) == 0)
+        return strdup(RS_PG_CLUSTER_SCRIPT);
+#endif
+#ifdef RS_PG_CLUSTER_INSTALLED
+    if (access(RS_PG_CLUSTER_INSTALLED, X_OK) == 0)
+        return strdup(RS_PG_CLUSTER_INSTALLED);
+#endif
+    return NULL;
+}
+
+static rs_status start_cluster(rs_app *app, rs_error *err)
+{
+    app->cluster_script = cluster_script();
+    if (!app->cluster_script)
+        return rs_error_set(err, RS_ERR_CONFIG,
+                            "database.url is empty and scripts/pg-cluster was not found "
+                            "(set RECSYS_PG_CLUSTER or RECSYS_DATABASE_URL)");
+    size_t len = strlen(app->cfg->work_dir) + 8;
+    char *dir = malloc(len);
+    if (!dir)
+        return rs_error_set(err, RS_ERR_NOMEM, "out of memory");
+    snprintf(dir, len, "%s/pg", app->cfg->work_dir);
+    mkdir(app->cfg->work_dir, 0755);
+    char line[512];
+    char *status_argv[] = {app->cluster_script, "status", dir, NULL};
+    /* A cluster someone else started (CI, an earlier run still up) is used
+     * but not stopped at shutdown. */
+    int was_running = run_capture(status_argv, line, sizeof line, 1) == 0;
+    char *start_argv[] = {app->cluster_script, "start", dir, NULL};
+    fprintf(stderr, "recsys: starting private PostgreSQL under %s\n", dir);
+    int rc = run_capture(start_argv, line, sizeof line, 0);
+    if (rc != 0 || !line[0]) {
+        free(dir);
+        return rs_error_set(err, RS_ERR_DATABASE,
+                            "database: %s start failed (exit %d); see its message above",
+                            app->cluster_script, rc);
+    }
+    app->db_url = strdup(line);
+    if (was_running)
+        free(dir);
+    else
+        app->cluster_dir = dir;
+    return app->db_url ? RS_OK : rs_error_set(err, RS_ERR_NOMEM, "out of memory");
+}
+
+static void stop_cluster(rs_app *app)
+{
+    if (!app->cluster_dir)
+        return;
+    char line[256];
+    char *argv[] = {app->cluster_script, "stop", app->cluster_dir, NULL};
+    if (run_capture(argv, line, sizeof line, 0) != 0)
+        fprintf(stderr, "recsys: stopping the private PostgreSQL under %s failed\n",
+                app->cluster_dir);
+}
+
+static rs_status database_url(rs_app *app, int64_t *pool, rs_error *err)
+{
+    static const char *const keys[] = {"url", "pool_size", NULL};
+    const rs_yaml_node *sec = rs_config_section(app->cfg, "database");
+    const char *url = "";
+    rs_status st = RS_OK;
+    if (sec) {
+        st = rs_yaml_check_keys(sec, "database", keys, err);
+        if (st == RS_OK)
+            st = rs_yaml_get_string(sec, "url", &url, err);
+        if (st == RS_OK)
+            st = rs_yaml_get_int(sec, "pool_size", pool, err);
+        if (st != RS_OK)
+            return st;
+        if (*pool < 1 || *pool > 64) {
+            char where[128];
+            return rs_error_set(err, RS_ERR_CONFIG, "%sdatabase.pool_size must be in 1..64",
+                                rs_yaml_where(rs_yaml_get(sec, "pool_size"), where,
+                                              sizeof where));
+        }
+    }
+    const char *env = getenv("RECSYS_DATABASE_URL");
+    if (env && *env)
+        url = env;
+    if (url && *url) {
+        app->db_url = strdup(url);
+        return app->db_url ? RS_OK : rs_error_set(err, RS_ERR_NOMEM, "out of memory");
+    }
+    return start_cluster(app, err);
+}
+
+rs_status rs_app_open(const char *config_path, int port_override, rs_app **out,
+                      rs_error *err)
+{
+    *out = NULL;
+    rs_app *app = calloc(1, sizeof *app);
+    if (!app)
+        return rs_error_set(err, RS_ERR_NOMEM, "out of memory");
+    rs_server_options opt;
+    int64_t pool = 0;
+    rs_status st = rs_config_load(config_path, &app->cfg, err);
+    if (st == RS_OK)
+        st = rs_server_options_from_config(app->cfg, &opt, err);
+    if (st != RS_OK)
+        goto fail;
+    if (port_override >= 0)
+        opt.port = port_override;
+    pool = opt.threads + 2;
+    rs_load_options lo = {.text_file = app->cfg->text_file,
+                          .cf_min_item_ratings = app->cfg->cf_min_item_ratings,
+                          .cf_min_user_ratings = app->cfg->cf_min_user_ratings};
+    fprintf(stderr, "recsys: loading %s\n", app->cfg->data_dir);
+    st = rs_movielens_load(app->cfg->data_dir, &lo, &app->ml, err);
+    if (st == RS_OK)
+        st = rs_engine_new(app->cfg, rs_movielens_view(app->ml), &app->engine, err);
+    if (st == RS_OK)
+        st = rs_engine_load_or_train(app->engine, 0, err);
+    if (st == RS_OK)
+        st = database_url(app, &pool, err);
+    if (st == RS_OK)
+        st = rs_db_open(app->db_url, (int)pool, &app->db, err);
+    if (st == RS_OK)
+        st = rs_db_migrate(app->db, err);
+    if (st == RS_OK)
+        st = rs_catalog_sync(app->db, rs_movielens_view(app->ml), err);
+    if (st == RS_OK)
+        st = rs_server_start(&opt, app->engine, app->ml, app->db, &app->server, err);
+    if (st != RS_OK)
+        goto fail;
+    fprintf(stderr, "recsys: serving on http://%s:%d/\n",
+            strcmp(opt.bind, "0.0.0.0") == 0 ? "127.0.0.1" : opt.bind,
+            rs_server_port(app->server));
+    *out = app;
+    return RS_OK;
+fail:
+    rs_app_close(app);
+    return st;
+}
+
+int rs_app_port(const rs_app *app)
+{
+    return rs_server_port(app->server);
+}
+
+const char *rs_app_database_url(const rs_app *app)
+{
+    return app->db_url;
+}
+
+void rs_app_close(rs_app *app)
+{
+    if (!app)
+        return;
+    /* Order matters: no request may outlive the engine or the pool. */
+    rs_server_stop(app->server);
+    rs_db_free(app->db);
+    rs_engine_free(app->engine);
+    rs_movielens_free(app->ml);
+    rs_config_free(app->cfg);
+    stop_cluster(app);
+    free(app->cluster_dir);
+    free(app->cluster_script);
+    free(app->db_url);
+    free(app);
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: recsys serve [--config FILE] [--port N]\n"
+          "  Serve the web app and JSON API (docs/api.md).\n"
+          "  --config FILE  configuration (default configs/default.yaml)\n"
+          "  --port N       listen on port N (0 = any free port), overriding server.port\n"
+          "  SIGINT/SIGTERM stop it cleanly.\n", f);
+}
+
+int rs_server_cli(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"port", required_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *config = "configs/default.yaml";
+    int port = -1, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:p:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            config = optarg;
+            break;
+        case 'p': {
+            char *end;
+            errno = 0;
+            long v = strtol(optarg, &end, 10);
+            if (errno || *end || end == optarg || v < 0 || v > 65535) {
+                fprintf(stderr, "recsys serve: --port must be 0..65535, got '%s'\n", optarg);
+                return 2;
+            }
+            port = (int)v;
+            break;
+        }
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "recsys serve: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return 2;
+    }
+    /* Block the signals before any thread exists, so every civetweb worker
+     * inherits the mask and only sigwait below sees them. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    rs_error err = {0};
+    rs_app *app = NULL;
+    if (rs_app_open(config, port, &app, &err) != RS_OK) {
+        fprintf(stderr, "recsys serve: %s\n", err.message);
+        return 1;
+    }
+    int sig = 0;
+    sigwait(&set, &sig);
+    fprintf(stderr, "recsys: %s received, shutting down\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    rs_app_close(app);
+    fprintf(stderr, "recsys: stopped\n");
+    return 0;
+}

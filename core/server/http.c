@@ -1,0 +1,359 @@
+/* Request parsing and response helpers shared by every handler. */
+#include "server_internal.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "auth.h"
+
+static const char *reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 302: return "Found";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    }
+    return "Status";
+}
+
+void rs_reply_raw(rs_req *r, int status, const char *type, const char *body,
+                  size_t len, const char *headers)
+{
+    r->status = status;
+    char head[1024];
+    int n = snprintf(head, sizeof head,
+                     "HTTP/1.1 %d %s\r\n"
+                     "Content-Type: %s\r\n"
+                     "Content-Length: %zu\r\n"
+                     "Cache-Control: no-store\r\n"
+                     "X-Content-Type-Options: nosniff\r\n"
+                     "%s\r\n",
+                     status, reason(status), type, len, headers ? headers : "");
+    if (n < 0 || (size_t)n >= sizeof head) {
+        mg_printf(r->conn, "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n");
+        r->status = 500;
+        return;
+    }
+    if (strcmp(r->method, "HEAD") == 0)
+        len = 0;
+    /* One write for head and body: one segment for small responses. */
+    char stackbuf[16384];
+    char *buf = (size_t)n + len <= sizeof stackbuf ? stackbuf : malloc((size_t)n + len);
+    if (!buf) {
+        mg_write(r->conn, head, (size_t)n);
+        mg_write(r->conn, body, len);
+        return;
+    }
+    memcpy(buf, head, (size_t)n);
+    if (len)
+        memcpy(buf + n, body, len);
+    mg_write(r->conn, buf, (size_t)n + len);
+    if (buf != stackbuf)
+        free(buf);
+}
+
+void rs_reply_json_hdr(rs_req *r, int status, json_t *body, const char *headers)
+{
+    if (!body)
+        body = json_object();
+    char *text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(7));
+    json_decref(body);
+    if (!text) {
+        static const char oom[] = "{\"error\":\"internal\",\"message\":\"out of memory\"}";
+        rs_reply_raw(r, 500, "application/json", oom, sizeof oom - 1, NULL);
+        return;
+    }
+    rs_reply_raw(r, status, "application/json", text, strlen(text), headers);
+    free(text);
+}
+
+void rs_reply_json(rs_req *r, int status, json_t *body)
+{
+    rs_reply_json_hdr(r, status, body, NULL);
+}
+
+void rs_reply_error(rs_req *r, int status, const char *code, const char *fmt, ...)
+{
+    char msg[RS_ERROR_MESSAGE_MAX + 64];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (status >= 500)
+        fprintf(stderr, "recsys: %s %s: %d %s\n", r->method, r->path, status, msg);
+    rs_reply_json(r, status, json_pack("{s:s, s:s}", "error", code, "message", msg));
+}
+
+void rs_reply_status(rs_req *r, rs_status st, const rs_error *err)
+{
+    const char *msg = err ? err->message : rs_status_str(st);
+    switch (st) {
+    case RS_ERR_INVALID:
+    case RS_ERR_UNSUPPORTED:
+        rs_reply_error(r, 400, "bad_request", "%s", msg);
+        break;
+    case RS_ERR_NOT_FOUND:
+        rs_reply_error(r, 404, "not_found", "%s", msg);
+        break;
+    case RS_ERR_DATABASE:
+        rs_reply_error(r, 503, "unavailable", "%s", msg);
+        break;
+    default:
+        rs_reply_error(r, 500, "internal", "%s", msg);
+        break;
+    }
+}
+
+void rs_reply_empty(rs_req *r, int status, const char *headers)
+{
+    r->status = status;
+    mg_printf(r->conn, "HTTP/1.1 %d %s\r\nContent-Length: 0\r\n%s\r\n", status,
+              reason(status), headers ? headers : "");
+}
+
+json_t *rs_req_json(rs_req *r)
+{
+    size_t max = r->srv->opt.request_max_bytes;
+    long long len = r->ri->content_length;
+    if (len > 0 && (unsigned long long)len > max) {
+        rs_reply_error(r, 413, "payload_too_large",
+                       "request body of %lld bytes exceeds the limit of %zu", len, max);
+        return NULL;
+    }
+    const char *type = mg_get_header(r->conn, "Content-Type");
+    if (!type || strncasecmp(type, "application/json", 16) != 0 ||
+        (type[16] && type[16] != ';' && type[16] != ' ')) {
+        rs_reply_error(r, 415, "unsupported_media_type",
+                       "Content-Type must be application/json");
+        return NULL;
+    }
+    /* Content-Length may be absent (chunked): read at most max + 1. */
+    char *body = malloc(max + 1);
+    if (!body) {
+        rs_reply_error(r, 500, "internal", "out of memory");
+        return NULL;
+    }
+    size_t n = 0;
+    int got;
+    while (n < max + 1 && (got = mg_read(r->conn, body + n, max + 1 - n)) > 0)
+        n += (size_t)got;
+    if (n > max) {
+        free(body);
+        rs_reply_error(r, 413, "payload_too_large",
+                       "request body exceeds the limit of %zu bytes", max);
+        return NULL;
+    }
+    json_error_t je;
+    json_t *j = json_loadb(body, n, JSON_REJECT_DUPLICATES, &je);
+    free(body);
+    if (!j) {
+        rs_reply_error(r, 400, "bad_request", "malformed JSON at line %d column %d: %s",
+                       je.line, je.column, je.text);
+        return NULL;
+    }
+    if (!json_is_object(j)) {
+        json_decref(j);
+        rs_reply_error(r, 400, "bad_request", "the request body must be a JSON object");
+        return NULL;
+    }
+    return j;
+}
+
+int rs_req_str(rs_req *r, const char *name, char *buf, size_t size)
+{
+    int n = mg_get_var(r->query, strlen(r->query), name, buf, size);
+    if (n == -1) {
+        buf[0] = '\0';
+        return 0;
+    }
+    if (n < 0) {
+        rs_reply_error(r, 400, "bad_request", "query parameter %s is too long (max %zu)",
+                       name, size - 1);
+        return -1;
+    }
+    return 1;
+}
+
+int rs_req_int(rs_req *r, const char *name, long def, long lo, long hi, long *out)
+{
+    char buf[32];
+    int found = rs_req_str(r, name, buf, sizeof buf);
+    if (found < 0)
+        return -1;
+    if (!found) {
+        *out = def;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    long v = strtol(buf, &end, 10);
+    if (errno || end == buf || *end || v < lo || v > hi) {
+        rs_reply_error(r, 400, "bad_request", "%s must be an integer in %ld..%ld, got '%s'",
+                       name, lo, hi, buf);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+PGconn *rs_req_db(rs_req *r)
+{
+    rs_error err = {0};
+    PGconn *c = rs_db_acquire(r->srv->db, &err);
+    if (!c)
+        rs_reply_error(r, 503, "unavailable", "%s", err.message);
+    return c;
+}
+
+void rs_req_db_release(rs_req *r, PGconn *c)
+{
+    rs_db_release(r->srv->db, c);
+}
+
+int rs_req_source_index(const rs_req *r, const char *name)
+{
+    for (size_t i = 0; name && i < r->srv->n_sources; i++)
+        if (strcmp(r->srv->source_names[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* 1 user found, 0 no cookie or no live session (nothing sent), -1 reply
+ * sent (database unreachable). */
+static int lookup_user(rs_req *r)
+{
+    char token[RS_SESSION_TOKEN_CHARS + 1];
+    const char *cookies = mg_get_header(r->conn, "Cookie");
+    if (!cookies ||
+        mg_get_cookie(cookies, RS_SESSION_COOKIE, token, sizeof token) <= 0)
+        return 0;
+    PGconn *c = rs_req_db(r);
+    if (!c)
+        return -1;
+    rs_error err = {0};
+    int found = 0;
+    rs_status st = rs_session_lookup(c, token, &r->user_id, r->username,
+                                     sizeof r->username, r->created_at,
+                                     sizeof r->created_at, &found, &err);
+    rs_req_db_release(r, c);
+    if (st != RS_OK) {
+        rs_reply_status(r, st, &err);
+        return -1;
+    }
+    return found;
+}
+
+int rs_req_user(rs_req *r)
+{
+    int got = lookup_user(r);
+    if (got == 0)
+        rs_reply_error(r, 401, "unauthorized", "log in first (no valid session)");
+    return got == 1;
+}
+
+int rs_req_user_opt(rs_req *r)
+{
+    int got = lookup_user(r);
+    if (got == 0)
+        r->user_id = -1;
+    return got;
+}
+
+static json_t *opt_int(const PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? json_null()
+                                      : json_integer(strtoll(PQgetvalue(res, row, col), NULL, 10));
+}
+
+json_t *rs_movie_json(const PGresult *res, int row, int col)
+{
+    long long id = strtoll(PQgetvalue(res, row, col), NULL, 10);
+    json_t *genres = json_array();
+    char *g = PQgetvalue(res, row, col + 3);
+    while (*g) {
+        char *bar = strchr(g, '|');
+        size_t len = bar ? (size_t)(bar - g) : strlen(g);
+        json_array_append_new(genres, json_stringn(g, len));
+        g += len + (bar ? 1 : 0);
+    }
+    long long n = strtoll(PQgetvalue(res, row, col + 6), NULL, 10);
+    double sum = strtod(PQgetvalue(res, row, col + 7), NULL);
+    char poster[48];
+    snprintf(poster, sizeof poster, "/api/posters/%lld", id);
+    json_t *mean = n > 0 ? json_real(round(sum / (double)n * 1000.0) / 1000.0) : json_null();
+    return json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:I, s:s}",
+                     "id", (json_int_t)id,
+                     "title", PQgetvalue(res, row, col + 1),
+                     "year", opt_int(res, row, col + 2),
+                     "genres", genres,
+                     "tmdb_id", opt_int(res, row, col + 4),
+                     "imdb_id", opt_int(res, row, col + 5),
+                     "mean_rating", mean,
+                     "n_ratings", (json_int_t)n,
+                     "poster_url", poster);
+}
+
+json_t *rs_movies_by_items(rs_req *r, PGconn *c, const int32_t *items, size_t n)
+{
+    /* One round trip for the whole list: WHERE id = ANY($1::bigint[]). */
+    size_t cap = 2 + n * 21;
+    char *arr = malloc(cap);
+    int64_t *ids = malloc((n ? n : 1) * sizeof *ids);
+    if (!arr || !ids) {
+        free(arr);
+        free(ids);
+        rs_reply_error(r, 500, "internal", "out of memory");
+        return NULL;
+    }
+    size_t len = 0;
+    arr[len++] = '{';
+    for (size_t i = 0; i < n; i++) {
+        ids[i] = r->srv->data->items[items[i]].movie_id;
+        len += (size_t)snprintf(arr + len, cap - len, "%s%lld", i ? "," : "",
+                                (long long)ids[i]);
+    }
+    arr[len++] = '}';
+    arr[len] = '\0';
+    const char *p[1] = {arr};
+    PGresult *res;
+    rs_error err = {0};
+    rs_status st = rs_db_exec(c, "SELECT " RS_MOVIE_COLS " FROM movies m"
+                                 " WHERE m.id = ANY($1::bigint[])",
+                              1, p, &res, &err);
+    free(arr);
+    if (st != RS_OK) {
+        free(ids);
+        rs_reply_status(r, st, &err);
+        return NULL;
+    }
+    json_t *out = json_array();
+    int rows = PQntuples(res);
+    for (size_t i = 0; i < n; i++) {
+        json_t *m = json_null();
+        for (int k = 0; k < rows; k++) {
+            if (strtoll(PQgetvalue(res, k, 0), NULL, 10) == ids[i]) {
+                json_decref(m);
+                m = rs_movie_json(res, k, 0);
+                break;
+            }
+        }
+        json_array_append_new(out, m);
+    }
+    PQclear(res);
+    free(ids);
+    return out;
+}

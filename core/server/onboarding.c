@@ -1,0 +1,118 @@
+/* Onboarding picks (see onboarding.h). */
+#include "onboarding.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+/* Items rated fewer times say little about a newcomer's taste. */
+#define MIN_RATINGS 10
+/* The pool the greedy pass chooses from; far more than a page needs. */
+#define POOL 500
+/* Each earlier pick sharing a genre divides an item's score by this much
+ * more (1 + PENALTY * overlap): strong enough to mix genres, weak enough
+ * that a great Drama still beats a weak Western. */
+#define PENALTY 0.6
+
+struct rs_onboarding {
+    const rs_dataset *d;
+    double *score;   /* [n_items] */
+    int32_t *pool;   /* best first */
+    size_t n_pool;
+};
+
+static const double *g_score; /* qsort has no context argument */
+
+static int by_score_desc(const void *a, const void *b)
+{
+    double x = g_score[*(const int32_t *)a], y = g_score[*(const int32_t *)b];
+    if (x != y)
+        return x < y ? 1 : -1;
+    return *(const int32_t *)a - *(const int32_t *)b;
+}
+
+rs_onboarding *rs_onboarding_new(const rs_dataset *d)
+{
+    rs_onboarding *o = calloc(1, sizeof *o);
+    if (!o)
+        return NULL;
+    o->d = d;
+    size_t n = (size_t)d->n_items;
+    o->score = calloc(n ? n : 1, sizeof *o->score);
+    int32_t *all = malloc((n ? n : 1) * sizeof *all);
+    if (!o->score || !all) {
+        free(all);
+        rs_onboarding_free(o);
+        return NULL;
+    }
+    size_t m = 0;
+    for (int32_t i = 0; i < d->n_items; i++) {
+        size_t lo = d->item_ptr[i], hi = d->item_ptr[i + 1], c = hi - lo;
+        if (c < MIN_RATINGS)
+            continue;
+        double sum = 0, sq = 0;
+        for (size_t k = lo; k < hi; k++) {
+            sum += d->item_rating[k];
+            sq += (double)d->item_rating[k] * d->item_rating[k];
+        }
+        double mean = sum / (double)c;
+        double var = sq / (double)c - mean * mean;
+        o->score[i] = log((double)c) * sqrt(var > 0 ? var : 0);
+        all[m++] = i;
+    }
+    /* Built once at start-up on one thread, so the static is safe. */
+    g_score = o->score;
+    qsort(all, m, sizeof *all, by_score_desc);
+    o->n_pool = m < POOL ? m : POOL;
+    o->pool = all;
+    return o;
+}
+
+void rs_onboarding_free(rs_onboarding *o)
+{
+    if (!o)
+        return;
+    free(o->score);
+    free(o->pool);
+    free(o);
+}
+
+double rs_onboarding_score(const rs_onboarding *o, int32_t i)
+{
+    return (i >= 0 && i < o->d->n_items) ? o->score[i] : 0;
+}
+
+size_t rs_onboarding_pick(const rs_onboarding *o, const uint8_t *skip,
+                          size_t n, int32_t *out)
+{
+    int genre_count[32] = {0};
+    uint8_t taken[POOL] = {0};
+    size_t k = 0;
+    while (k < n) {
+        double best = -1;
+        size_t best_j = 0;
+        for (size_t j = 0; j < o->n_pool; j++) {
+            int32_t it = o->pool[j];
+            if (taken[j] || (skip && skip[it]))
+                continue;
+            uint32_t mask = o->d->items[it].genre_mask;
+            int overlap = 0;
+            for (int g = 0; g < 32; g++)
+                if (mask & (1u << g))
+                    overlap += genre_count[g];
+            double s = o->score[it] / (1.0 + PENALTY * overlap);
+            if (s > best) {
+                best = s;
+                best_j = j;
+            }
+        }
+        if (best < 0)
+            break;
+        taken[best_j] = 1;
+        int32_t it = o->pool[best_j];
+        for (int g = 0; g < 32; g++)
+            if (o->d->items[it].genre_mask & (1u << g))
+                genre_count[g]++;
+        out[k++] = it;
+    }
+    return k;
+}

@@ -1,0 +1,400 @@
+/* The HTTP server: options, the route table, civetweb glue, static files. */
+#include "server_internal.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "auth.h"
+
+void rs_server_options_default(rs_server_options *o)
+{
+    memset(o, 0, sizeof *o);
+    snprintf(o->bind, sizeof o->bind, "127.0.0.1");
+    o->port = 8080;
+    o->threads = 8;
+    snprintf(o->default_source, sizeof o->default_source, "hybrid");
+    o->request_max_bytes = 65536;
+    o->pwhash_opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+    o->pwhash_memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+    o->login_per_ip_per_min = 30;
+    o->login_per_account_per_min = 10;
+    o->session_ttl_s = 30 * 24 * 3600;
+}
+
+static rs_status get_str(const rs_yaml_node *sec, const char *key, char *dst,
+                         size_t size, rs_error *err)
+{
+    const char *v = NULL;
+    rs_status st = rs_yaml_get_string(sec, key, &v, err);
+    if (st != RS_OK || !v)
+        return st;
+    if (strlen(v) >= size) {
+        char where[128];
+        return rs_error_set(err, RS_ERR_CONFIG, "%sserver.%s is too long (max %zu)",
+                            rs_yaml_where(rs_yaml_get(sec, key), where, sizeof where),
+                            key, size - 1);
+    }
+    snprintf(dst, size, "%s", v);
+    return RS_OK;
+}
+
+static rs_status get_int(const rs_yaml_node *sec, const char *key, int64_t lo,
+                         int64_t hi, int64_t *v, rs_error *err)
+{
+    rs_status st = rs_yaml_get_int(sec, key, v, err);
+    if (st != RS_OK)
+        return st;
+    if (*v < lo || *v > hi) {
+        char where[128];
+        return rs_error_set(err, RS_ERR_CONFIG, "%sserver.%s must be in %lld..%lld, got %lld",
+                            rs_yaml_where(rs_yaml_get(sec, key), where, sizeof where), key,
+                            (long long)lo, (long long)hi, (long long)*v);
+    }
+    return RS_OK;
+}
+
+rs_status rs_server_options_from_config(const rs_config *cfg,
+                                        rs_server_options *o, rs_error *err)
+{
+    static const char *const keys[] = {
+        "port", "bind", "static_dir", "threads", "default_source", "tmdb_api_key",
+        "request_max_bytes", "password_memlimit_kib", "login_per_ip_per_min",
+        "login_per_account_per_min", "session_ttl_s", NULL};
+    rs_server_options_default(o);
+    snprintf(o->work_dir, sizeof o->work_dir, "%s", cfg->work_dir ? cfg->work_dir : ".");
+    char *sd = rs_config_resolve(cfg, "../frontend/dist");
+    if (sd)
+        snprintf(o->static_dir, sizeof o->static_dir, "%s", sd);
+    free(sd);
+    const rs_yaml_node *sec = rs_config_section(cfg, "server");
+    if (!sec)
+        return RS_OK;
+    rs_status st = rs_yaml_check_keys(sec, "server", keys, err);
+    int64_t port = o->port, threads = o->threads, max = (int64_t)o->request_max_bytes;
+    int64_t mem = (int64_t)(o->pwhash_memlimit / 1024), ip = o->login_per_ip_per_min;
+    int64_t acct = o->login_per_account_per_min, ttl = o->session_ttl_s;
+    char static_dir[sizeof o->static_dir] = "";
+    if (st == RS_OK) st = get_int(sec, "port", 0, 65535, &port, err);
+    if (st == RS_OK) st = get_int(sec, "threads", 1, 256, &threads, err);
+    if (st == RS_OK) st = get_int(sec, "request_max_bytes", 256, 64 << 20, &max, err);
+    /* libsodium's minimum is 8 KiB; tests use a few MiB to stay fast. */
+    if (st == RS_OK) st = get_int(sec, "password_memlimit_kib", 8, 4 << 20, &mem, err);
+    if (st == RS_OK) st = get_int(sec, "login_per_ip_per_min", 1, 1000000, &ip, err);
+    if (st == RS_OK) st = get_int(sec, "login_per_account_per_min", 1, 1000000, &acct, err);
+    if (st == RS_OK) st = get_int(sec, "session_ttl_s", 60, 365 * 86400, &ttl, err);
+    if (st == RS_OK) st = get_str(sec, "bind", o->bind, sizeof o->bind, err);
+    if (st == RS_OK) st = get_str(sec, "default_source", o->default_source,
+                                  sizeof o->default_source, err);
+    if (st == RS_OK) st = get_str(sec, "tmdb_api_key", o->tmdb_api_key,
+                                  sizeof o->tmdb_api_key, err);
+    if (st == RS_OK) st = get_str(sec, "static_dir", static_dir, sizeof static_dir, err);
+    if (st != RS_OK)
+        return st;
+    if (static_dir[0]) {
+        char *abs = rs_config_resolve(cfg, static_dir);
+        if (!abs)
+            return rs_error_set(err, RS_ERR_NOMEM, "out of memory");
+        snprintf(o->static_dir, sizeof o->static_dir, "%s", abs);
+        free(abs);
+    }
+    o->port = (int)port;
+    o->threads = (int)threads;
+    o->request_max_bytes = (size_t)max;
+    o->pwhash_memlimit = (size_t)mem * 1024;
+    o->login_per_ip_per_min = (int)ip;
+    o->login_per_account_per_min = (int)acct;
+    o->session_ttl_s = (int)ttl;
+    return RS_OK;
+}
+
+/* ---- routes ------------------------------------------------------------ */
+
+typedef struct route {
+    const char *method;
+    const char *pattern; /* segments; "{id}" matches a positive integer */
+    void (*handler)(rs_req *r);
+} route;
+
+static const route routes[] = {
+    {"POST", "/api/register", rs_api_register},
+    {"POST", "/api/login", rs_api_login},
+    {"POST", "/api/logout", rs_api_logout},
+    {"GET", "/api/me", rs_api_me},
+    {"DELETE", "/api/me", rs_api_me_delete},
+    {"GET", "/api/genres", rs_api_genres},
+    {"GET", "/api/sources", rs_api_sources},
+    {"GET", "/api/movies", rs_api_movies},
+    {"GET", "/api/movies/{id}", rs_api_movie},
+    {"GET", "/api/movies/{id}/similar", rs_api_similar},
+    {"PUT", "/api/ratings/{id}", rs_api_rating_put},
+    {"DELETE", "/api/ratings/{id}", rs_api_rating_delete},
+    {"GET", "/api/ratings", rs_api_ratings},
+    {"GET", "/api/recommendations", rs_api_recommendations},
+    {"GET", "/api/onboarding", rs_api_onboarding},
+    {"GET", "/api/posters/{id}", rs_api_poster},
+    {"GET", "/api/evaluation", rs_api_evaluation},
+    {"GET", "/api/health", rs_api_health},
+    {"GET", "/metrics", rs_api_metrics},
+};
+#define N_ROUTES (sizeof routes / sizeof routes[0])
+/* Metrics rows after the table: unmatched API paths and static files. */
+#define ROUTE_API_OTHER N_ROUTES
+#define ROUTE_STATIC (N_ROUTES + 1)
+
+static int split(rs_req *r, const char *uri)
+{
+    snprintf(r->path, sizeof r->path, "%s", uri);
+    r->n_seg = 0;
+    char *p = r->path;
+    while (*p) {
+        while (*p == '/')
+            *p++ = '\0';
+        if (!*p)
+            break;
+        if (r->n_seg == RS_PATH_SEGMENTS)
+            return -1;
+        r->seg[r->n_seg++] = p;
+        while (*p && *p != '/')
+            p++;
+    }
+    return 0;
+}
+
+/* 1 when the path matches the pattern; stores {id} into r->id. */
+static int match(rs_req *r, const char *pattern)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", pattern);
+    int i = 0;
+    for (char *save = NULL, *tok = strtok_r(buf, "/", &save); tok;
+         tok = strtok_r(NULL, "/", &save), i++) {
+        if (i >= r->n_seg)
+            return 0;
+        if (strcmp(tok, "{id}") == 0) {
+            char *end;
+            errno = 0;
+            long long v = strtoll(r->seg[i], &end, 10);
+            if (errno || *end || end == r->seg[i] || v <= 0)
+                return 0;
+            r->id = v;
+        } else if (strcmp(tok, r->seg[i]) != 0) {
+            return 0;
+        }
+    }
+    return i == r->n_seg;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Everything outside /api and /metrics: the web app. Paths without a file
+ * get index.html so client-side routes survive a reload. */
+static void serve_static(rs_req *r)
+{
+    const char *dir = r->srv->opt.static_dir;
+    const char *uri = r->ri->local_uri ? r->ri->local_uri : "/";
+    if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
+        rs_reply_error(r, 405, "method_not_allowed", "%s is not allowed here", r->method);
+        return;
+    }
+    char path[PATH_MAX];
+    if (!dir[0] || strstr(uri, "..")) {
+        rs_reply_error(r, 404, "not_found", "no such page");
+        return;
+    }
+    snprintf(path, sizeof path, "%s%s", dir, uri);
+    if (!is_file(path)) {
+        /* A missing asset is a 404; a missing page is a client route. */
+        const char *last = strrchr(uri, '/');
+        if (last && strchr(last, '.')) {
+            rs_reply_error(r, 404, "not_found", "no such file %s", uri);
+            return;
+        }
+        snprintf(path, sizeof path, "%s/index.html", dir);
+        if (!is_file(path)) {
+            rs_reply_error(r, 404, "not_found",
+                           "the web app is not built (no %s); run the frontend build", path);
+            return;
+        }
+    }
+    r->status = 200;
+    mg_send_file(r->conn, path);
+}
+
+static int handle(struct mg_connection *conn, void *ud)
+{
+    rs_server *s = ud;
+    double t0 = now_s();
+    rs_req r = {.srv = s, .conn = conn, .source = -1, .user_id = -1};
+    r.ri = mg_get_request_info(conn);
+    r.method = r.ri->request_method;
+    r.query = r.ri->query_string ? r.ri->query_string : "";
+    const char *uri = r.ri->local_uri ? r.ri->local_uri : "/";
+    size_t metric_row = ROUTE_STATIC;
+    int is_api = strncmp(uri, "/api/", 5) == 0 || strcmp(uri, "/api") == 0 ||
+                 strcmp(uri, "/metrics") == 0;
+    if (!is_api) {
+        split(&r, uri);
+        serve_static(&r);
+    } else if (split(&r, uri) < 0) {
+        metric_row = ROUTE_API_OTHER;
+        rs_reply_error(&r, 404, "not_found", "no such endpoint %s", uri);
+    } else {
+        int path_known = 0;
+        size_t i;
+        for (i = 0; i < N_ROUTES; i++) {
+            if (!match(&r, routes[i].pattern))
+                continue;
+            path_known = 1;
+            if (strcmp(routes[i].method, r.method) == 0)
+                break;
+        }
+        if (i < N_ROUTES) {
+            metric_row = i;
+            routes[i].handler(&r);
+        } else {
+            metric_row = ROUTE_API_OTHER;
+            if (path_known)
+                rs_reply_error(&r, 405, "method_not_allowed", "%s is not allowed on %s",
+                               r.method, uri);
+            else
+                rs_reply_error(&r, 404, "not_found", "no such endpoint %s", uri);
+        }
+    }
+    rs_metrics_observe(s->metrics, metric_row, r.source, r.status, now_s() - t0);
+    return r.status ? r.status : 200;
+}
+
+/* civetweb logs through this; keep its messages on stderr, one line each. */
+static int log_message(const struct mg_connection *conn, const char *msg)
+{
+    (void)conn;
+    fprintf(stderr, "recsys: civetweb: %s\n", msg);
+    return 1;
+}
+
+static rs_status init_parts(rs_server *s, rs_error *err)
+{
+    s->n_sources = rs_engine_instance_count(s->engine);
+    s->source_names = calloc(s->n_sources + 1, sizeof *s->source_names);
+    if (!s->source_names)
+        return rs_error_set(err, RS_ERR_NOMEM, "server: out of memory");
+    for (size_t i = 0; i < s->n_sources; i++)
+        s->source_names[i] = (char *)rs_engine_instance_name(s->engine, i);
+    const char *names[N_ROUTES + 2];
+    char labels[N_ROUTES][64];
+    for (size_t i = 0; i < N_ROUTES; i++) {
+        snprintf(labels[i], sizeof labels[i], "%s %s", routes[i].method, routes[i].pattern);
+        names[i] = labels[i];
+    }
+    names[ROUTE_API_OTHER] = "other /api";
+    names[ROUTE_STATIC] = "static";
+    s->metrics = rs_metrics_new(N_ROUTES + 2, names, s->n_sources,
+                                (const char *const *)s->source_names);
+    s->rl_ip = rs_ratelimit_new(s->opt.login_per_ip_per_min);
+    s->rl_account = rs_ratelimit_new(s->opt.login_per_account_per_min);
+    s->onboarding = rs_onboarding_new(s->data);
+    if (!s->metrics || !s->rl_ip || !s->rl_account || !s->onboarding)
+        return rs_error_set(err, RS_ERR_NOMEM, "server: out of memory");
+    return rs_reco_service_new(s->engine, s->ml, s->db, &s->reco, err);
+}
+
+static void free_parts(rs_server *s)
+{
+    rs_reco_service_free(s->reco);
+    rs_onboarding_free(s->onboarding);
+    rs_ratelimit_free(s->rl_ip);
+    rs_ratelimit_free(s->rl_account);
+    rs_metrics_free(s->metrics);
+    free(s->source_names);
+    free(s);
+}
+
+rs_status rs_server_start(const rs_server_options *opt, rs_engine *engine,
+                          const rs_movielens *ml, rs_db *db, rs_server **out,
+                          rs_error *err)
+{
+    *out = NULL;
+    rs_status st = rs_auth_init(err);
+    if (st != RS_OK)
+        return st;
+    rs_server *s = calloc(1, sizeof *s);
+    if (!s)
+        return rs_error_set(err, RS_ERR_NOMEM, "server: out of memory");
+    s->opt = *opt;
+    s->engine = engine;
+    s->ml = ml;
+    s->data = rs_movielens_view(ml);
+    s->db = db;
+    st = init_parts(s, err);
+    if (st != RS_OK) {
+        free_parts(s);
+        return st;
+    }
+    if (!rs_engine_instance_entry(engine, s->opt.default_source) && s->n_sources > 0) {
+        fprintf(stderr, "recsys: server.default_source '%s' is not configured; using '%s'\n",
+                s->opt.default_source, s->source_names[0]);
+        snprintf(s->opt.default_source, sizeof s->opt.default_source, "%s", s->source_names[0]);
+    }
+    char ports[96], threads[16], maxreq[32];
+    snprintf(ports, sizeof ports, "%s:%d", s->opt.bind, s->opt.port);
+    snprintf(threads, sizeof threads, "%d", s->opt.threads);
+    snprintf(maxreq, sizeof maxreq, "%zu", s->opt.request_max_bytes + 16384);
+    const char *options[] = {
+        "listening_ports", ports,
+        "num_threads", threads,
+        "enable_keep_alive", "yes",
+        "keep_alive_timeout_ms", "5000",
+        "request_timeout_ms", "15000",
+        "max_request_size", maxreq,
+        "enable_directory_listing", "no",
+        /* Responses are small; without this Nagle + delayed ACK add ~40 ms
+         * to every keep-alive request. */
+        "tcp_nodelay", "1",
+        NULL};
+    struct mg_callbacks cb;
+    memset(&cb, 0, sizeof cb);
+    cb.log_message = log_message;
+    mg_init_library(0);
+    s->mg = mg_start(&cb, s, options);
+    if (!s->mg) {
+        free_parts(s);
+        return rs_error_set(err, RS_ERR_IO, "server: cannot listen on %s (in use or not permitted)",
+                            ports);
+    }
+    mg_set_request_handler(s->mg, "/", handle, s);
+    struct mg_server_port sp[4];
+    int n = mg_get_server_ports(s->mg, 4, sp);
+    s->port = n > 0 ? sp[0].port : s->opt.port;
+    *out = s;
+    return RS_OK;
+}
+
+int rs_server_port(const rs_server *s)
+{
+    return s->port;
+}
+
+void rs_server_stop(rs_server *s)
+{
+    if (!s)
+        return;
+    /* mg_stop waits for the workers to finish their current request. */
+    mg_stop(s->mg);
+    free_parts(s);
+}

@@ -1,0 +1,125 @@
+/* Server-internal: the server object, the request context every handler
+ * gets, and the response helpers (http.c). Not a public header. */
+#ifndef RS_SERVER_INTERNAL_H
+#define RS_SERVER_INTERNAL_H
+
+#include <civetweb.h>
+#include <jansson.h>
+
+#include "recsys/reco.h"
+#include "recsys/server.h"
+
+#include "metrics.h"
+#include "onboarding.h"
+#include "ratelimit.h"
+
+struct rs_server {
+    rs_server_options opt;
+    rs_engine *engine;
+    const rs_movielens *ml;
+    const rs_dataset *data;
+    rs_db *db;
+    rs_reco_service *reco;
+    rs_metrics *metrics;
+    rs_ratelimit *rl_ip, *rl_account;
+    rs_onboarding *onboarding;
+    char **source_names; /* [n_sources] instance names, for metrics */
+    size_t n_sources;
+    struct mg_context *mg;
+    int port;
+};
+
+#define RS_PATH_SEGMENTS 8
+
+typedef struct rs_req {
+    rs_server *srv;
+    struct mg_connection *conn;
+    const struct mg_request_info *ri;
+    const char *method;
+    const char *query;                /* raw query string, "" when none */
+    char path[512];                   /* decoded path, split into seg[] */
+    char *seg[RS_PATH_SEGMENTS];
+    int n_seg;
+    int64_t id;                       /* the {id} segment, when the route has one */
+    int source;                       /* metrics: instance index, -1 none */
+    int status;                       /* response status sent */
+    /* Set by rs_req_user() on success. */
+    int64_t user_id;
+    char username[40];
+    char created_at[40];
+} rs_req;
+
+/* ---- responses (each sends one complete response) ---------------------- */
+
+/* Send `body` (stolen, may be NULL for an empty object) as JSON. */
+void rs_reply_json(rs_req *r, int status, json_t *body);
+/* Like rs_reply_json with extra header lines ("Name: value\r\n..."). */
+void rs_reply_json_hdr(rs_req *r, int status, json_t *body, const char *headers);
+/* {"error": code, "message": ...} */
+void rs_reply_error(rs_req *r, int status, const char *code, const char *fmt, ...)
+    RS_PRINTF(4, 5);
+/* Translate an rs_status from a lower layer into the right 4xx/5xx. */
+void rs_reply_status(rs_req *r, rs_status st, const rs_error *err);
+void rs_reply_empty(rs_req *r, int status, const char *headers);
+void rs_reply_raw(rs_req *r, int status, const char *type, const char *body,
+                  size_t len, const char *headers);
+
+/* ---- requests ---------------------------------------------------------- */
+
+/* Parse the JSON object body. Sends 413/415/400 and returns NULL when it is
+ * too large, not application/json or not a JSON object. */
+json_t *rs_req_json(rs_req *r);
+/* Integer query parameter in [lo, hi]; `def` when absent. Sends 400 and
+ * returns -1 when it is malformed or out of range, else 0. */
+int rs_req_int(rs_req *r, const char *name, long def, long lo, long hi, long *out);
+/* String query parameter (URL-decoded); 1 found, 0 absent, -1 too long (400
+ * sent). */
+int rs_req_str(rs_req *r, const char *name, char *buf, size_t size);
+/* Authenticate from the rs_session cookie. Sends 401 (or 503) and returns
+ * 0 when there is no valid session; 1 with r->user_* set otherwise. */
+int rs_req_user(rs_req *r);
+/* Like rs_req_user for pages that also serve anonymous visitors: 1 user
+ * set, 0 anonymous (user_id = -1), -1 reply sent (database down). */
+int rs_req_user_opt(rs_req *r);
+/* Borrow a pool connection; sends 503 and returns NULL when unreachable. */
+PGconn *rs_req_db(rs_req *r);
+void rs_req_db_release(rs_req *r, PGconn *c);
+/* The named source's instance index for metrics (-1 unknown). */
+int rs_req_source_index(const rs_req *r, const char *name);
+
+/* ---- movies as JSON ---------------------------------------------------- */
+
+/* SELECT list for a movie row; rs_movie_json reads these columns starting
+ * at column `col`. */
+#define RS_MOVIE_COLS                                                       \
+    "m.id, m.title, m.year, array_to_string(m.genres, '|'), m.tmdb_id,"    \
+    " m.imdb_id, m.base_n + m.app_n, m.base_sum + m.app_sum"
+#define RS_MOVIE_NCOLS 8
+json_t *rs_movie_json(const PGresult *res, int row, int col);
+/* Movie objects for catalogue items, in order (NULL entries for ids the
+ * table lacks). Returns a JSON array of [n] or NULL with a reply sent. */
+json_t *rs_movies_by_items(rs_req *r, PGconn *c, const int32_t *items, size_t n);
+
+/* ---- handlers ---------------------------------------------------------- */
+
+void rs_api_register(rs_req *r);
+void rs_api_login(rs_req *r);
+void rs_api_logout(rs_req *r);
+void rs_api_me(rs_req *r);
+void rs_api_me_delete(rs_req *r);
+void rs_api_genres(rs_req *r);
+void rs_api_sources(rs_req *r);
+void rs_api_movies(rs_req *r);
+void rs_api_movie(rs_req *r);
+void rs_api_similar(rs_req *r);
+void rs_api_rating_put(rs_req *r);
+void rs_api_rating_delete(rs_req *r);
+void rs_api_ratings(rs_req *r);
+void rs_api_recommendations(rs_req *r);
+void rs_api_onboarding(rs_req *r);
+void rs_api_poster(rs_req *r);
+void rs_api_evaluation(rs_req *r);
+void rs_api_health(rs_req *r);
+void rs_api_metrics(rs_req *r);
+
+#endif

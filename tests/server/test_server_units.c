@@ -1,0 +1,231 @@
+/* Unit tests for the server's in-memory parts: rate limiter, metrics,
+ * onboarding picks, password hashing, `server:` config parsing. */
+#include <check.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "metrics.h"
+#include "onboarding.h"
+#include "ratelimit.h"
+#include "recsys/server.h"
+
+START_TEST(test_ratelimit_window)
+{
+    rs_ratelimit *rl = rs_ratelimit_new(3);
+    time_t t = 1000 * 60;
+    for (int i = 0; i < 3; i++) {
+        ck_assert(!rs_ratelimit_exceeded(rl, "ip:1.2.3.4", t + i));
+        rs_ratelimit_hit(rl, "ip:1.2.3.4", t + i);
+    }
+    ck_assert(rs_ratelimit_exceeded(rl, "ip:1.2.3.4", t + 10));
+    ck_assert(!rs_ratelimit_exceeded(rl, "ip:5.6.7.8", t + 10));
+    /* The next minute starts afresh. */
+    ck_assert(!rs_ratelimit_exceeded(rl, "ip:1.2.3.4", t + 60));
+    rs_ratelimit_free(rl);
+}
+END_TEST
+
+START_TEST(test_ratelimit_flood_bounded)
+{
+    rs_ratelimit *rl = rs_ratelimit_new(2);
+    time_t t = 7 * 60;
+    rs_ratelimit_hit(rl, "acct:victim", t);
+    rs_ratelimit_hit(rl, "acct:victim", t);
+    char key[32];
+    /* Far more keys than slots: memory stays fixed; the busiest key in its
+     * probe range survives eviction of one-hit keys. */
+    for (int i = 0; i < 50000; i++) {
+        snprintf(key, sizeof key, "ip:%d", i);
+        rs_ratelimit_hit(rl, key, t);
+    }
+    ck_assert(rs_ratelimit_exceeded(rl, "acct:victim", t));
+    rs_ratelimit_free(rl);
+}
+END_TEST
+
+START_TEST(test_metrics_render)
+{
+    const char *routes[] = {"GET /api/a", "GET /api/b"};
+    const char *sources[] = {"popularity", "hybrid"};
+    rs_metrics *m = rs_metrics_new(2, routes, 2, sources);
+    rs_metrics_observe(m, 0, -1, 200, 0.0007);
+    rs_metrics_observe(m, 0, -1, 404, 0.2);
+    rs_metrics_observe(m, 1, 1, 200, 0.003);
+    rs_metrics_observe(m, 9, 0, 200, 0.003); /* unknown route: ignored */
+    char *t = rs_metrics_render(m, "x_extra 1\n");
+    ck_assert_ptr_nonnull(strstr(t, "recsys_http_requests_total{route=\"GET /api/a\",source=\"\",code=\"2xx\"} 1\n"));
+    ck_assert_ptr_nonnull(strstr(t, "recsys_http_requests_total{route=\"GET /api/a\",source=\"\",code=\"4xx\"} 1\n"));
+    ck_assert_ptr_nonnull(strstr(t, "recsys_http_requests_total{route=\"GET /api/b\",source=\"hybrid\",code=\"2xx\"} 1\n"));
+    ck_assert_ptr_null(strstr(t, "source=\"popularity\""));
+    /* Cumulative buckets. */
+    ck_assert_ptr_nonnull(strstr(t, "{route=\"GET /api/a\",source=\"\",le=\"0.0005\"} 0\n"));
+    ck_assert_ptr_nonnull(strstr(t, "{route=\"GET /api/a\",source=\"\",le=\"0.001\"} 1\n"));
+    ck_assert_ptr_nonnull(strstr(t, "{route=\"GET /api/a\",source=\"\",le=\"0.1\"} 1\n"));
+    ck_assert_ptr_nonnull(strstr(t, "{route=\"GET /api/a\",source=\"\",le=\"0.25\"} 2\n"));
+    ck_assert_ptr_nonnull(strstr(t, "{route=\"GET /api/a\",source=\"\",le=\"+Inf\"} 2\n"));
+    ck_assert_ptr_nonnull(strstr(t, "recsys_http_request_duration_seconds_count{route=\"GET /api/a\",source=\"\"} 2\n"));
+    ck_assert_ptr_nonnull(strstr(t, "recsys_http_request_duration_seconds_sum{route=\"GET /api/a\",source=\"\"} 0.200700\n"));
+    ck_assert_ptr_nonnull(strstr(t, "x_extra 1\n"));
+    free(t);
+    rs_metrics_free(m);
+}
+END_TEST
+
+/* A hand-made catalogue: 5 items, genres 0..2, ratings by 40 users.
+ *   0 Drama, 40 ratings all 4.0      (well known, not divisive: score 0)
+ *   1 Drama, 40 ratings 1/5 split    (the most divisive)
+ *   2 Drama, 15 ratings 1/5 split    (divisive, same genre as 1)
+ *   3 Comedy, 40 ratings 2/4 split   (less divisive, another genre)
+ *   4 Horror, 5 ratings 1/5 split    (too few ratings: never picked) */
+typedef struct fixture {
+    rs_dataset d;
+    rs_item_meta items[5];
+    size_t item_ptr[6];
+    float item_rating[200];
+} fixture;
+
+static void fixture_init(fixture *f)
+{
+    memset(f, 0, sizeof *f);
+    static const uint32_t genre[5] = {1, 1, 1, 2, 4};
+    static const int count[5] = {40, 40, 15, 40, 5};
+    size_t k = 0;
+    for (int i = 0; i < 5; i++) {
+        f->items[i].movie_id = 100 + i;
+        f->items[i].title = "t";
+        f->items[i].genre_mask = genre[i];
+        f->item_ptr[i] = k;
+        for (int j = 0; j < count[i]; j++) {
+            float r = i == 0 ? 4.0f : i == 3 ? (j % 2 ? 2.0f : 4.0f) : (j % 2 ? 1.0f : 5.0f);
+            f->item_rating[k++] = r;
+        }
+    }
+    f->item_ptr[5] = k;
+    f->d.struct_size = sizeof f->d;
+    f->d.n_items = 5;
+    f->d.n_ratings = k;
+    f->d.items = f->items;
+    f->d.item_ptr = f->item_ptr;
+    f->d.item_rating = f->item_rating;
+}
+
+START_TEST(test_onboarding_scores_and_diversity)
+{
+    fixture f;
+    fixture_init(&f);
+    rs_onboarding *o = rs_onboarding_new(&f.d);
+    ck_assert_ptr_nonnull(o);
+    ck_assert(rs_onboarding_score(o, 0) == 0.0);
+    ck_assert(fabs(rs_onboarding_score(o, 1) - log(40.0) * 2.0) < 1e-9);
+    ck_assert(fabs(rs_onboarding_score(o, 3) - log(40.0) * 1.0) < 1e-9);
+    ck_assert(rs_onboarding_score(o, 4) == 0.0);
+    int32_t out[5];
+    size_t n = rs_onboarding_pick(o, NULL, 5, out);
+    ck_assert_uint_eq(n, 4); /* item 4 has too few ratings */
+    ck_assert_int_eq(out[0], 1);
+    /* By raw score item 2 (ln 15 * 2 = 5.42) beats item 3 (ln 40 = 3.69),
+     * but it shares Drama with the first pick: 5.42 / 1.6 = 3.39 < 3.69. */
+    ck_assert_int_eq(out[1], 3);
+    ck_assert_int_eq(out[2], 2);
+    ck_assert_int_eq(out[3], 0);
+    uint8_t skip[5] = {0, 1, 0, 0, 0};
+    n = rs_onboarding_pick(o, skip, 1, out);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(out[0], 2);
+    rs_onboarding_free(o);
+}
+END_TEST
+
+START_TEST(test_password_hash)
+{
+    rs_error err = {0};
+    ck_assert_int_eq(rs_auth_init(&err), RS_OK);
+    char h[crypto_pwhash_STRBYTES];
+    ck_assert_int_eq(rs_password_hash("correct horse", crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                                      8192 * 1024, h, sizeof h, &err), RS_OK);
+    ck_assert_ptr_nonnull(strstr(h, "$argon2id$"));
+    ck_assert(rs_password_verify(h, "correct horse"));
+    ck_assert(!rs_password_verify(h, "correct horsE"));
+    char h2[crypto_pwhash_STRBYTES];
+    rs_password_hash("correct horse", crypto_pwhash_OPSLIMIT_INTERACTIVE, 8192 * 1024, h2,
+                     sizeof h2, &err);
+    ck_assert_str_ne(h, h2); /* salted */
+    ck_assert_int_eq(rs_password_hash("x", 2, 8192, h, 10, &err), RS_ERR_INVALID);
+}
+END_TEST
+
+static char cfg_path[256];
+
+static rs_config *load_config(const char *server_section, rs_error *err)
+{
+    const char *data = getenv("RECSYS_SHARED_DATA");
+    snprintf(cfg_path, sizeof cfg_path, "/tmp/rs_server_units_%d.yaml", (int)getpid());
+    FILE *f = fopen(cfg_path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "data: {dir: %s/ml-latest-small}\nwork_dir: /tmp/rs_units_work\n"
+               "plugins: {path: [%s]}\ninstances:\n  - {name: popularity, plugin: popularity}\n%s",
+            data && *data ? data : RS_SHARED_DATA_DEFAULT, RS_PLUGIN_BUILD_DIR, server_section);
+    fclose(f);
+    rs_config *cfg = NULL;
+    rs_status st = rs_config_load(cfg_path, &cfg, err);
+    unlink(cfg_path);
+    return st == RS_OK ? cfg : NULL;
+}
+
+START_TEST(test_server_options)
+{
+    rs_error err = {0};
+    rs_config *cfg = load_config("server:\n  port: 9000\n  static_dir: web\n"
+                                 "  request_max_bytes: 1024\n  password_memlimit_kib: 16\n", &err);
+    ck_assert_msg(cfg != NULL, "%s", err.message);
+    rs_server_options o;
+    ck_assert_int_eq(rs_server_options_from_config(cfg, &o, &err), RS_OK);
+    ck_assert_int_eq(o.port, 9000);
+    ck_assert_str_eq(o.static_dir, "/tmp/web");
+    ck_assert_uint_eq(o.request_max_bytes, 1024);
+    ck_assert_uint_eq(o.pwhash_memlimit, 16 * 1024);
+    ck_assert_str_eq(o.bind, "127.0.0.1");
+    ck_assert_str_eq(o.default_source, "hybrid");
+    ck_assert_int_eq(o.threads, 8);
+    rs_config_free(cfg);
+
+    cfg = load_config("server:\n  port: 9000\n  prot: 1\n", &err);
+    ck_assert_ptr_nonnull(cfg);
+    ck_assert_int_ne(rs_server_options_from_config(cfg, &o, &err), RS_OK);
+    ck_assert_msg(strstr(err.message, ":8:3:") && strstr(err.message, "prot"), "%s", err.message);
+    rs_config_free(cfg);
+
+    cfg = load_config("server:\n  port: 70000\n", &err);
+    ck_assert_int_eq(rs_server_options_from_config(cfg, &o, &err), RS_ERR_CONFIG);
+    ck_assert_msg(strstr(err.message, "server.port must be in 0..65535"), "%s", err.message);
+    rs_config_free(cfg);
+
+    cfg = load_config("server:\n  threads: many\n", &err);
+    ck_assert_int_ne(rs_server_options_from_config(cfg, &o, &err), RS_OK);
+    ck_assert_msg(strstr(err.message, "threads"), "%s", err.message);
+    rs_config_free(cfg);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("server_units");
+    TCase *tc = tcase_create("units");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_ratelimit_window);
+    tcase_add_test(tc, test_ratelimit_flood_bounded);
+    tcase_add_test(tc, test_metrics_render);
+    tcase_add_test(tc, test_onboarding_scores_and_diversity);
+    tcase_add_test(tc, test_password_hash);
+    tcase_add_test(tc, test_server_options);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
