@@ -67,6 +67,13 @@ static void send_session(rs_req *r, int status, json_t *user, const char *token)
     rs_reply_json_hdr(r, status, json_pack("{s:o}", "user", user), hdr);
 }
 
+/* 429 with Retry-After: the windows are whole minutes. */
+static void rate_limited(rs_req *r, const char *message)
+{
+    rs_reply_json_hdr(r, 429, json_pack("{s:s, s:s}", "error", "rate_limited", "message", message),
+                      "Retry-After: 60\r\n");
+}
+
 static const char clear_cookie[] =
     "Set-Cookie: " RS_SESSION_COOKIE "=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0\r\n";
 
@@ -78,8 +85,7 @@ void rs_api_register(rs_req *r)
     /* Hashing is deliberately expensive: registering counts against the
      * same per-IP allowance as logging in. */
     if (rs_ratelimit_exceeded(r->srv->rl_ip, ipkey, now)) {
-        rs_reply_error(r, 429, "rate_limited", "too many attempts from %s; retry in a minute",
-                       r->ri->remote_addr);
+        rate_limited(r, "too many attempts from this address; retry in a minute");
         return;
     }
     json_t *body = rs_req_json(r);
@@ -164,7 +170,7 @@ void rs_api_login(rs_req *r)
     time_t now = time(NULL);
     if (rs_ratelimit_exceeded(r->srv->rl_ip, ipkey, now) ||
         rs_ratelimit_exceeded(r->srv->rl_account, acctkey, now)) {
-        rs_reply_error(r, 429, "rate_limited", "too many login attempts; retry in a minute");
+        rate_limited(r, "too many login attempts; retry in a minute");
         goto done;
     }
     rs_ratelimit_hit(r->srv->rl_ip, ipkey, now);
@@ -232,21 +238,12 @@ void rs_api_me(rs_req *r)
 {
     if (!rs_req_user(r))
         return;
-    PGconn *c = rs_req_db(r);
-    if (!c)
-        return;
     char uid[24];
     snprintf(uid, sizeof uid, "%lld", (long long)r->user_id);
     const char *p[1] = {uid};
-    PGresult *res;
-    rs_error err = {0};
-    rs_status st = rs_db_exec(c, "SELECT count(*) FROM ratings WHERE user_id = $1",
-                              1, p, &res, &err);
-    rs_req_db_release(r, c);
-    if (st != RS_OK) {
-        rs_reply_status(r, st, &err);
+    PGresult *res = rs_req_query(r, "SELECT count(*) FROM ratings WHERE user_id = $1", 1, p);
+    if (!res)
         return;
-    }
     json_int_t n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     PQclear(res);
     rs_reply_json(r, 200, json_pack("{s:{s:I, s:s, s:s, s:I}}", "user",
@@ -258,20 +255,14 @@ void rs_api_me_delete(rs_req *r)
 {
     if (!rs_req_user(r))
         return;
-    PGconn *c = rs_req_db(r);
-    if (!c)
-        return;
     char uid[24];
     snprintf(uid, sizeof uid, "%lld", (long long)r->user_id);
     const char *p[1] = {uid};
-    rs_error err = {0};
     /* One statement: sessions, ratings (through the stats trigger) and
      * exposures go with the account by ON DELETE CASCADE, atomically. */
-    rs_status st = rs_db_exec(c, "DELETE FROM users WHERE id = $1", 1, p, NULL, &err);
-    rs_req_db_release(r, c);
-    if (st != RS_OK) {
-        rs_reply_status(r, st, &err);
+    PGresult *res = rs_req_query(r, "DELETE FROM users WHERE id = $1", 1, p);
+    if (!res)
         return;
-    }
+    PQclear(res);
     rs_reply_empty(r, 204, clear_cookie);
 }

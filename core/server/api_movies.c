@@ -65,24 +65,15 @@ void rs_api_movies(rs_req *r)
     /* A case-insensitive "contains" the trigram index (migration 002) can
      * answer; the user's % _ and \ are escaped, so they match literally. */
     const char *p[4] = {query, genre, limit, offset};
-    PGconn *c = rs_req_db(r);
-    if (!c)
-        return;
-    PGresult *res;
-    rs_error err = {0};
-    rs_status st = rs_db_exec(c,
+    PGresult *res = rs_req_query(r,
         "SELECT " RS_MOVIE_COLS ", count(*) OVER () FROM movies m"
         " WHERE ($1 = '' OR lower(m.title) LIKE " TITLE_PATTERN ")"
         "   AND ($2 = '' OR $2 = ANY(m.genres))"
         " ORDER BY CASE WHEN $1 <> '' AND lower(m.title) = lower($1) THEN 0 ELSE 1 END,"
         "          m.base_n + m.app_n DESC, m.id"
-        " LIMIT $3::int OFFSET $4::int",
-        4, p, &res, &err);
-    if (st != RS_OK) {
-        rs_req_db_release(r, c);
-        rs_reply_status(r, st, &err);
+        " LIMIT $3::int OFFSET $4::int", 4, p);
+    if (!res)
         return;
-    }
     json_int_t total = 0;
     int rows = PQntuples(res);
     json_t *movies = json_array();
@@ -92,17 +83,18 @@ void rs_api_movies(rs_req *r)
         total = strtoll(PQgetvalue(res, 0, RS_MOVIE_NCOLS), NULL, 10);
     } else if (page > 1) {
         /* Past the last page the window count is absent: count apart. */
-        PGresult *cr;
-        if (rs_db_exec(c, "SELECT count(*) FROM movies m"
-                          " WHERE ($1 = '' OR lower(m.title) LIKE " TITLE_PATTERN ")"
-                          "   AND ($2 = '' OR $2 = ANY(m.genres))",
-                       2, p, &cr, &err) == RS_OK) {
-            total = strtoll(PQgetvalue(cr, 0, 0), NULL, 10);
-            PQclear(cr);
+        PGresult *cr = rs_req_query(r, "SELECT count(*) FROM movies m"
+                                       " WHERE ($1 = '' OR lower(m.title) LIKE " TITLE_PATTERN ")"
+                                       "   AND ($2 = '' OR $2 = ANY(m.genres))", 2, p);
+        if (!cr) {
+            PQclear(res);
+            json_decref(movies);
+            return;
         }
+        total = strtoll(PQgetvalue(cr, 0, 0), NULL, 10);
+        PQclear(cr);
     }
     PQclear(res);
-    rs_req_db_release(r, c);
     rs_reply_json(r, 200, json_pack("{s:I, s:I, s:I, s:o}", "page", (json_int_t)page,
                                     "page_size", (json_int_t)page_size, "total", total,
                                     "movies", movies));
@@ -132,20 +124,12 @@ void rs_api_movie(rs_req *r)
         return;
     snprintf(uid, sizeof uid, "%lld", (long long)r->user_id);
     const char *p[2] = {id, uid};
-    PGconn *c = rs_req_db(r);
-    if (!c)
-        return;
-    PGresult *res;
-    rs_error err = {0};
-    rs_status st = rs_db_exec(c,
+    PGresult *res = rs_req_query(r,
         "SELECT " RS_MOVIE_COLS ", m.overview, m.tags, rt.rating"
         " FROM movies m LEFT JOIN ratings rt ON rt.movie_id = m.id AND rt.user_id = $2"
-        " WHERE m.id = $1", 2, p, &res, &err);
-    rs_req_db_release(r, c);
-    if (st != RS_OK) {
-        rs_reply_status(r, st, &err);
+        " WHERE m.id = $1", 2, p);
+    if (!res)
         return;
-    }
     if (PQntuples(res) == 0) {
         PQclear(res);
         rs_reply_error(r, 404, "not_found", "no movie with id %s", id);
@@ -191,14 +175,7 @@ void rs_api_similar(rs_req *r)
         rs_reply_status(r, st, &err);
         goto done;
     }
-    PGconn *c = rs_req_db(r);
-    if (!c)
-        goto done;
-    int32_t items[RS_RECO_K_MAX];
-    for (size_t i = 0; i < res->n; i++)
-        items[i] = res->items[i].item;
-    json_t *movies = rs_movies_by_items(r, c, items, res->n);
-    rs_req_db_release(r, c);
+    json_t *movies = rs_result_movies(r, res);
     if (!movies)
         goto done;
     json_t *list = json_array();
@@ -243,11 +220,7 @@ void rs_api_onboarding(rs_req *r)
     int32_t picks[50];
     size_t got = rs_onboarding_pick(r->srv->onboarding, skip, (size_t)n, picks);
     free(skip);
-    PGconn *c = rs_req_db(r);
-    if (!c)
-        return;
-    json_t *movies = rs_movies_by_items(r, c, picks, got);
-    rs_req_db_release(r, c);
+    json_t *movies = rs_movies_by_items(r, picks, got);
     if (movies)
         rs_reply_json(r, 200, json_pack("{s:o}", "items", movies));
 }

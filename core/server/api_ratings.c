@@ -30,23 +30,14 @@ void rs_api_rating_put(rs_req *r)
     snprintf(mid, sizeof mid, "%lld", (long long)r->id);
     snprintf(val, sizeof val, "%.1f", rating);
     const char *p[3] = {uid, mid, val};
-    PGconn *c = rs_req_db(r);
-    if (!c)
-        return;
-    PGresult *res;
-    rs_error err = {0};
-    rs_status st = rs_db_exec(c,
+    PGresult *res = rs_req_query(r,
         "INSERT INTO ratings (user_id, movie_id, rating)"
         " SELECT $1, m.id, $3::real FROM movies m WHERE m.id = $2"
         " ON CONFLICT (user_id, movie_id) DO UPDATE"
         "   SET rating = EXCLUDED.rating, updated_at = clock_timestamp()"
-        " RETURNING movie_id, rating, " ISO_TIME("updated_at"),
-        3, p, &res, &err);
-    rs_req_db_release(r, c);
-    if (st != RS_OK) {
-        rs_reply_status(r, st, &err);
+        " RETURNING movie_id, rating, " ISO_TIME("updated_at"), 3, p);
+    if (!res)
         return;
-    }
     if (PQntuples(res) == 0) {
         PQclear(res);
         rs_reply_error(r, 404, "not_found", "no movie with id %s", mid);
@@ -67,21 +58,13 @@ void rs_api_rating_delete(rs_req *r)
     snprintf(uid, sizeof uid, "%lld", (long long)r->user_id);
     snprintf(mid, sizeof mid, "%lld", (long long)r->id);
     const char *p[2] = {uid, mid};
-    PGconn *c = rs_req_db(r);
-    if (!c)
-        return;
-    PGresult *res;
-    rs_error err = {0};
     /* 404 only for a movie that does not exist; removing a rating that is
      * already gone is a successful no-op (DELETE is idempotent). */
-    rs_status st = rs_db_exec(c,
+    PGresult *res = rs_req_query(r,
         "WITH d AS (DELETE FROM ratings WHERE user_id = $1 AND movie_id = $2)"
-        " SELECT 1 FROM movies WHERE id = $2", 2, p, &res, &err);
-    rs_req_db_release(r, c);
-    if (st != RS_OK) {
-        rs_reply_status(r, st, &err);
+        " SELECT 1 FROM movies WHERE id = $2", 2, p);
+    if (!res)
         return;
-    }
     int exists = PQntuples(res) > 0;
     PQclear(res);
     if (!exists)
@@ -103,22 +86,15 @@ void rs_api_ratings(rs_req *r)
     snprintf(limit, sizeof limit, "%ld", page_size);
     snprintf(offset, sizeof offset, "%ld", (page - 1) * page_size);
     const char *p[3] = {uid, limit, offset};
-    PGconn *c = rs_req_db(r);
-    if (!c)
-        return;
-    PGresult *res = NULL, *cnt = NULL;
-    rs_error err = {0};
-    rs_status st = rs_db_exec(c,
+    PGresult *cnt = NULL, *res = rs_req_query(r,
         "SELECT " RS_MOVIE_COLS ", rt.rating, " ISO_TIME("rt.updated_at")
         " FROM ratings rt JOIN movies m ON m.id = rt.movie_id"
         " WHERE rt.user_id = $1 ORDER BY rt.updated_at DESC, rt.movie_id"
-        " LIMIT $2::int OFFSET $3::int", 3, p, &res, &err);
-    if (st == RS_OK)
-        st = rs_db_exec(c, "SELECT count(*) FROM ratings WHERE user_id = $1", 1, p, &cnt, &err);
-    rs_req_db_release(r, c);
-    if (st != RS_OK) {
+        " LIMIT $2::int OFFSET $3::int", 3, p);
+    if (res)
+        cnt = rs_req_query(r, "SELECT count(*) FROM ratings WHERE user_id = $1", 1, p);
+    if (!cnt) {
         PQclear(res);
-        rs_reply_status(r, st, &err);
         return;
     }
     json_t *list = json_array();

@@ -68,14 +68,7 @@ void rs_api_recommendations(rs_req *r)
         rs_reply_status(r, st, &err);
         goto done;
     }
-    PGconn *c = rs_req_db(r);
-    if (!c)
-        goto done;
-    int32_t items[RS_RECO_K_MAX];
-    for (size_t i = 0; i < res->n; i++)
-        items[i] = res->items[i].item;
-    json_t *movies = rs_movies_by_items(r, c, items, res->n);
-    rs_req_db_release(r, c);
+    json_t *movies = rs_result_movies(r, res);
     if (!movies)
         goto done;
     json_t *list = json_array();

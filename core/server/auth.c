@@ -59,6 +59,13 @@ rs_status rs_session_create(PGconn *c, int64_t user_id, int ttl_s,
     token_hash(token, hex);
     snprintf(uid, sizeof uid, "%lld", (long long)user_id);
     snprintf(ttl, sizeof ttl, "%d", ttl_s);
+    /* Expired sessions are useless; drop this user's while we are here, so
+     * the table does not grow with every login. */
+    const char *u[1] = {uid};
+    rs_status st = rs_db_exec(c, "DELETE FROM sessions WHERE user_id = $1 AND expires_at <= now()",
+                              1, u, NULL, err);
+    if (st != RS_OK)
+        return st;
     const char *p[3] = {hex, uid, ttl};
     return rs_db_exec(c,
                       "INSERT INTO sessions (token_hash, user_id, expires_at)"

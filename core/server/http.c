@@ -224,6 +224,22 @@ void rs_req_db_release(rs_req *r, PGconn *c)
     rs_db_release(r->srv->db, c);
 }
 
+PGresult *rs_req_query(rs_req *r, const char *sql, int n, const char *const *params)
+{
+    PGconn *c = rs_req_db(r);
+    if (!c)
+        return NULL;
+    PGresult *res = NULL;
+    rs_error err = {0};
+    rs_status st = rs_db_exec(c, sql, n, params, &res, &err);
+    rs_req_db_release(r, c);
+    if (st != RS_OK) {
+        rs_reply_status(r, st, &err);
+        return NULL;
+    }
+    return res;
+}
+
 int rs_req_source_index(const rs_req *r, const char *name)
 {
     for (size_t i = 0; name && i < r->srv->n_sources; i++)
@@ -307,7 +323,7 @@ json_t *rs_movie_json(const PGresult *res, int row, int col)
                      "poster_url", poster);
 }
 
-json_t *rs_movies_by_items(rs_req *r, PGconn *c, const int32_t *items, size_t n)
+json_t *rs_movies_by_items(rs_req *r, const int32_t *items, size_t n)
 {
     /* One round trip for the whole list: WHERE id = ANY($1::bigint[]). */
     size_t cap = 2 + n * 21;
@@ -329,15 +345,11 @@ json_t *rs_movies_by_items(rs_req *r, PGconn *c, const int32_t *items, size_t n)
     arr[len++] = '}';
     arr[len] = '\0';
     const char *p[1] = {arr};
-    PGresult *res;
-    rs_error err = {0};
-    rs_status st = rs_db_exec(c, "SELECT " RS_MOVIE_COLS " FROM movies m"
-                                 " WHERE m.id = ANY($1::bigint[])",
-                              1, p, &res, &err);
+    PGresult *res = rs_req_query(r, "SELECT " RS_MOVIE_COLS " FROM movies m"
+                                    " WHERE m.id = ANY($1::bigint[])", 1, p);
     free(arr);
-    if (st != RS_OK) {
+    if (!res) {
         free(ids);
-        rs_reply_status(r, st, &err);
         return NULL;
     }
     json_t *out = json_array();
@@ -356,4 +368,12 @@ json_t *rs_movies_by_items(rs_req *r, PGconn *c, const int32_t *items, size_t n)
     PQclear(res);
     free(ids);
     return out;
+}
+
+json_t *rs_result_movies(rs_req *r, const rs_reco_result *res)
+{
+    int32_t items[RS_RECO_K_MAX];
+    for (size_t i = 0; i < res->n; i++)
+        items[i] = res->items[i].item;
+    return rs_movies_by_items(r, items, res->n);
 }

@@ -20,14 +20,18 @@ struct rs_onboarding {
     size_t n_pool;
 };
 
-static const double *g_score; /* qsort has no context argument */
+typedef struct ranked {
+    double score;
+    int32_t item;
+} ranked;
 
+/* Best first; equal scores by item index, so picks never depend on qsort. */
 static int by_score_desc(const void *a, const void *b)
 {
-    double x = g_score[*(const int32_t *)a], y = g_score[*(const int32_t *)b];
-    if (x != y)
-        return x < y ? 1 : -1;
-    return *(const int32_t *)a - *(const int32_t *)b;
+    const ranked *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score < y->score ? 1 : -1;
+    return (x->item > y->item) - (x->item < y->item);
 }
 
 rs_onboarding *rs_onboarding_new(const rs_dataset *d)
@@ -38,7 +42,7 @@ rs_onboarding *rs_onboarding_new(const rs_dataset *d)
     o->d = d;
     size_t n = (size_t)d->n_items;
     o->score = calloc(n ? n : 1, sizeof *o->score);
-    int32_t *all = malloc((n ? n : 1) * sizeof *all);
+    ranked *all = malloc((n ? n : 1) * sizeof *all);
     if (!o->score || !all) {
         free(all);
         rs_onboarding_free(o);
@@ -57,13 +61,19 @@ rs_onboarding *rs_onboarding_new(const rs_dataset *d)
         double mean = sum / (double)c;
         double var = sq / (double)c - mean * mean;
         o->score[i] = log((double)c) * sqrt(var > 0 ? var : 0);
-        all[m++] = i;
+        all[m++] = (ranked){o->score[i], i};
     }
-    /* Built once at start-up on one thread, so the static is safe. */
-    g_score = o->score;
     qsort(all, m, sizeof *all, by_score_desc);
     o->n_pool = m < POOL ? m : POOL;
-    o->pool = all;
+    o->pool = malloc((o->n_pool ? o->n_pool : 1) * sizeof *o->pool);
+    if (!o->pool) {
+        free(all);
+        rs_onboarding_free(o);
+        return NULL;
+    }
+    for (size_t j = 0; j < o->n_pool; j++)
+        o->pool[j] = all[j].item;
+    free(all);
     return o;
 }
 

@@ -125,6 +125,21 @@ static rs_status check_source(rs_reco_service *svc, const char *source,
     return RS_OK;
 }
 
+/* Copy the engine's top list into out, naming the instance that answered. */
+static void fill_result(rs_reco_service *svc, const char *source, const rs_scored *scored,
+                        size_t n, size_t k, rs_reco_result *out)
+{
+    memset(out->source, 0, sizeof out->source);
+    strncpy(out->source, source, sizeof out->source - 1);
+    out->model_version = rs_engine_instance_version(svc->engine, source);
+    out->n = n > k ? k : n;
+    for (size_t i = 0; i < out->n; i++) {
+        out->items[i].item = scored[i].item;
+        out->items[i].score = scored[i].score;
+        out->items[i].has_explanation = 0;
+    }
+}
+
 rs_status rs_reco_recommend(rs_reco_service *svc, int64_t user_id,
                             const char *source, size_t k,
                             rs_reco_result *out, rs_error *err)
@@ -159,13 +174,8 @@ rs_status rs_reco_recommend(rs_reco_service *svc, int64_t user_id,
     free(ratings);
     if (st != RS_OK)
         return st;
-    memset(out->source, 0, sizeof out->source);
-    strncpy(out->source, source, sizeof out->source - 1);
-    out->model_version = rs_engine_instance_version(svc->engine, source);
-    out->n = n > k ? k : n;
+    fill_result(svc, source, scored, n, k, out);
     for (size_t i = 0; i < out->n; i++) {
-        out->items[i].item = scored[i].item;
-        out->items[i].score = scored[i].score;
         out->items[i].has_explanation =
             want_explain && (expl[i].because_item >= 0 || expl[i].n_parts > 0);
         out->items[i].explanation = expl[i];
@@ -192,14 +202,6 @@ rs_status rs_reco_similar(rs_reco_service *svc, int32_t item,
     st = rs_engine_similar(svc->engine, source, item, k, scored, &n, err);
     if (st != RS_OK)
         return st;
-    memset(out->source, 0, sizeof out->source);
-    strncpy(out->source, source, sizeof out->source - 1);
-    out->model_version = rs_engine_instance_version(svc->engine, source);
-    out->n = n > k ? k : n;
-    for (size_t i = 0; i < out->n; i++) {
-        out->items[i].item = scored[i].item;
-        out->items[i].score = scored[i].score;
-        out->items[i].has_explanation = 0;
-    }
+    fill_result(svc, source, scored, n, k, out);
     return RS_OK;
 }

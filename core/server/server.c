@@ -1,6 +1,7 @@
 /* The HTTP server: options, the route table, civetweb glue, static files. */
 #include "server_internal.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <limits.h>
 #include <sodium.h>
@@ -370,9 +371,16 @@ rs_status rs_server_start(const rs_server_options *opt, rs_engine *engine,
     struct mg_callbacks cb;
     memset(&cb, 0, sizeof cb);
     cb.log_message = log_message;
+    /* libcurl's lazy global init is not thread-safe: do it here, before
+     * any worker can look a poster up. */
+    if (s->opt.tmdb_api_key[0] && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        free_parts(s);
+        return rs_error_set(err, RS_ERR_INTERNAL, "server: libcurl failed to initialise");
+    }
     mg_init_library(0);
     s->mg = mg_start(&cb, s, options);
     if (!s->mg) {
+        mg_exit_library();
         free_parts(s);
         return rs_error_set(err, RS_ERR_IO, "server: cannot listen on %s (in use or not permitted)",
                             ports);
@@ -396,5 +404,8 @@ void rs_server_stop(rs_server *s)
         return;
     /* mg_stop waits for the workers to finish their current request. */
     mg_stop(s->mg);
+    mg_exit_library();
+    if (s->opt.tmdb_api_key[0])
+        curl_global_cleanup();
     free_parts(s);
 }

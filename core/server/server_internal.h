@@ -84,6 +84,9 @@ int rs_req_user_opt(rs_req *r);
 /* Borrow a pool connection; sends 503 and returns NULL when unreachable. */
 PGconn *rs_req_db(rs_req *r);
 void rs_req_db_release(rs_req *r, PGconn *c);
+/* One parameterised query on a borrowed connection. Returns the result
+ * (caller PQclears), or NULL with the 4xx/5xx reply sent. */
+PGresult *rs_req_query(rs_req *r, const char *sql, int n, const char *const *params);
 /* The named source's instance index for metrics (-1 unknown). */
 int rs_req_source_index(const rs_req *r, const char *name);
 
@@ -98,7 +101,9 @@ int rs_req_source_index(const rs_req *r, const char *name);
 json_t *rs_movie_json(const PGresult *res, int row, int col);
 /* Movie objects for catalogue items, in order (NULL entries for ids the
  * table lacks). Returns a JSON array of [n] or NULL with a reply sent. */
-json_t *rs_movies_by_items(rs_req *r, PGconn *c, const int32_t *items, size_t n);
+json_t *rs_movies_by_items(rs_req *r, const int32_t *items, size_t n);
+/* The same for the items of a recommendation/similar result. */
+json_t *rs_result_movies(rs_req *r, const rs_reco_result *res);
 
 /* ---- handlers ---------------------------------------------------------- */
 

@@ -50,6 +50,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
         }
     } else if (len > 13 && strncasecmp(p, "Content-Type:", 13) == 0) {
         copy_value(r->content_type, sizeof r->content_type, p, len);
+    } else if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0) {
+        copy_value(r->retry_after, sizeof r->retry_after, p, len);
     } else if (len > 9 && strncasecmp(p, "Location:", 9) == 0) {
         copy_value(r->location, sizeof r->location, p, len);
     }
@@ -71,6 +73,8 @@ int http_do(int port, const char *method, const char *path, const char *body,
         h = curl_slist_append(h, ct);
     }
     curl_easy_setopt(c, CURLOPT_URL, url);
+    /* Send "/../" as written: the server, not the client, must refuse it. */
+    curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     if (body) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);

@@ -15,6 +15,7 @@ typedef struct http_resp {
     char set_cookie[512]; /* the raw Set-Cookie header */
     char content_type[128];
     char location[512];
+    char retry_after[16];
 } http_resp;
 
 /* Perform method on http://127.0.0.1:port<path>. body may be NULL;

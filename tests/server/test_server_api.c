@@ -286,6 +286,7 @@ START_TEST(test_login_rate_limited_per_account)
     snprintf(body, sizeof body, "{\"username\":\"%s\",\"password\":\"correct horse\"}", name);
     call("POST", "/api/login", body, NULL);
     expect_error(429, "rate_limited");
+    ck_assert_str_eq(R.retry_after, "60");
     ck_assert_str_eq(R.cookie, "");
     ck_assert_int_eq(q("SELECT count(*) FROM sessions"), sessions);
     /* ...but another account from the same address is not affected. */
@@ -663,6 +664,13 @@ START_TEST(test_posters_health_metrics_static)
     ck_assert_ptr_nonnull(strstr(R.body, "console.log"));
     call("GET", "/missing.js", NULL, NULL);
     expect_error(404, "not_found");
+    /* Nothing outside static_dir, however the path is spelled. */
+    static const char *escapes[] = {"/../server.yaml", "/%2e%2e/server.yaml",
+                                    "/static/../server.yaml", "/..%2fserver.yaml"};
+    for (size_t k = 0; k < sizeof escapes / sizeof escapes[0]; k++) {
+        call("GET", escapes[k], NULL, NULL);
+        ck_assert_msg(!strstr(R.body, "request_max_bytes"), "%s served the config", escapes[k]);
+    }
 }
 END_TEST
 
