@@ -23,6 +23,7 @@ typedef struct fake {
     int fail;          /* recommend/score fail (child error injection) */
     int fail_score;    /* only score fails: recommend still works */
     int because;       /* fill explanations' because_item */
+    int cf_subset;     /* only items of the dataset's CF subset (as LightGCN) */
 } fake;
 
 static int64_t fake_int(const rs_host *h, const char *key, int64_t def)
@@ -49,6 +50,7 @@ static rs_status fake_create(const rs_host *host, void **out, rs_error *err)
     f->fail = fake_bool(host, "fail");
     f->fail_score = fake_bool(host, "fail_score");
     f->because = fake_bool(host, "because");
+    f->cf_subset = fake_bool(host, "cf_subset");
     *out = f;
     return RS_OK;
 }
@@ -65,7 +67,8 @@ static rs_status fake_fit(void *inst, const rs_dataset *d, rs_error *err)
 static int fake_knows(const fake *f, int32_t item)
 {
     return item >= 0 && item < f->data->n_items &&
-           (f->known < 0 || item < f->known);
+           (f->known < 0 || item < f->known) &&
+           (!f->cf_subset || f->data->cf_item[item]);
 }
 
 /* The plugin's scoring rule for a known item. */

@@ -1,8 +1,10 @@
 /*
  * The hybrid over the real children on ml-latest-small, through the engine:
  * lightgcn (CF subset only), semantic (whole catalogue) and popularity, all
- * with the hybrid's default instance names and params. Registered only when
- * plugins/lightgcn and plugins/semantic are in the tree. LightGCN is trained
+ * with the hybrid's default instance names and params. Registered when
+ * plugins/semantic is in the tree; until plugins/lightgcn is too, the
+ * "lightgcn" instance is the test child fake_cf restricted to the CF subset
+ * (what matters here: it cannot score cold movies). LightGCN is trained
  * briefly (the checks are about the blend, not its accuracy).
  *
  * Users are queried with 3 of their ratings (sparse, content-heavy) and with
@@ -15,6 +17,14 @@
 
 #define N_USERS 100
 #define K 10
+
+#ifdef RS_HYB_LIGHTGCN
+#define CF_INSTANCE                                                          \
+    "  - {name: lightgcn, plugin: lightgcn, params: {epochs: 15, dim: 32}}\n"
+#else
+#define CF_INSTANCE                                                          \
+    "  - {name: lightgcn, plugin: fake_cf, params: {cf_subset: true}}\n"
+#endif
 
 static double now_s(void)
 {
@@ -54,13 +64,12 @@ START_TEST(hybrid_blends_lightgcn_and_semantic_on_movielens)
     hf_setup(&f);
     snprintf(text, sizeof text,
              "data:\n  dir: %s\nwork_dir: work\nthreads: 2\n"
-             "plugins:\n  path: [%s]\n"
+             "plugins:\n  path: [%s, %s]\n"
              "instances:\n"
-             "  - {name: popularity, plugin: popularity}\n"
-             "  - {name: lightgcn, plugin: lightgcn, params: {epochs: 15, dim: 32}}\n"
+             "  - {name: popularity, plugin: popularity}\n" CF_INSTANCE
              "  - {name: semantic, plugin: semantic, params: {dim: 64}}\n"
              "  - {name: hybrid, plugin: hybrid}\n",
-             data, RS_PLUGIN_BUILD_DIR);
+             data, RS_PLUGIN_BUILD_DIR, RS_TEST_PLUGIN_DIR);
     tu_write(f.dir, "cfg.yaml", text);
     snprintf(f.cfg_path, sizeof f.cfg_path, "%s/cfg.yaml", f.dir);
     ck_assert_msg(hf_open(&f, &err) == RS_OK, "%s", err.message);
