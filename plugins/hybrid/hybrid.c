@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "blend.h"
+#include "user_view.h"
 #include "recsys/plugin.h"
 #include "recsys/topk.h"
 
@@ -34,11 +35,6 @@ enum { CHILD_CF = 0, CHILD_CONTENT = 1, CHILD_FALLBACK = 2, N_ROLES = 3 };
 #define N_BLEND 2 /* cf and content take part in the blend */
 
 static const char *const role_names[N_ROLES] = {"cf", "content", "fallback"};
-
-typedef struct user_key {
-    int64_t id;
-    int32_t index;
-} user_key;
 
 typedef struct hybrid {
     const rs_host *host;
@@ -49,9 +45,7 @@ typedef struct hybrid {
     rs_hybrid_curve curve;
     size_t because_neighbours;
     /* From fit: resolves queries that name a fitted user without ratings. */
-    const rs_dataset *data;
-    user_key *users; /* sorted by id */
-    size_t n_users;
+    rs_hybrid_users users;
     /* Log-once latches: 1 after a child's failure was logged, back to 0
      * when it serves again. The only state requests write. */
     atomic_int warned[N_ROLES];
@@ -178,14 +172,8 @@ static void hybrid_destroy(void *instance)
     hybrid *h = instance;
     if (!h)
         return;
-    free(h->users);
+    rs_hybrid_users_free(&h->users);
     free(h);
-}
-
-static int user_key_cmp(const void *a, const void *b)
-{
-    const user_key *x = a, *y = b;
-    return (x->id > y->id) - (x->id < y->id);
 }
 
 /* fit trains nothing: it checks the children are there (each is fitted
@@ -196,16 +184,10 @@ static rs_status hybrid_fit(void *instance, const rs_dataset *data,
     hybrid *h = instance;
     if (!h || !data)
         return rs_error_set(err, RS_ERR_INVALID, "hybrid: fit without data");
-    user_key *users = NULL;
-    size_t n_users = data->n_users > 0 ? (size_t)data->n_users : 0;
-    if (n_users) {
-        users = malloc(n_users * sizeof *users);
-        if (!users)
-            return rs_error_set(err, RS_ERR_NOMEM, "hybrid: out of memory");
-        for (size_t u = 0; u < n_users; u++)
-            users[u] = (user_key){data->user_ids[u], (int32_t)u};
-        qsort(users, n_users, sizeof *users, user_key_cmp);
-    }
+    rs_hybrid_users users;
+    rs_status s = rs_hybrid_users_build(data, &users, err);
+    if (s != RS_OK)
+        return s;
 
     int found = 0;
     char missing[3 * 80] = "";
@@ -223,7 +205,7 @@ static rs_status hybrid_fit(void *instance, const rs_dataset *data,
                  len ? ", " : "", h->child[r], role_names[r]);
     }
     if (!found) {
-        free(users);
+        rs_hybrid_users_free(&users);
         return rs_error_set(err, RS_ERR_CONFIG,
                             "hybrid: none of its children exist: %s",
                             missing);
@@ -232,10 +214,8 @@ static rs_status hybrid_fit(void *instance, const rs_dataset *data,
         h->host->log(h->host, RS_LOG_WARN,
                      "hybrid: children not found, blending without them: %s",
                      missing);
-    free(h->users);
+    rs_hybrid_users_free(&h->users);
     h->users = users;
-    h->n_users = n_users;
-    h->data = data;
     return RS_OK;
 }
 
@@ -276,91 +256,6 @@ static int child_acquire(hybrid *h, int role, rs_instance_ref *ref)
         return 0;
     }
     return 1;
-}
-
-/* ---- The user's ratings ----------------------------------------------------- */
-
-typedef struct user_view {
-    size_t n;          /* rating count: drives the content weight */
-    int32_t *items;    /* rated items, sorted (owned) */
-    float *ratings;    /* ratings matching items[] */
-} user_view;
-
-typedef struct item_rating {
-    int32_t item;
-    float rating;
-} item_rating;
-
-static int item_rating_cmp(const void *a, const void *b)
-{
-    const item_rating *x = a, *y = b;
-    return (x->item > y->item) - (x->item < y->item);
-}
-
-static void user_view_free(user_view *u)
-{
-    free(u->items);
-    free(u->ratings);
-}
-
-/* The query's ratings when given, else the fitted dataset's ratings of a
- * known user; sorted by item so exclusion and lookups are binary searches. */
-static rs_status user_view_init(const hybrid *h, const rs_query *q,
-                                user_view *u, rs_error *err)
-{
-    memset(u, 0, sizeof *u);
-    size_t n = q->ratings ? q->n_ratings : 0;
-    const int32_t *ds_items = NULL;
-    const float *ds_ratings = NULL;
-    if (!q->ratings && q->user_id != RS_USER_NONE && h->users) {
-        user_key key = {q->user_id, 0};
-        const user_key *k =
-            bsearch(&key, h->users, h->n_users, sizeof key, user_key_cmp);
-        if (k) {
-            size_t b = h->data->user_ptr[k->index];
-            n = h->data->user_ptr[k->index + 1] - b;
-            ds_items = h->data->user_item + b;
-            ds_ratings = h->data->user_rating + b;
-        }
-    }
-    u->n = n;
-    if (n == 0)
-        return RS_OK;
-    item_rating *tmp = malloc(n * sizeof *tmp);
-    u->items = malloc(n * sizeof *u->items);
-    u->ratings = malloc(n * sizeof *u->ratings);
-    if (!tmp || !u->items || !u->ratings) {
-        free(tmp);
-        user_view_free(u);
-        return rs_error_set(err, RS_ERR_NOMEM, "hybrid: out of memory");
-    }
-    for (size_t i = 0; i < n; i++)
-        tmp[i] = ds_items ? (item_rating){ds_items[i], ds_ratings[i]}
-                          : (item_rating){q->ratings[i].item,
-                                          q->ratings[i].rating};
-    qsort(tmp, n, sizeof *tmp, item_rating_cmp);
-    for (size_t i = 0; i < n; i++) {
-        u->items[i] = tmp[i].item;
-        u->ratings[i] = tmp[i].rating;
-    }
-    free(tmp);
-    return RS_OK;
-}
-
-/* Rating of `item` by the user, or NaN. */
-static float user_rating_of(const user_view *u, int32_t item)
-{
-    size_t lo = 0, hi = u->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (u->items[mid] < item)
-            lo = mid + 1;
-        else if (u->items[mid] > item)
-            hi = mid;
-        else
-            return u->ratings[mid];
-    }
-    return NAN;
 }
 
 /* ---- Fallback --------------------------------------------------------------- */
@@ -454,7 +349,8 @@ static int int32_cmp(const void *a, const void *b)
 /* Scores, buffers and weights for r->cand: steps 2-4 of the flow. On
  * return r->blended holds the blend (NaN where no child scored). */
 static rs_status blend_candidates(hybrid *h, request *r, const rs_query *q,
-                                  const user_view *u, rs_error *err)
+                                  const rs_hybrid_user_view *u,
+                                  rs_error *err)
 {
     size_t n = r->n_cand;
     r->raw = malloc((n ? n : 1) * N_BLEND * sizeof *r->raw);
@@ -530,8 +426,8 @@ static rs_status blend_candidates(hybrid *h, request *r, const rs_query *q,
 /* Step 1: each live child's top-per, merged into the sorted union minus
  * the user's rated items and the query's exclusions. */
 static rs_status gather_candidates(hybrid *h, request *r, const rs_query *q,
-                                   const user_view *u, int want_explain,
-                                   rs_error *err)
+                                   const rs_hybrid_user_view *u,
+                                   int want_explain, rs_error *err)
 {
     for (int c = 0; c < N_BLEND; c++) {
         if (!r->live[c] || !has(&r->ref[c], RS_CAP_RECOMMEND) ||
@@ -591,8 +487,9 @@ static int acquire_blend_children(hybrid *h, request *r)
 /* The rated item that best supports `item`: the content child's (else the
  * CF child's) own because_item when it recommended the item, else the
  * user's highest-rated item among the content child's neighbours of it. */
-static int32_t because_item(hybrid *h, const request *r, const user_view *u,
-                            int32_t item, rs_scored *nb)
+static int32_t because_item(hybrid *h, const request *r,
+                            const rs_hybrid_user_view *u, int32_t item,
+                            rs_scored *nb)
 {
     static const int order[N_BLEND] = {CHILD_CONTENT, CHILD_CF};
     for (int o = 0; o < N_BLEND; o++) {
@@ -616,7 +513,7 @@ static int32_t because_item(hybrid *h, const request *r, const user_view *u,
     int32_t best = -1;
     float best_rating = -INFINITY;
     for (size_t j = 0; j < n_nb && j < h->because_neighbours; j++) {
-        float rt = user_rating_of(u, nb[j].item);
+        float rt = rs_hybrid_user_rating(u, nb[j].item);
         if (!isnan(rt) && rt > best_rating) { /* ties: the more similar */
             best_rating = rt;
             best = nb[j].item;
@@ -626,9 +523,10 @@ static int32_t because_item(hybrid *h, const request *r, const user_view *u,
 }
 
 static rs_status fill_explanations(hybrid *h, const request *r,
-                                   const user_view *u, const rs_scored *out,
-                                   const size_t *pos, size_t n_out,
-                                   rs_explanation *explain, rs_error *err)
+                                   const rs_hybrid_user_view *u,
+                                   const rs_scored *out, const size_t *pos,
+                                   size_t n_out, rs_explanation *explain,
+                                   rs_error *err)
 {
     rs_scored *nb = NULL;
     if (h->because_neighbours) {
@@ -689,12 +587,12 @@ static rs_status hybrid_recommend(void *instance, const rs_query *q, size_t k,
     *n_out = 0;
     if (k == 0)
         return RS_OK;
-    user_view u;
-    rs_status s = user_view_init(h, q, &u, err);
+    rs_hybrid_user_view u;
+    rs_status s = rs_hybrid_user_view_init(&h->users, q, &u, err);
     if (s != RS_OK)
         return s;
     if (u.n == 0) {
-        user_view_free(&u);
+        rs_hybrid_user_view_free(&u);
         return recommend_fallback(h, q, k, out, explain, n_out, err);
     }
 
@@ -703,7 +601,7 @@ static rs_status hybrid_recommend(void *instance, const rs_query *q, size_t k,
     r.per = h->candidates > k ? h->candidates : k;
     size_t *pos = malloc(k * sizeof *pos);
     if (!pos) {
-        user_view_free(&u);
+        rs_hybrid_user_view_free(&u);
         return rs_error_set(err, RS_ERR_NOMEM, "hybrid: out of memory");
     }
     if (!acquire_blend_children(h, &r))
@@ -728,12 +626,12 @@ static rs_status hybrid_recommend(void *instance, const rs_query *q, size_t k,
 fallback:
     free(pos);
     request_release(h, &r);
-    user_view_free(&u);
+    rs_hybrid_user_view_free(&u);
     return recommend_fallback(h, q, k, out, explain, n_out, err);
 done:
     free(pos);
     request_release(h, &r);
-    user_view_free(&u);
+    rs_hybrid_user_view_free(&u);
     return s;
 }
 
@@ -749,8 +647,8 @@ static rs_status hybrid_score(void *instance, const rs_query *q,
                             "hybrid: score needs a query and buffers");
     if (n == 0)
         return RS_OK;
-    user_view u;
-    rs_status s = user_view_init(h, q, &u, err);
+    rs_hybrid_user_view u;
+    rs_status s = rs_hybrid_user_view_init(&h->users, q, &u, err);
     if (s != RS_OK)
         return s;
     request r;
@@ -787,7 +685,7 @@ static rs_status hybrid_score(void *instance, const rs_query *q,
     memcpy(scores, r.blended, n * sizeof *scores);
 done:
     request_release(h, &r);
-    user_view_free(&u);
+    rs_hybrid_user_view_free(&u);
     return s;
 }
 
