@@ -1,0 +1,734 @@
+/* LightGCN BPR training: forward propagation, backward through it, Adam. */
+#include "lgcn_train.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "recsys/topk.h"
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&     \
+    !defined(__SANITIZE_ADDRESS__)
+#define LGCN_CLONES                                                        \
+    __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define LGCN_CLONES
+#endif
+
+#define LGCN_ADAM_B1 0.9
+#define LGCN_ADAM_B2 0.999
+#define LGCN_ADAM_EPS 1e-8
+#define LGCN_RECALL_K 20
+
+struct lgcn_trainer {
+    const lgcn_graph *g;
+    lgcn_hparams hp;
+    size_t nd;        /* n_nodes * dim */
+    float *ego;       /* E0, the parameters */
+    float *adam_m, *adam_v;
+    float **layer;    /* [K + 1]; layer[0] == ego, layer[1..K] owned */
+    float *grad_f;    /* dL/dF, nonzero only on the batch's rows */
+    float *back_a, *back_b; /* Horner ping-pong for sum_k A^k grad_f */
+    const float *back; /* which of back_a/back_b holds the result */
+    float *reg_cnt;   /* occurrences of each row in the batch */
+    uint8_t *mark;    /* row touched by the batch */
+    int32_t *rows;    /* touched rows, up to 3 * batch */
+    int32_t *slot;    /* [n_nodes] row -> index in rows (valid if marked) */
+    float *fin;       /* [3 * batch][dim] final rows of the touched rows */
+    double *ego_sq;   /* [3 * batch] |E0_r|^2 of the touched rows */
+    size_t n_rows;
+    size_t batch_n;   /* size of the last batch */
+    long step;        /* Adam steps taken */
+    /* epoch sampling */
+    int32_t *pair_u, *pair_i; /* every positive edge */
+    uint32_t *perm;
+    int32_t *su, *si, *sj;    /* this epoch's triples */
+    lgcn_rng rng;
+};
+
+/* ---- RNG: xoshiro256** seeded by splitmix64 ----------------------------- */
+
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+void lgcn_rng_seed(lgcn_rng *r, uint64_t seed)
+{
+    for (int k = 0; k < 4; k++)
+        r->s[k] = splitmix64(&seed);
+}
+
+static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+uint64_t lgcn_rng_next(lgcn_rng *r)
+{
+    uint64_t *s = r->s;
+    uint64_t out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return out;
+}
+
+uint32_t lgcn_rng_below(lgcn_rng *r, uint32_t n)
+{
+    /* Lemire's multiply-shift; the bias (< n / 2^32) is irrelevant here. */
+    return (uint32_t)(((lgcn_rng_next(r) >> 32) * (uint64_t)n) >> 32);
+}
+
+double lgcn_rng_normal(lgcn_rng *r)
+{
+    /* Box-Muller; one of the pair is discarded to keep the stream simple. */
+    double u1 = ((double)(lgcn_rng_next(r) >> 11) + 1.0) * 0x1.0p-53;
+    double u2 = (double)(lgcn_rng_next(r) >> 11) * 0x1.0p-53;
+    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- Construction ----------------------------------------------------- */
+
+void lgcn_trainer_free(lgcn_trainer *t)
+{
+    if (!t)
+        return;
+    if (t->layer) {
+        for (int k = 1; k <= t->hp.layers; k++)
+            free(t->layer[k]);
+        free(t->layer);
+    }
+    free(t->ego);
+    free(t->adam_m);
+    free(t->adam_v);
+    free(t->grad_f);
+    free(t->back_a);
+    free(t->back_b);
+    free(t->reg_cnt);
+    free(t->mark);
+    free(t->rows);
+    free(t->slot);
+    free(t->fin);
+    free(t->ego_sq);
+    free(t->pair_u);
+    free(t->pair_i);
+    free(t->perm);
+    free(t->su);
+    free(t->si);
+    free(t->sj);
+    free(t);
+}
+
+rs_status lgcn_trainer_new(const lgcn_graph *g, const lgcn_hparams *hp,
+                           lgcn_trainer **out, rs_error *err)
+{
+    *out = NULL;
+    /* dim <= 4096: the batch loop keeps three final rows on the stack. */
+    if (hp->dim < 1 || hp->dim > 4096 || hp->layers < 0 || hp->batch < 1 ||
+        hp->epochs < 0)
+        return rs_error_set(err, RS_ERR_INVALID,
+                            "lightgcn: bad hyper-parameters (dim %d, layers "
+                            "%d, batch %d, epochs %d)",
+                            hp->dim, hp->layers, hp->batch, hp->epochs);
+    lgcn_trainer *t = calloc(1, sizeof *t);
+    if (!t)
+        return rs_error_set(err, RS_ERR_NOMEM, "lightgcn: no memory");
+    t->g = g;
+    t->hp = *hp;
+    if (t->hp.threads < 1)
+        t->hp.threads = 1;
+    size_t n = (size_t)g->n_nodes, d = (size_t)hp->dim, ne = g->n_edges;
+    size_t maxrows = 3 * (size_t)hp->batch;
+    t->nd = n * d;
+    size_t bytes = (t->nd + 1) * sizeof(float);
+    t->ego = malloc(bytes);
+    t->adam_m = calloc(t->nd + 1, sizeof(float));
+    t->adam_v = calloc(t->nd + 1, sizeof(float));
+    t->grad_f = calloc(t->nd + 1, sizeof(float));
+    t->back_a = malloc(bytes);
+    t->back_b = malloc(bytes);
+    t->reg_cnt = calloc(n + 1, sizeof *t->reg_cnt);
+    t->mark = calloc(n + 1, 1);
+    t->rows = malloc((maxrows + 1) * sizeof *t->rows);
+    t->slot = malloc((n + 1) * sizeof *t->slot);
+    t->fin = malloc((maxrows * d + 1) * sizeof *t->fin);
+    t->ego_sq = malloc((maxrows + 1) * sizeof *t->ego_sq);
+    t->layer = calloc((size_t)hp->layers + 1, sizeof *t->layer);
+    t->pair_u = malloc((ne + 1) * sizeof *t->pair_u);
+    t->pair_i = malloc((ne + 1) * sizeof *t->pair_i);
+    t->perm = malloc((ne + 1) * sizeof *t->perm);
+    t->su = malloc((ne + 1) * sizeof *t->su);
+    t->si = malloc((ne + 1) * sizeof *t->si);
+    t->sj = malloc((ne + 1) * sizeof *t->sj);
+    int ok = t->ego && t->adam_m && t->adam_v && t->grad_f && t->back_a &&
+             t->back_b && t->reg_cnt && t->mark && t->rows && t->slot &&
+             t->fin && t->ego_sq && t->layer &&
+             t->pair_u && t->pair_i && t->perm && t->su && t->si && t->sj;
+    if (ok) {
+        t->layer[0] = t->ego;
+        for (int k = 1; k <= hp->layers && ok; k++)
+            ok = (t->layer[k] = calloc(t->nd + 1, sizeof(float))) != NULL;
+    }
+    if (!ok) {
+        lgcn_trainer_free(t);
+        return rs_error_set(err, RS_ERR_NOMEM,
+                            "lightgcn: no memory for %d x %d embeddings",
+                            g->n_nodes, hp->dim);
+    }
+    lgcn_rng_seed(&t->rng, hp->seed);
+    for (size_t k = 0; k < t->nd; k++)
+        t->ego[k] = (float)(hp->init_std * lgcn_rng_normal(&t->rng));
+    size_t e = 0;
+    for (int32_t u = 0; u < g->n_users; u++)
+        for (size_t p = g->ptr[u]; p < g->ptr[u + 1]; p++, e++) {
+            t->pair_u[e] = u;
+            t->pair_i[e] = g->col[p] - g->n_users;
+        }
+    t->back = t->back_a;
+    *out = t;
+    return RS_OK;
+}
+
+float *lgcn_trainer_ego(lgcn_trainer *t) { return t->ego; }
+
+/* ---- One mini-batch ---------------------------------------------------- */
+
+static void touch(lgcn_trainer *t, int32_t r)
+{
+    if (!t->mark[r]) {
+        t->mark[r] = 1;
+        t->slot[r] = (int32_t)t->n_rows;
+        t->rows[t->n_rows++] = r;
+    }
+    t->reg_cnt[r] += 1.0f;
+}
+
+/* Final embeddings (mean of layers 0..K) and |E0|^2 of touched rows
+ * k0..k1, into the compact buffers the loss loop reads. */
+LGCN_CLONES
+static void final_range(float *restrict fin, double *restrict ego_sq,
+                        float *const *layer, const int32_t *rows, int d, int K,
+                        size_t k0, size_t k1)
+{
+    float inv = 1.0f / (float)(K + 1);
+    for (size_t k = k0; k < k1; k++) {
+        size_t r = (size_t)rows[k];
+        float *out = fin + k * (size_t)d;
+        const float *src = layer[0] + r * d;
+        double sq = 0.0;
+        for (int c = 0; c < d; c++) {
+            out[c] = src[c];
+            sq += (double)src[c] * src[c];
+        }
+        for (int l = 1; l <= K; l++) {
+            src = layer[l] + r * d;
+            for (int c = 0; c < d; c++)
+                out[c] += src[c];
+        }
+        for (int c = 0; c < d; c++)
+            out[c] *= inv;
+        ego_sq[k] = sq;
+    }
+}
+
+static void final_rows(lgcn_trainer *t)
+{
+    int nt = t->hp.threads;
+    long chunks = (long)((t->n_rows + 255) / 256);
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1 && chunks > 1)
+    for (long c = 0; c < chunks; c++) {
+        size_t k0 = (size_t)c * 256;
+        size_t k1 = k0 + 256 < t->n_rows ? k0 + 256 : t->n_rows;
+        final_range(t->fin, t->ego_sq, t->layer, t->rows, t->hp.dim,
+                    t->hp.layers, k0, k1);
+    }
+}
+
+static double softplus(double x)
+{
+    return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x));
+}
+
+/* Forward, loss and dL/dF on the batch rows; returns the batch loss. */
+static double batch_loss(lgcn_trainer *t, const int32_t *u, const int32_t *i,
+                         const int32_t *j, size_t n)
+{
+    const lgcn_graph *g = t->g;
+    int d = t->hp.dim, K = t->hp.layers, nt = t->hp.threads;
+    int32_t nu = g->n_users;
+
+    /* Clear the previous batch's sparse state (cheap: only its rows). */
+    for (size_t k = 0; k < t->n_rows; k++) {
+        int32_t r = t->rows[k];
+        memset(t->grad_f + (size_t)r * d, 0, (size_t)d * sizeof(float));
+        t->reg_cnt[r] = 0.0f;
+        t->mark[r] = 0;
+    }
+    t->n_rows = 0;
+    for (size_t s = 0; s < n; s++) {
+        touch(t, u[s]);
+        touch(t, nu + i[s]);
+        touch(t, nu + j[s]);
+    }
+
+    /* Forward: layers 1..K-1 over the whole graph, layer K only where the
+     * loss reads it (the batch's rows). */
+    for (int k = 1; k < K; k++)
+        lgcn_spmm(g, t->layer[k - 1], NULL, t->layer[k], d, nt);
+    if (K >= 1)
+        lgcn_spmm_rows(g, t->layer[K - 1], t->layer[K], d, t->rows, t->n_rows,
+                       nt);
+
+    /* Final rows once per touched node (users recur across a batch). */
+    final_rows(t);
+
+    /* BPR loss and dL/dF on the batch rows. Serial: 3 * n * d flops, and a
+     * fixed summation order keeps the run reproducible. */
+    double bpr = 0.0, reg = 0.0, inv_n = 1.0 / (double)n;
+    for (size_t s = 0; s < n; s++) {
+        int32_t ru = u[s], ri = nu + i[s], rj = nu + j[s];
+        const float *fu = t->fin + (size_t)t->slot[ru] * d;
+        const float *fi = t->fin + (size_t)t->slot[ri] * d;
+        const float *fj = t->fin + (size_t)t->slot[rj] * d;
+        double x = 0.0;
+        for (int c = 0; c < d; c++)
+            x += (double)fu[c] * ((double)fj[c] - fi[c]);
+        bpr += softplus(x);
+        float gs = (float)(inv_n / (1.0 + exp(-x))); /* sigmoid(x) / n */
+        float *gu = t->grad_f + (size_t)ru * d;
+        float *gi = t->grad_f + (size_t)ri * d;
+        float *gj = t->grad_f + (size_t)rj * d;
+        for (int c = 0; c < d; c++) {
+            gu[c] += gs * (fj[c] - fi[c]);
+            gi[c] -= gs * fu[c];
+            gj[c] += gs * fu[c];
+        }
+    }
+    /* The L2 term counts a row once per occurrence in the batch. */
+    for (size_t k = 0; k < t->n_rows; k++)
+        reg += (double)t->reg_cnt[t->rows[k]] * t->ego_sq[k];
+    t->batch_n = n;
+    return bpr * inv_n + t->hp.decay * 0.5 * reg * inv_n;
+}
+
+/*
+ * Backward: F = (1/(K+1)) sum_k A^k E0 and A is symmetric, so
+ * dL/dE0 = (1/(K+1)) sum_k A^k dL/dF, evaluated Horner-style as
+ * G + A(G + A(G + A G)) with K SpMMs (base = G fused in the kernel). This
+ * runs all but the last product and returns its input; *next is where the
+ * last one writes. The first product reads only the batch's rows of G
+ * (the rest are zero), hence the mask.
+ */
+static const float *backward_prefix(lgcn_trainer *t, float **next)
+{
+    int d = t->hp.dim, K = t->hp.layers, nt = t->hp.threads;
+    const float *cur = t->grad_f;
+    *next = t->back_a;
+    for (int k = 0; k + 1 < K; k++) {
+        lgcn_spmm_masked(t->g, cur, t->grad_f, *next, d, k == 0 ? t->mark : NULL,
+                         nt);
+        cur = *next;
+        *next = *next == t->back_a ? t->back_b : t->back_a;
+    }
+    return cur;
+}
+
+double lgcn_trainer_batch(lgcn_trainer *t, const int32_t *u, const int32_t *i,
+                          const int32_t *j, size_t n)
+{
+    double loss = batch_loss(t, u, i, j, n);
+    float *next;
+    const float *cur = backward_prefix(t, &next);
+    if (t->hp.layers >= 1) {
+        lgcn_spmm_masked(t->g, cur, t->grad_f, next, t->hp.dim,
+                         t->hp.layers == 1 ? t->mark : NULL, t->hp.threads);
+        cur = next;
+    }
+    t->back = cur;
+    return loss;
+}
+
+/* dL/dE0 for row r: the propagated BPR gradient plus the L2 term, which
+ * counts a row once per occurrence in the batch (as the reference's
+ * norm over the gathered batch embeddings does). */
+static inline void grad_row(const float *restrict back, const float *restrict ego,
+                            float reg_cnt, float scale, float reg_coef, int d,
+                            float *restrict out)
+{
+    float rc = reg_cnt * reg_coef;
+    for (int c = 0; c < d; c++)
+        out[c] = back[c] * scale + rc * ego[c];
+}
+
+void lgcn_trainer_grad(const lgcn_trainer *t, float *out)
+{
+    int d = t->hp.dim;
+    float scale = 1.0f / (float)(t->hp.layers + 1);
+    float reg_coef = (float)(t->hp.decay / (double)t->batch_n);
+    for (int32_t r = 0; r < t->g->n_nodes; r++)
+        grad_row(t->back + (size_t)r * d, t->ego + (size_t)r * d,
+                 t->reg_cnt[r], scale, reg_coef, d, out + (size_t)r * d);
+}
+
+/* PyTorch's Adam (no weight decay, no amsgrad) on rows r0..r1. */
+LGCN_CLONES
+static void adam_range(float *restrict p, float *restrict m, float *restrict v,
+                       const float *restrict back, const float *restrict cnt,
+                       float scale, float reg_coef, float step, float inv_sqrt_bc2,
+                       int d, size_t r0, size_t r1)
+{
+    const float b1 = (float)LGCN_ADAM_B1, b2 = (float)LGCN_ADAM_B2;
+    const float eps = (float)LGCN_ADAM_EPS;
+    for (size_t r = r0; r < r1; r++) {
+        float *pr = p + r * d, *mr = m + r * d, *vr = v + r * d;
+        const float *br = back + r * d;
+        float rc = cnt[r] * reg_coef;
+        for (int c = 0; c < d; c++) {
+            float gr = br[c] * scale + rc * pr[c];
+            mr[c] = b1 * mr[c] + (1.0f - b1) * gr;
+            vr[c] = b2 * vr[c] + (1.0f - b2) * gr * gr;
+            pr[c] -= step * mr[c] / (sqrtf(vr[c]) * inv_sqrt_bc2 + eps);
+        }
+    }
+}
+
+typedef struct adam_consts {
+    float step, inv_sqrt_bc2, scale, reg_coef;
+} adam_consts;
+
+/* Advance the step counter and derive this step's scalars. */
+static adam_consts adam_begin(lgcn_trainer *t)
+{
+    t->step++;
+    double bc1 = 1.0 - pow(LGCN_ADAM_B1, (double)t->step);
+    double bc2 = 1.0 - pow(LGCN_ADAM_B2, (double)t->step);
+    return (adam_consts){(float)(t->hp.lr / bc1), (float)(1.0 / sqrt(bc2)),
+                         1.0f / (float)(t->hp.layers + 1),
+                         (float)(t->hp.decay / (double)t->batch_n)};
+}
+
+#define LGCN_ADAM_CHUNK 64
+
+void lgcn_trainer_adam_step(lgcn_trainer *t)
+{
+    int d = t->hp.dim, nt = t->hp.threads;
+    adam_consts a = adam_begin(t);
+    size_t n = (size_t)t->g->n_nodes;
+    long chunks = (long)((n + LGCN_ADAM_CHUNK - 1) / LGCN_ADAM_CHUNK);
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+    for (long c = 0; c < chunks; c++) {
+        size_t r0 = (size_t)c * LGCN_ADAM_CHUNK;
+        size_t r1 = r0 + LGCN_ADAM_CHUNK < n ? r0 + LGCN_ADAM_CHUNK : n;
+        adam_range(t->ego, t->adam_m, t->adam_v, t->back, t->reg_cnt, a.scale,
+                   a.reg_coef, a.step, a.inv_sqrt_bc2, d, r0, r1);
+    }
+}
+
+/* The training step: the same arithmetic as lgcn_trainer_batch followed by
+ * lgcn_trainer_adam_step, but the last backward product and Adam run
+ * chunk by chunk, so each gradient row is consumed while still in L1/L2
+ * instead of making a round trip through memory. */
+static double train_step(lgcn_trainer *t, const int32_t *u, const int32_t *i,
+                         const int32_t *j, size_t n)
+{
+    const lgcn_graph *g = t->g;
+    int d = t->hp.dim, nt = t->hp.threads, K = t->hp.layers;
+    double loss = batch_loss(t, u, i, j, n);
+    float *next;
+    const float *cur = backward_prefix(t, &next);
+    const float *back = K >= 1 ? next : t->grad_f;
+    const uint8_t *nz = K == 1 ? t->mark : NULL;
+    adam_consts a = adam_begin(t);
+    size_t rows = (size_t)g->n_nodes;
+    long chunks = (long)((rows + LGCN_ADAM_CHUNK - 1) / LGCN_ADAM_CHUNK);
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 4) if (nt > 1)
+    for (long c = 0; c < chunks; c++) {
+        size_t r0 = (size_t)c * LGCN_ADAM_CHUNK;
+        size_t r1 = r0 + LGCN_ADAM_CHUNK < rows ? r0 + LGCN_ADAM_CHUNK : rows;
+        if (K >= 1)
+            lgcn_spmm_chunk(g, cur, t->grad_f, next, d, nz, r0, r1);
+        adam_range(t->ego, t->adam_m, t->adam_v, back, t->reg_cnt, a.scale,
+                   a.reg_coef, a.step, a.inv_sqrt_bc2, d, r0, r1);
+    }
+    t->back = back;
+    return loss;
+}
+
+double lgcn_trainer_step(lgcn_trainer *t, const int32_t *u, const int32_t *i,
+                         const int32_t *j, size_t n)
+{
+    return train_step(t, u, i, j, n);
+}
+
+/* ---- Epochs ------------------------------------------------------------ */
+
+static int user_has(const lgcn_graph *g, int32_t u, int32_t item)
+{
+    int32_t node = g->n_users + item;
+    return rs_sorted_contains(g->col + g->ptr[u], g->ptr[u + 1] - g->ptr[u],
+                              node);
+}
+
+/* One uniform negative per positive, in a fresh random order. */
+static void sample_epoch(lgcn_trainer *t)
+{
+    const lgcn_graph *g = t->g;
+    size_t ne = g->n_edges;
+    uint32_t ni = (uint32_t)g->n_items;
+    for (size_t e = 0; e < ne; e++)
+        t->perm[e] = (uint32_t)e;
+    for (size_t e = ne; e > 1; e--) {
+        uint32_t k = lgcn_rng_below(&t->rng, (uint32_t)e);
+        uint32_t tmp = t->perm[e - 1];
+        t->perm[e - 1] = t->perm[k];
+        t->perm[k] = tmp;
+    }
+    for (size_t e = 0; e < ne; e++) {
+        int32_t u = t->pair_u[t->perm[e]];
+        int32_t j = 0;
+        /* Rejection sampling; a user who rated (nearly) everything could
+         * loop for long, so give up after a bounded number of draws. */
+        for (int tries = 0; tries < 64; tries++) {
+            j = (int32_t)lgcn_rng_below(&t->rng, ni);
+            if (!user_has(g, u, j))
+                break;
+        }
+        t->su[e] = u;
+        t->si[e] = t->pair_i[t->perm[e]];
+        t->sj[e] = j;
+    }
+}
+
+rs_status lgcn_trainer_run(lgcn_trainer *t, const lgcn_pos *val,
+                           lgcn_progress_fn progress, void *ctx,
+                           lgcn_train_report *rep, rs_error *err)
+{
+    const lgcn_graph *g = t->g;
+    const lgcn_hparams *hp = &t->hp;
+    int d = hp->dim;
+    int early = val && hp->patience > 0;
+    int every = hp->eval_every > 0 ? hp->eval_every : 1;
+    float *best = NULL, *final = NULL;
+    memset(rep, 0, sizeof *rep);
+    rep->best_val_recall = NAN;
+    if (g->n_edges == 0 || g->n_items < 2)
+        return rs_error_set(err, RS_ERR_INVALID,
+                            "lightgcn: nothing to train on (%zu positives, %d "
+                            "items)",
+                            g->n_edges, g->n_items);
+    if (early) {
+        best = malloc((t->nd + 1) * sizeof *best);
+        final = malloc((t->nd + 1) * sizeof *final);
+        if (!best || !final) {
+            free(best);
+            free(final);
+            return rs_error_set(err, RS_ERR_NOMEM, "lightgcn: no memory");
+        }
+    }
+    size_t ne = g->n_edges, bs = (size_t)hp->batch;
+    int since_best = 0;
+    double total_secs = 0.0;
+    for (int ep = 1; ep <= hp->epochs; ep++) {
+        double t0 = now_seconds();
+        sample_epoch(t);
+        rep->sample_seconds += now_seconds() - t0;
+        double loss = 0.0;
+        size_t nb = 0;
+        for (size_t b = 0; b < ne; b += bs, nb++) {
+            size_t n = ne - b < bs ? ne - b : bs;
+            loss += train_step(t, t->su + b, t->si + b, t->sj + b, n);
+        }
+        double secs = now_seconds() - t0;
+        total_secs += secs;
+        lgcn_epoch_info info = {ep, hp->epochs, loss / (double)nb, secs, NAN,
+                                rep->best_epoch};
+        rep->epochs_run = ep;
+        rep->final_loss = info.loss;
+        int stop = 0;
+        if (early && (ep % every == 0 || ep == hp->epochs)) {
+            rs_status st =
+                lgcn_propagate(g, t->ego, d, hp->layers, NULL, final,
+                               hp->threads, err);
+            if (st != RS_OK) {
+                free(best);
+                free(final);
+                return st;
+            }
+            info.val_recall = lgcn_recall20(g, final, d, val, hp->threads);
+            if (rep->best_epoch == 0 || info.val_recall > rep->best_val_recall) {
+                rep->best_val_recall = info.val_recall;
+                rep->best_epoch = ep;
+                memcpy(best, t->ego, t->nd * sizeof *best);
+                since_best = 0;
+            } else if (++since_best >= hp->patience) {
+                stop = 1;
+            }
+            info.best_epoch = rep->best_epoch;
+        }
+        if (progress)
+            progress(ctx, &info);
+        if (stop)
+            break;
+    }
+    if (early && rep->best_epoch > 0)
+        memcpy(t->ego, best, t->nd * sizeof *best);
+    else
+        rep->best_epoch = rep->epochs_run;
+    rep->mean_epoch_seconds =
+        rep->epochs_run ? total_secs / rep->epochs_run : 0.0;
+    free(best);
+    free(final);
+    return RS_OK;
+}
+
+/* ---- Inference helpers -------------------------------------------------- */
+
+rs_status lgcn_propagate(const lgcn_graph *g, const float *ego, int d, int K,
+                         float *layers, float *final, int threads,
+                         rs_error *err)
+{
+    size_t nd = (size_t)g->n_nodes * (size_t)d;
+    float *a = malloc((nd + 1) * sizeof *a), *b = malloc((nd + 1) * sizeof *b);
+    if (!a || !b) {
+        free(a);
+        free(b);
+        return rs_error_set(err, RS_ERR_NOMEM, "lightgcn: no memory");
+    }
+    memcpy(final, ego, nd * sizeof *final);
+    if (layers)
+        memcpy(layers, ego, nd * sizeof *layers);
+    const float *cur = ego;
+    for (int k = 1; k <= K; k++) {
+        float *next = (k & 1) ? a : b;
+        lgcn_spmm(g, cur, NULL, next, d, threads);
+        for (size_t x = 0; x < nd; x++)
+            final[x] += next[x];
+        if (layers)
+            memcpy(layers + (size_t)k * nd, next, nd * sizeof *layers);
+        cur = next;
+    }
+    float inv = 1.0f / (float)(K + 1);
+    for (size_t x = 0; x < nd; x++)
+        final[x] *= inv;
+    free(a);
+    free(b);
+    return RS_OK;
+}
+
+double lgcn_recall20(const lgcn_graph *g, const float *final, int d,
+                     const lgcn_pos *heldout, int threads)
+{
+    int32_t nu = g->n_users, ni = g->n_items;
+    double sum = 0.0;
+    long users = 0;
+    double *per = calloc((size_t)nu + 1, sizeof *per);
+    if (!per)
+        return NAN;
+    if (threads < 1)
+        threads = 1;
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 8) if (threads > 1)
+    for (int32_t u = 0; u < nu; u++) {
+        size_t h0 = heldout->ptr[u], h1 = heldout->ptr[u + 1];
+        if (h0 == h1) {
+            per[u] = -1.0;
+            continue;
+        }
+        rs_scored store[LGCN_RECALL_K];
+        rs_topk top;
+        rs_topk_init(&top, store, LGCN_RECALL_K);
+        const float *fu = final + (size_t)u * d;
+        for (int32_t i = 0; i < ni; i++) {
+            if (user_has(g, u, i))
+                continue;
+            const float *fi = final + (size_t)(nu + i) * d;
+            float s = 0.0f;
+            for (int c = 0; c < d; c++)
+                s += fu[c] * fi[c];
+            rs_topk_push(&top, i, s);
+        }
+        size_t n = rs_topk_finish(&top), hits = 0;
+        for (size_t k = 0; k < n; k++)
+            hits += rs_sorted_contains(heldout->item + h0, h1 - h0,
+                                       store[k].item);
+        per[u] = (double)hits / (double)(h1 - h0);
+    }
+    for (int32_t u = 0; u < nu; u++)
+        if (per[u] >= 0.0) {
+            sum += per[u];
+            users++;
+        }
+    free(per);
+    return users ? sum / (double)users : NAN;
+}
+
+rs_status lgcn_split_validation(const lgcn_pos *all, double frac,
+                                uint64_t seed, lgcn_pos *train, lgcn_pos *val,
+                                rs_error *err)
+{
+    int32_t nu = all->n_users;
+    size_t ne = all->ptr[nu];
+    memset(train, 0, sizeof *train);
+    memset(val, 0, sizeof *val);
+    train->n_users = val->n_users = nu;
+    train->n_items = val->n_items = all->n_items;
+    train->ptr = calloc((size_t)nu + 1, sizeof *train->ptr);
+    val->ptr = calloc((size_t)nu + 1, sizeof *val->ptr);
+    train->item = malloc((ne + 1) * sizeof *train->item);
+    val->item = malloc((ne + 1) * sizeof *val->item);
+    uint8_t *held = calloc(ne + 1, 1);
+    uint32_t *idx = malloc((ne + 1) * sizeof *idx);
+    if (!train->ptr || !val->ptr || !train->item || !val->item || !held ||
+        !idx) {
+        free(held);
+        free(idx);
+        lgcn_pos_free(train);
+        lgcn_pos_free(val);
+        return rs_error_set(err, RS_ERR_NOMEM, "lightgcn: no memory");
+    }
+    lgcn_rng rng;
+    lgcn_rng_seed(&rng, seed ^ 0x76616c69646174ull); /* "validat" */
+    size_t nt = 0, nv = 0;
+    for (int32_t u = 0; u < nu; u++) {
+        size_t p0 = all->ptr[u], deg = all->ptr[u + 1] - p0;
+        size_t take = (size_t)(frac * (double)deg + 0.5);
+        if (frac > 0.0 && take == 0)
+            take = 1;
+        if (deg < 2)
+            take = 0;
+        else if (take >= deg)
+            take = deg - 1;
+        /* Partial Fisher-Yates over the row's offsets picks `take` of them. */
+        for (size_t k = 0; k < deg; k++)
+            idx[k] = (uint32_t)k;
+        for (size_t k = 0; k < take; k++) {
+            size_t r = k + lgcn_rng_below(&rng, (uint32_t)(deg - k));
+            uint32_t tmp = idx[k];
+            idx[k] = idx[r];
+            idx[r] = tmp;
+            held[p0 + idx[k]] = 1;
+        }
+        for (size_t k = 0; k < deg; k++) {
+            if (held[p0 + k])
+                val->item[nv++] = all->item[p0 + k];
+            else
+                train->item[nt++] = all->item[p0 + k];
+        }
+        train->ptr[u + 1] = nt;
+        val->ptr[u + 1] = nv;
+    }
+    free(held);
+    free(idx);
+    return RS_OK;
+}

@@ -1,0 +1,111 @@
+/*
+ * LightGCN training: BPR over the propagated embeddings, with the exact
+ * gradient of the reference's per-mini-batch loss (the full K-layer
+ * propagation is recomputed for every mini-batch, as LightGCN-PyTorch does,
+ * but with CSR SpMM instead of torch.sparse), L2 on the batch's ego
+ * embeddings and dense Adam.
+ *
+ * Thread contract: a trainer is used by one thread at a time; it runs
+ * OpenMP regions with hp->threads workers inside. Every parallel loop writes
+ * disjoint rows and all reductions are serial, so a run is bit-for-bit
+ * reproducible for a given seed (and, on one machine, for any thread count).
+ */
+#ifndef LGCN_TRAIN_H
+#define LGCN_TRAIN_H
+
+#include "lgcn_graph.h"
+
+typedef struct lgcn_hparams {
+    int dim;          /* embedding width d */
+    int layers;       /* propagation layers K */
+    int epochs;       /* upper bound on epochs */
+    int batch;        /* BPR triples per Adam step */
+    double lr;        /* Adam learning rate */
+    double decay;     /* L2 weight on the batch's ego embeddings */
+    double init_std;  /* normal init of ego embeddings */
+    uint64_t seed;
+    int threads;
+    /* Early stopping (off when patience == 0 or val is NULL in train). */
+    int patience;     /* evaluations without improvement before stopping */
+    int eval_every;   /* epochs between validation evaluations */
+} lgcn_hparams;
+
+typedef struct lgcn_epoch_info {
+    int epoch;          /* 1-based */
+    int epochs;         /* planned total */
+    double loss;        /* mean over the epoch's batches of BPR + reg */
+    double seconds;     /* wall time of this epoch (sampling included) */
+    double val_recall;  /* Recall@20 on validation, NAN when not evaluated */
+    int best_epoch;     /* best evaluated epoch so far, 0 when none */
+} lgcn_epoch_info;
+
+typedef void (*lgcn_progress_fn)(void *ctx, const lgcn_epoch_info *info);
+
+typedef struct lgcn_train_report {
+    int epochs_run;
+    int best_epoch;          /* epoch whose weights were kept */
+    double best_val_recall;  /* NAN without validation */
+    double final_loss;
+    double mean_epoch_seconds;
+    double sample_seconds;   /* total time spent in negative sampling */
+} lgcn_train_report;
+
+typedef struct lgcn_trainer lgcn_trainer;
+
+/* Allocate every buffer the run needs (nothing is allocated per batch) and
+ * initialise the ego embeddings from hp->seed. `g` must outlive it. */
+rs_status lgcn_trainer_new(const lgcn_graph *g, const lgcn_hparams *hp,
+                           lgcn_trainer **out, rs_error *err);
+void lgcn_trainer_free(lgcn_trainer *t);
+
+/* The ego embeddings E0, [n_nodes][dim] (mutable: tests set them). */
+float *lgcn_trainer_ego(lgcn_trainer *t);
+
+/* Loss of one mini-batch of (user, pos item, neg item) triples in model
+ * indexing, leaving its gradient w.r.t. E0 inside the trainer. */
+double lgcn_trainer_batch(lgcn_trainer *t, const int32_t *u, const int32_t *i,
+                          const int32_t *j, size_t n);
+/* The gradient of the last batch as a dense [n_nodes][dim] array. */
+void lgcn_trainer_grad(const lgcn_trainer *t, float *out);
+/* One Adam step with the last batch's gradient. */
+void lgcn_trainer_adam_step(lgcn_trainer *t);
+/* lgcn_trainer_batch + lgcn_trainer_adam_step fused (what training runs):
+ * returns the batch loss. */
+double lgcn_trainer_step(lgcn_trainer *t, const int32_t *u, const int32_t *i,
+                         const int32_t *j, size_t n);
+
+/* Train for hp->epochs over the graph's edges. With `val` (positives held
+ * out of the graph) and hp->patience > 0, evaluates Recall@20 every
+ * hp->eval_every epochs, stops after `patience` evaluations without
+ * improvement and restores the best epoch's weights. */
+rs_status lgcn_trainer_run(lgcn_trainer *t, const lgcn_pos *val,
+                           lgcn_progress_fn progress, void *ctx,
+                           lgcn_train_report *rep, rs_error *err);
+
+/* layers (may be NULL) receives E0..EK as (K+1) blocks of [n_nodes][d];
+ * final receives their mean. Allocates scratch internally. */
+rs_status lgcn_propagate(const lgcn_graph *g, const float *ego, int d, int K,
+                         float *layers, float *final, int threads,
+                         rs_error *err);
+
+/* Recall@20 of `final` embeddings on held-out positives, excluding the
+ * graph's (training) positives; users without held-out items are skipped. */
+double lgcn_recall20(const lgcn_graph *g, const float *final, int d,
+                     const lgcn_pos *heldout, int threads);
+
+/* Split each user's positives: round(frac * deg) (at least one, never all)
+ * go to val, the rest to train. Users with one positive keep it. */
+rs_status lgcn_split_validation(const lgcn_pos *all, double frac,
+                                uint64_t seed, lgcn_pos *train, lgcn_pos *val,
+                                rs_error *err);
+
+/* Deterministic generator shared by training, splits and tests. */
+typedef struct lgcn_rng {
+    uint64_t s[4];
+} lgcn_rng;
+void lgcn_rng_seed(lgcn_rng *r, uint64_t seed);
+uint64_t lgcn_rng_next(lgcn_rng *r);
+uint32_t lgcn_rng_below(lgcn_rng *r, uint32_t n); /* uniform in [0, n) */
+double lgcn_rng_normal(lgcn_rng *r);
+
+#endif /* LGCN_TRAIN_H */
