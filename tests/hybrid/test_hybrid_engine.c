@@ -26,11 +26,12 @@ static const char *tiny =
     "  - {name: popularity, plugin: popularity}\n"
     "  - {name: cf, plugin: fake_cf, params: {known_items: 3}}\n"
     "  - {name: content, plugin: fake_content, params: {favourite: 3}}\n"
-    "  - {name: hybrid, plugin: hybrid, params: {cf: cf, content: content}}\n";
+    "  - {name: hybrid, plugin: hybrid, params: {cf: cf, content: content, normalise: rrf,\n"
+    "      content_weight_min: 0.2, content_weight_max: 0.9, activity_scale: 20}}\n";
 
 /* Fixture items A0 B1 C2 D3; user 4 rated only B. The CF child knows A..C,
  * the content child ranks D first: D is the cold movie. */
-START_TEST(engine_serves_the_blend_with_descriptor_defaults)
+START_TEST(engine_serves_the_blend_with_configured_params)
 {
     hf f;
     rs_error err = {0};
@@ -248,7 +249,7 @@ int main(void)
     Suite *s = suite_create("hybrid_engine");
     TCase *tc = tcase_create("engine");
     tcase_set_timeout(tc, 240);
-    tcase_add_test(tc, engine_serves_the_blend_with_descriptor_defaults);
+    tcase_add_test(tc, engine_serves_the_blend_with_configured_params);
     tcase_add_test(tc, engine_refuses_bad_hybrid_params_from_the_descriptor);
     tcase_add_test(tc, hot_swapping_children_under_load);
     tcase_add_test(tc, every_movielens_user_through_the_engine);

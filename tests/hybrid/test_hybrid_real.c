@@ -68,7 +68,11 @@ START_TEST(hybrid_blends_lightgcn_and_semantic_on_movielens)
              "instances:\n"
              "  - {name: popularity, plugin: popularity}\n" CF_INSTANCE
              "  - {name: semantic, plugin: semantic, params: {dim: 64}}\n"
-             "  - {name: hybrid, plugin: hybrid}\n",
+             /* Content-leaning weights (the pre-tuning defaults): the test is
+              * about reachability of cold movies, which the tuned defaults
+              * (content weight <= 0.3) trade for accuracy. */
+             "  - {name: hybrid, plugin: hybrid, params: {normalise: rrf, "
+             "content_weight_min: 0.2, content_weight_max: 0.9, activity_scale: 20}}\n",
              data, RS_PLUGIN_BUILD_DIR, RS_TEST_PLUGIN_DIR);
     tu_write(f.dir, "cfg.yaml", text);
     snprintf(f.cfg_path, sizeof f.cfg_path, "%s/cfg.yaml", f.dir);
