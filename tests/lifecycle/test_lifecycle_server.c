@@ -175,7 +175,7 @@ static const char *experiments_yaml =
     "      - {name: treatment, source: good, share: 0.5}\n";
 
 /* 0 when the data is missing (the test returns early). */
-static int srv_open(srv *s, const char *admin, const char *extra)
+static int srv_open_with(srv *s, const char *instances, const char *admin, const char *extra)
 {
     char more[4096];
     rs_error err = {0};
@@ -190,15 +190,21 @@ static int srv_open(srv *s, const char *admin, const char *extra)
              "refresh: {interval_s: 1, list_size: 20}\n"
              "swap_gate: {holdout_users: 100}\n%s%s",
              admin ? admin : "", extra ? extra : "");
-    if (!lc_setup_real(&s->f, "  - {name: popularity, plugin: popularity}\n"
-                              "  - {name: good, plugin: tp_good}\n",
-                       more))
+    if (!lc_setup_real(&s->f, instances, more))
         return 0;
     ck_assert_msg(rs_app_open(s->f.cfg_path, 0, &s->app, &err) == RS_OK, "rs_app_open: %s",
                   err.message);
     s->port = rs_app_port(s->app);
     s->h = curl_easy_init();
     return 1;
+}
+
+static int srv_open(srv *s, const char *admin, const char *extra)
+{
+    return srv_open_with(s,
+                         "  - {name: popularity, plugin: popularity}\n"
+                         "  - {name: good, plugin: tp_good}\n",
+                         admin, extra);
 }
 
 static void srv_close(srv *s)
@@ -242,6 +248,78 @@ static void rate(srv *s, const char *cookie, long long movie, double rating)
     call(s, "PUT", path, body, cookie, NULL);
     ck_assert_msg(s->r.status == 200, "rate: %ld %s", s->r.status, s->r.body);
 }
+
+/* ---- pseudo-real-time: a rating reaches the lists within one interval ------ */
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* Share of the returned movies that carry `genre`, and generated_at. */
+static double genre_share(srv *s, const char *cookie, const char *genre, char *generated,
+                          size_t gsize)
+{
+    call(s, "GET", "/api/recommendations?source=semantic&k=10", NULL, cookie, NULL);
+    ck_assert_msg(s->r.status == 200, "recommendations: %ld %s", s->r.status, s->r.body);
+    json_t *items = json_object_get(s->r.json, "items");
+    size_t n = json_array_size(items), hits = 0;
+    for (size_t i = 0; i < n; i++) {
+        json_t *g = json_object_get(json_object_get(json_array_get(items, i), "movie"), "genres");
+        for (size_t j = 0; j < json_array_size(g); j++)
+            hits += strcmp(json_string_value(json_array_get(g, j)), genre) == 0;
+    }
+    snprintf(generated, gsize, "%s",
+             json_string_value(json_object_get(s->r.json, "generated_at")) ?: "");
+    return n ? (double)hits / (double)n : 0;
+}
+
+START_TEST(rating_reaches_recommendations_within_one_interval)
+{
+    srv s;
+    char cookie[128], gen0[64], gen[64];
+    /* refresh.interval_s is 1 (srv_open_with); semantic folds in the
+     * user's PostgreSQL ratings at every refresh. */
+    if (!srv_open_with(&s,
+                       "  - {name: popularity, plugin: popularity}\n"
+                       "  - {name: semantic, plugin: semantic, params: {dim: 32}}\n",
+                       NULL, NULL))
+        return;
+    new_user(&s, cookie);
+    rate(&s, cookie, 1, 5.0);    /* Toy Story */
+    rate(&s, cookie, 2355, 5.0); /* A Bug's Life */
+    double before = genre_share(&s, cookie, "Horror", gen0, sizeof gen0);
+    ck_assert_msg(before <= 0.1, "horror share before %.2f", before);
+    /* Now a horror fan: the cached list must follow within one interval. */
+    long long horror[] = {1258, 1997, 1387, 2710, 1982, 1350}; /* Shining, Exorcist, Jaws, ... */
+    for (size_t i = 0; i < sizeof horror / sizeof horror[0]; i++)
+        rate(&s, cookie, horror[i], 5.0);
+    rate(&s, cookie, 1, 1.0);
+    rate(&s, cookie, 2355, 1.0);
+    double t0 = now_s(), after = 0, waited = 0;
+    while ((waited = now_s() - t0) < 3.0) {
+        after = genre_share(&s, cookie, "Horror", gen, sizeof gen);
+        if (after >= 0.5 && strcmp(gen, gen0) != 0)
+            break;
+        sleep_ms(100);
+    }
+    fprintf(stderr, "rating -> recommendations: horror share %.2f -> %.2f after %.2f s "
+                    "(interval 1 s)\n", before, after, waited);
+    ck_assert_msg(after >= 0.5, "horror share only %.2f after %.2f s", after, waited);
+    /* One interval, plus up to 1 s for the refresh pass itself, the poll
+     * period and a loaded CI machine (sanitizers, parallel suites). */
+    ck_assert_msg(waited <= 2.0, "took %.2f s for a 1 s interval", waited);
+    srv_close(&s);
+}
+END_TEST
 
 /* ---- admin authentication --------------------------------------------------- */
 
@@ -484,12 +562,6 @@ static void *hammer_main(void *arg)
     return NULL;
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 static void reload(srv *s, const char *body, long want_status)
 {
     call(s, "POST", "/api/admin/reload", body, NULL, TOKEN);
@@ -673,6 +745,8 @@ int main(void)
     tcase_add_test(tc, reloads_under_load);
     tcase_add_test(tc, gate_refusal_reported);
     tcase_add_test(tc, retrain_from_app_ratings);
+    /* Last: it adds exposures that earlier tests count. */
+    tcase_add_test(tc, rating_reaches_recommendations_within_one_interval);
     suite_add_tcase(su, tc);
     int rc = tu_run(su);
     run_teardown();
