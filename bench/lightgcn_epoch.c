@@ -287,6 +287,8 @@ int main(int argc, char **argv)
     } else {
         printf("ml-latest-small not found: skipped\n");
     }
+    if (getenv("LGCN_BENCH_NO_GENERATED")) /* quick A/B runs */
+        return 0;
     lgcn_pos gen = generated(50000, 20000, 1000000);
     bench_graph("generated", &gen, threads, epochs, bw, 200000);
     lgcn_pos_free(&gen);
