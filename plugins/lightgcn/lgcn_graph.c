@@ -144,60 +144,76 @@ rs_status lgcn_graph_build(lgcn_graph *g, const lgcn_pos *pos, rs_error *err)
     return RS_OK;
 }
 
-/* y[r] = (base[r]) + sum_c a_rc x[c] for rows r0..r1 (or rows[r0..r1)). The
- * d == 64 path has a compile-time width so the accumulator lives in eight
- * vector registers and the compiler fully unrolls the row update. */
-LGCN_CLONES
-static void spmm_range(const lgcn_graph *g, const float *restrict x,
-                       const float *restrict base, float *restrict y, int d,
-                       const uint8_t *nz, const int32_t *rows, size_t r0,
-                       size_t r1)
+/* out = init + sum_e val[e] x[col[e]] over one row's edges (init NULL:
+ * zero). The d == 64 path has a compile-time width so the accumulator
+ * lives in eight vector registers and the compiler fully unrolls the row
+ * update. */
+static inline __attribute__((always_inline)) void
+spmm_row(const int32_t *col, const float *val, size_t len,
+         const float *restrict x, const uint8_t *nz,
+         const float *restrict init, float *restrict out, int d)
 {
-    for (size_t k = r0; k < r1; k++) {
-        size_t r = rows ? (size_t)rows[k] : k;
-        const int32_t *col = g->col + g->ptr[r];
-        const float *val = g->val + g->ptr[r];
-        size_t len = g->ptr[r + 1] - g->ptr[r];
-        float *out = y + r * (size_t)d;
-        if (d == 64) {
-            /* Eight 8-lane accumulators: the whole output row stays in
-             * registers; memcpy loads compile to unaligned vector moves. */
-            lgcn_v8 acc[8];
-            if (base)
-                memcpy(acc, base + r * 64, sizeof acc);
+    if (d == 64) {
+        /* memcpy loads compile to unaligned vector moves. */
+        lgcn_v8 acc[8];
+        /* Per-register copies: one whole-array memcpy makes GCC bounce
+         * the accumulators through the stack. */
+        for (int t = 0; t < 8; t++) {
+            if (init)
+                memcpy(&acc[t], init + 8 * t, sizeof acc[t]);
             else
-                memset(acc, 0, sizeof acc);
-            for (size_t e = 0; e < len; e++) {
-                if (nz && !nz[col[e]]) /* loop-invariant test: unswitched */
-                    continue;
-                const float *xr = x + (size_t)col[e] * 64;
-                lgcn_v8 a = {0}, v;
-                a += val[e];
-                for (int t = 0; t < 8; t++) {
-                    memcpy(&v, xr + 8 * t, sizeof v);
-                    acc[t] += a * v;
-                }
-            }
-            memcpy(out, acc, sizeof acc);
-        } else {
-            if (base)
-                memcpy(out, base + r * (size_t)d, (size_t)d * sizeof *out);
-            else
-                memset(out, 0, (size_t)d * sizeof *out);
-            for (size_t e = 0; e < len; e++) {
-                if (nz && !nz[col[e]])
-                    continue;
-                const float *xr = x + (size_t)col[e] * (size_t)d;
-                float a = val[e];
-                for (int t = 0; t < d; t++)
-                    out[t] += a * xr[t];
+                acc[t] = (lgcn_v8){0};
+        }
+        for (size_t e = 0; e < len; e++) {
+            if (nz && !nz[col[e]]) /* loop-invariant test: unswitched */
+                continue;
+            const float *xr = x + (size_t)col[e] * 64;
+            lgcn_v8 a = {0}, v;
+            a += val[e];
+            for (int t = 0; t < 8; t++) {
+                memcpy(&v, xr + 8 * t, sizeof v);
+                acc[t] += a * v;
             }
         }
+        for (int t = 0; t < 8; t++)
+            memcpy(out + 8 * t, &acc[t], sizeof acc[t]);
+        return;
+    }
+    if (init)
+        memcpy(out, init, (size_t)d * sizeof *out);
+    else
+        memset(out, 0, (size_t)d * sizeof *out);
+    for (size_t e = 0; e < len; e++) {
+        if (nz && !nz[col[e]])
+            continue;
+        const float *xr = x + (size_t)col[e] * (size_t)d;
+        float a = val[e];
+        for (int t = 0; t < d; t++)
+            out[t] += a * xr[t];
     }
 }
 
-static void spmm_driver(const lgcn_graph *g, const float *x, const float *base,
-                        float *y, int d, const uint8_t *nz,
+/* y[r] = (base[r]) + sum_c a_rc x[c] for rows r0..r1 (or rows[r0..r1),
+ * written to y[k] when compact), each row in one pass over its edges. */
+LGCN_CLONES
+static void spmm_range(const lgcn_graph *g, const float *restrict x,
+                       const uint8_t *nz, const float *restrict base,
+                       const uint8_t *base_nz, float *restrict y, int d,
+                       const int32_t *rows, int compact, size_t r0, size_t r1)
+{
+    for (size_t k = r0; k < r1; k++) {
+        size_t r = rows ? (size_t)rows[k] : k;
+        size_t e0 = g->ptr[r];
+        const float *init = base && (!base_nz || base_nz[r])
+                                ? base + r * (size_t)d : NULL;
+        spmm_row(g->col + e0, g->val + e0, g->ptr[r + 1] - e0, x, nz, init,
+                 y + (compact ? k : r) * (size_t)d, d);
+    }
+}
+
+static void spmm_driver(const lgcn_graph *g, const float *x,
+                        const uint8_t *nz, const float *base,
+                        const uint8_t *base_nz, float *y, int d,
                         const int32_t *rows, size_t n_rows, int threads)
 {
     long chunks = (long)((n_rows + LGCN_ROW_CHUNK - 1) / LGCN_ROW_CHUNK);
@@ -207,30 +223,33 @@ static void spmm_driver(const lgcn_graph *g, const float *x, const float *base,
     for (long c = 0; c < chunks; c++) {
         size_t r0 = (size_t)c * LGCN_ROW_CHUNK;
         size_t r1 = r0 + LGCN_ROW_CHUNK < n_rows ? r0 + LGCN_ROW_CHUNK : n_rows;
-        spmm_range(g, x, base, y, d, nz, rows, r0, r1);
+        spmm_range(g, x, nz, base, base_nz, y, d, rows, 0, r0, r1);
     }
+}
+
+void lgcn_spmm_masked(const lgcn_graph *g, const float *x, const uint8_t *nz,
+                      const float *base, const uint8_t *base_nz, float *y,
+                      int d, int threads)
+{
+    spmm_driver(g, x, nz, base, base_nz, y, d, NULL, (size_t)g->n_nodes,
+                threads);
+}
+
+void lgcn_spmm_chunk(const lgcn_graph *g, const float *x, const uint8_t *nz,
+                     const float *base, const uint8_t *base_nz, float *y,
+                     int d, size_t r0, size_t r1)
+{
+    spmm_range(g, x, nz, base, base_nz, y, d, NULL, 0, r0, r1);
 }
 
 void lgcn_spmm(const lgcn_graph *g, const float *x, const float *base,
                float *y, int d, int threads)
 {
-    spmm_driver(g, x, base, y, d, NULL, NULL, (size_t)g->n_nodes, threads);
+    lgcn_spmm_masked(g, x, NULL, base, NULL, y, d, threads);
 }
 
-void lgcn_spmm_masked(const lgcn_graph *g, const float *x, const float *base,
-                      float *y, int d, const uint8_t *nz, int threads)
+void lgcn_spmm_gather(const lgcn_graph *g, const float *x, float *out, int d,
+                      const int32_t *rows, size_t k0, size_t k1)
 {
-    spmm_driver(g, x, base, y, d, nz, NULL, (size_t)g->n_nodes, threads);
-}
-
-void lgcn_spmm_chunk(const lgcn_graph *g, const float *x, const float *base,
-                     float *y, int d, const uint8_t *nz, size_t r0, size_t r1)
-{
-    spmm_range(g, x, base, y, d, nz, NULL, r0, r1);
-}
-
-void lgcn_spmm_rows(const lgcn_graph *g, const float *x, float *y, int d,
-                    const int32_t *rows, size_t n_rows, int threads)
-{
-    spmm_driver(g, x, NULL, y, d, NULL, rows, n_rows, threads);
+    spmm_range(g, x, NULL, NULL, NULL, out, d, rows, 1, k0, k1);
 }

@@ -56,18 +56,23 @@ void lgcn_graph_free(lgcn_graph *g);
 void lgcn_spmm(const lgcn_graph *g, const float *x, const float *base,
                float *y, int d, int threads);
 
-/* As lgcn_spmm, reading only source rows c with nz[c] != 0 (the others are
- * known to be zero: the batch gradient is sparse before propagation). */
-void lgcn_spmm_masked(const lgcn_graph *g, const float *x, const float *base,
-                      float *y, int d, const uint8_t *nz, int threads);
+/* y = A x + base where only rows flagged in nz (of x) and base_nz (of
+ * base) may be nonzero: the others are never read and count as zero (the
+ * batch gradient is sparse before propagation). NULL masks mean dense;
+ * base may be NULL. */
+void lgcn_spmm_masked(const lgcn_graph *g, const float *x, const uint8_t *nz,
+                      const float *base, const uint8_t *base_nz, float *y,
+                      int d, int threads);
 
-/* Serial: rows r0..r1 of lgcn_spmm_masked (nz may be NULL), for callers
- * that fuse a row-wise pass after the product while the rows are hot. */
-void lgcn_spmm_chunk(const lgcn_graph *g, const float *x, const float *base,
-                     float *y, int d, const uint8_t *nz, size_t r0, size_t r1);
+/* Serial: rows r0..r1 of lgcn_spmm_masked, for callers that fuse a
+ * row-wise pass after the product while the rows are hot. */
+void lgcn_spmm_chunk(const lgcn_graph *g, const float *x, const uint8_t *nz,
+                     const float *base, const uint8_t *base_nz, float *y,
+                     int d, size_t r0, size_t r1);
 
-/* As lgcn_spmm but only for the listed rows (other rows of y untouched). */
-void lgcn_spmm_rows(const lgcn_graph *g, const float *x, float *y, int d,
-                    const int32_t *rows, size_t n_rows, int threads);
+/* Serial: out[k] = (A x)[rows[k]] for k in k0..k1, a compact [k][d]
+ * output (for callers that consume the rows at once, as the loss does). */
+void lgcn_spmm_gather(const lgcn_graph *g, const float *x, float *out, int d,
+                      const int32_t *rows, size_t k0, size_t k1);
 
 #endif /* LGCN_GRAPH_H */
