@@ -5,24 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lgcn_simd.h"
+
 /* Rows handed to one worker at a time: big enough to amortise scheduling,
  * small enough to balance the skewed degrees of MovieLens users. */
 #define LGCN_ROW_CHUNK 64
-
-/* Build x86-64-v3 (AVX2+FMA) and baseline versions of the hot kernels and
- * pick one at load time (glibc ifunc), so the plugin stays portable across
- * x86-64 machines yet the 64-wide row update runs 8 lanes wide where it
- * can. ("arch=haswell" would dispatch on the CPU model and miss AMD.) */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&     \
-    !defined(__SANITIZE_ADDRESS__)
-#define LGCN_CLONES                                                        \
-    __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define LGCN_CLONES
-#endif
-
-/* 8 floats; GCC lowers it to one AVX register or two SSE registers. */
-typedef float lgcn_v8 __attribute__((vector_size(32)));
 
 void lgcn_pos_free(lgcn_pos *p)
 {
@@ -154,29 +141,29 @@ spmm_row(const int32_t *col, const float *val, size_t len,
          const float *restrict init, float *restrict out, int d)
 {
     if (d == 64) {
-        /* memcpy loads compile to unaligned vector moves. */
-        lgcn_v8 acc[8];
-        /* Per-register copies: one whole-array memcpy makes GCC bounce
-         * the accumulators through the stack. */
-        for (int t = 0; t < 8; t++) {
-            if (init)
-                memcpy(&acc[t], init + 8 * t, sizeof acc[t]);
-            else
-                acc[t] = (lgcn_v8){0};
+        lgcn_v8 a0, a1, a2, a3, a4, a5, a6, a7;
+        if (init) {
+            a0 = lgcn_v8_load(init), a1 = lgcn_v8_load(init + 8);
+            a2 = lgcn_v8_load(init + 16), a3 = lgcn_v8_load(init + 24);
+            a4 = lgcn_v8_load(init + 32), a5 = lgcn_v8_load(init + 40);
+            a6 = lgcn_v8_load(init + 48), a7 = lgcn_v8_load(init + 56);
+        } else {
+            a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = (lgcn_v8){0};
         }
         for (size_t e = 0; e < len; e++) {
             if (nz && !nz[col[e]]) /* loop-invariant test: unswitched */
                 continue;
             const float *xr = x + (size_t)col[e] * 64;
-            lgcn_v8 a = {0}, v;
-            a += val[e];
-            for (int t = 0; t < 8; t++) {
-                memcpy(&v, xr + 8 * t, sizeof v);
-                acc[t] += a * v;
-            }
+            lgcn_v8 w = lgcn_v8_splat(val[e]);
+            a0 += w * lgcn_v8_load(xr), a1 += w * lgcn_v8_load(xr + 8);
+            a2 += w * lgcn_v8_load(xr + 16), a3 += w * lgcn_v8_load(xr + 24);
+            a4 += w * lgcn_v8_load(xr + 32), a5 += w * lgcn_v8_load(xr + 40);
+            a6 += w * lgcn_v8_load(xr + 48), a7 += w * lgcn_v8_load(xr + 56);
         }
-        for (int t = 0; t < 8; t++)
-            memcpy(out + 8 * t, &acc[t], sizeof acc[t]);
+        lgcn_v8_store(out, a0), lgcn_v8_store(out + 8, a1);
+        lgcn_v8_store(out + 16, a2), lgcn_v8_store(out + 24, a3);
+        lgcn_v8_store(out + 32, a4), lgcn_v8_store(out + 40, a5);
+        lgcn_v8_store(out + 48, a6), lgcn_v8_store(out + 56, a7);
         return;
     }
     if (init)

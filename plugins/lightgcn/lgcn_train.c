@@ -6,18 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "lgcn_simd.h"
 #include "recsys/topk.h"
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&     \
-    !defined(__SANITIZE_ADDRESS__)
-#define LGCN_CLONES                                                        \
-    __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define LGCN_CLONES
-#endif
-
-/* 8 floats; GCC lowers it to one AVX register or two SSE registers. */
-typedef float lgcn_v8 __attribute__((vector_size(32)));
 
 #define LGCN_ADAM_B1 0.9
 #define LGCN_ADAM_B2 0.999
@@ -308,22 +298,16 @@ static void final_range(const lgcn_graph *g, float *restrict fin,
             const float *src = layer[0] + r * d;
             if (d == 64) {
                 /* The same per-element adds in the same order as the
-                 * generic loop, in registers (that loop ends up scalar:
-                 * runtime d, aliasing between the layers and fin). */
-                lgcn_v8 acc[8], v;
-                for (int q = 0; q < 8; q++) /* per register: no stack */
-                    memcpy(&acc[q], src + 8 * q, sizeof v);
-                for (int l = 1; l <= K; l++) {
-                    src = l < K ? layer[l] + r * 64 : out;
-                    for (int q = 0; q < 8; q++) {
-                        memcpy(&v, src + 8 * q, sizeof v);
-                        acc[q] += v;
-                    }
+                 * generic loop, 8 lanes at a time (that loop ends up
+                 * scalar: runtime d, aliasing between the layers and fin). */
+                for (int q = 0; q < 64; q += 8) {
+                    lgcn_v8 acc = lgcn_v8_load(src + q);
+                    for (int l = 1; l < K; l++)
+                        acc += lgcn_v8_load(layer[l] + r * 64 + q);
+                    if (K >= 1)
+                        acc += lgcn_v8_load(out + q);
+                    lgcn_v8_store(out + q, acc * inv);
                 }
-                for (int q = 0; q < 8; q++)
-                    acc[q] *= inv;
-                for (int q = 0; q < 8; q++)
-                    memcpy(out + 8 * q, &acc[q], sizeof v);
                 continue;
             }
             for (int c = 0; c < d; c++) {
