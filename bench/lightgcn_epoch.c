@@ -5,7 +5,10 @@
  * per epoch and how close the measured time comes to it.
  *
  * usage: lightgcn_epoch [threads] [epochs]   (defaults: 2, 7)
- * env RECSYS_SHARED_DATA: where ml-latest-small lives.
+ * env RECSYS_SHARED_DATA: where ml-latest-small lives;
+ *     LGCN_BENCH_NO_GENERATED=1: ml-latest-small only (quick A/B runs).
+ * Also prints how a step's cost grows from 125k to 1M generated
+ * interactions (bench_scaling).
  */
 #include <math.h>
 #include <stdio.h>
@@ -49,8 +52,9 @@ static void on_epoch(void *ctx, const lgcn_epoch_info *e)
         s->secs[s->n++] = e->seconds;
 }
 
-/* Streaming bandwidth of this machine now (a = b + s*c over 3 x 64 MiB). */
-static double triad_gbs(void)
+/* Streaming bandwidth of this machine now, on `threads` threads:
+ * a = b + s*c over 3 x 64 MiB (best of 5). */
+static double triad_gbs(int threads)
 {
     size_t n = 16u << 20;
     float *a = malloc(n * 4), *b = malloc(n * 4), *c = malloc(n * 4);
@@ -59,6 +63,7 @@ static double triad_gbs(void)
     double best = 1e30;
     for (int r = 0; r < 5; r++) {
         double t0 = now();
+#pragma omp parallel for num_threads(threads) schedule(static)
         for (size_t k = 0; k < n; k++)
             a[k] = b[k] + 0.5f * c[k];
         double t = now() - t0;
@@ -69,6 +74,59 @@ static double triad_gbs(void)
     (void)sink;
     free(a), free(b), free(c);
     return 3.0 * n * 4 / best / 1e9;
+}
+
+/* Read bandwidth from wherever a table of `bytes` sits when it is read
+ * over and over (L2/L3 for ml's 2.5 MB embedding table), on `threads`
+ * threads each reading all of it, as the SpMM's row gathers do. */
+static double cache_read_gbs(size_t bytes, int threads)
+{
+    size_t n = bytes / 4;
+    float *t = aligned_alloc(64, (n + 16) * 4);
+    for (size_t k = 0; k < n; k++)
+        t[k] = (float)(k % 7);
+    int reps = (int)(256e6 / (double)bytes) + 1;
+    double best = 1e30, sink = 0;
+    for (int r = 0; r < 5; r++) {
+        double t0 = now();
+#pragma omp parallel num_threads(threads) reduction(+ : sink)
+        for (int q = 0; q < reps; q++) {
+            float acc[16] = {0};
+            for (size_t k = 0; k + 16 <= n; k += 16)
+                for (int l = 0; l < 16; l++)
+                    acc[l] += t[k + l];
+            sink += acc[q % 16];
+        }
+        double el = now() - t0;
+        if (el < best)
+            best = el;
+    }
+    volatile double keep = sink;
+    (void)keep;
+    free(t);
+    return (double)threads * reps * (double)bytes / best / 1e9;
+}
+
+/* n triples (user, positive, uniform negative) drawn from g's edges. */
+static void random_batch(const lgcn_graph *g, int32_t *u, int32_t *i,
+                         int32_t *j, int n)
+{
+    lgcn_rng rng;
+    lgcn_rng_seed(&rng, 77);
+    for (int k = 0; k < n; k++) {
+        size_t e = lgcn_rng_below(&rng, (uint32_t)g->n_edges);
+        int32_t lo = 0, hi = g->n_users - 1; /* user owning edge e */
+        while (lo < hi) {
+            int32_t mid = lo + (hi - lo + 1) / 2;
+            if (g->ptr[mid] <= e)
+                lo = mid;
+            else
+                hi = mid - 1;
+        }
+        u[k] = lo;
+        i[k] = g->col[e] - g->n_users;
+        j[k] = (int32_t)lgcn_rng_below(&rng, (uint32_t)g->n_items);
+    }
 }
 
 static void bench_graph(const char *label, const lgcn_pos *pos, int threads,
@@ -105,19 +163,9 @@ static void bench_graph(const char *label, const lgcn_pos *pos, int threads,
         /* Per-batch cost is what scales (every batch propagates the whole
          * graph), so time real batches of random triples and extrapolate;
          * sampling is timed separately by one real epoch's share. */
-        lgcn_rng rng;
-        lgcn_rng_seed(&rng, 77);
         int32_t *u = malloc(2048 * sizeof *u), *i = malloc(2048 * sizeof *i),
                 *j = malloc(2048 * sizeof *j);
-        for (int k = 0; k < 2048; k++) {
-            size_t e = lgcn_rng_below(&rng, (uint32_t)g.n_edges);
-            int32_t uu = 0;
-            while (g.ptr[uu + 1] <= e)
-                uu++;
-            u[k] = uu;
-            i[k] = g.col[e] - g.n_users;
-            j[k] = (int32_t)lgcn_rng_below(&rng, (uint32_t)g.n_items);
-        }
+        random_batch(&g, u, i, j, 2048);
         double bt[9];
         for (int r = 0; r < 9; r++) {
             double t0 = now();
@@ -129,7 +177,13 @@ static void bench_graph(const char *label, const lgcn_pos *pos, int threads,
         free(u), free(i), free(j);
     }
 
-    /* Components: one full SpMM, one Adam step. */
+    /* Components: one full SpMM, one (unfused) Adam pass, which needs a
+     * whole gradient table: one unfused batch leaves it. */
+    {
+        int32_t u[2048], i[2048], j[2048];
+        random_batch(&g, u, i, j, 2048);
+        lgcn_trainer_batch(t, u, i, j, 2048);
+    }
     size_t nd = (size_t)g.n_nodes * 64;
     /* cache-line aligned, as the trainer's tables are */
     float *x = aligned_alloc(64, nd * 4), *y = aligned_alloc(64, nd * 4);
@@ -146,13 +200,15 @@ static void bench_graph(const char *label, const lgcn_pos *pos, int threads,
     }
     double spmm = median(sp, 15), adam = median(ad, 15);
 
-    /* Roofline per epoch. Per batch: K-1 full forward SpMMs + 1 on the
-     * batch rows (counted as full: an upper bound), K backward SpMMs, one
-     * dense Adam pass. A full SpMM reads nnz x (4 B col + 4 B val) plus the
-     * gathered rows and writes n x d floats; the gathered rows (nnz x 256 B)
-     * come from cache when the table fits (ml: 2.5 MB), so the DRAM figure
-     * counts each source row once. Adam reads p,m,v,grad,(cnt) and writes
-     * p,m,v: 7 x n x d x 4 B. */
+    /* Roofline per epoch, as an upper bound on the work: per batch 2K
+     * full-SpMM equivalents (K-1 forward, layer K on the batch's rows and
+     * the masked first backward product counted as full, K-1 more
+     * backward) and one dense Adam pass. Two floors: (1) DRAM, each SpMM
+     * reading the CSR (nnz x 8 B) and writing + reading one n x d table,
+     * Adam reading p,m,v,grad and writing p,m,v (7 x n x d x 4 B), at the
+     * triad bandwidth; (2) the row gathers, nnz x d x 4 B per SpMM, at the
+     * bandwidth of re-reading a table of this size from cache. The larger
+     * is the floor. */
     double nnz = 2.0 * (double)g.n_edges, n = g.n_nodes, d = 64;
     double spmms = 2.0 * hp.layers;
     double spmm_bytes = nnz * 8 + 2 * n * d * 4;
@@ -160,7 +216,10 @@ static void bench_graph(const char *label, const lgcn_pos *pos, int threads,
     double bytes = batches * (spmms * spmm_bytes + adam_bytes);
     double flops = batches * (spmms * 2 * nnz * d + 12 * n * d);
     double gather_bytes = batches * spmms * nnz * d * 4;
-    double floor_s = bytes / (bw * 1e9);
+    double cache_bw = cache_read_gbs((size_t)(n * d * 4), threads);
+    double dram_floor = bytes / (bw * 1e9);
+    double gather_floor = gather_bytes / (cache_bw * 1e9);
+    double floor_s = dram_floor > gather_floor ? dram_floor : gather_floor;
     double kernel_floor = batches * (spmms * spmm + adam);
     printf("%s: %d users, %d items, %zu interactions, d=64, K=3, batch 2048, "
            "threads %d\n",
@@ -175,13 +234,14 @@ static void bench_graph(const char *label, const lgcn_pos *pos, int threads,
                ep, seen.n, batches);
     fflush(stdout);
     printf("  kernels: full SpMM %.3f ms, Adam step %.3f ms -> "
-           "%d SpMM + 1 Adam per batch = %.4f s/epoch at kernel speed\n",
+           "%d SpMM + 1 Adam per batch (an upper bound) = %.4f s/epoch at "
+           "kernel speed\n",
            spmm * 1e3, adam * 1e3, (int)spmms, kernel_floor);
-    printf("  roofline: %.1f MB DRAM traffic + %.1f MB cache-gathered rows, "
-           "%.2f GFLOP per epoch; at %.1f GB/s triad the DRAM floor is %.4f "
-           "s; measured is %.1fx that floor, %.2f GFLOP/s achieved\n",
-           bytes / 1e6, gather_bytes / 1e6, flops / 1e9, bw, floor_s,
-           ep / floor_s, flops / ep / 1e9);
+    printf("  roofline: %.0f MB DRAM traffic at %.1f GB/s triad = %.4f s; "
+           "%.0f MB of row gathers at %.1f GB/s from cache = %.4f s; "
+           "%.2f GFLOP. Measured is %.2fx the larger floor (%.1f GFLOP/s)\n",
+           bytes / 1e6, bw, dram_floor, gather_bytes / 1e6, cache_bw,
+           gather_floor, flops / 1e9, ep / floor_s, flops / ep / 1e9);
     printf("  vs reference LightGCN-PyTorch 1.7 s/epoch on ~80k "
            "interactions: %.1fx faster per epoch%s\n",
            1.7 / ep, g.n_edges > 200000 ? " (this graph is larger)" : "");
@@ -238,6 +298,79 @@ static lgcn_pos generated(int32_t nu, int32_t ni, size_t target)
     return p;
 }
 
+/* Median seconds of `reps` calls of one training step / one full SpMM. */
+static void time_step_and_spmm(const lgcn_graph *g, int threads, int reps,
+                               double *step, double *spmm)
+{
+    lgcn_hparams hp = {.dim = 64, .layers = 3, .epochs = 1, .batch = 2048,
+                       .lr = 1e-3, .decay = 1e-4, .init_std = 0.1,
+                       .seed = 2020, .threads = threads};
+    lgcn_trainer *t;
+    if (lgcn_trainer_new(g, &hp, &t, NULL) != RS_OK)
+        exit(1);
+    int32_t u[2048], i[2048], j[2048];
+    random_batch(g, u, i, j, 2048);
+    double st[32], sp[32];
+    size_t nd = (size_t)g->n_nodes * 64;
+    float *x = aligned_alloc(64, nd * 4), *y = aligned_alloc(64, nd * 4);
+    for (size_t k = 0; k < nd; k++)
+        x[k] = (float)((k % 97) * 0.01);
+    lgcn_trainer_step(t, u, i, j, 2048); /* warm-up */
+    for (int r = 0; r < reps; r++) {
+        double t0 = now();
+        lgcn_trainer_step(t, u, i, j, 2048);
+        st[r] = now() - t0;
+        t0 = now();
+        lgcn_spmm(g, x, NULL, y, 64, threads);
+        sp[r] = now() - t0;
+    }
+    *step = median(st, reps);
+    *spmm = median(sp, reps);
+    free(x);
+    free(y);
+    lgcn_trainer_free(t);
+}
+
+/*
+ * How cost grows with interactions: generated graphs of 125k..1M
+ * interactions with the same shape (20 per user, 50 per item). A training
+ * step propagates the whole graph, so its cost should grow linearly in E
+ * (the exponent printed is the log-log slope); an epoch has E / 2048 steps,
+ * so at a fixed batch size its cost grows with exponent (step's + 1) -- the
+ * reference's algorithm -- and linearly when batch_size grows with E.
+ */
+static void bench_scaling(int threads)
+{
+    static const size_t sizes[] = {125000, 250000, 500000, 1000000};
+    enum { N_SIZES = sizeof sizes / sizeof sizes[0] };
+    double step[N_SIZES], spmm[N_SIZES], edges[N_SIZES];
+    printf("scaling (generated, 20 interactions per user, 50 per item, "
+           "d=64, K=3, batch 2048, threads %d):\n",
+           threads);
+    printf("  %10s %9s %12s %13s %17s\n", "interact.", "table MB",
+           "step ms", "full SpMM ms", "ns/edge/SpMM");
+    for (int s = 0; s < N_SIZES; s++) {
+        lgcn_pos p = generated((int32_t)(sizes[s] / 20),
+                               (int32_t)(sizes[s] / 50), sizes[s]);
+        lgcn_graph g;
+        if (lgcn_graph_build(&g, &p, NULL) != RS_OK)
+            exit(1);
+        edges[s] = (double)g.n_edges;
+        time_step_and_spmm(&g, threads, 7, &step[s], &spmm[s]);
+        printf("  %10zu %9.1f %12.2f %13.3f %17.2f\n", g.n_edges,
+               g.n_nodes * 256.0 / 1e6, step[s] * 1e3, spmm[s] * 1e3,
+               spmm[s] * 1e9 / (2.0 * edges[s]));
+        lgcn_graph_free(&g);
+        lgcn_pos_free(&p);
+    }
+    double lx = log(edges[N_SIZES - 1] / edges[0]);
+    double es = log(step[N_SIZES - 1] / step[0]) / lx;
+    printf("  log-log slope over %.0fx interactions: step %.2f, SpMM %.2f "
+           "(1 = linear); epoch at fixed batch %.2f, at batch ~ E %.2f\n",
+           edges[N_SIZES - 1] / edges[0], es,
+           log(spmm[N_SIZES - 1] / spmm[0]) / lx, es + 1.0, es);
+}
+
 int main(int argc, char **argv)
 {
     int threads = argc > 1 ? atoi(argv[1]) : 2;
@@ -247,7 +380,7 @@ int main(int argc, char **argv)
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
-    double bw = triad_gbs();
+    double bw = triad_gbs(threads);
     printf("lightgcn_epoch: threads %d, dims 64, triad bandwidth %.1f GB/s\n",
            threads, bw);
     const char *dir = td_ml_small_dir();
@@ -290,6 +423,7 @@ int main(int argc, char **argv)
     }
     if (getenv("LGCN_BENCH_NO_GENERATED")) /* quick A/B runs */
         return 0;
+    bench_scaling(threads);
     lgcn_pos gen = generated(50000, 20000, 1000000);
     bench_graph("generated", &gen, threads, epochs, bw, 200000);
     lgcn_pos_free(&gen);

@@ -180,8 +180,9 @@ spmm_row(const int32_t *col, const float *val, size_t len,
     }
 }
 
-/* y[r] = (base[r]) + sum_c a_rc x[c] for rows r0..r1 (or rows[r0..r1),
- * written to y[k] when compact), each row in one pass over its edges. */
+/* y[r] = (base[r]) + sum_c a_rc x[c] for rows r0..r1 (or rows[r0..r1)),
+ * each row in one pass over its edges; compact writes the k-th to
+ * y[k - r0] instead of y[r]. */
 LGCN_CLONES
 static void spmm_range(const lgcn_graph *g, const float *restrict x,
                        const uint8_t *nz, const float *restrict base,
@@ -194,7 +195,7 @@ static void spmm_range(const lgcn_graph *g, const float *restrict x,
         const float *init = base && (!base_nz || base_nz[r])
                                 ? base + r * (size_t)d : NULL;
         spmm_row(g->col + e0, g->val + e0, g->ptr[r + 1] - e0, x, nz, init,
-                 y + (compact ? k : r) * (size_t)d, d);
+                 y + (compact ? k - r0 : r) * (size_t)d, d);
     }
 }
 
@@ -223,10 +224,10 @@ void lgcn_spmm_masked(const lgcn_graph *g, const float *x, const uint8_t *nz,
 }
 
 void lgcn_spmm_chunk(const lgcn_graph *g, const float *x, const uint8_t *nz,
-                     const float *base, const uint8_t *base_nz, float *y,
+                     const float *base, const uint8_t *base_nz, float *out,
                      int d, size_t r0, size_t r1)
 {
-    spmm_range(g, x, nz, base, base_nz, y, d, NULL, 0, r0, r1);
+    spmm_range(g, x, nz, base, base_nz, out, d, NULL, 1, r0, r1);
 }
 
 void lgcn_spmm(const lgcn_graph *g, const float *x, const float *base,

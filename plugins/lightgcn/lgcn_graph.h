@@ -64,14 +64,13 @@ void lgcn_spmm_masked(const lgcn_graph *g, const float *x, const uint8_t *nz,
                       const float *base, const uint8_t *base_nz, float *y,
                       int d, int threads);
 
-/* Serial: rows r0..r1 of lgcn_spmm_masked, for callers that fuse a
- * row-wise pass after the product while the rows are hot. */
+/* Serial: rows r0..r1 of lgcn_spmm_masked written compactly, row r to
+ * out[r - r0], for callers that consume the rows at once (while hot). */
 void lgcn_spmm_chunk(const lgcn_graph *g, const float *x, const uint8_t *nz,
-                     const float *base, const uint8_t *base_nz, float *y,
+                     const float *base, const uint8_t *base_nz, float *out,
                      int d, size_t r0, size_t r1);
 
-/* Serial: out[k] = (A x)[rows[k]] for k in k0..k1, a compact [k][d]
- * output (for callers that consume the rows at once, as the loss does). */
+/* Serial: out[k - k0] = (A x)[rows[k]] for k in k0..k1, compactly. */
 void lgcn_spmm_gather(const lgcn_graph *g, const float *x, float *out, int d,
                       const int32_t *rows, size_t k0, size_t k1);
 

@@ -9,7 +9,13 @@
 #include "lgcn_simd.h"
 #include "recsys/topk.h"
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #define LGCN_ADAM_B1 0.9
+/* Rows per task of the Adam pass (and of the fused last product). */
+#define LGCN_ADAM_CHUNK 64
 #define LGCN_ADAM_B2 0.999
 #define LGCN_ADAM_EPS 1e-8
 #define LGCN_RECALL_K 20
@@ -39,6 +45,7 @@ struct lgcn_trainer {
     float *tri_gs;    /* [batch] sigmoid(x) / n per triple */
     uint32_t *occ;    /* [3 * batch] occurrences grouped by touched row */
     size_t *occ_ptr, *occ_fill; /* [3 * batch + 1] */
+    float *chunk_grad; /* [threads][LGCN_ADAM_CHUNK][dim] (train_step) */
     size_t n_rows;
     size_t batch_n;   /* size of the last batch */
     long step;        /* Adam steps taken */
@@ -101,6 +108,16 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* This thread's index inside an OpenMP region (0 without OpenMP). */
+static int worker_index(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
 /* ---- Construction ----------------------------------------------------- */
 
 /* A zeroed table of n floats starting on a cache line: with d = 64 every
@@ -139,6 +156,7 @@ void lgcn_trainer_free(lgcn_trainer *t)
     free(t->occ);
     free(t->occ_ptr);
     free(t->occ_fill);
+    free(t->chunk_grad);
     free(t->pair_u);
     free(t->pair_i);
     free(t->perm);
@@ -186,6 +204,8 @@ rs_status lgcn_trainer_new(const lgcn_graph *g, const lgcn_hparams *hp,
     t->occ = malloc((maxrows + 1) * sizeof *t->occ);
     t->occ_ptr = malloc((maxrows + 1) * sizeof *t->occ_ptr);
     t->occ_fill = malloc((maxrows + 1) * sizeof *t->occ_fill);
+    t->chunk_grad =
+        table_alloc((size_t)t->hp.threads * LGCN_ADAM_CHUNK * d);
     t->layer = calloc((size_t)hp->layers + 1, sizeof *t->layer);
     t->pair_u = malloc((ne + 1) * sizeof *t->pair_u);
     t->pair_i = malloc((ne + 1) * sizeof *t->pair_i);
@@ -198,7 +218,7 @@ rs_status lgcn_trainer_new(const lgcn_graph *g, const lgcn_hparams *hp,
     int ok = t->ego && t->adam_m && t->adam_v && t->grad_f && t->work &&
              t->reg_cnt && t->mark && t->rows && t->slot &&
              t->fin && t->ego_sq && t->layer && t->tri_loss && t->tri_gs &&
-             t->occ && t->occ_ptr && t->occ_fill &&
+             t->occ && t->occ_ptr && t->occ_fill && t->chunk_grad &&
              t->pair_u && t->pair_i && t->perm && t->su && t->si && t->sj;
     if (ok) {
         t->layer[0] = t->ego;
@@ -291,7 +311,8 @@ static void final_range(const lgcn_graph *g, float *restrict fin,
     for (size_t s0 = k0; s0 < k1; s0 += LGCN_FINAL_SUB) {
         size_t s1 = s0 + LGCN_FINAL_SUB < k1 ? s0 + LGCN_FINAL_SUB : k1;
         if (K >= 1)
-            lgcn_spmm_gather(g, layer[K - 1], fin, d, rows, s0, s1);
+            lgcn_spmm_gather(g, layer[K - 1], fin + s0 * (size_t)d, d, rows,
+                             s0, s1);
         for (k = s0; k < s1; k++) {
             size_t r = (size_t)rows[k];
             float *out = fin + k * (size_t)d; /* holds layer K (if K > 0) */
@@ -519,6 +540,8 @@ static inline void grad_row(const float *restrict back, const float *restrict eg
 
 void lgcn_trainer_grad(const lgcn_trainer *t, float *out)
 {
+    if (!t->back) /* after lgcn_trainer_step: no whole table to read */
+        return;
     int d = t->hp.dim;
     float scale = 1.0f / (float)(t->hp.layers + 1);
     float reg_coef = (float)(t->hp.decay / (double)t->batch_n);
@@ -530,7 +553,8 @@ void lgcn_trainer_grad(const lgcn_trainer *t, float *out)
 /* PyTorch's Adam (no weight decay, no amsgrad) on rows r0..r1. */
 LGCN_CLONES
 static void adam_range(float *restrict p, float *restrict m, float *restrict v,
-                       const float *restrict back, const float *restrict cnt,
+                       const float *restrict back, size_t back_r0,
+                       const float *restrict cnt,
                        float scale, float reg_coef, float step, float inv_sqrt_bc2,
                        int d, size_t r0, size_t r1)
 {
@@ -538,7 +562,7 @@ static void adam_range(float *restrict p, float *restrict m, float *restrict v,
     const float eps = (float)LGCN_ADAM_EPS;
     for (size_t r = r0; r < r1; r++) {
         float *pr = p + r * d, *mr = m + r * d, *vr = v + r * d;
-        const float *br = back + r * d;
+        const float *br = back + (r - back_r0) * d;
         float rc = cnt[r] * reg_coef;
         for (int c = 0; c < d; c++) {
             float gr = br[c] * scale + rc * pr[c];
@@ -564,10 +588,10 @@ static adam_consts adam_begin(lgcn_trainer *t)
                          (float)(t->hp.decay / (double)t->batch_n)};
 }
 
-#define LGCN_ADAM_CHUNK 64
-
 void lgcn_trainer_adam_step(lgcn_trainer *t)
 {
+    if (!t->back)
+        return;
     int d = t->hp.dim, nt = t->hp.threads;
     adam_consts a = adam_begin(t);
     size_t n = (size_t)t->g->n_nodes;
@@ -576,15 +600,16 @@ void lgcn_trainer_adam_step(lgcn_trainer *t)
     for (long c = 0; c < chunks; c++) {
         size_t r0 = (size_t)c * LGCN_ADAM_CHUNK;
         size_t r1 = r0 + LGCN_ADAM_CHUNK < n ? r0 + LGCN_ADAM_CHUNK : n;
-        adam_range(t->ego, t->adam_m, t->adam_v, t->back, t->reg_cnt, a.scale,
-                   a.reg_coef, a.step, a.inv_sqrt_bc2, d, r0, r1);
+        adam_range(t->ego, t->adam_m, t->adam_v, t->back, 0, t->reg_cnt,
+                   a.scale, a.reg_coef, a.step, a.inv_sqrt_bc2, d, r0, r1);
     }
 }
 
 /* The training step: the same arithmetic as lgcn_trainer_batch followed by
  * lgcn_trainer_adam_step, but the last backward product and Adam run
- * chunk by chunk, so each gradient row is consumed while still in L1/L2
- * instead of making a round trip through memory. */
+ * chunk by chunk: each chunk's gradient rows go to a per-thread buffer
+ * that stays in L1 and are consumed at once, so the last product's table
+ * is never written (nor read back) through memory. */
 static double train_step(lgcn_trainer *t, const int32_t *u, const int32_t *i,
                          const int32_t *j, size_t n)
 {
@@ -593,7 +618,6 @@ static double train_step(lgcn_trainer *t, const int32_t *u, const int32_t *i,
     double loss = batch_loss(t, u, i, j, n);
     float *next;
     const float *cur = backward_prefix(t, &next);
-    const float *back = K >= 1 ? next : t->grad_f;
     const uint8_t *nz = K == 1 ? t->mark : NULL;
     adam_consts a = adam_begin(t);
     size_t rows = (size_t)g->n_nodes;
@@ -602,12 +626,19 @@ static double train_step(lgcn_trainer *t, const int32_t *u, const int32_t *i,
     for (long c = 0; c < chunks; c++) {
         size_t r0 = (size_t)c * LGCN_ADAM_CHUNK;
         size_t r1 = r0 + LGCN_ADAM_CHUNK < rows ? r0 + LGCN_ADAM_CHUNK : rows;
-        if (K >= 1)
-            lgcn_spmm_chunk(g, cur, nz, t->grad_f, t->mark, next, d, r0, r1);
-        adam_range(t->ego, t->adam_m, t->adam_v, back, t->reg_cnt, a.scale,
-                   a.reg_coef, a.step, a.inv_sqrt_bc2, d, r0, r1);
+        const float *back = t->grad_f; /* K == 0: dL/dE0 is dL/dF */
+        size_t back_r0 = 0;
+        if (K >= 1) {
+            float *buf = t->chunk_grad +
+                         (size_t)worker_index() * LGCN_ADAM_CHUNK * (size_t)d;
+            lgcn_spmm_chunk(g, cur, nz, t->grad_f, t->mark, buf, d, r0, r1);
+            back = buf;
+            back_r0 = r0;
+        }
+        adam_range(t->ego, t->adam_m, t->adam_v, back, back_r0, t->reg_cnt,
+                   a.scale, a.reg_coef, a.step, a.inv_sqrt_bc2, d, r0, r1);
     }
-    t->back = back;
+    t->back = NULL; /* no whole gradient table: see lgcn_trainer_grad */
     return loss;
 }
 

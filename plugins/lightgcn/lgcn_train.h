@@ -65,9 +65,11 @@ float *lgcn_trainer_ego(lgcn_trainer *t);
  * indexing, leaving its gradient w.r.t. E0 inside the trainer. */
 double lgcn_trainer_batch(lgcn_trainer *t, const int32_t *u, const int32_t *i,
                           const int32_t *j, size_t n);
-/* The gradient of the last batch as a dense [n_nodes][dim] array. */
+/* The gradient of the last lgcn_trainer_batch as a dense [n_nodes][dim]
+ * array (after lgcn_trainer_step there is none: out is left untouched). */
 void lgcn_trainer_grad(const lgcn_trainer *t, float *out);
-/* One Adam step with the last batch's gradient. */
+/* One Adam step with the last lgcn_trainer_batch's gradient (no-op after
+ * lgcn_trainer_step, which has taken its step already). */
 void lgcn_trainer_adam_step(lgcn_trainer *t);
 /* lgcn_trainer_batch + lgcn_trainer_adam_step fused (what training runs):
  * returns the batch loss. */
