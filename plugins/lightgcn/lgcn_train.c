@@ -37,14 +37,14 @@ struct lgcn_trainer {
     const float *back; /* which of back_a/back_b holds the result */
     float *reg_cnt;   /* occurrences of each row in the batch */
     uint8_t *mark;    /* row touched by the batch */
-    int32_t *rows;    /* touched rows, up to 3 * batch */
+    int32_t *rows;    /* touched rows, up to min(3 * batch, n_nodes) */
     int32_t *slot;    /* [n_nodes] row -> index in rows (valid if marked) */
-    float *fin;       /* [3 * batch][dim] final rows of the touched rows */
-    double *ego_sq;   /* [3 * batch] |E0_r|^2 of the touched rows */
+    float *fin;       /* [touched][dim] final rows of the touched rows */
+    double *ego_sq;   /* [touched] |E0_r|^2 of the touched rows */
     double *tri_loss; /* [batch] softplus(x) per triple */
     float *tri_gs;    /* [batch] sigmoid(x) / n per triple */
     uint32_t *occ;    /* [3 * batch] occurrences grouped by touched row */
-    size_t *occ_ptr, *occ_fill; /* [3 * batch + 1] */
+    size_t *occ_ptr, *occ_fill; /* [touched + 1] */
     float *chunk_grad; /* [threads][LGCN_ADAM_CHUNK][dim] (train_step) */
     size_t n_rows;
     size_t batch_n;   /* size of the last batch */
@@ -184,10 +184,23 @@ rs_status lgcn_trainer_new(const lgcn_graph *g, const lgcn_hparams *hp,
         return rs_error_set(err, RS_ERR_NOMEM, "lightgcn: no memory");
     t->g = g;
     t->hp = *hp;
+    if (hp->steps_per_epoch > 0) {
+        size_t steps = (size_t)hp->steps_per_epoch;
+        size_t b = (g->n_edges + steps - 1) / steps;
+        if (b > (1u << 29)) {
+            free(t);
+            return rs_error_set(err, RS_ERR_INVALID,
+                                "lightgcn: steps_per_epoch %d gives batches "
+                                "of %zu triples (at most 2^29)",
+                                hp->steps_per_epoch, b);
+        }
+        t->hp.batch = b > 0 ? (int)b : 1;
+    }
     if (t->hp.threads < 1)
         t->hp.threads = 1;
     size_t n = (size_t)g->n_nodes, d = (size_t)hp->dim, ne = g->n_edges;
-    size_t maxrows = 3 * (size_t)hp->batch;
+    /* a batch touches at most 3 rows per triple and at most every node */
+    size_t occs = 3 * (size_t)t->hp.batch, maxrows = occs < n ? occs : n;
     t->nd = n * d;
     t->ego = table_alloc(t->nd);
     t->adam_m = table_alloc(t->nd);
@@ -199,9 +212,9 @@ rs_status lgcn_trainer_new(const lgcn_graph *g, const lgcn_hparams *hp,
     t->slot = malloc((n + 1) * sizeof *t->slot);
     t->fin = table_alloc(maxrows * d);
     t->ego_sq = malloc((maxrows + 1) * sizeof *t->ego_sq);
-    t->tri_loss = malloc(((size_t)hp->batch + 1) * sizeof *t->tri_loss);
-    t->tri_gs = malloc(((size_t)hp->batch + 1) * sizeof *t->tri_gs);
-    t->occ = malloc((maxrows + 1) * sizeof *t->occ);
+    t->tri_loss = malloc(((size_t)t->hp.batch + 1) * sizeof *t->tri_loss);
+    t->tri_gs = malloc(((size_t)t->hp.batch + 1) * sizeof *t->tri_gs);
+    t->occ = malloc((occs + 1) * sizeof *t->occ);
     t->occ_ptr = malloc((maxrows + 1) * sizeof *t->occ_ptr);
     t->occ_fill = malloc((maxrows + 1) * sizeof *t->occ_fill);
     t->chunk_grad =

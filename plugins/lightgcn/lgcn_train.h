@@ -20,6 +20,9 @@ typedef struct lgcn_hparams {
     int layers;       /* propagation layers K */
     int epochs;       /* upper bound on epochs */
     int batch;        /* BPR triples per Adam step */
+    /* > 0: this many steps per epoch, of ceil(positives / steps) triples
+     * (overrides batch): epochs then cost O(E), not O(E^2 / batch). */
+    int steps_per_epoch;
     double lr;        /* Adam learning rate */
     double decay;     /* L2 weight on the batch's ego embeddings */
     double init_std;  /* normal init of ego embeddings */

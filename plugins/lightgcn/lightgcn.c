@@ -53,7 +53,7 @@ static rs_status get_float(const rs_host *h, const char *key, double lo,
 static rs_status read_params(lgcn_instance *in, rs_error *err)
 {
     const rs_host *h = in->host;
-    int64_t dim, layers, epochs, batch, seed, patience, every;
+    int64_t dim, layers, epochs, batch, steps, seed, patience, every;
     double lr, decay, std, thr, vf;
     const char *metric;
     rs_status st;
@@ -61,6 +61,7 @@ static rs_status read_params(lgcn_instance *in, rs_error *err)
         (st = get_int(h, "layers", 0, 16, &layers, err)) ||
         (st = get_int(h, "epochs", 0, 100000, &epochs, err)) ||
         (st = get_int(h, "batch_size", 1, 1 << 24, &batch, err)) ||
+        (st = get_int(h, "steps_per_epoch", 0, 1 << 24, &steps, err)) ||
         (st = get_int(h, "seed", 0, INT64_MAX, &seed, err)) ||
         (st = get_int(h, "early_stop_patience", 0, 100000, &patience, err)) ||
         (st = get_int(h, "eval_every", 1, 100000, &every, err)) ||
@@ -84,7 +85,8 @@ static rs_status read_params(lgcn_instance *in, rs_error *err)
                             metric);
     in->hp = (lgcn_hparams){
         .dim = (int)dim, .layers = (int)layers, .epochs = (int)epochs,
-        .batch = (int)batch, .lr = lr, .decay = decay, .init_std = std,
+        .batch = (int)batch, .steps_per_epoch = (int)steps, .lr = lr,
+        .decay = decay, .init_std = std,
         .seed = (uint64_t)seed, .threads = 1, .patience = (int)patience,
         .eval_every = (int)every};
     in->threshold = (float)thr;

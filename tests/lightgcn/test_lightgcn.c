@@ -355,6 +355,52 @@ START_TEST(test_training_deterministic_and_learns)
 }
 END_TEST
 
+/* steps_per_epoch = S is the schedule of batch = ceil(E / S): the same
+ * training, bit for bit, whatever batch_size says. */
+START_TEST(test_steps_per_epoch_sets_batch)
+{
+    td_data *d = community_data(20, 30, 4);
+    size_t ptr[21];
+    int32_t *item = malloc(d->view.n_ratings * sizeof *item);
+    size_t m = 0;
+    ptr[0] = 0;
+    for (int u = 0; u < 20; u++) {
+        for (size_t p = d->user_ptr[u]; p < d->user_ptr[u + 1]; p++)
+            item[m++] = d->user_item[p];
+        ptr[u + 1] = m;
+    }
+    lgcn_pos pos = {20, 30, ptr, item};
+    lgcn_graph g;
+    ck_assert_int_eq(lgcn_graph_build(&g, &pos, NULL), RS_OK);
+    ck_assert_uint_gt(g.n_edges, 30);
+    int steps = 3, batch = (int)((g.n_edges + 2) / 3);
+    lgcn_hparams hp = {.dim = 8, .layers = 2, .epochs = 4, .batch = batch,
+                       .lr = 1e-2, .decay = 1e-4, .init_std = 0.1,
+                       .seed = 5, .threads = 2};
+    lgcn_trainer *a, *b, *c;
+    lgcn_train_report ra, rb, rc;
+    ck_assert_int_eq(lgcn_trainer_new(&g, &hp, &a, NULL), RS_OK);
+    hp.batch = 7; /* ignored below */
+    hp.steps_per_epoch = steps;
+    ck_assert_int_eq(lgcn_trainer_new(&g, &hp, &b, NULL), RS_OK);
+    hp.steps_per_epoch = 0; /* the paper's schedule with batch 7 differs */
+    ck_assert_int_eq(lgcn_trainer_new(&g, &hp, &c, NULL), RS_OK);
+    ck_assert_int_eq(lgcn_trainer_run(a, NULL, NULL, NULL, &ra, NULL), RS_OK);
+    ck_assert_int_eq(lgcn_trainer_run(b, NULL, NULL, NULL, &rb, NULL), RS_OK);
+    ck_assert_int_eq(lgcn_trainer_run(c, NULL, NULL, NULL, &rc, NULL), RS_OK);
+    size_t n = (size_t)g.n_nodes * 8 * sizeof(float);
+    ck_assert_int_eq(memcmp(lgcn_trainer_ego(a), lgcn_trainer_ego(b), n), 0);
+    ck_assert_int_ne(memcmp(lgcn_trainer_ego(a), lgcn_trainer_ego(c), n), 0);
+    ck_assert(ra.final_loss == rb.final_loss);
+    lgcn_trainer_free(a);
+    lgcn_trainer_free(b);
+    lgcn_trainer_free(c);
+    lgcn_graph_free(&g);
+    free(item);
+    td_free(d);
+}
+END_TEST
+
 START_TEST(test_validation_split)
 {
     size_t ptr[] = {0, 1, 11};
@@ -923,6 +969,7 @@ static Suite *lightgcn_suite(void)
     tcase_add_test(maths, test_adjacency_hand_computed);
     tcase_add_test(maths, test_spmm_width64_matches_generic);
     tcase_add_test(maths, test_gradient_matches_finite_differences);
+    tcase_add_test(maths, test_steps_per_epoch_sets_batch);
     tcase_add_test(maths, test_adam_first_step);
     tcase_add_test(maths, test_fused_step_matches_separate);
     tcase_add_test(maths, test_training_deterministic_and_learns);
