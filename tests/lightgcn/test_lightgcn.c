@@ -51,6 +51,24 @@ static td_data *community_data(int32_t nu, int32_t ni, uint64_t seed)
     return d;
 }
 
+/* The graph of every rating (positive or not) of community_data. */
+static void community_graph(int32_t nu, int32_t ni, uint64_t seed,
+                            lgcn_graph *g)
+{
+    td_data *d = community_data(nu, ni, seed);
+    lgcn_pos pos = {nu, ni, calloc((size_t)nu + 1, sizeof(size_t)),
+                    malloc(d->view.n_ratings * sizeof(int32_t))};
+    size_t n = 0;
+    for (int32_t u = 0; u < nu; u++) {
+        for (size_t p = d->user_ptr[u]; p < d->user_ptr[u + 1]; p++)
+            pos.item[n++] = d->user_item[p];
+        pos.ptr[u + 1] = n;
+    }
+    ck_assert_int_eq(lgcn_graph_build(g, &pos, NULL), RS_OK);
+    lgcn_pos_free(&pos);
+    td_free(d);
+}
+
 typedef struct inst {
     th_host *th;
     void *p;
@@ -132,19 +150,8 @@ END_TEST
 /* The d == 64 kernel must agree with the generic one. */
 START_TEST(test_spmm_width64_matches_generic)
 {
-    td_data *d = community_data(30, 40, 7);
-    size_t ptr[31];
-    int32_t *item = malloc(d->view.n_ratings * sizeof *item);
-    size_t n = 0;
-    ptr[0] = 0;
-    for (int u = 0; u < 30; u++) {
-        for (size_t p = d->user_ptr[u]; p < d->user_ptr[u + 1]; p++)
-            item[n++] = d->user_item[p];
-        ptr[u + 1] = n;
-    }
-    lgcn_pos pos = {30, 40, ptr, item};
     lgcn_graph g;
-    ck_assert_int_eq(lgcn_graph_build(&g, &pos, NULL), RS_OK);
+    community_graph(30, 40, 7, &g);
     float *x = malloc(70 * 64 * sizeof *x), *y = malloc(70 * 64 * sizeof *y);
     float *z = malloc(70 * sizeof *z), *col = malloc(70 * sizeof *col);
     for (int k = 0; k < 70 * 64; k++)
@@ -157,9 +164,8 @@ START_TEST(test_spmm_width64_matches_generic)
         for (int r = 0; r < 70; r++)
             ck_assert_float_eq_tol(y[r * 64 + c], z[r], 1e-5);
     }
-    free(x), free(y), free(z), free(col), free(item);
+    free(x), free(y), free(z), free(col);
     lgcn_graph_free(&g);
-    td_free(d);
 }
 END_TEST
 
@@ -255,19 +261,8 @@ END_TEST
  * separate batch + Adam calls it replaces, for every K. */
 START_TEST(test_fused_step_matches_separate)
 {
-    td_data *d = community_data(20, 30, 4);
-    size_t ptr[21];
-    int32_t *item = malloc(d->view.n_ratings * sizeof *item);
-    size_t m = 0;
-    ptr[0] = 0;
-    for (int u = 0; u < 20; u++) {
-        for (size_t p = d->user_ptr[u]; p < d->user_ptr[u + 1]; p++)
-            item[m++] = d->user_item[p];
-        ptr[u + 1] = m;
-    }
-    lgcn_pos pos = {20, 30, ptr, item};
     lgcn_graph g;
-    ck_assert_int_eq(lgcn_graph_build(&g, &pos, NULL), RS_OK);
+    community_graph(20, 30, 4, &g);
     for (int K = 0; K <= 3; K++) {
         lgcn_hparams hp = {.dim = 64, .layers = K, .epochs = 1, .batch = 8,
                            .lr = 1e-2, .decay = 1e-3, .init_std = 0.1,
@@ -294,8 +289,6 @@ START_TEST(test_fused_step_matches_separate)
         lgcn_trainer_free(b);
     }
     lgcn_graph_free(&g);
-    free(item);
-    td_free(d);
 }
 END_TEST
 
@@ -359,19 +352,8 @@ END_TEST
  * training, bit for bit, whatever batch_size says. */
 START_TEST(test_steps_per_epoch_sets_batch)
 {
-    td_data *d = community_data(20, 30, 4);
-    size_t ptr[21];
-    int32_t *item = malloc(d->view.n_ratings * sizeof *item);
-    size_t m = 0;
-    ptr[0] = 0;
-    for (int u = 0; u < 20; u++) {
-        for (size_t p = d->user_ptr[u]; p < d->user_ptr[u + 1]; p++)
-            item[m++] = d->user_item[p];
-        ptr[u + 1] = m;
-    }
-    lgcn_pos pos = {20, 30, ptr, item};
     lgcn_graph g;
-    ck_assert_int_eq(lgcn_graph_build(&g, &pos, NULL), RS_OK);
+    community_graph(20, 30, 4, &g);
     ck_assert_uint_gt(g.n_edges, 30);
     int steps = 3, batch = (int)((g.n_edges + 2) / 3);
     lgcn_hparams hp = {.dim = 8, .layers = 2, .epochs = 4, .batch = batch,
@@ -396,8 +378,6 @@ START_TEST(test_steps_per_epoch_sets_batch)
     lgcn_trainer_free(b);
     lgcn_trainer_free(c);
     lgcn_graph_free(&g);
-    free(item);
-    td_free(d);
 }
 END_TEST
 
