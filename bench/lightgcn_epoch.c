@@ -76,6 +76,23 @@ static double triad_gbs(int threads)
     return 3.0 * n * 4 / best / 1e9;
 }
 
+/* The core clock now, in GHz: a chain of dependent integer adds retires
+ * one per cycle. These shared machines change clock between phases (seen:
+ * 2.1 to 2.9 GHz), which moves every timing here, so it is printed with
+ * them. 0 where the chain is not available (non-x86). */
+static double clock_ghz(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    long n = 200000000, x = 1;
+    double t0 = now();
+    for (long k = 0; k < n; k++)
+        __asm__ volatile("add $1, %0" : "+r"(x));
+    return (double)n / (now() - t0) / 1e9;
+#else
+    return 0.0;
+#endif
+}
+
 /* Read bandwidth from wherever a table of `bytes` sits when it is read
  * over and over (L2/L3 for ml's 2.5 MB embedding table), on `threads`
  * threads each reading all of it, as the SpMM's row gathers do. */
@@ -151,6 +168,7 @@ static void bench_graph(const char *label, const lgcn_pos *pos, int threads,
     double sample = 0.0, ep;
     double batches = ceil((double)g.n_edges / 2048.0);
     int whole = g.n_edges <= max_full_edges;
+    double ghz0 = clock_ghz();
     if (whole) {
         lgcn_trainer_run(t, NULL, NULL, NULL, &rep, NULL); /* warm-up */
         for (int e = 0; e < epochs; e++) {
@@ -226,8 +244,8 @@ static void bench_graph(const char *label, const lgcn_pos *pos, int threads,
            label, g.n_users, g.n_items, g.n_edges, threads);
     if (whole)
         printf("  epoch: median %.4f s over %d epochs (negative sampling "
-               "%.4f s/epoch), %.0f batches\n",
-               ep, seen.n, sample, batches);
+               "%.4f s/epoch), %.0f batches; clock %.2f -> %.2f GHz\n",
+               ep, seen.n, sample, batches, ghz0, clock_ghz());
     else
         printf("  epoch: %.2f s estimated = median of %d real batches x %.0f "
                "batches (sampling excluded)\n",
@@ -394,8 +412,9 @@ int main(int argc, char **argv)
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
     double bw = triad_gbs(threads);
-    printf("lightgcn_epoch: threads %d, dims 64, triad bandwidth %.1f GB/s\n",
-           threads, bw);
+    printf("lightgcn_epoch: threads %d, dims 64, triad bandwidth %.1f GB/s, "
+           "core clock ~%.2f GHz\n",
+           threads, bw, clock_ghz());
     const char *dir = td_ml_small_dir();
     rs_movielens *ml = NULL;
     rs_load_options opt = {NULL, 1, 1};
