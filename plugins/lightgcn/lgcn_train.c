@@ -397,8 +397,9 @@ static void group_occurrences(lgcn_trainer *t, const int32_t *u,
     }
 }
 
-/* dL/dF for touched rows k0..k1: each row's terms added in triple order,
- * the same fused multiply-adds a serial scatter over the triples does. */
+/* dL/dF for touched rows k0..k1 (each written whole): each row's terms
+ * added in triple order, the same fused multiply-adds a serial scatter
+ * over the triples does. */
 LGCN_CLONES
 static void grad_rows(lgcn_trainer *t, const int32_t *u, const int32_t *i,
                       const int32_t *j, size_t k0, size_t k1)
@@ -408,6 +409,7 @@ static void grad_rows(lgcn_trainer *t, const int32_t *u, const int32_t *i,
     const float *fin = t->fin;
     for (size_t k = k0; k < k1; k++) {
         float *restrict out = t->grad_f + (size_t)t->rows[k] * d;
+        memset(out, 0, (size_t)d * sizeof *out);
         for (size_t o = t->occ_ptr[k]; o < t->occ_ptr[k + 1]; o++) {
             uint32_t s = t->occ[o] >> 2, role = t->occ[o] & 3u;
             float gs = t->tri_gs[s];
@@ -460,10 +462,14 @@ static double batch_loss(lgcn_trainer *t, const int32_t *u, const int32_t *i,
     int d = t->hp.dim, K = t->hp.layers, nt = t->hp.threads;
     int32_t nu = g->n_users;
 
-    /* Clear the previous batch's sparse state (cheap: only its rows). */
+    /* Clear the previous batch's sparse state (only its rows). Rows of
+     * dL/dF are read only where this batch's mark is set (every SpMM masks
+     * them), and grad_rows writes those whole, except with K = 0, where
+     * Adam reads dL/dF densely. */
     for (size_t k = 0; k < t->n_rows; k++) {
         int32_t r = t->rows[k];
-        memset(t->grad_f + (size_t)r * d, 0, (size_t)d * sizeof(float));
+        if (K == 0)
+            memset(t->grad_f + (size_t)r * d, 0, (size_t)d * sizeof(float));
         t->reg_cnt[r] = 0.0f;
         t->mark[r] = 0;
     }
@@ -671,6 +677,11 @@ static int user_has(const lgcn_graph *g, int32_t u, int32_t item)
 }
 
 /* One uniform negative per positive, in a fresh random order. */
+/* Positions per negative-sampling block: each block draws from its own
+ * generator, seeded from the epoch's stream and the block's index, so the
+ * negatives are the same whatever the thread count. */
+#define LGCN_SAMPLE_BLOCK 4096
+
 static void sample_epoch(lgcn_trainer *t)
 {
     const lgcn_graph *g = t->g;
@@ -684,19 +695,30 @@ static void sample_epoch(lgcn_trainer *t)
         t->perm[e - 1] = t->perm[k];
         t->perm[k] = tmp;
     }
-    for (size_t e = 0; e < ne; e++) {
-        int32_t u = t->pair_u[t->perm[e]];
-        int32_t j = 0;
-        /* Rejection sampling; a user who rated (nearly) everything could
-         * loop for long, so give up after a bounded number of draws. */
-        for (int tries = 0; tries < 64; tries++) {
-            j = (int32_t)lgcn_rng_below(&t->rng, ni);
-            if (!user_has(g, u, j))
-                break;
+    uint64_t epoch_seed = lgcn_rng_next(&t->rng);
+    long blocks = (long)((ne + LGCN_SAMPLE_BLOCK - 1) / LGCN_SAMPLE_BLOCK);
+    int nt = t->hp.threads;
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1 && blocks > 1)
+    for (long b = 0; b < blocks; b++) {
+        lgcn_rng rng;
+        lgcn_rng_seed(&rng, epoch_seed + 0x9e3779b97f4a7c15ull * (uint64_t)b);
+        size_t e0 = (size_t)b * LGCN_SAMPLE_BLOCK;
+        size_t e1 = e0 + LGCN_SAMPLE_BLOCK < ne ? e0 + LGCN_SAMPLE_BLOCK : ne;
+        for (size_t e = e0; e < e1; e++) {
+            int32_t u = t->pair_u[t->perm[e]];
+            int32_t j = 0;
+            /* Rejection sampling; a user who rated (nearly) everything
+             * could loop for long, so give up after a bounded number of
+             * draws. */
+            for (int tries = 0; tries < 64; tries++) {
+                j = (int32_t)lgcn_rng_below(&rng, ni);
+                if (!user_has(g, u, j))
+                    break;
+            }
+            t->su[e] = u;
+            t->si[e] = t->pair_i[t->perm[e]];
+            t->sj[e] = j;
         }
-        t->su[e] = u;
-        t->si[e] = t->pair_i[t->perm[e]];
-        t->sj[e] = j;
     }
 }
 
