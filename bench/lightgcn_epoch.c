@@ -7,8 +7,8 @@
  * usage: lightgcn_epoch [threads] [epochs]   (defaults: 2, 7)
  * env RECSYS_SHARED_DATA: where ml-latest-small lives;
  *     LGCN_BENCH_NO_GENERATED=1: ml-latest-small only (quick A/B runs).
- * Also prints how a step's cost grows from 125k to 1M generated
- * interactions (bench_scaling).
+ * Also prints how a step's and an epoch's cost grow from 125k to 4M
+ * generated interactions (bench_scaling).
  */
 #include <math.h>
 #include <stdio.h>
@@ -355,26 +355,29 @@ static double time_step(const lgcn_graph *g, int threads, int reps, int batch,
 }
 
 /*
- * How cost grows with interactions E: generated graphs of 125k..1M
+ * How cost grows with interactions E: generated graphs of 125k..4M
  * interactions with the same shape (20 per user, 50 per item). A step
  * propagates the whole graph, so it costs O(E). An epoch under the paper's
  * schedule (batch 2048) has E / 2048 steps: O(E^2). With steps_per_epoch
  * (here 40, the paper's schedule on the reference's ~80k graph) it has 40
  * steps of E / 40 triples: O(E). Printed: medians of real steps, and the
- * log-log slopes (1 = linear).
+ * log-log slopes (1 = linear), overall and, for the 40-step epoch,
+ * between neighbouring sizes (it settles once the tables live in DRAM and
+ * a batch touches every node).
  */
 static void bench_scaling(int threads)
 {
-    static const size_t sizes[] = {125000, 250000, 500000, 1000000};
+    static const size_t sizes[] = {125000,  250000,  500000,
+                                   1000000, 2000000, 4000000};
     enum { N_SIZES = sizeof sizes / sizeof sizes[0], STEPS = 40 };
     double step[N_SIZES], spmm[N_SIZES], edges[N_SIZES], ep_fixed[N_SIZES],
         ep_steps[N_SIZES];
     printf("scaling (generated, 20 interactions per user, 50 per item, "
            "d=64, K=3, threads %d):\n",
            threads);
-    printf("  %9s %8s %10s %10s %8s %16s %16s\n", "interact.", "table MB",
-           "step(2048)", "full SpMM", "ns/edge", "epoch, batch 2048",
-           "epoch, 40 steps");
+    printf("  %9s %8s %10s %10s %8s %17s %15s %12s\n", "interact.",
+           "table MB", "step(2048)", "full SpMM", "ns/edge",
+           "epoch, batch 2048", "epoch, 40 steps", "local slope");
     for (int s = 0; s < N_SIZES; s++) {
         lgcn_pos p = generated((int32_t)(sizes[s] / 20),
                                (int32_t)(sizes[s] / 50), sizes[s]);
@@ -386,10 +389,14 @@ static void bench_scaling(int threads)
         ep_fixed[s] = step[s] * ceil(edges[s] / 2048.0);
         int big = (int)ceil(edges[s] / STEPS);
         ep_steps[s] = STEPS * time_step(&g, threads, 5, big, NULL);
-        printf("  %9zu %8.1f %8.2f ms %7.3f ms %8.2f %14.2f s %14.3f s\n",
+        /* slope of the 40-step epoch against the previous size */
+        double local = s ? log(ep_steps[s] / ep_steps[s - 1]) /
+                               log(edges[s] / edges[s - 1])
+                         : NAN;
+        printf("  %9zu %8.1f %8.2f ms %7.3f ms %8.2f %15.2f s %13.3f s %12.2f\n",
                g.n_edges, g.n_nodes * 256.0 / 1e6, step[s] * 1e3,
                spmm[s] * 1e3, spmm[s] * 1e9 / (2.0 * edges[s]), ep_fixed[s],
-               ep_steps[s]);
+               ep_steps[s], local);
         lgcn_graph_free(&g);
         lgcn_pos_free(&p);
     }
