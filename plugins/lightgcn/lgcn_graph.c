@@ -202,7 +202,7 @@ static void spmm_range(const lgcn_graph *g, const float *restrict x,
 static void spmm_driver(const lgcn_graph *g, const float *x,
                         const uint8_t *nz, const float *base,
                         const uint8_t *base_nz, float *y, int d,
-                        const int32_t *rows, size_t n_rows, int threads)
+                        size_t n_rows, int threads)
 {
     long chunks = (long)((n_rows + LGCN_ROW_CHUNK - 1) / LGCN_ROW_CHUNK);
     if (threads < 1)
@@ -211,7 +211,7 @@ static void spmm_driver(const lgcn_graph *g, const float *x,
     for (long c = 0; c < chunks; c++) {
         size_t r0 = (size_t)c * LGCN_ROW_CHUNK;
         size_t r1 = r0 + LGCN_ROW_CHUNK < n_rows ? r0 + LGCN_ROW_CHUNK : n_rows;
-        spmm_range(g, x, nz, base, base_nz, y, d, rows, 0, r0, r1);
+        spmm_range(g, x, nz, base, base_nz, y, d, NULL, 0, r0, r1);
     }
 }
 
@@ -219,8 +219,7 @@ void lgcn_spmm_masked(const lgcn_graph *g, const float *x, const uint8_t *nz,
                       const float *base, const uint8_t *base_nz, float *y,
                       int d, int threads)
 {
-    spmm_driver(g, x, nz, base, base_nz, y, d, NULL, (size_t)g->n_nodes,
-                threads);
+    spmm_driver(g, x, nz, base, base_nz, y, d, (size_t)g->n_nodes, threads);
 }
 
 void lgcn_spmm_chunk(const lgcn_graph *g, const float *x, const uint8_t *nz,

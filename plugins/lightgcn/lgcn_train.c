@@ -481,7 +481,7 @@ static double batch_loss(lgcn_trainer *t, const int32_t *u, const int32_t *i,
     }
 
     /* Forward: layers 1..K-1 over the whole graph; layer K is needed only
-     * where the loss reads it (the batch's rows): final_rows makes it. */
+     * where the loss reads it (the batch's rows): the final pass makes it. */
     for (int k = 1; k < K; k++)
         lgcn_spmm(g, t->layer[k - 1], NULL, t->layer[k], d, nt);
 
@@ -676,12 +676,12 @@ static int user_has(const lgcn_graph *g, int32_t u, int32_t item)
                               node);
 }
 
-/* One uniform negative per positive, in a fresh random order. */
 /* Positions per negative-sampling block: each block draws from its own
  * generator, seeded from the epoch's stream and the block's index, so the
  * negatives are the same whatever the thread count. */
 #define LGCN_SAMPLE_BLOCK 4096
 
+/* One uniform negative per positive, in a fresh random order. */
 static void sample_epoch(lgcn_trainer *t)
 {
     const lgcn_graph *g = t->g;
