@@ -78,7 +78,7 @@ static double triad_gbs(int threads)
 
 /* The core clock now, in GHz: a chain of dependent integer adds retires
  * one per cycle. These shared machines change clock between phases (seen:
- * 2.1 to 2.9 GHz), which moves every timing here, so it is printed with
+ * 1.3 to 2.9 GHz), which moves every timing here, so it is printed with
  * them. 0 where the chain is not available (non-x86). */
 static double clock_ghz(void)
 {
