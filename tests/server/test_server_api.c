@@ -538,6 +538,17 @@ START_TEST(test_catalogue)
     ck_assert_int_eq(json_integer_value(J("total")),
                      q("SELECT count(*) FROM movies WHERE strpos(title, '_') > 0"));
     ck_assert_int_lt(json_integer_value(J("total")), 100);
+    call("GET", "/api/movies?query=%5C", NULL, NULL); /* a backslash */
+    ck_assert_int_eq(R.status, 200);
+    ck_assert_int_eq(json_integer_value(J("total")),
+                     q("SELECT count(*) FROM movies WHERE strpos(title, '\\') > 0"));
+    /* Past the last page of a search: no movies, the total still counted. */
+    call("GET", "/api/movies?query=toy&page=1000&page_size=10", NULL, NULL);
+    ck_assert_int_eq(R.status, 200);
+    ck_assert_int_eq(json_array_size(J("movies")), 0);
+    ck_assert_int_eq(json_integer_value(J("total")),
+                     q("SELECT count(*) FROM movies WHERE strpos(lower(title), 'toy') > 0"));
+    ck_assert_int_ge(json_integer_value(J("total")), 3);
 
     long long total_all = q("SELECT count(*) FROM movies");
     call("GET", "/api/movies?page=2&page_size=10", NULL, NULL);
