@@ -8,13 +8,13 @@
  */
 #include <curl/curl.h>
 #include <jansson.h>
-#include <libpq-fe.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/stat.h>
 #include <time.h>
 
+#include "http_client.h"
 #include "lc_fixture.h"
 #include "recsys/experiment.h"
 #include "recsys/server.h"
@@ -23,100 +23,22 @@
 
 static char g_dir[1024], g_url[512];
 
-/* ---- a small client: keep-alive handle per thread, bearer + cookie ------- */
+/* ---- client: tests/server/http_client.c, one keep-alive handle per thread -- */
 
-typedef struct resp {
-    long status;
-    char *body;
-    size_t len;
-    json_t *json;
-    char cookie[128];
-} resp;
+typedef http_resp resp;
 
-static size_t on_body(char *p, size_t size, size_t n, void *ud)
-{
-    resp *r = ud;
-    size_t add = size * n;
-    char *b = realloc(r->body, r->len + add + 1);
-    if (!b)
-        return 0;
-    memcpy(b + r->len, p, add);
-    r->body = b;
-    r->len += add;
-    b[r->len] = '\0';
-    return add;
-}
-
-static size_t on_header(char *p, size_t size, size_t n, void *ud)
-{
-    resp *r = ud;
-    size_t len = size * n;
-    char line[1024];
-    snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line ? len : sizeof line - 1), p);
-    const char *c = strncasecmp(line, "Set-Cookie:", 11) == 0 ? strstr(line, "rs_session=") : NULL;
-    if (c) {
-        c += 11;
-        snprintf(r->cookie, sizeof r->cookie, "%.*s", (int)strcspn(c, ";\r\n"), c);
-    }
-    return len;
-}
-
-static void resp_free(resp *r)
-{
-    free(r->body);
-    json_decref(r->json);
-    memset(r, 0, sizeof *r);
-}
-
-/* 0 on transport success. */
+/* A request on handle h, replacing (and freeing) what *out held. */
 static int req(CURL *h, int port, const char *method, const char *path, const char *body,
                const char *cookie, const char *bearer, resp *out)
 {
-    char url[1024], cookie_hdr[256], auth[256];
-    struct curl_slist *hdrs = NULL;
-    resp_free(out);
-    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
-    curl_easy_reset(h);
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, out);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    if (body) {
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-        hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-    }
-    if (cookie) {
-        snprintf(cookie_hdr, sizeof cookie_hdr, "rs_session=%s", cookie);
-        curl_easy_setopt(h, CURLOPT_COOKIE, cookie_hdr);
-    }
-    if (bearer) {
-        snprintf(auth, sizeof auth, "Authorization: Bearer %s", bearer);
-        hdrs = curl_slist_append(hdrs, auth);
-    }
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-    CURLcode rc = curl_easy_perform(h);
-    curl_slist_free_all(hdrs);
-    if (rc != CURLE_OK)
-        return -1;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
-    if (out->body)
-        out->json = json_loads(out->body, 0, NULL);
-    return 0;
+    http_resp_free(out);
+    return http_do_on(h, port, method, path, body, NULL, cookie, bearer, out);
 }
 
 static long long db_count(const char *sql)
 {
-    PGconn *c = PQconnectdb(g_url);
-    ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
-    PGresult *r = PQexec(c, sql);
-    ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql, PQerrorMessage(c));
-    long long v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-    PQclear(r);
-    PQfinish(c);
+    long long v = db_scalar(g_url, sql);
+    ck_assert_msg(v >= 0, "%s failed", sql);
     return v;
 }
 
@@ -209,7 +131,7 @@ static int srv_open(srv *s, const char *admin, const char *extra)
 
 static void srv_close(srv *s)
 {
-    resp_free(&s->r);
+    http_resp_free(&s->r);
     curl_easy_cleanup(s->h);
     rs_app_close(s->app);
     hf_teardown(&s->f);
@@ -557,7 +479,7 @@ static void *hammer_main(void *arg)
         h->max_version = ver > h->max_version ? ver : h->max_version;
         h->ok++;
     }
-    resp_free(&r);
+    http_resp_free(&r);
     curl_easy_cleanup(c);
     return NULL;
 }

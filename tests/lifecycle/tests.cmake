@@ -39,9 +39,11 @@ if(TARGET recsys_server)
   pkg_check_modules(LC_CURL REQUIRED IMPORTED_TARGET libcurl)
   rs_add_check_test(test_lifecycle_server
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_lifecycle_server.c
+            ${CMAKE_SOURCE_DIR}/tests/server/http_client.c
     LIBS recsys_server recsys_lifecycle PkgConfig::JANSSON PkgConfig::LC_CURL
     LABELS lifecycle integration db threads TIMEOUT 900)
   target_compile_definitions(test_lifecycle_server PRIVATE
     RS_TEST_PLUGIN_DIR="${CMAKE_BINARY_DIR}/test-plugins")
+  target_include_directories(test_lifecycle_server PRIVATE ${CMAKE_SOURCE_DIR}/tests/server)
   add_dependencies(test_lifecycle_server tp_tp_good rs_plugin_popularity)
 endif()

@@ -58,19 +58,23 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     return len;
 }
 
-int http_do(int port, const char *method, const char *path, const char *body,
-            const char *content_type, const char *cookie, http_resp *out)
+int http_do_on(void *curl, int port, const char *method, const char *path,
+               const char *body, const char *content_type, const char *cookie,
+               const char *bearer, http_resp *out)
 {
+    CURL *c = curl;
     memset(out, 0, sizeof *out);
-    CURL *c = curl_easy_init();
-    if (!c)
-        return -1;
-    char url[1024], ck[256], ct[160];
+    curl_easy_reset(c);
+    char url[1024], ck[256], ct[160], auth[256];
     snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
     struct curl_slist *h = NULL;
     if (body) {
         snprintf(ct, sizeof ct, "Content-Type: %s", content_type ? content_type : "application/json");
         h = curl_slist_append(h, ct);
+    }
+    if (bearer) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", bearer);
+        h = curl_slist_append(h, auth);
     }
     curl_easy_setopt(c, CURLOPT_URL, url);
     /* Send "/../" as written: the server, not the client, must refuse it. */
@@ -90,15 +94,29 @@ int http_do(int port, const char *method, const char *path, const char *body,
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, out);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+    /* Several threads run clients at once: no signal-based timeouts. */
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     CURLcode rc = curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
     curl_slist_free_all(h);
-    curl_easy_cleanup(c);
     if (out->body && strstr(out->content_type, "json"))
         out->json = json_loadb(out->body, out->len, 0, NULL);
     if (!out->body)
         out->body = calloc(1, 1);
     return rc == CURLE_OK ? 0 : -1;
+}
+
+int http_do(int port, const char *method, const char *path, const char *body,
+            const char *content_type, const char *cookie, http_resp *out)
+{
+    CURL *c = curl_easy_init();
+    if (!c) {
+        memset(out, 0, sizeof *out);
+        return -1;
+    }
+    int rc = http_do_on(c, port, method, path, body, content_type, cookie, NULL, out);
+    curl_easy_cleanup(c);
+    return rc;
 }
 
 void http_resp_free(http_resp *r)

@@ -24,6 +24,13 @@ typedef struct http_resp {
  * success. */
 int http_do(int port, const char *method, const char *path, const char *body,
             const char *content_type, const char *cookie, http_resp *out);
+/* The same on the caller's libcurl easy handle (a CURL *, reset first and
+ * reused, so the connection stays alive across calls), with an optional
+ * bearer token (Authorization: Bearer ..., NULL = none). Safe to run on
+ * several threads, one handle each. out is overwritten, not freed. */
+int http_do_on(void *curl, int port, const char *method, const char *path,
+               const char *body, const char *content_type, const char *cookie,
+               const char *bearer, http_resp *out);
 void http_resp_free(http_resp *r);
 
 /* The "error" member of a JSON error body, or "" */
