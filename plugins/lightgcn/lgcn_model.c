@@ -1,6 +1,8 @@
 /* Serving side of LightGCN: id maps, fold-in, top-k, score, similar. */
 #include "lgcn_model.h"
 
+#include <cblas.h>
+#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,59 +230,40 @@ int32_t lgcn_model_user(const lgcn_model *m, int64_t user_id)
 
 /* ---- Fold-in ------------------------------------------------------------ */
 
-/* Solve (A) X = B in place for a symmetric positive definite d x d A
- * (Cholesky), B with d right-hand columns. Returns 0 if A is not SPD. */
-static int cholesky_solve(double *a, double *b, int d)
-{
-    for (int j = 0; j < d; j++) {
-        double s = a[j * d + j];
-        for (int k = 0; k < j; k++)
-            s -= a[j * d + k] * a[j * d + k];
-        if (s <= 0.0)
-            return 0;
-        a[j * d + j] = sqrt(s);
-        for (int i = j + 1; i < d; i++) {
-            double t = a[i * d + j];
-            for (int k = 0; k < j; k++)
-                t -= a[i * d + k] * a[j * d + k];
-            a[i * d + j] = t / a[j * d + j];
-        }
-    }
-    for (int c = 0; c < d; c++) {
-        for (int i = 0; i < d; i++) { /* L y = b */
-            double t = b[i * d + c];
-            for (int k = 0; k < i; k++)
-                t -= a[i * d + k] * b[k * d + c];
-            b[i * d + c] = t / a[i * d + i];
-        }
-        for (int i = d - 1; i >= 0; i--) { /* L^T x = y */
-            double t = b[i * d + c];
-            for (int k = i + 1; k < d; k++)
-                t -= a[k * d + i] * b[k * d + c];
-            b[i * d + c] = t / a[i * d + i];
-        }
-    }
-    return 1;
-}
+/* Users per block of the Gram products: their rows are widened to double
+ * (a block at a time, so memory stays bounded on big graphs). */
+#define LGCN_FOLDIN_BLOCK 4096
 
+/*
+ * The fold-in map W: the ridge regression E_0[u] ~ E_1[u] W over the
+ * trained users, i.e. (X^T X + lambda I) W = X^T Y with X = E_1, Y = E_0.
+ * The Gram products are BLAS (dsyrk / dgemm, accumulated over blocks of
+ * users in double) and the solve is LAPACK's Cholesky (dposv).
+ */
 rs_status lgcn_model_fit_foldin(lgcn_model *m, const float *user_ego,
                                 const float *user_l1, rs_error *err)
 {
     int d = m->dim;
     size_t dd = (size_t)d * (size_t)d;
+    size_t blk = LGCN_FOLDIN_BLOCK;
     double *a = calloc(dd, sizeof *a), *b = calloc(dd, sizeof *b);
-    if (!a || !b) {
-        free(a);
-        free(b);
+    double *x = malloc(blk * (size_t)d * sizeof *x);
+    double *y = malloc(blk * (size_t)d * sizeof *y);
+    if (!a || !b || !x || !y) {
+        free(a), free(b), free(x), free(y);
         return rs_error_set(err, RS_ERR_NOMEM, "lightgcn: no memory");
     }
-    for (int32_t u = 0; u < m->n_users; u++) {
-        const float *x = user_l1 + (size_t)u * d, *y = user_ego + (size_t)u * d;
-        for (int r = 0; r < d; r++)
-            for (int c = 0; c < d; c++) {
-                a[r * d + c] += (double)x[r] * x[c];
-                b[r * d + c] += (double)x[r] * y[c];
-            }
+    for (size_t u0 = 0; u0 < (size_t)m->n_users; u0 += blk) {
+        size_t n = (size_t)m->n_users - u0 < blk ? (size_t)m->n_users - u0 : blk;
+        for (size_t k = 0; k < n * (size_t)d; k++) {
+            x[k] = user_l1[u0 * (size_t)d + k];
+            y[k] = user_ego[u0 * (size_t)d + k];
+        }
+        /* a += x^T x (lower triangle), b += x^T y */
+        cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, d, (int)n, 1.0, x, d,
+                    1.0, a, d);
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, d, (int)n, 1.0,
+                    x, d, y, d, 1.0, b, d);
     }
     /* Ridge: a small multiple of the mean diagonal keeps the solve stable
      * when users are few or their neighbourhoods nearly collinear. */
@@ -290,11 +273,12 @@ rs_status lgcn_model_fit_foldin(lgcn_model *m, const float *user_ego,
     double lambda = 1e-3 * tr / d + 1e-9;
     for (int r = 0; r < d; r++)
         a[r * d + r] += lambda;
-    int ok = cholesky_solve(a, b, d);
+    /* Not positive definite (no signal at all): W = 0, fold-in then uses
+     * the propagated layers alone. */
+    int ok = LAPACKE_dposv(LAPACK_ROW_MAJOR, 'L', d, d, a, d, b, d) == 0;
     for (size_t k = 0; k < dd; k++)
         m->foldin_w[k] = ok ? (float)b[k] : 0.0f;
-    free(a);
-    free(b);
+    free(a), free(b), free(x), free(y);
     return RS_OK;
 }
 
