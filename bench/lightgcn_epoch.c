@@ -14,30 +14,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench_util.h"
 #include "lgcn_graph.h"
 #include "lgcn_test_support.h"
 #include "lgcn_train.h"
 #include "recsys/dataset.h"
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
+/* Median of v[0..n) (sorts v): the harness-wide nearest-rank median. */
 static double median(double *v, int n)
 {
-    qsort(v, (size_t)n, sizeof *v, cmp_d);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    return bu_quantile(v, (size_t)n, 0.5);
 }
 
 typedef struct epochs_seen {
@@ -62,11 +49,11 @@ static double triad_gbs(int threads)
         b[k] = 1.0f, c[k] = 2.0f, a[k] = 0.0f;
     double best = 1e30;
     for (int r = 0; r < 5; r++) {
-        double t0 = now();
+        double t0 = bu_now();
 #pragma omp parallel for num_threads(threads) schedule(static)
         for (size_t k = 0; k < n; k++)
             a[k] = b[k] + 0.5f * c[k];
-        double t = now() - t0;
+        double t = bu_now() - t0;
         if (t < best)
             best = t;
     }
@@ -84,10 +71,10 @@ static double clock_ghz(void)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
     long n = 200000000, x = 1;
-    double t0 = now();
+    double t0 = bu_now();
     for (long k = 0; k < n; k++)
         __asm__ volatile("add $1, %0" : "+r"(x));
-    return (double)n / (now() - t0) / 1e9;
+    return (double)n / (bu_now() - t0) / 1e9;
 #else
     return 0.0;
 #endif
@@ -105,7 +92,7 @@ static double cache_read_gbs(size_t bytes, int threads)
     int reps = (int)(256e6 / (double)bytes) + 1;
     double best = 1e30, sink = 0;
     for (int r = 0; r < 5; r++) {
-        double t0 = now();
+        double t0 = bu_now();
 #pragma omp parallel num_threads(threads) reduction(+ : sink)
         for (int q = 0; q < reps; q++) {
             float acc[16] = {0};
@@ -114,7 +101,7 @@ static double cache_read_gbs(size_t bytes, int threads)
                     acc[l] += t[k + l];
             sink += acc[q % 16];
         }
-        double el = now() - t0;
+        double el = bu_now() - t0;
         if (el < best)
             best = el;
     }
@@ -186,9 +173,9 @@ static void bench_graph(const char *label, const lgcn_pos *pos, int threads,
         random_batch(&g, u, i, j, 2048);
         double bt[9];
         for (int r = 0; r < 9; r++) {
-            double t0 = now();
+            double t0 = bu_now();
             lgcn_trainer_step(t, u, i, j, 2048);
-            bt[r] = now() - t0;
+            bt[r] = bu_now() - t0;
         }
         ep = median(bt, 9) * batches;
         seen.n = 9;
@@ -209,12 +196,12 @@ static void bench_graph(const char *label, const lgcn_pos *pos, int threads,
         x[k] = (float)((k % 97) * 0.01);
     double sp[15], ad[15];
     for (int r = 0; r < 15; r++) {
-        double t0 = now();
+        double t0 = bu_now();
         lgcn_spmm(&g, x, NULL, y, 64, threads);
-        sp[r] = now() - t0;
-        t0 = now();
+        sp[r] = bu_now() - t0;
+        t0 = bu_now();
         lgcn_trainer_adam_step(t);
-        ad[r] = now() - t0;
+        ad[r] = bu_now() - t0;
     }
     double spmm = median(sp, 15), adam = median(ad, 15);
 
@@ -338,13 +325,13 @@ static double time_step(const lgcn_graph *g, int threads, int reps, int batch,
         x[k] = (float)((k % 97) * 0.01);
     lgcn_trainer_step(t, u, i, j, (size_t)batch); /* warm-up */
     for (int r = 0; r < reps; r++) {
-        double t0 = now();
+        double t0 = bu_now();
         lgcn_trainer_step(t, u, i, j, (size_t)batch);
-        st[r] = now() - t0;
+        st[r] = bu_now() - t0;
         if (spmm) {
-            t0 = now();
+            t0 = bu_now();
             lgcn_spmm(g, x, NULL, y, 64, threads);
-            sp[r] = now() - t0;
+            sp[r] = bu_now() - t0;
         }
     }
     if (spmm)
