@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "auth.h"
+#include "json_limit.h"
 
 static const char *reason(int status)
 {
@@ -157,6 +158,13 @@ json_t *rs_req_json(rs_req *r)
         free(body);
         rs_reply_error(r, 413, "payload_too_large",
                        "request body exceeds the limit of %zu bytes", max);
+        return NULL;
+    }
+    if (rs_json_depth(body, n, RS_JSON_MAX_DEPTH) > RS_JSON_MAX_DEPTH) {
+        free(body);
+        rs_reply_error(r, 400, "bad_request",
+                       "the request body nests arrays/objects deeper than %d levels",
+                       RS_JSON_MAX_DEPTH);
         return NULL;
     }
     json_error_t je;

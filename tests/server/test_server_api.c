@@ -256,6 +256,21 @@ START_TEST(test_register_errors_change_nothing)
     ck_assert_ptr_nonnull(strstr(json_string_value(J("message")), "malformed JSON"));
     call("POST", "/api/register", "[1,2]", NULL);
     expect_error(400, "bad_request");
+    /* 1900 levels once overflowed the worker's 100 KiB stack inside the
+     * parser and killed the process; refused before parsing now. */
+    {
+        char deep[3801];
+        memset(deep, '[', 1900);
+        memset(deep + 1900, ']', 1900);
+        deep[3800] = '\0';
+        call("POST", "/api/login", deep, NULL);
+        expect_error(400, "bad_request");
+        ck_assert_ptr_nonnull(strstr(json_string_value(J("message")), "deeper than"));
+        call("POST", "/api/login", "{\"username\":[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]}", NULL);
+        expect_error(400, "bad_request");
+        call("GET", "/api/health", NULL, NULL);
+        ck_assert_int_eq(R.status, 200);
+    }
     call_ct("POST", "/api/register", "username=okname&password=longenough",
             "application/x-www-form-urlencoded", NULL);
     expect_error(415, "unsupported_media_type");
