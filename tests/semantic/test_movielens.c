@@ -432,6 +432,22 @@ START_TEST(vectors_file_at_catalogue_scale)
     ck_assert_int_eq(E->similar(inst, toy_story, 10, y, &ny, &err), RS_OK);
     for (size_t i = 0; i < nx; i++)
         ck_assert_int_eq(x[i].item, y[i].item);
+    /* Folded-in users go through the same profile weights and prior: an
+     * animation fan gets the same top 20 from the file's vectors (the two
+     * substituted rows point away from Toy Story, out of their reach). */
+    static const char *const anim[] = {"Animation", NULL};
+    rs_rating r[10];
+    ck_assert_uint_eq(genre_fan(genre_bits(anim), r), 10);
+    rs_query q = {sizeof q, RS_USER_NONE, r, 10, NULL, 0};
+    rs_scored fx20[20], fy20[20];
+    ck_assert_int_eq(E->recommend(flat, &q, 20, fx20, NULL, &nx, &err), RS_OK);
+    ck_assert_int_eq(E->recommend(inst, &q, 20, fy20, NULL, &ny, &err), RS_OK);
+    ck_assert_uint_eq(nx, 20);
+    ck_assert_uint_eq(ny, 20);
+    for (size_t i = 0; i < nx; i++) {
+        ck_assert_int_eq(fx20[i].item, fy20[i].item);
+        ck_assert_float_eq_tol(fx20[i].score, fy20[i].score, 1e-5f);
+    }
     E->destroy(inst);
     unlink(path);
     free(ids);

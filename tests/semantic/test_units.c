@@ -699,6 +699,67 @@ START_TEST(plugin_knn_scorer_scores_explains_and_pushes)
 }
 END_TEST
 
+/* The kNN lists are rebuilt at load (not stored): a reloaded instance
+ * serves exactly what the fitted one did. Vectors files take the same
+ * scorer, with neighbours found through faiss. */
+START_TEST(plugin_knn_scorer_after_load_and_on_vectors)
+{
+    catalogue c;
+    catalogue_init(&c, N_MOVIES);
+    char dir[256], path[300];
+    make_tmpdir(dir, sizeof dir);
+    plug a, b;
+    plug_new(&a, &c.d, "scorer", "knn", "knn_k", "12");
+    plug_fit(&a, &c.d);
+    rs_error err = {0};
+    ck_assert_msg(a.e->save(a.inst, dir, &err) == RS_OK, "%s", err.message);
+    plug_new(&b, &c.d, "scorer", "knn", "knn_k", "12");
+    ck_assert_msg(b.e->load(b.inst, dir, &c.d, &err) == RS_OK, "%s", err.message);
+    rs_rating r[3] = {{41, 5.0f, 0}, {42, 4.0f, 0}, {5, 2.0f, 0}};
+    rs_query q = {sizeof q, RS_USER_NONE, r, 3, NULL, 0};
+    rs_scored oa[10], ob[10];
+    size_t na, nb;
+    ck_assert_int_eq(a.e->recommend(a.inst, &q, 10, oa, NULL, &na, &err), RS_OK);
+    ck_assert_int_eq(b.e->recommend(b.inst, &q, 10, ob, NULL, &nb, &err), RS_OK);
+    ck_assert_uint_eq(na, 10);
+    ck_assert_uint_eq(na, nb);
+    for (size_t i = 0; i < na; i++) {
+        ck_assert_int_eq(oa[i].item, ob[i].item);
+        ck_assert_float_eq(oa[i].score, ob[i].score);
+        ck_assert_int_eq(topic(oa[i].item), 2);
+    }
+    a.e->destroy(a.inst);
+    b.e->destroy(b.inst);
+
+    snprintf(path, sizeof path, "%s/v.bin", dir);
+    write_vectors(path, &c, 6, N_MOVIES, 0, 0);
+    plug v;
+    plug_new(&v, &c.d, "embeddings", "vectors", "vectors_file", path);
+    v.e->destroy(v.inst); /* re-create with dim 6 and the kNN scorer */
+    sem_test_host_set(&v.host, "dim", "6");
+    sem_test_host_set(&v.host, "scorer", "knn");
+    ck_assert_int_eq(v.e->create(&v.host.host, &v.inst, &err), RS_OK);
+    plug_fit(&v, &c.d);
+    ck_assert_ptr_nonnull(sem_model_knn(sem_instance_model(v.inst)));
+    ck_assert_int_eq(v.e->recommend(v.inst, &q, 10, oa, NULL, &na, &err), RS_OK);
+    ck_assert_uint_eq(na, 10);
+    for (size_t i = 0; i < na; i++)
+        ck_assert_int_eq(topic(oa[i].item), 2);
+    v.e->destroy(v.inst);
+    /* a vectors file has no TF-IDF to find neighbours in */
+    sem_test_host_set(&v.host, "knn_space", "tfidf");
+    ck_assert_int_eq(v.e->create(&v.host.host, &v.inst, &err), RS_OK);
+    ck_assert_int_eq(v.e->fit(v.inst, &c.d, &err), RS_ERR_CONFIG);
+    ck_assert_ptr_nonnull(strstr(err.message, "knn_space"));
+    v.e->destroy(v.inst);
+    /* an unknown scorer is refused at create, naming the choices */
+    sem_test_host_set(&v.host, "scorer", "magic");
+    ck_assert_int_eq(v.e->create(&v.host.host, &v.inst, &err), RS_ERR_CONFIG);
+    ck_assert_ptr_nonnull(strstr(err.message, "knn|profile"));
+    rm_dir(dir);
+}
+END_TEST
+
 START_TEST(plugin_profile_disliked_topic_scores_below_unrated)
 {
     catalogue c;
@@ -992,6 +1053,7 @@ static Suite *suite(void)
     tcase_add_test(tc, knn_lists_match_brute_force);
     tcase_add_test(tc, plugin_knn_scorer_scores_explains_and_pushes);
     tcase_add_test(tc, plugin_profile_disliked_topic_scores_below_unrated);
+    tcase_add_test(tc, plugin_knn_scorer_after_load_and_on_vectors);
     tcase_add_test(tc, plugin_similar_recommend_score_explain);
     tcase_add_test(tc, plugin_bad_index_reports_faiss_error);
     tcase_add_test(tc, plugin_save_load_round_trip);
