@@ -980,7 +980,7 @@ static rs_status sem_similar(void *instance, int32_t item, size_t k,
 static const rs_plugin_entry semantic_entry = {
     RS_PLUGIN_ABI_HEADER,
     .name = "semantic",
-    .version = "1.0.0",
+    .version = "1.1.0",
     .description = "Content-based recommender over the whole catalogue "
                    "(TF-IDF+SVD or sentence vectors, faiss search)",
     .capabilities = RS_CAP_FIT | RS_CAP_PERSIST | RS_CAP_RECOMMEND |
