@@ -448,6 +448,84 @@ START_TEST(last_server_stops_the_cluster)
 }
 END_TEST
 
+/* Defects 2 and 4 of issue 18: the cluster trusted every local user (as
+ * superuser, on a 0777 socket and on TCP) and ran with fsync off. */
+static int can_connect(const char *conninfo, char *why, size_t size)
+{
+    PGconn *c = PQconnectdb(conninfo);
+    int ok = PQstatus(c) == CONNECTION_OK;
+    snprintf(why, size, "%s", PQerrorMessage(c));
+    PQfinish(c);
+    return ok;
+}
+
+START_TEST(private_cluster_admits_only_the_app_role)
+{
+    server a;
+    server_start(&a, 1);
+    char url[1024], base[1400], path[1500], info[2048], why[512];
+    cluster_url(url, sizeof url);
+    cluster_base(base, sizeof base);
+    int port = 0;
+    ck_assert_int_eq(sscanf(strstr(url, "127.0.0.1:"), "127.0.0.1:%d", &port), 1);
+
+    PGconn *c = PQconnectdb(url);
+    ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
+    PGresult *r = PQexec(c, "SELECT current_user, rolsuper, current_setting('fsync')"
+                            " FROM pg_roles WHERE rolname = current_user");
+    ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
+    ck_assert_str_eq(PQgetvalue(r, 0, 0), "recsys_app");
+    ck_assert_str_eq(PQgetvalue(r, 0, 1), "f");
+    ck_assert_str_eq(PQgetvalue(r, 0, 2), "on"); /* as served */
+    PQclear(r);
+    r = PQexec(c, "COPY (SELECT 1) TO PROGRAM 'true'");
+    ck_assert_str_eq(PQresultErrorField(r, PG_DIAG_SQLSTATE), "42501");
+    PQclear(r);
+    PQfinish(c);
+
+    /* TCP: no password, no entry; the superuser not at all. */
+    snprintf(info, sizeof info,
+             "host=127.0.0.1 port=%d dbname=recsys user=recsys_app passfile=%s/no-passfile", port,
+             g_dir);
+    ck_assert(!can_connect(info, why, sizeof why));
+    ck_assert_msg(strstr(why, "password") != NULL, "%s", why);
+    const char *others[] = {"postgres", "recsys"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(info, sizeof info, "host=127.0.0.1 port=%d dbname=recsys user=%s "
+                 "password=anything", port, others[i]);
+        ck_assert(!can_connect(info, why, sizeof why));
+        ck_assert_msg(strstr(why, "no pg_hba.conf entry") != NULL, "%s", why);
+    }
+    /* The socket directory and the password file are the owner's alone. */
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/run", base);
+    ck_assert_int_eq(stat(path, &sb), 0);
+    ck_assert_int_eq(sb.st_mode & 0777, 0700);
+    snprintf(path, sizeof path, "%s/app.pgpass", g_pg);
+    ck_assert_int_eq(stat(path, &sb), 0);
+    ck_assert_int_eq(sb.st_mode & 0777, 0600);
+    if (geteuid() == 0) {
+        /* Another local user gets nowhere, by socket or by TCP. */
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+            if (setgid(65534) != 0 || setuid(65534) != 0)
+                _exit(2);
+            char sock[1600];
+            snprintf(sock, sizeof sock, "host=%s/run port=%d dbname=postgres user=postgres", base,
+                     port);
+            _exit(can_connect(sock, why, sizeof why) || can_connect(url, why, sizeof why));
+        }
+        int status = 0;
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert(WIFEXITED(status));
+        ck_assert_int_eq(WEXITSTATUS(status), 0);
+    }
+    ck_assert_int_eq(server_stop(&a, SIGTERM), 0);
+    ck_assert(!cluster_running());
+}
+END_TEST
+
 /* ---- suite fixture (parent process) ----------------------------------------------- */
 
 static void write_file(const char *path, const char *text)
@@ -524,6 +602,7 @@ int main(void)
     tcase_add_test(tc, server_sigkill_loses_no_acknowledged_rating);
     tcase_add_test(tc, postmaster_sigkill_under_load);
     tcase_add_test(tc, last_server_stops_the_cluster);
+    tcase_add_test(tc, private_cluster_admits_only_the_app_role);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
