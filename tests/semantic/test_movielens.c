@@ -538,6 +538,12 @@ START_TEST(engine_loads_the_plugin_from_its_descriptor)
     NEED_DATA();
     char dir[] = "/tmp/rs_semantic_eng_XXXXXX", cfg_path[256], text[4096];
     ck_assert_ptr_nonnull(mkdtemp(dir));
+    /* The config below is the test's: the caller's environment must not
+     * override it. */
+    unsetenv("RECSYS_DATA_DIR");
+    unsetenv("RECSYS_WORK_DIR");
+    unsetenv("RECSYS_TEXT_FILE");
+    unsetenv("RECSYS_PLUGIN_PATH");
     const char *data = sem_fixture_data_dir();
     for (int pass = 0; pass < 3; pass++) {
         snprintf(text, sizeof text,
