@@ -125,7 +125,7 @@ static rs_status ease_load(void *instance, const char *dir, const rs_dataset *da
 {
     ease_instance *in = instance;
     ease_model *m = NULL;
-    rs_status st = ease_artifact_load(dir, data, &m, err);
+    rs_status st = ease_artifact_load(dir, data, in->p.max_items, &m, err);
     if (st != RS_OK)
         return st;
     if (m->lambda != in->p.lambda || m->threshold != in->p.threshold) {

@@ -218,8 +218,8 @@ static rs_status check_weights(const char *path, const ease_model *m,
 
 /* Header and size first, then the sections straight into the model's
  * arrays (no second copy of a matrix that may be gigabytes). */
-static rs_status read_model(const char *path, int fd, ease_model **out,
-                            rs_error *err)
+static rs_status read_model(const char *path, int fd, int64_t max_items,
+                            ease_model **out, rs_error *err)
 {
     unsigned char h[HEADER_BYTES];
     struct stat sb;
@@ -235,6 +235,13 @@ static rs_status read_model(const char *path, int fd, ease_model **out,
                             strerror(errno));
     if ((st = check_header(path, h, size, &n, err)) != RS_OK)
         return st;
+    /* The same guard as fit: a file from a bigger machine must not take
+     * this one's memory. */
+    if ((int64_t)n > max_items) {
+        char what[4200];
+        snprintf(what, sizeof what, "the model in %s", path);
+        return ease_refuse_size(what, n, max_items, err);
+    }
     if ((st = ease_model_alloc((int32_t)n, &m, err)) != RS_OK)
         return st;
     memcpy(&m->threshold, h + 24, 4);
@@ -269,7 +276,7 @@ fail:
 }
 
 rs_status ease_artifact_load(const char *dir, const rs_dataset *data,
-                             ease_model **out, rs_error *err)
+                             int64_t max_items, ease_model **out, rs_error *err)
 {
     char path[4096];
     ease_model *m = NULL;
@@ -283,7 +290,7 @@ rs_status ease_artifact_load(const char *dir, const rs_dataset *data,
     if (fd < 0)
         return rs_error_set(err, errno == ENOENT ? RS_ERR_NOT_FOUND : RS_ERR_IO,
                             "ease: cannot open %s: %s", path, strerror(errno));
-    st = read_model(path, fd, &m, err);
+    st = read_model(path, fd, max_items, &m, err);
     close(fd);
     if (st != RS_OK)
         return st;

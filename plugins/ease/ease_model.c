@@ -164,17 +164,18 @@ static rs_status factor_and_invert(double *g, int32_t n, rs_error *err)
     return RS_OK;
 }
 
-static rs_status refuse_size(int64_t n, int64_t max, rs_error *err)
+rs_status ease_refuse_size(const char *what, int64_t n, int64_t max, rs_error *err)
 {
-    size_t fit = ease_fit_bytes(n), serve = ease_serve_bytes(n);
+    /* In double: the byte count may not fit in size_t. */
+    double fit = 8.0 * (double)n * (double)n, serve = fit / 2.0;
     return rs_error_set(err, RS_ERR_CONFIG,
-                        "ease: the CF subset has %lld items, above max_items = "
+                        "ease: %s has %lld items, above max_items = "
                         "%lld; EASE keeps a dense %lld x %lld matrix: about "
                         "%.1f GB to fit (double) and %.1f GB to serve (float32). "
                         "Raise max_items if the machine has that memory, or "
                         "shrink the subset (prepare.cf_min_item_ratings)",
-                        (long long)n, (long long)max, (long long)n, (long long)n,
-                        (double)fit / 1e9, (double)serve / 1e9);
+                        what, (long long)n, (long long)max, (long long)n, (long long)n,
+                        fit / 1e9, serve / 1e9);
 }
 
 rs_status ease_model_fit(const rs_dataset *d, const ease_params *p,
@@ -197,7 +198,7 @@ rs_status ease_model_fit(const rs_dataset *d, const ease_params *p,
                             "ease: the CF subset is empty (prepare thresholds "
                             "leave no item)");
     if (n > p->max_items || ease_fit_bytes(n) == 0)
-        return refuse_size(n, p->max_items, err);
+        return ease_refuse_size("the CF subset", n, p->max_items, err);
     if ((st = ease_model_alloc(n, &m, err)) != RS_OK)
         return st;
     /* The model's B is allocated by the fit below; drop the zeroed one so

@@ -50,6 +50,12 @@ typedef struct ease_params {
 size_t ease_fit_bytes(int64_t n);
 size_t ease_serve_bytes(int64_t n);
 
+/* Fill err with the refusal for n items above max_items (the memory they
+ * would need and what to change); `what` names them ("the CF subset").
+ * Returns RS_ERR_CONFIG. */
+rs_status ease_refuse_size(const char *what, int64_t n, int64_t max_items,
+                           rs_error *err);
+
 /* Allocate an n-item model with zeroed arrays (B included). */
 rs_status ease_model_alloc(int32_t n, ease_model **out, rs_error *err);
 void ease_model_free(ease_model *m);

@@ -470,6 +470,14 @@ START_TEST(load_refuses_other_params_and_unknown_movies)
     ck_assert_int_eq(rs_engine_load(f.engine, "ease", &err), RS_ERR_CONFIG);
     tu_assert_contains(err.message, "fitted with lambda 1");
     hf_close_engine(&f);
+    /* A model above this instance's max_items is refused, not allocated. */
+    hf_write_config(&f, "  - {name: ease, plugin: ease, params: {lambda: 1.0, max_items: 3}}\n",
+                    NULL);
+    ck_assert_int_eq(hf_open(&f, &err), RS_OK);
+    ck_assert_int_eq(rs_engine_load(f.engine, "ease", &err), RS_ERR_CONFIG);
+    tu_assert_contains(err.message, "4 items, above max_items = 3");
+    tu_assert_contains(err.message, "the model in ");
+    hf_close_engine(&f);
     /* Movie 4 gone from the catalogue: the artifact cannot be mapped. */
     hf_write_config(&f, "  - {name: ease, plugin: ease, params: {lambda: 1.0}}\n", NULL);
     snprintf(dir, sizeof dir, "%s/data", f.dir);
