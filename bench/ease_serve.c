@@ -12,10 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "bench_util.h"
+#include "ease_bench.h"
 #include "recsys/config.h"
 #include "recsys/dataset.h"
 #include "recsys/engine.h"
@@ -23,16 +22,6 @@
 
 #define K 20
 #define CANDIDATES 200
-
-static const char *ml_dir(void)
-{
-    static char dir[4096];
-    const char *base = getenv("RECSYS_SHARED_DATA");
-    struct stat st;
-    snprintf(dir, sizeof dir, "%s/ml-latest-small",
-             base && *base ? base : RS_SHARED_DATA_DEFAULT);
-    return stat(dir, &st) == 0 ? dir : NULL;
-}
 
 static void report(const char *what, double *t, size_t n)
 {
@@ -55,7 +44,7 @@ int main(int argc, char **argv)
     const char *lambda = argc > 1 ? argv[1] : "500";
     size_t calls = argc > 2 ? (size_t)atol(argv[2]) : 2000;
     int fits = argc > 3 ? atoi(argv[3]) : 3;
-    const char *ml = ml_dir();
+    const char *ml = eb_ml_dir();
     if (calls < 1 || fits < 1 || atof(lambda) <= 0) {
         fprintf(stderr, "usage: %s [lambda>0] [calls>=1] [fits>=1]\n", argv[0]);
         return 2;
@@ -64,19 +53,10 @@ int main(int argc, char **argv)
         printf("ease_serve: ml-latest-small not found: skipped\n");
         return 0;
     }
-    char tmpl[] = "/tmp/ease-bench-XXXXXX", cfg_path[4200], text[8192];
-    char *tmp = mkdtemp(tmpl);
-    if (!tmp)
-        return 1;
-    snprintf(cfg_path, sizeof cfg_path, "%s/cfg.yaml", tmp);
-    snprintf(text, sizeof text,
-             "data:\n  dir: %s\nwork_dir: %s/work\nthreads: 1\n"
-             "prepare:\n  cf_min_item_ratings: 10\n  cf_min_user_ratings: 5\n"
-             "plugins:\n  path: [%s]\n"
-             "instances:\n  - {name: ease, plugin: ease, params: {lambda: %s}}\n",
-             ml, tmp, RS_PLUGIN_BUILD_DIR, lambda);
-    FILE *f = fopen(cfg_path, "w");
-    if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+    char tmp[] = "/tmp/ease-bench-XXXXXX", cfg_path[4200], inst[256];
+    snprintf(inst, sizeof inst, "  - {name: ease, plugin: ease, params: {lambda: %s}}\n",
+             lambda);
+    if (!eb_write_config(tmp, ml, inst, cfg_path, sizeof cfg_path))
         return 1;
 
     rs_error err = {0};

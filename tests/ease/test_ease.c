@@ -9,6 +9,7 @@
  * worked out by hand.
  */
 #include <math.h>
+#include <pthread.h>
 #include <sys/stat.h>
 
 #include "host_fixture.h"
@@ -344,6 +345,58 @@ START_TEST(equal_scores_rank_the_more_liked_first)
 }
 END_TEST
 
+/* recommend runs on many threads at once (web workers, the refresher, the
+ * harness): every thread must get exactly the single-threaded answer. */
+typedef struct race {
+    hf *f;
+    const rs_query *q;
+    const rs_scored *want;
+    size_t n_want;
+    int mismatches;
+} race;
+
+static void *race_run(void *arg)
+{
+    race *r = arg;
+    for (int it = 0; it < 300; it++) {
+        rs_scored out[4];
+        rs_explanation ex[4];
+        size_t n = 0;
+        rs_error err = {0};
+        if (rs_engine_recommend(r->f->engine, "ease", r->q, 4, out, ex, &n, &err) != RS_OK ||
+            n != r->n_want || memcmp(out, r->want, n * sizeof *out) != 0)
+            r->mismatches++;
+    }
+    return NULL;
+}
+
+START_TEST(concurrent_recommend_matches_serial)
+{
+    hf f;
+    open_ease(&f, FOUR, N_FOUR, "lambda: 1.0");
+    fit(&f);
+    rs_rating r[] = {{idx(&f, 1), 5.0f, 0}};
+    rs_query q = {sizeof q, RS_USER_NONE, r, 1, NULL, 0};
+    rs_scored want[4];
+    size_t n_want = 0;
+    rs_error err = {0};
+    ck_assert_int_eq(rs_engine_recommend(f.engine, "ease", &q, 4, want, NULL, &n_want, &err),
+                     RS_OK);
+    ck_assert_uint_eq(n_want, 3);
+    pthread_t th[4];
+    race rc[4];
+    for (int t = 0; t < 4; t++) {
+        rc[t] = (race){&f, &q, want, n_want, 0};
+        ck_assert_int_eq(pthread_create(&th[t], NULL, race_run, &rc[t]), 0);
+    }
+    for (int t = 0; t < 4; t++) {
+        ck_assert_int_eq(pthread_join(th[t], NULL), 0);
+        ck_assert_int_eq(rc[t].mismatches, 0);
+    }
+    hf_teardown(&f);
+}
+END_TEST
+
 START_TEST(refuses_subset_above_max_items)
 {
     hf f;
@@ -584,6 +637,7 @@ int main(void)
     tcase_add_test(t, explanation_names_largest_contribution);
     tcase_add_test(t, never_returns_rated_or_excluded);
     tcase_add_test(t, equal_scores_rank_the_more_liked_first);
+    tcase_add_test(t, concurrent_recommend_matches_serial);
     tcase_add_test(t, refuses_subset_above_max_items);
     suite_add_tcase(s, t);
     t = tcase_create("artifacts");
