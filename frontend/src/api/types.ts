@@ -44,6 +44,8 @@ export interface Source {
 
 export interface SourcesResponse {
   default: string;
+  /** The source /api/movies/{id}/similar uses without source= (null: none can). */
+  default_similar?: string | null;
   sources: Source[];
 }
 
@@ -98,6 +100,8 @@ export interface Recommendation {
 export interface RecommendationsResponse {
   source: string;
   arm: string | null;
+  /** The experiment the arm belongs to (absent on older servers). */
+  experiment?: string | null;
   model_version: string | number;
   generated_at: string;
   items: Recommendation[];
