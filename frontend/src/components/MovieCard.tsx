@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { Link } from 'react-router-dom';
 import type { Movie } from '../api';
-import { formatMean } from '../format';
+import { displayTitle, formatMean } from '../format';
 
 export function Poster({ movie, className = 'poster' }: { movie: Movie; className?: string }) {
   // Decorative: the title is always printed next to it.
@@ -21,7 +21,7 @@ export function MovieCard({ movie, children }: { movie: Movie; children?: ReactN
     <article className="movie-card">
       <Link to={`/movies/${movie.id}`} className="movie-card-link">
         <Poster movie={movie} />
-        <span className="movie-card-title">{movie.title}</span>
+        <span className="movie-card-title">{displayTitle(movie.title)}</span>
       </Link>
       <div className="movie-card-meta">
         {movie.year !== null && <span>{movie.year}</span>}

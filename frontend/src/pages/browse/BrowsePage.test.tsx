@@ -85,4 +85,28 @@ describe('BrowsePage', () => {
     expect(await screen.findByText('any Drama p1')).toBeInTheDocument();
     expect(fetch.mock.calls.at(-1)![0]).toBe('/api/movies?genre=Drama&page=1&page_size=24');
   });
+
+  it('explains an over-long search instead of sending it', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const fetch = catalogue();
+    renderAt('/browse');
+    await screen.findByText('any p1');
+    const box = screen.getByLabelText('Search titles');
+    fireEvent.change(box, { target: { value: 'x'.repeat(3000) } });
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(400);
+    });
+    expect(screen.getByRole('alert')).toHaveTextContent(
+      'Search text can be at most 200 characters (this is 3000)',
+    );
+    expect(box).toHaveAttribute('aria-invalid', 'true');
+    expect(fetch.mock.calls.some(([u]) => u.includes('xxx'))).toBe(false);
+  });
+
+  it('explains an over-long search that arrives in the URL', async () => {
+    const fetch = catalogue();
+    renderAt(`/browse?q=${'y'.repeat(250)}`);
+    expect(await screen.findByRole('alert')).toHaveTextContent('at most 200 characters');
+    expect(fetch.mock.calls.some(([u]) => u.startsWith('/api/movies'))).toBe(false);
+  });
 });

@@ -8,6 +8,8 @@ import { useAsync } from '../../hooks/useAsync';
 import { useDebounced } from '../../hooks/useDebounced';
 
 const PAGE_SIZE = 24;
+/** The server's limit on `query` (longer ones are refused with 400). */
+export const MAX_QUERY = 200;
 
 export function BrowsePage() {
   // Query, genre and page live in the URL so Back and reload keep them.
@@ -24,11 +26,17 @@ export function BrowsePage() {
     if (q !== text.trim()) setText(q);
   }
   const debounced = useDebounced(text, 300);
-  const ids = { q: useId(), genre: useId() };
+  const ids = { q: useId(), genre: useId(), error: useId() };
 
   const genres = useAsync((signal) => api.genres({ signal }), []);
+  // Checked here, with a message people can act on, before the server
+  // refuses it (a pasted paragraph, an edited URL).
+  const tooLong = text.trim().length > MAX_QUERY || q.length > MAX_QUERY;
   const movies = useAsync(
-    (signal) => api.movies({ query: q, genre, page, page_size: PAGE_SIZE }, { signal }),
+    (signal) =>
+      q.length > MAX_QUERY
+        ? Promise.resolve(undefined)
+        : api.movies({ query: q, genre, page, page_size: PAGE_SIZE }, { signal }),
     [q, genre, page],
   );
 
@@ -46,6 +54,7 @@ export function BrowsePage() {
   }
 
   useEffect(() => {
+    if (debounced.trim().length > MAX_QUERY) return;
     if (debounced.trim() !== q) update({ q: debounced.trim(), page: 1 });
     // Only the debounced text should trigger this.
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -66,7 +75,7 @@ export function BrowsePage() {
         role="search"
         onSubmit={(e) => {
           e.preventDefault();
-          update({ q: text.trim(), page: 1 });
+          if (!tooLong) update({ q: text.trim(), page: 1 });
         }}
       >
         <div className="field field-grow">
@@ -77,7 +86,16 @@ export function BrowsePage() {
             placeholder="e.g. Toy Story"
             value={text}
             onChange={(e) => setText(e.target.value)}
+            aria-invalid={tooLong || undefined}
+            aria-describedby={tooLong ? ids.error : undefined}
           />
+          {tooLong && (
+            <p id={ids.error} className="field-error" role="alert">
+              Search text can be at most {MAX_QUERY} characters (this is{' '}
+              {text.trim().length > MAX_QUERY ? text.trim().length : q.length}). Try a few words of
+              the title.
+            </p>
+          )}
         </div>
         <div className="field">
           <label htmlFor={ids.genre}>Genre</label>
@@ -98,7 +116,7 @@ export function BrowsePage() {
 
       {movies.error && <ErrorMessage error={movies.error} onRetry={() => movies.reload()} />}
       {movies.loading && !movies.data && <Loading label="Loading movies…" />}
-      {movies.data && (
+      {movies.data && !tooLong && (
         // aria-busy while a newer query loads: the list shown is the previous one.
         <section className="results" aria-busy={movies.loading} aria-label="Results">
           <p className="result-count" aria-live="polite">

@@ -6,6 +6,7 @@ import { GridItem, MovieCard, MovieGrid } from '../../components/MovieCard';
 import { RatingControl } from '../../components/RatingControl';
 import { EmptyState, ErrorMessage, Loading } from '../../components/Status';
 import { useAsync } from '../../hooks/useAsync';
+import { displayTitle } from '../../format';
 import './OnboardingPage.css';
 
 /** About this many ratings give the models enough to go on. */
@@ -89,7 +90,7 @@ export function OnboardingPage() {
               <MovieCard movie={m}>
                 <RatingControl
                   movieId={m.id}
-                  title={m.title}
+                  title={displayTitle(m.title)}
                   initial={null}
                   size="md"
                   showRemove={false}
