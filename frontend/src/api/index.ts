@@ -62,8 +62,9 @@ export const api = {
 
   movie: (id: number, opts: Sig = {}) => request<MovieDetail>(`/api/movies/${id}`, opts),
 
-  similar: (id: number, k = 12, opts: Sig = {}) =>
-    request<SimilarResponse>(`/api/movies/${id}/similar${query({ k })}`, opts),
+  /** Without `source` the server uses its best similar-capable source. */
+  similar: (id: number, k = 12, source?: string, opts: Sig = {}) =>
+    request<SimilarResponse>(`/api/movies/${id}/similar${query({ k, source })}`, opts),
 
   rate: (movieId: number, rating: number) =>
     request<RatingResult>(`/api/ratings/${movieId}`, { method: 'PUT', body: { rating } }),

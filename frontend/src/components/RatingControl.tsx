@@ -48,7 +48,7 @@ export function RatingControl({
         </button>
       )}
       <span className="rating-status" role="status" aria-live="polite">
-        {rating.saving ? 'Saving…' : ''}
+        {rating.saving ? 'Saving…' : rating.saved ? 'Saved' : ''}
       </span>
       {rating.error && (
         <span className="rating-error" role="alert">

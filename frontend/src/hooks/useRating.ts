@@ -6,6 +6,8 @@ export interface RatingState {
   set: (value: number) => void;
   clear: () => void;
   saving: boolean;
+  /** The last change reached the server (cleared by the next change). */
+  saved: boolean;
   error: Error | null;
 }
 
@@ -23,6 +25,7 @@ export function useRating(
 ): RatingState {
   const [value, setValue] = useState<number | null>(initial);
   const [saving, setSaving] = useState(false);
+  const [done, setDone] = useState(false);
   const [error, setError] = useState<Error | null>(null);
   const wanted = useRef<number | null>(initial);
   const saved = useRef<number | null>(initial);
@@ -48,6 +51,7 @@ export function useRating(
         saved.current = target;
       }
       setError(null);
+      setDone(true);
       onSavedRef.current?.();
     } catch (err) {
       setError(err instanceof Error ? err : new Error(String(err)));
@@ -64,6 +68,7 @@ export function useRating(
     (next: number | null) => {
       wanted.current = next;
       setValue(next);
+      setDone(false);
       window.clearTimeout(timer.current);
       timer.current = window.setTimeout(() => void flush(), SAVE_DELAY_MS);
     },
@@ -75,6 +80,7 @@ export function useRating(
     set: useCallback((v: number) => schedule(v), [schedule]),
     clear: useCallback(() => schedule(null), [schedule]),
     saving,
+    saved: done,
     error,
   };
 }
