@@ -77,8 +77,9 @@ export const api = {
   recommendations: (params: { source?: string; k?: number }, opts: Sig = {}) =>
     request<RecommendationsResponse>(`/api/recommendations${query(params)}`, opts),
 
-  onboarding: (n = 12, opts: Sig = {}) =>
-    request<OnboardingResponse>(`/api/onboarding${query({ n })}`, opts),
+  /** `exclude`: ids already shown, so the server never offers them again. */
+  onboarding: (n = 12, exclude: number[] = [], opts: Sig = {}) =>
+    request<OnboardingResponse>(`/api/onboarding${query({ n, exclude: exclude.join(',') })}`, opts),
 
   /** The latest evaluation report, or null when none has been produced (404). */
   evaluation: async (opts: Sig = {}): Promise<EvaluationReport | null> => {

@@ -107,8 +107,13 @@ export interface RecommendationsResponse {
   items: Recommendation[];
 }
 
+/** An onboarding pick; `because` names the liked film it is a neighbour of. */
+export interface OnboardingMovie extends Movie {
+  because?: { id: number; title: string } | null;
+}
+
 export interface OnboardingResponse {
-  items: Movie[];
+  items: OnboardingMovie[];
 }
 
 /** The evaluation report is produced by another component; keep it loosely typed. */
