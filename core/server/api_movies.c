@@ -1,5 +1,6 @@
 /* The catalogue: genres, sources, search, movie pages, similar, onboarding. */
 #include "server_internal.h"
+#include "api_lists.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -126,16 +127,40 @@ static int moved_forms(const char *query, char *moved, size_t moved_cap, char *p
 #define MOVIES_TITLE " (m.title_lc LIKE lower($2) OR m.title_lc LIKE lower($3)) AND"
 #define MOVIES_ORDER " m.base_n + m.app_n DESC, m.id"
 
+/* sort=: the ORDER BY for each browse order, popularity (most rated) first.
+ * 'rating' damps the mean towards 3.5 with 10 pseudo-ratings, so a film
+ * with one 5-star rating does not top the list; 'title' sorts MovieLens's
+ * form, so "Matrix, The" files under M, as in a library. The texts are
+ * constants: nothing from the request reaches the SQL but as parameters. */
+static const struct {
+    const char *name, *order;
+} movie_sorts[] = {
+    {"popularity", MOVIES_ORDER},
+    {"rating", " (m.base_sum + m.app_sum + 35.0) / (m.base_n + m.app_n + 10) DESC, m.id"},
+    {"year", " m.year DESC NULLS LAST," MOVIES_ORDER},
+    {"title", " m.title_lc, m.id"},
+};
+
 void rs_api_movies(rs_req *r)
 {
-    char query[201], genre[64], moved[sizeof query + 8];
+    char query[201], genre[64], moved[sizeof query + 8], sort[16];
     char pattern[2 * sizeof query + 3], moved_pattern[2 * sizeof moved + 3];
     long page, page_size;
     if (rs_req_str(r, "query", query, sizeof query) < 0 ||
         rs_req_str(r, "genre", genre, sizeof genre) < 0 ||
+        rs_req_str(r, "sort", sort, sizeof sort) < 0 ||
         rs_req_int(r, "page", 1, 1, 100000, &page) < 0 ||
         rs_req_int(r, "page_size", 24, 1, 100, &page_size) < 0)
         return;
+    size_t si = 0, n_sorts = sizeof movie_sorts / sizeof movie_sorts[0];
+    while (sort[0] && si < n_sorts && strcmp(sort, movie_sorts[si].name) != 0)
+        si++;
+    if (si == n_sorts) {
+        rs_reply_error(r, 400, "bad_request",
+                       "sort must be popularity, rating, year or title, got '%s'", sort);
+        return;
+    }
+    const char *order = movie_sorts[si].order;
     /* the patterns hold the worst case (every character escaped) */
     if (like_contains(query, pattern, sizeof pattern) < 0 ||
         moved_forms(query, moved, sizeof moved, moved_pattern, sizeof moved_pattern) < 0) {
@@ -149,16 +174,21 @@ void rs_api_movies(rs_req *r)
     const char *ps[7] = {genre, pattern, moved_pattern, limit, offset, query, moved};
     const char *pb[3] = {genre, limit, offset};
     /* A case-insensitive "contains"; an exact title match ranks first. */
-    PGresult *res =
-        search ? rs_req_query(r,
-                     "SELECT " RS_MOVIE_COLS ", count(*) OVER () FROM movies m"
-                     " WHERE" MOVIES_TITLE MOVIES_GENRE
-                     " ORDER BY m.title_lc IN (lower($6), lower($7)) DESC," MOVIES_ORDER
-                     " LIMIT $4::int OFFSET $5::int", 7, ps)
-               : rs_req_query(r,
-                     "SELECT " RS_MOVIE_COLS ", count(*) OVER () FROM movies m"
-                     " WHERE" MOVIES_GENRE " ORDER BY" MOVIES_ORDER
-                     " LIMIT $2::int OFFSET $3::int", 3, pb);
+    char sql[1024];
+    if (search)
+        snprintf(sql, sizeof sql,
+                 "SELECT " RS_MOVIE_COLS ", count(*) OVER () FROM movies m"
+                 " WHERE" MOVIES_TITLE MOVIES_GENRE
+                 " ORDER BY m.title_lc IN (lower($6), lower($7))"
+                 /* "matrix" is "Matrix, The" exactly, with its article moved */
+                 " OR (left(m.title_lc, length($6::text) + 2) = lower($6) || ', '"
+                 " AND length(m.title_lc) <= length($6::text) + 5) DESC,%s"
+                 " LIMIT $4::int OFFSET $5::int", order);
+    else
+        snprintf(sql, sizeof sql,
+                 "SELECT " RS_MOVIE_COLS ", count(*) OVER () FROM movies m"
+                 " WHERE" MOVIES_GENRE " ORDER BY%s LIMIT $2::int OFFSET $3::int", order);
+    PGresult *res = search ? rs_req_query(r, sql, 7, ps) : rs_req_query(r, sql, 3, pb);
     if (!res)
         return;
     json_int_t total = 0;
@@ -386,6 +416,12 @@ void rs_api_onboarding(rs_req *r)
     }
     for (size_t i = 0; i < n_rated; i++)
         skip[rated[i].item] = 1;
+    /* nor films the user said they are not interested in */
+    if (who && rs_hidden_items(r, skip) < 0) {
+        free(rated);
+        free(skip);
+        return;
+    }
     int32_t liked[LIKED_MAX], near[LIKED_MAX * NEAR_PER_LIKED],
         near_because[LIKED_MAX * NEAR_PER_LIKED];
     size_t n_liked = liked_items(rated, n_rated, liked);

@@ -6,6 +6,7 @@
  * on a free loopback port, driven over HTTP by libcurl, on MovieLens.
  */
 #include <check.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +201,54 @@ START_TEST(test_search_too_long_is_a_clear_400)
 }
 END_TEST
 
+START_TEST(test_browse_sort_orders)
+{
+    /* year: newest first */
+    call("GET", "/api/movies?genre=Animation&sort=year&page_size=50", NULL, NULL);
+    ck_assert_int_eq(R.status, 200);
+    json_t *ms = J("movies");
+    ck_assert_int_eq(json_array_size(ms), 50);
+    for (size_t i = 1; i < json_array_size(ms); i++)
+        ck_assert_int_ge(json_integer_value(json_object_get(json_array_get(ms, i - 1), "year")),
+                         json_integer_value(json_object_get(json_array_get(ms, i), "year")));
+    /* rating: damped mean (sum + 35) / (n + 10), best first */
+    call("GET", "/api/movies?sort=rating&page_size=30", NULL, NULL);
+    ms = J("movies");
+    double prev = 1e9;
+    for (size_t i = 0; i < json_array_size(ms); i++) {
+        json_t *m = json_array_get(ms, i);
+        double n = (double)json_integer_value(json_object_get(m, "n_ratings"));
+        double mean = json_real_value(json_object_get(m, "mean_rating"));
+        double damped = (mean * n + 35.0) / (n + 10.0);
+        ck_assert_msg(damped <= prev + 1e-6, "rating order broken at %zu", i);
+        prev = damped;
+        ck_assert_int_ge(n, 10); /* one 5-star rating does not top the list */
+    }
+    /* title: MovieLens's form, so "Matrix, The" files under M */
+    call("GET", "/api/movies?query=matrix&sort=title", NULL, NULL);
+    ms = J("movies");
+    ck_assert_str_eq(title_at(0), "Matrix, The"); /* exact match still first */
+    call("GET", "/api/movies?genre=Animation&sort=title&page_size=60", NULL, NULL);
+    ms = J("movies");
+    char last = 0;
+    for (size_t i = 0; i < json_array_size(ms); i++) {
+        char c = (char)tolower((unsigned char)title_at(i)[0]);
+        if (!isalpha((unsigned char)c))
+            continue;
+        ck_assert_msg(c >= last, "'%s' after a title starting with '%c'", title_at(i), last);
+        last = c;
+    }
+    /* the default is popularity: most rated first */
+    call("GET", "/api/movies?page_size=5", NULL, NULL);
+    json_t *pop = json_incref(J("movies"));
+    call("GET", "/api/movies?page_size=5&sort=popularity", NULL, NULL);
+    ck_assert(json_equal(pop, J("movies")));
+    json_decref(pop);
+    call("GET", "/api/movies?sort=random", NULL, NULL);
+    expect_error(400, "bad_request");
+}
+END_TEST
+
 /* ---- sources ----------------------------------------------------------- */
 
 START_TEST(test_sources_name_the_similar_default)
@@ -302,6 +351,123 @@ START_TEST(test_onboarding_adapts_to_likes_and_never_repeats)
 }
 END_TEST
 
+/* ---- lists: watchlist and "not interested" ----------------------------- */
+
+static long long first_id(const char *key)
+{
+    json_t *a = J(key);
+    json_t *x = json_array_get(a, 0);
+    json_t *m = json_object_get(x, "movie");
+    return json_integer_value(json_object_get(m ? m : x, "id"));
+}
+
+static int recs_contain(const char *cookie, long long id, size_t *n)
+{
+    call("GET", "/api/recommendations?k=20", NULL, cookie);
+    ck_assert_msg(R.status == 200, "recommendations: %ld %s", R.status, R.body);
+    size_t i;
+    json_t *it;
+    int found = 0;
+    json_array_foreach(J("items"), i, it)
+        found |= json_integer_value(json_object_get(json_object_get(it, "movie"), "id")) == id;
+    *n = json_array_size(J("items"));
+    return found;
+}
+
+START_TEST(test_watchlist)
+{
+    char cookie[128];
+    new_user(cookie);
+    call("PUT", "/api/watchlist/1", NULL, NULL);
+    expect_error(401, "unauthorized");
+    call("PUT", "/api/watchlist/2571", NULL, cookie);
+    ck_assert_int_eq(R.status, 200);
+    ck_assert_str_eq(json_string_value(J("list")), "watchlist");
+    char first[64];
+    snprintf(first, sizeof first, "%s", json_string_value(J("added_at")));
+    call("PUT", "/api/watchlist/1", NULL, cookie);
+    ck_assert_int_eq(R.status, 200);
+    call("PUT", "/api/watchlist/2571", NULL, cookie); /* idempotent */
+    ck_assert_int_eq(R.status, 200);
+    ck_assert_str_eq(json_string_value(J("added_at")), first);
+    call("PUT", "/api/watchlist/999999999", NULL, cookie);
+    expect_error(404, "not_found");
+
+    call("GET", "/api/watchlist", NULL, cookie);
+    ck_assert_int_eq(R.status, 200);
+    ck_assert_int_eq(json_integer_value(J("total")), 2);
+    ck_assert_int_eq(first_id("items"), 1); /* newest first */
+    call("GET", "/api/me/marks", NULL, cookie);
+    ck_assert_int_eq(json_array_size(J("watchlist")), 2);
+    ck_assert_int_eq(json_array_size(J("hidden")), 0);
+
+    call("DELETE", "/api/watchlist/1", NULL, cookie);
+    ck_assert_int_eq(R.status, 204);
+    call("DELETE", "/api/watchlist/1", NULL, cookie); /* already gone: still 204 */
+    ck_assert_int_eq(R.status, 204);
+    call("GET", "/api/watchlist?page_size=1", NULL, cookie);
+    ck_assert_int_eq(json_integer_value(J("total")), 1);
+    ck_assert_int_eq(first_id("items"), 2571);
+    /* Another user's list is their own. */
+    char other[128];
+    new_user(other);
+    call("GET", "/api/watchlist", NULL, other);
+    ck_assert_int_eq(json_integer_value(J("total")), 0);
+}
+END_TEST
+
+START_TEST(test_not_interested_leaves_lists_and_is_undoable)
+{
+    char cookie[128];
+    new_user(cookie);
+    call("PUT", "/api/ratings/1", "{\"rating\":4}", cookie);
+    ck_assert_int_eq(R.status, 200);
+    size_t n;
+    call("GET", "/api/recommendations?k=20", NULL, cookie);
+    ck_assert_int_eq(R.status, 200);
+    long long top = first_id("items");
+    ck_assert(recs_contain(cookie, top, &n));
+    ck_assert_int_eq(n, 20);
+
+    call("PUT", "/api/hidden/999999999", NULL, cookie);
+    expect_error(404, "not_found");
+    char path[64];
+    snprintf(path, sizeof path, "/api/hidden/%lld", top);
+    call("PUT", path, NULL, cookie);
+    ck_assert_int_eq(R.status, 200);
+    ck_assert_str_eq(json_string_value(J("list")), "hidden");
+    /* Gone from recommendations at once, and the list is still full. */
+    ck_assert(!recs_contain(cookie, top, &n));
+    ck_assert_int_eq(n, 20);
+    /* Onboarding never offers it either. */
+    for (int page = 0; page < 3; page++) {
+        call("GET", "/api/onboarding?n=50", NULL, cookie);
+        size_t i;
+        json_t *m;
+        json_array_foreach(J("items"), i, m)
+            ck_assert_int_ne(json_integer_value(json_object_get(m, "id")), top);
+    }
+    /* Stored in PostgreSQL: the marks and the list page show it. */
+    call("GET", "/api/me/marks", NULL, cookie);
+    ck_assert_int_eq(R.status, 200);
+    ck_assert_int_eq(json_integer_value(json_array_get(J("hidden"), 0)), top);
+    ck_assert(json_real_value(json_object_get(J("ratings"), "1")) == 4.0);
+    call("GET", "/api/hidden", NULL, cookie);
+    ck_assert_int_eq(json_integer_value(J("total")), 1);
+    ck_assert_int_eq(first_id("items"), top);
+
+    /* Undo. */
+    call("DELETE", path, NULL, cookie);
+    ck_assert_int_eq(R.status, 204);
+    call("GET", "/api/hidden", NULL, cookie);
+    ck_assert_int_eq(json_integer_value(J("total")), 0);
+    /* Deleting the account deletes its lists. */
+    call("PUT", path, NULL, cookie);
+    call("DELETE", "/api/me", NULL, cookie);
+    ck_assert_int_eq(R.status, 204);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("server_catalog");
@@ -310,8 +476,11 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_search_finds_titles_as_people_type_them);
     tcase_add_test(tc, test_search_too_long_is_a_clear_400);
+    tcase_add_test(tc, test_browse_sort_orders);
     tcase_add_test(tc, test_sources_name_the_similar_default);
     tcase_add_test(tc, test_onboarding_adapts_to_likes_and_never_repeats);
+    tcase_add_test(tc, test_watchlist);
+    tcase_add_test(tc, test_not_interested_leaves_lists_and_is_undoable);
     suite_add_tcase(s, tc);
     return s;
 }
