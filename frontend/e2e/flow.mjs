@@ -137,9 +137,35 @@ try {
       await page.keyboard.press(key);
     }
     await page.getByText('3 of 10 rated').waitFor();
+    // Each new rating adds picks; after a 5-star one some follow it.
+    await page.waitForFunction((n) => document.querySelectorAll('.movie-card').length > n, n);
+    const cards = await page.locator('.movie-card').count();
+    const because = await page.locator('.onboarding-because').count();
+    log(
+      `     onboarding: ${n} offered, ${cards} after three ratings, ${because} "because you liked"`,
+    );
+    const ids = await page
+      .locator('.movie-card-link')
+      .evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    assert(new Set(ids).size === ids.length, 'onboarding showed a film twice');
     await shot(page, 'desktop-onboarding');
+  });
+
+  await step('recommendations: the server chooses the A/B arm and the page shows it', async () => {
+    const first = page.waitForResponse((r) => r.url().includes('/api/recommendations'));
     await page.getByRole('link', { name: 'Skip for now' }).click();
     await page.getByRole('heading', { name: 'Recommended for you' }).waitFor();
+    const res = await first;
+    assert(!res.url().includes('source='), `the app sent ${res.url()}`);
+    const body = await res.json();
+    log(`     no source= sent; answered by ${body.source}, arm ${body.arm}`);
+    if (process.env.RS_E2E_EXPECT_ARM)
+      assert(body.arm, 'an experiment is configured but arm is null');
+    if (body.arm) await page.locator('.badge', { hasText: `A/B arm: ${body.arm}` }).waitFor();
+    assert(
+      await page.getByRole('radio', { name: 'Automatic' }).isChecked(),
+      'Automatic is not selected',
+    );
   });
 
   await step('log out and log back in; the session survives a reload', async () => {
@@ -167,6 +193,15 @@ try {
     movieTitle = (await first.textContent()) ?? '';
     assert(/toy story/i.test(movieTitle), `first hit is "${movieTitle}"`);
     await shot(page, 'desktop-search');
+    // MovieLens stores "Matrix, The": found as typed, shown the natural way.
+    for (const typed of ['the matrix', 'Matrix, The']) {
+      await page.getByLabel('Search titles').fill(typed);
+      await results(page, `matching “${typed}”`);
+      const top = ((await page.locator('.movie-card-title').first().textContent()) ?? '').trim();
+      assert(top === 'The Matrix', `"${typed}" first hit is "${top}"`);
+    }
+    await page.getByLabel('Search titles').fill('x'.repeat(3000));
+    await page.getByText('Search text can be at most 200 characters').waitFor();
     await page.getByLabel('Search titles').fill('');
     await page.getByLabel('Genre').selectOption('Comedy');
     await results(page, /^[\d,]+ movies in Comedy$/);
@@ -190,6 +225,7 @@ try {
       (r) => r.url().includes('/api/ratings/') && r.request().method() === 'PUT',
     );
     assert((await saved).ok(), 'PUT /api/ratings failed');
+    await page.locator('.your-rating .rating-status', { hasText: 'Saved' }).waitFor();
     await page.reload();
     await page.getByRole('slider', { name: /Your rating for/ }).waitFor();
     const after = await page
@@ -229,10 +265,29 @@ try {
     }
     const grid = page.getByRole('list', { name: /Movies similar to/ });
     await grid.waitFor();
-    const link = grid.locator('.movie-card-link').first();
+    const similarBy = page.getByRole('group', { name: 'Similar by' });
+    if (await similarBy.count()) {
+      const checked = await similarBy.locator('input:checked').getAttribute('value');
+      log(`     similar movies by ${checked} (server default_similar)`);
+    }
+    const link = grid.locator('.movie-card-link').last();
     const title = ((await link.textContent()) ?? '').trim();
+    await link.scrollIntoViewIfNeeded();
     await link.click();
     await page.locator('#movie-title', { hasText: title }).waitFor();
+    // The new title is at the top, not scrolled under the sticky header.
+    const { y, top, header } = await page.evaluate(() => ({
+      y: window.scrollY,
+      top: document.getElementById('movie-title')?.getBoundingClientRect().top ?? -1,
+      header: document.querySelector('.site-header')?.getBoundingClientRect().bottom ?? 0,
+    }));
+    assert(y === 0 && top >= header, `after navigation scrollY=${y}, title top ${top} < ${header}`);
+  });
+
+  await step('an unknown movie id says "No such movie"', async () => {
+    await go(page, '/movies/999999999');
+    await page.getByRole('heading', { name: 'No such movie' }).waitFor();
+    assert((await page.getByRole('button', { name: 'Try again' }).count()) === 0, 'offers a retry');
   });
 
   await step('switch recommendation sources', async () => {
@@ -245,16 +300,19 @@ try {
       const radio = radios.nth(i);
       const name = await radio.getAttribute('value');
       if (!(await radio.isChecked())) {
+        // "Automatic" (value "") sends no source=.
         const res = page.waitForResponse((r) =>
-          r.url().includes(`/api/recommendations?source=${name}`),
+          r
+            .url()
+            .includes(name ? `/api/recommendations?source=${name}` : '/api/recommendations?k='),
         );
         await radio.check();
-        assert((await res).ok(), `recommendations for ${name} failed`);
+        assert((await res).ok(), `recommendations for ${name || 'automatic'} failed`);
       }
       await page.locator('.movie-grid, .empty-state').first().waitFor();
       // The header names the source the list came from.
       const label = ((await radio.locator('xpath=..').textContent()) ?? '').trim();
-      await page.locator('.recs-meta', { hasText: label }).waitFor();
+      if (name) await page.locator('.recs-meta', { hasText: label }).waitFor();
       const shown = await page.locator('.movie-card').count();
       const explained = await page.locator('.explanation-because').count();
       log(`     source ${name} ("${label}"): ${shown} recommendations, ${explained} explained`);
