@@ -207,7 +207,22 @@ try {
     await results(page, /^[\d,]+ movies in Comedy$/);
     await page.getByRole('button', { name: 'Next →' }).click();
     await page.getByText(/Page 2 of/).waitFor();
+    // Sort options and page numbers.
+    const sorted = page.waitForResponse((r) => r.url().includes('sort=year'));
+    await page.getByLabel('Sort by').selectOption('year');
+    assert((await sorted).ok(), 'sort=year failed');
+    await page.getByText(/Page 1 of/).waitFor();
+    const years = await page
+      .locator('.movie-card-meta > span:first-child')
+      .evaluateAll((els) => els.slice(0, 6).map((e) => Number(e.textContent)));
+    assert(
+      years.every((y, i) => i === 0 || y <= years[i - 1]),
+      `newest first: ${years.join(', ')}`,
+    );
+    await page.getByRole('button', { name: 'Page 3' }).click();
+    await page.getByText(/Page 3 of/).waitFor();
     await shot(page, 'desktop-browse');
+    await page.getByLabel('Sort by').selectOption('popularity');
   });
 
   await step('rate a movie with half stars, change it, see it in history', async () => {
@@ -322,6 +337,51 @@ try {
     await shot(page, 'desktop-recommendations');
   });
 
+  await step('cards: own rating, rate, watchlist and "Not interested"', async () => {
+    // The Toy Story rated earlier shows its 4.5 on its card.
+    await go(page, '/browse?q=toy%20story');
+    const rated = page.getByRole('slider', { name: `Your rating for ${movieTitle}` });
+    await rated.waitFor();
+    assert((await rated.getAttribute('aria-valuenow')) === '4.5', 'own rating not on the card');
+
+    await page.getByRole('link', { name: 'For you' }).click();
+    const cards = page.locator('.movie-grid .movie-card');
+    await cards.first().waitFor();
+    const title = ((await cards.first().locator('.movie-card-title').textContent()) ?? '').trim();
+    const second = ((await cards.nth(1).locator('.movie-card-title').textContent()) ?? '').trim();
+    // Rate from a card.
+    const put = page.waitForResponse(
+      (r) => r.url().includes('/api/ratings/') && r.request().method() === 'PUT',
+    );
+    await cards.nth(2).getByRole('slider').focus();
+    await page.keyboard.press('4');
+    assert((await put).ok(), 'rating from a card failed');
+    // Save one for later.
+    const watched = page.waitForResponse((r) => r.url().includes('/api/watchlist/'));
+    await page.getByRole('button', { name: `Watchlist: ${second}` }).click();
+    assert((await watched).ok(), 'watchlist PUT failed');
+    // Not interested: gone now and after a reload, listed on My ratings, undoable.
+    const hid = page.waitForResponse((r) => r.url().includes('/api/hidden/'));
+    await page.getByRole('button', { name: `Not interested in ${title}` }).click();
+    assert((await hid).ok(), 'hidden PUT failed');
+    await page.getByText(/won.t be recommended again/).waitFor();
+    await shot(page, 'desktop-recommendations-hidden');
+    await page.reload();
+    await page.locator('.movie-grid .movie-card').first().waitFor();
+    const titles = await page.locator('.movie-card-title').allTextContents();
+    assert(!titles.map((t) => t.trim()).includes(title), `"${title}" is still recommended`);
+
+    await page.getByRole('link', { name: 'Watchlist' }).click();
+    await page.getByRole('heading', { name: 'Watchlist' }).waitFor();
+    await page.locator('.movie-card-title', { hasText: second }).waitFor();
+    await shot(page, 'desktop-watchlist');
+
+    await page.getByRole('link', { name: 'My ratings' }).click();
+    await page.getByRole('heading', { name: 'Not interested' }).waitFor();
+    await page.getByRole('button', { name: `Undo not interested: ${title}` }).click();
+    await page.getByRole('heading', { name: 'Not interested' }).waitFor({ state: 'detached' });
+  });
+
   await step('evaluation page renders a report or the empty state', async () => {
     await page.getByRole('link', { name: 'Evaluation' }).click();
     await page.locator('.charts, .data-table, .empty-state').first().waitFor();
@@ -344,6 +404,7 @@ try {
       ['browse', '/browse', '.movie-grid'],
       ['search', '/browse?q=toy%20story', '.movie-grid'],
       ['ratings', '/ratings', '.rating-list'],
+      ['watchlist', '/watchlist', '.movie-grid, .empty-state'],
       ['onboarding', '/onboarding', '.movie-grid, .empty-state'],
       ['evaluation', '/evaluation', '.charts, .data-table, .empty-state'],
     ];
@@ -384,6 +445,8 @@ try {
     for (const [name, hash, ready] of [
       ['recommendations', '/recommendations', '.movie-grid, .empty-state'],
       ['movie', '/movies/1', '.movie-hero'],
+      ['browse', '/browse?genre=Animation', '.movie-grid'],
+      ['onboarding', '/onboarding', '.movie-grid, .empty-state'],
       ['evaluation', '/evaluation', '.charts, .data-table, .empty-state'],
     ]) {
       await go(t, hash);

@@ -3,6 +3,10 @@
 import { ApiError, query, request } from './client';
 import type {
   EvaluationReport,
+  ListEntry,
+  ListPage,
+  Marks,
+  MovieSort,
   GenresResponse,
   MovieDetail,
   MoviePage,
@@ -56,7 +60,13 @@ export const api = {
   sources: (opts: Sig = {}) => request<SourcesResponse>('/api/sources', opts),
 
   movies: (
-    params: { query?: string; genre?: string; page?: number; page_size?: number },
+    params: {
+      query?: string;
+      genre?: string;
+      sort?: MovieSort;
+      page?: number;
+      page_size?: number;
+    },
     opts: Sig = {},
   ) => request<MoviePage>(`/api/movies${query(params)}`, opts),
 
@@ -80,6 +90,19 @@ export const api = {
   /** `exclude`: ids already shown, so the server never offers them again. */
   onboarding: (n = 12, exclude: number[] = [], opts: Sig = {}) =>
     request<OnboardingResponse>(`/api/onboarding${query({ n, exclude: exclude.join(',') })}`, opts),
+
+  marks: (opts: Sig = {}) => request<Marks>('/api/me/marks', opts),
+
+  watch: (movieId: number) => request<ListEntry>(`/api/watchlist/${movieId}`, { method: 'PUT' }),
+  unwatch: (movieId: number) => request<void>(`/api/watchlist/${movieId}`, { method: 'DELETE' }),
+  watchlist: (params: { page?: number; page_size?: number }, opts: Sig = {}) =>
+    request<ListPage>(`/api/watchlist${query(params)}`, opts),
+
+  /** "Not interested": the film leaves the user's recommendations. */
+  hide: (movieId: number) => request<ListEntry>(`/api/hidden/${movieId}`, { method: 'PUT' }),
+  unhide: (movieId: number) => request<void>(`/api/hidden/${movieId}`, { method: 'DELETE' }),
+  hidden: (params: { page?: number; page_size?: number }, opts: Sig = {}) =>
+    request<ListPage>(`/api/hidden${query(params)}`, opts),
 
   /** The latest evaluation report, or null when none has been produced (404). */
   evaluation: async (opts: Sig = {}): Promise<EvaluationReport | null> => {

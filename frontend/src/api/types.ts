@@ -56,6 +56,29 @@ export interface MoviePage {
   movies: Movie[];
 }
 
+/** GET /api/me/marks: the user's own marks on films. */
+export interface Marks {
+  ratings: Record<string, number>;
+  hidden: number[];
+  watchlist: number[];
+}
+
+export interface ListEntry {
+  movie_id: number;
+  list: 'hidden' | 'watchlist';
+  added_at: string;
+}
+
+export interface ListPage {
+  page: number;
+  page_size: number;
+  total: number;
+  items: { movie: Movie; added_at: string }[];
+}
+
+/** Browse orders (GET /api/movies?sort=). */
+export type MovieSort = 'popularity' | 'rating' | 'year' | 'title';
+
 export interface SimilarResponse {
   movie_id: number;
   source: string;

@@ -7,7 +7,8 @@ export interface RatingControlProps {
   title: string;
   initial: number | null;
   size?: 'sm' | 'md' | 'lg';
-  onSaved?: () => void;
+  /** Called with the value the server now has (null: removed). */
+  onSaved?: (value: number | null) => void;
   /** Show the "Remove" button. */
   showRemove?: boolean;
   /** In cards: no "Not rated" text, so the stars and value fit one line. */

@@ -21,7 +21,7 @@ const SAVE_DELAY_MS = 350;
 export function useRating(
   movieId: number,
   initial: number | null,
-  onSaved?: () => void,
+  onSaved?: (value: number | null) => void,
 ): RatingState {
   const [value, setValue] = useState<number | null>(initial);
   const [saving, setSaving] = useState(false);
@@ -52,7 +52,7 @@ export function useRating(
       }
       setError(null);
       setDone(true);
-      onSavedRef.current?.();
+      onSavedRef.current?.(saved.current);
     } catch (err) {
       setError(err instanceof Error ? err : new Error(String(err)));
       // Show what the server really has.

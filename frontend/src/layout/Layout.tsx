@@ -5,6 +5,7 @@ import { useAuth } from '../auth/AuthContext';
 const LINKS = [
   { to: '/recommendations', label: 'For you' },
   { to: '/browse', label: 'Browse' },
+  { to: '/watchlist', label: 'Watchlist' },
   { to: '/ratings', label: 'My ratings' },
   { to: '/evaluation', label: 'Evaluation' },
 ];

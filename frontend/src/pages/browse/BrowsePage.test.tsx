@@ -109,4 +109,22 @@ describe('BrowsePage', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent('at most 200 characters');
     expect(fetch.mock.calls.some(([u]) => u.startsWith('/api/movies'))).toBe(false);
   });
+
+  it('sorts by the chosen order, kept in the URL, from page 1', async () => {
+    const fetch = catalogue();
+    renderAt('/browse?genre=Comedy&page=2');
+    await screen.findByText('any Comedy p2');
+    fireEvent.change(screen.getByLabelText('Sort by'), { target: { value: 'rating' } });
+    expect(await screen.findByText('any Comedy p1')).toBeInTheDocument();
+    expect(fetch.mock.calls.at(-1)![0]).toBe(
+      '/api/movies?genre=Comedy&sort=rating&page=1&page_size=24',
+    );
+    expect(screen.getByLabelText('Sort by')).toHaveValue('rating');
+    // Page numbers jump straight to a page.
+    fireEvent.click(screen.getByRole('button', { name: 'Page 3' }));
+    expect(await screen.findByText('any Comedy p3')).toBeInTheDocument();
+    expect(fetch.mock.calls.at(-1)![0]).toBe(
+      '/api/movies?genre=Comedy&sort=rating&page=3&page_size=24',
+    );
+  });
 });

@@ -1,6 +1,7 @@
 import { useEffect, useId, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
-import { api } from '../../api';
+import { api, type MovieSort } from '../../api';
+import { SORTS, sortFrom } from './sorts';
 import { GridItem, MovieCard, MovieGrid } from '../../components/MovieCard';
 import { Pager } from '../../components/Pager';
 import { EmptyState, ErrorMessage, Loading } from '../../components/Status';
@@ -17,6 +18,7 @@ export function BrowsePage() {
   const q = params.get('q') ?? '';
   const genre = params.get('genre') ?? '';
   const page = Math.max(1, Number(params.get('page')) || 1);
+  const sort = sortFrom(params.get('sort'));
   const [text, setText] = useState(q);
   // Follow the URL when it changes from outside (Back/Forward, a link with ?q=),
   // but not when it merely caught up with what is being typed ("toy " vs "toy").
@@ -26,7 +28,7 @@ export function BrowsePage() {
     if (q !== text.trim()) setText(q);
   }
   const debounced = useDebounced(text, 300);
-  const ids = { q: useId(), genre: useId(), error: useId() };
+  const ids = { q: useId(), genre: useId(), sort: useId(), error: useId() };
 
   const genres = useAsync((signal) => api.genres({ signal }), []);
   // Checked here, with a message people can act on, before the server
@@ -36,19 +38,29 @@ export function BrowsePage() {
     (signal) =>
       q.length > MAX_QUERY
         ? Promise.resolve(undefined)
-        : api.movies({ query: q, genre, page, page_size: PAGE_SIZE }, { signal }),
-    [q, genre, page],
+        : api.movies(
+            {
+              query: q,
+              genre,
+              sort: sort === 'popularity' ? undefined : sort,
+              page,
+              page_size: PAGE_SIZE,
+            },
+            { signal },
+          ),
+    [q, genre, sort, page],
   );
 
   useEffect(() => {
     document.title = 'Browse · recsys';
   }, []);
 
-  function update(next: { q?: string; genre?: string; page?: number }) {
-    const merged = { q, genre, page, ...next };
+  function update(next: { q?: string; genre?: string; sort?: MovieSort; page?: number }) {
+    const merged = { q, genre, sort, page, ...next };
     const out = new URLSearchParams();
     if (merged.q) out.set('q', merged.q);
     if (merged.genre) out.set('genre', merged.genre);
+    if (merged.sort !== 'popularity') out.set('sort', merged.sort);
     if (merged.page > 1) out.set('page', String(merged.page));
     setParams(out, { replace: next.page === undefined });
   }
@@ -112,6 +124,20 @@ export function BrowsePage() {
             ))}
           </select>
         </div>
+        <div className="field">
+          <label htmlFor={ids.sort}>Sort by</label>
+          <select
+            id={ids.sort}
+            value={sort}
+            onChange={(e) => update({ sort: sortFrom(e.target.value), page: 1 })}
+          >
+            {SORTS.map((s) => (
+              <option key={s.value} value={s.value}>
+                {s.label}
+              </option>
+            ))}
+          </select>
+        </div>
       </form>
 
       {movies.error && <ErrorMessage error={movies.error} onRetry={() => movies.reload()} />}
@@ -133,7 +159,7 @@ export function BrowsePage() {
             <MovieGrid label="Movies">
               {movies.data.movies.map((m) => (
                 <GridItem key={m.id}>
-                  <MovieCard movie={m} />
+                  <MovieCard movie={m} actions />
                 </GridItem>
               ))}
             </MovieGrid>

@@ -8,6 +8,7 @@ import { RatingControl } from '../../components/RatingControl';
 import { StarRating } from '../../components/StarRating/StarRating';
 import { EmptyState, ErrorMessage, Loading } from '../../components/Status';
 import { useAsync } from '../../hooks/useAsync';
+import { useMarks } from '../../marks/MarksContext';
 import { SourceSelector } from '../recommendations/SourceSelector';
 import { chooseSimilarSource, similarSources } from './similarSource';
 import './MoviePage.css';
@@ -30,6 +31,7 @@ export function MoviePage() {
   const id = Number(rawId);
   const valid = Number.isInteger(id) && id > 0;
   const { refresh } = useAuth();
+  const marks = useMarks();
   const movie = useAsync(
     (signal) => (valid ? api.movie(id, { signal }) : Promise.resolve(undefined)),
     [id],
@@ -117,7 +119,10 @@ export function MoviePage() {
               title={title}
               initial={m.user_rating}
               size="lg"
-              onSaved={() => void refresh().catch(() => undefined)}
+              onSaved={(value) => {
+                marks?.rated(m.id, value);
+                void refresh().catch(() => undefined);
+              }}
             />
           </div>
 
@@ -183,7 +188,7 @@ export function MoviePage() {
           <MovieGrid label={`Movies similar to ${title}`}>
             {similar.data.items.map(({ movie: s }) => (
               <GridItem key={s.id}>
-                <MovieCard movie={s} />
+                <MovieCard movie={s} actions />
               </GridItem>
             ))}
           </MovieGrid>

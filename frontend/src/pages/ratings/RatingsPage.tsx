@@ -8,6 +8,7 @@ import { StarRating } from '../../components/StarRating/StarRating';
 import { EmptyState, ErrorMessage, Loading } from '../../components/Status';
 import { displayTitle, formatDate } from '../../format';
 import { useAsync } from '../../hooks/useAsync';
+import { HiddenList } from './HiddenList';
 import './RatingsPage.css';
 
 const PAGE_SIZE = 20;
@@ -93,6 +94,7 @@ export function RatingsPage() {
           />
         </>
       )}
+      <HiddenList />
       {user && (
         <section className="danger-zone" aria-labelledby="account-heading">
           <h2 id="account-heading">Account</h2>

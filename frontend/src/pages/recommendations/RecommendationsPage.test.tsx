@@ -76,7 +76,7 @@ describe('RecommendationsPage', () => {
       '/api/recommendations?k=20',
       '/api/recommendations?k=20',
     ]);
-  });
+  }, 15_000); // a 30 s poll under fake timers: slow on a loaded machine
 
   it('switches source and remembers the choice', async () => {
     const fetch = server();

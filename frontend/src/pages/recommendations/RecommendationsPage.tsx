@@ -3,6 +3,8 @@ import { Link, useSearchParams } from 'react-router-dom';
 import { api, ApiError } from '../../api';
 import { useAuth } from '../../auth/AuthContext';
 import { GridItem, MovieCard, MovieGrid } from '../../components/MovieCard';
+import { HiddenCard } from '../../components/MovieCardActions';
+import { useMarks } from '../../marks/MarksContext';
 import { EmptyState, ErrorMessage, Loading } from '../../components/Status';
 import { useAsync } from '../../hooks/useAsync';
 import { useInterval } from '../../hooks/useInterval';
@@ -29,6 +31,7 @@ function formatTime(iso: string): string {
 export function RecommendationsPage() {
   const { user } = useAuth();
   const [params, setParams] = useSearchParams();
+  const marks = useMarks();
   const sources = useAsync((signal) => api.sources({ signal }), []);
   const [stored] = useState(() => {
     try {
@@ -159,9 +162,13 @@ export function RecommendationsPage() {
         <MovieGrid label={`${labelOf(data.source)} recommendations`}>
           {data.items.map((item) => (
             <GridItem key={item.movie.id}>
-              <MovieCard movie={item.movie}>
-                <ExplanationLine explanation={item.explanation} />
-              </MovieCard>
+              {marks?.isHidden(item.movie.id) ? (
+                <HiddenCard movie={item.movie} />
+              ) : (
+                <MovieCard movie={item.movie} actions hideable>
+                  <ExplanationLine explanation={item.explanation} />
+                </MovieCard>
+              )}
             </GridItem>
           ))}
         </MovieGrid>
