@@ -29,32 +29,25 @@ static json_t *explanation_json(const rs_req *r, const rs_reco_item *it)
     return json_pack("{s:o, s:o}", "because", because, "parts", parts);
 }
 
-/* Drops the films the user marked "Not interested" (api_lists.c) and keeps
- * at most k, compacting the interleave credits alongside. Returns 0, or -1
- * with a reply sent. */
-static int drop_hidden(rs_req *r, rs_reco_result *res, rs_lc_choice *choice, size_t k)
+/* Drops the films marked in hidden[] and keeps at most k, compacting the
+ * interleave credits alongside. Returns how many were dropped. */
+static size_t drop_hidden(rs_reco_result *res, rs_lc_choice *choice, const uint8_t *hidden,
+                          size_t k)
 {
-    uint8_t *hidden = calloc((size_t)r->srv->data->n_items + 1, 1);
-    if (!hidden) {
-        rs_reply_error(r, 500, "internal", "out of memory");
-        return -1;
-    }
-    int n_hidden = rs_hidden_items(r, hidden);
-    size_t n = 0;
-    for (size_t i = 0; n_hidden >= 0 && i < res->n && n < k; i++) {
-        if (hidden[res->items[i].item])
+    size_t n = 0, dropped = 0;
+    for (size_t i = 0; i < res->n && n < k; i++) {
+        if (hidden[res->items[i].item]) {
+            dropped++;
             continue;
+        }
         if (n != i) {
             res->items[n] = res->items[i];
             memcpy(choice->credit[n], choice->credit[i], sizeof choice->credit[n]);
         }
         n++;
     }
-    free(hidden);
-    if (n_hidden < 0)
-        return -1;
     res->n = n;
-    return 0;
+    return dropped;
 }
 
 static json_t *sources_list(const rs_req *r)
@@ -99,16 +92,31 @@ void rs_api_recommendations(rs_req *r)
         return;
     }
     rs_error err = {0};
-    /* A few spare items stand in for films the user hid. */
-    size_t ask = (size_t)k + 10 < RS_RECO_K_MAX ? (size_t)k + 10 : RS_RECO_K_MAX;
-    rs_status st = rs_lc_recommend(r->srv, r->user_id, given ? source : NULL, source, ask,
+    uint8_t *hidden = calloc((size_t)r->srv->data->n_items + 1, 1);
+    int n_hidden = hidden ? rs_hidden_items(r, hidden) : 0;
+    if (!hidden || n_hidden < 0) {
+        if (!hidden)
+            rs_reply_error(r, 500, "internal", "out of memory");
+        free(hidden);
+        goto done;
+    }
+    rs_status st = rs_lc_recommend(r->srv, r->user_id, given ? source : NULL, source, (size_t)k,
                                    res, choice, &err);
+    /* Films the user marked "Not interested" leave the list. Only when
+     * some were in it is a longer list asked for, to refill it: the usual
+     * request stays the cached size. */
+    if (st == RS_OK && drop_hidden(res, choice, hidden, (size_t)k) > 0) {
+        size_t ask = (size_t)k + (size_t)n_hidden;
+        st = rs_lc_recommend(r->srv, r->user_id, given ? source : NULL, source,
+                             ask < RS_RECO_K_MAX ? ask : RS_RECO_K_MAX, res, choice, &err);
+        if (st == RS_OK)
+            drop_hidden(res, choice, hidden, (size_t)k);
+    }
+    free(hidden);
     if (st != RS_OK) {
         rs_reply_status(r, st, &err);
         goto done;
     }
-    if (drop_hidden(r, res, choice, (size_t)k) < 0)
-        goto done;
     json_t *movies = rs_result_movies(r, res);
     if (!movies)
         goto done;
