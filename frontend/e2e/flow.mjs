@@ -226,8 +226,9 @@ try {
   });
 
   await step('rate a movie with half stars, change it, see it in history', async () => {
-    await page.getByLabel('Search titles').fill('toy story');
     await page.getByLabel('Genre').selectOption('');
+    await results(page, /^[\d,]+ movies$/);
+    await page.getByLabel('Search titles').fill('toy story');
     await results(page, /matching “toy story”$/);
     await page.locator('.movie-card-link', { hasText: movieTitle }).first().click();
     await page.getByRole('heading', { name: 'Similar movies' }).waitFor();

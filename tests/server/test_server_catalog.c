@@ -189,6 +189,19 @@ START_TEST(test_search_finds_titles_as_people_type_them)
 }
 END_TEST
 
+START_TEST(test_generated_posters_show_natural_titles)
+{
+    call("GET", "/api/posters/2571", NULL, NULL);
+    ck_assert_int_eq(R.status, 200);
+    ck_assert_ptr_nonnull(strstr(R.body, "aria-label=\"The Matrix\""));
+    ck_assert_ptr_null(strstr(R.body, "Matrix, The"));
+    call("GET", "/api/posters/8195", NULL, NULL); /* Avventura, L' (Adventure, The) */
+    ck_assert_ptr_nonnull(strstr(R.body, "aria-label=\"L'Avventura (Adventure, The)\""));
+    call("GET", "/api/posters/1", NULL, NULL);
+    ck_assert_ptr_nonnull(strstr(R.body, "aria-label=\"Toy Story\""));
+}
+END_TEST
+
 START_TEST(test_search_too_long_is_a_clear_400)
 {
     char path[3200] = "/api/movies?query=";
@@ -476,6 +489,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_search_finds_titles_as_people_type_them);
     tcase_add_test(tc, test_search_too_long_is_a_clear_400);
+    tcase_add_test(tc, test_generated_posters_show_natural_titles);
     tcase_add_test(tc, test_browse_sort_orders);
     tcase_add_test(tc, test_sources_name_the_similar_default);
     tcase_add_test(tc, test_onboarding_adapts_to_likes_and_never_repeats);
