@@ -232,7 +232,7 @@ try {
     await results(page, /matching “toy story”$/);
     await page.locator('.movie-card-link', { hasText: movieTitle }).first().click();
     await page.getByRole('heading', { name: 'Similar movies' }).waitFor();
-    const slider = page.getByRole('slider', { name: /Your rating for/ });
+    const slider = page.locator('.your-rating').getByRole('slider');
     await slider.focus();
     await page.keyboard.press('4');
     await page.keyboard.press('ArrowRight');
@@ -243,9 +243,10 @@ try {
     assert((await saved).ok(), 'PUT /api/ratings failed');
     await page.locator('.your-rating .rating-status', { hasText: 'Saved' }).waitFor();
     await page.reload();
-    await page.getByRole('slider', { name: /Your rating for/ }).waitFor();
+    await page.locator('.your-rating').getByRole('slider').waitFor();
     const after = await page
-      .getByRole('slider', { name: /Your rating for/ })
+      .locator('.your-rating')
+      .getByRole('slider')
       .getAttribute('aria-valuenow');
     assert(after === '4.5', `after reload the rating is ${after}`);
     await shot(page, 'desktop-movie');
@@ -341,7 +342,7 @@ try {
   await step('cards: own rating, rate, watchlist and "Not interested"', async () => {
     // The Toy Story rated earlier shows its 4.5 on its card.
     await go(page, '/browse?q=toy%20story');
-    const rated = page.getByRole('slider', { name: `Your rating for ${movieTitle}` });
+    const rated = page.getByRole('slider', { name: `Your rating for ${movieTitle}` }).first();
     await rated.waitFor();
     assert((await rated.getAttribute('aria-valuenow')) === '4.5', 'own rating not on the card');
 
