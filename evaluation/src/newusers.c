@@ -44,8 +44,9 @@ rs_status rs_eval_nu_build(const rs_dataset *base, const rs_eval_config *cfg,
         for (size_t j = base->user_ptr[u]; j < base->user_ptr[u + 1]; j++)
             all[j] = (rs_triple){u, base->user_item[j], base->user_rating[j],
                                  base->user_time[j]};
-    double fraction = o->enabled ? o->holdout_fraction : 0.0;
-    if ((st = rs_eval_holdout_users(base->n_users, fraction, o->seed, d->held,
+    /* Drawn even when only the probes run, so they see the same training
+     * data either way. */
+    if ((st = rs_eval_holdout_users(base->n_users, o->holdout_fraction, o->seed, d->held,
                                     &nr->users_held_out, err)))
         goto done;
     uint8_t *sel = malloc(n);
