@@ -1,8 +1,11 @@
 /*
- * Internal pieces of the sweep, one file each: the plan (protocol.c: split,
- * scored users, their positives and exclusions), one level's thinned data
- * (level.c), the threaded recommend calls (recommend.c) and the per-user
- * metrics with their aggregation into the report (aggregate.c).
+ * Internal pieces of the harness, one file each: the sweep's plan
+ * (protocol.c: split, scored users, their positives and exclusions), one
+ * level's thinned data and queries (level.c), the new-user protocol's
+ * holdout, queries and targets (newusers.c), the taste probes (probes.c),
+ * the threaded recommend calls (recommend.c) and the per-user metrics with
+ * their aggregation into the report (aggregate.c), which both protocols
+ * share through rs_eval_queries and rs_eval_targets.
  */
 #ifndef RS_EVAL_SWEEP_INTERNAL_H
 #define RS_EVAL_SWEEP_INTERNAL_H
