@@ -255,6 +255,10 @@ static void preamble(FILE *f, const rs_eval_report *r)
                 ? "every user's FULL training set at every level (`sweep.exclude: full`: "
                   "this tells the models what the user has seen beyond what they were "
                   "given, and flatters sparse levels)"
+            : c->sweep_exclude == RS_EXCLUDE_BOTH
+                ? "only the ratings given at that level; the same fits excluding each "
+                  "user's full training set are in their own section (`sweep.exclude: "
+                  "both`)"
                 : "only the ratings given at that level (`sweep.exclude: given`)",
             r->total_seconds, r->load_seconds, r->sweep_seconds, r->nu.seconds,
             r->probes.seconds);
@@ -310,6 +314,37 @@ static void failures(FILE *f, const rs_eval_report *r)
     for (size_t i = 0; r->probes.ran && i < c->n_instances; i++)
         if (r->probes.error[i])
             fprintf(f, "| taste probes | %s | %s |\n", c->instances[i], r->probes.error[i]);
+}
+
+/* sweep.exclude: both: given against full, side by side, at the largest K. */
+static void exclude_full_section(FILE *f, const rs_eval_report *r)
+{
+    const rs_eval_config *c = r->cfg;
+    size_t k = c->n_k - 1;
+    const rs_eval_metric shown[] = {RS_EVAL_RECALL, RS_EVAL_NDCG};
+    fputs("\n## Excluding each user's full training set (`sweep.exclude: both`)\n\n"
+          "The same fits, asked again with every training rating of the user excluded "
+          "from ranking, not only those given at that level. Each cell: given / full "
+          "(full / given - 1). Full tells the models what the user has seen beyond what "
+          "they were given; the films a user has seen are mostly popular ones.\n", f);
+    for (size_t s = 0; s < 2; s++) {
+        fprintf(f, "\n### %s@%d\n\n", metric_title(shown[s]), c->k[k]);
+        header(f, c, "kept");
+        for (size_t l = 0; l < c->n_levels; l++) {
+            row_label(f, &r->levels[l]);
+            for (size_t i = 0; i < c->n_instances; i++) {
+                double g = rs_eval_cell_stat(r, &r->levels[l].cells[i], k, shown[s])->mean;
+                double x = rs_eval_cell_stat(r, &r->levels_full[l].cells[i], k, shown[s])->mean;
+                if (isfinite(g) && isfinite(x) && g > 0)
+                    fprintf(f, " %.4f / %.4f (%+.1f%%) |", g, x, 100 * (x / g - 1));
+                else if (isfinite(g) && isfinite(x))
+                    fprintf(f, " %.4f / %.4f |", g, x);
+                else
+                    fputs(" n/a |", f);
+            }
+            fputc('\n', f);
+        }
+    }
 }
 
 static void new_user_section(FILE *f, const rs_eval_report *r)
@@ -414,6 +449,8 @@ rs_status rs_eval_write_md(const rs_eval_report *r, const char *path,
         metric_tables(f, r, &R);
         coverage_and_timing(f, r, &R);
         bucket_tables(f, r);
+        if (r->levels_full)
+            exclude_full_section(f, r);
     }
     if (r->nu.ran)
         new_user_section(f, r);

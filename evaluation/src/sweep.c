@@ -257,6 +257,50 @@ static void level_rec_report(void *ctx, const char *name, const char *what,
     step(x->pg, x->level, x->c, name, what, seconds);
 }
 
+/* sweep.exclude: both: the same fits asked again with each user's full
+ * training set excluded, into r->levels_full[l] (the counts and fit
+ * outcomes are the level's own). */
+static rs_status score_full(rs_eval_report *r, size_t l, rs_engine *e,
+                            const rs_eval_plan *plan, const rs_eval_level_data *d,
+                            const rs_eval_targets *t, progress *pg, rs_error *err)
+{
+    const rs_eval_config *c = r->cfg;
+    rs_eval_level *src = &r->levels[l], *dst = &r->levels_full[l];
+    rs_eval_queries q = {0};
+    rs_eval_ranked *ranked = calloc(c->n_instances ? c->n_instances : 1, sizeof *ranked);
+    rs_status st = ranked ? RS_OK : rs_error_set(err, RS_ERR_NOMEM, "eval: out of memory");
+    if (st == RS_OK)
+        st = rs_eval_level_queries(plan, d, RS_EXCLUDE_FULL, &q, err);
+    if (st == RS_OK) {
+        dst->train_ratings = src->train_ratings;
+        dst->cf_users = src->cf_users;
+        dst->cf_items = src->cf_items;
+        dst->users_evaluated = src->users_evaluated;
+        dst->users_excluded = src->users_excluded;
+        dst->cold_users = src->cold_users;
+        dst->cold_items = src->cold_items;
+        for (size_t b = 0; b < c->n_buckets; b++) {
+            dst->bucket_users[b] = src->bucket_users[b];
+            dst->bucket_cold_users[b] = src->bucket_cold_users[b];
+        }
+        for (size_t i = 0; i < c->n_instances; i++) {
+            dst->cells[i].fit_seconds = src->cells[i].fit_seconds;
+            if (src->cells[i].error && !dst->cells[i].error) /* skipped, counted once */
+                dst->cells[i].error = dup(src->cells[i].error);
+        }
+        level_ctx x = {pg, l, c};
+        pg->total += c->n_instances;
+        recommend_level(e, r, dst, &q, ranked, level_rec_report, &x);
+        /* streams apart from the given pass's, the same for every instance */
+        st = rs_eval_aggregate_level(r, dst, 500009u + l, t, ranked, err);
+    }
+    rs_eval_queries_free(&q);
+    for (size_t i = 0; ranked && i < c->n_instances; i++)
+        rs_eval_ranked_free(&ranked[i]);
+    free(ranked);
+    return st;
+}
+
 static rs_status run_level(rs_eval_report *r, size_t l, const rs_config *fc,
                            const rs_eval_plan *plan, progress *pg,
                            rs_error *err)
@@ -281,6 +325,8 @@ static rs_status run_level(rs_eval_report *r, size_t l, const rs_config *fc,
     rs_eval_targets t = {plan->n_eval, plan->base->n_items, plan->rel_ptr, plan->rel_item,
                          d.cold_ptr, d.cold_rel, d.bucket};
     st = rs_eval_aggregate_level(r, &r->levels[l], l, &t, ranked, err);
+    if (st == RS_OK && r->levels_full)
+        st = score_full(r, l, e, plan, &d, &t, pg, err);
 free_ranked:
     rs_engine_free(e);
     rs_eval_queries_free(&q);

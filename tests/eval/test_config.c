@@ -147,7 +147,7 @@ START_TEST(errors_name_the_place)
     parse_fails("params: {lightgcn: 3}\n", "t.yaml:1:20: params.lightgcn must be a mapping");
     parse_fails("params: [1]\n", "'params' must be a mapping");
     parse_fails("cf_subset: some\n", "t.yaml:1:12: 'cf_subset' must be one of scaled, host, all");
-    parse_fails("sweep: {exclude: some}\n", "t.yaml:1:18: 'sweep.exclude' must be given or full");
+    parse_fails("sweep: {exclude: some}\n", "t.yaml:1:18: 'sweep.exclude' must be given, full or both");
     parse_fails("sweep: {enabled: maybe}\n", "t.yaml:1:18:");
     parse_fails("sweep: [1]\n", "'sweep' must be a mapping");
     parse_fails("new_users: {n: [5, 3]}\n", "t.yaml:1:20: 'new_users.n' must be strictly ascending");
