@@ -231,37 +231,40 @@ static void bucket_tables(FILE *f, const rs_eval_report *r)
 static void preamble(FILE *f, const rs_eval_report *r)
 {
     const rs_eval_config *c = r->cfg;
-    fprintf(f, "# Offline evaluation: accuracy under sparsity\n\n"
-               "- started %s, recsys %s, scored on the **%s** split\n"
+    fprintf(f, "# Offline evaluation: %s\n\n"
+               "- started %s, recsys %s, scored on the **%s** %s\n"
                "- eval config `%s`, host config `%s`\n"
-               "- data `%s`: %d users, %d items, %zu ratings\n"
-               "- split `%s` (test fraction %g, temporal quantile %g, validation "
-               "fraction %g): %zu train, %zu validation, %zu test ratings; %zu "
-               "test positives (rating >= %g)\n"
-               "- seed %llu; 95 %% intervals: bootstrap percentile over users, %d "
-               "resamples, paired across instances\n"
-               "- levels keep that share of each user's training ratings (at "
-               "least 1, nested); excluded from ranking: %s\n"
-               "- total %.1f s (loading %.1f s; sweep %.1f s, new users %.1f s, "
-               "taste probes %.1f s)\n\n",
+               "- data `%s`: %d users, %d items, %zu ratings\n",
+            r->sweep_skipped ? "new users and taste probes" : "accuracy under sparsity",
             r->started_utc, r->recsys_version, r->validate ? "validation" : "test",
+            r->sweep_skipped ? "holdout" : "split",
             c->path ? c->path : "(defaults)", r->host_config ? r->host_config : "?",
             r->data_dir ? r->data_dir : "?", (int)r->n_users, (int)r->n_items,
-            r->n_ratings, rs_split_kind_str(c->split.kind), c->split.test_fraction,
-            c->split.temporal_quantile, c->split.validation_fraction, r->n_train,
-            r->n_valid, r->n_test, r->n_test_positive, c->positive_threshold,
-            (unsigned long long)c->seed, c->bootstrap_resamples,
-            c->sweep_exclude == RS_EXCLUDE_FULL
-                ? "every user's FULL training set at every level (`sweep.exclude: full`: "
-                  "this tells the models what the user has seen beyond what they were "
-                  "given, and flatters sparse levels)"
-            : c->sweep_exclude == RS_EXCLUDE_BOTH
-                ? "only the ratings given at that level; the same fits excluding each "
-                  "user's full training set are in their own section (`sweep.exclude: "
-                  "both`)"
-                : "only the ratings given at that level (`sweep.exclude: given`)",
-            r->total_seconds, r->load_seconds, r->sweep_seconds, r->nu.seconds,
-            r->probes.seconds);
+            r->n_ratings);
+    if (!r->sweep_skipped)
+        fprintf(f, "- split `%s` (test fraction %g, temporal quantile %g, validation "
+                   "fraction %g): %zu train, %zu validation, %zu test ratings; %zu "
+                   "test positives (rating >= %g)\n"
+                   "- levels keep that share of each user's training ratings (at "
+                   "least 1, nested); excluded from ranking: %s\n",
+                rs_split_kind_str(c->split.kind), c->split.test_fraction,
+                c->split.temporal_quantile, c->split.validation_fraction, r->n_train,
+                r->n_valid, r->n_test, r->n_test_positive, c->positive_threshold,
+                c->sweep_exclude == RS_EXCLUDE_FULL
+                    ? "every user's FULL training set at every level (`sweep.exclude: "
+                      "full`: this tells the models what the user has seen beyond what "
+                      "they were given, and flatters sparse levels)"
+                : c->sweep_exclude == RS_EXCLUDE_BOTH
+                    ? "only the ratings given at that level; the same fits excluding "
+                      "each user's full training set are in their own section "
+                      "(`sweep.exclude: both`)"
+                    : "only the ratings given at that level (`sweep.exclude: given`)");
+    fprintf(f, "- seed %llu; 95 %% intervals: bootstrap percentile over users, %d "
+               "resamples, paired across instances\n"
+               "- total %.1f s (loading %.1f s; sweep %.1f s, new users %.1f s, "
+               "taste probes %.1f s)\n\n",
+            (unsigned long long)c->seed, c->bootstrap_resamples, r->total_seconds,
+            r->load_seconds, r->sweep_seconds, r->nu.seconds, r->probes.seconds);
     if (c->params && c->params->n) {
         fputs("- param overrides for this sweep (over the host config):", f);
         for (size_t i = 0; i < c->params->n; i++)
