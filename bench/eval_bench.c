@@ -91,7 +91,7 @@ static void phases(const rs_eval_report *rep, double *out)
 static void print_instances(const char *file, const rs_eval_config *cfg,
                             const rs_eval_report *rep)
 {
-    printf("sweep      %s: %zu levels%s, new users %s, probes %s; instances:", file,
+    printf("run        %s: %zu levels%s, new users %s, probes %s; instances:", file,
            cfg->n_levels, rep->sweep_skipped ? " (skipped)" : "",
            rep->nu.ran ? "on" : "off", rep->probes.ran ? "on" : "off");
     for (size_t i = 0; i < cfg->n_instances; i++)
@@ -156,7 +156,7 @@ static int bench_sweep(const char *file, int reps)
         free(col);
     }
     free(ph);
-    printf("sweep      total: median %.2f s (%d reps)\n", median(t, reps), reps);
+    printf("run        total: median %.2f s (%d reps)\n", median(t, reps), reps);
     free(t);
     rs_eval_config_free(cfg);
     return 0;
