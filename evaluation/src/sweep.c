@@ -289,7 +289,6 @@ static rs_status score_full(rs_eval_report *r, size_t l, rs_engine *e,
                 dst->cells[i].error = dup(src->cells[i].error);
         }
         level_ctx x = {pg, l, c};
-        pg->total += c->n_instances;
         recommend_level(e, r, dst, &q, ranked, level_rec_report, &x);
         /* streams apart from the given pass's, the same for every instance */
         st = rs_eval_aggregate_level(r, dst, 500009u + l, t, ranked, err);
@@ -480,7 +479,10 @@ static rs_status run_sweep(rs_eval_report *r, const rs_eval_config *cfg,
                "(%d without a positive excluded)",
                rs_split_kind_str(cfg->split.kind), plan->n_train, plan->n_valid,
                plan->n_test, (int)plan->n_eval, (int)(base->n_users - plan->n_eval));
-    pg->total = cfg->n_levels * (fc->n_instances + cfg->n_instances);
+    /* steps: every fit, then every recommend pass (two with exclude: both) */
+    pg->total = cfg->n_levels *
+                (fc->n_instances +
+                 cfg->n_instances * (cfg->sweep_exclude == RS_EXCLUDE_BOTH ? 2 : 1));
     for (size_t l = 0; l < cfg->n_levels && st == RS_OK; l++) {
         level_begin(pg, l);
         st = run_level(r, l, fc, plan, pg, err);
