@@ -57,6 +57,7 @@ const char *rs_sweep_exclude_str(rs_sweep_exclude e)
     switch (e) {
     case RS_EXCLUDE_GIVEN: return "given";
     case RS_EXCLUDE_FULL: return "full";
+    case RS_EXCLUDE_BOTH: return "both";
     }
     return "unknown";
 }
@@ -484,8 +485,10 @@ static rs_status parse_sweep(rs_eval_config *c, const rs_yaml_node *n,
         c->sweep_exclude = RS_EXCLUDE_GIVEN;
     else if (strcmp(s, "full") == 0)
         c->sweep_exclude = RS_EXCLUDE_FULL;
+    else if (strcmp(s, "both") == 0)
+        c->sweep_exclude = RS_EXCLUDE_BOTH;
     else
-        return range_error(x, "sweep.exclude", "given or full", err);
+        return range_error(x, "sweep.exclude", "given, full or both", err);
     return RS_OK;
 }
 

@@ -68,6 +68,10 @@ void rs_eval_report_free(rs_eval_report *r)
         for (size_t l = 0; l < r->cfg->n_levels; l++)
             level_free(&r->levels[l], ni);
     free(r->levels);
+    if (r->levels_full)
+        for (size_t l = 0; l < r->cfg->n_levels; l++)
+            level_free(&r->levels_full[l], ni);
+    free(r->levels_full);
     if (r->nu.levels)
         for (size_t l = 0; l < r->cfg->new_users.n_n; l++)
             level_free(&r->nu.levels[l], ni);
@@ -163,6 +167,15 @@ rs_status rs_eval_report_new(const rs_eval_config *cfg,
         r->levels[l].fraction = cfg->levels[l];
         if (!level_alloc(cfg, r->n_pairs, &r->levels[l]))
             goto nomem;
+    }
+    if (cfg->sweep_exclude == RS_EXCLUDE_BOTH) {
+        if (!(r->levels_full = calloc(cfg->n_levels, sizeof *r->levels_full)))
+            goto nomem;
+        for (size_t l = 0; l < cfg->n_levels; l++) {
+            r->levels_full[l].fraction = cfg->levels[l];
+            if (!level_alloc(cfg, r->n_pairs, &r->levels_full[l]))
+                goto nomem;
+        }
     }
     if (cfg->new_users.enabled) {
         r->nu.levels = calloc(cfg->new_users.n_n, sizeof *r->nu.levels);

@@ -46,17 +46,20 @@ static void block(FILE *f, const rs_eval_report *r, double level,
 }
 
 /* A sweep level (kinds metric, coverage, timing, relative_change; `level`
- * = the share kept) or a new-user one (the same kinds prefixed "new_user_",
- * `level` = n, the ratings given). */
-static void write_level(FILE *f, const rs_eval_report *r, rs_eval_level *l)
+ * = the share kept), the same scored excluding the full training set
+ * (kinds prefixed "exclude_full_") or a new-user level (prefixed
+ * "new_user_", `level` = n, the ratings given). */
+static void write_level(FILE *f, const rs_eval_report *r, rs_eval_level *l,
+                        const char *prefix)
 {
     const rs_eval_config *c = r->cfg;
     int nu = l->n_given > 0;
     double lv = nu ? (double)l->n_given : l->fraction;
-    const char *k_metric = nu ? "new_user_metric" : "metric",
-               *k_cov = nu ? "new_user_coverage" : "coverage",
-               *k_time = nu ? "new_user_timing" : "timing",
-               *k_rel = nu ? "new_user_relative_change" : "relative_change";
+    char k_metric[48], k_cov[48], k_time[48], k_rel[48];
+    snprintf(k_metric, sizeof k_metric, "%smetric", prefix);
+    snprintf(k_cov, sizeof k_cov, "%scoverage", prefix);
+    snprintf(k_time, sizeof k_time, "%stiming", prefix);
+    snprintf(k_rel, sizeof k_rel, "%srelative_change", prefix);
     for (size_t i = 0; i < c->n_instances; i++) {
         const char *name = c->instances[i];
         rs_eval_cell *cell = &l->cells[i];
@@ -118,9 +121,11 @@ rs_status rs_eval_write_csv(const rs_eval_report *r, const char *path,
         return rs_error_set(err, RS_ERR_IO, "%s: %s", path, strerror(errno));
     fputs("level,kind,instance,reference,slice,metric,k,value,ci_lo,ci_hi,users\n", f);
     for (size_t l = 0; !r->sweep_skipped && l < r->cfg->n_levels; l++)
-        write_level(f, r, &r->levels[l]);
+        write_level(f, r, &r->levels[l], "");
+    for (size_t l = 0; r->levels_full && !r->sweep_skipped && l < r->cfg->n_levels; l++)
+        write_level(f, r, &r->levels_full[l], "exclude_full_");
     for (size_t l = 0; r->nu.ran && l < r->cfg->new_users.n_n; l++)
-        write_level(f, r, &r->nu.levels[l]);
+        write_level(f, r, &r->nu.levels[l], "new_user_");
     if (r->probes.ran)
         write_probes(f, r);
     int bad = ferror(f);

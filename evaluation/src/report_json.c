@@ -262,6 +262,12 @@ rs_status rs_eval_write_json(const rs_eval_report *r, const char *path,
         (json_int_t)r->n_valid, "test_ratings", (json_int_t)r->n_test,
         "scored_positives", (json_int_t)r->n_test_positive, "timings", timings,
         "failures", (json_int_t)r->n_failures, "levels", levels);
+    if (root && r->levels_full && !r->sweep_skipped) {
+        json_t *full = json_array();
+        for (size_t l = 0; l < c->n_levels; l++)
+            json_array_append_new(full, level_obj(r, &r->levels_full[l]));
+        json_object_set_new(root, "levels_exclude_full", full);
+    }
     if (root && r->nu.ran)
         json_object_set_new(root, "new_users", new_users_obj(r));
     if (root && r->probes.ran)

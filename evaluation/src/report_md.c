@@ -231,33 +231,40 @@ static void bucket_tables(FILE *f, const rs_eval_report *r)
 static void preamble(FILE *f, const rs_eval_report *r)
 {
     const rs_eval_config *c = r->cfg;
-    fprintf(f, "# Offline evaluation: accuracy under sparsity\n\n"
-               "- started %s, recsys %s, scored on the **%s** split\n"
+    fprintf(f, "# Offline evaluation: %s\n\n"
+               "- started %s, recsys %s, scored on the **%s** %s\n"
                "- eval config `%s`, host config `%s`\n"
-               "- data `%s`: %d users, %d items, %zu ratings\n"
-               "- split `%s` (test fraction %g, temporal quantile %g, validation "
-               "fraction %g): %zu train, %zu validation, %zu test ratings; %zu "
-               "test positives (rating >= %g)\n"
-               "- seed %llu; 95 %% intervals: bootstrap percentile over users, %d "
-               "resamples, paired across instances\n"
-               "- levels keep that share of each user's training ratings (at "
-               "least 1, nested); excluded from ranking: %s\n"
-               "- total %.1f s (loading %.1f s; sweep %.1f s, new users %.1f s, "
-               "taste probes %.1f s)\n\n",
+               "- data `%s`: %d users, %d items, %zu ratings\n",
+            r->sweep_skipped ? "new users and taste probes" : "accuracy under sparsity",
             r->started_utc, r->recsys_version, r->validate ? "validation" : "test",
+            r->sweep_skipped ? "holdout" : "split",
             c->path ? c->path : "(defaults)", r->host_config ? r->host_config : "?",
             r->data_dir ? r->data_dir : "?", (int)r->n_users, (int)r->n_items,
-            r->n_ratings, rs_split_kind_str(c->split.kind), c->split.test_fraction,
-            c->split.temporal_quantile, c->split.validation_fraction, r->n_train,
-            r->n_valid, r->n_test, r->n_test_positive, c->positive_threshold,
-            (unsigned long long)c->seed, c->bootstrap_resamples,
-            c->sweep_exclude == RS_EXCLUDE_FULL
-                ? "every user's FULL training set at every level (`sweep.exclude: full`: "
-                  "this tells the models what the user has seen beyond what they were "
-                  "given, and flatters sparse levels)"
-                : "only the ratings given at that level (`sweep.exclude: given`)",
-            r->total_seconds, r->load_seconds, r->sweep_seconds, r->nu.seconds,
-            r->probes.seconds);
+            r->n_ratings);
+    if (!r->sweep_skipped)
+        fprintf(f, "- split `%s` (test fraction %g, temporal quantile %g, validation "
+                   "fraction %g): %zu train, %zu validation, %zu test ratings; %zu "
+                   "test positives (rating >= %g)\n"
+                   "- levels keep that share of each user's training ratings (at "
+                   "least 1, nested); excluded from ranking: %s\n",
+                rs_split_kind_str(c->split.kind), c->split.test_fraction,
+                c->split.temporal_quantile, c->split.validation_fraction, r->n_train,
+                r->n_valid, r->n_test, r->n_test_positive, c->positive_threshold,
+                c->sweep_exclude == RS_EXCLUDE_FULL
+                    ? "every user's FULL training set at every level (`sweep.exclude: "
+                      "full`: this tells the models what the user has seen beyond what "
+                      "they were given, and flatters sparse levels)"
+                : c->sweep_exclude == RS_EXCLUDE_BOTH
+                    ? "only the ratings given at that level; the same fits excluding "
+                      "each user's full training set are in their own section "
+                      "(`sweep.exclude: both`)"
+                    : "only the ratings given at that level (`sweep.exclude: given`)");
+    fprintf(f, "- seed %llu; 95 %% intervals: bootstrap percentile over users, %d "
+               "resamples, paired across instances\n"
+               "- total %.1f s (loading %.1f s; sweep %.1f s, new users %.1f s, "
+               "taste probes %.1f s)\n\n",
+            (unsigned long long)c->seed, c->bootstrap_resamples, r->total_seconds,
+            r->load_seconds, r->sweep_seconds, r->nu.seconds, r->probes.seconds);
     if (c->params && c->params->n) {
         fputs("- param overrides for this sweep (over the host config):", f);
         for (size_t i = 0; i < c->params->n; i++)
@@ -312,14 +319,45 @@ static void failures(FILE *f, const rs_eval_report *r)
             fprintf(f, "| taste probes | %s | %s |\n", c->instances[i], r->probes.error[i]);
 }
 
+/* sweep.exclude: both: given against full, side by side, at the largest K. */
+static void exclude_full_section(FILE *f, const rs_eval_report *r)
+{
+    const rs_eval_config *c = r->cfg;
+    size_t k = c->n_k - 1;
+    const rs_eval_metric shown[] = {RS_EVAL_RECALL, RS_EVAL_NDCG};
+    fputs("\n## Excluding each user's full training set (`sweep.exclude: both`)\n\n"
+          "The same fits, asked again with every training rating of the user excluded "
+          "from ranking, not only those given at that level. Each cell: given / full "
+          "(full / given - 1). Full tells the models what the user has seen beyond what "
+          "they were given; the films a user has seen are mostly popular ones.\n", f);
+    for (size_t s = 0; s < 2; s++) {
+        fprintf(f, "\n### %s@%d\n\n", metric_title(shown[s]), c->k[k]);
+        header(f, c, "kept");
+        for (size_t l = 0; l < c->n_levels; l++) {
+            row_label(f, &r->levels[l]);
+            for (size_t i = 0; i < c->n_instances; i++) {
+                double g = rs_eval_cell_stat(r, &r->levels[l].cells[i], k, shown[s])->mean;
+                double x = rs_eval_cell_stat(r, &r->levels_full[l].cells[i], k, shown[s])->mean;
+                if (isfinite(g) && isfinite(x) && g > 0)
+                    fprintf(f, " %.4f / %.4f (%+.1f%%) |", g, x, 100 * (x / g - 1));
+                else if (isfinite(g) && isfinite(x))
+                    fprintf(f, " %.4f / %.4f |", g, x);
+                else
+                    fputs(" n/a |", f);
+            }
+            fputc('\n', f);
+        }
+    }
+}
+
 static void new_user_section(FILE *f, const rs_eval_report *r)
 {
     const rs_eval_config *c = r->cfg;
     const rs_eval_new_users *o = &c->new_users;
     rows R = {r->nu.levels, o->n_n, "n", "in the training data"};
     fprintf(f, "\n# New users: held out of training, n ratings given\n\n"
-               "- %d of %d users (%g, seed %llu) held out of training entirely; every "
-               "instance is fitted once on the other %d users' %zu ratings (CF subset "
+               "- %d of %d users (%g, seed %llu%s) held out of training entirely; every "
+               "instance is fitted once on %d other users' %zu ratings (CF subset "
                "%d users, %d items)\n"
                "- each held-out user is asked for through `rs_query` with user_id = "
                "RS_USER_NONE and n of their ratings (their **%s** n%s), as the server "
@@ -331,7 +369,10 @@ static void new_user_section(FILE *f, const rs_eval_report *r)
                "- 95 %% intervals and comparisons as in the sweep (bootstrap over the "
                "users of that n, paired across instances); phase %.1f s\n\n",
             (int)r->nu.users_held_out, (int)r->n_users, o->holdout_fraction,
-            (unsigned long long)o->seed, (int)r->nu.train_users, r->nu.train_ratings,
+            (unsigned long long)o->seed,
+            r->validate ? "; the validation holdout, the test holdout kept out of training too"
+                        : "",
+            (int)r->nu.train_users, r->nu.train_ratings,
             (int)r->nu.cf_users, (int)r->nu.cf_items, rs_query_order_str(o->order),
             o->order == RS_QUERY_EARLIEST ? " by timestamp, ties in a seeded order" : ", seeded",
             c->positive_threshold, o->min_positives, o->min_positives == 1 ? "" : "s",
@@ -411,6 +452,8 @@ rs_status rs_eval_write_md(const rs_eval_report *r, const char *path,
         metric_tables(f, r, &R);
         coverage_and_timing(f, r, &R);
         bucket_tables(f, r);
+        if (r->levels_full)
+            exclude_full_section(f, r);
     }
     if (r->nu.ran)
         new_user_section(f, r);

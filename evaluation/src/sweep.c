@@ -257,6 +257,49 @@ static void level_rec_report(void *ctx, const char *name, const char *what,
     step(x->pg, x->level, x->c, name, what, seconds);
 }
 
+/* sweep.exclude: both: the same fits asked again with each user's full
+ * training set excluded, into r->levels_full[l] (the counts and fit
+ * outcomes are the level's own). */
+static rs_status score_full(rs_eval_report *r, size_t l, rs_engine *e,
+                            const rs_eval_plan *plan, const rs_eval_level_data *d,
+                            const rs_eval_targets *t, progress *pg, rs_error *err)
+{
+    const rs_eval_config *c = r->cfg;
+    rs_eval_level *src = &r->levels[l], *dst = &r->levels_full[l];
+    rs_eval_queries q = {0};
+    rs_eval_ranked *ranked = calloc(c->n_instances ? c->n_instances : 1, sizeof *ranked);
+    rs_status st = ranked ? RS_OK : rs_error_set(err, RS_ERR_NOMEM, "eval: out of memory");
+    if (st == RS_OK)
+        st = rs_eval_level_queries(plan, d, RS_EXCLUDE_FULL, &q, err);
+    if (st == RS_OK) {
+        dst->train_ratings = src->train_ratings;
+        dst->cf_users = src->cf_users;
+        dst->cf_items = src->cf_items;
+        dst->users_evaluated = src->users_evaluated;
+        dst->users_excluded = src->users_excluded;
+        dst->cold_users = src->cold_users;
+        dst->cold_items = src->cold_items;
+        for (size_t b = 0; b < c->n_buckets; b++) {
+            dst->bucket_users[b] = src->bucket_users[b];
+            dst->bucket_cold_users[b] = src->bucket_cold_users[b];
+        }
+        for (size_t i = 0; i < c->n_instances; i++) {
+            dst->cells[i].fit_seconds = src->cells[i].fit_seconds;
+            if (src->cells[i].error && !dst->cells[i].error) /* skipped, counted once */
+                dst->cells[i].error = dup(src->cells[i].error);
+        }
+        level_ctx x = {pg, l, c};
+        recommend_level(e, r, dst, &q, ranked, level_rec_report, &x);
+        /* streams apart from the given pass's, the same for every instance */
+        st = rs_eval_aggregate_level(r, dst, 500009u + l, t, ranked, err);
+    }
+    rs_eval_queries_free(&q);
+    for (size_t i = 0; ranked && i < c->n_instances; i++)
+        rs_eval_ranked_free(&ranked[i]);
+    free(ranked);
+    return st;
+}
+
 static rs_status run_level(rs_eval_report *r, size_t l, const rs_config *fc,
                            const rs_eval_plan *plan, progress *pg,
                            rs_error *err)
@@ -281,6 +324,8 @@ static rs_status run_level(rs_eval_report *r, size_t l, const rs_config *fc,
     rs_eval_targets t = {plan->n_eval, plan->base->n_items, plan->rel_ptr, plan->rel_item,
                          d.cold_ptr, d.cold_rel, d.bucket};
     st = rs_eval_aggregate_level(r, &r->levels[l], l, &t, ranked, err);
+    if (st == RS_OK && r->levels_full)
+        st = score_full(r, l, e, plan, &d, &t, pg, err);
 free_ranked:
     rs_engine_free(e);
     rs_eval_queries_free(&q);
@@ -343,8 +388,8 @@ static rs_status run_new_user_levels(rs_eval_report *r, rs_engine *e,
 /* The new-user protocol and the taste probes: one engine fitted on the
  * users outside the holdout serves both. */
 static rs_status run_new_users(rs_eval_report *r, const rs_config *fc,
-                               const rs_dataset *base, progress *pg,
-                               rs_error *err)
+                               const rs_dataset *base, int validate,
+                               progress *pg, rs_error *err)
 {
     const rs_eval_config *c = r->cfg;
     double t0 = now_s();
@@ -359,13 +404,13 @@ static rs_status run_new_users(rs_eval_report *r, const rs_config *fc,
         st = rs_error_set(err, RS_ERR_NOMEM, "eval: out of memory");
         goto free_arrays;
     }
-    if ((st = rs_eval_nu_build(base, c, fc, &d, &r->nu, err)))
+    if ((st = rs_eval_nu_build(base, c, fc, validate, &d, &r->nu, err)))
         goto free_arrays;
     if (!pg->quiet)
         rs_log(RS_LOG_INFO, "eval",
-               "new users: %d of %d users held out (seed %llu); training on %zu ratings "
-               "of the other %d",
-               (int)r->nu.users_held_out, (int)base->n_users,
+               "new users: %d of %d users held out (%s holdout, seed %llu); training on "
+               "%zu ratings of %d others",
+               (int)r->nu.users_held_out, (int)base->n_users, validate ? "validation" : "test",
                (unsigned long long)c->new_users.seed, d.n_train, (int)r->nu.train_users);
     if ((st = rs_engine_new(fc, d.view, &e, err)))
         goto free_data;
@@ -434,7 +479,10 @@ static rs_status run_sweep(rs_eval_report *r, const rs_eval_config *cfg,
                "(%d without a positive excluded)",
                rs_split_kind_str(cfg->split.kind), plan->n_train, plan->n_valid,
                plan->n_test, (int)plan->n_eval, (int)(base->n_users - plan->n_eval));
-    pg->total = cfg->n_levels * (fc->n_instances + cfg->n_instances);
+    /* steps: every fit, then every recommend pass (two with exclude: both) */
+    pg->total = cfg->n_levels *
+                (fc->n_instances +
+                 cfg->n_instances * (cfg->sweep_exclude == RS_EXCLUDE_BOTH ? 2 : 1));
     for (size_t l = 0; l < cfg->n_levels && st == RS_OK; l++) {
         level_begin(pg, l);
         st = run_level(r, l, fc, plan, pg, err);
@@ -488,7 +536,7 @@ rs_status rs_eval_run(const rs_eval_config *cfg, const rs_eval_options *opt,
     if (cfg->sweep_enabled && (st = run_sweep(r, cfg, &fc, base, &plan, &pg, o, err)))
         goto done;
     if (cfg->new_users.enabled || cfg->probes.enabled)
-        st = run_new_users(r, &fc, base, &pg, err);
+        st = run_new_users(r, &fc, base, o.validate, &pg, err);
     r->total_seconds = now_s() - pg.t0;
 done:
     rs_eval_plan_free(&plan);

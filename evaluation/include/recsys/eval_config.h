@@ -34,11 +34,12 @@ const char *rs_cf_subset_str(rs_cf_subset s);
 typedef enum rs_sweep_exclude {
     RS_EXCLUDE_GIVEN = 0, /* only the thinned ratings the model is told:
                              what a deployed model would know */
-    RS_EXCLUDE_FULL = 1   /* the user's full training set at every level
-                             ; it tells
-                             every model what the user has seen beyond what
-                             it was given and flatters sparse levels (the
-                             harness's original behaviour) */
+    RS_EXCLUDE_FULL = 1,  /* the user's full training set at every level:
+                             it tells every model what the user has seen
+                             beyond what it was given and flatters sparse
+                             levels (the harness's original behaviour) */
+    RS_EXCLUDE_BOTH = 2   /* given in the main tables, and full beside it
+                             from the same fits (one more recommend pass) */
 } rs_sweep_exclude;
 
 const char *rs_sweep_exclude_str(rs_sweep_exclude e);

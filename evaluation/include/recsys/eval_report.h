@@ -130,6 +130,9 @@ typedef struct rs_eval_report {
     rs_eval_level *levels;     /* [cfg->n_levels], unfilled when
                                   sweep_skipped */
     int sweep_skipped;         /* 1 = sweep.enabled was false */
+    rs_eval_level *levels_full; /* [cfg->n_levels] with sweep.exclude: both,
+                                  the same fits scored excluding each user's
+                                  full training set; else NULL */
     rs_eval_new_user_report nu;
     rs_eval_probe_report probes;
     size_t n_failures;         /* cells with an error */
