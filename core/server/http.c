@@ -273,26 +273,11 @@ json_t *rs_req_json(rs_req *r)
         return NULL;
     }
     r->body_read = 1;
-    if (rs_json_depth(body, n, RS_JSON_MAX_DEPTH) > RS_JSON_MAX_DEPTH) {
-        free(body);
-        rs_reply_error(r, 400, "bad_request",
-                       "the request body nests arrays/objects deeper than %d levels",
-                       RS_JSON_MAX_DEPTH);
-        return NULL;
-    }
-    json_error_t je;
-    json_t *j = json_loadb(body, n, JSON_REJECT_DUPLICATES, &je);
+    char msg[256];
+    json_t *j = rs_json_parse_body(body, n, msg, sizeof msg);
     free(body);
-    if (!j) {
-        rs_reply_error(r, 400, "bad_request", "malformed JSON at line %d column %d: %s",
-                       je.line, je.column, je.text);
-        return NULL;
-    }
-    if (!json_is_object(j)) {
-        json_decref(j);
-        rs_reply_error(r, 400, "bad_request", "the request body must be a JSON object");
-        return NULL;
-    }
+    if (!j)
+        rs_reply_error(r, 400, "bad_request", "%s", msg);
     return j;
 }
 
