@@ -310,8 +310,9 @@ void rs_lc_log_exposure(rs_server *s, int64_t user_id, const rs_reco_result *res
     /* Every GET writes up to k rows: cap the rows per user and minute
      * (server.exposures_per_user_per_min). A list over the cap is served
      * but not logged, whole, so no response is half in the statistics. */
-    snprintf(uid, sizeof uid, "user:%lld", (long long)user_id);
-    if (!rs_ratelimit_take(s->rl_exposure, uid, time(NULL), (int)res->n))
+    char key[32];
+    snprintf(key, sizeof key, "user:%lld", (long long)user_id);
+    if (!rs_ratelimit_take(s->rl_exposure, key, time(NULL), (int)res->n))
         return;
     for (size_t i = 0; i < res->n; i++) {
         char id[24];
