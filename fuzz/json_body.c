@@ -23,10 +23,41 @@
  * nest deeper than any before are kept and grown. */
 __attribute__((used, section("__libfuzzer_extra_counters"))) static uint8_t depth_seen[160];
 
-/* How deep a recursive parser gets into buf before the first syntax
- * error: a small iterative JSON grammar (values, keys, separators), so
- * brackets count only where jansson would recurse on them, not after
- * garbage it stops at. */
+/* Length of the string token at buf[i] (a quote) when it is one jansson
+ * surely accepts (printable ASCII, simple escapes), else 0. */
+static size_t plain_string(const char *buf, size_t n, size_t i)
+{
+    for (size_t k = i + 1; k < n; k++) {
+        unsigned char c = (unsigned char)buf[k];
+        if (c == '"')
+            return k - i + 1;
+        if (c < 0x20 || c > 0x7e)
+            return 0;
+        if (c == '\\' && (++k >= n || !strchr("\"\\/bfnrt", buf[k])))
+            return 0;
+    }
+    return 0;
+}
+
+/* Length of a literal or integer at buf[i] jansson surely accepts, else 0. */
+static size_t plain_scalar(const char *buf, size_t n, size_t i)
+{
+    static const char *const words[] = {"true", "false", "null"};
+    for (size_t w = 0; w < 3; w++)
+        if (n - i >= strlen(words[w]) && memcmp(buf + i, words[w], strlen(words[w])) == 0)
+            return strlen(words[w]);
+    size_t k = i + (buf[i] == '-');
+    if (k < n && buf[k] == '0')
+        return k + 1 - i;
+    size_t d = k;
+    while (d < n && buf[d] >= '0' && buf[d] <= '9')
+        d++;
+    return d > k ? d - i : 0;
+}
+
+/* How deep a recursive parser surely gets into buf before its first
+ * syntax error: a small iterative JSON grammar that accepts only tokens
+ * jansson accepts, so brackets count only where jansson recurses on them. */
 static int reachable_depth(const char *buf, size_t n)
 {
     static char open[1 << 14]; /* '[' or '{' per level */
@@ -34,6 +65,7 @@ static int reachable_depth(const char *buf, size_t n)
     int depth = 0, deepest = 0;
     for (size_t i = 0; i < n; i++) {
         char c = buf[i];
+        size_t len;
         if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
             continue;
         if (st == VALUE && (c == '[' || c == '{') && depth < (int)sizeof open) {
@@ -41,20 +73,18 @@ static int reachable_depth(const char *buf, size_t n)
             deepest = depth > deepest ? depth : deepest;
             st = c == '[' ? VALUE : KEY;
         } else if ((c == ']' || c == '}') && depth > 0 && open[depth - 1] == (c == ']' ? '[' : '{') &&
-                   (st == AFTER || (st == VALUE && c == ']') || (st == KEY && c == '}'))) {
+                   (st == AFTER || (st == KEY && c == '}'))) {
             depth--;
             st = AFTER;
         } else if (c == ',' && st == AFTER && depth > 0) {
             st = open[depth - 1] == '[' ? VALUE : KEY;
         } else if (c == ':' && st == COLON) {
             st = VALUE;
-        } else if (c == '"' && (st == VALUE || st == KEY)) {
-            for (i++; i < n && buf[i] != '"'; i++)
-                i += buf[i] == '\\';
+        } else if (c == '"' && (st == VALUE || st == KEY) && (len = plain_string(buf, n, i))) {
+            i += len - 1;
             st = st == KEY ? COLON : AFTER;
-        } else if (st == VALUE && (c == '-' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z'))) {
-            while (i + 1 < n && strchr("+-.0123456789Eabcdefghijklmnopqrstuvwxyz", buf[i + 1]))
-                i++;
+        } else if (st == VALUE && (len = plain_scalar(buf, n, i))) {
+            i += len - 1;
             st = AFTER;
         } else {
             break;
