@@ -141,7 +141,7 @@ static void new_user(const char *name, char *cookie)
     call("POST", "/api/register", body, NULL);
     ck_assert_msg(R.status == 201, "register %s: %ld %s", name, R.status, R.body);
     if (cookie)
-        strcpy(cookie, R.cookie);
+        snprintf(cookie, sizeof R.cookie, "%s", R.cookie); /* callers pass [128] */
 }
 
 static long long q(const char *sql)
