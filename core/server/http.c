@@ -261,9 +261,12 @@ json_t *rs_req_json(rs_req *r)
     }
     if (late || (len > 0 && n < (size_t)len && n <= max)) {
         free(body);
+        char of[48] = "";
+        if (len > 0)
+            snprintf(of, sizeof of, " of %lld", len);
         rs_reply_error(r, 408, "request_timeout",
-                       "the request body did not arrive within %d ms (%zu of %lld bytes)",
-                       r->srv->opt.request_timeout_ms, n, len);
+                       "the request body did not arrive within %d ms (%zu%s bytes came)",
+                       r->srv->opt.request_timeout_ms, n, of);
         return NULL;
     }
     if (n > max) {
