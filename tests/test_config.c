@@ -99,6 +99,50 @@ START_TEST(yaml_syntax_error)
 }
 END_TEST
 
+/* "Billion laughs": nine levels of nine aliases would expand to 9^9
+ * scalars (the audit's 396-byte config reached 1.5 GB); the tree builder
+ * stops at its node cap and names where. */
+#define LAUGHS \
+    "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" \
+    "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n" \
+    "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n" \
+    "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n" \
+    "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n" \
+    "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n" \
+    "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]\n" \
+    "h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]\n" \
+    "i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]\n"
+
+START_TEST(yaml_alias_expansion_capped)
+{
+    rs_yaml_node *root = NULL;
+    rs_error err = {0};
+    ck_assert_int_eq(rs_yaml_load_string(LAUGHS, "laughs.yaml", &root, &err), RS_ERR_CONFIG);
+    ck_assert_ptr_null(root);
+    tu_assert_contains(err.message, "laughs.yaml:1:");
+    tu_assert_contains(err.message, "expands (through aliases) to more than 100000 nodes");
+    /* The same through a config file. */
+    expect_error(LAUGHS, GOOD, "cfg.yaml:10:");
+    expect_error(LAUGHS, GOOD, "to more than 100000 nodes");
+    /* Ordinary aliases still expand. */
+    ck_assert_int_eq(rs_yaml_load_string("base: &b {k: 1}\nuse: [*b, *b]\n", "ok.yaml", &root,
+                                         &err), RS_OK);
+    const rs_yaml_node *use = rs_yaml_get(root, "use");
+    ck_assert_int_eq((int)use->n, 2);
+    ck_assert_str_eq(rs_yaml_get(use->items[1], "k")->scalar, "1");
+    rs_yaml_free(root);
+    /* Nesting has its own limit, named as such. */
+    char deep[400] = "";
+    for (int i = 0; i < 70; i++)
+        strcat(deep, "[");
+    for (int i = 0; i < 70; i++)
+        strcat(deep, "]");
+    root = NULL;
+    ck_assert_int_eq(rs_yaml_load_string(deep, "deep.yaml", &root, &err), RS_ERR_CONFIG);
+    tu_assert_contains(err.message, "deep.yaml:1:66: nesting deeper than 64 levels");
+}
+END_TEST
+
 START_TEST(valid_params_reach_plugin)
 {
     hf f;
@@ -143,6 +187,7 @@ int main(void)
     tcase_add_test(tc, instance_shape);
     tcase_add_test(tc, param_validation);
     tcase_add_test(tc, yaml_syntax_error);
+    tcase_add_test(tc, yaml_alias_expansion_capped);
     tcase_add_test(tc, valid_params_reach_plugin);
     tcase_add_test(tc, env_overrides);
     suite_add_tcase(s, tc);

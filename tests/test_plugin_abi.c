@@ -1,5 +1,8 @@
 /* The host refuses plugins of another ABI before calling into them, with a
  * message naming the plugin, the field and both values. */
+#include <dlfcn.h>
+#include <grp.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "host_fixture.h"
@@ -116,6 +119,142 @@ START_TEST(descriptor_checks)
 }
 END_TEST
 
+/* ---- where a library may be loaded from (defect 9 of issue 18) --------- */
+
+static void copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    ck_assert_msg(in && out, "copy %s -> %s", from, to);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    fclose(out);
+}
+
+/* f.dir/plugins/tp_good: a copy of the good test plugin, dir 0755, lib
+ * 0755, whatever the umask; cfg.yaml searches only f.dir/plugins. */
+static void copied_plugin(hf *f, char *dir, char *lib)
+{
+    char from[4400], text[8192];
+    hf_setup(f);
+    snprintf(dir, 4300, "%s/plugins/tp_good", f->dir);
+    ck_assert_int_eq(rs_mkdir_p(dir), 0);
+    snprintf(from, sizeof from, "%s/tp_good/plugin.yaml", RS_TEST_PLUGIN_DIR);
+    snprintf(lib, 4400, "%s/plugin.yaml", dir);
+    copy_file(from, lib);
+    snprintf(from, sizeof from, "%s/tp_good/libtp_tp_good.so", RS_TEST_PLUGIN_DIR);
+    snprintf(lib, 4400, "%s/libtp_tp_good.so", dir);
+    copy_file(from, lib);
+    ck_assert_int_eq(chmod(f->dir, 0755), 0);
+    snprintf(text, sizeof text, "%s/plugins", f->dir);
+    ck_assert_int_eq(chmod(text, 0755), 0);
+    ck_assert_int_eq(chmod(dir, 0755), 0);
+    ck_assert_int_eq(chmod(lib, 0755), 0);
+    snprintf(text, sizeof text,
+             "data:\n  dir: data\nwork_dir: work\nplugins:\n  path: [%s/plugins]\n"
+             "instances:\n  - {name: good, plugin: tp_good}\n", f->dir);
+    tu_write(f->dir, "cfg.yaml", text);
+    snprintf(f->cfg_path, sizeof f->cfg_path, "%s/cfg.yaml", f->dir);
+}
+
+/* Open, expect a refusal naming `path` and `why`, and that the library was
+ * never mapped (so none of its code ran). */
+static void expect_unsafe(hf *f, const char *lib, const char *path, const char *why)
+{
+    rs_error err = {0};
+    ck_assert_int_eq(hf_open(f, &err), RS_ERR_CONFIG);
+    tu_assert_contains(err.message, "plugin 'tp_good'");
+    tu_assert_contains(err.message, "refusing to load it");
+    tu_assert_contains(err.message, path);
+    tu_assert_contains(err.message, why);
+    ck_assert_ptr_null(dlopen(lib, RTLD_NOW | RTLD_NOLOAD));
+    hf_close_engine(f);
+}
+
+START_TEST(copied_plugin_in_private_dir_loads)
+{
+    hf f;
+    char dir[4300], lib[4400];
+    rs_error err = {0};
+    copied_plugin(&f, dir, lib);
+    ck_assert_msg(hf_open(&f, &err) == RS_OK, "%s", err.message);
+    ck_assert_int_eq(rs_engine_instance_count(f.engine), 1);
+    hf_teardown(&f);
+}
+END_TEST
+
+START_TEST(world_writable_dir_refused)
+{
+    hf f;
+    char dir[4300], lib[4400];
+    copied_plugin(&f, dir, lib);
+    ck_assert_int_eq(chmod(dir, 0777), 0);
+    expect_unsafe(&f, lib, dir, "is world-writable");
+    /* Sticky does not excuse the library's own directory. */
+    ck_assert_int_eq(chmod(dir, 01777), 0);
+    expect_unsafe(&f, lib, dir, "is world-writable");
+    hf_teardown(&f);
+}
+END_TEST
+
+START_TEST(writable_library_refused)
+{
+    hf f;
+    char dir[4300], lib[4400];
+    copied_plugin(&f, dir, lib);
+    ck_assert_int_eq(chmod(lib, 0757), 0);
+    expect_unsafe(&f, lib, lib, "is world-writable");
+    hf_teardown(&f);
+}
+END_TEST
+
+/* The audit's case: a symlink to a library in a directory anyone can write.
+ * The loader follows it to the real file and judges that. */
+START_TEST(symlink_to_unsafe_target_refused)
+{
+    hf f;
+    char dir[4300], lib[4400], drop[4300], target[4400];
+    copied_plugin(&f, dir, lib);
+    snprintf(drop, sizeof drop, "%s/drop", f.dir);
+    ck_assert_int_eq(rs_mkdir_p(drop), 0);
+    snprintf(target, sizeof target, "%s/libtp_tp_good.so", drop);
+    ck_assert_int_eq(rename(lib, target), 0);
+    ck_assert_int_eq(symlink(target, lib), 0);
+    ck_assert_int_eq(chmod(drop, 0777), 0);
+    expect_unsafe(&f, target, drop, "is world-writable");
+    /* The same link to a safe place loads, from the real path. */
+    ck_assert_int_eq(chmod(drop, 0755), 0);
+    rs_error err = {0};
+    ck_assert_msg(hf_open(&f, &err) == RS_OK, "%s", err.message);
+    ck_assert_ptr_nonnull(dlopen(target, RTLD_NOW | RTLD_NOLOAD));
+    hf_teardown(&f);
+}
+END_TEST
+
+/* Group-writable is refused unless the group is the owner's private one
+ * (umask 002 under Debian's user private groups). Needs a foreign group:
+ * root can hand the files to nogroup (and to another owner). */
+START_TEST(group_writable_and_foreign_owner_refused)
+{
+    if (geteuid() != 0)
+        return; /* cannot give files away; the world-writable cases cover the rule */
+    hf f;
+    char dir[4300], lib[4400];
+    copied_plugin(&f, dir, lib);
+    struct group *g = getgrnam("nogroup");
+    gid_t other = g ? g->gr_gid : 65534;
+    ck_assert_int_eq(chown(dir, 0, other), 0);
+    ck_assert_int_eq(chmod(dir, 0775), 0);
+    expect_unsafe(&f, lib, dir, "is group-writable");
+    ck_assert_int_eq(chmod(dir, 0755), 0);
+    ck_assert_int_eq(chown(lib, 65534, 0), 0);
+    expect_unsafe(&f, lib, lib, "is owned by another user");
+    hf_teardown(&f);
+}
+END_TEST
+
 START_TEST(failing_fit_is_reported)
 {
     hf f;
@@ -146,6 +285,11 @@ int main(void)
     tcase_add_test(tc, unknown_plugin);
     tcase_add_test(tc, descriptor_checks);
     tcase_add_test(tc, failing_fit_is_reported);
+    tcase_add_test(tc, copied_plugin_in_private_dir_loads);
+    tcase_add_test(tc, world_writable_dir_refused);
+    tcase_add_test(tc, writable_library_refused);
+    tcase_add_test(tc, symlink_to_unsafe_target_refused);
+    tcase_add_test(tc, group_writable_and_foreign_owner_refused);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

@@ -1,8 +1,10 @@
 /* The catalogue: genres, sources, search, movie pages, similar, onboarding. */
 #include "server_internal.h"
+#include "api_lists.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void rs_api_genres(rs_req *r)
 {
@@ -42,7 +44,12 @@ void rs_api_sources(rs_req *r)
                                               "description", pe->description ? pe->description : "",
                                               "capabilities", capabilities(pe->capabilities)));
     }
-    rs_reply_json(r, 200, json_pack("{s:s, s:o}", "default", r->srv->opt.default_source,
+    /* default_similar: what /api/movies/{id}/similar uses without source=
+     * (null when no instance can answer it). */
+    const char *similar = rs_reco_default_similar(r->srv->reco);
+    rs_reply_json(r, 200, json_pack("{s:s, s:o, s:o}", "default", r->srv->opt.default_source,
+                                    "default_similar",
+                                    similar ? json_string(similar) : json_null(),
                                     "sources", list));
 }
 
@@ -66,27 +73,97 @@ static int like_contains(const char *text, char *out, size_t cap)
     return 0;
 }
 
-/* The catalogue query: $1 a genre ('' = any) and, when searching, $2 the
- * LIKE pattern and $5 the query text. Two texts, not one with "$2 IS NULL
- * OR ...": a prepared statement's generic plan cannot use an index under
- * such an OR and scanned the catalogue. title_lc is lower(title), stored
- * and trigram-indexed (migration 003), so the LIKE is answered from the
- * index and lower() runs once per query. */
+/* MovieLens moves a leading article to the end of a title ("Matrix, The",
+ * "Atalante, L'"), so a query typed the natural way ("the matrix") is also
+ * tried in that form. Returns the article's length in query (its text
+ * without the trailing space goes to article[8]), or 0 when the query does
+ * not start with one. */
+static size_t leading_article(const char *query, char article[8])
+{
+    static const char *const articles[] = {"the ", "a ", "an ", "les ", "la ", "le ",
+                                           "l'", "il ", "el ", "das ", "der ", "die "};
+    for (size_t i = 0; i < sizeof articles / sizeof articles[0]; i++) {
+        size_t n = strlen(articles[i]);
+        if (strncasecmp(query, articles[i], n) != 0 || !query[n] || query[n] == ' ')
+            continue;
+        size_t an = articles[i][n - 1] == ' ' ? n - 1 : n;
+        memcpy(article, query, an);
+        article[an] = '\0';
+        return n;
+    }
+    return 0;
+}
+
+/* The moved form: moved = "matrix, the" (an exact title, ranked first) and
+ * pattern = '%matrix%, the%' (the sequels too: "Matrix Reloaded, The").
+ * Without an article both are the query's own. Returns 0 or -1 when the
+ * pattern does not fit. */
+static int moved_forms(const char *query, char *moved, size_t moved_cap, char *pattern,
+                       size_t pattern_cap)
+{
+    char article[8];
+    size_t skip = leading_article(query, article);
+    if (!skip) {
+        snprintf(moved, moved_cap, "%s", query);
+        return like_contains(query, pattern, pattern_cap);
+    }
+    snprintf(moved, moved_cap, "%s, %s", query + skip, article);
+    if (like_contains(query + skip, pattern, pattern_cap) < 0)
+        return -1;
+    size_t n = strlen(pattern);
+    int w = snprintf(pattern + n, pattern_cap - n, ", %s%%", article);
+    return w < 0 || (size_t)w >= pattern_cap - n ? -1 : 0;
+}
+
+/* The catalogue query: $1 a genre ('' = any) and, when searching, $2 and
+ * $3 the LIKE patterns of the query as typed and with its article moved
+ * ($3 = $2 when there is none), $6 and $7 the same texts for ranking exact
+ * matches first. Separate statements, not one with "$2 IS NULL OR ...": a
+ * prepared statement's generic plan cannot use an index under such an OR
+ * and scanned the catalogue; the OR of two LIKEs on one trigram index is a
+ * BitmapOr. title_lc is lower(title), stored and trigram-indexed
+ * (migration 003), so lower() runs once per query. */
 #define MOVIES_GENRE " ($1 = '' OR $1 = ANY(m.genres))"
-#define MOVIES_TITLE " m.title_lc LIKE lower($2) AND"
+#define MOVIES_TITLE " (m.title_lc LIKE lower($2) OR m.title_lc LIKE lower($3)) AND"
 #define MOVIES_ORDER " m.base_n + m.app_n DESC, m.id"
+
+/* sort=: the ORDER BY for each browse order, popularity (most rated) first.
+ * 'rating' damps the mean towards 3.5 with 10 pseudo-ratings, so a film
+ * with one 5-star rating does not top the list; 'title' sorts MovieLens's
+ * form, so "Matrix, The" files under M, as in a library. The texts are
+ * constants: nothing from the request reaches the SQL but as parameters. */
+static const struct {
+    const char *name, *order;
+} movie_sorts[] = {
+    {"popularity", MOVIES_ORDER},
+    {"rating", " (m.base_sum + m.app_sum + 35.0) / (m.base_n + m.app_n + 10) DESC, m.id"},
+    {"year", " m.year DESC NULLS LAST," MOVIES_ORDER},
+    {"title", " m.title_lc, m.id"},
+};
 
 void rs_api_movies(rs_req *r)
 {
-    char query[201], genre[64], pattern[2 * sizeof query + 3];
+    char query[201], genre[64], moved[sizeof query + 8], sort[16];
+    char pattern[2 * sizeof query + 3], moved_pattern[2 * sizeof moved + 3];
     long page, page_size;
     if (rs_req_str(r, "query", query, sizeof query) < 0 ||
         rs_req_str(r, "genre", genre, sizeof genre) < 0 ||
+        rs_req_str(r, "sort", sort, sizeof sort) < 0 ||
         rs_req_int(r, "page", 1, 1, 100000, &page) < 0 ||
         rs_req_int(r, "page_size", 24, 1, 100, &page_size) < 0)
         return;
-    /* pattern holds the worst case (every character escaped) */
-    if (like_contains(query, pattern, sizeof pattern) < 0) {
+    size_t si = 0, n_sorts = sizeof movie_sorts / sizeof movie_sorts[0];
+    while (sort[0] && si < n_sorts && strcmp(sort, movie_sorts[si].name) != 0)
+        si++;
+    if (si == n_sorts) {
+        rs_reply_error(r, 400, "bad_request",
+                       "sort must be popularity, rating, year or title, got '%s'", sort);
+        return;
+    }
+    const char *order = movie_sorts[si].order;
+    /* the patterns hold the worst case (every character escaped) */
+    if (like_contains(query, pattern, sizeof pattern) < 0 ||
+        moved_forms(query, moved, sizeof moved, moved_pattern, sizeof moved_pattern) < 0) {
         rs_reply_error(r, 400, "bad_request", "query too long");
         return;
     }
@@ -94,19 +171,24 @@ void rs_api_movies(rs_req *r)
     snprintf(limit, sizeof limit, "%ld", page_size);
     snprintf(offset, sizeof offset, "%ld", (page - 1) * page_size);
     int search = query[0] != '\0';
-    const char *ps[5] = {genre, pattern, limit, offset, query};
+    const char *ps[7] = {genre, pattern, moved_pattern, limit, offset, query, moved};
     const char *pb[3] = {genre, limit, offset};
     /* A case-insensitive "contains"; an exact title match ranks first. */
-    PGresult *res =
-        search ? rs_req_query(r,
-                     "SELECT " RS_MOVIE_COLS ", count(*) OVER () FROM movies m"
-                     " WHERE" MOVIES_TITLE MOVIES_GENRE
-                     " ORDER BY m.title_lc = lower($5) DESC," MOVIES_ORDER
-                     " LIMIT $3::int OFFSET $4::int", 5, ps)
-               : rs_req_query(r,
-                     "SELECT " RS_MOVIE_COLS ", count(*) OVER () FROM movies m"
-                     " WHERE" MOVIES_GENRE " ORDER BY" MOVIES_ORDER
-                     " LIMIT $2::int OFFSET $3::int", 3, pb);
+    char sql[1024];
+    if (search)
+        snprintf(sql, sizeof sql,
+                 "SELECT " RS_MOVIE_COLS ", count(*) OVER () FROM movies m"
+                 " WHERE" MOVIES_TITLE MOVIES_GENRE
+                 " ORDER BY m.title_lc IN (lower($6), lower($7))"
+                 /* "matrix" is "Matrix, The" exactly, with its article moved */
+                 " OR (left(m.title_lc, length($6::text) + 2) = lower($6) || ', '"
+                 " AND length(m.title_lc) <= length($6::text) + 5) DESC,%s"
+                 " LIMIT $4::int OFFSET $5::int", order);
+    else
+        snprintf(sql, sizeof sql,
+                 "SELECT " RS_MOVIE_COLS ", count(*) OVER () FROM movies m"
+                 " WHERE" MOVIES_GENRE " ORDER BY%s LIMIT $2::int OFFSET $3::int", order);
+    PGresult *res = search ? rs_req_query(r, sql, 7, ps) : rs_req_query(r, sql, 3, pb);
     if (!res)
         return;
     json_int_t total = 0;
@@ -120,7 +202,7 @@ void rs_api_movies(rs_req *r)
         /* Past the last page the window count is absent: count apart. */
         PGresult *cr =
             search ? rs_req_query(r, "SELECT count(*) FROM movies m WHERE"
-                                     MOVIES_TITLE MOVIES_GENRE, 2, ps)
+                                     MOVIES_TITLE MOVIES_GENRE, 3, ps)
                    : rs_req_query(r, "SELECT count(*) FROM movies m WHERE"
                                      MOVIES_GENRE, 1, pb);
         if (!cr) {
@@ -227,10 +309,86 @@ done:
     free(res);
 }
 
+/* exclude=1,2,3: movies the page already showed (at most EXCLUDE_MAX),
+ * marked in skip[]. Returns 0, or -1 with a 400 sent. */
+#define EXCLUDE_MAX 200
+static int mark_excluded(rs_req *r, uint8_t *skip)
+{
+    char list[EXCLUDE_MAX * 8];
+    int got = rs_req_str(r, "exclude", list, sizeof list);
+    if (got <= 0)
+        return got;
+    size_t n = 0;
+    for (char *p = list; *p;) {
+        char *end;
+        long long id = strtoll(p, &end, 10);
+        if (end == p || (*end && *end != ',') || ++n > EXCLUDE_MAX) {
+            rs_reply_error(r, 400, "bad_request",
+                           "exclude must be up to %d comma-separated movie ids", EXCLUDE_MAX);
+            return -1;
+        }
+        int32_t item = rs_movielens_item_index(r->srv->ml, id);
+        if (item >= 0)
+            skip[item] = 1; /* unknown ids cannot be offered anyway */
+        p = *end ? end + 1 : end;
+    }
+    return 0;
+}
+
+/* The films the user liked, best first: those rated 4 or more, or, when
+ * there are none, those rated 3.5. Fills liked[] and returns the count. */
+#define LIKED_MAX 6
+static size_t liked_items(const rs_rating *rated, size_t n_rated, int32_t *liked)
+{
+    size_t n = 0;
+    for (float bar = 5.0f; bar >= 3.5f && n < LIKED_MAX; bar -= 0.5f) {
+        if (bar < 4.0f && n > 0)
+            break; /* 3.5 is a weak "like": only when nothing scored higher */
+        for (size_t i = 0; i < n_rated && n < LIKED_MAX; i++)
+            if (rated[i].rating == bar)
+                liked[n++] = rated[i].item;
+    }
+    return n;
+}
+
+/* Neighbours of the liked films, round-robin (the first neighbour of each,
+ * then the second, ...), with the liked film each came from. */
+#define NEAR_PER_LIKED 12
+static size_t neighbours(rs_req *r, const int32_t *liked, size_t n_liked, int32_t *near,
+                         int32_t *because)
+{
+    static const size_t per = NEAR_PER_LIKED;
+    rs_reco_result *res = malloc(sizeof *res);
+    int32_t *lists = malloc((n_liked ? n_liked : 1) * per * sizeof *lists);
+    size_t *counts = calloc(n_liked ? n_liked : 1, sizeof *counts);
+    size_t n = 0;
+    if (!res || !lists || !counts)
+        goto done; /* no neighbours: the page falls back to spread picks */
+    for (size_t l = 0; l < n_liked; l++) {
+        rs_error err = {0};
+        /* Without a similar-capable source, onboarding stays non-adaptive. */
+        if (rs_reco_similar(r->srv->reco, liked[l], NULL, per, res, &err) != RS_OK)
+            continue;
+        for (size_t i = 0; i < res->n && i < per; i++)
+            lists[l * per + counts[l]++] = res->items[i].item;
+    }
+    for (size_t i = 0; i < per; i++)
+        for (size_t l = 0; l < n_liked; l++)
+            if (i < counts[l]) {
+                near[n] = lists[l * per + i];
+                because[n++] = liked[l];
+            }
+done:
+    free(res);
+    free(lists);
+    free(counts);
+    return n;
+}
+
 void rs_api_onboarding(rs_req *r)
 {
     long n;
-    if (rs_req_int(r, "n", 12, 1, 50, &n) < 0)
+    if (rs_req_int(r, "n", 12, 1, ONBOARDING_MAX, &n) < 0)
         return;
     int who = rs_req_user_opt(r);
     if (who < 0)
@@ -251,13 +409,41 @@ void rs_api_onboarding(rs_req *r)
         rs_reply_error(r, 500, "internal", "out of memory");
         return;
     }
+    if (mark_excluded(r, skip) < 0) {
+        free(rated);
+        free(skip);
+        return;
+    }
     for (size_t i = 0; i < n_rated; i++)
         skip[rated[i].item] = 1;
+    /* nor films the user said they are not interested in */
+    if (who && rs_hidden_items(r, skip) < 0) {
+        free(rated);
+        free(skip);
+        return;
+    }
+    int32_t liked[LIKED_MAX], near[LIKED_MAX * NEAR_PER_LIKED],
+        near_because[LIKED_MAX * NEAR_PER_LIKED];
+    size_t n_liked = liked_items(rated, n_rated, liked);
     free(rated);
-    int32_t picks[50];
-    size_t got = rs_onboarding_pick(r->srv->onboarding, skip, (size_t)n, picks);
+    size_t n_near = neighbours(r, liked, n_liked, near, near_because);
+    int32_t picks[ONBOARDING_MAX], because[ONBOARDING_MAX];
+    size_t got = rs_onboarding_mix(r->srv->onboarding, skip, near, near_because, n_near,
+                                   (size_t)n, picks, because);
     free(skip);
     json_t *movies = rs_movies_by_items(r, picks, got);
-    if (movies)
-        rs_reply_json(r, 200, json_pack("{s:o}", "items", movies));
+    if (!movies)
+        return;
+    /* "because": the liked film a pick is a neighbour of, for the page to
+     * say why it is offered; null for the genre-spread picks. */
+    for (size_t i = 0; i < got; i++) {
+        json_t *m = json_array_get(movies, i);
+        const rs_item_meta *meta = because[i] >= 0 ? &r->srv->data->items[because[i]] : NULL;
+        if (json_is_object(m))
+            json_object_set_new(m, "because",
+                                meta ? json_pack("{s:I, s:s}", "id", (json_int_t)meta->movie_id,
+                                                 "title", meta->title ? meta->title : "")
+                                     : json_null());
+    }
+    rs_reply_json(r, 200, json_pack("{s:o}", "items", movies));
 }

@@ -1,5 +1,6 @@
 /* GET /api/recommendations for the logged-in user. */
 #include "server_internal.h"
+#include "api_lists.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,27 @@ static json_t *explanation_json(const rs_req *r, const rs_reco_item *it)
                                                (double)e->parts[i].share));
     }
     return json_pack("{s:o, s:o}", "because", because, "parts", parts);
+}
+
+/* Drops the films marked in hidden[] and keeps at most k, compacting the
+ * interleave credits alongside. Returns how many were dropped. */
+static size_t drop_hidden(rs_reco_result *res, rs_lc_choice *choice, const uint8_t *hidden,
+                          size_t k)
+{
+    size_t n = 0, dropped = 0;
+    for (size_t i = 0; i < res->n && n < k; i++) {
+        if (hidden[res->items[i].item]) {
+            dropped++;
+            continue;
+        }
+        if (n != i) {
+            res->items[n] = res->items[i];
+            memcpy(choice->credit[n], choice->credit[i], sizeof choice->credit[n]);
+        }
+        n++;
+    }
+    res->n = n;
+    return dropped;
 }
 
 static json_t *sources_list(const rs_req *r)
@@ -70,8 +92,27 @@ void rs_api_recommendations(rs_req *r)
         return;
     }
     rs_error err = {0};
+    uint8_t *hidden = calloc((size_t)r->srv->data->n_items + 1, 1);
+    int n_hidden = hidden ? rs_hidden_items(r, hidden) : 0;
+    if (!hidden || n_hidden < 0) {
+        if (!hidden)
+            rs_reply_error(r, 500, "internal", "out of memory");
+        free(hidden);
+        goto done;
+    }
     rs_status st = rs_lc_recommend(r->srv, r->user_id, given ? source : NULL, source, (size_t)k,
                                    res, choice, &err);
+    /* Films the user marked "Not interested" leave the list. Only when
+     * some were in it is a longer list asked for, to refill it: the usual
+     * request stays the cached size. */
+    if (st == RS_OK && drop_hidden(res, choice, hidden, (size_t)k) > 0) {
+        size_t ask = (size_t)k + (size_t)n_hidden;
+        st = rs_lc_recommend(r->srv, r->user_id, given ? source : NULL, source,
+                             ask < RS_RECO_K_MAX ? ask : RS_RECO_K_MAX, res, choice, &err);
+        if (st == RS_OK)
+            drop_hidden(res, choice, hidden, (size_t)k);
+    }
+    free(hidden);
     if (st != RS_OK) {
         rs_reply_status(r, st, &err);
         goto done;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,7 +23,8 @@ struct rs_app {
     rs_db *db;
     rs_server *server;
     char *db_url;
-    char *cluster_dir;   /* set when this app started a private cluster */
+    char *cluster_dir;   /* set when this app serves on a private cluster */
+    int cluster_lock;    /* fd of cluster_dir/serving.lock, or -1 */
     char *cluster_script;
 };
 
@@ -90,6 +92,13 @@ static char *cluster_script(void)
     return NULL;
 }
 
+/* Whoever serves on a private cluster owns its shutdown, whether it started
+ * the cluster or adopted one that was already running (left by a crashed
+ * server, or by a second server on the same work_dir). Every server holds
+ * a shared flock on DIR/serving.lock while it serves; at close, the one
+ * whose exclusive lock succeeds is the last and stops the cluster. The
+ * kernel drops the lock of a killed process, so a crash never keeps the
+ * cluster alive past the next server's shutdown. */
 static rs_status start_cluster(rs_app *app, rs_error *err)
 {
     app->cluster_script = cluster_script();
@@ -97,43 +106,65 @@ static rs_status start_cluster(rs_app *app, rs_error *err)
         return rs_error_set(err, RS_ERR_CONFIG,
                             "database.url is empty and scripts/pg-cluster was not found "
                             "(set RECSYS_PG_CLUSTER or RECSYS_DATABASE_URL)");
-    size_t len = strlen(app->cfg->work_dir) + 8;
-    char *dir = malloc(len);
-    if (!dir)
+    size_t len = strlen(app->cfg->work_dir) + 24;
+    char *dir = malloc(len), *lock = malloc(len);
+    if (!dir || !lock) {
+        free(dir);
+        free(lock);
         return rs_error_set(err, RS_ERR_NOMEM, "out of memory");
+    }
     snprintf(dir, len, "%s/pg", app->cfg->work_dir);
+    snprintf(lock, len, "%s/pg/serving.lock", app->cfg->work_dir);
     mkdir(app->cfg->work_dir, 0755);
+    mkdir(dir, 0755);
+    app->cluster_dir = dir;
+    /* O_CLOEXEC: pg-cluster and the postmaster it starts must not inherit
+     * the lock, or it would outlive every server. */
+    app->cluster_lock = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (app->cluster_lock < 0) {
+        rs_error_set(err, RS_ERR_IO, "database: cannot open %s: %s", lock, strerror(errno));
+        free(lock);
+        return RS_ERR_IO;
+    }
+    /* Blocks while another server is stopping the cluster. */
+    while (flock(app->cluster_lock, LOCK_SH) != 0 && errno == EINTR)
+        ;
     char line[512];
     char *status_argv[] = {app->cluster_script, "status", dir, NULL};
-    /* A cluster someone else started (CI, an earlier run still up) is used
-     * but not stopped at shutdown. */
-    int was_running = run_capture(status_argv, line, sizeof line, 1) == 0;
+    if (run_capture(status_argv, line, sizeof line, 1) == 0)
+        fprintf(stderr, "recsys: adopting the running private PostgreSQL under %s\n", dir);
+    else
+        fprintf(stderr, "recsys: starting private PostgreSQL under %s\n", dir);
     char *start_argv[] = {app->cluster_script, "start", dir, NULL};
-    fprintf(stderr, "recsys: starting private PostgreSQL under %s\n", dir);
     int rc = run_capture(start_argv, line, sizeof line, 0);
     if (rc != 0 || !line[0]) {
-        free(dir);
-        return rs_error_set(err, RS_ERR_DATABASE,
-                            "database: %s start failed (exit %d); see its message above",
-                            app->cluster_script, rc);
+        rs_error_set(err, RS_ERR_DATABASE,
+                     "database: %s start %s failed (exit %d); see its message above",
+                     app->cluster_script, dir, rc);
+        free(lock);
+        return RS_ERR_DATABASE;
     }
+    free(lock);
     app->db_url = strdup(line);
-    if (was_running)
-        free(dir);
-    else
-        app->cluster_dir = dir;
     return app->db_url ? RS_OK : rs_error_set(err, RS_ERR_NOMEM, "out of memory");
 }
 
 static void stop_cluster(rs_app *app)
 {
-    if (!app->cluster_dir)
+    if (!app->cluster_dir || app->cluster_lock < 0)
         return;
-    char line[256];
-    char *argv[] = {app->cluster_script, "stop", app->cluster_dir, NULL};
-    if (run_capture(argv, line, sizeof line, 0) != 0)
-        fprintf(stderr, "recsys: stopping the private PostgreSQL under %s failed\n",
-                app->cluster_dir);
+    if (flock(app->cluster_lock, LOCK_EX | LOCK_NB) != 0) {
+        fprintf(stderr, "recsys: another server still uses the private PostgreSQL under %s; "
+                        "leaving it running\n", app->cluster_dir);
+    } else {
+        char line[256];
+        char *argv[] = {app->cluster_script, "stop", app->cluster_dir, NULL};
+        if (run_capture(argv, line, sizeof line, 0) != 0)
+            fprintf(stderr, "recsys: stopping the private PostgreSQL under %s failed\n",
+                    app->cluster_dir);
+    }
+    close(app->cluster_lock);
+    app->cluster_lock = -1;
 }
 
 static rs_status database_url(rs_app *app, int64_t *pool, rs_error *err)
@@ -174,6 +205,7 @@ rs_status rs_app_open(const char *config_path, int port_override, rs_app **out,
     rs_app *app = calloc(1, sizeof *app);
     if (!app)
         return rs_error_set(err, RS_ERR_NOMEM, "out of memory");
+    app->cluster_lock = -1;
     rs_server_options opt;
     int64_t pool = 0;
     rs_status st = rs_config_load(config_path, &app->cfg, err);

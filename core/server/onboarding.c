@@ -126,3 +126,36 @@ size_t rs_onboarding_pick(const rs_onboarding *o, const uint8_t *skip,
     }
     return k;
 }
+
+size_t rs_onboarding_mix(const rs_onboarding *o, uint8_t *skip, const int32_t *near,
+                         const int32_t *near_because, size_t n_near, size_t n,
+                         int32_t *out, int32_t *out_because)
+{
+    /* The spread picks are chosen in one greedy pass, so they keep their
+     * genre mix; n of them cover the page whatever the neighbours give. */
+    int32_t spread[ONBOARDING_MAX];
+    if (n > ONBOARDING_MAX)
+        n = ONBOARDING_MAX;
+    size_t n_spread = rs_onboarding_pick(o, skip, n, spread);
+    size_t k = 0, j = 0, s = 0;
+    /* Alternate, neighbours first: they follow the user's taste, the
+     * spread picks keep probing tastes not shown yet. */
+    while (k < n && (j < n_near || s < n_spread)) {
+        int from_near = (k % 2 == 0 && j < n_near) || s >= n_spread;
+        int32_t it = from_near ? near[j] : spread[s];
+        int32_t because = from_near ? near_because[j] : -1;
+        if (from_near)
+            j++;
+        else
+            s++;
+        if (it < 0 || it >= o->d->n_items || skip[it] || o->score[it] <= 0) {
+            /* spread picks were unskipped when chosen: only a neighbour
+             * placed since can have taken one */
+            continue;
+        }
+        skip[it] = 1;
+        out[k] = it;
+        out_because[k++] = because;
+    }
+    return k;
+}

@@ -57,8 +57,32 @@ static int wrap(const char *t, const char **start, size_t *len, int max_lines)
     return n;
 }
 
+/* The title as people write it: MovieLens's "Matrix, The" reads "The
+ * Matrix" on the poster, as in the web app (alternative titles in
+ * parentheses are kept as they are). */
+static void natural_title(const char *t, char *out, size_t cap)
+{
+    static const char *const articles[] = {"The", "A", "An", "Les", "La", "Le", "L'",
+                                           "Il", "El", "Das", "Der", "Die"};
+    const char *paren = strstr(t, " (");
+    size_t main_len = paren ? (size_t)(paren - t) : strlen(t);
+    for (size_t i = 0; i < sizeof articles / sizeof articles[0]; i++) {
+        size_t an = strlen(articles[i]);
+        if (main_len < an + 3 || strncmp(t + main_len - an - 2, ", ", 2) != 0 ||
+            strncmp(t + main_len - an, articles[i], an) != 0)
+            continue;
+        int apostrophe = articles[i][an - 1] == '\'';
+        snprintf(out, cap, "%s%s%.*s%s", articles[i], apostrophe ? "" : " ",
+                 (int)(main_len - an - 2), t, t + main_len);
+        return;
+    }
+    snprintf(out, cap, "%s", t);
+}
+
 static void send_svg(rs_req *r, const rs_item_meta *m)
 {
+    char title[512];
+    natural_title(m->title ? m->title : "", title, sizeof title);
     /* A stable colour per movie: hue from a hash of its id. */
     uint64_t h = (uint64_t)m->movie_id * 0x9E3779B97F4A7C15ull;
     int hue = (int)((h >> 32) % 360);
@@ -71,7 +95,7 @@ static void send_svg(rs_req *r, const rs_item_meta *m)
     }
     fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"342\" height=\"513\" "
                "viewBox=\"0 0 342 513\" role=\"img\" aria-label=\"");
-    xml_escape(f, m->title ? m->title : "", (size_t)-1);
+    xml_escape(f, title, (size_t)-1);
     fprintf(f, "\"><defs><linearGradient id=\"g\" x1=\"0\" y1=\"0\" x2=\"0\" y2=\"1\">"
                "<stop offset=\"0\" stop-color=\"hsl(%d,55%%,42%%)\"/>"
                "<stop offset=\"1\" stop-color=\"hsl(%d,60%%,18%%)\"/></linearGradient></defs>"
@@ -79,7 +103,7 @@ static void send_svg(rs_req *r, const rs_item_meta *m)
             hue, (hue + 30) % 360);
     const char *start[6];
     size_t len[6];
-    int lines = wrap(m->title ? m->title : "", start, len, 6);
+    int lines = wrap(title, start, len, 6);
     int y = 220 - lines * 18;
     fputs("<g fill=\"#fff\" font-family=\"system-ui,sans-serif\" text-anchor=\"middle\">", f);
     for (int i = 0; i < lines; i++, y += 38) {

@@ -18,6 +18,25 @@ static int has_cap(rs_engine *e, const char *name, uint32_t cap)
     return pe && (pe->capabilities & cap);
 }
 
+/* Similar-movie sources, best first (by instance, then plugin name): the
+ * blend and the collaborative models find films the same people liked; the
+ * content model's lists follow words in the overview ("The Shining" ->
+ * five "Jack" titles), so it is the fallback, not the default. */
+static const char *const similar_preference[] = {"hybrid", "ease", "lightgcn", "semantic"};
+
+static int similar_rank(rs_engine *e, const char *name)
+{
+    const rs_plugin_entry *pe = rs_engine_instance_entry(e, name);
+    size_t n = sizeof similar_preference / sizeof similar_preference[0];
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(name, similar_preference[i]) == 0)
+            return (int)i;
+    for (size_t i = 0; i < n; i++)
+        if (pe && pe->name && strcmp(pe->name, similar_preference[i]) == 0)
+            return (int)(n + i);
+    return (int)(2 * n);
+}
+
 rs_status rs_reco_service_new(rs_engine *engine, const rs_movielens *ml,
                               rs_db *db, rs_reco_service **out, rs_error *err)
 {
@@ -31,9 +50,9 @@ rs_status rs_reco_service_new(rs_engine *engine, const rs_movielens *ml,
     for (size_t i = 0; i < n; i++) {
         const char *name = rs_engine_instance_name(engine, i);
         const rs_plugin_entry *pe = rs_engine_instance_entry(engine, name);
-        if (!s->similar_default && has_cap(engine, name, RS_CAP_SIMILAR))
-            s->similar_default = name;
-        if (strcmp(name, "semantic") == 0 && has_cap(engine, name, RS_CAP_SIMILAR))
+        if (has_cap(engine, name, RS_CAP_SIMILAR) &&
+            (!s->similar_default ||
+             similar_rank(engine, name) < similar_rank(engine, s->similar_default)))
             s->similar_default = name;
         if (strcmp(name, "popularity") == 0)
             s->cold = name;

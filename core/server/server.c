@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "api_lists.h"
 #include "auth.h"
 
 void rs_server_options_default(rs_server_options *o)
@@ -156,6 +157,13 @@ static const route routes[] = {
     {"GET", "/api/ratings", rs_api_ratings},
     {"GET", "/api/recommendations", rs_api_recommendations},
     {"GET", "/api/onboarding", rs_api_onboarding},
+    {"GET", "/api/me/marks", rs_api_me_marks},
+    {"GET", "/api/watchlist", rs_api_watchlist},
+    {"PUT", "/api/watchlist/{id}", rs_api_watchlist_put},
+    {"DELETE", "/api/watchlist/{id}", rs_api_watchlist_delete},
+    {"GET", "/api/hidden", rs_api_hidden},
+    {"PUT", "/api/hidden/{id}", rs_api_hidden_put},
+    {"DELETE", "/api/hidden/{id}", rs_api_hidden_delete},
     {"GET", "/api/posters/{id}", rs_api_poster},
     {"GET", "/api/evaluation", rs_api_evaluation},
     {"GET", "/api/health", rs_api_health},

@@ -379,8 +379,12 @@ static rs_status index_users(rs_movielens *ml, rating_rows *rr, rs_error *err)
     int64_t *sorted = malloc((rr->n ? rr->n : 1) * sizeof *sorted);
     if (!sorted)
         return rs_error_set(err, RS_ERR_NOMEM, "ratings: out of memory");
-    memcpy(sorted, rr->users, rr->n * sizeof *sorted);
-    qsort(sorted, rr->n, sizeof *sorted, int64_cmp);
+    /* A header-only ratings.csv leaves rr->users NULL: memcpy and qsort
+     * must not see it, even for zero bytes. */
+    if (rr->n) {
+        memcpy(sorted, rr->users, rr->n * sizeof *sorted);
+        qsort(sorted, rr->n, sizeof *sorted, int64_cmp);
+    }
     size_t nu = 0;
     for (size_t i = 0; i < rr->n; i++)
         if (nu == 0 || sorted[nu - 1] != sorted[i])

@@ -1,9 +1,14 @@
 #include "plugin_loader.h"
 
 #include <dlfcn.h>
+#include <errno.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* The size of the 1.0 entry: a plugin may not be smaller than this. */
 #define RS_ENTRY_V1_0_SIZE (offsetof(rs_plugin_entry, similar) + sizeof(void *))
@@ -62,9 +67,94 @@ static rs_status check_callbacks(const char *what, const rs_plugin_entry *e,
     return RS_OK;
 }
 
+/* ---- where plugin code may come from ------------------------------------
+ * dlopen runs a library's constructors before any ABI check, with the
+ * host's privileges (root, for some deployments). So before dlopen the
+ * loader resolves the library's real path (symlinks included) and refuses
+ * it unless nobody but root and the user running recsys could have put it
+ * there: the file, the directory holding it and the plugin's descriptor
+ * directory must be owned by root or that user and writable by nobody
+ * else; each directory above them must be, too, or be sticky (/tmp), where
+ * others cannot rename what they do not own. The real path is what gets
+ * opened, so what was checked is what runs. */
+
+/* Debian gives each user a private group (umask 002 makes files
+ * group-writable): a group named after the owner, with no other members,
+ * is the owner. */
+static int private_group(const struct stat *sb)
+{
+    char pbuf[4096], gbuf[4096];
+    struct passwd pw, *pwr = NULL;
+    struct group gr, *grr = NULL;
+    if (getpwuid_r(sb->st_uid, &pw, pbuf, sizeof pbuf, &pwr) != 0 || !pwr ||
+        pw.pw_gid != sb->st_gid)
+        return 0;
+    if (getgrgid_r(sb->st_gid, &gr, gbuf, sizeof gbuf, &grr) != 0 || !grr)
+        return 0;
+    return strcmp(gr.gr_name, pw.pw_name) == 0 && (!gr.gr_mem || !gr.gr_mem[0]);
+}
+
+/* NULL when sb may hold or be plugin code; else the reason it may not.
+ * strict: the sticky bit does not excuse others' write permission. */
+static const char *path_problem(const struct stat *sb, int strict)
+{
+    if (sb->st_uid != 0 && sb->st_uid != geteuid())
+        return "is owned by another user (plugins must belong to root or the user running recsys)";
+    int sticky_ok = !strict && S_ISDIR(sb->st_mode) && (sb->st_mode & S_ISVTX);
+    if ((sb->st_mode & S_IWOTH) && !sticky_ok)
+        return "is world-writable (chmod o-w it)";
+    if ((sb->st_mode & S_IWGRP) && !sticky_ok && !private_group(sb))
+        return "is group-writable (chmod g-w it)";
+    return NULL;
+}
+
+/* Check real (a resolved path) and every directory above it; the first
+ * n_strict of them, from real upwards, allow no sticky exception. */
+static rs_status check_path(const char *what, const char *real, int n_strict, rs_error *err)
+{
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s", real);
+    for (int level = 0;; level++) {
+        struct stat sb;
+        if (stat(p, &sb) != 0)
+            return rs_error_set(err, RS_ERR_IO, "%s: cannot stat %s: %s", what, p,
+                                strerror(errno));
+        const char *why = path_problem(&sb, level < n_strict);
+        if (why)
+            return rs_error_set(err, RS_ERR_CONFIG, "%s: refusing to load it: %s %s", what,
+                                p, why);
+        char *slash = strrchr(p, '/');
+        if (!slash || slash == p) {
+            if (strcmp(p, "/") == 0)
+                return RS_OK;
+            p[1] = '\0'; /* "/x" -> "/" */
+        } else {
+            *slash = '\0';
+        }
+    }
+}
+
+/* Resolve desc's library to real[PATH_MAX] and check where it lives. */
+static rs_status check_library(const rs_descriptor *desc, const char *lib, const char *what,
+                               char *real, rs_error *err)
+{
+    char dir[PATH_MAX];
+    if (!realpath(desc->dir, dir))
+        return rs_error_set(err, RS_ERR_IO, "%s: cannot resolve %s: %s", what, desc->dir,
+                            strerror(errno));
+    if (!realpath(lib, real))
+        return rs_error_set(err, RS_ERR_IO, "%s: cannot resolve %s: %s", what, lib,
+                            strerror(errno));
+    struct stat sb;
+    if (stat(real, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return rs_error_set(err, RS_ERR_IO, "%s: %s is not a regular file", what, real);
+    rs_status st = check_path(what, dir, 1, err);
+    return st == RS_OK ? check_path(what, real, 2, err) : st;
+}
+
 rs_status rs_plugin_open(rs_descriptor *desc, rs_plugin **out, rs_error *err)
 {
-    char lib[PATH_MAX], what[PATH_MAX + 64];
+    char lib[PATH_MAX], real[PATH_MAX], what[PATH_MAX + 64];
     rs_status st;
     snprintf(lib, sizeof lib, "%s/%s", desc->dir, desc->library);
     snprintf(what, sizeof what, "plugin '%s' (%s)", desc->name, lib);
@@ -82,8 +172,10 @@ rs_status rs_plugin_open(rs_descriptor *desc, rs_plugin **out, rs_error *err)
         return rs_error_set(err, RS_ERR_NOMEM, "%s: out of memory", what);
     }
     p->desc = desc;
+    if ((st = check_library(desc, lib, what, real, err)) != RS_OK)
+        goto fail;
     dlerror();
-    p->handle = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+    p->handle = dlopen(real, RTLD_NOW | RTLD_LOCAL);
     if (!p->handle) {
         st = rs_error_set(err, RS_ERR_IO, "%s: dlopen failed: %s", what, dlerror());
         goto fail;

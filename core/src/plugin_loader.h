@@ -3,6 +3,10 @@
  * validation, and checking its entry (ABI major/minor, struct size, name)
  * before any of its functions is called. Plugins are never dlclosed while
  * the process may still hold one of their instances (as PostgreSQL does).
+ * Before dlopen the library's real path is resolved and refused unless it,
+ * its directory, the descriptor's directory and the directories above are
+ * owned by root or the running user and writable by nobody else
+ * (docs/security.md, "Plugins").
  */
 #ifndef RS_PLUGIN_LOADER_H
 #define RS_PLUGIN_LOADER_H

@@ -40,7 +40,8 @@ rs_status rs_csr_build(rs_csr *c, rs_triple *t, size_t n, int32_t n_users,
                        rs_error *err)
 {
     memset(c, 0, sizeof *c);
-    qsort(t, n, sizeof *t, triple_cmp);
+    if (n > 1) /* t may be NULL when there are no ratings */
+        qsort(t, n, sizeof *t, triple_cmp);
     /* Keep the latest rating of each (user, item). */
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
@@ -160,8 +161,10 @@ rs_status rs_ratings_set_new(const rs_dataset *base, const rs_triple *t,
         free(rs);
         return rs_error_set(err, RS_ERR_NOMEM, "ratings set: out of memory");
     }
-    memcpy(copy, t, n * sizeof *copy);
-    memcpy(rs->user_ids, user_ids, (size_t)n_users * sizeof(int64_t));
+    if (n)
+        memcpy(copy, t, n * sizeof *copy);
+    if (n_users)
+        memcpy(rs->user_ids, user_ids, (size_t)n_users * sizeof(int64_t));
     rs_status st = rs_csr_build(&rs->csr, copy, n, n_users, base->n_items,
                                 cf_min_item_ratings, cf_min_user_ratings, err);
     free(copy);

@@ -10,6 +10,9 @@
 #include <strings.h>
 #include <yaml.h>
 
+#define RS_STR_(x) #x
+#define RS_STR(x) RS_STR_(x)
+
 /* The file name is stored once, in a header allocated with the root. */
 typedef struct yaml_owner {
     char *file;
@@ -41,15 +44,39 @@ void rs_yaml_free(rs_yaml_node *root)
     free(file);
 }
 
-static rs_yaml_node *convert(yaml_document_t *doc, yaml_node_t *yn,
-                             const char *file, int depth)
+/* Limits on the tree built from one document. libyaml keeps an alias as a
+ * reference to its anchored node, so the document stays as small as its
+ * text; the tree below copies every alias out, and nested aliases double
+ * at each level ("billion laughs": 396 bytes became 1.5 GB). No real
+ * config or descriptor comes near either limit. */
+#define YAML_MAX_NODES 100000
+#define YAML_MAX_DEPTH 64
+
+typedef struct conv {
+    yaml_document_t *doc;
+    const char *file;
+    size_t left;              /* nodes the tree may still have */
+    const yaml_node_t *where; /* where a limit was hit; NULL: out of memory */
+    const char *why;
+} conv;
+
+static rs_yaml_node *convert(conv *cv, yaml_node_t *yn, int depth)
 {
-    if (!yn || depth > 64)
+    if (!yn)
         return NULL;
+    if (depth > YAML_MAX_DEPTH || cv->left == 0) {
+        cv->where = yn;
+        cv->why = depth > YAML_MAX_DEPTH
+                      ? "nesting deeper than " RS_STR(YAML_MAX_DEPTH) " levels"
+                      : "the document expands (through aliases) to more than "
+                        RS_STR(YAML_MAX_NODES) " nodes";
+        return NULL;
+    }
+    cv->left--;
     rs_yaml_node *n = calloc(1, sizeof *n);
     if (!n)
         return NULL;
-    n->file = file;
+    n->file = cv->file;
     n->line = (int)yn->start_mark.line + 1;
     n->column = (int)yn->start_mark.column + 1;
     switch (yn->type) {
@@ -70,8 +97,8 @@ static rs_yaml_node *convert(yaml_document_t *doc, yaml_node_t *yn,
             goto fail;
         for (size_t i = 0; i < cnt; i++) {
             yaml_node_t *c = yaml_document_get_node(
-                doc, yn->data.sequence.items.start[i]);
-            if (!(n->items[i] = convert(doc, c, file, depth + 1)))
+                cv->doc, yn->data.sequence.items.start[i]);
+            if (!(n->items[i] = convert(cv, c, depth + 1)))
                 goto fail;
             n->n++;
         }
@@ -89,15 +116,18 @@ static rs_yaml_node *convert(yaml_document_t *doc, yaml_node_t *yn,
             goto fail;
         for (size_t i = 0; i < cnt; i++) {
             yaml_node_pair_t *p = &yn->data.mapping.pairs.start[i];
-            yaml_node_t *k = yaml_document_get_node(doc, p->key);
-            yaml_node_t *v = yaml_document_get_node(doc, p->value);
-            if (!k || k->type != YAML_SCALAR_NODE)
+            yaml_node_t *k = yaml_document_get_node(cv->doc, p->key);
+            yaml_node_t *v = yaml_document_get_node(cv->doc, p->value);
+            if (!k || k->type != YAML_SCALAR_NODE) {
+                cv->where = k ? k : yn;
+                cv->why = "mapping keys must be scalars";
                 goto fail;
+            }
             n->keys[i] = strndup((const char *)k->data.scalar.value,
                                  k->data.scalar.length);
             n->key_line[i] = (int)k->start_mark.line + 1;
             n->key_column[i] = (int)k->start_mark.column + 1;
-            if (!n->keys[i] || !(n->items[i] = convert(doc, v, file, depth + 1))) {
+            if (!n->keys[i] || !(n->items[i] = convert(cv, v, depth + 1))) {
                 n->n = i + 1; /* free what was made */
                 goto fail;
             }
@@ -129,9 +159,10 @@ static rs_status parse(yaml_parser_t *parser, const char *name,
     char *file = strdup(name);
     yaml_node_t *top = yaml_document_get_root_node(&doc);
     rs_yaml_node *n = NULL;
+    conv cv = {.doc = &doc, .file = file, .left = YAML_MAX_NODES};
     if (file) {
         if (top) {
-            n = convert(&doc, top, file, 0);
+            n = convert(&cv, top, 0);
         } else { /* empty document: an empty map */
             n = calloc(1, sizeof *n);
             if (n) {
@@ -141,11 +172,17 @@ static rs_status parse(yaml_parser_t *parser, const char *name,
             }
         }
     }
+    rs_status st = RS_OK;
+    if (!n && cv.where)
+        st = rs_error_set(err, RS_ERR_CONFIG, "%s:%zu:%zu: %s", name,
+                          cv.where->start_mark.line + 1, cv.where->start_mark.column + 1,
+                          cv.why);
+    else if (!n)
+        st = rs_error_set(err, RS_ERR_NOMEM, "%s: out of memory", name);
     yaml_document_delete(&doc);
     if (!n) {
         free(file);
-        return rs_error_set(err, RS_ERR_NOMEM,
-                            "%s: out of memory (or nesting too deep)", name);
+        return st;
     }
     *root = n;
     return RS_OK;

@@ -137,9 +137,35 @@ try {
       await page.keyboard.press(key);
     }
     await page.getByText('3 of 10 rated').waitFor();
+    // Each new rating adds picks; after a 5-star one some follow it.
+    await page.waitForFunction((n) => document.querySelectorAll('.movie-card').length > n, n);
+    const cards = await page.locator('.movie-card').count();
+    const because = await page.locator('.onboarding-because').count();
+    log(
+      `     onboarding: ${n} offered, ${cards} after three ratings, ${because} "because you liked"`,
+    );
+    const ids = await page
+      .locator('.movie-card-link')
+      .evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    assert(new Set(ids).size === ids.length, 'onboarding showed a film twice');
     await shot(page, 'desktop-onboarding');
+  });
+
+  await step('recommendations: the server chooses the A/B arm and the page shows it', async () => {
+    const first = page.waitForResponse((r) => r.url().includes('/api/recommendations'));
     await page.getByRole('link', { name: 'Skip for now' }).click();
     await page.getByRole('heading', { name: 'Recommended for you' }).waitFor();
+    const res = await first;
+    assert(!res.url().includes('source='), `the app sent ${res.url()}`);
+    const body = await res.json();
+    log(`     no source= sent; answered by ${body.source}, arm ${body.arm}`);
+    if (process.env.RS_E2E_EXPECT_ARM)
+      assert(body.arm, 'an experiment is configured but arm is null');
+    if (body.arm) await page.locator('.badge', { hasText: `A/B arm: ${body.arm}` }).waitFor();
+    assert(
+      await page.getByRole('radio', { name: 'Automatic' }).isChecked(),
+      'Automatic is not selected',
+    );
   });
 
   await step('log out and log back in; the session survives a reload', async () => {
@@ -167,21 +193,46 @@ try {
     movieTitle = (await first.textContent()) ?? '';
     assert(/toy story/i.test(movieTitle), `first hit is "${movieTitle}"`);
     await shot(page, 'desktop-search');
+    // MovieLens stores "Matrix, The": found as typed, shown the natural way.
+    for (const typed of ['the matrix', 'Matrix, The']) {
+      await page.getByLabel('Search titles').fill(typed);
+      await results(page, `matching “${typed}”`);
+      const top = ((await page.locator('.movie-card-title').first().textContent()) ?? '').trim();
+      assert(top === 'The Matrix', `"${typed}" first hit is "${top}"`);
+    }
+    await page.getByLabel('Search titles').fill('x'.repeat(3000));
+    await page.getByText('Search text can be at most 200 characters').waitFor();
     await page.getByLabel('Search titles').fill('');
     await page.getByLabel('Genre').selectOption('Comedy');
     await results(page, /^[\d,]+ movies in Comedy$/);
     await page.getByRole('button', { name: 'Next →' }).click();
     await page.getByText(/Page 2 of/).waitFor();
+    // Sort options and page numbers.
+    const sorted = page.waitForResponse((r) => r.url().includes('sort=year'));
+    await page.getByLabel('Sort by').selectOption('year');
+    assert((await sorted).ok(), 'sort=year failed');
+    await page.getByText(/Page 1 of/).waitFor();
+    const years = await page
+      .locator('.movie-card-meta > span:first-child')
+      .evaluateAll((els) => els.slice(0, 6).map((e) => Number(e.textContent)));
+    assert(
+      years.every((y, i) => i === 0 || y <= years[i - 1]),
+      `newest first: ${years.join(', ')}`,
+    );
+    await page.getByRole('button', { name: 'Page 3' }).click();
+    await page.getByText(/Page 3 of/).waitFor();
     await shot(page, 'desktop-browse');
+    await page.getByLabel('Sort by').selectOption('popularity');
   });
 
   await step('rate a movie with half stars, change it, see it in history', async () => {
-    await page.getByLabel('Search titles').fill('toy story');
     await page.getByLabel('Genre').selectOption('');
+    await results(page, /^[\d,]+ movies$/);
+    await page.getByLabel('Search titles').fill('toy story');
     await results(page, /matching “toy story”$/);
     await page.locator('.movie-card-link', { hasText: movieTitle }).first().click();
     await page.getByRole('heading', { name: 'Similar movies' }).waitFor();
-    const slider = page.getByRole('slider', { name: /Your rating for/ });
+    const slider = page.locator('.your-rating').getByRole('slider');
     await slider.focus();
     await page.keyboard.press('4');
     await page.keyboard.press('ArrowRight');
@@ -190,10 +241,12 @@ try {
       (r) => r.url().includes('/api/ratings/') && r.request().method() === 'PUT',
     );
     assert((await saved).ok(), 'PUT /api/ratings failed');
+    await page.locator('.your-rating .rating-status', { hasText: 'Saved' }).waitFor();
     await page.reload();
-    await page.getByRole('slider', { name: /Your rating for/ }).waitFor();
+    await page.locator('.your-rating').getByRole('slider').waitFor();
     const after = await page
-      .getByRole('slider', { name: /Your rating for/ })
+      .locator('.your-rating')
+      .getByRole('slider')
       .getAttribute('aria-valuenow');
     assert(after === '4.5', `after reload the rating is ${after}`);
     await shot(page, 'desktop-movie');
@@ -229,10 +282,29 @@ try {
     }
     const grid = page.getByRole('list', { name: /Movies similar to/ });
     await grid.waitFor();
-    const link = grid.locator('.movie-card-link').first();
+    const similarBy = page.getByRole('group', { name: 'Similar by' });
+    if (await similarBy.count()) {
+      const checked = await similarBy.locator('input:checked').getAttribute('value');
+      log(`     similar movies by ${checked} (server default_similar)`);
+    }
+    const link = grid.locator('.movie-card-link').last();
     const title = ((await link.textContent()) ?? '').trim();
+    await link.scrollIntoViewIfNeeded();
     await link.click();
     await page.locator('#movie-title', { hasText: title }).waitFor();
+    // The new title is at the top, not scrolled under the sticky header.
+    const { y, top, header } = await page.evaluate(() => ({
+      y: window.scrollY,
+      top: document.getElementById('movie-title')?.getBoundingClientRect().top ?? -1,
+      header: document.querySelector('.site-header')?.getBoundingClientRect().bottom ?? 0,
+    }));
+    assert(y === 0 && top >= header, `after navigation scrollY=${y}, title top ${top} < ${header}`);
+  });
+
+  await step('an unknown movie id says "No such movie"', async () => {
+    await go(page, '/movies/999999999');
+    await page.getByRole('heading', { name: 'No such movie' }).waitFor();
+    assert((await page.getByRole('button', { name: 'Try again' }).count()) === 0, 'offers a retry');
   });
 
   await step('switch recommendation sources', async () => {
@@ -245,16 +317,19 @@ try {
       const radio = radios.nth(i);
       const name = await radio.getAttribute('value');
       if (!(await radio.isChecked())) {
+        // "Automatic" (value "") sends no source=.
         const res = page.waitForResponse((r) =>
-          r.url().includes(`/api/recommendations?source=${name}`),
+          r
+            .url()
+            .includes(name ? `/api/recommendations?source=${name}` : '/api/recommendations?k='),
         );
         await radio.check();
-        assert((await res).ok(), `recommendations for ${name} failed`);
+        assert((await res).ok(), `recommendations for ${name || 'automatic'} failed`);
       }
       await page.locator('.movie-grid, .empty-state').first().waitFor();
       // The header names the source the list came from.
       const label = ((await radio.locator('xpath=..').textContent()) ?? '').trim();
-      await page.locator('.recs-meta', { hasText: label }).waitFor();
+      if (name) await page.locator('.recs-meta', { hasText: label }).waitFor();
       const shown = await page.locator('.movie-card').count();
       const explained = await page.locator('.explanation-because').count();
       log(`     source ${name} ("${label}"): ${shown} recommendations, ${explained} explained`);
@@ -262,6 +337,51 @@ try {
     await radios.first().check();
     await page.locator('.movie-grid, .empty-state').first().waitFor();
     await shot(page, 'desktop-recommendations');
+  });
+
+  await step('cards: own rating, rate, watchlist and "Not interested"', async () => {
+    // The Toy Story rated earlier shows its 4.5 on its card.
+    await go(page, '/browse?q=toy%20story');
+    const rated = page.getByRole('slider', { name: `Your rating for ${movieTitle}` }).first();
+    await rated.waitFor();
+    assert((await rated.getAttribute('aria-valuenow')) === '4.5', 'own rating not on the card');
+
+    await page.getByRole('link', { name: 'For you' }).click();
+    const cards = page.locator('.movie-grid .movie-card');
+    await cards.first().waitFor();
+    const title = ((await cards.first().locator('.movie-card-title').textContent()) ?? '').trim();
+    const second = ((await cards.nth(1).locator('.movie-card-title').textContent()) ?? '').trim();
+    // Rate from a card.
+    const put = page.waitForResponse(
+      (r) => r.url().includes('/api/ratings/') && r.request().method() === 'PUT',
+    );
+    await cards.nth(2).getByRole('slider').focus();
+    await page.keyboard.press('4');
+    assert((await put).ok(), 'rating from a card failed');
+    // Save one for later.
+    const watched = page.waitForResponse((r) => r.url().includes('/api/watchlist/'));
+    await page.getByRole('button', { name: `Watchlist: ${second}` }).click();
+    assert((await watched).ok(), 'watchlist PUT failed');
+    // Not interested: gone now and after a reload, listed on My ratings, undoable.
+    const hid = page.waitForResponse((r) => r.url().includes('/api/hidden/'));
+    await page.getByRole('button', { name: `Not interested in ${title}` }).click();
+    assert((await hid).ok(), 'hidden PUT failed');
+    await page.getByText(/won.t be recommended again/).waitFor();
+    await shot(page, 'desktop-recommendations-hidden');
+    await page.reload();
+    await page.locator('.movie-grid .movie-card').first().waitFor();
+    const titles = await page.locator('.movie-card-title').allTextContents();
+    assert(!titles.map((t) => t.trim()).includes(title), `"${title}" is still recommended`);
+
+    await page.getByRole('link', { name: 'Watchlist' }).click();
+    await page.getByRole('heading', { name: 'Watchlist' }).waitFor();
+    await page.locator('.movie-card-title', { hasText: second }).waitFor();
+    await shot(page, 'desktop-watchlist');
+
+    await page.getByRole('link', { name: 'My ratings' }).click();
+    await page.getByRole('heading', { name: 'Not interested' }).waitFor();
+    await page.getByRole('button', { name: `Undo not interested: ${title}` }).click();
+    await page.getByRole('heading', { name: 'Not interested' }).waitFor({ state: 'detached' });
   });
 
   await step('evaluation page renders a report or the empty state', async () => {
@@ -286,6 +406,7 @@ try {
       ['browse', '/browse', '.movie-grid'],
       ['search', '/browse?q=toy%20story', '.movie-grid'],
       ['ratings', '/ratings', '.rating-list'],
+      ['watchlist', '/watchlist', '.movie-grid, .empty-state'],
       ['onboarding', '/onboarding', '.movie-grid, .empty-state'],
       ['evaluation', '/evaluation', '.charts, .data-table, .empty-state'],
     ];
@@ -326,6 +447,8 @@ try {
     for (const [name, hash, ready] of [
       ['recommendations', '/recommendations', '.movie-grid, .empty-state'],
       ['movie', '/movies/1', '.movie-hero'],
+      ['browse', '/browse?genre=Animation', '.movie-grid'],
+      ['onboarding', '/onboarding', '.movie-grid, .empty-state'],
       ['evaluation', '/evaluation', '.charts, .data-table, .empty-state'],
     ]) {
       await go(t, hash);

@@ -89,6 +89,10 @@ if ! curl -fsS "$url/" | grep -q '<div id="root">'; then
   exit 1
 fi
 
+# With an experiment configured the app must put the user in an arm (it
+# sends no source= until the user picks one) and show it.
+if grep -q '^experiments:' "$config"; then export RS_E2E_EXPECT_ARM=1; fi
+
 status=0
 RS_E2E_URL="$url" node "$here/flow.mjs" || status=$?
 if [[ $status -ne 0 ]]; then

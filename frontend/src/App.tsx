@@ -11,6 +11,8 @@ import { MoviePage } from './pages/movie/MoviePage';
 import { RatingsPage } from './pages/ratings/RatingsPage';
 import { RecommendationsPage } from './pages/recommendations/RecommendationsPage';
 import { EvaluationPage } from './pages/evaluation/EvaluationPage';
+import { WatchlistPage } from './pages/watchlist/WatchlistPage';
+import { MarksProvider } from './marks/MarksProvider';
 
 function RequireUser({ children }: { children: ReactNode }) {
   const { user } = useAuth();
@@ -28,7 +30,9 @@ function AppRoutes() {
       <Route
         element={
           <RequireUser>
-            <Layout />
+            <MarksProvider>
+              <Layout />
+            </MarksProvider>
           </RequireUser>
         }
       >
@@ -37,6 +41,7 @@ function AppRoutes() {
         <Route path="/movies/:id" element={<MoviePage />} />
         <Route path="/ratings" element={<RatingsPage />} />
         <Route path="/recommendations" element={<RecommendationsPage />} />
+        <Route path="/watchlist" element={<WatchlistPage />} />
         <Route path="/evaluation" element={<EvaluationPage />} />
         <Route path="*" element={<Navigate to="/recommendations" replace />} />
       </Route>

@@ -31,3 +31,56 @@ export function errorText(error: unknown): string {
   if (error instanceof Error && error.message) return error.message;
   return 'Something went wrong.';
 }
+
+// MovieLens moves a leading article to the end ("Matrix, The", "Atalante,
+// L'", "Cité des enfants perdus, La"); the data keeps that form, people read
+// the natural one.
+const ARTICLES = [
+  'The',
+  'A',
+  'An',
+  "L'",
+  'La',
+  'Le',
+  'Les',
+  'Il',
+  'Lo',
+  'Gli',
+  'El',
+  'Los',
+  'Las',
+  'Un',
+  'Une',
+  'Una',
+  'Das',
+  'Der',
+  'Die',
+  'Det',
+  'Den',
+  'Ein',
+  'Eine',
+];
+const MOVED = new RegExp(`^(.+), (${ARTICLES.join('|')})$`);
+
+function moveArticle(text: string): string {
+  const m = MOVED.exec(text);
+  if (!m) return text;
+  const [, rest, article] = m as unknown as [string, string, string];
+  return article.endsWith("'") ? `${article}${rest}` : `${article} ${rest}`;
+}
+
+/**
+ * A title as people write it: "Matrix, The" -> "The Matrix", also inside the
+ * alternative titles MovieLens appends in parentheses ("City of Lost
+ * Children, The (Cité des enfants perdus, La)" -> "The City of Lost
+ * Children (La Cité des enfants perdus)").
+ */
+export function displayTitle(title: string): string {
+  const m = /^(.*?)((?: \([^()]*\))*)$/.exec(title);
+  if (!m || !m[1]) return moveArticle(title);
+  const tail = (m[2] ?? '').replace(
+    /\(([^()]*)\)/g,
+    (_, inner: string) => `(${moveArticle(inner)})`,
+  );
+  return moveArticle(m[1]) + tail;
+}

@@ -68,11 +68,21 @@ static void write_config(const char *path, const char *work)
 
 static void run_setup(void)
 {
+    /* The suite writes its own config: nothing from the caller's
+     * environment may override it (a RECSYS_WORK_DIR of the caller's once
+     * moved the private cluster somewhere postgres could not reach). */
+    unsetenv("RECSYS_DATA_DIR");
+    unsetenv("RECSYS_WORK_DIR");
+    unsetenv("RECSYS_TEXT_FILE");
+    unsetenv("RECSYS_PLUGIN_PATH");
+    unsetenv("RECSYS_PG_CLUSTER");
     snprintf(g_dir, sizeof g_dir, "%s/test-server", RS_BUILD_DIR);
     mkdir(g_dir, 0755);
     chmod(g_dir, 0755);
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "'%s/scripts/pg-cluster' start '%s/pg'", RS_SOURCE_DIR, g_dir);
+    /* A throwaway cluster: fsync off here, and only here (serving keeps it). */
+    snprintf(cmd, sizeof cmd, "'%s/scripts/pg-cluster' start --no-fsync '%s/pg'", RS_SOURCE_DIR,
+             g_dir);
     FILE *p = popen(cmd, "r");
     if (!p || !fgets(g_url, sizeof g_url, p)) {
         fprintf(stderr, "test: cannot start PostgreSQL (%s)\n", cmd);

@@ -262,6 +262,12 @@ static char cfg_path[256];
 static rs_config *load_config(const char *server_section, rs_error *err)
 {
     const char *data = getenv("RECSYS_SHARED_DATA");
+    /* The config below is the test's: the caller's environment must not
+     * override it. */
+    unsetenv("RECSYS_DATA_DIR");
+    unsetenv("RECSYS_WORK_DIR");
+    unsetenv("RECSYS_TEXT_FILE");
+    unsetenv("RECSYS_PLUGIN_PATH");
     snprintf(cfg_path, sizeof cfg_path, "/tmp/rs_server_units_%d.yaml", (int)getpid());
     FILE *f = fopen(cfg_path, "w");
     ck_assert_ptr_nonnull(f);

@@ -53,8 +53,9 @@ rs_status rs_reco_similar(rs_reco_service *svc, int32_t item,
                           const char *source, size_t k,
                           rs_reco_result *out, rs_error *err);
 
-/* "semantic" when configured and able to answer similar, else the first
- * instance that can, else NULL. */
+/* The best configured instance able to answer similar: by instance name,
+ * then plugin name, hybrid > ease > lightgcn > semantic, else the first
+ * that can; NULL when none can. */
 const char *rs_reco_default_similar(const rs_reco_service *svc);
 
 /* The instance cold users get: "popularity" if configured, else the first

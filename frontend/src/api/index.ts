@@ -3,6 +3,10 @@
 import { ApiError, query, request } from './client';
 import type {
   EvaluationReport,
+  ListEntry,
+  ListPage,
+  Marks,
+  MovieSort,
   GenresResponse,
   MovieDetail,
   MoviePage,
@@ -56,14 +60,21 @@ export const api = {
   sources: (opts: Sig = {}) => request<SourcesResponse>('/api/sources', opts),
 
   movies: (
-    params: { query?: string; genre?: string; page?: number; page_size?: number },
+    params: {
+      query?: string;
+      genre?: string;
+      sort?: MovieSort;
+      page?: number;
+      page_size?: number;
+    },
     opts: Sig = {},
   ) => request<MoviePage>(`/api/movies${query(params)}`, opts),
 
   movie: (id: number, opts: Sig = {}) => request<MovieDetail>(`/api/movies/${id}`, opts),
 
-  similar: (id: number, k = 12, opts: Sig = {}) =>
-    request<SimilarResponse>(`/api/movies/${id}/similar${query({ k })}`, opts),
+  /** Without `source` the server uses its best similar-capable source. */
+  similar: (id: number, k = 12, source?: string, opts: Sig = {}) =>
+    request<SimilarResponse>(`/api/movies/${id}/similar${query({ k, source })}`, opts),
 
   rate: (movieId: number, rating: number) =>
     request<RatingResult>(`/api/ratings/${movieId}`, { method: 'PUT', body: { rating } }),
@@ -76,8 +87,22 @@ export const api = {
   recommendations: (params: { source?: string; k?: number }, opts: Sig = {}) =>
     request<RecommendationsResponse>(`/api/recommendations${query(params)}`, opts),
 
-  onboarding: (n = 12, opts: Sig = {}) =>
-    request<OnboardingResponse>(`/api/onboarding${query({ n })}`, opts),
+  /** `exclude`: ids already shown, so the server never offers them again. */
+  onboarding: (n = 12, exclude: number[] = [], opts: Sig = {}) =>
+    request<OnboardingResponse>(`/api/onboarding${query({ n, exclude: exclude.join(',') })}`, opts),
+
+  marks: (opts: Sig = {}) => request<Marks>('/api/me/marks', opts),
+
+  watch: (movieId: number) => request<ListEntry>(`/api/watchlist/${movieId}`, { method: 'PUT' }),
+  unwatch: (movieId: number) => request<void>(`/api/watchlist/${movieId}`, { method: 'DELETE' }),
+  watchlist: (params: { page?: number; page_size?: number }, opts: Sig = {}) =>
+    request<ListPage>(`/api/watchlist${query(params)}`, opts),
+
+  /** "Not interested": the film leaves the user's recommendations. */
+  hide: (movieId: number) => request<ListEntry>(`/api/hidden/${movieId}`, { method: 'PUT' }),
+  unhide: (movieId: number) => request<void>(`/api/hidden/${movieId}`, { method: 'DELETE' }),
+  hidden: (params: { page?: number; page_size?: number }, opts: Sig = {}) =>
+    request<ListPage>(`/api/hidden${query(params)}`, opts),
 
   /** The latest evaluation report, or null when none has been produced (404). */
   evaluation: async (opts: Sig = {}): Promise<EvaluationReport | null> => {

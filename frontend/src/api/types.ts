@@ -44,6 +44,8 @@ export interface Source {
 
 export interface SourcesResponse {
   default: string;
+  /** The source /api/movies/{id}/similar uses without source= (null: none can). */
+  default_similar?: string | null;
   sources: Source[];
 }
 
@@ -53,6 +55,29 @@ export interface MoviePage {
   total: number;
   movies: Movie[];
 }
+
+/** GET /api/me/marks: the user's own marks on films. */
+export interface Marks {
+  ratings: Record<string, number>;
+  hidden: number[];
+  watchlist: number[];
+}
+
+export interface ListEntry {
+  movie_id: number;
+  list: 'hidden' | 'watchlist';
+  added_at: string;
+}
+
+export interface ListPage {
+  page: number;
+  page_size: number;
+  total: number;
+  items: { movie: Movie; added_at: string }[];
+}
+
+/** Browse orders (GET /api/movies?sort=). */
+export type MovieSort = 'popularity' | 'rating' | 'year' | 'title';
 
 export interface SimilarResponse {
   movie_id: number;
@@ -98,13 +123,20 @@ export interface Recommendation {
 export interface RecommendationsResponse {
   source: string;
   arm: string | null;
+  /** The experiment the arm belongs to (absent on older servers). */
+  experiment?: string | null;
   model_version: string | number;
   generated_at: string;
   items: Recommendation[];
 }
 
+/** An onboarding pick; `because` names the liked film it is a neighbour of. */
+export interface OnboardingMovie extends Movie {
+  because?: { id: number; title: string } | null;
+}
+
 export interface OnboardingResponse {
-  items: Movie[];
+  items: OnboardingMovie[];
 }
 
 /** The evaluation report is produced by another component; keep it loosely typed. */

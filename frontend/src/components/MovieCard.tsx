@@ -1,7 +1,8 @@
 import type { ReactNode } from 'react';
 import { Link } from 'react-router-dom';
 import type { Movie } from '../api';
-import { formatMean } from '../format';
+import { displayTitle, formatMean } from '../format';
+import { MovieCardActions } from './MovieCardActions';
 
 export function Poster({ movie, className = 'poster' }: { movie: Movie; className?: string }) {
   // Decorative: the title is always printed next to it.
@@ -15,13 +16,27 @@ export function Poster({ movie, className = 'poster' }: { movie: Movie; classNam
   );
 }
 
-/** A poster card linking to the movie page; `children` go under the title (ratings, explanations). */
-export function MovieCard({ movie, children }: { movie: Movie; children?: ReactNode }) {
+/**
+ * A poster card linking to the movie page; `children` go under the title
+ * (explanations). `actions`: the user's own stars and "+ Watchlist" (plus
+ * "Not interested" when `hideable`), from the marks context.
+ */
+export function MovieCard({
+  movie,
+  children,
+  actions = false,
+  hideable = false,
+}: {
+  movie: Movie;
+  children?: ReactNode;
+  actions?: boolean;
+  hideable?: boolean;
+}) {
   return (
     <article className="movie-card">
       <Link to={`/movies/${movie.id}`} className="movie-card-link">
         <Poster movie={movie} />
-        <span className="movie-card-title">{movie.title}</span>
+        <span className="movie-card-title">{displayTitle(movie.title)}</span>
       </Link>
       <div className="movie-card-meta">
         {movie.year !== null && <span>{movie.year}</span>}
@@ -33,6 +48,7 @@ export function MovieCard({ movie, children }: { movie: Movie; children?: ReactN
         )}
       </div>
       {children}
+      {actions && <MovieCardActions movie={movie} hideable={hideable} />}
     </article>
   );
 }

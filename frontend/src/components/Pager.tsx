@@ -1,3 +1,5 @@
+import { pageNumbers } from './pageNumbers';
+
 export interface PagerProps {
   page: number;
   pageSize: number;
@@ -13,6 +15,27 @@ export function Pager({ page, pageSize, total, onPage }: PagerProps) {
       <button type="button" className="btn" disabled={page <= 1} onClick={() => onPage(page - 1)}>
         ← Previous
       </button>
+      <ol className="pager-numbers">
+        {pageNumbers(page, pages).map((p, i) =>
+          p === null ? (
+            <li key={`gap-${i}`} className="pager-gap" aria-hidden="true">
+              …
+            </li>
+          ) : (
+            <li key={p}>
+              <button
+                type="button"
+                className="pager-number"
+                aria-current={p === page ? 'page' : undefined}
+                aria-label={`Page ${p}`}
+                onClick={() => p !== page && onPage(p)}
+              >
+                {p}
+              </button>
+            </li>
+          ),
+        )}
+      </ol>
       <span className="pager-info" aria-live="polite">
         Page {page} of {pages}
       </span>

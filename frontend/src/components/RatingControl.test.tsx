@@ -38,6 +38,37 @@ describe('RatingControl', () => {
     expect(onSaved).toHaveBeenCalledTimes(1);
   });
 
+  it('says "Saving…" while the request runs, then "Saved" until the next change', async () => {
+    let release: () => void = () => undefined;
+    stubFetch(
+      (_url, init) =>
+        new Promise((resolve) => {
+          release = () =>
+            resolve(
+              json({
+                movie_id: 7,
+                rating: JSON.parse(init.body as string).rating,
+                updated_at: 'now',
+              }),
+            );
+        }),
+    );
+    render(<RatingControl movieId={7} title="Heat" initial={null} />);
+    const slider = screen.getByRole('slider', { name: 'Your rating for Heat' });
+    const status = screen.getByRole('status');
+    fireEvent.keyDown(slider, { key: '4' });
+    expect(status).toHaveTextContent('');
+    await settle();
+    expect(status).toHaveTextContent('Saving…');
+    await act(async () => {
+      release();
+      await vi.advanceTimersByTimeAsync(10);
+    });
+    expect(status).toHaveTextContent('Saved');
+    fireEvent.keyDown(slider, { key: 'ArrowRight' });
+    expect(status).not.toHaveTextContent('Saved');
+  });
+
   it('removes a rating with DELETE', async () => {
     const fetch = stubFetch(() => json(null, 204));
     render(<RatingControl movieId={9} title="Alien" initial={4.5} />);

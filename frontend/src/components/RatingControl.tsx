@@ -7,7 +7,8 @@ export interface RatingControlProps {
   title: string;
   initial: number | null;
   size?: 'sm' | 'md' | 'lg';
-  onSaved?: () => void;
+  /** Called with the value the server now has (null: removed). */
+  onSaved?: (value: number | null) => void;
   /** Show the "Remove" button. */
   showRemove?: boolean;
   /** In cards: no "Not rated" text, so the stars and value fit one line. */
@@ -48,7 +49,7 @@ export function RatingControl({
         </button>
       )}
       <span className="rating-status" role="status" aria-live="polite">
-        {rating.saving ? 'Saving…' : ''}
+        {rating.saving ? 'Saving…' : rating.saved ? 'Saved' : ''}
       </span>
       {rating.error && (
         <span className="rating-error" role="alert">

@@ -6,6 +6,8 @@ export interface RatingState {
   set: (value: number) => void;
   clear: () => void;
   saving: boolean;
+  /** The last change reached the server (cleared by the next change). */
+  saved: boolean;
   error: Error | null;
 }
 
@@ -19,10 +21,11 @@ const SAVE_DELAY_MS = 350;
 export function useRating(
   movieId: number,
   initial: number | null,
-  onSaved?: () => void,
+  onSaved?: (value: number | null) => void,
 ): RatingState {
   const [value, setValue] = useState<number | null>(initial);
   const [saving, setSaving] = useState(false);
+  const [done, setDone] = useState(false);
   const [error, setError] = useState<Error | null>(null);
   const wanted = useRef<number | null>(initial);
   const saved = useRef<number | null>(initial);
@@ -48,7 +51,8 @@ export function useRating(
         saved.current = target;
       }
       setError(null);
-      onSavedRef.current?.();
+      setDone(true);
+      onSavedRef.current?.(saved.current);
     } catch (err) {
       setError(err instanceof Error ? err : new Error(String(err)));
       // Show what the server really has.
@@ -64,6 +68,7 @@ export function useRating(
     (next: number | null) => {
       wanted.current = next;
       setValue(next);
+      setDone(false);
       window.clearTimeout(timer.current);
       timer.current = window.setTimeout(() => void flush(), SAVE_DELAY_MS);
     },
@@ -75,6 +80,7 @@ export function useRating(
     set: useCallback((v: number) => schedule(v), [schedule]),
     clear: useCallback(() => schedule(null), [schedule]),
     saving,
+    saved: done,
     error,
   };
 }

@@ -5,6 +5,7 @@ import { useAuth } from '../auth/AuthContext';
 const LINKS = [
   { to: '/recommendations', label: 'For you' },
   { to: '/browse', label: 'Browse' },
+  { to: '/watchlist', label: 'Watchlist' },
   { to: '/ratings', label: 'My ratings' },
   { to: '/evaluation', label: 'Evaluation' },
 ];
@@ -16,14 +17,17 @@ export function Layout() {
   const { pathname } = useLocation();
   const firstRender = useRef(true);
 
-  // A new page moves keyboard and screen-reader focus to the content, as a full
-  // page load would; query-string changes (typing a search) keep focus where it is.
+  // A new page starts at the top and moves keyboard and screen-reader focus to
+  // the content, as a full page load would; query-string changes (typing a
+  // search) keep scroll and focus where they are. focus() must not scroll:
+  // it would align <main> with the viewport top, under the sticky header.
   useEffect(() => {
     if (firstRender.current) {
       firstRender.current = false;
       return;
     }
-    document.getElementById('main')?.focus();
+    window.scrollTo({ top: 0, left: 0 });
+    document.getElementById('main')?.focus({ preventScroll: true });
   }, [pathname]);
 
   async function onLogout() {

@@ -34,8 +34,9 @@ export function stubFetch(route: Route) {
   return fn;
 }
 
-export function withAuth(children: ReactNode, nRatings = 12, path = '/') {
-  const value: AuthValue = {
+/** A logged-in user "ann" with nRatings ratings; every action is a mock. */
+export function authValue(nRatings = 12): AuthValue {
+  return {
     user: { id: 1, username: 'ann', created_at: '2026-01-01T00:00:00Z', n_ratings: nRatings },
     login: vi.fn(),
     register: vi.fn(),
@@ -43,8 +44,11 @@ export function withAuth(children: ReactNode, nRatings = 12, path = '/') {
     deleteAccount: vi.fn(),
     refresh: vi.fn(async () => undefined),
   };
+}
+
+export function withAuth(children: ReactNode, nRatings = 12, path = '/') {
   return (
-    <AuthContext.Provider value={value}>
+    <AuthContext.Provider value={authValue(nRatings)}>
       <MemoryRouter initialEntries={[path]}>{children}</MemoryRouter>
     </AuthContext.Provider>
   );

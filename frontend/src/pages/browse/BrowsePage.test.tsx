@@ -85,4 +85,46 @@ describe('BrowsePage', () => {
     expect(await screen.findByText('any Drama p1')).toBeInTheDocument();
     expect(fetch.mock.calls.at(-1)![0]).toBe('/api/movies?genre=Drama&page=1&page_size=24');
   });
+
+  it('explains an over-long search instead of sending it', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const fetch = catalogue();
+    renderAt('/browse');
+    await screen.findByText('any p1');
+    const box = screen.getByLabelText('Search titles');
+    fireEvent.change(box, { target: { value: 'x'.repeat(3000) } });
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(400);
+    });
+    expect(screen.getByRole('alert')).toHaveTextContent(
+      'Search text can be at most 200 characters (this is 3000)',
+    );
+    expect(box).toHaveAttribute('aria-invalid', 'true');
+    expect(fetch.mock.calls.some(([u]) => u.includes('xxx'))).toBe(false);
+  });
+
+  it('explains an over-long search that arrives in the URL', async () => {
+    const fetch = catalogue();
+    renderAt(`/browse?q=${'y'.repeat(250)}`);
+    expect(await screen.findByRole('alert')).toHaveTextContent('at most 200 characters');
+    expect(fetch.mock.calls.some(([u]) => u.startsWith('/api/movies'))).toBe(false);
+  });
+
+  it('sorts by the chosen order, kept in the URL, from page 1', async () => {
+    const fetch = catalogue();
+    renderAt('/browse?genre=Comedy&page=2');
+    await screen.findByText('any Comedy p2');
+    fireEvent.change(screen.getByLabelText('Sort by'), { target: { value: 'rating' } });
+    expect(await screen.findByText('any Comedy p1')).toBeInTheDocument();
+    expect(fetch.mock.calls.at(-1)![0]).toBe(
+      '/api/movies?genre=Comedy&sort=rating&page=1&page_size=24',
+    );
+    expect(screen.getByLabelText('Sort by')).toHaveValue('rating');
+    // Page numbers jump straight to a page.
+    fireEvent.click(screen.getByRole('button', { name: 'Page 3' }));
+    expect(await screen.findByText('any Comedy p3')).toBeInTheDocument();
+    expect(fetch.mock.calls.at(-1)![0]).toBe(
+      '/api/movies?genre=Comedy&sort=rating&page=3&page_size=24',
+    );
+  });
 });

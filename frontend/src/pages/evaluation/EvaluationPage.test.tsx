@@ -1,7 +1,7 @@
 import { render, screen, within } from '@testing-library/react';
 import { MemoryRouter } from 'react-router-dom';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { EvaluationPage, ReportView } from './EvaluationPage';
+import { EVAL_COMMAND, EvaluationPage, ReportView } from './EvaluationPage';
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -85,6 +85,10 @@ describe('EvaluationPage', () => {
     expect(
       await screen.findByRole('heading', { name: 'No evaluation report yet' }),
     ).toBeInTheDocument();
+    // It says how the report gets there and how to refresh it, with a real command.
+    expect(screen.getByText(/starts the evaluation sweep in the background/)).toBeInTheDocument();
+    expect(screen.getByText(EVAL_COMMAND)).toBeInTheDocument();
+    expect(EVAL_COMMAND).toMatch(/^build\/recsys eval .*--out work\/eval$/);
   });
 
   it('shows the error with a retry for server failures', async () => {

@@ -187,6 +187,23 @@ export function ReportView({ raw }: { raw: unknown }) {
   );
 }
 
+/** The command that produces the report the server reads (its work_dir/eval). */
+export const EVAL_COMMAND = 'build/recsys eval --config evaluation/sparsity.yaml --out work/eval';
+
+function RefreshHint() {
+  return (
+    <p className="muted">
+      To produce or refresh the report, run <code>build/recsys eval</code> from the project
+      directory, writing where the server looks (its <code>work_dir</code>, <code>work/</code> by
+      default):
+      <br />
+      <code className="command">{EVAL_COMMAND}</code>
+      <br />
+      then reload this page. Pages already open keep the report they loaded.
+    </p>
+  );
+}
+
 export function EvaluationPage() {
   const report = useAsync((signal) => api.evaluation({ signal }), []);
   useEffect(() => {
@@ -209,13 +226,20 @@ export function EvaluationPage() {
       {!report.loading && !report.error && report.data === null && (
         <EmptyState title="No evaluation report yet">
           <p>
-            Run the sparsity evaluation sweep to produce <code>report.json</code>; it shows up here
-            once the server can find it.
+            <code>scripts/run</code> starts the evaluation sweep in the background once the server
+            is up. It takes several minutes (progress in <code>work/eval.log</code>); reload this
+            page when it has finished.
           </p>
+          <RefreshHint />
         </EmptyState>
       )}
       {!report.loading && report.data !== null && report.data !== undefined && (
-        <ReportView raw={report.data} />
+        <>
+          <ReportView raw={report.data} />
+          <section className="report-refresh" aria-label="Refreshing the report">
+            <RefreshHint />
+          </section>
+        </>
       )}
     </div>
   );

@@ -1,50 +1,91 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
-import { api } from '../../api';
+import { api, ApiError } from '../../api';
 import { useAuth } from '../../auth/AuthContext';
 import { GridItem, MovieCard, MovieGrid, Poster } from '../../components/MovieCard';
-import { errorText, formatMean, imdbUrl } from '../../format';
-import { ApiError } from '../../api';
+import { displayTitle, errorText, formatMean, imdbUrl } from '../../format';
 import { RatingControl } from '../../components/RatingControl';
 import { StarRating } from '../../components/StarRating/StarRating';
 import { EmptyState, ErrorMessage, Loading } from '../../components/Status';
 import { useAsync } from '../../hooks/useAsync';
+import { useMarks } from '../../marks/MarksContext';
+import { SourceSelector } from '../recommendations/SourceSelector';
+import { chooseSimilarSource, similarSources } from './similarSource';
 import './MoviePage.css';
+
+const SIMILAR_KEY = 'recsys.similarSource';
+
+function NoSuchMovie() {
+  return (
+    <EmptyState title="No such movie">
+      <p>
+        There is no movie with this address. <Link to="/browse">Browse the catalogue</Link> to find
+        one.
+      </p>
+    </EmptyState>
+  );
+}
 
 export function MoviePage() {
   const { id: rawId } = useParams();
   const id = Number(rawId);
+  const valid = Number.isInteger(id) && id > 0;
   const { refresh } = useAuth();
-  const movie = useAsync((signal) => api.movie(id, { signal }), [id]);
-  const similar = useAsync((signal) => api.similar(id, 12, { signal }), [id]);
+  const marks = useMarks();
+  const movie = useAsync(
+    (signal) => (valid ? api.movie(id, { signal }) : Promise.resolve(undefined)),
+    [id],
+  );
+  const sources = useAsync((signal) => api.sources({ signal }), []);
+  const [wanted, setWanted] = useState(() => {
+    try {
+      return window.localStorage.getItem(SIMILAR_KEY) ?? '';
+    } catch {
+      return '';
+    }
+  });
+  const able = sources.data ? similarSources(sources.data.sources) : [];
+  const similarSource = chooseSimilarSource(sources.data, wanted);
+  // Wait for /api/sources so the default is the server's choice, not a guess;
+  // if it fails, ask without source= and let the server pick.
+  const sourcesSettled = !sources.loading || !!sources.error;
+  const similar = useAsync(
+    (signal) =>
+      valid && sourcesSettled
+        ? api.similar(id, 12, similarSource || undefined, { signal })
+        : Promise.resolve(undefined),
+    [id, similarSource, sourcesSettled],
+  );
+
+  function chooseSimilar(name: string) {
+    setWanted(name);
+    try {
+      window.localStorage.setItem(SIMILAR_KEY, name);
+    } catch {
+      /* private mode: the choice lasts for this page */
+    }
+  }
 
   useEffect(() => {
-    if (movie.data) document.title = `${movie.data.title} · recsys`;
+    if (movie.data) document.title = `${displayTitle(movie.data.title)} · recsys`;
   }, [movie.data]);
 
-  useEffect(() => {
-    window.scrollTo({ top: 0 });
-  }, [id]);
-
-  if (!Number.isInteger(id) || id <= 0) {
-    return (
-      <EmptyState title="No such movie">
-        <Link to="/browse">Back to browsing</Link>
-      </EmptyState>
-    );
-  }
-  if (movie.loading && !movie.data) return <Loading label="Loading movie…" />;
-  if (movie.error || !movie.data)
-    return <ErrorMessage error={movie.error} onRetry={() => movie.reload()} />;
+  if (!valid) return <NoSuchMovie />;
+  if (movie.error instanceof ApiError && movie.error.status === 404) return <NoSuchMovie />;
+  if (movie.error) return <ErrorMessage error={movie.error} onRetry={() => movie.reload()} />;
+  // The previous movie stays in `data` while the next loads: never show it
+  // (with live rating stars) under the new address.
+  if (!movie.data || movie.data.id !== id) return <Loading label="Loading movie…" />;
 
   const m = movie.data;
+  const title = displayTitle(m.title);
   return (
     <div className="page movie-page">
       <section className="movie-hero" aria-labelledby="movie-title">
         <Poster movie={m} className="poster movie-hero-poster" />
         <div className="movie-hero-body">
           <h1 id="movie-title">
-            {m.title}
+            {title}
             {m.year !== null && <span className="movie-year"> ({m.year})</span>}
           </h1>
           {m.genres.length > 0 && (
@@ -75,10 +116,13 @@ export function MoviePage() {
             <RatingControl
               key={m.id}
               movieId={m.id}
-              title={m.title}
+              title={title}
               initial={m.user_rating}
               size="lg"
-              onSaved={() => void refresh().catch(() => undefined)}
+              onSaved={(value) => {
+                marks?.rated(m.id, value);
+                void refresh().catch(() => undefined);
+              }}
             />
           </div>
 
@@ -117,6 +161,14 @@ export function MoviePage() {
 
       <section className="similar" aria-labelledby="similar-heading">
         <h2 id="similar-heading">Similar movies</h2>
+        {able.length > 1 && (
+          <SourceSelector
+            sources={able}
+            value={similarSource}
+            onChange={chooseSimilar}
+            legend="Similar by"
+          />
+        )}
         {similar.loading && <Loading label="Finding similar movies…" />}
         {similar.error &&
           (similar.error instanceof ApiError &&
@@ -129,14 +181,14 @@ export function MoviePage() {
           ) : (
             <ErrorMessage error={similar.error} onRetry={() => similar.reload()} />
           ))}
-        {similar.data && similar.data.items.length === 0 && (
+        {!similar.loading && !similar.error && similar.data?.items.length === 0 && (
           <p className="muted">No similar movies found.</p>
         )}
-        {similar.data && similar.data.items.length > 0 && (
-          <MovieGrid label={`Movies similar to ${m.title}`}>
+        {!similar.loading && !similar.error && similar.data && similar.data.items.length > 0 && (
+          <MovieGrid label={`Movies similar to ${title}`}>
             {similar.data.items.map(({ movie: s }) => (
               <GridItem key={s.id}>
-                <MovieCard movie={s} />
+                <MovieCard movie={s} actions />
               </GridItem>
             ))}
           </MovieGrid>

@@ -6,8 +6,9 @@ import { Poster } from '../../components/MovieCard';
 import { Pager } from '../../components/Pager';
 import { StarRating } from '../../components/StarRating/StarRating';
 import { EmptyState, ErrorMessage, Loading } from '../../components/Status';
-import { formatDate } from '../../format';
+import { displayTitle, formatDate } from '../../format';
 import { useAsync } from '../../hooks/useAsync';
+import { HiddenList } from './HiddenList';
 import './RatingsPage.css';
 
 const PAGE_SIZE = 20;
@@ -63,7 +64,7 @@ export function RatingsPage() {
                 <Poster movie={r.movie} className="poster rating-row-poster" />
                 <div className="rating-row-body">
                   <Link to={`/movies/${r.movie.id}`} className="rating-row-title">
-                    {r.movie.title}
+                    {displayTitle(r.movie.title)}
                   </Link>
                   <span className="muted">
                     {[r.movie.year, r.movie.genres.slice(0, 3).join(', ')]
@@ -74,7 +75,7 @@ export function RatingsPage() {
                 <div className="rating-row-stars">
                   <StarRating
                     value={r.rating}
-                    label={`Your rating for ${r.movie.title}`}
+                    label={`Your rating for ${displayTitle(r.movie.title)}`}
                     size="sm"
                   />
                   <span className="rating-row-value">{r.rating.toFixed(1)}</span>
@@ -93,6 +94,7 @@ export function RatingsPage() {
           />
         </>
       )}
+      <HiddenList />
       {user && (
         <section className="danger-zone" aria-labelledby="account-heading">
           <h2 id="account-heading">Account</h2>

@@ -1,6 +1,6 @@
 import { Link } from 'react-router-dom';
 import type { Explanation } from '../../api';
-import { formatShare } from '../../format';
+import { displayTitle, formatShare } from '../../format';
 import { sourceLabel } from './sources';
 
 /** "Because you rated X" plus, for blended sources, how much each model contributed. */
@@ -15,7 +15,9 @@ export function ExplanationLine({ explanation }: { explanation: Explanation | nu
       {explanation.because && (
         <p className="explanation-because">
           Because you rated{' '}
-          <Link to={`/movies/${explanation.because.id}`}>{explanation.because.title}</Link>
+          <Link to={`/movies/${explanation.because.id}`}>
+            {displayTitle(explanation.because.title)}
+          </Link>
         </p>
       )}
       {parts.length > 0 && (
