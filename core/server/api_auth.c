@@ -14,6 +14,11 @@
 #define PASSWORD_MIN 8
 #define PASSWORD_MAX 128
 
+/* Usernames are restricted to ASCII letters, digits and _ . -, at
+ * registration and at login. PostgreSQL's lower() (the unique index, the
+ * lookup) and the limiter's key then fold case the same way: with any
+ * Unicode allowed, lower() folds the Kelvin sign to k and U+0130 to i, so
+ * "\u212Airk" would reach kirk's account under a limiter key of its own. */
 static int valid_username(const char *u)
 {
     size_t n = strlen(u);
@@ -77,6 +82,15 @@ static void rate_limited(rs_req *r, const char *message)
 static const char clear_cookie[] =
     "Set-Cookie: " RS_SESSION_COOKIE "=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0\r\n";
 
+/* The limiter key for an account: its name folded to lower case, the same
+ * folding as lower(username) for the ASCII names valid_username admits. */
+static void account_key(const char *user, char *key, size_t size)
+{
+    snprintf(key, size, "acct:%.40s", user);
+    for (char *k = key; *k; k++)
+        *k = (char)tolower((unsigned char)*k);
+}
+
 void rs_api_register(rs_req *r)
 {
     char ipkey[64];
@@ -106,7 +120,11 @@ void rs_api_register(rs_req *r)
                        PASSWORD_MIN, PASSWORD_MAX);
         goto done;
     }
-    rs_ratelimit_hit(r->srv->rl_ip, ipkey, now);
+    /* Counted before the hash, atomically: see rs_api_login. */
+    if (!rs_ratelimit_take(r->srv->rl_ip, ipkey, now, 1)) {
+        rate_limited(r, "too many attempts from this address; retry in a minute");
+        goto done;
+    }
     char hash[crypto_pwhash_STRBYTES];
     rs_error err = {0};
     rs_status st = rs_password_hash(pass, r->srv->opt.pwhash_opslimit,
@@ -164,24 +182,33 @@ void rs_api_login(rs_req *r)
         goto done;
     char ipkey[64], acctkey[64];
     snprintf(ipkey, sizeof ipkey, "ip:%s", r->ri->remote_addr);
-    snprintf(acctkey, sizeof acctkey, "acct:%.40s", user);
-    for (char *k = acctkey; *k; k++)
-        *k = (char)tolower((unsigned char)*k);
+    account_key(user, acctkey, sizeof acctkey);
     time_t now = time(NULL);
-    if (rs_ratelimit_exceeded(r->srv->rl_ip, ipkey, now) ||
-        rs_ratelimit_exceeded(r->srv->rl_account, acctkey, now)) {
+    /* Each attempt is counted before the password is hashed, in the same
+     * locked step as the check: checking first and counting after the hash
+     * let parallel attempts all pass the check (17 of 25 with a limit of
+     * 10). A correct password gives its account attempt back below. */
+    if (!rs_ratelimit_take(r->srv->rl_ip, ipkey, now, 1)) {
         rate_limited(r, "too many login attempts; retry in a minute");
         goto done;
     }
-    rs_ratelimit_hit(r->srv->rl_ip, ipkey, now);
+    if (!valid_username(user)) {
+        /* No account can have this name; it must not reach lower(). */
+        rs_reply_error(r, 401, "unauthorized", "invalid username or password");
+        goto done;
+    }
+    if (!rs_ratelimit_take(r->srv->rl_account, acctkey, now, 1)) {
+        rate_limited(r, "too many login attempts; retry in a minute");
+        goto done;
+    }
     PGconn *c = rs_req_db(r);
     if (!c)
         goto done;
     PGresult *res = NULL;
     rs_error err = {0};
-    const char *p[1] = {user};
+    const char *p[1] = {acctkey + 5}; /* the folded name */
     rs_status st = rs_db_exec(c, "SELECT id, username, " CREATED_AT ", password_hash"
-                                 " FROM users WHERE lower(username) = lower($1)",
+                                 " FROM users WHERE lower(username) = $1",
                               1, p, &res, &err);
     if (st != RS_OK) {
         rs_reply_status(r, st, &err);
@@ -195,10 +222,10 @@ void rs_api_login(rs_req *r)
         ok = 0;
     }
     if (!ok) {
-        rs_ratelimit_hit(r->srv->rl_account, acctkey, now);
         rs_reply_error(r, 401, "unauthorized", "invalid username or password");
         goto release;
     }
+    rs_ratelimit_give_back(r->srv->rl_account, acctkey, now, 1);
     char token[RS_SESSION_TOKEN_CHARS + 1];
     st = rs_session_create(c, strtoll(PQgetvalue(res, 0, 0), NULL, 10),
                            r->srv->opt.session_ttl_s, token, &err);

@@ -137,7 +137,8 @@ void rs_api_recommendations(rs_req *r)
         for (size_t i = 0; i < res->n; i++)
             json_object_set_new(json_array_get(list, i), "source",
                                 json_string(choice->credit[i]));
-    rs_lc_log_exposure(r->srv, r->user_id, res, choice);
+    if (strcmp(r->method, "HEAD") != 0) /* no body, nothing shown */
+        rs_lc_log_exposure(r->srv, r->user_id, res, choice);
     rs_reply_json(r, 200, json_pack("{s:s, s:o, s:o, s:I, s:s, s:o}",
                                     "source", res->source, "arm",
                                     choice->arm[0] ? json_string(choice->arm) : json_null(),

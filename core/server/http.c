@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "auth.h"
 #include "json_limit.h"
@@ -22,6 +23,7 @@ static const char *reason(int status)
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
     case 409: return "Conflict";
     case 413: return "Payload Too Large";
     case 415: return "Unsupported Media Type";
@@ -44,8 +46,9 @@ void rs_reply_raw(rs_req *r, int status, const char *type, const char *body,
                      "Content-Length: %zu\r\n"
                      "Cache-Control: no-store\r\n"
                      "X-Content-Type-Options: nosniff\r\n"
-                     "%s\r\n",
-                     status, reason(status), type, len, headers ? headers : "");
+                     "%s%s\r\n",
+                     status, reason(status), type, len, headers ? headers : "",
+                     rs_req_must_close(r) ? "Connection: close\r\n" : "");
     if (n < 0 || (size_t)n >= sizeof head) {
         mg_printf(r->conn, "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n");
         r->status = 500;
@@ -89,16 +92,56 @@ void rs_reply_json(rs_req *r, int status, json_t *body)
     rs_reply_json_hdr(r, status, body, NULL);
 }
 
+/* 1 when s[0..n) is UTF-8 without NUL. jansson decides, so query strings
+ * and paths obey the same rule as JSON bodies (and PostgreSQL's). */
+static int utf8_clean(const char *s, size_t n)
+{
+    if (memchr(s, '\0', n))
+        return 0;
+    json_t *j = json_stringn(s, n);
+    json_decref(j);
+    return j != NULL;
+}
+
+#define ERROR_MESSAGE_MAX (RS_ERROR_MESSAGE_MAX + 64)
+
+static json_t *error_body(const char *code, const char *msg)
+{
+    json_t *m = json_string(msg);
+    if (!m) {
+        /* Not UTF-8 (echoed client bytes, or vsnprintf cut a sequence):
+         * keep ASCII, spell every other byte as \xNN. */
+        char safe[ERROR_MESSAGE_MAX * 4];
+        size_t n = 0;
+        for (const unsigned char *p = (const unsigned char *)msg; *p && n + 5 < sizeof safe; p++)
+            n += (size_t)(*p < 0x80 ? snprintf(safe + n, sizeof safe - n, "%c", *p)
+                                    : snprintf(safe + n, sizeof safe - n, "\\x%02x", *p));
+        safe[n] = '\0';
+        m = json_string(safe);
+    }
+    return json_pack("{s:s, s:o*}", "error", code, "message", m);
+}
+
+json_t *rs_error_body(const char *code, const char *fmt, ...)
+{
+    char msg[ERROR_MESSAGE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return error_body(code, msg);
+}
+
 void rs_reply_error(rs_req *r, int status, const char *code, const char *fmt, ...)
 {
-    char msg[RS_ERROR_MESSAGE_MAX + 64];
+    char msg[ERROR_MESSAGE_MAX];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (status >= 500)
         fprintf(stderr, "recsys: %s %s: %d %s\n", r->method, r->path, status, msg);
-    rs_reply_json(r, status, json_pack("{s:s, s:s}", "error", code, "message", msg));
+    rs_reply_json(r, status, error_body(code, msg));
 }
 
 void rs_reply_status(rs_req *r, rs_status st, const rs_error *err)
@@ -124,8 +167,62 @@ void rs_reply_status(rs_req *r, rs_status st, const rs_error *err)
 void rs_reply_empty(rs_req *r, int status, const char *headers)
 {
     r->status = status;
-    mg_printf(r->conn, "HTTP/1.1 %d %s\r\nContent-Length: 0\r\n%s\r\n", status,
-              reason(status), headers ? headers : "");
+    mg_printf(r->conn, "HTTP/1.1 %d %s\r\nContent-Length: 0\r\n%s%s\r\n", status,
+              reason(status), headers ? headers : "",
+              rs_req_must_close(r) ? "Connection: close\r\n" : "");
+}
+
+int rs_req_must_close(const rs_req *r)
+{
+    return r->has_body && !r->body_read;
+}
+
+int rs_req_check_utf8(rs_req *r, const char *uri)
+{
+    if (!utf8_clean(uri, strlen(uri))) {
+        rs_reply_error(r, 400, "bad_request", "the request path is not valid UTF-8");
+        return -1;
+    }
+    size_t qlen = strlen(r->query);
+    if (qlen == 0)
+        return 0;
+    if (qlen > INT32_MAX / 2) {
+        rs_reply_error(r, 400, "bad_request", "the query string is too long");
+        return -1;
+    }
+    /* Decoded text is never longer than its encoding. */
+    char *name = malloc(2 * (qlen + 1)), *value = name ? name + qlen + 1 : NULL;
+    if (!name) {
+        rs_reply_error(r, 500, "internal", "out of memory");
+        return -1;
+    }
+    int rc = 0;
+    for (const char *p = r->query; *p && rc == 0; p += *p == '&') {
+        size_t len = strcspn(p, "&");
+        const char *eq = memchr(p, '=', len);
+        size_t nlen = eq ? (size_t)(eq - p) : len;
+        int n = mg_url_decode(p, (int)nlen, name, (int)qlen + 1, 1);
+        int v = eq ? mg_url_decode(eq + 1, (int)(len - nlen - 1), value, (int)qlen + 1, 1) : 0;
+        if (n < 0 || v < 0 || !utf8_clean(name, (size_t)n)) {
+            rs_reply_error(r, 400, "bad_request",
+                           "a query parameter name is not valid UTF-8 once decoded");
+            rc = -1;
+        } else if (!utf8_clean(value, (size_t)v)) {
+            rs_reply_error(r, 400, "bad_request",
+                           "query parameter %s is not valid UTF-8 once decoded", name);
+            rc = -1;
+        }
+        p += len;
+    }
+    free(name);
+    return rc;
+}
+
+static double elapsed_s(const rs_req *r)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 - r->t0;
 }
 
 json_t *rs_req_json(rs_req *r)
@@ -150,36 +247,40 @@ json_t *rs_req_json(rs_req *r)
         rs_reply_error(r, 500, "internal", "out of memory");
         return NULL;
     }
+    /* civetweb's mg_read(len) returns when len bytes came or when no byte
+     * came for request_timeout_ms: a client trickling a byte a second
+     * keeps one read going for as long as it likes. So read a byte at a
+     * time (from civetweb's buffer, usually: the body tends to arrive with
+     * the headers) and give the whole body one deadline. */
+    double limit = r->srv->opt.request_timeout_ms / 1000.0;
     size_t n = 0;
-    int got;
-    while (n < max + 1 && (got = mg_read(r->conn, body + n, max + 1 - n)) > 0)
-        n += (size_t)got;
+    int late = 0;
+    while (n < max + 1 && !late && mg_read(r->conn, body + n, 1) == 1) {
+        n++;
+        late = elapsed_s(r) > limit && (len < 0 || n < (size_t)len);
+    }
+    if (late || (len > 0 && n < (size_t)len && n <= max)) {
+        free(body);
+        char of[48] = "";
+        if (len > 0)
+            snprintf(of, sizeof of, " of %lld", len);
+        rs_reply_error(r, 408, "request_timeout",
+                       "the request body did not arrive within %d ms (%zu%s bytes came)",
+                       r->srv->opt.request_timeout_ms, n, of);
+        return NULL;
+    }
     if (n > max) {
         free(body);
         rs_reply_error(r, 413, "payload_too_large",
                        "request body exceeds the limit of %zu bytes", max);
         return NULL;
     }
-    if (rs_json_depth(body, n, RS_JSON_MAX_DEPTH) > RS_JSON_MAX_DEPTH) {
-        free(body);
-        rs_reply_error(r, 400, "bad_request",
-                       "the request body nests arrays/objects deeper than %d levels",
-                       RS_JSON_MAX_DEPTH);
-        return NULL;
-    }
-    json_error_t je;
-    json_t *j = json_loadb(body, n, JSON_REJECT_DUPLICATES, &je);
+    r->body_read = 1;
+    char msg[256];
+    json_t *j = rs_json_parse_body(body, n, msg, sizeof msg);
     free(body);
-    if (!j) {
-        rs_reply_error(r, 400, "bad_request", "malformed JSON at line %d column %d: %s",
-                       je.line, je.column, je.text);
-        return NULL;
-    }
-    if (!json_is_object(j)) {
-        json_decref(j);
-        rs_reply_error(r, 400, "bad_request", "the request body must be a JSON object");
-        return NULL;
-    }
+    if (!j)
+        rs_reply_error(r, 400, "bad_request", "%s", msg);
     return j;
 }
 

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "recsys/interleave.h"
 #include "recsys/log.h"
@@ -305,6 +306,13 @@ void rs_lc_log_exposure(rs_server *s, int64_t user_id, const rs_reco_result *res
     char uid[24], movies[RS_RECO_K_MAX * 24 + 4] = "{", sources[RS_RECO_K_MAX * 72 + 4] = "{";
     size_t um = 1, us = 1;
     if (res->n == 0)
+        return;
+    /* Every GET writes up to k rows: cap the rows per user and minute
+     * (server.exposures_per_user_per_min). A list over the cap is served
+     * but not logged, whole, so no response is half in the statistics. */
+    char key[32];
+    snprintf(key, sizeof key, "user:%lld", (long long)user_id);
+    if (!rs_ratelimit_take(s->rl_exposure, key, time(NULL), (int)res->n))
         return;
     for (size_t i = 0; i < res->n; i++) {
         char id[24];

@@ -95,3 +95,25 @@ void rs_ratelimit_hit(rs_ratelimit *rl, const char *key, time_t now)
     s->count++;
     pthread_mutex_unlock(&rl->lock);
 }
+
+int rs_ratelimit_take(rs_ratelimit *rl, const char *key, time_t now, int n)
+{
+    /* Check and count under one lock: with a separate check and hit,
+     * parallel requests all pass the check before any of them counts. */
+    pthread_mutex_lock(&rl->lock);
+    slot *s = find(rl, key, now - now % 60, 1);
+    int ok = n <= rl->per_minute - s->count;
+    if (ok)
+        s->count += n;
+    pthread_mutex_unlock(&rl->lock);
+    return ok;
+}
+
+void rs_ratelimit_give_back(rs_ratelimit *rl, const char *key, time_t now, int n)
+{
+    pthread_mutex_lock(&rl->lock);
+    slot *s = find(rl, key, now - now % 60, 0);
+    if (s)
+        s->count = s->count > n ? s->count - n : 0;
+    pthread_mutex_unlock(&rl->lock);
+}

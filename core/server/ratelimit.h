@@ -14,5 +14,12 @@ void rs_ratelimit_free(rs_ratelimit *rl);
 int rs_ratelimit_exceeded(rs_ratelimit *rl, const char *key, time_t now);
 /* Count one hit against `key`. */
 void rs_ratelimit_hit(rs_ratelimit *rl, const char *key, time_t now);
+/* Atomically: when `n` more hits fit in `key`'s allowance for this minute,
+ * count them and return 1; else count nothing and return 0. Take before
+ * the expensive work, so parallel requests cannot all slip past a check. */
+int rs_ratelimit_take(rs_ratelimit *rl, const char *key, time_t now, int n);
+/* Return `n` hits taken earlier in this minute (e.g. a login that turned
+ * out to be correct); never below zero, a no-op after the window moved. */
+void rs_ratelimit_give_back(rs_ratelimit *rl, const char *key, time_t now, int n);
 
 #endif

@@ -7,6 +7,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -18,7 +19,12 @@ void rs_server_options_default(rs_server_options *o)
     memset(o, 0, sizeof *o);
     snprintf(o->bind, sizeof o->bind, "127.0.0.1");
     o->port = 8080;
-    o->threads = 8;
+    /* Each civetweb worker serves one connection at a time, from its
+     * request headers to the end of its keep-alive: the pool must outnumber
+     * the slow or idle connections one client can cheaply hold open
+     * (docs/security.md). 32 workers cost ~100 KiB of stack and one
+     * max_request_size buffer each. */
+    o->threads = 32;
     snprintf(o->default_source, sizeof o->default_source, "hybrid");
     o->request_max_bytes = 65536;
     o->pwhash_opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
@@ -26,6 +32,9 @@ void rs_server_options_default(rs_server_options *o)
     o->login_per_ip_per_min = 30;
     o->login_per_account_per_min = 10;
     o->session_ttl_s = 30 * 24 * 3600;
+    o->request_timeout_ms = 10000;
+    o->keep_alive_timeout_ms = 2000;
+    o->exposures_per_user_per_min = 500;
 }
 
 static rs_status get_str(const rs_yaml_node *sec, const char *key, char *dst,
@@ -66,7 +75,8 @@ rs_status rs_server_options_from_config(const rs_config *cfg,
     static const char *const keys[] = {
         "port", "bind", "static_dir", "threads", "default_source", "tmdb_api_key",
         "request_max_bytes", "password_memlimit_kib", "login_per_ip_per_min",
-        "login_per_account_per_min", "session_ttl_s", NULL};
+        "login_per_account_per_min", "session_ttl_s", "request_timeout_ms",
+        "keep_alive_timeout_ms", "exposures_per_user_per_min", NULL};
     rs_server_options_default(o);
     o->config = cfg;
     snprintf(o->work_dir, sizeof o->work_dir, "%s", cfg->work_dir ? cfg->work_dir : ".");
@@ -81,6 +91,8 @@ rs_status rs_server_options_from_config(const rs_config *cfg,
     int64_t port = o->port, threads = o->threads, max = (int64_t)o->request_max_bytes;
     int64_t mem = (int64_t)(o->pwhash_memlimit / 1024), ip = o->login_per_ip_per_min;
     int64_t acct = o->login_per_account_per_min, ttl = o->session_ttl_s;
+    int64_t req_ms = o->request_timeout_ms, ka_ms = o->keep_alive_timeout_ms;
+    int64_t expo = o->exposures_per_user_per_min;
     char static_dir[sizeof o->static_dir] = "";
     if (st == RS_OK) st = get_int(sec, "port", 0, 65535, &port, err);
     if (st == RS_OK) st = get_int(sec, "threads", 1, 256, &threads, err);
@@ -90,6 +102,9 @@ rs_status rs_server_options_from_config(const rs_config *cfg,
     if (st == RS_OK) st = get_int(sec, "login_per_ip_per_min", 1, 1000000, &ip, err);
     if (st == RS_OK) st = get_int(sec, "login_per_account_per_min", 1, 1000000, &acct, err);
     if (st == RS_OK) st = get_int(sec, "session_ttl_s", 60, 365 * 86400, &ttl, err);
+    if (st == RS_OK) st = get_int(sec, "request_timeout_ms", 100, 600000, &req_ms, err);
+    if (st == RS_OK) st = get_int(sec, "keep_alive_timeout_ms", 0, 600000, &ka_ms, err);
+    if (st == RS_OK) st = get_int(sec, "exposures_per_user_per_min", 0, 1000000, &expo, err);
     if (st == RS_OK) st = get_str(sec, "bind", o->bind, sizeof o->bind, err);
     if (st == RS_OK) st = get_str(sec, "default_source", o->default_source,
                                   sizeof o->default_source, err);
@@ -112,6 +127,9 @@ rs_status rs_server_options_from_config(const rs_config *cfg,
     o->login_per_ip_per_min = (int)ip;
     o->login_per_account_per_min = (int)acct;
     o->session_ttl_s = (int)ttl;
+    o->request_timeout_ms = (int)req_ms;
+    o->keep_alive_timeout_ms = (int)ka_ms;
+    o->exposures_per_user_per_min = (int)expo;
     return RS_OK;
 }
 
@@ -189,10 +207,14 @@ static int match(rs_req *r, const char *pattern)
         if (i >= r->n_seg)
             return 0;
         if (strcmp(tok, "{id}") == 0) {
-            char *end;
+            /* Canonical decimal only: strtoll alone would also take "+1",
+             * " 1" (from %201) and "01" as 1. */
+            const char *d = r->seg[i];
+            if (*d < '1' || *d > '9' || strspn(d, "0123456789") != strlen(d))
+                return 0;
             errno = 0;
-            long long v = strtoll(r->seg[i], &end, 10);
-            if (errno || *end || end == r->seg[i] || v <= 0)
+            long long v = strtoll(d, NULL, 10);
+            if (errno)
                 return 0;
             r->id = v;
         } else if (strcmp(tok, r->seg[i]) != 0) {
@@ -249,47 +271,94 @@ static void serve_static(rs_req *r)
     mg_send_file(r->conn, path);
 }
 
+/* Route an /api or /metrics request; returns the metrics row. HEAD runs
+ * the GET handler (rs_reply_raw drops the body). Any other method on a
+ * known path, OPTIONS included, is a 405 naming the allowed ones: the API
+ * is same-origin and answers no CORS preflight (docs/api.md). */
+static size_t route_api(rs_req *r, const char *uri)
+{
+    if (split(r, uri) < 0) {
+        rs_reply_error(r, 404, "not_found", "no such endpoint %s", uri);
+        return ROUTE_API_OTHER;
+    }
+    const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
+    char allow[64] = "";
+    for (size_t i = 0; i < N_ROUTES; i++) {
+        if (!match(r, routes[i].pattern))
+            continue;
+        if (strcmp(routes[i].method, method) == 0) {
+            routes[i].handler(r);
+            return i;
+        }
+        size_t n = strlen(allow);
+        snprintf(allow + n, sizeof allow - n, "%s%s%s", n ? ", " : "", routes[i].method,
+                 strcmp(routes[i].method, "GET") == 0 ? ", HEAD" : "");
+    }
+    if (!allow[0]) {
+        rs_reply_error(r, 404, "not_found", "no such endpoint %s", uri);
+        return ROUTE_API_OTHER;
+    }
+    char hdr[96];
+    snprintf(hdr, sizeof hdr, "Allow: %s\r\n", allow);
+    rs_reply_json_hdr(r, 405, rs_error_body("method_not_allowed", "%s is not allowed on %s",
+                                            r->method, uri), hdr);
+    return ROUTE_API_OTHER;
+}
+
+/* Marks a connection whose response is complete but whose request body
+ * was not read (rs_req_must_close). */
+static char closing_mark;
+
+/* civetweb calls this before it sends an error page of its own. For a
+ * marked connection the response has already gone out: send nothing. */
+static int http_error(struct mg_connection *conn, int status, const char *msg)
+{
+    (void)status;
+    (void)msg;
+    if (mg_get_user_connection_data(conn) != &closing_mark)
+        return 1; /* civetweb's own page */
+    mg_set_user_connection_data(conn, NULL);
+    return 0;
+}
+
 static int handle(struct mg_connection *conn, void *ud)
 {
     rs_server *s = ud;
     double t0 = now_s();
-    rs_req r = {.srv = s, .conn = conn, .source = -1, .user_id = -1};
+    rs_req r = {.srv = s, .conn = conn, .source = -1, .user_id = -1, .t0 = t0};
     r.ri = mg_get_request_info(conn);
+    const char *te = mg_get_header(conn, "Transfer-Encoding");
+    r.has_body = r.ri->content_length > 0 || (te && strcasecmp(te, "identity") != 0);
+    mg_set_user_connection_data(conn, NULL);
     r.method = r.ri->request_method;
     r.query = r.ri->query_string ? r.ri->query_string : "";
     const char *uri = r.ri->local_uri ? r.ri->local_uri : "/";
     size_t metric_row = ROUTE_STATIC;
     int is_api = strncmp(uri, "/api/", 5) == 0 || strcmp(uri, "/api") == 0 ||
                  strcmp(uri, "/metrics") == 0;
-    if (!is_api) {
-        split(&r, uri);
-        serve_static(&r);
-    } else if (split(&r, uri) < 0) {
+    if (is_api)
         metric_row = ROUTE_API_OTHER;
-        rs_reply_error(&r, 404, "not_found", "no such endpoint %s", uri);
-    } else {
-        int path_known = 0;
-        size_t i;
-        for (i = 0; i < N_ROUTES; i++) {
-            if (!match(&r, routes[i].pattern))
-                continue;
-            path_known = 1;
-            if (strcmp(routes[i].method, r.method) == 0)
-                break;
-        }
-        if (i < N_ROUTES) {
-            metric_row = i;
-            routes[i].handler(&r);
+    /* Text reaches PostgreSQL, JSON and logs: refuse what is not UTF-8
+     * here, once, for the path and every query parameter. */
+    if (rs_req_check_utf8(&r, uri) == 0) {
+        if (!is_api) {
+            split(&r, uri);
+            serve_static(&r);
         } else {
-            metric_row = ROUTE_API_OTHER;
-            if (path_known)
-                rs_reply_error(&r, 405, "method_not_allowed", "%s is not allowed on %s",
-                               r.method, uri);
-            else
-                rs_reply_error(&r, 404, "not_found", "no such endpoint %s", uri);
+            metric_row = route_api(&r, uri);
         }
     }
     rs_metrics_observe(s->metrics, metric_row, r.source, r.status, now_s() - t0);
+    if (rs_req_must_close(&r)) {
+        /* civetweb discards an unread body by reading it, bounded per read
+         * but not in total: a client trickling a large Content-Length would
+         * keep this worker for hours. Returning 0 ("not handled") instead
+         * makes civetweb fall through to an error page, which http_error()
+         * suppresses, and then close the connection because its body was
+         * not consumed. tests/server/test_server_hardening.c pins this. */
+        mg_set_user_connection_data(conn, &closing_mark);
+        return 0;
+    }
     return r.status ? r.status : 200;
 }
 
@@ -321,8 +390,9 @@ static rs_status init_parts(rs_server *s, rs_error *err)
                                 (const char *const *)s->source_names);
     s->rl_ip = rs_ratelimit_new(s->opt.login_per_ip_per_min);
     s->rl_account = rs_ratelimit_new(s->opt.login_per_account_per_min);
+    s->rl_exposure = rs_ratelimit_new(s->opt.exposures_per_user_per_min);
     s->onboarding = rs_onboarding_new(s->data);
-    if (!s->metrics || !s->rl_ip || !s->rl_account || !s->onboarding)
+    if (!s->metrics || !s->rl_ip || !s->rl_account || !s->rl_exposure || !s->onboarding)
         return rs_error_set(err, RS_ERR_NOMEM, "server: out of memory");
     rs_status st = rs_reco_service_new(s->engine, s->ml, s->db, &s->reco, err);
     return st == RS_OK ? rs_lc_new(s, &s->lc, err) : st;
@@ -335,6 +405,7 @@ static void free_parts(rs_server *s)
     rs_onboarding_free(s->onboarding);
     rs_ratelimit_free(s->rl_ip);
     rs_ratelimit_free(s->rl_account);
+    rs_ratelimit_free(s->rl_exposure);
     rs_metrics_free(s->metrics);
     free(s->source_names);
     free(s);
@@ -366,18 +437,27 @@ rs_status rs_server_start(const rs_server_options *opt, rs_engine *engine,
                 s->opt.default_source, s->source_names[0]);
         snprintf(s->opt.default_source, sizeof s->opt.default_source, "%s", s->source_names[0]);
     }
-    char ports[96], threads[16], maxreq[32];
+    char ports[96], threads[16], maxreq[32], req_ms[16], ka_ms[16];
     snprintf(ports, sizeof ports, "%s:%d", s->opt.bind, s->opt.port);
     snprintf(threads, sizeof threads, "%d", s->opt.threads);
     snprintf(maxreq, sizeof maxreq, "%zu", s->opt.request_max_bytes + 16384);
+    snprintf(req_ms, sizeof req_ms, "%d", s->opt.request_timeout_ms);
+    snprintf(ka_ms, sizeof ka_ms, "%d", s->opt.keep_alive_timeout_ms);
     const char *options[] = {
         "listening_ports", ports,
         "num_threads", threads,
-        "enable_keep_alive", "yes",
-        "keep_alive_timeout_ms", "5000",
-        "request_timeout_ms", "15000",
+        "enable_keep_alive", s->opt.keep_alive_timeout_ms > 0 ? "yes" : "no",
+        /* An idle keep-alive connection holds a worker: keep it short. */
+        "keep_alive_timeout_ms", ka_ms,
+        /* Bounds the request headers in total and each body read;
+         * rs_req_json bounds the body in total. */
+        "request_timeout_ms", req_ms,
         "max_request_size", maxreq,
         "enable_directory_listing", "no",
+        /* civetweb answers CORS preflights itself unless both are empty;
+         * the API is same-origin only (docs/api.md), so it answers none. */
+        "access_control_allow_origin", "",
+        "access_control_allow_methods", "",
         /* Responses are small; without this Nagle + delayed ACK add ~40 ms
          * to every keep-alive request. */
         "tcp_nodelay", "1",
@@ -385,6 +465,7 @@ rs_status rs_server_start(const rs_server_options *opt, rs_engine *engine,
     struct mg_callbacks cb;
     memset(&cb, 0, sizeof cb);
     cb.log_message = log_message;
+    cb.http_error = http_error;
     /* libcurl's lazy global init is not thread-safe: do it here, before
      * any worker can look a poster up. */
     if (s->opt.tmdb_api_key[0] && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {

@@ -24,6 +24,7 @@ struct rs_server {
     rs_lc *lc;           /* cache, gate, retrainer, experiments, admin */
     rs_metrics *metrics;
     rs_ratelimit *rl_ip, *rl_account;
+    rs_ratelimit *rl_exposure; /* exposure rows per user per minute */
     rs_onboarding *onboarding;
     char **source_names; /* [n_sources] instance names, for metrics */
     size_t n_sources;
@@ -45,6 +46,9 @@ typedef struct rs_req {
     int64_t id;                       /* the {id} segment, when the route has one */
     int source;                       /* metrics: instance index, -1 none */
     int status;                       /* response status sent */
+    double t0;                        /* monotonic seconds when handling began */
+    int has_body;                     /* Content-Length > 0 or chunked */
+    int body_read;                    /* rs_req_json consumed all of it */
     /* Set by rs_req_user() on success. */
     int64_t user_id;
     char username[40];
@@ -60,6 +64,11 @@ void rs_reply_json_hdr(rs_req *r, int status, json_t *body, const char *headers)
 /* {"error": code, "message": ...} */
 void rs_reply_error(rs_req *r, int status, const char *code, const char *fmt, ...)
     RS_PRINTF(4, 5);
+/* The error object rs_reply_error sends (new reference, never NULL but on
+ * out of memory). Bytes of the message that are not UTF-8 (a client's
+ * text echoed back) are written as \xNN so the body stays valid JSON with
+ * a message. */
+json_t *rs_error_body(const char *code, const char *fmt, ...) RS_PRINTF(2, 3);
 /* Translate an rs_status from a lower layer into the right 4xx/5xx. */
 void rs_reply_status(rs_req *r, rs_status st, const rs_error *err);
 void rs_reply_empty(rs_req *r, int status, const char *headers);
@@ -68,8 +77,18 @@ void rs_reply_raw(rs_req *r, int status, const char *type, const char *body,
 
 /* ---- requests ---------------------------------------------------------- */
 
+/* 1 when the connection must close after this response: the request has
+ * a body the handler did not read. civetweb would otherwise read and
+ * discard the rest, for as long as a slow client takes to send it. */
+int rs_req_must_close(const rs_req *r);
+/* 0 when the decoded path `uri` and every percent-decoded query parameter
+ * name and value are UTF-8 without NUL; else sends 400 and returns -1. */
+int rs_req_check_utf8(rs_req *r, const char *uri);
+
 /* Parse the JSON object body. Sends 413/415/400 and returns NULL when it is
- * too large, not application/json or not a JSON object. */
+ * too large, not application/json or not a JSON object; 408 (and closes
+ * the connection) when the body does not arrive within
+ * server.request_timeout_ms of the request's start. */
 json_t *rs_req_json(rs_req *r);
 /* Integer query parameter in [lo, hi]; `def` when absent. Sends 400 and
  * returns -1 when it is malformed or out of range, else 0. */

@@ -274,6 +274,11 @@ rs_status rs_params_build(const rs_descriptor *d, const rs_yaml_node *params,
                           const char *instance, rs_params **out, rs_error *err)
 {
     char where[300];
+    /* The config checks this too; a caller that did not would read the
+     * keys of a list or scalar (found by fuzz/yaml_config.c). */
+    if (params && params->kind != RS_YAML_MAP)
+        return rs_error_set(err, RS_ERR_CONFIG, "%sinstance '%s': 'params' must be a mapping",
+                            rs_yaml_where(params, where, sizeof where), instance);
     rs_params *p = calloc(1, sizeof *p);
     if (p)
         p->values = calloc(d->n_params ? d->n_params : 1, sizeof *p->values);

@@ -1,6 +1,8 @@
 /* Unit tests for the server's in-memory parts: rate limiter, metrics,
- * onboarding picks, password hashing, `server:` config parsing. */
+ * onboarding picks, password hashing, `server:` config parsing, error
+ * bodies. */
 #include <check.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include "onboarding.h"
 #include "ratelimit.h"
 #include "recsys/server.h"
+#include "server_internal.h"
 
 START_TEST(test_ratelimit_window)
 {
@@ -44,6 +47,102 @@ START_TEST(test_ratelimit_flood_bounded)
     }
     ck_assert(rs_ratelimit_exceeded(rl, "acct:victim", t));
     rs_ratelimit_free(rl);
+}
+END_TEST
+
+/* Issue 18, defect 7: check and count in one step, so parallel attempts
+ * cannot all pass the check before any is counted. */
+static rs_ratelimit *g_rl;
+static int g_taken;
+static pthread_mutex_t g_taken_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *take_many(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 100; i++)
+        if (rs_ratelimit_take(g_rl, "acct:kirk", 60 * 60, 1)) {
+            pthread_mutex_lock(&g_taken_lock);
+            g_taken++;
+            pthread_mutex_unlock(&g_taken_lock);
+        }
+    return NULL;
+}
+
+START_TEST(test_ratelimit_take_is_atomic)
+{
+    g_rl = rs_ratelimit_new(10);
+    g_taken = 0;
+    pthread_t th[16];
+    for (int i = 0; i < 16; i++)
+        ck_assert_int_eq(pthread_create(&th[i], NULL, take_many, NULL), 0);
+    for (int i = 0; i < 16; i++)
+        pthread_join(th[i], NULL);
+    ck_assert_int_eq(g_taken, 10);
+    ck_assert(rs_ratelimit_exceeded(g_rl, "acct:kirk", 60 * 60));
+    /* A correct password gives its attempt back; never below zero. */
+    rs_ratelimit_give_back(g_rl, "acct:kirk", 60 * 60, 1);
+    ck_assert(rs_ratelimit_take(g_rl, "acct:kirk", 60 * 60, 1));
+    ck_assert(!rs_ratelimit_take(g_rl, "acct:kirk", 60 * 60, 1));
+    rs_ratelimit_give_back(g_rl, "acct:kirk", 60 * 60, 1000);
+    ck_assert(rs_ratelimit_take(g_rl, "acct:kirk", 60 * 60, 10));
+    rs_ratelimit_free(g_rl);
+}
+END_TEST
+
+START_TEST(test_ratelimit_take_units)
+{
+    /* Exposure rows: a whole list fits or none of it is counted. */
+    rs_ratelimit *rl = rs_ratelimit_new(50);
+    time_t t = 3 * 60;
+    ck_assert(rs_ratelimit_take(rl, "user:1", t, 20));
+    ck_assert(rs_ratelimit_take(rl, "user:1", t, 20));
+    ck_assert(!rs_ratelimit_take(rl, "user:1", t, 20));
+    ck_assert(rs_ratelimit_take(rl, "user:1", t, 10)); /* 40 + 10 = 50 */
+    ck_assert(!rs_ratelimit_take(rl, "user:1", t, 1));
+    ck_assert(rs_ratelimit_take(rl, "user:2", t, 50));
+    ck_assert(rs_ratelimit_take(rl, "user:1", t + 60, 20)); /* next minute */
+    rs_ratelimit_free(rl);
+    rl = rs_ratelimit_new(0); /* 0: nothing allowed */
+    ck_assert(!rs_ratelimit_take(rl, "user:1", t, 1));
+    rs_ratelimit_free(rl);
+}
+END_TEST
+
+/* Issue 18, defect 6: an error message carrying bytes that are not UTF-8
+ * (a client's parameter echoed back) must still give a JSON body with a
+ * message, not {}. */
+START_TEST(test_error_body_not_utf8)
+{
+    json_t *b = rs_error_body("bad_request", "unknown source '%s'", "a\xff\xfe");
+    ck_assert_ptr_nonnull(b);
+    ck_assert_str_eq(json_string_value(json_object_get(b, "error")), "bad_request");
+    ck_assert_str_eq(json_string_value(json_object_get(b, "message")),
+                     "unknown source 'a\\xff\\xfe'");
+    json_decref(b);
+    /* Valid UTF-8 passes through untouched. */
+    b = rs_error_body("bad_request", "unknown source '%s'", "Am\xc3\xa9lie");
+    ck_assert_str_eq(json_string_value(json_object_get(b, "message")),
+                     "unknown source 'Am\xc3\xa9lie'");
+    json_decref(b);
+    /* A long message cut inside a two-byte character is still a message. */
+    char longer[4 * RS_ERROR_MESSAGE_MAX];
+    size_t n = 0;
+    while (n + 2 < sizeof longer) {
+        longer[n++] = '\xc3';
+        longer[n++] = '\xa9';
+    }
+    longer[n] = '\0';
+    b = rs_error_body("internal", "x%s", longer);
+    const char *m = json_string_value(json_object_get(b, "message"));
+    ck_assert_ptr_nonnull(m);
+    ck_assert_int_gt(strlen(m), RS_ERROR_MESSAGE_MAX);
+    char *text = json_dumps(b, JSON_COMPACT);
+    ck_assert_ptr_nonnull(text);
+    json_t *back = json_loads(text, 0, NULL);
+    ck_assert_ptr_nonnull(back);
+    json_decref(back);
+    free(text);
+    json_decref(b);
 }
 END_TEST
 
@@ -196,7 +295,7 @@ START_TEST(test_server_options)
     ck_assert_uint_eq(o.pwhash_memlimit, 16 * 1024);
     ck_assert_str_eq(o.bind, "127.0.0.1");
     ck_assert_str_eq(o.default_source, "hybrid");
-    ck_assert_int_eq(o.threads, 8);
+    ck_assert_int_eq(o.threads, 32);
     rs_config_free(cfg);
 
     cfg = load_config("server:\n  port: 9000\n  prot: 1\n", &err);
@@ -217,6 +316,34 @@ START_TEST(test_server_options)
 }
 END_TEST
 
+START_TEST(test_server_options_limits)
+{
+    rs_error err = {0};
+    rs_config *cfg = load_config("server:\n  port: 1\n", &err);
+    ck_assert_ptr_nonnull(cfg);
+    rs_server_options o;
+    ck_assert_int_eq(rs_server_options_from_config(cfg, &o, &err), RS_OK);
+    ck_assert_int_eq(o.request_timeout_ms, 10000);
+    ck_assert_int_eq(o.keep_alive_timeout_ms, 2000);
+    ck_assert_int_eq(o.exposures_per_user_per_min, 500);
+    rs_config_free(cfg);
+
+    cfg = load_config("server:\n  request_timeout_ms: 2500\n  keep_alive_timeout_ms: 0\n"
+                      "  exposures_per_user_per_min: 40\n", &err);
+    ck_assert_int_eq(rs_server_options_from_config(cfg, &o, &err), RS_OK);
+    ck_assert_int_eq(o.request_timeout_ms, 2500);
+    ck_assert_int_eq(o.keep_alive_timeout_ms, 0);
+    ck_assert_int_eq(o.exposures_per_user_per_min, 40);
+    rs_config_free(cfg);
+
+    cfg = load_config("server:\n  request_timeout_ms: 5\n", &err);
+    ck_assert_int_eq(rs_server_options_from_config(cfg, &o, &err), RS_ERR_CONFIG);
+    ck_assert_msg(strstr(err.message, "server.request_timeout_ms must be in 100..600000"), "%s",
+                  err.message);
+    rs_config_free(cfg);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("server_units");
@@ -224,10 +351,14 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_ratelimit_window);
     tcase_add_test(tc, test_ratelimit_flood_bounded);
+    tcase_add_test(tc, test_ratelimit_take_is_atomic);
+    tcase_add_test(tc, test_ratelimit_take_units);
+    tcase_add_test(tc, test_error_body_not_utf8);
     tcase_add_test(tc, test_metrics_render);
     tcase_add_test(tc, test_onboarding_scores_and_diversity);
     tcase_add_test(tc, test_password_hash);
     tcase_add_test(tc, test_server_options);
+    tcase_add_test(tc, test_server_options_limits);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

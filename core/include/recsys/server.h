@@ -24,7 +24,7 @@
 typedef struct rs_server_options {
     char bind[64];            /* 127.0.0.1 */
     int port;                 /* 8080; 0 = any free port */
-    int threads;              /* civetweb workers, 8 */
+    int threads;              /* civetweb workers, 32 (docs/security.md) */
     char static_dir[1024];    /* absolute; "" = serve no static files */
     char default_source[RS_SOURCE_NAME_MAX]; /* hybrid */
     char tmdb_api_key[128];   /* "" = generated posters only */
@@ -38,6 +38,14 @@ typedef struct rs_server_options {
     int login_per_ip_per_min;      /* 30 */
     int login_per_account_per_min; /* 10 */
     int session_ttl_s;             /* 30 days */
+    /* Slow clients (docs/security.md): the most a connection may spend
+     * sending one request's headers, and again its body; how long an idle
+     * keep-alive connection may hold a worker. */
+    int request_timeout_ms;        /* 10000 */
+    int keep_alive_timeout_ms;     /* 2000 */
+    /* Exposure rows written per user per minute; answers beyond it are
+     * served but not logged. */
+    int exposures_per_user_per_min; /* 500 */
     /* The config the options came from (rs_server_options_from_config);
      * its refresh, swap_gate, retrain, experiments and admin sections set
      * up the model lifecycle (docs/lifecycle.md). NULL = none of it. */

@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""Writes the binary seed files of fuzz/corpus/ (the text seeds are written
+by hand). Run from anywhere; the output is committed, so this only needs
+rerunning when a format changes. CRCs are left zero: the lgcn harness
+recomputes them."""
+import os
+import struct
+
+here = os.path.dirname(os.path.abspath(__file__))
+
+
+def put(target, name, data):
+    d = os.path.join(here, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def lgcn(users, items, dim, layers):
+    nl = layers if layers > 0 else 1
+    head = b"RSLGCN\r\n" + struct.pack("<IIIIIIIIfIQII", 1, 64, 0x01020304, dim, layers,
+                                       len(users), len(items), nl, 3.5, 0, 4, 0, 0)
+    assert len(head) == 64
+    body = struct.pack("<%dq" % len(users), *users) + struct.pack("<%dq" % len(items), *items)
+    body += struct.pack("<%dI" % len(items), *[1] * len(items))
+    n_f = len(users) * dim + len(items) * dim + nl * len(items) * dim + dim * dim
+    body += struct.pack("<%df" % n_f, *[0.25 + 0.01 * i for i in range(n_f)])
+    return head + body
+
+
+def vecfile(ids, dim):
+    head = b"RSEMBVEC" + struct.pack("<IIIIQ", 1, 1, dim, 0, len(ids))
+    body = struct.pack("<%dq" % len(ids), *ids)
+    body += struct.pack("<%df" % (len(ids) * dim), *[1.0 + i for i in range(len(ids) * dim)])
+    return head + body
+
+
+# The tiny catalogue the harnesses load: users 1, 2; movies 1, 2, 3.
+put("lgcn_artifact", "valid_k1", lgcn([1, 2], [1, 2, 3], 4, 1))
+put("lgcn_artifact", "valid_k0", lgcn([1, 2], [1, 2, 3], 4, 0))
+put("lgcn_artifact", "unknown_movie", lgcn([1], [1, 2, 99], 2, 2))
+put("sem_vecfile", "valid", vecfile([1, 2, 3], 4))
+put("sem_vecfile", "missing_row", vecfile([3, 1], 4))
