@@ -100,9 +100,20 @@ rs_status rs_reco_user_ratings(rs_reco_service *svc, int64_t user_id,
     if (!c)
         return RS_ERR_DATABASE;
     PGresult *r;
+    /* "Not interested" reaches the models as the lowest rating: a model
+     * that learns from dislikes (the content profile pushes away from films
+     * rated below its neutral rating) takes it as one, and models that
+     * read positives only ignore it. Either way it counts as rated, so no
+     * model proposes it. A real rating of the same film wins. */
     rs_status st = rs_db_exec(c,
         "SELECT movie_id, rating, extract(epoch FROM updated_at)::bigint"
-        " FROM ratings WHERE user_id = $1", 1, p, &r, err);
+        " FROM ratings WHERE user_id = $1"
+        " UNION ALL"
+        " SELECT l.movie_id, " RS_RECO_HIDDEN_RATING_SQL ", extract(epoch FROM l.added_at)::bigint"
+        " FROM user_lists l WHERE l.user_id = $1 AND l.list = 'hidden'"
+        " AND NOT EXISTS (SELECT 1 FROM ratings x"
+        "                 WHERE x.user_id = $1 AND x.movie_id = l.movie_id)",
+        1, p, &r, err);
     rs_db_release(svc->db, c);
     if (st != RS_OK)
         return st;

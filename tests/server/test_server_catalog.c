@@ -474,6 +474,20 @@ START_TEST(test_not_interested_leaves_lists_and_is_undoable)
     ck_assert_int_eq(R.status, 204);
     call("GET", "/api/hidden", NULL, cookie);
     ck_assert_int_eq(json_integer_value(J("total")), 0);
+    /* A mark is a negative rating for the models: a user whose only signal
+     * is one "Not interested" is no longer cold (served by the source
+     * asked for, not the popularity fallback). */
+    char fresh[128];
+    new_user(fresh);
+    call("GET", "/api/recommendations?k=5&source=genre", NULL, fresh);
+    ck_assert_int_eq(R.status, 200);
+    ck_assert_str_eq(json_string_value(J("source")), "popularity");
+    call("PUT", "/api/hidden/1", NULL, fresh);
+    ck_assert_int_eq(R.status, 200);
+    call("GET", "/api/recommendations?k=5&source=genre", NULL, fresh);
+    ck_assert_int_eq(R.status, 200);
+    ck_assert_str_eq(json_string_value(J("source")), "genre");
+    ck_assert(!recs_contain(fresh, 1, &n));
     /* Deleting the account deletes its lists. */
     call("PUT", path, NULL, cookie);
     call("DELETE", "/api/me", NULL, cookie);

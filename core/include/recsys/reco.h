@@ -62,8 +62,14 @@ const char *rs_reco_default_similar(const rs_reco_service *svc);
  * instance of the popularity plugin, else NULL. */
 const char *rs_reco_cold_source(const rs_reco_service *svc);
 
+/* The rating a "Not interested" mark stands for in a model query: the
+ * lowest on the MovieLens scale. */
+#define RS_RECO_HIDDEN_RATING_SQL "0.5"
+
 /* The user's ratings as catalogue items (ratings of movies the catalogue
- * lacks are skipped). *out is malloc'd; caller frees. */
+ * lacks are skipped), plus the films they marked "Not interested" and did
+ * not rate, as RS_RECO_HIDDEN_RATING_SQL: the query every model sees.
+ * *out is malloc'd; caller frees. */
 rs_status rs_reco_user_ratings(rs_reco_service *svc, int64_t user_id,
                                rs_rating **out, size_t *n, rs_error *err);
 
