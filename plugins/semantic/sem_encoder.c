@@ -61,82 +61,97 @@ static void project(const sem_encoder *e, const sem_sparse *x, float *out)
     }
 }
 
-rs_status sem_encoder_fit(const rs_item_meta *items, int32_t n,
-                          const sem_encoder_opts *o, float *vectors,
-                          sem_encoder **out, rs_error *err)
+void sem_tfidf_rows_free(sem_tfidf_rows *x)
 {
-    rs_status st;
-    sem_encoder *e = calloc(1, sizeof *e);
-    size_t *ptr = NULL;
-    int32_t *col = NULL;
-    float *val = NULL;
-    sem_sparse row = {0};
-    if (!e)
-        return rs_error_set(err, RS_ERR_NOMEM, "semantic: out of memory");
-    e->dim = o->dim;
-    st = sem_vocab_fit(items, n, &o->weights, o->min_df, o->max_df, &e->vocab,
-                       err);
-    if (st != RS_OK)
-        goto fail;
+    if (!x)
+        return;
+    free(x->ptr);
+    free(x->col);
+    free(x->val);
+    memset(x, 0, sizeof *x);
+}
 
-    /* TF-IDF matrix in CSR, one row per catalogue movie. */
-    size_t nnz = 0, cap = (size_t)n * 32;
-    ptr = malloc(((size_t)n + 1) * sizeof *ptr);
-    col = malloc(cap * sizeof *col);
-    val = malloc(cap * sizeof *val);
-    if (!ptr || !col || !val)
+rs_status sem_encoder_tfidf(const sem_encoder *e, const rs_item_meta *items,
+                            int32_t n, sem_tfidf_rows *out, rs_error *err)
+{
+    rs_status st = RS_OK;
+    sem_sparse row = {0};
+    size_t nnz = 0, cap = (size_t)n * 32 + 1;
+    memset(out, 0, sizeof *out);
+    out->rows = n;
+    out->cols = sem_vocab_size(e->vocab);
+    out->ptr = malloc(((size_t)n + 1) * sizeof *out->ptr);
+    out->col = malloc(cap * sizeof *out->col);
+    out->val = malloc(cap * sizeof *out->val);
+    if (!out->ptr || !out->col || !out->val)
         goto oom;
-    ptr[0] = 0;
+    out->ptr[0] = 0;
     for (int32_t i = 0; i < n; i++) {
         if ((st = sem_vocab_encode(e->vocab, &items[i], &row, err)) != RS_OK)
             goto fail;
         if (nnz + row.n > cap) {
             while (nnz + row.n > cap)
                 cap *= 2;
-            int32_t *c2 = realloc(col, cap * sizeof *c2);
+            int32_t *c2 = realloc(out->col, cap * sizeof *c2);
             if (!c2)
                 goto oom;
-            col = c2;
-            float *v2 = realloc(val, cap * sizeof *v2);
+            out->col = c2;
+            float *v2 = realloc(out->val, cap * sizeof *v2);
             if (!v2)
                 goto oom;
-            val = v2;
+            out->val = v2;
         }
         if (row.n > 0) { /* an empty row may have no buffers yet */
-            memcpy(col + nnz, row.term, row.n * sizeof *col);
-            memcpy(val + nnz, row.val, row.n * sizeof *val);
+            memcpy(out->col + nnz, row.term, row.n * sizeof *out->col);
+            memcpy(out->val + nnz, row.val, row.n * sizeof *out->val);
         }
         nnz += row.n;
-        ptr[i + 1] = nnz;
+        out->ptr[i + 1] = nnz;
     }
-
-    int32_t nt = sem_vocab_size(e->vocab);
-    e->basis = malloc((size_t)nt * (size_t)o->dim * sizeof *e->basis);
-    if (!e->basis)
-        goto oom;
-    sem_csr a = {n, nt, ptr, col, val};
-    st = sem_rsvd(&a, o->dim, o->oversample, o->power_iters, o->seed,
-                  e->basis, NULL, err);
-    if (st != RS_OK)
-        goto fail;
-
-    for (int32_t i = 0; i < n; i++) {
-        sem_sparse x = {ptr[i + 1] - ptr[i], 0, col + ptr[i], val + ptr[i]};
-        project(e, &x, vectors + (size_t)i * o->dim);
-    }
-    free(ptr);
-    free(col);
-    free(val);
     sem_sparse_free(&row);
-    *out = e;
     return RS_OK;
 oom:
     st = rs_error_set(err, RS_ERR_NOMEM, "semantic: out of memory (TF-IDF)");
 fail:
-    free(ptr);
-    free(col);
-    free(val);
     sem_sparse_free(&row);
+    sem_tfidf_rows_free(out);
+    return st;
+}
+
+rs_status sem_encoder_fit(const rs_item_meta *items, int32_t n,
+                          const sem_encoder_opts *o, float *vectors,
+                          sem_encoder **out, rs_error *err)
+{
+    rs_status st;
+    sem_tfidf_rows x = {0};
+    sem_encoder *e = calloc(1, sizeof *e);
+    if (!e)
+        return rs_error_set(err, RS_ERR_NOMEM, "semantic: out of memory");
+    e->dim = o->dim;
+    if ((st = sem_vocab_fit(items, n, &o->weights, o->min_df, o->max_df,
+                            &e->vocab, err)) != RS_OK ||
+        (st = sem_encoder_tfidf(e, items, n, &x, err)) != RS_OK)
+        goto fail;
+    e->basis = malloc((size_t)x.cols * (size_t)o->dim * sizeof *e->basis);
+    if (!e->basis) {
+        st = rs_error_set(err, RS_ERR_NOMEM, "semantic: out of memory (SVD)");
+        goto fail;
+    }
+    sem_csr a = {n, x.cols, x.ptr, x.col, x.val};
+    st = sem_rsvd(&a, o->dim, o->oversample, o->power_iters, o->seed,
+                  e->basis, NULL, err);
+    if (st != RS_OK)
+        goto fail;
+    for (int32_t i = 0; i < n; i++) {
+        sem_sparse r = {x.ptr[i + 1] - x.ptr[i], 0, x.col + x.ptr[i],
+                        x.val + x.ptr[i]};
+        project(e, &r, vectors + (size_t)i * o->dim);
+    }
+    sem_tfidf_rows_free(&x);
+    *out = e;
+    return RS_OK;
+fail:
+    sem_tfidf_rows_free(&x);
     sem_encoder_free(e);
     return st;
 }

@@ -42,6 +42,20 @@ const sem_vocab *sem_encoder_vocab(const sem_encoder *e);
 rs_status sem_encoder_embed(const sem_encoder *e, const rs_item_meta *m,
                             float *out, size_t *n_terms, rs_error *err);
 
+/* The L2-normalised TF-IDF rows of n movies under e's vocabulary (owned
+ * CSR; release with sem_tfidf_rows_free). The encoder's SVD input, and the
+ * un-reduced space the kNN scorer's neighbours are computed in. */
+typedef struct sem_tfidf_rows {
+    int32_t rows, cols;
+    size_t *ptr;  /* [rows + 1] */
+    int32_t *col; /* [nnz] */
+    float *val;   /* [nnz] */
+} sem_tfidf_rows;
+
+rs_status sem_encoder_tfidf(const sem_encoder *e, const rs_item_meta *items,
+                            int32_t n, sem_tfidf_rows *out, rs_error *err);
+void sem_tfidf_rows_free(sem_tfidf_rows *x);
+
 /* Serialise into / restore from an open file (part of the artifact). */
 void sem_encoder_write(const sem_encoder *e, sem_writer *w);
 rs_status sem_encoder_read(sem_reader *r, int dim, sem_encoder **out,

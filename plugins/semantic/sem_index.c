@@ -225,3 +225,16 @@ rs_status sem_index_search(const sem_index *ix, const float *q, size_t k,
     }
     return st;
 }
+
+rs_status sem_index_search_batch(const sem_index *ix, const float *x,
+                                 int32_t n, size_t k, float *dist,
+                                 int64_t *lab, rs_error *err)
+{
+    _Static_assert(sizeof(idx_t) == sizeof(int64_t), "faiss idx_t is 64-bit");
+    if (n <= 0 || k == 0)
+        return RS_OK;
+    int rc = faiss_Index_search(ix->index, n, x, (idx_t)k, dist, (idx_t *)lab);
+    if (rc != 0)
+        return faiss_fail(err, rc, "batch search", ix->description);
+    return RS_OK;
+}

@@ -55,4 +55,11 @@ rs_status sem_index_search(const sem_index *ix, const float *q, size_t k,
                            sem_skip_fn skip, const void *ctx, size_t max_skip,
                            rs_scored *out, size_t *n_out, rs_error *err);
 
+/* Fit-time batch search: the top `k` labels and inner products of each of
+ * the n queries x[n * dim] into lab[n * k] / dist[n * k] (-1 pads). Runs
+ * on faiss's OpenMP threads; not for the request path. */
+rs_status sem_index_search_batch(const sem_index *ix, const float *x,
+                                 int32_t n, size_t k, float *dist,
+                                 int64_t *lab, rs_error *err);
+
 #endif /* RS_SEMANTIC_INDEX_H */

@@ -4,9 +4,16 @@
  * Every movie (data->n_items, not only the CF subset) gets a unit vector,
  * either from the builtin TF-IDF + SVD encoder over its metadata or from a
  * file of precomputed sentence-encoder vectors. A faiss index over those
- * vectors answers similar() directly and recommend() for a profile vector:
- * the mean of the user's rated movies weighted by (rating - user mean), so
- * movies rated below the user's mean push the profile away from them.
+ * vectors answers similar() directly. A user's ratings count
+ * (rating - neutral_rating) each (sem_profile.h): liked movies pull,
+ * disliked ones push. Two scorers turn them into scores: `knn` (default)
+ * sums each rated movie's similarity to its k nearest movies (sem_knn.h;
+ * builtin: over the un-reduced TF-IDF, vectors: over the vectors through
+ * faiss), `profile` takes the cosine to the weighted sum of the rated
+ * vectors. Either score is multiplied by a per-movie prior for how
+ * well-known and well-rated the movie is in the training data, so the
+ * source stops proposing films nobody has seen (a zero-rated movie keeps
+ * multiplier 1 and stays reachable).
  *
  * Threading (plugin.h): create/fit/load/save/destroy on one thread;
  * recommend/score/similar concurrently. The model is immutable once fit or
@@ -23,7 +30,9 @@
 #include "sem_idmap.h"
 #include "sem_index.h"
 #include "sem_io.h"
+#include "sem_knn.h"
 #include "sem_model.h"
+#include "sem_profile.h"
 #include "sem_vecfile.h"
 
 #define ARTIFACT_MAGIC "RSSEMART"
@@ -33,6 +42,10 @@
 #define INDEX_DESC_MAX 128
 
 enum { SOURCE_BUILTIN = 0, SOURCE_VECTORS = 1 };
+enum { SCORER_KNN = 0, SCORER_PROFILE = 1 };
+/* The space the kNN neighbours are found in: auto = TF-IDF for builtin,
+ * the vectors for embeddings=vectors. */
+enum { KNN_AUTO = 0, KNN_TFIDF = 1, KNN_EMBEDDING = 2 };
 
 typedef struct sem_params {
     int source;
@@ -41,6 +54,9 @@ typedef struct sem_params {
     const char *index;
     int ef_search, nprobe;
     sem_encoder_opts enc;
+    float neutral;
+    int scorer, knn_k, knn_space;
+    sem_prior_opts prior;
 } sem_params;
 
 struct sem_model {
@@ -52,6 +68,9 @@ struct sem_model {
     sem_encoder *enc; /* builtin only */
     sem_index *index;
     sem_idmap users;  /* external user id -> dense index of data */
+    sem_knn *knn;     /* scorer knn only */
+    float *prior;     /* [n_items] score multipliers (sem_profile.h) */
+    int prior_off;    /* every multiplier is 1 */
 };
 
 typedef struct sem_inst {
@@ -91,12 +110,49 @@ void sem_model_free(sem_model *m)
     sem_encoder_free(m->enc);
     sem_index_free(m->index);
     sem_idmap_free(&m->users);
+    sem_knn_free(m->knn);
+    free(m->prior);
     free(m);
 }
 
 const float *sem_model_vectors(const sem_model *m) { return m->vec; }
 int sem_model_dim(const sem_model *m) { return m->dim; }
 const sem_encoder *sem_model_encoder(const sem_model *m) { return m->enc; }
+const sem_knn *sem_model_knn(const sem_model *m) { return m->knn; }
+const float *sem_model_prior(const sem_model *m) { return m->prior; }
+
+static int host_threads(const sem_inst *s)
+{
+    int t = s->host && s->host->threads ? s->host->threads(s->host) : 1;
+    return t > 0 ? t : 1;
+}
+
+/* Neighbour lists for the kNN scorer. They are derived data (from the
+ * encoder's TF-IDF or from the vectors), rebuilt at fit and at load
+ * rather than stored: ~1 s on ml-latest-small, and the artifact format
+ * stays as it was. */
+static rs_status build_knn(const sem_inst *s, sem_model *m, rs_error *err)
+{
+    int space = s->p.knn_space;
+    if (space == KNN_AUTO)
+        space = m->enc ? KNN_TFIDF : KNN_EMBEDDING;
+    if (space == KNN_TFIDF && !m->enc)
+        return rs_error_set(err, RS_ERR_CONFIG,
+                            "semantic: knn_space: tfidf needs embeddings: "
+                            "builtin (a vectors file has no TF-IDF)");
+    if (space == KNN_EMBEDDING)
+        return sem_knn_from_index(m->index, m->vec, m->n_items, m->dim,
+                                  s->p.knn_k, &m->knn, err);
+    sem_tfidf_rows x;
+    rs_status st = sem_encoder_tfidf(m->enc, m->data->items, m->n_items, &x,
+                                     err);
+    if (st != RS_OK)
+        return st;
+    sem_csr a = {x.rows, x.cols, x.ptr, x.col, x.val};
+    st = sem_knn_from_csr(&a, s->p.knn_k, host_threads(s), &m->knn, err);
+    sem_tfidf_rows_free(&x);
+    return st;
+}
 
 static rs_status model_finish(const sem_inst *s, sem_model *m, rs_error *err)
 {
@@ -109,6 +165,13 @@ static rs_status model_finish(const sem_inst *s, sem_model *m, rs_error *err)
     }
     st = sem_index_tune(m->index, s->p.ef_search, s->p.nprobe, err);
     if (st != RS_OK)
+        return st;
+    m->prior = malloc((size_t)m->n_items * sizeof *m->prior);
+    if (!m->prior)
+        return rs_error_set(err, RS_ERR_NOMEM, "semantic: out of memory");
+    sem_prior_build(m->data, &s->p.prior, m->prior);
+    m->prior_off = sem_prior_is_off(&s->p.prior);
+    if (s->p.scorer == SCORER_KNN && (st = build_knn(s, m, err)) != RS_OK)
         return st;
     return sem_idmap_build(&m->users, m->data->user_ids, m->data->n_users,
                            "user", err);
@@ -148,6 +211,59 @@ static rs_status get_string(const rs_host *h, const char *key,
     return RS_OK;
 }
 
+/* Map an enum param's value to its index in names[], or fail naming the
+ * allowed values. */
+static rs_status get_enum(const rs_host *h, const char *key,
+                          const char *const *names, int n, int *out,
+                          rs_error *err)
+{
+    const char *v;
+    rs_status st = get_string(h, key, &v, err);
+    if (st != RS_OK)
+        return st;
+    for (int i = 0; i < n; i++)
+        if (strcmp(v, names[i]) == 0) {
+            *out = i;
+            return RS_OK;
+        }
+    char allowed[128] = "";
+    for (int i = 0; i < n; i++)
+        snprintf(allowed + strlen(allowed), sizeof allowed - strlen(allowed),
+                 "%s%s", i ? "|" : "", names[i]);
+    return rs_error_set(err, RS_ERR_CONFIG, "semantic: %s '%s' is not %s", key,
+                        v, allowed);
+}
+
+static rs_status read_scoring_params(const rs_host *h, sem_params *p,
+                                     rs_error *err)
+{
+    static const char *const scorers[] = {"knn", "profile"};
+    static const char *const spaces[] = {"auto", "tfidf", "embedding"};
+    rs_status st;
+    if ((st = get_float(h, "neutral_rating", &p->neutral, err)) != RS_OK ||
+        (st = get_enum(h, "scorer", scorers, 2, &p->scorer, err)) != RS_OK ||
+        (st = get_int(h, "knn_k", &p->knn_k, err)) != RS_OK ||
+        (st = get_enum(h, "knn_space", spaces, 3, &p->knn_space, err)) !=
+            RS_OK ||
+        (st = get_float(h, "prior_count", &p->prior.count_weight, err)) !=
+            RS_OK ||
+        (st = get_float(h, "prior_quality", &p->prior.quality_weight, err)) !=
+            RS_OK ||
+        (st = get_float(h, "prior_damping", &p->prior.damping, err)) != RS_OK)
+        return st;
+    if (!(p->neutral >= 0.0f && p->neutral <= 5.0f))
+        return rs_error_set(err, RS_ERR_CONFIG,
+                            "semantic: neutral_rating must be in 0..5");
+    if (p->knn_k < 1)
+        return rs_error_set(err, RS_ERR_CONFIG, "semantic: knn_k must be >= 1");
+    if (!(p->prior.count_weight >= 0.0f) || !(p->prior.quality_weight >= 0.0f) ||
+        !(p->prior.damping >= 0.0f))
+        return rs_error_set(err, RS_ERR_CONFIG,
+                            "semantic: prior_count, prior_quality and "
+                            "prior_damping must be >= 0");
+    return RS_OK;
+}
+
 static rs_status read_params(const rs_host *h, sem_params *p, rs_error *err)
 {
     const char *emb;
@@ -170,7 +286,8 @@ static rs_status read_params(const rs_host *h, sem_params *p, rs_error *err)
         (st = get_float(h, "w_tags", &p->enc.weights.tags, err)) != RS_OK ||
         (st = get_float(h, "w_overview", &p->enc.weights.overview, err)) !=
             RS_OK ||
-        (st = get_float(h, "w_decade", &p->enc.weights.decade, err)) != RS_OK)
+        (st = get_float(h, "w_decade", &p->enc.weights.decade, err)) != RS_OK ||
+        (st = read_scoring_params(h, p, err)) != RS_OK)
         return st;
     p->enc.seed = (uint64_t)seed;
     p->enc.max_df = max_df;
@@ -580,20 +697,22 @@ typedef struct user_view {
     rs_rating *owned;    /* ratings copied from the dataset, or NULL */
     const rs_rating *r;
     size_t n;
-    float *w;            /* [n] profile weights */
-    float *profile;      /* [dim], unit length when has_profile */
-    int has_profile;
+    float *w;            /* [n] profile weights (sem_profile_weights) */
+    int32_t *items;      /* [n] the rated items, as r[i].item */
+    float *profile;      /* [dim], scorer profile only; unit when has_profile */
+    int has_profile;     /* there is something to score with */
 } user_view;
 
 static void user_view_free(user_view *u)
 {
     free(u->owned);
     free(u->w);
+    free(u->items);
     free(u->profile);
 }
 
-static rs_status user_view_init(const sem_model *m, const rs_query *q_in,
-                                user_view *u, rs_error *err)
+static rs_status user_view_ratings(const sem_model *m, const rs_query *q_in,
+                                   user_view *u, rs_error *err)
 {
     memset(u, 0, sizeof *u);
     if (!q_in)
@@ -620,35 +739,39 @@ static rs_status user_view_init(const sem_model *m, const rs_query *q_in,
             u->n = e - b;
         }
     }
-    if (u->n == 0)
-        return RS_OK; /* nothing to build a profile from */
-
-    u->w = malloc(u->n * sizeof *u->w);
-    u->profile = calloc((size_t)m->dim, sizeof *u->profile);
-    if (!u->w || !u->profile)
-        return rs_error_set(err, RS_ERR_NOMEM, "semantic: out of memory");
-    double mean = 0.0;
-    for (size_t i = 0; i < u->n; i++) {
+    for (size_t i = 0; i < u->n; i++)
         if (u->r[i].item < 0 || u->r[i].item >= m->n_items ||
             !isfinite(u->r[i].rating))
             return rs_error_set(err, RS_ERR_INVALID,
                                 "semantic: rating %zu: item %d outside the "
                                 "catalogue (0..%d) or rating not finite",
                                 i, (int)u->r[i].item, (int)m->n_items - 1);
-        mean += u->r[i].rating;
+    return RS_OK;
+}
+
+static rs_status user_view_init(const sem_inst *s, const rs_query *q_in,
+                                user_view *u, rs_error *err)
+{
+    const sem_model *m = s->m;
+    rs_status st = user_view_ratings(m, q_in, u, err);
+    if (st != RS_OK || u->n == 0)
+        return st; /* nothing to build a profile from */
+    u->w = malloc(u->n * sizeof *u->w);
+    u->items = malloc(u->n * sizeof *u->items);
+    if (!u->w || !u->items)
+        return rs_error_set(err, RS_ERR_NOMEM, "semantic: out of memory");
+    sem_profile_weights(u->r, u->n, s->p.neutral, u->w);
+    for (size_t i = 0; i < u->n; i++)
+        u->items[i] = u->r[i].item;
+    if (s->p.scorer == SCORER_KNN) {
+        u->has_profile = 1; /* sem_profile_weights leaves a non-zero weight */
+        return RS_OK;
     }
-    mean /= (double)u->n;
-    int all_equal = 1;
+    u->profile = calloc((size_t)m->dim, sizeof *u->profile);
+    if (!u->profile)
+        return rs_error_set(err, RS_ERR_NOMEM, "semantic: out of memory");
     for (size_t i = 0; i < u->n; i++) {
-        u->w[i] = (float)(u->r[i].rating - mean);
-        if (fabsf(u->w[i]) > 1e-6f)
-            all_equal = 0;
-    }
-    if (all_equal) /* no preference signal: every rated movie counts +1 */
-        for (size_t i = 0; i < u->n; i++)
-            u->w[i] = 1.0f;
-    for (size_t i = 0; i < u->n; i++) {
-        const float *v = m->vec + (size_t)u->r[i].item * m->dim;
+        const float *v = m->vec + (size_t)u->items[i] * m->dim;
         for (int c = 0; c < m->dim; c++)
             u->profile[c] += u->w[i] * v[c];
     }
@@ -664,6 +787,20 @@ static rs_status user_view_init(const sem_model *m, const rs_query *q_in,
     return RS_OK;
 }
 
+/* The content score of every catalogue item into out[n_items] (before the
+ * prior): kNN sums, or cosines with the profile. */
+static void raw_scores(const sem_inst *s, const user_view *u, float *out)
+{
+    const sem_model *m = s->m;
+    if (s->p.scorer == SCORER_KNN) {
+        memset(out, 0, (size_t)m->n_items * sizeof *out);
+        sem_knn_accumulate(m->knn, u->items, u->w, u->n, out);
+        return;
+    }
+    for (int32_t i = 0; i < m->n_items; i++)
+        out[i] = dot(u->profile, m->vec + (size_t)i * m->dim, m->dim);
+}
+
 static rs_status check_ready(const sem_inst *s, rs_error *err)
 {
     if (!s || !s->m)
@@ -672,22 +809,52 @@ static rs_status check_ready(const sem_inst *s, rs_error *err)
     return RS_OK;
 }
 
-/* The rated item with positive weight most similar to `item`. */
-static int32_t because_of(const sem_model *m, const user_view *u, int32_t item)
+/* The rated movie that supports `item` most: under kNN the one with the
+ * largest contribution w_i * sim(i, item) (exact: the score is their
+ * sum); under profile the liked movie most similar to it. */
+static int32_t because_of(const sem_inst *s, const user_view *u, int32_t item)
 {
+    const sem_model *m = s->m;
     const float *v = m->vec + (size_t)item * m->dim;
     int32_t best = -1;
     float best_sim = -INFINITY;
     for (size_t i = 0; i < u->n; i++) {
         if (u->w[i] <= 0.0f)
             continue;
-        float sim = dot(v, m->vec + (size_t)u->r[i].item * m->dim, m->dim);
-        if (sim > best_sim || (sim == best_sim && u->r[i].item < best)) {
+        float sim = s->p.scorer == SCORER_KNN
+                        ? u->w[i] * sem_knn_sim(m->knn, u->items[i], item)
+                        : dot(v, m->vec + (size_t)u->items[i] * m->dim, m->dim);
+        if (sim > best_sim || (sim == best_sim && u->items[i] < best)) {
             best_sim = sim;
-            best = u->r[i].item;
+            best = u->items[i];
         }
     }
     return best;
+}
+
+/* Top k of the prior-weighted scores over the whole catalogue. kNN keeps
+ * only items with positive evidence (a movie no rated movie is near has
+ * nothing to be recommended for); profile ranks every item. */
+static rs_status rank_catalogue(const sem_inst *s, const user_view *u,
+                                const skip_ctx *sk, size_t k, rs_scored *out,
+                                size_t *n_out, rs_error *err)
+{
+    const sem_model *m = s->m;
+    float *sc = malloc((size_t)m->n_items * sizeof *sc);
+    if (!sc)
+        return rs_error_set(err, RS_ERR_NOMEM, "semantic: out of memory");
+    raw_scores(s, u, sc);
+    int knn = s->p.scorer == SCORER_KNN;
+    rs_topk top;
+    rs_topk_init(&top, out, k);
+    for (int32_t i = 0; i < m->n_items; i++) {
+        if ((knn && !(sc[i] > 0.0f)) || skip_item(sk, i))
+            continue;
+        rs_topk_push(&top, i, sc[i] * m->prior[i]);
+    }
+    *n_out = rs_topk_finish(&top);
+    free(sc);
+    return RS_OK;
 }
 
 static rs_status sem_recommend(void *instance, const rs_query *q, size_t k,
@@ -704,7 +871,8 @@ static rs_status sem_recommend(void *instance, const rs_query *q, size_t k,
         return rs_error_set(err, RS_ERR_INVALID, "semantic: NULL output");
     *n_out = 0;
     const sem_model *m = s->m;
-    if ((st = user_view_init(m, q, &u, err)) != RS_OK || !u.has_profile)
+    if ((st = user_view_init(s, q, &u, err)) != RS_OK || !u.has_profile ||
+        k == 0)
         goto done; /* no ratings (or they cancel out): nothing to say */
 
     rated = malloc((u.n + 1) * sizeof *rated);
@@ -712,12 +880,17 @@ static rs_status sem_recommend(void *instance, const rs_query *q, size_t k,
         st = rs_error_set(err, RS_ERR_NOMEM, "semantic: out of memory");
         goto done;
     }
-    for (size_t i = 0; i < u.n; i++)
-        rated[i] = u.r[i].item;
+    memcpy(rated, u.items, u.n * sizeof *rated);
     qsort(rated, u.n, sizeof *rated, cmp_i32);
     skip_ctx sk = {rated, u.n, u.q.exclude, u.q.exclude ? u.q.n_exclude : 0, -1};
-    st = sem_index_search(m->index, u.profile, k, skip_item, &sk,
-                          sk.n_rated + sk.n_excl, out, n_out, err);
+    /* Without a prior the profile's top k is a plain nearest-neighbour
+     * query: faiss answers it (approximately, fast, for HNSW/IVF). A prior
+     * reorders by more than similarity, so every item is scored. */
+    if (s->p.scorer == SCORER_PROFILE && m->prior_off)
+        st = sem_index_search(m->index, u.profile, k, skip_item, &sk,
+                              sk.n_rated + sk.n_excl, out, n_out, err);
+    else
+        st = rank_catalogue(s, &u, &sk, k, out, n_out, err);
     if (st != RS_OK || !explain)
         goto done;
     const char *name = s->host && s->host->instance_name
@@ -726,7 +899,7 @@ static rs_status sem_recommend(void *instance, const rs_query *q, size_t k,
     for (size_t i = 0; i < *n_out; i++) {
         rs_explanation *e = &explain[i];
         memset(e, 0, sizeof *e);
-        e->because_item = because_of(m, &u, out[i].item);
+        e->because_item = because_of(s, &u, out[i].item);
         e->n_parts = 1;
         snprintf(e->parts[0].source, sizeof e->parts[0].source, "%s",
                  name ? name : "semantic");
@@ -738,26 +911,44 @@ done:
     return st;
 }
 
+/* score(): the same prior-weighted score recommend ranks by, for any
+ * catalogue item (under kNN an item near none of the rated movies scores
+ * 0: no content evidence either way). */
 static rs_status sem_score(void *instance, const rs_query *q,
                            const int32_t *items, size_t n, float *scores,
                            rs_error *err)
 {
     sem_inst *s = instance;
     user_view u;
+    float *sc = NULL;
     rs_status st = check_ready(s, err);
     if (st != RS_OK)
         return st;
     if (n > 0 && (!items || !scores))
         return rs_error_set(err, RS_ERR_INVALID, "semantic: NULL buffers");
     const sem_model *m = s->m;
-    if ((st = user_view_init(m, q, &u, err)) == RS_OK) {
-        for (size_t i = 0; i < n; i++) {
-            int32_t it = items[i];
-            scores[i] = u.has_profile && it >= 0 && it < m->n_items
-                            ? dot(u.profile, m->vec + (size_t)it * m->dim, m->dim)
-                            : RS_SCORE_MISSING;
+    if ((st = user_view_init(s, q, &u, err)) != RS_OK)
+        goto done;
+    if (u.has_profile && s->p.scorer == SCORER_KNN) {
+        sc = malloc((size_t)m->n_items * sizeof *sc);
+        if (!sc) {
+            st = rs_error_set(err, RS_ERR_NOMEM, "semantic: out of memory");
+            goto done;
         }
+        raw_scores(s, &u, sc);
     }
+    for (size_t i = 0; i < n; i++) {
+        int32_t it = items[i];
+        if (!u.has_profile || it < 0 || it >= m->n_items)
+            scores[i] = RS_SCORE_MISSING;
+        else
+            scores[i] = m->prior[it] *
+                        (sc ? sc[it]
+                            : dot(u.profile, m->vec + (size_t)it * m->dim,
+                                  m->dim));
+    }
+done:
+    free(sc);
     user_view_free(&u);
     return st;
 }

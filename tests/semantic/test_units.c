@@ -1,8 +1,9 @@
 /*
  * Unit tests of the semantic plugin on small hand-made catalogues: the
  * tokeniser, TF-IDF, randomised SVD (against LAPACK's exact SVD), the
- * vectors-file loader, faiss search with exclusions, persistence, and the
- * plugin's serving calls (also from several threads at once).
+ * vectors-file loader, faiss search with exclusions, persistence, the
+ * profile weights, the popularity/quality prior, the kNN neighbour lists,
+ * and the plugin's serving calls (also from several threads at once).
  */
 #include <check.h>
 #include <math.h>
@@ -15,7 +16,9 @@
 
 #include "sem_encoder.h"
 #include "sem_index.h"
+#include "sem_knn.h"
 #include "sem_model.h"
+#include "sem_profile.h"
 #include "sem_rsvd.h"
 #include "sem_test_host.h"
 #include "sem_tfidf.h"
@@ -442,6 +445,347 @@ START_TEST(plugin_serves_vectors_file)
 }
 END_TEST
 
+
+/* ---- Profile weights, prior, kNN ---------------------------------------- */
+
+START_TEST(profile_weights_centre_on_neutral)
+{
+    float w[4];
+    /* A fan whose ratings lie between 4 and 5: every film pulls. (Centred
+     * on their own mean, 4.5, the two 4-star films pushed.) */
+    rs_rating fan[4] = {{0, 4.0f, 0}, {1, 5.0f, 0}, {2, 4.0f, 0}, {3, 5.0f, 0}};
+    ck_assert_uint_eq(sem_profile_weights(fan, 4, 3.0f, w), 4);
+    ck_assert_float_eq(w[0], 1.0f);
+    ck_assert_float_eq(w[1], 2.0f);
+    ck_assert_float_eq(w[2], 1.0f);
+    ck_assert_float_eq(w[3], 2.0f);
+    /* liked pull, disliked push, a neutral rating says nothing */
+    rs_rating mixed[4] = {{0, 5.0f, 0}, {1, 3.0f, 0}, {2, 0.5f, 0},
+                          {3, 3.5f, 0}};
+    ck_assert_uint_eq(sem_profile_weights(mixed, 4, 3.0f, w), 2);
+    ck_assert_float_eq(w[0], 2.0f);
+    ck_assert_float_eq(w[1], 0.0f);
+    ck_assert_float_eq(w[2], -2.5f);
+    ck_assert_float_eq(w[3], 0.5f);
+    /* the neutral point is the param's */
+    ck_assert_uint_eq(sem_profile_weights(mixed, 4, 4.0f, w), 1);
+    ck_assert_float_eq(w[0], 1.0f);
+    ck_assert_float_eq(w[1], -1.0f);
+    ck_assert_float_eq(w[3], -0.5f);
+    /* everything at neutral: having watched is the only signal left */
+    rs_rating meh[2] = {{0, 3.0f, 0}, {1, 3.0f, 0}};
+    ck_assert_uint_eq(sem_profile_weights(meh, 2, 3.0f, w), 2);
+    ck_assert_float_eq(w[0], 1.0f);
+    ck_assert_float_eq(w[1], 1.0f);
+    ck_assert_uint_eq(sem_profile_weights(NULL, 0, 3.0f, w), 0);
+}
+END_TEST
+
+/* Four movies: unrated; one 5-star rating; 50 x 4.5; 50 x 1.0. */
+typedef struct prior_data {
+    size_t item_ptr[5];
+    float item_rating[101];
+    rs_dataset d;
+} prior_data;
+
+static void prior_data_init(prior_data *p)
+{
+    memset(p, 0, sizeof *p);
+    size_t n = 0;
+    p->item_ptr[0] = p->item_ptr[1] = 0;
+    p->item_rating[n++] = 5.0f;
+    p->item_ptr[2] = n;
+    for (int i = 0; i < 50; i++)
+        p->item_rating[n++] = 4.5f;
+    p->item_ptr[3] = n;
+    for (int i = 0; i < 50; i++)
+        p->item_rating[n++] = 1.0f;
+    p->item_ptr[4] = n;
+    p->d.struct_size = sizeof p->d;
+    p->d.n_items = 4;
+    p->d.n_ratings = n;
+    p->d.item_ptr = p->item_ptr;
+    p->d.item_rating = p->item_rating;
+}
+
+START_TEST(prior_favours_known_and_well_rated_films)
+{
+    prior_data pd;
+    prior_data_init(&pd);
+    const double mu = (5.0 + 50 * 4.5 + 50 * 1.0) / 101.0;
+    float m[4];
+    sem_prior_opts off = {0.0f, 0.0f, 10.0f};
+    ck_assert(sem_prior_is_off(&off));
+    sem_prior_build(&pd.d, &off, m);
+    for (int i = 0; i < 4; i++)
+        ck_assert_float_eq(m[i], 1.0f);
+
+    /* count: 1 + w ln(1 + n); the unrated movie keeps exactly 1 */
+    sem_prior_opts count = {2.0f, 0.0f, 10.0f};
+    ck_assert(!sem_prior_is_off(&count));
+    sem_prior_build(&pd.d, &count, m);
+    ck_assert_float_eq(m[0], 1.0f);
+    ck_assert_double_eq_tol(m[1], 1.0 + 2.0 * log(2.0), 1e-5);
+    ck_assert_double_eq_tol(m[2], 1.0 + 2.0 * log(51.0), 1e-5);
+    ck_assert_float_eq(m[2], m[3]); /* count alone ignores the ratings */
+
+    /* quality: exp(w (shrunk mean - mu)), 10 pseudo-ratings at mu */
+    sem_prior_opts quality = {0.0f, 1.0f, 10.0f};
+    sem_prior_build(&pd.d, &quality, m);
+    ck_assert_float_eq(m[0], 1.0f);
+    ck_assert_double_eq_tol(m[1], exp((5.0 + 10 * mu) / 11.0 - mu), 1e-5);
+    ck_assert_double_eq_tol(m[2], exp((225.0 + 10 * mu) / 60.0 - mu), 1e-5);
+    ck_assert_double_eq_tol(m[3], exp((50.0 + 10 * mu) / 60.0 - mu), 1e-5);
+    /* fifty 4.5s beat a lone 5; the badly rated film falls below unrated */
+    ck_assert_float_gt(m[2], m[1]);
+    ck_assert_float_gt(m[1], m[0]);
+    ck_assert_float_lt(m[3], m[0]);
+    /* without damping the lone 5-star rating would win: what it is for */
+    sem_prior_opts raw = {0.0f, 1.0f, 0.0f};
+    sem_prior_build(&pd.d, &raw, m);
+    ck_assert_float_gt(m[1], m[2]);
+    ck_assert_float_eq(m[0], 1.0f); /* no ratings, no damping: still 1 */
+
+    /* both: the product */
+    sem_prior_opts both = {2.0f, 1.0f, 10.0f};
+    sem_prior_build(&pd.d, &both, m);
+    ck_assert_double_eq_tol(m[2], (1.0 + 2.0 * log(51.0)) *
+                                      exp((225.0 + 10 * mu) / 60.0 - mu),
+                            1e-4);
+}
+END_TEST
+
+/* Top-k by brute force: every pair's dot product. */
+static void brute_neighbours(const float *x, int32_t n, int dim, int32_t i,
+                             int k, float *sims)
+{
+    for (int a = 0; a < k; a++)
+        sims[a] = 0.0f;
+    for (int32_t j = 0; j < n; j++) {
+        if (j == i)
+            continue;
+        float s = 0.0f;
+        for (int c = 0; c < dim; c++)
+            s += x[(size_t)i * dim + c] * x[(size_t)j * dim + c];
+        for (int a = 0; a < k; a++)
+            if (s > sims[a]) {
+                memmove(sims + a + 1, sims + a, (size_t)(k - a - 1) * sizeof *sims);
+                sims[a] = s;
+                break;
+            }
+    }
+}
+
+START_TEST(knn_lists_match_brute_force)
+{
+    catalogue c;
+    catalogue_init(&c, N_MOVIES);
+    sem_encoder_opts o = {{2, 2, 1, 1, 1}, 8, 1, 0.9, 10, 4, 42};
+    float vec[N_MOVIES * 8];
+    sem_encoder *e = NULL;
+    rs_error err = {0};
+    ck_assert_int_eq(sem_encoder_fit(c.items, N_MOVIES, &o, vec, &e, &err), RS_OK);
+    sem_tfidf_rows x;
+    ck_assert_int_eq(sem_encoder_tfidf(e, c.items, N_MOVIES, &x, &err), RS_OK);
+    /* dense copy of the TF-IDF rows for the brute-force reference */
+    float *dense = calloc((size_t)N_MOVIES * x.cols, sizeof *dense);
+    for (int32_t i = 0; i < N_MOVIES; i++)
+        for (size_t p = x.ptr[i]; p < x.ptr[i + 1]; p++)
+            dense[(size_t)i * x.cols + x.col[p]] = x.val[p];
+    enum { KNN = 7 };
+    sem_csr a = {x.rows, x.cols, x.ptr, x.col, x.val};
+    sem_knn *g = NULL, *h = NULL;
+    ck_assert_int_eq(sem_knn_from_csr(&a, KNN, 2, &g, &err), RS_OK);
+    sem_index *ix = NULL;
+    ck_assert_int_eq(sem_index_build("Flat", 8, vec, N_MOVIES, &ix, &err), RS_OK);
+    ck_assert_int_eq(sem_knn_from_index(ix, vec, N_MOVIES, 8, KNN, &h, &err),
+                     RS_OK);
+    float want[KNN];
+    for (int32_t i = 0; i < N_MOVIES; i++) {
+        brute_neighbours(dense, N_MOVIES, x.cols, i, KNN, want);
+        for (int k = 0; k < KNN; k++) {
+            int32_t j = g->nb[(size_t)i * KNN + k];
+            ck_assert_int_ne(j, i);
+            ck_assert_float_eq_tol(g->sim[(size_t)i * KNN + k], want[k], 1e-5f);
+            ck_assert_float_eq(sem_knn_sim(g, i, j), g->sim[(size_t)i * KNN + k]);
+        }
+        brute_neighbours(vec, N_MOVIES, 8, i, KNN, want);
+        for (int k = 0; k < KNN; k++) {
+            ck_assert_int_ne(h->nb[(size_t)i * KNN + k], i);
+            ck_assert_float_eq_tol(h->sim[(size_t)i * KNN + k], want[k], 1e-4f);
+        }
+        /* in a 3-topic catalogue the nearest TF-IDF movies share the topic */
+        ck_assert_int_eq(topic(g->nb[(size_t)i * KNN]), topic(i));
+    }
+    /* a movie outside the list has similarity 0 by definition */
+    int listed = 0;
+    for (int k = 0; k < KNN; k++)
+        listed |= g->nb[k] == 59;
+    ck_assert(!listed); /* 59 is animation, 0 is sci-fi */
+    ck_assert_float_eq(sem_knn_sim(g, 0, 59), 0.0f);
+    /* accumulate = the weighted sum of the listed similarities */
+    float acc[N_MOVIES] = {0};
+    int32_t items[2] = {3, 45};
+    float w[2] = {2.0f, -1.0f};
+    sem_knn_accumulate(g, items, w, 2, acc);
+    for (int32_t j = 0; j < N_MOVIES; j++)
+        ck_assert_float_eq_tol(acc[j], 2.0f * sem_knn_sim(g, 3, j) -
+                                           sem_knn_sim(g, 45, j), 1e-6f);
+    sem_knn_free(g);
+    sem_knn_free(h);
+    sem_index_free(ix);
+    free(dense);
+    sem_tfidf_rows_free(&x);
+    sem_encoder_free(e);
+}
+END_TEST
+
+START_TEST(plugin_knn_scorer_scores_explains_and_pushes)
+{
+    catalogue c;
+    catalogue_init(&c, N_MOVIES);
+    plug p;
+    plug_new(&p, &c.d, "scorer", "knn", "knn_k", "10");
+    plug_fit(&p, &c.d);
+    const sem_knn *g = sem_model_knn(sem_instance_model(p.inst));
+    ck_assert_ptr_nonnull(g);
+    ck_assert_int_eq(g->k, 10);
+    /* likes two sci-fi movies (weights 2, 1.5), dislikes a romance (-2) */
+    rs_rating r[3] = {{1, 5.0f, 0}, {2, 4.5f, 0}, {25, 1.0f, 0}};
+    rs_query q = {sizeof q, RS_USER_NONE, r, 3, NULL, 0};
+    rs_scored out[10];
+    rs_explanation ex[10];
+    size_t n;
+    rs_error err = {0};
+    ck_assert_int_eq(p.e->recommend(p.inst, &q, 10, out, ex, &n, &err), RS_OK);
+    ck_assert_uint_gt(n, 0);
+    int32_t items[N_MOVIES + 1];
+    float sc[N_MOVIES + 1];
+    for (int32_t j = 0; j <= N_MOVIES; j++)
+        items[j] = j;
+    ck_assert_int_eq(p.e->score(p.inst, &q, items, N_MOVIES + 1, sc, &err),
+                     RS_OK);
+    ck_assert(isnan(sc[N_MOVIES])); /* outside the catalogue */
+    /* score = sum of weight x listed similarity (the prior is 1 here: the
+     * catalogue has no ratings), for any item, 0 without evidence */
+    for (int32_t j = 0; j < N_MOVIES; j++) {
+        float want = 2.0f * sem_knn_sim(g, 1, j) + 1.5f * sem_knn_sim(g, 2, j) -
+                     2.0f * sem_knn_sim(g, 25, j);
+        ck_assert_float_eq_tol(sc[j], want, 1e-5f);
+        if (topic(j) == 2)
+            ck_assert_float_eq(sc[j], 0.0f);
+    }
+    for (size_t i = 0; i < n; i++) {
+        int32_t j = out[i].item;
+        ck_assert_int_eq(topic(j), 0);
+        ck_assert(j != 1 && j != 2 && j != 25);
+        ck_assert_float_gt(out[i].score, 0.0f);
+        ck_assert_float_eq_tol(out[i].score, sc[j], 1e-6f);
+        /* the rated movie with the largest contribution */
+        float c1 = 2.0f * sem_knn_sim(g, 1, j), c2 = 1.5f * sem_knn_sim(g, 2, j);
+        ck_assert_int_eq(ex[i].because_item, c1 >= c2 ? 1 : 2);
+    }
+    /* the disliked movie's neighbours score below unrelated (0) movies */
+    int pushed = 0;
+    for (int a = 0; a < g->k && g->nb[(size_t)25 * g->k + a] >= 0; a++) {
+        int32_t j = g->nb[(size_t)25 * g->k + a];
+        if (sem_knn_sim(g, 1, j) == 0.0f && sem_knn_sim(g, 2, j) == 0.0f) {
+            ck_assert_float_lt(sc[j], 0.0f);
+            pushed++;
+        }
+    }
+    ck_assert_int_gt(pushed, 0);
+    p.e->destroy(p.inst);
+}
+END_TEST
+
+/* The kNN lists are rebuilt at load (not stored): a reloaded instance
+ * serves exactly what the fitted one did. Vectors files take the same
+ * scorer, with neighbours found through faiss. */
+START_TEST(plugin_knn_scorer_after_load_and_on_vectors)
+{
+    catalogue c;
+    catalogue_init(&c, N_MOVIES);
+    char dir[256], path[300];
+    make_tmpdir(dir, sizeof dir);
+    plug a, b;
+    plug_new(&a, &c.d, "scorer", "knn", "knn_k", "12");
+    plug_fit(&a, &c.d);
+    rs_error err = {0};
+    ck_assert_msg(a.e->save(a.inst, dir, &err) == RS_OK, "%s", err.message);
+    plug_new(&b, &c.d, "scorer", "knn", "knn_k", "12");
+    ck_assert_msg(b.e->load(b.inst, dir, &c.d, &err) == RS_OK, "%s", err.message);
+    rs_rating r[3] = {{41, 5.0f, 0}, {42, 4.0f, 0}, {5, 2.0f, 0}};
+    rs_query q = {sizeof q, RS_USER_NONE, r, 3, NULL, 0};
+    rs_scored oa[10], ob[10];
+    size_t na, nb;
+    ck_assert_int_eq(a.e->recommend(a.inst, &q, 10, oa, NULL, &na, &err), RS_OK);
+    ck_assert_int_eq(b.e->recommend(b.inst, &q, 10, ob, NULL, &nb, &err), RS_OK);
+    ck_assert_uint_eq(na, 10);
+    ck_assert_uint_eq(na, nb);
+    for (size_t i = 0; i < na; i++) {
+        ck_assert_int_eq(oa[i].item, ob[i].item);
+        ck_assert_float_eq(oa[i].score, ob[i].score);
+        ck_assert_int_eq(topic(oa[i].item), 2);
+    }
+    a.e->destroy(a.inst);
+    b.e->destroy(b.inst);
+
+    snprintf(path, sizeof path, "%s/v.bin", dir);
+    write_vectors(path, &c, 6, N_MOVIES, 0, 0);
+    plug v;
+    plug_new(&v, &c.d, "embeddings", "vectors", "vectors_file", path);
+    v.e->destroy(v.inst); /* re-create with dim 6 and the kNN scorer */
+    sem_test_host_set(&v.host, "dim", "6");
+    sem_test_host_set(&v.host, "scorer", "knn");
+    ck_assert_int_eq(v.e->create(&v.host.host, &v.inst, &err), RS_OK);
+    plug_fit(&v, &c.d);
+    ck_assert_ptr_nonnull(sem_model_knn(sem_instance_model(v.inst)));
+    ck_assert_int_eq(v.e->recommend(v.inst, &q, 10, oa, NULL, &na, &err), RS_OK);
+    ck_assert_uint_eq(na, 10);
+    for (size_t i = 0; i < na; i++)
+        ck_assert_int_eq(topic(oa[i].item), 2);
+    v.e->destroy(v.inst);
+    /* a vectors file has no TF-IDF to find neighbours in */
+    sem_test_host_set(&v.host, "knn_space", "tfidf");
+    ck_assert_int_eq(v.e->create(&v.host.host, &v.inst, &err), RS_OK);
+    ck_assert_int_eq(v.e->fit(v.inst, &c.d, &err), RS_ERR_CONFIG);
+    ck_assert_ptr_nonnull(strstr(err.message, "knn_space"));
+    v.e->destroy(v.inst);
+    /* an unknown scorer is refused at create, naming the choices */
+    sem_test_host_set(&v.host, "scorer", "magic");
+    ck_assert_int_eq(v.e->create(&v.host.host, &v.inst, &err), RS_ERR_CONFIG);
+    ck_assert_ptr_nonnull(strstr(err.message, "knn|profile"));
+    rm_dir(dir);
+}
+END_TEST
+
+START_TEST(plugin_profile_disliked_topic_scores_below_unrated)
+{
+    catalogue c;
+    catalogue_init(&c, N_MOVIES);
+    plug p;
+    plug_new(&p, &c.d, NULL, NULL, NULL, NULL);
+    plug_fit(&p, &c.d);
+    /* loves sci-fi, hates romance, never rated animation */
+    rs_rating r[4] = {{1, 5.0f, 0}, {2, 4.0f, 0}, {21, 1.0f, 0}, {22, 1.5f, 0}};
+    rs_query q = {sizeof q, RS_USER_NONE, r, 4, NULL, 0};
+    int32_t items[N_MOVIES];
+    float sc[N_MOVIES];
+    rs_error err = {0};
+    for (int32_t j = 0; j < N_MOVIES; j++)
+        items[j] = j;
+    ck_assert_int_eq(p.e->score(p.inst, &q, items, N_MOVIES, sc, &err), RS_OK);
+    double mean[N_TOPIC] = {0};
+    for (int32_t j = 0; j < N_MOVIES; j++)
+        mean[topic(j)] += sc[j] / PER_TOPIC;
+    ck_assert_double_gt(mean[0], mean[2]);
+    ck_assert_double_gt(mean[2], mean[1]);
+    ck_assert_double_lt(mean[1], 0.0);
+    p.e->destroy(p.inst);
+}
+END_TEST
+
 /* ---- Plugin serving ----------------------------------------------------- */
 
 START_TEST(plugin_similar_recommend_score_explain)
@@ -704,6 +1048,12 @@ static Suite *suite(void)
     tcase_add_test(tc, index_search_filters_exclusions);
     tcase_add_test(tc, vecfile_loads_and_refuses_bad_files);
     tcase_add_test(tc, plugin_serves_vectors_file);
+    tcase_add_test(tc, profile_weights_centre_on_neutral);
+    tcase_add_test(tc, prior_favours_known_and_well_rated_films);
+    tcase_add_test(tc, knn_lists_match_brute_force);
+    tcase_add_test(tc, plugin_knn_scorer_scores_explains_and_pushes);
+    tcase_add_test(tc, plugin_profile_disliked_topic_scores_below_unrated);
+    tcase_add_test(tc, plugin_knn_scorer_after_load_and_on_vectors);
     tcase_add_test(tc, plugin_similar_recommend_score_explain);
     tcase_add_test(tc, plugin_bad_index_reports_faiss_error);
     tcase_add_test(tc, plugin_save_load_round_trip);
