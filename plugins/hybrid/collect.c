@@ -158,6 +158,24 @@ static int record(shared *sh, worker_buf *b, size_t n_items, slot *s)
     return 1;
 }
 
+/* Order perm[n] (offsets from beg) by rating time, ties by item (the CSR
+ * order): insertion sort, users have at most a few thousand ratings and
+ * this runs once per (user, bucket). */
+static void earliest_first(const rs_dataset *d, size_t beg, size_t *perm,
+                           size_t n)
+{
+    if (!d->user_time)
+        return;
+    for (size_t i = 1; i < n; i++) {
+        size_t v = perm[i], j = i;
+        while (j > 0 && d->user_time[beg + perm[j - 1]] > d->user_time[beg + v]) {
+            perm[j] = perm[j - 1];
+            j--;
+        }
+        perm[j] = v;
+    }
+}
+
 /* Every bucket's query for one user. */
 static int one_user(shared *sh, worker_buf *b, size_t k, const int32_t *all)
 {
@@ -175,11 +193,14 @@ static int one_user(shared *sh, worker_buf *b, size_t k, const int32_t *all)
                        (uint64_t)n;
         for (size_t i = 0; i < n_r; i++)
             b->perm[i] = i;
-        for (size_t i = 0; i < n; i++) { /* partial Fisher-Yates */
-            size_t j = i + below(&rng, n_r - i), t = b->perm[i];
-            b->perm[i] = b->perm[j];
-            b->perm[j] = t;
-        }
+        if (h->learn_earliest)
+            earliest_first(d, beg, b->perm, n_r);
+        else
+            for (size_t i = 0; i < n; i++) { /* partial Fisher-Yates */
+                size_t j = i + below(&rng, n_r - i), t = b->perm[i];
+                b->perm[i] = b->perm[j];
+                b->perm[j] = t;
+            }
         size_t n_rel = 0;
         for (size_t i = 0; i < n_r; i++) {
             size_t p = beg + b->perm[i];

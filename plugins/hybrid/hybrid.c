@@ -52,6 +52,7 @@ static const char *const role_defaults[N_NAMES] = {
 #define DEF_LEARN_TOP 100
 #define DEF_GRID 10
 #define DEF_EXPLAIN_DEPTH 500
+#define DEF_CONTENT_FLOOR 0.3
 
 static rs_status param_str(const rs_host *host, const char *key,
                            const char *def, const char **out, rs_error *err)
@@ -169,7 +170,8 @@ static rs_status parse_weights(hybrid *h, const char *s, rs_error *err)
 static rs_status read_params(hybrid *h, rs_error *err)
 {
     const rs_host *host = h->host;
-    const char *learn_n = NULL, *weights = NULL, *cold = NULL, *self = NULL;
+    const char *learn_n = NULL, *weights = NULL, *cold = NULL, *order = NULL;
+    const char *self = NULL;
     double lu, seed, top, grid, depth;
     rs_status s;
 
@@ -180,6 +182,7 @@ static rs_status read_params(hybrid *h, rs_error *err)
     if ((s = param_str(host, "learn_n", DEF_LEARN_N, &learn_n, err)) ||
         (s = param_str(host, "weights", "", &weights, err)) ||
         (s = param_str(host, "cold_items", "content", &cold, err)) ||
+        (s = param_str(host, "learn_order", "earliest", &order, err)) ||
         (s = param_num(host, "learn_users", DEF_LEARN_USERS, 0, 1e7, &lu,
                        err)) ||
         (s = param_num(host, "seed", DEF_SEED, 0, 9007199254740992.0, &seed,
@@ -189,6 +192,8 @@ static rs_status read_params(hybrid *h, rs_error *err)
         (s = param_num(host, "learn_top", DEF_LEARN_TOP, 1, 100000, &top,
                        err)) ||
         (s = param_num(host, "grid", DEF_GRID, 1, 40, &grid, err)) ||
+        (s = param_num(host, "content_floor", DEF_CONTENT_FLOOR, 0, 1,
+                       &h->content_floor, err)) ||
         (s = param_num(host, "explain_depth", DEF_EXPLAIN_DEPTH, 0, 100000,
                        &depth, err)) ||
         (s = parse_learn_n(h, learn_n, err)) ||
@@ -204,6 +209,12 @@ static rs_status read_params(hybrid *h, rs_error *err)
                             "hybrid: param 'cold_items' = '%s' is not one of "
                             "content, mean",
                             cold);
+    if (strcmp(order, "earliest") != 0 && strcmp(order, "random") != 0)
+        return rs_error_set(err, RS_ERR_CONFIG,
+                            "hybrid: param 'learn_order' = '%s' is not one "
+                            "of earliest, random",
+                            order);
+    h->learn_earliest = strcmp(order, "earliest") == 0;
     int stand = strcmp(cold, "content") == 0 && h->child[ROLE_CONTENT][0];
     for (int r = 0; r < N_ROLES; r++)
         h->stand_in[r] =
@@ -326,7 +337,9 @@ static rs_status learn_weights(hybrid *h, const rs_dataset *data,
      * there (the prototypes found nothing beat it on tiny data), else
      * equal weights over the usable children. */
     int fallback = c.live[ROLE_POP] ? ROLE_POP : -1;
-    rs_hybrid_learn(&c.d, c.live, HYB_NDCG_K, h->grid, fallback, w, nd);
+    double floor[N_ROLES] = {0};
+    floor[ROLE_CONTENT] = h->content_floor;
+    rs_hybrid_learn(&c.d, c.live, HYB_NDCG_K, h->grid, floor, fallback, w, nd);
     for (size_t b = 0; b < h->n_buckets; b++) {
         memcpy(h->w[b], w + b * N_ROLES, sizeof h->w[b]);
         h->ndcg[b] = nd[b];

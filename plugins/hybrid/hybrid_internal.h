@@ -39,7 +39,10 @@ typedef struct hybrid {
     uint64_t seed;
     double positive_threshold;
     size_t learn_top;       /* per-child candidates recorded per query */
+    int learn_earliest;     /* queries are a user's first n ratings by time
+                               (else n at random) */
     int grid;               /* weight grid resolution */
+    double content_floor;   /* smallest learned weight of the content child */
     size_t explain_depth;
     /* Whose z-score stands in where a child has none (blend.h): content
      * for the CF children unless cold_items = mean. */

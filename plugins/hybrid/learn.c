@@ -74,12 +74,30 @@ static void bucket_sums(const rs_hybrid_ldata *d, const double *w, size_t k,
             sum[d->q[i].bucket] += query_ndcg(d, &d->q[i], w, k);
 }
 
+/* A bucket's objective: its own NDCG sum plus half its neighbours' (the
+ * adjacent query sizes). Buckets hold ~200 queries each, and NDCG@20 over
+ * so few users moves by more than the weights' true effect; borrowing
+ * from the neighbours keeps the table smooth in n without forcing one
+ * global set. */
+#define NEIGHBOUR_WEIGHT 0.5
+
+static double smoothed(const double *sum, size_t n_buckets, size_t b)
+{
+    double v = sum[b];
+    if (b > 0)
+        v += NEIGHBOUR_WEIGHT * sum[b - 1];
+    if (b + 1 < n_buckets)
+        v += NEIGHBOUR_WEIGHT * sum[b + 1];
+    return v;
+}
+
 typedef struct search {
     const rs_hybrid_ldata *d;
     size_t k;
     int grid;
     size_t n_live;
     size_t live_idx[MAX_CHILDREN];
+    double floor[MAX_CHILDREN]; /* smallest weight each child may get */
     int parts[MAX_CHILDREN];
     double *sum;       /* [n_buckets] scratch */
     double *best;      /* [n_buckets] best sums so far */
@@ -98,12 +116,16 @@ static void enumerate(search *s, size_t pos, int left)
         double w[MAX_CHILDREN] = {0};
         for (size_t l = 0; l < s->n_live; l++)
             w[s->live_idx[l]] = (double)s->parts[l] / s->grid;
+        for (size_t c = 0; c < C; c++)
+            if (w[c] < s->floor[c] - 1e-9)
+                return; /* outside the allowed region */
         bucket_sums(s->d, w, s->k, s->sum);
         double total = 0.0;
         for (size_t b = 0; b < s->d->n_buckets; b++) {
             total += s->sum[b];
-            if (s->sum[b] > s->best[b]) {
-                s->best[b] = s->sum[b];
+            double v = smoothed(s->sum, s->d->n_buckets, b);
+            if (v > s->best[b]) {
+                s->best[b] = v;
                 memcpy(s->best_w + b * C, w, C * sizeof *w);
             }
         }
@@ -119,6 +141,20 @@ static void enumerate(search *s, size_t pos, int left)
     }
 }
 
+/* The smoothed objective of bucket b for weights w, over its queries and
+ * its neighbours'. */
+static double bucket_objective(const search *s, const double *w, size_t b)
+{
+    double sum[3] = {0, 0, 0};
+    size_t B = s->d->n_buckets, n;
+    for (size_t o = 0; o < 3; o++) {
+        size_t bb = b + o;
+        if (bb >= 1 && bb - 1 < B)
+            sum[o] = rs_hybrid_ndcg(s->d, w, s->k, bb - 1, &n) * (double)n;
+    }
+    return sum[1] + NEIGHBOUR_WEIGHT * (sum[0] + sum[2]);
+}
+
 /* Pairwise moves of weight between live children, step halving from half
  * a grid step to an eighth, while the bucket's NDCG improves strictly. */
 static void refine(const search *s, size_t b, double *w, double *best)
@@ -132,7 +168,8 @@ static void refine(const search *s, size_t b, double *w, double *best)
             for (size_t a = 0; a < s->n_live; a++)
                 for (size_t c = 0; c < s->n_live; c++) {
                     size_t ia = s->live_idx[a], ic = s->live_idx[c];
-                    if (a == c || w[ic] < step - 1e-12)
+                    if (a == c || w[ic] < step - 1e-12 ||
+                        w[ic] - step < s->floor[ic] - 1e-9)
                         continue;
                     double t[MAX_CHILDREN];
                     memcpy(t, w, C * sizeof *w);
@@ -140,8 +177,7 @@ static void refine(const search *s, size_t b, double *w, double *best)
                     t[ic] -= step;
                     if (t[ic] < 0.0)
                         t[ic] = 0.0;
-                    size_t n;
-                    double v = rs_hybrid_ndcg(d, t, s->k, b, &n) * (double)n;
+                    double v = bucket_objective(s, t, b);
                     if (v > *best + 1e-12) {
                         *best = v;
                         memcpy(w, t, C * sizeof *w);
@@ -162,13 +198,16 @@ static void normalise_row(double *w, size_t C)
 }
 
 void rs_hybrid_learn(const rs_hybrid_ldata *d, const uint8_t *live, size_t k,
-                     int grid, int fallback, double *w_out, double *ndcg_out)
+                     int grid, const double *floor, int fallback,
+                     double *w_out, double *ndcg_out)
 {
     size_t C = d->n_children, B = d->n_buckets;
     search s = {.d = d, .k = k > MAX_K ? MAX_K : k, .grid = grid > 0 ? grid : 1};
     for (size_t c = 0; c < C && c < MAX_CHILDREN; c++)
-        if (!live || live[c])
+        if (!live || live[c]) {
             s.live_idx[s.n_live++] = c;
+            s.floor[c] = floor ? floor[c] : 0.0;
+        }
     size_t *count = calloc(B ? B : 1, sizeof *count);
     s.sum = calloc(B ? B : 1, sizeof *s.sum);
     s.best = malloc((B ? B : 1) * sizeof *s.best);
@@ -188,6 +227,8 @@ void rs_hybrid_learn(const rs_hybrid_ldata *d, const uint8_t *live, size_t k,
         s.best[b] = -1.0;
     s.global = -1.0;
     enumerate(&s, 0, s.grid);
+    if (s.global < 0.0)
+        goto fallback; /* the floors exclude every grid point */
     for (size_t b = 0; b < B; b++) {
         double *w = w_out + b * C;
         if (!count[b]) {
@@ -199,8 +240,8 @@ void rs_hybrid_learn(const rs_hybrid_ldata *d, const uint8_t *live, size_t k,
         memcpy(w, s.best_w + b * C, C * sizeof *w);
         refine(&s, b, w, &s.best[b]);
         normalise_row(w, C);
-        if (ndcg_out)
-            ndcg_out[b] = s.best[b] / (double)count[b];
+        if (ndcg_out) /* the bucket's own NDCG, not the smoothed sum */
+            ndcg_out[b] = rs_hybrid_ndcg(d, w, s.k, b, NULL);
     }
     goto done;
 fallback:

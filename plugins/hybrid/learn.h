@@ -14,6 +14,9 @@
  * weight between pairs of children in halving steps while NDCG improves.
  * NDCG is a step function of the weights, so a derivative-free search is
  * the honest choice; with four children the grid has at most 286 points.
+ * A bucket's objective adds half of its neighbours' NDCG (the adjacent
+ * query sizes), so the table stays smooth in n where the buckets' samples
+ * are small.
  */
 #ifndef RS_HYBRID_LEARN_H
 #define RS_HYBRID_LEARN_H
@@ -57,6 +60,8 @@ double rs_hybrid_ndcg(const rs_hybrid_ldata *d, const double *w, size_t k,
  *   live[c]      nonzero = child c may get weight (NULL = all)
  *   k            NDCG cut-off
  *   grid         simplex grid resolution (>= 1; 10 = steps of 0.1)
+ *   floor        [n_children] smallest weight each child may get (NULL =
+ *                0): the search stays inside that region
  *   fallback     the child that takes all the weight when there is nothing
  *                to learn from (no queries at all), or -1 for equal weights
  *   w_out        out [n_buckets * n_children], each row sums to 1; a bucket
@@ -66,6 +71,7 @@ double rs_hybrid_ndcg(const rs_hybrid_ldata *d, const double *w, size_t k,
  * Deterministic: ties keep the earlier grid point / the current weights.
  */
 void rs_hybrid_learn(const rs_hybrid_ldata *d, const uint8_t *live, size_t k,
-                     int grid, int fallback, double *w_out, double *ndcg_out);
+                     int grid, const double *floor, int fallback,
+                     double *w_out, double *ndcg_out);
 
 #endif /* RS_HYBRID_LEARN_H */

@@ -139,7 +139,7 @@ typedef struct built {
  * the hidden weights truth[bucket][C] (plus a little noise in the truth
  * per query), so the optimal blend weights are known. */
 static built build(size_t n_buckets, size_t per_bucket,
-                   const double truth[][C])
+                   const double truth[][C], size_t bucket_stride)
 {
     built b;
     size_t nq = n_buckets * per_bucket;
@@ -167,9 +167,13 @@ static built build(size_t n_buckets, size_t per_bucket,
                 }
             b.rel[off + best] = 1;
         }
-        b.q[i] = (rs_hybrid_lquery){(uint32_t)bk, CANDS, REL, off};
+        b.q[i] = (rs_hybrid_lquery){(uint32_t)(bk * bucket_stride), CANDS,
+                                    REL, off};
     }
-    b.d = (rs_hybrid_ldata){C, n_buckets, nq, b.q, b.feat, b.rel, NULL};
+    b.d = (rs_hybrid_ldata){C,     (n_buckets - 1) * bucket_stride + 1,
+                            nq,    b.q,
+                            b.feat, b.rel,
+                            NULL};
     return b;
 }
 
@@ -180,12 +184,20 @@ static void built_free(built *b)
     free(b->rel);
 }
 
+/* Buckets 0 and 2 hold queries with different hidden weights; bucket 1
+ * (between them) has none. Each learns its own truth (a bucket borrows
+ * half of its neighbours' NDCG, and the empty one lends nothing). */
 START_TEST(learner_recovers_known_weights_per_bucket)
 {
     const double truth[2][C] = {{0.6, 0.3, 0.1}, {0.15, 0.0, 0.85}};
-    built b = build(2, 60, truth);
-    double w[2 * C], nd[2];
-    rs_hybrid_learn(&b.d, NULL, 20, 10, -1, w, nd);
+    built b = build(2, 60, truth, 2);
+    double w3[3 * C], nd3[3], w[2 * C], nd[2];
+    rs_hybrid_learn(&b.d, NULL, 20, 10, NULL, -1, w3, nd3);
+    ck_assert(isnan(nd3[1]));
+    memcpy(w, w3, C * sizeof *w);
+    memcpy(w + C, w3 + 2 * C, C * sizeof *w);
+    nd[0] = nd3[0];
+    nd[1] = nd3[2];
     for (size_t bk = 0; bk < 2; bk++) {
         double sum = 0;
         for (size_t c = 0; c < C; c++) {
@@ -199,12 +211,11 @@ START_TEST(learner_recovers_known_weights_per_bucket)
          * was learned. */
         size_t n;
         ck_assert_double_eq_tol(
-            rs_hybrid_ndcg(&b.d, truth[bk], 20, bk, &n), 1.0, 1e-9);
+            rs_hybrid_ndcg(&b.d, truth[bk], 20, 2 * bk, &n), 1.0, 1e-9);
         ck_assert_uint_eq(n, 60);
         ck_assert(nd[bk] > 0.97);
-        ck_assert_double_eq_tol(nd[bk],
-                                rs_hybrid_ndcg(&b.d, w + bk * C, 20, bk, NULL),
-                                1e-9);
+        ck_assert_double_eq_tol(
+            nd[bk], rs_hybrid_ndcg(&b.d, w + bk * C, 20, 2 * bk, NULL), 1e-9);
     }
     built_free(&b);
 }
@@ -213,11 +224,11 @@ END_TEST
 START_TEST(learner_respects_live_children_and_empty_buckets)
 {
     const double truth[1][C] = {{0.5, 0.5, 0.0}};
-    built b = build(1, 40, truth);
+    built b = build(1, 40, truth, 1);
     b.d.n_buckets = 3; /* buckets 1 and 2 have no queries */
     double w[3 * C], nd[3];
     uint8_t live[C] = {1, 0, 1}; /* child 1 is unavailable */
-    rs_hybrid_learn(&b.d, live, 20, 10, -1, w, nd);
+    rs_hybrid_learn(&b.d, live, 20, 10, NULL, -1, w, nd);
     ck_assert_double_eq(w[1], 0.0);
     ck_assert(w[0] > w[2]); /* child 0 carries what can be carried */
     ck_assert(!isnan(nd[0]) && isnan(nd[1]) && isnan(nd[2]));
@@ -226,16 +237,25 @@ START_TEST(learner_respects_live_children_and_empty_buckets)
         ck_assert_double_eq(w[2 * C + c], w[C + c]);
     }
 
+    /* A floor on child 2 is honoured, the rest still learned. */
+    const double floor[C] = {0.0, 0.0, 0.3};
+    live[1] = 1;
+    rs_hybrid_learn(&b.d, live, 20, 10, floor, -1, w, nd);
+    ck_assert(w[2] >= 0.3 - 1e-9);
+    ck_assert(w[0] > 0.2 && w[1] > 0.2); /* the truth's two children */
+    ck_assert_double_eq_tol(w[0] + w[1] + w[2], 1.0, 1e-9);
+
     /* Nothing to learn from: all weight on the fallback child. */
     b.d.n_queries = 0;
-    rs_hybrid_learn(&b.d, NULL, 20, 10, 2, w, nd);
+    rs_hybrid_learn(&b.d, NULL, 20, 10, NULL, 2, w, nd);
     for (size_t bk = 0; bk < 3; bk++) {
         ck_assert_double_eq(w[bk * C + 0], 0.0);
         ck_assert_double_eq(w[bk * C + 1], 0.0);
         ck_assert_double_eq(w[bk * C + 2], 1.0);
     }
     /* ... or equal weights over the live children without one. */
-    rs_hybrid_learn(&b.d, live, 20, 10, -1, w, nd);
+    live[1] = 0;
+    rs_hybrid_learn(&b.d, live, 20, 10, NULL, -1, w, nd);
     ck_assert_double_eq_tol(w[0], 0.5, 1e-12);
     ck_assert_double_eq(w[1], 0.0);
     ck_assert_double_eq_tol(w[2], 0.5, 1e-12);

@@ -608,7 +608,8 @@ static void saved_weights(th_host *h, const char *inst, int n, double w[4])
 START_TEST(learned_weights_go_to_the_child_that_predicts_held_out_ratings)
 {
     const char *p[] = {"ease=oracle", "cf=cf", "content=content",
-                       "popularity=pop", "fallback=pop", "learn_n=5,8", NULL};
+                       "popularity=pop", "fallback=pop", "learn_n=5,8",
+                       "content_floor=0", NULL};
     rs_error err = {0};
     ck_assert_int_eq(th_add(lth, "hybrid", HYB_PLUGIN_SO, p, &err), RS_OK);
     /* (5 or 8 of 12 ratings identify the user: the oracle is perfect.) */
@@ -664,8 +665,9 @@ START_TEST(learned_weights_may_fall_back_to_popularity)
     ck_assert_int_eq(th_add(h, "content", HYB_FAKE_CONTENT_SO, ct, &err),
                      RS_OK);
     ck_assert_int_eq(th_add(h, "pop", HYB_FAKE_POP_SO, NULL, &err), RS_OK);
-    const char *p[] = {"ease=", "cf=cf", "content=content", "popularity=pop",
-                       "fallback=pop", "learn_n=3", NULL};
+    const char *p[] = {"ease=",          "cf=cf",        "content=content",
+                       "popularity=pop", "fallback=pop", "learn_n=3",
+                       "content_floor=0", NULL};
     ck_assert_int_eq(th_add(h, "hybrid", HYB_PLUGIN_SO, p, &err), RS_OK);
     double w[4];
     saved_weights(h, "hybrid", 3, w);
