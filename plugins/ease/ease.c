@@ -188,6 +188,27 @@ static void sum_rows(const ease_model *m, const int32_t *pos, size_t n_pos,
     }
 }
 
+/*
+ * Top k of score[] over the model, NaN skipped, into out[] as catalogue
+ * items. Equal scores rank the item with more training positives first:
+ * rs_topk breaks ties by the smaller index, so it is fed each item's
+ * popularity rank as the index and the result is mapped back. Ties are
+ * common, not a corner case: with a few positives most items share no
+ * user with them and score exactly 0, and ordering those by catalogue
+ * position would fill a short list with arbitrary old films.
+ */
+static size_t top_k(const ease_model *m, const float *score, size_t k, rs_scored *out)
+{
+    rs_topk top;
+    rs_topk_init(&top, out, k);
+    for (int32_t i = 0; i < m->n; i++)
+        rs_topk_push(&top, m->pop_rank[i], score[i]);
+    size_t n = rs_topk_finish(&top);
+    for (size_t j = 0; j < n; j++)
+        out[j].item = m->item_cat[m->by_count[out[j].item]];
+    return n;
+}
+
 /* Per-request buffers: scores over the model and the query's positives. */
 typedef struct request {
     float *acc;
@@ -287,11 +308,7 @@ static rs_status ease_recommend(void *instance, const rs_query *q, size_t k,
         if (c >= 0 && c < m->n_catalogue && m->cat_item[c] >= 0)
             r.acc[m->cat_item[c]] = NAN;
     }
-    rs_topk top;
-    rs_topk_init(&top, out, k);
-    for (int32_t i = 0; i < m->n; i++)
-        rs_topk_push(&top, m->item_cat[i], r.acc[i]);
-    *n_out = rs_topk_finish(&top);
+    *n_out = top_k(m, r.acc, k, out);
     if (explain)
         for (size_t j = 0; j < *n_out; j++)
             explain_item(in, &r, m->cat_item[out[j].item], &explain[j]);
@@ -339,15 +356,14 @@ static rs_status ease_similar(void *instance, int32_t item, size_t k,
         return RS_OK;
     if (!out)
         return rs_error_set(err, RS_ERR_INVALID, "ease: NULL output");
-    size_t n = (size_t)m->n;
     int32_t x = m->cat_item[item];
-    const float *row = m->B + (size_t)x * n;
-    rs_topk top;
-    rs_topk_init(&top, out, k);
-    for (int32_t i = 0; i < m->n; i++)
-        if (i != x)
-            rs_topk_push(&top, m->item_cat[i], row[i]);
-    *n_out = rs_topk_finish(&top);
+    float *row = malloc((size_t)m->n * sizeof *row);
+    if (!row)
+        return rs_error_set(err, RS_ERR_NOMEM, "ease: out of memory");
+    memcpy(row, m->B + (size_t)x * (size_t)m->n, (size_t)m->n * sizeof *row);
+    row[x] = NAN; /* never the item itself */
+    *n_out = top_k(m, row, k, out);
+    free(row);
     return RS_OK;
 }
 

@@ -49,7 +49,8 @@ static void clear_index(ease_model *m)
     free(m->item_cat);
     free(m->cat_item);
     free(m->by_count);
-    m->item_cat = m->cat_item = m->by_count = NULL;
+    free(m->pop_rank);
+    m->item_cat = m->cat_item = m->by_count = m->pop_rank = NULL;
     m->n_catalogue = 0;
 }
 
@@ -285,8 +286,10 @@ static int order_by_count(ease_model *m)
     for (int32_t j = 0; j < m->n; j++)
         k[j] = (count_key){m->count[j], m->item_cat[j], j};
     qsort(k, (size_t)m->n, sizeof *k, count_key_cmp);
-    for (int32_t j = 0; j < m->n; j++)
+    for (int32_t j = 0; j < m->n; j++) {
         m->by_count[j] = k[j].item;
+        m->pop_rank[k[j].item] = j;
+    }
     free(k);
     return 1;
 }
@@ -300,7 +303,8 @@ rs_status ease_model_index(ease_model *m, const rs_dataset *d, rs_error *err)
     m->item_cat = malloc((size_t)m->n * sizeof *m->item_cat);
     m->cat_item = malloc((nc ? nc : 1) * sizeof *m->cat_item);
     m->by_count = malloc((size_t)m->n * sizeof *m->by_count);
-    if (!cat || !m->item_cat || !m->cat_item || !m->by_count) {
+    m->pop_rank = malloc((size_t)m->n * sizeof *m->pop_rank);
+    if (!cat || !m->item_cat || !m->cat_item || !m->by_count || !m->pop_rank) {
         st = rs_error_set(err, RS_ERR_NOMEM, "ease: no memory for the item index");
         goto fail;
     }

@@ -35,6 +35,7 @@ typedef struct ease_model {
     int32_t *item_cat;   /* [n] model item -> catalogue index */
     int32_t *cat_item;   /* [n_catalogue] catalogue index -> model item or -1 */
     int32_t *by_count;   /* [n] model items, most positives first */
+    int32_t *pop_rank;   /* [n] model item -> its position in by_count */
 } ease_model;
 
 /* Hyperparameters of one fit. */

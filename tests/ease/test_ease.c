@@ -299,12 +299,47 @@ START_TEST(never_returns_rated_or_excluded)
     rs_explanation e[4];
     ck_assert_int_eq(rs_engine_recommend(f.engine, "ease", &ql, 4, out, e, &n, &err), RS_OK);
     ck_assert_uint_eq(n, 3);
+    ck_assert_int_eq(out[0].item, idx(&f, 1)); /* 4 positives, the others 3 */
+    ck_assert_float_eq(out[0].score, 4.0f);
     for (size_t j = 0; j < n; j++) {
         ck_assert_int_ne(out[j].item, idx(&f, 3));
         ck_assert_int_eq(e[j].because_item, -1);
         if (j > 0)
             ck_assert(out[j - 1].score >= out[j].score);
     }
+    hf_teardown(&f);
+}
+END_TEST
+
+START_TEST(equal_scores_rank_the_more_liked_first)
+{
+    /* {1, 2} and {3, 4} share no user, so X'X + lambda I is block diagonal
+     * and a user who liked 1 scores 3 and 4 exactly 0. Movie 4 has three
+     * positives and 3 one: 4 must come first although its index is larger. */
+    static const trip t[] = {{1, 1, 5.0f}, {1, 2, 5.0f}, {2, 1, 4.0f}, {2, 2, 4.0f},
+                             {3, 3, 5.0f}, {3, 4, 5.0f}, {4, 4, 4.0f}, {5, 4, 5.0f}};
+    hf f;
+    open_ease(&f, t, sizeof t / sizeof t[0], "lambda: 1.0");
+    fit(&f);
+    rs_rating r = {idx(&f, 1), 5.0f, 0};
+    rs_query q = {sizeof q, RS_USER_NONE, &r, 1, NULL, 0};
+    rs_scored out[4];
+    size_t n = 0;
+    rs_error err = {0};
+    ck_assert_int_eq(rs_engine_recommend(f.engine, "ease", &q, 4, out, NULL, &n, &err), RS_OK);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_int_eq(out[0].item, idx(&f, 2));
+    ck_assert(out[0].score > 0.0f);
+    ck_assert_int_eq(out[1].item, idx(&f, 4));
+    ck_assert_int_eq(out[2].item, idx(&f, 3));
+    ck_assert_float_eq(out[1].score, 0.0f);
+    ck_assert_float_eq(out[2].score, 0.0f);
+    /* similar() breaks ties the same way. */
+    ck_assert_int_eq(rs_engine_similar(f.engine, "ease", idx(&f, 2), 3, out, &n, &err), RS_OK);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_int_eq(out[0].item, idx(&f, 1));
+    ck_assert_int_eq(out[1].item, idx(&f, 4));
+    ck_assert_int_eq(out[2].item, idx(&f, 3));
     hf_teardown(&f);
 }
 END_TEST
@@ -540,6 +575,7 @@ int main(void)
     tcase_add_test(t, two_items_match_hand_formula);
     tcase_add_test(t, explanation_names_largest_contribution);
     tcase_add_test(t, never_returns_rated_or_excluded);
+    tcase_add_test(t, equal_scores_rank_the_more_liked_first);
     tcase_add_test(t, refuses_subset_above_max_items);
     suite_add_tcase(s, t);
     t = tcase_create("artifacts");
