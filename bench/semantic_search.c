@@ -15,6 +15,7 @@
 
 #include "bench_util.h"
 #include "sem_encoder.h"
+#include "sem_knn.h"
 #include "sem_fixture.h"
 #include "sem_model.h"
 #include "sem_test_host.h"
@@ -213,6 +214,36 @@ int main(int argc, char **argv)
            "process cpu median %.2f s (all threads), over %d runs\n",
            (int)d->n_items, n_terms, pct(te, (size_t)runs, 0.5),
            pct(tp, (size_t)runs, 0.5), runs);
+    /* kNN scorer's neighbour lists (k = 50) over the un-reduced TF-IDF,
+     * built at every fit and load of a scorer: knn instance. */
+    for (int threads = 1; threads <= 2; threads++) {
+        sem_encoder_opts o = {{2, 2, 1, 1, 1}, 128, 2, 0.5, 10, 4, 42};
+        sem_encoder *enc = NULL;
+        rs_error err = {0};
+        if (sem_encoder_fit(d->items, d->n_items, &o, vec, &enc, &err) != RS_OK)
+            return 1;
+        for (int r = 0; r < runs; r++) {
+            sem_tfidf_rows x;
+            sem_knn *g = NULL;
+            double t0 = bu_now(), p0 = proc_cpu_s();
+            if (sem_encoder_tfidf(enc, d->items, d->n_items, &x, &err) != RS_OK)
+                return 1;
+            sem_csr a = {x.rows, x.cols, x.ptr, x.col, x.val};
+            if (sem_knn_from_csr(&a, 50, threads, &g, &err) != RS_OK) {
+                fprintf(stderr, "knn: %s\n", err.message);
+                return 1;
+            }
+            te[r] = bu_now() - t0;
+            tp[r] = proc_cpu_s() - p0;
+            sem_knn_free(g);
+            sem_tfidf_rows_free(&x);
+        }
+        printf("kNN lists (TF-IDF, k 50, %d thread%s): wall median %.2f s, "
+               "process cpu median %.2f s, over %d runs\n", threads,
+               threads > 1 ? "s" : "", pct(te, (size_t)runs, 0.5),
+               pct(tp, (size_t)runs, 0.5), runs);
+        sem_encoder_free(enc);
+    }
     free(te);
     free(tp);
     free(vec);

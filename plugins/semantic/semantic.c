@@ -363,7 +363,7 @@ static rs_status sem_fit(void *instance, const rs_dataset *data, rs_error *err)
                              err);
     if (st != RS_OK)
         goto fail;
-    progress(s, 1, 2, "building the faiss index");
+    progress(s, 1, 2, "building the faiss index (and kNN lists)");
     if ((st = model_finish(s, m, err)) != RS_OK)
         goto fail;
     progress(s, 2, 2, "done");

