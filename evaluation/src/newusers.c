@@ -23,8 +23,9 @@ void rs_eval_nu_free(rs_eval_nu_data *d)
 }
 
 rs_status rs_eval_nu_build(const rs_dataset *base, const rs_eval_config *cfg,
-                           const rs_config *host, rs_eval_nu_data *d,
-                           rs_eval_new_user_report *nr, rs_error *err)
+                           const rs_config *host, int validate,
+                           rs_eval_nu_data *d, rs_eval_new_user_report *nr,
+                           rs_error *err)
 {
     const rs_eval_new_users *o = &cfg->new_users;
     size_t n = base->n_ratings ? base->n_ratings : 1;
@@ -44,24 +45,39 @@ rs_status rs_eval_nu_build(const rs_dataset *base, const rs_eval_config *cfg,
         for (size_t j = base->user_ptr[u]; j < base->user_ptr[u + 1]; j++)
             all[j] = (rs_triple){u, base->user_item[j], base->user_rating[j],
                                  base->user_time[j]};
-    double fraction = o->enabled ? o->holdout_fraction : 0.0;
-    if ((st = rs_eval_holdout_users(base->n_users, fraction, o->seed, d->held,
-                                    &nr->users_held_out, err)))
+    /* Drawn even when only the probes run, so they see the same training
+     * data either way. */
+    if ((st = rs_eval_holdout_users(base->n_users, o->holdout_fraction, o->seed, d->held,
+                                    NULL, err)))
         goto done;
+    /* 1 = the test holdout, 2 = the validation holdout. Tuning scores the
+     * latter and trains without either, so the test users stay unseen;
+     * otherwise the validation users are ordinary training users. */
+    int32_t train_users = 0;
+    nr->users_held_out = 0;
+    for (int32_t u = 0; u < base->n_users; u++) {
+        uint8_t mark = d->held[u];
+        int train = mark == 0 || (!validate && mark == 2);
+        d->held[u] = mark == (validate ? 2 : 1);
+        nr->users_held_out += d->held[u];
+        train_users += train;
+        if (!train && !d->held[u])
+            d->held[u] = 3; /* neither trained on nor scored */
+    }
     uint8_t *sel = malloc(n);
     if (!sel) {
         st = rs_error_set(err, RS_ERR_NOMEM, "eval: out of memory");
         goto done;
     }
     for (size_t j = 0; j < base->n_ratings; j++)
-        sel[j] = d->held[all[j].user];
+        sel[j] = d->held[all[j].user] == 1;
     st = rs_eval_query_order(all, base->n_ratings, base->n_users, sel,
                              o->order == RS_QUERY_RANDOM, o->seed, d->rank, err);
     free(sel);
     if (st != RS_OK)
         goto done;
     for (size_t j = 0; j < base->n_ratings; j++)
-        if (!d->held[all[j].user])
+        if (d->held[all[j].user] == 0)
             d->train[d->n_train++] = all[j];
     /* The host's CF thresholds as they are: the training data is most of
      * the dataset, which is what `prepare` would see. */
@@ -72,7 +88,7 @@ rs_status rs_eval_nu_build(const rs_dataset *base, const rs_eval_config *cfg,
     d->view = rs_ratings_set_view(d->set);
     rs_cf_stats cs = rs_dataset_cf_stats(d->view);
     nr->train_ratings = d->n_train;
-    nr->train_users = base->n_users - nr->users_held_out;
+    nr->train_users = train_users;
     nr->cf_users = cs.users;
     nr->cf_items = cs.items;
 done:
@@ -122,7 +138,7 @@ rs_status rs_eval_nu_level_build(const rs_dataset *base,
     int32_t ne = 0;
     size_t n_rel = 0;
     for (int32_t u = 0; u < base->n_users; u++) {
-        if (!d->held[u] || base->user_ptr[u + 1] - base->user_ptr[u] <= ng)
+        if (d->held[u] != 1 || base->user_ptr[u + 1] - base->user_ptr[u] <= ng)
             continue;
         size_t c = positives_after(base, d, u, ng, cfg->positive_threshold);
         if (c >= (size_t)cfg->new_users.min_positives) {
@@ -151,7 +167,7 @@ rs_status rs_eval_nu_level_build(const rs_dataset *base,
     size_t w = 0, wc = 0;
     int32_t cold_users = 0;
     for (int32_t u = 0; u < base->n_users; u++) {
-        if (!d->held[u] || base->user_ptr[u + 1] - base->user_ptr[u] <= ng ||
+        if (d->held[u] != 1 || base->user_ptr[u + 1] - base->user_ptr[u] <= ng ||
             positives_after(base, d, u, ng, cfg->positive_threshold) <
                 (size_t)cfg->new_users.min_positives)
             continue;
@@ -191,7 +207,7 @@ rs_status rs_eval_nu_level_build(const rs_dataset *base,
     stats->users_evaluated = ne;
     int32_t held = 0;
     for (int32_t u = 0; u < base->n_users; u++)
-        held += d->held[u];
+        held += d->held[u] == 1;
     stats->users_excluded = held - ne;
     stats->cold_users = cold_users;
     stats->cold_items = 0;

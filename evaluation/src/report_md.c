@@ -318,8 +318,8 @@ static void new_user_section(FILE *f, const rs_eval_report *r)
     const rs_eval_new_users *o = &c->new_users;
     rows R = {r->nu.levels, o->n_n, "n", "in the training data"};
     fprintf(f, "\n# New users: held out of training, n ratings given\n\n"
-               "- %d of %d users (%g, seed %llu) held out of training entirely; every "
-               "instance is fitted once on the other %d users' %zu ratings (CF subset "
+               "- %d of %d users (%g, seed %llu%s) held out of training entirely; every "
+               "instance is fitted once on %d other users' %zu ratings (CF subset "
                "%d users, %d items)\n"
                "- each held-out user is asked for through `rs_query` with user_id = "
                "RS_USER_NONE and n of their ratings (their **%s** n%s), as the server "
@@ -331,7 +331,10 @@ static void new_user_section(FILE *f, const rs_eval_report *r)
                "- 95 %% intervals and comparisons as in the sweep (bootstrap over the "
                "users of that n, paired across instances); phase %.1f s\n\n",
             (int)r->nu.users_held_out, (int)r->n_users, o->holdout_fraction,
-            (unsigned long long)o->seed, (int)r->nu.train_users, r->nu.train_ratings,
+            (unsigned long long)o->seed,
+            r->validate ? "; the validation holdout, the test holdout kept out of training too"
+                        : "",
+            (int)r->nu.train_users, r->nu.train_ratings,
             (int)r->nu.cf_users, (int)r->nu.cf_items, rs_query_order_str(o->order),
             o->order == RS_QUERY_EARLIEST ? " by timestamp, ties in a seeded order" : ", seeded",
             c->positive_threshold, o->min_positives, o->min_positives == 1 ? "" : "s",

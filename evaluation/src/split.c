@@ -309,8 +309,8 @@ rs_status rs_eval_holdout_users(int32_t n_users, double fraction,
     size_t m = (size_t)llround(fraction * (double)nu);
     if (m > nu)
         m = nu;
-    for (size_t i = 0; i < m; i++)
-        held[k[i].user] = 1;
+    for (size_t i = 0; i < nu && i < 2 * m; i++)
+        held[k[i].user] = i < m ? 1 : 2;
     free(k);
     if (n_held)
         *n_held = (int32_t)m;

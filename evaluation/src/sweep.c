@@ -343,8 +343,8 @@ static rs_status run_new_user_levels(rs_eval_report *r, rs_engine *e,
 /* The new-user protocol and the taste probes: one engine fitted on the
  * users outside the holdout serves both. */
 static rs_status run_new_users(rs_eval_report *r, const rs_config *fc,
-                               const rs_dataset *base, progress *pg,
-                               rs_error *err)
+                               const rs_dataset *base, int validate,
+                               progress *pg, rs_error *err)
 {
     const rs_eval_config *c = r->cfg;
     double t0 = now_s();
@@ -359,13 +359,13 @@ static rs_status run_new_users(rs_eval_report *r, const rs_config *fc,
         st = rs_error_set(err, RS_ERR_NOMEM, "eval: out of memory");
         goto free_arrays;
     }
-    if ((st = rs_eval_nu_build(base, c, fc, &d, &r->nu, err)))
+    if ((st = rs_eval_nu_build(base, c, fc, validate, &d, &r->nu, err)))
         goto free_arrays;
     if (!pg->quiet)
         rs_log(RS_LOG_INFO, "eval",
-               "new users: %d of %d users held out (seed %llu); training on %zu ratings "
-               "of the other %d",
-               (int)r->nu.users_held_out, (int)base->n_users,
+               "new users: %d of %d users held out (%s holdout, seed %llu); training on "
+               "%zu ratings of %d others",
+               (int)r->nu.users_held_out, (int)base->n_users, validate ? "validation" : "test",
                (unsigned long long)c->new_users.seed, d.n_train, (int)r->nu.train_users);
     if ((st = rs_engine_new(fc, d.view, &e, err)))
         goto free_data;
@@ -488,7 +488,7 @@ rs_status rs_eval_run(const rs_eval_config *cfg, const rs_eval_options *opt,
     if (cfg->sweep_enabled && (st = run_sweep(r, cfg, &fc, base, &plan, &pg, o, err)))
         goto done;
     if (cfg->new_users.enabled || cfg->probes.enabled)
-        st = run_new_users(r, &fc, base, &pg, err);
+        st = run_new_users(r, &fc, base, o.validate, &pg, err);
     r->total_seconds = now_s() - pg.t0;
 done:
     rs_eval_plan_free(&plan);

@@ -1,8 +1,11 @@
 /*
- * Internal pieces of the sweep, one file each: the plan (protocol.c: split,
- * scored users, their positives and exclusions), one level's thinned data
- * (level.c), the threaded recommend calls (recommend.c) and the per-user
- * metrics with their aggregation into the report (aggregate.c).
+ * Internal pieces of the harness, one file each: the sweep's plan
+ * (protocol.c: split, scored users, their positives and exclusions), one
+ * level's thinned data and queries (level.c), the new-user protocol's
+ * holdout, queries and targets (newusers.c), the taste probes (probes.c),
+ * the threaded recommend calls (recommend.c) and the per-user metrics with
+ * their aggregation into the report (aggregate.c), which both protocols
+ * share through rs_eval_queries and rs_eval_targets.
  */
 #ifndef RS_EVAL_SWEEP_INTERNAL_H
 #define RS_EVAL_SWEEP_INTERNAL_H
@@ -121,7 +124,9 @@ rs_status rs_eval_aggregate_level(rs_eval_report *r, rs_eval_level *lv,
 /* newusers.c: the held-out users' training data and, per n, their
  * queries and targets. */
 typedef struct rs_eval_nu_data {
-    uint8_t *held;         /* [n_users] 1 = held out of training */
+    uint8_t *held;         /* [n_users] 0 = training, 1 = scored (held out
+                              of training), 3 = neither (--validate keeps
+                              the test holdout out of both) */
     uint32_t *rank;        /* [n_ratings] order given, UINT32_MAX = train */
     rs_triple *train;      /* the other users' ratings */
     size_t n_train;
@@ -129,9 +134,12 @@ typedef struct rs_eval_nu_data {
     const rs_dataset *view; /* the training data every instance fits on */
 } rs_eval_nu_data;
 
+/* validate != 0: score the validation holdout instead, and keep the
+ * default (test) holdout out of training too. */
 rs_status rs_eval_nu_build(const rs_dataset *base, const rs_eval_config *cfg,
-                           const rs_config *host, rs_eval_nu_data *d,
-                           rs_eval_new_user_report *nr, rs_error *err);
+                           const rs_config *host, int validate,
+                           rs_eval_nu_data *d, rs_eval_new_user_report *nr,
+                           rs_error *err);
 void rs_eval_nu_free(rs_eval_nu_data *d);
 
 /* The queries and targets for n ratings given (level `li` of nr). */

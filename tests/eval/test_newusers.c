@@ -37,14 +37,17 @@ START_TEST(holdout_is_exact_and_deterministic_by_seed)
     ck_assert_int_eq(rs_eval_holdout_users(N, 0.2, 42, a, &na, &err), RS_OK);
     ck_assert_int_eq(rs_eval_holdout_users(N, 0.2, 42, b, &nb, &err), RS_OK);
     ck_assert_int_eq(rs_eval_holdout_users(N, 0.2, 43, c, &nc, &err), RS_OK);
-    int held = 0, differ = 0;
+    int held = 0, valid = 0, differ = 0;
     for (int u = 0; u < N; u++) {
         ck_assert_int_eq(a[u], b[u]); /* same seed, same users */
-        held += a[u];
-        differ += a[u] != c[u];
+        held += a[u] == 1;
+        valid += a[u] == 2;
+        differ += (a[u] == 1) != (c[u] == 1);
     }
     ck_assert_int_eq(na, 40); /* round(0.2 x 200) */
     ck_assert_int_eq(held, 40);
+    /* the validation holdout: as many again, disjoint by construction */
+    ck_assert_int_eq(valid, 40);
     ck_assert_int_eq(nc, 40);
     /* Another seed draws another set: two random 40-subsets of 200 agree
      * entirely with probability 1 / C(200, 40). */
@@ -54,6 +57,14 @@ START_TEST(holdout_is_exact_and_deterministic_by_seed)
     ck_assert_int_eq(na, 0);
     ck_assert_int_eq(rs_eval_holdout_users(N, 1.0, 42, a, &na, &err), RS_OK);
     ck_assert_int_eq(na, N);
+    ck_assert_int_eq(a[0], 1); /* nobody left for validation */
+    /* 0.6: 120 test users, only 80 left for validation */
+    ck_assert_int_eq(rs_eval_holdout_users(N, 0.6, 42, a, &na, &err), RS_OK);
+    valid = 0;
+    for (int u = 0; u < N; u++)
+        valid += a[u] == 2;
+    ck_assert_int_eq(na, 120);
+    ck_assert_int_eq(valid, 80);
     ck_assert_int_eq(rs_eval_holdout_users(N, 1.5, 42, a, &na, &err), RS_ERR_INVALID);
 }
 END_TEST
@@ -131,7 +142,7 @@ static void write_fixture(const uint8_t *held)
         {1, 5.0, 100}, {3, 4.0, 200}, {2, 2.0, 300}, {4, 4.5, 400}, {5, 4.0, 500}};
     int j = 0;
     for (int u = 0; u < USERS; u++) {
-        if (held[u]) {
+        if (held[u] == 1) { /* (2, the validation holdout, trains here) */
             for (size_t i = 0; i < 5; i++)
                 fprintf(f, "%d,%d,%.1f,%d\n", u + 1, held_pattern[i].film,
                         held_pattern[i].rating, held_pattern[i].t);

@@ -61,8 +61,11 @@ rs_status rs_eval_thin(const rs_triple *t, size_t n, int32_t n_users,
 /*
  * New-user holdout: held[u] = 1 for exactly round(fraction * n_users) users
  * (at most n_users), chosen by a seeded random key per dense user index, so
- * the choice depends only on (n_users, fraction, seed). Returns how many
- * were held out in *n_held (may be NULL).
+ * the choice depends only on (n_users, fraction, seed); held[u] = 2 for the
+ * next as many users in key order (fewer when not enough are left): a
+ * disjoint validation holdout for tuning, so that the users scored by
+ * default are never looked at. 0 = neither. *n_held (may be NULL) is the
+ * number marked 1.
  */
 rs_status rs_eval_holdout_users(int32_t n_users, double fraction,
                                 uint64_t seed, uint8_t *held,
