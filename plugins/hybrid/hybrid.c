@@ -53,6 +53,7 @@ static const char *const role_defaults[N_NAMES] = {
 #define DEF_GRID 10
 #define DEF_EXPLAIN_DEPTH 500
 #define DEF_CONTENT_FLOOR 0.3
+#define DEF_CONTENT_FLOOR_N 10
 
 static rs_status param_str(const rs_host *host, const char *key,
                            const char *def, const char **out, rs_error *err)
@@ -194,6 +195,8 @@ static rs_status read_params(hybrid *h, rs_error *err)
         (s = param_num(host, "grid", DEF_GRID, 1, 40, &grid, err)) ||
         (s = param_num(host, "content_floor", DEF_CONTENT_FLOOR, 0, 1,
                        &h->content_floor, err)) ||
+        (s = param_num(host, "content_floor_n", DEF_CONTENT_FLOOR_N, 1, 1e6,
+                       &h->content_floor_n, err)) ||
         (s = param_num(host, "explain_depth", DEF_EXPLAIN_DEPTH, 0, 100000,
                        &depth, err)) ||
         (s = parse_learn_n(h, learn_n, err)) ||
@@ -337,8 +340,15 @@ static rs_status learn_weights(hybrid *h, const rs_dataset *data,
      * there (the prototypes found nothing beat it on tiny data), else
      * equal weights over the usable children. */
     int fallback = c.live[ROLE_POP] ? ROLE_POP : -1;
-    double floor[N_ROLES] = {0};
-    floor[ROLE_CONTENT] = h->content_floor;
+    /* The content floor grows with the query size up to content_floor_n
+     * ratings: a user who has said little gets the most accurate list, one
+     * who has shown a taste gets lists in that taste. */
+    double floor[HYB_MAX_BUCKETS * N_ROLES] = {0};
+    for (size_t b = 0; b < h->n_buckets; b++) {
+        double ramp = (double)h->bucket_n[b] / h->content_floor_n;
+        floor[b * N_ROLES + ROLE_CONTENT] =
+            h->content_floor * (ramp < 1.0 ? ramp : 1.0);
+    }
     rs_hybrid_learn(&c.d, c.live, HYB_NDCG_K, h->grid, floor, fallback, w, nd);
     for (size_t b = 0; b < h->n_buckets; b++) {
         memcpy(h->w[b], w + b * N_ROLES, sizeof h->w[b]);

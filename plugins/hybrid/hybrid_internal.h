@@ -43,6 +43,7 @@ typedef struct hybrid {
                                (else n at random) */
     int grid;               /* weight grid resolution */
     double content_floor;   /* smallest learned weight of the content child */
+    double content_floor_n; /* ... reached at this many ratings (linear) */
     size_t explain_depth;
     /* Whose z-score stands in where a child has none (blend.h): content
      * for the CF children unless cold_items = mean. */

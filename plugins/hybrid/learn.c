@@ -97,7 +97,8 @@ typedef struct search {
     int grid;
     size_t n_live;
     size_t live_idx[MAX_CHILDREN];
-    double floor[MAX_CHILDREN]; /* smallest weight each child may get */
+    const double *floor; /* [n_buckets * C] smallest weights, or NULL */
+    double global_floor[MAX_CHILDREN]; /* the smallest floor of any bucket */
     int parts[MAX_CHILDREN];
     double *sum;       /* [n_buckets] scratch */
     double *best;      /* [n_buckets] best sums so far */
@@ -105,6 +106,15 @@ typedef struct search {
     double global;     /* best total over all queries */
     double *global_w;  /* [C] */
 } search;
+
+static int allowed(const search *s, size_t b, const double *w)
+{
+    size_t C = s->d->n_children;
+    for (size_t c = 0; s->floor && c < C; c++)
+        if (w[c] < s->floor[b * C + c] - 1e-9)
+            return 0;
+    return 1;
+}
 
 /* Enumerate the compositions of `left` grid steps over live children
  * [pos, n_live) and score each point on every bucket in one pass. */
@@ -117,14 +127,14 @@ static void enumerate(search *s, size_t pos, int left)
         for (size_t l = 0; l < s->n_live; l++)
             w[s->live_idx[l]] = (double)s->parts[l] / s->grid;
         for (size_t c = 0; c < C; c++)
-            if (w[c] < s->floor[c] - 1e-9)
-                return; /* outside the allowed region */
+            if (w[c] < s->global_floor[c] - 1e-9)
+                return; /* outside every bucket's allowed region */
         bucket_sums(s->d, w, s->k, s->sum);
         double total = 0.0;
         for (size_t b = 0; b < s->d->n_buckets; b++) {
             total += s->sum[b];
             double v = smoothed(s->sum, s->d->n_buckets, b);
-            if (v > s->best[b]) {
+            if (v > s->best[b] && allowed(s, b, w)) {
                 s->best[b] = v;
                 memcpy(s->best_w + b * C, w, C * sizeof *w);
             }
@@ -169,7 +179,7 @@ static void refine(const search *s, size_t b, double *w, double *best)
                 for (size_t c = 0; c < s->n_live; c++) {
                     size_t ia = s->live_idx[a], ic = s->live_idx[c];
                     if (a == c || w[ic] < step - 1e-12 ||
-                        w[ic] - step < s->floor[ic] - 1e-9)
+                        (s->floor && w[ic] - step < s->floor[b * C + ic] - 1e-9))
                         continue;
                     double t[MAX_CHILDREN];
                     memcpy(t, w, C * sizeof *w);
@@ -206,8 +216,14 @@ void rs_hybrid_learn(const rs_hybrid_ldata *d, const uint8_t *live, size_t k,
     for (size_t c = 0; c < C && c < MAX_CHILDREN; c++)
         if (!live || live[c]) {
             s.live_idx[s.n_live++] = c;
-            s.floor[c] = floor ? floor[c] : 0.0;
+            s.global_floor[c] = INFINITY;
+            for (size_t b = 0; b < B; b++)
+                if (!floor || floor[b * C + c] < s.global_floor[c])
+                    s.global_floor[c] = floor ? floor[b * C + c] : 0.0;
+            if (!B || !floor)
+                s.global_floor[c] = 0.0;
         }
+    s.floor = floor;
     size_t *count = calloc(B ? B : 1, sizeof *count);
     s.sum = calloc(B ? B : 1, sizeof *s.sum);
     s.best = malloc((B ? B : 1) * sizeof *s.best);
@@ -229,6 +245,9 @@ void rs_hybrid_learn(const rs_hybrid_ldata *d, const uint8_t *live, size_t k,
     enumerate(&s, 0, s.grid);
     if (s.global < 0.0)
         goto fallback; /* the floors exclude every grid point */
+    for (size_t b = 0; b < B; b++)
+        if (count[b] && s.best[b] < 0.0)
+            memcpy(s.best_w + b * C, s.global_w, C * sizeof *s.global_w);
     for (size_t b = 0; b < B; b++) {
         double *w = w_out + b * C;
         if (!count[b]) {

@@ -60,8 +60,10 @@ double rs_hybrid_ndcg(const rs_hybrid_ldata *d, const double *w, size_t k,
  *   live[c]      nonzero = child c may get weight (NULL = all)
  *   k            NDCG cut-off
  *   grid         simplex grid resolution (>= 1; 10 = steps of 0.1)
- *   floor        [n_children] smallest weight each child may get (NULL =
- *                0): the search stays inside that region
+ *   floor        [n_buckets * n_children] smallest weight each child may
+ *                get in each bucket (NULL = 0): the search stays inside
+ *                that region; a bucket without queries takes the global
+ *                weights, searched within the smallest floors
  *   fallback     the child that takes all the weight when there is nothing
  *                to learn from (no queries at all), or -1 for equal weights
  *   w_out        out [n_buckets * n_children], each row sums to 1; a bucket

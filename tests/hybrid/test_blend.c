@@ -237,8 +237,9 @@ START_TEST(learner_respects_live_children_and_empty_buckets)
         ck_assert_double_eq(w[2 * C + c], w[C + c]);
     }
 
-    /* A floor on child 2 is honoured, the rest still learned. */
-    const double floor[C] = {0.0, 0.0, 0.3};
+    /* A floor on child 2 (in bucket 0) is honoured, the rest still
+     * learned. */
+    const double floor[3 * C] = {0.0, 0.0, 0.3, 0, 0, 0, 0, 0, 0};
     live[1] = 1;
     rs_hybrid_learn(&b.d, live, 20, 10, floor, -1, w, nd);
     ck_assert(w[2] >= 0.3 - 1e-9);
