@@ -52,7 +52,7 @@ static const char *const role_defaults[N_NAMES] = {
 #define DEF_LEARN_TOP 100
 #define DEF_GRID 10
 #define DEF_EXPLAIN_DEPTH 500
-#define DEF_CONTENT_FLOOR 0.3
+#define DEF_CONTENT_FLOOR 0.2
 #define DEF_CONTENT_FLOOR_N 10
 
 static rs_status param_str(const rs_host *host, const char *key,
