@@ -209,7 +209,9 @@ static int one_user(shared *sh, worker_buf *b, size_t k, const int32_t *all)
                 b->query[i] = (rs_rating){it, d->user_rating[p],
                                           d->user_time ? d->user_time[p] : 0};
                 b->skip[it] = 1;
-            } else if (d->user_rating[p] >= h->positive_threshold) {
+            } else if (d->user_rating[p] >= h->positive_threshold &&
+                       d->item_ptr[it + 1] - d->item_ptr[it] >=
+                           h->learn_min_item_ratings) {
                 b->mark[it] |= 2;
                 n_rel++;
             }

@@ -50,6 +50,8 @@ static const char *const role_defaults[N_NAMES] = {
 #define DEF_SEED 42
 #define DEF_THRESHOLD 4.0
 #define DEF_LEARN_TOP 100
+#define DEF_MIN_ITEM 20
+#define DEF_MIN_QUERIES 50
 #define DEF_GRID 10
 #define DEF_EXPLAIN_DEPTH 500
 #define DEF_CONTENT_FLOOR 0.2
@@ -173,7 +175,7 @@ static rs_status read_params(hybrid *h, rs_error *err)
     const rs_host *host = h->host;
     const char *learn_n = NULL, *weights = NULL, *cold = NULL, *order = NULL;
     const char *self = NULL;
-    double lu, seed, top, grid, depth;
+    double lu, seed, top, grid, depth, mir, mq;
     rs_status s;
 
     for (int r = 0; r < N_NAMES; r++)
@@ -192,6 +194,10 @@ static rs_status read_params(hybrid *h, rs_error *err)
                        &h->positive_threshold, err)) ||
         (s = param_num(host, "learn_top", DEF_LEARN_TOP, 1, 100000, &top,
                        err)) ||
+        (s = param_num(host, "learn_min_item_ratings", DEF_MIN_ITEM, 0, 1e9,
+                       &mir, err)) ||
+        (s = param_num(host, "learn_min_queries", DEF_MIN_QUERIES, 0, 1e9,
+                       &mq, err)) ||
         (s = param_num(host, "grid", DEF_GRID, 1, 40, &grid, err)) ||
         (s = param_num(host, "content_floor", DEF_CONTENT_FLOOR, 0, 1,
                        &h->content_floor, err)) ||
@@ -205,6 +211,8 @@ static rs_status read_params(hybrid *h, rs_error *err)
     h->learn_users = (size_t)lu;
     h->seed = (uint64_t)seed;
     h->learn_top = (size_t)top;
+    h->learn_min_item_ratings = (size_t)mir;
+    h->learn_min_queries = (size_t)mq;
     h->grid = (int)grid;
     h->explain_depth = (size_t)depth;
     if (strcmp(cold, "content") != 0 && strcmp(cold, "mean") != 0)
@@ -349,7 +357,8 @@ static rs_status learn_weights(hybrid *h, const rs_dataset *data,
         floor[b * N_ROLES + ROLE_CONTENT] =
             h->content_floor * (ramp < 1.0 ? ramp : 1.0);
     }
-    rs_hybrid_learn(&c.d, c.live, HYB_NDCG_K, h->grid, floor, fallback, w, nd);
+    rs_hybrid_learn(&c.d, c.live, HYB_NDCG_K, h->grid, floor, h->learn_min_queries,
+                    fallback, w, nd);
     for (size_t b = 0; b < h->n_buckets; b++) {
         memcpy(h->w[b], w + b * N_ROLES, sizeof h->w[b]);
         h->ndcg[b] = nd[b];
@@ -357,11 +366,11 @@ static rs_status learn_weights(hybrid *h, const rs_dataset *data,
     }
     for (size_t i = 0; i < c.d.n_queries; i++)
         h->queries[c.q[i].bucket]++;
-    if (!c.d.n_queries)
+    if (c.d.n_queries < h->learn_min_queries)
         h->host->log(h->host, RS_LOG_WARN,
-                     "hybrid: no training user could be held out (%zu "
-                     "sampled): %s",
-                     c.users,
+                     "hybrid: %zu learning queries from %zu sampled users, "
+                     "fewer than learn_min_queries (%zu): %s",
+                     c.d.n_queries, c.users, h->learn_min_queries,
                      fallback >= 0 ? "all weight on popularity"
                                    : "equal weights");
     rs_hybrid_collect_free(&c);

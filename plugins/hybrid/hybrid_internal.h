@@ -38,6 +38,8 @@ typedef struct hybrid {
     size_t learn_users;
     uint64_t seed;
     double positive_threshold;
+    size_t learn_min_item_ratings; /* a target's item needs this many */
+    size_t learn_min_queries;      /* fewer: popularity (all) / global (bucket) */
     size_t learn_top;       /* per-child candidates recorded per query */
     int learn_earliest;     /* queries are a user's first n ratings by time
                                (else n at random) */

@@ -208,8 +208,8 @@ static void normalise_row(double *w, size_t C)
 }
 
 void rs_hybrid_learn(const rs_hybrid_ldata *d, const uint8_t *live, size_t k,
-                     int grid, const double *floor, int fallback,
-                     double *w_out, double *ndcg_out)
+                     int grid, const double *floor, size_t min_queries,
+                     int fallback, double *w_out, double *ndcg_out)
 {
     size_t C = d->n_children, B = d->n_buckets;
     search s = {.d = d, .k = k > MAX_K ? MAX_K : k, .grid = grid > 0 ? grid : 1};
@@ -237,8 +237,8 @@ void rs_hybrid_learn(const rs_hybrid_ldata *d, const uint8_t *live, size_t k,
     for (size_t i = 0; i < d->n_queries; i++)
         if (d->q[i].bucket < B)
             count[d->q[i].bucket]++;
-    if (d->n_queries == 0)
-        goto fallback;
+    if (d->n_queries == 0 || d->n_queries < min_queries)
+        goto fallback; /* too few to tell the children apart */
     for (size_t b = 0; b < B; b++)
         s.best[b] = -1.0;
     s.global = -1.0;
@@ -250,7 +250,7 @@ void rs_hybrid_learn(const rs_hybrid_ldata *d, const uint8_t *live, size_t k,
             memcpy(s.best_w + b * C, s.global_w, C * sizeof *s.global_w);
     for (size_t b = 0; b < B; b++) {
         double *w = w_out + b * C;
-        if (!count[b]) {
+        if (count[b] < min_queries) {
             /* Nothing to learn this bucket from (e.g. no user has that
              * many ratings at a thinned level): the global weights. */
             memcpy(w, s.global_w, C * sizeof *w);

@@ -64,16 +64,18 @@ double rs_hybrid_ndcg(const rs_hybrid_ldata *d, const double *w, size_t k,
  *                get in each bucket (NULL = 0): the search stays inside
  *                that region; a bucket without queries takes the global
  *                weights, searched within the smallest floors
+ *   min_queries  fewer queries than this in all: the fallback weights;
+ *                in a bucket: the weights learned over all queries (a few
+ *                queries are fitted perfectly by anything, which is noise)
  *   fallback     the child that takes all the weight when there is nothing
- *                to learn from (no queries at all), or -1 for equal weights
- *   w_out        out [n_buckets * n_children], each row sums to 1; a bucket
- *                without queries takes the weights learned over all queries
+ *                to learn from, or -1 for equal weights
+ *   w_out        out [n_buckets * n_children], each row sums to 1
  *   ndcg_out     out [n_buckets], the learned weights' NDCG on the bucket
  *                (NaN when it had no queries); may be NULL
  * Deterministic: ties keep the earlier grid point / the current weights.
  */
 void rs_hybrid_learn(const rs_hybrid_ldata *d, const uint8_t *live, size_t k,
-                     int grid, const double *floor, int fallback,
-                     double *w_out, double *ndcg_out);
+                     int grid, const double *floor, size_t min_queries,
+                     int fallback, double *w_out, double *ndcg_out);
 
 #endif /* RS_HYBRID_LEARN_H */

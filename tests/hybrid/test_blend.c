@@ -192,7 +192,7 @@ START_TEST(learner_recovers_known_weights_per_bucket)
     const double truth[2][C] = {{0.6, 0.3, 0.1}, {0.15, 0.0, 0.85}};
     built b = build(2, 60, truth, 2);
     double w3[3 * C], nd3[3], w[2 * C], nd[2];
-    rs_hybrid_learn(&b.d, NULL, 20, 10, NULL, -1, w3, nd3);
+    rs_hybrid_learn(&b.d, NULL, 20, 10, NULL, 1, -1, w3, nd3);
     ck_assert(isnan(nd3[1]));
     memcpy(w, w3, C * sizeof *w);
     memcpy(w + C, w3 + 2 * C, C * sizeof *w);
@@ -228,7 +228,7 @@ START_TEST(learner_respects_live_children_and_empty_buckets)
     b.d.n_buckets = 3; /* buckets 1 and 2 have no queries */
     double w[3 * C], nd[3];
     uint8_t live[C] = {1, 0, 1}; /* child 1 is unavailable */
-    rs_hybrid_learn(&b.d, live, 20, 10, NULL, -1, w, nd);
+    rs_hybrid_learn(&b.d, live, 20, 10, NULL, 1, -1, w, nd);
     ck_assert_double_eq(w[1], 0.0);
     ck_assert(w[0] > w[2]); /* child 0 carries what can be carried */
     ck_assert(!isnan(nd[0]) && isnan(nd[1]) && isnan(nd[2]));
@@ -241,22 +241,27 @@ START_TEST(learner_respects_live_children_and_empty_buckets)
      * learned. */
     const double floor[3 * C] = {0.0, 0.0, 0.3, 0, 0, 0, 0, 0, 0};
     live[1] = 1;
-    rs_hybrid_learn(&b.d, live, 20, 10, floor, -1, w, nd);
+    rs_hybrid_learn(&b.d, live, 20, 10, floor, 1, -1, w, nd);
     ck_assert(w[2] >= 0.3 - 1e-9);
     ck_assert(w[0] > 0.2 && w[1] > 0.2); /* the truth's two children */
     ck_assert_double_eq_tol(w[0] + w[1] + w[2], 1.0, 1e-9);
 
     /* Nothing to learn from: all weight on the fallback child. */
     b.d.n_queries = 0;
-    rs_hybrid_learn(&b.d, NULL, 20, 10, NULL, 2, w, nd);
+    rs_hybrid_learn(&b.d, NULL, 20, 10, NULL, 1, 2, w, nd);
     for (size_t bk = 0; bk < 3; bk++) {
         ck_assert_double_eq(w[bk * C + 0], 0.0);
         ck_assert_double_eq(w[bk * C + 1], 0.0);
         ck_assert_double_eq(w[bk * C + 2], 1.0);
     }
+    /* Too few queries to learn from is nothing to learn from. */
+    b.d.n_queries = 40;
+    rs_hybrid_learn(&b.d, NULL, 20, 10, NULL, 41, 2, w, nd);
+    ck_assert_double_eq(w[2], 1.0);
+    b.d.n_queries = 0;
     /* ... or equal weights over the live children without one. */
     live[1] = 0;
-    rs_hybrid_learn(&b.d, live, 20, 10, NULL, -1, w, nd);
+    rs_hybrid_learn(&b.d, live, 20, 10, NULL, 1, -1, w, nd);
     ck_assert_double_eq_tol(w[0], 0.5, 1e-12);
     ck_assert_double_eq(w[1], 0.0);
     ck_assert_double_eq_tol(w[2], 0.5, 1e-12);

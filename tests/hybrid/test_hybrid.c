@@ -609,7 +609,7 @@ START_TEST(learned_weights_go_to_the_child_that_predicts_held_out_ratings)
 {
     const char *p[] = {"ease=oracle", "cf=cf", "content=content",
                        "popularity=pop", "fallback=pop", "learn_n=5,8",
-                       "content_floor=0", NULL};
+                       "content_floor=0", "learn_min_item_ratings=0", "learn_min_queries=10", NULL};
     rs_error err = {0};
     ck_assert_int_eq(th_add(lth, "hybrid", HYB_PLUGIN_SO, p, &err), RS_OK);
     /* (5 or 8 of 12 ratings identify the user: the oracle is perfect.) */
@@ -667,7 +667,7 @@ START_TEST(learned_weights_may_fall_back_to_popularity)
     ck_assert_int_eq(th_add(h, "pop", HYB_FAKE_POP_SO, NULL, &err), RS_OK);
     const char *p[] = {"ease=",          "cf=cf",        "content=content",
                        "popularity=pop", "fallback=pop", "learn_n=3",
-                       "content_floor=0", NULL};
+                       "content_floor=0", "learn_min_item_ratings=0", "learn_min_queries=10", NULL};
     ck_assert_int_eq(th_add(h, "hybrid", HYB_PLUGIN_SO, p, &err), RS_OK);
     double w[4];
     saved_weights(h, "hybrid", 3, w);
@@ -704,8 +704,9 @@ END_TEST
  * is refused with both names. */
 START_TEST(weights_persist_and_are_checked_on_load)
 {
-    const char *p[] = {"ease=oracle", "cf=cf", "content=content",
-                       "popularity=pop", "fallback=pop", "learn_n=3,5", NULL};
+    const char *p[] = {"ease=oracle",    "cf=cf",        "content=content",
+                       "popularity=pop", "fallback=pop", "learn_n=3,5",
+                       "learn_min_item_ratings=0", "learn_min_queries=10", NULL};
     rs_error err = {0};
     ck_assert_int_eq(th_add(lth, "hybrid", HYB_PLUGIN_SO, p, &err), RS_OK);
     char dir[] = "/tmp/hyb_test_XXXXXX";
