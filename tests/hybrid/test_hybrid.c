@@ -695,6 +695,17 @@ START_TEST(learned_weights_may_fall_back_to_popularity)
     saved_weights(h, "untrained", 3, w);
     ck_assert_double_eq(w[3], 1.0);
     ck_assert_uint_eq(th_log_count(h, "all weight on popularity"), 1);
+    /* Held-out ratings of movies with too few ratings are not evidence
+     * (the children may have memorised them): items 55..59 have 20
+     * ratings each, so at 21 nothing is left to learn from. */
+    const char *guard[] = {"ease=",          "cf=cf",        "content=content",
+                           "popularity=pop", "fallback=pop", "learn_n=3",
+                           "content_floor=0", "learn_min_queries=10",
+                           "learn_min_item_ratings=21", NULL};
+    ck_assert_int_eq(th_add(h, "guarded", HYB_PLUGIN_SO, guard, &err), RS_OK);
+    saved_weights(h, "guarded", 3, w);
+    ck_assert_double_eq(w[3], 1.0);
+    ck_assert_uint_eq(th_log_count(h, "0 learning queries from 20 sampled"), 1);
     ck_assert_int_eq(th_free(h), 0);
     hyb_fixture_free(pf);
 }
