@@ -1,140 +1,89 @@
 #include "blend.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
-static const char *const norm_names[] = {"rrf", "zscore", "minmax"};
-#define N_NORMS (sizeof norm_names / sizeof *norm_names)
-
-int rs_hybrid_norm_parse(const char *name, rs_hybrid_norm *out)
+static double transform(float s, int log1p_)
 {
-    for (size_t i = 0; name && i < N_NORMS; i++) {
-        if (strcmp(name, norm_names[i]) == 0) {
-            *out = (rs_hybrid_norm)i;
-            return 1;
-        }
-    }
-    return 0;
+    return log1p_ ? log1p(s > 0.0f ? (double)s : 0.0) : (double)s;
 }
 
-const char *rs_hybrid_norm_name(rs_hybrid_norm m)
+size_t rs_hybrid_zscore(const float *raw, const uint8_t *skip, size_t n,
+                        int log1p_, float *z)
 {
-    return (unsigned)m < N_NORMS ? norm_names[m] : "?";
-}
-
-double rs_hybrid_content_weight(const rs_hybrid_curve *c, size_t n_ratings)
-{
-    double decay = exp(-(double)n_ratings / c->scale);
-    return c->w_min + (c->w_max - c->w_min) * decay;
-}
-
-static int rank_cmp(const void *a, const void *b)
-{
-    const rs_hybrid_rank *x = a, *y = b;
-    if (x->score != y->score)
-        return x->score > y->score ? -1 : 1;
-    return (x->pos > y->pos) - (x->pos < y->pos); /* qsort is not stable */
-}
-
-static size_t normalise_rrf(double k, const float *raw, size_t n,
-                            rs_hybrid_rank *scratch, double *lift)
-{
+    /* Two passes in double: catalogue-sized sums of floats lose digits. */
+    double sum = 0.0;
     size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        lift[i] = NAN;
-        if (!isnan(raw[i]))
-            scratch[m++] = (rs_hybrid_rank){raw[i], (uint32_t)i};
-    }
-    qsort(scratch, m, sizeof *scratch, rank_cmp);
-    double floor = 1.0 / (k + (double)m + 1.0);
-    size_t rank = 1;
-    for (size_t r = 0; r < m; r++) {
-        /* Competition ranking: a tie keeps the rank of its group's first. */
-        if (r > 0 && scratch[r].score != scratch[r - 1].score)
-            rank = r + 1;
-        lift[scratch[r].pos] = 1.0 / (k + (double)rank) - floor;
-    }
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(raw[i]) && !(skip && skip[i])) {
+            sum += transform(raw[i], log1p_);
+            m++;
+        }
+    double mean = m ? sum / (double)m : 0.0, ss = 0.0;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(raw[i]) && !(skip && skip[i])) {
+            double d = transform(raw[i], log1p_) - mean;
+            ss += d * d;
+        }
+    double sd = m ? sqrt(ss / (double)m) : 0.0;
+    /* A spread below float resolution is ties, not information. */
+    int flat = !(sd > 1e-12 * (fabs(mean) + 1.0));
+    for (size_t i = 0; i < n; i++)
+        z[i] = isnan(raw[i]) ? NAN
+               : flat        ? 0.0f
+                      : (float)((transform(raw[i], log1p_) - mean) / sd);
     return m;
 }
 
-/* z-score and min-max: lift = (s - min) / spread, where spread is the
- * standard deviation or the range of the scored candidates. */
-static size_t normalise_linear(rs_hybrid_norm mode, const float *raw, size_t n,
-                               double *lift)
+void rs_hybrid_combine(size_t n_children, const double *w, const float *z,
+                       size_t n, const int8_t *stand_in, float *blended)
 {
-    size_t m = 0;
-    double sum = 0.0, lo = INFINITY, hi = -INFINITY;
-    for (size_t i = 0; i < n; i++) {
-        if (isnan(raw[i]))
-            continue;
-        m++;
-        sum += raw[i];
-        lo = raw[i] < lo ? raw[i] : lo;
-        hi = raw[i] > hi ? raw[i] : hi;
-    }
-    double spread = hi - lo;
-    if (mode == RS_HYBRID_ZSCORE && m > 0) {
-        double mean = sum / (double)m, ss = 0.0;
-        for (size_t i = 0; i < n; i++)
-            if (!isnan(raw[i]))
-                ss += (raw[i] - mean) * (raw[i] - mean);
-        spread = sqrt(ss / (double)m);
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (isnan(raw[i]))
-            lift[i] = NAN;
-        else if (!(spread > 0.0) || !isfinite(spread))
-            lift[i] = 0.0; /* all equal (or infinite): no preference */
-        else
-            lift[i] = (raw[i] - lo) / spread;
-    }
-    return m;
+    for (size_t i = 0; i < n; i++)
+        blended[i] =
+            (float)rs_hybrid_blend_one(n_children, w, z + i, n, stand_in, NULL);
 }
 
-size_t rs_hybrid_normalise(rs_hybrid_norm m, double rrf_k, const float *raw,
-                           size_t n, rs_hybrid_rank *scratch, double *lift)
+int rs_hybrid_shares(size_t n_children, const double *w, const float *z,
+                     size_t n, size_t i, const int8_t *stand_in,
+                     const uint8_t *eligible, float *share)
 {
-    if (m == RS_HYBRID_RRF)
-        return normalise_rrf(rrf_k, raw, n, scratch, lift);
-    return normalise_linear(m, raw, n, lift);
-}
-
-void rs_hybrid_combine(size_t n_children, const double *w,
-                       const double *lift, size_t n, float *blended)
-{
-    for (size_t i = 0; i < n; i++) {
-        double s = 0.0;
-        int scored = 0;
-        for (size_t c = 0; c < n_children; c++) {
-            double v = lift[c * n + i];
-            if (isnan(v))
-                continue; /* missing: sits on the child's floor, 0 lift */
-            scored = 1;
-            s += w[c] * v;
+    double attr[64], pos = 0.0, wsum = 0.0, best = 0.0;
+    int winner = -1;
+    if (n_children > 64)
+        n_children = 64;
+    rs_hybrid_blend_one(n_children, w, z + i, n, stand_in, attr);
+    for (size_t c = 0; c < n_children; c++) {
+        if (!isnan(z[c * n + i]))
+            wsum += w[c];
+        if (attr[c] > 0.0)
+            pos += attr[c];
+        if (attr[c] > best && (!eligible || eligible[c])) {
+            best = attr[c];
+            winner = (int)c;
         }
-        blended[i] = scored ? (float)s : RS_SCORE_MISSING;
     }
+    for (size_t c = 0; c < n_children; c++) {
+        if (pos > 0.0)
+            share[c] = attr[c] > 0.0 ? (float)(attr[c] / pos) : 0.0f;
+        else
+            share[c] = !isnan(z[c * n + i]) && wsum > 0.0
+                           ? (float)(w[c] / wsum)
+                           : 0.0f;
+    }
+    return winner;
 }
 
-void rs_hybrid_shares(size_t n_children, const double *w, const double *lift,
-                      size_t n, size_t i, float *share)
+size_t rs_hybrid_bucket(const int32_t *bucket_n, size_t n_buckets,
+                        size_t n_ratings)
 {
-    double total = 0.0, wsum = 0.0;
-    for (size_t c = 0; c < n_children; c++) {
-        double v = lift[c * n + i];
-        if (isnan(v))
-            continue;
-        total += w[c] * v;
-        wsum += w[c];
+    size_t best = 0;
+    double x = log((double)(n_ratings ? n_ratings : 1)), best_d = INFINITY;
+    for (size_t b = 0; b < n_buckets; b++) {
+        double d = fabs(log((double)(bucket_n[b] > 0 ? bucket_n[b] : 1)) - x);
+        if (d < best_d) { /* ties: the smaller bucket, the first seen */
+            best_d = d;
+            best = b;
+        }
     }
-    for (size_t c = 0; c < n_children; c++) {
-        double v = lift[c * n + i];
-        if (isnan(v))
-            share[c] = 0.0f;
-        else if (total > 0.0)
-            share[c] = (float)(w[c] * v / total);
-        else
-            share[c] = wsum > 0.0 ? (float)(w[c] / wsum) : 0.0f;
-    }
+    return best;
 }

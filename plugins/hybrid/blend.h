@@ -1,17 +1,25 @@
 /*
- * Blending arithmetic of the hybrid plugin: the activity-dependent content
- * weight, per-child score normalisation, and the weighted combination with
- * explicit handling of missing scores. Pure functions over caller buffers:
- * no host, no allocation, no state, so they are safe on any thread and are
- * unit-tested directly (tests/hybrid/test_blend.c).
+ * Blending arithmetic of the hybrid plugin: per-child z-scores over the
+ * catalogue, the weighted sum, each child's share of an item's score and
+ * the activity bucket a request falls in. Pure functions over caller
+ * buffers: no host, no allocation, no state, so they are safe on any
+ * thread and are unit-tested directly (tests/hybrid/test_blend.c).
  *
  * Missing scores (docs/hybrid.md, "Missing scores"): an item a child cannot
- * score is treated as that child's *worst* candidate (its floor). Every
- * normalised value is stored as its lift above the child's floor, so a
- * missing score contributes exactly 0 and a child's weight keeps counting
- * against items it knows nothing about. A missing score is never read as a
- * raw 0 by accident: it is NaN until rs_hybrid_normalise maps it to 0 lift,
- * and an item that no child could score stays NaN (RS_SCORE_MISSING).
+ * score (RS_SCORE_MISSING, e.g. a cold movie outside a CF child's subset)
+ * gets z = 0 for that child: the child's average, "no opinion". It neither
+ * pushes the item up nor buries it, so a cold movie the content child
+ * likes can still reach the top of the blend; the learned weights decide
+ * how far. An item that *no* child can score stays NaN and is never
+ * recommended.
+ *
+ * Stand-ins (docs/hybrid.md, "Cold movies"): a child may name another
+ * whose z-score replaces its own where it has none. The hybrid makes the
+ * content child the stand-in of the CF children, so a cold movie is
+ * weighed as if the CF children agreed with content about it, instead of
+ * carrying only content's (small) weight; stand_in[c] = -1 means "the
+ * child's mean". The learner uses the same rule, so the weights are
+ * fitted for it.
  */
 #ifndef RS_HYBRID_BLEND_H
 #define RS_HYBRID_BLEND_H
@@ -21,67 +29,86 @@
 
 #include "recsys/plugin.h"
 
-typedef enum rs_hybrid_norm {
-    RS_HYBRID_RRF = 0,    /* reciprocal-rank fusion, 1 / (k + rank) */
-    RS_HYBRID_ZSCORE = 1, /* (s - mean) / stddev over the candidates */
-    RS_HYBRID_MINMAX = 2  /* (s - min) / (max - min) over the candidates */
-} rs_hybrid_norm;
-
-/* "rrf" | "zscore" | "minmax" -> *out; returns 0 on an unknown name. */
-int rs_hybrid_norm_parse(const char *name, rs_hybrid_norm *out);
-const char *rs_hybrid_norm_name(rs_hybrid_norm m);
-
-/* Content weight as a function of the user's rating count n:
- *   w_content(n) = w_min + (w_max - w_min) * exp(-n / scale)
- * so w_content(0) = w_max, it falls by 63% of the span every `scale`
- * ratings and tends to w_min for heavy users. The CF weight is 1 - it. */
-typedef struct rs_hybrid_curve {
-    double w_min; /* 0 <= w_min <= w_max <= 1 */
-    double w_max;
-    double scale; /* > 0, in ratings */
-} rs_hybrid_curve;
-
-double rs_hybrid_content_weight(const rs_hybrid_curve *c, size_t n_ratings);
-
-/* Scratch entry for ranking one child's candidates. */
-typedef struct rs_hybrid_rank {
-    float score;
-    uint32_t pos; /* candidate position */
-} rs_hybrid_rank;
+/*
+ * One child's z-scores over n items.
+ *   raw[n]   the child's scores, NaN where it could not score
+ *   skip[n]  nonzero = left out of the mean and deviation (the user's rated
+ *            and excluded items, which are never recommended); may be NULL
+ *   log1p    transform each score to log(1 + max(s, 0)) first (popularity
+ *            counts are heavy-tailed; the blend wants log counts)
+ *   z[n]     out: (t(raw) - mean) / stddev, NaN where raw is NaN. When the
+ *            child scores every counted item the same it expresses no
+ *            preference and every z is 0.
+ * Returns how many counted (non-skipped) items the child scored; 0 means it
+ * said nothing and should be left out of the request.
+ */
+size_t rs_hybrid_zscore(const float *raw, const uint8_t *skip, size_t n,
+                        int log1p, float *z);
 
 /*
- * Normalise one child's raw scores over the request's candidates.
- *   raw[n]     the child's scores, NaN where it could not score
- *   scratch[n] caller storage for the RRF ranking
- *   lift[n]    out: normalised value minus the child's floor (>= 0), or NaN
- *              where raw is NaN; the caller maps NaN to a 0 contribution
- * RRF uses competition ranking (equal raw scores share the best rank of
- * their group, so the result never depends on candidate order) and its
- * floor is the value of rank n_scored + 1, one below the last ranked
- * candidate. Z-score's and min-max's floor is the lowest scored candidate;
- * when all scored values are equal the child expresses no preference and
- * every lift is 0. Returns how many candidates the child scored.
+ * One item's blend: sum_c w[c] * v_c, where v_c = z[c * stride] or, when
+ * that is NaN, z[stand_in[c] * stride] (stand_in NULL or -1: no stand-in;
+ * still NaN: the child's mean, 0). With attr != NULL, attr[c] receives the
+ * contribution credited to child c (a stand-in's to the stand-in). Returns
+ * NaN when no child (nor stand-in) scored the item.
  */
-size_t rs_hybrid_normalise(rs_hybrid_norm m, double rrf_k, const float *raw,
-                           size_t n, rs_hybrid_rank *scratch, double *lift);
+static inline double rs_hybrid_blend_one(size_t n_children, const double *w,
+                                         const float *z, size_t stride,
+                                         const int8_t *stand_in, double *attr)
+{
+    double s = 0.0;
+    int any = 0;
+    for (size_t c = 0; c < n_children; c++)
+        if (attr)
+            attr[c] = 0.0;
+    for (size_t c = 0; c < n_children; c++) {
+        float v = z[c * stride];
+        size_t who = c;
+        if (v != v && stand_in && stand_in[c] >= 0) { /* NaN: ask the stand-in */
+            who = (size_t)stand_in[c];
+            v = z[who * stride];
+        }
+        if (v != v)
+            continue;
+        s += w[c] * v;
+        any = 1;
+        if (attr)
+            attr[who] += w[c] * v;
+    }
+    return any ? s : (double)NAN;
+}
 
 /*
- * Blend n candidates over n_children normalised children.
- *   lift[c * n + i] child c's lift for candidate i (NaN = missing)
- *   w[c]            child weights, summing to 1 over usable children
- *   blended[i]      out: sum_c w[c] * lift, missing lifts counting 0;
- *                   NaN when no child scored candidate i
+ * Blend n items over n_children children.
+ *   z[c * n + i]  child c's z-score of item i (NaN = missing)
+ *   w[c]          child weights (>= 0)
+ *   stand_in[c]   see rs_hybrid_blend_one (may be NULL)
+ *   blended[i]    out: the blend, NaN when no child scored item i
  */
-void rs_hybrid_combine(size_t n_children, const double *w,
-                       const double *lift, size_t n, float *blended);
+void rs_hybrid_combine(size_t n_children, const double *w, const float *z,
+                       size_t n, const int8_t *stand_in, float *blended);
 
 /*
- * Each child's share of candidate i's blended score, summing to 1 over the
- * children: w[c] * lift / blended. A missing child's share is 0. When the
- * blended score is 0 (the item sits on every child's floor) the shares fall
- * back to the weights of the children that scored it. share[n_children].
+ * Each child's share of item i's blended score: its positive contribution
+ * (what rs_hybrid_blend_one credits it with) over the sum of the positive
+ * contributions, so shares are in
+ * [0, 1] and sum to 1 ("what lifted this item above average"). A child
+ * that pulled the item down, or could not score it, gets 0. When no child
+ * lifted it, the shares are the weights of the children that scored it.
+ * share[n_children]. Returns the child with the largest contribution
+ * among those with eligible[c] != 0 (NULL = all), or -1 when none
+ * contributed positively.
  */
-void rs_hybrid_shares(size_t n_children, const double *w, const double *lift,
-                      size_t n, size_t i, float *share);
+int rs_hybrid_shares(size_t n_children, const double *w, const float *z,
+                     size_t n, size_t i, const int8_t *stand_in,
+                     const uint8_t *eligible, float *share);
+
+/*
+ * The learned-weight bucket for a user with n_ratings: the bucket whose
+ * representative query size bucket_n[b] (ascending) is nearest on a log
+ * scale. 0 when n_buckets is 0.
+ */
+size_t rs_hybrid_bucket(const int32_t *bucket_n, size_t n_buckets,
+                        size_t n_ratings);
 
 #endif /* RS_HYBRID_BLEND_H */

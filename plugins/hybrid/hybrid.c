@@ -1,61 +1,62 @@
 /*
- * The hybrid plugin: blends a collaborative child (default "lightgcn") and
- * a content child (default "semantic"), with a popularity fallback for
- * users without ratings. It owns no model: every request acquires the
- * children's current serving versions through the host (so a hot swap of a
- * child is picked up by the next request) and releases them before
+ * The hybrid plugin: blends up to four children by role (EASE, a CF model,
+ * a content model and popularity; defaults "ease", "lightgcn", "semantic",
+ * "popularity") with weights it LEARNS at fit, and serves users without
+ * ratings from a fallback instance. It owns no model: every request
+ * acquires the children's current serving versions through the host (so a
+ * hot swap of a child reaches the next request) and releases them before
  * returning, on every path.
  *
  * Request flow (docs/hybrid.md):
- *   1. candidates = union of each child's top-max(N, k) for the query;
- *   2. every candidate is scored by every child (NaN = cannot score);
- *   3. scores are normalised per child over the candidates (blend.h);
- *   4. blended = (1 - w_c) * cf + w_c * content, w_c from the user's
- *      rating count; missing scores sit on the child's floor;
- *   5. rs_topk picks the k best with deterministic ties.
- * A child that is missing, lacks a capability or fails is left out for the
- * request (its weight goes to the others) and is logged once until it works
- * again.
+ *   1. every blend child scores the whole catalogue for the query;
+ *   2. each child's scores become z-scores over the items the user may be
+ *      shown (popularity's as log(1 + count)); missing = the child's mean;
+ *   3. blended = sum_c w[b][c] * z_c, where b is the activity bucket of the
+ *      user's rating count and w the learned table (learn.h, collect.c);
+ *   4. rs_topk picks the k best with deterministic ties;
+ *   5. explanations: each child's share of the positive contributions, and
+ *      "because you rated X" from the child that contributed most.
+ * A child that is missing, lacks score() or fails is left out for the
+ * request (the others' weights are renormalised) and is logged once until
+ * it works again.
  *
  * Thread contract: recommend/score may run on many threads at once. The
- * instance is read-only after create/fit apart from the log-once latches,
- * which are atomics; every request buffer is malloc'd per call.
+ * instance is read-only after create/fit/load apart from the log-once
+ * latches, which are atomics; every request buffer is malloc'd per call.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "blend.h"
-#include "user_view.h"
-#include "recsys/plugin.h"
+#include "hybrid_internal.h"
 #include "recsys/topk.h"
 
-enum { CHILD_CF = 0, CHILD_CONTENT = 1, CHILD_FALLBACK = 2, N_ROLES = 3 };
-#define N_BLEND 2 /* cf and content take part in the blend */
-
-static const char *const role_names[N_ROLES] = {"cf", "content", "fallback"};
-
-typedef struct hybrid {
-    const rs_host *host;
-    const char *child[N_ROLES]; /* instance names, owned by the host */
-    size_t candidates;
-    rs_hybrid_norm norm;
-    double rrf_k;
-    rs_hybrid_curve curve;
-    size_t because_neighbours;
-    /* From fit: resolves queries that name a fitted user without ratings. */
-    rs_hybrid_users users;
-    /* Log-once latches: 1 after a child's failure was logged, back to 0
-     * when it serves again. The only state requests write. */
-    atomic_int warned[N_ROLES];
-} hybrid;
+const char *const rs_hybrid_role_names[N_NAMES] = {
+    "ease", "cf", "content", "popularity", "fallback"};
 
 /* ---- Params -------------------------------------------------------------- */
 
-/* The host applies the descriptor's defaults, so NOT_FOUND only happens
- * under a host that does not; fall back to the same defaults (plugin.yaml)
- * rather than refusing to start. */
+/* The host applies the descriptor's defaults (plugin.yaml is the truth);
+ * NOT_FOUND only happens under a host that does not, so fall back to the
+ * same values rather than refusing to start. Keep these equal to
+ * plugin.yaml. */
+static const char *const role_defaults[N_NAMES] = {
+    "ease", "lightgcn", "semantic", "popularity", "popularity"};
+#define DEF_LEARN_USERS 200
+#define DEF_LEARN_N "1,3,5,10,20,50"
+#define DEF_SEED 42
+#define DEF_THRESHOLD 4.0
+#define DEF_LEARN_TOP 100
+#define DEF_MIN_ITEM 20
+#define DEF_MIN_QUERIES 50
+#define DEF_GRID 10
+#define DEF_EXPLAIN_DEPTH 500
+#define DEF_CONTENT_FLOOR 0.2
+#define DEF_CONTENT_FLOOR_N 10
+
 static rs_status param_str(const rs_host *host, const char *key,
                            const char *def, const char **out, rs_error *err)
 {
@@ -95,51 +96,172 @@ static rs_status param_num(const rs_host *host, const char *key, double def,
     return RS_OK;
 }
 
+/* learn_n: "1,3,5,10,20,50", strictly ascending positive query sizes. */
+static rs_status parse_learn_n(hybrid *h, const char *s, rs_error *err)
+{
+    const char *p = s;
+    h->n_buckets = 0;
+    while (*p) {
+        char *end;
+        errno = 0;
+        long v = strtol(p, &end, 10);
+        if (end == p || errno || v < 1 || v > 100000 ||
+            h->n_buckets == HYB_MAX_BUCKETS ||
+            (h->n_buckets && v <= h->bucket_n[h->n_buckets - 1]))
+            return rs_error_set(err, RS_ERR_CONFIG,
+                                "hybrid: param 'learn_n' = '%s' must be up "
+                                "to %d ascending rating counts in 1..100000, "
+                                "comma-separated",
+                                s, HYB_MAX_BUCKETS);
+        h->bucket_n[h->n_buckets++] = (int32_t)v;
+        p = end;
+        while (*p == ' ')
+            p++;
+        if (*p == ',')
+            p++;
+        while (*p == ' ')
+            p++;
+    }
+    if (!h->n_buckets)
+        return rs_error_set(err, RS_ERR_CONFIG,
+                            "hybrid: param 'learn_n' is empty");
+    return RS_OK;
+}
+
+/* weights: "" (learn) or "cf=0.6,content=0.4": fixed weights by role. */
+static rs_status parse_weights(hybrid *h, const char *s, rs_error *err)
+{
+    const char *p = s;
+    double sum = 0.0;
+    h->fixed = 0;
+    memset(h->fixed_w, 0, sizeof h->fixed_w);
+    while (*p == ' ')
+        p++;
+    if (!*p)
+        return RS_OK;
+    while (*p) {
+        size_t len = strcspn(p, "=");
+        int role = -1;
+        for (int r = 0; r < N_ROLES; r++)
+            if (strlen(rs_hybrid_role_names[r]) == len &&
+                strncmp(p, rs_hybrid_role_names[r], len) == 0)
+                role = r;
+        char *end;
+        double v = p[len] == '=' ? strtod(p + len + 1, &end) : -1.0;
+        if (role < 0 || p[len] != '=' || end == p + len + 1 || !(v >= 0.0) ||
+            (*end && *end != ','))
+            return rs_error_set(err, RS_ERR_CONFIG,
+                                "hybrid: param 'weights' = '%s': expected "
+                                "role=weight pairs over ease, cf, content, "
+                                "popularity",
+                                s);
+        h->fixed_w[role] = v;
+        sum += v;
+        p = *end == ',' ? end + 1 : end;
+        while (*p == ' ')
+            p++;
+    }
+    if (!(sum > 0.0))
+        return rs_error_set(err, RS_ERR_CONFIG,
+                            "hybrid: param 'weights' = '%s' sums to 0", s);
+    for (int r = 0; r < N_ROLES; r++)
+        h->fixed_w[r] /= sum;
+    h->fixed = 1;
+    return RS_OK;
+}
+
 static rs_status read_params(hybrid *h, rs_error *err)
 {
     const rs_host *host = h->host;
-    static const char *const defaults[N_ROLES] = {"lightgcn", "semantic",
-                                                  "popularity"};
-    const char *norm = NULL, *self = NULL;
-    double cand, nb;
+    const char *learn_n = NULL, *weights = NULL, *cold = NULL, *order = NULL;
+    const char *self = NULL;
+    double lu, seed, top, grid, depth, mir, mq;
     rs_status s;
 
-    for (int r = 0; r < N_ROLES; r++)
-        if ((s = param_str(host, role_names[r], defaults[r], &h->child[r],
-                           err)) != RS_OK)
+    for (int r = 0; r < N_NAMES; r++)
+        if ((s = param_str(host, rs_hybrid_role_names[r], role_defaults[r],
+                           &h->child[r], err)) != RS_OK)
             return s;
-    if ((s = param_str(host, "normalise", "rrf", &norm, err)) != RS_OK)
+    if ((s = param_str(host, "learn_n", DEF_LEARN_N, &learn_n, err)) ||
+        (s = param_str(host, "weights", "", &weights, err)) ||
+        (s = param_str(host, "cold_items", "content", &cold, err)) ||
+        (s = param_str(host, "learn_order", "earliest", &order, err)) ||
+        (s = param_num(host, "learn_users", DEF_LEARN_USERS, 0, 1e7, &lu,
+                       err)) ||
+        (s = param_num(host, "seed", DEF_SEED, 0, 9007199254740992.0, &seed,
+                       err)) ||
+        (s = param_num(host, "positive_threshold", DEF_THRESHOLD, 0, 5,
+                       &h->positive_threshold, err)) ||
+        (s = param_num(host, "learn_top", DEF_LEARN_TOP, 1, 100000, &top,
+                       err)) ||
+        (s = param_num(host, "learn_min_item_ratings", DEF_MIN_ITEM, 0, 1e9,
+                       &mir, err)) ||
+        (s = param_num(host, "learn_min_queries", DEF_MIN_QUERIES, 0, 1e9,
+                       &mq, err)) ||
+        (s = param_num(host, "grid", DEF_GRID, 1, 40, &grid, err)) ||
+        (s = param_num(host, "content_floor", DEF_CONTENT_FLOOR, 0, 1,
+                       &h->content_floor, err)) ||
+        (s = param_num(host, "content_floor_n", DEF_CONTENT_FLOOR_N, 1, 1e6,
+                       &h->content_floor_n, err)) ||
+        (s = param_num(host, "explain_depth", DEF_EXPLAIN_DEPTH, 0, 100000,
+                       &depth, err)) ||
+        (s = parse_learn_n(h, learn_n, err)) ||
+        (s = parse_weights(h, weights, err)))
         return s;
-    if (!rs_hybrid_norm_parse(norm, &h->norm))
+    h->learn_users = (size_t)lu;
+    h->seed = (uint64_t)seed;
+    h->learn_top = (size_t)top;
+    h->learn_min_item_ratings = (size_t)mir;
+    h->learn_min_queries = (size_t)mq;
+    h->grid = (int)grid;
+    h->explain_depth = (size_t)depth;
+    if (strcmp(cold, "content") != 0 && strcmp(cold, "mean") != 0)
         return rs_error_set(err, RS_ERR_CONFIG,
-                            "hybrid: param 'normalise' = '%s' is not one of "
-                            "rrf, zscore, minmax",
-                            norm);
-    if ((s = param_num(host, "candidates", 200, 1, 100000, &cand, err)) ||
-        (s = param_num(host, "rrf_k", 60, 0, 1e6, &h->rrf_k, err)) ||
-        (s = param_num(host, "content_weight_min", 0.2, 0, 1,
-                       &h->curve.w_min, err)) ||
-        (s = param_num(host, "content_weight_max", 0.9, 0, 1,
-                       &h->curve.w_max, err)) ||
-        (s = param_num(host, "activity_scale", 20, 1e-9, 1e9,
-                       &h->curve.scale, err)) ||
-        (s = param_num(host, "because_neighbours", 50, 0, 10000, &nb, err)))
-        return s;
-    h->candidates = (size_t)cand;
-    h->because_neighbours = (size_t)nb;
-    if (h->curve.w_min > h->curve.w_max)
+                            "hybrid: param 'cold_items' = '%s' is not one of "
+                            "content, mean",
+                            cold);
+    if (strcmp(order, "earliest") != 0 && strcmp(order, "random") != 0)
         return rs_error_set(err, RS_ERR_CONFIG,
-                            "hybrid: content_weight_min (%g) exceeds "
-                            "content_weight_max (%g)",
-                            h->curve.w_min, h->curve.w_max);
+                            "hybrid: param 'learn_order' = '%s' is not one "
+                            "of earliest, random",
+                            order);
+    h->learn_earliest = strcmp(order, "earliest") == 0;
+    int stand = strcmp(cold, "content") == 0 && h->child[ROLE_CONTENT][0];
+    for (int r = 0; r < N_ROLES; r++)
+        h->stand_in[r] =
+            stand && (r == ROLE_EASE || r == ROLE_CF) ? ROLE_CONTENT : -1;
     self = host->instance_name ? host->instance_name(host) : NULL;
-    for (int r = 0; self && r < N_ROLES; r++)
+    for (int r = 0; self && r < N_NAMES; r++)
         if (strcmp(h->child[r], self) == 0)
             return rs_error_set(err, RS_ERR_CONFIG,
                                 "hybrid: instance '%s' names itself as its "
                                 "'%s' child",
-                                self, role_names[r]);
+                                self, rs_hybrid_role_names[r]);
+    int any = 0;
+    for (int r = 0; r < N_ROLES; r++)
+        any |= h->child[r][0] != '\0';
+    if (!any)
+        return rs_error_set(err, RS_ERR_CONFIG,
+                            "hybrid: every blend role (ease, cf, content, "
+                            "popularity) is empty");
     return RS_OK;
+}
+
+/* Until fit or load: the fixed weights, or equal weights over the named
+ * roles, in every bucket. */
+static void set_initial_weights(hybrid *h)
+{
+    int named = 0;
+    for (int r = 0; r < N_ROLES; r++)
+        named += h->child[r][0] != '\0';
+    for (size_t b = 0; b < h->n_buckets; b++) {
+        for (int r = 0; r < N_ROLES; r++)
+            h->w[b][r] = h->fixed ? h->fixed_w[r]
+                         : h->child[r][0] ? 1.0 / named
+                                          : 0.0;
+        h->ndcg[b] = NAN;
+        h->queries[b] = 0;
+    }
 }
 
 /* ---- Lifecycle ------------------------------------------------------------ */
@@ -156,13 +278,14 @@ static rs_status hybrid_create(const rs_host *host, void **instance,
     if (!h)
         return rs_error_set(err, RS_ERR_NOMEM, "hybrid: out of memory");
     h->host = host;
-    for (int r = 0; r < N_ROLES; r++)
+    for (int r = 0; r < N_NAMES; r++)
         atomic_init(&h->warned[r], 0);
     rs_status s = read_params(h, err);
     if (s != RS_OK) {
         free(h);
         return s;
     }
+    set_initial_weights(h);
     *instance = h;
     return RS_OK;
 }
@@ -176,8 +299,84 @@ static void hybrid_destroy(void *instance)
     free(h);
 }
 
-/* fit trains nothing: it checks the children are there (each is fitted
- * before its composite) and indexes user ids for queries without ratings. */
+/* Warn about named children that do not exist; fail when none does. */
+static rs_status check_children(hybrid *h, rs_error *err)
+{
+    int found = 0;
+    char missing[N_NAMES * 80] = "";
+    for (int r = 0; r < N_NAMES; r++) {
+        rs_instance_ref ref = {0};
+        rs_error e = {0};
+        if (!h->child[r][0])
+            continue;
+        if (h->host->acquire_instance(h->host, h->child[r], &ref, &e) ==
+            RS_OK) {
+            h->host->release_instance(h->host, &ref);
+            found++;
+            continue;
+        }
+        size_t len = strlen(missing);
+        snprintf(missing + len, sizeof missing - len, "%s'%s' (%s)",
+                 len ? ", " : "", h->child[r], rs_hybrid_role_names[r]);
+    }
+    if (!found)
+        return rs_error_set(err, RS_ERR_CONFIG,
+                            "hybrid: none of its children exist: %s",
+                            missing);
+    if (missing[0])
+        h->host->log(h->host, RS_LOG_WARN,
+                     "hybrid: children not found, blending without them: %s",
+                     missing);
+    return RS_OK;
+}
+
+/* Learn the weight table from held-out training users (collect.c), or
+ * keep the fixed weights. The children are fitted before their composite
+ * (the engine prepares composites last). */
+static rs_status learn_weights(hybrid *h, const rs_dataset *data,
+                               rs_error *err)
+{
+    set_initial_weights(h);
+    if (h->fixed)
+        return RS_OK;
+    rs_hybrid_collected c;
+    rs_status s = rs_hybrid_collect(h, data, &c, err);
+    if (s != RS_OK)
+        return s;
+    double w[HYB_MAX_BUCKETS * N_ROLES], nd[HYB_MAX_BUCKETS];
+    /* With nothing to learn from, all weight on popularity when it is
+     * there (the prototypes found nothing beat it on tiny data), else
+     * equal weights over the usable children. */
+    int fallback = c.live[ROLE_POP] ? ROLE_POP : -1;
+    /* The content floor grows with the query size up to content_floor_n
+     * ratings: a user who has said little gets the most accurate list, one
+     * who has shown a taste gets lists in that taste. */
+    double floor[HYB_MAX_BUCKETS * N_ROLES] = {0};
+    for (size_t b = 0; b < h->n_buckets; b++) {
+        double ramp = (double)h->bucket_n[b] / h->content_floor_n;
+        floor[b * N_ROLES + ROLE_CONTENT] =
+            h->content_floor * (ramp < 1.0 ? ramp : 1.0);
+    }
+    rs_hybrid_learn(&c.d, c.live, HYB_NDCG_K, h->grid, floor, h->learn_min_queries,
+                    fallback, w, nd);
+    for (size_t b = 0; b < h->n_buckets; b++) {
+        memcpy(h->w[b], w + b * N_ROLES, sizeof h->w[b]);
+        h->ndcg[b] = nd[b];
+        h->queries[b] = 0;
+    }
+    for (size_t i = 0; i < c.d.n_queries; i++)
+        h->queries[c.q[i].bucket]++;
+    if (c.d.n_queries < h->learn_min_queries)
+        h->host->log(h->host, RS_LOG_WARN,
+                     "hybrid: %zu learning queries from %zu sampled users, "
+                     "fewer than learn_min_queries (%zu): %s",
+                     c.d.n_queries, c.users, h->learn_min_queries,
+                     fallback >= 0 ? "all weight on popularity"
+                                   : "equal weights");
+    rs_hybrid_collect_free(&c);
+    return RS_OK;
+}
+
 static rs_status hybrid_fit(void *instance, const rs_dataset *data,
                             rs_error *err)
 {
@@ -188,47 +387,55 @@ static rs_status hybrid_fit(void *instance, const rs_dataset *data,
     rs_status s = rs_hybrid_users_build(data, &users, err);
     if (s != RS_OK)
         return s;
-
-    int found = 0;
-    char missing[3 * 80] = "";
-    for (int r = 0; r < N_ROLES; r++) {
-        rs_instance_ref ref = {0};
-        rs_error e = {0};
-        if (h->host->acquire_instance(h->host, h->child[r], &ref, &e) ==
-            RS_OK) {
-            h->host->release_instance(h->host, &ref);
-            found++;
-            continue;
-        }
-        size_t len = strlen(missing);
-        snprintf(missing + len, sizeof missing - len, "%s'%s' (%s)",
-                 len ? ", " : "", h->child[r], role_names[r]);
-    }
-    if (!found) {
+    if ((s = check_children(h, err)) != RS_OK ||
+        (s = learn_weights(h, data, err)) != RS_OK) {
         rs_hybrid_users_free(&users);
-        return rs_error_set(err, RS_ERR_CONFIG,
-                            "hybrid: none of its children exist: %s",
-                            missing);
+        return s;
     }
-    if (missing[0])
-        h->host->log(h->host, RS_LOG_WARN,
-                     "hybrid: children not found, blending without them: %s",
-                     missing);
     rs_hybrid_users_free(&h->users);
     h->users = users;
+    rs_hybrid_weights_log(h, h->fixed ? "fixed by params" : "learned");
+    return RS_OK;
+}
+
+static rs_status hybrid_save(void *instance, const char *dir, rs_error *err)
+{
+    hybrid *h = instance;
+    if (!h || !dir)
+        return rs_error_set(err, RS_ERR_INVALID, "hybrid: save without dir");
+    return rs_hybrid_weights_save(h, dir, err);
+}
+
+static rs_status hybrid_load(void *instance, const char *dir,
+                             const rs_dataset *data, rs_error *err)
+{
+    hybrid *h = instance;
+    if (!h || !dir || !data)
+        return rs_error_set(err, RS_ERR_INVALID, "hybrid: load without data");
+    rs_hybrid_users users;
+    rs_status s = rs_hybrid_users_build(data, &users, err);
+    if (s != RS_OK)
+        return s;
+    if ((s = rs_hybrid_weights_load(h, dir, err)) != RS_OK) {
+        rs_hybrid_users_free(&users);
+        return s;
+    }
+    rs_hybrid_users_free(&h->users);
+    h->users = users;
+    rs_hybrid_weights_log(h, "loaded");
     return RS_OK;
 }
 
 /* ---- Children ------------------------------------------------------------- */
 
-static void child_failed(hybrid *h, int role, const char *what,
-                         const char *why)
+void rs_hybrid_child_failed(hybrid *h, int role, const char *what,
+                            const char *why)
 {
     if (atomic_exchange(&h->warned[role], 1) == 0)
         h->host->log(h->host, RS_LOG_WARN,
                      "hybrid: %s child '%s' %s (%s); serving without it "
                      "until it recovers",
-                     role_names[role], h->child[role], what, why);
+                     rs_hybrid_role_names[role], h->child[role], what, why);
 }
 
 static void child_worked(hybrid *h, int role)
@@ -236,26 +443,33 @@ static void child_worked(hybrid *h, int role)
     if (atomic_load(&h->warned[role]) &&
         atomic_exchange(&h->warned[role], 0) == 1)
         h->host->log(h->host, RS_LOG_INFO, "hybrid: %s child '%s' recovered",
-                     role_names[role], h->child[role]);
+                     rs_hybrid_role_names[role], h->child[role]);
 }
 
-/* Take a reference, or log once and return 0. */
-static int child_acquire(hybrid *h, int role, rs_instance_ref *ref)
+int rs_hybrid_child_acquire(hybrid *h, int role, rs_instance_ref *ref)
 {
     rs_error e = {0};
     memset(ref, 0, sizeof *ref);
     if (h->host->acquire_instance(h->host, h->child[role], ref, &e) !=
         RS_OK) {
-        child_failed(h, role, "is unavailable",
-                     e.message[0] ? e.message : "not found");
+        rs_hybrid_child_failed(h, role, "is unavailable",
+                               e.message[0] ? e.message : "not found");
+        memset(ref, 0, sizeof *ref);
         return 0;
     }
     if (!ref->entry || !ref->instance) {
         h->host->release_instance(h->host, ref);
-        child_failed(h, role, "is unavailable", "host returned no instance");
+        memset(ref, 0, sizeof *ref);
+        rs_hybrid_child_failed(h, role, "is unavailable",
+                               "host returned no instance");
         return 0;
     }
     return 1;
+}
+
+static int has(const rs_instance_ref *ref, uint32_t cap)
+{
+    return (ref->entry->capabilities & cap) != 0;
 }
 
 /* ---- Fallback --------------------------------------------------------------- */
@@ -276,28 +490,28 @@ static rs_status recommend_fallback(hybrid *h, const rs_query *q, size_t k,
                                     size_t *n_out, rs_error *err)
 {
     rs_instance_ref ref;
-    if (!child_acquire(h, CHILD_FALLBACK, &ref))
+    if (!h->child[ROLE_FALLBACK][0] ||
+        !rs_hybrid_child_acquire(h, ROLE_FALLBACK, &ref))
         return rs_error_set(err, RS_ERR_NOT_FOUND,
                             "hybrid: cannot serve the request: fallback "
                             "instance '%s' is unavailable",
-                            h->child[CHILD_FALLBACK]);
+                            h->child[ROLE_FALLBACK]);
     rs_status s;
-    if (!(ref.entry->capabilities & RS_CAP_RECOMMEND) ||
-        !ref.entry->recommend) {
-        child_failed(h, CHILD_FALLBACK, "cannot recommend",
-                     "no RECOMMEND capability");
+    if (!has(&ref, RS_CAP_RECOMMEND) || !ref.entry->recommend) {
+        rs_hybrid_child_failed(h, ROLE_FALLBACK, "cannot recommend",
+                               "no RECOMMEND capability");
         s = rs_error_set(err, RS_ERR_UNSUPPORTED,
                          "hybrid: fallback instance '%s' cannot recommend",
-                         h->child[CHILD_FALLBACK]);
+                         h->child[ROLE_FALLBACK]);
     } else {
         s = ref.entry->recommend(ref.instance, q, k, out, NULL, n_out, err);
         if (s == RS_OK)
-            child_worked(h, CHILD_FALLBACK);
+            child_worked(h, ROLE_FALLBACK);
     }
     h->host->release_instance(h->host, &ref);
     if (s == RS_OK && explain)
         for (size_t i = 0; i < *n_out; i++)
-            explain_single(&explain[i], h->child[CHILD_FALLBACK]);
+            explain_single(&explain[i], h->child[ROLE_FALLBACK]);
     return s;
 }
 
@@ -305,275 +519,182 @@ static rs_status recommend_fallback(hybrid *h, const rs_query *q, size_t k,
 
 /* Per-request state; everything here is private to one call. */
 typedef struct request {
-    rs_instance_ref ref[N_BLEND];
-    int live[N_BLEND];           /* acquired and usable for this request */
-    size_t per;                  /* candidates asked of each child */
-    rs_scored *recs[N_BLEND];    /* each child's top-per */
-    rs_explanation *expl[N_BLEND];
-    size_t n_recs[N_BLEND];
-    int32_t *cand;               /* union, sorted by item */
-    size_t n_cand;
-    float *raw;                  /* [N_BLEND][n_cand] */
-    double *lift;                /* [N_BLEND][n_cand] */
-    rs_hybrid_rank *scratch;     /* [n_cand] */
-    float *blended;              /* [n_cand] */
-    double w[N_BLEND];
+    rs_instance_ref ref[N_ROLES];
+    int live[N_ROLES];  /* acquired, can score, scored something */
+    size_t n;           /* catalogue size */
+    uint8_t *skip;      /* [n] rated or excluded: never shown */
+    float *z;           /* [N_ROLES * n] */
+    float *blended;     /* [n] */
+    double w[N_ROLES];  /* this request's weights (live children) */
 } request;
 
 static void request_release(hybrid *h, request *r)
 {
-    for (int c = 0; c < N_BLEND; c++) {
+    for (int c = 0; c < N_ROLES; c++)
         if (r->ref[c].entry)
             h->host->release_instance(h->host, &r->ref[c]);
-        free(r->recs[c]);
-        free(r->expl[c]);
-    }
-    free(r->cand);
-    free(r->raw);
-    free(r->lift);
-    free(r->scratch);
+    free(r->skip);
+    free(r->z);
     free(r->blended);
 }
 
-static int has(const rs_instance_ref *ref, uint32_t cap)
+/* The bucket's weights over the children live in this request, summing
+ * to 1; equal weights when the learned ones all sit on absent children. */
+static void request_weights(const hybrid *h, request *r, size_t n_ratings)
 {
-    return (ref->entry->capabilities & cap) != 0;
-}
-
-static int int32_cmp(const void *a, const void *b)
-{
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* Scores, buffers and weights for r->cand: steps 2-4 of the flow. On
- * return r->blended holds the blend (NaN where no child scored). */
-static rs_status blend_candidates(hybrid *h, request *r, const rs_query *q,
-                                  const rs_hybrid_user_view *u,
-                                  rs_error *err)
-{
-    size_t n = r->n_cand;
-    r->raw = malloc((n ? n : 1) * N_BLEND * sizeof *r->raw);
-    r->lift = malloc((n ? n : 1) * N_BLEND * sizeof *r->lift);
-    r->scratch = malloc((n ? n : 1) * sizeof *r->scratch);
-    r->blended = malloc((n ? n : 1) * sizeof *r->blended);
-    if (!r->raw || !r->lift || !r->scratch || !r->blended)
-        return rs_error_set(err, RS_ERR_NOMEM, "hybrid: out of memory");
-
-    for (int c = 0; c < N_BLEND; c++) {
-        float *raw = r->raw + (size_t)c * n;
-        double *lift = r->lift + (size_t)c * n;
-        for (size_t i = 0; i < n; i++) {
-            raw[i] = RS_SCORE_MISSING;
-            lift[i] = NAN;
-        }
-        if (!r->live[c])
-            continue;
-        const rs_plugin_entry *e = r->ref[c].entry;
-        int scored = 0, failed = 0;
-        if (has(&r->ref[c], RS_CAP_SCORE) && e->score && n) {
-            rs_error ce = {0};
-            if (e->score(r->ref[c].instance, q, r->cand, n, raw, &ce) ==
-                RS_OK)
-                scored = 1;
-            else {
-                failed = 1;
-                child_failed(h, c, "failed to score", ce.message);
-            }
-        }
-        /* Only a child that did everything asked of it re-arms its
-         * warning; one whose score() always fails logs once, not twice a
-         * request. */
-        if (!failed)
-            child_worked(h, c);
-        if (!scored) {
-            /* No (working) score(): its top list is all it can tell us. */
-            for (size_t i = 0; i < n; i++)
-                raw[i] = RS_SCORE_MISSING;
-            for (size_t j = 0; j < r->n_recs[c]; j++) {
-                int32_t it = r->recs[c][j].item;
-                int32_t *p = bsearch(&it, r->cand, n, sizeof it, int32_cmp);
-                if (p)
-                    raw[p - r->cand] = r->recs[c][j].score;
-            }
-        }
-        if (rs_hybrid_normalise(h->norm, h->rrf_k, raw, n, r->scratch,
-                                lift) == 0)
-            r->live[c] = 0; /* it knows none of the candidates */
-    }
-
-    double wc = rs_hybrid_content_weight(&h->curve, u->n);
-    r->w[CHILD_CF] = r->live[CHILD_CF] ? 1.0 - wc : 0.0;
-    r->w[CHILD_CONTENT] = r->live[CHILD_CONTENT] ? wc : 0.0;
-    double sum = r->w[0] + r->w[1];
-    if (sum <= 0.0) {
-        /* The live child's curve weight is 0 (w_min = 0 or w_max = 1):
-         * still serve from whoever is live rather than from nobody. */
-        for (int c = 0; c < N_BLEND; c++)
-            r->w[c] = r->live[c] ? 1.0 : 0.0;
-        sum = r->w[0] + r->w[1];
-    }
-    for (int c = 0; c < N_BLEND; c++) {
-        r->w[c] = sum > 0.0 ? r->w[c] / sum : 0.0;
-        if (!r->live[c]) /* keep its NaNs out of the blend */
-            for (size_t i = 0; i < n; i++)
-                r->lift[(size_t)c * n + i] = NAN;
-    }
-    rs_hybrid_combine(N_BLEND, r->w, r->lift, n, r->blended);
-    return RS_OK;
-}
-
-/* Step 1: each live child's top-per, merged into the sorted union minus
- * the user's rated items and the query's exclusions. */
-static rs_status gather_candidates(hybrid *h, request *r, const rs_query *q,
-                                   const rs_hybrid_user_view *u,
-                                   int want_explain, rs_error *err)
-{
-    for (int c = 0; c < N_BLEND; c++) {
-        if (!r->live[c] || !has(&r->ref[c], RS_CAP_RECOMMEND) ||
-            !r->ref[c].entry->recommend)
-            continue;
-        r->recs[c] = malloc(r->per * sizeof *r->recs[c]);
-        int explain = want_explain && has(&r->ref[c], RS_CAP_EXPLAIN);
-        if (explain)
-            r->expl[c] = calloc(r->per, sizeof *r->expl[c]);
-        if (!r->recs[c] || (explain && !r->expl[c]))
-            return rs_error_set(err, RS_ERR_NOMEM, "hybrid: out of memory");
-        rs_error ce = {0};
-        if (r->ref[c].entry->recommend(r->ref[c].instance, q, r->per,
-                                       r->recs[c], r->expl[c], &r->n_recs[c],
-                                       &ce) != RS_OK) {
-            child_failed(h, c, "failed to recommend", ce.message);
-            r->live[c] = 0;
-            r->n_recs[c] = 0;
-            continue;
-        }
-        if (r->n_recs[c] > r->per)
-            r->n_recs[c] = r->per; /* a child that overran its contract */
-    }
-
-    r->cand = malloc((r->n_recs[0] + r->n_recs[1] + 1) * sizeof *r->cand);
-    if (!r->cand)
-        return rs_error_set(err, RS_ERR_NOMEM, "hybrid: out of memory");
-    size_t m = 0;
-    for (int c = 0; c < N_BLEND; c++)
-        for (size_t j = 0; j < r->n_recs[c]; j++)
-            r->cand[m++] = r->recs[c][j].item;
-    qsort(r->cand, m, sizeof *r->cand, int32_cmp);
-    size_t w = 0;
-    for (size_t i = 0; i < m; i++) {
-        int32_t it = r->cand[i];
-        if (w && r->cand[w - 1] == it)
-            continue;
-        if (rs_sorted_contains(u->items, u->n, it) ||
-            (q->exclude && rs_sorted_contains(q->exclude, q->n_exclude, it)))
-            continue; /* children promise this; the blend enforces it */
-        r->cand[w++] = it;
-    }
-    r->n_cand = w;
-    return RS_OK;
-}
-
-static int acquire_blend_children(hybrid *h, request *r)
-{
+    size_t b = rs_hybrid_bucket(h->bucket_n, h->n_buckets, n_ratings);
+    double sum = 0.0;
     int live = 0;
-    for (int c = 0; c < N_BLEND; c++) {
-        r->live[c] = child_acquire(h, c, &r->ref[c]);
+    for (int c = 0; c < N_ROLES; c++) {
+        r->w[c] = r->live[c] ? h->w[b][c] : 0.0;
+        sum += r->w[c];
         live += r->live[c];
     }
+    for (int c = 0; c < N_ROLES; c++)
+        r->w[c] = sum > 0.0 ? r->w[c] / sum
+                  : r->live[c] ? 1.0 / live
+                               : 0.0;
+}
+
+/* Steps 1-3: every live child's z-scores over the catalogue and the blend
+ * into r->blended. Returns how many children took part. */
+static int blend_catalogue(hybrid *h, request *r, const rs_query *q,
+                           const rs_hybrid_user_view *u, rs_error *err,
+                           rs_status *st)
+{
+    size_t n = r->n;
+    int32_t *all = malloc(n * sizeof *all);
+    float *raw = malloc(n * sizeof *raw);
+    r->skip = calloc(n, 1);
+    r->z = malloc(N_ROLES * n * sizeof *r->z);
+    r->blended = malloc(n * sizeof *r->blended);
+    if (!all || !raw || !r->skip || !r->z || !r->blended) {
+        free(all);
+        free(raw);
+        *st = rs_error_set(err, RS_ERR_NOMEM, "hybrid: out of memory");
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        all[i] = (int32_t)i;
+    for (size_t i = 0; i < u->n; i++)
+        if (u->items[i] >= 0 && (size_t)u->items[i] < n)
+            r->skip[u->items[i]] = 1;
+    for (size_t i = 0; q->exclude && i < q->n_exclude; i++)
+        if (q->exclude[i] >= 0 && (size_t)q->exclude[i] < n)
+            r->skip[q->exclude[i]] = 1;
+
+    int live = 0;
+    for (int c = 0; c < N_ROLES; c++) {
+        float *z = r->z + (size_t)c * n;
+        for (size_t i = 0; i < n; i++)
+            z[i] = NAN;
+        if (!h->child[c][0] || !rs_hybrid_child_acquire(h, c, &r->ref[c]))
+            continue;
+        const rs_plugin_entry *e = r->ref[c].entry;
+        if (!has(&r->ref[c], RS_CAP_SCORE) || !e->score) {
+            rs_hybrid_child_failed(h, c, "cannot score",
+                                   "no SCORE capability");
+            continue;
+        }
+        rs_error ce = {0};
+        if (e->score(r->ref[c].instance, q, all, n, raw, &ce) != RS_OK) {
+            rs_hybrid_child_failed(h, c, "failed to score", ce.message);
+            continue;
+        }
+        child_worked(h, c);
+        if (rs_hybrid_zscore(raw, r->skip, n, c == ROLE_POP, z) == 0) {
+            for (size_t i = 0; i < n; i++) /* it knows none of them */
+                z[i] = NAN;
+            continue;
+        }
+        r->live[c] = 1;
+        live++;
+    }
+    free(all);
+    free(raw);
+    if (!live)
+        return 0;
+    request_weights(h, r, u->n);
+    rs_hybrid_combine(N_ROLES, r->w, r->z, n, h->stand_in, r->blended);
     return live;
 }
 
-/* The rated item that best supports `item`: the content child's (else the
- * CF child's) own because_item when it recommended the item, else the
- * user's highest-rated item among the content child's neighbours of it. */
-static int32_t because_item(hybrid *h, const request *r,
-                            const rs_hybrid_user_view *u, int32_t item,
-                            rs_scored *nb)
+/* "Because you rated X": ask the child that contributed most for its own
+ * explanation of the item (its recommend() with explanations, to
+ * explain_depth). One call per winning child per request, made lazily. */
+typedef struct because_cache {
+    int asked[N_ROLES];
+    rs_scored *recs[N_ROLES];
+    rs_explanation *expl[N_ROLES];
+    size_t n[N_ROLES];
+} because_cache;
+
+static int32_t because_from(hybrid *h, const request *r, const rs_query *q,
+                            int c, int32_t item, because_cache *bc)
 {
-    static const int order[N_BLEND] = {CHILD_CONTENT, CHILD_CF};
-    for (int o = 0; o < N_BLEND; o++) {
-        int c = order[o];
-        if (!r->expl[c])
-            continue;
-        for (size_t j = 0; j < r->n_recs[c]; j++)
-            if (r->recs[c][j].item == item &&
-                r->expl[c][j].because_item >= 0)
-                return r->expl[c][j].because_item;
+    if (!bc->asked[c]) {
+        bc->asked[c] = 1;
+        size_t depth = h->explain_depth;
+        bc->recs[c] = malloc((depth ? depth : 1) * sizeof *bc->recs[c]);
+        bc->expl[c] = calloc(depth ? depth : 1, sizeof *bc->expl[c]);
+        rs_error ce = {0};
+        if (!depth || !bc->recs[c] || !bc->expl[c] ||
+            r->ref[c].entry->recommend(r->ref[c].instance, q, depth,
+                                       bc->recs[c], bc->expl[c], &bc->n[c],
+                                       &ce) != RS_OK)
+            bc->n[c] = 0; /* an explanation is optional; never fail for it */
+        if (bc->n[c] > depth)
+            bc->n[c] = depth;
     }
-    const rs_instance_ref *ref = &r->ref[CHILD_CONTENT];
-    if (!nb || !r->live[CHILD_CONTENT] || !has(ref, RS_CAP_SIMILAR) ||
-        !ref->entry->similar)
-        return -1;
-    size_t n_nb = 0;
-    rs_error ce = {0};
-    if (ref->entry->similar(ref->instance, item, h->because_neighbours, nb,
-                            &n_nb, &ce) != RS_OK)
-        return -1; /* an explanation is optional; never fail for it */
-    int32_t best = -1;
-    float best_rating = -INFINITY;
-    for (size_t j = 0; j < n_nb && j < h->because_neighbours; j++) {
-        float rt = rs_hybrid_user_rating(u, nb[j].item);
-        if (!isnan(rt) && rt > best_rating) { /* ties: the more similar */
-            best_rating = rt;
-            best = nb[j].item;
-        }
-    }
-    return best;
+    for (size_t j = 0; j < bc->n[c]; j++)
+        if (bc->recs[c][j].item == item)
+            return bc->expl[c][j].because_item;
+    return -1;
 }
 
-static rs_status fill_explanations(hybrid *h, const request *r,
-                                   const rs_hybrid_user_view *u,
-                                   const rs_scored *out, const size_t *pos,
-                                   size_t n_out, rs_explanation *explain,
-                                   rs_error *err)
+static void fill_explanations(hybrid *h, const request *r, const rs_query *q,
+                              const rs_scored *out, size_t n_out,
+                              rs_explanation *explain)
 {
-    rs_scored *nb = NULL;
-    if (h->because_neighbours) {
-        nb = malloc(h->because_neighbours * sizeof *nb);
-        if (!nb)
-            return rs_error_set(err, RS_ERR_NOMEM, "hybrid: out of memory");
-    }
+    uint8_t eligible[N_ROLES];
+    because_cache bc;
+    memset(&bc, 0, sizeof bc);
+    /* Only children whose scores depend on the user's ratings and that
+     * explain themselves can say "because you rated". */
+    for (int c = 0; c < N_ROLES; c++)
+        eligible[c] = r->live[c] && has(&r->ref[c], RS_CAP_EXPLAIN) &&
+                      has(&r->ref[c], RS_CAP_RECOMMEND) &&
+                      r->ref[c].entry->recommend;
     for (size_t j = 0; j < n_out; j++) {
         rs_explanation *x = &explain[j];
-        float share[N_BLEND];
+        float share[N_ROLES];
         memset(x, 0, sizeof *x);
-        rs_hybrid_shares(N_BLEND, r->w, r->lift, r->n_cand, pos[j], share);
-        for (int c = 0; c < N_BLEND; c++) {
+        int win = rs_hybrid_shares(N_ROLES, r->w, r->z, r->n,
+                                   (size_t)out[j].item, h->stand_in, eligible,
+                                   share);
+        for (int c = 0; c < N_ROLES && x->n_parts < RS_EXPLAIN_MAX_PARTS;
+             c++) {
             if (!r->live[c])
                 continue;
             snprintf(x->parts[x->n_parts].source,
                      sizeof x->parts[x->n_parts].source, "%s", h->child[c]);
             x->parts[x->n_parts++].share = share[c];
         }
-        x->because_item = because_item(h, r, u, out[j].item, nb);
+        x->because_item =
+            win >= 0 ? because_from(h, r, q, win, out[j].item, &bc) : -1;
     }
-    free(nb);
-    return RS_OK;
+    for (int c = 0; c < N_ROLES; c++) {
+        free(bc.recs[c]);
+        free(bc.expl[c]);
+    }
 }
 
-/* Step 5: the k best candidates. The heap holds candidate positions so
- * explanations can find each winner's lifts; positions follow item order
- * (cand is sorted), so rs_topk's tie-break on them is its tie-break on
- * item index. pos[k] receives the winners' positions. */
-static rs_status select_top(const request *r, size_t k, rs_scored *out,
-                            size_t *pos, size_t *n_out, rs_error *err)
+static size_t catalogue_size(const hybrid *h)
 {
-    rs_scored *heap = malloc(k * sizeof *heap);
-    if (!heap)
-        return rs_error_set(err, RS_ERR_NOMEM, "hybrid: out of memory");
-    rs_topk top;
-    rs_topk_init(&top, heap, k);
-    for (size_t i = 0; i < r->n_cand; i++)
-        rs_topk_push(&top, (int32_t)i, r->blended[i]);
-    size_t n = rs_topk_finish(&top);
-    for (size_t j = 0; j < n; j++) {
-        pos[j] = (size_t)heap[j].item;
-        out[j] = (rs_scored){r->cand[pos[j]], heap[j].score};
-    }
-    free(heap);
-    *n_out = n;
-    return RS_OK;
+    const rs_dataset *d = h->users.data;
+    if (!d && h->host->dataset)
+        d = h->host->dataset(h->host);
+    return d && d->n_items > 0 ? (size_t)d->n_items : 0;
 }
 
 static rs_status hybrid_recommend(void *instance, const rs_query *q, size_t k,
@@ -591,52 +712,41 @@ static rs_status hybrid_recommend(void *instance, const rs_query *q, size_t k,
     rs_status s = rs_hybrid_user_view_init(&h->users, q, &u, err);
     if (s != RS_OK)
         return s;
-    if (u.n == 0) {
-        rs_hybrid_user_view_free(&u);
-        return recommend_fallback(h, q, k, out, explain, n_out, err);
-    }
-
     request r;
     memset(&r, 0, sizeof r);
-    r.per = h->candidates > k ? h->candidates : k;
-    size_t *pos = malloc(k * sizeof *pos);
-    if (!pos) {
-        rs_hybrid_user_view_free(&u);
-        return rs_error_set(err, RS_ERR_NOMEM, "hybrid: out of memory");
+    r.n = catalogue_size(h);
+    if (u.n == 0 || r.n == 0)
+        goto fallback;
+    if (!blend_catalogue(h, &r, q, &u, err, &s)) {
+        if (s != RS_OK)
+            goto done;
+        goto fallback; /* every child missing or failing */
     }
-    if (!acquire_blend_children(h, &r))
+    rs_topk top;
+    rs_topk_init(&top, out, k);
+    for (size_t i = 0; i < r.n; i++)
+        if (!r.skip[i])
+            rs_topk_push(&top, (int32_t)i, r.blended[i]); /* NaN: skipped */
+    *n_out = rs_topk_finish(&top);
+    if (*n_out == 0)
         goto fallback;
-    if ((s = gather_candidates(h, &r, q, &u, explain != NULL, err)) != RS_OK)
-        goto done;
-    if (r.n_cand == 0)
-        goto fallback; /* every child failed, or had nothing to offer */
-    if ((s = blend_candidates(h, &r, q, &u, err)) != RS_OK)
-        goto done;
-    if (!r.live[0] && !r.live[1])
-        goto fallback;
-
-    if ((s = select_top(&r, k, out, pos, n_out, err)) != RS_OK)
-        goto done;
-    if (explain &&
-        (s = fill_explanations(h, &r, &u, out, pos, *n_out, explain, err)) !=
-            RS_OK)
-        *n_out = 0;
+    if (explain)
+        fill_explanations(h, &r, q, out, *n_out, explain);
     goto done;
 
 fallback:
-    free(pos);
     request_release(h, &r);
     rs_hybrid_user_view_free(&u);
     return recommend_fallback(h, q, k, out, explain, n_out, err);
 done:
-    free(pos);
     request_release(h, &r);
     rs_hybrid_user_view_free(&u);
     return s;
 }
 
-/* Blend the given items: the same normalisation and weights as recommend,
- * over exactly these candidates. NaN where no child can score an item. */
+/* The blend of the given items: the same z-scores (over the catalogue) and
+ * weights as recommend, so score(i) equals i's score in a recommend list.
+ * NaN where no child can score an item. */
 static rs_status hybrid_score(void *instance, const rs_query *q,
                               const int32_t *items, size_t n, float *scores,
                               rs_error *err)
@@ -653,36 +763,28 @@ static rs_status hybrid_score(void *instance, const rs_query *q,
         return s;
     request r;
     memset(&r, 0, sizeof r);
-    int live = u.n ? acquire_blend_children(h, &r) : 0;
-    if (!live) {
-        /* No ratings (or no blend child): the fallback's own scores. */
-        rs_instance_ref ref;
-        s = rs_error_set(err, RS_ERR_NOT_FOUND,
-                         "hybrid: cannot score: fallback instance '%s' is "
-                         "unavailable or cannot score",
-                         h->child[CHILD_FALLBACK]);
-        if (child_acquire(h, CHILD_FALLBACK, &ref)) {
-            if (has(&ref, RS_CAP_SCORE) && ref.entry->score)
-                s = ref.entry->score(ref.instance, q, items, n, scores, err);
-            h->host->release_instance(h->host, &ref);
-        }
+    r.n = catalogue_size(h);
+    if (u.n && r.n && blend_catalogue(h, &r, q, &u, err, &s)) {
+        for (size_t i = 0; i < n; i++)
+            scores[i] = items[i] >= 0 && (size_t)items[i] < r.n
+                            ? r.blended[items[i]]
+                            : RS_SCORE_MISSING;
         goto done;
     }
-    /* score() candidates keep the caller's order and duplicates; the
-     * linear lookup below replaces the sorted-union bsearch. */
-    r.cand = malloc(n * sizeof *r.cand);
-    if (!r.cand) {
-        s = rs_error_set(err, RS_ERR_NOMEM, "hybrid: out of memory");
+    if (s != RS_OK)
         goto done;
+    /* No ratings (or no blend child): the fallback's own scores. */
+    rs_instance_ref ref;
+    s = rs_error_set(err, RS_ERR_NOT_FOUND,
+                     "hybrid: cannot score: fallback instance '%s' is "
+                     "unavailable or cannot score",
+                     h->child[ROLE_FALLBACK]);
+    if (h->child[ROLE_FALLBACK][0] &&
+        rs_hybrid_child_acquire(h, ROLE_FALLBACK, &ref)) {
+        if (has(&ref, RS_CAP_SCORE) && ref.entry->score)
+            s = ref.entry->score(ref.instance, q, items, n, scores, err);
+        h->host->release_instance(h->host, &ref);
     }
-    memcpy(r.cand, items, n * sizeof *items);
-    r.n_cand = n;
-    for (int c = 0; c < N_BLEND; c++)
-        if (r.live[c] && !has(&r.ref[c], RS_CAP_SCORE))
-            r.live[c] = 0; /* no top list to fall back on here */
-    if ((s = blend_candidates(h, &r, q, &u, err)) != RS_OK)
-        goto done;
-    memcpy(scores, r.blended, n * sizeof *scores);
 done:
     request_release(h, &r);
     rs_hybrid_user_view_free(&u);
@@ -692,14 +794,17 @@ done:
 static const rs_plugin_entry hybrid_entry = {
     RS_PLUGIN_ABI_HEADER,
     .name = "hybrid",
-    .version = "1.0.0",
-    .description = "Blends a CF and a content instance with weights that "
-                   "follow user activity; popularity fallback.",
-    .capabilities = RS_CAP_FIT | RS_CAP_RECOMMEND | RS_CAP_SCORE |
-                    RS_CAP_EXPLAIN | RS_CAP_FOLD_IN | RS_CAP_COMPOSITE,
+    .version = "2.0.0",
+    .description = "Blends EASE, CF, content and popularity children with "
+                   "weights learned on held-out users; popularity fallback.",
+    .capabilities = RS_CAP_FIT | RS_CAP_PERSIST | RS_CAP_RECOMMEND |
+                    RS_CAP_SCORE | RS_CAP_EXPLAIN | RS_CAP_FOLD_IN |
+                    RS_CAP_COMPOSITE,
     .create = hybrid_create,
     .destroy = hybrid_destroy,
     .fit = hybrid_fit,
+    .save = hybrid_save,
+    .load = hybrid_load,
     .recommend = hybrid_recommend,
     .score = hybrid_score,
 };

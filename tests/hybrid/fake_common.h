@@ -24,6 +24,8 @@ typedef struct fake {
     int fail_score;    /* only score fails: recommend still works */
     int because;       /* fill explanations' because_item */
     int cf_subset;     /* only items of the dataset's CF subset (as LightGCN) */
+    int because_highest; /* because_item = the user's highest rating */
+    int oracle;        /* score = the rating a fitted user gave (see below) */
 } fake;
 
 static int64_t fake_int(const rs_host *h, const char *key, int64_t def)
@@ -51,6 +53,8 @@ static rs_status fake_create(const rs_host *host, void **out, rs_error *err)
     f->fail_score = fake_bool(host, "fail_score");
     f->because = fake_bool(host, "because");
     f->cf_subset = fake_bool(host, "cf_subset");
+    f->because_highest = fake_bool(host, "because_highest");
+    f->oracle = fake_bool(host, "oracle");
     *out = f;
     return RS_OK;
 }
@@ -74,16 +78,44 @@ static int fake_knows(const fake *f, int32_t item)
 /* The plugin's scoring rule for a known item. */
 static float fake_rule(const fake *f, int32_t item);
 
+/* Oracle: the fitted user who rated every query item (the hybrid's
+ * learning users are in the fitted data), or -1. A perfect, leaky model
+ * of that user's held-out ratings, so the weight it deserves is known. */
+static int32_t fake_oracle_user(const fake *f, const rs_query *q)
+{
+    const rs_dataset *d = f->data;
+    for (int32_t u = 0; q->ratings && u < d->n_users; u++) {
+        size_t b = d->user_ptr[u], e = d->user_ptr[u + 1], hit = 0;
+        for (size_t i = 0; i < q->n_ratings; i++)
+            for (size_t p = b; p < e; p++)
+                hit += d->user_item[p] == q->ratings[i].item;
+        if (hit == q->n_ratings)
+            return u;
+    }
+    return -1;
+}
+
+static float fake_oracle_score(const fake *f, int32_t u, int32_t item)
+{
+    const rs_dataset *d = f->data;
+    for (size_t p = u < 0 ? 0 : d->user_ptr[u]; u >= 0 && p < d->user_ptr[u + 1];
+         p++)
+        if (d->user_item[p] == item)
+            return d->user_rating[p];
+    return 0.0f;
+}
+
 static rs_status fake_score(void *inst, const rs_query *q,
                             const int32_t *items, size_t n, float *scores,
                             rs_error *err)
 {
     const fake *f = inst;
-    (void)q;
     if (f->fail || f->fail_score)
         return rs_error_set(err, RS_ERR_INTERNAL, "fake: injected failure");
+    int32_t ou = f->oracle ? fake_oracle_user(f, q) : -1;
     for (size_t i = 0; i < n; i++)
         scores[i] = !fake_knows(f, items[i]) ? RS_SCORE_MISSING
+                    : f->oracle             ? fake_oracle_score(f, ou, items[i])
                     : f->flat               ? 1.0f
                                             : fake_rule(f, items[i]);
     return RS_OK;
@@ -97,10 +129,20 @@ static int fake_rated(const rs_query *q, int32_t item)
     return q->exclude && rs_sorted_contains(q->exclude, q->n_exclude, item);
 }
 
-/* The user's rated item nearest by index: a stand-in "because". */
-static int32_t fake_because(const rs_query *q, int32_t item)
+/* The user's rated item nearest by index: a stand-in "because"; or, with
+ * because_highest, the highest-rated one (ties: the first listed). */
+static int32_t fake_because(const fake *f, const rs_query *q, int32_t item)
 {
     int32_t best = -1;
+    if (f->because_highest) {
+        float top = -INFINITY;
+        for (size_t i = 0; q->ratings && i < q->n_ratings; i++)
+            if (q->ratings[i].rating > top) {
+                top = q->ratings[i].rating;
+                best = q->ratings[i].item;
+            }
+        return best;
+    }
     for (size_t i = 0; q->ratings && i < q->n_ratings; i++) {
         int32_t r = q->ratings[i].item;
         if (best < 0 || abs(r - item) < abs(best - item))
@@ -126,7 +168,7 @@ static rs_status fake_recommend(void *inst, const rs_query *q, size_t k,
     *n_out = rs_topk_finish(&t);
     for (size_t j = 0; explain && j < *n_out; j++) {
         memset(&explain[j], 0, sizeof explain[j]);
-        explain[j].because_item = f->because ? fake_because(q, out[j].item)
+        explain[j].because_item = f->because ? fake_because(f, q, out[j].item)
                                              : -1;
     }
     return RS_OK;

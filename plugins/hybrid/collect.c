@@ -1,0 +1,408 @@
+/*
+ * Fit-time learning data for the hybrid's weights (docs/hybrid.md,
+ * "Learned weights").
+ *
+ * A seeded sample of training users plays new users: for each activity
+ * bucket b, n = bucket_n[b] of a user's ratings (chosen at random) form an
+ * RS_USER_NONE query, folded in through every child's score() over the
+ * whole catalogue exactly as a request is; the user's other ratings >=
+ * positive_threshold are the relevant items. Per query we keep only a
+ * candidate list: each child's learn_top best items by z-score plus the
+ * relevant ones, with every child's z-score of each.
+ *
+ * Leakage: the children were fitted on data that holds these users' full
+ * ratings (the host API offers no dataset view without them), so the CF
+ * children see the held-out positives in their item-item statistics and
+ * look better than they will for a truly new user. docs/hybrid.md says
+ * what this costs; the sample is kept small relative to the training set
+ * so its pull on the children's fit stays small.
+ *
+ * Thread contract: runs inside fit (the instance is not serving). Workers
+ * call the children's score() concurrently, which the ABI allows, and
+ * write only their own slots.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blend.h"
+#include "hybrid_internal.h"
+#include "recsys/topk.h"
+
+/* One (user, bucket) query's record, owned by the worker that made it. */
+typedef struct slot {
+    uint32_t n_cand, n_rel;
+    float *feat;
+    uint8_t *rel;
+} slot;
+
+typedef struct shared {
+    hybrid *h;
+    const rs_dataset *data;
+    rs_instance_ref ref[N_ROLES];
+    uint8_t live[N_ROLES];
+    const int32_t *users; /* the sampled users' dense indices */
+    size_t n_users;
+    slot *slots;          /* [n_users * n_buckets] */
+    atomic_size_t next;   /* next user to take */
+    atomic_int failed;    /* an allocation failed */
+} shared;
+
+/* splitmix64: a small, well-mixed generator, seeded per user so the sample
+ * and every query are the same whatever the thread count. */
+static uint64_t mix(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static size_t below(uint64_t *s, size_t n) { return (size_t)(mix(s) % n); }
+
+typedef struct worker_buf {
+    float *raw, *z;        /* [n_items], [N_ROLES * n_items] */
+    uint8_t *skip, *mark;  /* [n_items] */
+    rs_scored *top;        /* [learn_top] */
+    size_t *perm;          /* [max user ratings] */
+    rs_rating *query;      /* [max user ratings] */
+} worker_buf;
+
+static void buf_free(worker_buf *b)
+{
+    free(b->raw);
+    free(b->z);
+    free(b->skip);
+    free(b->mark);
+    free(b->top);
+    free(b->perm);
+    free(b->query);
+}
+
+static int buf_init(worker_buf *b, size_t n_items, size_t top, size_t max_r)
+{
+    memset(b, 0, sizeof *b);
+    b->raw = malloc(n_items * sizeof *b->raw);
+    b->z = malloc(N_ROLES * n_items * sizeof *b->z);
+    b->skip = calloc(n_items, 1);
+    b->mark = calloc(n_items, 1);
+    b->top = malloc((top ? top : 1) * sizeof *b->top);
+    b->perm = malloc((max_r ? max_r : 1) * sizeof *b->perm);
+    b->query = malloc((max_r ? max_r : 1) * sizeof *b->query);
+    return b->raw && b->z && b->skip && b->mark && b->top && b->perm &&
+           b->query;
+}
+
+/* Score one query through every live child into b->z; 0 when no child
+ * could score it (then the query is dropped). */
+static int score_children(shared *sh, worker_buf *b, const rs_query *q,
+                          const int32_t *all, size_t n_items)
+{
+    int any = 0;
+    for (int r = 0; r < N_ROLES; r++) {
+        float *z = b->z + (size_t)r * n_items;
+        if (!sh->live[r]) {
+            for (size_t i = 0; i < n_items; i++)
+                z[i] = NAN;
+            continue;
+        }
+        rs_error ce = {0};
+        const rs_instance_ref *ref = &sh->ref[r];
+        if (ref->entry->score(ref->instance, q, all, n_items, b->raw, &ce) !=
+            RS_OK) {
+            rs_hybrid_child_failed(sh->h, r, "failed to score", ce.message);
+            for (size_t i = 0; i < n_items; i++)
+                z[i] = NAN;
+            continue;
+        }
+        if (rs_hybrid_zscore(b->raw, b->skip, n_items, r == ROLE_POP, z))
+            any = 1;
+    }
+    return any;
+}
+
+/* Record the candidates of one scored query into *s. */
+static int record(shared *sh, worker_buf *b, size_t n_items, slot *s)
+{
+    size_t top = sh->h->learn_top, n_cand = 0;
+    for (int r = 0; r < N_ROLES; r++) {
+        if (!sh->live[r])
+            continue;
+        const float *z = b->z + (size_t)r * n_items;
+        rs_topk t;
+        rs_topk_init(&t, b->top, top);
+        for (size_t i = 0; i < n_items; i++)
+            if (!b->skip[i] && !isnan(z[i]))
+                rs_topk_push(&t, (int32_t)i, z[i]);
+        size_t n = rs_topk_finish(&t);
+        for (size_t j = 0; j < n; j++)
+            b->mark[b->top[j].item] |= 1;
+    }
+    for (size_t i = 0; i < n_items; i++)
+        n_cand += b->mark[i] != 0;
+    s->feat = malloc((n_cand ? n_cand : 1) * N_ROLES * sizeof *s->feat);
+    s->rel = malloc(n_cand ? n_cand : 1);
+    if (!s->feat || !s->rel)
+        return 0;
+    size_t j = 0;
+    for (size_t i = 0; i < n_items; i++) {
+        if (!b->mark[i])
+            continue;
+        for (int r = 0; r < N_ROLES; r++)
+            s->feat[j * N_ROLES + r] = b->z[(size_t)r * n_items + i];
+        s->rel[j++] = (b->mark[i] & 2) != 0;
+        b->mark[i] = 0;
+    }
+    s->n_cand = (uint32_t)n_cand;
+    return 1;
+}
+
+/* Order perm[n] (offsets from beg) by rating time, ties by item (the CSR
+ * order): insertion sort, users have at most a few thousand ratings and
+ * this runs once per (user, bucket). */
+static void earliest_first(const rs_dataset *d, size_t beg, size_t *perm,
+                           size_t n)
+{
+    if (!d->user_time)
+        return;
+    for (size_t i = 1; i < n; i++) {
+        size_t v = perm[i], j = i;
+        while (j > 0 && d->user_time[beg + perm[j - 1]] > d->user_time[beg + v]) {
+            perm[j] = perm[j - 1];
+            j--;
+        }
+        perm[j] = v;
+    }
+}
+
+/* Every bucket's query for one user. */
+static int one_user(shared *sh, worker_buf *b, size_t k, const int32_t *all)
+{
+    int32_t u = sh->users[k];
+    const hybrid *h = sh->h;
+    const rs_dataset *d = sh->data;
+    size_t n_items = (size_t)d->n_items;
+    size_t beg = d->user_ptr[u], n_r = d->user_ptr[u + 1] - beg;
+    for (size_t bk = 0; bk < h->n_buckets; bk++) {
+        size_t n = (size_t)h->bucket_n[bk];
+        slot *out = &sh->slots[k * h->n_buckets + bk];
+        if (n >= n_r)
+            continue; /* nothing would be left to predict */
+        uint64_t rng = h->seed ^ ((uint64_t)d->user_ids[u] * 0x9E3779B97F4A7C15ull) ^
+                       (uint64_t)n;
+        for (size_t i = 0; i < n_r; i++)
+            b->perm[i] = i;
+        if (h->learn_earliest)
+            earliest_first(d, beg, b->perm, n_r);
+        else
+            for (size_t i = 0; i < n; i++) { /* partial Fisher-Yates */
+                size_t j = i + below(&rng, n_r - i), t = b->perm[i];
+                b->perm[i] = b->perm[j];
+                b->perm[j] = t;
+            }
+        size_t n_rel = 0;
+        for (size_t i = 0; i < n_r; i++) {
+            size_t p = beg + b->perm[i];
+            int32_t it = d->user_item[p];
+            if (i < n) {
+                b->query[i] = (rs_rating){it, d->user_rating[p],
+                                          d->user_time ? d->user_time[p] : 0};
+                b->skip[it] = 1;
+            } else if (d->user_rating[p] >= h->positive_threshold &&
+                       d->item_ptr[it + 1] - d->item_ptr[it] >=
+                           h->learn_min_item_ratings) {
+                b->mark[it] |= 2;
+                n_rel++;
+            }
+        }
+        int ok = 1;
+        if (n_rel) {
+            rs_query q = {sizeof(rs_query), RS_USER_NONE, b->query, n, NULL, 0};
+            if (score_children(sh, b, &q, all, n_items)) {
+                ok = record(sh, b, n_items, out);
+                out->n_rel = (uint32_t)n_rel;
+            }
+        }
+        for (size_t i = 0; i < n_r; i++) { /* reset the shared marks */
+            int32_t it = d->user_item[beg + i];
+            b->skip[it] = 0;
+            b->mark[it] = 0;
+        }
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+static void *worker(void *arg)
+{
+    shared *sh = arg;
+    const rs_dataset *d = sh->data;
+    size_t n_items = (size_t)d->n_items, max_r = 0;
+    for (size_t k = 0; k < sh->n_users; k++) {
+        int32_t u = sh->users[k];
+        size_t n = d->user_ptr[u + 1] - d->user_ptr[u];
+        if (n > max_r)
+            max_r = n;
+    }
+    worker_buf b;
+    memset(&b, 0, sizeof b);
+    int32_t *all = malloc(n_items * sizeof *all);
+    if (!all || !buf_init(&b, n_items, sh->h->learn_top, max_r)) {
+        free(all);
+        buf_free(&b);
+        atomic_store(&sh->failed, 1);
+        return NULL;
+    }
+    for (size_t i = 0; i < n_items; i++)
+        all[i] = (int32_t)i;
+    for (;;) {
+        size_t k = atomic_fetch_add(&sh->next, 1);
+        if (k >= sh->n_users || atomic_load(&sh->failed))
+            break;
+        if (!one_user(sh, &b, k, all))
+            atomic_store(&sh->failed, 1);
+    }
+    free(all);
+    buf_free(&b);
+    return NULL;
+}
+
+/* The seeded sample: users with a positive rating, shuffled, the first
+ * learn_users of them. */
+static size_t sample_users(const hybrid *h, const rs_dataset *d,
+                           int32_t *out)
+{
+    size_t n = 0;
+    for (int32_t u = 0; u < d->n_users; u++) {
+        size_t beg = d->user_ptr[u], end = d->user_ptr[u + 1];
+        int pos = 0;
+        for (size_t p = beg; p < end && !pos; p++)
+            pos = d->user_rating[p] >= h->positive_threshold;
+        if (end - beg >= 2 && pos)
+            out[n++] = u;
+    }
+    uint64_t rng = h->seed;
+    for (size_t i = n; i > 1; i--) {
+        size_t j = below(&rng, i);
+        int32_t t = out[i - 1];
+        out[i - 1] = out[j];
+        out[j] = t;
+    }
+    return n < h->learn_users ? n : h->learn_users;
+}
+
+static rs_status gather(shared *sh, rs_hybrid_collected *c, rs_error *err)
+{
+    size_t B = sh->h->n_buckets, n_q = 0, n_c = 0;
+    for (size_t s = 0; s < sh->n_users * B; s++)
+        if (sh->slots[s].feat) {
+            n_q++;
+            n_c += sh->slots[s].n_cand;
+        }
+    c->q = malloc((n_q ? n_q : 1) * sizeof *c->q);
+    c->feat = malloc((n_c ? n_c : 1) * N_ROLES * sizeof *c->feat);
+    c->rel = malloc(n_c ? n_c : 1);
+    if (!c->q || !c->feat || !c->rel)
+        return rs_error_set(err, RS_ERR_NOMEM, "hybrid: out of memory");
+    size_t qi = 0, off = 0;
+    for (size_t s = 0; s < sh->n_users * B; s++) {
+        const slot *sl = &sh->slots[s];
+        if (!sl->feat)
+            continue;
+        c->q[qi++] = (rs_hybrid_lquery){(uint32_t)(s % B), sl->n_cand,
+                                        sl->n_rel, off};
+        memcpy(c->feat + off * N_ROLES, sl->feat,
+               sl->n_cand * N_ROLES * sizeof *sl->feat);
+        memcpy(c->rel + off, sl->rel, sl->n_cand);
+        off += sl->n_cand;
+    }
+    c->d = (rs_hybrid_ldata){N_ROLES, B,       n_q,          c->q,
+                             c->feat, c->rel, sh->h->stand_in};
+    return RS_OK;
+}
+
+rs_status rs_hybrid_collect(hybrid *h, const rs_dataset *data,
+                            rs_hybrid_collected *out, rs_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->d = (rs_hybrid_ldata){N_ROLES, h->n_buckets, 0,          NULL,
+                               NULL,    NULL,         h->stand_in};
+    shared sh = {.h = h, .data = data};
+    atomic_init(&sh.next, 0);
+    atomic_init(&sh.failed, 0);
+    rs_status st = RS_OK;
+    int n_live = 0;
+    for (int r = 0; r < N_ROLES; r++) {
+        if (!h->child[r][0] || !rs_hybrid_child_acquire(h, r, &sh.ref[r]))
+            continue;
+        if (!(sh.ref[r].entry->capabilities & RS_CAP_SCORE) ||
+            !sh.ref[r].entry->score) {
+            rs_hybrid_child_failed(h, r, "cannot score", "no SCORE capability");
+            continue;
+        }
+        sh.live[r] = 1;
+        n_live++;
+    }
+    memcpy(out->live, sh.live, sizeof sh.live);
+    int32_t *users = NULL;
+    if (!n_live || data->n_users <= 0 || !h->learn_users)
+        goto done;
+    users = malloc((size_t)data->n_users * sizeof *users);
+    if (!users) {
+        st = rs_error_set(err, RS_ERR_NOMEM, "hybrid: out of memory");
+        goto done;
+    }
+    sh.users = users;
+    sh.n_users = sample_users(h, data, users);
+    out->users = sh.n_users;
+    sh.slots = calloc((sh.n_users ? sh.n_users : 1) * h->n_buckets,
+                      sizeof *sh.slots);
+    if (!sh.slots) {
+        st = rs_error_set(err, RS_ERR_NOMEM, "hybrid: out of memory");
+        goto done;
+    }
+    int nt = h->host->threads ? h->host->threads(h->host) : 1;
+    if (nt < 1)
+        nt = 1;
+    if (nt > 64)
+        nt = 64;
+    pthread_t tid[64];
+    int started = 0;
+    for (int t = 1; t < nt; t++)
+        if (pthread_create(&tid[started], NULL, worker, &sh) == 0)
+            started++;
+    worker(&sh); /* this thread works too */
+    for (int t = 0; t < started; t++)
+        pthread_join(tid[t], NULL);
+    if (atomic_load(&sh.failed))
+        st = rs_error_set(err, RS_ERR_NOMEM,
+                          "hybrid: out of memory collecting learning queries");
+    else
+        st = gather(&sh, out, err);
+done:
+    for (size_t s = 0; sh.slots && s < sh.n_users * h->n_buckets; s++) {
+        free(sh.slots[s].feat);
+        free(sh.slots[s].rel);
+    }
+    free(sh.slots);
+    free(users);
+    for (int r = 0; r < N_ROLES; r++)
+        if (sh.ref[r].entry)
+            h->host->release_instance(h->host, &sh.ref[r]);
+    if (st != RS_OK)
+        rs_hybrid_collect_free(out);
+    return st;
+}
+
+void rs_hybrid_collect_free(rs_hybrid_collected *c)
+{
+    free(c->q);
+    free(c->feat);
+    free(c->rel);
+    c->q = NULL;
+    c->feat = NULL;
+    c->rel = NULL;
+    c->d.n_queries = 0;
+}

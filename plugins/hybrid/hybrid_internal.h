@@ -1,0 +1,101 @@
+/*
+ * The hybrid instance, shared by the plugin glue (hybrid.c), the fit-time
+ * collection of learning queries (collect.c) and the weights file
+ * (weights.c). Not part of any public interface.
+ */
+#ifndef RS_HYBRID_INTERNAL_H
+#define RS_HYBRID_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "learn.h"
+#include "user_view.h"
+#include "recsys/plugin.h"
+
+/* Blend children by role, then the fallback (zero-rating users and the
+ * last resort), which only serves and is never blended. */
+enum {
+    ROLE_EASE = 0,
+    ROLE_CF = 1,
+    ROLE_CONTENT = 2,
+    ROLE_POP = 3,
+    N_ROLES = 4,
+    ROLE_FALLBACK = 4,
+    N_NAMES = 5
+};
+
+#define HYB_MAX_BUCKETS 16
+#define HYB_NDCG_K 20 /* the metric the weights are fitted on */
+
+extern const char *const rs_hybrid_role_names[N_NAMES];
+
+typedef struct hybrid {
+    const rs_host *host;
+    const char *child[N_NAMES]; /* instance names ("" = role unused) */
+    /* Learning (params). */
+    size_t learn_users;
+    uint64_t seed;
+    double positive_threshold;
+    size_t learn_min_item_ratings; /* a target's item needs this many */
+    size_t learn_min_queries;      /* fewer: popularity (all) / global (bucket) */
+    size_t learn_top;       /* per-child candidates recorded per query */
+    int learn_earliest;     /* queries are a user's first n ratings by time
+                               (else n at random) */
+    int grid;               /* weight grid resolution */
+    double content_floor;   /* smallest learned weight of the content child */
+    double content_floor_n; /* ... reached at this many ratings (linear) */
+    size_t explain_depth;
+    /* Whose z-score stands in where a child has none (blend.h): content
+     * for the CF children unless cold_items = mean. */
+    int8_t stand_in[N_ROLES];
+    int fixed;              /* `weights` param given: no learning */
+    double fixed_w[N_ROLES];
+    /* The weight table: bucket b serves users with about bucket_n[b]
+     * ratings (nearest on a log scale). From params, fit or load. */
+    int32_t bucket_n[HYB_MAX_BUCKETS];
+    size_t n_buckets;
+    double w[HYB_MAX_BUCKETS][N_ROLES];
+    double ndcg[HYB_MAX_BUCKETS];    /* NaN = not learned */
+    size_t queries[HYB_MAX_BUCKETS]; /* learning queries per bucket */
+    /* From fit/load: resolves queries that name a fitted user. */
+    rs_hybrid_users users;
+    /* Log-once latches: 1 after a child's failure was logged, back to 0
+     * when it serves again. The only state requests write. */
+    atomic_int warned[N_NAMES];
+} hybrid;
+
+/* Take a reference to role r's child, or log once and return 0. */
+int rs_hybrid_child_acquire(hybrid *h, int role, rs_instance_ref *ref);
+void rs_hybrid_child_failed(hybrid *h, int role, const char *what,
+                            const char *why);
+
+/*
+ * Fit-time learning data (collect.c): learn_users training users, each
+ * folded in through every usable blend child with bucket_n[b] of their
+ * ratings (RS_USER_NONE queries), candidates = each child's top learn_top
+ * by z-score plus the user's held-out positives. live[r] says which roles
+ * took part. Uses host->threads() workers. Free with
+ * rs_hybrid_collect_free.
+ */
+typedef struct rs_hybrid_collected {
+    rs_hybrid_ldata d;
+    rs_hybrid_lquery *q;
+    float *feat;
+    uint8_t *rel;
+    uint8_t live[N_ROLES];
+    size_t users;
+} rs_hybrid_collected;
+
+rs_status rs_hybrid_collect(hybrid *h, const rs_dataset *data,
+                            rs_hybrid_collected *out, rs_error *err);
+void rs_hybrid_collect_free(rs_hybrid_collected *c);
+
+/* The weights file (weights.c): save/load the table, and one log line. */
+rs_status rs_hybrid_weights_save(const hybrid *h, const char *dir,
+                                 rs_error *err);
+rs_status rs_hybrid_weights_load(hybrid *h, const char *dir, rs_error *err);
+void rs_hybrid_weights_log(const hybrid *h, const char *how);
+
+#endif /* RS_HYBRID_INTERNAL_H */
