@@ -42,6 +42,7 @@ struct rs_slot {
     void *fresh;       /* created at start-up, consumed by the first fit/load */
     int64_t versions;  /* how many went live */
     char artifact_dir[PATH_MAX];
+    char checkpoint_dir[PATH_MAX];
 };
 
 struct rs_engine {
@@ -52,6 +53,7 @@ struct rs_engine {
     rs_slot *slots; /* in dependency order */
     size_t n_slots;
     int threads;
+    int resume; /* fits continue from their checkpoints */
 };
 
 /* ---- host table ---------------------------------------------------------- */
@@ -141,6 +143,8 @@ static void host_release(const rs_host *h, rs_instance_ref *ref)
 static int host_threads(const rs_host *h) { return slot_of_host(h)->engine->threads; }
 static const char *host_artifact_dir(const rs_host *h) { return slot_of_host(h)->artifact_dir; }
 static const char *host_instance_name(const rs_host *h) { return slot_of_host(h)->conf->name; }
+static const char *host_checkpoint_dir(const rs_host *h) { return slot_of_host(h)->checkpoint_dir; }
+static int host_resume(const rs_host *h) { return slot_of_host(h)->engine->resume; }
 
 static void host_init(rs_slot *s)
 {
@@ -162,6 +166,8 @@ static void host_init(rs_slot *s)
     h->threads = host_threads;
     h->artifact_dir = host_artifact_dir;
     h->instance_name = host_instance_name;
+    h->checkpoint_dir = host_checkpoint_dir;
+    h->resume = host_resume;
 }
 
 /* ---- construction -------------------------------------------------------- */
@@ -266,6 +272,8 @@ rs_status rs_engine_new(const rs_config *cfg, const rs_dataset *data,
             e->n_slots++;
             snprintf(s->artifact_dir, sizeof s->artifact_dir, "%s/models/%s",
                      cfg->work_dir, ic->name);
+            snprintf(s->checkpoint_dir, sizeof s->checkpoint_dir,
+                     "%s/checkpoints/%s", cfg->work_dir, ic->name);
             host_init(s);
             if ((st = rs_params_build(s->plugin->desc, ic->params, ic->name,
                                       &s->params, err)) != RS_OK)
@@ -345,6 +353,14 @@ const char *rs_engine_artifact_dir(const rs_engine *e, const char *name)
     rs_slot *s = slot_find(e, name);
     return s ? s->artifact_dir : NULL;
 }
+
+const char *rs_engine_checkpoint_dir(const rs_engine *e, const char *name)
+{
+    rs_slot *s = slot_find(e, name);
+    return s ? s->checkpoint_dir : NULL;
+}
+
+void rs_engine_set_resume(rs_engine *e, int resume) { e->resume = resume != 0; }
 
 /* ---- references and swapping ---------------------------------------------- */
 
@@ -445,6 +461,11 @@ rs_status rs_engine_fit(rs_engine *e, const char *name, const rs_dataset *train,
         return rs_error_set(err, RS_ERR_UNSUPPORTED,
                             "instance '%s' (plugin %s) does not support fit", name,
                             s->plugin->desc->name);
+    /* Without --resume a fit starts afresh: stale checkpoints go first. */
+    if ((!e->resume && rs_remove_tree(s->checkpoint_dir) != 0) ||
+        rs_mkdir_p(s->checkpoint_dir) != 0)
+        return rs_error_set(err, RS_ERR_IO, "%s: cannot prepare: %s",
+                            s->checkpoint_dir, strerror(errno));
     if ((st = slot_take_fresh(s, &inst, err)) != RS_OK)
         return prefix_error(err, st, s, "create");
     if ((st = s->plugin->entry.fit(inst, train ? train : e->data, err)) != RS_OK) {
