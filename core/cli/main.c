@@ -13,6 +13,7 @@
 
 #include "recsys/config.h"
 #include "recsys/dataset.h"
+#include "recsys/dataset_formats.h"
 #include "recsys/engine.h"
 #include "recsys/fsutil.h"
 #include "recsys/log.h"
@@ -60,10 +61,9 @@ static int cli_open(cli *c, int with_engine, rs_error *err)
 {
     if (rs_config_load(c->config_path, &c->cfg, err) != RS_OK)
         return fail(err);
-    rs_load_options opt = {c->cfg->text_file, c->cfg->cf_min_item_ratings,
-                           c->cfg->cf_min_user_ratings};
     double t0 = now_s();
-    if (rs_movielens_load(c->cfg->data_dir, &opt, &c->ml, err) != RS_OK)
+    /* MovieLens (data:) or the dataset: section's format */
+    if (rs_dataset_load_config(c->cfg, &c->ml, NULL, err) != RS_OK)
         return fail(err);
     c->load_seconds = now_s() - t0;
     if (with_engine &&

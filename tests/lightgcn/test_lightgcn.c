@@ -789,6 +789,39 @@ END_TEST
 
 /* ---- The shipped module --------------------------------------------------------- */
 
+/* An item without a training positive (known only from a test file, say)
+ * is ranked after every item the graph knows. */
+START_TEST(test_unseen_item_ranked_last)
+{
+    td_data *d = community_data(40, 60, 21);
+    td_rating *r = malloc(d->view.n_ratings * sizeof *r);
+    for (int32_t u = 0; u < 40; u++)
+        for (size_t p = d->user_ptr[u]; p < d->user_ptr[u + 1]; p++)
+            r[p] = (td_rating){u, d->user_item[p], d->user_rating[p]};
+    /* item 0 of a 61-item catalogue is never rated: the others shift by 1 */
+    for (size_t p = 0; p < d->view.n_ratings; p++)
+        r[p].item += 1;
+    td_data *d2 = td_new(40, NULL, 61, NULL, r, d->view.n_ratings);
+    free(r);
+    const rs_plugin_entry *e = rs_plugin_entry_v1();
+    inst x = make_instance(FAST);
+    rs_error err = {0};
+    ck_assert_int_eq(e->fit(x.p, &d2->view, &err), RS_OK);
+    rs_rating buf[128];
+    rs_scored out[61];
+    size_t n;
+    for (int32_t u = 0; u < 40; u += 13) {
+        rs_query q = user_query(&d2->view, u, buf);
+        ck_assert_int_eq(e->recommend(x.p, &q, 61, out, NULL, &n, &err), RS_OK);
+        ck_assert_uint_eq(n, 61 - q.n_ratings);
+        ck_assert_int_eq(out[n - 1].item, 0);
+    }
+    drop_instance(&x);
+    td_free(d2);
+    td_free(d);
+}
+END_TEST
+
 /* ---- Checkpoints and resume ------------------------------------------------- */
 
 /* The artifact file in dir, whole; *n its size. */
@@ -1151,6 +1184,7 @@ static Suite *lightgcn_suite(void)
     tcase_add_test(plugin, test_save_load_round_trip);
     tcase_add_test(plugin, test_corrupt_files_refused);
     tcase_add_test(plugin, test_module_exports_entry);
+    tcase_add_test(plugin, test_unseen_item_ranked_last);
     suite_add_tcase(s, plugin);
     TCase *resume = tcase_create("resume");
     tcase_set_timeout(resume, 300);
