@@ -22,7 +22,7 @@ static const metric_fn k_main[RS_EVAL_MAIN_METRICS] = {
     rs_metric_recall, rs_metric_ndcg, rs_metric_precision, rs_metric_hit_rate,
     rs_metric_ap};
 
-static uint64_t slice_seed(uint64_t seed, size_t level, size_t slice)
+static uint64_t slice_seed(uint64_t seed, uint64_t level, size_t slice)
 {
     return seed * 0x100000001B3ull + level * 1009u + slice * 7919u;
 }
@@ -34,12 +34,11 @@ typedef struct values {
     double *cold;
 } values;
 
-static rs_status user_values(const rs_eval_config *c, const rs_eval_plan *p,
-                             const rs_eval_level_data *d,
+static rs_status user_values(const rs_eval_config *c, const rs_eval_targets *t,
                              const rs_eval_ranked *rk, values *v,
                              rs_error *err)
 {
-    size_t ne = p->n_eval ? (size_t)p->n_eval : 1;
+    size_t ne = t->n > 0 ? (size_t)t->n : 1;
     v->main = malloc(ne * c->n_k * RS_EVAL_MAIN_METRICS * sizeof *v->main);
     v->cold = malloc(ne * c->n_k * sizeof *v->cold);
     if (!v->main || !v->cold)
@@ -51,13 +50,13 @@ static rs_status user_values(const rs_eval_config *c, const rs_eval_plan *p,
             v->cold[i] = NAN;
         return RS_OK;
     }
-    for (int32_t e = 0; e < p->n_eval; e++) {
+    for (int32_t e = 0; e < t->n; e++) {
         const int32_t *ranked = rk->items + (size_t)e * rk->kmax;
         size_t nr = rk->n[e];
-        const int32_t *rel = p->rel_item + p->rel_ptr[e];
-        size_t nrel = p->rel_ptr[e + 1] - p->rel_ptr[e];
-        const int32_t *cold = d->cold_rel + d->cold_ptr[e];
-        size_t ncold = d->cold_ptr[e + 1] - d->cold_ptr[e];
+        const int32_t *rel = t->rel_item + t->rel_ptr[e];
+        size_t nrel = t->rel_ptr[e + 1] - t->rel_ptr[e];
+        const int32_t *cold = t->cold_rel + t->cold_ptr[e];
+        size_t ncold = t->cold_ptr[e + 1] - t->cold_ptr[e];
         for (size_t k = 0; k < c->n_k; k++) {
             size_t kk = (size_t)c->k[k];
             double *row = v->main + ((size_t)e * c->n_k + k) * RS_EVAL_MAIN_METRICS;
@@ -131,11 +130,11 @@ static rs_status run_slice(slice_job *s, const int32_t *rows, size_t n_rows,
 }
 
 static rs_status coverage(rs_eval_report *r, rs_eval_level *lv,
-                          const rs_eval_plan *p, const rs_eval_ranked *ranked,
+                          const rs_eval_targets *t, const rs_eval_ranked *ranked,
                           rs_error *err)
 {
     const rs_eval_config *c = r->cfg;
-    int32_t ni = p->base->n_items;
+    int32_t ni = t->n_items;
     uint8_t *seen = malloc(ni ? (size_t)ni : 1);
     if (!seen)
         return rs_error_set(err, RS_ERR_NOMEM, "eval: out of memory");
@@ -146,7 +145,7 @@ static rs_status coverage(rs_eval_report *r, rs_eval_level *lv,
                 continue;
             }
             memset(seen, 0, ni ? (size_t)ni : 1);
-            for (int32_t e = 0; e < p->n_eval; e++)
+            for (int32_t e = 0; e < t->n; e++)
                 rs_coverage_add(seen, ni, ranked[i].items + (size_t)e * ranked[i].kmax,
                                 ranked[i].n[e], (size_t)c->k[k]);
             lv->cells[i].coverage[k] = rs_coverage_ratio(seen, ni);
@@ -155,15 +154,13 @@ static rs_status coverage(rs_eval_report *r, rs_eval_level *lv,
     return RS_OK;
 }
 
-rs_status rs_eval_aggregate_level(rs_eval_report *r, size_t level_idx,
-                                  const rs_eval_plan *p,
-                                  const rs_eval_level_data *d,
+rs_status rs_eval_aggregate_level(rs_eval_report *r, rs_eval_level *lv,
+                                  uint64_t stream, const rs_eval_targets *t,
                                   const rs_eval_ranked *ranked,
                                   rs_error *err)
 {
     const rs_eval_config *c = r->cfg;
-    rs_eval_level *lv = &r->levels[level_idx];
-    size_t ni = c->n_instances, ne = p->n_eval ? (size_t)p->n_eval : 1;
+    size_t ni = c->n_instances, ne = t->n > 0 ? (size_t)t->n : 1;
     size_t cols = c->n_k * RS_EVAL_MAIN_METRICS;
     rs_status st = RS_OK;
     values *vals = calloc(ni, sizeof *vals);
@@ -178,39 +175,39 @@ rs_status rs_eval_aggregate_level(rs_eval_report *r, size_t level_idx,
         if (!(g[i] = malloc(ne * cols * sizeof *g[i])))
             st = rs_error_set(err, RS_ERR_NOMEM, "eval: out of memory");
         else
-            st = user_values(c, p, d, &ranked[i], &vals[i], err);
+            st = user_values(c, t, &ranked[i], &vals[i], err);
     }
     if (st != RS_OK)
         goto free_all;
 
     slice_job s = {r, lv, vals, g, ci};
     size_t n = 0;
-    for (int32_t e = 0; e < p->n_eval; e++)
+    for (int32_t e = 0; e < t->n; e++)
         rows[n++] = e;
-    if ((st = run_slice(&s, rows, n, 0, -1, slice_seed(c->seed, level_idx, SLICE_ALL), err)))
+    if ((st = run_slice(&s, rows, n, 0, -1, slice_seed(c->seed, stream, SLICE_ALL), err)))
         goto free_all;
     n = 0;
-    for (int32_t e = 0; e < p->n_eval; e++)
-        if (d->cold_ptr[e + 1] > d->cold_ptr[e])
+    for (int32_t e = 0; e < t->n; e++)
+        if (t->cold_ptr[e + 1] > t->cold_ptr[e])
             rows[n++] = e;
-    if ((st = run_slice(&s, rows, n, 1, -1, slice_seed(c->seed, level_idx, SLICE_COLD), err)))
+    if ((st = run_slice(&s, rows, n, 1, -1, slice_seed(c->seed, stream, SLICE_COLD), err)))
         goto free_all;
     for (size_t b = 0; b < c->n_buckets; b++) {
-        uint64_t seed = slice_seed(c->seed, level_idx, SLICE_BUCKET0 + b);
+        uint64_t seed = slice_seed(c->seed, stream, SLICE_BUCKET0 + b);
         n = 0;
-        for (int32_t e = 0; e < p->n_eval; e++)
-            if (d->bucket[e] == (int32_t)b)
+        for (int32_t e = 0; e < t->n; e++)
+            if (t->bucket[e] == (int32_t)b)
                 rows[n++] = e;
         if ((st = run_slice(&s, rows, n, 0, (long)b, seed, err)))
             goto free_all;
         n = 0;
-        for (int32_t e = 0; e < p->n_eval; e++)
-            if (d->bucket[e] == (int32_t)b && d->cold_ptr[e + 1] > d->cold_ptr[e])
+        for (int32_t e = 0; e < t->n; e++)
+            if (t->bucket[e] == (int32_t)b && t->cold_ptr[e + 1] > t->cold_ptr[e])
                 rows[n++] = e;
         if ((st = run_slice(&s, rows, n, 1, (long)b, seed ^ 1u, err)))
             goto free_all;
     }
-    st = coverage(r, lv, p, ranked, err);
+    st = coverage(r, lv, t, ranked, err);
 free_all:
     for (size_t i = 0; vals && i < ni; i++) {
         free(vals[i].main);

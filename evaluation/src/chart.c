@@ -38,23 +38,27 @@ static rs_status close_checked(FILE *f, const char *path, rs_error *err)
     return RS_OK;
 }
 
+/* One data file: a row per level (the share kept, or n for the new-user
+ * protocol) with every instance's Recall@K and NDCG@K. */
 static rs_status write_data(const rs_eval_report *r, const char *dir,
-                            size_t k, rs_error *err)
+                            const char *name, const rs_eval_level *levels,
+                            size_t n_levels, size_t k, rs_error *err)
 {
     const rs_eval_config *c = r->cfg;
     char path[4096];
     FILE *f;
-    rs_status st = open_in(dir, "report.dat", &f, path, sizeof path, err);
+    rs_status st = open_in(dir, name, &f, path, sizeof path, err);
     if (st != RS_OK)
         return st;
-    fputs("# kept", f);
+    fputs(n_levels && levels[0].n_given > 0 ? "# n" : "# kept", f);
     for (size_t i = 0; i < c->n_instances; i++)
         fprintf(f, " %s_recall@%d %s_ndcg@%d", c->instances[i], c->k[k],
                 c->instances[i], c->k[k]);
     fputc('\n', f);
-    for (size_t l = 0; l < c->n_levels; l++) {
-        rs_eval_level *lv = &r->levels[l];
-        fprintf(f, "%g", lv->fraction);
+    for (size_t l = 0; l < n_levels; l++) {
+        const rs_eval_level *lv = &levels[l];
+        char label[32];
+        fputs(rs_eval_level_label(lv, label, sizeof label), f);
         for (size_t i = 0; i < c->n_instances; i++)
             for (int m = 0; m < 2; m++) {
                 double v = rs_eval_cell_stat(r, &lv->cells[i], k,
@@ -69,23 +73,61 @@ static rs_status write_data(const rs_eval_report *r, const char *dir,
     return close_checked(f, path, err);
 }
 
-static void plot_cmd(FILE *f, const rs_eval_config *c, int col_offset)
+static void plot_cmd(FILE *f, const rs_eval_config *c, const char *data,
+                     int col_offset)
 {
     fputs("plot ", f);
     for (size_t i = 0; i < c->n_instances; i++)
-        fprintf(f, "%s'report.dat' using 1:%zu with linespoints lw 2 pt 7 title '%s'",
-                i ? ", \\\n     " : "", 2 + 2 * i + (size_t)col_offset, c->instances[i]);
+        fprintf(f, "%s'%s' using 1:%zu with linespoints lw 2 pt 7 title '%s'",
+                i ? ", \\\n     " : "", data, 2 + 2 * i + (size_t)col_offset,
+                c->instances[i]);
     fputc('\n', f);
+}
+
+/* The sweep's two panels: Recall@K and NDCG@K against the share kept. */
+static void sweep_panels(FILE *f, const rs_eval_config *c, size_t k)
+{
+    double lo = 1.0;
+    for (size_t l = 0; l < c->n_levels; l++)
+        if (c->levels[l] < lo)
+            lo = c->levels[l];
+    fprintf(f,
+            "set logscale x\n"
+            /* reversed: sparser data to the right */
+            "set xrange [1.15:%g] \n"
+            "set xtics (", lo * 0.85);
+    for (size_t l = 0; l < c->n_levels; l++)
+        fprintf(f, "%s'%g' %g", l ? ", " : "", c->levels[l], c->levels[l]);
+    fprintf(f, ")\n"
+               "set xlabel 'share of training ratings kept (log scale)'\n"
+               "set grid\nset key outside bottom center horizontal\nset yrange [0:*]\n"
+               "set ylabel 'Recall@%d'\n", c->k[k]);
+    plot_cmd(f, c, "report.dat", 0);
+    fprintf(f, "set ylabel 'NDCG@%d'\n", c->k[k]);
+    plot_cmd(f, c, "report.dat", 1);
+}
+
+/* The new-user panel: Recall@K against the ratings given. */
+static void new_user_panel(FILE *f, const rs_eval_config *c, size_t k)
+{
+    const rs_eval_new_users *o = &c->new_users;
+    fprintf(f, "set title 'new users (held out of training)'\n"
+               "set logscale x\nset xrange [%g:%g]\nset xtics (",
+            o->n[0] * 0.8, o->n[o->n_n - 1] * 1.25);
+    for (size_t l = 0; l < o->n_n; l++)
+        fprintf(f, "%s'%d' %d", l ? ", " : "", o->n[l], o->n[l]);
+    fprintf(f, ")\n"
+               "set xlabel 'ratings given (log scale)'\n"
+               "set grid\nset key outside bottom center horizontal\nset yrange [0:*]\n"
+               "set ylabel 'Recall@%d'\n", c->k[k]);
+    plot_cmd(f, c, "report-new-users.dat", 0);
 }
 
 static rs_status write_script(const rs_eval_report *r, const char *dir,
                               size_t k, rs_error *err)
 {
     const rs_eval_config *c = r->cfg;
-    double lo = 1.0;
-    for (size_t l = 0; l < c->n_levels; l++)
-        if (c->levels[l] < lo)
-            lo = c->levels[l];
+    int sweep = !r->sweep_skipped, nu = r->nu.ran;
     char path[4096];
     FILE *f;
     rs_status st = open_in(dir, "report.gp", &f, path, sizeof path, err);
@@ -93,26 +135,18 @@ static rs_status write_script(const rs_eval_report *r, const char *dir,
         return st;
     fprintf(f,
             "# Drawn by recsys eval; rerun with: gnuplot report.gp\n"
-            "set terminal svg size 1100,520 dynamic noenhanced font 'sans,12' "
+            "set terminal svg size %d,520 dynamic noenhanced font 'sans,12' "
             "background rgb 'white'\n"
             "set output 'report.svg'\n"
             "set datafile missing 'NaN'\n"
-            "set multiplot layout 1,2 title 'Accuracy under sparsity (%s split, "
-            "seed %llu)'\n"
-            "set logscale x\n"
-            /* reversed: sparser data to the right */
-            "set xrange [1.15:%g] \n"
-            "set xtics (",
-            rs_split_kind_str(c->split.kind), (unsigned long long)c->seed, lo * 0.85);
-    for (size_t l = 0; l < c->n_levels; l++)
-        fprintf(f, "%s'%g' %g", l ? ", " : "", c->levels[l], c->levels[l]);
-    fprintf(f, ")\n"
-               "set xlabel 'share of training ratings kept (log scale)'\n"
-               "set grid\nset key outside bottom center horizontal\nset yrange [0:*]\n"
-               "set ylabel 'Recall@%d'\n", c->k[k]);
-    plot_cmd(f, c, 0);
-    fprintf(f, "set ylabel 'NDCG@%d'\n", c->k[k]);
-    plot_cmd(f, c, 1);
+            "set multiplot layout 1,%d title 'Accuracy under sparsity (%s split, "
+            "seed %llu)%s'\n",
+            550 * (2 * sweep + nu), 2 * sweep + nu, rs_split_kind_str(c->split.kind),
+            (unsigned long long)c->seed, nu ? " and for new users" : "");
+    if (sweep)
+        sweep_panels(f, c, k);
+    if (nu)
+        new_user_panel(f, c, k);
     fputs("unset multiplot\n", f);
     return close_checked(f, path, err);
 }
@@ -149,7 +183,14 @@ rs_status rs_eval_write_chart(const rs_eval_report *r, const char *dir,
                               rs_error *err)
 {
     size_t k = chart_k(r->cfg);
-    rs_status st = write_data(r, dir, k, err);
+    if (r->sweep_skipped && !r->nu.ran)
+        return RS_OK; /* nothing to draw: the probes are a table */
+    rs_status st = RS_OK;
+    if (!r->sweep_skipped)
+        st = write_data(r, dir, "report.dat", r->levels, r->cfg->n_levels, k, err);
+    if (st == RS_OK && r->nu.ran)
+        st = write_data(r, dir, "report-new-users.dat", r->nu.levels,
+                        r->cfg->new_users.n_n, k, err);
     if (st == RS_OK)
         st = write_script(r, dir, k, err);
     if (st == RS_OK)

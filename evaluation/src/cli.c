@@ -16,7 +16,8 @@ enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 static void usage(FILE *f)
 {
     fputs("usage: recsys eval [--config FILE] [--out DIR] [--validate] [--quiet]\n"
-          "Run the offline sparsity sweep and write report.{json,csv,md,svg}.\n\n"
+          "Run the offline evaluation (sparsity sweep, new users, taste probes: each\n"
+          "switched in the config) and write report.{json,csv,md,svg}.\n\n"
           "  --config FILE  eval config (default evaluation/sparsity.yaml)\n"
           "  --out DIR      output directory (default: output_dir in the config)\n"
           "  --validate     score on the validation split (for tuning)\n"

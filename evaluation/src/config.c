@@ -10,7 +10,13 @@ static const char *const k_top_keys[] = {
     "host_config", "instances", "baseline", "compare", "split",
     "positive_threshold", "levels", "k", "cold_item_max_ratings",
     "activity_buckets", "seed", "bootstrap_resamples", "threads",
-    "output_dir", "missing_instances", "params", "cf_subset", NULL};
+    "output_dir", "missing_instances", "params", "cf_subset", "sweep",
+    "new_users", "taste_probes", NULL};
+static const char *const k_sweep_keys[] = {"enabled", "exclude", NULL};
+static const char *const k_new_user_keys[] = {
+    "enabled", "holdout_fraction", "n", "order", "min_positives", "seed", NULL};
+static const char *const k_probe_keys[] = {"enabled", "genres", "n_rated",
+                                           "rating", "k", NULL};
 static const char *const k_split_keys[] = {
     "kind", "test_fraction", "temporal_quantile", "validation_fraction", NULL};
 
@@ -19,6 +25,11 @@ static const char *const k_default_instances[] = {"popularity", "lightgcn",
 static const double k_default_levels[] = {1.0, 0.5, 0.25, 0.1, 0.05};
 static const int k_default_k[] = {10, 20};
 static const int k_default_buckets[] = {1, 6, 21, 51};
+static const int k_default_new_user_n[] = {1, 3, 5, 10, 20};
+/* Genres of ml-latest-small with distinct audiences and enough rated films
+ * (Documentary is the thinnest: its 10th most rated film has ~20 ratings). */
+static const char *const k_default_genres[] = {"Animation", "Western", "Horror",
+                                               "Documentary", "Romance", "Sci-Fi"};
 
 static char *dup(const char *s)
 {
@@ -39,6 +50,25 @@ static char *resolve(const char *base_dir, const char *p)
     if (s)
         snprintf(s, n, "%s/%s", base_dir, p);
     return s;
+}
+
+const char *rs_sweep_exclude_str(rs_sweep_exclude e)
+{
+    switch (e) {
+    case RS_EXCLUDE_GIVEN: return "given";
+    case RS_EXCLUDE_FULL: return "full";
+    case RS_EXCLUDE_BOTH: return "both";
+    }
+    return "unknown";
+}
+
+const char *rs_query_order_str(rs_query_order o)
+{
+    switch (o) {
+    case RS_QUERY_EARLIEST: return "earliest";
+    case RS_QUERY_RANDOM: return "random";
+    }
+    return "unknown";
 }
 
 const char *rs_cf_subset_str(rs_cf_subset s)
@@ -70,6 +100,10 @@ void rs_eval_config_free(rs_eval_config *c)
     free(c->k);
     free(c->bucket_lo);
     free(c->output_dir);
+    free(c->new_users.n);
+    for (size_t i = 0; i < c->probes.n_genres; i++)
+        free(c->probes.genres[i]);
+    free(c->probes.genres);
     rs_yaml_free(c->root);
     free(c);
 }
@@ -111,6 +145,29 @@ static rs_status set_defaults(rs_eval_config *c, rs_error *err)
     c->seed = 42;
     c->bootstrap_resamples = 1000;
     c->threads = 2;
+    c->sweep_enabled = 1;
+    c->sweep_exclude = RS_EXCLUDE_GIVEN;
+    rs_eval_new_users *nu = &c->new_users;
+    nu->enabled = 1;
+    nu->holdout_fraction = 0.2;
+    nu->order = RS_QUERY_EARLIEST;
+    nu->min_positives = 1;
+    nu->seed = c->seed;
+    nu->n_n = sizeof k_default_new_user_n / sizeof *k_default_new_user_n;
+    if (!(nu->n = malloc(sizeof k_default_new_user_n)))
+        return nomem(err);
+    memcpy(nu->n, k_default_new_user_n, sizeof k_default_new_user_n);
+    rs_eval_probes *pr = &c->probes;
+    pr->enabled = 1;
+    pr->n_rated = 10;
+    pr->rating = 5.0;
+    pr->k = 20;
+    size_t ng = sizeof k_default_genres / sizeof *k_default_genres;
+    if (!(pr->genres = calloc(ng, sizeof *pr->genres)))
+        return nomem(err);
+    for (size_t i = 0; i < ng; i++)
+        if (!(pr->genres[pr->n_genres++] = dup(k_default_genres[i])))
+            return nomem(err);
     return RS_OK;
 }
 
@@ -401,6 +458,106 @@ static rs_status parse_params(rs_eval_config *c, const rs_yaml_node *n,
     return RS_OK;
 }
 
+static rs_status need_map(const rs_yaml_node *n, const char *what,
+                          const char *const *keys, rs_error *err)
+{
+    char where[256];
+    if (n->kind != RS_YAML_MAP)
+        return rs_error_set(err, RS_ERR_CONFIG, "%s'%s' must be a mapping",
+                            rs_yaml_where(n, where, sizeof where), what);
+    return rs_yaml_check_keys(n, what, keys, err);
+}
+
+/* `sweep: {enabled: true, exclude: given}` */
+static rs_status parse_sweep(rs_eval_config *c, const rs_yaml_node *n,
+                             rs_error *err)
+{
+    rs_status st = need_map(n, "sweep", k_sweep_keys, err);
+    if (st == RS_OK)
+        st = rs_yaml_get_bool(n, "enabled", &c->sweep_enabled, err);
+    const rs_yaml_node *x = rs_yaml_get(n, "exclude");
+    if (st != RS_OK || !x)
+        return st;
+    const char *s;
+    if ((st = rs_yaml_string(x, "sweep.exclude", &s, err)))
+        return st;
+    if (strcmp(s, "given") == 0)
+        c->sweep_exclude = RS_EXCLUDE_GIVEN;
+    else if (strcmp(s, "full") == 0)
+        c->sweep_exclude = RS_EXCLUDE_FULL;
+    else if (strcmp(s, "both") == 0)
+        c->sweep_exclude = RS_EXCLUDE_BOTH;
+    else
+        return range_error(x, "sweep.exclude", "given, full or both", err);
+    return RS_OK;
+}
+
+/* `new_users: {enabled, holdout_fraction, n, order, min_positives, seed}`;
+ * its seed defaults to the top-level one (parsed before this). */
+static rs_status parse_new_users(rs_eval_config *c, const rs_yaml_node *n,
+                                 rs_error *err)
+{
+    rs_eval_new_users *nu = &c->new_users;
+    rs_status st = need_map(n, "new_users", k_new_user_keys, err);
+    if (st == RS_OK)
+        st = rs_yaml_get_bool(n, "enabled", &nu->enabled, err);
+    if (st == RS_OK)
+        st = get_float_in(n, "holdout_fraction", 0, 1, 1, 1, &nu->holdout_fraction, err);
+    const rs_yaml_node *x;
+    if (st == RS_OK && (x = rs_yaml_get(n, "n")))
+        st = parse_ascending(x, "new_users.n", 1, 10000, &nu->n, &nu->n_n, err);
+    int64_t v = nu->min_positives;
+    if (st == RS_OK && (st = get_int_in(n, "min_positives", 1, 1000000, &v, err)) == RS_OK)
+        nu->min_positives = (int)v;
+    v = (int64_t)nu->seed;
+    if (st == RS_OK && (st = get_int_in(n, "seed", 0, INT64_MAX, &v, err)) == RS_OK)
+        nu->seed = (uint64_t)v;
+    if (st != RS_OK || !(x = rs_yaml_get(n, "order")))
+        return st;
+    const char *s;
+    if ((st = rs_yaml_string(x, "new_users.order", &s, err)))
+        return st;
+    if (strcmp(s, "earliest") == 0)
+        nu->order = RS_QUERY_EARLIEST;
+    else if (strcmp(s, "random") == 0)
+        nu->order = RS_QUERY_RANDOM;
+    else
+        return range_error(x, "new_users.order", "earliest or random", err);
+    return RS_OK;
+}
+
+/* `taste_probes: {enabled, genres, n_rated, rating, k}`; whether each genre
+ * exists is checked against the dataset when the probes run. */
+static rs_status parse_probes(rs_eval_config *c, const rs_yaml_node *n,
+                              rs_error *err)
+{
+    rs_eval_probes *pr = &c->probes;
+    rs_status st = need_map(n, "taste_probes", k_probe_keys, err);
+    if (st == RS_OK)
+        st = rs_yaml_get_bool(n, "enabled", &pr->enabled, err);
+    int64_t v = pr->n_rated;
+    if (st == RS_OK && (st = get_int_in(n, "n_rated", 1, 10000, &v, err)) == RS_OK)
+        pr->n_rated = (int)v;
+    v = pr->k;
+    if (st == RS_OK && (st = get_int_in(n, "k", 1, 1000, &v, err)) == RS_OK)
+        pr->k = (int)v;
+    if (st == RS_OK)
+        st = get_float_in(n, "rating", 0, 1, 10, 0, &pr->rating, err);
+    const rs_yaml_node *x;
+    if (st != RS_OK || !(x = rs_yaml_get(n, "genres")))
+        return st;
+    char **g;
+    size_t ng;
+    if ((st = parse_names(x, "taste_probes.genres", &g, &ng, err)))
+        return st;
+    for (size_t i = 0; i < pr->n_genres; i++)
+        free(pr->genres[i]);
+    free(pr->genres);
+    pr->genres = g;
+    pr->n_genres = ng;
+    return RS_OK;
+}
+
 static rs_status parse_root(rs_eval_config *c, const rs_yaml_node *root,
                             const char *base_dir, rs_error *err)
 {
@@ -494,6 +651,13 @@ static rs_status parse_root(rs_eval_config *c, const rs_yaml_node *root,
             return range_error(n, "cf_subset", "one of scaled, host, all", err);
     }
     if ((n = rs_yaml_get(root, "params")) && (st = parse_params(c, n, err)))
+        return st;
+    c->new_users.seed = c->seed;
+    if ((n = rs_yaml_get(root, "sweep")) && (st = parse_sweep(c, n, err)))
+        return st;
+    if ((n = rs_yaml_get(root, "new_users")) && (st = parse_new_users(c, n, err)))
+        return st;
+    if ((n = rs_yaml_get(root, "taste_probes")) && (st = parse_probes(c, n, err)))
         return st;
     if ((n = rs_yaml_get(root, "compare")))
         st = parse_compare(c, n, err);

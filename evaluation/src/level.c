@@ -21,7 +21,7 @@ void rs_eval_level_data_free(rs_eval_level_data *d)
     memset(d, 0, sizeof *d);
 }
 
-static int32_t bucket_of(const rs_eval_config *c, size_t n_ratings)
+int32_t rs_eval_bucket_of(const rs_eval_config *c, size_t n_ratings)
 {
     int32_t b = -1;
     for (size_t i = 0; i < c->n_buckets; i++)
@@ -76,7 +76,7 @@ static rs_status slices(const rs_eval_plan *p, const rs_eval_config *cfg,
     s->cold_users = 0;
     for (int32_t e = 0; e < p->n_eval; e++) {
         int32_t u = p->eval_user[e];
-        d->bucket[e] = bucket_of(cfg, v->user_ptr[u + 1] - v->user_ptr[u]);
+        d->bucket[e] = rs_eval_bucket_of(cfg, v->user_ptr[u + 1] - v->user_ptr[u]);
         for (size_t j = p->rel_ptr[e]; j < p->rel_ptr[e + 1]; j++)
             if (d->cold_item[p->rel_item[j]])
                 d->cold_rel[w++] = p->rel_item[j];
@@ -126,4 +126,44 @@ rs_status rs_eval_level_build(const rs_eval_plan *p, const rs_eval_config *cfg,
     if (st != RS_OK)
         rs_eval_level_data_free(d);
     return st;
+}
+
+rs_status rs_eval_level_queries(const rs_eval_plan *p,
+                                const rs_eval_level_data *d,
+                                rs_sweep_exclude ex, rs_eval_queries *q,
+                                rs_error *err)
+{
+    const rs_dataset *v = d->view;
+    size_t n_rat = 0, n_excl = 0;
+    for (int32_t e = 0; e < p->n_eval; e++) {
+        int32_t u = p->eval_user[e];
+        n_rat += v->user_ptr[u + 1] - v->user_ptr[u];
+    }
+    n_excl = ex == RS_EXCLUDE_FULL ? p->excl_ptr[p->n_eval] : n_rat;
+    rs_status st = rs_eval_queries_alloc(q, p->n_eval, n_rat, n_excl, err);
+    if (st != RS_OK)
+        return st;
+    size_t w = 0, x = 0;
+    for (int32_t e = 0; e < p->n_eval; e++) {
+        int32_t u = p->eval_user[e];
+        size_t b = v->user_ptr[u], n = v->user_ptr[u + 1] - b;
+        /* A user left without training ratings is queried as unknown, as
+         * new users are in deployment. */
+        q->user_id[e] = n ? v->user_ids[u] : RS_USER_NONE;
+        q->label[e] = p->base->user_ids[u];
+        for (size_t i = 0; i < n; i++)
+            q->rat[w++] = (rs_rating){v->user_item[b + i], v->user_rating[b + i],
+                                      v->user_time[b + i]};
+        q->rat_ptr[e + 1] = w;
+        if (ex == RS_EXCLUDE_FULL) {
+            size_t n_full = p->excl_ptr[e + 1] - p->excl_ptr[e];
+            memcpy(q->excl + x, p->excl_item + p->excl_ptr[e], n_full * sizeof *q->excl);
+            x += n_full;
+        } else { /* the CSR keeps each user's items sorted by index */
+            memcpy(q->excl + x, v->user_item + b, n * sizeof *q->excl);
+            x += n;
+        }
+        q->excl_ptr[e + 1] = x;
+    }
+    return RS_OK;
 }

@@ -1,8 +1,8 @@
 /*
  * Ask one instance for every scored user's top K, on a few worker threads
- * (recommend is concurrent-safe by the plugin contract). Each user's query
- * carries their thinned training ratings, and their full training set as
- * the exclude list, so the candidate items are the same at every level.
+ * (recommend is concurrent-safe by the plugin contract). The queries are
+ * built by the protocol (rs_eval_level_queries, rs_eval_nu_level_build):
+ * this file only runs them.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -13,10 +13,8 @@
 typedef struct job {
     rs_engine *engine;
     const char *instance;
-    const rs_eval_plan *p;
-    const rs_eval_level_data *d;
+    const rs_eval_queries *q;
     rs_eval_ranked *out;
-    size_t max_ratings;
     pthread_mutex_t mu;
     int32_t next;   /* next user to take, under mu */
     int failed;     /* under mu: stop taking users */
@@ -26,7 +24,7 @@ typedef struct job {
 static int32_t take(job *j)
 {
     pthread_mutex_lock(&j->mu);
-    int32_t e = j->failed || j->next >= j->p->n_eval ? -1 : j->next++;
+    int32_t e = j->failed || j->next >= j->q->n ? -1 : j->next++;
     pthread_mutex_unlock(&j->mu);
     return e;
 }
@@ -41,18 +39,12 @@ static void fail(job *j, const rs_error *e)
     pthread_mutex_unlock(&j->mu);
 }
 
-static rs_status one_user(job *j, int32_t e, rs_rating *ratings,
-                          rs_scored *top, rs_error *err)
+static rs_status one_user(job *j, int32_t e, rs_scored *top, rs_error *err)
 {
-    const rs_dataset *v = j->d->view;
-    int32_t u = j->p->eval_user[e];
-    size_t b = v->user_ptr[u], n = v->user_ptr[u + 1] - b;
-    for (size_t i = 0; i < n; i++)
-        ratings[i] = (rs_rating){v->user_item[b + i], v->user_rating[b + i],
-                                 v->user_time[b + i]};
-    rs_query q = {sizeof q, n ? v->user_ids[u] : RS_USER_NONE, ratings, n,
-                  j->p->excl_item + j->p->excl_ptr[e],
-                  j->p->excl_ptr[e + 1] - j->p->excl_ptr[e]};
+    const rs_eval_queries *qs = j->q;
+    rs_query q = {sizeof q, qs->user_id[e], qs->rat + qs->rat_ptr[e],
+                  qs->rat_ptr[e + 1] - qs->rat_ptr[e], qs->excl + qs->excl_ptr[e],
+                  qs->excl_ptr[e + 1] - qs->excl_ptr[e]};
     size_t got = 0, kmax = j->out->kmax;
     rs_status st = rs_engine_recommend(j->engine, j->instance, &q, kmax, top,
                                        NULL, &got, err);
@@ -69,21 +61,20 @@ static void *worker(void *arg)
 {
     job *j = arg;
     rs_error err = {RS_OK, ""};
-    rs_rating *ratings = malloc((j->max_ratings ? j->max_ratings : 1) * sizeof *ratings);
     rs_scored *top = malloc(j->out->kmax * sizeof *top);
-    if (!ratings || !top) {
+    if (!top) {
         rs_error_set(&err, RS_ERR_NOMEM, "eval: out of memory");
         fail(j, &err);
     }
-    for (int32_t e; ratings && top && (e = take(j)) >= 0;)
-        if (one_user(j, e, ratings, top, &err) != RS_OK) {
+    for (int32_t e; top && (e = take(j)) >= 0;)
+        if (one_user(j, e, top, &err) != RS_OK) {
             char msg[RS_ERROR_MESSAGE_MAX];
             snprintf(msg, sizeof msg, "%s", err.message);
-            rs_error_set(&err, err.code, "recommend for user %lld: %s",
-                         (long long)j->p->base->user_ids[j->p->eval_user[e]], msg);
+            rs_error_set(&err, err.code, "recommend for user %lld%s: %s",
+                         (long long)j->q->label[e],
+                         j->q->user_id[e] == RS_USER_NONE ? " (as a new user)" : "", msg);
             fail(j, &err);
         }
-    free(ratings);
     free(top);
     return NULL;
 }
@@ -95,13 +86,42 @@ void rs_eval_ranked_free(rs_eval_ranked *r)
     memset(r, 0, sizeof *r);
 }
 
+void rs_eval_queries_free(rs_eval_queries *q)
+{
+    free(q->user_id);
+    free(q->label);
+    free(q->rat_ptr);
+    free(q->rat);
+    free(q->excl_ptr);
+    free(q->excl);
+    memset(q, 0, sizeof *q);
+}
+
+rs_status rs_eval_queries_alloc(rs_eval_queries *q, int32_t n, size_t n_rat,
+                                size_t n_excl, rs_error *err)
+{
+    size_t nn = n > 0 ? (size_t)n : 0;
+    memset(q, 0, sizeof *q);
+    q->n = n;
+    q->user_id = malloc((nn ? nn : 1) * sizeof *q->user_id);
+    q->label = malloc((nn ? nn : 1) * sizeof *q->label);
+    q->rat_ptr = calloc(nn + 1, sizeof *q->rat_ptr);
+    q->rat = malloc((n_rat ? n_rat : 1) * sizeof *q->rat);
+    q->excl_ptr = calloc(nn + 1, sizeof *q->excl_ptr);
+    q->excl = malloc((n_excl ? n_excl : 1) * sizeof *q->excl);
+    if (!q->user_id || !q->label || !q->rat_ptr || !q->rat || !q->excl_ptr || !q->excl) {
+        rs_eval_queries_free(q);
+        return rs_error_set(err, RS_ERR_NOMEM, "eval: out of memory for %d queries", (int)n);
+    }
+    return RS_OK;
+}
+
 rs_status rs_eval_recommend_all(rs_engine *e, const char *instance,
-                                const rs_eval_plan *p,
-                                const rs_eval_level_data *d, int threads,
+                                const rs_eval_queries *q, int threads,
                                 size_t kmax, rs_eval_ranked *out,
                                 rs_error *err)
 {
-    size_t ne = p->n_eval ? (size_t)p->n_eval : 1;
+    size_t ne = q->n > 0 ? (size_t)q->n : 1;
     out->kmax = kmax;
     out->items = malloc(ne * kmax * sizeof *out->items);
     out->n = calloc(ne, sizeof *out->n);
@@ -109,12 +129,7 @@ rs_status rs_eval_recommend_all(rs_engine *e, const char *instance,
         rs_eval_ranked_free(out);
         return rs_error_set(err, RS_ERR_NOMEM, "eval: out of memory");
     }
-    job j = {.engine = e, .instance = instance, .p = p, .d = d, .out = out};
-    for (int32_t u = 0; u < d->view->n_users; u++) {
-        size_t c = d->view->user_ptr[u + 1] - d->view->user_ptr[u];
-        if (c > j.max_ratings)
-            j.max_ratings = c;
-    }
+    job j = {.engine = e, .instance = instance, .q = q, .out = out};
     pthread_mutex_init(&j.mu, NULL);
     if (threads < 1)
         threads = 1;

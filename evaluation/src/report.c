@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 const char *rs_eval_metric_name(rs_eval_metric m)
 {
@@ -33,6 +34,31 @@ static void level_free(rs_eval_level *l, size_t n_instances)
     free(l->bucket_cold_users);
 }
 
+static void probes_free(rs_eval_probe_report *p, const rs_eval_config *c)
+{
+    for (size_t g = 0; p->probe && g < c->probes.n_genres; g++) {
+        rs_eval_probe *x = &p->probe[g];
+        free(x->genre);
+        for (int32_t j = 0; x->rated_info && j < c->probes.n_rated; j++)
+            free(x->rated_info[j].title);
+        for (size_t j = 0; x->top_info && j < c->n_instances * (size_t)c->probes.k; j++)
+            free(x->top_info[j].title);
+        free(x->rated_info);
+        free(x->top_info);
+        free(x->rated);
+        free(x->top);
+        free(x->n_top);
+        free(x->share);
+        free(x->median_count);
+    }
+    for (size_t i = 0; p->error && i < c->n_instances; i++)
+        free(p->error[i]);
+    free(p->probe);
+    free(p->mean_share);
+    free(p->mean_median);
+    free(p->error);
+}
+
 void rs_eval_report_free(rs_eval_report *r)
 {
     if (!r)
@@ -42,6 +68,16 @@ void rs_eval_report_free(rs_eval_report *r)
         for (size_t l = 0; l < r->cfg->n_levels; l++)
             level_free(&r->levels[l], ni);
     free(r->levels);
+    if (r->levels_full)
+        for (size_t l = 0; l < r->cfg->n_levels; l++)
+            level_free(&r->levels_full[l], ni);
+    free(r->levels_full);
+    if (r->nu.levels)
+        for (size_t l = 0; l < r->cfg->new_users.n_n; l++)
+            level_free(&r->nu.levels[l], ni);
+    free(r->nu.levels);
+    free(r->nu.fit_seconds);
+    probes_free(&r->probes, r->cfg);
     if (r->plugin)
         for (size_t i = 0; i < ni; i++)
             free(r->plugin[i]);
@@ -78,6 +114,34 @@ static int level_alloc(const rs_eval_config *c, size_t n_pairs,
     return 1;
 }
 
+static int probes_alloc(const rs_eval_config *c, rs_eval_probe_report *p)
+{
+    size_t ni = c->n_instances ? c->n_instances : 1;
+    p->probe = calloc(c->probes.n_genres ? c->probes.n_genres : 1, sizeof *p->probe);
+    p->mean_share = calloc(ni, sizeof *p->mean_share);
+    p->mean_median = calloc(ni, sizeof *p->mean_median);
+    p->error = calloc(ni, sizeof *p->error);
+    if (!p->probe || !p->mean_share || !p->mean_median || !p->error)
+        return 0;
+    for (size_t g = 0; g < c->probes.n_genres; g++) {
+        rs_eval_probe *x = &p->probe[g];
+        size_t n = strlen(c->probes.genres[g]) + 1;
+        x->genre = malloc(n);
+        x->rated = calloc((size_t)c->probes.n_rated, sizeof *x->rated);
+        x->top = malloc(ni * (size_t)c->probes.k * sizeof *x->top);
+        x->rated_info = calloc((size_t)c->probes.n_rated, sizeof *x->rated_info);
+        x->top_info = calloc(ni * (size_t)c->probes.k, sizeof *x->top_info);
+        x->n_top = calloc(ni, sizeof *x->n_top);
+        x->share = calloc(ni, sizeof *x->share);
+        x->median_count = calloc(ni, sizeof *x->median_count);
+        if (!x->genre || !x->rated || !x->top || !x->n_top || !x->share ||
+            !x->median_count || !x->rated_info || !x->top_info)
+            return 0;
+        memcpy(x->genre, c->probes.genres[g], n);
+    }
+    return 1;
+}
+
 rs_status rs_eval_report_new(const rs_eval_config *cfg,
                              rs_eval_report **out, rs_error *err)
 {
@@ -104,6 +168,30 @@ rs_status rs_eval_report_new(const rs_eval_config *cfg,
         if (!level_alloc(cfg, r->n_pairs, &r->levels[l]))
             goto nomem;
     }
+    if (cfg->sweep_exclude == RS_EXCLUDE_BOTH) {
+        if (!(r->levels_full = calloc(cfg->n_levels, sizeof *r->levels_full)))
+            goto nomem;
+        for (size_t l = 0; l < cfg->n_levels; l++) {
+            r->levels_full[l].fraction = cfg->levels[l];
+            if (!level_alloc(cfg, r->n_pairs, &r->levels_full[l]))
+                goto nomem;
+        }
+    }
+    if (cfg->new_users.enabled) {
+        r->nu.levels = calloc(cfg->new_users.n_n, sizeof *r->nu.levels);
+        r->nu.fit_seconds = calloc(cfg->n_instances ? cfg->n_instances : 1,
+                                   sizeof *r->nu.fit_seconds);
+        if (!r->nu.levels || !r->nu.fit_seconds)
+            goto nomem;
+        for (size_t l = 0; l < cfg->new_users.n_n; l++) {
+            r->nu.levels[l].fraction = 1.0;
+            r->nu.levels[l].n_given = cfg->new_users.n[l];
+            if (!level_alloc(cfg, r->n_pairs, &r->nu.levels[l]))
+                goto nomem;
+        }
+    }
+    if (cfg->probes.enabled && !probes_alloc(cfg, &r->probes))
+        goto nomem;
     *out = r;
     return RS_OK;
 nomem:
@@ -129,6 +217,16 @@ rs_ci *rs_eval_level_rel(const rs_eval_report *r, rs_eval_level *l,
                          size_t pair, size_t k_idx, rs_eval_metric m)
 {
     return &l->rel[(pair * r->cfg->n_k + k_idx) * RS_EVAL_N_METRICS + m];
+}
+
+const char *rs_eval_level_label(const rs_eval_level *l, char *buf,
+                                size_t size)
+{
+    if (l->n_given > 0)
+        snprintf(buf, size, "%d", l->n_given);
+    else
+        snprintf(buf, size, "%g", l->fraction);
+    return buf;
 }
 
 const char *rs_eval_bucket_label(const rs_eval_config *cfg, size_t b,

@@ -35,6 +35,32 @@ static json_t *params_obj(const rs_eval_config *c)
     return o;
 }
 
+static json_t *int_array(const int *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_integer(v[i]));
+    return a;
+}
+
+static json_t *new_user_config(const rs_eval_config *c)
+{
+    const rs_eval_new_users *o = &c->new_users;
+    json_t *g = json_array();
+    for (size_t i = 0; i < c->probes.n_genres; i++)
+        json_array_append_new(g, json_string(c->probes.genres[i]));
+    return json_pack("{s:{s:b, s:s}, s:{s:b, s:f, s:o, s:s, s:i, s:I},"
+                     " s:{s:b, s:o, s:i, s:f, s:i}}",
+                     "sweep", "enabled", c->sweep_enabled, "exclude",
+                     rs_sweep_exclude_str(c->sweep_exclude), "new_users", "enabled",
+                     o->enabled, "holdout_fraction", o->holdout_fraction, "n",
+                     int_array(o->n, o->n_n), "order", rs_query_order_str(o->order),
+                     "min_positives", o->min_positives, "seed", (json_int_t)o->seed,
+                     "taste_probes", "enabled", c->probes.enabled, "genres", g,
+                     "n_rated", c->probes.n_rated, "rating", c->probes.rating, "k",
+                     c->probes.k);
+}
+
 static json_t *config_obj(const rs_eval_config *c)
 {
     json_t *inst = json_array(), *levels = json_array(), *k = json_array(),
@@ -49,7 +75,8 @@ static json_t *config_obj(const rs_eval_config *c)
         json_array_append_new(buckets, json_integer(c->bucket_lo[i]));
     for (size_t i = 0; i < c->n_compare; i++)
         json_array_append_new(cmp, json_pack("[s, s]", c->compare[i].a, c->compare[i].b));
-    return json_pack(
+    json_t *extra = new_user_config(c);
+    json_t *o = json_pack(
         "{s:s?, s:s, s:o, s:s, s:o, s:{s:s, s:f, s:f, s:f}, s:f, s:o, s:o, s:i,"
         " s:o, s:I, s:i, s:i, s:s, s:o, s:s}",
         "file", c->path, "host_config", c->host_config, "instances", inst,
@@ -62,6 +89,9 @@ static json_t *config_obj(const rs_eval_config *c)
         "bootstrap_resamples", c->bootstrap_resamples, "threads", c->threads,
         "output_dir", c->output_dir, "params", params_obj(c), "cf_subset",
         rs_cf_subset_str(c->cf_subset));
+    json_object_update(o, extra);
+    json_decref(extra);
+    return o;
 }
 
 /* {"recall@10": {...}, ...} for one [k][metric] block. */
@@ -106,7 +136,7 @@ static json_t *cell_obj(const rs_eval_report *r, const rs_eval_level *l,
     return o;
 }
 
-static json_t *level_obj(const rs_eval_report *r, const rs_eval_level *l)
+static json_t *sweep_level_obj(const rs_eval_report *r, const rs_eval_level *l)
 {
     const rs_eval_config *c = r->cfg;
     json_t *res = json_object(), *rel = json_array();
@@ -130,6 +160,73 @@ static json_t *level_obj(const rs_eval_report *r, const rs_eval_level *l)
                      rel);
 }
 
+static json_t *level_obj(const rs_eval_report *r, const rs_eval_level *l)
+{
+    json_t *o = sweep_level_obj(r, l);
+    if (l->n_given > 0) { /* a new-user level: n, not a kept share */
+        json_object_del(o, "fraction");
+        json_object_set_new(o, "n", json_integer(l->n_given));
+    }
+    return o;
+}
+
+static json_t *probe_item(const rs_eval_probe_item *x)
+{
+    return json_pack("{s:I, s:s, s:i, s:b}", "movie_id", (json_int_t)x->movie_id, "title",
+                     x->title ? x->title : "", "ratings", (int)x->ratings, "in_genre",
+                     x->in_genre);
+}
+
+static json_t *new_users_obj(const rs_eval_report *r)
+{
+    const rs_eval_config *c = r->cfg;
+    json_t *levels = json_array(), *fit = json_object();
+    for (size_t l = 0; l < c->new_users.n_n; l++)
+        json_array_append_new(levels, level_obj(r, &r->nu.levels[l]));
+    for (size_t i = 0; i < c->n_instances; i++)
+        json_object_set_new(fit, c->instances[i], json_real(r->nu.fit_seconds[i]));
+    return json_pack("{s:i, s:i, s:I, s:i, s:i, s:f, s:o, s:o}", "users_held_out",
+                     (int)r->nu.users_held_out, "train_users", (int)r->nu.train_users,
+                     "train_ratings", (json_int_t)r->nu.train_ratings, "cf_users",
+                     (int)r->nu.cf_users, "cf_items", (int)r->nu.cf_items, "seconds",
+                     r->nu.seconds, "fit_seconds", fit, "levels", levels);
+}
+
+static json_t *probes_obj(const rs_eval_report *r)
+{
+    const rs_eval_config *c = r->cfg;
+    size_t k = (size_t)c->probes.k;
+    json_t *probes = json_array(), *mean = json_object(), *errors = json_object();
+    for (size_t g = 0; g < c->probes.n_genres; g++) {
+        const rs_eval_probe *p = &r->probes.probe[g];
+        json_t *rated = json_array(), *res = json_object();
+        for (int32_t j = 0; j < p->n_rated; j++)
+            json_array_append_new(rated, probe_item(&p->rated_info[j]));
+        for (size_t i = 0; i < c->n_instances; i++) {
+            json_t *top = json_array();
+            for (size_t s = 0; s < p->n_top[i]; s++)
+                json_array_append_new(top, probe_item(&p->top_info[i * k + s]));
+            json_object_set_new(res, c->instances[i],
+                                json_pack("{s:o, s:o, s:o}", "genre_share", num(p->share[i]),
+                                          "median_ratings", num(p->median_count[i]), "top",
+                                          top));
+        }
+        json_array_append_new(probes, json_pack("{s:s, s:o, s:o}", "genre", p->genre,
+                                                "rated", rated, "results", res));
+    }
+    for (size_t i = 0; i < c->n_instances; i++) {
+        json_object_set_new(mean, c->instances[i],
+                            json_pack("{s:o, s:o}", "genre_share",
+                                      num(r->probes.mean_share[i]), "median_ratings",
+                                      num(r->probes.mean_median[i])));
+        if (r->probes.error[i])
+            json_object_set_new(errors, c->instances[i], json_string(r->probes.error[i]));
+    }
+    return json_pack("{s:i, s:f, s:o, s:o, s:o}", "k", c->probes.k, "seconds",
+                     r->probes.seconds, "mean", mean, "errors", errors, "probes", probes);
+}
+
+
 rs_status rs_eval_write_json(const rs_eval_report *r, const char *path,
                              rs_error *err)
 {
@@ -139,8 +236,15 @@ rs_status rs_eval_write_json(const rs_eval_report *r, const char *path,
         json_array_append_new(inst, json_pack("{s:s, s:s?, s:s?}", "name",
                                               c->instances[i], "plugin",
                                               r->plugin[i], "version", r->version[i]));
-    for (size_t l = 0; l < c->n_levels; l++)
+    for (size_t l = 0; !r->sweep_skipped && l < c->n_levels; l++)
         json_array_append_new(levels, level_obj(r, &r->levels[l]));
+    /* Per phase, so bench/eval_protocols.sh can print them. */
+    json_t *timings = json_object();
+    json_object_set_new(timings, "load_seconds", json_real(r->load_seconds));
+    json_object_set_new(timings, "total_seconds", json_real(r->total_seconds));
+    json_object_set_new(timings, "sweep_seconds", json_real(r->sweep_seconds));
+    json_object_set_new(timings, "new_users_seconds", json_real(r->nu.seconds));
+    json_object_set_new(timings, "taste_probes_seconds", json_real(r->probes.seconds));
     char ci[160];
     snprintf(ci, sizeof ci,
              "bootstrap percentile 95%%, users resampled with replacement, "
@@ -148,7 +252,7 @@ rs_status rs_eval_write_json(const rs_eval_report *r, const char *path,
              c->bootstrap_resamples, (unsigned long long)c->seed);
     json_t *root = json_pack(
         "{s:s, s:s, s:s, s:b, s:s?, s:s?, s:o, s:s, s:o,"
-        " s:{s:i, s:i, s:I, s:I, s:I, s:I, s:I}, s:{s:f, s:f}, s:I, s:o}",
+        " s:{s:i, s:i, s:I, s:I, s:I, s:I, s:I}, s:o, s:I, s:o}",
         "recsys_version", r->recsys_version, "started_utc", r->started_utc,
         "evaluated_on", r->validate ? "validation" : "test", "validate", r->validate,
         "host_config", r->host_config, "data_dir", r->data_dir, "config",
@@ -156,9 +260,18 @@ rs_status rs_eval_write_json(const rs_eval_report *r, const char *path,
         (int)r->n_users, "items", (int)r->n_items, "ratings", (json_int_t)r->n_ratings,
         "train_ratings", (json_int_t)r->n_train, "validation_ratings",
         (json_int_t)r->n_valid, "test_ratings", (json_int_t)r->n_test,
-        "scored_positives", (json_int_t)r->n_test_positive, "timings",
-        "load_seconds", r->load_seconds, "total_seconds", r->total_seconds,
+        "scored_positives", (json_int_t)r->n_test_positive, "timings", timings,
         "failures", (json_int_t)r->n_failures, "levels", levels);
+    if (root && r->levels_full && !r->sweep_skipped) {
+        json_t *full = json_array();
+        for (size_t l = 0; l < c->n_levels; l++)
+            json_array_append_new(full, level_obj(r, &r->levels_full[l]));
+        json_object_set_new(root, "levels_exclude_full", full);
+    }
+    if (root && r->nu.ran)
+        json_object_set_new(root, "new_users", new_users_obj(r));
+    if (root && r->probes.ran)
+        json_object_set_new(root, "taste_probes", probes_obj(r));
     if (!root)
         return rs_error_set(err, RS_ERR_INTERNAL, "%s: could not build the JSON report", path);
     int rc = json_dump_file(root, path, JSON_INDENT(2) | JSON_REAL_PRECISION(10));

@@ -53,20 +53,34 @@ static void header(FILE *f, const rs_eval_config *c, const char *first)
     fputc('\n', f);
 }
 
-static void metric_tables(FILE *f, const rs_eval_report *r)
+/* The rows of one protocol: the sweep's levels or the new-user n's. */
+typedef struct rows {
+    rs_eval_level *lv;
+    size_t n;
+    const char *col;   /* first column's title: "kept" or "n" */
+    const char *where; /* "at that level" / "in the training data" */
+} rows;
+
+static void row_label(FILE *f, const rs_eval_level *lv)
+{
+    char b[32];
+    fprintf(f, "| %s |", rs_eval_level_label(lv, b, sizeof b));
+}
+
+static void metric_tables(FILE *f, const rs_eval_report *r, const rows *R)
 {
     const rs_eval_config *c = r->cfg;
     for (int m = 0; m < RS_EVAL_N_METRICS; m++)
         for (size_t k = 0; k < c->n_k; k++) {
             fprintf(f, "\n### %s@%d\n\n", metric_title(m), c->k[k]);
             if (m == RS_EVAL_COLD_RECALL)
-                fprintf(f, "Test positives with fewer than %d training ratings at "
-                           "that level; over the users who have one.\n\n",
-                        c->cold_item_max_ratings);
-            header(f, c, "kept");
-            for (size_t l = 0; l < c->n_levels; l++) {
-                rs_eval_level *lv = &r->levels[l];
-                fprintf(f, "| %g |", lv->fraction);
+                fprintf(f, "Positives with fewer than %d training ratings %s; over "
+                           "the users who have one.\n\n",
+                        c->cold_item_max_ratings, R->where);
+            header(f, c, R->col);
+            for (size_t l = 0; l < R->n; l++) {
+                rs_eval_level *lv = &R->lv[l];
+                row_label(f, lv);
                 for (size_t i = 0; i < c->n_instances; i++)
                     ci_cell(f, rs_eval_cell_stat(r, &lv->cells[i], k, m));
                 fputc('\n', f);
@@ -74,7 +88,7 @@ static void metric_tables(FILE *f, const rs_eval_report *r)
         }
 }
 
-static void baseline_tables(FILE *f, const rs_eval_report *r)
+static void baseline_tables(FILE *f, const rs_eval_report *r, const rows *R)
 {
     const rs_eval_config *c = r->cfg;
     const rs_eval_metric shown[] = {RS_EVAL_RECALL, RS_EVAL_NDCG};
@@ -85,10 +99,10 @@ static void baseline_tables(FILE *f, const rs_eval_report *r)
     for (size_t s = 0; s < 2; s++)
         for (size_t k = 0; k < c->n_k; k++) {
             fprintf(f, "\n### %s@%d vs %s\n\n", metric_title(shown[s]), c->k[k], c->baseline);
-            header(f, c, "kept");
-            for (size_t l = 0; l < c->n_levels; l++) {
-                rs_eval_level *lv = &r->levels[l];
-                fprintf(f, "| %g |", lv->fraction);
+            header(f, c, R->col);
+            for (size_t l = 0; l < R->n; l++) {
+                rs_eval_level *lv = &R->lv[l];
+                row_label(f, lv);
                 for (size_t i = 0; i < c->n_instances; i++)
                     if (r->pairs[i].a == r->pairs[i].b)
                         fputs(" (baseline) |", f);
@@ -100,13 +114,13 @@ static void baseline_tables(FILE *f, const rs_eval_report *r)
 }
 
 /* One table per configured comparison, plus its largest improvement. */
-static void compare_tables(FILE *f, const rs_eval_report *r)
+static void compare_tables(FILE *f, const rs_eval_report *r, const rows *R)
 {
     const rs_eval_config *c = r->cfg;
     for (size_t p = c->n_instances; p < r->n_pairs; p++) {
         const char *a = c->instances[r->pairs[p].a], *b = c->instances[r->pairs[p].b];
         fprintf(f, "\n## %s vs %s\n\nmean(%s) / mean(%s) - 1 [paired bootstrap 95 %% CI]; "
-                   "* = the interval excludes 0.\n\n| kept |", a, b, a, b);
+                   "* = the interval excludes 0.\n\n| %s |", a, b, a, b, R->col);
         for (size_t k = 0; k < c->n_k; k++)
             for (int m = 0; m < RS_EVAL_N_METRICS; m++)
                 fprintf(f, " %s@%d |", metric_title(m), c->k[k]);
@@ -117,9 +131,9 @@ static void compare_tables(FILE *f, const rs_eval_report *r)
         const rs_ci *best = NULL;
         size_t best_l = 0, best_k = 0;
         int best_m = 0;
-        for (size_t l = 0; l < c->n_levels; l++) {
-            rs_eval_level *lv = &r->levels[l];
-            fprintf(f, "| %g |", lv->fraction);
+        for (size_t l = 0; l < R->n; l++) {
+            rs_eval_level *lv = &R->lv[l];
+            row_label(f, lv);
             for (size_t k = 0; k < c->n_k; k++)
                 for (int m = 0; m < RS_EVAL_N_METRICS; m++) {
                     const rs_ci *x = rs_eval_level_rel(r, lv, p, k, m);
@@ -134,41 +148,60 @@ static void compare_tables(FILE *f, const rs_eval_report *r)
                 }
             fputc('\n', f);
         }
+        char at[64], lab[32];
+        if (best && R->lv[best_l].n_given > 0)
+            snprintf(at, sizeof at, "at n = %s ratings given",
+                     rs_eval_level_label(&R->lv[best_l], lab, sizeof lab));
+        else if (best)
+            snprintf(at, sizeof at, "at %s of the training data",
+                     rs_eval_level_label(&R->lv[best_l], lab, sizeof lab));
         if (best)
             fprintf(f, "\n%s %s over %s (Recall, NDCG, Precision, HitRate, MAP; all "
-                       "levels and K): %+.1f%% in %s@%d at %g of the training data "
+                       "rows and K): %+.1f%% in %s@%d %s "
                        "(95 %% CI %+.1f%% to %+.1f%%).\n",
                     best->mean > 0 ? "Largest improvement of" : "No improvement anywhere; "
                                                                  "the best change of",
-                    a, b, 100 * best->mean, metric_title(best_m), c->k[best_k],
-                    c->levels[best_l], 100 * best->lo, 100 * best->hi);
+                    a, b, 100 * best->mean, metric_title(best_m), c->k[best_k], at,
+                    100 * best->lo, 100 * best->hi);
     }
 }
 
-static void coverage_and_timing(FILE *f, const rs_eval_report *r)
+static void coverage_and_timing(FILE *f, const rs_eval_report *r, const rows *R)
 {
     const rs_eval_config *c = r->cfg;
     for (size_t k = 0; k < c->n_k; k++) {
         fprintf(f, "\n### Catalogue coverage@%d (distinct items recommended / %d)\n\n",
                 c->k[k], (int)r->n_items);
-        header(f, c, "kept");
-        for (size_t l = 0; l < c->n_levels; l++) {
-            fprintf(f, "| %g |", r->levels[l].fraction);
+        header(f, c, R->col);
+        for (size_t l = 0; l < R->n; l++) {
+            row_label(f, &R->lv[l]);
             for (size_t i = 0; i < c->n_instances; i++)
-                if (isfinite(r->levels[l].cells[i].coverage[k]))
-                    fprintf(f, " %.4f |", r->levels[l].cells[i].coverage[k]);
+                if (isfinite(R->lv[l].cells[i].coverage[k]))
+                    fprintf(f, " %.4f |", R->lv[l].cells[i].coverage[k]);
                 else
                     fputs(" n/a |", f);
             fputc('\n', f);
         }
     }
-    fputs("\n## Timings (fit s / recommend s for all users, wall clock)\n\n", f);
-    header(f, c, "kept");
-    for (size_t l = 0; l < c->n_levels; l++) {
-        fprintf(f, "| %g |", r->levels[l].fraction);
+    if (R->lv[0].n_given > 0) { /* one fit serves every n */
+        fputs("\n### Timings (fit s once, then recommend s for all users per n)\n\n", f);
+        header(f, c, R->col);
+        fputs("| fit |", f);
         for (size_t i = 0; i < c->n_instances; i++)
-            fprintf(f, " %.2f / %.2f |", r->levels[l].cells[i].fit_seconds,
-                    r->levels[l].cells[i].recommend_seconds);
+            fprintf(f, " %.2f |", r->nu.fit_seconds[i]);
+        fputc('\n', f);
+    } else {
+        fputs("\n## Timings (fit s / recommend s for all users, wall clock)\n\n", f);
+        header(f, c, R->col);
+    }
+    for (size_t l = 0; l < R->n; l++) {
+        row_label(f, &R->lv[l]);
+        for (size_t i = 0; i < c->n_instances; i++)
+            if (R->lv[l].n_given > 0)
+                fprintf(f, " %.2f |", R->lv[l].cells[i].recommend_seconds);
+            else
+                fprintf(f, " %.2f / %.2f |", R->lv[l].cells[i].fit_seconds,
+                        R->lv[l].cells[i].recommend_seconds);
         fputc('\n', f);
     }
 }
@@ -208,17 +241,27 @@ static void preamble(FILE *f, const rs_eval_report *r)
                "- seed %llu; 95 %% intervals: bootstrap percentile over users, %d "
                "resamples, paired across instances\n"
                "- levels keep that share of each user's training ratings (at "
-               "least 1, nested); every user's full training set is excluded from "
-               "ranking at every level\n"
-               "- total %.1f s (loading %.1f s)\n\n",
+               "least 1, nested); excluded from ranking: %s\n"
+               "- total %.1f s (loading %.1f s; sweep %.1f s, new users %.1f s, "
+               "taste probes %.1f s)\n\n",
             r->started_utc, r->recsys_version, r->validate ? "validation" : "test",
             c->path ? c->path : "(defaults)", r->host_config ? r->host_config : "?",
             r->data_dir ? r->data_dir : "?", (int)r->n_users, (int)r->n_items,
             r->n_ratings, rs_split_kind_str(c->split.kind), c->split.test_fraction,
             c->split.temporal_quantile, c->split.validation_fraction, r->n_train,
             r->n_valid, r->n_test, r->n_test_positive, c->positive_threshold,
-            (unsigned long long)c->seed, c->bootstrap_resamples, r->total_seconds,
-            r->load_seconds);
+            (unsigned long long)c->seed, c->bootstrap_resamples,
+            c->sweep_exclude == RS_EXCLUDE_FULL
+                ? "every user's FULL training set at every level (`sweep.exclude: full`: "
+                  "this tells the models what the user has seen beyond what they were "
+                  "given, and flatters sparse levels)"
+            : c->sweep_exclude == RS_EXCLUDE_BOTH
+                ? "only the ratings given at that level; the same fits excluding each "
+                  "user's full training set are in their own section (`sweep.exclude: "
+                  "both`)"
+                : "only the ratings given at that level (`sweep.exclude: given`)",
+            r->total_seconds, r->load_seconds, r->sweep_seconds, r->nu.seconds,
+            r->probes.seconds);
     if (c->params && c->params->n) {
         fputs("- param overrides for this sweep (over the host config):", f);
         for (size_t i = 0; i < c->params->n; i++)
@@ -233,6 +276,10 @@ static void preamble(FILE *f, const rs_eval_report *r)
     for (size_t i = 0; i < c->n_instances; i++)
         fprintf(f, "| %s | %s | %s |\n", c->instances[i], r->plugin[i] ? r->plugin[i] : "?",
                 r->version[i] ? r->version[i] : "?");
+    if (r->sweep_skipped) {
+        fputs("\nThe sparsity sweep was not run (`sweep.enabled: false`).\n", f);
+        return;
+    }
     fprintf(f, "\nCF subset thresholds: `%s`.\n", rs_cf_subset_str(c->cf_subset));
     fputs("\n| kept | train ratings | CF users | CF items | users scored | users excluded "
           "(no test positive) | cold items | users with a cold positive |\n"
@@ -253,12 +300,137 @@ static void failures(FILE *f, const rs_eval_report *r)
     if (r->n_failures == 0)
         return;
     fprintf(f, "\n## Failures (%zu)\n\nTheir cells are n/a above.\n\n"
-               "| kept | instance | error |\n|---|---|---|\n", r->n_failures);
-    for (size_t l = 0; l < c->n_levels; l++)
+               "| where | instance | error |\n|---|---|---|\n", r->n_failures);
+    for (size_t l = 0; !r->sweep_skipped && l < c->n_levels; l++)
         for (size_t i = 0; i < c->n_instances; i++)
             if (r->levels[l].cells[i].error)
-                fprintf(f, "| %g | %s | %s |\n", c->levels[l], c->instances[i],
+                fprintf(f, "| kept %g | %s | %s |\n", c->levels[l], c->instances[i],
                         r->levels[l].cells[i].error);
+    for (size_t l = 0; r->nu.ran && l < c->new_users.n_n; l++)
+        for (size_t i = 0; i < c->n_instances; i++)
+            if (r->nu.levels[l].cells[i].error)
+                fprintf(f, "| new users, n = %d | %s | %s |\n", c->new_users.n[l],
+                        c->instances[i], r->nu.levels[l].cells[i].error);
+    for (size_t i = 0; r->probes.ran && i < c->n_instances; i++)
+        if (r->probes.error[i])
+            fprintf(f, "| taste probes | %s | %s |\n", c->instances[i], r->probes.error[i]);
+}
+
+/* sweep.exclude: both: given against full, side by side, at the largest K. */
+static void exclude_full_section(FILE *f, const rs_eval_report *r)
+{
+    const rs_eval_config *c = r->cfg;
+    size_t k = c->n_k - 1;
+    const rs_eval_metric shown[] = {RS_EVAL_RECALL, RS_EVAL_NDCG};
+    fputs("\n## Excluding each user's full training set (`sweep.exclude: both`)\n\n"
+          "The same fits, asked again with every training rating of the user excluded "
+          "from ranking, not only those given at that level. Each cell: given / full "
+          "(full / given - 1). Full tells the models what the user has seen beyond what "
+          "they were given; the films a user has seen are mostly popular ones.\n", f);
+    for (size_t s = 0; s < 2; s++) {
+        fprintf(f, "\n### %s@%d\n\n", metric_title(shown[s]), c->k[k]);
+        header(f, c, "kept");
+        for (size_t l = 0; l < c->n_levels; l++) {
+            row_label(f, &r->levels[l]);
+            for (size_t i = 0; i < c->n_instances; i++) {
+                double g = rs_eval_cell_stat(r, &r->levels[l].cells[i], k, shown[s])->mean;
+                double x = rs_eval_cell_stat(r, &r->levels_full[l].cells[i], k, shown[s])->mean;
+                if (isfinite(g) && isfinite(x) && g > 0)
+                    fprintf(f, " %.4f / %.4f (%+.1f%%) |", g, x, 100 * (x / g - 1));
+                else if (isfinite(g) && isfinite(x))
+                    fprintf(f, " %.4f / %.4f |", g, x);
+                else
+                    fputs(" n/a |", f);
+            }
+            fputc('\n', f);
+        }
+    }
+}
+
+static void new_user_section(FILE *f, const rs_eval_report *r)
+{
+    const rs_eval_config *c = r->cfg;
+    const rs_eval_new_users *o = &c->new_users;
+    rows R = {r->nu.levels, o->n_n, "n", "in the training data"};
+    fprintf(f, "\n# New users: held out of training, n ratings given\n\n"
+               "- %d of %d users (%g, seed %llu%s) held out of training entirely; every "
+               "instance is fitted once on %d other users' %zu ratings (CF subset "
+               "%d users, %d items)\n"
+               "- each held-out user is asked for through `rs_query` with user_id = "
+               "RS_USER_NONE and n of their ratings (their **%s** n%s), as the server "
+               "asks for an account the models never saw; only those n are excluded "
+               "from ranking\n"
+               "- scored on the rest of their ratings >= %g; a user takes part at n "
+               "when they have more than n ratings and at least %d positive%s among "
+               "the rest\n"
+               "- 95 %% intervals and comparisons as in the sweep (bootstrap over the "
+               "users of that n, paired across instances); phase %.1f s\n\n",
+            (int)r->nu.users_held_out, (int)r->n_users, o->holdout_fraction,
+            (unsigned long long)o->seed,
+            r->validate ? "; the validation holdout, the test holdout kept out of training too"
+                        : "",
+            (int)r->nu.train_users, r->nu.train_ratings,
+            (int)r->nu.cf_users, (int)r->nu.cf_items, rs_query_order_str(o->order),
+            o->order == RS_QUERY_EARLIEST ? " by timestamp, ties in a seeded order" : ", seeded",
+            c->positive_threshold, o->min_positives, o->min_positives == 1 ? "" : "s",
+            r->nu.seconds);
+    fputs("| n | users scored | held-out users left out (n or fewer ratings, or no "
+          "positive after the n) | users with a cold positive |\n|---|---|---|---|\n", f);
+    for (size_t l = 0; l < R.n; l++)
+        fprintf(f, "| %d | %d | %d | %d |\n", R.lv[l].n_given, (int)R.lv[l].users_evaluated,
+                (int)R.lv[l].users_excluded, (int)R.lv[l].cold_users);
+    fputs("\n![Recall against the ratings given](report.svg)\n", f);
+    compare_tables(f, r, &R);
+    baseline_tables(f, r, &R);
+    fputs("\n## New users: metrics (mean over users [95 % CI])\n", f);
+    metric_tables(f, r, &R);
+    coverage_and_timing(f, r, &R);
+}
+
+static void probe_section(FILE *f, const rs_eval_report *r)
+{
+    const rs_eval_config *c = r->cfg;
+    size_t k = (size_t)c->probes.k;
+    fprintf(f, "\n# Taste probes\n\nA synthetic new user per genre rates the genre's "
+               "%d most rated films (in the new-user training data) %g stars and asks "
+               "for %zu films. Each cell: the share of the %zu slots in that genre / the "
+               "median number of training ratings of the films returned (so coherence "
+               "cannot be won with films nobody has seen).\n\n",
+            c->probes.n_rated, c->probes.rating, k, k);
+    header(f, c, "genre");
+    for (size_t g = 0; g < c->probes.n_genres; g++) {
+        const rs_eval_probe *p = &r->probes.probe[g];
+        fprintf(f, "| %s |", p->genre);
+        for (size_t i = 0; i < c->n_instances; i++)
+            if (isfinite(p->share[i]))
+                fprintf(f, " %.2f / %g |", p->share[i], p->median_count[i]);
+            else
+                fputs(" n/a |", f);
+        fputc('\n', f);
+    }
+    fputs("| **mean** |", f);
+    for (size_t i = 0; i < c->n_instances; i++)
+        if (isfinite(r->probes.mean_share[i]))
+            fprintf(f, " **%.2f / %.1f** |", r->probes.mean_share[i], r->probes.mean_median[i]);
+        else
+            fputs(" n/a |", f);
+    fputs("\n\nThe first five films of each list (training ratings; * = in the genre):\n", f);
+    for (size_t g = 0; g < c->probes.n_genres; g++) {
+        const rs_eval_probe *p = &r->probes.probe[g];
+        fprintf(f, "\n**%s** (rated:", p->genre);
+        for (int32_t j = 0; j < p->n_rated; j++) /* titles hold commas */
+            fprintf(f, "%s %s", j ? ";" : "", p->rated_info[j].title);
+        fputs(")\n\n", f);
+        for (size_t i = 0; i < c->n_instances; i++) {
+            fprintf(f, "- %s:", c->instances[i]);
+            for (size_t s = 0; s < p->n_top[i] && s < 5; s++) {
+                const rs_eval_probe_item *x = &p->top_info[i * k + s];
+                fprintf(f, "%s %s (%d)%s", s ? ";" : "", x->title, (int)x->ratings,
+                        x->in_genre ? "*" : "");
+            }
+            fputc('\n', f);
+        }
+    }
 }
 
 rs_status rs_eval_write_md(const rs_eval_report *r, const char *path,
@@ -267,14 +439,23 @@ rs_status rs_eval_write_md(const rs_eval_report *r, const char *path,
     FILE *f = fopen(path, "w");
     if (!f)
         return rs_error_set(err, RS_ERR_IO, "%s: %s", path, strerror(errno));
+    rows R = {r->levels, r->cfg->n_levels, "kept", "at that level"};
     preamble(f, r);
     failures(f, r);
-    compare_tables(f, r);
-    baseline_tables(f, r);
-    fputs("\n## Metrics (mean over users [95 % CI])\n", f);
-    metric_tables(f, r);
-    coverage_and_timing(f, r);
-    bucket_tables(f, r);
+    if (!r->sweep_skipped) {
+        compare_tables(f, r, &R);
+        baseline_tables(f, r, &R);
+        fputs("\n## Metrics (mean over users [95 % CI])\n", f);
+        metric_tables(f, r, &R);
+        coverage_and_timing(f, r, &R);
+        bucket_tables(f, r);
+        if (r->levels_full)
+            exclude_full_section(f, r);
+    }
+    if (r->nu.ran)
+        new_user_section(f, r);
+    if (r->probes.ran)
+        probe_section(f, r);
     int bad = ferror(f);
     if (fclose(f) != 0 || bad)
         return rs_error_set(err, RS_ERR_IO, "%s: write failed", path);

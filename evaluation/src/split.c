@@ -7,7 +7,8 @@
 #include "rng.h"
 
 /* Stream ids, so splitting and thinning never share random numbers. */
-enum { STREAM_SPLIT = 1, STREAM_VALID = 2, STREAM_THIN = 3 };
+enum { STREAM_SPLIT = 1, STREAM_VALID = 2, STREAM_THIN = 3, STREAM_HOLDOUT = 4,
+       STREAM_QUERY = 5 };
 
 const char *rs_split_kind_str(rs_split_kind k)
 {
@@ -270,5 +271,86 @@ rs_status rs_eval_thin(const rs_triple *t, size_t n, int32_t n_users,
     groups_free(&g);
     if (n_kept)
         *n_kept = kept;
+    return RS_OK;
+}
+
+typedef struct user_key {
+    uint64_t key;
+    int32_t user;
+} user_key;
+
+static int user_key_cmp(const void *a, const void *b)
+{
+    const user_key *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return (x->user > y->user) - (x->user < y->user);
+}
+
+rs_status rs_eval_holdout_users(int32_t n_users, double fraction,
+                                uint64_t seed, uint8_t *held,
+                                int32_t *n_held, rs_error *err)
+{
+    if (!(fraction >= 0.0 && fraction <= 1.0))
+        return rs_error_set(err, RS_ERR_INVALID,
+                            "holdout: fraction %g must be in [0, 1]", fraction);
+    size_t nu = n_users > 0 ? (size_t)n_users : 0;
+    user_key *k = malloc((nu ? nu : 1) * sizeof *k);
+    if (!k)
+        return rs_error_set(err, RS_ERR_NOMEM, "holdout: out of memory");
+    /* One draw per user from its own stream: sorting by it is a uniform
+     * random permutation that a user's index alone decides. */
+    for (size_t u = 0; u < nu; u++) {
+        rs_rng r = rs_rng_stream(seed, STREAM_HOLDOUT, (uint64_t)u);
+        k[u] = (user_key){rs_rng_next(&r), (int32_t)u};
+        held[u] = 0;
+    }
+    qsort(k, nu, sizeof *k, user_key_cmp);
+    size_t m = (size_t)llround(fraction * (double)nu);
+    if (m > nu)
+        m = nu;
+    for (size_t i = 0; i < nu && i < 2 * m; i++)
+        held[k[i].user] = i < m ? 1 : 2;
+    free(k);
+    if (n_held)
+        *n_held = (int32_t)m;
+    return RS_OK;
+}
+
+rs_status rs_eval_query_order(const rs_triple *t, size_t n, int32_t n_users,
+                              const uint8_t *select, int random,
+                              uint64_t seed, uint32_t *rank, rs_error *err)
+{
+    if (n > UINT32_MAX)
+        return rs_error_set(err, RS_ERR_INVALID, "query order: %zu ratings is more than supported", n);
+    uint8_t *sel = malloc(n ? n : 1);
+    if (!sel)
+        return rs_error_set(err, RS_ERR_NOMEM, "query order: out of memory");
+    for (size_t i = 0; i < n; i++) {
+        sel[i] = !select || select[i];
+        rank[i] = UINT32_MAX;
+    }
+    groups g;
+    rs_status st = groups_build(t, n, n_users, sel, 1, &g, err);
+    free(sel);
+    if (st != RS_OK)
+        return st;
+    for (int32_t u = 0; u < n_users; u++) {
+        keyed *a = g.k + g.ptr[u];
+        size_t nu = g.ptr[u + 1] - g.ptr[u];
+        rs_rng r = rs_rng_stream(seed, STREAM_QUERY, (uint64_t)u);
+        if (random) {
+            shuffle(a, nu, &r);
+        } else { /* (timestamp, item) order: shuffle each run of equal stamps */
+            for (size_t s = 0, e; s < nu; s = e) {
+                for (e = s + 1; e < nu && a[e].ts == a[s].ts; e++)
+                    ;
+                shuffle(a + s, e - s, &r);
+            }
+        }
+        for (size_t j = 0; j < nu; j++)
+            rank[a[j].idx] = (uint32_t)j;
+    }
+    groups_free(&g);
     return RS_OK;
 }

@@ -78,6 +78,15 @@ static void step(progress *pg, size_t level, const rs_eval_config *c,
            pg->done, pg->total, el, eta_seconds(pg, c));
 }
 
+/* The new-user phase: one fit, then cheap queries; no ETA to speak of. */
+static void nu_step(const progress *pg, const char *where, const char *instance,
+                    const char *what, double seconds)
+{
+    if (!pg->quiet)
+        rs_log(RS_LOG_INFO, "eval", "%s %-12s %s %.2f s | elapsed %.0f s", where,
+               instance, what, seconds, now_s() - pg->t0);
+}
+
 /* Every eval instance must exist in the host config; the engine is built
  * over only those (a shallow copy of the host config's instance list), so
  * unrelated instances are never loaded or fitted. */
@@ -130,21 +139,27 @@ static char *dup(const char *s)
 /* A plugin failing at one level must not throw away the rest of a long
  * sweep: the cell keeps the message, its numbers stay undefined, and the
  * CLI exits non-zero after writing the reports. */
-static void cell_fail(rs_eval_report *r, size_t l, size_t i, const char *what,
-                      const rs_error *e)
+static void cell_fail(rs_eval_report *r, rs_eval_level *lv, size_t i,
+                      const char *what, const rs_error *e)
 {
-    rs_eval_cell *cell = &r->levels[l].cells[i];
-    char msg[RS_ERROR_MESSAGE_MAX + 64];
+    rs_eval_cell *cell = &lv->cells[i];
+    char msg[RS_ERROR_MESSAGE_MAX + 64], label[32];
     snprintf(msg, sizeof msg, "%s failed: %s", what, e->message);
-    rs_log(RS_LOG_ERROR, "eval", "level %g, %s: %s", r->cfg->levels[l],
-           r->cfg->instances[i], msg);
+    rs_log(RS_LOG_ERROR, "eval", "%s %s, %s: %s", lv->n_given ? "new users, n =" : "level",
+           rs_eval_level_label(lv, label, sizeof label), r->cfg->instances[i], msg);
     if (!cell->error) {
         cell->error = dup(msg);
         r->n_failures++;
     }
 }
 
-static void fit_all(rs_engine *e, rs_eval_report *r, size_t l, progress *pg)
+/* Fit every instance of e in dependency order; secs[i] and ok[i] (the
+ * error, code RS_OK when it fitted) per eval instance i. `report(name,
+ * seconds)` logs each step. */
+typedef void (*fit_report)(void *ctx, const char *name, double seconds);
+
+static void fit_all(rs_engine *e, rs_eval_report *r, double *secs,
+                    rs_error *errs, fit_report report, void *ctx)
 {
     const rs_eval_config *c = r->cfg;
     for (size_t s = 0; s < rs_engine_instance_count(e); s++) {
@@ -154,18 +169,136 @@ static void fit_all(rs_engine *e, rs_eval_report *r, size_t l, progress *pg)
         double t = now_s();
         rs_status st = rs_engine_fit(e, name, NULL, &ferr);
         t = now_s() - t;
-        if (st != RS_OK && idx >= 0)
-            cell_fail(r, l, (size_t)idx, "fit", &ferr);
         if (idx >= 0) {
-            r->levels[l].cells[idx].fit_seconds = t;
+            secs[idx] = t;
+            errs[idx] = st != RS_OK ? ferr : (rs_error){RS_OK, ""};
             const rs_plugin_entry *en = rs_engine_instance_entry(e, name);
             if (en && !r->version[idx]) {
                 r->plugin[idx] = dup(en->name);
                 r->version[idx] = dup(en->version);
             }
         }
-        step(pg, l, c, name, "fit", t);
+        report(ctx, name, t);
     }
+}
+
+typedef struct level_ctx {
+    progress *pg;
+    size_t level;
+    const rs_eval_config *c;
+} level_ctx;
+
+static void level_fit_report(void *ctx, const char *name, double seconds)
+{
+    level_ctx *x = ctx;
+    step(x->pg, x->level, x->c, name, "fit", seconds);
+}
+
+static void nu_fit_report(void *ctx, const char *name, double seconds)
+{
+    nu_step(ctx, "new users: fit", name, "fit", seconds);
+}
+
+/* Fit at sweep level l, recording each instance's time and failure. */
+static rs_status fit_level(rs_engine *e, rs_eval_report *r, size_t l, progress *pg,
+                           rs_error *err)
+{
+    size_t ni = r->cfg->n_instances ? r->cfg->n_instances : 1;
+    double *secs = calloc(ni, sizeof *secs);
+    rs_error *errs = calloc(ni, sizeof *errs);
+    if (!secs || !errs) {
+        free(secs);
+        free(errs);
+        return rs_error_set(err, RS_ERR_NOMEM, "eval: out of memory");
+    }
+    level_ctx x = {pg, l, r->cfg};
+    fit_all(e, r, secs, errs, level_fit_report, &x);
+    for (size_t i = 0; i < r->cfg->n_instances; i++) {
+        r->levels[l].cells[i].fit_seconds = secs[i];
+        if (errs[i].code != RS_OK)
+            cell_fail(r, &r->levels[l], i, "fit", &errs[i]);
+    }
+    free(secs);
+    free(errs);
+    return RS_OK;
+}
+
+/* Every instance's lists for one level's queries, into ranked[], with each
+ * instance's recommend time; a failing instance fails its cell only. */
+typedef void (*rec_report)(void *ctx, const char *name, const char *what,
+                           double seconds);
+
+static void recommend_level(rs_engine *e, rs_eval_report *r, rs_eval_level *lv,
+                            const rs_eval_queries *q, rs_eval_ranked *ranked,
+                            rec_report report, void *ctx)
+{
+    const rs_eval_config *c = r->cfg;
+    size_t kmax = (size_t)c->k[c->n_k - 1];
+    for (size_t i = 0; i < c->n_instances; i++) {
+        rs_error rerr = {RS_OK, ""};
+        double t = now_s();
+        if (lv->cells[i].error) { /* its fit failed */
+            report(ctx, c->instances[i], "skipped", 0);
+            continue;
+        }
+        if (rs_eval_recommend_all(e, c->instances[i], q, c->threads, kmax, &ranked[i],
+                                  &rerr) != RS_OK)
+            cell_fail(r, lv, i, "recommend", &rerr);
+        t = now_s() - t;
+        lv->cells[i].recommend_seconds = t;
+        report(ctx, c->instances[i], "recommend", t);
+    }
+}
+
+static void level_rec_report(void *ctx, const char *name, const char *what,
+                             double seconds)
+{
+    level_ctx *x = ctx;
+    step(x->pg, x->level, x->c, name, what, seconds);
+}
+
+/* sweep.exclude: both: the same fits asked again with each user's full
+ * training set excluded, into r->levels_full[l] (the counts and fit
+ * outcomes are the level's own). */
+static rs_status score_full(rs_eval_report *r, size_t l, rs_engine *e,
+                            const rs_eval_plan *plan, const rs_eval_level_data *d,
+                            const rs_eval_targets *t, progress *pg, rs_error *err)
+{
+    const rs_eval_config *c = r->cfg;
+    rs_eval_level *src = &r->levels[l], *dst = &r->levels_full[l];
+    rs_eval_queries q = {0};
+    rs_eval_ranked *ranked = calloc(c->n_instances ? c->n_instances : 1, sizeof *ranked);
+    rs_status st = ranked ? RS_OK : rs_error_set(err, RS_ERR_NOMEM, "eval: out of memory");
+    if (st == RS_OK)
+        st = rs_eval_level_queries(plan, d, RS_EXCLUDE_FULL, &q, err);
+    if (st == RS_OK) {
+        dst->train_ratings = src->train_ratings;
+        dst->cf_users = src->cf_users;
+        dst->cf_items = src->cf_items;
+        dst->users_evaluated = src->users_evaluated;
+        dst->users_excluded = src->users_excluded;
+        dst->cold_users = src->cold_users;
+        dst->cold_items = src->cold_items;
+        for (size_t b = 0; b < c->n_buckets; b++) {
+            dst->bucket_users[b] = src->bucket_users[b];
+            dst->bucket_cold_users[b] = src->bucket_cold_users[b];
+        }
+        for (size_t i = 0; i < c->n_instances; i++) {
+            dst->cells[i].fit_seconds = src->cells[i].fit_seconds;
+            if (src->cells[i].error && !dst->cells[i].error) /* skipped, counted once */
+                dst->cells[i].error = dup(src->cells[i].error);
+        }
+        level_ctx x = {pg, l, c};
+        pg->total += c->n_instances;
+        recommend_level(e, r, dst, &q, ranked, level_rec_report, &x);
+        /* streams apart from the given pass's, the same for every instance */
+        st = rs_eval_aggregate_level(r, dst, 500009u + l, t, ranked, err);
+    }
+    rs_eval_queries_free(&q);
+    for (size_t i = 0; ranked && i < c->n_instances; i++)
+        rs_eval_ranked_free(&ranked[i]);
+    free(ranked);
+    return st;
 }
 
 static rs_status run_level(rs_eval_report *r, size_t l, const rs_config *fc,
@@ -174,6 +307,7 @@ static rs_status run_level(rs_eval_report *r, size_t l, const rs_config *fc,
 {
     const rs_eval_config *c = r->cfg;
     rs_eval_level_data d;
+    rs_eval_queries q = {0};
     rs_engine *e = NULL;
     rs_status st = rs_eval_level_build(plan, c, fc, l, &d, &r->levels[l], err);
     if (st != RS_OK)
@@ -183,27 +317,19 @@ static rs_status run_level(rs_eval_report *r, size_t l, const rs_config *fc,
         st = rs_error_set(err, RS_ERR_NOMEM, "eval: out of memory");
         goto free_data;
     }
-    if ((st = rs_engine_new(fc, d.view, &e, err)))
+    if ((st = rs_eval_level_queries(plan, &d, c->sweep_exclude, &q, err)) ||
+        (st = rs_engine_new(fc, d.view, &e, err)) || (st = fit_level(e, r, l, pg, err)))
         goto free_ranked;
-    fit_all(e, r, l, pg);
-    size_t kmax = (size_t)c->k[c->n_k - 1];
-    for (size_t i = 0; i < c->n_instances; i++) {
-        rs_error rerr = {RS_OK, ""};
-        double t = now_s();
-        if (r->levels[l].cells[i].error) { /* its fit failed */
-            step(pg, l, c, c->instances[i], "skipped", 0);
-            continue;
-        }
-        if (rs_eval_recommend_all(e, c->instances[i], plan, &d, c->threads, kmax,
-                                  &ranked[i], &rerr) != RS_OK)
-            cell_fail(r, l, i, "recommend", &rerr);
-        t = now_s() - t;
-        r->levels[l].cells[i].recommend_seconds = t;
-        step(pg, l, c, c->instances[i], "recommend", t);
-    }
-    st = rs_eval_aggregate_level(r, l, plan, &d, ranked, err);
+    level_ctx x = {pg, l, c};
+    recommend_level(e, r, &r->levels[l], &q, ranked, level_rec_report, &x);
+    rs_eval_targets t = {plan->n_eval, plan->base->n_items, plan->rel_ptr, plan->rel_item,
+                         d.cold_ptr, d.cold_rel, d.bucket};
+    st = rs_eval_aggregate_level(r, &r->levels[l], l, &t, ranked, err);
+    if (st == RS_OK && r->levels_full)
+        st = score_full(r, l, e, plan, &d, &t, pg, err);
 free_ranked:
     rs_engine_free(e);
+    rs_eval_queries_free(&q);
     for (size_t i = 0; i < c->n_instances; i++)
         rs_eval_ranked_free(&ranked[i]);
     free(ranked);
@@ -214,6 +340,153 @@ free_data:
         snprintf(msg, sizeof msg, "%s", err ? err->message : "");
         rs_error_set(err, st, "level %g: %s", c->levels[l], msg);
     }
+    return st;
+}
+
+typedef struct nu_ctx {
+    const progress *pg;
+    const char *where;
+} nu_ctx;
+
+static void nu_rec_report(void *ctx, const char *name, const char *what,
+                          double seconds)
+{
+    const nu_ctx *x = ctx;
+    nu_step(x->pg, x->where, name, what, seconds);
+}
+
+/* Every n of the new-user protocol on the fitted engine. */
+static rs_status run_new_user_levels(rs_eval_report *r, rs_engine *e,
+                                     const rs_dataset *base,
+                                     const rs_eval_nu_data *d, progress *pg,
+                                     rs_error *err)
+{
+    const rs_eval_config *c = r->cfg;
+    rs_status st = RS_OK;
+    rs_eval_ranked *ranked = calloc(c->n_instances ? c->n_instances : 1, sizeof *ranked);
+    if (!ranked)
+        return rs_error_set(err, RS_ERR_NOMEM, "eval: out of memory");
+    for (size_t li = 0; li < c->new_users.n_n && st == RS_OK; li++) {
+        rs_eval_level *lv = &r->nu.levels[li];
+        rs_eval_nu_level L;
+        if ((st = rs_eval_nu_level_build(base, c, d, li, &L, lv, err)))
+            break;
+        char where[64];
+        snprintf(where, sizeof where, "new users: n=%d (%d users)", lv->n_given,
+                 (int)lv->users_evaluated);
+        nu_ctx ctx = {pg, where};
+        recommend_level(e, r, lv, &L.q, ranked, nu_rec_report, &ctx);
+        /* Streams apart from the sweep's levels (0 .. n_levels - 1). */
+        st = rs_eval_aggregate_level(r, lv, 1000003u + li, &L.t, ranked, err);
+        for (size_t i = 0; i < c->n_instances; i++)
+            rs_eval_ranked_free(&ranked[i]);
+        rs_eval_nu_level_free(&L);
+    }
+    free(ranked);
+    return st;
+}
+
+/* The new-user protocol and the taste probes: one engine fitted on the
+ * users outside the holdout serves both. */
+static rs_status run_new_users(rs_eval_report *r, const rs_config *fc,
+                               const rs_dataset *base, int validate,
+                               progress *pg, rs_error *err)
+{
+    const rs_eval_config *c = r->cfg;
+    double t0 = now_s();
+    size_t ni = c->n_instances ? c->n_instances : 1;
+    rs_eval_nu_data d;
+    rs_engine *e = NULL;
+    double *secs = calloc(ni, sizeof *secs);
+    rs_error *errs = calloc(ni, sizeof *errs);
+    int *failed = calloc(ni, sizeof *failed);
+    rs_status st;
+    if (!secs || !errs || !failed) {
+        st = rs_error_set(err, RS_ERR_NOMEM, "eval: out of memory");
+        goto free_arrays;
+    }
+    if ((st = rs_eval_nu_build(base, c, fc, validate, &d, &r->nu, err)))
+        goto free_arrays;
+    if (!pg->quiet)
+        rs_log(RS_LOG_INFO, "eval",
+               "new users: %d of %d users held out (%s holdout, seed %llu); training on "
+               "%zu ratings of %d others",
+               (int)r->nu.users_held_out, (int)base->n_users, validate ? "validation" : "test",
+               (unsigned long long)c->new_users.seed, d.n_train, (int)r->nu.train_users);
+    if ((st = rs_engine_new(fc, d.view, &e, err)))
+        goto free_data;
+    fit_all(e, r, secs, errs, nu_fit_report, pg);
+    for (size_t i = 0; i < c->n_instances; i++) {
+        failed[i] = errs[i].code != RS_OK;
+        if (r->nu.fit_seconds)
+            r->nu.fit_seconds[i] = secs[i];
+        for (size_t li = 0; failed[i] && r->nu.levels && li < c->new_users.n_n; li++)
+            cell_fail(r, &r->nu.levels[li], i, "fit", &errs[i]);
+        if (failed[i] && !r->nu.levels)
+            rs_log(RS_LOG_ERROR, "eval", "new users: fit of %s failed: %s",
+                   c->instances[i], errs[i].message);
+    }
+    if (c->new_users.enabled) {
+        if ((st = run_new_user_levels(r, e, base, &d, pg, err)))
+            goto free_engine;
+        r->nu.ran = 1;
+    }
+    r->nu.seconds = now_s() - t0;
+    if (c->probes.enabled) {
+        double t = now_s();
+        if ((st = rs_eval_probes_run(r, e, d.view, failed, err)))
+            goto free_engine;
+        r->probes.seconds = now_s() - t;
+        if (!c->new_users.enabled) /* the fits were for the probes */
+            r->probes.seconds = now_s() - t0;
+        nu_step(pg, "taste probes:", "all", "done", r->probes.seconds);
+    }
+free_engine:
+    rs_engine_free(e);
+free_data:
+    rs_eval_nu_free(&d);
+free_arrays:
+    free(secs);
+    free(errs);
+    free(failed);
+    return st;
+}
+
+static rs_status run_sweep(rs_eval_report *r, const rs_eval_config *cfg,
+                           const rs_config *fc, const rs_dataset *base,
+                           rs_eval_plan *plan, progress *pg, rs_eval_options o,
+                           rs_error *err)
+{
+    double t0 = now_s();
+    rs_status st = rs_eval_plan_build(base, cfg, o.validate, plan, err);
+    if (st != RS_OK)
+        return st;
+    r->n_train = plan->n_train;
+    r->n_valid = plan->n_valid;
+    r->n_test = plan->n_test;
+    r->n_test_positive = plan->n_target_positive;
+    if (plan->n_eval == 0) {
+        char where[256];
+        return rs_error_set(err, RS_ERR_CONFIG,
+                            "%sno user has a rating >= %g in the %s split%s",
+                            rs_eval_config_where(cfg, "split", where, sizeof where),
+                            cfg->positive_threshold, o.validate ? "validation" : "test",
+                            o.validate && cfg->split.validation_fraction == 0
+                                ? " (validation_fraction is 0)" : "");
+    }
+    if (!o.quiet)
+        rs_log(RS_LOG_INFO, "eval",
+               "%s split: %zu train, %zu validation, %zu test ratings; scoring %d users "
+               "(%d without a positive excluded)",
+               rs_split_kind_str(cfg->split.kind), plan->n_train, plan->n_valid,
+               plan->n_test, (int)plan->n_eval, (int)(base->n_users - plan->n_eval));
+    pg->total = cfg->n_levels * (fc->n_instances + cfg->n_instances);
+    for (size_t l = 0; l < cfg->n_levels && st == RS_OK; l++) {
+        level_begin(pg, l);
+        st = run_level(r, l, fc, plan, pg, err);
+        level_end(pg, cfg);
+    }
+    r->sweep_seconds = now_s() - t0;
     return st;
 }
 
@@ -254,37 +527,14 @@ rs_status rs_eval_run(const rs_eval_config *cfg, const rs_eval_options *opt,
         goto done;
     r->load_seconds = now_s() - t;
     const rs_dataset *base = rs_movielens_view(ml);
-    if ((st = rs_eval_plan_build(base, cfg, o.validate, &plan, err)))
-        goto done;
     r->n_users = base->n_users;
     r->n_items = base->n_items;
     r->n_ratings = base->n_ratings;
-    r->n_train = plan.n_train;
-    r->n_valid = plan.n_valid;
-    r->n_test = plan.n_test;
-    r->n_test_positive = plan.n_target_positive;
-    if (plan.n_eval == 0) {
-        char where[256];
-        st = rs_error_set(err, RS_ERR_CONFIG,
-                          "%sno user has a rating >= %g in the %s split%s",
-                          rs_eval_config_where(cfg, "split", where, sizeof where),
-                          cfg->positive_threshold, o.validate ? "validation" : "test",
-                          o.validate && cfg->split.validation_fraction == 0
-                              ? " (validation_fraction is 0)" : "");
+    r->sweep_skipped = !cfg->sweep_enabled;
+    if (cfg->sweep_enabled && (st = run_sweep(r, cfg, &fc, base, &plan, &pg, o, err)))
         goto done;
-    }
-    if (!o.quiet)
-        rs_log(RS_LOG_INFO, "eval",
-               "%s split: %zu train, %zu validation, %zu test ratings; scoring %d users "
-               "(%d without a positive excluded)",
-               rs_split_kind_str(cfg->split.kind), plan.n_train, plan.n_valid,
-               plan.n_test, (int)plan.n_eval, (int)(base->n_users - plan.n_eval));
-    pg.total = cfg->n_levels * (fc.n_instances + cfg->n_instances);
-    for (size_t l = 0; l < cfg->n_levels && st == RS_OK; l++) {
-        level_begin(&pg, l);
-        st = run_level(r, l, &fc, &plan, &pg, err);
-        level_end(&pg, cfg);
-    }
+    if (cfg->new_users.enabled || cfg->probes.enabled)
+        st = run_new_users(r, &fc, base, o.validate, &pg, err);
     r->total_seconds = now_s() - pg.t0;
 done:
     rs_eval_plan_free(&plan);

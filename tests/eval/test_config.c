@@ -48,6 +48,49 @@ START_TEST(defaults)
     ck_assert_str_eq(c->host_config, "/base/../configs/default.yaml");
     ck_assert_int_eq(c->skip_missing, 0);
     ck_assert_int_eq(c->cf_subset, RS_CF_SCALED);
+    /* every protocol on, the sweep excluding only what it gave */
+    ck_assert_int_eq(c->sweep_enabled, 1);
+    ck_assert_int_eq(c->sweep_exclude, RS_EXCLUDE_GIVEN);
+    ck_assert_int_eq(c->new_users.enabled, 1);
+    ck_assert_double_eq(c->new_users.holdout_fraction, 0.2);
+    ck_assert_uint_eq(c->new_users.n_n, 5);
+    ck_assert_int_eq(c->new_users.n[0], 1);
+    ck_assert_int_eq(c->new_users.n[4], 20);
+    ck_assert_int_eq(c->new_users.order, RS_QUERY_EARLIEST);
+    ck_assert_int_eq(c->new_users.min_positives, 1);
+    ck_assert_uint_eq(c->new_users.seed, 42); /* the top-level seed */
+    ck_assert_int_eq(c->probes.enabled, 1);
+    ck_assert_uint_eq(c->probes.n_genres, 6);
+    ck_assert_str_eq(c->probes.genres[1], "Western");
+    ck_assert_int_eq(c->probes.n_rated, 10);
+    ck_assert_int_eq(c->probes.k, 20);
+    rs_eval_config_free(c);
+}
+END_TEST
+
+START_TEST(protocol_sections)
+{
+    rs_eval_config *c = parse_ok(
+        "seed: 9\n"
+        "sweep: {enabled: false, exclude: full}\n"
+        "new_users: {holdout_fraction: 0.3, n: [2, 4], order: random, min_positives: 2}\n"
+        "taste_probes: {enabled: false, genres: [Horror], n_rated: 5, rating: 4.5, k: 10}\n");
+    ck_assert_int_eq(c->sweep_enabled, 0);
+    ck_assert_int_eq(c->sweep_exclude, RS_EXCLUDE_FULL);
+    ck_assert_double_eq(c->new_users.holdout_fraction, 0.3);
+    ck_assert_uint_eq(c->new_users.n_n, 2);
+    ck_assert_int_eq(c->new_users.n[1], 4);
+    ck_assert_int_eq(c->new_users.order, RS_QUERY_RANDOM);
+    ck_assert_int_eq(c->new_users.min_positives, 2);
+    ck_assert_uint_eq(c->new_users.seed, 9); /* follows the top-level seed */
+    ck_assert_int_eq(c->probes.enabled, 0);
+    ck_assert_uint_eq(c->probes.n_genres, 1);
+    ck_assert_str_eq(c->probes.genres[0], "Horror");
+    ck_assert_double_eq(c->probes.rating, 4.5);
+    ck_assert_int_eq(c->probes.k, 10);
+    rs_eval_config_free(c);
+    c = parse_ok("seed: 9\nnew_users: {seed: 3}\n");
+    ck_assert_uint_eq(c->new_users.seed, 3);
     rs_eval_config_free(c);
 }
 END_TEST
@@ -104,6 +147,17 @@ START_TEST(errors_name_the_place)
     parse_fails("params: {lightgcn: 3}\n", "t.yaml:1:20: params.lightgcn must be a mapping");
     parse_fails("params: [1]\n", "'params' must be a mapping");
     parse_fails("cf_subset: some\n", "t.yaml:1:12: 'cf_subset' must be one of scaled, host, all");
+    parse_fails("sweep: {exclude: some}\n", "t.yaml:1:18: 'sweep.exclude' must be given, full or both");
+    parse_fails("sweep: {enabled: maybe}\n", "t.yaml:1:18:");
+    parse_fails("sweep: [1]\n", "'sweep' must be a mapping");
+    parse_fails("new_users: {n: [5, 3]}\n", "t.yaml:1:20: 'new_users.n' must be strictly ascending");
+    parse_fails("new_users: {holdout_fraction: 1}\n", "'holdout_fraction' must be in (0, 1)");
+    parse_fails("new_users: {order: latest}\n", "'new_users.order' must be earliest or random");
+    parse_fails("new_users: {min_positives: 0}\n", "'min_positives' must be in [1,");
+    parse_fails("new_users: {hold: 0.2}\n", "t.yaml:1:13: unknown key 'hold'");
+    parse_fails("taste_probes: {genres: []}\n", "'taste_probes.genres' must have at least 1 item");
+    parse_fails("taste_probes: {genres: [Horror, Horror]}\n", "lists 'Horror' twice");
+    parse_fails("taste_probes: {k: 0}\n", "'k' must be in [1, 1000]");
 }
 END_TEST
 
@@ -161,6 +215,7 @@ int main(void)
     TCase *tc = tcase_create("config");
     tcase_add_test(tc, defaults);
     tcase_add_test(tc, overrides);
+    tcase_add_test(tc, protocol_sections);
     tcase_add_test(tc, errors_name_the_place);
     tcase_add_test(tc, apply_host_skips_or_refuses);
     tcase_add_test(tc, the_shipped_file_loads);

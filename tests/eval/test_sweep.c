@@ -215,7 +215,9 @@ static void oracle(const rs_eval_config *cfg, double fraction, double *recall20,
         size_t nrel = 0;
         memset(excl, 0, (size_t)d->n_items);
         for (size_t j = d->user_ptr[u]; j < d->user_ptr[u + 1]; j++) {
-            excl[t[j].item] = fit[j];
+            /* what the sweep excludes: the thinned ratings it gave
+             * (sweep.exclude: given) or the whole training set (full) */
+            excl[t[j].item] = cfg->sweep_exclude == RS_EXCLUDE_FULL ? fit[j] : keep[j];
             if (role[j] == RS_ROLE_TEST && t[j].rating >= cfg->positive_threshold)
                 rel[nrel++] = t[j].item; /* CSR rows are sorted by item */
         }
@@ -244,21 +246,55 @@ static void oracle(const rs_eval_config *cfg, double fraction, double *recall20,
     rs_movielens_free(ml);
 }
 
-START_TEST(matches_an_independent_popularity_oracle)
+/* Both exclusion modes against the oracle; at level 1 they are the same
+ * (everything in training is given), below it `full` also hides what the
+ * model was not told, which lifts the figures. `both` scores the same
+ * fits both ways in one run. */
+static void check_against_oracle(rs_eval_report *rep, rs_eval_config *cfg,
+                                 rs_eval_level *levels, rs_sweep_exclude ex,
+                                 double *rec_at_01)
 {
-    SKIP_WITHOUT_DATA();
-    rs_eval_config *cfg;
-    rs_eval_report *rep = run("levels: [1.0, 0.1]\nbootstrap_resamples: 0\n", 0, &cfg);
+    rs_sweep_exclude saved = cfg->sweep_exclude;
+    cfg->sweep_exclude = ex; /* what the oracle excludes */
     for (size_t l = 0; l < 2; l++) {
         double rec, ndcg, cov;
         oracle(cfg, cfg->levels[l], &rec, &ndcg, &cov);
-        rs_eval_cell *c = &rep->levels[l].cells[0];
+        rs_eval_cell *c = &levels[l].cells[0];
         ck_assert_double_eq_tol(rs_eval_cell_stat(rep, c, 1, RS_EVAL_RECALL)->mean, rec, 1e-12);
         ck_assert_double_eq_tol(rs_eval_cell_stat(rep, c, 1, RS_EVAL_NDCG)->mean, ndcg, 1e-12);
         ck_assert_double_eq_tol(c->coverage[1], cov, 1e-12);
+        if (l == 1)
+            *rec_at_01 = rec;
     }
+    cfg->sweep_exclude = saved;
+}
+
+START_TEST(matches_an_independent_popularity_oracle)
+{
+    SKIP_WITHOUT_DATA();
+    const char *common = "levels: [1.0, 0.1]\nbootstrap_resamples: 0\n"
+                         "new_users: {enabled: false}\ntaste_probes: {enabled: false}\n";
+    char text[512];
+    double given01, full01, both_full01;
+    rs_eval_config *cfg;
+    snprintf(text, sizeof text, "%ssweep: {exclude: full}\n", common);
+    rs_eval_report *rep = run(text, 0, &cfg);
+    ck_assert_int_eq(cfg->sweep_exclude, RS_EXCLUDE_FULL);
+    ck_assert_ptr_null(rep->levels_full);
+    check_against_oracle(rep, cfg, rep->levels, RS_EXCLUDE_FULL, &full01);
     rs_eval_report_free(rep);
     rs_eval_config_free(cfg);
+
+    snprintf(text, sizeof text, "%ssweep: {exclude: both}\n", common);
+    rep = run(text, 0, &cfg);
+    ck_assert_ptr_nonnull(rep->levels_full);
+    check_against_oracle(rep, cfg, rep->levels, RS_EXCLUDE_GIVEN, &given01);
+    check_against_oracle(rep, cfg, rep->levels_full, RS_EXCLUDE_FULL, &both_full01);
+    rs_eval_report_free(rep);
+    rs_eval_config_free(cfg);
+    ck_assert_double_eq(both_full01, full01);
+    /* hiding what the model was not told flatters it */
+    ck_assert(given01 < full01);
 }
 END_TEST
 
@@ -396,7 +432,15 @@ START_TEST(a_failing_plugin_is_reported_not_fatal)
     ck_assert_msg(rs_eval_config_load(eval, &cfg, &err) == RS_OK, "%s", err.message);
     rs_eval_options opt = {0, 1};
     ck_assert_msg(rs_eval_run(cfg, &opt, &rep, &err) == RS_OK, "%s", err.message);
-    ck_assert_uint_eq(rep->n_failures, 2);
+    /* 2 levels + the new-user protocol's 5 n (one failed fit each); the
+     * taste probes skip an instance whose fit failed */
+    ck_assert_uint_eq(rep->n_failures, 2 + 5);
+    for (size_t l = 0; l < 5; l++) {
+        tu_assert_contains(rep->nu.levels[l].cells[1].error, "deliberate fit failure");
+        ck_assert_ptr_null(rep->nu.levels[l].cells[0].error);
+        ck_assert(isnan(rep->probes.probe[0].share[1]));
+        ck_assert(rep->probes.probe[0].share[0] >= 0);
+    }
     for (size_t l = 0; l < 2; l++) {
         rs_eval_level *lv = &rep->levels[l];
         ck_assert_ptr_null(lv->cells[0].error);
@@ -419,8 +463,9 @@ START_TEST(a_failing_plugin_is_reported_not_fatal)
     size_t n = fread(buf, 1, sizeof buf - 1, md);
     buf[n] = '\0';
     fclose(md);
-    tu_assert_contains(buf, "## Failures (2)");
-    tu_assert_contains(buf, "| 0.5 | broken | fit failed: ");
+    tu_assert_contains(buf, "## Failures (7)");
+    tu_assert_contains(buf, "| kept 0.5 | broken | fit failed: ");
+    tu_assert_contains(buf, "| new users, n = 20 | broken | fit failed: ");
 }
 END_TEST
 

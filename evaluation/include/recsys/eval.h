@@ -1,8 +1,9 @@
 /*
- * The offline evaluation harness: a sparsity sweep over the instances of a
- * host config, scored on one held-out split, written as report.json,
- * report.csv, report.md and report.svg. See docs/evaluation.md for the
- * protocol.
+ * The offline evaluation harness over the instances of a host config: a
+ * sparsity sweep scored on one held-out split, the new-user protocol
+ * (users held out of training, queried with n of their ratings) and taste
+ * probes, written as report.json, report.csv, report.md and report.svg.
+ * See docs/evaluation.md for the protocols.
  *
  * Thread contract: rs_eval_run uses its own worker threads for the
  * recommend calls; call it from one thread. The report it returns is
@@ -20,12 +21,16 @@ typedef struct rs_eval_options {
 } rs_eval_options;
 
 /*
- * Run the whole sweep: load the host config and its data, split, then for
- * every level thin the training ratings, fit every instance on them and
- * score every test user. On success *out is a report the caller frees with
- * rs_eval_report_free (before rs_eval_config_free). An instance whose fit
- * or recommend fails at one level does not stop the sweep: its cell holds
- * the error, its numbers are undefined, and (*out)->n_failures counts it.
+ * Run every enabled protocol: load the host config and its data; the
+ * sweep splits, then for every level thins the training ratings, fits
+ * every instance on them and scores every test user; the new-user
+ * protocol holds users out, fits once on the rest and scores each held-out
+ * user per n; the taste probes query that same fitted engine. On success
+ * *out is a report the caller frees with rs_eval_report_free (before
+ * rs_eval_config_free). An instance whose fit or recommend fails at one
+ * level (or n) does not stop the run: its cell holds the error, its numbers
+ * are undefined, and (*out)->n_failures counts it; a failed new-user fit
+ * fails its cell at every n and skips the instance in the probes.
  * Configuration, data and engine-creation errors fail the whole run.
  */
 rs_status rs_eval_run(const rs_eval_config *cfg, const rs_eval_options *opt,

@@ -30,6 +30,54 @@ typedef enum rs_cf_subset {
 
 const char *rs_cf_subset_str(rs_cf_subset s);
 
+/* What the sparsity sweep excludes from each user's ranking. */
+typedef enum rs_sweep_exclude {
+    RS_EXCLUDE_GIVEN = 0, /* only the thinned ratings the model is told:
+                             what a deployed model would know */
+    RS_EXCLUDE_FULL = 1,  /* the user's full training set at every level:
+                             it tells every model what the user has seen
+                             beyond what it was given and flatters sparse
+                             levels (the harness's original behaviour) */
+    RS_EXCLUDE_BOTH = 2   /* given in the main tables, and full beside it
+                             from the same fits (one more recommend pass) */
+} rs_sweep_exclude;
+
+const char *rs_sweep_exclude_str(rs_sweep_exclude e);
+
+/* Which of a new user's ratings are the n given in the query. */
+typedef enum rs_query_order {
+    RS_QUERY_EARLIEST = 0, /* their first n by timestamp (ties in a seeded
+                              random order): what a person rates first,
+                              scored on what they rated later */
+    RS_QUERY_RANDOM = 1    /* a seeded random n (nested across n) */
+} rs_query_order;
+
+const char *rs_query_order_str(rs_query_order o);
+
+/* `new_users:`: hold out whole users, train on the rest, and query each
+ * held-out user with n of their ratings through rs_query (user_id =
+ * RS_USER_NONE), as the server does for an account the models never saw. */
+typedef struct rs_eval_new_users {
+    int enabled;             /* default 1 */
+    double holdout_fraction; /* share of all users held out, in (0, 1) */
+    int *n;                  /* ratings given, ascending (1 3 5 10 20) */
+    size_t n_n;
+    rs_query_order order;
+    int min_positives;       /* positives left to score, >= 1 */
+    uint64_t seed;           /* default: the top-level seed */
+} rs_eval_new_users;
+
+/* `taste_probes:`: a synthetic user per genre who rates the genre's most
+ * rated films (in the new-user training data) 5 stars. */
+typedef struct rs_eval_probes {
+    int enabled;             /* default 1 */
+    char **genres;           /* names as in movies.csv */
+    size_t n_genres;
+    int n_rated;             /* films rated per probe (10) */
+    double rating;           /* the rating they get (5.0) */
+    int k;                   /* list length judged (20) */
+} rs_eval_probes;
+
 typedef struct rs_eval_config {
     char *path;         /* the eval file (NULL for built-in defaults) */
     char *host_config;  /* absolute or as given */
@@ -54,6 +102,10 @@ typedef struct rs_eval_config {
     char *output_dir;
     int skip_missing;   /* missing_instances: skip (1) | error (0) */
     rs_cf_subset cf_subset;
+    int sweep_enabled;         /* `sweep.enabled` (1): run the levels */
+    rs_sweep_exclude sweep_exclude; /* `sweep.exclude` (given) */
+    rs_eval_new_users new_users;
+    rs_eval_probes probes;
     /* `params: {instance: {key: value}}`: overrides merged over the host
      * config's params for the sweep only (e.g. fewer epochs), validated
      * against the plugin's schema when the engine is created. MAP of MAPs

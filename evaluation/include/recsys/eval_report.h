@@ -41,7 +41,10 @@ typedef struct rs_eval_cell {
 } rs_eval_cell;
 
 typedef struct rs_eval_level {
-    double fraction;         /* share of each user's train ratings kept */
+    double fraction;         /* share of each user's train ratings kept
+                                (1 in the new-user protocol) */
+    int n_given;             /* new-user protocol: ratings in each query;
+                                0 in the sweep */
     size_t train_ratings;    /* ratings in the thinned train set */
     int32_t cf_users, cf_items; /* its collaborative-filtering subset */
     int32_t users_evaluated; /* users with >= 1 test positive */
@@ -53,6 +56,57 @@ typedef struct rs_eval_level {
     rs_eval_cell *cells;     /* [n_instances] in cfg->instances order */
     rs_ci *rel;              /* [n_pairs * n_k * N_METRICS]: a/b - 1 */
 } rs_eval_level;
+
+/* The new-user protocol: users held out of training entirely, queried
+ * with n of their ratings. levels[j] holds n = cfg->new_users.n[j] with
+ * the same cells, intervals and comparisons as a sweep level; its
+ * users_excluded are the held-out users with too few ratings for that n. */
+typedef struct rs_eval_new_user_report {
+    int ran;                 /* 0 = not run (disabled) */
+    int32_t users_held_out;
+    int32_t train_users;     /* users with ratings in the training data */
+    size_t train_ratings;
+    int32_t cf_users, cf_items; /* the training data's CF subset */
+    double *fit_seconds;     /* [n_instances] */
+    rs_eval_level *levels;   /* [cfg->new_users.n_n] */
+    double seconds;          /* the whole phase: fits, queries, statistics */
+} rs_eval_new_user_report;
+
+/* A film in a probe's report, copied out of the dataset (which is gone
+ * when the report is written). */
+typedef struct rs_eval_probe_item {
+    int32_t item;            /* catalogue index, -1 = empty slot */
+    int64_t movie_id;
+    char *title;
+    int32_t ratings;         /* in the training data */
+    int in_genre;
+} rs_eval_probe_item;
+
+/* One taste probe: a synthetic new user who rates the `n_rated` most rated
+ * films of `genre` (in the new-user training data; ties: smaller item
+ * index) with cfg->probes.rating. */
+typedef struct rs_eval_probe {
+    char *genre;
+    int32_t n_rated;
+    int32_t *rated;          /* [cfg n_rated] catalogue indices */
+    rs_eval_probe_item *rated_info; /* [cfg n_rated] */
+    int32_t *top;            /* [n_instances * k] the lists, -1 = none */
+    rs_eval_probe_item *top_info;   /* [n_instances * k] */
+    uint32_t *n_top;         /* [n_instances] entries returned */
+    double *share;           /* [n_instances] top-k slots in the genre / k;
+                                NAN when the instance failed */
+    double *median_count;    /* [n_instances] median training-rating count
+                                of the films returned */
+} rs_eval_probe;
+
+typedef struct rs_eval_probe_report {
+    int ran;
+    rs_eval_probe *probe;    /* [cfg->probes.n_genres] */
+    double *mean_share;      /* [n_instances] over the probes */
+    double *mean_median;     /* [n_instances] mean of the probes' medians */
+    char **error;            /* [n_instances] first failure, or NULL */
+    double seconds;
+} rs_eval_probe_report;
 
 /* A paired comparison: instance a against instance b. The first
  * n_instances pairs compare each instance with the baseline. */
@@ -73,9 +127,17 @@ typedef struct rs_eval_report {
     size_t n_ratings;
     size_t n_train, n_valid, n_test; /* ratings per role */
     size_t n_test_positive;          /* scored ratings (>= threshold) */
-    rs_eval_level *levels;     /* [cfg->n_levels] */
+    rs_eval_level *levels;     /* [cfg->n_levels], unfilled when
+                                  sweep_skipped */
+    int sweep_skipped;         /* 1 = sweep.enabled was false */
+    rs_eval_level *levels_full; /* [cfg->n_levels] with sweep.exclude: both,
+                                  the same fits scored excluding each user's
+                                  full training set; else NULL */
+    rs_eval_new_user_report nu;
+    rs_eval_probe_report probes;
     size_t n_failures;         /* cells with an error */
     double load_seconds, total_seconds;
+    double sweep_seconds;      /* the sparsity sweep's phase */
     char started_utc[32];      /* ISO 8601 */
     char recsys_version[32];
 } rs_eval_report;
@@ -93,6 +155,10 @@ rs_ci *rs_eval_cell_bucket_stat(const rs_eval_report *r, rs_eval_cell *c,
                                 rs_eval_metric m);
 rs_ci *rs_eval_level_rel(const rs_eval_report *r, rs_eval_level *l,
                          size_t pair, size_t k_idx, rs_eval_metric m);
+
+/* "0.25" for a sweep level, "5" (ratings given) for a new-user one. */
+const char *rs_eval_level_label(const rs_eval_level *l, char *buf,
+                                size_t size);
 
 /* "1-5", "6-20", "51+": the label of activity bucket b. */
 const char *rs_eval_bucket_label(const rs_eval_config *cfg, size_t b,

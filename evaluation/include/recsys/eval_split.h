@@ -58,4 +58,30 @@ rs_status rs_eval_thin(const rs_triple *t, size_t n, int32_t n_users,
                        const uint8_t *select, double fraction, uint64_t seed,
                        uint8_t *keep, size_t *n_kept, rs_error *err);
 
+/*
+ * New-user holdout: held[u] = 1 for exactly round(fraction * n_users) users
+ * (at most n_users), chosen by a seeded random key per dense user index, so
+ * the choice depends only on (n_users, fraction, seed); held[u] = 2 for the
+ * next as many users in key order (fewer when not enough are left): a
+ * disjoint validation holdout for tuning, so that the users scored by
+ * default are never looked at. 0 = neither. *n_held (may be NULL) is the
+ * number marked 1.
+ */
+rs_status rs_eval_holdout_users(int32_t n_users, double fraction,
+                                uint64_t seed, uint8_t *held,
+                                int32_t *n_held, rs_error *err);
+
+/*
+ * The order in which a new user gives their ratings: rank[i] is triple i's
+ * position (0 = given first) among its user's triples with select[i] != 0
+ * (select may be NULL = all; unselected triples get UINT32_MAX). `random`
+ * (non-zero) shuffles each user's ratings; otherwise they are ordered by
+ * timestamp, ties (MovieLens stamps a whole onboarding page with one
+ * second) in a seeded random order rather than by item index, which
+ * follows release order. Deterministic in (triples as a set, seed).
+ */
+rs_status rs_eval_query_order(const rs_triple *t, size_t n, int32_t n_users,
+                              const uint8_t *select, int random,
+                              uint64_t seed, uint32_t *rank, rs_error *err);
+
 #endif /* RECSYS_EVAL_SPLIT_H */

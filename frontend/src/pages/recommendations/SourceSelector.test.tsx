@@ -29,6 +29,8 @@ describe('source labels', () => {
     expect(sourceLabel('lightgcn')).toBe('LightGCN');
     expect(sourceLabel('semantic')).toBe('Content');
     expect(sourceLabel('popularity')).toBe('Popular');
+    expect(sourceLabel('ease')).toBe('Item-to-item (EASE)');
+    expect(sourceLabel('ease_strong', 'ease')).toBe('Item-to-item (EASE)');
   });
   it('falls back to the plugin name, then to the instance name', () => {
     expect(sourceLabel('blend_b', 'hybrid')).toBe('Hybrid');

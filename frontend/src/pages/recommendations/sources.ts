@@ -4,6 +4,7 @@ import type { Source } from '../../api';
 const LABELS: Record<string, string> = {
   hybrid: 'Hybrid',
   lightgcn: 'LightGCN',
+  ease: 'Item-to-item (EASE)',
   semantic: 'Content',
   content: 'Content',
   popularity: 'Popular',
