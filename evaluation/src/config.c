@@ -258,8 +258,11 @@ static rs_status parse_split(rs_eval_config *c, const rs_yaml_node *n,
             c->split.kind = RS_SPLIT_LOO;
         else if (strcmp(s, "temporal") == 0)
             c->split.kind = RS_SPLIT_TEMPORAL;
+        else if (strcmp(s, "files") == 0)
+            c->split.kind = RS_SPLIT_FILES;
         else
-            return range_error(kind, "split.kind", "one of random, loo, temporal", err);
+            return range_error(kind, "split.kind", "one of random, loo, temporal, files",
+                               err);
     }
     if ((st = get_float_in(n, "test_fraction", 0, 1, 1, 1, &c->split.test_fraction, err)) ||
         (st = get_float_in(n, "temporal_quantile", 0, 1, 1, 1, &c->split.temporal_quantile, err)) ||

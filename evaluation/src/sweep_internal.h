@@ -12,6 +12,7 @@
 
 #include "recsys/config.h"
 #include "recsys/dataset.h"
+#include "recsys/dataset_formats.h"
 #include "recsys/engine.h"
 #include "recsys/eval_config.h"
 #include "recsys/eval_report.h"
@@ -37,8 +38,18 @@ typedef struct rs_eval_plan {
     size_t n_train, n_valid, n_test, n_target_positive;
 } rs_eval_plan;
 
+/* split.kind files: the given test and validation pairs (dense user,
+ * catalogue item), sorted; every other rating of base is training. */
+typedef struct rs_eval_given {
+    const rs_pair *test, *valid;
+    size_t n_test, n_valid;
+} rs_eval_given;
+
+/* given != NULL (split.kind files): roles from the given pairs instead of
+ * drawing a split. */
 rs_status rs_eval_plan_build(const rs_dataset *base, const rs_eval_config *cfg,
-                             int validate, rs_eval_plan *p, rs_error *err);
+                             int validate, const rs_eval_given *given,
+                             rs_eval_plan *p, rs_error *err);
 void rs_eval_plan_free(rs_eval_plan *p);
 
 /* One level's thinned training data and its slices. */
