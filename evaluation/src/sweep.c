@@ -589,10 +589,16 @@ rs_status rs_eval_run(const rs_eval_config *cfg, const rs_eval_options *opt,
     rs_status st;
     if (!merged)
         return rs_error_set(err, RS_ERR_NOMEM, "eval: out of memory");
+    char fit_dir[4096 + 32];
     if ((st = rs_config_load(cfg->host_config, &hc, err)) ||
         (st = select_instances(cfg, hc, &fc, merged, err)) ||
         (st = rs_eval_report_new(cfg, &r, err)))
         goto done;
+    /* The harness's fits get a work dir of their own: a fit clears its
+     * instance's checkpoint dir, which must not be the one of the host's
+     * own (resumable) training. */
+    snprintf(fit_dir, sizeof fit_dir, "%s/eval-fits", hc->work_dir);
+    fc.work_dir = fit_dir;
     stamp(r);
     r->validate = o.validate;
     r->host_config = dup(hc->path);
