@@ -626,6 +626,9 @@ rs_status rs_eval_run(const rs_eval_config *cfg, const rs_eval_options *opt,
     if (cfg->sweep_enabled &&
         (st = run_sweep(r, cfg, &fc, base, given, &plan, &pg, o, err)))
         goto done;
+    if (cfg->sweep_enabled && cfg->curve_every > 0 &&
+        (st = rs_eval_curves_run(r, &fc, &plan, err)))
+        goto done;
     if (cfg->new_users.enabled || cfg->probes.enabled)
         st = run_new_users(r, &fc, base, o.validate, &pg, err);
     r->total_seconds = now_s() - pg.t0;

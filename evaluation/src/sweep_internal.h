@@ -168,6 +168,11 @@ rs_status rs_eval_nu_level_build(const rs_dataset *base,
                                  rs_error *err);
 void rs_eval_nu_level_free(rs_eval_nu_level *l);
 
+/* curve.c: learning curves of cfg->curve_instances at the first level
+ * (appends to r->curve), training each in segments with resume. */
+rs_status rs_eval_curves_run(rs_eval_report *r, const rs_config *fc, const rs_eval_plan *p,
+                             rs_error *err);
+
 /* probes.c: every taste probe against every fitted instance of e, whose
  * data is `train` (fit_failed[i] != 0: instance i is skipped). A genre missing from the dataset is a configuration
  * error naming the eval file's line. */

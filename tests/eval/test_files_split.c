@@ -19,14 +19,20 @@
 #define TRAIN "0 1 2 3\n1 1 2\n2 1 4\n3 2 3\n"
 #define TEST "0 4 9\n1 3\n2 2 1\n"
 
-static rs_status run(const char *dir, const char *split_extra, rs_eval_report **rep,
-                     rs_eval_config **cfg, rs_error *err)
+/* Tests never depend on the caller's environment. */
+static void clean_env(void)
 {
-    char text[4096], path[4200];
     unsetenv("RECSYS_DATA_DIR");
     unsetenv("RECSYS_WORK_DIR");
     unsetenv("RECSYS_PLUGIN_PATH");
     setenv("RECSYS_LOG", "error", 1);
+}
+
+static rs_status run(const char *dir, const char *split_extra, rs_eval_report **rep,
+                     rs_eval_config **cfg, rs_error *err)
+{
+    char text[4096], path[4200];
+    clean_env();
     tu_write(dir, "train.txt", TRAIN);
     tu_write(dir, "test.txt", TEST);
     tu_write(dir, "valid.txt", "3 4\n");
@@ -123,13 +129,75 @@ START_TEST(files_split_validation_and_errors)
 }
 END_TEST
 
+/* Learning curve: LightGCN scored every 2 epochs up to 4 by training in
+ * segments with resume; the last point equals the sweep's own (straight)
+ * 4-epoch training, bit for bit, so the segments changed nothing. */
+START_TEST(files_split_learning_curve)
+{
+    char *dir = tu_tempdir(), text[4096], path[4200];
+    rs_error err = {0};
+    rs_eval_report *rep = NULL;
+    rs_eval_config *cfg = NULL;
+    rs_config *host = NULL;
+    clean_env();
+    tu_write(dir, "train.txt", TRAIN);
+    tu_write(dir, "test.txt", TEST);
+    snprintf(text, sizeof text,
+             "dataset: {format: lightgcn, train: train.txt, test: test.txt}\n"
+             "work_dir: work\nthreads: 2\nplugins:\n  path: [%s]\n"
+             "instances:\n  - {name: popularity, plugin: popularity}\n"
+             "  - {name: lgcn, plugin: lightgcn, params: {epochs: 4, dim: 8, lr: 0.05, "
+             "positive_threshold: 0}}\n",
+             RS_PLUGIN_BUILD_DIR);
+    tu_write(dir, "host.yaml", text);
+    tu_write(dir, "eval.yaml",
+             "host_config: host.yaml\ninstances: [popularity, lgcn]\nsplit: {kind: files}\n"
+             "positive_threshold: 1.0\nlevels: [1.0]\nk: [1, 2]\nseed: 1\n"
+             "bootstrap_resamples: 20\nthreads: 1\noutput_dir: out\n"
+             "sweep: {enabled: true, exclude: full}\nnew_users: {enabled: false}\n"
+             "taste_probes: {enabled: false}\ncurve: {instances: [lgcn], eval_every: 2}\n");
+    snprintf(path, sizeof path, "%s/eval.yaml", dir);
+    ck_assert_msg(rs_eval_config_load(path, &cfg, &err) == RS_OK, "%s", err.message);
+    ck_assert_int_eq(rs_config_load(cfg->host_config, &host, &err), RS_OK);
+    ck_assert_int_eq(rs_eval_config_apply_host(cfg, host, &err), RS_OK);
+    rs_config_free(host);
+    rs_eval_options opt = {0, 1};
+    ck_assert_msg(rs_eval_run(cfg, &opt, &rep, &err) == RS_OK, "%s", err.message);
+    ck_assert_uint_eq(rep->n_curve, 2);
+    ck_assert_int_eq(rep->curve[0].epoch, 2);
+    ck_assert_int_eq(rep->curve[1].epoch, 4);
+    ck_assert_str_eq(rep->curve[1].instance, "lgcn");
+    for (size_t k = 0; k < 2; k++) {
+        const rs_ci *cell = rep->levels[0].cells[1].all + k * RS_EVAL_N_METRICS;
+        ck_assert_double_eq(rep->curve[1].recall[k], cell[RS_EVAL_RECALL].mean);
+        ck_assert_double_eq(rep->curve[1].ndcg[k], cell[RS_EVAL_NDCG].mean);
+    }
+    snprintf(path, sizeof path, "%s/out", dir);
+    ck_assert_msg(rs_eval_write_all(rep, path, &err) == RS_OK, "%s", err.message);
+    snprintf(path, sizeof path, "%s/out/report.json", dir);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    static char json[1 << 20];
+    size_t n = fread(json, 1, sizeof json - 1, f);
+    json[n] = '\0';
+    fclose(f);
+    tu_assert_contains(json, "\"curves\"");
+    tu_assert_contains(json, "\"epoch\": 4");
+    rs_eval_report_free(rep);
+    rs_eval_config_free(cfg);
+    rs_remove_tree(dir);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("eval_files_split");
     TCase *tc = tcase_create("files");
-    tcase_set_timeout(tc, 60);
+    tcase_set_timeout(tc, 120);
     tcase_add_test(tc, files_split_scored_by_hand);
     tcase_add_test(tc, files_split_validation_and_errors);
+    tcase_add_test(tc, files_split_learning_curve);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
