@@ -159,6 +159,8 @@ static void bench_graph(const char *label, const lgcn_pos *pos, int threads,
     if (whole) {
         lgcn_trainer_run(t, NULL, NULL, NULL, &rep, NULL); /* warm-up */
         for (int e = 0; e < epochs; e++) {
+            /* a run continues to hp.epochs in total: one more each time */
+            lgcn_trainer_set_epochs(t, e + 2);
             lgcn_trainer_run(t, NULL, on_epoch, &seen, &rep, NULL);
             sample += rep.sample_seconds;
         }

@@ -4,17 +4,24 @@
 
 #include "host_fixture.h"
 
-static void open_good(hf *f, const char *params)
+/* (Re)write the config with the "good" instance's params and open it, in
+ * the fixture's current directory (artifacts stay). */
+static void config_good(hf *f, const char *params)
 {
     char inst[512];
     rs_error err = {0};
-    hf_setup(f);
     snprintf(inst, sizeof inst,
              "  - name: good\n    plugin: tp_good\n    params: {%s}\n"
              "  - {name: popularity, plugin: popularity}\n",
              params);
     hf_write_config(f, inst, NULL);
     ck_assert_msg(hf_open(f, &err) == RS_OK, "%s", err.message);
+}
+
+static void open_good(hf *f, const char *params)
+{
+    hf_setup(f);
+    config_good(f, params);
 }
 
 static void expect_good_list(rs_engine *e)
@@ -47,6 +54,82 @@ START_TEST(train_save_load)
     ck_assert_int_eq(hf_open(&f, &err), RS_OK);
     ck_assert_msg(rs_engine_load_or_train(f.engine, 0, &err) == RS_OK, "%s", err.message);
     expect_good_list(f.engine);
+    hf_teardown(&f);
+}
+END_TEST
+
+/* The MANIFEST line `key: ...` of the "good" artifacts (empty if none). */
+static void manifest_line(hf *f, const char *key, char *out, size_t cap)
+{
+    char p[4400], line[1024];
+    size_t n = strlen(key);
+    snprintf(p, sizeof p, "%s/MANIFEST", rs_engine_artifact_dir(f->engine, "good"));
+    FILE *m = fopen(p, "r");
+    ck_assert_ptr_nonnull(m);
+    out[0] = '\0';
+    while (fgets(line, sizeof line, m))
+        if (strncmp(line, key, n) == 0 && line[n] == ':') {
+            line[strcspn(line, "\n")] = '\0';
+            snprintf(out, cap, "%s", line + n + 2);
+        }
+    fclose(m);
+}
+
+/* Artifacts know what made them: params and data are in the MANIFEST; a
+ * start-up with other params or other data retrains (never serves the old
+ * model), and a hot reload of artifacts made with other params is refused
+ * naming the param. */
+START_TEST(stale_artifacts_are_not_served)
+{
+    hf f;
+    rs_error err = {0};
+    char v[512], data1[512], data2[512];
+    open_good(&f, "delay_ms: 1");
+    ck_assert_int_eq(rs_engine_load_or_train(f.engine, 0, &err), RS_OK);
+    manifest_line(&f, "param.delay_ms", v, sizeof v);
+    ck_assert_str_eq(v, "1");
+    manifest_line(&f, "param.ratio", v, sizeof v);
+    ck_assert_str_eq(v, "0.5"); /* defaults are recorded too */
+    manifest_line(&f, "data", data1, sizeof data1);
+    tu_assert_contains(data1, "4 users, 4 items, 8 ratings");
+    /* Same config and data: loaded, not retrained (the MANIFEST is kept). */
+    manifest_line(&f, "saved_at", v, sizeof v);
+    char p[4400];
+    snprintf(p, sizeof p, "%s/MANIFEST", rs_engine_artifact_dir(f.engine, "good"));
+    FILE *m = fopen(p, "a");
+    fputs("marker: kept\n", m);
+    fclose(m);
+    hf_close_engine(&f);
+    ck_assert_int_eq(hf_open(&f, &err), RS_OK);
+    ck_assert_int_eq(rs_engine_load_or_train(f.engine, 0, &err), RS_OK);
+    manifest_line(&f, "marker", v, sizeof v);
+    ck_assert_str_eq(v, "kept");
+    /* The artifacts on disk (delay_ms 1) against a config with delay_ms 2:
+     * a hot reload refuses them naming the param... */
+    hf_close_engine(&f);
+    config_good(&f, "delay_ms: 2");
+    ck_assert_int_eq(rs_engine_reload(f.engine, "good", NULL, &err), RS_ERR_CONFIG);
+    tu_assert_contains(err.message, "param delay_ms = 1 in ");
+    tu_assert_contains(err.message, "2 in the config");
+    ck_assert_int_eq(rs_engine_instance_version(f.engine, "good"), 0);
+    /* ...and start-up retrains and records the new value. */
+    ck_assert_int_eq(rs_engine_load_or_train(f.engine, 0, &err), RS_OK);
+    manifest_line(&f, "param.delay_ms", v, sizeof v);
+    ck_assert_str_eq(v, "2");
+    manifest_line(&f, "marker", v, sizeof v);
+    ck_assert_str_eq(v, "");
+    /* Other data (one rating changed): start-up retrains. */
+    hf_close_engine(&f);
+    char dir[4300];
+    snprintf(dir, sizeof dir, "%s/data", f.dir);
+    tu_write(dir, "ratings.csv",
+             "userId,movieId,rating,timestamp\n1,1,5.0,1\n1,2,3.0,1\n2,1,4.0,1\n"
+             "2,3,5.0,1\n3,1,2.0,1\n3,3,4.0,1\n3,4,5.0,1\n4,2,1.5,1\n");
+    ck_assert_int_eq(hf_open(&f, &err), RS_OK);
+    ck_assert_int_eq(rs_engine_load_or_train(f.engine, 0, &err), RS_OK);
+    manifest_line(&f, "data", data2, sizeof data2);
+    ck_assert_str_ne(data1, data2);
+    tu_assert_contains(data2, "4 users, 4 items, 8 ratings");
     hf_teardown(&f);
 }
 END_TEST
@@ -169,6 +252,7 @@ int main(void)
     TCase *tc = tcase_create("engine");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, train_save_load);
+    tcase_add_test(tc, stale_artifacts_are_not_served);
     tcase_add_test(tc, capability_and_name_errors);
     tcase_add_test(tc, reload_swaps_and_rejects_corrupt);
     tcase_add_test(tc, swaps_under_load);

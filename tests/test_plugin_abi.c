@@ -39,14 +39,14 @@ END_TEST
 START_TEST(major_mismatch)
 {
     expect_refusal("tp_major", RS_ERR_ABI, "plugin 'tp_major'",
-                   "built for plugin ABI 2.0, host ABI is 1.0 (abi_major differs");
+                   "built for plugin ABI 2.1, host ABI is 1.1 (abi_major differs");
 }
 END_TEST
 
 START_TEST(newer_minor)
 {
     expect_refusal("tp_minor", RS_ERR_ABI, "plugin 'tp_minor'",
-                   "ABI 1.99, newer than host ABI 1.0");
+                   "ABI 1.99, newer than host ABI 1.1");
 }
 END_TEST
 
@@ -105,7 +105,7 @@ static void custom_descriptor(const char *name, const char *body, const char *n1
 START_TEST(descriptor_checks)
 {
     custom_descriptor("tp_d1", "name: tp_d1\nlibrary: libtp_tp_good.so\nabi: \"2.0\"\nversion: \"1\"\n",
-                      "declares ABI 2.0, host ABI is 1.0");
+                      "declares ABI 2.0, host ABI is 1.1");
     custom_descriptor("tp_d2", "name: tp_d2\nlibrary: ../libtp_tp_good.so\nabi: \"1.0\"\nversion: \"1\"\n",
                       "plugin.yaml:2:10: 'library' must be a file name beside the descriptor");
     custom_descriptor("tp_d3", "name: tp_d3\nlibrary: libtp_tp_good.so\nabi: \"1.0\"\nversion: \"1\"\n",

@@ -13,6 +13,7 @@
 
 #include "recsys/config.h"
 #include "recsys/dataset.h"
+#include "recsys/dataset_formats.h"
 #include "recsys/engine.h"
 #include "recsys/fsutil.h"
 #include "recsys/log.h"
@@ -60,10 +61,9 @@ static int cli_open(cli *c, int with_engine, rs_error *err)
 {
     if (rs_config_load(c->config_path, &c->cfg, err) != RS_OK)
         return fail(err);
-    rs_load_options opt = {c->cfg->text_file, c->cfg->cf_min_item_ratings,
-                           c->cfg->cf_min_user_ratings};
     double t0 = now_s();
-    if (rs_movielens_load(c->cfg->data_dir, &opt, &c->ml, err) != RS_OK)
+    /* MovieLens (data:) or the dataset: section's format */
+    if (rs_dataset_load_config(c->cfg, &c->ml, NULL, err) != RS_OK)
         return fail(err);
     c->load_seconds = now_s() - t0;
     if (with_engine &&
@@ -97,6 +97,7 @@ typedef struct opts {
     int64_t user, movie;
     long k;
     int all, explain, force;
+    int resume; /* train: continue from checkpoints */
 } opts;
 
 static int parse_opts(int argc, char **argv, const char *usage, cli *c, opts *o)
@@ -106,6 +107,7 @@ static int parse_opts(int argc, char **argv, const char *usage, cli *c, opts *o)
         {"user", required_argument, 0, 'u'},   {"movie", required_argument, 0, 'm'},
         {"k", required_argument, 0, 'k'},      {"all", no_argument, 0, 'a'},
         {"explain", no_argument, 0, 'e'},      {"help", no_argument, 0, 'h'},
+        {"resume", no_argument, 0, 'r'},       {"progress", required_argument, 0, 'p'},
         {0, 0, 0, 0}};
     int ch;
     char *end;
@@ -138,6 +140,20 @@ static int parse_opts(int argc, char **argv, const char *usage, cli *c, opts *o)
             break;
         case 'a': o->all = 1; break;
         case 'e': o->explain = 1; break;
+        case 'r': o->resume = 1; break;
+        case 'p':
+            /* "epoch": a line per progress report (every epoch of a fit),
+             * even on a pipe; "auto": a bar on a terminal, else throttled */
+            if (!strcmp(optarg, "epoch"))
+                rs_progress_set_mode(RS_PROGRESS_EVERY);
+            else if (!strcmp(optarg, "auto"))
+                rs_progress_set_mode(RS_PROGRESS_AUTO);
+            else {
+                fprintf(stderr, "recsys: --progress must be 'epoch' or 'auto', got '%s'\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            break;
         case 'h': printf("%s", usage); return EXIT_SUCCESS;
         default: fprintf(stderr, "%s", usage); return EXIT_USAGE;
         }
@@ -202,6 +218,7 @@ static int cmd_train(cli *c, opts *o)
     int rc = cli_open(c, 1, &err);
     if (rc)
         return rc;
+    rs_engine_set_resume(c->engine, o->resume);
     rs_status st = o->source ? rs_engine_load_or_train_one(c->engine, o->source, 1, &err)
                              : rs_engine_load_or_train(c->engine, 1, &err);
     if (st != RS_OK)
@@ -388,8 +405,12 @@ static const command commands[] = {
      "Load the MovieLens data, build the collaborative-filtering subset and print\n"
      "what was kept; writes <work_dir>/prepared/cf_movies.csv.\n"},
     {"train", cmd_train,
-     "usage: recsys train [--config FILE] [--source NAME]\n"
-     "Train one instance (or all) and save artifacts to <work_dir>/models/NAME.\n"},
+     "usage: recsys train [--config FILE] [--source NAME] [--resume] [--progress=epoch|auto]\n"
+     "Train one instance (or all) and save artifacts to <work_dir>/models/NAME.\n"
+     "--resume continues from the checkpoints in <work_dir>/checkpoints/NAME (written\n"
+     "by plugins with a checkpoint param, e.g. lightgcn's checkpoint_every); without\n"
+     "it those checkpoints are cleared first. --progress=epoch logs every epoch, also\n"
+     "when stderr is not a terminal.\n"},
     {"recommend", cmd_recommend,
      "usage: recsys recommend [--config FILE] (--user ID | --all) [-k N] [--source NAME] [--explain]\n"
      "Top-k movies for a dataset user, excluding movies they rated. --all writes\n"
@@ -425,7 +446,7 @@ int main(int argc, char **argv)
         if (strcmp(name, commands[i].name) != 0)
             continue;
         cli c = {DEFAULT_CONFIG, NULL, NULL, NULL, 0};
-        opts o = {NULL, INT64_MIN, INT64_MIN, 0, 0, 0, 0};
+        opts o = {NULL, INT64_MIN, INT64_MIN, 0, 0, 0, 0, 0};
         int rc = parse_opts(argc - 1, argv + 1, commands[i].usage, &c, &o);
         if (rc < 0)
             rc = commands[i].run(&c, &o);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "recsys/dataset_formats.h"
 
 struct rs_app {
     rs_config *cfg;
@@ -216,11 +217,9 @@ rs_status rs_app_open(const char *config_path, int port_override, rs_app **out,
     if (port_override >= 0)
         opt.port = port_override;
     pool = opt.threads + 2;
-    rs_load_options lo = {.text_file = app->cfg->text_file,
-                          .cf_min_item_ratings = app->cfg->cf_min_item_ratings,
-                          .cf_min_user_ratings = app->cfg->cf_min_user_ratings};
     fprintf(stderr, "recsys: loading %s\n", app->cfg->data_dir);
-    st = rs_movielens_load(app->cfg->data_dir, &lo, &app->ml, err);
+    /* MovieLens (data:) or the config's dataset: section */
+    st = rs_dataset_load_config(app->cfg, &app->ml, NULL, err);
     if (st == RS_OK)
         st = rs_engine_new(app->cfg, rs_movielens_view(app->ml), &app->engine, err);
     if (st == RS_OK)

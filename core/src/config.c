@@ -16,7 +16,7 @@
 static const char *const top_keys[] = {
     "data", "work_dir", "threads", "prepare", "plugins", "instances",
     "server", "database", "refresh", "retrain", "swap_gate", "admin",
-    "experiments", NULL};
+    "experiments", "dataset", NULL};
 
 struct cfg_dir {
     char dir[PATH_MAX];
@@ -28,6 +28,9 @@ void rs_config_free(rs_config *cfg)
         return;
     free(cfg->path);
     free(cfg->data_dir);
+    free(cfg->train_file);
+    free(cfg->test_file);
+    free(cfg->validation_file);
     free(cfg->text_file);
     free(cfg->work_dir);
     for (size_t i = 0; i < cfg->n_plugin_path; i++)
@@ -158,6 +161,92 @@ static rs_status load_data(rs_config *cfg, const char *base, rs_error *err)
         if (is_file(cand))
             cfg->text_file = strdup(cand);
     }
+    return RS_OK;
+}
+
+/* One file of the dataset section: resolved, and it must exist. */
+static rs_status dataset_file(rs_config *cfg, const rs_yaml_node *ds, const char *base,
+                              const char *key, int required, char **out, rs_error *err)
+{
+    char where[300];
+    const char *rel = NULL;
+    rs_status st = rs_yaml_get_string(ds, key, &rel, err);
+    if (st != RS_OK)
+        return st;
+    if (!rel || !*rel) {
+        if (!required)
+            return RS_OK;
+        return rs_error_set(err, RS_ERR_CONFIG, "%sdataset: '%s' is required for format %s",
+                            rs_yaml_where(ds, where, sizeof where), key,
+                            cfg->dataset_format == 1 ? "lightgcn" : "csv");
+    }
+    if (!(*out = resolve_against(base, rel)))
+        return rs_error_set(err, RS_ERR_NOMEM, "config: out of memory");
+    if (!is_file(*out))
+        return rs_error_set(err, RS_ERR_NOT_FOUND, "%sdataset.%s: file '%s' does not exist",
+                            rs_yaml_where(rs_yaml_get(ds, key), where, sizeof where), key,
+                            *out);
+    return RS_OK;
+}
+
+/* dataset: {format, train, test, validation, delimiter, columns}. The
+ * MovieLens format (the default) keeps using the data: section. */
+static rs_status load_dataset(rs_config *cfg, const char *base, rs_error *err)
+{
+    static const char *const keys[] = {"format", "train", "test", "validation",
+                                       "delimiter", "columns", NULL};
+    static const char *const col_keys[] = {"user", "item", "rating", "timestamp", NULL};
+    char where[300];
+    const rs_yaml_node *ds = rs_yaml_get(cfg->root, "dataset");
+    rs_status st = rs_yaml_check_keys(ds, "dataset", keys, err);
+    const char *format = "movielens", *delim = NULL;
+    if (st != RS_OK || (st = rs_yaml_get_string(ds, "format", &format, err)) != RS_OK)
+        return st;
+    if (!strcmp(format, "movielens"))
+        return RS_OK;
+    if (!strcmp(format, "lightgcn"))
+        cfg->dataset_format = 1;
+    else if (!strcmp(format, "csv"))
+        cfg->dataset_format = 2;
+    else
+        return rs_error_set(err, RS_ERR_CONFIG,
+                            "%sdataset.format: '%s', expected movielens, lightgcn or csv",
+                            rs_yaml_where(rs_yaml_get(ds, "format"), where, sizeof where),
+                            format);
+    if ((st = dataset_file(cfg, ds, base, "train", 1, &cfg->train_file, err)) != RS_OK ||
+        (st = dataset_file(cfg, ds, base, "test", 0, &cfg->test_file, err)) != RS_OK ||
+        (st = dataset_file(cfg, ds, base, "validation", 0, &cfg->validation_file, err)) !=
+            RS_OK ||
+        (st = rs_yaml_get_string(ds, "delimiter", &delim, err)) != RS_OK)
+        return st;
+    size_t tl = strlen(cfg->train_file);
+    cfg->csv_delimiter = tl > 4 && !strcmp(cfg->train_file + tl - 4, ".tsv") ? '\t' : ',';
+    if (delim && (!strcmp(delim, "\t") || !strcmp(delim, "\\t") || !strcmp(delim, "tab")))
+        cfg->csv_delimiter = '\t';
+    else if (delim && strlen(delim) == 1)
+        cfg->csv_delimiter = delim[0];
+    else if (delim)
+        return rs_error_set(err, RS_ERR_CONFIG,
+                            "%sdataset.delimiter: '%s', expected one character or tab",
+                            rs_yaml_where(rs_yaml_get(ds, "delimiter"), where, sizeof where),
+                            delim);
+    const rs_yaml_node *cols = rs_yaml_get(ds, "columns");
+    cfg->col_user = "user";
+    cfg->col_item = "item";
+    if ((st = rs_yaml_check_keys(cols, "dataset.columns", col_keys, err)) != RS_OK ||
+        (st = rs_yaml_get_string(cols, "user", &cfg->col_user, err)) != RS_OK ||
+        (st = rs_yaml_get_string(cols, "item", &cfg->col_item, err)) != RS_OK ||
+        (st = rs_yaml_get_string(cols, "rating", &cfg->col_rating, err)) != RS_OK ||
+        (st = rs_yaml_get_string(cols, "timestamp", &cfg->col_time, err)) != RS_OK)
+        return st;
+    /* the paper protocols keep every user and item */
+    cfg->cf_min_item_ratings = 0;
+    cfg->cf_min_user_ratings = 0;
+    /* data.dir is not read; callers that print it see the train folder */
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s", cfg->train_file);
+    if (!(cfg->data_dir = strdup(dirname(tmp))))
+        return rs_error_set(err, RS_ERR_NOMEM, "config: out of memory");
     return RS_OK;
 }
 
@@ -314,7 +403,8 @@ rs_status rs_config_load(const char *path, rs_config **out, rs_error *err)
     }
     if ((st = rs_yaml_check_keys(cfg->root, "the configuration", top_keys, err)) != RS_OK)
         goto fail;
-    if ((st = load_data(cfg, base, err)) != RS_OK)
+    if ((st = load_dataset(cfg, base, err)) != RS_OK ||
+        (cfg->dataset_format == 0 && (st = load_data(cfg, base, err)) != RS_OK))
         goto fail;
     const char *work = "../work";
     if ((st = rs_yaml_get_string(cfg->root, "work_dir", &work, err)) != RS_OK)
@@ -331,9 +421,9 @@ rs_status rs_config_load(const char *path, rs_config **out, rs_error *err)
                                             "cf_min_user_ratings", NULL};
     const rs_yaml_node *prep = rs_yaml_get(cfg->root, "prepare");
     if ((st = rs_yaml_check_keys(prep, "prepare", prep_keys, err)) != RS_OK ||
-        (st = read_int_range(prep, "cf_min_item_ratings", 1, 1000000,
+        (st = read_int_range(prep, "cf_min_item_ratings", 0, 1000000,
                              &cfg->cf_min_item_ratings, err)) != RS_OK ||
-        (st = read_int_range(prep, "cf_min_user_ratings", 1, 1000000,
+        (st = read_int_range(prep, "cf_min_user_ratings", 0, 1000000,
                              &cfg->cf_min_user_ratings, err)) != RS_OK)
         goto fail;
     if ((st = load_plugin_path(cfg, base, err)) != RS_OK)

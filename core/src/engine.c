@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "descriptor.h"
+#include "manifest.h"
 #include "plugin_loader.h"
 #include "progress.h"
 
@@ -29,6 +30,7 @@ typedef struct rs_version {
     void *instance;
     int refs;       /* readers + 1 while current */
     int64_t number; /* 1, 2, ... in order of going live */
+    rs_provenance prov; /* what it was fitted on, for the MANIFEST */
 } rs_version;
 
 struct rs_slot {
@@ -42,6 +44,7 @@ struct rs_slot {
     void *fresh;       /* created at start-up, consumed by the first fit/load */
     int64_t versions;  /* how many went live */
     char artifact_dir[PATH_MAX];
+    char checkpoint_dir[PATH_MAX];
 };
 
 struct rs_engine {
@@ -52,6 +55,8 @@ struct rs_engine {
     rs_slot *slots; /* in dependency order */
     size_t n_slots;
     int threads;
+    int resume; /* fits continue from their checkpoints */
+    char data_fp[RS_FINGERPRINT_MAX]; /* of `data`, for MANIFEST checks */
 };
 
 /* ---- host table ---------------------------------------------------------- */
@@ -141,6 +146,8 @@ static void host_release(const rs_host *h, rs_instance_ref *ref)
 static int host_threads(const rs_host *h) { return slot_of_host(h)->engine->threads; }
 static const char *host_artifact_dir(const rs_host *h) { return slot_of_host(h)->artifact_dir; }
 static const char *host_instance_name(const rs_host *h) { return slot_of_host(h)->conf->name; }
+static const char *host_checkpoint_dir(const rs_host *h) { return slot_of_host(h)->checkpoint_dir; }
+static int host_resume(const rs_host *h) { return slot_of_host(h)->engine->resume; }
 
 static void host_init(rs_slot *s)
 {
@@ -162,6 +169,8 @@ static void host_init(rs_slot *s)
     h->threads = host_threads;
     h->artifact_dir = host_artifact_dir;
     h->instance_name = host_instance_name;
+    h->checkpoint_dir = host_checkpoint_dir;
+    h->resume = host_resume;
 }
 
 /* ---- construction -------------------------------------------------------- */
@@ -234,6 +243,7 @@ rs_status rs_engine_new(const rs_config *cfg, const rs_dataset *data,
         return rs_error_set(err, RS_ERR_NOMEM, "engine: out of memory");
     e->cfg = cfg;
     e->data = data;
+    rs_dataset_fingerprint(data, e->data_fp, sizeof e->data_fp);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     e->threads = cfg->threads > 0 ? cfg->threads : (cores > 0 ? (int)cores : 1);
     e->slots = calloc(cfg->n_instances, sizeof *e->slots);
@@ -266,6 +276,8 @@ rs_status rs_engine_new(const rs_config *cfg, const rs_dataset *data,
             e->n_slots++;
             snprintf(s->artifact_dir, sizeof s->artifact_dir, "%s/models/%s",
                      cfg->work_dir, ic->name);
+            snprintf(s->checkpoint_dir, sizeof s->checkpoint_dir,
+                     "%s/checkpoints/%s", cfg->work_dir, ic->name);
             host_init(s);
             if ((st = rs_params_build(s->plugin->desc, ic->params, ic->name,
                                       &s->params, err)) != RS_OK)
@@ -346,6 +358,14 @@ const char *rs_engine_artifact_dir(const rs_engine *e, const char *name)
     return s ? s->artifact_dir : NULL;
 }
 
+const char *rs_engine_checkpoint_dir(const rs_engine *e, const char *name)
+{
+    rs_slot *s = slot_find(e, name);
+    return s ? s->checkpoint_dir : NULL;
+}
+
+void rs_engine_set_resume(rs_engine *e, int resume) { e->resume = resume != 0; }
+
 /* ---- references and swapping ---------------------------------------------- */
 
 rs_status rs_engine_acquire(rs_engine *e, const char *name, rs_instance_ref *ref,
@@ -393,7 +413,8 @@ void rs_engine_release(rs_engine *e, rs_instance_ref *ref)
 
 /* Make `instance` the serving version of s; the old one dies with its last
  * reader. */
-static rs_status slot_publish(rs_slot *s, void *instance, rs_error *err)
+static rs_status slot_publish(rs_slot *s, void *instance,
+                              const rs_provenance *prov, rs_error *err)
 {
     rs_version *v = calloc(1, sizeof *v);
     if (!v) {
@@ -403,6 +424,7 @@ static rs_status slot_publish(rs_slot *s, void *instance, rs_error *err)
     v->slot = s;
     v->instance = instance;
     v->refs = 1;
+    v->prov = *prov;
     pthread_mutex_lock(&s->mu);
     rs_version *old = s->current;
     v->number = ++s->versions;
@@ -445,13 +467,24 @@ rs_status rs_engine_fit(rs_engine *e, const char *name, const rs_dataset *train,
         return rs_error_set(err, RS_ERR_UNSUPPORTED,
                             "instance '%s' (plugin %s) does not support fit", name,
                             s->plugin->desc->name);
+    /* Without --resume a fit starts afresh: stale checkpoints go first. */
+    if ((!e->resume && rs_remove_tree(s->checkpoint_dir) != 0) ||
+        rs_mkdir_p(s->checkpoint_dir) != 0)
+        return rs_error_set(err, RS_ERR_IO, "%s: cannot prepare: %s",
+                            s->checkpoint_dir, strerror(errno));
     if ((st = slot_take_fresh(s, &inst, err)) != RS_OK)
         return prefix_error(err, st, s, "create");
     if ((st = s->plugin->entry.fit(inst, train ? train : e->data, err)) != RS_OK) {
         s->plugin->entry.destroy(inst);
         return prefix_error(err, st, s, "fit");
     }
-    return slot_publish(s, inst, err);
+    rs_provenance prov;
+    snprintf(prov.base, sizeof prov.base, "%s", e->data_fp);
+    if (train && train != e->data)
+        rs_dataset_fingerprint(train, prov.data, sizeof prov.data);
+    else
+        snprintf(prov.data, sizeof prov.data, "%s", e->data_fp);
+    return slot_publish(s, inst, &prov, err);
 }
 
 /* Artifacts are written to <dir>.new and renamed over <dir> only once the
@@ -477,23 +510,16 @@ rs_status rs_engine_save(rs_engine *e, const char *name, rs_error *err)
         return rs_error_set(err, RS_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
     }
     st = s->plugin->entry.save(ref.instance, tmp, err);
+    rs_provenance prov = ((rs_version *)ref.token)->prov;
     rs_engine_release(e, &ref);
     if (st != RS_OK) {
         rs_remove_tree(tmp);
         return prefix_error(err, st, s, "save");
     }
-    FILE *m = NULL;
-    char manifest[PATH_MAX + 32];
-    snprintf(manifest, sizeof manifest, "%s/MANIFEST", tmp);
-    if (!(m = fopen(manifest, "w")) ||
-        fprintf(m, "plugin: %s\nversion: %s\nabi: %d.%d\nsaved_at: %lld\n",
-                s->plugin->desc->name, s->plugin->entry.version ? s->plugin->entry.version : "",
-                RS_ABI_MAJOR, RS_ABI_MINOR, (long long)time(NULL)) < 0 ||
-        fclose(m) != 0) {
-        if (m)
-            fclose(m);
+    if ((st = rs_manifest_write(tmp, s->plugin->desc, s->plugin->entry.version,
+                                s->params, &prov, err)) != RS_OK) {
         rs_remove_tree(tmp);
-        return rs_error_set(err, RS_ERR_IO, "%s: write failed", manifest);
+        return st;
     }
     rs_remove_tree(old);
     if ((rename(s->artifact_dir, old) != 0 && errno != ENOENT) ||
@@ -512,11 +538,16 @@ static int has_artifacts(const char *dir)
     return stat(p, &st) == 0;
 }
 
+/* Loads refuse artifacts whose MANIFEST records other params (or another
+ * plugin): serving them would silently serve a stale model. The data is
+ * compared only at start-up (slot_prepare): a hot reload may legitimately
+ * bring a lifecycle retrain fitted on base + app ratings. */
 static rs_status slot_load_into(rs_slot *s, const char *dir, void **out,
-                                rs_error *err)
+                                rs_provenance *prov, rs_error *err)
 {
     void *inst = NULL;
     rs_status st;
+    char why[RS_ERROR_MESSAGE_MAX - 128];
     if (!(s->plugin->entry.capabilities & RS_CAP_PERSIST))
         return rs_error_set(err, RS_ERR_UNSUPPORTED,
                             "instance '%s' (plugin %s) does not support load",
@@ -525,6 +556,11 @@ static rs_status slot_load_into(rs_slot *s, const char *dir, void **out,
         return rs_error_set(err, RS_ERR_NOT_FOUND,
                             "instance '%s': no artifacts in %s (run `recsys train --source %s`)",
                             s->conf->name, dir, s->conf->name);
+    if (rs_manifest_differs(dir, s->plugin->desc, s->params, NULL, prov, why, sizeof why))
+        return rs_error_set(err, RS_ERR_CONFIG,
+                            "instance '%s': refusing artifacts that do not match the "
+                            "config: %s (retrain with `recsys train --source %s`)",
+                            s->conf->name, why, s->conf->name);
     if ((st = slot_take_fresh(s, &inst, err)) != RS_OK)
         return prefix_error(err, st, s, "create");
     if ((st = s->plugin->entry.load(inst, dir, s->engine->data, err)) != RS_OK) {
@@ -545,12 +581,13 @@ rs_status rs_engine_reload(rs_engine *e, const char *name, const char *dir,
 {
     rs_slot *s;
     void *inst = NULL;
+    rs_provenance prov;
     rs_status st = slot_need(e, name, &s, err);
     if (st != RS_OK)
         return st;
-    if ((st = slot_load_into(s, dir ? dir : s->artifact_dir, &inst, err)) != RS_OK)
+    if ((st = slot_load_into(s, dir ? dir : s->artifact_dir, &inst, &prov, err)) != RS_OK)
         return st;
-    return slot_publish(s, inst, err);
+    return slot_publish(s, inst, &prov, err);
 }
 
 static rs_status slot_prepare(rs_engine *e, rs_slot *s, int force_train,
@@ -559,9 +596,21 @@ static rs_status slot_prepare(rs_engine *e, rs_slot *s, int force_train,
     const char *name = s->conf->name;
     uint32_t caps = s->plugin->entry.capabilities;
     rs_status st;
+    char why[RS_ERROR_MESSAGE_MAX];
     if (!force_train && (caps & RS_CAP_PERSIST) && has_artifacts(s->artifact_dir)) {
-        rs_log(RS_LOG_INFO, name, "loading artifacts from %s", s->artifact_dir);
-        return rs_engine_load(e, name, err);
+        /* Stale artifacts (other params, other data) are retrained, loudly. */
+        if (!rs_manifest_differs(s->artifact_dir, s->plugin->desc, s->params, e->data_fp,
+                                 NULL, why, sizeof why)) {
+            rs_log(RS_LOG_INFO, name, "loading artifacts from %s", s->artifact_dir);
+            return rs_engine_load(e, name, err);
+        }
+        if (!(caps & RS_CAP_FIT))
+            return rs_error_set(err, RS_ERR_CONFIG,
+                                "instance '%s': artifacts are stale and the plugin cannot "
+                                "fit: %s",
+                                name, why);
+        rs_log(RS_LOG_WARN, name, "artifacts in %s are stale, retraining: %s",
+               s->artifact_dir, why);
     }
     if (!(caps & RS_CAP_FIT))
         return rs_error_set(err, RS_ERR_UNSUPPORTED,

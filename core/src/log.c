@@ -46,6 +46,10 @@ void rs_log(rs_log_level level, const char *subject, const char *fmt, ...)
     va_end(ap);
 }
 
+static rs_progress_mode progress_mode = RS_PROGRESS_AUTO;
+
+void rs_progress_set_mode(rs_progress_mode mode) { progress_mode = mode; }
+
 /* One progress line at a time is enough: fits run one after another. */
 static struct {
     char key[128];
@@ -78,7 +82,8 @@ void rs_progress_report(const char *subject, const char *task, double done,
     double elapsed = t - bar.started;
     double eta = frac > 0 ? elapsed * (1 - frac) / frac : 0;
     int finished = done >= total;
-    if (isatty(STDERR_FILENO)) {
+    int every = progress_mode == RS_PROGRESS_EVERY;
+    if (!every && isatty(STDERR_FILENO)) {
         char cells[31];
         int filled = (int)(frac * 30);
         for (int i = 0; i < 30; i++)
@@ -87,7 +92,8 @@ void rs_progress_report(const char *subject, const char *task, double done,
         fprintf(stderr, "\r%s [%s] %3.0f%% %.0f/%.0f %s  ETA %.0fs   %s", key, cells,
                 frac * 100, done, total, detail ? detail : "", eta,
                 finished ? "\n" : "");
-    } else if (finished || frac - bar.last_frac >= 0.1 || t - bar.last_print >= 10) {
+    } else if (every || finished || frac - bar.last_frac >= 0.1 ||
+               t - bar.last_print >= 10) {
         fprintf(stderr, "recsys[%s] progress: %s %.0f/%.0f (%.0f%%) %s elapsed %.1fs ETA %.1fs\n",
                 subject ? subject : "host", task ? task : "", done, total, frac * 100,
                 detail ? detail : "", elapsed, eta);

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "idmap.h"
+#include "movielens_build.h"
 #include "ratings_csr.h"
 
 #define RS_MAX_GENRES 32
@@ -443,6 +444,20 @@ static void sort_genres(rs_movielens *ml)
     }
 }
 
+/* The public view over the loaded arrays. */
+static void fill_view(rs_movielens *ml)
+{
+    rs_dataset *v = &ml->view;
+    v->struct_size = sizeof *v;
+    v->n_users = ml->n_users;
+    v->n_items = ml->n_items;
+    v->user_ids = ml->user_ids;
+    v->items = ml->items;
+    rs_csr_fill_view(&ml->csr, v);
+    v->n_genres = ml->n_genres;
+    v->genre_names = (const char *const *)ml->genre_names;
+}
+
 rs_status rs_movielens_load(const char *dir, const rs_load_options *opt,
                             rs_movielens **out, rs_error *err)
 {
@@ -492,15 +507,7 @@ rs_status rs_movielens_load(const char *dir, const rs_load_options *opt,
         return st;
     }
     sort_genres(ml);
-    rs_dataset *v = &ml->view;
-    v->struct_size = sizeof *v;
-    v->n_users = ml->n_users;
-    v->n_items = ml->n_items;
-    v->user_ids = ml->user_ids;
-    v->items = ml->items;
-    rs_csr_fill_view(&ml->csr, v);
-    v->n_genres = ml->n_genres;
-    v->genre_names = (const char *const *)ml->genre_names;
+    fill_view(ml);
     *out = ml;
     return RS_OK;
 }
@@ -518,4 +525,49 @@ int32_t rs_movielens_item_index(const rs_movielens *ml, int64_t movie_id)
 int32_t rs_movielens_user_index(const rs_movielens *ml, int64_t user_id)
 {
     return rs_idmap_get(&ml->user_map, user_id);
+}
+
+/* A dataset without a catalogue file (dataset_formats.c): every item id
+ * becomes a catalogue entry titled by its id, in the given order. */
+rs_status rs_movielens_build(const int64_t *item_ids, int32_t n_items,
+                             rs_triple *t, int64_t *user_ext, size_t n,
+                             const rs_load_options *opt, rs_movielens **out,
+                             rs_error *err)
+{
+    rs_movielens *ml = calloc(1, sizeof *ml);
+    rs_status st = RS_OK;
+    if (!ml || rs_idmap_init(&ml->item_map, (size_t)n_items + 16) != 0) {
+        free(ml);
+        return rs_error_set(err, RS_ERR_NOMEM, "dataset: out of memory");
+    }
+    ml->items = calloc((size_t)n_items + 1, sizeof *ml->items);
+    if (!ml->items)
+        st = rs_error_set(err, RS_ERR_NOMEM, "dataset: out of memory");
+    for (int32_t i = 0; st == RS_OK && i < n_items; i++) {
+        char title[32];
+        rs_item_meta *m = &ml->items[i];
+        snprintf(title, sizeof title, "%lld", (long long)item_ids[i]);
+        m->movie_id = item_ids[i];
+        m->title = dupstr(title);
+        m->genres = dupstr("");
+        m->tags = dupstr("");
+        m->overview = dupstr("");
+        ml->n_items++;
+        if (!m->title || !m->genres || !m->tags || !m->overview ||
+            rs_idmap_put(&ml->item_map, item_ids[i], i) < 0)
+            st = rs_error_set(err, RS_ERR_NOMEM, "dataset: out of memory");
+    }
+    rating_rows rr = {t, user_ext, n, n};
+    if (st == RS_OK)
+        st = index_users(ml, &rr, err);
+    if (st == RS_OK)
+        st = rs_csr_build(&ml->csr, t, n, ml->n_users, ml->n_items,
+                          opt->cf_min_item_ratings, opt->cf_min_user_ratings, err);
+    if (st != RS_OK) {
+        rs_movielens_free(ml);
+        return st;
+    }
+    fill_view(ml);
+    *out = ml;
+    return RS_OK;
 }

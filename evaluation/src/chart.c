@@ -123,11 +123,65 @@ static void new_user_panel(FILE *f, const rs_eval_config *c, size_t k)
     plot_cmd(f, c, "report-new-users.dat", 0);
 }
 
+/* Learning curves: one gnuplot data block per curve instance (epoch,
+ * Recall@K, NDCG@K), blocks in order of first appearance. Returns the
+ * number of blocks in *n_blocks. */
+static rs_status write_curves(const rs_eval_report *r, const char *dir, size_t k,
+                              size_t *n_blocks, rs_error *err)
+{
+    char path[4096];
+    FILE *f;
+    rs_status st = open_in(dir, "report-curves.dat", &f, path, sizeof path, err);
+    if (st != RS_OK)
+        return st;
+    *n_blocks = 0;
+    for (size_t i = 0; i < r->n_curve; i++) {
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcmp(r->curve[j].instance, r->curve[i].instance) == 0;
+        if (seen)
+            continue;
+        fprintf(f, "%s# %s: epoch recall@%d ndcg@%d\n", *n_blocks ? "\n\n" : "",
+                r->curve[i].instance, r->cfg->k[k], r->cfg->k[k]);
+        for (size_t j = i; j < r->n_curve; j++)
+            if (strcmp(r->curve[j].instance, r->curve[i].instance) == 0)
+                fprintf(f, "%d %.6f %.6f\n", r->curve[j].epoch, r->curve[j].recall[k],
+                        r->curve[j].ndcg[k]);
+        (*n_blocks)++;
+    }
+    return close_checked(f, path, err);
+}
+
+/* The learning-curve panel: Recall@K against epochs, a line per instance. */
+static void curve_panel(FILE *f, const rs_eval_report *r, size_t k, size_t n_blocks)
+{
+    fprintf(f, "set title 'learning curves (level %g)'\n"
+               "unset logscale x\nset xrange [0:*]\nset xtics autofreq\n"
+               "set xlabel 'epochs'\nset grid\nset key outside bottom center horizontal\n"
+               "set yrange [0:*]\nset ylabel 'Recall@%d'\nplot ",
+            r->cfg->levels[0], r->cfg->k[k]);
+    size_t b = 0;
+    for (size_t i = 0; i < r->n_curve && b < n_blocks; i++) {
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcmp(r->curve[j].instance, r->curve[i].instance) == 0;
+        if (seen)
+            continue;
+        /* the instance's colour in the sweep panels (linetype = its index + 1) */
+        int lt = rs_eval_config_instance_index(r->cfg, r->curve[i].instance) + 1;
+        fprintf(f, "%s'report-curves.dat' index %zu using 1:2 with linespoints lt %d lw 2 "
+                   "pt 7 title '%s'",
+                b ? ", \\\n     " : "", b, lt > 0 ? lt : 1, r->curve[i].instance);
+        b++;
+    }
+    fputc('\n', f);
+}
+
 static rs_status write_script(const rs_eval_report *r, const char *dir,
-                              size_t k, rs_error *err)
+                              size_t k, size_t n_curves, rs_error *err)
 {
     const rs_eval_config *c = r->cfg;
-    int sweep = !r->sweep_skipped, nu = r->nu.ran;
+    int sweep = !r->sweep_skipped, nu = r->nu.ran, cv = n_curves > 0;
     char path[4096];
     FILE *f;
     rs_status st = open_in(dir, "report.gp", &f, path, sizeof path, err);
@@ -141,12 +195,14 @@ static rs_status write_script(const rs_eval_report *r, const char *dir,
             "set datafile missing 'NaN'\n"
             "set multiplot layout 1,%d title 'Accuracy under sparsity (%s split, "
             "seed %llu)%s'\n",
-            550 * (2 * sweep + nu), 2 * sweep + nu, rs_split_kind_str(c->split.kind),
+            550 * (2 * sweep + nu + cv), 2 * sweep + nu + cv, rs_split_kind_str(c->split.kind),
             (unsigned long long)c->seed, nu ? " and for new users" : "");
     if (sweep)
         sweep_panels(f, c, k);
     if (nu)
         new_user_panel(f, c, k);
+    if (cv)
+        curve_panel(f, r, k, n_curves);
     fputs("unset multiplot\n", f);
     return close_checked(f, path, err);
 }
@@ -191,8 +247,11 @@ rs_status rs_eval_write_chart(const rs_eval_report *r, const char *dir,
     if (st == RS_OK && r->nu.ran)
         st = write_data(r, dir, "report-new-users.dat", r->nu.levels,
                         r->cfg->new_users.n_n, k, err);
+    size_t n_curves = 0;
+    if (st == RS_OK && r->n_curve)
+        st = write_curves(r, dir, k, &n_curves, err);
     if (st == RS_OK)
-        st = write_script(r, dir, k, err);
+        st = write_script(r, dir, k, n_curves, err);
     if (st == RS_OK)
         st = run_gnuplot(dir, err);
     return st;

@@ -16,12 +16,14 @@ enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 static void usage(FILE *f)
 {
     fputs("usage: recsys eval [--config FILE] [--out DIR] [--validate] [--quiet]\n"
+          "                   [--progress=epoch|auto]\n"
           "Run the offline evaluation (sparsity sweep, new users, taste probes: each\n"
           "switched in the config) and write report.{json,csv,md,svg}.\n\n"
           "  --config FILE  eval config (default evaluation/sparsity.yaml)\n"
           "  --out DIR      output directory (default: output_dir in the config)\n"
           "  --validate     score on the validation split (for tuning)\n"
           "  --quiet        no progress lines\n"
+          "  --progress=epoch  a line per training epoch, also on a pipe\n"
           "  --help         this text\n", f);
 }
 
@@ -55,7 +57,7 @@ static int fail(const rs_error *err)
 
 int rs_eval_cli(int argc, char **argv)
 {
-    const char *config = NULL, *out_dir = NULL;
+    const char *config = NULL, *out_dir = NULL, *progress = NULL;
     rs_eval_options opt = {0, 0};
     for (int i = 1; i < argc; i++) {
         int r;
@@ -67,9 +69,18 @@ int rs_eval_cli(int argc, char **argv)
         } else if (!strcmp(argv[i], "--quiet")) {
             opt.quiet = 1;
         } else if ((r = opt_value(argc, argv, &i, "--config", &config)) ||
-                   (r = opt_value(argc, argv, &i, "--out", &out_dir))) {
+                   (r = opt_value(argc, argv, &i, "--out", &out_dir)) ||
+                   (r = opt_value(argc, argv, &i, "--progress", &progress))) {
             if (r < 0)
                 return EXIT_USAGE;
+            if (progress && strcmp(progress, "epoch") && strcmp(progress, "auto")) {
+                fprintf(stderr, "recsys eval: --progress must be 'epoch' or 'auto', got '%s'\n",
+                        progress);
+                return EXIT_USAGE;
+            }
+            if (progress)
+                rs_progress_set_mode(strcmp(progress, "epoch") ? RS_PROGRESS_AUTO
+                                                               : RS_PROGRESS_EVERY);
         } else {
             fprintf(stderr, "recsys eval: unknown argument '%s'\n", argv[i]);
             usage(stderr);

@@ -11,7 +11,8 @@ static const char *const k_top_keys[] = {
     "positive_threshold", "levels", "k", "cold_item_max_ratings",
     "activity_buckets", "seed", "bootstrap_resamples", "threads",
     "output_dir", "missing_instances", "params", "cf_subset", "sweep",
-    "new_users", "taste_probes", NULL};
+    "new_users", "taste_probes", "curve", NULL};
+static const char *const k_curve_keys[] = {"instances", "eval_every", NULL};
 static const char *const k_sweep_keys[] = {"enabled", "exclude", NULL};
 static const char *const k_new_user_keys[] = {
     "enabled", "holdout_fraction", "n", "order", "min_positives", "seed", NULL};
@@ -90,6 +91,9 @@ void rs_eval_config_free(rs_eval_config *c)
     for (size_t i = 0; i < c->n_instances; i++)
         free(c->instances[i]);
     free(c->instances);
+    for (size_t i = 0; i < c->n_curve_instances; i++)
+        free(c->curve_instances[i]);
+    free(c->curve_instances);
     free(c->baseline);
     for (size_t i = 0; i < c->n_compare; i++) {
         free(c->compare[i].a);
@@ -258,8 +262,11 @@ static rs_status parse_split(rs_eval_config *c, const rs_yaml_node *n,
             c->split.kind = RS_SPLIT_LOO;
         else if (strcmp(s, "temporal") == 0)
             c->split.kind = RS_SPLIT_TEMPORAL;
+        else if (strcmp(s, "files") == 0)
+            c->split.kind = RS_SPLIT_FILES;
         else
-            return range_error(kind, "split.kind", "one of random, loo, temporal", err);
+            return range_error(kind, "split.kind", "one of random, loo, temporal, files",
+                               err);
     }
     if ((st = get_float_in(n, "test_fraction", 0, 1, 1, 1, &c->split.test_fraction, err)) ||
         (st = get_float_in(n, "temporal_quantile", 0, 1, 1, 1, &c->split.temporal_quantile, err)) ||
@@ -468,6 +475,34 @@ static rs_status need_map(const rs_yaml_node *n, const char *what,
     return rs_yaml_check_keys(n, what, keys, err);
 }
 
+/* `curve: {instances: [names], eval_every: N}` */
+static rs_status parse_curve(rs_eval_config *c, const rs_yaml_node *n, rs_error *err)
+{
+    char where[300];
+    int64_t every = 0;
+    rs_status st = need_map(n, "curve", k_curve_keys, err);
+    if (st != RS_OK || (st = rs_yaml_get_int(n, "eval_every", &every, err)))
+        return st;
+    const rs_yaml_node *list = rs_yaml_get(n, "instances");
+    if (every < 1 || every > 100000 || !list || list->kind != RS_YAML_SEQ || !list->n)
+        return rs_error_set(err, RS_ERR_CONFIG,
+                            "%scurve needs eval_every in 1..100000 and a non-empty "
+                            "instances list",
+                            rs_yaml_where(n, where, sizeof where));
+    c->curve_instances = calloc(list->n, sizeof *c->curve_instances);
+    if (!c->curve_instances)
+        return rs_error_set(err, RS_ERR_NOMEM, "eval config: out of memory");
+    for (size_t i = 0; i < list->n; i++) {
+        const char *s;
+        if ((st = rs_yaml_string(list->items[i], "curve.instances", &s, err)))
+            return st;
+        if (!(c->curve_instances[c->n_curve_instances++] = strdup(s)))
+            return rs_error_set(err, RS_ERR_NOMEM, "eval config: out of memory");
+    }
+    c->curve_every = (int)every;
+    return RS_OK;
+}
+
 /* `sweep: {enabled: true, exclude: given}` */
 static rs_status parse_sweep(rs_eval_config *c, const rs_yaml_node *n,
                              rs_error *err)
@@ -653,6 +688,8 @@ static rs_status parse_root(rs_eval_config *c, const rs_yaml_node *root,
     if ((n = rs_yaml_get(root, "params")) && (st = parse_params(c, n, err)))
         return st;
     c->new_users.seed = c->seed;
+    if ((n = rs_yaml_get(root, "curve")) && (st = parse_curve(c, n, err)))
+        return st;
     if ((n = rs_yaml_get(root, "sweep")) && (st = parse_sweep(c, n, err)))
         return st;
     if ((n = rs_yaml_get(root, "new_users")) && (st = parse_new_users(c, n, err)))

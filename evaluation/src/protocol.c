@@ -64,8 +64,34 @@ static rs_status user_lists(const rs_eval_plan *p, const uint8_t *flag,
     return RS_OK;
 }
 
+static int pair_cmp(const void *a, const void *b)
+{
+    const rs_pair *x = a, *y = b;
+    if (x->user != y->user)
+        return x->user < y->user ? -1 : 1;
+    return (x->item > y->item) - (x->item < y->item);
+}
+
+static int has_pair(const rs_pair *p, size_t n, int32_t user, int32_t item)
+{
+    rs_pair key = {user, item};
+    return n && bsearch(&key, p, n, sizeof *p, pair_cmp) != NULL;
+}
+
+/* split.kind files: a rating is test or validation when the file says so. */
+static void given_roles(const rs_eval_plan *p, const rs_eval_given *g)
+{
+    for (size_t j = 0; j < p->n; j++) {
+        int32_t u = p->t[j].user, i = p->t[j].item;
+        p->role[j] = has_pair(g->test, g->n_test, u, i)     ? RS_ROLE_TEST
+                     : has_pair(g->valid, g->n_valid, u, i) ? RS_ROLE_VALID
+                                                            : RS_ROLE_TRAIN;
+    }
+}
+
 rs_status rs_eval_plan_build(const rs_dataset *base, const rs_eval_config *cfg,
-                             int validate, rs_eval_plan *p, rs_error *err)
+                             int validate, const rs_eval_given *given,
+                             rs_eval_plan *p, rs_error *err)
 {
     memset(p, 0, sizeof *p);
     p->base = base;
@@ -86,7 +112,9 @@ rs_status rs_eval_plan_build(const rs_dataset *base, const rs_eval_config *cfg,
         for (size_t j = base->user_ptr[u]; j < base->user_ptr[u + 1]; j++)
             p->t[j] = (rs_triple){u, base->user_item[j], base->user_rating[j],
                                   base->user_time[j]};
-    if ((st = rs_eval_split(p->t, p->n, base->n_users, &cfg->split, p->role, err)))
+    if (given)
+        given_roles(p, given);
+    else if ((st = rs_eval_split(p->t, p->n, base->n_users, &cfg->split, p->role, err)))
         goto done;
     uint8_t target = validate ? RS_ROLE_VALID : RS_ROLE_TEST;
     for (size_t j = 0; j < p->n; j++) {

@@ -78,6 +78,11 @@ void rs_eval_report_free(rs_eval_report *r)
     free(r->nu.levels);
     free(r->nu.fit_seconds);
     probes_free(&r->probes, r->cfg);
+    for (size_t c = 0; c < r->n_curve; c++) {
+        free(r->curve[c].recall);
+        free(r->curve[c].ndcg);
+    }
+    free(r->curve);
     if (r->plugin)
         for (size_t i = 0; i < ni; i++)
             free(r->plugin[i]);

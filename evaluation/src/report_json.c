@@ -192,6 +192,27 @@ static json_t *new_users_obj(const rs_eval_report *r)
                      r->nu.seconds, "fit_seconds", fit, "levels", levels);
 }
 
+/* Learning curves: one entry per (instance, epoch) with a value per K. */
+static json_t *curves_obj(const rs_eval_report *r)
+{
+    const rs_eval_config *c = r->cfg;
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < r->n_curve; i++) {
+        const rs_eval_curve_point *p = &r->curve[i];
+        json_t *rec = json_object(), *nd = json_object();
+        for (size_t k = 0; rec && nd && k < c->n_k; k++) {
+            char key[16];
+            snprintf(key, sizeof key, "%d", c->k[k]);
+            json_object_set_new(rec, key, num(p->recall[k]));
+            json_object_set_new(nd, key, num(p->ndcg[k]));
+        }
+        json_array_append_new(a, json_pack("{s:s, s:i, s:o, s:o, s:o}", "instance", p->instance,
+                                           "epoch", p->epoch, "fit_seconds",
+                                           num(p->fit_seconds), "recall", rec, "ndcg", nd));
+    }
+    return a;
+}
+
 static json_t *probes_obj(const rs_eval_report *r)
 {
     const rs_eval_config *c = r->cfg;
@@ -272,6 +293,8 @@ rs_status rs_eval_write_json(const rs_eval_report *r, const char *path,
         json_object_set_new(root, "new_users", new_users_obj(r));
     if (root && r->probes.ran)
         json_object_set_new(root, "taste_probes", probes_obj(r));
+    if (root && r->n_curve)
+        json_object_set_new(root, "curves", curves_obj(r));
     if (!root)
         return rs_error_set(err, RS_ERR_INTERNAL, "%s: could not build the JSON report", path);
     int rc = json_dump_file(root, path, JSON_INDENT(2) | JSON_REAL_PRECISION(10));

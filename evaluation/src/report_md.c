@@ -436,6 +436,29 @@ static void probe_section(FILE *f, const rs_eval_report *r)
     }
 }
 
+/* Learning curves: one row per (instance, epoch). */
+static void curve_section(FILE *f, const rs_eval_report *r)
+{
+    const rs_eval_config *c = r->cfg;
+    fprintf(f, "\n## Learning curves (level %g, scored every %d epochs)\n\n"
+               "Trained once per instance in segments that resume from the previous "
+               "checkpoint (bit-identical to separate trainings).\n\n| instance | epoch |",
+            c->levels[0], c->curve_every);
+    for (size_t k = 0; k < c->n_k; k++)
+        fprintf(f, " Recall@%d | NDCG@%d |", c->k[k], c->k[k]);
+    fputs(" segment fit s |\n|---|---|", f);
+    for (size_t k = 0; k < c->n_k; k++)
+        fputs("---|---|", f);
+    fputs("---|\n", f);
+    for (size_t i = 0; i < r->n_curve; i++) {
+        const rs_eval_curve_point *p = &r->curve[i];
+        fprintf(f, "| %s | %d |", p->instance, p->epoch);
+        for (size_t k = 0; k < c->n_k; k++)
+            fprintf(f, " %.4f | %.4f |", p->recall[k], p->ndcg[k]);
+        fprintf(f, " %.2f |\n", p->fit_seconds);
+    }
+}
+
 rs_status rs_eval_write_md(const rs_eval_report *r, const char *path,
                            rs_error *err)
 {
@@ -455,6 +478,8 @@ rs_status rs_eval_write_md(const rs_eval_report *r, const char *path,
         if (r->levels_full)
             exclude_full_section(f, r);
     }
+    if (r->n_curve)
+        curve_section(f, r);
     if (r->nu.ran)
         new_user_section(f, r);
     if (r->probes.ran)

@@ -16,6 +16,7 @@ const char *rs_split_kind_str(rs_split_kind k)
     case RS_SPLIT_RANDOM: return "random";
     case RS_SPLIT_LOO: return "loo";
     case RS_SPLIT_TEMPORAL: return "temporal";
+    case RS_SPLIT_FILES: return "files";
     }
     return "unknown";
 }
@@ -197,6 +198,9 @@ rs_status rs_eval_split(const rs_triple *t, size_t n, int32_t n_users,
         return rs_error_set(err, RS_ERR_INVALID, "split: %zu ratings is more than supported", n);
     for (size_t i = 0; i < n; i++)
         role[i] = RS_ROLE_TRAIN;
+    if (opt->kind == RS_SPLIT_FILES)
+        return rs_error_set(err, RS_ERR_INVALID,
+                            "split: kind files takes its roles from the files, not a draw");
     rs_status st = RS_OK;
     switch (opt->kind) {
     case RS_SPLIT_RANDOM:

@@ -451,13 +451,88 @@ free_arrays:
     return st;
 }
 
+/* split.kind files: the host dataset's train ratings plus its test (and
+ * validation) pairs as one base dataset, the pairs kept aside to give the
+ * roles. Test and validation rows are interactions (rating 5.0: relevant
+ * under any positive_threshold); a pair that is also in train stays a
+ * training rating (it could never be ranked) and is counted in *dropped. */
+typedef struct files_split {
+    rs_pair *test, *valid;
+    size_t n_test, n_valid, dropped;
+    rs_ratings_set *set;
+    rs_eval_given given;
+} files_split;
+
+static void files_split_free(files_split *f)
+{
+    free(f->test);
+    free(f->valid);
+    rs_ratings_set_free(f->set);
+    memset(f, 0, sizeof *f);
+}
+
+static int in_train(const rs_dataset *d, rs_pair p)
+{
+    for (size_t j = d->user_ptr[p.user]; j < d->user_ptr[p.user + 1]; j++)
+        if (d->user_item[j] == p.item)
+            return 1;
+    return 0;
+}
+
+/* Drop the pairs already in train, in place. */
+static size_t drop_trained(const rs_dataset *d, rs_pair *p, size_t *n)
+{
+    size_t w = 0, n0 = *n;
+    for (size_t k = 0; k < n0; k++)
+        if (!in_train(d, p[k]))
+            p[w++] = p[k];
+    *n = w;
+    return n0 - w;
+}
+
+static rs_status files_split_load(const rs_eval_config *cfg, const rs_config *hc,
+                                  const rs_movielens *ml, files_split *f, rs_error *err)
+{
+    char where[256];
+    const rs_dataset *d = rs_movielens_view(ml);
+    memset(f, 0, sizeof *f);
+    if (hc->dataset_format == RS_DATASET_MOVIELENS || !hc->test_file)
+        return rs_error_set(err, RS_ERR_CONFIG,
+                            "%ssplit.kind files needs a host dataset section with train and "
+                            "test files (%s has none)",
+                            rs_eval_config_where(cfg, "split", where, sizeof where), hc->path);
+    rs_status st = rs_dataset_read_split(hc, ml, hc->test_file, &f->test, &f->n_test, NULL, err);
+    if (st == RS_OK && hc->validation_file)
+        st = rs_dataset_read_split(hc, ml, hc->validation_file, &f->valid, &f->n_valid, NULL,
+                                   err);
+    if (st != RS_OK)
+        return st;
+    f->dropped = drop_trained(d, f->test, &f->n_test) + drop_trained(d, f->valid, &f->n_valid);
+    size_t n = d->n_ratings + f->n_test + f->n_valid, w = 0;
+    rs_triple *t = malloc((n ? n : 1) * sizeof *t);
+    if (!t)
+        return rs_error_set(err, RS_ERR_NOMEM, "eval: out of memory");
+    for (int32_t u = 0; u < d->n_users; u++)
+        for (size_t j = d->user_ptr[u]; j < d->user_ptr[u + 1]; j++)
+            t[w++] = (rs_triple){u, d->user_item[j], d->user_rating[j], d->user_time[j]};
+    for (size_t k = 0; k < f->n_test; k++)
+        t[w++] = (rs_triple){f->test[k].user, f->test[k].item, 5.0f, 0};
+    for (size_t k = 0; k < f->n_valid; k++)
+        t[w++] = (rs_triple){f->valid[k].user, f->valid[k].item, 5.0f, 0};
+    st = rs_ratings_set_new(d, t, w, d->user_ids, d->n_users, hc->cf_min_item_ratings,
+                            hc->cf_min_user_ratings, &f->set, err);
+    free(t);
+    f->given = (rs_eval_given){f->test, f->valid, f->n_test, f->n_valid};
+    return st;
+}
+
 static rs_status run_sweep(rs_eval_report *r, const rs_eval_config *cfg,
                            const rs_config *fc, const rs_dataset *base,
-                           rs_eval_plan *plan, progress *pg, rs_eval_options o,
-                           rs_error *err)
+                           const rs_eval_given *given, rs_eval_plan *plan,
+                           progress *pg, rs_eval_options o, rs_error *err)
 {
     double t0 = now_s();
-    rs_status st = rs_eval_plan_build(base, cfg, o.validate, plan, err);
+    rs_status st = rs_eval_plan_build(base, cfg, o.validate, given, plan, err);
     if (st != RS_OK)
         return st;
     r->n_train = plan->n_train;
@@ -511,35 +586,57 @@ rs_status rs_eval_run(const rs_eval_config *cfg, const rs_eval_options *opt,
     rs_movielens *ml = NULL;
     rs_eval_report *r = NULL;
     rs_eval_plan plan = {0};
+    files_split fs = {0};
     rs_yaml_node **merged = calloc(cfg->n_instances ? cfg->n_instances : 1, sizeof *merged);
     rs_status st;
     if (!merged)
         return rs_error_set(err, RS_ERR_NOMEM, "eval: out of memory");
+    char fit_dir[4096 + 32];
     if ((st = rs_config_load(cfg->host_config, &hc, err)) ||
         (st = select_instances(cfg, hc, &fc, merged, err)) ||
         (st = rs_eval_report_new(cfg, &r, err)))
         goto done;
+    /* The harness's fits get a work dir of their own: a fit clears its
+     * instance's checkpoint dir, which must not be the one of the host's
+     * own (resumable) training. */
+    snprintf(fit_dir, sizeof fit_dir, "%s/eval-fits", hc->work_dir);
+    fc.work_dir = fit_dir;
     stamp(r);
     r->validate = o.validate;
     r->host_config = dup(hc->path);
     r->data_dir = dup(hc->data_dir);
-    rs_load_options lo = {hc->text_file, hc->cf_min_item_ratings, hc->cf_min_user_ratings};
     double t = now_s();
-    if ((st = rs_movielens_load(hc->data_dir, &lo, &ml, err)))
+    /* MovieLens or the host's dataset section (LightGCN files, CSV) */
+    if ((st = rs_dataset_load_config(hc, &ml, NULL, err)))
         goto done;
-    r->load_seconds = now_s() - t;
     const rs_dataset *base = rs_movielens_view(ml);
+    const rs_eval_given *given = NULL;
+    if (cfg->split.kind == RS_SPLIT_FILES) {
+        if ((st = files_split_load(cfg, hc, ml, &fs, err)))
+            goto done;
+        base = rs_ratings_set_view(fs.set);
+        given = &fs.given;
+        if (!o.quiet && fs.dropped)
+            rs_log(RS_LOG_WARN, "eval",
+                   "%zu test/validation pairs are also in train: kept as training", fs.dropped);
+    }
+    r->load_seconds = now_s() - t;
     r->n_users = base->n_users;
     r->n_items = base->n_items;
     r->n_ratings = base->n_ratings;
     r->sweep_skipped = !cfg->sweep_enabled;
-    if (cfg->sweep_enabled && (st = run_sweep(r, cfg, &fc, base, &plan, &pg, o, err)))
+    if (cfg->sweep_enabled &&
+        (st = run_sweep(r, cfg, &fc, base, given, &plan, &pg, o, err)))
+        goto done;
+    if (cfg->sweep_enabled && cfg->curve_every > 0 &&
+        (st = rs_eval_curves_run(r, &fc, &plan, err)))
         goto done;
     if (cfg->new_users.enabled || cfg->probes.enabled)
         st = run_new_users(r, &fc, base, o.validate, &pg, err);
     r->total_seconds = now_s() - pg.t0;
 done:
     rs_eval_plan_free(&plan);
+    files_split_free(&fs);
     rs_movielens_free(ml);
     free(fc.instances);
     for (size_t i = 0; i < cfg->n_instances; i++)

@@ -12,6 +12,7 @@
 
 #include "recsys/config.h"
 #include "recsys/dataset.h"
+#include "recsys/dataset_formats.h"
 #include "recsys/engine.h"
 #include "recsys/eval_config.h"
 #include "recsys/eval_report.h"
@@ -37,8 +38,18 @@ typedef struct rs_eval_plan {
     size_t n_train, n_valid, n_test, n_target_positive;
 } rs_eval_plan;
 
+/* split.kind files: the given test and validation pairs (dense user,
+ * catalogue item), sorted; every other rating of base is training. */
+typedef struct rs_eval_given {
+    const rs_pair *test, *valid;
+    size_t n_test, n_valid;
+} rs_eval_given;
+
+/* given != NULL (split.kind files): roles from the given pairs instead of
+ * drawing a split. */
 rs_status rs_eval_plan_build(const rs_dataset *base, const rs_eval_config *cfg,
-                             int validate, rs_eval_plan *p, rs_error *err);
+                             int validate, const rs_eval_given *given,
+                             rs_eval_plan *p, rs_error *err);
 void rs_eval_plan_free(rs_eval_plan *p);
 
 /* One level's thinned training data and its slices. */
@@ -156,6 +167,11 @@ rs_status rs_eval_nu_level_build(const rs_dataset *base,
                                  rs_eval_nu_level *out, rs_eval_level *stats,
                                  rs_error *err);
 void rs_eval_nu_level_free(rs_eval_nu_level *l);
+
+/* curve.c: learning curves of cfg->curve_instances at the first level
+ * (appends to r->curve), training each in segments with resume. */
+rs_status rs_eval_curves_run(rs_eval_report *r, const rs_config *fc, const rs_eval_plan *p,
+                             rs_error *err);
 
 /* probes.c: every taste probe against every fitted instance of e, whose
  * data is `train` (fit_failed[i] != 0: instance i is skipped). A genre missing from the dataset is a configuration

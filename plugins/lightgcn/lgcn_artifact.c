@@ -89,15 +89,45 @@ static int write_all(int fd, const void *buf, size_t n)
     return 1;
 }
 
+rs_status lgcn_write_atomic(const char *path, const lgcn_span *parts,
+                            size_t n, rs_error *err)
+{
+    char tmp[4096 + 8];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+        return rs_error_set(err, RS_ERR_INVALID, "lightgcn: path too long: %s",
+                            path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return rs_error_set(err, RS_ERR_IO, "lightgcn: cannot create %s: %s",
+                            tmp, strerror(errno));
+    int ok = 1;
+    for (size_t k = 0; ok && k < n; k++)
+        ok = write_all(fd, parts[k].ptr, parts[k].bytes);
+    if (ok)
+        ok = fsync(fd) == 0;
+    int saved = errno;
+    if (close(fd) != 0 && ok) {
+        ok = 0;
+        saved = errno;
+    }
+    if (!ok || rename(tmp, path) != 0) {
+        if (ok)
+            saved = errno;
+        unlink(tmp);
+        return rs_error_set(err, RS_ERR_IO, "lightgcn: cannot write %s: %s",
+                            path, strerror(saved));
+    }
+    return RS_OK;
+}
+
 rs_status lgcn_artifact_save(const lgcn_model *m, const char *dir,
                              rs_error *err)
 {
-    char path[4096], tmp[4096 + 8];
+    char path[4096];
     if (snprintf(path, sizeof path, "%s/%s", dir, LGCN_ARTIFACT_FILE) >=
         (int)sizeof path)
         return rs_error_set(err, RS_ERR_INVALID,
                             "lightgcn: artifact path too long: %s", dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
     section s[7];
     size_t ns = sections_of(m, s);
     uint32_t crc = 0;
@@ -117,29 +147,10 @@ rs_status lgcn_artifact_save(const lgcn_model *m, const char *dir,
     put_u64(h + 48, m->n_edges);
     put_u32(h + 56, crc);
     put_u32(h + 60, lgcn_crc32(0, h, 60));
-
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return rs_error_set(err, RS_ERR_IO, "lightgcn: cannot create %s: %s",
-                            tmp, strerror(errno));
-    int ok = write_all(fd, h, sizeof h);
-    for (size_t k = 0; ok && k < ns; k++)
-        ok = write_all(fd, s[k].ptr, s[k].bytes);
-    if (ok)
-        ok = fsync(fd) == 0;
-    int saved = errno;
-    if (close(fd) != 0 && ok) {
-        ok = 0;
-        saved = errno;
-    }
-    if (!ok || rename(tmp, path) != 0) {
-        if (ok)
-            saved = errno;
-        unlink(tmp);
-        return rs_error_set(err, RS_ERR_IO, "lightgcn: cannot write %s: %s",
-                            path, strerror(saved));
-    }
-    return RS_OK;
+    lgcn_span parts[8] = {{h, sizeof h}};
+    for (size_t k = 0; k < ns; k++)
+        parts[k + 1] = (lgcn_span){s[k].ptr, s[k].bytes};
+    return lgcn_write_atomic(path, parts, ns + 1, err);
 }
 
 static rs_status read_file(const char *path, unsigned char **buf, size_t *n,

@@ -34,4 +34,13 @@ rs_status lgcn_artifact_load(const char *dir, const rs_dataset *data,
 
 uint32_t lgcn_crc32(uint32_t crc, const void *buf, size_t n);
 
+/* Write parts[0..n) to path atomically: path.tmp, fsync, rename (a crash
+ * leaves the old file or the new one, never half of one). */
+typedef struct lgcn_span {
+    const void *ptr;
+    size_t bytes;
+} lgcn_span;
+rs_status lgcn_write_atomic(const char *path, const lgcn_span *parts,
+                            size_t n, rs_error *err);
+
 #endif /* LGCN_ARTIFACT_H */

@@ -3,6 +3,7 @@
 
 #include <cblas.h>
 #include <lapacke.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -529,6 +530,11 @@ rs_status lgcn_model_recommend(const lgcn_model *m, const rs_query *qin,
             continue;
         float s = signal ? dot(vec, m->item_final + (size_t)i * d, d)
                          : m->pop_score[i];
+        /* An item without a training positive (e.g. known only from a
+         * test file) has an embedding trained only as a negative: rank it
+         * after every item the graph knows, by catalogue index. */
+        if (m->item_deg[i] == 0)
+            s = -FLT_MAX;
         rs_topk_push(&top, c, s); /* catalogue index: ties break on it */
     }
     size_t n = rs_topk_finish(&top);

@@ -54,6 +54,14 @@ struct lgcn_trainer {
     uint32_t *perm;
     int32_t *su, *si, *sj;    /* this epoch's triples */
     lgcn_rng rng;
+    /* run state: what lgcn_trainer_run continues from (see lgcn_run_state) */
+    int epoch;
+    int best_epoch, since_best;
+    double best_val_recall;
+    float *best;      /* E0 of the best evaluated epoch (patience > 0) */
+    lgcn_checkpoint_fn ck_fn;
+    void *ck_ctx;
+    int ck_every;
 };
 
 /* ---- RNG: xoshiro256** seeded by splitmix64 ----------------------------- */
@@ -163,6 +171,7 @@ void lgcn_trainer_free(lgcn_trainer *t)
     free(t->su);
     free(t->si);
     free(t->sj);
+    free(t->best);
     free(t);
 }
 
@@ -226,13 +235,16 @@ rs_status lgcn_trainer_new(const lgcn_graph *g, const lgcn_hparams *hp,
     t->su = malloc((ne + 1) * sizeof *t->su);
     t->si = malloc((ne + 1) * sizeof *t->si);
     t->sj = malloc((ne + 1) * sizeof *t->sj);
+    if (hp->patience > 0)
+        t->best = table_alloc(t->nd);
     t->n_work = hp->layers - 1 > 2 ? hp->layers - 1 : 2;
     t->work = calloc((size_t)t->n_work, sizeof *t->work);
     int ok = t->ego && t->adam_m && t->adam_v && t->grad_f && t->work &&
              t->reg_cnt && t->mark && t->rows && t->slot &&
              t->fin && t->ego_sq && t->layer && t->tri_loss && t->tri_gs &&
              t->occ && t->occ_ptr && t->occ_fill && t->chunk_grad &&
-             t->pair_u && t->pair_i && t->perm && t->su && t->si && t->sj;
+             t->pair_u && t->pair_i && t->perm && t->su && t->si && t->sj &&
+             (hp->patience <= 0 || t->best);
     if (ok) {
         t->layer[0] = t->ego;
         for (int k = 0; k < t->n_work && ok; k++)
@@ -259,11 +271,46 @@ rs_status lgcn_trainer_new(const lgcn_graph *g, const lgcn_hparams *hp,
             t->pair_i[e] = g->col[p] - g->n_users;
         }
     t->back = t->back_a;
+    t->best_val_recall = NAN;
     *out = t;
     return RS_OK;
 }
 
 float *lgcn_trainer_ego(lgcn_trainer *t) { return t->ego; }
+float *lgcn_trainer_adam_m(lgcn_trainer *t) { return t->adam_m; }
+float *lgcn_trainer_adam_v(lgcn_trainer *t) { return t->adam_v; }
+float *lgcn_trainer_best(lgcn_trainer *t) { return t->best; }
+size_t lgcn_trainer_table_size(const lgcn_trainer *t) { return t->nd; }
+const lgcn_hparams *lgcn_trainer_hparams(const lgcn_trainer *t) { return &t->hp; }
+void lgcn_trainer_set_epochs(lgcn_trainer *t, int epochs) { t->hp.epochs = epochs; }
+
+void lgcn_trainer_get_state(const lgcn_trainer *t, lgcn_run_state *s)
+{
+    s->epoch = t->epoch;
+    s->step = t->step;
+    memcpy(s->rng, t->rng.s, sizeof s->rng);
+    s->best_epoch = t->best_epoch;
+    s->since_best = t->since_best;
+    s->best_val_recall = t->best_val_recall;
+}
+
+void lgcn_trainer_set_state(lgcn_trainer *t, const lgcn_run_state *s)
+{
+    t->epoch = s->epoch;
+    t->step = (long)s->step;
+    memcpy(t->rng.s, s->rng, sizeof s->rng);
+    t->best_epoch = s->best_epoch;
+    t->since_best = s->since_best;
+    t->best_val_recall = s->best_val_recall;
+}
+
+void lgcn_trainer_on_checkpoint(lgcn_trainer *t, int every,
+                                lgcn_checkpoint_fn fn, void *ctx)
+{
+    t->ck_every = fn ? every : 0;
+    t->ck_fn = fn;
+    t->ck_ctx = ctx;
+}
 
 /* ---- One mini-batch ---------------------------------------------------- */
 
@@ -681,19 +728,56 @@ static int user_has(const lgcn_graph *g, int32_t u, int32_t item)
  * negatives are the same whatever the thread count. */
 #define LGCN_SAMPLE_BLOCK 4096
 
-/* One uniform negative per positive, in a fresh random order. */
-static void sample_epoch(lgcn_trainer *t)
+/* A uniform negative for u: rejection sampling; a user who rated (nearly)
+ * everything could loop for long, so give up after a bounded number of
+ * draws. */
+static int32_t draw_negative(const lgcn_graph *g, lgcn_rng *rng, int32_t u)
+{
+    int32_t j = 0;
+    for (int tries = 0; tries < 64; tries++) {
+        j = (int32_t)lgcn_rng_below(rng, (uint32_t)g->n_items);
+        if (!user_has(g, u, j))
+            break;
+    }
+    return j;
+}
+
+/* Triple e of the epoch, drawn from the block's generator. per_positive:
+ * the perm[e]-th positive. user_uniform (the reference's scheme): a user
+ * drawn uniformly (every graph user has a positive: users without one are
+ * not nodes), then one of their positives uniformly. */
+static void draw_triple(lgcn_trainer *t, lgcn_rng *rng, size_t e)
 {
     const lgcn_graph *g = t->g;
-    size_t ne = g->n_edges;
-    uint32_t ni = (uint32_t)g->n_items;
-    for (size_t e = 0; e < ne; e++)
-        t->perm[e] = (uint32_t)e;
-    for (size_t e = ne; e > 1; e--) {
-        uint32_t k = lgcn_rng_below(&t->rng, (uint32_t)e);
-        uint32_t tmp = t->perm[e - 1];
-        t->perm[e - 1] = t->perm[k];
-        t->perm[k] = tmp;
+    int32_t u, i;
+    if (t->hp.sampling == LGCN_SAMPLE_USER_UNIFORM) {
+        u = (int32_t)lgcn_rng_below(rng, (uint32_t)g->n_users);
+        size_t p0 = g->ptr[u], deg = g->ptr[u + 1] - p0;
+        size_t p = p0 + (deg > 1 ? lgcn_rng_below(rng, (uint32_t)deg) : 0);
+        i = g->col[p] - g->n_users;
+    } else {
+        u = t->pair_u[t->perm[e]];
+        i = t->pair_i[t->perm[e]];
+    }
+    t->su[e] = u;
+    t->si[e] = i;
+    t->sj[e] = draw_negative(g, rng, u);
+}
+
+/* One epoch's triples, one uniform negative each: per positive (every
+ * positive once, in a fresh random order) or user-uniform. */
+static void sample_epoch(lgcn_trainer *t)
+{
+    size_t ne = t->g->n_edges;
+    if (t->hp.sampling != LGCN_SAMPLE_USER_UNIFORM) {
+        for (size_t e = 0; e < ne; e++)
+            t->perm[e] = (uint32_t)e;
+        for (size_t e = ne; e > 1; e--) {
+            uint32_t k = lgcn_rng_below(&t->rng, (uint32_t)e);
+            uint32_t tmp = t->perm[e - 1];
+            t->perm[e - 1] = t->perm[k];
+            t->perm[k] = tmp;
+        }
     }
     uint64_t epoch_seed = lgcn_rng_next(&t->rng);
     long blocks = (long)((ne + LGCN_SAMPLE_BLOCK - 1) / LGCN_SAMPLE_BLOCK);
@@ -704,22 +788,29 @@ static void sample_epoch(lgcn_trainer *t)
         lgcn_rng_seed(&rng, epoch_seed + 0x9e3779b97f4a7c15ull * (uint64_t)b);
         size_t e0 = (size_t)b * LGCN_SAMPLE_BLOCK;
         size_t e1 = e0 + LGCN_SAMPLE_BLOCK < ne ? e0 + LGCN_SAMPLE_BLOCK : ne;
-        for (size_t e = e0; e < e1; e++) {
-            int32_t u = t->pair_u[t->perm[e]];
-            int32_t j = 0;
-            /* Rejection sampling; a user who rated (nearly) everything
-             * could loop for long, so give up after a bounded number of
-             * draws. */
-            for (int tries = 0; tries < 64; tries++) {
-                j = (int32_t)lgcn_rng_below(&rng, ni);
-                if (!user_has(g, u, j))
-                    break;
-            }
-            t->su[e] = u;
-            t->si[e] = t->pair_i[t->perm[e]];
-            t->sj[e] = j;
-        }
+        for (size_t e = e0; e < e1; e++)
+            draw_triple(t, &rng, e);
     }
+}
+
+/* Early stopping's evaluation after epoch ep: Recall@20 on val, the best
+ * epoch's E0 kept aside. Returns 1 when patience has run out. */
+static int evaluate_epoch(lgcn_trainer *t, const lgcn_pos *val, float *final,
+                          int ep, lgcn_epoch_info *info)
+{
+    const lgcn_hparams *hp = &t->hp;
+    info->val_recall = lgcn_recall20(t->g, final, hp->dim, val, hp->threads);
+    int stop = 0;
+    if (t->best_epoch == 0 || info->val_recall > t->best_val_recall) {
+        t->best_val_recall = info->val_recall;
+        t->best_epoch = ep;
+        memcpy(t->best, t->ego, t->nd * sizeof *t->best);
+        t->since_best = 0;
+    } else if (++t->since_best >= hp->patience) {
+        stop = 1;
+    }
+    info->best_epoch = t->best_epoch;
+    return stop;
 }
 
 rs_status lgcn_trainer_run(lgcn_trainer *t, const lgcn_pos *val,
@@ -729,29 +820,23 @@ rs_status lgcn_trainer_run(lgcn_trainer *t, const lgcn_pos *val,
     const lgcn_graph *g = t->g;
     const lgcn_hparams *hp = &t->hp;
     int d = hp->dim;
-    int early = val && hp->patience > 0;
+    int early = val && hp->patience > 0 && t->best;
     int every = hp->eval_every > 0 ? hp->eval_every : 1;
-    float *best = NULL, *final = NULL;
+    float *final = NULL;
+    rs_status st = RS_OK;
     memset(rep, 0, sizeof *rep);
-    rep->best_val_recall = NAN;
     if (g->n_edges == 0 || g->n_items < 2)
         return rs_error_set(err, RS_ERR_INVALID,
                             "lightgcn: nothing to train on (%zu positives, %d "
                             "items)",
                             g->n_edges, g->n_items);
-    if (early) {
-        best = malloc((t->nd + 1) * sizeof *best);
-        final = malloc((t->nd + 1) * sizeof *final);
-        if (!best || !final) {
-            free(best);
-            free(final);
-            return rs_error_set(err, RS_ERR_NOMEM, "lightgcn: no memory");
-        }
-    }
+    if (early && !(final = malloc((t->nd + 1) * sizeof *final)))
+        return rs_error_set(err, RS_ERR_NOMEM, "lightgcn: no memory");
     size_t ne = g->n_edges, bs = (size_t)hp->batch;
-    int since_best = 0;
     double total_secs = 0.0;
-    for (int ep = 1; ep <= hp->epochs; ep++) {
+    int run_here = 0;
+    rep->epochs_run = t->epoch;
+    for (int ep = t->epoch + 1; ep <= hp->epochs; ep++) {
         double t0 = now_seconds();
         sample_epoch(t);
         rep->sample_seconds += now_seconds() - t0;
@@ -763,45 +848,38 @@ rs_status lgcn_trainer_run(lgcn_trainer *t, const lgcn_pos *val,
         }
         double secs = now_seconds() - t0;
         total_secs += secs;
+        run_here++;
         lgcn_epoch_info info = {ep, hp->epochs, loss / (double)nb, secs, NAN,
-                                rep->best_epoch};
+                                t->best_epoch};
+        t->epoch = ep;
         rep->epochs_run = ep;
         rep->final_loss = info.loss;
         int stop = 0;
         if (early && (ep % every == 0 || ep == hp->epochs)) {
-            rs_status st =
-                lgcn_propagate(g, t->ego, d, hp->layers, NULL, final,
-                               hp->threads, err);
-            if (st != RS_OK) {
-                free(best);
-                free(final);
-                return st;
-            }
-            info.val_recall = lgcn_recall20(g, final, d, val, hp->threads);
-            if (rep->best_epoch == 0 || info.val_recall > rep->best_val_recall) {
-                rep->best_val_recall = info.val_recall;
-                rep->best_epoch = ep;
-                memcpy(best, t->ego, t->nd * sizeof *best);
-                since_best = 0;
-            } else if (++since_best >= hp->patience) {
-                stop = 1;
-            }
-            info.best_epoch = rep->best_epoch;
+            if ((st = lgcn_propagate(g, t->ego, d, hp->layers, NULL, final,
+                                     hp->threads, err)) != RS_OK)
+                goto out;
+            stop = evaluate_epoch(t, val, final, ep, &info);
         }
         if (progress)
             progress(ctx, &info);
+        /* After the evaluation, so a resumed run sees the same best epoch
+         * and patience count an uninterrupted one would. */
+        if (t->ck_fn && (ep % t->ck_every == 0 || ep == hp->epochs || stop) &&
+            (st = t->ck_fn(t->ck_ctx, t, err)) != RS_OK)
+            goto out;
         if (stop)
             break;
     }
-    if (early && rep->best_epoch > 0)
-        memcpy(t->ego, best, t->nd * sizeof *best);
-    else
-        rep->best_epoch = rep->epochs_run;
-    rep->mean_epoch_seconds =
-        rep->epochs_run ? total_secs / rep->epochs_run : 0.0;
-    free(best);
+    if (early && t->best_epoch > 0)
+        memcpy(t->ego, t->best, t->nd * sizeof *t->best);
+    rep->best_epoch = early && t->best_epoch > 0 ? t->best_epoch
+                                                 : rep->epochs_run;
+    rep->best_val_recall = early ? t->best_val_recall : NAN;
+    rep->mean_epoch_seconds = run_here ? total_secs / run_here : 0.0;
+out:
     free(final);
-    return RS_OK;
+    return st;
 }
 
 /* ---- Inference helpers -------------------------------------------------- */

@@ -31,7 +31,18 @@ typedef struct lgcn_hparams {
     /* Early stopping (off when patience == 0 or val is NULL in train). */
     int patience;     /* evaluations without improvement before stopping */
     int eval_every;   /* epochs between validation evaluations */
+    int sampling;     /* lgcn_sampling; 0 = LGCN_SAMPLE_PER_POSITIVE */
 } lgcn_hparams;
+
+/* How an epoch's BPR triples are drawn (one uniform negative each). */
+typedef enum lgcn_sampling {
+    /* every training positive once, in a fresh random order */
+    LGCN_SAMPLE_PER_POSITIVE = 0,
+    /* LightGCN-PyTorch's UniformSample_original: as many triples as
+     * positives, each a uniformly drawn user and one of their positives
+     * drawn uniformly (light users get more updates) */
+    LGCN_SAMPLE_USER_UNIFORM = 1
+} lgcn_sampling;
 
 typedef struct lgcn_epoch_info {
     int epoch;          /* 1-based */
@@ -79,7 +90,43 @@ void lgcn_trainer_adam_step(lgcn_trainer *t);
 double lgcn_trainer_step(lgcn_trainer *t, const int32_t *u, const int32_t *i,
                          const int32_t *j, size_t n);
 
-/* Train for hp->epochs over the graph's edges. With `val` (positives held
+/* What a run needs besides E0 and Adam's moments to continue exactly
+ * (a checkpoint holds it): counters, the sampling stream and the early
+ * stopping bookkeeping. */
+typedef struct lgcn_run_state {
+    int epoch;              /* epochs completed */
+    int64_t step;           /* Adam steps taken (bias correction) */
+    uint64_t rng[4];        /* the sampling generator */
+    int best_epoch;         /* best evaluated epoch, 0 = none */
+    int since_best;         /* evaluations since it */
+    double best_val_recall; /* NAN when none */
+} lgcn_run_state;
+
+void lgcn_trainer_get_state(const lgcn_trainer *t, lgcn_run_state *s);
+void lgcn_trainer_set_state(lgcn_trainer *t, const lgcn_run_state *s);
+/* The parameter tables a checkpoint stores, each [n_nodes][dim]: E0,
+ * Adam's m and v, and the best epoch's E0 (NULL when hp->patience == 0). */
+size_t lgcn_trainer_table_size(const lgcn_trainer *t);
+float *lgcn_trainer_adam_m(lgcn_trainer *t);
+float *lgcn_trainer_adam_v(lgcn_trainer *t);
+float *lgcn_trainer_best(lgcn_trainer *t);
+const lgcn_hparams *lgcn_trainer_hparams(const lgcn_trainer *t);
+
+/* Move the run's target to `epochs` in total (counted from the first
+ * epoch, restored ones included). */
+void lgcn_trainer_set_epochs(lgcn_trainer *t, int epochs);
+
+/* Called after every `every`-th epoch and after the last one (when
+ * every > 0) with the trainer between epochs; a failure stops the run
+ * with that status. */
+typedef rs_status (*lgcn_checkpoint_fn)(void *ctx, const lgcn_trainer *t,
+                                        rs_error *err);
+void lgcn_trainer_on_checkpoint(lgcn_trainer *t, int every,
+                                lgcn_checkpoint_fn fn, void *ctx);
+
+/* Train until hp->epochs epochs are complete in total (a trainer restored
+ * from a checkpoint at epoch N runs N+1 .. hp->epochs) over the graph's
+ * edges. With `val` (positives held
  * out of the graph) and hp->patience > 0, evaluates Recall@20 every
  * hp->eval_every epochs, stops after `patience` evaluations without
  * improvement and restores the best epoch's weights. */

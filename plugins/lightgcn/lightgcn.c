@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lgcn_artifact.h"
+#include "lgcn_checkpoint.h"
 #include "lgcn_model.h"
 #include "lgcn_train.h"
 #include "recsys/plugin.h"
@@ -16,6 +17,7 @@ typedef struct lgcn_instance {
     lgcn_hparams hp;
     float threshold;
     double val_fraction;
+    int checkpoint_every; /* epochs between checkpoints; 0 = none */
     lgcn_metric metric;
     lgcn_model *model; /* NULL until fit/load succeeds */
 } lgcn_instance;
@@ -53,9 +55,9 @@ static rs_status get_float(const rs_host *h, const char *key, double lo,
 static rs_status read_params(lgcn_instance *in, rs_error *err)
 {
     const rs_host *h = in->host;
-    int64_t dim, layers, epochs, batch, steps, seed, patience, every;
+    int64_t dim, layers, epochs, batch, steps, seed, patience, every, ckpt;
     double lr, decay, std, thr, vf;
-    const char *metric;
+    const char *metric, *sampling;
     rs_status st;
     if ((st = get_int(h, "dim", 1, 4096, &dim, err)) ||
         (st = get_int(h, "layers", 0, 16, &layers, err)) ||
@@ -65,6 +67,7 @@ static rs_status read_params(lgcn_instance *in, rs_error *err)
         (st = get_int(h, "seed", 0, INT64_MAX, &seed, err)) ||
         (st = get_int(h, "early_stop_patience", 0, 100000, &patience, err)) ||
         (st = get_int(h, "eval_every", 1, 100000, &every, err)) ||
+        (st = get_int(h, "checkpoint_every", 0, 100000, &ckpt, err)) ||
         (st = get_float(h, "lr", 0.0, 1.0, &lr, err)) ||
         (st = get_float(h, "decay", 0.0, 1.0, &decay, err)) ||
         (st = get_float(h, "init_std", 0.0, 10.0, &std, err)) ||
@@ -83,12 +86,26 @@ static rs_status read_params(lgcn_instance *in, rs_error *err)
                             "lightgcn: param 'similar_metric' = '%s', expected "
                             "cosine or dot",
                             metric);
+    if (h->param_string(h, "sampling", &sampling) != RS_OK)
+        return rs_error_set(err, RS_ERR_CONFIG,
+                            "lightgcn: param 'sampling' unavailable");
+    int scheme;
+    if (strcmp(sampling, "per_positive") == 0)
+        scheme = LGCN_SAMPLE_PER_POSITIVE;
+    else if (strcmp(sampling, "user_uniform") == 0)
+        scheme = LGCN_SAMPLE_USER_UNIFORM;
+    else
+        return rs_error_set(err, RS_ERR_CONFIG,
+                            "lightgcn: param 'sampling' = '%s', expected "
+                            "per_positive or user_uniform",
+                            sampling);
     in->hp = (lgcn_hparams){
         .dim = (int)dim, .layers = (int)layers, .epochs = (int)epochs,
         .batch = (int)batch, .steps_per_epoch = (int)steps, .lr = lr,
         .decay = decay, .init_std = std,
         .seed = (uint64_t)seed, .threads = 1, .patience = (int)patience,
-        .eval_every = (int)every};
+        .eval_every = (int)every, .sampling = scheme};
+    in->checkpoint_every = (int)ckpt;
     in->threshold = (float)thr;
     in->val_fraction = vf;
     return RS_OK;
@@ -98,7 +115,7 @@ static rs_status lgcn_create(const rs_host *host, void **instance,
                              rs_error *err)
 {
     *instance = NULL;
-    if (!host || host->struct_size < sizeof(rs_host))
+    if (!host || host->struct_size < RS_HOST_V1_0_SIZE)
         return rs_error_set(err, RS_ERR_ABI,
                             "lightgcn: host table missing or too small");
     lgcn_instance *in = calloc(1, sizeof *in);
@@ -286,6 +303,88 @@ out:
     return st;
 }
 
+/* ---- Checkpoints ------------------------------------------------------------ */
+
+/* Everything that shapes the training trajectory (not epochs, an upper
+ * bound, nor threads: training is thread-count independent), plus CRCs of
+ * the graph and of the ids it maps to: a checkpoint resumes only the run it
+ * came from. */
+static void run_identity(const lgcn_instance *in, const lgcn_trainer *t,
+                         const lgcn_graph *g, const rs_dataset *data,
+                         const fit_index *x, lgcn_ckpt_id *id)
+{
+    const lgcn_hparams *hp = lgcn_trainer_hparams(t);
+    uint32_t gcrc = lgcn_crc32(0, g->ptr, ((size_t)g->n_users + 1) *
+                                              sizeof *g->ptr);
+    gcrc = lgcn_crc32(gcrc, g->col, g->ptr[g->n_users] * sizeof *g->col);
+    uint32_t icrc = 0;
+    for (int32_t u = 0; u < x->n_users; u++)
+        icrc = lgcn_crc32(icrc, &data->user_ids[x->users[u]], 8);
+    for (int32_t i = 0; i < x->n_items; i++)
+        icrc = lgcn_crc32(icrc, &data->items[x->items[i]].movie_id, 8);
+    memset(id, 0, sizeof *id);
+    lgcn_ckpt_id_add(id, "dim", "%d", hp->dim);
+    lgcn_ckpt_id_add(id, "layers", "%d", hp->layers);
+    lgcn_ckpt_id_add(id, "batch", "%d", hp->batch);
+    lgcn_ckpt_id_add(id, "lr", "%.17g", hp->lr);
+    lgcn_ckpt_id_add(id, "decay", "%.17g", hp->decay);
+    lgcn_ckpt_id_add(id, "init_std", "%.17g", hp->init_std);
+    lgcn_ckpt_id_add(id, "seed", "%llu", (unsigned long long)hp->seed);
+    lgcn_ckpt_id_add(id, "sampling", "%s",
+                     hp->sampling == LGCN_SAMPLE_USER_UNIFORM ? "user_uniform"
+                                                              : "per_positive");
+    lgcn_ckpt_id_add(id, "positive_threshold", "%.9g", (double)in->threshold);
+    lgcn_ckpt_id_add(id, "early_stop_patience", "%d", hp->patience);
+    lgcn_ckpt_id_add(id, "val_fraction", "%.17g", in->val_fraction);
+    lgcn_ckpt_id_add(id, "eval_every", "%d", hp->eval_every);
+    lgcn_ckpt_id_add(id, "graph", "%d users, %d items, %zu positives, crc %08x",
+                     g->n_users, g->n_items, g->n_edges, gcrc);
+    lgcn_ckpt_id_add(id, "ids", "crc %08x", icrc);
+}
+
+typedef struct ckpt_ctx {
+    const rs_host *host;
+    const char *dir;
+    const lgcn_ckpt_id *id;
+} ckpt_ctx;
+
+static rs_status on_checkpoint(void *ctx, const lgcn_trainer *t, rs_error *err)
+{
+    ckpt_ctx *c = ctx;
+    rs_status st = lgcn_checkpoint_save(c->dir, c->id, t, err);
+    if (st == RS_OK && c->host->log) {
+        lgcn_run_state rs;
+        lgcn_trainer_get_state(t, &rs);
+        c->host->log(c->host, RS_LOG_DEBUG, "lightgcn: checkpoint at epoch %d in %s",
+                     rs.epoch, c->dir);
+    }
+    return st;
+}
+
+/* With --resume, continue from the checkpoint when there is one (none yet
+ * is not an error: the run was stopped before its first checkpoint). */
+static rs_status maybe_resume(const rs_host *h, const char *dir,
+                              const lgcn_ckpt_id *id, lgcn_trainer *t,
+                              rs_error *err)
+{
+    if (!dir || !h->resume || !h->resume(h))
+        return RS_OK;
+    rs_status st = lgcn_checkpoint_load(dir, id, t, err);
+    if (st == RS_ERR_NOT_FOUND) {
+        if (h->log)
+            h->log(h, RS_LOG_INFO,
+                   "lightgcn: no checkpoint in %s, training from epoch 1", dir);
+        return RS_OK;
+    }
+    if (st == RS_OK && h->log) {
+        lgcn_run_state rs;
+        lgcn_trainer_get_state(t, &rs);
+        h->log(h, RS_LOG_INFO, "lightgcn: resuming after epoch %d from %s/%s",
+               rs.epoch, dir, LGCN_CHECKPOINT_FILE);
+    }
+    return st;
+}
+
 static rs_status lgcn_fit(void *instance, const rs_dataset *data,
                           rs_error *err)
 {
@@ -317,6 +416,16 @@ static rs_status lgcn_fit(void *instance, const rs_dataset *data,
     if ((st = lgcn_graph_build(&g, graph_pos, err)) != RS_OK ||
         (st = lgcn_trainer_new(&g, &in->hp, &t, err)) != RS_OK)
         goto out;
+    const char *ckdir = h->struct_size >= RS_HOST_V1_1_SIZE && h->checkpoint_dir
+                            ? h->checkpoint_dir(h)
+                            : NULL;
+    lgcn_ckpt_id id;
+    run_identity(in, t, &g, data, &x, &id);
+    if ((st = maybe_resume(h, ckdir, &id, t, err)) != RS_OK)
+        goto out;
+    ckpt_ctx cc = {h, ckdir, &id};
+    if (ckdir && in->checkpoint_every > 0)
+        lgcn_trainer_on_checkpoint(t, in->checkpoint_every, on_checkpoint, &cc);
     progress_ctx pc = {h, 0.0};
     if ((st = lgcn_trainer_run(t, early ? &val : NULL, on_epoch, &pc, &rep,
                                err)) != RS_OK)

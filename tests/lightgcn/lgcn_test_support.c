@@ -93,6 +93,11 @@ static const char *h_dir(const rs_host *h)
     (void)h;
     return "/tmp";
 }
+static const char *h_checkpoint_dir(const rs_host *h)
+{
+    return th_of(h)->checkpoint_dir[0] ? th_of(h)->checkpoint_dir : NULL;
+}
+static int h_resume(const rs_host *h) { return th_of(h)->resume; }
 static const rs_dataset *h_dataset(const rs_host *h)
 {
     (void)h;
@@ -174,7 +179,8 @@ th_host *th_new(const char *descriptor_path)
         .abi_minor = RS_ABI_MINOR, .log = h_log, .progress = h_progress,
         .param_int = p_int, .param_float = p_float, .param_bool = p_bool,
         .param_string = p_string, .dataset = h_dataset, .threads = h_threads,
-        .artifact_dir = h_dir, .instance_name = h_name};
+        .artifact_dir = h_dir, .instance_name = h_name,
+        .checkpoint_dir = h_checkpoint_dir, .resume = h_resume};
     return th;
 }
 

@@ -28,6 +28,8 @@ typedef struct th_host {
     int progress_calls;
     char last_progress[256];
     int verbose;
+    char checkpoint_dir[256]; /* host->checkpoint_dir ("" = none: NULL) */
+    int resume;               /* host->resume */
 } th_host;
 
 /* Load defaults from a plugin.yaml; returns NULL (and prints why) on error. */

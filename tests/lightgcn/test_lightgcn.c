@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lgcn_artifact.h"
+#include "lgcn_checkpoint.h"
 #include "lgcn_graph.h"
 #include "lgcn_model.h"
 #include "lgcn_test_support.h"
@@ -787,6 +789,224 @@ END_TEST
 
 /* ---- The shipped module --------------------------------------------------------- */
 
+/* An item without a training positive (known only from a test file, say)
+ * is ranked after every item the graph knows. */
+START_TEST(test_unseen_item_ranked_last)
+{
+    td_data *d = community_data(40, 60, 21);
+    td_rating *r = malloc(d->view.n_ratings * sizeof *r);
+    for (int32_t u = 0; u < 40; u++)
+        for (size_t p = d->user_ptr[u]; p < d->user_ptr[u + 1]; p++)
+            r[p] = (td_rating){u, d->user_item[p], d->user_rating[p]};
+    /* item 0 of a 61-item catalogue is never rated: the others shift by 1 */
+    for (size_t p = 0; p < d->view.n_ratings; p++)
+        r[p].item += 1;
+    td_data *d2 = td_new(40, NULL, 61, NULL, r, d->view.n_ratings);
+    free(r);
+    const rs_plugin_entry *e = rs_plugin_entry_v1();
+    inst x = make_instance(FAST);
+    rs_error err = {0};
+    ck_assert_int_eq(e->fit(x.p, &d2->view, &err), RS_OK);
+    rs_rating buf[128];
+    rs_scored out[61];
+    size_t n;
+    for (int32_t u = 0; u < 40; u += 13) {
+        rs_query q = user_query(&d2->view, u, buf);
+        ck_assert_int_eq(e->recommend(x.p, &q, 61, out, NULL, &n, &err), RS_OK);
+        ck_assert_uint_eq(n, 61 - q.n_ratings);
+        ck_assert_int_eq(out[n - 1].item, 0);
+    }
+    drop_instance(&x);
+    td_free(d2);
+    td_free(d);
+}
+END_TEST
+
+/* ---- Checkpoints and resume ------------------------------------------------- */
+
+/* The artifact file in dir, whole; *n its size. */
+static unsigned char *slurp_artifact(const char *dir, size_t *n)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, LGCN_ARTIFACT_FILE);
+    return slurp(path, n);
+}
+
+static void remove_all(char *dir)
+{
+    char path[512];
+    const char *names[] = {LGCN_ARTIFACT_FILE, LGCN_CHECKPOINT_FILE};
+    for (int k = 0; k < 2; k++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[k]);
+        unlink(path);
+    }
+    rmdir(dir);
+    free(dir);
+}
+
+typedef struct run_opts {
+    const char *epochs;
+    const char *sampling;
+    const char *patience; /* early_stop_patience */
+    const char *lr;
+    int threads;
+    const char *ckdir;    /* NULL: the host offers no checkpoint dir */
+    int resume;
+} run_opts;
+
+/* Fit one instance with the options, save its artifact into out_dir (when
+ * not NULL); returns the fit status (err filled), *epochs_seen the number
+ * of epochs it reported. */
+static rs_status fit_run(const td_data *d, const run_opts *o,
+                         const char *out_dir, int *epochs_seen, rs_error *err)
+{
+    const char *kv[] = {"epochs", o->epochs, "lr", o->lr ? o->lr : "0.01",
+                        "dim", "16", "batch_size", "64",
+                        "sampling", o->sampling,
+                        "early_stop_patience", o->patience ? o->patience : "0",
+                        "eval_every", "2", "val_fraction", "0.2",
+                        "checkpoint_every", "3", NULL};
+    inst x = make_instance(kv);
+    x.th->threads = o->threads;
+    if (o->ckdir)
+        snprintf(x.th->checkpoint_dir, sizeof x.th->checkpoint_dir, "%s",
+                 o->ckdir);
+    x.th->resume = o->resume;
+    const rs_plugin_entry *e = rs_plugin_entry_v1();
+    rs_status st = e->fit(x.p, &d->view, err);
+    if (st == RS_OK && out_dir)
+        ck_assert_msg(e->save(x.p, out_dir, err) == RS_OK, "%s", err->message);
+    *epochs_seen = x.th->progress_calls;
+    drop_instance(&x);
+    return st;
+}
+
+static void assert_same_artifact(const char *a, const char *b)
+{
+    size_t na = 0, nb = 0;
+    unsigned char *ba = slurp_artifact(a, &na);
+    unsigned char *bb = slurp_artifact(b, &nb);
+    ck_assert_uint_eq(na, nb);
+    ck_assert_msg(memcmp(ba, bb, na) == 0, "artifacts differ");
+    free(ba);
+    free(bb);
+}
+
+/* 12 epochs straight against 6, stop, then --resume to 12: the artifacts
+ * are byte-identical. Covers both sampling schemes and early stopping's
+ * bookkeeping (best weights, patience) across the interruption. */
+static void check_resume(const char *sampling, const char *patience)
+{
+    td_data *d = community_data(40, 60, 8);
+    char *straight = temp_dir(), *resumed = temp_dir(), *ck = temp_dir();
+    rs_error err = {0};
+    int seen = 0;
+    run_opts o = {"12", sampling, patience, NULL, 2, NULL, 0};
+    ck_assert_msg(fit_run(d, &o, straight, &seen, &err) == RS_OK, "%s",
+                  err.message);
+    /* The interrupted run: 6 epochs (a checkpoint after epochs 3 and 6),
+     * with another thread count (training does not depend on it). */
+    run_opts first = {"6", sampling, patience, NULL, 1, ck, 0};
+    ck_assert_msg(fit_run(d, &first, NULL, &seen, &err) == RS_OK, "%s",
+                  err.message);
+    run_opts second = {"12", sampling, patience, NULL, 2, ck, 1};
+    ck_assert_msg(fit_run(d, &second, resumed, &seen, &err) == RS_OK, "%s",
+                  err.message);
+    ck_assert_int_eq(seen, 6); /* epochs 7..12 only */
+    assert_same_artifact(straight, resumed);
+    remove_all(straight);
+    remove_all(resumed);
+    remove_all(ck);
+    td_free(d);
+}
+
+START_TEST(test_resume_bit_identical)
+{
+    check_resume("per_positive", NULL);
+    check_resume("user_uniform", NULL);
+}
+END_TEST
+
+START_TEST(test_resume_with_early_stopping)
+{
+    check_resume("per_positive", "50");
+}
+END_TEST
+
+/* A checkpoint resumes only its own run: another lr is refused naming the
+ * field, a damaged file as damage; without --resume it is ignored. */
+START_TEST(test_resume_refusals)
+{
+    td_data *d = community_data(40, 60, 8);
+    char *ck = temp_dir();
+    rs_error err = {0};
+    int seen = 0;
+    run_opts first = {"3", "per_positive", NULL, NULL, 2, ck, 0};
+    ck_assert_int_eq(fit_run(d, &first, NULL, &seen, &err), RS_OK);
+    run_opts other = {"6", "per_positive", NULL, "0.02", 2, ck, 1};
+    ck_assert_int_eq(fit_run(d, &other, NULL, &seen, &err), RS_ERR_CONFIG);
+    ck_assert_msg(strstr(err.message, "lr = 0.01") &&
+                      strstr(err.message, "0.02"),
+                  "message: %s", err.message);
+    run_opts samp = {"6", "user_uniform", NULL, NULL, 2, ck, 1};
+    ck_assert_int_eq(fit_run(d, &samp, NULL, &seen, &err), RS_ERR_CONFIG);
+    ck_assert_ptr_nonnull(strstr(err.message, "sampling"));
+    /* Different data: one more rating changes the graph. */
+    td_data *d2 = community_data(40, 60, 9);
+    run_opts same = {"6", "per_positive", NULL, NULL, 2, ck, 1};
+    ck_assert_int_eq(fit_run(d2, &same, NULL, &seen, &err), RS_ERR_CONFIG);
+    ck_assert_ptr_nonnull(strstr(err.message, "graph"));
+    td_free(d2);
+    /* Flip one payload byte (the last one). */
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", ck, LGCN_CHECKPOINT_FILE);
+    FILE *f = fopen(path, "r+b");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, -1, SEEK_END);
+    int c = fgetc(f);
+    fseek(f, -1, SEEK_END);
+    fputc(c ^ 0x40, f);
+    fclose(f);
+    ck_assert_int_eq(fit_run(d, &same, NULL, &seen, &err), RS_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(err.message, "CRC"));
+    /* Without --resume the damaged checkpoint is not read at all. */
+    run_opts fresh = {"6", "per_positive", NULL, NULL, 2, ck, 0};
+    ck_assert_int_eq(fit_run(d, &fresh, NULL, &seen, &err), RS_OK);
+    ck_assert_int_eq(seen, 6);
+    remove_all(ck);
+    td_free(d);
+}
+END_TEST
+
+/* User-uniform sampling is its own stream (differs from per-positive) and,
+ * like it, independent of the thread count. */
+START_TEST(test_user_uniform_sampling)
+{
+    td_data *d = community_data(40, 60, 8);
+    char *a = temp_dir(), *b = temp_dir(), *c = temp_dir();
+    rs_error err = {0};
+    int seen = 0;
+    run_opts o1 = {"5", "user_uniform", NULL, NULL, 1, NULL, 0};
+    run_opts o2 = {"5", "user_uniform", NULL, NULL, 2, NULL, 0};
+    run_opts pp = {"5", "per_positive", NULL, NULL, 2, NULL, 0};
+    ck_assert_int_eq(fit_run(d, &o1, a, &seen, &err), RS_OK);
+    ck_assert_int_eq(fit_run(d, &o2, b, &seen, &err), RS_OK);
+    ck_assert_int_eq(fit_run(d, &pp, c, &seen, &err), RS_OK);
+    assert_same_artifact(a, b);
+    size_t na = 0, nc = 0;
+    unsigned char *ba = slurp_artifact(a, &na);
+    unsigned char *bc = slurp_artifact(c, &nc);
+    ck_assert_uint_eq(na, nc);
+    ck_assert_int_ne(memcmp(ba, bc, na), 0);
+    free(ba);
+    free(bc);
+    remove_all(a);
+    remove_all(b);
+    remove_all(c);
+    td_free(d);
+}
+END_TEST
+
 START_TEST(test_module_exports_entry)
 {
     void *h = dlopen(RS_PLUGIN_BUILD_DIR "/lightgcn/librs_lightgcn.so",
@@ -964,7 +1184,16 @@ static Suite *lightgcn_suite(void)
     tcase_add_test(plugin, test_save_load_round_trip);
     tcase_add_test(plugin, test_corrupt_files_refused);
     tcase_add_test(plugin, test_module_exports_entry);
+    tcase_add_test(plugin, test_unseen_item_ranked_last);
     suite_add_tcase(s, plugin);
+    TCase *resume = tcase_create("resume");
+    tcase_set_timeout(resume, 300);
+    tcase_add_test(resume, test_resume_bit_identical);
+    tcase_add_test(resume, test_resume_with_early_stopping);
+    tcase_add_test(resume, test_resume_refusals);
+    tcase_add_test(resume, test_user_uniform_sampling);
+    suite_add_tcase(s, resume);
+
     TCase *quality = tcase_create("quality");
     tcase_set_timeout(quality, 600);
     tcase_add_test(quality, test_ml_small_beats_popularity);

@@ -34,6 +34,12 @@ typedef struct rs_config {
     rs_instance_config *instances;
     size_t n_instances;
     rs_yaml_node *root;  /* whole document; sections below point into it */
+    /* The dataset section (recsys/dataset_formats.h); format 0 = MovieLens
+     * from data.dir. Paths absolute; test/validation NULL when absent. */
+    int dataset_format;
+    char *train_file, *test_file, *validation_file;
+    char csv_delimiter;
+    const char *col_user, *col_item, *col_rating, *col_time; /* rating/time may be NULL */
 } rs_config;
 
 rs_status rs_config_load(const char *path, rs_config **out, rs_error *err);

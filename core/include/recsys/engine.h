@@ -38,6 +38,15 @@ int64_t rs_engine_instance_version(const rs_engine *e, const char *name);
 /* Directory for a slot's artifacts: <work_dir>/models/<name>. */
 const char *rs_engine_artifact_dir(const rs_engine *e, const char *name);
 
+/* Directory for a slot's training checkpoints: <work_dir>/checkpoints/<name>
+ * (host->checkpoint_dir). */
+const char *rs_engine_checkpoint_dir(const rs_engine *e, const char *name);
+
+/* Whether the next fits continue from their checkpoints (`train --resume`).
+ * Off by default: then every fit first clears its slot's checkpoint dir, so
+ * a plugin never picks up a checkpoint of an older run by accident. */
+void rs_engine_set_resume(rs_engine *e, int resume);
+
 /* Fit a slot on `train` (NULL = the engine's dataset; must outlive the
  * engine) in place. Used before serving starts (CLI, evaluation). */
 rs_status rs_engine_fit(rs_engine *e, const char *name,

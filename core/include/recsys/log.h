@@ -18,6 +18,15 @@ void rs_log(rs_log_level level, const char *subject, const char *fmt, ...)
 void rs_log_v(rs_log_level level, const char *subject, const char *fmt,
               va_list ap);
 
+/* Progress rendering: RS_PROGRESS_AUTO (a bar on a terminal, otherwise a
+ * line per 10 % or 10 s) or RS_PROGRESS_EVERY (one line per report, on a
+ * terminal or a pipe: `--progress=epoch`, for per-epoch logs). */
+typedef enum rs_progress_mode {
+    RS_PROGRESS_AUTO = 0,
+    RS_PROGRESS_EVERY = 1
+} rs_progress_mode;
+void rs_progress_set_mode(rs_progress_mode mode);
+
 /* `done` of `total` units of `task`; done >= total ends the bar. */
 void rs_progress_report(const char *subject, const char *task, double done,
                         double total, const char *detail);

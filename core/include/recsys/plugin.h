@@ -53,7 +53,7 @@ extern "C" {
 #endif
 
 #define RS_ABI_MAJOR 1
-#define RS_ABI_MINOR 0
+#define RS_ABI_MINOR 1
 
 /* The single symbol every plugin exports. */
 #define RS_PLUGIN_ENTRY_NAME "rs_plugin_entry_v1"
@@ -270,7 +270,26 @@ typedef struct rs_host {
 
     /* The instance's name, as configured. */
     const char *(*instance_name)(const struct rs_host *host);
+
+    /* ---- ABI 1.1 (check struct_size >= RS_HOST_V1_1_SIZE first) ---- */
+
+    /* Directory for this instance's training checkpoints: kept apart from
+     * artifact_dir, which a save replaces whole. The host creates it before
+     * fit; it lives until the host clears it (a fresh `train`). A plugin
+     * writes its checkpoints there atomically (temp file + rename). */
+    const char *(*checkpoint_dir)(const struct rs_host *host);
+
+    /* 1 when this fit should continue from the latest checkpoint in
+     * checkpoint_dir (`recsys train --resume`), 0 when it starts afresh.
+     * A plugin that resumes must refuse (RS_ERR_CONFIG, naming the field) a
+     * checkpoint written for other params or other training data. */
+    int (*resume)(const struct rs_host *host);
 } rs_host;
+
+/* Size of the host table up to the last ABI 1.0 field, and up to 1.1. */
+#define RS_HOST_V1_0_SIZE                                                    \
+    (offsetof(rs_host, instance_name) + sizeof(void (*)(void)))
+#define RS_HOST_V1_1_SIZE (offsetof(rs_host, resume) + sizeof(void (*)(void)))
 
 /* ---- The plugin entry --------------------------------------------------- */
 

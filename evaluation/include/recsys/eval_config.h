@@ -112,6 +112,13 @@ typedef struct rs_eval_config {
      * inside root, or NULL. */
     const rs_yaml_node *params;
     rs_yaml_node *root; /* kept so later checks can cite locations */
+    /* `curve: {instances: [a, b], eval_every: N}`: learning curves at the
+     * first level, scored every N epochs by training in segments with
+     * checkpoints and resume (the plugin needs `epochs` and
+     * `checkpoint_every` params). curve_every 0 = off. */
+    char **curve_instances;
+    size_t n_curve_instances;
+    int curve_every;
 } rs_eval_config;
 
 /* Defaults for every key (no file). */

@@ -114,6 +114,15 @@ typedef struct rs_eval_cmp {
     int a, b;
 } rs_eval_cmp;
 
+/* One point of a learning curve: an instance after `epoch` epochs, scored
+ * at the first level on the same users and exclusions as the sweep. */
+typedef struct rs_eval_curve_point {
+    char instance[64];
+    int epoch;
+    double fit_seconds;   /* this segment's training (resumed) */
+    double *recall, *ndcg; /* [cfg->n_k] means over the scored users */
+} rs_eval_curve_point;
+
 typedef struct rs_eval_report {
     const rs_eval_config *cfg; /* borrowed */
     int validate;              /* 1 = scored on the validation split */
@@ -140,6 +149,8 @@ typedef struct rs_eval_report {
     double sweep_seconds;      /* the sparsity sweep's phase */
     char started_utc[32];      /* ISO 8601 */
     char recsys_version[32];
+    rs_eval_curve_point *curve; /* learning curves, in run order */
+    size_t n_curve;
 } rs_eval_report;
 
 /* Allocate a zeroed report shaped by cfg (levels, cells, pairs). */

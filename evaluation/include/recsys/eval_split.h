@@ -16,7 +16,10 @@
 typedef enum rs_split_kind {
     RS_SPLIT_RANDOM = 0,   /* per-user random holdout of test_fraction */
     RS_SPLIT_LOO = 1,      /* per-user latest rating (leave-one-out) */
-    RS_SPLIT_TEMPORAL = 2  /* global time cut at a timestamp quantile */
+    RS_SPLIT_TEMPORAL = 2, /* global time cut at a timestamp quantile */
+    RS_SPLIT_FILES = 3     /* given: the host dataset's train / validation /
+                              test files (roles are not drawn: rs_eval_split
+                              refuses this kind) */
 } rs_split_kind;
 
 const char *rs_split_kind_str(rs_split_kind k);
