@@ -147,6 +147,39 @@ START_TEST(header_only_ratings)
 }
 END_TEST
 
+START_TEST(duplicate_ratings_reported_latest_kept)
+{
+    /* User 1 rates movie 1 three times (lines 2, 4, 5: the latest timestamp
+     * is on line 4) and movie 2 twice with the same timestamp (lines 3 and
+     * 6: the later line wins). 6 rows -> 3 ratings, 3 dropped, first line 2. */
+    char *dir = fixture("userId,movieId,rating,timestamp\n"
+                        "1,1,1.0,100\n"
+                        "1,2,2.0,50\n"
+                        "1,1,4.5,300\n"
+                        "1,1,3.0,200\n"
+                        "1,2,5.0,50\n"
+                        "2,1,4.0,10\n");
+    rs_error err = {0};
+    rs_movielens *ml = load(dir, &err, RS_OK);
+    const rs_dataset *d = rs_movielens_view(ml);
+    size_t first = 0;
+    ck_assert_uint_eq(rs_movielens_duplicate_rows(ml, &first), 3);
+    ck_assert_uint_eq(first, 2);
+    ck_assert_uint_eq(d->n_ratings, 3);
+    int32_t u = rs_movielens_user_index(ml, 1);
+    int32_t m1 = rs_movielens_item_index(ml, 1), m2 = rs_movielens_item_index(ml, 2);
+    for (size_t j = d->user_ptr[u]; j < d->user_ptr[u + 1]; j++) {
+        if (d->user_item[j] == m1)
+            ck_assert(d->user_rating[j] == 4.5f && d->user_time[j] == 300);
+        else if (d->user_item[j] == m2)
+            ck_assert(d->user_rating[j] == 5.0f);
+    }
+    rs_movielens_free(ml);
+    rs_remove_tree(dir);
+    free(dir);
+}
+END_TEST
+
 static void expect_error(const char *ratings, const char *needle)
 {
     char *dir = fixture(ratings);
@@ -262,6 +295,7 @@ int main(void)
     tcase_add_test(tc, catalogue_metadata);
     tcase_add_test(tc, csr_and_id_maps);
     tcase_add_test(tc, header_only_ratings);
+    tcase_add_test(tc, duplicate_ratings_reported_latest_kept);
     tcase_add_test(tc, malformed_rows_name_file_and_line);
     tcase_add_test(tc, duplicate_movie_and_missing_files);
     tcase_add_test(tc, ratings_set_thins_over_same_catalogue);

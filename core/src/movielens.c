@@ -6,6 +6,7 @@
  */
 #include "recsys/csv.h"
 #include "recsys/dataset.h"
+#include "recsys/log.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -29,6 +30,8 @@ struct rs_movielens {
     rs_idmap item_map, user_map;
     char *genre_names[RS_MAX_GENRES];
     int32_t n_genres;
+    size_t dup_rows;   /* ratings.csv rows dropped as duplicates */
+    size_t dup_first;  /* the first line of ratings.csv holding a duplicate */
 };
 
 static char *dupstr(const char *s)
@@ -334,6 +337,7 @@ static int int64_cmp(const void *a, const void *b)
 typedef struct rating_rows {
     rs_triple *t;
     int64_t *users; /* external user id of each triple */
+    size_t *lines;  /* physical line of each triple in ratings.csv */
     size_t n, cap;
 } rating_rows;
 
@@ -348,7 +352,10 @@ static rs_status rating_row(table_ctx *t, rs_csv *c, const int *idx, rs_error *e
         int64_t *nu = realloc(rr->users, cap * sizeof *nu);
         if (nu)
             rr->users = nu;
-        if (!nt || !nu)
+        size_t *nl = realloc(rr->lines, cap * sizeof *nl);
+        if (nl)
+            rr->lines = nl;
+        if (!nt || !nu || !nl)
             return oom(t, err);
         rr->cap = cap;
     }
@@ -368,6 +375,7 @@ static rs_status rating_row(table_ctx *t, rs_csv *c, const int *idx, rs_error *e
     if (rs_parse_int64(s, &ts) != 0)
         return row_error(c, err, "bad timestamp", s);
     rr->users[rr->n] = uid;
+    rr->lines[rr->n] = rs_csv_line(c);
     tr->rating = (float)rating;
     tr->timestamp = ts;
     rr->n++;
@@ -401,13 +409,90 @@ static rs_status index_users(rs_movielens *ml, rating_rows *rr, rs_error *err)
     return RS_OK;
 }
 
+typedef struct dup_key {
+    int64_t user;
+    int32_t item;
+    int64_t time;
+    size_t line, row;
+} dup_key;
+
+/* The winner of a duplicate (user, movie) sorts last: latest timestamp,
+ * then the later line (the rule rs_load_report documents for the other
+ * formats too). */
+static int dup_key_cmp(const void *a, const void *b)
+{
+    const dup_key *x = a, *y = b;
+    if (x->user != y->user)
+        return x->user < y->user ? -1 : 1;
+    if (x->item != y->item)
+        return x->item < y->item ? -1 : 1;
+    if (x->time != y->time)
+        return x->time < y->time ? -1 : 1;
+    return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* Drops all but the winner of each duplicate (user, movie) and reports how
+ * many rows went and the first line involved: merging them silently hid
+ * data errors (a researcher's 4 rows became 3 ratings without a word). */
+static rs_status drop_duplicates(rs_movielens *ml, const char *path, rating_rows *rr,
+                                 rs_error *err)
+{
+    if (rr->n < 2)
+        return RS_OK;
+    dup_key *k = malloc(rr->n * sizeof *k);
+    uint8_t *drop = calloc(rr->n, 1);
+    if (!k || !drop) {
+        free(k);
+        free(drop);
+        return rs_error_set(err, RS_ERR_NOMEM, "ratings: out of memory");
+    }
+    for (size_t i = 0; i < rr->n; i++)
+        k[i] = (dup_key){rr->users[i], rr->t[i].item, rr->t[i].timestamp, rr->lines[i], i};
+    qsort(k, rr->n, sizeof *k, dup_key_cmp);
+    for (size_t i = 1; i < rr->n; i++) {
+        if (k[i].user != k[i - 1].user || k[i].item != k[i - 1].item)
+            continue;
+        drop[k[i - 1].row] = 1;
+        size_t line = k[i - 1].line < k[i].line ? k[i - 1].line : k[i].line;
+        if (ml->dup_rows++ == 0 || line < ml->dup_first)
+            ml->dup_first = line;
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < rr->n; i++) {
+        if (drop[i])
+            continue;
+        rr->t[m] = rr->t[i];
+        rr->users[m] = rr->users[i];
+        rr->lines[m] = rr->lines[i];
+        m++;
+    }
+    rr->n = m;
+    free(k);
+    free(drop);
+    if (ml->dup_rows)
+        rs_log(RS_LOG_WARN, "dataset",
+               "%zu duplicate (user, movie) rows in %s, the first at line %zu; the last of "
+               "each (latest timestamp, then later line) was kept",
+               ml->dup_rows, path, ml->dup_first);
+    return RS_OK;
+}
+
+size_t rs_movielens_duplicate_rows(const rs_movielens *ml, size_t *first_line)
+{
+    if (first_line)
+        *first_line = ml->dup_first;
+    return ml->dup_rows;
+}
+
 static rs_status load_ratings(rs_movielens *ml, const char *path,
                               const rs_load_options *opt, rs_error *err)
 {
     static const char *const cols[] = {"userId", "movieId", "rating", "timestamp"};
-    rating_rows rr = {NULL, NULL, 0, 0};
+    rating_rows rr = {NULL, NULL, NULL, 0, 0};
     table_ctx t = {ml, path, &rr};
     rs_status st = read_table(&t, cols, 4, rating_row, err);
+    if (st == RS_OK)
+        st = drop_duplicates(ml, path, &rr, err);
     if (st == RS_OK)
         st = index_users(ml, &rr, err);
     if (st == RS_OK)
@@ -415,6 +500,7 @@ static rs_status load_ratings(rs_movielens *ml, const char *path,
                           opt->cf_min_item_ratings, opt->cf_min_user_ratings, err);
     free(rr.t);
     free(rr.users);
+    free(rr.lines);
     return st;
 }
 
@@ -557,7 +643,7 @@ rs_status rs_movielens_build(const int64_t *item_ids, int32_t n_items,
             rs_idmap_put(&ml->item_map, item_ids[i], i) < 0)
             st = rs_error_set(err, RS_ERR_NOMEM, "dataset: out of memory");
     }
-    rating_rows rr = {t, user_ext, n, n};
+    rating_rows rr = {t, user_ext, NULL, n, n};
     if (st == RS_OK)
         st = index_users(ml, &rr, err);
     if (st == RS_OK)

@@ -33,6 +33,10 @@ const rs_dataset *rs_movielens_view(const rs_movielens *ml);
 /* Dense index for an external id, or -1. O(1). */
 int32_t rs_movielens_item_index(const rs_movielens *ml, int64_t movie_id);
 int32_t rs_movielens_user_index(const rs_movielens *ml, int64_t user_id);
+/* Rows of ratings.csv dropped as duplicates of a (user, movie) pair (the
+ * latest timestamp, then the later line, is kept) and, when there were any,
+ * the first line holding one. */
+size_t rs_movielens_duplicate_rows(const rs_movielens *ml, size_t *first_line);
 
 /*
  * A dataset over the same catalogue built from an explicit rating list
