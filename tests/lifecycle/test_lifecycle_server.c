@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "http_client.h"
+#include "pg_fixture.h"
 #include "lc_fixture.h"
 #include "recsys/experiment.h"
 #include "recsys/server.h"
@@ -48,36 +49,18 @@ static int have_pg;
 
 static void run_setup(void)
 {
-    char cmd[2400];
     snprintf(g_dir, sizeof g_dir, "%s/test-lifecycle-server", RS_BUILD_DIR);
     mkdir(g_dir, 0755);
     chmod(g_dir, 0755);
-    /* A throwaway cluster: fsync off here, and only here (serving keeps it). */
-    snprintf(cmd, sizeof cmd, "'%s/scripts/pg-cluster' start --no-fsync '%s/pg'", RS_SOURCE_DIR,
-             g_dir);
-    FILE *p = popen(cmd, "r");
-    have_pg = p && fgets(g_url, sizeof g_url, p) != NULL;
-    if (p)
-        pclose(p);
-    g_url[strcspn(g_url, "\r\n")] = '\0';
-    if (!have_pg) {
-        fprintf(stderr, "test: cannot start PostgreSQL (%s)\n", cmd);
+    have_pg = pg_fixture_start(g_dir, g_url, sizeof g_url) == 0;
+    if (!have_pg)
         return;
-    }
-    snprintf(cmd, sizeof cmd,
-             "psql -q '%s' -c 'DROP SCHEMA public CASCADE; CREATE SCHEMA public;' >/dev/null",
-             g_url);
-    have_pg = system(cmd) == 0;
-    setenv("RECSYS_DATABASE_URL", g_url, 1);
     curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
 static void run_teardown(void)
 {
-    char cmd[2400];
-    snprintf(cmd, sizeof cmd, "'%s/scripts/pg-cluster' stop '%s/pg'", RS_SOURCE_DIR, g_dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "test: stopping PostgreSQL failed\n");
+    pg_fixture_stop(g_dir);
 }
 
 /* ---- per-test: the real server ------------------------------------------------ */

@@ -40,6 +40,7 @@ if(TARGET recsys_server)
   rs_add_check_test(test_lifecycle_server
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_lifecycle_server.c
             ${CMAKE_SOURCE_DIR}/tests/server/http_client.c
+            ${CMAKE_SOURCE_DIR}/tests/server/pg_fixture.c
     LIBS recsys_server recsys_lifecycle PkgConfig::JANSSON PkgConfig::LC_CURL
     LABELS lifecycle integration db threads TIMEOUT 900)
   target_compile_definitions(test_lifecycle_server PRIVATE

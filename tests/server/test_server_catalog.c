@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "http_client.h"
+#include "pg_fixture.h"
 #include "recsys/server.h"
 
 static char g_dir[1024], g_cfg[1100], g_url[512];
@@ -47,23 +48,8 @@ static void run_setup(void)
     snprintf(g_dir, sizeof g_dir, "%s/test-server-catalog", RS_BUILD_DIR);
     mkdir(g_dir, 0755);
     chmod(g_dir, 0755);
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "'%s/scripts/pg-cluster' start '%s/pg'", RS_SOURCE_DIR, g_dir);
-    FILE *p = popen(cmd, "r");
-    if (!p || !fgets(g_url, sizeof g_url, p)) {
-        fprintf(stderr, "test: cannot start PostgreSQL (%s)\n", cmd);
+    if (pg_fixture_start(g_dir, g_url, sizeof g_url) != 0)
         exit(1);
-    }
-    pclose(p);
-    g_url[strcspn(g_url, "\r\n")] = '\0';
-    snprintf(cmd, sizeof cmd,
-             "psql -q '%s' -c 'DROP SCHEMA public CASCADE; CREATE SCHEMA public;' >/dev/null",
-             g_url);
-    if (system(cmd) != 0) {
-        fprintf(stderr, "test: resetting the schema at %s failed\n", g_url);
-        exit(1);
-    }
-    setenv("RECSYS_DATABASE_URL", g_url, 1);
     char static_dir[1100], path[1200], text[4096];
     snprintf(static_dir, sizeof static_dir, "%s/static", g_dir);
     mkdir(static_dir, 0755);
@@ -89,10 +75,7 @@ static void run_setup(void)
 
 static void run_teardown(void)
 {
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "'%s/scripts/pg-cluster' stop '%s/pg'", RS_SOURCE_DIR, g_dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "test: stopping PostgreSQL failed\n");
+    pg_fixture_stop(g_dir);
 }
 
 /* ---- per-test fixture (forked child): the real server ----------------- */

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "http_client.h"
+#include "pg_fixture.h"
 #include "recsys/server.h"
 
 /* ThreadSanitizer builds (scripts/test): Debian's civetweb 1.15 formats
@@ -85,18 +86,8 @@ static void run_setup(void)
 {
     snprintf(g_dir, sizeof g_dir, "%s/test-hardening", RS_BUILD_DIR);
     mkdir(g_dir, 0755);
-    char cmd[2048];
-    /* A throwaway cluster: fsync off, as the other suites' (docs/security.md). */
-    snprintf(cmd, sizeof cmd, "'%s/scripts/pg-cluster' start --no-fsync '%s/pg'", RS_SOURCE_DIR,
-             g_dir);
-    FILE *p = popen(cmd, "r");
-    if (!p || !fgets(g_url, sizeof g_url, p)) {
-        fprintf(stderr, "test: cannot start PostgreSQL (%s)\n", cmd);
+    if (pg_fixture_start(g_dir, g_url, sizeof g_url) != 0)
         exit(1);
-    }
-    pclose(p);
-    g_url[strcspn(g_url, "\r\n")] = '\0';
-    setenv("RECSYS_DATABASE_URL", g_url, 1);
     /* The config below says everything; nothing from the caller's shell. */
     unsetenv("RECSYS_WORK_DIR");
     unsetenv("RECSYS_DATA_DIR");
@@ -111,10 +102,7 @@ static void run_setup(void)
 
 static void run_teardown(void)
 {
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "'%s/scripts/pg-cluster' stop '%s/pg'", RS_SOURCE_DIR, g_dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "test: stopping PostgreSQL failed\n");
+    pg_fixture_stop(g_dir);
 }
 
 /* ---- per-test: the real server in the forked child -------------------- */
