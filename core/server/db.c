@@ -190,19 +190,24 @@ PGconn *rs_db_acquire(rs_db *db, rs_error *err)
     db->busy[slot] = 1;
     pthread_mutex_unlock(&db->lock);
 
-    /* Connect / reset outside the lock: it may take a while. */
+    /* Connect / reset outside the lock: it may take a while. Only the
+     * slot's borrower writes conns[slot], but rs_db_release scans every
+     * slot under the lock, so the writes are made under it too. */
     PGconn *c = db->conns[slot];
     if (c && PQstatus(c) != CONNECTION_OK)
         PQreset(c);
     if (!c || PQstatus(c) != CONNECTION_OK) {
+        pthread_mutex_lock(&db->lock);
+        db->conns[slot] = NULL;
+        pthread_mutex_unlock(&db->lock);
         PQfinish(c);
         c = connect_one(db->url, err);
-        db->conns[slot] = c;
-    }
-    if (!c) {
         pthread_mutex_lock(&db->lock);
-        db->busy[slot] = 0;
-        pthread_cond_signal(&db->freed);
+        db->conns[slot] = c;
+        if (!c) {
+            db->busy[slot] = 0;
+            pthread_cond_signal(&db->freed);
+        }
         pthread_mutex_unlock(&db->lock);
     }
     return c;
