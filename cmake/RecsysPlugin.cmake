@@ -10,7 +10,7 @@ function(rs_add_plugin name)
     OUTPUT_NAME rs_${name} PREFIX lib
     C_VISIBILITY_PRESET hidden CXX_VISIBILITY_PRESET hidden
     LIBRARY_OUTPUT_DIRECTORY ${RS_PLUGIN_BUILD_DIR}/${name})
-  target_include_directories(${target} PRIVATE ${CMAKE_SOURCE_DIR}/core/include)
+  target_link_libraries(${target} PRIVATE recsys_sdk)
   if(NOT RS_SANITIZE AND NOT RS_TSAN)
     target_link_options(${target} PRIVATE -Wl,-z,defs)
   endif()

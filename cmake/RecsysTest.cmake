@@ -6,9 +6,8 @@ set(RS_SHARED_DATA_DEFAULT ${CMAKE_SOURCE_DIR}/../shared/data)
 function(rs_add_check_test name)
   cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
-  target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/core/include
-                             ${CMAKE_SOURCE_DIR}/tests/support)
-  target_link_libraries(${name} PRIVATE PkgConfig::CHECK ${T_LIBS} ${M_LIB})
+  target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/tests/support)
+  target_link_libraries(${name} PRIVATE recsys_sdk PkgConfig::CHECK ${T_LIBS} ${M_LIB})
   target_compile_definitions(${name} PRIVATE
     RS_SOURCE_DIR="${CMAKE_SOURCE_DIR}" RS_BUILD_DIR="${CMAKE_BINARY_DIR}"
     RS_PLUGIN_BUILD_DIR="${RS_PLUGIN_BUILD_DIR}"

@@ -17,7 +17,7 @@ function files(dir: string, match: RegExp): string[] {
     .map((e) => relative(repo, join(e.parentPath, e.name)));
 }
 
-const cli = read('core/cli/main.c');
+const cli = read('cli/main.c');
 const texts: Record<string, string> = Object.fromEntries(
   [
     ...files('frontend/src', /^(?!.*\.test\.).*\.tsx?$/),

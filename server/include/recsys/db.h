@@ -1,7 +1,7 @@
 /*
  * PostgreSQL access for the server: a small fixed-size connection pool,
  * parameterised queries that translate libpq errors into rs_error, and the
- * schema migrations compiled into the binary (core/server/migrations).
+ * schema migrations compiled into the binary (server/migrations).
  *
  * Thread contract: rs_db_acquire/rs_db_release and rs_db_ping may be called
  * from any number of threads at once. A PGconn returned by rs_db_acquire

@@ -17,12 +17,8 @@
 #include "recsys/engine.h"
 #include "recsys/fsutil.h"
 #include "recsys/log.h"
-#ifdef RS_HAVE_SERVER
-#include "recsys/server.h"
-#endif
-#ifdef RS_HAVE_EVAL
 #include "recsys/eval.h"
-#endif
+#include "recsys/server.h"
 
 #define EXIT_USAGE 2
 #define DEFAULT_CONFIG "configs/default.yaml"
@@ -434,14 +430,10 @@ int main(int argc, char **argv)
         usage_main(stdout);
         return EXIT_SUCCESS;
     }
-#ifdef RS_HAVE_SERVER
     if (!strcmp(name, "serve"))
         return rs_server_cli(argc - 1, argv + 1);
-#endif
-#ifdef RS_HAVE_EVAL
     if (!strcmp(name, "eval"))
         return rs_eval_cli(argc - 1, argv + 1);
-#endif
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(name, commands[i].name) != 0)
             continue;
