@@ -362,6 +362,10 @@ void rs_api_admin_experiments(rs_req *r)
     if (!admin_ok(r))
         return;
     rs_lc *lc = r->srv->lc;
+    /* The statistics count every response sent so far, as with
+     * synchronous logging: write what the batch writer still holds. */
+    if (r->srv->exposures)
+        rs_exposure_queue_flush(r->srv->exposures);
     PGconn *c = rs_req_db(r);
     if (!c)
         return;

@@ -247,12 +247,17 @@ void rs_api_logout(rs_req *r)
     const char *cookies = mg_get_header(r->conn, "Cookie");
     /* Logging out is idempotent: no or stale cookie is still a 204. */
     if (cookies && mg_get_cookie(cookies, RS_SESSION_COOKIE, token, sizeof token) > 0) {
+        /* Refused from now on, even while the DELETE is in flight. */
+        rs_session_cache_forget_token(r->srv->sessions, token);
         PGconn *c = rs_req_db(r);
         if (!c)
             return;
         rs_error err = {0};
         rs_status st = rs_session_delete(c, token, &err);
         rs_req_db_release(r, c);
+        /* Again: a lookup that read the row before the DELETE committed
+         * may have cached it after the first forget. */
+        rs_session_cache_forget_token(r->srv->sessions, token);
         if (st != RS_OK) {
             rs_reply_status(r, st, &err);
             return;
@@ -291,6 +296,8 @@ void rs_api_me_delete(rs_req *r)
     if (!res)
         return;
     PQclear(res);
+    rs_session_cache_forget_user(r->srv->sessions, r->user_id);
+    rs_body_cache_forget_user(r->srv->bodies, r->user_id);
     rs_lc_user_deleted(r->srv, r->user_id);
     rs_reply_empty(r, 204, clear_cookie);
 }

@@ -41,6 +41,16 @@ void rs_api_metrics(rs_req *r)
                     name, pe ? pe->name : "", pe && pe->version ? pe->version : "",
                     (long long)rs_engine_instance_version(e, name));
         }
+        if (r->srv->exposures) /* the batch writer (exposure_queue.h) */
+            fprintf(f, "# HELP recsys_exposures_dropped_total Exposure rows not logged: queue"
+                       " full or batch refused.\n"
+                       "# TYPE recsys_exposures_dropped_total counter\n"
+                       "recsys_exposures_dropped_total %llu\n"
+                       "# HELP recsys_exposures_written_total Exposure rows written in batches.\n"
+                       "# TYPE recsys_exposures_written_total counter\n"
+                       "recsys_exposures_written_total %llu\n",
+                    (unsigned long long)rs_exposure_queue_dropped(r->srv->exposures),
+                    (unsigned long long)rs_exposure_queue_written(r->srv->exposures));
         fclose(f);
     }
     char *text = rs_metrics_render(r->srv->metrics, extra);

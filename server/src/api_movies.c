@@ -1,6 +1,7 @@
 /* The catalogue: genres, sources, search, movie pages, similar, onboarding. */
 #include "server_internal.h"
 #include "api_lists.h"
+#include "prebuilt.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -283,6 +284,12 @@ void rs_api_similar(rs_req *r)
         rs_reply_error(r, 400, "bad_request", "unknown source '%s'", source);
         return;
     }
+    /* Lists per (movie, source, k), valid for the model version they came
+     * from: a swap makes every older one miss (rs_prebuilt_similar_reply). */
+    char key[RS_BODY_KEY_MAX];
+    uint64_t version = 0, epoch = 0;
+    if (src && rs_prebuilt_similar_reply(r, item, src, k, key, &version, &epoch))
+        return;
     rs_reco_result *res = malloc(sizeof *res);
     if (!res) {
         rs_reply_error(r, 500, "internal", "out of memory");
@@ -303,8 +310,9 @@ void rs_api_similar(rs_req *r)
                                               json_array_get(movies, i), "score",
                                               (double)res->items[i].score));
     json_decref(movies);
-    rs_reply_json(r, 200, json_pack("{s:I, s:s, s:o}", "movie_id", (json_int_t)r->id,
-                                    "source", res->source, "items", list));
+    rs_prebuilt_similar_keep(r, src ? key : NULL, version, epoch,
+                    json_pack("{s:I, s:s, s:o}", "movie_id", (json_int_t)r->id, "source",
+                              res->source, "items", list));
 done:
     free(res);
 }

@@ -1,6 +1,7 @@
 /* GET /api/recommendations for the logged-in user. */
 #include "server_internal.h"
 #include "api_lists.h"
+#include "prebuilt.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,19 @@ void rs_api_recommendations(rs_req *r)
         return;
     }
     rs_error err = {0};
+    rs_status st = rs_lc_recommend(r->srv, r->user_id, given ? source : NULL, source, (size_t)k,
+                                   res, choice, &err);
+    /* A list from the cache (it has a time) answers with the body built
+     * when it was first sent, as long as it is the same list. */
+    char key[RS_BODY_KEY_MAX];
+    uint64_t fp = 0, epoch = 0;
+    int keep = st == RS_OK && choice->generated_at_ms > 0;
+    if (keep) {
+        snprintf(key, sizeof key, "rec:%lld:%d:%s:%ld", (long long)r->user_id, given, source, k);
+        fp = rs_prebuilt_reco_fp(res, choice);
+        if (rs_prebuilt_reco_reply(r, key, fp, res, choice, &epoch))
+            goto done;
+    }
     uint8_t *hidden = calloc((size_t)r->srv->data->n_items + 1, 1);
     int n_hidden = hidden ? rs_hidden_items(r, hidden) : 0;
     if (!hidden || n_hidden < 0) {
@@ -100,12 +114,12 @@ void rs_api_recommendations(rs_req *r)
         free(hidden);
         goto done;
     }
-    rs_status st = rs_lc_recommend(r->srv, r->user_id, given ? source : NULL, source, (size_t)k,
-                                   res, choice, &err);
     /* Films the user marked "Not interested" leave the list. Only when
      * some were in it is a longer list asked for, to refill it: the usual
-     * request stays the cached size. */
+     * request stays the cached size. Such a list is not kept: the cache
+     * drops a hidden film at once, so this is a passing state. */
     if (st == RS_OK && drop_hidden(res, choice, hidden, (size_t)k) > 0) {
+        keep = 0;
         size_t ask = (size_t)k + (size_t)n_hidden;
         st = rs_lc_recommend(r->srv, r->user_id, given ? source : NULL, source,
                              ask < RS_RECO_K_MAX ? ask : RS_RECO_K_MAX, res, choice, &err);
@@ -139,14 +153,15 @@ void rs_api_recommendations(rs_req *r)
                                 json_string(choice->credit[i]));
     if (strcmp(r->method, "HEAD") != 0) /* no body, nothing shown */
         rs_lc_log_exposure(r->srv, r->user_id, res, choice);
-    rs_reply_json(r, 200, json_pack("{s:s, s:o, s:o, s:I, s:s, s:o}",
+    rs_prebuilt_reco_keep(r, json_pack("{s:s, s:o, s:o, s:I, s:s, s:o}",
                                     "source", res->source, "arm",
                                     choice->arm[0] ? json_string(choice->arm) : json_null(),
                                     "experiment",
                                     choice->experiment[0] ? json_string(choice->experiment)
                                                           : json_null(),
                                     "model_version", (json_int_t)res->model_version,
-                                    "generated_at", now, "items", list));
+                                    "generated_at", now, "items", list),
+                   keep ? key : NULL, fp, epoch, res, choice);
 done:
     free(res);
     free(choice);

@@ -76,7 +76,7 @@ rs_status rs_session_create(PGconn *c, int64_t user_id, int ttl_s,
 rs_status rs_session_lookup(PGconn *c, const char *token, int64_t *user_id,
                             char *username, size_t username_size,
                             char *created_at, size_t created_size,
-                            int *found, rs_error *err)
+                            double *expires_at, int *found, rs_error *err)
 {
     *found = 0;
     char hex[65];
@@ -85,7 +85,8 @@ rs_status rs_session_lookup(PGconn *c, const char *token, int64_t *user_id,
     PGresult *r;
     rs_status st = rs_db_exec(c,
         "SELECT u.id, u.username,"
-        " to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+        " to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+        " extract(epoch FROM s.expires_at)"
         " FROM sessions s JOIN users u ON u.id = s.user_id"
         " WHERE s.token_hash = $1 AND s.expires_at > now()",
         1, p, &r, err);
@@ -96,6 +97,8 @@ rs_status rs_session_lookup(PGconn *c, const char *token, int64_t *user_id,
         *user_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
         snprintf(username, username_size, "%s", PQgetvalue(r, 0, 1));
         snprintf(created_at, created_size, "%s", PQgetvalue(r, 0, 2));
+        if (expires_at)
+            *expires_at = strtod(PQgetvalue(r, 0, 3), NULL);
     }
     PQclear(r);
     return RS_OK;

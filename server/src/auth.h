@@ -29,11 +29,12 @@ void rs_password_dummy_verify(const char *password, unsigned long long opslimit,
  * token into token[RS_SESSION_TOKEN_CHARS + 1]. */
 rs_status rs_session_create(PGconn *c, int64_t user_id, int ttl_s,
                             char *token, rs_error *err);
-/* Find the live session for token; *found = 0 when none. */
+/* Find the live session for token; *found = 0 when none. *expires_at
+ * (when not NULL) gets its expiry in Unix seconds. */
 rs_status rs_session_lookup(PGconn *c, const char *token, int64_t *user_id,
                             char *username, size_t username_size,
                             char *created_at, size_t created_size,
-                            int *found, rs_error *err);
+                            double *expires_at, int *found, rs_error *err);
 rs_status rs_session_delete(PGconn *c, const char *token, rs_error *err);
 
 #endif

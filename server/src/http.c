@@ -368,18 +368,33 @@ static int lookup_user(rs_req *r)
     if (!cookies ||
         mg_get_cookie(cookies, RS_SESSION_COOKIE, token, sizeof token) <= 0)
         return 0;
+    rs_session_info info;
+    uint64_t epoch = 0;
+    if (r->srv->sessions && rs_session_cache_get(r->srv->sessions, token, &info, &epoch)) {
+        r->user_id = info.user_id;
+        snprintf(r->username, sizeof r->username, "%s", info.username);
+        snprintf(r->created_at, sizeof r->created_at, "%s", info.created_at);
+        return 1;
+    }
     PGconn *c = rs_req_db(r);
     if (!c)
         return -1;
     rs_error err = {0};
     int found = 0;
+    double expires_at = 0;
     rs_status st = rs_session_lookup(c, token, &r->user_id, r->username,
                                      sizeof r->username, r->created_at,
-                                     sizeof r->created_at, &found, &err);
+                                     sizeof r->created_at, &expires_at, &found, &err);
     rs_req_db_release(r, c);
     if (st != RS_OK) {
         rs_reply_status(r, st, &err);
         return -1;
+    }
+    if (found && r->srv->sessions) {
+        info.user_id = r->user_id;
+        snprintf(info.username, sizeof info.username, "%s", r->username);
+        snprintf(info.created_at, sizeof info.created_at, "%s", r->created_at);
+        rs_session_cache_put(r->srv->sessions, token, &info, expires_at, epoch);
     }
     return found;
 }

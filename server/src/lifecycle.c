@@ -314,6 +314,13 @@ void rs_lc_log_exposure(rs_server *s, int64_t user_id, const rs_reco_result *res
     snprintf(key, sizeof key, "user:%lld", (long long)user_id);
     if (!rs_ratelimit_take(s->rl_exposure, key, time(NULL), (int)res->n))
         return;
+    if (s->exposures) { /* the batch writer's: same rows, off the request path */
+        int64_t ids[RS_RECO_K_MAX];
+        for (size_t i = 0; i < res->n; i++)
+            ids[i] = s->data->items[res->items[i].item].movie_id;
+        rs_exposure_queue_push(s->exposures, user_id, ids, ch->credit, res->n, ch->log_arm);
+        return;
+    }
     for (size_t i = 0; i < res->n; i++) {
         char id[24];
         snprintf(id, sizeof id, "%lld", (long long)s->data->items[res->items[i].item].movie_id);
@@ -349,6 +356,7 @@ void rs_lc_log_exposure(rs_server *s, int64_t user_id, const rs_reco_result *res
 void rs_lc_rating_changed(rs_server *s, int64_t user_id, int64_t movie_id)
 {
     rs_lc *lc = s->lc;
+    rs_body_cache_forget_user(s->bodies, user_id); /* their lists' JSON */
     if (!lc)
         return;
     if (lc->cache) {

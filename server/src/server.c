@@ -35,6 +35,7 @@ void rs_server_options_default(rs_server_options *o)
     o->request_timeout_ms = 10000;
     o->keep_alive_timeout_ms = 2000;
     o->exposures_per_user_per_min = 500;
+    o->exposure_queue_rows = 65536;
 }
 
 static rs_status get_str(const rs_yaml_node *sec, const char *key, char *dst,
@@ -76,7 +77,7 @@ rs_status rs_server_options_from_config(const rs_config *cfg,
         "port", "bind", "static_dir", "threads", "default_source", "tmdb_api_key",
         "request_max_bytes", "password_memlimit_kib", "login_per_ip_per_min",
         "login_per_account_per_min", "session_ttl_s", "request_timeout_ms",
-        "keep_alive_timeout_ms", "exposures_per_user_per_min", NULL};
+        "keep_alive_timeout_ms", "exposures_per_user_per_min", "exposure_queue_rows", NULL};
     rs_server_options_default(o);
     o->config = cfg;
     snprintf(o->work_dir, sizeof o->work_dir, "%s", cfg->work_dir ? cfg->work_dir : ".");
@@ -92,7 +93,7 @@ rs_status rs_server_options_from_config(const rs_config *cfg,
     int64_t mem = (int64_t)(o->pwhash_memlimit / 1024), ip = o->login_per_ip_per_min;
     int64_t acct = o->login_per_account_per_min, ttl = o->session_ttl_s;
     int64_t req_ms = o->request_timeout_ms, ka_ms = o->keep_alive_timeout_ms;
-    int64_t expo = o->exposures_per_user_per_min;
+    int64_t expo = o->exposures_per_user_per_min, expo_q = o->exposure_queue_rows;
     char static_dir[sizeof o->static_dir] = "";
     if (st == RS_OK) st = get_int(sec, "port", 0, 65535, &port, err);
     if (st == RS_OK) st = get_int(sec, "threads", 1, 256, &threads, err);
@@ -105,6 +106,7 @@ rs_status rs_server_options_from_config(const rs_config *cfg,
     if (st == RS_OK) st = get_int(sec, "request_timeout_ms", 100, 600000, &req_ms, err);
     if (st == RS_OK) st = get_int(sec, "keep_alive_timeout_ms", 0, 600000, &ka_ms, err);
     if (st == RS_OK) st = get_int(sec, "exposures_per_user_per_min", 0, 1000000, &expo, err);
+    if (st == RS_OK) st = get_int(sec, "exposure_queue_rows", 0, 1 << 24, &expo_q, err);
     if (st == RS_OK) st = get_str(sec, "bind", o->bind, sizeof o->bind, err);
     if (st == RS_OK) st = get_str(sec, "default_source", o->default_source,
                                   sizeof o->default_source, err);
@@ -130,6 +132,7 @@ rs_status rs_server_options_from_config(const rs_config *cfg,
     o->request_timeout_ms = (int)req_ms;
     o->keep_alive_timeout_ms = (int)ka_ms;
     o->exposures_per_user_per_min = (int)expo;
+    o->exposure_queue_rows = (int)expo_q;
     return RS_OK;
 }
 
@@ -147,6 +150,7 @@ static const route routes[] = {
     {"POST", "/api/logout", rs_api_logout},
     {"GET", "/api/me", rs_api_me},
     {"DELETE", "/api/me", rs_api_me_delete},
+    {"PUT", "/api/me/password", rs_api_me_password},
     {"GET", "/api/genres", rs_api_genres},
     {"GET", "/api/sources", rs_api_sources},
     {"GET", "/api/movies", rs_api_movies},
@@ -392,14 +396,23 @@ static rs_status init_parts(rs_server *s, rs_error *err)
     s->rl_account = rs_ratelimit_new(s->opt.login_per_account_per_min);
     s->rl_exposure = rs_ratelimit_new(s->opt.exposures_per_user_per_min);
     s->onboarding = rs_onboarding_new(s->data);
-    if (!s->metrics || !s->rl_ip || !s->rl_account || !s->rl_exposure || !s->onboarding)
+    s->sessions = rs_session_cache_new(RS_SESSION_CACHE_ENTRIES, RS_SESSION_CACHE_TTL_S);
+    s->bodies = rs_body_cache_new(RS_BODY_CACHE_ENTRIES, RS_BODY_CACHE_TTL_MS);
+    if (!s->metrics || !s->rl_ip || !s->rl_account || !s->rl_exposure || !s->onboarding ||
+        !s->sessions || !s->bodies)
         return rs_error_set(err, RS_ERR_NOMEM, "server: out of memory");
-    rs_status st = rs_reco_service_new(s->engine, s->ml, s->db, &s->reco, err);
+    rs_status st = s->opt.exposure_queue_rows > 0
+                       ? rs_exposure_queue_new(s->db, (size_t)s->opt.exposure_queue_rows,
+                                               &s->exposures, err)
+                       : RS_OK;
+    if (st == RS_OK)
+        st = rs_reco_service_new(s->engine, s->ml, s->db, &s->reco, err);
     return st == RS_OK ? rs_lc_new(s, &s->lc, err) : st;
 }
 
 static void free_parts(rs_server *s)
 {
+    rs_exposure_queue_free(s->exposures); /* writes what is queued */
     rs_lc_free(s->lc); /* its threads use the reco service: first */
     rs_reco_service_free(s->reco);
     rs_onboarding_free(s->onboarding);
@@ -407,6 +420,8 @@ static void free_parts(rs_server *s)
     rs_ratelimit_free(s->rl_account);
     rs_ratelimit_free(s->rl_exposure);
     rs_metrics_free(s->metrics);
+    rs_session_cache_free(s->sessions);
+    rs_body_cache_free(s->bodies);
     free(s->source_names);
     free(s);
 }

@@ -13,6 +13,9 @@
 #include "metrics.h"
 #include "onboarding.h"
 #include "ratelimit.h"
+#include "body_cache.h"
+#include "exposure_queue.h"
+#include "session_cache.h"
 
 struct rs_server {
     rs_server_options opt;
@@ -26,11 +29,24 @@ struct rs_server {
     rs_ratelimit *rl_ip, *rl_account;
     rs_ratelimit *rl_exposure; /* exposure rows per user per minute */
     rs_onboarding *onboarding;
+    /* Per-request costs a cached answer should not pay (issue 15). */
+    rs_session_cache *sessions;
+    rs_exposure_queue *exposures; /* NULL: exposures written synchronously */
+    rs_body_cache *bodies;        /* prebuilt JSON of cached and similar lists */
     char **source_names; /* [n_sources] instance names, for metrics */
     size_t n_sources;
     struct mg_context *mg;
     int port;
 };
+
+/* Sizes of the request-path caches (issue 15): sessions are re-validated
+ * against PostgreSQL at least once a minute (a logout elsewhere, e.g. on
+ * another replica, takes effect within that); prebuilt bodies carry
+ * movie rating counts at most 5 s old. */
+#define RS_SESSION_CACHE_ENTRIES 16384
+#define RS_SESSION_CACHE_TTL_S 60
+#define RS_BODY_CACHE_ENTRIES 8192
+#define RS_BODY_CACHE_TTL_MS 5000
 
 #define RS_PATH_SEGMENTS 8
 
@@ -133,6 +149,7 @@ void rs_api_login(rs_req *r);
 void rs_api_logout(rs_req *r);
 void rs_api_me(rs_req *r);
 void rs_api_me_delete(rs_req *r);
+void rs_api_me_password(rs_req *r);
 void rs_api_genres(rs_req *r);
 void rs_api_sources(rs_req *r);
 void rs_api_movies(rs_req *r);

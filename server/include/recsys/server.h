@@ -46,6 +46,9 @@ typedef struct rs_server_options {
     /* Exposure rows written per user per minute; answers beyond it are
      * served but not logged. */
     int exposures_per_user_per_min; /* 500 */
+    /* Exposure rows that may wait in memory for the batch writer; 0 =
+     * write each response's rows synchronously, on the request path. */
+    int exposure_queue_rows;        /* 65536 */
     /* The config the options came from (rs_server_options_from_config);
      * its refresh, swap_gate, retrain, experiments and admin sections set
      * up the model lifecycle (docs/lifecycle.md). NULL = none of it. */
