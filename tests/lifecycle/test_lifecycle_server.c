@@ -93,6 +93,10 @@ static int srv_open_with(srv *s, const char *instances, const char *admin, const
              "prepare: {cf_min_item_ratings: 1, cf_min_user_ratings: 1}\n"
              "server:\n  port: 0\n  threads: 8\n  default_source: popularity\n"
              "  password_memlimit_kib: 8192\n  login_per_ip_per_min: 100000\n"
+             /* Exposure rows are counted right after each response:
+              * synchronous logging (batched: tests/server/
+              * test_server_perf_paths.c compares the two). */
+             "  exposure_queue_rows: 0\n"
              "database:\n  pool_size: 8\n"
              "refresh: {interval_s: 1, list_size: 20}\n"
              "swap_gate: {holdout_users: 100}\n%s%s",
