@@ -84,7 +84,9 @@ int rs_exposure_queue_push(rs_exposure_queue *q, int64_t user_id, const int64_t 
     q->tail = r;
     q->rows += n;
     q->queued_seq++;
-    if (q->rows >= BATCH_ROWS)
+    /* The first response wakes the writer (it then lets the batch fill
+     * for LINGER_NS); a full batch cuts that short. */
+    if (q->head == r || q->rows >= BATCH_ROWS)
         pthread_cond_signal(&q->wake);
     pthread_mutex_unlock(&q->lock);
     return 1;

@@ -36,6 +36,8 @@ void rs_server_options_default(rs_server_options *o)
     o->keep_alive_timeout_ms = 2000;
     o->exposures_per_user_per_min = 500;
     o->exposure_queue_rows = 65536;
+    o->session_cache_ttl_s = 60;
+    o->response_cache_ttl_ms = 5000;
 }
 
 static rs_status get_str(const rs_yaml_node *sec, const char *key, char *dst,
@@ -77,7 +79,8 @@ rs_status rs_server_options_from_config(const rs_config *cfg,
         "port", "bind", "static_dir", "threads", "default_source", "tmdb_api_key",
         "request_max_bytes", "password_memlimit_kib", "login_per_ip_per_min",
         "login_per_account_per_min", "session_ttl_s", "request_timeout_ms",
-        "keep_alive_timeout_ms", "exposures_per_user_per_min", "exposure_queue_rows", NULL};
+        "keep_alive_timeout_ms", "exposures_per_user_per_min", "exposure_queue_rows",
+        "session_cache_ttl_s", "response_cache_ttl_ms", NULL};
     rs_server_options_default(o);
     o->config = cfg;
     snprintf(o->work_dir, sizeof o->work_dir, "%s", cfg->work_dir ? cfg->work_dir : ".");
@@ -94,6 +97,7 @@ rs_status rs_server_options_from_config(const rs_config *cfg,
     int64_t acct = o->login_per_account_per_min, ttl = o->session_ttl_s;
     int64_t req_ms = o->request_timeout_ms, ka_ms = o->keep_alive_timeout_ms;
     int64_t expo = o->exposures_per_user_per_min, expo_q = o->exposure_queue_rows;
+    int64_t sess_ttl = o->session_cache_ttl_s, resp_ttl = o->response_cache_ttl_ms;
     char static_dir[sizeof o->static_dir] = "";
     if (st == RS_OK) st = get_int(sec, "port", 0, 65535, &port, err);
     if (st == RS_OK) st = get_int(sec, "threads", 1, 256, &threads, err);
@@ -107,6 +111,8 @@ rs_status rs_server_options_from_config(const rs_config *cfg,
     if (st == RS_OK) st = get_int(sec, "keep_alive_timeout_ms", 0, 600000, &ka_ms, err);
     if (st == RS_OK) st = get_int(sec, "exposures_per_user_per_min", 0, 1000000, &expo, err);
     if (st == RS_OK) st = get_int(sec, "exposure_queue_rows", 0, 1 << 24, &expo_q, err);
+    if (st == RS_OK) st = get_int(sec, "session_cache_ttl_s", 0, 3600, &sess_ttl, err);
+    if (st == RS_OK) st = get_int(sec, "response_cache_ttl_ms", 0, 600000, &resp_ttl, err);
     if (st == RS_OK) st = get_str(sec, "bind", o->bind, sizeof o->bind, err);
     if (st == RS_OK) st = get_str(sec, "default_source", o->default_source,
                                   sizeof o->default_source, err);
@@ -133,6 +139,8 @@ rs_status rs_server_options_from_config(const rs_config *cfg,
     o->keep_alive_timeout_ms = (int)ka_ms;
     o->exposures_per_user_per_min = (int)expo;
     o->exposure_queue_rows = (int)expo_q;
+    o->session_cache_ttl_s = (int)sess_ttl;
+    o->response_cache_ttl_ms = (int)resp_ttl;
     return RS_OK;
 }
 
@@ -396,10 +404,13 @@ static rs_status init_parts(rs_server *s, rs_error *err)
     s->rl_account = rs_ratelimit_new(s->opt.login_per_account_per_min);
     s->rl_exposure = rs_ratelimit_new(s->opt.exposures_per_user_per_min);
     s->onboarding = rs_onboarding_new(s->data);
-    s->sessions = rs_session_cache_new(RS_SESSION_CACHE_ENTRIES, RS_SESSION_CACHE_TTL_S);
-    s->bodies = rs_body_cache_new(RS_BODY_CACHE_ENTRIES, RS_BODY_CACHE_TTL_MS);
+    if (s->opt.session_cache_ttl_s > 0)
+        s->sessions = rs_session_cache_new(RS_SESSION_CACHE_ENTRIES, s->opt.session_cache_ttl_s);
+    if (s->opt.response_cache_ttl_ms > 0)
+        s->bodies = rs_body_cache_new(RS_BODY_CACHE_ENTRIES, s->opt.response_cache_ttl_ms);
     if (!s->metrics || !s->rl_ip || !s->rl_account || !s->rl_exposure || !s->onboarding ||
-        !s->sessions || !s->bodies)
+        (s->opt.session_cache_ttl_s > 0 && !s->sessions) ||
+        (s->opt.response_cache_ttl_ms > 0 && !s->bodies))
         return rs_error_set(err, RS_ERR_NOMEM, "server: out of memory");
     rs_status st = s->opt.exposure_queue_rows > 0
                        ? rs_exposure_queue_new(s->db, (size_t)s->opt.exposure_queue_rows,

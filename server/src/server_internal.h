@@ -30,23 +30,20 @@ struct rs_server {
     rs_ratelimit *rl_exposure; /* exposure rows per user per minute */
     rs_onboarding *onboarding;
     /* Per-request costs a cached answer should not pay (issue 15). */
-    rs_session_cache *sessions;
+    rs_session_cache *sessions;   /* NULL: every lookup asks PostgreSQL */
     rs_exposure_queue *exposures; /* NULL: exposures written synchronously */
-    rs_body_cache *bodies;        /* prebuilt JSON of cached and similar lists */
+    rs_body_cache *bodies;        /* prebuilt JSON of cached and similar lists;
+                                   * NULL: built per request */
     char **source_names; /* [n_sources] instance names, for metrics */
     size_t n_sources;
     struct mg_context *mg;
     int port;
 };
 
-/* Sizes of the request-path caches (issue 15): sessions are re-validated
- * against PostgreSQL at least once a minute (a logout elsewhere, e.g. on
- * another replica, takes effect within that); prebuilt bodies carry
- * movie rating counts at most 5 s old. */
+/* Sizes of the request-path caches (issue 15); their lifetimes are
+ * server.session_cache_ttl_s and server.response_cache_ttl_ms. */
 #define RS_SESSION_CACHE_ENTRIES 16384
-#define RS_SESSION_CACHE_TTL_S 60
 #define RS_BODY_CACHE_ENTRIES 8192
-#define RS_BODY_CACHE_TTL_MS 5000
 
 #define RS_PATH_SEGMENTS 8
 

@@ -506,12 +506,18 @@ START_TEST(test_exposure_queue_bounds_flush_and_shutdown)
     /* Bounded: a response that does not fit is dropped whole, counted. */
     ck_assert_int_eq(rs_exposure_queue_push(qu, uid, movies, sources, 11, "x/a"), 0);
     ck_assert_uint_eq(rs_exposure_queue_dropped(qu), 11);
+    /* Written in the background, without anyone asking. */
     ck_assert_int_eq(rs_exposure_queue_push(qu, uid, movies, sources, 4, "x/a"), 1);
-    ck_assert_int_eq(rs_exposure_queue_flush(qu), 0);
-    ck_assert_uint_eq(rs_exposure_queue_written(qu), 4);
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM exposures WHERE user_id = %lld AND arm = 'x/a'", uid);
+    for (int i = 0; i < 600 && q(sql) < 4; i++)
+        usleep(50000);
     ck_assert_int_eq(q(sql), 4);
+    ck_assert_uint_eq(rs_exposure_queue_written(qu), 4);
+    /* A flush waits for what is queued. */
+    ck_assert_int_eq(rs_exposure_queue_push(qu, uid, movies, sources, 2, "x/b"), 1);
+    ck_assert_int_eq(rs_exposure_queue_flush(qu), 0);
+    ck_assert_uint_eq(rs_exposure_queue_written(qu), 6);
     /* Clean shutdown: freed without a flush, what it held is written. A
      * user gone in between (here: never there) costs only its own rows. */
     ck_assert_int_eq(rs_exposure_queue_push(qu, uid, movies, sources, 6, ""), 1);
@@ -522,11 +528,11 @@ START_TEST(test_exposure_queue_bounds_flush_and_shutdown)
     ck_assert_int_eq(q(sql), 6);
     snprintf(sql, sizeof sql,
              "SELECT count(DISTINCT shown_at) FROM exposures WHERE user_id = %lld", uid);
-    ck_assert_int_eq(q(sql), 2); /* one per response */
+    ck_assert_int_eq(q(sql), 3); /* one per response */
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM exposures WHERE user_id = %lld AND source = 'po\"p'"
              " AND position %% 2 = 1", uid);
-    ck_assert_int_eq(q(sql), 5); /* positions 1, 3 of 4 and 1, 3, 5 of 6 */
+    ck_assert_int_eq(q(sql), 6); /* positions 1, 3 of 4; 1 of 2; 1, 3, 5 of 6 */
     rs_db_free(db);
 }
 END_TEST

@@ -326,6 +326,22 @@ START_TEST(test_server_options_limits)
     ck_assert_int_eq(o.request_timeout_ms, 10000);
     ck_assert_int_eq(o.keep_alive_timeout_ms, 2000);
     ck_assert_int_eq(o.exposures_per_user_per_min, 500);
+    ck_assert_int_eq(o.exposure_queue_rows, 65536);
+    ck_assert_int_eq(o.session_cache_ttl_s, 60);
+    ck_assert_int_eq(o.response_cache_ttl_ms, 5000);
+    rs_config_free(cfg);
+
+    cfg = load_config("server:\n  exposure_queue_rows: 0\n  session_cache_ttl_s: 0\n"
+                      "  response_cache_ttl_ms: 250\n", &err);
+    ck_assert_int_eq(rs_server_options_from_config(cfg, &o, &err), RS_OK);
+    ck_assert_int_eq(o.exposure_queue_rows, 0);
+    ck_assert_int_eq(o.session_cache_ttl_s, 0);
+    ck_assert_int_eq(o.response_cache_ttl_ms, 250);
+    rs_config_free(cfg);
+    cfg = load_config("server:\n  session_cache_ttl_s: 7200\n", &err);
+    ck_assert_int_eq(rs_server_options_from_config(cfg, &o, &err), RS_ERR_CONFIG);
+    ck_assert_msg(strstr(err.message, "server.session_cache_ttl_s must be in 0..3600"), "%s",
+                  err.message);
     rs_config_free(cfg);
 
     cfg = load_config("server:\n  request_timeout_ms: 2500\n  keep_alive_timeout_ms: 0\n"

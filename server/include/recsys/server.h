@@ -49,6 +49,14 @@ typedef struct rs_server_options {
     /* Exposure rows that may wait in memory for the batch writer; 0 =
      * write each response's rows synchronously, on the request path. */
     int exposure_queue_rows;        /* 65536 */
+    /* Request-path caches (issue 15; 0 turns one off): how long a
+     * validated session is trusted without asking PostgreSQL (a logout,
+     * deletion or password change on this server ends it at once; one on
+     * another replica within this), and how long a prebuilt recommendation
+     * or similar body may be reused while its list is unchanged (bounds
+     * how old the movies' rating counts in it can be). */
+    int session_cache_ttl_s;        /* 60 */
+    int response_cache_ttl_ms;      /* 5000 */
     /* The config the options came from (rs_server_options_from_config);
      * its refresh, swap_gate, retrain, experiments and admin sections set
      * up the model lifecycle (docs/lifecycle.md). NULL = none of it. */
