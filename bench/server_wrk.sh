@@ -11,6 +11,7 @@
 #      its server.port is overridden).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/bench/server_lib.sh"
 build=$(cd "${1:-$root/build}" && pwd)
 RUNS=${RUNS:-3}
 DURATION=${DURATION:-10s}
@@ -55,23 +56,10 @@ cleanup() {
   "$root/scripts/pg-cluster" stop "$work/pg"
 }
 trap cleanup EXIT
-for _ in $(seq 1 300); do
-  grep -q "serving on" "$log" && break
-  kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; exit 1; }
-  sleep 0.2
-done
-base=$(grep -o 'http://[0-9.]*:[0-9]*' "$log" | head -n1)
-[ -n "$base" ] || { cat "$log" >&2; exit 1; }
+base=$(server_wait "$log" "$pid")
 
-user="bench$RANDOM$RANDOM"
-jar="$work/cookies"
-curl -sf -c "$jar" -H 'Content-Type: application/json' \
-  -d "{\"username\":\"$user\",\"password\":\"benchmark-pw\"}" "$base/api/register" >/dev/null
-for m in 1 260 296 318 356 480 589 1196 2571 4993; do
-  curl -sf -b "$jar" -X PUT -H 'Content-Type: application/json' -d '{"rating":4.5}' \
-    "$base/api/ratings/$m" >/dev/null
-done
-cookie=$(awk '$6 == "rs_session" {print $7}' "$jar")
+cookie=$(server_user "$base" "$work/cookies" "bench$RANDOM$RANDOM" 4.5 \
+  1 260 296 318 356 480 589 1196 2571 4993)
 
 # wrk --latency prints "50%  1.23ms"; convert every unit to milliseconds.
 to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) ; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'; }
