@@ -175,12 +175,25 @@ static rs_status insert(PGconn *c, const response *from, const response *to, siz
     return st;
 }
 
-/* Write a taken list in batches; a batch PostgreSQL refuses is retried
- * one response at a time, so one bad response costs only its own rows. */
+/* Write a taken list in batches; a batch with a row PostgreSQL refuses
+ * (an integrity error) is retried one response at a time, so one bad
+ * response costs only its own rows. */
 static void write_list(rs_exposure_queue *q, response *list)
 {
     rs_error err = {0};
     PGconn *c = rs_db_acquire(q->db, &err);
+    if (!c) { /* one line for the batch, not one per response */
+        size_t lost = 0;
+        while (list) {
+            response *next = list->next;
+            lost += list->n;
+            free(list);
+            list = next;
+        }
+        rs_log(RS_LOG_WARN, "exposures", "%zu rows not logged: %s", lost, err.message);
+        atomic_fetch_add(&q->dropped, lost);
+        return;
+    }
     while (list) {
         response *end = list;
         size_t n = 0, rows = 0;
@@ -188,12 +201,15 @@ static void write_list(rs_exposure_queue *q, response *list)
             n += end->n;
             end = end->next;
         }
-        rs_status st = c ? insert(c, list, end, &rows, &err) : RS_ERR_DATABASE;
+        rs_status st = insert(c, list, end, &rows, &err);
         if (st == RS_OK) {
             atomic_fetch_add(&q->written, rows);
-        } else {
+        } else if (st != RS_ERR_INVALID) { /* the database, not a row: all of it */
+            rs_log(RS_LOG_WARN, "exposures", "%zu rows not logged: %s", n, err.message);
+            atomic_fetch_add(&q->dropped, n);
+        } else { /* a row PostgreSQL refused: find it, keep the others */
             for (response *r = list; r != end; r = r->next) {
-                if (c && insert(c, r, r->next, &rows, &err) == RS_OK) {
+                if (insert(c, r, r->next, &rows, &err) == RS_OK) {
                     atomic_fetch_add(&q->written, rows);
                 } else {
                     rs_log(RS_LOG_WARN, "exposures", "%zu rows not logged: %s", r->n,
@@ -208,8 +224,7 @@ static void write_list(rs_exposure_queue *q, response *list)
             list = next;
         }
     }
-    if (c)
-        rs_db_release(q->db, c);
+    rs_db_release(q->db, c);
 }
 
 static void *writer(void *arg)
