@@ -115,8 +115,7 @@ void rs_api_admin_reload(rs_req *r)
     rs_status st = rs_swap_gate_reload(r->srv->lc->gate, src, dir[0] ? dir : NULL, force, NULL,
                                        &ev, &err);
     if (st == RS_OK) {
-        if (r->srv->lc->cache)
-            rs_reco_cache_mark_all_dirty(r->srv->lc->cache);
+        rs_reco_models_changed(r->srv->reco);
         rs_reply_json(r, 200, json_pack("{s:b, s:I, s:o}", "accepted", 1, "version",
                                         (json_int_t)ev.version, "event", event_json(&ev)));
     } else if (st == RS_ERR_STATE && !ev.accepted && ev.source[0]) {
@@ -164,14 +163,14 @@ static json_t *retrain_json(rs_retrainer *rt)
                      "last_users", (json_int_t)st.last_users, "last_error", st.last_error);
 }
 
-static json_t *cache_json(const rs_lc *lc)
+static json_t *cache_json(rs_reco_service *reco)
 {
-    if (!lc->cache)
-        return json_null();
     rs_reco_cache_stats c;
-    rs_reco_cache_get_stats(lc->cache, &c);
+    rs_reco_cache_config cfg;
+    if (!rs_reco_cache_info(reco, &c, &cfg))
+        return json_null();
     return json_pack("{s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "interval_s",
-                     lc->cache_cfg.interval_s, "entries", (json_int_t)c.entries, "dirty_users",
+                     cfg.interval_s, "entries", (json_int_t)c.entries, "dirty_users",
                      (json_int_t)c.dirty_users, "hits", (json_int_t)c.hits, "misses",
                      (json_int_t)c.misses, "refreshed", (json_int_t)c.refreshed, "passes",
                      (json_int_t)c.passes, "errors", (json_int_t)c.errors, "last_pass_ms",
@@ -210,7 +209,7 @@ void rs_api_admin_models(rs_req *r)
                          (json_int_t)g->holdout_users);
     }
     rs_reply_json(r, 200, json_pack("{s:o, s:o, s:o, s:o, s:o}", "sources", sources, "gate", gate,
-                                    "retrain", retrain_json(lc->retrainer), "cache", cache_json(lc),
+                                    "retrain", retrain_json(lc->retrainer), "cache", cache_json(s->reco),
                                     "events", events));
 }
 

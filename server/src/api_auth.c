@@ -291,6 +291,6 @@ void rs_api_me_delete(rs_req *r)
     if (!res)
         return;
     PQclear(res);
-    rs_lc_user_deleted(r->srv, r->user_id);
+    rs_lc_user_deleted(r->srv->lc, r->user_id);
     rs_reply_empty(r, 204, clear_cookie);
 }

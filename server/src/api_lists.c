@@ -50,7 +50,7 @@ static void list_put(rs_req *r, const char *list)
     /* Hiding a film must drop it from the cached lists at once, as a
      * rating does. */
     if (strcmp(list, "hidden") == 0)
-        rs_lc_rating_changed(r->srv, r->user_id, r->id);
+        rs_lc_rating_changed(r->srv->lc, r->user_id, r->id);
     rs_reply_json(r, 200, out);
 }
 
@@ -73,7 +73,7 @@ static void list_delete(rs_req *r, const char *list)
         return;
     }
     if (strcmp(list, "hidden") == 0)
-        rs_lc_rating_changed(r->srv, r->user_id, r->id);
+        rs_lc_rating_changed(r->srv->lc, r->user_id, r->id);
     rs_reply_empty(r, 204, NULL);
 }
 

@@ -283,30 +283,23 @@ void rs_api_similar(rs_req *r)
         rs_reply_error(r, 400, "bad_request", "unknown source '%s'", source);
         return;
     }
-    rs_reco_result *res = malloc(sizeof *res);
-    if (!res) {
+    rs_reco_list res;
+    rs_error err = {0};
+    if (rs_reco_list_init(&res, (size_t)k, 0, &err) != RS_OK) {
         rs_reply_error(r, 500, "internal", "out of memory");
         return;
     }
-    rs_error err = {0};
-    rs_status st = rs_reco_similar(r->srv->reco, item, src, (size_t)k, res, &err);
+    rs_status st = rs_reco_similar(r->srv->reco, item, src, &res, &err);
     if (st != RS_OK) {
         rs_reply_status(r, st, &err);
         goto done;
     }
-    json_t *movies = rs_result_movies(r, res);
-    if (!movies)
-        goto done;
-    json_t *list = json_array();
-    for (size_t i = 0; i < res->n; i++)
-        json_array_append_new(list, json_pack("{s:O, s:f}", "movie",
-                                              json_array_get(movies, i), "score",
-                                              (double)res->items[i].score));
-    json_decref(movies);
-    rs_reply_json(r, 200, json_pack("{s:I, s:s, s:o}", "movie_id", (json_int_t)r->id,
-                                    "source", res->source, "items", list));
+    json_t *list = rs_reco_list_json(r, &res, NULL);
+    if (list)
+        rs_reply_json(r, 200, json_pack("{s:I, s:s, s:o}", "movie_id", (json_int_t)r->id,
+                                        "source", res.source, "items", list));
 done:
-    free(res);
+    rs_reco_list_release(&res);
 }
 
 /* exclude=1,2,3: movies the page already showed (at most EXCLUDE_MAX),
@@ -358,19 +351,19 @@ static size_t neighbours(rs_req *r, const int32_t *liked, size_t n_liked, int32_
                          int32_t *because)
 {
     static const size_t per = NEAR_PER_LIKED;
-    rs_reco_result *res = malloc(sizeof *res);
+    rs_reco_list res = {0};
     int32_t *lists = malloc((n_liked ? n_liked : 1) * per * sizeof *lists);
     size_t *counts = calloc(n_liked ? n_liked : 1, sizeof *counts);
     size_t n = 0;
-    if (!res || !lists || !counts)
+    if (!lists || !counts || rs_reco_list_init(&res, per, 0, NULL) != RS_OK)
         goto done; /* no neighbours: the page falls back to spread picks */
     for (size_t l = 0; l < n_liked; l++) {
         rs_error err = {0};
         /* Without a similar-capable source, onboarding stays non-adaptive. */
-        if (rs_reco_similar(r->srv->reco, liked[l], NULL, per, res, &err) != RS_OK)
+        if (rs_reco_similar(r->srv->reco, liked[l], NULL, &res, &err) != RS_OK)
             continue;
-        for (size_t i = 0; i < res->n && i < per; i++)
-            lists[l * per + counts[l]++] = res->items[i].item;
+        for (size_t i = 0; i < res.n && i < per; i++)
+            lists[l * per + counts[l]++] = res.items[i].item;
     }
     for (size_t i = 0; i < per; i++)
         for (size_t l = 0; l < n_liked; l++)
@@ -379,7 +372,7 @@ static size_t neighbours(rs_req *r, const int32_t *liked, size_t n_liked, int32_
                 because[n++] = liked[l];
             }
 done:
-    free(res);
+    rs_reco_list_release(&res);
     free(lists);
     free(counts);
     return n;

@@ -47,7 +47,7 @@ void rs_api_rating_put(rs_req *r)
                             "rating", strtod(PQgetvalue(res, 0, 1), NULL),
                             "updated_at", PQgetvalue(res, 0, 2));
     PQclear(res);
-    rs_lc_rating_changed(r->srv, r->user_id, r->id);
+    rs_lc_rating_changed(r->srv->lc, r->user_id, r->id);
     rs_reply_json(r, 200, out);
 }
 
@@ -71,7 +71,7 @@ void rs_api_rating_delete(rs_req *r)
     if (!exists) {
         rs_reply_error(r, 404, "not_found", "no movie with id %s", mid);
     } else {
-        rs_lc_rating_changed(r->srv, r->user_id, r->id);
+        rs_lc_rating_changed(r->srv->lc, r->user_id, r->id);
         rs_reply_empty(r, 204, NULL);
     }
 }

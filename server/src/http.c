@@ -481,10 +481,50 @@ json_t *rs_movies_by_items(rs_req *r, const int32_t *items, size_t n)
     return out;
 }
 
-json_t *rs_result_movies(rs_req *r, const rs_reco_result *res)
+/* An item's "explanation": null, or {"because": movie or null, "parts"}. */
+static json_t *explanation_json(const rs_req *r, const rs_reco_list *l, size_t i)
+{
+    if (!rs_reco_list_explained(l, i))
+        return json_null();
+    const rs_explanation *e = &l->explain[i];
+    json_t *because = json_null();
+    if (e->because_item >= 0 && e->because_item < r->srv->data->n_items) {
+        const rs_item_meta *m = &r->srv->data->items[e->because_item];
+        json_decref(because);
+        because = json_pack("{s:I, s:s}", "id", (json_int_t)m->movie_id, "title",
+                            m->title ? m->title : "");
+    }
+    json_t *parts = json_array();
+    for (uint32_t k = 0; k < e->n_parts && k < RS_EXPLAIN_MAX_PARTS; k++) {
+        char src[RS_SOURCE_NAME_MAX + 1];
+        memcpy(src, e->parts[k].source, RS_SOURCE_NAME_MAX);
+        src[RS_SOURCE_NAME_MAX] = '\0'; /* a plugin may fill all 32 bytes */
+        json_array_append_new(parts, json_pack("{s:s, s:f}", "source", src, "share",
+                                               (double)e->parts[k].share));
+    }
+    return json_pack("{s:o, s:o}", "because", because, "parts", parts);
+}
+
+json_t *rs_reco_list_json(rs_req *r, const rs_reco_list *l,
+                          const char (*credit)[RS_SOURCE_NAME_MAX])
 {
     int32_t items[RS_RECO_K_MAX];
-    for (size_t i = 0; i < res->n; i++)
-        items[i] = res->items[i].item;
-    return rs_movies_by_items(r, items, res->n);
+    size_t n = l->n < RS_RECO_K_MAX ? l->n : RS_RECO_K_MAX;
+    for (size_t i = 0; i < n; i++)
+        items[i] = l->items[i].item;
+    json_t *movies = rs_movies_by_items(r, items, n);
+    if (!movies)
+        return NULL;
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *it = json_pack("{s:O, s:f}", "movie", json_array_get(movies, i), "score",
+                               (double)l->items[i].score);
+        if (l->explain)
+            json_object_set_new(it, "explanation", explanation_json(r, l, i));
+        if (credit) /* which source each shown movie came from */
+            json_object_set_new(it, "source", json_string(credit[i]));
+        json_array_append_new(list, it);
+    }
+    json_decref(movies);
+    return list;
 }

@@ -13,6 +13,7 @@
 #include "metrics.h"
 #include "onboarding.h"
 #include "ratelimit.h"
+#include "serving.h"
 
 struct rs_server {
     rs_server_options opt;
@@ -20,8 +21,9 @@ struct rs_server {
     const rs_movielens *ml;
     const rs_dataset *data;
     rs_db *db;
-    rs_reco_service *reco;
-    rs_lc *lc;           /* cache, gate, retrainer, experiments, admin */
+    rs_reco_service *reco; /* lists, computed or cached */
+    rs_lc *lc;           /* gate, retrainer, experiments, admin token */
+    rs_serving *serving; /* arms, interleaving, exposures */
     rs_metrics *metrics;
     rs_ratelimit *rl_ip, *rl_account;
     rs_ratelimit *rl_exposure; /* exposure rows per user per minute */
@@ -123,8 +125,13 @@ json_t *rs_movie_json(const PGresult *res, int row, int col);
 /* Movie objects for catalogue items, in order (NULL entries for ids the
  * table lacks). Returns a JSON array of [n] or NULL with a reply sent. */
 json_t *rs_movies_by_items(rs_req *r, const int32_t *items, size_t n);
-/* The same for the items of a recommendation/similar result. */
-json_t *rs_result_movies(rs_req *r, const rs_reco_result *res);
+/* The response items of a recommendation or similar list, in order:
+ * {"movie", "score"}, plus "explanation" (null when an item has none)
+ * when the list carries explanations, plus "source" when `credit` (one
+ * source name per item) is given. Returns a JSON array, or NULL with a
+ * reply sent. */
+json_t *rs_reco_list_json(rs_req *r, const rs_reco_list *l,
+                          const char (*credit)[RS_SOURCE_NAME_MAX]);
 
 /* ---- handlers ---------------------------------------------------------- */
 
