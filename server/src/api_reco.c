@@ -70,7 +70,10 @@ void rs_api_recommendations(rs_req *r)
         rs_reply_status(r, st, &err);
         goto done;
     }
-    json_t *items = rs_reco_list_json(r, &list, choice->interleaved ? choice->credit : NULL);
+    /* (a cast: ISO C before C2X does not add const to an array's elements) */
+    const char(*credit)[RS_SOURCE_NAME_MAX] =
+        choice->interleaved ? (const char(*)[RS_SOURCE_NAME_MAX])choice->credit : NULL;
+    json_t *items = rs_reco_list_json(r, &list, credit);
     if (!items)
         goto done;
     char now[32];

@@ -66,11 +66,11 @@ static rs_status admin_token(rs_lc *lc, const rs_config *cfg, rs_error *err)
 
 static rs_status build(rs_lc *lc, const rs_config *cfg, rs_error *err)
 {
-    const rs_lc_deps *s = &lc->deps;
+    const rs_lc_deps *s = &lc->deps; /* what it borrows, no server */
     rs_status st;
     if ((st = admin_token(lc, cfg, err)) != RS_OK)
         return st;
-    if (!cfg) /* a bare server: experiments empty, no cache, no gate */
+    if (!cfg) /* a bare server: experiments empty, no gate, no retrainer */
         return rs_experiments_parse(NULL, &lc->experiments, err);
     if ((st = rs_experiments_from_config(cfg, &lc->experiments, err)) != RS_OK ||
         (st = rs_experiments_check_sources(lc->experiments, s->engine, err)) != RS_OK)
