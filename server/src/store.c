@@ -10,6 +10,8 @@
 static rs_status exec1(rs_db *db, const char *sql, int n, const char *const *p, PGresult **out,
                        rs_error *err)
 {
+    if (out)
+        *out = NULL;
     PGconn *c = rs_db_acquire(db, err);
     if (!c)
         return RS_ERR_DATABASE;

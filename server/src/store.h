@@ -6,10 +6,13 @@
  *
  * Conventions: every function borrows a pool connection for its duration
  * (a transaction stays inside one function) and returns an rs_status with
- * err set; RS_ERR_DATABASE when PostgreSQL is
- * unreachable or fails, RS_ERR_INVALID for an integrity violation (see
- * rs_db_exec). Functions returning a PGresult document its columns; the
- * caller PQclears it. Thread contract: any thread, concurrently. */
+ * err set: RS_ERR_DATABASE when PostgreSQL is unreachable or fails,
+ * RS_ERR_INVALID for an integrity violation (see rs_db_exec). Functions
+ * returning a PGresult document its columns; the caller PQclears it (on
+ * failure *out is NULL). Thread contract: any thread, concurrently.
+ *
+ * Issue 15 (serve) batches exposures and may prepare statements: both
+ * belong here, behind these same names. */
 #ifndef RS_SERVER_STORE_H
 #define RS_SERVER_STORE_H
 
@@ -51,7 +54,7 @@ rs_status rs_store_exposures_add(rs_db *db, int64_t user_id, const int64_t *movi
 
 /* ---- accounts and sessions ------------------------------------------------ */
 
-/* Rows describing a user: (id, username, created_at ISO 8601 UTC). */
+/* A user row is (id, username, created_at as ISO 8601 UTC). */
 
 /* Create the account and its first session (token_hash valid ttl_s
  * seconds) together or not at all. *out: the user row, or no row when the

@@ -17,9 +17,11 @@
  *     enabled: true      # false: the server computes every request
  *
  * Entries are keyed by (user, source) and hold one rs_reco_list
- * (recsys/reco_list.h), the same type requests and computes use. Lists
- * are computed through the
- * caller's callback (the server: load the user's ratings from PostgreSQL,
+ * (recsys/reco_list.h), the same type requests and computes use; data
+ * derived from a list (a prebuilt JSON body, issue 15) hangs off its entry
+ * and is dropped whenever the list changes (struct entry in reco_cache.c
+ * says where). Lists are computed through the caller's callback (the
+ * server's recommendation service: the user's ratings from PostgreSQL,
  * rs_engine_recommend), which therefore sees the latest ratings.
  *
  * Thread contract: every function may be called from any thread, except
