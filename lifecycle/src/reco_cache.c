@@ -11,17 +11,22 @@
 
 #include "recsys/log.h"
 
+/* One cached list. `list`'s arrays live inside this allocation, after the
+ * struct (items, then explanations when kept), so an entry is one malloc.
+ *
+ * Derived data about a list hangs off its entry and dies with it: whatever
+ * is built from `list` (issue 15's prebuilt JSON body of the response
+ * items, say `char *body; size_t body_len;` here) must be dropped in
+ * entry_changed(), which every write to `list` goes through (store,
+ * exclude), and freed in entry_free(), which every removal goes through
+ * (drop, evict, free). A reader copies it under `mu` like the list. */
 typedef struct entry {
     int64_t user_id;
-    char source[RS_SOURCE_NAME_MAX];
-    char answered_by[RS_SOURCE_NAME_MAX];
+    char source[RS_SOURCE_NAME_MAX]; /* the key: the source asked for */
     int dirty;
-    size_t n;
     int64_t generated_at_ms;
-    int64_t model_version;
     struct entry *next;
-    rs_explanation *explain; /* [list_size] inside this allocation, or NULL */
-    rs_scored items[];       /* [list_size] */
+    rs_reco_list list;               /* list.source: the one that answered */
 } entry;
 
 /* A user being computed on demand: a mark that arrives meanwhile must not
@@ -138,6 +143,18 @@ rs_status rs_reco_cache_new(const rs_reco_cache_config *cfg, rs_reco_compute_fn 
     return RS_OK;
 }
 
+/* Every removal of an entry ends here (see struct entry). */
+static void entry_free(entry *e)
+{
+    free(e);
+}
+
+/* Every change to an entry's list ends here (see struct entry). */
+static void entry_changed(entry *e)
+{
+    (void)e; /* nothing derived from the list is kept yet */
+}
+
 void rs_reco_cache_free(rs_reco_cache *c)
 {
     if (!c)
@@ -146,7 +163,7 @@ void rs_reco_cache_free(rs_reco_cache *c)
     for (size_t b = 0; b < c->n_buckets; b++)
         for (entry *e = c->buckets[b], *next; e; e = next) {
             next = e->next;
-            free(e);
+            entry_free(e);
         }
     free(c->buckets);
     free(c->dirty);
@@ -192,7 +209,7 @@ static void evict_one(rs_reco_cache *c)
         entry *e = c->buckets[b];
         if (e) {
             c->buckets[b] = e->next;
-            free(e);
+            entry_free(e);
             c->n_entries--;
             c->evict_cursor = b + 1;
             return;
@@ -200,14 +217,21 @@ static void evict_one(rs_reco_cache *c)
     }
 }
 
-/* Size of one entry with its arrays; explanations are padded to their
- * alignment after the items. */
-static size_t entry_size(const rs_reco_cache *c, size_t *explain_off)
+/* Size of one entry with its arrays: the items after the struct, the
+ * explanations after them, each padded to its alignment. */
+static size_t entry_size(const rs_reco_cache *c, size_t *items_off, size_t *explain_off)
 {
-    size_t items = sizeof(entry) + c->c.list_size * sizeof(rs_scored);
-    size_t align = _Alignof(rs_explanation);
-    *explain_off = (items + align - 1) / align * align;
-    return c->c.explanations ? *explain_off + c->c.list_size * sizeof(rs_explanation) : items;
+    size_t a = _Alignof(rs_scored), b = _Alignof(rs_explanation);
+    *items_off = (sizeof(entry) + a - 1) / a * a;
+    size_t end = *items_off + c->c.list_size * sizeof(rs_scored);
+    *explain_off = (end + b - 1) / b * b;
+    return c->c.explanations ? *explain_off + c->c.list_size * sizeof(rs_explanation) : end;
+}
+
+/* A fallback answered a list when its source is not the one asked for. */
+static int is_fallback(const entry *e)
+{
+    return strcmp(e->list.source, e->source) != 0;
 }
 
 static void store(rs_reco_cache *c, int64_t user, const char *source, const rs_reco_list *l,
@@ -215,7 +239,7 @@ static void store(rs_reco_cache *c, int64_t user, const char *source, const rs_r
 {
     entry *e = find(c, user, source);
     if (!e) {
-        size_t off, size = entry_size(c, &off);
+        size_t items_off, explain_off, size = entry_size(c, &items_off, &explain_off);
         if (c->n_entries >= c->c.max_entries)
             evict_one(c);
         e = calloc(1, size);
@@ -223,19 +247,18 @@ static void store(rs_reco_cache *c, int64_t user, const char *source, const rs_r
             return; /* served uncached; the next request computes again */
         e->user_id = user;
         snprintf(e->source, sizeof e->source, "%s", source);
-        e->explain = c->c.explanations ? (rs_explanation *)((char *)e + off) : NULL;
+        e->list.items = (rs_scored *)((char *)e + items_off);
+        e->list.explain = c->c.explanations ? (rs_explanation *)((char *)e + explain_off) : NULL;
+        e->list.cap = c->c.list_size;
         size_t b = bucket_of(c, user);
         e->next = c->buckets[b];
         c->buckets[b] = e;
         c->n_entries++;
     }
-    e->n = l->n < c->c.list_size ? l->n : c->c.list_size;
-    memcpy(e->items, l->items, e->n * sizeof *e->items);
-    if (e->explain && l->explain)
-        memcpy(e->explain, l->explain, e->n * sizeof *e->explain);
-    memcpy(e->answered_by, l->answered_by, sizeof e->answered_by);
-    e->answered_by[sizeof e->answered_by - 1] = '\0';
-    e->model_version = l->model_version;
+    rs_reco_list_copy(&e->list, l);
+    if (!e->list.source[0]) /* the compute left it: the source asked for */
+        snprintf(e->list.source, sizeof e->list.source, "%s", source);
+    entry_changed(e);
     e->generated_at_ms = at_ms;
     if (dirty && !e->dirty)
         push_dirty(c, user);
@@ -287,13 +310,11 @@ void rs_reco_cache_exclude(rs_reco_cache *c, int64_t user_id, int32_t item)
         if (e->user_id != user_id)
             continue;
         size_t k = 0;
-        for (size_t i = 0; i < e->n; i++)
-            if (e->items[i].item != item) {
-                if (e->explain)
-                    e->explain[k] = e->explain[i];
-                e->items[k++] = e->items[i];
-            }
-        e->n = k;
+        for (size_t i = 0; i < e->list.n; i++)
+            if (e->list.items[i].item != item)
+                rs_reco_list_move_item(&e->list, k++, i);
+        e->list.n = k;
+        entry_changed(e);
     }
     pthread_mutex_unlock(&c->mu);
 }
@@ -305,9 +326,9 @@ static void drop(rs_reco_cache *c, int64_t user_id, int fallbacks_only)
     entry **pp = &c->buckets[bucket_of(c, user_id)];
     while (*pp) {
         entry *e = *pp;
-        if (e->user_id == user_id && (!fallbacks_only || e->answered_by[0])) {
+        if (e->user_id == user_id && (!fallbacks_only || is_fallback(e))) {
             *pp = e->next;
-            free(e);
+            entry_free(e);
             c->n_entries--;
         } else {
             pp = &e->next;
@@ -322,48 +343,14 @@ void rs_reco_cache_drop_fallbacks(rs_reco_cache *c, int64_t user_id) { drop(c, u
 
 /* ---- reads ---------------------------------------------------------------------- */
 
-/* Copy a list (an entry's or a fresh one) into the caller's. */
-static void copy_list(rs_reco_list *out, const rs_scored *items, const rs_explanation *explain,
-                      size_t n, int64_t version, const char *answered_by)
-{
-    n = n < out->cap ? n : out->cap;
-    memcpy(out->items, items, n * sizeof *items);
-    if (out->explain && explain)
-        memcpy(out->explain, explain, n * sizeof *explain);
-    out->n = n;
-    out->model_version = version;
-    memcpy(out->answered_by, answered_by, sizeof out->answered_by);
-}
-
-/* Scratch list with list_size arrays for computes. */
-static rs_status list_alloc(const rs_reco_cache *c, rs_reco_list *l, rs_error *err)
-{
-    memset(l, 0, sizeof *l);
-    l->cap = c->c.list_size;
-    l->items = malloc(l->cap * sizeof *l->items);
-    if (c->c.explanations)
-        l->explain = calloc(l->cap, sizeof *l->explain);
-    if (!l->items || (c->c.explanations && !l->explain)) {
-        free(l->items);
-        free(l->explain);
-        return rs_error_set(err, RS_ERR_NOMEM, "reco cache: out of memory");
-    }
-    return RS_OK;
-}
-
-static void list_free(rs_reco_list *l)
-{
-    free(l->items);
-    free(l->explain);
-}
-
 /* Reset what a compute fills, so a callback that skips a field leaves it
  * empty rather than last time's. */
 static void list_reset(rs_reco_list *l)
 {
+    rs_reco_list_clear_explanations(l, 0, l->cap);
     l->n = 0;
     l->model_version = 0;
-    l->answered_by[0] = '\0';
+    l->source[0] = '\0';
 }
 
 rs_status rs_reco_cache_get(rs_reco_cache *c, int64_t user_id, const char *source,
@@ -376,10 +363,10 @@ rs_status rs_reco_cache_get(rs_reco_cache *c, int64_t user_id, const char *sourc
     pthread_mutex_lock(&c->mu);
     entry *e = find(c, user_id, source);
     if (e) {
-        copy_list(out, e->items, e->explain, e->n, e->model_version, e->answered_by);
+        rs_reco_list_copy(out, &e->list);
         if (meta)
             *meta = (rs_reco_meta){e->generated_at_ms, 1, e->dirty,
-                                   e->explain != NULL && out->explain != NULL};
+                                   e->list.explain != NULL && out->explain != NULL};
         c->stats.hits++;
         pthread_mutex_unlock(&c->mu);
         return RS_OK;
@@ -391,7 +378,7 @@ rs_status rs_reco_cache_get(rs_reco_cache *c, int64_t user_id, const char *sourc
 
     int64_t at = now_ms();
     rs_reco_list l;
-    rs_status st = list_alloc(c, &l, err);
+    rs_status st = rs_reco_list_init(&l, c->c.list_size, c->c.explanations, err);
     if (st == RS_OK)
         st = c->compute(c->ctx, user_id, source, &l, err);
 
@@ -404,16 +391,17 @@ rs_status rs_reco_cache_get(rs_reco_cache *c, int64_t user_id, const char *sourc
     if (st == RS_OK) {
         if (l.n > l.cap)
             l.n = l.cap;
+        if (!l.source[0]) /* the compute left it: the source asked for */
+            snprintf(l.source, sizeof l.source, "%s", source);
         store(c, user_id, source, &l, at, me.dirtied);
-        copy_list(out, l.items, l.explain, l.n, l.model_version, l.answered_by);
+        rs_reco_list_copy(out, &l);
         if (meta)
             *meta = (rs_reco_meta){at, 0, me.dirtied, l.explain != NULL && out->explain != NULL};
     } else {
         c->stats.errors++;
     }
     pthread_mutex_unlock(&c->mu);
-    if (l.items)
-        list_free(&l);
+    rs_reco_list_release(&l);
     return st;
 }
 
@@ -480,7 +468,7 @@ rs_status rs_reco_cache_refresh_now(rs_reco_cache *c, size_t *refreshed, rs_erro
     rs_status last = RS_OK;
     rs_reco_list l;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    rs_status st = list_alloc(c, &l, err);
+    rs_status st = rs_reco_list_init(&l, c->c.list_size, c->c.explanations, err);
     if (st != RS_OK)
         return st;
     pthread_mutex_lock(&c->mu);
@@ -499,7 +487,7 @@ rs_status rs_reco_cache_refresh_now(rs_reco_cache *c, size_t *refreshed, rs_erro
         }
     }
     free(users);
-    list_free(&l);
+    rs_reco_list_release(&l);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     pthread_mutex_lock(&c->mu);
     c->stats.passes++;

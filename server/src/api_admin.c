@@ -13,6 +13,7 @@
 
 #include "recsys/abstats.h"
 #include "recsys/interleave.h"
+#include "store.h"
 
 /* Compare fixed-size digests of both tokens with sodium_memcmp: the time
  * taken depends on neither the secret's content nor its length. */
@@ -115,8 +116,7 @@ void rs_api_admin_reload(rs_req *r)
     rs_status st = rs_swap_gate_reload(r->srv->lc->gate, src, dir[0] ? dir : NULL, force, NULL,
                                        &ev, &err);
     if (st == RS_OK) {
-        if (r->srv->lc->cache)
-            rs_reco_cache_mark_all_dirty(r->srv->lc->cache);
+        rs_reco_models_changed(r->srv->reco);
         rs_reply_json(r, 200, json_pack("{s:b, s:I, s:o}", "accepted", 1, "version",
                                         (json_int_t)ev.version, "event", event_json(&ev)));
     } else if (st == RS_ERR_STATE && !ev.accepted && ev.source[0]) {
@@ -164,14 +164,14 @@ static json_t *retrain_json(rs_retrainer *rt)
                      "last_users", (json_int_t)st.last_users, "last_error", st.last_error);
 }
 
-static json_t *cache_json(const rs_lc *lc)
+static json_t *cache_json(rs_reco_service *reco)
 {
-    if (!lc->cache)
-        return json_null();
     rs_reco_cache_stats c;
-    rs_reco_cache_get_stats(lc->cache, &c);
+    rs_reco_cache_config cfg;
+    if (!rs_reco_cache_info(reco, &c, &cfg))
+        return json_null();
     return json_pack("{s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "interval_s",
-                     lc->cache_cfg.interval_s, "entries", (json_int_t)c.entries, "dirty_users",
+                     cfg.interval_s, "entries", (json_int_t)c.entries, "dirty_users",
                      (json_int_t)c.dirty_users, "hits", (json_int_t)c.hits, "misses",
                      (json_int_t)c.misses, "refreshed", (json_int_t)c.refreshed, "passes",
                      (json_int_t)c.passes, "errors", (json_int_t)c.errors, "last_pass_ms",
@@ -210,7 +210,7 @@ void rs_api_admin_models(rs_req *r)
                          (json_int_t)g->holdout_users);
     }
     rs_reply_json(r, 200, json_pack("{s:o, s:o, s:o, s:o, s:o}", "sources", sources, "gate", gate,
-                                    "retrain", retrain_json(lc->retrainer), "cache", cache_json(lc),
+                                    "retrain", retrain_json(lc->retrainer), "cache", cache_json(s->reco),
                                     "events", events));
 }
 
@@ -235,19 +235,11 @@ static json_t *arm_json(const rs_experiment_arm *a, const rs_arm_counts *c)
 
 /* Split experiment: exposure rows of its arms joined to the users' ratings,
  * tallied as rs_abstats_tally defines. */
-static json_t *split_json(PGconn *c, const rs_experiment *x)
+static json_t *split_json(rs_db *db, const rs_experiment *x)
 {
-    const char *p[1] = {x->name};
     PGresult *res;
     rs_error err = {0};
-    if (rs_db_exec(c,
-                   "SELECT substr(e.arm, length($1) + 2), e.user_id, e.movie_id,"
-                   " (extract(epoch FROM e.shown_at) * 1000)::bigint, r.rating,"
-                   " (extract(epoch FROM r.updated_at) * 1000)::bigint"
-                   " FROM exposures e LEFT JOIN ratings r"
-                   "   ON r.user_id = e.user_id AND r.movie_id = e.movie_id"
-                   " WHERE left(e.arm, length($1) + 1) = $1 || '/'",
-                   1, p, &res, &err) != RS_OK)
+    if (rs_store_split_exposures(db, x->name, &res, &err) != RS_OK)
         return json_pack("{s:s}", "error", err.message);
     int rows = PQntuples(res);
     rs_exposure_row *ex = malloc(((size_t)rows + 1) * sizeof *ex);
@@ -304,20 +296,13 @@ done:
 /* Interleave experiment: rows grouped into impressions (user, shown_at);
  * a credited movie the user rated at or after the impression is a hit for
  * its team. */
-static json_t *interleave_json(PGconn *c, const rs_experiment *x)
+static json_t *interleave_json(rs_db *db, const rs_experiment *x)
 {
     char arm[160];
     snprintf(arm, sizeof arm, "%s/interleave", x->name);
-    const char *p[1] = {arm};
     PGresult *res;
     rs_error err = {0};
-    if (rs_db_exec(c,
-                   "SELECT e.user_id, (extract(epoch FROM e.shown_at) * 1000000)::bigint AS t,"
-                   " e.movie_id, e.source, r.updated_at IS NOT NULL AND r.updated_at >= e.shown_at"
-                   " FROM exposures e LEFT JOIN ratings r"
-                   "   ON r.user_id = e.user_id AND r.movie_id = e.movie_id"
-                   " WHERE e.arm = $1 ORDER BY e.user_id, t, e.position",
-                   1, p, &res, &err) != RS_OK)
+    if (rs_store_interleave_exposures(db, arm, &res, &err) != RS_OK)
         return json_pack("{s:s}", "error", err.message);
     rs_interleave_summary sum = {0};
     int rows = PQntuples(res);
@@ -366,9 +351,18 @@ void rs_api_admin_experiments(rs_req *r)
      * synchronous logging: write what the batch writer still holds. */
     if (r->srv->exposures)
         rs_exposure_queue_flush(r->srv->exposures);
-    PGconn *c = rs_req_db(r);
-    if (!c)
+    rs_db *c = r->srv->db;
+    rs_error err = {0};
+    long long overrides = -1;
+    /* First, so an unreachable database answers 503 as a whole; a
+     * failure of one experiment's statistics shows in its "error". */
+    rs_status st = rs_store_override_count(c, &overrides, &err);
+    if (st != RS_OK && (st = rs_db_ping(c, &err)) != RS_OK) {
+        rs_reply_status(r, st, &err);
         return;
+    }
+    if (st != RS_OK)
+        overrides = -1;
     json_t *list = json_array();
     for (size_t i = 0; i < rs_experiments_count(lc->experiments); i++) {
         const rs_experiment *x = rs_experiments_get(lc->experiments, i);
@@ -380,15 +374,7 @@ void rs_api_admin_experiments(rs_req *r)
                                               "salt", x->salt, "enabled", x->enabled, "active",
                                               x == lc->active, "stats", stats));
     }
-    PGresult *res;
-    rs_error err = {0};
-    long long overrides = -1;
-    if (rs_db_exec(c, "SELECT count(*) FROM exposures WHERE arm = 'override'", 0, NULL, &res,
-                   &err) == RS_OK) {
-        overrides = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-        PQclear(res);
-    }
-    rs_req_db_release(r, c);
+
     rs_reply_json(r, 200, json_pack("{s:o, s:I}", "experiments", list, "override_exposures",
                                     (json_int_t)overrides));
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "auth.h"
+#include "store.h"
 
 #define USERNAME_MIN 3
 #define USERNAME_MAX 32
@@ -59,9 +60,6 @@ static json_t *user_json(const PGresult *res, int row)
                      "username", PQgetvalue(res, row, 1),
                      "created_at", PQgetvalue(res, row, 2));
 }
-
-#define CREATED_AT \
-    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 static void send_session(rs_req *r, int status, json_t *user, const char *token)
 {
@@ -133,41 +131,20 @@ void rs_api_register(rs_req *r)
         rs_reply_status(r, st, &err);
         goto done;
     }
-    PGconn *c = rs_req_db(r);
-    if (!c)
-        goto done;
     /* The account and its first session are created together or not at all. */
     PGresult *res = NULL;
-    const char *p[2] = {user, hash};
-    st = rs_db_begin(c, &err);
+    char token[RS_SESSION_TOKEN_CHARS + 1], token_hash[65];
+    st = rs_session_token_new(token, token_hash, &err);
     if (st == RS_OK)
-        st = rs_db_exec(c, "INSERT INTO users (username, password_hash) VALUES ($1, $2)"
-                           " ON CONFLICT DO NOTHING RETURNING id, username, " CREATED_AT,
-                        2, p, &res, &err);
-    if (st != RS_OK) {
-        rs_db_rollback(c);
+        st = rs_store_user_register(r->srv->db, user, hash, token_hash,
+                                    r->srv->opt.session_ttl_s, &res, &err);
+    if (st != RS_OK)
         rs_reply_status(r, st, &err);
-        goto release;
-    }
-    if (PQntuples(res) == 0) {
-        rs_db_rollback(c);
+    else if (PQntuples(res) == 0)
         rs_reply_error(r, 409, "conflict", "username '%s' is taken", user);
-        goto release;
-    }
-    char token[RS_SESSION_TOKEN_CHARS + 1];
-    int64_t uid = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    st = rs_session_create(c, uid, r->srv->opt.session_ttl_s, token, &err);
-    if (st == RS_OK)
-        st = rs_db_commit(c, &err);
-    if (st != RS_OK) {
-        rs_db_rollback(c);
-        rs_reply_status(r, st, &err);
-        goto release;
-    }
-    send_session(r, 201, user_json(res, 0), token);
-release:
+    else
+        send_session(r, 201, user_json(res, 0), token);
     PQclear(res);
-    rs_req_db_release(r, c);
 done:
     json_decref(body);
 }
@@ -201,15 +178,10 @@ void rs_api_login(rs_req *r)
         rate_limited(r, "too many login attempts; retry in a minute");
         goto done;
     }
-    PGconn *c = rs_req_db(r);
-    if (!c)
-        goto done;
     PGresult *res = NULL;
     rs_error err = {0};
-    const char *p[1] = {acctkey + 5}; /* the folded name */
-    rs_status st = rs_db_exec(c, "SELECT id, username, " CREATED_AT ", password_hash"
-                                 " FROM users WHERE lower(username) = $1",
-                              1, p, &res, &err);
+    /* acctkey + 5: the folded name */
+    rs_status st = rs_store_user_by_name(r->srv->db, acctkey + 5, &res, &err);
     if (st != RS_OK) {
         rs_reply_status(r, st, &err);
         goto release;
@@ -227,7 +199,7 @@ void rs_api_login(rs_req *r)
     }
     rs_ratelimit_give_back(r->srv->rl_account, acctkey, now, 1);
     char token[RS_SESSION_TOKEN_CHARS + 1];
-    st = rs_session_create(c, strtoll(PQgetvalue(res, 0, 0), NULL, 10),
+    st = rs_session_create(r->srv->db, strtoll(PQgetvalue(res, 0, 0), NULL, 10),
                            r->srv->opt.session_ttl_s, token, &err);
     if (st != RS_OK) {
         rs_reply_status(r, st, &err);
@@ -236,7 +208,6 @@ void rs_api_login(rs_req *r)
     send_session(r, 200, user_json(res, 0), token);
 release:
     PQclear(res);
-    rs_req_db_release(r, c);
 done:
     json_decref(body);
 }
@@ -249,12 +220,8 @@ void rs_api_logout(rs_req *r)
     if (cookies && mg_get_cookie(cookies, RS_SESSION_COOKIE, token, sizeof token) > 0) {
         /* Refused from now on, even while the DELETE is in flight. */
         rs_session_cache_forget_token(r->srv->sessions, token);
-        PGconn *c = rs_req_db(r);
-        if (!c)
-            return;
         rs_error err = {0};
-        rs_status st = rs_session_delete(c, token, &err);
-        rs_req_db_release(r, c);
+        rs_status st = rs_session_delete(r->srv->db, token, &err);
         /* Again: a lookup that read the row before the DELETE committed
          * may have cached it after the first forget. */
         rs_session_cache_forget_token(r->srv->sessions, token);
@@ -270,34 +237,32 @@ void rs_api_me(rs_req *r)
 {
     if (!rs_req_user(r))
         return;
-    char uid[24];
-    snprintf(uid, sizeof uid, "%lld", (long long)r->user_id);
-    const char *p[1] = {uid};
-    PGresult *res = rs_req_query(r, "SELECT count(*) FROM ratings WHERE user_id = $1", 1, p);
-    if (!res)
+    long long n;
+    rs_error err = {0};
+    rs_status st = rs_store_rating_count(r->srv->db, r->user_id, &n, &err);
+    if (st != RS_OK) {
+        rs_reply_status(r, st, &err);
         return;
-    json_int_t n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    PQclear(res);
+    }
     rs_reply_json(r, 200, json_pack("{s:{s:I, s:s, s:s, s:I}}", "user",
                                     "id", (json_int_t)r->user_id, "username", r->username,
-                                    "created_at", r->created_at, "n_ratings", n));
+                                    "created_at", r->created_at, "n_ratings", (json_int_t)n));
 }
 
 void rs_api_me_delete(rs_req *r)
 {
     if (!rs_req_user(r))
         return;
-    char uid[24];
-    snprintf(uid, sizeof uid, "%lld", (long long)r->user_id);
-    const char *p[1] = {uid};
     /* One statement: sessions, ratings (through the stats trigger) and
      * exposures go with the account by ON DELETE CASCADE, atomically. */
-    PGresult *res = rs_req_query(r, "DELETE FROM users WHERE id = $1", 1, p);
-    if (!res)
+    rs_error err = {0};
+    rs_status st = rs_store_user_delete(r->srv->db, r->user_id, &err);
+    if (st != RS_OK) {
+        rs_reply_status(r, st, &err);
         return;
-    PQclear(res);
+    }
     rs_session_cache_forget_user(r->srv->sessions, r->user_id);
     rs_body_cache_forget_user(r->srv->bodies, r->user_id);
-    rs_lc_user_deleted(r->srv, r->user_id);
+    rs_lc_user_deleted(r->srv->lc, r->user_id);
     rs_reply_empty(r, 204, clear_cookie);
 }

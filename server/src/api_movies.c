@@ -2,10 +2,10 @@
 #include "server_internal.h"
 #include "api_lists.h"
 #include "prebuilt.h"
+#include "store.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 void rs_api_genres(rs_req *r)
 {
@@ -54,98 +54,9 @@ void rs_api_sources(rs_req *r)
                                     "sources", list));
 }
 
-/* '%' + text + '%' for LIKE, with the user's % _ and \ escaped so that
- * they match literally. Returns 0, or -1 when it does not fit. */
-static int like_contains(const char *text, char *out, size_t cap)
-{
-    size_t n = 0;
-    if (cap < 3)
-        return -1;
-    out[n++] = '%';
-    for (const char *c = text; *c; c++) {
-        if (n + 4 > cap)
-            return -1;
-        if (*c == '%' || *c == '_' || *c == '\\')
-            out[n++] = '\\';
-        out[n++] = *c;
-    }
-    out[n++] = '%';
-    out[n] = '\0';
-    return 0;
-}
-
-/* MovieLens moves a leading article to the end of a title ("Matrix, The",
- * "Atalante, L'"), so a query typed the natural way ("the matrix") is also
- * tried in that form. Returns the article's length in query (its text
- * without the trailing space goes to article[8]), or 0 when the query does
- * not start with one. */
-static size_t leading_article(const char *query, char article[8])
-{
-    static const char *const articles[] = {"the ", "a ", "an ", "les ", "la ", "le ",
-                                           "l'", "il ", "el ", "das ", "der ", "die "};
-    for (size_t i = 0; i < sizeof articles / sizeof articles[0]; i++) {
-        size_t n = strlen(articles[i]);
-        if (strncasecmp(query, articles[i], n) != 0 || !query[n] || query[n] == ' ')
-            continue;
-        size_t an = articles[i][n - 1] == ' ' ? n - 1 : n;
-        memcpy(article, query, an);
-        article[an] = '\0';
-        return n;
-    }
-    return 0;
-}
-
-/* The moved form: moved = "matrix, the" (an exact title, ranked first) and
- * pattern = '%matrix%, the%' (the sequels too: "Matrix Reloaded, The").
- * Without an article both are the query's own. Returns 0 or -1 when the
- * pattern does not fit. */
-static int moved_forms(const char *query, char *moved, size_t moved_cap, char *pattern,
-                       size_t pattern_cap)
-{
-    char article[8];
-    size_t skip = leading_article(query, article);
-    if (!skip) {
-        snprintf(moved, moved_cap, "%s", query);
-        return like_contains(query, pattern, pattern_cap);
-    }
-    snprintf(moved, moved_cap, "%s, %s", query + skip, article);
-    if (like_contains(query + skip, pattern, pattern_cap) < 0)
-        return -1;
-    size_t n = strlen(pattern);
-    int w = snprintf(pattern + n, pattern_cap - n, ", %s%%", article);
-    return w < 0 || (size_t)w >= pattern_cap - n ? -1 : 0;
-}
-
-/* The catalogue query: $1 a genre ('' = any) and, when searching, $2 and
- * $3 the LIKE patterns of the query as typed and with its article moved
- * ($3 = $2 when there is none), $6 and $7 the same texts for ranking exact
- * matches first. Separate statements, not one with "$2 IS NULL OR ...": a
- * prepared statement's generic plan cannot use an index under such an OR
- * and scanned the catalogue; the OR of two LIKEs on one trigram index is a
- * BitmapOr. title_lc is lower(title), stored and trigram-indexed
- * (migration 003), so lower() runs once per query. */
-#define MOVIES_GENRE " ($1 = '' OR $1 = ANY(m.genres))"
-#define MOVIES_TITLE " (m.title_lc LIKE lower($2) OR m.title_lc LIKE lower($3)) AND"
-#define MOVIES_ORDER " m.base_n + m.app_n DESC, m.id"
-
-/* sort=: the ORDER BY for each browse order, popularity (most rated) first.
- * 'rating' damps the mean towards 3.5 with 10 pseudo-ratings, so a film
- * with one 5-star rating does not top the list; 'title' sorts MovieLens's
- * form, so "Matrix, The" files under M, as in a library. The texts are
- * constants: nothing from the request reaches the SQL but as parameters. */
-static const struct {
-    const char *name, *order;
-} movie_sorts[] = {
-    {"popularity", MOVIES_ORDER},
-    {"rating", " (m.base_sum + m.app_sum + 35.0) / (m.base_n + m.app_n + 10) DESC, m.id"},
-    {"year", " m.year DESC NULLS LAST," MOVIES_ORDER},
-    {"title", " m.title_lc, m.id"},
-};
-
 void rs_api_movies(rs_req *r)
 {
-    char query[201], genre[64], moved[sizeof query + 8], sort[16];
-    char pattern[2 * sizeof query + 3], moved_pattern[2 * sizeof moved + 3];
+    char query[201], genre[64], sort[16];
     long page, page_size;
     if (rs_req_str(r, "query", query, sizeof query) < 0 ||
         rs_req_str(r, "genre", genre, sizeof genre) < 0 ||
@@ -153,71 +64,29 @@ void rs_api_movies(rs_req *r)
         rs_req_int(r, "page", 1, 1, 100000, &page) < 0 ||
         rs_req_int(r, "page_size", 24, 1, 100, &page_size) < 0)
         return;
-    size_t si = 0, n_sorts = sizeof movie_sorts / sizeof movie_sorts[0];
-    while (sort[0] && si < n_sorts && strcmp(sort, movie_sorts[si].name) != 0)
-        si++;
-    if (si == n_sorts) {
+    /* Popularity (most rated) first unless sort= names another order. */
+    int si = sort[0] ? rs_store_movie_sort(sort) : rs_store_movie_sort("popularity");
+    if (si < 0) {
         rs_reply_error(r, 400, "bad_request",
                        "sort must be popularity, rating, year or title, got '%s'", sort);
         return;
     }
-    const char *order = movie_sorts[si].order;
-    /* the patterns hold the worst case (every character escaped) */
-    if (like_contains(query, pattern, sizeof pattern) < 0 ||
-        moved_forms(query, moved, sizeof moved, moved_pattern, sizeof moved_pattern) < 0) {
-        rs_reply_error(r, 400, "bad_request", "query too long");
+    rs_store_movie_query q = {query, genre, si, page_size, (page - 1) * page_size};
+    PGresult *res;
+    long long total;
+    rs_error err = {0};
+    rs_status st = rs_store_movies_page(r->srv->db, &q, &res, &total, &err);
+    if (st != RS_OK) {
+        rs_reply_status(r, st, &err);
         return;
     }
-    char limit[24], offset[24];
-    snprintf(limit, sizeof limit, "%ld", page_size);
-    snprintf(offset, sizeof offset, "%ld", (page - 1) * page_size);
-    int search = query[0] != '\0';
-    const char *ps[7] = {genre, pattern, moved_pattern, limit, offset, query, moved};
-    const char *pb[3] = {genre, limit, offset};
-    /* A case-insensitive "contains"; an exact title match ranks first. */
-    char sql[1024];
-    if (search)
-        snprintf(sql, sizeof sql,
-                 "SELECT " RS_MOVIE_COLS ", count(*) OVER () FROM movies m"
-                 " WHERE" MOVIES_TITLE MOVIES_GENRE
-                 " ORDER BY m.title_lc IN (lower($6), lower($7))"
-                 /* "matrix" is "Matrix, The" exactly, with its article moved */
-                 " OR (left(m.title_lc, length($6::text) + 2) = lower($6) || ', '"
-                 " AND length(m.title_lc) <= length($6::text) + 5) DESC,%s"
-                 " LIMIT $4::int OFFSET $5::int", order);
-    else
-        snprintf(sql, sizeof sql,
-                 "SELECT " RS_MOVIE_COLS ", count(*) OVER () FROM movies m"
-                 " WHERE" MOVIES_GENRE " ORDER BY%s LIMIT $2::int OFFSET $3::int", order);
-    PGresult *res = search ? rs_req_query(r, sql, 7, ps) : rs_req_query(r, sql, 3, pb);
-    if (!res)
-        return;
-    json_int_t total = 0;
-    int rows = PQntuples(res);
     json_t *movies = json_array();
-    for (int i = 0; i < rows; i++)
+    for (int i = 0; i < PQntuples(res); i++)
         json_array_append_new(movies, rs_movie_json(res, i, 0));
-    if (rows > 0) {
-        total = strtoll(PQgetvalue(res, 0, RS_MOVIE_NCOLS), NULL, 10);
-    } else if (page > 1) {
-        /* Past the last page the window count is absent: count apart. */
-        PGresult *cr =
-            search ? rs_req_query(r, "SELECT count(*) FROM movies m WHERE"
-                                     MOVIES_TITLE MOVIES_GENRE, 3, ps)
-                   : rs_req_query(r, "SELECT count(*) FROM movies m WHERE"
-                                     MOVIES_GENRE, 1, pb);
-        if (!cr) {
-            PQclear(res);
-            json_decref(movies);
-            return;
-        }
-        total = strtoll(PQgetvalue(cr, 0, 0), NULL, 10);
-        PQclear(cr);
-    }
     PQclear(res);
     rs_reply_json(r, 200, json_pack("{s:I, s:I, s:I, s:o}", "page", (json_int_t)page,
-                                    "page_size", (json_int_t)page_size, "total", total,
-                                    "movies", movies));
+                                    "page_size", (json_int_t)page_size, "total",
+                                    (json_int_t)total, "movies", movies));
 }
 
 /* Tags are stored joined by " | " (the dataset's form). */
@@ -236,23 +105,20 @@ static json_t *split_tags(const char *s)
 
 void rs_api_movie(rs_req *r)
 {
-    char id[24], uid[24];
-    snprintf(id, sizeof id, "%lld", (long long)r->id);
     /* The user's own rating when a session cookie is present; anonymous
      * visitors see null. */
     if (rs_req_user_opt(r) < 0)
         return;
-    snprintf(uid, sizeof uid, "%lld", (long long)r->user_id);
-    const char *p[2] = {id, uid};
-    PGresult *res = rs_req_query(r,
-        "SELECT " RS_MOVIE_COLS ", m.overview, m.tags, rt.rating"
-        " FROM movies m LEFT JOIN ratings rt ON rt.movie_id = m.id AND rt.user_id = $2"
-        " WHERE m.id = $1", 2, p);
-    if (!res)
+    PGresult *res;
+    rs_error err = {0};
+    rs_status st = rs_store_movie(r->srv->db, r->id, r->user_id, &res, &err);
+    if (st != RS_OK) {
+        rs_reply_status(r, st, &err);
         return;
+    }
     if (PQntuples(res) == 0) {
         PQclear(res);
-        rs_reply_error(r, 404, "not_found", "no movie with id %s", id);
+        rs_reply_error(r, 404, "not_found", "no movie with id %lld", (long long)r->id);
         return;
     }
     json_t *m = rs_movie_json(res, 0, 0);
@@ -290,31 +156,24 @@ void rs_api_similar(rs_req *r)
     uint64_t version = 0, epoch = 0;
     if (src && rs_prebuilt_similar_reply(r, item, src, k, key, &version, &epoch))
         return;
-    rs_reco_result *res = malloc(sizeof *res);
-    if (!res) {
+    rs_reco_list res;
+    rs_error err = {0};
+    if (rs_reco_list_init(&res, (size_t)k, 0, &err) != RS_OK) {
         rs_reply_error(r, 500, "internal", "out of memory");
         return;
     }
-    rs_error err = {0};
-    rs_status st = rs_reco_similar(r->srv->reco, item, src, (size_t)k, res, &err);
+    rs_status st = rs_reco_similar(r->srv->reco, item, src, &res, &err);
     if (st != RS_OK) {
         rs_reply_status(r, st, &err);
         goto done;
     }
-    json_t *movies = rs_result_movies(r, res);
-    if (!movies)
-        goto done;
-    json_t *list = json_array();
-    for (size_t i = 0; i < res->n; i++)
-        json_array_append_new(list, json_pack("{s:O, s:f}", "movie",
-                                              json_array_get(movies, i), "score",
-                                              (double)res->items[i].score));
-    json_decref(movies);
-    rs_prebuilt_similar_keep(r, src ? key : NULL, version, epoch,
-                    json_pack("{s:I, s:s, s:o}", "movie_id", (json_int_t)r->id, "source",
-                              res->source, "items", list));
+    json_t *list = rs_reco_list_json(r, &res, NULL);
+    if (list)
+        rs_prebuilt_similar_keep(r, src ? key : NULL, version, epoch,
+                                 json_pack("{s:I, s:s, s:o}", "movie_id", (json_int_t)r->id,
+                                           "source", res.source, "items", list));
 done:
-    free(res);
+    rs_reco_list_release(&res);
 }
 
 /* exclude=1,2,3: movies the page already showed (at most EXCLUDE_MAX),
@@ -366,19 +225,19 @@ static size_t neighbours(rs_req *r, const int32_t *liked, size_t n_liked, int32_
                          int32_t *because)
 {
     static const size_t per = NEAR_PER_LIKED;
-    rs_reco_result *res = malloc(sizeof *res);
+    rs_reco_list res = {0};
     int32_t *lists = malloc((n_liked ? n_liked : 1) * per * sizeof *lists);
     size_t *counts = calloc(n_liked ? n_liked : 1, sizeof *counts);
     size_t n = 0;
-    if (!res || !lists || !counts)
+    if (!lists || !counts || rs_reco_list_init(&res, per, 0, NULL) != RS_OK)
         goto done; /* no neighbours: the page falls back to spread picks */
     for (size_t l = 0; l < n_liked; l++) {
         rs_error err = {0};
         /* Without a similar-capable source, onboarding stays non-adaptive. */
-        if (rs_reco_similar(r->srv->reco, liked[l], NULL, per, res, &err) != RS_OK)
+        if (rs_reco_similar(r->srv->reco, liked[l], NULL, &res, &err) != RS_OK)
             continue;
-        for (size_t i = 0; i < res->n && i < per; i++)
-            lists[l * per + counts[l]++] = res->items[i].item;
+        for (size_t i = 0; i < res.n && i < per; i++)
+            lists[l * per + counts[l]++] = res.items[i].item;
     }
     for (size_t i = 0; i < per; i++)
         for (size_t l = 0; l < n_liked; l++)
@@ -387,7 +246,7 @@ static size_t neighbours(rs_req *r, const int32_t *liked, size_t n_liked, int32_
                 because[n++] = liked[l];
             }
 done:
-    free(res);
+    rs_reco_list_release(&res);
     free(lists);
     free(counts);
     return n;

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "auth.h"
+#include "store.h"
 
 #define PASSWORD_MIN 8   /* as at registration (api_auth.c) */
 #define PASSWORD_MAX 128
@@ -38,17 +39,14 @@ static int take_attempt(rs_req *r, char *key, size_t size, time_t now)
     return 0;
 }
 
-/* Verify, store the new hash, end every session and open a new one, in
- * one transaction. Sends the reply. */
-static void change(rs_req *r, PGconn *c, const char *current, const char *next, const char *key,
+/* Verify, store the new hash, end every session and open a new one (in
+ * one transaction, store.c). Sends the reply. */
+static void change(rs_req *r, const char *current, const char *next, const char *key,
                    time_t now)
 {
-    char uid[24];
-    snprintf(uid, sizeof uid, "%lld", (long long)r->user_id);
-    const char *p[2] = {uid, NULL};
     PGresult *res = NULL;
     rs_error err = {0};
-    rs_status st = rs_db_exec(c, "SELECT password_hash FROM users WHERE id = $1", 1, p, &res, &err);
+    rs_status st = rs_store_user_password(r->srv->db, r->user_id, &res, &err);
     if (st != RS_OK) {
         rs_reply_status(r, st, &err);
         return;
@@ -60,26 +58,16 @@ static void change(rs_req *r, PGconn *c, const char *current, const char *next, 
         return;
     }
     rs_ratelimit_give_back(r->srv->rl_account, key, now, 1);
-    char hash[crypto_pwhash_STRBYTES], token[RS_SESSION_TOKEN_CHARS + 1];
+    char hash[crypto_pwhash_STRBYTES], token[RS_SESSION_TOKEN_CHARS + 1], token_hash[65];
     st = rs_password_hash(next, r->srv->opt.pwhash_opslimit, r->srv->opt.pwhash_memlimit, hash,
                           sizeof hash, &err);
-    if (st != RS_OK) {
-        rs_reply_status(r, st, &err);
-        return;
-    }
-    p[1] = hash;
-    st = rs_db_begin(c, &err);
     if (st == RS_OK)
-        st = rs_db_exec(c, "UPDATE users SET password_hash = $2 WHERE id = $1", 2, p, NULL, &err);
+        st = rs_session_token_new(token, token_hash, &err);
     if (st == RS_OK)
-        st = rs_db_exec(c, "DELETE FROM sessions WHERE user_id = $1", 1, p, NULL, &err);
-    if (st == RS_OK)
-        st = rs_session_create(c, r->user_id, r->srv->opt.session_ttl_s, token, &err);
-    if (st == RS_OK)
-        st = rs_db_commit(c, &err);
+        st = rs_store_user_password_set(r->srv->db, r->user_id, hash, token_hash,
+                                        r->srv->opt.session_ttl_s, &err);
     sodium_memzero(hash, sizeof hash);
     if (st != RS_OK) {
-        rs_db_rollback(c);
         rs_reply_status(r, st, &err);
         return;
     }
@@ -114,11 +102,7 @@ void rs_api_me_password(rs_req *r)
         rs_reply_error(r, 400, "bad_request", "new_password must be %d-%d characters",
                        PASSWORD_MIN, PASSWORD_MAX);
     } else if (take_attempt(r, key, sizeof key, now)) {
-        PGconn *c = rs_req_db(r);
-        if (c) {
-            change(r, c, current, next, key, now);
-            rs_req_db_release(r, c);
-        }
+        change(r, current, next, key, now);
     }
     json_decref(body);
 }

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store.h"
+
 rs_status rs_auth_init(rs_error *err)
 {
     if (sodium_init() < 0)
@@ -47,33 +49,26 @@ static void token_hash(const char *token, char hex[65])
     sodium_bin2hex(hex, 65, h, sizeof h);
 }
 
-rs_status rs_session_create(PGconn *c, int64_t user_id, int ttl_s,
-                            char *token, rs_error *err)
+rs_status rs_session_token_new(char *token, char hash[65], rs_error *err)
 {
+    (void)err; /* randombytes_buf cannot fail once sodium_init succeeded */
     unsigned char raw[32];
     randombytes_buf(raw, sizeof raw);
     sodium_bin2base64(token, RS_SESSION_TOKEN_CHARS + 1, raw, sizeof raw,
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     sodium_memzero(raw, sizeof raw);
-    char hex[65], uid[24], ttl[24];
-    token_hash(token, hex);
-    snprintf(uid, sizeof uid, "%lld", (long long)user_id);
-    snprintf(ttl, sizeof ttl, "%d", ttl_s);
-    /* Expired sessions are useless; drop this user's while we are here, so
-     * the table does not grow with every login. */
-    const char *u[1] = {uid};
-    rs_status st = rs_db_exec(c, "DELETE FROM sessions WHERE user_id = $1 AND expires_at <= now()",
-                              1, u, NULL, err);
-    if (st != RS_OK)
-        return st;
-    const char *p[3] = {hex, uid, ttl};
-    return rs_db_exec(c,
-                      "INSERT INTO sessions (token_hash, user_id, expires_at)"
-                      " VALUES ($1, $2, now() + make_interval(secs => $3::int))",
-                      3, p, NULL, err);
+    token_hash(token, hash);
+    return RS_OK;
 }
 
-rs_status rs_session_lookup(PGconn *c, const char *token, int64_t *user_id,
+rs_status rs_session_create(rs_db *db, int64_t user_id, int ttl_s, char *token, rs_error *err)
+{
+    char hex[65];
+    rs_status st = rs_session_token_new(token, hex, err);
+    return st == RS_OK ? rs_store_session_add(db, hex, user_id, ttl_s, err) : st;
+}
+
+rs_status rs_session_lookup(rs_db *db, const char *token, int64_t *user_id,
                             char *username, size_t username_size,
                             char *created_at, size_t created_size,
                             double *expires_at, int *found, rs_error *err)
@@ -81,15 +76,8 @@ rs_status rs_session_lookup(PGconn *c, const char *token, int64_t *user_id,
     *found = 0;
     char hex[65];
     token_hash(token, hex);
-    const char *p[1] = {hex};
     PGresult *r;
-    rs_status st = rs_db_exec(c,
-        "SELECT u.id, u.username,"
-        " to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-        " extract(epoch FROM s.expires_at)"
-        " FROM sessions s JOIN users u ON u.id = s.user_id"
-        " WHERE s.token_hash = $1 AND s.expires_at > now()",
-        1, p, &r, err);
+    rs_status st = rs_store_session_user(db, hex, &r, err);
     if (st != RS_OK)
         return st;
     if (PQntuples(r) == 1) {
@@ -104,10 +92,9 @@ rs_status rs_session_lookup(PGconn *c, const char *token, int64_t *user_id,
     return RS_OK;
 }
 
-rs_status rs_session_delete(PGconn *c, const char *token, rs_error *err)
+rs_status rs_session_delete(rs_db *db, const char *token, rs_error *err)
 {
     char hex[65];
     token_hash(token, hex);
-    const char *p[1] = {hex};
-    return rs_db_exec(c, "DELETE FROM sessions WHERE token_hash = $1", 1, p, NULL, err);
+    return rs_store_session_delete(db, hex, err);
 }

@@ -1,11 +1,14 @@
-/* Loads the dataset's catalogue into the movies table, idempotently: COPY
- * into a temporary table, then one upsert that rewrites only rows whose
- * metadata changed and never touches the app rating counters. */
+/* Loads the dataset's catalogue into the movies table, idempotently: the
+ * rows in COPY text format here, and the store COPYs them into a
+ * temporary table and upserts only rows whose metadata changed, never
+ * touching the app rating counters (rs_store_catalog_load). */
 #include "catalog.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "store.h"
 
 typedef struct buf {
     char *p;
@@ -82,80 +85,15 @@ static int put_row(buf *b, const rs_dataset *d, int32_t i)
     return buf_put(b, tail, (size_t)tn);
 }
 
-static rs_status copy_rows(PGconn *c, const rs_dataset *d, rs_error *err)
-{
-    PGresult *r = PQexec(c, "COPY catalog_load FROM STDIN");
-    if (!r || PQresultStatus(r) != PGRES_COPY_IN) {
-        rs_error_set(err, RS_ERR_DATABASE, "database: COPY catalog_load: %s",
-                     r ? PQresultErrorMessage(r) : PQerrorMessage(c));
-        PQclear(r);
-        return RS_ERR_DATABASE;
-    }
-    PQclear(r);
-    buf b = {0};
-    int failed = 0;
-    for (int32_t i = 0; i < d->n_items && !failed; i++)
-        failed = put_row(&b, d, i) != 0;
-    const char *why = failed ? "out of memory" : NULL;
-    if (!failed && PQputCopyData(c, b.p, (int)b.n) != 1)
-        failed = 1;
-    free(b.p);
-    if (PQputCopyEnd(c, why) != 1)
-        failed = 1;
-    r = PQgetResult(c);
-    rs_status st = RS_OK;
-    if (failed || !r || PQresultStatus(r) != PGRES_COMMAND_OK) {
-        rs_error_set(err, RS_ERR_DATABASE, "database: loading the catalogue: %s",
-                     r ? PQresultErrorMessage(r) : PQerrorMessage(c));
-        st = RS_ERR_DATABASE;
-    }
-    PQclear(r);
-    while ((r = PQgetResult(c)) != NULL)
-        PQclear(r);
-    return st;
-}
-
 rs_status rs_catalog_sync(rs_db *db, const rs_dataset *d, rs_error *err)
 {
-    PGconn *c = rs_db_acquire(db, err);
-    if (!c)
-        return RS_ERR_DATABASE;
-    rs_status st = rs_db_begin(c, err);
-    if (st != RS_OK)
-        goto release;
-    st = rs_db_exec(c,
-                    "CREATE TEMP TABLE catalog_load (id bigint, title text,"
-                    " year integer, genres text, tmdb_id bigint, imdb_id bigint,"
-                    " overview text, tags text, base_n integer,"
-                    " base_sum double precision) ON COMMIT DROP",
-                    0, NULL, NULL, err);
-    if (st == RS_OK)
-        st = copy_rows(c, d, err);
-    if (st == RS_OK)
-        st = rs_db_exec(c,
-            "INSERT INTO movies AS m (id, title, year, genres, tmdb_id, imdb_id,"
-            " overview, tags, base_n, base_sum)"
-            " SELECT id, title, year,"
-            "  CASE WHEN genres = '' THEN '{}'::text[]"
-            "       ELSE string_to_array(genres, '|') END,"
-            "  tmdb_id, imdb_id, overview, tags, base_n, base_sum"
-            " FROM catalog_load"
-            " ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title,"
-            "  year = EXCLUDED.year, genres = EXCLUDED.genres,"
-            "  tmdb_id = EXCLUDED.tmdb_id, imdb_id = EXCLUDED.imdb_id,"
-            "  overview = EXCLUDED.overview, tags = EXCLUDED.tags,"
-            "  base_n = EXCLUDED.base_n, base_sum = EXCLUDED.base_sum"
-            " WHERE (m.title, m.year, m.genres, m.tmdb_id, m.imdb_id, m.overview,"
-            "        m.tags, m.base_n, m.base_sum)"
-            "   IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.year, EXCLUDED.genres,"
-            "        EXCLUDED.tmdb_id, EXCLUDED.imdb_id, EXCLUDED.overview,"
-            "        EXCLUDED.tags, EXCLUDED.base_n, EXCLUDED.base_sum)",
-            0, NULL, NULL, err);
-    if (st == RS_OK)
-        st = rs_db_commit(c, err);
-    else
-        rs_db_rollback(c);
-release:
-    rs_db_release(db, c);
+    buf b = {0};
+    for (int32_t i = 0; i < d->n_items; i++)
+        if (put_row(&b, d, i) != 0) {
+            free(b.p);
+            return rs_error_set(err, RS_ERR_NOMEM, "catalog: out of memory");
+        }
+    rs_status st = rs_store_catalog_load(db, b.p ? b.p : "", b.n, err);
+    free(b.p);
     return st;
 }

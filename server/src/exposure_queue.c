@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "recsys/log.h"
+#include "store.h"
 
 /* Rows per INSERT, and how long the writer lets a partial batch fill: a
  * few hundred rows per statement cost about what one row does, and
@@ -110,13 +111,14 @@ static void put_text(FILE *f, const char *s, int first)
 
 /* One INSERT for the responses from `from` up to (not including) `to`;
  * *rows gets how many rows it wrote. */
-static rs_status insert(PGconn *c, const response *from, const response *to, size_t *rows,
+static rs_status insert(rs_db *db, const response *from, const response *to, size_t *rows,
                         rs_error *err)
 {
     char *buf[6] = {0};
     size_t len[6];
     FILE *f[6];
     rs_status st = RS_OK;
+    *rows = 0;
     for (int i = 0; i < 6; i++)
         if (!(f[i] = open_memstream(&buf[i], &len[i]))) {
             while (i-- > 0)
@@ -127,10 +129,10 @@ static rs_status insert(PGconn *c, const response *from, const response *to, siz
         }
     for (int i = 0; i < 6; i++)
         fputc('{', f[i]);
-    *rows = 0;
+    size_t sent = 0;
     for (const response *r = from; r != to; r = r->next)
         for (size_t k = 0; k < r->n; k++) {
-            int first = *rows == 0;
+            int first = sent == 0;
             const char *sep = first ? "" : ",";
             char src[RS_SOURCE_NAME_MAX + 1];
             memcpy(src, r->source[k], RS_SOURCE_NAME_MAX);
@@ -141,59 +143,28 @@ static rs_status insert(PGconn *c, const response *from, const response *to, siz
             put_text(f[3], r->arm, first);
             fprintf(f[4], "%s%zu", sep, k);
             fprintf(f[5], "%s%lld", sep, (long long)r->shown_us);
-            ++*rows;
+            sent++;
         }
     for (int i = 0; i < 6; i++) {
         fputc('}', f[i]);
         if (fclose(f[i]) != 0 && st == RS_OK)
             st = rs_error_set(err, RS_ERR_NOMEM, "exposures: out of memory");
     }
-    /* The same rows the synchronous path writes (lifecycle.c), with the
-     * response's own time. A user deleted while the rows waited has no
-     * rows to write (the account's exposures went with it). */
-    const char *p[6] = {buf[0], buf[1], buf[2], buf[3], buf[4], buf[5]};
-    PGresult *res = NULL;
-    size_t sent = *rows;
-    *rows = 0;
+    const char *const arrays[6] = {buf[0], buf[1], buf[2], buf[3], buf[4], buf[5]};
     if (st == RS_OK && sent > 0)
-        st = rs_db_exec(c,
-                        "INSERT INTO exposures (user_id, movie_id, source, arm, position, shown_at)"
-                        " SELECT t.u, t.m, t.s, NULLIF(t.a, ''), t.p,"
-                        " timestamptz 'epoch' + t.us * interval '1 microsecond'"
-                        " FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[],"
-                        "             $5::int[], $6::bigint[])"
-                        "      WITH ORDINALITY AS t(u, m, s, a, p, us, o)"
-                        " WHERE EXISTS (SELECT 1 FROM users WHERE id = t.u)"
-                        " ORDER BY t.o",
-                        6, p, &res, err);
-    if (res) { /* rows written: the deleted users' left out */
-        *rows = (size_t)strtoull(PQcmdTuples(res), NULL, 10);
-        PQclear(res);
-    }
+        st = rs_store_exposures_add_rows(db, arrays, rows, err);
     for (int i = 0; i < 6; i++)
         free(buf[i]);
     return st;
 }
 
-/* Write a taken list in batches; a batch with a row PostgreSQL refuses
- * (an integrity error) is retried one response at a time, so one bad
- * response costs only its own rows. */
+/* Write a taken list in batches. A batch with a row PostgreSQL refuses (an
+ * integrity error) is retried one response at a time, so one bad response
+ * costs only its own rows; any other failure (the database unreachable)
+ * drops the batch with one warning. */
 static void write_list(rs_exposure_queue *q, response *list)
 {
     rs_error err = {0};
-    PGconn *c = rs_db_acquire(q->db, &err);
-    if (!c) { /* one line for the batch, not one per response */
-        size_t lost = 0;
-        while (list) {
-            response *next = list->next;
-            lost += list->n;
-            free(list);
-            list = next;
-        }
-        rs_log(RS_LOG_WARN, "exposures", "%zu rows not logged: %s", lost, err.message);
-        atomic_fetch_add(&q->dropped, lost);
-        return;
-    }
     while (list) {
         response *end = list;
         size_t n = 0, rows = 0;
@@ -201,15 +172,15 @@ static void write_list(rs_exposure_queue *q, response *list)
             n += end->n;
             end = end->next;
         }
-        rs_status st = insert(c, list, end, &rows, &err);
+        rs_status st = insert(q->db, list, end, &rows, &err);
         if (st == RS_OK) {
             atomic_fetch_add(&q->written, rows);
-        } else if (st != RS_ERR_INVALID) { /* the database, not a row: all of it */
+        } else if (st != RS_ERR_INVALID) {
             rs_log(RS_LOG_WARN, "exposures", "%zu rows not logged: %s", n, err.message);
             atomic_fetch_add(&q->dropped, n);
-        } else { /* a row PostgreSQL refused: find it, keep the others */
+        } else {
             for (response *r = list; r != end; r = r->next) {
-                if (insert(c, r, r->next, &rows, &err) == RS_OK) {
+                if (insert(q->db, r, r->next, &rows, &err) == RS_OK) {
                     atomic_fetch_add(&q->written, rows);
                 } else {
                     rs_log(RS_LOG_WARN, "exposures", "%zu rows not logged: %s", r->n,
@@ -224,7 +195,6 @@ static void write_list(rs_exposure_queue *q, response *list)
             list = next;
         }
     }
-    rs_db_release(q->db, c);
 }
 
 static void *writer(void *arg)

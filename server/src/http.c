@@ -10,6 +10,7 @@
 
 #include "auth.h"
 #include "json_limit.h"
+#include "store.h"
 
 static const char *reason(int status)
 {
@@ -321,36 +322,6 @@ int rs_req_int(rs_req *r, const char *name, long def, long lo, long hi, long *ou
     return 0;
 }
 
-PGconn *rs_req_db(rs_req *r)
-{
-    rs_error err = {0};
-    PGconn *c = rs_db_acquire(r->srv->db, &err);
-    if (!c)
-        rs_reply_error(r, 503, "unavailable", "%s", err.message);
-    return c;
-}
-
-void rs_req_db_release(rs_req *r, PGconn *c)
-{
-    rs_db_release(r->srv->db, c);
-}
-
-PGresult *rs_req_query(rs_req *r, const char *sql, int n, const char *const *params)
-{
-    PGconn *c = rs_req_db(r);
-    if (!c)
-        return NULL;
-    PGresult *res = NULL;
-    rs_error err = {0};
-    rs_status st = rs_db_exec(c, sql, n, params, &res, &err);
-    rs_req_db_release(r, c);
-    if (st != RS_OK) {
-        rs_reply_status(r, st, &err);
-        return NULL;
-    }
-    return res;
-}
-
 int rs_req_source_index(const rs_req *r, const char *name)
 {
     for (size_t i = 0; name && i < r->srv->n_sources; i++)
@@ -376,16 +347,12 @@ static int lookup_user(rs_req *r)
         snprintf(r->created_at, sizeof r->created_at, "%s", info.created_at);
         return 1;
     }
-    PGconn *c = rs_req_db(r);
-    if (!c)
-        return -1;
     rs_error err = {0};
     int found = 0;
     double expires_at = 0;
-    rs_status st = rs_session_lookup(c, token, &r->user_id, r->username,
+    rs_status st = rs_session_lookup(r->srv->db, token, &r->user_id, r->username,
                                      sizeof r->username, r->created_at,
                                      sizeof r->created_at, &expires_at, &found, &err);
-    rs_req_db_release(r, c);
     if (st != RS_OK) {
         rs_reply_status(r, st, &err);
         return -1;
@@ -451,31 +418,19 @@ json_t *rs_movie_json(const PGresult *res, int row, int col)
 
 json_t *rs_movies_by_items(rs_req *r, const int32_t *items, size_t n)
 {
-    /* One round trip for the whole list: WHERE id = ANY($1::bigint[]). */
-    size_t cap = 2 + n * 21;
-    char *arr = malloc(cap);
-    int64_t *ids = malloc((n ? n : 1) * sizeof *ids);
-    if (!arr || !ids) {
-        free(arr);
-        free(ids);
+    int64_t *ids = calloc(n ? n : 1, sizeof *ids);
+    if (!ids) {
         rs_reply_error(r, 500, "internal", "out of memory");
         return NULL;
     }
-    size_t len = 0;
-    arr[len++] = '{';
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         ids[i] = r->srv->data->items[items[i]].movie_id;
-        len += (size_t)snprintf(arr + len, cap - len, "%s%lld", i ? "," : "",
-                                (long long)ids[i]);
-    }
-    arr[len++] = '}';
-    arr[len] = '\0';
-    const char *p[1] = {arr};
-    PGresult *res = rs_req_query(r, "SELECT " RS_MOVIE_COLS " FROM movies m"
-                                    " WHERE m.id = ANY($1::bigint[])", 1, p);
-    free(arr);
-    if (!res) {
+    PGresult *res;
+    rs_error err = {0};
+    rs_status st = rs_store_movies_by_ids(r->srv->db, ids, n, &res, &err);
+    if (st != RS_OK) {
         free(ids);
+        rs_reply_status(r, st, &err);
         return NULL;
     }
     json_t *out = json_array();
@@ -496,10 +451,50 @@ json_t *rs_movies_by_items(rs_req *r, const int32_t *items, size_t n)
     return out;
 }
 
-json_t *rs_result_movies(rs_req *r, const rs_reco_result *res)
+/* An item's "explanation": null, or {"because": movie or null, "parts"}. */
+static json_t *explanation_json(const rs_req *r, const rs_reco_list *l, size_t i)
 {
-    int32_t items[RS_RECO_K_MAX];
-    for (size_t i = 0; i < res->n; i++)
-        items[i] = res->items[i].item;
-    return rs_movies_by_items(r, items, res->n);
+    if (!rs_reco_list_explained(l, i))
+        return json_null();
+    const rs_explanation *e = &l->explain[i];
+    json_t *because = json_null();
+    if (e->because_item >= 0 && e->because_item < r->srv->data->n_items) {
+        const rs_item_meta *m = &r->srv->data->items[e->because_item];
+        json_decref(because);
+        because = json_pack("{s:I, s:s}", "id", (json_int_t)m->movie_id, "title",
+                            m->title ? m->title : "");
+    }
+    json_t *parts = json_array();
+    for (uint32_t k = 0; k < e->n_parts && k < RS_EXPLAIN_MAX_PARTS; k++) {
+        char src[RS_SOURCE_NAME_MAX + 1];
+        memcpy(src, e->parts[k].source, RS_SOURCE_NAME_MAX);
+        src[RS_SOURCE_NAME_MAX] = '\0'; /* a plugin may fill all 32 bytes */
+        json_array_append_new(parts, json_pack("{s:s, s:f}", "source", src, "share",
+                                               (double)e->parts[k].share));
+    }
+    return json_pack("{s:o, s:o}", "because", because, "parts", parts);
+}
+
+json_t *rs_reco_list_json(rs_req *r, const rs_reco_list *l,
+                          const char (*credit)[RS_SOURCE_NAME_MAX])
+{
+    int32_t items[RS_RECO_K_MAX] = {0};
+    size_t n = l->n < RS_RECO_K_MAX ? l->n : RS_RECO_K_MAX;
+    for (size_t i = 0; i < n; i++)
+        items[i] = l->items[i].item;
+    json_t *movies = rs_movies_by_items(r, items, n);
+    if (!movies)
+        return NULL;
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *it = json_pack("{s:O, s:f}", "movie", json_array_get(movies, i), "score",
+                               (double)l->items[i].score);
+        if (l->explain)
+            json_object_set_new(it, "explanation", explanation_json(r, l, i));
+        if (credit) /* which source each shown movie came from */
+            json_object_set_new(it, "source", json_string(credit[i]));
+        json_array_append_new(list, it);
+    }
+    json_decref(movies);
+    return list;
 }

@@ -49,19 +49,19 @@ static uint64_t fp_explanation(uint64_t h, const rs_explanation *e)
 /* Everything the body is built from that can change while the key stays:
  * the list (items, scores, explanations), where and when it came from, and
  * how it was chosen. */
-uint64_t rs_prebuilt_reco_fp(const rs_reco_result *res, const rs_lc_choice *ch)
+uint64_t rs_prebuilt_reco_fp(const rs_reco_list *l, const rs_serving_choice *ch)
 {
-    uint64_t h = rs_body_fp(RS_BODY_FP_INIT, res->source, strlen(res->source));
-    h = rs_body_fp(h, &res->model_version, sizeof res->model_version);
+    uint64_t h = fp_str(RS_BODY_FP_INIT, l->source, RS_SOURCE_NAME_MAX);
+    h = rs_body_fp(h, &l->model_version, sizeof l->model_version);
     h = rs_body_fp(h, &ch->generated_at_ms, sizeof ch->generated_at_ms);
-    h = rs_body_fp(h, &res->n, sizeof res->n);
-    for (size_t i = 0; i < res->n; i++) {
-        const rs_reco_item *it = &res->items[i];
-        h = rs_body_fp(h, &it->item, sizeof it->item);
-        h = rs_body_fp(h, &it->score, sizeof it->score);
-        h = rs_body_fp(h, &it->has_explanation, sizeof it->has_explanation);
-        if (it->has_explanation)
-            h = fp_explanation(h, &it->explanation);
+    h = rs_body_fp(h, &l->n, sizeof l->n);
+    for (size_t i = 0; i < l->n; i++) {
+        int explained = rs_reco_list_explained(l, i);
+        h = rs_body_fp(h, &l->items[i].item, sizeof l->items[i].item);
+        h = rs_body_fp(h, &l->items[i].score, sizeof l->items[i].score);
+        h = rs_body_fp(h, &explained, sizeof explained);
+        if (explained)
+            h = fp_explanation(h, &l->explain[i]);
         h = fp_str(h, ch->credit[i], RS_SOURCE_NAME_MAX);
     }
     h = rs_body_fp(h, ch->arm, strlen(ch->arm));
@@ -71,8 +71,8 @@ uint64_t rs_prebuilt_reco_fp(const rs_reco_result *res, const rs_lc_choice *ch)
 
 /* Answer from the prebuilt body when the list it was built from is the one
  * the cache holds now: no database, no JSON. 1 when sent. */
-int rs_prebuilt_reco_reply(rs_req *r, const char *key, uint64_t fp, rs_reco_result *res,
-                           rs_lc_choice *choice, uint64_t *epoch)
+int rs_prebuilt_reco_reply(rs_req *r, const char *key, uint64_t fp, rs_reco_list *l,
+                           rs_serving_choice *choice, uint64_t *epoch)
 {
     rs_body_hit hit;
     if (!rs_body_cache_get(r->srv->bodies, key, fp, &hit, epoch))
@@ -80,14 +80,14 @@ int rs_prebuilt_reco_reply(rs_req *r, const char *key, uint64_t fp, rs_reco_resu
     size_t n = 0;
     if (hit.aux_len >= sizeof n)
         memcpy(&n, hit.aux, sizeof n);
-    if (n <= RS_RECO_K_MAX && hit.aux_len == aux_size(n) && strcmp(r->method, "HEAD") != 0) {
+    if (n <= l->cap && hit.aux_len == aux_size(n) && strcmp(r->method, "HEAD") != 0) {
         const char *p = (const char *)hit.aux + sizeof n;
-        res->n = n;
+        l->n = n;
         for (size_t i = 0; i < n; i++, p += sizeof(int32_t))
-            memcpy(&res->items[i].item, p, sizeof(int32_t));
+            memcpy(&l->items[i].item, p, sizeof(int32_t));
         for (size_t i = 0; i < n; i++, p += RS_SOURCE_NAME_MAX)
             memcpy(choice->credit[i], p, RS_SOURCE_NAME_MAX);
-        rs_lc_log_exposure(r->srv, r->user_id, res, choice);
+        rs_serving_log_exposure(r->srv->serving, r->user_id, l, choice);
     }
     rs_reply_raw(r, 200, "application/json", hit.body, hit.len, NULL);
     rs_body_hit_free(&hit);
@@ -96,22 +96,22 @@ int rs_prebuilt_reco_reply(rs_req *r, const char *key, uint64_t fp, rs_reco_resu
 
 /* Send body and keep its text for the next request of the same list. */
 void rs_prebuilt_reco_keep(rs_req *r, json_t *body, const char *key, uint64_t fp,
-                           uint64_t epoch, const rs_reco_result *res, const rs_lc_choice *ch)
+                           uint64_t epoch, const rs_reco_list *l, const rs_serving_choice *ch)
 {
     char *text = body_text(r, body);
     if (!text)
         return;
-    char *aux = key ? malloc(aux_size(res->n)) : NULL;
+    char *aux = key ? malloc(aux_size(l->n)) : NULL;
     if (aux) {
         char *p = aux;
-        memcpy(p, &res->n, sizeof res->n);
-        p += sizeof res->n;
-        for (size_t i = 0; i < res->n; i++, p += sizeof(int32_t))
-            memcpy(p, &res->items[i].item, sizeof(int32_t));
-        for (size_t i = 0; i < res->n; i++, p += RS_SOURCE_NAME_MAX)
+        memcpy(p, &l->n, sizeof l->n);
+        p += sizeof l->n;
+        for (size_t i = 0; i < l->n; i++, p += sizeof(int32_t))
+            memcpy(p, &l->items[i].item, sizeof(int32_t));
+        for (size_t i = 0; i < l->n; i++, p += RS_SOURCE_NAME_MAX)
             memcpy(p, ch->credit[i], RS_SOURCE_NAME_MAX);
         rs_body_cache_put(r->srv->bodies, key, r->user_id, fp, text, strlen(text), aux,
-                          aux_size(res->n), epoch);
+                          aux_size(l->n), epoch);
         free(aux);
     }
     rs_reply_raw(r, 200, "application/json", text, strlen(text), NULL);

@@ -13,16 +13,16 @@
 /* The list's fingerprint: everything its body is built from that may
  * change while the request stays the same (items, scores, explanations,
  * credited sources, model version, when computed, arm). */
-uint64_t rs_prebuilt_reco_fp(const rs_reco_result *res, const rs_lc_choice *ch);
+uint64_t rs_prebuilt_reco_fp(const rs_reco_list *l, const rs_serving_choice *ch);
 /* Send the body kept under key for fp, logging its exposures as the
- * original response did (res/choice are scratch for that). 1 when sent;
+ * original response did (l/choice are scratch for that). 1 when sent;
  * 0 with *epoch set for rs_prebuilt_reco_keep. */
-int rs_prebuilt_reco_reply(rs_req *r, const char *key, uint64_t fp, rs_reco_result *res,
-                           rs_lc_choice *choice, uint64_t *epoch);
+int rs_prebuilt_reco_reply(rs_req *r, const char *key, uint64_t fp, rs_reco_list *l,
+                           rs_serving_choice *choice, uint64_t *epoch);
 /* Send `body` (stolen); when key is not NULL keep its text with the shown
- * films of res/ch for the next request. */
+ * films of l/ch for the next request. */
 void rs_prebuilt_reco_keep(rs_req *r, json_t *body, const char *key, uint64_t fp,
-                           uint64_t epoch, const rs_reco_result *res, const rs_lc_choice *ch);
+                           uint64_t epoch, const rs_reco_list *l, const rs_serving_choice *ch);
 
 /* ---- GET /api/movies/{id}/similar ---- */
 

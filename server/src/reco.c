@@ -1,8 +1,11 @@
 /* The recommendation service (see recsys/reco.h). */
 #include "recsys/reco.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "store.h"
 
 struct rs_reco_service {
     rs_engine *engine;
@@ -10,6 +13,8 @@ struct rs_reco_service {
     rs_db *db;
     const char *similar_default; /* borrowed from the engine */
     const char *cold;
+    rs_reco_cache *cache;        /* NULL: every request computes */
+    rs_reco_cache_config cache_cfg;
 };
 
 static int has_cap(rs_engine *e, const char *name, uint32_t cap)
@@ -37,8 +42,28 @@ static int similar_rank(rs_engine *e, const char *name)
     return (int)(2 * n);
 }
 
-rs_status rs_reco_service_new(rs_engine *engine, const rs_movielens *ml,
-                              rs_db *db, rs_reco_service **out, rs_error *err)
+/* The cache's compute: exactly what an uncached request does, so the
+ * refresher sees the user's latest ratings. */
+static rs_status cache_compute(void *ctx, int64_t user_id, const char *source, rs_reco_list *out,
+                               rs_error *err)
+{
+    return rs_reco_recommend(ctx, user_id, source, out, err);
+}
+
+static rs_status cache_new(rs_reco_service *s, const rs_reco_cache_config *cfg, rs_error *err)
+{
+    if (!cfg || !cfg->enabled)
+        return RS_OK;
+    s->cache_cfg = *cfg;
+    if (s->cache_cfg.list_size > RS_RECO_K_MAX)
+        s->cache_cfg.list_size = RS_RECO_K_MAX;
+    rs_status st = rs_reco_cache_new(&s->cache_cfg, cache_compute, s, &s->cache, err);
+    return st == RS_OK ? rs_reco_cache_start(s->cache, err) : st;
+}
+
+rs_status rs_reco_service_new(rs_engine *engine, const rs_movielens *ml, rs_db *db,
+                              const rs_reco_cache_config *cache, rs_reco_service **out,
+                              rs_error *err)
 {
     rs_reco_service *s = calloc(1, sizeof *s);
     if (!s)
@@ -63,12 +88,20 @@ rs_status rs_reco_service_new(rs_engine *engine, const rs_movielens *ml,
     for (size_t i = 0; i < n; i++)
         if (strcmp(rs_engine_instance_name(engine, i), "popularity") == 0)
             s->cold = rs_engine_instance_name(engine, i);
+    rs_status st = cache_new(s, cache, err);
+    if (st != RS_OK) {
+        rs_reco_service_free(s);
+        return st;
+    }
     *out = s;
     return RS_OK;
 }
 
 void rs_reco_service_free(rs_reco_service *svc)
 {
+    if (!svc)
+        return;
+    rs_reco_cache_free(svc->cache); /* its refresher computes through svc */
     free(svc);
 }
 
@@ -88,58 +121,47 @@ static int by_item(const void *a, const void *b)
     return (x->item > y->item) - (x->item < y->item);
 }
 
+/* Collects the store's rows as catalogue ratings. */
+typedef struct rating_vec {
+    const rs_movielens *ml;
+    rs_rating *v;
+    size_t n, cap;
+} rating_vec;
+
+static rs_status add_rating(void *ctx, const rs_store_rating *r, rs_error *err)
+{
+    rating_vec *vec = ctx;
+    int32_t item = rs_movielens_item_index(vec->ml, r->movie_id);
+    if (item < 0)
+        return RS_OK; /* a movie the current catalogue lacks */
+    if (vec->n == vec->cap) {
+        size_t cap = vec->cap ? 2 * vec->cap : 64;
+        rs_rating *nv = realloc(vec->v, cap * sizeof *nv);
+        if (!nv)
+            return rs_error_set(err, RS_ERR_NOMEM, "reco: out of memory");
+        vec->v = nv;
+        vec->cap = cap;
+    }
+    vec->v[vec->n++] = (rs_rating){item, r->rating, r->timestamp};
+    return RS_OK;
+}
+
 rs_status rs_reco_user_ratings(rs_reco_service *svc, int64_t user_id,
                                rs_rating **out, size_t *n, rs_error *err)
 {
     *out = NULL;
     *n = 0;
-    char uid[24];
-    snprintf(uid, sizeof uid, "%lld", (long long)user_id);
-    const char *p[1] = {uid};
-    PGconn *c = rs_db_acquire(svc->db, err);
-    if (!c)
-        return RS_ERR_DATABASE;
-    PGresult *r;
-    /* "Not interested" reaches the models as the lowest rating: a model
-     * that learns from dislikes (the content profile pushes away from films
-     * rated below its neutral rating) takes it as one, and models that
-     * read positives only ignore it. Either way it counts as rated, so no
-     * model proposes it. A real rating of the same film wins. */
-    rs_status st = rs_db_exec(c,
-        "SELECT movie_id, rating, extract(epoch FROM updated_at)::bigint"
-        " FROM ratings WHERE user_id = $1"
-        " UNION ALL"
-        " SELECT l.movie_id, " RS_RECO_HIDDEN_RATING_SQL ", extract(epoch FROM l.added_at)::bigint"
-        " FROM user_lists l WHERE l.user_id = $1 AND l.list = 'hidden'"
-        " AND NOT EXISTS (SELECT 1 FROM ratings x"
-        "                 WHERE x.user_id = $1 AND x.movie_id = l.movie_id)",
-        1, p, &r, err);
-    rs_db_release(svc->db, c);
-    if (st != RS_OK)
+    rating_vec vec = {svc->ml, NULL, 0, 0};
+    rs_status st = rs_store_user_model_ratings(svc->db, user_id, add_rating, &vec, err);
+    if (st != RS_OK) {
+        free(vec.v);
         return st;
-    int rows = PQntuples(r);
-    rs_rating *v = rows ? malloc((size_t)rows * sizeof *v) : NULL;
-    if (rows && !v) {
-        PQclear(r);
-        return rs_error_set(err, RS_ERR_NOMEM, "reco: out of memory");
     }
-    size_t k = 0;
-    for (int i = 0; i < rows; i++) {
-        int32_t item = rs_movielens_item_index(svc->ml,
-                                               strtoll(PQgetvalue(r, i, 0), NULL, 10));
-        if (item < 0)
-            continue; /* a movie the current catalogue lacks */
-        v[k].item = item;
-        v[k].rating = strtof(PQgetvalue(r, i, 1), NULL);
-        v[k].timestamp = strtoll(PQgetvalue(r, i, 2), NULL, 10);
-        k++;
-    }
-    PQclear(r);
     /* Plugins may binary-search the ratings; hand them sorted. */
-    if (k > 1)
-        qsort(v, k, sizeof *v, by_item);
-    *out = v;
-    *n = k;
+    if (vec.n > 1)
+        qsort(vec.v, vec.n, sizeof *vec.v, by_item);
+    *out = vec.v;
+    *n = vec.n;
     return RS_OK;
 }
 
@@ -155,28 +177,27 @@ static rs_status check_source(rs_reco_service *svc, const char *source,
     return RS_OK;
 }
 
-/* Copy the engine's top list into out, naming the instance that answered. */
-static void fill_result(rs_reco_service *svc, const char *source, const rs_scored *scored,
-                        size_t n, size_t k, rs_reco_result *out)
+/* Name the instance that answered and the version it served. */
+static void set_source(rs_reco_service *svc, const char *source, rs_reco_list *out)
 {
-    memset(out->source, 0, sizeof out->source);
-    strncpy(out->source, source, sizeof out->source - 1);
+    snprintf(out->source, sizeof out->source, "%s", source);
     out->model_version = rs_engine_instance_version(svc->engine, source);
-    out->n = n > k ? k : n;
-    for (size_t i = 0; i < out->n; i++) {
-        out->items[i].item = scored[i].item;
-        out->items[i].score = scored[i].score;
-        out->items[i].has_explanation = 0;
-    }
 }
 
-rs_status rs_reco_recommend(rs_reco_service *svc, int64_t user_id,
-                            const char *source, size_t k,
-                            rs_reco_result *out, rs_error *err)
+static rs_status check_k(const rs_reco_list *out, rs_error *err)
 {
-    if (k < 1 || k > RS_RECO_K_MAX)
+    if (out->cap < 1 || out->cap > RS_RECO_K_MAX)
         return rs_error_set(err, RS_ERR_INVALID, "k must be in 1..%d", RS_RECO_K_MAX);
-    rs_status st = check_source(svc, source, RS_CAP_RECOMMEND, "recommend", err);
+    return RS_OK;
+}
+
+rs_status rs_reco_recommend(rs_reco_service *svc, int64_t user_id, const char *source,
+                            rs_reco_list *out, rs_error *err)
+{
+    out->n = 0;
+    rs_status st = check_k(out, err);
+    if (st == RS_OK)
+        st = check_source(svc, source, RS_CAP_RECOMMEND, "recommend", err);
     if (st != RS_OK)
         return st;
     rs_rating *ratings;
@@ -191,47 +212,92 @@ rs_status rs_reco_recommend(rs_reco_service *svc, int64_t user_id,
 
     rs_query q = {.struct_size = sizeof q, .user_id = RS_USER_NONE,
                   .ratings = ratings, .n_ratings = n_ratings};
-    rs_scored scored[RS_RECO_K_MAX];
-    rs_explanation expl[RS_RECO_K_MAX];
-    int want_explain = n_ratings > 0 &&
+    int want_explain = out->explain && n_ratings > 0 &&
                        has_cap(svc->engine, source, RS_CAP_EXPLAIN);
-    memset(expl, 0, sizeof expl);
-    for (size_t i = 0; i < k; i++)
-        expl[i].because_item = -1;
+    /* What the plugin leaves untouched reads "no explanation". */
+    rs_reco_list_clear_explanations(out, 0, out->cap);
     size_t n = 0;
-    st = rs_engine_recommend(svc->engine, source, &q, k, scored,
-                             want_explain ? expl : NULL, &n, err);
+    st = rs_engine_recommend(svc->engine, source, &q, out->cap, out->items,
+                             want_explain ? out->explain : NULL, &n, err);
     free(ratings);
     if (st != RS_OK)
         return st;
-    fill_result(svc, source, scored, n, k, out);
-    for (size_t i = 0; i < out->n; i++) {
-        out->items[i].has_explanation =
-            want_explain && (expl[i].because_item >= 0 || expl[i].n_parts > 0);
-        out->items[i].explanation = expl[i];
-    }
+    out->n = n > out->cap ? out->cap : n;
+    set_source(svc, source, out);
     return RS_OK;
 }
 
-rs_status rs_reco_similar(rs_reco_service *svc, int32_t item,
-                          const char *source, size_t k,
-                          rs_reco_result *out, rs_error *err)
+rs_status rs_reco_get(rs_reco_service *svc, int64_t user_id, const char *source,
+                      rs_reco_list *out, int64_t *generated_at_ms, rs_error *err)
 {
-    if (k < 1 || k > RS_RECO_K_MAX)
-        return rs_error_set(err, RS_ERR_INVALID, "k must be in 1..%d", RS_RECO_K_MAX);
+    if (generated_at_ms)
+        *generated_at_ms = 0;
+    if (!svc->cache || out->cap > svc->cache_cfg.list_size)
+        return rs_reco_recommend(svc, user_id, source, out, err);
+    rs_reco_meta meta;
+    rs_status st = rs_reco_cache_get(svc->cache, user_id, source, out, &meta, err);
+    if (st == RS_OK && generated_at_ms)
+        *generated_at_ms = meta.generated_at_ms;
+    return st;
+}
+
+rs_status rs_reco_similar(rs_reco_service *svc, int32_t item, const char *source,
+                          rs_reco_list *out, rs_error *err)
+{
+    out->n = 0;
+    rs_status st = check_k(out, err);
+    if (st != RS_OK)
+        return st;
     if (!source)
         source = svc->similar_default;
     if (!source)
         return rs_error_set(err, RS_ERR_UNSUPPORTED,
                             "no configured instance supports similar");
-    rs_status st = check_source(svc, source, RS_CAP_SIMILAR, "similar", err);
+    st = check_source(svc, source, RS_CAP_SIMILAR, "similar", err);
     if (st != RS_OK)
         return st;
-    rs_scored scored[RS_RECO_K_MAX];
     size_t n = 0;
-    st = rs_engine_similar(svc->engine, source, item, k, scored, &n, err);
+    st = rs_engine_similar(svc->engine, source, item, out->cap, out->items, &n, err);
     if (st != RS_OK)
         return st;
-    fill_result(svc, source, scored, n, k, out);
+    rs_reco_list_clear_explanations(out, 0, out->cap);
+    out->n = n > out->cap ? out->cap : n;
+    set_source(svc, source, out);
     return RS_OK;
+}
+
+/* ---- what makes cached lists stale ---------------------------------------- */
+
+void rs_reco_rating_changed(rs_reco_service *svc, int64_t user_id, int32_t item)
+{
+    if (!svc->cache)
+        return;
+    /* Now: drop the rated movie, and a cold-start list altogether (the
+     * user is not cold any more). Within one interval: the rest. */
+    if (item >= 0)
+        rs_reco_cache_exclude(svc->cache, user_id, item);
+    rs_reco_cache_drop_fallbacks(svc->cache, user_id);
+    rs_reco_cache_mark_dirty(svc->cache, user_id);
+}
+
+void rs_reco_models_changed(rs_reco_service *svc)
+{
+    if (svc->cache)
+        rs_reco_cache_mark_all_dirty(svc->cache);
+}
+
+void rs_reco_user_deleted(rs_reco_service *svc, int64_t user_id)
+{
+    if (svc->cache)
+        rs_reco_cache_forget(svc->cache, user_id);
+}
+
+int rs_reco_cache_info(rs_reco_service *svc, rs_reco_cache_stats *stats,
+                       rs_reco_cache_config *config)
+{
+    if (!svc->cache)
+        return 0;
+    rs_reco_cache_get_stats(svc->cache, stats);
+    *config = svc->cache_cfg;
+    return 1;
 }

@@ -382,6 +382,27 @@ static int log_message(const struct mg_connection *conn, const char *msg)
     return 1;
 }
 
+/* The request path, bottom up: the recommendation service (and its
+ * cache), the lifecycle beside it, the serving layer over both. */
+static rs_status init_serving(rs_server *s, rs_error *err)
+{
+    rs_reco_cache_config cache;
+    const rs_config *cfg = s->opt.config;
+    rs_status st = RS_OK;
+    /* A bare server (no config) computes every request. */
+    if (cfg)
+        st = rs_reco_cache_config_parse(rs_config_section(cfg, "refresh"), &cache, err);
+    if (st == RS_OK)
+        st = rs_reco_service_new(s->engine, s->ml, s->db, cfg ? &cache : NULL, &s->reco, err);
+    if (st != RS_OK)
+        return st;
+    rs_lc_deps deps = {cfg, s->engine, s->ml, s->db, s->reco};
+    if ((st = rs_lc_new(&deps, &s->lc, err)) != RS_OK)
+        return st;
+    return rs_serving_new(s->reco, s->lc->active, s->data, s->db, s->rl_exposure, &s->serving,
+                          err);
+}
+
 static rs_status init_parts(rs_server *s, rs_error *err)
 {
     s->n_sources = rs_engine_instance_count(s->engine);
@@ -417,12 +438,15 @@ static rs_status init_parts(rs_server *s, rs_error *err)
                                                &s->exposures, err)
                        : RS_OK;
     if (st == RS_OK)
-        st = rs_reco_service_new(s->engine, s->ml, s->db, &s->reco, err);
-    return st == RS_OK ? rs_lc_new(s, &s->lc, err) : st;
+        st = init_serving(s, err);
+    if (st == RS_OK && s->exposures)
+        rs_serving_set_exposure_queue(s->serving, s->exposures);
+    return st;
 }
 
 static void free_parts(rs_server *s)
 {
+    rs_serving_free(s->serving);
     rs_exposure_queue_free(s->exposures); /* writes what is queued */
     rs_lc_free(s->lc); /* its threads use the reco service: first */
     rs_reco_service_free(s->reco);

@@ -15,6 +15,7 @@
 #include "ratelimit.h"
 #include "body_cache.h"
 #include "exposure_queue.h"
+#include "serving.h"
 #include "session_cache.h"
 
 struct rs_server {
@@ -23,8 +24,9 @@ struct rs_server {
     const rs_movielens *ml;
     const rs_dataset *data;
     rs_db *db;
-    rs_reco_service *reco;
-    rs_lc *lc;           /* cache, gate, retrainer, experiments, admin */
+    rs_reco_service *reco; /* lists, computed or cached */
+    rs_lc *lc;           /* gate, retrainer, experiments, admin token */
+    rs_serving *serving; /* arms, interleaving, exposures */
     rs_metrics *metrics;
     rs_ratelimit *rl_ip, *rl_account;
     rs_ratelimit *rl_exposure; /* exposure rows per user per minute */
@@ -115,29 +117,26 @@ int rs_req_user(rs_req *r);
 /* Like rs_req_user for pages that also serve anonymous visitors: 1 user
  * set, 0 anonymous (user_id = -1), -1 reply sent (database down). */
 int rs_req_user_opt(rs_req *r);
-/* Borrow a pool connection; sends 503 and returns NULL when unreachable. */
-PGconn *rs_req_db(rs_req *r);
-void rs_req_db_release(rs_req *r, PGconn *c);
-/* One parameterised query on a borrowed connection. Returns the result
- * (caller PQclears), or NULL with the 4xx/5xx reply sent. */
-PGresult *rs_req_query(rs_req *r, const char *sql, int n, const char *const *params);
 /* The named source's instance index for metrics (-1 unknown). */
 int rs_req_source_index(const rs_req *r, const char *name);
 
 /* ---- movies as JSON ---------------------------------------------------- */
 
-/* SELECT list for a movie row; rs_movie_json reads these columns starting
- * at column `col`. */
-#define RS_MOVIE_COLS                                                       \
-    "m.id, m.title, m.year, array_to_string(m.genres, '|'), m.tmdb_id,"    \
-    " m.imdb_id, m.base_n + m.app_n, m.base_sum + m.app_sum"
+/* A movie row as the store returns it (store.h): id, title, year, genres
+ * joined by '|', tmdb_id, imdb_id, n_ratings, rating sum, starting at
+ * column `col`; the store's functions say what follows. */
 #define RS_MOVIE_NCOLS 8
 json_t *rs_movie_json(const PGresult *res, int row, int col);
 /* Movie objects for catalogue items, in order (NULL entries for ids the
  * table lacks). Returns a JSON array of [n] or NULL with a reply sent. */
 json_t *rs_movies_by_items(rs_req *r, const int32_t *items, size_t n);
-/* The same for the items of a recommendation/similar result. */
-json_t *rs_result_movies(rs_req *r, const rs_reco_result *res);
+/* The response items of a recommendation or similar list, in order:
+ * {"movie", "score"}, plus "explanation" (null when an item has none)
+ * when the list carries explanations, plus "source" when `credit` (one
+ * source name per item) is given. Returns a JSON array, or NULL with a
+ * reply sent. */
+json_t *rs_reco_list_json(rs_req *r, const rs_reco_list *l,
+                          const char (*credit)[RS_SOURCE_NAME_MAX]);
 
 /* ---- handlers ---------------------------------------------------------- */
 

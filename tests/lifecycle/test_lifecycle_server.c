@@ -229,14 +229,18 @@ START_TEST(rating_reaches_recommendations_within_one_interval)
     double t0 = now_s(), after = 0, waited = 0;
     while ((waited = now_s() - t0) < 30.0) {
         after = genre_share(&s, cookie, "Horror", gen, sizeof gen);
-        if (after >= 0.5 && strcmp(gen, gen0) != 0)
+        /* (a share that moved from <= 0.1 to >= 0.5 is a recomputed list;
+         * generated_at has one-second resolution, so it can repeat when the
+         * first list and the refresh fall in the same second) */
+        if (after >= 0.5)
             break;
         sleep_ms(100);
     }
     long long passes = refresher_passes(&s) - passes0;
     fprintf(stderr, "rating -> recommendations: horror share %.2f -> %.2f after %.2f s, "
                     "%lld refresher passes (interval 1 s)\n", before, after, waited, passes);
-    ck_assert_msg(after >= 0.5, "horror share only %.2f after %.2f s", after, waited);
+    ck_assert_msg(after >= 0.5, "horror share only %.2f after %.2f s (generated_at %s -> %s)",
+                  after, waited, gen0, gen);
     /* Within one interval means: the first pass that starts after the
      * ratings serves them (a pass already running may finish first). The
      * count, not the wall time, is the check: a sanitizer build on a busy

@@ -49,7 +49,7 @@ static rs_status compute(void *ctx, int64_t user, const char *source, rs_reco_li
     for (size_t i = 0; out->explain && i < out->n; i++)
         out->explain[i] = (rs_explanation){n ? r[0].item : -1, 0, {{"", 0}}};
     if (n == 0) /* as the server does for cold users */
-        snprintf(out->answered_by, sizeof out->answered_by, "cold");
+        snprintf(out->source, sizeof out->source, "cold");
     return st;
 }
 
@@ -165,15 +165,15 @@ START_TEST(rating_reflected_within_one_interval)
     ck_assert_int_eq(last.model_version, 1);
     ck_assert_int_eq(meta.has_explanations, 1);
     ck_assert_int_eq(last_explain[0].because_item, 1);
-    ck_assert_str_eq(last.answered_by, "");
+    ck_assert_str_eq(last.source, "pop"); /* the source asked for answered */
     get(rc, 4, "pop", items, &n, &meta);
     ck_assert_int_eq(meta.from_cache, 1);
     ck_assert_int_eq(last_explain[2].because_item, 1); /* kept with the list */
-    /* A user with no ratings: answered_by travels with the cached list. */
+    /* A user with no ratings: the fallback's name travels with the cached list. */
     get(rc, 6, "pop", items, &n, &meta);
     get(rc, 6, "pop", items, &n, &meta);
     ck_assert_int_eq(meta.from_cache, 1);
-    ck_assert_str_eq(last.answered_by, "cold");
+    ck_assert_str_eq(last.source, "cold");
     /* The user rates A: the refresher must recompute within one interval.
      * (Without rs_reco_cache_exclude, which the server also calls, so
      * that only the refresher can make the change visible here.) */
@@ -232,7 +232,7 @@ START_TEST(exclude_is_immediate)
     /* A cold user's fallback list is dropped on their first rating; a
      * list of the real source is kept. */
     get(rc, 6, "pop", items, &n, &meta);
-    ck_assert_str_eq(last.answered_by, "cold");
+    ck_assert_str_eq(last.source, "cold");
     rs_reco_cache_drop_fallbacks(rc, 6);
     rs_reco_cache_drop_fallbacks(rc, 4);
     get(rc, 6, "pop", items, &n, &meta);

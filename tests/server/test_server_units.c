@@ -360,6 +360,70 @@ START_TEST(test_server_options_limits)
 }
 END_TEST
 
+/* One list type from the plugin to the JSON: "no explanation" has one
+ * form, copies never carry stale explanations, a filter keeps each item's
+ * explanation and credit with it. */
+START_TEST(test_reco_list_shapes)
+{
+    rs_reco_list a, b, plain;
+    rs_error err = {0};
+    ck_assert_int_eq(rs_reco_list_init(&a, 4, 1, &err), RS_OK);
+    ck_assert_int_eq(rs_reco_list_init(&b, 2, 1, &err), RS_OK);
+    ck_assert_int_eq(rs_reco_list_init(&plain, 4, 0, &err), RS_OK);
+    ck_assert_ptr_null(plain.explain);
+    for (size_t i = 0; i < 4; i++) {
+        ck_assert_int_eq(a.explain[i].because_item, -1);
+        ck_assert_int_eq(a.explain[i].n_parts, 0);
+        a.items[i] = (rs_scored){(int32_t)(10 + i), 1.0f - 0.1f * (float)i};
+        plain.items[i] = a.items[i];
+    }
+    a.n = plain.n = 4;
+    a.model_version = 7;
+    snprintf(a.source, sizeof a.source, "ease");
+    a.explain[1].because_item = 3;
+    a.explain[2].n_parts = 1;
+    ck_assert_int_eq(rs_reco_list_explained(&a, 0), 0);
+    ck_assert_int_eq(rs_reco_list_explained(&a, 1), 1);
+    ck_assert_int_eq(rs_reco_list_explained(&a, 2), 1);
+    ck_assert_int_eq(rs_reco_list_explained(&plain, 1), 0);
+    ck_assert_int_eq(rs_reco_list_explained(&a, 4), 0); /* past n */
+
+    /* A copy stops at the destination's capacity, with version and source. */
+    rs_reco_list_copy(&b, &a);
+    ck_assert_uint_eq(b.n, 2);
+    ck_assert_int_eq(b.items[1].item, 11);
+    ck_assert_int_eq(b.explain[1].because_item, 3);
+    ck_assert_int_eq(b.model_version, 7);
+    ck_assert_str_eq(b.source, "ease");
+    /* From a list without explanations: the destination's read "none". */
+    rs_reco_list_copy(&b, &plain);
+    ck_assert_int_eq(b.explain[1].because_item, -1);
+    ck_assert_int_eq(rs_reco_list_explained(&b, 1), 0);
+
+    /* Drop items 11 and 13 (catalogue indexes) and keep at most 3. */
+    rs_serving_choice *ch = calloc(1, sizeof *ch);
+    ck_assert_ptr_nonnull(ch);
+    for (size_t i = 0; i < 4; i++)
+        snprintf(ch->credit[i], sizeof ch->credit[i], "src%zu", i);
+    uint8_t drop[16] = {0};
+    drop[11] = drop[13] = 1;
+    ck_assert_uint_eq(rs_serving_drop(&a, ch, drop, 3), 2);
+    ck_assert_uint_eq(a.n, 2);
+    ck_assert_int_eq(a.items[0].item, 10);
+    ck_assert_int_eq(a.items[1].item, 12);
+    ck_assert_int_eq(a.explain[1].n_parts, 1); /* item 12's explanation moved along */
+    ck_assert_str_eq(ch->credit[1], "src2");
+    /* k bounds the kept items, not the dropped ones. */
+    ck_assert_uint_eq(rs_serving_drop(&plain, ch, drop, 1), 0);
+    ck_assert_uint_eq(plain.n, 1);
+    free(ch);
+    rs_reco_list_release(&a);
+    rs_reco_list_release(&b);
+    rs_reco_list_release(&plain);
+    ck_assert_ptr_null(a.items);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("server_units");
@@ -375,6 +439,7 @@ int main(void)
     tcase_add_test(tc, test_password_hash);
     tcase_add_test(tc, test_server_options);
     tcase_add_test(tc, test_server_options_limits);
+    tcase_add_test(tc, test_reco_list_shapes);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

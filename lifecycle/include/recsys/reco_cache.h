@@ -16,8 +16,12 @@
  *     explanations: true # cache each item's explanation as well
  *     enabled: true      # false: the server computes every request
  *
- * Entries are keyed by (user, source). Lists are computed through the
- * caller's callback (the server: load the user's ratings from PostgreSQL,
+ * Entries are keyed by (user, source) and hold one rs_reco_list
+ * (recsys/reco_list.h), the same type requests and computes use; data
+ * derived from a list (a prebuilt JSON body, issue 15) hangs off its entry
+ * and is dropped whenever the list changes (struct entry in reco_cache.c
+ * says where). Lists are computed through the caller's callback (the
+ * server's recommendation service: the user's ratings from PostgreSQL,
  * rs_engine_recommend), which therefore sees the latest ratings.
  *
  * Thread contract: every function may be called from any thread, except
@@ -27,6 +31,7 @@
 #define RECSYS_RECO_CACHE_H
 
 #include "recsys/plugin.h"
+#include "recsys/reco_list.h"
 #include "recsys/yamldoc.h"
 
 typedef struct rs_reco_cache_config {
@@ -42,21 +47,13 @@ void rs_reco_cache_config_default(rs_reco_cache_config *c);
 rs_status rs_reco_cache_config_parse(const rs_yaml_node *section,
                                      rs_reco_cache_config *c, rs_error *err);
 
-/* One list. The caller of rs_reco_cache_get provides the arrays; compute
- * callbacks fill arrays the cache provides. */
-typedef struct rs_reco_list {
-    rs_scored *items;         /* [cap] */
-    rs_explanation *explain;  /* [cap], or NULL (not wanted / not kept) */
-    size_t cap;
-    size_t n;                 /* filled */
-    int64_t model_version;    /* the serving version that computed it */
-    char answered_by[RS_SOURCE_NAME_MAX]; /* "" = the requested source */
-} rs_reco_list;
-
 /* Compute user_id's list from `source` into out (out->cap = list_size;
- * out->explain is NULL unless explanations are kept). Called on the
- * refresher thread and on request threads, concurrently for different
- * users; must be thread-safe. No cache lock is held during the call. */
+ * out->explain is NULL unless explanations are kept, else all "no
+ * explanation"; n = 0, source ""). Set out->source to the instance that
+ * answered when it is not `source` (a fallback: see drop_fallbacks); left
+ * "", the cache records `source`. Called on the refresher thread and on
+ * request threads, concurrently for different users; must be thread-safe.
+ * No cache lock is held during the call. */
 typedef rs_status (*rs_reco_compute_fn)(void *ctx, int64_t user_id,
                                         const char *source, rs_reco_list *out,
                                         rs_error *err);
@@ -91,10 +88,10 @@ void rs_reco_cache_free(rs_reco_cache *c);
 rs_status rs_reco_cache_start(rs_reco_cache *c, rs_error *err);
 void rs_reco_cache_stop(rs_reco_cache *c);
 
-/* Copy up to out->cap items (and explanations when out->explain is set
- * and they are kept) of (user_id, source)'s list into out, with its
- * model_version and answered_by, computing and caching it first when
- * absent. meta may be NULL. */
+/* Copy up to out->cap items of (user_id, source)'s list into out, with
+ * its model_version and source (rs_reco_list_copy: when out->explain is
+ * set and explanations are not kept, out's read "no explanation"),
+ * computing and caching it first when absent. meta may be NULL. */
 rs_status rs_reco_cache_get(rs_reco_cache *c, int64_t user_id,
                             const char *source, rs_reco_list *out,
                             rs_reco_meta *meta, rs_error *err);
@@ -106,9 +103,10 @@ void rs_reco_cache_mark_all_dirty(rs_reco_cache *c);
 /* The user just rated `item`: remove it from their cached lists now (the
  * full recompute follows within one interval; call mark_dirty too). */
 void rs_reco_cache_exclude(rs_reco_cache *c, int64_t user_id, int32_t item);
-/* Drop the user's lists that a fallback answered (answered_by set: the
- * server's cold-start popularity): after a first rating the user is no
- * longer cold, and the next request computes the real source. */
+/* Drop the user's lists that a fallback answered (the list's source is
+ * not the one it is cached under: the server's cold-start popularity):
+ * after a first rating the user is no longer cold, and the next request
+ * computes the real source. */
 void rs_reco_cache_drop_fallbacks(rs_reco_cache *c, int64_t user_id);
 /* Drop a user's lists (account deleted). */
 void rs_reco_cache_forget(rs_reco_cache *c, int64_t user_id);
