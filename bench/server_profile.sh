@@ -92,7 +92,8 @@ done
 # Inclusive instructions per request of the request path's parts. Static
 # functions appear under their own names (RelWithDebInfo keeps symbols).
 parts=(handle lookup_user rs_session_lookup rs_session_cache_get rs_hidden_items
-       rs_lc_recommend rs_result_movies rs_movies_by_items rs_lc_log_exposure
+       rs_lc_recommend rs_serving_recommend rs_reco_get rs_result_movies rs_movies_by_items
+       rs_reco_list_json rs_lc_log_exposure rs_serving_log_exposure
        rs_exposure_queue_push rs_prebuilt_reco_reply rs_prebuilt_similar_reply
        rs_reco_similar rs_db_exec PQexecPrepared PQgetResult json_dumps json_pack
        rs_reply_raw mg_write mg_send_file)
