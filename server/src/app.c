@@ -337,6 +337,7 @@ int rs_server_cli(int argc, char **argv)
     int sig = 0;
     sigwait(&set, &sig);
     fprintf(stderr, "recsys: %s received, shutting down\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    rs_server_drain(app->server);
     rs_app_close(app);
     fprintf(stderr, "recsys: stopped\n");
     return 0;

@@ -13,6 +13,7 @@
 #include "metrics.h"
 #include "onboarding.h"
 #include "ratelimit.h"
+#include "replica.h"
 
 struct rs_server {
     rs_server_options opt;
@@ -22,6 +23,7 @@ struct rs_server {
     rs_db *db;
     rs_reco_service *reco;
     rs_lc *lc;           /* cache, gate, retrainer, experiments, admin */
+    rs_replica *replica; /* readiness, drain; in a cluster: versions, trainer */
     rs_metrics *metrics;
     rs_ratelimit *rl_ip, *rl_account;
     rs_ratelimit *rl_exposure; /* exposure rows per user per minute */
