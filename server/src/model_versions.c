@@ -60,9 +60,14 @@ static rs_status hash_file(crypto_hash_sha256_state *h, const char *path, const 
     return s;
 }
 
-/* Depth-first in name order; rel is the path below the root. */
-static rs_status hash_tree(crypto_hash_sha256_state *h, const char *dir, const char *rel,
-                           rs_error *err)
+/* Called for every entry under a tree, parents before children: path is
+ * the entry itself, rel its path below the root. */
+typedef rs_status (*visit_fn)(void *ctx, const char *path, const char *rel, int is_dir,
+                              rs_error *err);
+
+/* Depth-first in name order; entries other than directories and regular
+ * files are skipped. */
+static rs_status walk(const char *dir, const char *rel, visit_fn visit, void *ctx, rs_error *err)
 {
     struct dirent **ents;
     int n = scandir(dir, &ents, skip_entry, by_name);
@@ -78,15 +83,22 @@ static rs_status hash_tree(crypto_hash_sha256_state *h, const char *dir, const c
         }
         if (st == RS_OK && stat(path, &sb) != 0)
             st = rs_error_set(err, RS_ERR_IO, "%s: %s", path, strerror(errno));
-        else if (st == RS_OK && S_ISDIR(sb.st_mode))
-            st = hash_tree(h, path, sub, err);
+        else if (st == RS_OK && S_ISDIR(sb.st_mode) &&
+                 (st = visit(ctx, path, sub, 1, err)) == RS_OK)
+            st = walk(path, sub, visit, ctx, err);
         else if (st == RS_OK && S_ISREG(sb.st_mode))
-            st = hash_file(h, path, sub, err);
+            st = visit(ctx, path, sub, 0, err);
         free(ents[i]);
     }
     free(ents);
     free(path);
     return st;
+}
+
+static rs_status hash_visit(void *ctx, const char *path, const char *rel, int is_dir,
+                            rs_error *err)
+{
+    return is_dir ? RS_OK : hash_file(ctx, path, rel, err);
 }
 
 rs_status rs_artifact_checksum(const char *dir, char hex[RS_CHECKSUM_HEX], rs_error *err)
@@ -96,7 +108,7 @@ rs_status rs_artifact_checksum(const char *dir, char hex[RS_CHECKSUM_HEX], rs_er
         return rs_error_set(err, RS_ERR_NOT_FOUND, "%s: not a directory", dir);
     crypto_hash_sha256_state h;
     crypto_hash_sha256_init(&h);
-    rs_status st = hash_tree(&h, dir, "", err);
+    rs_status st = walk(dir, "", hash_visit, &h, err);
     if (st != RS_OK)
         return st;
     unsigned char d[crypto_hash_sha256_BYTES];
@@ -141,32 +153,20 @@ static rs_status copy_file(const char *from, const char *to, rs_error *err)
     return st;
 }
 
-static rs_status copy_tree(const char *from, const char *to, rs_error *err)
+/* Entries of the source tree land at <ctx>/<rel>. */
+static rs_status copy_visit(void *ctx, const char *path, const char *rel, int is_dir,
+                            rs_error *err)
 {
-    if (mkdir(to, 0755) != 0)
-        return rs_error_set(err, RS_ERR_IO, "%s: %s", to, strerror(errno));
-    struct dirent **ents;
-    int n = scandir(from, &ents, skip_entry, by_name);
-    if (n < 0)
-        return rs_error_set(err, RS_ERR_IO, "%s: %s", from, strerror(errno));
-    char *src = malloc(2 * PATH_MAX), *dst = src + PATH_MAX; /* heap: see hash_file */
-    rs_status st = src ? RS_OK : rs_error_set(err, RS_ERR_NOMEM, "out of memory");
-    for (int i = 0; i < n; i++) {
-        struct stat sb;
-        if (st == RS_OK) {
-            snprintf(src, PATH_MAX, "%s/%s", from, ents[i]->d_name);
-            snprintf(dst, PATH_MAX, "%s/%s", to, ents[i]->d_name);
-        }
-        if (st == RS_OK && stat(src, &sb) != 0)
-            st = rs_error_set(err, RS_ERR_IO, "%s: %s", src, strerror(errno));
-        else if (st == RS_OK && S_ISDIR(sb.st_mode))
-            st = copy_tree(src, dst, err);
-        else if (st == RS_OK && S_ISREG(sb.st_mode))
-            st = copy_file(src, dst, err);
-        free(ents[i]);
-    }
-    free(ents);
-    free(src);
+    char *dst = malloc(PATH_MAX); /* heap: see hash_file */
+    if (!dst)
+        return rs_error_set(err, RS_ERR_NOMEM, "out of memory");
+    snprintf(dst, PATH_MAX, "%s/%s", (const char *)ctx, rel);
+    rs_status st = RS_OK;
+    if (!is_dir)
+        st = copy_file(path, dst, err);
+    else if (mkdir(dst, 0755) != 0)
+        st = rs_error_set(err, RS_ERR_IO, "%s: %s", dst, strerror(errno));
+    free(dst);
     return st;
 }
 
@@ -175,7 +175,9 @@ rs_status rs_artifact_copy(const char *from, const char *to, rs_error *err)
     char tmp[PATH_MAX];
     snprintf(tmp, sizeof tmp, "%s.tmp-%ld", to, (long)getpid());
     rs_remove_tree(tmp);
-    rs_status st = copy_tree(from, tmp, err);
+    rs_status st = mkdir(tmp, 0755) == 0
+                       ? walk(from, "", copy_visit, tmp, err)
+                       : rs_error_set(err, RS_ERR_IO, "%s: %s", tmp, strerror(errno));
     if (st == RS_OK && rename(tmp, to) != 0)
         st = rs_error_set(err, RS_ERR_IO, "cannot rename %s to %s: %s", tmp, to, strerror(errno));
     if (st != RS_OK)

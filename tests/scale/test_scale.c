@@ -191,7 +191,7 @@ static void cluster_up(void)
     /* The environment must not leak in: the test's config decides. */
     int rc = sh("env -u RECSYS_ADMIN_TOKEN -u RECSYS_DATABASE_URL -u RECSYS_WORK_DIR "
                 "-u RECSYS_REPLICA_ID RECSYS_BIN='%s/recsys' '%s/scripts/cluster' up %d "
-                "--config '%s' --dir '%s' --check-ms 300 --balance roundrobin --no-fsync "
+                "--config '%s' --dir '%s' --check-ms 300 --maxconn 6 --balance roundrobin --no-fsync "
                 ">'%s/up.log' 2>&1",
                 RS_BUILD_DIR, RS_SOURCE_DIR, REPLICAS, g_cfg, g_cluster, g_dir);
     if (rc != 0) {
