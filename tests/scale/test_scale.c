@@ -601,9 +601,15 @@ START_TEST(leader_killed_during_retrain_hands_over)
         ck_assert_msg(now_s() - t0 < RETRAIN_S + SLACK_S, "the leader did not retrain");
         usleep(5 * 1000);
     }
+    int published = log_count(lead, "published popularity");
     ck_assert_int_eq(kill(replica_pid(lead), SIGKILL), 0);
     long long killed_at = db_scalar(g_url, "SELECT (extract(epoch FROM now()) * 1000)::bigint");
-    fprintf(stderr, "scale: leader r%d SIGKILLed as it began retrain run %d\n", lead, runs + 1);
+    /* Whether the run was still training or already publishing when the
+     * kill landed is timing; either way the lock must move. */
+    fprintf(stderr, "scale: leader r%d SIGKILLed as it began retrain run %d (%s)\n", lead,
+            runs + 1,
+            log_count(lead, "published popularity") == published ? "before its publish"
+                                                                  : "after its publish");
     /* The lock went with its session; another replica takes it at its next
      * tick and publishes. */
     char sql[512];
