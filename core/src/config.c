@@ -15,7 +15,7 @@
 
 static const char *const top_keys[] = {
     "data", "work_dir", "threads", "prepare", "plugins", "instances",
-    "server", "database", "refresh", "retrain", "swap_gate", "admin",
+    "server", "database", "refresh", "retrain", "swap_gate", "admin", "cluster",
     "experiments", "dataset", NULL};
 
 struct cfg_dir {

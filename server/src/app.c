@@ -279,7 +279,9 @@ static void usage(FILE *f)
           "  Serve the web app and JSON API (docs/api.md).\n"
           "  --config FILE  configuration (default configs/default.yaml)\n"
           "  --port N       listen on port N (0 = any free port), overriding server.port\n"
-          "  SIGINT/SIGTERM stop it cleanly.\n", f);
+          "  SIGINT/SIGTERM stop it cleanly: health answers 503 \"draining\" for\n"
+          "  cluster.drain_wait_ms (0 without a cluster: section), then in-flight\n"
+          "  requests finish.\n", f);
 }
 
 int rs_server_cli(int argc, char **argv)
@@ -337,6 +339,7 @@ int rs_server_cli(int argc, char **argv)
     int sig = 0;
     sigwait(&set, &sig);
     fprintf(stderr, "recsys: %s received, shutting down\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    rs_server_drain(app->server);
     rs_app_close(app);
     fprintf(stderr, "recsys: stopped\n");
     return 0;

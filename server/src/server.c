@@ -415,11 +415,13 @@ static rs_status init_parts(rs_server *s, rs_error *err)
     s->onboarding = rs_onboarding_new(s->data);
     if (!s->metrics || !s->rl_ip || !s->rl_account || !s->rl_exposure || !s->onboarding)
         return rs_error_set(err, RS_ERR_NOMEM, "server: out of memory");
-    return init_serving(s, err);
+    rs_status st = init_serving(s, err);
+    return st == RS_OK ? rs_replica_new(s, &s->replica, err) : st;
 }
 
 static void free_parts(rs_server *s)
 {
+    rs_replica_free(s->replica); /* its threads use the lifecycle */
     rs_serving_free(s->serving);
     rs_lc_free(s->lc); /* its threads use the reco service: first */
     rs_reco_service_free(s->reco);
@@ -512,6 +514,18 @@ rs_status rs_server_start(const rs_server_options *opt, rs_engine *engine,
 int rs_server_port(const rs_server *s)
 {
     return s->port;
+}
+
+void rs_server_drain(rs_server *s)
+{
+    if (!s)
+        return;
+    int64_t ms = rs_replica_drain(s->replica);
+    /* Health answers 503 from now on; the load balancer's checks need this
+     * long to take the replica out before the listener closes. */
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
 }
 
 void rs_server_stop(rs_server *s)

@@ -68,6 +68,11 @@ rs_status rs_server_start(const rs_server_options *opt, rs_engine *engine,
                           rs_server **out, rs_error *err);
 /* The port actually bound (useful with port 0). */
 int rs_server_port(const rs_server *s);
+/* Start draining: GET /api/health answers 503 "draining" from now on, and
+ * this returns after cluster.drain_wait_ms (0 without a cluster: section)
+ * so a load balancer stops sending new requests; rs_server_stop then closes
+ * the listener and lets in-flight requests finish. NULL is a no-op. */
+void rs_server_drain(rs_server *s);
 /* Stop accepting, let in-flight requests finish, free. NULL is a no-op. */
 void rs_server_stop(rs_server *s);
 
