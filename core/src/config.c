@@ -16,7 +16,10 @@
 static const char *const top_keys[] = {
     "data", "work_dir", "threads", "prepare", "plugins", "instances",
     "server", "database", "refresh", "retrain", "swap_gate", "admin",
-    "experiments", "dataset", NULL};
+    "experiments", "dataset", "serving", NULL};
+
+static const char *const role_keys[] = {"default_source", "cold_start", "similar_source",
+                                        NULL};
 
 struct cfg_dir {
     char dir[PATH_MAX];
@@ -323,6 +326,51 @@ static rs_status load_instances(rs_config *cfg, rs_error *err)
     return RS_OK;
 }
 
+const char *rs_config_role_key(rs_serving_role role)
+{
+    static const char *const full[] = {"serving.default_source", "serving.cold_start",
+                                       "serving.similar_source"};
+    return (unsigned)role < sizeof full / sizeof *full ? full[role] : "serving.?";
+}
+
+const char *rs_config_role(const rs_config *cfg, rs_serving_role role)
+{
+    if ((unsigned)role >= sizeof cfg->roles / sizeof *cfg->roles)
+        return NULL;
+    if (role == RS_ROLE_DEFAULT_SOURCE && !cfg->roles[role])
+        return cfg->n_instances ? cfg->instances[0].name : NULL;
+    return cfg->roles[role];
+}
+
+/* serving: {default_source, cold_start, similar_source}: each names a
+ * configured instance. server.default_source, the older spelling, is read
+ * when serving.default_source is absent. */
+static rs_status load_serving(rs_config *cfg, rs_error *err)
+{
+    char where[300];
+    const rs_yaml_node *sec = rs_yaml_get(cfg->root, "serving");
+    rs_status st = rs_yaml_check_keys(sec, "serving", role_keys, err);
+    for (size_t r = 0; st == RS_OK && role_keys[r]; r++) {
+        const rs_yaml_node *map = sec;
+        const rs_yaml_node *n = rs_yaml_get(sec, role_keys[r]);
+        if (!n && r == RS_ROLE_DEFAULT_SOURCE) {
+            map = rs_yaml_get(cfg->root, "server");
+            n = map && map->kind == RS_YAML_MAP ? rs_yaml_get(map, role_keys[r]) : NULL;
+        }
+        if (!n)
+            continue;
+        if ((st = rs_yaml_string(n, rs_config_role_key((rs_serving_role)r), &cfg->roles[r],
+                                 err)) != RS_OK)
+            break;
+        if (!rs_config_instance(cfg, cfg->roles[r]))
+            st = rs_error_set(err, RS_ERR_CONFIG,
+                              "%s%s.%s: '%s' is not a configured instance",
+                              rs_yaml_where(n, where, sizeof where),
+                              map == sec ? "serving" : "server", role_keys[r], cfg->roles[r]);
+    }
+    return st;
+}
+
 static rs_status load_plugin_path(rs_config *cfg, const char *base,
                                   rs_error *err)
 {
@@ -428,7 +476,7 @@ rs_status rs_config_load(const char *path, rs_config **out, rs_error *err)
         goto fail;
     if ((st = load_plugin_path(cfg, base, err)) != RS_OK)
         goto fail;
-    if ((st = load_instances(cfg, err)) != RS_OK)
+    if ((st = load_instances(cfg, err)) != RS_OK || (st = load_serving(cfg, err)) != RS_OK)
         goto fail;
     *out = cfg;
     return RS_OK;

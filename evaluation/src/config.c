@@ -21,8 +21,6 @@ static const char *const k_probe_keys[] = {"enabled", "genres", "n_rated",
 static const char *const k_split_keys[] = {
     "kind", "test_fraction", "temporal_quantile", "validation_fraction", NULL};
 
-static const char *const k_default_instances[] = {"popularity", "lightgcn",
-                                                  "semantic", "hybrid"};
 static const double k_default_levels[] = {1.0, 0.5, 0.25, 0.1, 0.05};
 static const int k_default_k[] = {10, 20};
 static const int k_default_buckets[] = {1, 6, 21, 51};
@@ -120,15 +118,8 @@ static rs_status nomem(rs_error *err)
 /* Everything except paths, which depend on where the file lives. */
 static rs_status set_defaults(rs_eval_config *c, rs_error *err)
 {
-    size_t ni = sizeof k_default_instances / sizeof *k_default_instances;
-    c->instances = calloc(ni, sizeof *c->instances);
-    if (!c->instances)
-        return nomem(err);
-    for (size_t i = 0; i < ni; i++)
-        if (!(c->instances[c->n_instances++] = dup(k_default_instances[i])))
-            return nomem(err);
-    if (!(c->baseline = dup("popularity")))
-        return nomem(err);
+    /* instances, baseline and compare default to the host config's
+     * (rs_eval_config_apply_host): the harness names no plugin. */
     c->split.kind = RS_SPLIT_RANDOM;
     c->split.test_fraction = 0.2;
     c->split.temporal_quantile = 0.8;
@@ -419,32 +410,25 @@ static rs_status parse_compare(rs_eval_config *c, const rs_yaml_node *n,
     return RS_OK;
 }
 
-/* Without a `compare` key: hybrid vs lightgcn and vs the baseline, for
- * whichever of them are evaluated. */
-static rs_status default_compare(rs_eval_config *c, rs_error *err)
+/* Without a `compare` key: the host's default source (what users are
+ * served) against the baseline, when both are evaluated. */
+static rs_status default_compare(rs_eval_config *c, const rs_config *host, rs_error *err)
 {
-    const char *refs[2] = {"lightgcn", c->baseline};
-    c->compare = calloc(2, sizeof *c->compare);
-    if (!c->compare)
+    const char *served = rs_config_role(host, RS_ROLE_DEFAULT_SOURCE);
+    if (!(c->compare = calloc(1, sizeof *c->compare)))
         return nomem(err);
-    if (rs_eval_config_instance_index(c, "hybrid") < 0)
+    if (!served || strcmp(served, c->baseline) == 0 ||
+        rs_eval_config_instance_index(c, served) < 0)
         return RS_OK;
-    for (int j = 0; j < 2; j++) {
-        if (rs_eval_config_instance_index(c, refs[j]) < 0 ||
-            strcmp(refs[j], "hybrid") == 0 ||
-            (j == 1 && strcmp(refs[1], refs[0]) == 0))
-            continue;
-        rs_eval_pair *p = &c->compare[c->n_compare++];
-        p->a = dup("hybrid");
-        p->b = dup(refs[j]);
-        if (!p->a || !p->b)
-            return nomem(err);
-    }
-    return RS_OK;
+    c->compare[0].a = dup(served);
+    c->compare[0].b = dup(c->baseline);
+    c->n_compare = 1;
+    return c->compare[0].a && c->compare[0].b ? RS_OK : nomem(err);
 }
 
-/* Overrides must name evaluated instances and be mappings; the keys and
- * values are checked against each plugin's schema by the engine. */
+/* Overrides are mappings by instance name; the names are checked against
+ * the evaluated instances by bind_names, the keys and values against each
+ * plugin's schema by the engine. */
 static rs_status parse_params(rs_eval_config *c, const rs_yaml_node *n,
                               rs_error *err)
 {
@@ -452,15 +436,10 @@ static rs_status parse_params(rs_eval_config *c, const rs_yaml_node *n,
     if (n->kind != RS_YAML_MAP)
         return rs_error_set(err, RS_ERR_CONFIG, "%s'params' must be a mapping of instance names",
                             rs_yaml_where(n, where, sizeof where));
-    for (size_t i = 0; i < n->n; i++) {
-        if (rs_eval_config_instance_index(c, n->keys[i]) < 0)
-            return rs_error_set(err, RS_ERR_CONFIG,
-                                "%sparams names '%s', which is not in instances",
-                                rs_yaml_where(n->items[i], where, sizeof where), n->keys[i]);
+    for (size_t i = 0; i < n->n; i++)
         if (n->items[i]->kind != RS_YAML_MAP)
             return rs_error_set(err, RS_ERR_CONFIG, "%sparams.%s must be a mapping",
                                 rs_yaml_where(n->items[i], where, sizeof where), n->keys[i]);
-    }
     c->params = n;
     return RS_OK;
 }
@@ -593,6 +572,30 @@ static rs_status parse_probes(rs_eval_config *c, const rs_yaml_node *n,
     return RS_OK;
 }
 
+/* Once the instances are known: the baseline (by default the first), and
+ * the keys that name instances. */
+static rs_status bind_names(rs_eval_config *c, rs_error *err)
+{
+    char where[256];
+    const rs_yaml_node *n;
+    if (!c->baseline && !(c->baseline = dup(c->instances[0])))
+        return nomem(err);
+    if (rs_eval_config_instance_index(c, c->baseline) < 0) {
+        n = c->root ? rs_yaml_get(c->root, "baseline") : NULL;
+        return rs_error_set(err, RS_ERR_CONFIG, "%sbaseline '%s' is not one of instances",
+                            n ? rs_yaml_where(n, where, sizeof where) : "", c->baseline);
+    }
+    for (size_t i = 0; c->params && i < c->params->n; i++)
+        if (rs_eval_config_instance_index(c, c->params->keys[i]) < 0)
+            return rs_error_set(err, RS_ERR_CONFIG,
+                                "%sparams names '%s', which is not in instances",
+                                rs_yaml_where(c->params->items[i], where, sizeof where),
+                                c->params->keys[i]);
+    if (c->root && (n = rs_yaml_get(c->root, "compare")))
+        return parse_compare(c, n, err);
+    return RS_OK;
+}
+
 static rs_status parse_root(rs_eval_config *c, const rs_yaml_node *root,
                             const char *base_dir, rs_error *err)
 {
@@ -616,26 +619,14 @@ static rs_status parse_root(rs_eval_config *c, const rs_yaml_node *root,
         return nomem(err);
 
     const rs_yaml_node *n;
-    if ((n = rs_yaml_get(root, "instances"))) {
-        for (size_t i = 0; i < c->n_instances; i++)
-            free(c->instances[i]);
-        free(c->instances);
-        c->instances = NULL;
-        c->n_instances = 0;
-        if ((st = parse_names(n, "instances", &c->instances, &c->n_instances, err)))
-            return st;
-    }
+    if ((n = rs_yaml_get(root, "instances")) &&
+        (st = parse_names(n, "instances", &c->instances, &c->n_instances, err)))
+        return st;
     if ((n = rs_yaml_get(root, "baseline"))) {
         if ((st = rs_yaml_string(n, "baseline", &s, err)))
             return st;
-        free(c->baseline);
         if (!(c->baseline = dup(s)))
             return nomem(err);
-    }
-    if (rs_eval_config_instance_index(c, c->baseline) < 0) {
-        n = rs_yaml_get(root, "baseline");
-        return rs_error_set(err, RS_ERR_CONFIG, "%sbaseline '%s' is not one of instances",
-                            n ? rs_yaml_where(n, where, sizeof where) : "", c->baseline);
     }
     if ((n = rs_yaml_get(root, "split")) && (st = parse_split(c, n, err)))
         return st;
@@ -696,12 +687,9 @@ static rs_status parse_root(rs_eval_config *c, const rs_yaml_node *root,
         return st;
     if ((n = rs_yaml_get(root, "taste_probes")) && (st = parse_probes(c, n, err)))
         return st;
-    if ((n = rs_yaml_get(root, "compare")))
-        st = parse_compare(c, n, err);
-    else
-        st = default_compare(c, err);
     c->split.seed = c->seed;
-    return st;
+    /* Without a list, the names are bound to the host's instances. */
+    return c->n_instances ? bind_names(c, err) : RS_OK;
 }
 
 rs_status rs_eval_config_default(rs_eval_config **out, rs_error *err)
@@ -713,8 +701,6 @@ rs_status rs_eval_config_default(rs_eval_config **out, rs_error *err)
     if (st == RS_OK && (!(c->host_config = dup("configs/default.yaml")) ||
                         !(c->output_dir = dup("eval-report"))))
         st = nomem(err);
-    if (st == RS_OK)
-        st = default_compare(c, err);
     if (st != RS_OK) {
         rs_eval_config_free(c);
         return st;
@@ -820,9 +806,47 @@ static void drop_instance(rs_eval_config *c, size_t i)
     c->n_instances--;
 }
 
+/* No `instances` list: every instance of the host config, in its order. */
+static rs_status instances_from_host(rs_eval_config *c, const rs_config *host, rs_error *err)
+{
+    if (!(c->instances = calloc(host->n_instances ? host->n_instances : 1,
+                                sizeof *c->instances)))
+        return nomem(err);
+    for (size_t i = 0; i < host->n_instances; i++)
+        if (!(c->instances[c->n_instances++] = dup(host->instances[i].name)))
+            return nomem(err);
+    return RS_OK;
+}
+
 rs_status rs_eval_config_apply_host(rs_eval_config *c, const rs_config *host,
                                     rs_error *err)
 {
+    int listed = c->n_instances > 0;
+    rs_status st = listed ? RS_OK : instances_from_host(c, host, err);
+    if (st != RS_OK)
+        return st;
+    /* The baseline defaults to the host's cold-start source (what a user
+     * with no ratings gets) when it is evaluated, else to the first
+     * evaluated instance the host defines. */
+    if (!c->root || !rs_yaml_get(c->root, "baseline")) {
+        const char *base = rs_config_role(host, RS_ROLE_COLD_START);
+        if (!base || rs_eval_config_instance_index(c, base) < 0)
+            for (size_t i = c->n_instances; i-- > 0;)
+                if (rs_config_instance(host, c->instances[i]))
+                    base = c->instances[i];
+        char *b = base ? dup(base) : NULL;
+        if (base && !b)
+            return nomem(err);
+        if (b) {
+            free(c->baseline);
+            c->baseline = b;
+        }
+    }
+    if (!listed && c->n_instances && (st = bind_names(c, err)) != RS_OK)
+        return st;
+    if ((!c->root || !rs_yaml_get(c->root, "compare")) && c->n_instances &&
+        (st = default_compare(c, host, err)) != RS_OK)
+        return st;
     const rs_yaml_node *list = c->root ? rs_yaml_get(c->root, "instances") : NULL;
     /* Walk the YAML list alongside, so messages point at the right item
      * even after earlier ones were dropped. */

@@ -28,6 +28,8 @@ static void setup(void)
 {
     rs_error err;
     ck_assert_int_eq(rs_eval_config_parse("instances: [popularity, hybrid]\n"
+                                          "baseline: popularity\n"
+                                          "compare: [[hybrid, popularity]]\n"
                                           "levels: [1.0, 0.5]\n",
                                           "t.yaml", NULL, &cfg, &err), RS_OK);
     ck_assert_int_eq(rs_eval_report_new(cfg, &rep, &err), RS_OK);

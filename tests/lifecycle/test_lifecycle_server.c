@@ -91,7 +91,8 @@ static int srv_open_with(srv *s, const char *instances, const char *admin, const
     unsetenv("RECSYS_ADMIN_TOKEN");
     snprintf(more, sizeof more,
              "prepare: {cf_min_item_ratings: 1, cf_min_user_ratings: 1}\n"
-             "server:\n  port: 0\n  threads: 8\n  default_source: popularity\n"
+             "serving: {default_source: popularity, cold_start: popularity}\n"
+             "server:\n  port: 0\n  threads: 8\n"
              "  password_memlimit_kib: 8192\n  login_per_ip_per_min: 100000\n"
              "database:\n  pool_size: 8\n"
              "refresh: {interval_s: 1, list_size: 20}\n"

@@ -64,7 +64,8 @@ static void run_setup(void)
              "instances:\n"
              "  - {name: popularity, plugin: popularity}\n"
              "  - {name: genre, plugin: test_genre}\n"
-             "server:\n  port: 0\n  threads: 4\n  default_source: popularity\n"
+             "serving: {default_source: popularity, cold_start: popularity}\n"
+             "server:\n  port: 0\n  threads: 4\n"
              "  static_dir: %s\n"
              "  password_memlimit_kib: 8192\n"
              "database:\n  pool_size: 4\n",

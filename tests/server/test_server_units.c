@@ -294,7 +294,7 @@ START_TEST(test_server_options)
     ck_assert_uint_eq(o.request_max_bytes, 1024);
     ck_assert_uint_eq(o.pwhash_memlimit, 16 * 1024);
     ck_assert_str_eq(o.bind, "127.0.0.1");
-    ck_assert_str_eq(o.default_source, "hybrid");
+    ck_assert_str_eq(o.default_source, "popularity"); /* serving: unset: the first instance */
     ck_assert_int_eq(o.threads, 32);
     rs_config_free(cfg);
 

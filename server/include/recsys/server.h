@@ -26,7 +26,7 @@ typedef struct rs_server_options {
     int port;                 /* 8080; 0 = any free port */
     int threads;              /* civetweb workers, 32 (docs/security.md) */
     char static_dir[1024];    /* absolute; "" = serve no static files */
-    char default_source[RS_SOURCE_NAME_MAX]; /* hybrid */
+    char default_source[RS_SOURCE_NAME_MAX]; /* serving.default_source */
     char tmdb_api_key[128];   /* "" = generated posters only */
     size_t request_max_bytes; /* 65536 */
     char work_dir[1024];      /* posters cache, eval/report.json */
