@@ -211,7 +211,7 @@ START_TEST(serving_roles)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("config");
     TCase *tc = tcase_create("config");
@@ -227,5 +227,7 @@ int main(void)
     tcase_add_test(tc, env_overrides);
     tcase_add_test(tc, serving_roles);
     suite_add_tcase(s, tc);
-    return tu_run(s);
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

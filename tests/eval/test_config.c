@@ -260,7 +260,7 @@ START_TEST(the_shipped_file_loads)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("eval_config");
     TCase *tc = tcase_create("config");
@@ -272,5 +272,7 @@ int main(void)
     tcase_add_test(tc, apply_host_skips_or_refuses);
     tcase_add_test(tc, the_shipped_file_loads);
     suite_add_tcase(s, tc);
-    return tu_run(s);
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

@@ -494,7 +494,7 @@ START_TEST(cli_exit_codes)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("eval_sweep");
     TCase *tc = tcase_create("sweep");
@@ -509,5 +509,7 @@ int main(void)
     tcase_add_test(tc, a_failing_plugin_is_reported_not_fatal);
     tcase_add_test(tc, cli_exit_codes);
     suite_add_tcase(s, tc);
-    return tu_run(s);
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

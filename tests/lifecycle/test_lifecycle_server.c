@@ -654,10 +654,8 @@ START_TEST(retrain_from_app_ratings)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
-    signal(SIGPIPE, SIG_IGN);
-    run_setup();
     Suite *su = suite_create("lifecycle_server");
     TCase *tc = tcase_create("server");
     tcase_set_timeout(tc, 300);
@@ -671,7 +669,13 @@ int main(void)
     /* Last: it adds exposures that earlier tests count. */
     tcase_add_test(tc, rating_reaches_recommendations_within_one_interval);
     suite_add_tcase(su, tc);
-    int rc = tu_run(su);
-    run_teardown();
-    return rc;
+    return su;
 }
+
+static void before_all(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    run_setup();
+}
+
+RS_CHECK_MAIN_WITH(make_suite, before_all, run_teardown)

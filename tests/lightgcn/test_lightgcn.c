@@ -18,6 +18,7 @@
 #include "recsys/dataset.h"
 #include "recsys/plugin.h"
 #include "recsys/topk.h"
+#include "check_main.h"
 
 const rs_plugin_entry *rs_plugin_entry_v1(void);
 
@@ -1201,11 +1202,4 @@ static Suite *lightgcn_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(lightgcn_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+RS_CHECK_MAIN(lightgcn_suite)

@@ -36,6 +36,7 @@
 
 #include "http_client.h"
 #include "recsys/server.h"
+#include "check_main.h"
 
 #define STREAMS 4
 #define MAX_WRITES 400 /* per stream; each write rates a different movie */
@@ -594,9 +595,8 @@ static void run_setup(void)
     curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-int main(void)
+static Suite *make_suite(void)
 {
-    run_setup();
     Suite *s = suite_create("durability");
     TCase *tc = tcase_create("faults");
     tcase_set_timeout(tc, 150);
@@ -605,11 +605,13 @@ int main(void)
     tcase_add_test(tc, last_server_stops_the_cluster);
     tcase_add_test(tc, private_cluster_admits_only_the_app_role);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    return s;
+}
+
+static void after_all(void)
+{
     cluster_remove();
     curl_global_cleanup();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+RS_CHECK_MAIN_WITH(make_suite, run_setup, after_all)

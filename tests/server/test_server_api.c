@@ -17,6 +17,7 @@
 #include "http_client.h"
 #include "pg_fixture.h"
 #include "recsys/server.h"
+#include "check_main.h"
 
 static char g_dir[1024], g_cfg[1100], g_url[512];
 static int port;
@@ -830,13 +831,4 @@ static Suite *suite(void)
     return s;
 }
 
-int main(void)
-{
-    run_setup();
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    run_teardown();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+RS_CHECK_MAIN_WITH(suite, run_setup, run_teardown)

@@ -26,6 +26,7 @@
 #include "http_client.h"
 #include "pg_fixture.h"
 #include "recsys/server.h"
+#include "check_main.h"
 
 /* ThreadSanitizer builds (scripts/test): Debian's civetweb 1.15 formats
  * the Date header of the pages it writes itself (its 400 for a request
@@ -606,13 +607,4 @@ static Suite *suite(void)
     return s;
 }
 
-int main(void)
-{
-    run_setup();
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    run_teardown();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+RS_CHECK_MAIN_WITH(suite, run_setup, run_teardown)

@@ -15,6 +15,7 @@
 #include "ratelimit.h"
 #include "recsys/server.h"
 #include "server_internal.h"
+#include "check_main.h"
 
 START_TEST(test_ratelimit_window)
 {
@@ -344,7 +345,7 @@ START_TEST(test_server_options_limits)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("server_units");
     TCase *tc = tcase_create("units");
@@ -360,9 +361,7 @@ int main(void)
     tcase_add_test(tc, test_server_options);
     tcase_add_test(tc, test_server_options_limits);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)
