@@ -1,6 +1,6 @@
 /*
  * Durability and faults of `recsys serve` on its private PostgreSQL
- * (issue 18): the real server (rs_server_cli in a forked child, as the CLI
+ * (issue 18): the real server (rs_cli_serve in a forked child, as the CLI
  * runs it) on the private cluster it starts itself, with fsync on as
  * served, under streams of rating writes from several clients.
  *
@@ -37,6 +37,7 @@
 #include "http_client.h"
 #include "recsys/server.h"
 #include "check_main.h"
+#include "cli.h"
 
 #define STREAMS 4
 #define MAX_WRITES 400 /* per stream; each write rates a different movie */
@@ -144,7 +145,7 @@ static void server_start(server *s, int n)
             _exit(126);
         close(fd);
         char *argv[] = {"serve", "--config", g_cfg, "--port", "0", NULL};
-        _exit(rs_server_cli(5, argv));
+        _exit(rs_cli_serve(5, argv));
     }
     const char *tag = "recsys: serving on http://127.0.0.1:";
     for (double t0 = now_s(); !s->port && now_s() - t0 < 120;) {

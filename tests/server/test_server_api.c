@@ -18,6 +18,7 @@
 #include "pg_fixture.h"
 #include "recsys/server.h"
 #include "check_main.h"
+#include "cli.h"
 
 static char g_dir[1024], g_cfg[1100], g_url[512];
 static int port;
@@ -760,13 +761,13 @@ END_TEST
 START_TEST(test_cli_usage_and_sigterm)
 {
     char *bad_port[] = {"serve", "--port", "http", NULL};
-    ck_assert_int_eq(rs_server_cli(3, bad_port), 2);
+    ck_assert_int_eq(rs_cli_serve(3, bad_port), 2);
     char *unknown[] = {"serve", "--frobnicate", NULL};
-    ck_assert_int_eq(rs_server_cli(2, unknown), 2);
+    ck_assert_int_eq(rs_cli_serve(2, unknown), 2);
     char *extra[] = {"serve", "stray", NULL};
-    ck_assert_int_eq(rs_server_cli(2, extra), 2);
+    ck_assert_int_eq(rs_cli_serve(2, extra), 2);
     char *missing[] = {"serve", "--config", "/nonexistent/recsys.yaml", NULL};
-    ck_assert_int_eq(rs_server_cli(3, missing), 1);
+    ck_assert_int_eq(rs_cli_serve(3, missing), 1);
 
     int fd[2];
     ck_assert_int_eq(pipe(fd), 0);
@@ -776,7 +777,7 @@ START_TEST(test_cli_usage_and_sigterm)
         dup2(fd[1], STDERR_FILENO);
         close(fd[0]);
         char *argv[] = {"serve", "--config", g_cfg, "--port", "0", NULL};
-        _exit(rs_server_cli(5, argv));
+        _exit(rs_cli_serve(5, argv));
     }
     close(fd[1]);
     FILE *log = fdopen(fd[0], "r");

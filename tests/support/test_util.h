@@ -56,5 +56,4 @@ static inline int tu_contains(const char *hay, const char *needle)
 #define tu_assert_contains(hay, needle) \
     ck_assert_msg(tu_contains((hay), (needle)), "expected '%s' in '%s'", (needle), (hay))
 
-/* Run a suite in Check's fork mode; returns the process exit code. */
 #endif
