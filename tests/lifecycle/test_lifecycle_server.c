@@ -185,8 +185,8 @@ static double genre_share(srv *s, const char *cookie, const char *genre, char *g
         for (size_t j = 0; j < json_array_size(g); j++)
             hits += strcmp(json_string_value(json_array_get(g, j)), genre) == 0;
     }
-    snprintf(generated, gsize, "%s",
-             json_string_value(json_object_get(s->r.json, "generated_at")) ?: "");
+    const char *gen = json_string_value(json_object_get(s->r.json, "generated_at"));
+    snprintf(generated, gsize, "%s", gen ? gen : "");
     return n ? (double)hits / (double)n : 0;
 }
 
