@@ -176,6 +176,33 @@ START_TEST(env_overrides)
 }
 END_TEST
 
+/* The declarative sections (recsys/config_fields.h): bounds, types and
+ * unknown keys, each named with its section and place. */
+START_TEST(declared_fields)
+{
+    static const struct { const char *text, *want; } cases[] = {
+        {"prepare: {cf_min_item_ratings: -1}\n",
+         "cfg.yaml:2:32: 'prepare.cf_min_item_ratings' = -1 is out of range [0, 1000000]"},
+        {"prepare: {cf_min_user_ratings: x}\n",
+         "cfg.yaml:2:32: 'prepare.cf_min_user_ratings' must be an integer, got 'x'"},
+        {"prepare: {min: 1}\n", "cfg.yaml:2:11: unknown key 'min' in prepare"},
+        {"work_dir: [a]\n", "cfg.yaml:2:11: 'work_dir' must be a string"},
+    };
+    hf f;
+    rs_error err = {0};
+    hf_setup(&f);
+    snprintf(f.cfg_path, sizeof f.cfg_path, "%s/cfg.yaml", f.dir);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[512];
+        snprintf(text, sizeof text, "data: {dir: data}\n%sinstances:\n" GOOD, cases[i].text);
+        tu_write(f.dir, "cfg.yaml", text);
+        ck_assert_int_eq(rs_config_load(f.cfg_path, &f.cfg, &err), RS_ERR_CONFIG);
+        tu_assert_contains(err.message, cases[i].want);
+    }
+    hf_teardown(&f);
+}
+END_TEST
+
 /* The serving roles name configured instances; unset, the default source is
  * the first instance and the other roles are empty. */
 START_TEST(serving_roles)
@@ -226,6 +253,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, valid_params_reach_plugin);
     tcase_add_test(tc, env_overrides);
     tcase_add_test(tc, serving_roles);
+    tcase_add_test(tc, declared_fields);
     suite_add_tcase(s, tc);
     return s;
 }
