@@ -345,6 +345,42 @@ START_TEST(test_server_options_limits)
 }
 END_TEST
 
+/* The reco service takes its cold-start and similar sources from the
+ * serving roles, and refuses an instance that cannot play its role. */
+START_TEST(test_reco_roles)
+{
+    rs_error err = {0};
+    rs_config *cfg = load_config("serving: {cold_start: popularity}\n", &err);
+    ck_assert_msg(cfg != NULL, "%s", err.message);
+    rs_load_options lo = {NULL, cfg->cf_min_item_ratings, cfg->cf_min_user_ratings};
+    rs_movielens *ml = NULL;
+    rs_engine *e = NULL;
+    ck_assert_msg(rs_movielens_load(cfg->data_dir, &lo, &ml, &err) == RS_OK, "%s", err.message);
+    ck_assert_msg(rs_engine_new(cfg, rs_movielens_view(ml), &e, &err) == RS_OK, "%s",
+                  err.message);
+    rs_reco_service *svc = NULL;
+    ck_assert_int_eq(rs_reco_service_new(e, ml, NULL, &svc, &err), RS_OK);
+    ck_assert_ptr_null(rs_reco_cold_source(svc)); /* no role, no fallback by name */
+    ck_assert_int_eq(rs_reco_service_set_roles(svc, cfg, &err), RS_OK);
+    ck_assert_str_eq(rs_reco_cold_source(svc), "popularity");
+    ck_assert_ptr_null(rs_reco_default_similar(svc)); /* popularity cannot answer it */
+    rs_reco_service_free(svc);
+
+    /* the engine borrows from cfg: a second config for the roles only */
+    rs_config *bad = load_config("serving: {similar_source: popularity}\n", &err);
+    ck_assert_msg(bad != NULL, "%s", err.message);
+    ck_assert_int_eq(rs_reco_service_new(e, ml, NULL, &svc, &err), RS_OK);
+    ck_assert_int_eq(rs_reco_service_set_roles(svc, bad, &err), RS_ERR_CONFIG);
+    ck_assert_msg(strstr(err.message, "serving.similar_source: instance 'popularity' cannot "
+                                      "answer similar"), "%s", err.message);
+    rs_reco_service_free(svc);
+    rs_config_free(bad);
+    rs_engine_free(e);
+    rs_movielens_free(ml);
+    rs_config_free(cfg);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("server_units");
@@ -360,6 +396,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_password_hash);
     tcase_add_test(tc, test_server_options);
     tcase_add_test(tc, test_server_options_limits);
+    tcase_add_test(tc, test_reco_roles);
     suite_add_tcase(s, tc);
     return s;
 }
