@@ -246,7 +246,7 @@ START_TEST(swaps_under_load)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("engine");
     TCase *tc = tcase_create("engine");
@@ -257,5 +257,7 @@ int main(void)
     tcase_add_test(tc, reload_swaps_and_rejects_corrupt);
     tcase_add_test(tc, swaps_under_load);
     suite_add_tcase(s, tc);
-    return tu_run(s);
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "lgcn_simd.h"
+#include "recsys/splitmix64.h"
 #include "recsys/topk.h"
 
 #ifdef _OPENMP
@@ -66,18 +67,10 @@ struct lgcn_trainer {
 
 /* ---- RNG: xoshiro256** seeded by splitmix64 ----------------------------- */
 
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 void lgcn_rng_seed(lgcn_rng *r, uint64_t seed)
 {
     for (int k = 0; k < 4; k++)
-        r->s[k] = splitmix64(&seed);
+        r->s[k] = rs_splitmix64_next(&seed);
 }
 
 static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }

@@ -25,7 +25,6 @@ void rs_server_options_default(rs_server_options *o)
      * (docs/security.md). 32 workers cost ~100 KiB of stack and one
      * max_request_size buffer each. */
     o->threads = 32;
-    snprintf(o->default_source, sizeof o->default_source, "hybrid");
     o->request_max_bytes = 65536;
     o->pwhash_opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
     o->pwhash_memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
@@ -84,6 +83,10 @@ rs_status rs_server_options_from_config(const rs_config *cfg,
     if (sd)
         snprintf(o->static_dir, sizeof o->static_dir, "%s", sd);
     free(sd);
+    /* serving.default_source (or the older server.default_source), checked
+     * by the config loader. */
+    const char *def = rs_config_role(cfg, RS_ROLE_DEFAULT_SOURCE);
+    snprintf(o->default_source, sizeof o->default_source, "%s", def ? def : "");
     const rs_yaml_node *sec = rs_config_section(cfg, "server");
     if (!sec)
         return RS_OK;
@@ -106,8 +109,6 @@ rs_status rs_server_options_from_config(const rs_config *cfg,
     if (st == RS_OK) st = get_int(sec, "keep_alive_timeout_ms", 0, 600000, &ka_ms, err);
     if (st == RS_OK) st = get_int(sec, "exposures_per_user_per_min", 0, 1000000, &expo, err);
     if (st == RS_OK) st = get_str(sec, "bind", o->bind, sizeof o->bind, err);
-    if (st == RS_OK) st = get_str(sec, "default_source", o->default_source,
-                                  sizeof o->default_source, err);
     if (st == RS_OK) st = get_str(sec, "tmdb_api_key", o->tmdb_api_key,
                                   sizeof o->tmdb_api_key, err);
     if (st == RS_OK) st = get_str(sec, "static_dir", static_dir, sizeof static_dir, err);
@@ -382,6 +383,8 @@ static rs_status init_serving(rs_server *s, rs_error *err)
         st = rs_reco_cache_config_parse(rs_config_section(cfg, "refresh"), &cache, err);
     if (st == RS_OK)
         st = rs_reco_service_new(s->engine, s->ml, s->db, cfg ? &cache : NULL, &s->reco, err);
+    if (st == RS_OK)
+        st = rs_reco_service_set_roles(s->reco, cfg, err);
     if (st != RS_OK)
         return st;
     rs_lc_deps deps = {cfg, s->engine, s->ml, s->db, s->reco};
@@ -456,7 +459,7 @@ rs_status rs_server_start(const rs_server_options *opt, rs_engine *engine,
         return st;
     }
     if (!rs_engine_instance_entry(engine, s->opt.default_source) && s->n_sources > 0) {
-        fprintf(stderr, "recsys: server.default_source '%s' is not configured; using '%s'\n",
+        fprintf(stderr, "recsys: serving.default_source '%s' is not configured; using '%s'\n",
                 s->opt.default_source, s->source_names[0]);
         snprintf(s->opt.default_source, sizeof s->opt.default_source, "%s", s->source_names[0]);
     }

@@ -630,7 +630,7 @@ START_TEST(movielens_new_user_and_similar)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("ease");
     TCase *t = tcase_create("model");
@@ -650,5 +650,7 @@ int main(void)
     tcase_set_timeout(t, 300);
     tcase_add_test(t, movielens_new_user_and_similar);
     suite_add_tcase(s, t);
-    return tu_run(s);
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

@@ -91,7 +91,8 @@ static int srv_open_with(srv *s, const char *instances, const char *admin, const
     unsetenv("RECSYS_ADMIN_TOKEN");
     snprintf(more, sizeof more,
              "prepare: {cf_min_item_ratings: 1, cf_min_user_ratings: 1}\n"
-             "server:\n  port: 0\n  threads: 8\n  default_source: popularity\n"
+             "serving: {default_source: popularity, cold_start: popularity}\n"
+             "server:\n  port: 0\n  threads: 8\n"
              "  password_memlimit_kib: 8192\n  login_per_ip_per_min: 100000\n"
              "database:\n  pool_size: 8\n"
              "refresh: {interval_s: 1, list_size: 20}\n"
@@ -184,8 +185,8 @@ static double genre_share(srv *s, const char *cookie, const char *genre, char *g
         for (size_t j = 0; j < json_array_size(g); j++)
             hits += strcmp(json_string_value(json_array_get(g, j)), genre) == 0;
     }
-    snprintf(generated, gsize, "%s",
-             json_string_value(json_object_get(s->r.json, "generated_at")) ?: "");
+    const char *gen = json_string_value(json_object_get(s->r.json, "generated_at"));
+    snprintf(generated, gsize, "%s", gen ? gen : "");
     return n ? (double)hits / (double)n : 0;
 }
 
@@ -657,10 +658,8 @@ START_TEST(retrain_from_app_ratings)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
-    signal(SIGPIPE, SIG_IGN);
-    run_setup();
     Suite *su = suite_create("lifecycle_server");
     TCase *tc = tcase_create("server");
     tcase_set_timeout(tc, 300);
@@ -674,7 +673,13 @@ int main(void)
     /* Last: it adds exposures that earlier tests count. */
     tcase_add_test(tc, rating_reaches_recommendations_within_one_interval);
     suite_add_tcase(su, tc);
-    int rc = tu_run(su);
-    run_teardown();
-    return rc;
+    return su;
 }
+
+static void before_all(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    run_setup();
+}
+
+RS_CHECK_MAIN_WITH(make_suite, before_all, run_teardown)

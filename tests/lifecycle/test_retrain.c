@@ -344,7 +344,7 @@ START_TEST(retrain_lightgcn_when_built)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("retrain");
     TCase *tc = tcase_create("retrain");
@@ -357,5 +357,7 @@ int main(void)
     tcase_add_test(tc, spam_retrain_refused_on_real_data);
     tcase_add_test(tc, retrain_lightgcn_when_built);
     suite_add_tcase(s, tc);
-    return tu_run(s);
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

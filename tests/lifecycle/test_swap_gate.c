@@ -307,7 +307,7 @@ START_TEST(real_plugins_pass_the_gate)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("swap_gate");
     TCase *tc = tcase_create("swap_gate");
@@ -319,5 +319,7 @@ int main(void)
     tcase_add_test(tc, smoke_test_catches_defects);
     tcase_add_test(tc, real_plugins_pass_the_gate);
     suite_add_tcase(s, tc);
-    return tu_run(s);
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

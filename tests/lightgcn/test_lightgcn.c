@@ -18,6 +18,7 @@
 #include "recsys/dataset.h"
 #include "recsys/plugin.h"
 #include "recsys/topk.h"
+#include "check_main.h"
 
 const rs_plugin_entry *rs_plugin_entry_v1(void);
 
@@ -1012,8 +1013,9 @@ START_TEST(test_module_exports_entry)
     void *h = dlopen(RS_PLUGIN_BUILD_DIR "/lightgcn/librs_lightgcn.so",
                      RTLD_NOW | RTLD_LOCAL);
     ck_assert_msg(h != NULL, "dlopen: %s", dlerror());
-    rs_plugin_entry_fn fn = (rs_plugin_entry_fn)dlsym(h, RS_PLUGIN_ENTRY_NAME);
-    ck_assert_ptr_nonnull(fn);
+    rs_plugin_entry_fn fn;
+    *(void **)(&fn) = dlsym(h, RS_PLUGIN_ENTRY_NAME); /* POSIX's idiom; ISO C has no cast */
+    ck_assert(fn != NULL);
     const rs_plugin_entry *e = fn();
     ck_assert_uint_eq(e->abi_major, RS_ABI_MAJOR);
     ck_assert_uint_eq(e->struct_size, sizeof(rs_plugin_entry));
@@ -1201,11 +1203,4 @@ static Suite *lightgcn_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(lightgcn_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+RS_CHECK_MAIN(lightgcn_suite)

@@ -7,7 +7,8 @@
  *   rs_app      everything `recsys serve` does from a config file: dataset,
  *               engine (load or train), database (a private cluster when
  *               none is configured), migrations, catalogue, rs_server.
- *   rs_server_cli  the command itself (argument parsing, signals).
+ *   rs_serve_command_run  the command itself once cli/ parsed its
+ *               arguments (signals, open, wait, close).
  *
  * Thread contract: start/stop/free from one thread; the server answers
  * requests on its own worker threads between start and stop.
@@ -26,7 +27,7 @@ typedef struct rs_server_options {
     int port;                 /* 8080; 0 = any free port */
     int threads;              /* civetweb workers, 32 (docs/security.md) */
     char static_dir[1024];    /* absolute; "" = serve no static files */
-    char default_source[RS_SOURCE_NAME_MAX]; /* hybrid */
+    char default_source[RS_SOURCE_NAME_MAX]; /* serving.default_source */
     char tmdb_api_key[128];   /* "" = generated posters only */
     size_t request_max_bytes; /* 65536 */
     char work_dir[1024];      /* posters cache, eval/report.json */
@@ -90,9 +91,16 @@ const char *rs_app_database_url(const rs_app *app);
  * if this app started it. NULL is a no-op. */
 void rs_app_close(rs_app *app);
 
-/* `recsys serve [--config FILE] [--port N]`; argv[0] = "serve". Returns
- * the exit code: 0 after a clean SIGINT/SIGTERM shutdown, 1 on failure, 2
- * on bad usage. */
-int rs_server_cli(int argc, char **argv);
+/* `recsys serve` after argument parsing (cli/serve_cmd.c). */
+typedef struct rs_serve_command {
+    const char *config_path; /* the host config */
+    int port;                /* >= 0 replaces server.port; -1 keeps it */
+} rs_serve_command;
+
+/* Block SIGINT/SIGTERM (before any thread starts, so only this thread
+ * sees them), open the app, serve until one arrives, close. Returns the
+ * exit code: 0 after a clean shutdown, 1 when the app could not start
+ * (the reason on stderr). Call from the main thread. */
+int rs_serve_command_run(const rs_serve_command *cmd);
 
 #endif /* RECSYS_SERVER_H */
