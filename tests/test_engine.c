@@ -223,10 +223,16 @@ START_TEST(candidates_save_publish_install)
     ck_assert_int_eq(rs_engine_publish(f.engine, c, &v, &err), RS_OK);
     ck_assert_int_eq(v, 1);
     expect_good_list(f.engine);
-    /* Nothing was saved to the defaults; installing the version fills them. */
+    /* Nothing was saved to the defaults; installing the version fills them
+     * (sub-directories included: a plugin may lay its files out so). */
     ck_assert_int_eq(rs_engine_load(f.engine, "good", &err), RS_ERR_NOT_FOUND);
+    snprintf(p, sizeof p, "%s/extra", dir);
+    ck_assert_int_eq(rs_mkdir_p(p), 0);
+    tu_write(p, "x.txt", "nested\n");
     ck_assert_msg(rs_engine_install_artifacts(f.engine, "good", dir, &err) == RS_OK, "%s",
                   err.message);
+    snprintf(p, sizeof p, "%s/extra/x.txt", rs_engine_artifact_dir(f.engine, "good"));
+    ck_assert_int_eq(access(p, R_OK), 0);
     ck_assert_msg(rs_engine_load_candidate(f.engine, "good", NULL, &c, &err) == RS_OK, "%s",
                   err.message);
     rs_candidate_free(c); /* dropping a candidate leaves the serving version alone */

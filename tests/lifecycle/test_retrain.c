@@ -9,6 +9,15 @@
 #include "lc_fixture.h"
 #include "recsys/retrain.h"
 
+static void read_text(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+    size_t n = fread(buf, 1, cap - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+}
+
 START_TEST(config_parse)
 {
     rs_retrain_config c;
@@ -290,10 +299,15 @@ START_TEST(spam_retrain_refused_on_real_data)
     int32_t obscure = db.items[0];
     rs_retrainer_options opt = {app_ratings, &db, NULL, NULL};
     ck_assert_int_eq(rs_retrainer_new(f.cfg, f.engine, g, NULL, &opt, &r, &err), RS_OK);
+    char manifest[4400], before[2048], after[2048];
+    snprintf(manifest, sizeof manifest, "%s/MANIFEST", rs_engine_artifact_dir(f.engine, "pop"));
+    read_text(manifest, before, sizeof before);
     size_t accepted = 9;
     ck_assert_msg(rs_retrainer_run_now(r, &accepted, &err) == RS_OK, "%s", err.message);
     ck_assert_int_eq(accepted, 0);
     ck_assert_int_eq(rs_engine_instance_version(f.engine, "pop"), 1);
+    read_text(manifest, after, sizeof after); /* the refused version is not the default */
+    ck_assert_str_eq(before, after);
     ck_assert_int_ne(top_item(f.engine), obscure);
     rs_gate_event ev;
     ck_assert_int_eq(rs_swap_gate_events(g, "pop", &ev, 1), 1);
@@ -387,15 +401,6 @@ static int calls(const call *c, size_t n, const char *inst, const char *op)
     int k;
     find_call(c, n, inst, op, &k);
     return k;
-}
-
-static void read_text(const char *path, char *buf, size_t cap)
-{
-    FILE *f = fopen(path, "r");
-    ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-    size_t n = fread(buf, 1, cap - 1, f);
-    buf[n] = '\0';
-    fclose(f);
 }
 
 static int destroyed(const call *c, size_t n, int serial)

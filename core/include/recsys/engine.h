@@ -146,7 +146,9 @@ rs_status rs_engine_reload(rs_engine *e, const char *name, const char *dir,
 
 /* Make the artifacts in `dir` the slot's default ones (its artifact dir),
  * so a restart serves them: MANIFEST-checked like a load, copied into
- * <artifact dir>.new and renamed over it. No plugin code runs. */
+ * <artifact dir>.new and renamed over it. No plugin code runs, so only the
+ * MANIFEST is checked here: install what was loaded (the retrainer
+ * installs a version once the gate loaded and published it). */
 rs_status rs_engine_install_artifacts(rs_engine *e, const char *name,
                                       const char *dir, rs_error *err);
 
