@@ -456,6 +456,11 @@ START_TEST(one_fit_one_save_one_load_per_source)
         ck_assert_int_eq(accepted, 1);
         ck_assert_int_eq(rs_engine_instance_version(f.engine, "a"), 1 + run);
         n = read_calls(log, c, 64);
+        fprintf(stderr,
+                "retrain run %d of source a: fit %d, save %d, load %d, create %d, destroy %d; "
+                "slot b: %d calls\n",
+                run, calls(c, n, "a", "fit"), calls(c, n, "a", "save"), calls(c, n, "a", "load"),
+                calls(c, n, "a", "create"), calls(c, n, "a", "destroy"), calls(c, n, "b", NULL));
         ck_assert_int_eq(calls(c, n, "a", "fit"), 1);
         ck_assert_int_eq(calls(c, n, "a", "save"), 1);
         ck_assert_int_eq(calls(c, n, "a", "load"), 1);
