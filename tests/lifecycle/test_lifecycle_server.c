@@ -581,16 +581,15 @@ START_TEST(gate_refusal_reported)
 {
     srv s;
     rs_error err = {0};
-    char work[4400], dir[4500], body[4700];
+    char dir[4500], body[4700];
     if (!srv_open(&s, "admin: {token: " TOKEN "}\n", NULL))
         return;
     ck_assert_int_eq(hf_open(&s.f, &err), RS_OK); /* the test's own engine */
     const rs_dataset *d = rs_engine_dataset(s.f.engine);
     rs_ratings_set *bad = lc_degraded(d);
-    snprintf(work, sizeof work, "%s/cand", s.f.dir);
-    lc_train_candidate(s.f.cfg, d, "popularity", rs_ratings_set_view(bad), work);
+    snprintf(dir, sizeof dir, "%s/cand", s.f.dir);
+    lc_train_candidate(s.f.engine, "popularity", rs_ratings_set_view(bad), dir);
     rs_ratings_set_free(bad);
-    snprintf(dir, sizeof dir, "%s/models/popularity", work);
     snprintf(body, sizeof body, "{\"source\":\"popularity\",\"dir\":\"%s\"}", dir);
     reload(&s, body, 409);
     ck_assert_str_eq(json_string_value(json_object_get(s.r.json, "error")), "refused");
