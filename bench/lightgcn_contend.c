@@ -39,7 +39,17 @@ typedef struct hog {
     pthread_t thread;
     atomic_int *run;
     atomic_ullong done; /* work units finished */
+    double cpu;         /* its CPU seconds, when it stops */
 } hog;
+
+/* CPU seconds of this thread or of the whole process (every thread, the
+ * finished ones included). */
+static double cpu_seconds(clockid_t which)
+{
+    struct timespec ts;
+    clock_gettime(which, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 /* Pure ALU work (a dependent multiply-xorshift chain): it competes for the
  * core, not for memory bandwidth, so what it measures is scheduling. */
@@ -54,6 +64,7 @@ static void *hog_main(void *arg)
         }
         atomic_fetch_add_explicit(&h->done, 1, memory_order_relaxed);
     }
+    h->cpu = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
     return (void *)(uintptr_t)x;
 }
 
@@ -70,14 +81,16 @@ static void hogs_start(hog *h, atomic_int *run)
     }
 }
 
-/* Stops them; returns their work units. */
-static unsigned long long hogs_stop(hog *h, atomic_int *run)
+/* Stops them; returns their work units and adds their CPU seconds to
+ * *cpu. */
+static unsigned long long hogs_stop(hog *h, atomic_int *run, double *cpu)
 {
     unsigned long long done = 0;
     atomic_store(run, 0);
     for (int k = 0; k < N_HOGS; k++) {
         pthread_join(h[k].thread, NULL);
         done += atomic_load(&h[k].done);
+        *cpu += h[k].cpu;
     }
     return done;
 }
@@ -243,18 +256,26 @@ int main(int argc, char **argv)
     hogs_start(hogs, &run);
     struct timespec pause = {0, 300 * 1000 * 1000};
     nanosleep(&pause, NULL);
-    double alone_rate = (double)hogs_stop(hogs, &run) / (bu_now() - t0);
+    double hog_cpu = 0.0;
+    double alone_rate = (double)hogs_stop(hogs, &run, &hog_cpu) /
+                        (bu_now() - t0);
 
     int done = 0;
     epochs_seen quiet = {.n = 0}, loaded = {.n = 0};
-    double loaded_rate_sum = 0.0;
+    double loaded_rate_sum = 0.0, cpu_quiet = 0.0, cpu_loaded = 0.0;
     phase(t, &done, 1, &(epochs_seen){.n = 0}); /* warm-up */
     for (int r = 0; r < rounds; r++) {
+        double c0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
         double q = phase(t, &done, epochs, &quiet);
+        double c1 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
+        cpu_quiet += c1 - c0;
         t0 = bu_now();
+        hog_cpu = 0.0;
         hogs_start(hogs, &run);
         double l = phase(t, &done, epochs, &loaded);
-        unsigned long long work = hogs_stop(hogs, &run);
+        unsigned long long work = hogs_stop(hogs, &run, &hog_cpu);
+        /* the trainer's own CPU: the process's less the competitors' */
+        cpu_loaded += cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - c1 - hog_cpu;
         double rate = (double)work / (bu_now() - t0);
         loaded_rate_sum += rate;
         printf("  round %d: quiet %.4f s/epoch, loaded %.4f s/epoch "
@@ -267,6 +288,12 @@ int main(int argc, char **argv)
            "share 2x); competitors kept %.0f%% of their rate alone\n",
            mq, quiet.n, N_HOGS, ml, loaded.n, ml / mq,
            100.0 * loaded_rate_sum / rounds / alone_rate);
+    /* CPU the trainer burns per epoch: a spinning wait shows up here as
+     * CPU time that did not shorten the epoch */
+    printf("trainer CPU per epoch: quiet %.4f s, with competitors %.4f s "
+           "(%.2fx)\n",
+           cpu_quiet / quiet.n, cpu_loaded / loaded.n,
+           (cpu_loaded / loaded.n) / (cpu_quiet / quiet.n));
     lgcn_trainer_free(t);
     lgcn_graph_free(&g);
     lgcn_pos_free(&p);
