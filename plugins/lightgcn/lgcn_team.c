@@ -17,14 +17,14 @@
  * docs/results-lightgcn.md ("Training on a busy machine").
  */
 #ifndef LGCN_TEAM_SPIN_NS /* a -D override is for measuring only */
-#define LGCN_TEAM_SPIN_NS 50000L
+#define LGCN_TEAM_SPIN_NS 50000LL
 #endif
 
-static long now_ns(void)
+static long long now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000000000L + ts.tv_nsec;
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 static inline void cpu_relax(void)
@@ -90,7 +90,7 @@ void lgcn_team_sync(lgcn_team *tm)
         pthread_mutex_unlock(&tm->mu);
         return;
     }
-    long deadline = now_ns() + LGCN_TEAM_SPIN_NS;
+    long long deadline = now_ns() + LGCN_TEAM_SPIN_NS;
     for (;;) {
         for (int k = 0; k < 64; k++) {
             if (atomic_load_explicit(&tm->gen, memory_order_acquire) != g)
