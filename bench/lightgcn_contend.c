@@ -153,13 +153,16 @@ static void generated_positives(lgcn_pos *p)
 typedef struct epochs_seen {
     double secs[MAX_EPOCHS];
     int n;
+    long threads; /* sum of the epochs' team sizes */
 } epochs_seen;
 
 static void on_epoch(void *ctx, const lgcn_epoch_info *e)
 {
     epochs_seen *s = ctx;
-    if (s->n < MAX_EPOCHS)
+    if (s->n < MAX_EPOCHS) {
         s->secs[s->n++] = e->seconds;
+        s->threads += e->threads;
+    }
 }
 
 /* Train `epochs` more epochs, appending each one's seconds to *seen;
@@ -178,6 +181,7 @@ static double phase(lgcn_trainer *t, int *done_epochs, int epochs,
     }
     for (int k = 0; k < mine.n && seen->n < MAX_EPOCHS; k++)
         seen->secs[seen->n++] = mine.secs[k];
+    seen->threads += mine.threads;
     return bu_quantile(mine.secs, (size_t)mine.n, 0.5);
 }
 
@@ -291,9 +295,10 @@ int main(int argc, char **argv)
     /* CPU the trainer burns per epoch: a spinning wait shows up here as
      * CPU time that did not shorten the epoch */
     printf("trainer CPU per epoch: quiet %.4f s, with competitors %.4f s "
-           "(%.2fx)\n",
+           "(%.2fx); mean team size quiet %.2f, with competitors %.2f\n",
            cpu_quiet / quiet.n, cpu_loaded / loaded.n,
-           (cpu_loaded / loaded.n) / (cpu_quiet / quiet.n));
+           (cpu_loaded / loaded.n) / (cpu_quiet / quiet.n),
+           (double)quiet.threads / quiet.n, (double)loaded.threads / loaded.n);
     lgcn_trainer_free(t);
     lgcn_graph_free(&g);
     lgcn_pos_free(&p);
