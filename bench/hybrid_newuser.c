@@ -27,19 +27,12 @@
 #include "recsys/config.h"
 #include "recsys/dataset.h"
 #include "recsys/engine.h"
+#include "recsys/splitmix64.h"
 #include "bench_util.h"
 
 #define K 20
 #define MAX_N 16
 #define MAX_INST 16
-
-static uint64_t mix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
 
 typedef struct acc {
     double sum, sq;
@@ -152,7 +145,7 @@ int main(int argc, char **argv)
     uint8_t *learn = calloc((size_t)d->n_users, 1);
     uint64_t rng = seed;
     for (int32_t u = 0; u < d->n_users; u++)
-        train[u] = (double)(mix(&rng) >> 11) / 9007199254740992.0 >= holdout;
+        train[u] = (double)(rs_splitmix64_next(&rng) >> 11) / 9007199254740992.0 >= holdout;
     rs_ratings_set *tr = subset(d, train, cfg), *a_set = NULL, *l_set = NULL;
     rs_engine *e;
     if (!tr || rs_engine_new(cfg, rs_ratings_set_view(tr), &e, &err) != RS_OK) {
@@ -167,7 +160,7 @@ int main(int argc, char **argv)
         size_t got = 0;
         uint64_t r2 = seed * 7919 + 1;
         while (got < clean) {
-            int32_t u = (int32_t)(mix(&r2) % (uint64_t)d->n_users);
+            int32_t u = (int32_t)(rs_splitmix64_next(&r2) % (uint64_t)d->n_users);
             if (a[u]) {
                 a[u] = 0;
                 learn[u] = 1;
@@ -215,7 +208,7 @@ int main(int argc, char **argv)
             for (size_t i = 0; i < n_r; i++)
                 perm[i] = i;
             for (size_t i = 0; i < n; i++) {
-                size_t j = i + mix(&r) % (n_r - i), t = perm[i];
+                size_t j = i + rs_splitmix64_next(&r) % (n_r - i), t = perm[i];
                 perm[i] = perm[j];
                 perm[j] = t;
             }

@@ -35,6 +35,7 @@
 #include "recsys/dataset.h"
 #include "recsys/engine.h"
 #include "recsys/eval_metrics.h"
+#include "recsys/splitmix64.h"
 
 #define K 20
 #define POSITIVE 4.0f
@@ -48,18 +49,10 @@ static const char *const PROBE_GENRES[] = {
     "War", "Musical", "Crime", "Children"};
 #define N_PROBES (sizeof PROBE_GENRES / sizeof *PROBE_GENRES)
 
-static uint64_t splitmix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 static void shuffle_i32(int32_t *a, size_t n, uint64_t *s)
 {
     for (size_t i = n; i > 1; i--) {
-        size_t j = (size_t)(splitmix(s) % i);
+        size_t j = (size_t)(rs_splitmix64_next(s) % i);
         int32_t t = a[i - 1];
         a[i - 1] = a[j];
         a[j] = t;

@@ -6,19 +6,19 @@
  * configuration error.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "recsys/config.h"
 #include "recsys/dataset.h"
 #include "recsys/dataset_formats.h"
 #include "recsys/engine.h"
 #include "recsys/fsutil.h"
 #include "recsys/log.h"
-#include "recsys/eval.h"
-#include "recsys/server.h"
 
 #define EXIT_USAGE 2
 #define DEFAULT_CONFIG "configs/default.yaml"
@@ -80,7 +80,8 @@ static void usage_main(FILE *f)
             "  plugins     list the configured plugins and their params\n"
             "  serve       run the web app and REST API\n"
             "  eval        run the offline evaluation sweep\n\n"
-            "Every command takes --config FILE (default %s) and --help.\n"
+            "Every command takes --config FILE (default %s, looked up in the working\n"
+            "directory, then beside the recsys executable) and --help.\n"
             "Environment: RECSYS_DATA_DIR, RECSYS_WORK_DIR, RECSYS_PLUGIN_PATH,\n"
             "RECSYS_TEXT_FILE override the config; RECSYS_LOG=debug|info|warn|error.\n",
             DEFAULT_CONFIG);
@@ -232,6 +233,12 @@ static const char *pick_source(const cli *c, const opts *o, uint32_t cap)
 {
     if (o->source)
         return o->source;
+    /* The serving role for this kind of list, if it can make one. */
+    const char *role = rs_config_role(c->cfg, cap == RS_CAP_SIMILAR ? RS_ROLE_SIMILAR_SOURCE
+                                                                   : RS_ROLE_DEFAULT_SOURCE);
+    const rs_plugin_entry *pe = role ? rs_engine_instance_entry(c->engine, role) : NULL;
+    if (pe && (pe->capabilities & cap))
+        return role;
     for (size_t i = 0; i < rs_engine_instance_count(c->engine); i++) {
         const char *name = rs_engine_instance_name(c->engine, i);
         if (rs_engine_instance_entry(c->engine, name)->capabilities & cap)
@@ -409,11 +416,13 @@ static const command commands[] = {
      "when stderr is not a terminal.\n"},
     {"recommend", cmd_recommend,
      "usage: recsys recommend [--config FILE] (--user ID | --all) [-k N] [--source NAME] [--explain]\n"
-     "Top-k movies for a dataset user, excluding movies they rated. --all writes\n"
+     "Top-k movies for a dataset user, excluding movies they rated. The source\n"
+     "defaults to serving.default_source. --all writes\n"
      "CSV userId,rank,movieId,score for every user. Trains missing artifacts first.\n"},
     {"similar", cmd_similar,
      "usage: recsys similar [--config FILE] --movie ID [-k N] [--source NAME]\n"
-     "Movies most similar to a movie.\n"},
+     "Movies most similar to a movie. The source defaults to serving.similar_source,\n"
+     "else the first instance that can answer similar.\n"},
     {"plugins", cmd_plugins,
      "usage: recsys plugins [--config FILE]\n"
      "List the configured plugins with their descriptors and params.\n"},
@@ -431,13 +440,14 @@ int main(int argc, char **argv)
         return EXIT_SUCCESS;
     }
     if (!strcmp(name, "serve"))
-        return rs_server_cli(argc - 1, argv + 1);
+        return rs_cli_serve(argc - 1, argv + 1);
     if (!strcmp(name, "eval"))
-        return rs_eval_cli(argc - 1, argv + 1);
+        return rs_cli_eval(argc - 1, argv + 1);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(name, commands[i].name) != 0)
             continue;
-        cli c = {DEFAULT_CONFIG, NULL, NULL, NULL, 0};
+        char found[PATH_MAX];
+        cli c = {rs_cli_find_file(DEFAULT_CONFIG, found, sizeof found), NULL, NULL, NULL, 0};
         opts o = {NULL, INT64_MIN, INT64_MIN, 0, 0, 0, 0, 0};
         int rc = parse_opts(argc - 1, argv + 1, commands[i].usage, &c, &o);
         if (rc < 0)

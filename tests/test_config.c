@@ -176,7 +176,69 @@ START_TEST(env_overrides)
 }
 END_TEST
 
-int main(void)
+/* The declarative sections (recsys/config_fields.h): bounds, types and
+ * unknown keys, each named with its section and place. */
+START_TEST(declared_fields)
+{
+    static const struct { const char *text, *want; } cases[] = {
+        {"prepare: {cf_min_item_ratings: -1}\n",
+         "cfg.yaml:2:32: 'prepare.cf_min_item_ratings' = -1 is out of range [0, 1000000]"},
+        {"prepare: {cf_min_user_ratings: x}\n",
+         "cfg.yaml:2:32: 'prepare.cf_min_user_ratings' must be an integer, got 'x'"},
+        {"prepare: {min: 1}\n", "cfg.yaml:2:11: unknown key 'min' in prepare"},
+        {"work_dir: [a]\n", "cfg.yaml:2:11: 'work_dir' must be a string"},
+    };
+    hf f;
+    rs_error err = {0};
+    hf_setup(&f);
+    snprintf(f.cfg_path, sizeof f.cfg_path, "%s/cfg.yaml", f.dir);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[512];
+        snprintf(text, sizeof text, "data: {dir: data}\n%sinstances:\n" GOOD, cases[i].text);
+        tu_write(f.dir, "cfg.yaml", text);
+        ck_assert_int_eq(rs_config_load(f.cfg_path, &f.cfg, &err), RS_ERR_CONFIG);
+        tu_assert_contains(err.message, cases[i].want);
+    }
+    hf_teardown(&f);
+}
+END_TEST
+
+/* The serving roles name configured instances; unset, the default source is
+ * the first instance and the other roles are empty. */
+START_TEST(serving_roles)
+{
+    hf f;
+    rs_error err = {0};
+    hf_setup(&f);
+    hf_write_config(&f, GOOD "  - {name: b, plugin: tp_good}\n", NULL);
+    ck_assert_int_eq(rs_config_load(f.cfg_path, &f.cfg, &err), RS_OK);
+    ck_assert_str_eq(rs_config_role(f.cfg, RS_ROLE_DEFAULT_SOURCE), "a");
+    ck_assert_ptr_null(rs_config_role(f.cfg, RS_ROLE_COLD_START));
+    ck_assert_ptr_null(rs_config_role(f.cfg, RS_ROLE_SIMILAR_SOURCE));
+    rs_config_free(f.cfg);
+    f.cfg = NULL;
+    hf_write_config(&f, GOOD "  - {name: b, plugin: tp_good}\n",
+                    "serving: {default_source: b, cold_start: a, similar_source: b}\n");
+    ck_assert_int_eq(rs_config_load(f.cfg_path, &f.cfg, &err), RS_OK);
+    ck_assert_str_eq(rs_config_role(f.cfg, RS_ROLE_DEFAULT_SOURCE), "b");
+    ck_assert_str_eq(rs_config_role(f.cfg, RS_ROLE_COLD_START), "a");
+    ck_assert_str_eq(rs_config_role(f.cfg, RS_ROLE_SIMILAR_SOURCE), "b");
+    rs_config_free(f.cfg);
+    f.cfg = NULL;
+    /* the older spelling, server.default_source, still works */
+    hf_write_config(&f, GOOD "  - {name: b, plugin: tp_good}\n", "server: {default_source: b}\n");
+    ck_assert_int_eq(rs_config_load(f.cfg_path, &f.cfg, &err), RS_OK);
+    ck_assert_str_eq(rs_config_role(f.cfg, RS_ROLE_DEFAULT_SOURCE), "b");
+    hf_teardown(&f);
+    expect_error("serving:\n  cold_start: nope\n", GOOD,
+                 "cfg.yaml:11:15: serving.cold_start: 'nope' is not a configured instance");
+    expect_error("server: {default_source: nope}\n", GOOD,
+                 "cfg.yaml:10:26: server.default_source: 'nope' is not a configured instance");
+    expect_error("serving: {cold: a}\n", GOOD, "cfg.yaml:10:11: unknown key 'cold' in serving");
+}
+END_TEST
+
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("config");
     TCase *tc = tcase_create("config");
@@ -190,6 +252,10 @@ int main(void)
     tcase_add_test(tc, yaml_alias_expansion_capped);
     tcase_add_test(tc, valid_params_reach_plugin);
     tcase_add_test(tc, env_overrides);
+    tcase_add_test(tc, serving_roles);
+    tcase_add_test(tc, declared_fields);
     suite_add_tcase(s, tc);
-    return tu_run(s);
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

@@ -108,7 +108,7 @@ START_TEST(missing_file)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("csv");
     TCase *tc = tcase_create("csv");
@@ -120,5 +120,7 @@ int main(void)
     tcase_add_test(tc, strict_numbers);
     tcase_add_test(tc, missing_file);
     suite_add_tcase(s, tc);
-    return tu_run(s);
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

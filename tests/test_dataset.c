@@ -287,7 +287,7 @@ START_TEST(real_movielens)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("dataset");
     TCase *tc = tcase_create("dataset");
@@ -301,5 +301,7 @@ int main(void)
     tcase_add_test(tc, ratings_set_thins_over_same_catalogue);
     tcase_add_test(tc, real_movielens);
     suite_add_tcase(s, tc);
-    return tu_run(s);
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

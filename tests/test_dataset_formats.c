@@ -180,7 +180,7 @@ START_TEST(tsv_implicit)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("dataset_formats");
     TCase *tc = tcase_create("formats");
@@ -189,5 +189,7 @@ int main(void)
     tcase_add_test(tc, csv_explicit);
     tcase_add_test(tc, tsv_implicit);
     suite_add_tcase(s, tc);
-    return tu_run(s);
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

@@ -185,6 +185,81 @@ START_TEST(reload_swaps_and_rejects_corrupt)
 }
 END_TEST
 
+/* A candidate serves nobody until it is published: fitted, judged in
+ * memory, saved to a version dir, published; the defaults get the version
+ * by install (a copy, no plugin call); a corrupt or foreign candidate
+ * changes nothing. */
+START_TEST(candidates_save_publish_install)
+{
+    hf f;
+    rs_error err = {0};
+    rs_candidate *c = NULL;
+    int64_t v = 0;
+    char dir[4400], p[4500];
+    open_good(&f, "");
+    ck_assert_msg(rs_engine_fit_candidate(f.engine, "good", NULL, &c, &err) == RS_OK, "%s",
+                  err.message);
+    ck_assert_str_eq(rs_candidate_name(c), "good");
+    ck_assert_int_eq(rs_engine_instance_version(f.engine, "good"), 0);
+    rs_rating r[] = {{0, 4.0f, 0}};
+    rs_query q = {sizeof q, RS_USER_NONE, r, 1, NULL, 0};
+    rs_scored out[3];
+    size_t n = 0;
+    ck_assert_int_eq(rs_candidate_recommend(c, &q, 3, out, NULL, &n, &err), RS_OK);
+    ck_assert_int_eq(n, 3);
+    ck_assert_int_eq(out[0].item, 1); /* the list it will serve */
+    int32_t items[] = {1, 3};
+    float sc[2];
+    ck_assert_int_eq(rs_candidate_score(c, &q, items, 2, sc, &err), RS_OK);
+    ck_assert(sc[0] > sc[1]);
+    /* Saved before it serves: the MANIFEST is there, the staging dir gone. */
+    snprintf(dir, sizeof dir, "%s/versions/good/1", f.dir);
+    ck_assert_msg(rs_candidate_save(c, dir, &err) == RS_OK, "%s", err.message);
+    snprintf(p, sizeof p, "%s/MANIFEST", dir);
+    ck_assert_int_eq(access(p, R_OK), 0);
+    snprintf(p, sizeof p, "%s.new", dir);
+    ck_assert_int_ne(access(p, F_OK), 0);
+    ck_assert_int_eq(rs_engine_instance_version(f.engine, "good"), 0);
+    ck_assert_int_eq(rs_engine_publish(f.engine, c, &v, &err), RS_OK);
+    ck_assert_int_eq(v, 1);
+    expect_good_list(f.engine);
+    /* Nothing was saved to the defaults; installing the version fills them
+     * (sub-directories included: a plugin may lay its files out so). */
+    ck_assert_int_eq(rs_engine_load(f.engine, "good", &err), RS_ERR_NOT_FOUND);
+    snprintf(p, sizeof p, "%s/extra", dir);
+    ck_assert_int_eq(rs_mkdir_p(p), 0);
+    tu_write(p, "x.txt", "nested\n");
+    ck_assert_msg(rs_engine_install_artifacts(f.engine, "good", dir, &err) == RS_OK, "%s",
+                  err.message);
+    snprintf(p, sizeof p, "%s/extra/x.txt", rs_engine_artifact_dir(f.engine, "good"));
+    ck_assert_int_eq(access(p, R_OK), 0);
+    ck_assert_msg(rs_engine_load_candidate(f.engine, "good", NULL, &c, &err) == RS_OK, "%s",
+                  err.message);
+    rs_candidate_free(c); /* dropping a candidate leaves the serving version alone */
+    ck_assert_int_eq(rs_engine_instance_version(f.engine, "good"), 1);
+    expect_good_list(f.engine);
+    /* A corrupt version is not loaded; a dir without a MANIFEST is not
+     * installed, and the defaults still load. */
+    tu_write(dir, "model.txt", "corrupt\n");
+    ck_assert_int_eq(rs_engine_load_candidate(f.engine, "good", dir, &c, &err), RS_ERR_FORMAT);
+    ck_assert_ptr_null(c);
+    snprintf(p, sizeof p, "%s/empty", f.dir);
+    ck_assert_int_eq(rs_mkdir_p(p), 0);
+    ck_assert_int_eq(rs_engine_install_artifacts(f.engine, "good", p, &err), RS_ERR_NOT_FOUND);
+    ck_assert_msg(rs_engine_reload(f.engine, "good", NULL, &err) == RS_OK, "%s", err.message);
+    ck_assert_int_eq(rs_engine_instance_version(f.engine, "good"), 2);
+    /* A candidate of another engine is refused (and freed). */
+    rs_engine *other = NULL;
+    ck_assert_int_eq(rs_engine_new(f.cfg, rs_engine_dataset(f.engine), &other, &err), RS_OK);
+    ck_assert_int_eq(rs_engine_fit_candidate(other, "good", NULL, &c, &err), RS_OK);
+    ck_assert_int_eq(rs_engine_publish(f.engine, c, NULL, &err), RS_ERR_INVALID);
+    tu_assert_contains(err.message, "belongs to another engine");
+    rs_engine_free(other);
+    ck_assert_int_eq(rs_engine_instance_version(f.engine, "good"), 2);
+    hf_teardown(&f);
+}
+END_TEST
+
 typedef struct hammer {
     rs_engine *e;
     int stop;
@@ -246,7 +321,7 @@ START_TEST(swaps_under_load)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("engine");
     TCase *tc = tcase_create("engine");
@@ -255,7 +330,10 @@ int main(void)
     tcase_add_test(tc, stale_artifacts_are_not_served);
     tcase_add_test(tc, capability_and_name_errors);
     tcase_add_test(tc, reload_swaps_and_rejects_corrupt);
+    tcase_add_test(tc, candidates_save_publish_install);
     tcase_add_test(tc, swaps_under_load);
     suite_add_tcase(s, tc);
-    return tu_run(s);
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

@@ -272,7 +272,7 @@ START_TEST(failing_fit_is_reported)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("plugin_abi");
     TCase *tc = tcase_create("abi");
@@ -291,5 +291,7 @@ int main(void)
     tcase_add_test(tc, symlink_to_unsafe_target_refused);
     tcase_add_test(tc, group_writable_and_foreign_owner_refused);
     suite_add_tcase(s, tc);
-    return tu_run(s);
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

@@ -93,7 +93,7 @@ START_TEST(artifacts_round_trip_and_refuse_corruption)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("popularity");
     TCase *tc = tcase_create("popularity");
@@ -104,5 +104,7 @@ int main(void)
     tcase_add_test(tc, excludes_rated_and_excluded);
     tcase_add_test(tc, artifacts_round_trip_and_refuse_corruption);
     suite_add_tcase(s, tc);
-    return tu_run(s);
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

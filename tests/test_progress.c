@@ -47,12 +47,14 @@ START_TEST(auto_mode_throttles_off_a_terminal)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("progress");
     TCase *tc = tcase_create("modes");
     tcase_add_test(tc, every_report_is_a_line);
     tcase_add_test(tc, auto_mode_throttles_off_a_terminal);
     suite_add_tcase(s, tc);
-    return tu_run(s);
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

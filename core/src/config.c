@@ -6,6 +6,7 @@
 #include "recsys/config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -13,10 +14,40 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *const top_keys[] = {
-    "data", "work_dir", "threads", "prepare", "plugins", "instances",
-    "server", "database", "refresh", "retrain", "swap_gate", "admin",
-    "experiments", "dataset", NULL};
+#include "recsys/config_fields.h"
+
+/* The scalar settings, as read (paths not yet resolved). */
+typedef struct host_scalars {
+    const char *data_dir, *text_file, *work_dir;
+    int threads, cf_min_item_ratings, cf_min_user_ratings;
+} host_scalars;
+
+#define F(key, type, member, lo, hi, doc) \
+    {key, type, offsetof(host_scalars, member), lo, hi, 0, 0, NULL, doc}
+static const rs_config_field top_fields[] = {
+    F("work_dir", RS_FIELD_STRING, work_dir, 0, 0,
+      "prepared data, models/<instance>/, pg/ (RECSYS_WORK_DIR overrides)"),
+    F("threads", RS_FIELD_INT, threads, 0, 256, "worker threads; 0 = every core"),
+};
+static const rs_config_field data_fields[] = {
+    F("dir", RS_FIELD_STRING, data_dir, 0, 0, "the MovieLens directory (RECSYS_DATA_DIR overrides)"),
+    F("text_file", RS_FIELD_STRING, text_file, 0, 0, "plot overviews, movieId,text CSV"),
+};
+static const rs_config_field prepare_fields[] = {
+    F("cf_min_item_ratings", RS_FIELD_INT, cf_min_item_ratings, 0, 1000000,
+      "movies in the collaborative-filtering subset have at least this many ratings"),
+    F("cf_min_user_ratings", RS_FIELD_INT, cf_min_user_ratings, 0, 1000000,
+      "users in the subset have at least this many ratings on its movies"),
+};
+#undef F
+
+/* Top-level keys read by hand (core) or by their modules. */
+static const char *const top_sections[] = {
+    "data", "prepare", "plugins", "instances", "server", "database", "refresh", "retrain",
+    "swap_gate", "admin", "cluster", "experiments", "dataset", "serving", NULL};
+
+static const char *const role_keys[] = {"default_source", "cold_start", "similar_source",
+                                        NULL};
 
 struct cfg_dir {
     char dir[PATH_MAX];
@@ -101,18 +132,12 @@ static rs_status path_add(rs_config *cfg, char *p, rs_error *err)
     return RS_OK;
 }
 
-static rs_status load_data(rs_config *cfg, const char *base, rs_error *err)
+static rs_status load_data(rs_config *cfg, const char *base, const host_scalars *hs,
+                           rs_error *err)
 {
-    static const char *const keys[] = {"dir", "text_file", NULL};
     char where[300];
     const rs_yaml_node *data = rs_yaml_get(cfg->root, "data");
-    rs_status st = rs_yaml_check_keys(data, "data", keys, err);
-    if (st != RS_OK)
-        return st;
-    const char *dir = "../data/ml-latest-small", *text = NULL;
-    if ((st = rs_yaml_get_string(data, "dir", &dir, err)) != RS_OK ||
-        (st = rs_yaml_get_string(data, "text_file", &text, err)) != RS_OK)
-        return st;
+    const char *dir = hs->data_dir, *text = hs->text_file;
     const char *env = getenv("RECSYS_DATA_DIR");
     cfg->data_dir = env && *env ? strdup(env) : resolve_against(base, dir);
     if (!cfg->data_dir)
@@ -239,34 +264,11 @@ static rs_status load_dataset(rs_config *cfg, const char *base, rs_error *err)
         (st = rs_yaml_get_string(cols, "rating", &cfg->col_rating, err)) != RS_OK ||
         (st = rs_yaml_get_string(cols, "timestamp", &cfg->col_time, err)) != RS_OK)
         return st;
-    /* the paper protocols keep every user and item */
-    cfg->cf_min_item_ratings = 0;
-    cfg->cf_min_user_ratings = 0;
     /* data.dir is not read; callers that print it see the train folder */
     char tmp[PATH_MAX];
     snprintf(tmp, sizeof tmp, "%s", cfg->train_file);
     if (!(cfg->data_dir = strdup(dirname(tmp))))
         return rs_error_set(err, RS_ERR_NOMEM, "config: out of memory");
-    return RS_OK;
-}
-
-static rs_status read_int_range(const rs_yaml_node *map, const char *key,
-                                int64_t lo, int64_t hi, int *out, rs_error *err)
-{
-    char where[300];
-    int64_t v = *out;
-    const rs_yaml_node *n = rs_yaml_get(map, key);
-    if (!n)
-        return RS_OK;
-    rs_status st = rs_yaml_int(n, key, &v, err);
-    if (st != RS_OK)
-        return st;
-    if (v < lo || v > hi)
-        return rs_error_set(err, RS_ERR_CONFIG,
-                            "%s'%s' = %lld is out of range [%lld, %lld]",
-                            rs_yaml_where(n, where, sizeof where), key,
-                            (long long)v, (long long)lo, (long long)hi);
-    *out = (int)v;
     return RS_OK;
 }
 
@@ -321,6 +323,51 @@ static rs_status load_instances(rs_config *cfg, rs_error *err)
         cfg->n_instances++;
     }
     return RS_OK;
+}
+
+const char *rs_config_role_key(rs_serving_role role)
+{
+    static const char *const full[] = {"serving.default_source", "serving.cold_start",
+                                       "serving.similar_source"};
+    return (unsigned)role < sizeof full / sizeof *full ? full[role] : "serving.?";
+}
+
+const char *rs_config_role(const rs_config *cfg, rs_serving_role role)
+{
+    if ((unsigned)role >= sizeof cfg->roles / sizeof *cfg->roles)
+        return NULL;
+    if (role == RS_ROLE_DEFAULT_SOURCE && !cfg->roles[role])
+        return cfg->n_instances ? cfg->instances[0].name : NULL;
+    return cfg->roles[role];
+}
+
+/* serving: {default_source, cold_start, similar_source}: each names a
+ * configured instance. server.default_source, the older spelling, is read
+ * when serving.default_source is absent. */
+static rs_status load_serving(rs_config *cfg, rs_error *err)
+{
+    char where[300];
+    const rs_yaml_node *sec = rs_yaml_get(cfg->root, "serving");
+    rs_status st = rs_yaml_check_keys(sec, "serving", role_keys, err);
+    for (size_t r = 0; st == RS_OK && role_keys[r]; r++) {
+        const rs_yaml_node *map = sec;
+        const rs_yaml_node *n = rs_yaml_get(sec, role_keys[r]);
+        if (!n && r == RS_ROLE_DEFAULT_SOURCE) {
+            map = rs_yaml_get(cfg->root, "server");
+            n = map && map->kind == RS_YAML_MAP ? rs_yaml_get(map, role_keys[r]) : NULL;
+        }
+        if (!n)
+            continue;
+        if ((st = rs_yaml_string(n, rs_config_role_key((rs_serving_role)r), &cfg->roles[r],
+                                 err)) != RS_OK)
+            break;
+        if (!rs_config_instance(cfg, cfg->roles[r]))
+            st = rs_error_set(err, RS_ERR_CONFIG,
+                              "%s%s.%s: '%s' is not a configured instance",
+                              rs_yaml_where(n, where, sizeof where),
+                              map == sec ? "serving" : "server", role_keys[r], cfg->roles[r]);
+    }
+    return st;
 }
 
 static rs_status load_plugin_path(rs_config *cfg, const char *base,
@@ -379,8 +426,6 @@ rs_status rs_config_load(const char *path, rs_config **out, rs_error *err)
     rs_config *cfg = calloc(1, sizeof *cfg);
     if (!cfg)
         return rs_error_set(err, RS_ERR_NOMEM, "config: out of memory");
-    cfg->cf_min_item_ratings = 10;
-    cfg->cf_min_user_ratings = 5;
     char abs[PATH_MAX], base[PATH_MAX];
     rs_status st = rs_yaml_load_file(path, &cfg->root, err);
     if (st != RS_OK)
@@ -401,34 +446,37 @@ rs_status rs_config_load(const char *path, rs_config **out, rs_error *err)
                           path);
         goto fail;
     }
-    if ((st = rs_yaml_check_keys(cfg->root, "the configuration", top_keys, err)) != RS_OK)
+    /* the defaults, then what the file says; -1: prepare.* not given */
+    host_scalars hs = {"../data/ml-latest-small", NULL, "../work", 0, -1, -1};
+    if ((st = rs_config_fields_read(cfg->root, NULL, top_fields, RS_FIELD_COUNT(top_fields),
+                                    top_sections, &hs, err)) != RS_OK ||
+        (st = rs_config_fields_read(rs_yaml_get(cfg->root, "data"), "data", data_fields,
+                                    RS_FIELD_COUNT(data_fields), NULL, &hs, err)) != RS_OK ||
+        (st = rs_config_fields_read(rs_yaml_get(cfg->root, "prepare"), "prepare",
+                                    prepare_fields, RS_FIELD_COUNT(prepare_fields), NULL, &hs,
+                                    err)) != RS_OK)
         goto fail;
+    cfg->threads = hs.threads;
     if ((st = load_dataset(cfg, base, err)) != RS_OK ||
-        (cfg->dataset_format == 0 && (st = load_data(cfg, base, err)) != RS_OK))
+        (cfg->dataset_format == 0 && (st = load_data(cfg, base, &hs, err)) != RS_OK))
         goto fail;
-    const char *work = "../work";
-    if ((st = rs_yaml_get_string(cfg->root, "work_dir", &work, err)) != RS_OK)
-        goto fail;
+    /* MovieLens defaults to the usual CF subset, the other formats (paper
+     * protocols) to every user and item; prepare.* wins either way. */
+    cfg->cf_min_item_ratings = hs.cf_min_item_ratings >= 0 ? hs.cf_min_item_ratings
+                               : cfg->dataset_format      ? 0
+                                                          : 10;
+    cfg->cf_min_user_ratings = hs.cf_min_user_ratings >= 0 ? hs.cf_min_user_ratings
+                               : cfg->dataset_format      ? 0
+                                                          : 5;
     const char *wenv = getenv("RECSYS_WORK_DIR");
-    cfg->work_dir = wenv && *wenv ? strdup(wenv) : resolve_against(base, work);
+    cfg->work_dir = wenv && *wenv ? strdup(wenv) : resolve_against(base, hs.work_dir);
     if (!cfg->work_dir) {
         st = rs_error_set(err, RS_ERR_NOMEM, "config: out of memory");
         goto fail;
     }
-    if ((st = read_int_range(cfg->root, "threads", 0, 256, &cfg->threads, err)) != RS_OK)
-        goto fail;
-    static const char *const prep_keys[] = {"cf_min_item_ratings",
-                                            "cf_min_user_ratings", NULL};
-    const rs_yaml_node *prep = rs_yaml_get(cfg->root, "prepare");
-    if ((st = rs_yaml_check_keys(prep, "prepare", prep_keys, err)) != RS_OK ||
-        (st = read_int_range(prep, "cf_min_item_ratings", 0, 1000000,
-                             &cfg->cf_min_item_ratings, err)) != RS_OK ||
-        (st = read_int_range(prep, "cf_min_user_ratings", 0, 1000000,
-                             &cfg->cf_min_user_ratings, err)) != RS_OK)
-        goto fail;
     if ((st = load_plugin_path(cfg, base, err)) != RS_OK)
         goto fail;
-    if ((st = load_instances(cfg, err)) != RS_OK)
+    if ((st = load_instances(cfg, err)) != RS_OK || (st = load_serving(cfg, err)) != RS_OK)
         goto fail;
     *out = cfg;
     return RS_OK;

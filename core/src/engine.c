@@ -3,12 +3,15 @@
  *
  * A slot's `current` version is swapped under the slot mutex; readers take
  * a reference under the same mutex (a few instructions), so requests never
- * wait for a fit or a load, which always run on a fresh instance off to the
- * side. The last reader of a retired version destroys it.
+ * wait for a fit or a load, which always build a candidate (a fresh instance
+ * off to the side) that is saved, judged and only then published. The last
+ * reader of a retired version destroys it.
  */
 #include "recsys/engine.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -412,9 +415,10 @@ void rs_engine_release(rs_engine *e, rs_instance_ref *ref)
 }
 
 /* Make `instance` the serving version of s; the old one dies with its last
- * reader. */
+ * reader. *number (may be NULL) receives its version number. */
 static rs_status slot_publish(rs_slot *s, void *instance,
-                              const rs_provenance *prov, rs_error *err)
+                              const rs_provenance *prov, int64_t *number,
+                              rs_error *err)
 {
     rs_version *v = calloc(1, sizeof *v);
     if (!v) {
@@ -429,18 +433,37 @@ static rs_status slot_publish(rs_slot *s, void *instance,
     rs_version *old = s->current;
     v->number = ++s->versions;
     s->current = v;
+    if (number)
+        *number = v->number;
     pthread_mutex_unlock(&s->mu);
     if (old)
         version_unref(old);
     return RS_OK;
 }
 
-/* A new, not yet serving instance: the one made at start-up, or a fresh one. */
+/* ---- candidates: built off to the side, saved, then published ------------ */
+
+/* A version that is not serving yet. Every fit and every load builds one and
+ * every save writes one, so a plugin's fit, load and save never run on an
+ * instance that serves requests (plugin.h's contract); only
+ * rs_engine_publish makes one current. */
+struct rs_candidate {
+    rs_slot *slot;
+    void *instance;
+    rs_provenance prov; /* what it was fitted on, for its MANIFEST */
+};
+
+/* A new, not yet serving instance: the one made at start-up, or a fresh one.
+ * Under the slot mutex: a retrain's fit and an admin reload of one slot may
+ * each take one at the same time. */
 static rs_status slot_take_fresh(rs_slot *s, void **inst, rs_error *err)
 {
-    if (s->fresh) {
-        *inst = s->fresh;
-        s->fresh = NULL;
+    pthread_mutex_lock(&s->mu);
+    void *fresh = s->fresh;
+    s->fresh = NULL;
+    pthread_mutex_unlock(&s->mu);
+    if (fresh) {
+        *inst = fresh;
         return RS_OK;
     }
     return s->plugin->entry.create(&s->host, inst, err);
@@ -455,18 +478,49 @@ static rs_status prefix_error(rs_error *err, rs_status st, const rs_slot *s,
                         s->conf->name, s->plugin->desc->name, action, msg);
 }
 
-rs_status rs_engine_fit(rs_engine *e, const char *name, const rs_dataset *train,
-                        rs_error *err)
+static rs_status unsupported(const rs_slot *s, const char *what, rs_error *err)
+{
+    return rs_error_set(err, RS_ERR_UNSUPPORTED, "instance '%s' (plugin %s) does not support %s",
+                        s->conf->name, s->plugin->desc->name, what);
+}
+
+/* Wrap a built instance; on failure the instance is destroyed. */
+static rs_status candidate_wrap(rs_slot *s, void *inst, const rs_provenance *prov,
+                                rs_candidate **out, rs_error *err)
+{
+    rs_candidate *c = calloc(1, sizeof *c);
+    if (!c) {
+        s->plugin->entry.destroy(inst);
+        return rs_error_set(err, RS_ERR_NOMEM, "engine: out of memory");
+    }
+    c->slot = s;
+    c->instance = inst;
+    c->prov = *prov;
+    *out = c;
+    return RS_OK;
+}
+
+void rs_candidate_free(rs_candidate *c)
+{
+    if (!c)
+        return;
+    c->slot->plugin->entry.destroy(c->instance);
+    free(c);
+}
+
+const char *rs_candidate_name(const rs_candidate *c) { return c->slot->conf->name; }
+
+rs_status rs_engine_fit_candidate(rs_engine *e, const char *name, const rs_dataset *train,
+                                  rs_candidate **out, rs_error *err)
 {
     rs_slot *s;
     void *inst = NULL;
+    *out = NULL;
     rs_status st = slot_need(e, name, &s, err);
     if (st != RS_OK)
         return st;
     if (!(s->plugin->entry.capabilities & RS_CAP_FIT))
-        return rs_error_set(err, RS_ERR_UNSUPPORTED,
-                            "instance '%s' (plugin %s) does not support fit", name,
-                            s->plugin->desc->name);
+        return unsupported(s, "fit", err);
     /* Without --resume a fit starts afresh: stale checkpoints go first. */
     if ((!e->resume && rs_remove_tree(s->checkpoint_dir) != 0) ||
         rs_mkdir_p(s->checkpoint_dir) != 0)
@@ -484,50 +538,7 @@ rs_status rs_engine_fit(rs_engine *e, const char *name, const rs_dataset *train,
         rs_dataset_fingerprint(train, prov.data, sizeof prov.data);
     else
         snprintf(prov.data, sizeof prov.data, "%s", e->data_fp);
-    return slot_publish(s, inst, &prov, err);
-}
-
-/* Artifacts are written to <dir>.new and renamed over <dir> only once the
- * plugin's save succeeded, so a failed save never replaces good files. */
-rs_status rs_engine_save(rs_engine *e, const char *name, rs_error *err)
-{
-    rs_slot *s;
-    rs_instance_ref ref;
-    char tmp[PATH_MAX + 8], old[PATH_MAX + 8];
-    rs_status st = slot_need(e, name, &s, err);
-    if (st != RS_OK)
-        return st;
-    if (!(s->plugin->entry.capabilities & RS_CAP_PERSIST))
-        return rs_error_set(err, RS_ERR_UNSUPPORTED,
-                            "instance '%s' (plugin %s) does not support save", name,
-                            s->plugin->desc->name);
-    if ((st = rs_engine_acquire(e, name, &ref, err)) != RS_OK)
-        return st;
-    snprintf(tmp, sizeof tmp, "%s.new", s->artifact_dir);
-    snprintf(old, sizeof old, "%s.old", s->artifact_dir);
-    if (rs_remove_tree(tmp) != 0 || rs_mkdir_p(tmp) != 0) {
-        rs_engine_release(e, &ref);
-        return rs_error_set(err, RS_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
-    }
-    st = s->plugin->entry.save(ref.instance, tmp, err);
-    rs_provenance prov = ((rs_version *)ref.token)->prov;
-    rs_engine_release(e, &ref);
-    if (st != RS_OK) {
-        rs_remove_tree(tmp);
-        return prefix_error(err, st, s, "save");
-    }
-    if ((st = rs_manifest_write(tmp, s->plugin->desc, s->plugin->entry.version,
-                                s->params, &prov, err)) != RS_OK) {
-        rs_remove_tree(tmp);
-        return st;
-    }
-    rs_remove_tree(old);
-    if ((rename(s->artifact_dir, old) != 0 && errno != ENOENT) ||
-        rename(tmp, s->artifact_dir) != 0)
-        return rs_error_set(err, RS_ERR_IO, "%s: cannot install new artifacts: %s",
-                            s->artifact_dir, strerror(errno));
-    rs_remove_tree(old);
-    return RS_OK;
+    return candidate_wrap(s, inst, &prov, out, err);
 }
 
 static int has_artifacts(const char *dir)
@@ -538,20 +549,14 @@ static int has_artifacts(const char *dir)
     return stat(p, &st) == 0;
 }
 
-/* Loads refuse artifacts whose MANIFEST records other params (or another
- * plugin): serving them would silently serve a stale model. The data is
+/* Artifacts whose MANIFEST records other params (or another plugin) are
+ * refused: serving them would silently serve a stale model. The data is
  * compared only at start-up (slot_prepare): a hot reload may legitimately
  * bring a lifecycle retrain fitted on base + app ratings. */
-static rs_status slot_load_into(rs_slot *s, const char *dir, void **out,
-                                rs_provenance *prov, rs_error *err)
+static rs_status slot_check_artifacts(const rs_slot *s, const char *dir, rs_provenance *prov,
+                                      rs_error *err)
 {
-    void *inst = NULL;
-    rs_status st;
     char why[RS_ERROR_MESSAGE_MAX - 128];
-    if (!(s->plugin->entry.capabilities & RS_CAP_PERSIST))
-        return rs_error_set(err, RS_ERR_UNSUPPORTED,
-                            "instance '%s' (plugin %s) does not support load",
-                            s->conf->name, s->plugin->desc->name);
     if (!has_artifacts(dir))
         return rs_error_set(err, RS_ERR_NOT_FOUND,
                             "instance '%s': no artifacts in %s (run `recsys train --source %s`)",
@@ -561,14 +566,153 @@ static rs_status slot_load_into(rs_slot *s, const char *dir, void **out,
                             "instance '%s': refusing artifacts that do not match the "
                             "config: %s (retrain with `recsys train --source %s`)",
                             s->conf->name, why, s->conf->name);
+    return RS_OK;
+}
+
+rs_status rs_engine_load_candidate(rs_engine *e, const char *name, const char *dir,
+                                   rs_candidate **out, rs_error *err)
+{
+    rs_slot *s;
+    void *inst = NULL;
+    rs_provenance prov;
+    *out = NULL;
+    rs_status st = slot_need(e, name, &s, err);
+    if (st != RS_OK)
+        return st;
+    if (!(s->plugin->entry.capabilities & RS_CAP_PERSIST))
+        return unsupported(s, "load", err);
+    if (!dir)
+        dir = s->artifact_dir;
+    if ((st = slot_check_artifacts(s, dir, &prov, err)) != RS_OK)
+        return st;
     if ((st = slot_take_fresh(s, &inst, err)) != RS_OK)
         return prefix_error(err, st, s, "create");
-    if ((st = s->plugin->entry.load(inst, dir, s->engine->data, err)) != RS_OK) {
+    if ((st = s->plugin->entry.load(inst, dir, e->data, err)) != RS_OK) {
         s->plugin->entry.destroy(inst);
         return prefix_error(err, st, s, "load");
     }
-    *out = inst;
+    return candidate_wrap(s, inst, &prov, out, err);
+}
+
+/* Put the finished directory `tmp` in place of `dir`; if that fails, the
+ * old `dir` is put back, so good artifacts are never lost half-way. */
+static rs_status install_dir(const char *tmp, const char *dir, rs_error *err)
+{
+    char old[PATH_MAX + 8];
+    snprintf(old, sizeof old, "%s.old", dir);
+    rs_remove_tree(old);
+    int moved = rename(dir, old) == 0;
+    if ((!moved && errno != ENOENT) || rename(tmp, dir) != 0) {
+        int saved = errno;
+        if (moved)
+            rename(old, dir);
+        rs_remove_tree(tmp);
+        return rs_error_set(err, RS_ERR_IO, "%s: cannot install new artifacts: %s", dir,
+                            strerror(saved));
+    }
+    rs_remove_tree(old);
     return RS_OK;
+}
+
+/* <dir>.new, refusing paths that would not fit. */
+static rs_status staging_path(const char *dir, char *tmp, size_t size, rs_error *err)
+{
+    int n = snprintf(tmp, size, "%s.new", dir);
+    if (n < 0 || (size_t)n >= size - 4) /* room for install_dir's ".old" twin */
+        return rs_error_set(err, RS_ERR_INVALID, "%s: path too long", dir);
+    return RS_OK;
+}
+
+/* Artifacts are written to <dir>.new and renamed over <dir> only once the
+ * plugin's save and the MANIFEST succeeded, so a failed save never replaces
+ * good files. */
+rs_status rs_candidate_save(rs_candidate *c, const char *dir, rs_error *err)
+{
+    rs_slot *s = c->slot;
+    char tmp[PATH_MAX];
+    rs_status st;
+    if (!(s->plugin->entry.capabilities & RS_CAP_PERSIST))
+        return unsupported(s, "save", err);
+    if (!dir)
+        dir = s->artifact_dir;
+    if ((st = staging_path(dir, tmp, sizeof tmp, err)) != RS_OK)
+        return st;
+    if (rs_remove_tree(tmp) != 0 || rs_mkdir_p(tmp) != 0)
+        return rs_error_set(err, RS_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
+    if ((st = s->plugin->entry.save(c->instance, tmp, err)) != RS_OK) {
+        rs_remove_tree(tmp);
+        return prefix_error(err, st, s, "save");
+    }
+    if ((st = rs_manifest_write(tmp, s->plugin->desc, s->plugin->entry.version, s->params,
+                                &c->prov, err)) != RS_OK) {
+        rs_remove_tree(tmp);
+        return st;
+    }
+    return install_dir(tmp, dir, err);
+}
+
+/* The candidate's own recommend and score, for a gate that judges it before
+ * it serves. No reference is taken: the caller owns the candidate. */
+rs_status rs_candidate_recommend(rs_candidate *c, const rs_query *q, size_t k, rs_scored *out,
+                                 rs_explanation *explain, size_t *n_out, rs_error *err)
+{
+    const rs_plugin_entry *pe = &c->slot->plugin->entry;
+    *n_out = 0;
+    if (!(pe->capabilities & RS_CAP_RECOMMEND))
+        return unsupported(c->slot, "recommend", err);
+    if (!(pe->capabilities & RS_CAP_EXPLAIN))
+        explain = NULL;
+    return pe->recommend(c->instance, q, k, out, explain, n_out, err);
+}
+
+rs_status rs_candidate_score(rs_candidate *c, const rs_query *q, const int32_t *items, size_t n,
+                             float *scores, rs_error *err)
+{
+    const rs_plugin_entry *pe = &c->slot->plugin->entry;
+    if (!(pe->capabilities & RS_CAP_SCORE))
+        return unsupported(c->slot, "score", err);
+    return pe->score(c->instance, q, items, n, scores, err);
+}
+
+rs_status rs_engine_publish(rs_engine *e, rs_candidate *c, int64_t *version, rs_error *err)
+{
+    if (!c)
+        return rs_error_set(err, RS_ERR_INVALID, "engine: publish without a candidate");
+    rs_slot *s = c->slot;
+    if (s->engine != e) {
+        rs_candidate_free(c);
+        return rs_error_set(err, RS_ERR_INVALID,
+                            "instance '%s': the candidate belongs to another engine",
+                            s->conf->name);
+    }
+    void *inst = c->instance;
+    rs_provenance prov = c->prov;
+    free(c);
+    return slot_publish(s, inst, &prov, version, err);
+}
+
+/* ---- the same, in one call ------------------------------------------------- */
+
+rs_status rs_engine_fit(rs_engine *e, const char *name, const rs_dataset *train,
+                        rs_error *err)
+{
+    rs_candidate *c;
+    rs_status st = rs_engine_fit_candidate(e, name, train, &c, err);
+    return st == RS_OK ? rs_engine_publish(e, c, NULL, err) : st;
+}
+
+rs_status rs_engine_train(rs_engine *e, const char *name, const rs_dataset *train,
+                          rs_error *err)
+{
+    rs_candidate *c;
+    rs_status st = rs_engine_fit_candidate(e, name, train, &c, err);
+    if (st != RS_OK)
+        return st;
+    if ((st = rs_candidate_save(c, NULL, err)) != RS_OK) {
+        rs_candidate_free(c);
+        return st;
+    }
+    return rs_engine_publish(e, c, NULL, err);
 }
 
 rs_status rs_engine_load(rs_engine *e, const char *name, rs_error *err)
@@ -579,15 +723,100 @@ rs_status rs_engine_load(rs_engine *e, const char *name, rs_error *err)
 rs_status rs_engine_reload(rs_engine *e, const char *name, const char *dir,
                            rs_error *err)
 {
+    rs_candidate *c;
+    rs_status st = rs_engine_load_candidate(e, name, dir, &c, err);
+    return st == RS_OK ? rs_engine_publish(e, c, NULL, err) : st;
+}
+
+/* ---- default artifacts from a version dir ---------------------------------- */
+
+static rs_status copy_file(const char *from, const char *to, rs_error *err)
+{
+    char buf[1 << 16];
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return rs_error_set(err, RS_ERR_IO, "%s: cannot open: %s", from, strerror(errno));
+    int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out < 0) {
+        int saved = errno;
+        close(in);
+        return rs_error_set(err, RS_ERR_IO, "%s: cannot create: %s", to, strerror(saved));
+    }
+    rs_status st = RS_OK;
+    for (;;) {
+        ssize_t n = read(in, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n < 0)
+                st = rs_error_set(err, RS_ERR_IO, "%s: read: %s", from, strerror(errno));
+            break;
+        }
+        for (ssize_t done = 0; done < n && st == RS_OK;) {
+            ssize_t w = write(out, buf + done, (size_t)(n - done));
+            if (w < 0 && errno != EINTR)
+                st = rs_error_set(err, RS_ERR_IO, "%s: write: %s", to, strerror(errno));
+            done += w > 0 ? w : 0;
+        }
+        if (st != RS_OK)
+            break;
+    }
+    close(in);
+    if (close(out) != 0 && st == RS_OK)
+        st = rs_error_set(err, RS_ERR_IO, "%s: write: %s", to, strerror(errno));
+    return st;
+}
+
+/* cp -r of plain files and directories; anything else is refused. Copies,
+ * not hard links: a test or an operator that rewrites a file in place under
+ * models/ must not change a version dir too. */
+static rs_status copy_tree(const char *from, const char *to, rs_error *err)
+{
+    if (mkdir(to, 0755) != 0 && errno != EEXIST)
+        return rs_error_set(err, RS_ERR_IO, "%s: cannot create: %s", to, strerror(errno));
+    DIR *d = opendir(from);
+    if (!d)
+        return rs_error_set(err, RS_ERR_IO, "%s: cannot open: %s", from, strerror(errno));
+    rs_status st = RS_OK;
+    for (struct dirent *de; st == RS_OK && (de = readdir(d));) {
+        char src[PATH_MAX], dst[PATH_MAX];
+        struct stat sb;
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        if (snprintf(src, sizeof src, "%s/%s", from, de->d_name) >= (int)sizeof src ||
+            snprintf(dst, sizeof dst, "%s/%s", to, de->d_name) >= (int)sizeof dst)
+            st = rs_error_set(err, RS_ERR_INVALID, "%s/%s: path too long", from, de->d_name);
+        else if (lstat(src, &sb) != 0)
+            st = rs_error_set(err, RS_ERR_IO, "%s: %s", src, strerror(errno));
+        else if (S_ISDIR(sb.st_mode))
+            st = copy_tree(src, dst, err);
+        else if (S_ISREG(sb.st_mode))
+            st = copy_file(src, dst, err);
+        else
+            st = rs_error_set(err, RS_ERR_FORMAT, "%s: not a regular file or directory", src);
+    }
+    closedir(d);
+    return st;
+}
+
+rs_status rs_engine_install_artifacts(rs_engine *e, const char *name, const char *dir,
+                                      rs_error *err)
+{
     rs_slot *s;
-    void *inst = NULL;
-    rs_provenance prov;
+    char tmp[PATH_MAX];
     rs_status st = slot_need(e, name, &s, err);
     if (st != RS_OK)
         return st;
-    if ((st = slot_load_into(s, dir ? dir : s->artifact_dir, &inst, &prov, err)) != RS_OK)
+    if ((st = slot_check_artifacts(s, dir, NULL, err)) != RS_OK ||
+        (st = staging_path(s->artifact_dir, tmp, sizeof tmp, err)) != RS_OK)
         return st;
-    return slot_publish(s, inst, &prov, err);
+    if (rs_remove_tree(tmp) != 0 || rs_mkdir_p(tmp) != 0)
+        return rs_error_set(err, RS_ERR_IO, "%s: cannot prepare: %s", tmp, strerror(errno));
+    if ((st = copy_tree(dir, tmp, err)) != RS_OK) {
+        rs_remove_tree(tmp);
+        return st;
+    }
+    return install_dir(tmp, s->artifact_dir, err);
 }
 
 static rs_status slot_prepare(rs_engine *e, rs_slot *s, int force_train,
@@ -618,13 +847,15 @@ static rs_status slot_prepare(rs_engine *e, rs_slot *s, int force_train,
     rs_log(RS_LOG_INFO, name, "training (plugin %s)", s->plugin->desc->name);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    st = rs_engine_fit(e, name, NULL, err);
+    /* Saved before it is published: save never runs on a serving instance. */
+    st = (caps & RS_CAP_PERSIST) ? rs_engine_train(e, name, NULL, err)
+                                 : rs_engine_fit(e, name, NULL, err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (st != RS_OK)
         return st;
     rs_log(RS_LOG_INFO, name, "trained in %.2f s",
            (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
-    return (caps & RS_CAP_PERSIST) ? rs_engine_save(e, name, err) : RS_OK;
+    return RS_OK;
 }
 
 rs_status rs_engine_load_or_train(rs_engine *e, int force_train, rs_error *err)

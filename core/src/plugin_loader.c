@@ -51,16 +51,17 @@ rs_status rs_plugin_check_entry(const char *what, const rs_plugin_entry *e,
 static rs_status check_callbacks(const char *what, const rs_plugin_entry *e,
                                  rs_error *err)
 {
-    struct { uint32_t cap; const void *fn; const char *name; } need[] = {
-        {RS_CAP_FIT, (const void *)e->fit, "fit"},
-        {RS_CAP_PERSIST, (const void *)e->save, "save"},
-        {RS_CAP_PERSIST, (const void *)e->load, "load"},
-        {RS_CAP_RECOMMEND, (const void *)e->recommend, "recommend"},
-        {RS_CAP_SCORE, (const void *)e->score, "score"},
-        {RS_CAP_SIMILAR, (const void *)e->similar, "similar"},
+    /* presence only: ISO C has no function-to-object pointer conversion */
+    struct { uint32_t cap; int has; const char *name; } need[] = {
+        {RS_CAP_FIT, e->fit != NULL, "fit"},
+        {RS_CAP_PERSIST, e->save != NULL, "save"},
+        {RS_CAP_PERSIST, e->load != NULL, "load"},
+        {RS_CAP_RECOMMEND, e->recommend != NULL, "recommend"},
+        {RS_CAP_SCORE, e->score != NULL, "score"},
+        {RS_CAP_SIMILAR, e->similar != NULL, "similar"},
     };
     for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
-        if ((e->capabilities & need[i].cap) && !need[i].fn)
+        if ((e->capabilities & need[i].cap) && !need[i].has)
             return rs_error_set(err, RS_ERR_ABI,
                                 "%s: declares the %s capability but has no %s()",
                                 what, need[i].name, need[i].name);

@@ -1,28 +1,78 @@
 /* The eval YAML: parse, apply defaults, validate; see recsys/eval_config.h. */
 #include "recsys/eval_config.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "recsys/config_fields.h"
 #include "recsys/log.h"
 
-static const char *const k_top_keys[] = {
-    "host_config", "instances", "baseline", "compare", "split",
-    "positive_threshold", "levels", "k", "cold_item_max_ratings",
-    "activity_buckets", "seed", "bootstrap_resamples", "threads",
-    "output_dir", "missing_instances", "params", "cf_subset", "sweep",
-    "new_users", "taste_probes", "curve", NULL};
+/* The scalar settings, one table per section (recsys/config_fields.h);
+ * the defaults are set_defaults'. Lists, paths and names are read by hand
+ * below: the *_other keys. */
+#define F(key, type, member, lo, hi, doc) \
+    {key, type, offsetof(rs_eval_config, member), lo, hi, 0, 0, NULL, doc}
+#define FO(key, member, lo, lo_open, hi, hi_open, doc) \
+    {key, RS_FIELD_FLOAT, offsetof(rs_eval_config, member), lo, hi, lo_open, hi_open, NULL, doc}
+#define FE(key, member, values, doc) \
+    {key, RS_FIELD_ENUM, offsetof(rs_eval_config, member), 0, 0, 0, 0, values, doc}
+static const char *const k_missing[] = {"error", "skip", NULL};
+static const char *const k_cf_subset[] = {"scaled", "host", "all", NULL};
+static const char *const k_split_kind[] = {"random", "loo", "temporal", "files", NULL};
+static const char *const k_exclude[] = {"given", "full", "both", NULL};
+static const char *const k_order[] = {"earliest", "random", NULL};
+static const rs_config_field k_top_fields[] = {
+    FO("positive_threshold", positive_threshold, 0, 0, 10, 0, "a held-out rating >= this is relevant"),
+    F("cold_item_max_ratings", RS_FIELD_INT, cold_item_max_ratings, 0, 1000000,
+      "cold item: fewer than this many training ratings"),
+    F("seed", RS_FIELD_INT64, seed, 0, (double)INT64_MAX, "every random draw derives from it"),
+    F("bootstrap_resamples", RS_FIELD_INT, bootstrap_resamples, 0, 100000,
+      "0 = point estimates only"),
+    F("threads", RS_FIELD_INT, threads, 1, 256, "recommend worker threads"),
+    FE("missing_instances", skip_missing, k_missing,
+       "skip = drop instances the host config lacks, with a warning"),
+    FE("cf_subset", cf_subset, k_cf_subset, "CF subset thresholds on thinned data"),
+};
+static const char *const k_top_other[] = {
+    "host_config", "instances", "baseline", "compare", "split", "levels", "k",
+    "activity_buckets", "output_dir", "params", "sweep", "new_users", "taste_probes",
+    "curve", NULL};
+static const rs_config_field k_split_fields[] = {
+    FE("kind", split.kind, k_split_kind, "random | loo | temporal | files"),
+    FO("test_fraction", split.test_fraction, 0, 1, 1, 1, "random: share of each user held out"),
+    FO("temporal_quantile", split.temporal_quantile, 0, 1, 1, 1,
+       "temporal: share of all ratings before the cut"),
+    FO("validation_fraction", split.validation_fraction, 0, 0, 1, 1,
+       "carved from train with the same kind"),
+};
+static const rs_config_field k_sweep_fields[] = {
+    F("enabled", RS_FIELD_BOOL, sweep_enabled, 0, 0, "run the sparsity levels"),
+    FE("exclude", sweep_exclude, k_exclude, "what is never ranked at a level"),
+};
+static const rs_config_field k_new_user_fields[] = {
+    F("enabled", RS_FIELD_BOOL, new_users.enabled, 0, 0, "run the new-user protocol"),
+    FO("holdout_fraction", new_users.holdout_fraction, 0, 1, 1, 1,
+       "share of all users held out of training"),
+    F("min_positives", RS_FIELD_INT, new_users.min_positives, 1, 1000000,
+      "positives left after the n for the user to count"),
+    F("seed", RS_FIELD_INT64, new_users.seed, 0, (double)INT64_MAX, "default: the top-level seed"),
+    FE("order", new_users.order, k_order, "which n ratings are given"),
+};
+static const char *const k_new_user_other[] = {"n", NULL};
+static const rs_config_field k_probe_fields[] = {
+    F("enabled", RS_FIELD_BOOL, probes.enabled, 0, 0, "run the taste probes"),
+    F("n_rated", RS_FIELD_INT, probes.n_rated, 1, 10000, "films each probe rates"),
+    FO("rating", probes.rating, 0, 1, 10, 0, "the rating they get"),
+    F("k", RS_FIELD_INT, probes.k, 1, 1000, "list length judged"),
+};
+static const char *const k_probe_other[] = {"genres", NULL};
+#undef F
+#undef FO
+#undef FE
 static const char *const k_curve_keys[] = {"instances", "eval_every", NULL};
-static const char *const k_sweep_keys[] = {"enabled", "exclude", NULL};
-static const char *const k_new_user_keys[] = {
-    "enabled", "holdout_fraction", "n", "order", "min_positives", "seed", NULL};
-static const char *const k_probe_keys[] = {"enabled", "genres", "n_rated",
-                                           "rating", "k", NULL};
-static const char *const k_split_keys[] = {
-    "kind", "test_fraction", "temporal_quantile", "validation_fraction", NULL};
 
-static const char *const k_default_instances[] = {"popularity", "lightgcn",
-                                                  "semantic", "hybrid"};
 static const double k_default_levels[] = {1.0, 0.5, 0.25, 0.1, 0.05};
 static const int k_default_k[] = {10, 20};
 static const int k_default_buckets[] = {1, 6, 21, 51};
@@ -120,15 +170,8 @@ static rs_status nomem(rs_error *err)
 /* Everything except paths, which depend on where the file lives. */
 static rs_status set_defaults(rs_eval_config *c, rs_error *err)
 {
-    size_t ni = sizeof k_default_instances / sizeof *k_default_instances;
-    c->instances = calloc(ni, sizeof *c->instances);
-    if (!c->instances)
-        return nomem(err);
-    for (size_t i = 0; i < ni; i++)
-        if (!(c->instances[c->n_instances++] = dup(k_default_instances[i])))
-            return nomem(err);
-    if (!(c->baseline = dup("popularity")))
-        return nomem(err);
+    /* instances, baseline and compare default to the host config's
+     * (rs_eval_config_apply_host): the harness names no plugin. */
     c->split.kind = RS_SPLIT_RANDOM;
     c->split.test_fraction = 0.2;
     c->split.temporal_quantile = 0.8;
@@ -195,83 +238,6 @@ static rs_status need_seq(const rs_yaml_node *n, const char *what,
         return rs_error_set(err, RS_ERR_CONFIG, "%s'%s' must have at least %zu item%s",
                             rs_yaml_where(n, where, sizeof where), what,
                             min_items, min_items == 1 ? "" : "s");
-    return RS_OK;
-}
-
-/* An optional int key with an inclusive range. */
-static rs_status get_int_in(const rs_yaml_node *map, const char *key,
-                            int64_t lo, int64_t hi, int64_t *out,
-                            rs_error *err)
-{
-    const rs_yaml_node *n = rs_yaml_get(map, key);
-    if (!n)
-        return RS_OK;
-    int64_t v;
-    rs_status st = rs_yaml_int(n, key, &v, err);
-    if (st != RS_OK)
-        return st;
-    if (v < lo || v > hi) {
-        char range[96];
-        snprintf(range, sizeof range, "in [%lld, %lld]", (long long)lo, (long long)hi);
-        return range_error(n, key, range, err);
-    }
-    *out = v;
-    return RS_OK;
-}
-
-/* An optional float key in [lo, hi] (or (lo, hi] / [lo, hi) when open). */
-static rs_status get_float_in(const rs_yaml_node *map, const char *key,
-                              double lo, int lo_open, double hi, int hi_open,
-                              double *out, rs_error *err)
-{
-    const rs_yaml_node *n = rs_yaml_get(map, key);
-    if (!n)
-        return RS_OK;
-    double v;
-    rs_status st = rs_yaml_float(n, key, &v, err);
-    if (st != RS_OK)
-        return st;
-    if ((lo_open ? v <= lo : v < lo) || (hi_open ? v >= hi : v > hi)) {
-        char range[96];
-        snprintf(range, sizeof range, "in %c%g, %g%c", lo_open ? '(' : '[', lo,
-                 hi, hi_open ? ')' : ']');
-        return range_error(n, key, range, err);
-    }
-    *out = v;
-    return RS_OK;
-}
-
-static rs_status parse_split(rs_eval_config *c, const rs_yaml_node *n,
-                             rs_error *err)
-{
-    char where[256];
-    if (n->kind != RS_YAML_MAP)
-        return rs_error_set(err, RS_ERR_CONFIG, "%ssplit must be a mapping",
-                            rs_yaml_where(n, where, sizeof where));
-    rs_status st = rs_yaml_check_keys(n, "split", k_split_keys, err);
-    if (st != RS_OK)
-        return st;
-    const rs_yaml_node *kind = rs_yaml_get(n, "kind");
-    if (kind) {
-        const char *s;
-        if ((st = rs_yaml_string(kind, "kind", &s, err)) != RS_OK)
-            return st;
-        if (strcmp(s, "random") == 0)
-            c->split.kind = RS_SPLIT_RANDOM;
-        else if (strcmp(s, "loo") == 0)
-            c->split.kind = RS_SPLIT_LOO;
-        else if (strcmp(s, "temporal") == 0)
-            c->split.kind = RS_SPLIT_TEMPORAL;
-        else if (strcmp(s, "files") == 0)
-            c->split.kind = RS_SPLIT_FILES;
-        else
-            return range_error(kind, "split.kind", "one of random, loo, temporal, files",
-                               err);
-    }
-    if ((st = get_float_in(n, "test_fraction", 0, 1, 1, 1, &c->split.test_fraction, err)) ||
-        (st = get_float_in(n, "temporal_quantile", 0, 1, 1, 1, &c->split.temporal_quantile, err)) ||
-        (st = get_float_in(n, "validation_fraction", 0, 0, 1, 1, &c->split.validation_fraction, err)))
-        return st;
     return RS_OK;
 }
 
@@ -419,32 +385,25 @@ static rs_status parse_compare(rs_eval_config *c, const rs_yaml_node *n,
     return RS_OK;
 }
 
-/* Without a `compare` key: hybrid vs lightgcn and vs the baseline, for
- * whichever of them are evaluated. */
-static rs_status default_compare(rs_eval_config *c, rs_error *err)
+/* Without a `compare` key: the host's default source (what users are
+ * served) against the baseline, when both are evaluated. */
+static rs_status default_compare(rs_eval_config *c, const rs_config *host, rs_error *err)
 {
-    const char *refs[2] = {"lightgcn", c->baseline};
-    c->compare = calloc(2, sizeof *c->compare);
-    if (!c->compare)
+    const char *served = rs_config_role(host, RS_ROLE_DEFAULT_SOURCE);
+    if (!(c->compare = calloc(1, sizeof *c->compare)))
         return nomem(err);
-    if (rs_eval_config_instance_index(c, "hybrid") < 0)
+    if (!served || strcmp(served, c->baseline) == 0 ||
+        rs_eval_config_instance_index(c, served) < 0)
         return RS_OK;
-    for (int j = 0; j < 2; j++) {
-        if (rs_eval_config_instance_index(c, refs[j]) < 0 ||
-            strcmp(refs[j], "hybrid") == 0 ||
-            (j == 1 && strcmp(refs[1], refs[0]) == 0))
-            continue;
-        rs_eval_pair *p = &c->compare[c->n_compare++];
-        p->a = dup("hybrid");
-        p->b = dup(refs[j]);
-        if (!p->a || !p->b)
-            return nomem(err);
-    }
-    return RS_OK;
+    c->compare[0].a = dup(served);
+    c->compare[0].b = dup(c->baseline);
+    c->n_compare = 1;
+    return c->compare[0].a && c->compare[0].b ? RS_OK : nomem(err);
 }
 
-/* Overrides must name evaluated instances and be mappings; the keys and
- * values are checked against each plugin's schema by the engine. */
+/* Overrides are mappings by instance name; the names are checked against
+ * the evaluated instances by bind_names, the keys and values against each
+ * plugin's schema by the engine. */
 static rs_status parse_params(rs_eval_config *c, const rs_yaml_node *n,
                               rs_error *err)
 {
@@ -452,15 +411,10 @@ static rs_status parse_params(rs_eval_config *c, const rs_yaml_node *n,
     if (n->kind != RS_YAML_MAP)
         return rs_error_set(err, RS_ERR_CONFIG, "%s'params' must be a mapping of instance names",
                             rs_yaml_where(n, where, sizeof where));
-    for (size_t i = 0; i < n->n; i++) {
-        if (rs_eval_config_instance_index(c, n->keys[i]) < 0)
-            return rs_error_set(err, RS_ERR_CONFIG,
-                                "%sparams names '%s', which is not in instances",
-                                rs_yaml_where(n->items[i], where, sizeof where), n->keys[i]);
+    for (size_t i = 0; i < n->n; i++)
         if (n->items[i]->kind != RS_YAML_MAP)
             return rs_error_set(err, RS_ERR_CONFIG, "%sparams.%s must be a mapping",
                                 rs_yaml_where(n->items[i], where, sizeof where), n->keys[i]);
-    }
     c->params = n;
     return RS_OK;
 }
@@ -503,62 +457,19 @@ static rs_status parse_curve(rs_eval_config *c, const rs_yaml_node *n, rs_error 
     return RS_OK;
 }
 
-/* `sweep: {enabled: true, exclude: given}` */
-static rs_status parse_sweep(rs_eval_config *c, const rs_yaml_node *n,
-                             rs_error *err)
-{
-    rs_status st = need_map(n, "sweep", k_sweep_keys, err);
-    if (st == RS_OK)
-        st = rs_yaml_get_bool(n, "enabled", &c->sweep_enabled, err);
-    const rs_yaml_node *x = rs_yaml_get(n, "exclude");
-    if (st != RS_OK || !x)
-        return st;
-    const char *s;
-    if ((st = rs_yaml_string(x, "sweep.exclude", &s, err)))
-        return st;
-    if (strcmp(s, "given") == 0)
-        c->sweep_exclude = RS_EXCLUDE_GIVEN;
-    else if (strcmp(s, "full") == 0)
-        c->sweep_exclude = RS_EXCLUDE_FULL;
-    else if (strcmp(s, "both") == 0)
-        c->sweep_exclude = RS_EXCLUDE_BOTH;
-    else
-        return range_error(x, "sweep.exclude", "given, full or both", err);
-    return RS_OK;
-}
-
 /* `new_users: {enabled, holdout_fraction, n, order, min_positives, seed}`;
  * its seed defaults to the top-level one (parsed before this). */
 static rs_status parse_new_users(rs_eval_config *c, const rs_yaml_node *n,
                                  rs_error *err)
 {
     rs_eval_new_users *nu = &c->new_users;
-    rs_status st = need_map(n, "new_users", k_new_user_keys, err);
-    if (st == RS_OK)
-        st = rs_yaml_get_bool(n, "enabled", &nu->enabled, err);
-    if (st == RS_OK)
-        st = get_float_in(n, "holdout_fraction", 0, 1, 1, 1, &nu->holdout_fraction, err);
+    rs_status st = rs_config_fields_read(n, "new_users", k_new_user_fields,
+                                         RS_FIELD_COUNT(k_new_user_fields), k_new_user_other,
+                                         c, err);
     const rs_yaml_node *x;
     if (st == RS_OK && (x = rs_yaml_get(n, "n")))
         st = parse_ascending(x, "new_users.n", 1, 10000, &nu->n, &nu->n_n, err);
-    int64_t v = nu->min_positives;
-    if (st == RS_OK && (st = get_int_in(n, "min_positives", 1, 1000000, &v, err)) == RS_OK)
-        nu->min_positives = (int)v;
-    v = (int64_t)nu->seed;
-    if (st == RS_OK && (st = get_int_in(n, "seed", 0, INT64_MAX, &v, err)) == RS_OK)
-        nu->seed = (uint64_t)v;
-    if (st != RS_OK || !(x = rs_yaml_get(n, "order")))
-        return st;
-    const char *s;
-    if ((st = rs_yaml_string(x, "new_users.order", &s, err)))
-        return st;
-    if (strcmp(s, "earliest") == 0)
-        nu->order = RS_QUERY_EARLIEST;
-    else if (strcmp(s, "random") == 0)
-        nu->order = RS_QUERY_RANDOM;
-    else
-        return range_error(x, "new_users.order", "earliest or random", err);
-    return RS_OK;
+    return st;
 }
 
 /* `taste_probes: {enabled, genres, n_rated, rating, k}`; whether each genre
@@ -567,17 +478,8 @@ static rs_status parse_probes(rs_eval_config *c, const rs_yaml_node *n,
                               rs_error *err)
 {
     rs_eval_probes *pr = &c->probes;
-    rs_status st = need_map(n, "taste_probes", k_probe_keys, err);
-    if (st == RS_OK)
-        st = rs_yaml_get_bool(n, "enabled", &pr->enabled, err);
-    int64_t v = pr->n_rated;
-    if (st == RS_OK && (st = get_int_in(n, "n_rated", 1, 10000, &v, err)) == RS_OK)
-        pr->n_rated = (int)v;
-    v = pr->k;
-    if (st == RS_OK && (st = get_int_in(n, "k", 1, 1000, &v, err)) == RS_OK)
-        pr->k = (int)v;
-    if (st == RS_OK)
-        st = get_float_in(n, "rating", 0, 1, 10, 0, &pr->rating, err);
+    rs_status st = rs_config_fields_read(n, "taste_probes", k_probe_fields,
+                                         RS_FIELD_COUNT(k_probe_fields), k_probe_other, c, err);
     const rs_yaml_node *x;
     if (st != RS_OK || !(x = rs_yaml_get(n, "genres")))
         return st;
@@ -593,6 +495,30 @@ static rs_status parse_probes(rs_eval_config *c, const rs_yaml_node *n,
     return RS_OK;
 }
 
+/* Once the instances are known: the baseline (by default the first), and
+ * the keys that name instances. */
+static rs_status bind_names(rs_eval_config *c, rs_error *err)
+{
+    char where[256];
+    const rs_yaml_node *n;
+    if (!c->baseline && !(c->baseline = dup(c->instances[0])))
+        return nomem(err);
+    if (rs_eval_config_instance_index(c, c->baseline) < 0) {
+        n = c->root ? rs_yaml_get(c->root, "baseline") : NULL;
+        return rs_error_set(err, RS_ERR_CONFIG, "%sbaseline '%s' is not one of instances",
+                            n ? rs_yaml_where(n, where, sizeof where) : "", c->baseline);
+    }
+    for (size_t i = 0; c->params && i < c->params->n; i++)
+        if (rs_eval_config_instance_index(c, c->params->keys[i]) < 0)
+            return rs_error_set(err, RS_ERR_CONFIG,
+                                "%sparams names '%s', which is not in instances",
+                                rs_yaml_where(c->params->items[i], where, sizeof where),
+                                c->params->keys[i]);
+    if (c->root && (n = rs_yaml_get(c->root, "compare")))
+        return parse_compare(c, n, err);
+    return RS_OK;
+}
+
 static rs_status parse_root(rs_eval_config *c, const rs_yaml_node *root,
                             const char *base_dir, rs_error *err)
 {
@@ -601,7 +527,12 @@ static rs_status parse_root(rs_eval_config *c, const rs_yaml_node *root,
     if (root->kind != RS_YAML_MAP)
         return rs_error_set(err, RS_ERR_CONFIG, "%sthe eval config must be a mapping",
                             rs_yaml_where(root, where, sizeof where));
-    if ((st = rs_yaml_check_keys(root, "the eval config", k_top_keys, err)))
+    if ((st = rs_config_fields_read(root, NULL, k_top_fields, RS_FIELD_COUNT(k_top_fields),
+                                    k_top_other, c, err)) ||
+        (st = rs_config_fields_read(rs_yaml_get(root, "split"), "split", k_split_fields,
+                                    RS_FIELD_COUNT(k_split_fields), NULL, c, err)) ||
+        (st = rs_config_fields_read(rs_yaml_get(root, "sweep"), "sweep", k_sweep_fields,
+                                    RS_FIELD_COUNT(k_sweep_fields), NULL, c, err)))
         return st;
 
     const char *s = "../configs/default.yaml";
@@ -616,31 +547,15 @@ static rs_status parse_root(rs_eval_config *c, const rs_yaml_node *root,
         return nomem(err);
 
     const rs_yaml_node *n;
-    if ((n = rs_yaml_get(root, "instances"))) {
-        for (size_t i = 0; i < c->n_instances; i++)
-            free(c->instances[i]);
-        free(c->instances);
-        c->instances = NULL;
-        c->n_instances = 0;
-        if ((st = parse_names(n, "instances", &c->instances, &c->n_instances, err)))
-            return st;
-    }
+    if ((n = rs_yaml_get(root, "instances")) &&
+        (st = parse_names(n, "instances", &c->instances, &c->n_instances, err)))
+        return st;
     if ((n = rs_yaml_get(root, "baseline"))) {
         if ((st = rs_yaml_string(n, "baseline", &s, err)))
             return st;
-        free(c->baseline);
         if (!(c->baseline = dup(s)))
             return nomem(err);
     }
-    if (rs_eval_config_instance_index(c, c->baseline) < 0) {
-        n = rs_yaml_get(root, "baseline");
-        return rs_error_set(err, RS_ERR_CONFIG, "%sbaseline '%s' is not one of instances",
-                            n ? rs_yaml_where(n, where, sizeof where) : "", c->baseline);
-    }
-    if ((n = rs_yaml_get(root, "split")) && (st = parse_split(c, n, err)))
-        return st;
-    if ((st = get_float_in(root, "positive_threshold", 0, 0, 10, 0, &c->positive_threshold, err)))
-        return st;
     if ((n = rs_yaml_get(root, "levels")) && (st = parse_levels(c, n, err)))
         return st;
     if ((n = rs_yaml_get(root, "k")) &&
@@ -650,58 +565,18 @@ static rs_status parse_root(rs_eval_config *c, const rs_yaml_node *root,
         (st = parse_ascending(n, "activity_buckets", 0, 1000000, &c->bucket_lo,
                               &c->n_buckets, err)))
         return st;
-    int64_t v = c->cold_item_max_ratings;
-    if ((st = get_int_in(root, "cold_item_max_ratings", 0, 1000000, &v, err)))
-        return st;
-    c->cold_item_max_ratings = (int)v;
-    v = (int64_t)c->seed;
-    if ((st = get_int_in(root, "seed", 0, INT64_MAX, &v, err)))
-        return st;
-    c->seed = (uint64_t)v;
-    v = c->bootstrap_resamples;
-    if ((st = get_int_in(root, "bootstrap_resamples", 0, 100000, &v, err)))
-        return st;
-    c->bootstrap_resamples = (int)v;
-    v = c->threads;
-    if ((st = get_int_in(root, "threads", 1, 256, &v, err)))
-        return st;
-    c->threads = (int)v;
-    if ((n = rs_yaml_get(root, "missing_instances"))) {
-        if ((st = rs_yaml_string(n, "missing_instances", &s, err)))
-            return st;
-        if (strcmp(s, "skip") != 0 && strcmp(s, "error") != 0)
-            return range_error(n, "missing_instances", "skip or error", err);
-        c->skip_missing = strcmp(s, "skip") == 0;
-    }
-    if ((n = rs_yaml_get(root, "cf_subset"))) {
-        if ((st = rs_yaml_string(n, "cf_subset", &s, err)))
-            return st;
-        if (strcmp(s, "scaled") == 0)
-            c->cf_subset = RS_CF_SCALED;
-        else if (strcmp(s, "host") == 0)
-            c->cf_subset = RS_CF_HOST;
-        else if (strcmp(s, "all") == 0)
-            c->cf_subset = RS_CF_ALL;
-        else
-            return range_error(n, "cf_subset", "one of scaled, host, all", err);
-    }
     if ((n = rs_yaml_get(root, "params")) && (st = parse_params(c, n, err)))
         return st;
     c->new_users.seed = c->seed;
     if ((n = rs_yaml_get(root, "curve")) && (st = parse_curve(c, n, err)))
         return st;
-    if ((n = rs_yaml_get(root, "sweep")) && (st = parse_sweep(c, n, err)))
-        return st;
     if ((n = rs_yaml_get(root, "new_users")) && (st = parse_new_users(c, n, err)))
         return st;
     if ((n = rs_yaml_get(root, "taste_probes")) && (st = parse_probes(c, n, err)))
         return st;
-    if ((n = rs_yaml_get(root, "compare")))
-        st = parse_compare(c, n, err);
-    else
-        st = default_compare(c, err);
     c->split.seed = c->seed;
-    return st;
+    /* Without a list, the names are bound to the host's instances. */
+    return c->n_instances ? bind_names(c, err) : RS_OK;
 }
 
 rs_status rs_eval_config_default(rs_eval_config **out, rs_error *err)
@@ -713,8 +588,6 @@ rs_status rs_eval_config_default(rs_eval_config **out, rs_error *err)
     if (st == RS_OK && (!(c->host_config = dup("configs/default.yaml")) ||
                         !(c->output_dir = dup("eval-report"))))
         st = nomem(err);
-    if (st == RS_OK)
-        st = default_compare(c, err);
     if (st != RS_OK) {
         rs_eval_config_free(c);
         return st;
@@ -820,9 +693,47 @@ static void drop_instance(rs_eval_config *c, size_t i)
     c->n_instances--;
 }
 
+/* No `instances` list: every instance of the host config, in its order. */
+static rs_status instances_from_host(rs_eval_config *c, const rs_config *host, rs_error *err)
+{
+    if (!(c->instances = calloc(host->n_instances ? host->n_instances : 1,
+                                sizeof *c->instances)))
+        return nomem(err);
+    for (size_t i = 0; i < host->n_instances; i++)
+        if (!(c->instances[c->n_instances++] = dup(host->instances[i].name)))
+            return nomem(err);
+    return RS_OK;
+}
+
 rs_status rs_eval_config_apply_host(rs_eval_config *c, const rs_config *host,
                                     rs_error *err)
 {
+    int listed = c->n_instances > 0;
+    rs_status st = listed ? RS_OK : instances_from_host(c, host, err);
+    if (st != RS_OK)
+        return st;
+    /* The baseline defaults to the host's cold-start source (what a user
+     * with no ratings gets) when it is evaluated, else to the first
+     * evaluated instance the host defines. */
+    if (!c->root || !rs_yaml_get(c->root, "baseline")) {
+        const char *base = rs_config_role(host, RS_ROLE_COLD_START);
+        if (!base || rs_eval_config_instance_index(c, base) < 0)
+            for (size_t i = c->n_instances; i-- > 0;)
+                if (rs_config_instance(host, c->instances[i]))
+                    base = c->instances[i];
+        char *b = base ? dup(base) : NULL;
+        if (base && !b)
+            return nomem(err);
+        if (b) {
+            free(c->baseline);
+            c->baseline = b;
+        }
+    }
+    if (!listed && c->n_instances && (st = bind_names(c, err)) != RS_OK)
+        return st;
+    if ((!c->root || !rs_yaml_get(c->root, "compare")) && c->n_instances &&
+        (st = default_compare(c, host, err)) != RS_OK)
+        return st;
     const rs_yaml_node *list = c->root ? rs_yaml_get(c->root, "instances") : NULL;
     /* Walk the YAML list alongside, so messages point at the right item
      * even after earlier ones were dropped. */

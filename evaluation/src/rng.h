@@ -9,16 +9,15 @@
 
 #include <stdint.h>
 
+#include "recsys/splitmix64.h"
+
 typedef struct rs_rng {
     uint64_t s;
 } rs_rng;
 
 static inline uint64_t rs_rng_next(rs_rng *r)
 {
-    uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
+    return rs_splitmix64_next(&r->s);
 }
 
 /* A stream seeded from the run seed and up to two stream ids, so that the

@@ -6,21 +6,12 @@
 
 #include "recsys/abstats.h"
 #include "recsys/experiment.h"
-
-/* SplitMix64 (Steele, Lea, Flood 2014): tiny, seedable from any 64-bit
- * value, and good enough for fair coin flips. */
-static uint64_t splitmix64(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
+#include "recsys/splitmix64.h"
 
 uint64_t rs_interleave_seed(const char *salt, int64_t user_id, uint64_t seq)
 {
     uint64_t s = rs_experiment_hash(salt, user_id) ^ (seq * 0xD6E8FEB86659FD93ull);
-    return splitmix64(&s);
+    return rs_splitmix64_next(&s);
 }
 
 static int shown_already(const int32_t *out, size_t n, int32_t item)
@@ -59,7 +50,7 @@ void rs_interleave_team_draft(const int32_t *a, size_t na, const int32_t *b, siz
         else if (count_a != count_b)
             pick_a = count_a < count_b;
         else
-            pick_a = (splitmix64(&state) >> 63) != 0;
+            pick_a = (rs_splitmix64_next(&state) >> 63) != 0;
         if (pick_a) {
             out[n] = a[pa++];
             team[n++] = RS_TEAM_A;

@@ -1,4 +1,4 @@
-/* Periodic retraining: merge, fit off to the side, version, gate, persist. */
+/* Periodic retraining: merge, fit a candidate, save a version, gate, install. */
 #include "recsys/retrain.h"
 
 #include <dirent.h>
@@ -389,39 +389,23 @@ static double seconds_since(const struct timespec *t0)
     return (double)(t1.tv_sec - t0->tv_sec) + (t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* Fit `source` on `train` in an engine of its own (work_dir = staging)
- * and move the saved artifacts to versions/<source>/<n>. */
+/* Fit `source` on `train` as a candidate of the serving engine and save it
+ * as versions/<source>/<n> (the run's one fit and one save). The fitted
+ * instance goes right after its save: it points into `train`, which goes
+ * at the end of the run; the gate loads the saved version instead. */
 static rs_status train_version(rs_retrainer *r, const char *source, const rs_dataset *train,
                                char *vdir, size_t vsize, double *seconds, rs_error *err)
 {
-    char staging[PATH_MAX + 64], saved[PATH_MAX + 128];
     struct timespec t0;
-    rs_engine *cand = NULL;
-    rs_config copy = *r->cfg; /* shallow: only work_dir differs */
-    snprintf(staging, sizeof staging, "%s/.staging-%s", r->versions_root, source);
-    rs_remove_tree(staging);
-    copy.work_dir = staging;
-    rs_status st = rs_engine_new(&copy, rs_engine_dataset(r->serving), &cand, err);
-    if (st != RS_OK)
-        return st;
+    rs_candidate *cand = NULL;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if ((st = rs_engine_fit(cand, source, train, err)) == RS_OK)
-        st = rs_engine_save(cand, source, err);
-    *seconds = seconds_since(&t0);
-    rs_engine_free(cand);
-    if (st != RS_OK) {
-        rs_remove_tree(staging);
-        return st;
+    rs_status st = rs_engine_fit_candidate(r->serving, source, train, &cand, err);
+    if (st == RS_OK) {
+        rs_retrainer_version_dir(r, source, next_version(r, source), vdir, vsize);
+        st = rs_candidate_save(cand, vdir, err);
     }
-    int64_t n = next_version(r, source);
-    rs_retrainer_version_dir(r, source, n, vdir, vsize);
-    snprintf(saved, sizeof saved, "%s/models/%s", staging, source);
-    char parent[PATH_MAX + 64];
-    snprintf(parent, sizeof parent, "%s/%s", r->versions_root, source);
-    if (rs_mkdir_p(parent) != 0 || rename(saved, vdir) != 0)
-        st = rs_error_set(err, RS_ERR_IO, "retrain: cannot move %s to %s: %s", saved, vdir,
-                          strerror(errno));
-    rs_remove_tree(staging);
+    *seconds = seconds_since(&t0);
+    rs_candidate_free(cand);
     return st;
 }
 
@@ -453,7 +437,17 @@ static rs_status run_source(rs_retrainer *r, const char *source, const rs_datase
     rs_gate_train_info info = {secs, (int64_t)train->n_ratings, train->n_users};
     rs_gate_event ev;
     rs_error gate_err = {0};
+    /* The run's one load: the gate loads vdir as its candidate. */
     st = rs_swap_gate_reload(r->gate, source, vdir, 0, &info, &ev, &gate_err);
+    if (st == RS_OK) {
+        *accepted = 1;
+        if (r->opt.on_swap) /* it serves now, whatever follows */
+            r->opt.on_swap(r->opt.swap_ctx, source, ev.version);
+        /* Make it the default artifacts, so a restart serves it too: a
+         * copy of what the gate just loaded, not a save of a serving
+         * instance. */
+        st = rs_engine_install_artifacts(r->serving, source, vdir, &gate_err);
+    }
     prune(r, source);
     if (st == RS_ERR_STATE && !ev.accepted)
         return RS_OK; /* refused by the gate: logged there, not a failure */
@@ -462,12 +456,6 @@ static rs_status run_source(rs_retrainer *r, const char *source, const rs_datase
             *err = gate_err;
         return st;
     }
-    *accepted = 1;
-    /* Make it the default artifacts, so a restart serves it too. */
-    if ((st = rs_engine_save(r->serving, source, err)) != RS_OK)
-        return st;
-    if (r->opt.on_swap)
-        r->opt.on_swap(r->opt.swap_ctx, source, ev.version);
     return RS_OK;
 }
 
@@ -506,8 +494,8 @@ rs_status rs_retrainer_run_now(rs_retrainer *r, size_t *accepted, rs_error *err)
              st == RS_OK ? "" : local.message);
     r->last_run_mono = mono_now();
     pthread_mutex_unlock(&r->mu);
-    /* Every engine that fitted on it is gone; the serving one loaded
-     * from disk. */
+    /* Every candidate fitted on it is gone (freed after its save); what
+     * serves was loaded from disk. */
     rs_ratings_set_free(train);
     pthread_mutex_unlock(&r->run_mu);
     if (accepted)

@@ -1,4 +1,4 @@
-/* The swap gate: time-split holdout, smoke test, candidate engines, log. */
+/* The swap gate: time-split holdout, smoke test, in-memory candidates, log. */
 #include "recsys/swap_gate.h"
 
 #include <math.h>
@@ -236,8 +236,24 @@ static rs_query held_query(const held_user *hu)
     return q;
 }
 
-rs_status rs_holdout_recall(const rs_holdout *h, rs_engine *e, const char *name,
-                            double *recall, rs_error *err)
+/* What the holdout asks for lists: a serving slot, or a candidate that is
+ * not serving yet (cand != NULL). */
+typedef struct reco_target {
+    rs_engine *e;
+    const char *name;
+    rs_candidate *cand;
+} reco_target;
+
+static rs_status target_recommend(const reco_target *t, const rs_query *q, size_t k,
+                                  rs_scored *out, size_t *n, rs_error *err)
+{
+    if (t->cand)
+        return rs_candidate_recommend(t->cand, q, k, out, NULL, n, err);
+    return rs_engine_recommend(t->e, t->name, q, k, out, NULL, n, err);
+}
+
+static rs_status holdout_recall(const rs_holdout *h, const reco_target *t, double *recall,
+                                rs_error *err)
 {
     size_t k = (size_t)h->c.k;
     rs_scored *out = malloc(k * sizeof *out);
@@ -248,7 +264,7 @@ rs_status rs_holdout_recall(const rs_holdout *h, rs_engine *e, const char *name,
         const held_user *hu = &h->users[i];
         rs_query q = held_query(hu);
         size_t n = 0, hits = 0;
-        rs_status st = rs_engine_recommend(e, name, &q, k, out, NULL, &n, err);
+        rs_status st = target_recommend(t, &q, k, out, &n, err);
         if (st != RS_OK) {
             free(out);
             return st;
@@ -262,6 +278,20 @@ rs_status rs_holdout_recall(const rs_holdout *h, rs_engine *e, const char *name,
     return RS_OK;
 }
 
+rs_status rs_holdout_recall(const rs_holdout *h, rs_engine *e, const char *name,
+                            double *recall, rs_error *err)
+{
+    reco_target t = {e, name, NULL};
+    return holdout_recall(h, &t, recall, err);
+}
+
+rs_status rs_holdout_recall_candidate(const rs_holdout *h, rs_candidate *c, double *recall,
+                                      rs_error *err)
+{
+    reco_target t = {NULL, rs_candidate_name(c), c};
+    return holdout_recall(h, &t, recall, err);
+}
+
 static int query_has(const held_user *hu, int32_t item)
 {
     rs_rating key = {item, 0, 0};
@@ -269,13 +299,13 @@ static int query_has(const held_user *hu, int32_t item)
 }
 
 /* One smoke-tested user; `seen` is an n_items scratch array, left zeroed. */
-static rs_status smoke_user(const rs_holdout *h, rs_engine *e, const char *name,
-                            const held_user *hu, rs_scored *out, uint8_t *seen, rs_error *err)
+static rs_status smoke_user(const rs_holdout *h, const reco_target *t, const held_user *hu,
+                            rs_scored *out, uint8_t *seen, rs_error *err)
 {
     size_t k = (size_t)h->c.k, n = 0;
     int32_t n_items = h->n_items;
     rs_query q = held_query(hu);
-    rs_status st = rs_engine_recommend(e, name, &q, k, out, NULL, &n, err);
+    rs_status st = target_recommend(t, &q, k, out, &n, err);
     if (st != RS_OK)
         return st;
     size_t left = (size_t)n_items - hu->n_query;
@@ -305,7 +335,7 @@ static rs_status smoke_user(const rs_holdout *h, rs_engine *e, const char *name,
     return RS_OK;
 }
 
-rs_status rs_smoke_test(const rs_holdout *h, rs_engine *e, const char *name, rs_error *err)
+static rs_status smoke_test(const rs_holdout *h, const reco_target *t, rs_error *err)
 {
     rs_scored *out = malloc((size_t)h->c.k * sizeof *out);
     uint8_t *seen = calloc((size_t)h->n_items + 1, 1);
@@ -313,10 +343,22 @@ rs_status rs_smoke_test(const rs_holdout *h, rs_engine *e, const char *name, rs_
     if (!out || !seen)
         st = rs_error_set(err, RS_ERR_NOMEM, "swap gate: out of memory");
     for (size_t i = 0; st == RS_OK && i < h->n && i < (size_t)h->c.smoke_users; i++)
-        st = smoke_user(h, e, name, &h->users[i], out, seen, err);
+        st = smoke_user(h, t, &h->users[i], out, seen, err);
     free(out);
     free(seen);
     return st;
+}
+
+rs_status rs_smoke_test(const rs_holdout *h, rs_engine *e, const char *name, rs_error *err)
+{
+    reco_target t = {e, name, NULL};
+    return smoke_test(h, &t, err);
+}
+
+rs_status rs_smoke_test_candidate(const rs_holdout *h, rs_candidate *c, rs_error *err)
+{
+    reco_target t = {NULL, rs_candidate_name(c), c};
+    return smoke_test(h, &t, err);
 }
 
 /* ---- the gate ---------------------------------------------------------------- */
@@ -431,50 +473,29 @@ static void remember_recall(rs_swap_gate *g, const char *name, int64_t version, 
     g->cache[i].recall = r;
 }
 
-/* A composite candidate (hybrid) asks its engine for its children: give
- * the candidate engine the children's current artifacts too. */
-static void load_children(rs_engine *cand, const char *name)
+/* Smoke-test and score the candidate in memory, and the serving version
+ * (cached per version); fills ev's figures. A composite candidate (the
+ * hybrid) asks the serving engine for its children, exactly as it will
+ * once published. */
+static rs_status evaluate(rs_swap_gate *g, rs_candidate *cand, rs_gate_event *ev,
+                          rs_error *err)
 {
-    for (size_t i = 0; i < rs_engine_instance_count(cand); i++) {
-        const char *child = rs_engine_instance_name(cand, i);
-        const rs_plugin_entry *ce = rs_engine_instance_entry(cand, child);
-        rs_error ignored = {0};
-        if (strcmp(child, name) != 0 && !(ce->capabilities & RS_CAP_COMPOSITE) &&
-            rs_engine_load(cand, child, &ignored) != RS_OK)
-            rs_log(RS_LOG_WARN, "swap-gate", "candidate '%s': child '%s' not loaded: %s", name,
-                   child, ignored.message);
-    }
-}
-
-/* Load, smoke-test and score the candidate; fills ev's figures. */
-static rs_status evaluate(rs_swap_gate *g, const char *name, const char *dir, int force,
-                          rs_gate_event *ev, rs_error *err)
-{
-    rs_engine *cand = NULL;
-    rs_status st = rs_engine_new(g->cfg, rs_engine_dataset(g->serving), &cand, err);
-    if (st != RS_OK)
-        return st;
-    const rs_plugin_entry *pe = rs_engine_instance_entry(cand, name);
-    if (pe && (pe->capabilities & RS_CAP_COMPOSITE))
-        load_children(cand, name);
-    if ((st = rs_engine_reload(cand, name, dir, err)) != RS_OK || force)
-        goto free_cand;
+    const char *name = rs_candidate_name(cand);
+    rs_status st;
     if (!g->holdout &&
         (st = rs_holdout_new(rs_engine_dataset(g->serving), &g->c, &g->holdout, err)) != RS_OK)
-        goto free_cand;
-    if ((st = rs_smoke_test(g->holdout, cand, name, err)) != RS_OK ||
-        (st = rs_holdout_recall(g->holdout, cand, name, &ev->candidate_recall, err)) != RS_OK)
-        goto free_cand;
+        return st;
+    if ((st = rs_smoke_test_candidate(g->holdout, cand, err)) != RS_OK ||
+        (st = rs_holdout_recall_candidate(g->holdout, cand, &ev->candidate_recall, err)) != RS_OK)
+        return st;
     if (ev->serving_version > 0 &&
         !cached_recall(g, name, ev->serving_version, &ev->serving_recall)) {
         if ((st = rs_holdout_recall(g->holdout, g->serving, name, &ev->serving_recall, err)) !=
             RS_OK)
-            goto free_cand;
+            return st;
         remember_recall(g, name, ev->serving_version, ev->serving_recall);
     }
-free_cand:
-    rs_engine_free(cand);
-    return st;
+    return RS_OK;
 }
 
 /* 1 when the candidate's figure is acceptable; fills the reason. */
@@ -521,7 +542,12 @@ rs_status rs_swap_gate_reload(rs_swap_gate *g, const char *name, const char *dir
     pthread_mutex_lock(&g->reload_mu);
     clock_gettime(CLOCK_MONOTONIC, &t0);
     ev.serving_version = ev.version = rs_engine_instance_version(g->serving, name);
-    rs_status st = evaluate(g, name, dir, force, &ev, err);
+    /* The one load: the artifact is checked and loaded exactly as it will
+     * serve, then judged in memory and published without a second load. */
+    rs_candidate *cand = NULL;
+    rs_status st = rs_engine_load_candidate(g->serving, name, dir, &cand, err);
+    if (st == RS_OK && !force)
+        st = evaluate(g, cand, &ev, err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     ev.eval_seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
     long long k = (long long)g->c.k;
@@ -535,12 +561,13 @@ rs_status rs_swap_gate_reload(rs_swap_gate *g, const char *name, const char *dir
                           "%.4f (%s)",
                           name, k, ev.candidate_recall, ev.serving_recall, why);
         snprintf(ev.message, sizeof ev.message, "%s", err->message);
-    } else if ((st = rs_engine_reload(g->serving, name, dir, err)) != RS_OK) {
+    } else if ((st = rs_engine_publish(g->serving, cand, &ev.version, err)) != RS_OK) {
+        cand = NULL; /* publish took it */
         snprintf(ev.message, sizeof ev.message, "instance '%s': publish failed: %.400s", name,
                  err->message);
     } else {
+        cand = NULL;
         ev.accepted = 1;
-        ev.version = rs_engine_instance_version(g->serving, name);
         if (!force) /* the same artifacts now serve: no need to score them again */
             remember_recall(g, name, ev.version, ev.candidate_recall);
         if (force)
@@ -553,6 +580,7 @@ rs_status rs_swap_gate_reload(rs_swap_gate *g, const char *name, const char *dir
                      "%.4f (%s)",
                      name, (long long)ev.version, k, ev.candidate_recall, ev.serving_recall, why);
     }
+    rs_candidate_free(cand); /* refused or not loadable: it never served */
     ev.time = (int64_t)time(NULL);
     log_event(g, &ev);
     pthread_mutex_unlock(&g->reload_mu);

@@ -28,6 +28,7 @@
 
 #include "blend.h"
 #include "hybrid_internal.h"
+#include "recsys/splitmix64.h"
 #include "recsys/topk.h"
 
 /* One (user, bucket) query's record, owned by the worker that made it. */
@@ -49,17 +50,9 @@ typedef struct shared {
     atomic_int failed;    /* an allocation failed */
 } shared;
 
-/* splitmix64: a small, well-mixed generator, seeded per user so the sample
- * and every query are the same whatever the thread count. */
-static uint64_t mix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static size_t below(uint64_t *s, size_t n) { return (size_t)(mix(s) % n); }
+/* splitmix64, seeded per user so the sample and every query are the same
+ * whatever the thread count. */
+static size_t below(uint64_t *s, size_t n) { return (size_t)(rs_splitmix64_next(s) % n); }
 
 typedef struct worker_buf {
     float *raw, *z;        /* [n_items], [N_ROLES * n_items] */

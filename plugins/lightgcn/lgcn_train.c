@@ -1,17 +1,17 @@
 /* LightGCN BPR training: forward propagation, backward through it, Adam. */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "lgcn_train.h"
 
 #include <math.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "lgcn_simd.h"
+#include "lgcn_team.h"
+#include "recsys/splitmix64.h"
 #include "recsys/topk.h"
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #define LGCN_ADAM_B1 0.9
 /* Rows per task of the Adam pass (and of the fused last product). */
@@ -19,6 +19,11 @@
 #define LGCN_ADAM_B2 0.999
 #define LGCN_ADAM_EPS 1e-8
 #define LGCN_RECALL_K 20
+
+/* One Adam step's scalars (adam_begin). */
+typedef struct adam_consts {
+    float step, inv_sqrt_bc2, scale, reg_coef;
+} adam_consts;
 
 struct lgcn_trainer {
     const lgcn_graph *g;
@@ -62,22 +67,25 @@ struct lgcn_trainer {
     lgcn_checkpoint_fn ck_fn;
     void *ck_ctx;
     int ck_every;
+    /* A step's phases run in one parallel region and meet here (see
+     * lgcn_team.h); what thread 0 computes for the others between them: */
+    lgcn_team team;
+    int team_ok;
+    adam_consts ac;       /* this step's Adam scalars */
+    double loss;          /* the last batch's loss */
+    uint64_t epoch_seed;  /* this epoch's negative-sampling seed */
+    /* The team size across epochs (team_adapt): the next epoch's (0 = the
+     * largest), epochs until it tries a larger one, that wait after a try
+     * that failed, and whether the last epoch was such a try. */
+    int team_next, grow_wait, grow_backoff, team_grew;
 };
 
 /* ---- RNG: xoshiro256** seeded by splitmix64 ----------------------------- */
 
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 void lgcn_rng_seed(lgcn_rng *r, uint64_t seed)
 {
     for (int k = 0; k < 4; k++)
-        r->s[k] = splitmix64(&seed);
+        r->s[k] = rs_splitmix64_next(&seed);
 }
 
 static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
@@ -114,16 +122,6 @@ static double now_seconds(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* This thread's index inside an OpenMP region (0 without OpenMP). */
-static int worker_index(void)
-{
-#ifdef _OPENMP
-    return omp_get_thread_num();
-#else
-    return 0;
-#endif
 }
 
 /* ---- Construction ----------------------------------------------------- */
@@ -172,6 +170,8 @@ void lgcn_trainer_free(lgcn_trainer *t)
     free(t->si);
     free(t->sj);
     free(t->best);
+    if (t->team_ok)
+        lgcn_team_destroy(&t->team);
     free(t);
 }
 
@@ -245,6 +245,8 @@ rs_status lgcn_trainer_new(const lgcn_graph *g, const lgcn_hparams *hp,
              t->occ && t->occ_ptr && t->occ_fill && t->chunk_grad &&
              t->pair_u && t->pair_i && t->perm && t->su && t->si && t->sj &&
              (hp->patience <= 0 || t->best);
+    if (ok)
+        ok = t->team_ok = lgcn_team_init(&t->team) == 0;
     if (ok) {
         t->layer[0] = t->ego;
         for (int k = 0; k < t->n_work && ok; k++)
@@ -477,42 +479,72 @@ static void grad_rows(lgcn_trainer *t, const int32_t *u, const int32_t *i,
     }
 }
 
-/* A row-wise pass over the batch's touched rows, LGCN_FINAL_SUB rows per
- * task and dynamically scheduled: a user row costs ~15x an item row and
- * both kinds are mixed in touch order. */
+/* ---- A step's phases on a team ------------------------------------------ *
+ * Every function below taking a team runs on every thread of one parallel
+ * region (lgcn_team.h) and ends at a lgcn_team_sync; `me` is the thread's
+ * index, and thread 0 does the serial bookkeeping between phases. Chunks
+ * are claimed dynamically (a user row costs ~15x an item row, and a
+ * preempted thread then holds back one chunk, not a static share); which
+ * thread runs a chunk never changes its arithmetic. */
+
+/* Rows of a whole-graph SpMM per claim (and per claim of the fused Adam
+ * pass, in LGCN_ADAM_CHUNK pieces). */
+#define LGCN_SPMM_CLAIM 256
+/* Triples per claim of the scoring pass. */
+#define LGCN_SCORE_CLAIM 256
+
+static size_t chunks_of(size_t n, size_t per) { return (n + per - 1) / per; }
+
+/* y = A x (+ base), masked as lgcn_spmm_masked, over all rows. */
+static void team_spmm(lgcn_team *tm, const lgcn_graph *g, const float *x,
+                      const uint8_t *nz, const float *base,
+                      const uint8_t *base_nz, float *y, int d)
+{
+    size_t rows = (size_t)g->n_nodes, c;
+    size_t chunks = chunks_of(rows, LGCN_SPMM_CLAIM);
+    while (lgcn_team_claim(tm, chunks, &c)) {
+        size_t r0 = c * LGCN_SPMM_CLAIM;
+        size_t r1 = r0 + LGCN_SPMM_CLAIM < rows ? r0 + LGCN_SPMM_CLAIM : rows;
+        /* compact output starting at row r0 is y itself from r0 on */
+        lgcn_spmm_chunk(g, x, nz, base, base_nz, y + r0 * (size_t)d, d, r0,
+                        r1);
+    }
+    lgcn_team_sync(tm);
+}
+
+/* A row-wise pass over the batch's touched rows, 2 x LGCN_FINAL_SUB rows
+ * per claim: a user row costs ~15x an item row and both kinds are mixed in
+ * touch order. */
 typedef enum { PASS_FINAL, PASS_GRAD } touched_pass;
 
-static void touched_rows_pass(lgcn_trainer *t, touched_pass pass,
-                              const int32_t *u, const int32_t *i,
-                              const int32_t *j)
+static void team_touched_rows(lgcn_trainer *t, lgcn_team *tm,
+                              touched_pass pass, const int32_t *u,
+                              const int32_t *i, const int32_t *j)
 {
-    int nt = t->hp.threads;
-    long chunks = (long)((t->n_rows + LGCN_FINAL_SUB - 1) / LGCN_FINAL_SUB);
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 2) if (nt > 1 && chunks > 1)
-    for (long c = 0; c < chunks; c++) {
-        size_t k0 = (size_t)c * LGCN_FINAL_SUB;
-        size_t k1 = k0 + LGCN_FINAL_SUB < t->n_rows ? k0 + LGCN_FINAL_SUB
-                                                     : t->n_rows;
+    size_t per = 2 * LGCN_FINAL_SUB, c;
+    size_t chunks = chunks_of(t->n_rows, per);
+    while (lgcn_team_claim(tm, chunks, &c)) {
+        size_t k0 = c * per;
+        size_t k1 = k0 + per < t->n_rows ? k0 + per : t->n_rows;
         if (pass == PASS_FINAL)
             final_range(t->g, t->fin, t->ego_sq, t->layer, t->rows, t->hp.dim,
                         t->hp.layers, k0, k1);
         else
             grad_rows(t, u, i, j, k0, k1);
     }
+    lgcn_team_sync(tm);
 }
 
-/* Forward, loss and dL/dF on the batch rows; returns the batch loss. */
-static double batch_loss(lgcn_trainer *t, const int32_t *u, const int32_t *i,
-                         const int32_t *j, size_t n)
+/* Thread 0, before a batch's phases: clear the previous batch's sparse
+ * state (only its rows), mark this batch's rows and group their
+ * occurrences. Rows of dL/dF are read only where this batch's mark is set
+ * (every SpMM masks them), and grad_rows writes those whole, except with
+ * K = 0, where Adam reads dL/dF densely. */
+static void batch_prelude(lgcn_trainer *t, const int32_t *u, const int32_t *i,
+                          const int32_t *j, size_t n)
 {
-    const lgcn_graph *g = t->g;
-    int d = t->hp.dim, K = t->hp.layers, nt = t->hp.threads;
-    int32_t nu = g->n_users;
-
-    /* Clear the previous batch's sparse state (only its rows). Rows of
-     * dL/dF are read only where this batch's mark is set (every SpMM masks
-     * them), and grad_rows writes those whole, except with K = 0, where
-     * Adam reads dL/dF densely. */
+    int d = t->hp.dim, K = t->hp.layers;
+    int32_t nu = t->g->n_users;
     for (size_t k = 0; k < t->n_rows; k++) {
         int32_t r = t->rows[k];
         if (K == 0)
@@ -526,33 +558,52 @@ static double batch_loss(lgcn_trainer *t, const int32_t *u, const int32_t *i,
         touch(t, nu + i[s]);
         touch(t, nu + j[s]);
     }
+    /* needs only the slots and counts: done here, off the phases */
+    group_occurrences(t, u, i, j, n);
+    t->batch_n = n;
+}
+
+/* Forward, loss and dL/dF on the batch rows, after batch_prelude; the
+ * loss lands in t->loss (thread 0). */
+static void team_loss(lgcn_trainer *t, lgcn_team *tm, int me,
+                      const int32_t *u, const int32_t *i, const int32_t *j,
+                      size_t n)
+{
+    const lgcn_graph *g = t->g;
+    int d = t->hp.dim, K = t->hp.layers;
+    int32_t nu = g->n_users;
 
     /* Forward: layers 1..K-1 over the whole graph; layer K is needed only
      * where the loss reads it (the batch's rows): the final pass makes it. */
     for (int k = 1; k < K; k++)
-        lgcn_spmm(g, t->layer[k - 1], NULL, t->layer[k], d, nt);
+        team_spmm(tm, g, t->layer[k - 1], NULL, NULL, NULL, t->layer[k], d);
 
     /* Final rows once per touched node (users recur across a batch). */
-    touched_rows_pass(t, PASS_FINAL, u, i, j);
+    team_touched_rows(t, tm, PASS_FINAL, u, i, j);
 
     /* BPR loss and dL/dF on the batch rows, in parallel but with the
      * arithmetic (and so the bits) of one serial pass over the triples:
      * scores per triple, the loss summed in triple order, then each row's
      * gradient summed over its occurrences in triple order. */
-    double bpr = 0.0, reg = 0.0, inv_n = 1.0 / (double)n;
-    long nn = (long)n;
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-    for (long s = 0; s < nn; s++)
-        score_triple(t, u[s], nu + i[s], nu + j[s], inv_n, (size_t)s);
-    for (size_t s = 0; s < n; s++)
-        bpr += t->tri_loss[s];
-    group_occurrences(t, u, i, j, n);
-    touched_rows_pass(t, PASS_GRAD, u, i, j);
-    /* The L2 term counts a row once per occurrence in the batch. */
-    for (size_t k = 0; k < t->n_rows; k++)
-        reg += (double)t->reg_cnt[t->rows[k]] * t->ego_sq[k];
-    t->batch_n = n;
-    return bpr * inv_n + t->hp.decay * 0.5 * reg * inv_n;
+    double inv_n = 1.0 / (double)n;
+    size_t c, chunks = chunks_of(n, LGCN_SCORE_CLAIM);
+    while (lgcn_team_claim(tm, chunks, &c)) {
+        size_t s1 = (c + 1) * LGCN_SCORE_CLAIM < n ? (c + 1) * LGCN_SCORE_CLAIM
+                                                   : n;
+        for (size_t s = c * LGCN_SCORE_CLAIM; s < s1; s++)
+            score_triple(t, u[s], nu + i[s], nu + j[s], inv_n, s);
+    }
+    lgcn_team_sync(tm);
+    if (me == 0) { /* serial sums, in a fixed order, while others start */
+        double bpr = 0.0, reg = 0.0;
+        for (size_t s = 0; s < n; s++)
+            bpr += t->tri_loss[s];
+        /* The L2 term counts a row once per occurrence in the batch. */
+        for (size_t k = 0; k < t->n_rows; k++)
+            reg += (double)t->reg_cnt[t->rows[k]] * t->ego_sq[k];
+        t->loss = bpr * inv_n + t->hp.decay * 0.5 * reg * inv_n;
+    }
+    team_touched_rows(t, tm, PASS_GRAD, u, i, j);
 }
 
 /*
@@ -563,33 +614,56 @@ static double batch_loss(lgcn_trainer *t, const int32_t *u, const int32_t *i,
  * last one writes. The first product reads only the batch's rows of G
  * (the rest are zero), hence the mask.
  */
-static const float *backward_prefix(lgcn_trainer *t, float **next)
+static const float *team_backward_prefix(lgcn_trainer *t, lgcn_team *tm,
+                                         float **next)
 {
-    int d = t->hp.dim, K = t->hp.layers, nt = t->hp.threads;
+    int d = t->hp.dim, K = t->hp.layers;
     const float *cur = t->grad_f;
     *next = t->back_a;
     for (int k = 0; k + 1 < K; k++) {
-        lgcn_spmm_masked(t->g, cur, k == 0 ? t->mark : NULL, t->grad_f,
-                         t->mark, *next, d, nt);
+        team_spmm(tm, t->g, cur, k == 0 ? t->mark : NULL, t->grad_f, t->mark,
+                  *next, d);
         cur = *next;
         *next = *next == t->back_a ? t->back_b : t->back_a;
     }
     return cur;
 }
 
+/* The threads for a region of `want`: no more than this process may run
+ * on (two threads on one allowed core only take turns at every barrier).
+ * Results do not depend on it. */
+static int team_size(int want)
+{
+    cpu_set_t set;
+    if (want > 1 && sched_getaffinity(0, sizeof set, &set) == 0) {
+        int cores = CPU_COUNT(&set);
+        if (cores >= 1 && cores < want)
+            return cores;
+    }
+    return want > 1 ? want : 1;
+}
+
 double lgcn_trainer_batch(lgcn_trainer *t, const int32_t *u, const int32_t *i,
                           const int32_t *j, size_t n)
 {
-    double loss = batch_loss(t, u, i, j, n);
-    float *next;
-    const float *cur = backward_prefix(t, &next);
-    if (t->hp.layers >= 1) {
-        lgcn_spmm_masked(t->g, cur, t->hp.layers == 1 ? t->mark : NULL,
-                         t->grad_f, t->mark, next, t->hp.dim, t->hp.threads);
-        cur = next;
+    int nt = team_size(t->hp.threads);
+    batch_prelude(t, u, i, j, n);
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+        lgcn_team *tm = &t->team;
+        int me = lgcn_team_join(tm);
+        team_loss(t, tm, me, u, i, j, n);
+        float *next;
+        const float *cur = team_backward_prefix(t, tm, &next);
+        if (t->hp.layers >= 1) {
+            team_spmm(tm, t->g, cur, t->hp.layers == 1 ? t->mark : NULL,
+                      t->grad_f, t->mark, next, t->hp.dim);
+            cur = next;
+        }
+        if (me == 0)
+            t->back = cur;
     }
-    t->back = cur;
-    return loss;
+    return t->loss;
 }
 
 /* dL/dE0 for row r: the propagated BPR gradient plus the L2 term, which
@@ -639,10 +713,6 @@ static void adam_range(float *restrict p, float *restrict m, float *restrict v,
     }
 }
 
-typedef struct adam_consts {
-    float step, inv_sqrt_bc2, scale, reg_coef;
-} adam_consts;
-
 /* Advance the step counter and derive this step's scalars. */
 static adam_consts adam_begin(lgcn_trainer *t)
 {
@@ -675,43 +745,59 @@ void lgcn_trainer_adam_step(lgcn_trainer *t)
  * lgcn_trainer_adam_step, but the last backward product and Adam run
  * chunk by chunk: each chunk's gradient rows go to a per-thread buffer
  * that stays in L1 and are consumed at once, so the last product's table
- * is never written (nor read back) through memory. */
-static double train_step(lgcn_trainer *t, const int32_t *u, const int32_t *i,
-                         const int32_t *j, size_t n)
+ * is never written (nor read back) through memory. On every thread of a
+ * team; the loss lands in t->loss. */
+static void team_step(lgcn_trainer *t, lgcn_team *tm, int me,
+                      const int32_t *u, const int32_t *i, const int32_t *j,
+                      size_t n)
 {
     const lgcn_graph *g = t->g;
-    int d = t->hp.dim, nt = t->hp.threads, K = t->hp.layers;
-    double loss = batch_loss(t, u, i, j, n);
-    float *next;
-    const float *cur = backward_prefix(t, &next);
-    const uint8_t *nz = K == 1 ? t->mark : NULL;
-    adam_consts a = adam_begin(t);
-    size_t rows = (size_t)g->n_nodes;
-    long chunks = (long)((rows + LGCN_ADAM_CHUNK - 1) / LGCN_ADAM_CHUNK);
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 4) if (nt > 1)
-    for (long c = 0; c < chunks; c++) {
-        size_t r0 = (size_t)c * LGCN_ADAM_CHUNK;
-        size_t r1 = r0 + LGCN_ADAM_CHUNK < rows ? r0 + LGCN_ADAM_CHUNK : rows;
-        const float *back = t->grad_f; /* K == 0: dL/dE0 is dL/dF */
-        size_t back_r0 = 0;
-        if (K >= 1) {
-            float *buf = t->chunk_grad +
-                         (size_t)worker_index() * LGCN_ADAM_CHUNK * (size_t)d;
-            lgcn_spmm_chunk(g, cur, nz, t->grad_f, t->mark, buf, d, r0, r1);
-            back = buf;
-            back_r0 = r0;
-        }
-        adam_range(t->ego, t->adam_m, t->adam_v, back, back_r0, t->reg_cnt,
-                   a.scale, a.reg_coef, a.step, a.inv_sqrt_bc2, d, r0, r1);
+    int d = t->hp.dim, K = t->hp.layers;
+    if (me == 0) {
+        batch_prelude(t, u, i, j, n);
+        t->ac = adam_begin(t);
     }
-    t->back = NULL; /* no whole gradient table: see lgcn_trainer_grad */
-    return loss;
+    lgcn_team_sync(tm);
+    team_loss(t, tm, me, u, i, j, n);
+    float *next;
+    const float *cur = team_backward_prefix(t, tm, &next);
+    const uint8_t *nz = K == 1 ? t->mark : NULL;
+    adam_consts a = t->ac;
+    size_t rows = (size_t)g->n_nodes, c;
+    size_t chunks = chunks_of(rows, LGCN_SPMM_CLAIM);
+    float *buf = t->chunk_grad + (size_t)me * LGCN_ADAM_CHUNK * (size_t)d;
+    while (lgcn_team_claim(tm, chunks, &c)) {
+        size_t end = (c + 1) * LGCN_SPMM_CLAIM < rows ? (c + 1) * LGCN_SPMM_CLAIM
+                                                      : rows;
+        for (size_t r0 = c * LGCN_SPMM_CLAIM; r0 < end; r0 += LGCN_ADAM_CHUNK) {
+            size_t r1 = r0 + LGCN_ADAM_CHUNK < end ? r0 + LGCN_ADAM_CHUNK : end;
+            const float *back = t->grad_f; /* K == 0: dL/dE0 is dL/dF */
+            size_t back_r0 = 0;
+            if (K >= 1) {
+                lgcn_spmm_chunk(g, cur, nz, t->grad_f, t->mark, buf, d, r0,
+                                r1);
+                back = buf;
+                back_r0 = r0;
+            }
+            adam_range(t->ego, t->adam_m, t->adam_v, back, back_r0,
+                       t->reg_cnt, a.scale, a.reg_coef, a.step,
+                       a.inv_sqrt_bc2, d, r0, r1);
+        }
+    }
+    lgcn_team_sync(tm);
 }
 
 double lgcn_trainer_step(lgcn_trainer *t, const int32_t *u, const int32_t *i,
                          const int32_t *j, size_t n)
 {
-    return train_step(t, u, i, j, n);
+    int nt = team_size(t->hp.threads);
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+        lgcn_team *tm = &t->team;
+        team_step(t, tm, lgcn_team_join(tm), u, i, j, n);
+    }
+    t->back = NULL; /* no whole gradient table: see lgcn_trainer_grad */
+    return t->loss;
 }
 
 /* ---- Epochs ------------------------------------------------------------ */
@@ -765,32 +851,117 @@ static void draw_triple(lgcn_trainer *t, lgcn_rng *rng, size_t e)
 }
 
 /* One epoch's triples, one uniform negative each: per positive (every
- * positive once, in a fresh random order) or user-uniform. */
-static void sample_epoch(lgcn_trainer *t)
+ * positive once, in a fresh random order) or user-uniform. On every
+ * thread of a team. */
+static void team_sample(lgcn_trainer *t, lgcn_team *tm, int me)
 {
     size_t ne = t->g->n_edges;
-    if (t->hp.sampling != LGCN_SAMPLE_USER_UNIFORM) {
-        for (size_t e = 0; e < ne; e++)
-            t->perm[e] = (uint32_t)e;
-        for (size_t e = ne; e > 1; e--) {
-            uint32_t k = lgcn_rng_below(&t->rng, (uint32_t)e);
-            uint32_t tmp = t->perm[e - 1];
-            t->perm[e - 1] = t->perm[k];
-            t->perm[k] = tmp;
+    if (me == 0) {
+        if (t->hp.sampling != LGCN_SAMPLE_USER_UNIFORM) {
+            for (size_t e = 0; e < ne; e++)
+                t->perm[e] = (uint32_t)e;
+            for (size_t e = ne; e > 1; e--) {
+                uint32_t k = lgcn_rng_below(&t->rng, (uint32_t)e);
+                uint32_t tmp = t->perm[e - 1];
+                t->perm[e - 1] = t->perm[k];
+                t->perm[k] = tmp;
+            }
         }
+        t->epoch_seed = lgcn_rng_next(&t->rng);
     }
-    uint64_t epoch_seed = lgcn_rng_next(&t->rng);
-    long blocks = (long)((ne + LGCN_SAMPLE_BLOCK - 1) / LGCN_SAMPLE_BLOCK);
-    int nt = t->hp.threads;
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1 && blocks > 1)
-    for (long b = 0; b < blocks; b++) {
+    lgcn_team_sync(tm);
+    size_t b, blocks = chunks_of(ne, LGCN_SAMPLE_BLOCK);
+    while (lgcn_team_claim(tm, blocks, &b)) {
         lgcn_rng rng;
-        lgcn_rng_seed(&rng, epoch_seed + 0x9e3779b97f4a7c15ull * (uint64_t)b);
-        size_t e0 = (size_t)b * LGCN_SAMPLE_BLOCK;
+        lgcn_rng_seed(&rng, t->epoch_seed + 0x9e3779b97f4a7c15ull * (uint64_t)b);
+        size_t e0 = b * LGCN_SAMPLE_BLOCK;
         size_t e1 = e0 + LGCN_SAMPLE_BLOCK < ne ? e0 + LGCN_SAMPLE_BLOCK : ne;
         for (size_t e = e0; e < e1; e++)
             draw_triple(t, &rng, e);
     }
+    lgcn_team_sync(tm);
+}
+
+/*
+ * The team size for the next epoch. A team whose threads were on a core
+ * for less than half of the epoch (CPU seconds / (threads x wall)) spent
+ * the rest preempted or waiting at a barrier for a preempted partner: the
+ * cores are busy with other work, and every barrier then waits for a
+ * scheduler time slice. Measured on the shared 2-core machine under heavy
+ * load, one thread ran an epoch in 0.44-0.55 s where two took 1.2-1.3 s
+ * (docs/results-lightgcn.md). So halve the team; try a larger one again
+ * after grow_wait epochs, waiting twice as long after each try that fails
+ * (at most LGCN_TEAM_GROW_MAX epochs, so an idle machine's cores are
+ * picked up again). Results never depend on the size.
+ */
+#define LGCN_TEAM_EFF_LOW 0.5
+#define LGCN_TEAM_GROW_FIRST 4
+#define LGCN_TEAM_GROW_MAX 64
+
+static void team_adapt(lgcn_trainer *t, int used, int most, double eff)
+{
+    if (t->grow_backoff == 0)
+        t->grow_backoff = LGCN_TEAM_GROW_FIRST;
+    if (used > 1 && eff < LGCN_TEAM_EFF_LOW) {
+        if (t->team_grew && t->grow_backoff < LGCN_TEAM_GROW_MAX)
+            t->grow_backoff *= 2;
+        t->team_next = used / 2;
+        t->grow_wait = t->grow_backoff;
+        t->team_grew = 0;
+        return;
+    }
+    if (t->team_grew) /* the larger team kept its cores */
+        t->grow_backoff = LGCN_TEAM_GROW_FIRST;
+    t->team_grew = 0;
+    t->team_next = used;
+    if (used < most && --t->grow_wait <= 0) {
+        t->team_next = used * 2 < most ? used * 2 : most;
+        t->team_grew = 1;
+    }
+}
+
+static long long thread_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* One epoch, sampling included, in one parallel region: its loss (mean
+ * over batches), the seconds spent sampling and the team's size. */
+static double run_epoch(lgcn_trainer *t, double *sample_secs, int *team)
+{
+    size_t ne = t->g->n_edges, bs = (size_t)t->hp.batch;
+    int most = team_size(t->hp.threads);
+    int nt = t->team_next > 0 && t->team_next < most ? t->team_next : most;
+    double loss = 0.0, t0 = now_seconds();
+    size_t nb = 0;
+    atomic_llong cpu_ns = 0; /* the team's CPU time in the region */
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+        long long c0 = thread_cpu_ns();
+        lgcn_team *tm = &t->team;
+        int me = lgcn_team_join(tm);
+        team_sample(t, tm, me);
+        if (me == 0)
+            *sample_secs = now_seconds() - t0;
+        for (size_t b = 0; b < ne; b += bs) {
+            team_step(t, tm, me, t->su + b, t->si + b, t->sj + b,
+                      ne - b < bs ? ne - b : bs);
+            if (me == 0) {
+                loss += t->loss;
+                nb++;
+            }
+        }
+        atomic_fetch_add(&cpu_ns, thread_cpu_ns() - c0);
+    }
+    int used = *team = atomic_load(&t->team.n);
+    double wall = now_seconds() - t0;
+    if (wall > 0.0)
+        team_adapt(t, used, most,
+                   (double)atomic_load(&cpu_ns) / 1e9 / (used * wall));
+    t->back = NULL;
+    return loss / (double)nb;
 }
 
 /* Early stopping's evaluation after epoch ep: Recall@20 on val, the best
@@ -832,25 +1003,19 @@ rs_status lgcn_trainer_run(lgcn_trainer *t, const lgcn_pos *val,
                             g->n_edges, g->n_items);
     if (early && !(final = malloc((t->nd + 1) * sizeof *final)))
         return rs_error_set(err, RS_ERR_NOMEM, "lightgcn: no memory");
-    size_t ne = g->n_edges, bs = (size_t)hp->batch;
     double total_secs = 0.0;
     int run_here = 0;
     rep->epochs_run = t->epoch;
     for (int ep = t->epoch + 1; ep <= hp->epochs; ep++) {
-        double t0 = now_seconds();
-        sample_epoch(t);
-        rep->sample_seconds += now_seconds() - t0;
-        double loss = 0.0;
-        size_t nb = 0;
-        for (size_t b = 0; b < ne; b += bs, nb++) {
-            size_t n = ne - b < bs ? ne - b : bs;
-            loss += train_step(t, t->su + b, t->si + b, t->sj + b, n);
-        }
+        double t0 = now_seconds(), sample_secs = 0.0;
+        int team = 1;
+        double loss = run_epoch(t, &sample_secs, &team);
+        rep->sample_seconds += sample_secs;
         double secs = now_seconds() - t0;
         total_secs += secs;
         run_here++;
-        lgcn_epoch_info info = {ep, hp->epochs, loss / (double)nb, secs, NAN,
-                                t->best_epoch};
+        lgcn_epoch_info info = {ep, hp->epochs, loss, secs, NAN,
+                                t->best_epoch, team};
         t->epoch = ep;
         rep->epochs_run = ep;
         rep->final_loss = info.loss;

@@ -6,7 +6,8 @@
  * embeddings and dense Adam.
  *
  * Thread contract: a trainer is used by one thread at a time; it runs
- * OpenMP regions with hp->threads workers inside. Every parallel loop writes
+ * OpenMP regions with up to hp->threads workers inside (an epoch runs on
+ * fewer when its threads spend most of it off the cores). Every parallel loop writes
  * disjoint rows and all reductions are serial, so a run is bit-for-bit
  * reproducible for a given seed (and, on one machine, for any thread count).
  */
@@ -51,6 +52,8 @@ typedef struct lgcn_epoch_info {
     double seconds;     /* wall time of this epoch (sampling included) */
     double val_recall;  /* Recall@20 on validation, NAN when not evaluated */
     int best_epoch;     /* best evaluated epoch so far, 0 when none */
+    int threads;        /* the epoch's team size (<= hp.threads: fewer
+                         * when the cores are busy, see lgcn_train.c) */
 } lgcn_epoch_info;
 
 typedef void (*lgcn_progress_fn)(void *ctx, const lgcn_epoch_info *info);

@@ -7,20 +7,14 @@
 #include <cblas.h>
 #include <lapacke.h>
 
-/* splitmix64: a counter-based generator, so the test matrix depends only
- * on the seed and the entry index, never on call order or threads. */
-static uint64_t splitmix64(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
+#include "recsys/splitmix64.h"
 
+/* splitmix64 used counter-based, so the test matrix depends only on the
+ * seed and the entry index, never on call order or threads. */
 static double uniform01(uint64_t seed, uint64_t i)
 {
     /* 53 random bits, in (0, 1]: log() below never sees 0 */
-    return ((double)(splitmix64(seed ^ splitmix64(i)) >> 11) + 1.0) *
+    return ((double)(rs_splitmix64_at(seed ^ rs_splitmix64_at(i)) >> 11) + 1.0) *
            (1.0 / 9007199254740992.0);
 }
 

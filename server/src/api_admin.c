@@ -90,9 +90,12 @@ void rs_api_admin_reload(rs_req *r)
     int force = json_is_true(json_object_get(body, "force"));
     char src[RS_SOURCE_NAME_MAX], dir[2048] = "";
     snprintf(src, sizeof src, "%s", source ? source : "");
+    /* In a cluster, "version" names a published version (model_versions). */
+    int cluster = rs_replica_enabled(r->srv->replica);
+    int64_t want = json_is_integer(ver) ? (int64_t)json_integer_value(ver) : 0;
     if (dir_in)
         snprintf(dir, sizeof dir, "%s", dir_in);
-    else if (json_is_integer(ver) && r->srv->opt.config)
+    else if (json_is_integer(ver) && !cluster && r->srv->opt.config)
         snprintf(dir, sizeof dir, "%s/versions/%s/%lld", r->srv->opt.config->work_dir, src,
                  (long long)json_integer_value(ver));
     int bad_ver = ver && !json_is_integer(ver);
@@ -113,12 +116,29 @@ void rs_api_admin_reload(rs_req *r)
     }
     rs_gate_event ev;
     rs_error err = {0};
-    rs_status st = rs_swap_gate_reload(r->srv->lc->gate, src, dir[0] ? dir : NULL, force, NULL,
+    rs_status st;
+    if (cluster && want && !dir_in &&
+        (st = rs_replica_version_dir(r->srv->replica, src, want, dir, sizeof dir, &err)) != RS_OK) {
+        rs_reply_status(r, st, &err);
+        return;
+    }
+    st = rs_swap_gate_reload(r->srv->lc->gate, src, dir[0] ? dir : NULL, force, NULL,
                                        &ev, &err);
     if (st == RS_OK) {
         rs_reco_models_changed(r->srv->reco);
-        rs_reply_json(r, 200, json_pack("{s:b, s:I, s:o}", "accepted", 1, "version",
-                                        (json_int_t)ev.version, "event", event_json(&ev)));
+        /* Every other replica follows through model_versions. */
+        json_t *cv = json_null();
+        int64_t published = 0;
+        rs_error perr = {0};
+        if (cluster && rs_replica_publish(r->srv->replica, src,
+                                          dir[0] ? dir : rs_engine_artifact_dir(r->srv->engine, src),
+                                          &published, &perr) == RS_OK)
+            cv = json_integer((json_int_t)published);
+        else if (cluster)
+            cv = json_pack("{s:s}", "error", perr.message);
+        rs_reply_json(r, 200, json_pack("{s:b, s:I, s:o, s:o}", "accepted", 1, "version",
+                                        (json_int_t)ev.version, "cluster_version", cv, "event",
+                                        event_json(&ev)));
     } else if (st == RS_ERR_STATE && !ev.accepted && ev.source[0]) {
         rs_reply_json(r, 409, json_pack("{s:s, s:s, s:o}", "error", "refused", "message",
                                         err.message, "event", event_json(&ev)));
@@ -209,7 +229,8 @@ void rs_api_admin_models(rs_req *r)
                          g->relative, "k", (json_int_t)g->k, "holdout_users",
                          (json_int_t)g->holdout_users);
     }
-    rs_reply_json(r, 200, json_pack("{s:o, s:o, s:o, s:o, s:o}", "sources", sources, "gate", gate,
+    rs_reply_json(r, 200, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "replica",
+                                    rs_replica_json(s->replica), "sources", sources, "gate", gate,
                                     "retrain", retrain_json(lc->retrainer), "cache", cache_json(s->reco),
                                     "events", events));
 }

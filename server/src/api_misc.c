@@ -15,14 +15,22 @@ static json_t *model_versions(const rs_server *s)
     return m;
 }
 
+/* 200 only when this replica should get traffic: the load balancer's
+ * check (docs/scaling.md). 503 while the database is unreachable
+ * ("degraded"), while a cluster replica has not yet loaded the cluster's
+ * model versions ("starting") and once SIGTERM made it drain. */
 void rs_api_health(rs_req *r)
 {
     rs_error err = {0};
     int db_ok = rs_db_ping(r->srv->db, &err) == RS_OK;
-    rs_reply_json(r, db_ok ? 200 : 503,
-                  json_pack("{s:s, s:s, s:o}", "status", db_ok ? "ok" : "degraded",
+    rs_replica_state rst = rs_replica_get_state(r->srv->replica);
+    int ready = db_ok && rst == RS_REPLICA_READY;
+    const char *status = !db_ok ? "degraded" : ready ? "ok" : rs_replica_state_str(rst);
+    rs_reply_json(r, ready ? 200 : 503,
+                  json_pack("{s:s, s:s, s:o, s:s, s:s}", "status", status,
                             "database", db_ok ? "ok" : "unreachable",
-                            "models", model_versions(r->srv)));
+                            "models", model_versions(r->srv), "replica",
+                            rs_replica_id(r->srv->replica), "state", rs_replica_state_str(rst)));
 }
 
 void rs_api_metrics(rs_req *r)

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -43,7 +42,7 @@ static int run_capture(char *const argv[], char *line, size_t size, int quiet)
         return -1;
     }
     if (pid == 0) {
-        /* rs_server_cli blocks SIGINT/SIGTERM; PostgreSQL must not inherit
+        /* rs_serve_command_run blocks SIGINT/SIGTERM; PostgreSQL must not inherit
          * that mask or pg_ctl stop could not reach it. */
         sigset_t all;
         sigfillset(&all);
@@ -273,54 +272,10 @@ void rs_app_close(rs_app *app)
     free(app);
 }
 
-static void usage(FILE *f)
+int rs_serve_command_run(const rs_serve_command *cmd)
 {
-    fputs("usage: recsys serve [--config FILE] [--port N]\n"
-          "  Serve the web app and JSON API (docs/api.md).\n"
-          "  --config FILE  configuration (default configs/default.yaml)\n"
-          "  --port N       listen on port N (0 = any free port), overriding server.port\n"
-          "  SIGINT/SIGTERM stop it cleanly.\n", f);
-}
-
-int rs_server_cli(int argc, char **argv)
-{
-    static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"port", required_argument, NULL, 'p'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    const char *config = "configs/default.yaml";
-    int port = -1, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "c:p:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'c':
-            config = optarg;
-            break;
-        case 'p': {
-            char *end;
-            errno = 0;
-            long v = strtol(optarg, &end, 10);
-            if (errno || *end || end == optarg || v < 0 || v > 65535) {
-                fprintf(stderr, "recsys serve: --port must be 0..65535, got '%s'\n", optarg);
-                return 2;
-            }
-            port = (int)v;
-            break;
-        }
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "recsys serve: unexpected argument '%s'\n", argv[optind]);
-        usage(stderr);
-        return 2;
-    }
+    const char *config = cmd->config_path;
+    int port = cmd->port;
     /* Block the signals before any thread exists, so every civetweb worker
      * inherits the mask and only sigwait below sees them. */
     sigset_t set;
@@ -337,6 +292,7 @@ int rs_server_cli(int argc, char **argv)
     int sig = 0;
     sigwait(&set, &sig);
     fprintf(stderr, "recsys: %s received, shutting down\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    rs_server_drain(app->server);
     rs_app_close(app);
     fprintf(stderr, "recsys: stopped\n");
     return 0;

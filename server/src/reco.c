@@ -11,7 +11,7 @@ struct rs_reco_service {
     rs_engine *engine;
     const rs_movielens *ml;
     rs_db *db;
-    const char *similar_default; /* borrowed from the engine */
+    const char *similar_default; /* borrowed from the engine or config */
     const char *cold;
     rs_reco_cache *cache;        /* NULL: every request computes */
     rs_reco_cache_config cache_cfg;
@@ -21,25 +21,6 @@ static int has_cap(rs_engine *e, const char *name, uint32_t cap)
 {
     const rs_plugin_entry *pe = rs_engine_instance_entry(e, name);
     return pe && (pe->capabilities & cap);
-}
-
-/* Similar-movie sources, best first (by instance, then plugin name): the
- * blend and the collaborative models find films the same people liked; the
- * content model's lists follow words in the overview ("The Shining" ->
- * five "Jack" titles), so it is the fallback, not the default. */
-static const char *const similar_preference[] = {"hybrid", "ease", "lightgcn", "semantic"};
-
-static int similar_rank(rs_engine *e, const char *name)
-{
-    const rs_plugin_entry *pe = rs_engine_instance_entry(e, name);
-    size_t n = sizeof similar_preference / sizeof similar_preference[0];
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(name, similar_preference[i]) == 0)
-            return (int)i;
-    for (size_t i = 0; i < n; i++)
-        if (pe && pe->name && strcmp(pe->name, similar_preference[i]) == 0)
-            return (int)(n + i);
-    return (int)(2 * n);
 }
 
 /* The cache's compute: exactly what an uncached request does, so the
@@ -71,23 +52,12 @@ rs_status rs_reco_service_new(rs_engine *engine, const rs_movielens *ml, rs_db *
     s->engine = engine;
     s->ml = ml;
     s->db = db;
+    /* Until rs_reco_service_set_roles: no cold-start source, and similar
+     * from the first instance that can answer it. */
     size_t n = rs_engine_instance_count(engine);
-    for (size_t i = 0; i < n; i++) {
-        const char *name = rs_engine_instance_name(engine, i);
-        const rs_plugin_entry *pe = rs_engine_instance_entry(engine, name);
-        if (has_cap(engine, name, RS_CAP_SIMILAR) &&
-            (!s->similar_default ||
-             similar_rank(engine, name) < similar_rank(engine, s->similar_default)))
-            s->similar_default = name;
-        if (strcmp(name, "popularity") == 0)
-            s->cold = name;
-        else if (!s->cold && pe && strcmp(pe->name, "popularity") == 0)
-            s->cold = name;
-    }
-    /* "popularity" by name wins over an earlier instance of the plugin. */
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(rs_engine_instance_name(engine, i), "popularity") == 0)
-            s->cold = rs_engine_instance_name(engine, i);
+    for (size_t i = 0; i < n && !s->similar_default; i++)
+        if (has_cap(engine, rs_engine_instance_name(engine, i), RS_CAP_SIMILAR))
+            s->similar_default = rs_engine_instance_name(engine, i);
     rs_status st = cache_new(s, cache, err);
     if (st != RS_OK) {
         rs_reco_service_free(s);
@@ -95,6 +65,31 @@ rs_status rs_reco_service_new(rs_engine *engine, const rs_movielens *ml, rs_db *
     }
     *out = s;
     return RS_OK;
+}
+
+/* A role's instance must be able to play it. */
+static rs_status check_role(rs_reco_service *svc, const rs_config *cfg, rs_serving_role role,
+                            uint32_t cap, const char *what, const char **out, rs_error *err)
+{
+    const char *name = rs_config_role(cfg, role);
+    if (!name)
+        return RS_OK;
+    if (!has_cap(svc->engine, name, cap))
+        return rs_error_set(err, RS_ERR_CONFIG, "%s: instance '%s' cannot %s",
+                            rs_config_role_key(role), name, what);
+    *out = name;
+    return RS_OK;
+}
+
+rs_status rs_reco_service_set_roles(rs_reco_service *svc, const rs_config *cfg, rs_error *err)
+{
+    if (!cfg)
+        return RS_OK;
+    rs_status st = check_role(svc, cfg, RS_ROLE_COLD_START, RS_CAP_RECOMMEND, "recommend",
+                              &svc->cold, err);
+    return st == RS_OK ? check_role(svc, cfg, RS_ROLE_SIMILAR_SOURCE, RS_CAP_SIMILAR,
+                                    "answer similar", &svc->similar_default, err)
+                       : st;
 }
 
 void rs_reco_service_free(rs_reco_service *svc)
@@ -205,8 +200,9 @@ rs_status rs_reco_recommend(rs_reco_service *svc, int64_t user_id, const char *s
     st = rs_reco_user_ratings(svc, user_id, &ratings, &n_ratings, err);
     if (st != RS_OK)
         return st;
-    /* A cold user has nothing to fold in: popularity is the honest answer
-     * (and the only one some models can give). */
+    /* A cold user has nothing to fold in: the cold-start source (a
+     * popularity list, say) is the honest answer, and the only one some
+     * models can give. */
     if (n_ratings == 0 && svc->cold)
         source = svc->cold;
 

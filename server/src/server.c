@@ -25,7 +25,6 @@ void rs_server_options_default(rs_server_options *o)
      * (docs/security.md). 32 workers cost ~100 KiB of stack and one
      * max_request_size buffer each. */
     o->threads = 32;
-    snprintf(o->default_source, sizeof o->default_source, "hybrid");
     o->request_max_bytes = 65536;
     o->pwhash_opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
     o->pwhash_memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
@@ -88,6 +87,10 @@ rs_status rs_server_options_from_config(const rs_config *cfg,
     if (sd)
         snprintf(o->static_dir, sizeof o->static_dir, "%s", sd);
     free(sd);
+    /* serving.default_source (or the older server.default_source), checked
+     * by the config loader. */
+    const char *def = rs_config_role(cfg, RS_ROLE_DEFAULT_SOURCE);
+    snprintf(o->default_source, sizeof o->default_source, "%s", def ? def : "");
     const rs_yaml_node *sec = rs_config_section(cfg, "server");
     if (!sec)
         return RS_OK;
@@ -114,8 +117,6 @@ rs_status rs_server_options_from_config(const rs_config *cfg,
     if (st == RS_OK) st = get_int(sec, "session_cache_ttl_s", 0, 3600, &sess_ttl, err);
     if (st == RS_OK) st = get_int(sec, "response_cache_ttl_ms", 0, 600000, &resp_ttl, err);
     if (st == RS_OK) st = get_str(sec, "bind", o->bind, sizeof o->bind, err);
-    if (st == RS_OK) st = get_str(sec, "default_source", o->default_source,
-                                  sizeof o->default_source, err);
     if (st == RS_OK) st = get_str(sec, "tmdb_api_key", o->tmdb_api_key,
                                   sizeof o->tmdb_api_key, err);
     if (st == RS_OK) st = get_str(sec, "static_dir", static_dir, sizeof static_dir, err);
@@ -140,6 +141,10 @@ rs_status rs_server_options_from_config(const rs_config *cfg,
     o->exposures_per_user_per_min = (int)expo;
     o->exposure_queue_rows = (int)expo_q;
     o->session_cache_ttl_s = (int)sess_ttl;
+    /* Replicas (a cluster: section) see each other's logouts only through
+     * PostgreSQL: unless the config accepts a delay, every request asks it. */
+    if (!rs_yaml_get(sec, "session_cache_ttl_s") && rs_config_section(cfg, "cluster"))
+        o->session_cache_ttl_s = 0;
     o->response_cache_ttl_ms = (int)resp_ttl;
     return RS_OK;
 }
@@ -394,6 +399,8 @@ static rs_status init_serving(rs_server *s, rs_error *err)
         st = rs_reco_cache_config_parse(rs_config_section(cfg, "refresh"), &cache, err);
     if (st == RS_OK)
         st = rs_reco_service_new(s->engine, s->ml, s->db, cfg ? &cache : NULL, &s->reco, err);
+    if (st == RS_OK)
+        st = rs_reco_service_set_roles(s->reco, cfg, err);
     if (st != RS_OK)
         return st;
     rs_lc_deps deps = {cfg, s->engine, s->ml, s->db, s->reco};
@@ -441,11 +448,12 @@ static rs_status init_parts(rs_server *s, rs_error *err)
         st = init_serving(s, err);
     if (st == RS_OK && s->exposures)
         rs_serving_set_exposure_queue(s->serving, s->exposures);
-    return st;
+    return st == RS_OK ? rs_replica_new(s, &s->replica, err) : st;
 }
 
 static void free_parts(rs_server *s)
 {
+    rs_replica_free(s->replica); /* its threads use the lifecycle */
     rs_serving_free(s->serving);
     rs_exposure_queue_free(s->exposures); /* writes what is queued */
     rs_lc_free(s->lc); /* its threads use the reco service: first */
@@ -483,7 +491,7 @@ rs_status rs_server_start(const rs_server_options *opt, rs_engine *engine,
         return st;
     }
     if (!rs_engine_instance_entry(engine, s->opt.default_source) && s->n_sources > 0) {
-        fprintf(stderr, "recsys: server.default_source '%s' is not configured; using '%s'\n",
+        fprintf(stderr, "recsys: serving.default_source '%s' is not configured; using '%s'\n",
                 s->opt.default_source, s->source_names[0]);
         snprintf(s->opt.default_source, sizeof s->opt.default_source, "%s", s->source_names[0]);
     }
@@ -541,6 +549,18 @@ rs_status rs_server_start(const rs_server_options *opt, rs_engine *engine,
 int rs_server_port(const rs_server *s)
 {
     return s->port;
+}
+
+void rs_server_drain(rs_server *s)
+{
+    if (!s)
+        return;
+    int64_t ms = rs_replica_drain(s->replica);
+    /* Health answers 503 from now on; the load balancer's checks need this
+     * long to take the replica out before the listener closes. */
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
 }
 
 void rs_server_stop(rs_server *s)

@@ -15,6 +15,7 @@
 #include "ratelimit.h"
 #include "body_cache.h"
 #include "exposure_queue.h"
+#include "replica.h"
 #include "serving.h"
 #include "session_cache.h"
 
@@ -27,6 +28,7 @@ struct rs_server {
     rs_reco_service *reco; /* lists, computed or cached */
     rs_lc *lc;           /* gate, retrainer, experiments, admin token */
     rs_serving *serving; /* arms, interleaving, exposures */
+    rs_replica *replica; /* readiness, drain; in a cluster: versions, trainer */
     rs_metrics *metrics;
     rs_ratelimit *rl_ip, *rl_account;
     rs_ratelimit *rl_exposure; /* exposure rows per user per minute */

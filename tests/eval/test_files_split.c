@@ -190,7 +190,7 @@ START_TEST(files_split_learning_curve)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("eval_files_split");
     TCase *tc = tcase_create("files");
@@ -199,5 +199,7 @@ int main(void)
     tcase_add_test(tc, files_split_validation_and_errors);
     tcase_add_test(tc, files_split_learning_curve);
     suite_add_tcase(s, tc);
-    return tu_run(s);
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

@@ -118,7 +118,7 @@ START_TEST(coverage)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("eval_metrics");
     TCase *tc = tcase_create("metrics");
@@ -130,5 +130,7 @@ int main(void)
     tcase_add_test(tc, users_without_test_items_are_undefined);
     tcase_add_test(tc, coverage);
     suite_add_tcase(s, tc);
-    return tu_run(s);
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

@@ -321,7 +321,7 @@ START_TEST(unknown_probe_genre_names_the_line)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("eval_newusers");
     TCase *tc = tcase_create("core");
@@ -333,5 +333,7 @@ int main(void)
     tcase_add_test(tc, taste_probe_share_and_median_match_the_fixture);
     tcase_add_test(tc, unknown_probe_genre_names_the_line);
     suite_add_tcase(s, tc);
-    return tu_run(s);
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

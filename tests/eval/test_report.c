@@ -28,6 +28,8 @@ static void setup(void)
 {
     rs_error err;
     ck_assert_int_eq(rs_eval_config_parse("instances: [popularity, hybrid]\n"
+                                          "baseline: popularity\n"
+                                          "compare: [[hybrid, popularity]]\n"
                                           "levels: [1.0, 0.5]\n",
                                           "t.yaml", NULL, &cfg, &err), RS_OK);
     ck_assert_int_eq(rs_eval_report_new(cfg, &rep, &err), RS_OK);
@@ -211,7 +213,7 @@ START_TEST(io_failures_name_the_path)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("eval_report");
     TCase *tc = tcase_create("writers");
@@ -223,5 +225,7 @@ int main(void)
     tcase_add_test(tc, chart_is_skipped_without_gnuplot);
     tcase_add_test(tc, io_failures_name_the_path);
     suite_add_tcase(s, tc);
-    return tu_run(s);
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

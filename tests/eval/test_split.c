@@ -162,7 +162,7 @@ START_TEST(thinning_keeps_a_nested_share_at_least_one)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("eval_split");
     TCase *tc = tcase_create("split");
@@ -173,5 +173,7 @@ int main(void)
     tcase_add_test(tc, bad_user_index_is_an_error);
     tcase_add_test(tc, thinning_keeps_a_nested_share_at_least_one);
     suite_add_tcase(s, tc);
-    return tu_run(s);
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

@@ -83,7 +83,7 @@ START_TEST(relative_change_is_paired)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("eval_stats");
     TCase *tc = tcase_create("bootstrap");
@@ -92,5 +92,7 @@ int main(void)
     tcase_add_test(tc, bernoulli_width_matches_theory);
     tcase_add_test(tc, relative_change_is_paired);
     suite_add_tcase(s, tc);
-    return tu_run(s);
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

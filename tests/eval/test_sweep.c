@@ -14,6 +14,7 @@
 #include "recsys/eval_metrics.h"
 #include "recsys/fsutil.h"
 #include "test_util.h"
+#include "cli.h"
 
 static char *tmp;
 static int have_data;
@@ -455,7 +456,7 @@ START_TEST(a_failing_plugin_is_reported_not_fatal)
     rs_eval_config_free(cfg);
 
     char *argv[] = {"eval", "--config", eval, "--quiet", NULL};
-    ck_assert_int_eq(rs_eval_cli(4, argv), 1);
+    ck_assert_int_eq(rs_cli_eval(4, argv), 1);
     snprintf(out, sizeof out, "%s/out-broken/report.md", tmp);
     FILE *md = fopen(out, "r");
     ck_assert_ptr_nonnull(md);
@@ -472,29 +473,29 @@ END_TEST
 START_TEST(cli_exit_codes)
 {
     char *help[] = {"eval", "--help", NULL};
-    ck_assert_int_eq(rs_eval_cli(2, help), 0);
+    ck_assert_int_eq(rs_cli_eval(2, help), 0);
     char *bogus[] = {"eval", "--bogus", NULL};
-    ck_assert_int_eq(rs_eval_cli(2, bogus), 2);
+    ck_assert_int_eq(rs_cli_eval(2, bogus), 2);
     char *novalue[] = {"eval", "--config", NULL};
-    ck_assert_int_eq(rs_eval_cli(2, novalue), 2);
+    ck_assert_int_eq(rs_cli_eval(2, novalue), 2);
     char *bad[] = {"eval", "--config", NULL, NULL};
     bad[2] = (char *)eval_file("levels: [2.0]\n");
-    ck_assert_int_eq(rs_eval_cli(3, bad), 2);
+    ck_assert_int_eq(rs_cli_eval(3, bad), 2);
     char *missing[] = {"eval", "--config=/nonexistent/eval.yaml", NULL};
-    ck_assert_int_eq(rs_eval_cli(2, missing), 1);
+    ck_assert_int_eq(rs_cli_eval(2, missing), 1);
     if (!have_data)
         return;
     char out[4200];
     snprintf(out, sizeof out, "--out=%s/cli-out", tmp);
     char *ok[] = {"eval", "--config", NULL, out, "--quiet", NULL};
     ok[2] = (char *)eval_file("levels: [1.0]\nbootstrap_resamples: 20\n");
-    ck_assert_int_eq(rs_eval_cli(5, ok), 0);
+    ck_assert_int_eq(rs_cli_eval(5, ok), 0);
     snprintf(out, sizeof out, "%s/cli-out/report.md", tmp);
     ck_assert_int_eq(access(out, R_OK), 0);
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("eval_sweep");
     TCase *tc = tcase_create("sweep");
@@ -509,5 +510,7 @@ int main(void)
     tcase_add_test(tc, a_failing_plugin_is_reported_not_fatal);
     tcase_add_test(tc, cli_exit_codes);
     suite_add_tcase(s, tc);
-    return tu_run(s);
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

@@ -7,6 +7,7 @@
 
 #include "blend.h"
 #include "learn.h"
+#include "check_main.h"
 
 #define EPS 1e-6
 
@@ -286,7 +287,7 @@ START_TEST(ndcg_matches_a_hand_computed_case)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("hybrid_blend");
     TCase *tc = tcase_create("blend");
@@ -299,9 +300,7 @@ int main(void)
     tcase_add_test(tc, ndcg_matches_a_hand_computed_case);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

@@ -19,6 +19,7 @@
 
 #include "fixture.h"
 #include "test_host.h"
+#include "check_main.h"
 
 #define N_ITEMS 40
 #define COLD 35
@@ -774,7 +775,7 @@ START_TEST(weights_persist_and_are_checked_on_load)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("hybrid");
     TCase *tc = tcase_create("plugin");
@@ -801,9 +802,7 @@ int main(void)
     tcase_add_test(tl, learned_weights_may_fall_back_to_popularity);
     tcase_add_test(tl, weights_persist_and_are_checked_on_load);
     suite_add_tcase(s, tl);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

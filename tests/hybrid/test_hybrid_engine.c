@@ -269,7 +269,7 @@ START_TEST(every_movielens_user_through_the_engine)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("hybrid_engine");
     TCase *tc = tcase_create("engine");
@@ -279,9 +279,7 @@ int main(void)
     tcase_add_test(tc, hot_swapping_children_under_load);
     tcase_add_test(tc, every_movielens_user_through_the_engine);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

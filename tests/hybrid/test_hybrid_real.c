@@ -172,16 +172,14 @@ START_TEST(hybrid_blends_lightgcn_and_semantic_on_movielens)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("hybrid_real");
     TCase *tc = tcase_create("real");
     tcase_set_timeout(tc, 900);
     tcase_add_test(tc, hybrid_blends_lightgcn_and_semantic_on_movielens);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

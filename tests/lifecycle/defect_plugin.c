@@ -5,6 +5,13 @@
  * few, "nan" gives NaN scores, "outside" returns an item past the
  * catalogue. The defect travels in the artifact, so a candidate and the
  * serving version of one config can differ.
+ *
+ * With its `log` param set it also writes down every lifecycle call the
+ * host makes, one line per call appended to that file:
+ *     <instance> <serial> <create|fit|save|load|destroy> <dir or ->
+ * <serial> numbers the plugin's instances in creation order (per process),
+ * so a test can count calls and tell which instance was fitted, which one
+ * saved and which one loaded.
  */
 #include <errno.h>
 #include <math.h>
@@ -17,25 +24,52 @@ typedef struct dp {
     const rs_host *host;
     int32_t n_items;
     char defect[16];
+    int serial;
+    char log[4096];
 } dp;
+
+static int next_serial;
+
+static void note(const dp *p, const char *op, const char *dir)
+{
+    if (!p->log[0])
+        return;
+    FILE *f = fopen(p->log, "a");
+    if (!f)
+        return; /* the test then finds a call missing and fails */
+    fprintf(f, "%s %d %s %s\n", p->host->instance_name(p->host), p->serial, op, dir ? dir : "-");
+    fclose(f);
+}
 
 static rs_status dp_create(const rs_host *host, void **out, rs_error *err)
 {
+    const char *log = "";
     dp *p = calloc(1, sizeof *p);
     if (!p)
         return rs_error_set(err, RS_ERR_NOMEM, "defect: out of memory");
     p->host = host;
     snprintf(p->defect, sizeof p->defect, "none");
+    p->serial = __atomic_add_fetch(&next_serial, 1, __ATOMIC_RELAXED);
+    if (host->param_string(host, "log", &log) == RS_OK)
+        snprintf(p->log, sizeof p->log, "%s", log);
+    note(p, "create", NULL);
     *out = p;
     return RS_OK;
 }
 
-static void dp_destroy(void *inst) { free(inst); }
+static void dp_destroy(void *inst)
+{
+    if (!inst)
+        return;
+    note(inst, "destroy", NULL);
+    free(inst);
+}
 
 static rs_status dp_fit(void *inst, const rs_dataset *d, rs_error *err)
 {
     (void)err;
     ((dp *)inst)->n_items = d->n_items;
+    note(inst, "fit", NULL);
     return RS_OK;
 }
 
@@ -43,6 +77,7 @@ static rs_status dp_save(void *inst, const char *dir, rs_error *err)
 {
     dp *p = inst;
     char path[4096];
+    note(p, "save", dir);
     snprintf(path, sizeof path, "%s/defect.txt", dir);
     FILE *f = fopen(path, "w");
     if (!f)
@@ -57,6 +92,7 @@ static rs_status dp_load(void *inst, const char *dir, const rs_dataset *d, rs_er
     dp *p = inst;
     char path[4096];
     int n = 0;
+    note(p, "load", dir);
     snprintf(path, sizeof path, "%s/defect.txt", dir);
     FILE *f = fopen(path, "r");
     if (!f)

@@ -49,20 +49,16 @@ static inline rs_ratings_set *lc_degraded(const rs_dataset *d)
     return rs;
 }
 
-/* Fit slot `name` on `train` in an engine whose work_dir is `work` and
- * save it: the artifacts land in <work>/models/<name>. */
-static inline void lc_train_candidate(const rs_config *cfg, const rs_dataset *base,
-                                      const char *name, const rs_dataset *train,
-                                      const char *work)
+/* Fit slot `name` of `e` on `train` as a candidate and save it into
+ * `dir`, without publishing it (what the retrainer does). */
+static inline void lc_train_candidate(rs_engine *e, const char *name, const rs_dataset *train,
+                                      const char *dir)
 {
-    rs_config copy = *cfg;
-    rs_engine *e = NULL;
+    rs_candidate *c = NULL;
     rs_error err = {0};
-    copy.work_dir = (char *)work;
-    ck_assert_msg(rs_engine_new(&copy, base, &e, &err) == RS_OK, "%s", err.message);
-    ck_assert_msg(rs_engine_fit(e, name, train, &err) == RS_OK, "%s", err.message);
-    ck_assert_msg(rs_engine_save(e, name, &err) == RS_OK, "%s", err.message);
-    rs_engine_free(e);
+    ck_assert_msg(rs_engine_fit_candidate(e, name, train, &c, &err) == RS_OK, "%s", err.message);
+    ck_assert_msg(rs_candidate_save(c, dir, &err) == RS_OK, "%s", err.message);
+    rs_candidate_free(c);
 }
 
 #endif

@@ -118,7 +118,7 @@ START_TEST(tally_counts_pairs_not_rows)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("abstats");
     TCase *tc = tcase_create("abstats");
@@ -128,5 +128,7 @@ int main(void)
     tcase_add_test(tc, t_quantiles);
     tcase_add_test(tc, tally_counts_pairs_not_rows);
     suite_add_tcase(s, tc);
-    return tu_run(s);
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

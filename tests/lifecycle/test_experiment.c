@@ -193,7 +193,7 @@ START_TEST(sources_checked_against_engine)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("experiment");
     TCase *tc = tcase_create("experiment");
@@ -206,5 +206,7 @@ int main(void)
     tcase_add_test(tc, salts_are_independent);
     tcase_add_test(tc, sources_checked_against_engine);
     suite_add_tcase(s, tc);
-    return tu_run(s);
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

@@ -167,7 +167,7 @@ START_TEST(better_ranker_wins_simulated_users)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("interleave");
     TCase *tc = tcase_create("interleave");
@@ -178,5 +178,7 @@ int main(void)
     tcase_add_test(tc, win_rate_and_sign_test);
     tcase_add_test(tc, better_ranker_wins_simulated_users);
     suite_add_tcase(s, tc);
-    return tu_run(s);
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

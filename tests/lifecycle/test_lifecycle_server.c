@@ -91,7 +91,8 @@ static int srv_open_with(srv *s, const char *instances, const char *admin, const
     unsetenv("RECSYS_ADMIN_TOKEN");
     snprintf(more, sizeof more,
              "prepare: {cf_min_item_ratings: 1, cf_min_user_ratings: 1}\n"
-             "server:\n  port: 0\n  threads: 8\n  default_source: popularity\n"
+             "serving: {default_source: popularity, cold_start: popularity}\n"
+             "server:\n  port: 0\n  threads: 8\n"
              "  password_memlimit_kib: 8192\n  login_per_ip_per_min: 100000\n"
              /* Exposure rows are counted right after each response:
               * synchronous logging (batched: tests/server/
@@ -188,8 +189,8 @@ static double genre_share(srv *s, const char *cookie, const char *genre, char *g
         for (size_t j = 0; j < json_array_size(g); j++)
             hits += strcmp(json_string_value(json_array_get(g, j)), genre) == 0;
     }
-    snprintf(generated, gsize, "%s",
-             json_string_value(json_object_get(s->r.json, "generated_at")) ?: "");
+    const char *gen = json_string_value(json_object_get(s->r.json, "generated_at"));
+    snprintf(generated, gsize, "%s", gen ? gen : "");
     return n ? (double)hits / (double)n : 0;
 }
 
@@ -584,16 +585,15 @@ START_TEST(gate_refusal_reported)
 {
     srv s;
     rs_error err = {0};
-    char work[4400], dir[4500], body[4700];
+    char dir[4500], body[4700];
     if (!srv_open(&s, "admin: {token: " TOKEN "}\n", NULL))
         return;
     ck_assert_int_eq(hf_open(&s.f, &err), RS_OK); /* the test's own engine */
     const rs_dataset *d = rs_engine_dataset(s.f.engine);
     rs_ratings_set *bad = lc_degraded(d);
-    snprintf(work, sizeof work, "%s/cand", s.f.dir);
-    lc_train_candidate(s.f.cfg, d, "popularity", rs_ratings_set_view(bad), work);
+    snprintf(dir, sizeof dir, "%s/cand", s.f.dir);
+    lc_train_candidate(s.f.engine, "popularity", rs_ratings_set_view(bad), dir);
     rs_ratings_set_free(bad);
-    snprintf(dir, sizeof dir, "%s/models/popularity", work);
     snprintf(body, sizeof body, "{\"source\":\"popularity\",\"dir\":\"%s\"}", dir);
     reload(&s, body, 409);
     ck_assert_str_eq(json_string_value(json_object_get(s.r.json, "error")), "refused");
@@ -661,10 +661,8 @@ START_TEST(retrain_from_app_ratings)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
-    signal(SIGPIPE, SIG_IGN);
-    run_setup();
     Suite *su = suite_create("lifecycle_server");
     TCase *tc = tcase_create("server");
     tcase_set_timeout(tc, 300);
@@ -678,7 +676,13 @@ int main(void)
     /* Last: it adds exposures that earlier tests count. */
     tcase_add_test(tc, rating_reaches_recommendations_within_one_interval);
     suite_add_tcase(su, tc);
-    int rc = tu_run(su);
-    run_teardown();
-    return rc;
+    return su;
 }
+
+static void before_all(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    run_setup();
+}
+
+RS_CHECK_MAIN_WITH(make_suite, before_all, run_teardown)

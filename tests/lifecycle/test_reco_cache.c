@@ -407,7 +407,7 @@ START_TEST(concurrent_readers_and_refresher)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("reco_cache");
     TCase *tc = tcase_create("reco_cache");
@@ -422,5 +422,7 @@ int main(void)
     tcase_add_test(tc, stop_is_prompt);
     tcase_add_test(tc, concurrent_readers_and_refresher);
     suite_add_tcase(s, tc);
-    return tu_run(s);
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

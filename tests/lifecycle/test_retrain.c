@@ -9,6 +9,15 @@
 #include "lc_fixture.h"
 #include "recsys/retrain.h"
 
+static void read_text(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+    size_t n = fread(buf, 1, cap - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+}
+
 START_TEST(config_parse)
 {
     rs_retrain_config c;
@@ -290,10 +299,15 @@ START_TEST(spam_retrain_refused_on_real_data)
     int32_t obscure = db.items[0];
     rs_retrainer_options opt = {app_ratings, &db, NULL, NULL};
     ck_assert_int_eq(rs_retrainer_new(f.cfg, f.engine, g, NULL, &opt, &r, &err), RS_OK);
+    char manifest[4400], before[2048], after[2048];
+    snprintf(manifest, sizeof manifest, "%s/MANIFEST", rs_engine_artifact_dir(f.engine, "pop"));
+    read_text(manifest, before, sizeof before);
     size_t accepted = 9;
     ck_assert_msg(rs_retrainer_run_now(r, &accepted, &err) == RS_OK, "%s", err.message);
     ck_assert_int_eq(accepted, 0);
     ck_assert_int_eq(rs_engine_instance_version(f.engine, "pop"), 1);
+    read_text(manifest, after, sizeof after); /* the refused version is not the default */
+    ck_assert_str_eq(before, after);
     ck_assert_int_ne(top_item(f.engine), obscure);
     rs_gate_event ev;
     ck_assert_int_eq(rs_swap_gate_events(g, "pop", &ev, 1), 1);
@@ -344,7 +358,141 @@ START_TEST(retrain_lightgcn_when_built)
 }
 END_TEST
 
-int main(void)
+/* lc_defect's call log, one parsed line per call. */
+typedef struct call {
+    char inst[32];
+    int serial;
+    char op[16];
+    char dir[4400];
+} call;
+
+static size_t read_calls(const char *path, call *out, size_t cap)
+{
+    char line[4600];
+    size_t n = 0;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    while (n < cap && fgets(line, sizeof line, f))
+        if (sscanf(line, "%31s %d %15s %4399s", out[n].inst, &out[n].serial, out[n].op,
+                   out[n].dir) == 4)
+            n++;
+    fclose(f);
+    return n;
+}
+
+/* Index of the first call of `inst` doing `op` (NULL = any), or -1; *count
+ * (may be NULL) receives how many there are. */
+static int find_call(const call *c, size_t n, const char *inst, const char *op, int *count)
+{
+    int first = -1, k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(c[i].inst, inst) == 0 && (!op || strcmp(c[i].op, op) == 0)) {
+            first = first < 0 ? (int)i : first;
+            k++;
+        }
+    if (count)
+        *count = k;
+    return first;
+}
+
+static int calls(const call *c, size_t n, const char *inst, const char *op)
+{
+    int k;
+    find_call(c, n, inst, op, &k);
+    return k;
+}
+
+static int destroyed(const call *c, size_t n, int serial)
+{
+    for (size_t i = 0; i < n; i++)
+        if (c[i].serial == serial && strcmp(c[i].op, "destroy") == 0)
+            return 1;
+    return 0;
+}
+
+/* What one retrain of one source costs the plugin, counted by lc_defect
+ * through the real path (rs_retrainer_run_now -> fit candidate -> save the
+ * version -> the gate loads it -> publish -> install): exactly one fit, one
+ * save and one load; the fitted instance is the saved one and never serves
+ * (destroyed within the run); the loaded one is the version dir and is what
+ * serves; the other slot (not retrained) sees no call at all, so no second
+ * engine was built. */
+START_TEST(one_fit_one_save_one_load_per_source)
+{
+    hf f;
+    rs_error err = {0};
+    rs_gate_config gc;
+    rs_swap_gate *g;
+    rs_retrainer *r;
+    rs_retrain_config rc;
+    char log[1024], inst[2400], vdir[4500], want[4600], def[4600], ver[4600];
+    call c[64];
+    hf_setup(&f);
+    ck_assert_int_lt(snprintf(log, sizeof log, "%s/calls.log", f.dir), (int)sizeof log);
+    snprintf(inst, sizeof inst,
+             "  - {name: a, plugin: lc_defect, params: {log: \"%s\"}}\n"
+             "  - {name: b, plugin: lc_defect, params: {log: \"%s\"}}\n",
+             log, log);
+    hf_write_config(&f, inst, NULL);
+    ck_assert_msg(hf_open(&f, &err) == RS_OK, "%s", err.message);
+    ck_assert_msg(rs_engine_load_or_train(f.engine, 1, &err) == RS_OK, "%s", err.message);
+    /* Start-up: each slot fitted and saved once, the fitted instance serves. */
+    size_t n = read_calls(log, c, 64);
+    ck_assert_int_eq(calls(c, n, "a", "fit"), 1);
+    ck_assert_int_eq(calls(c, n, "a", "save"), 1);
+    ck_assert_int_eq(calls(c, n, "a", "load"), 0);
+    rs_gate_config_default(&gc);
+    gc.min_ratings = 2;
+    ck_assert_int_eq(rs_swap_gate_new(f.cfg, f.engine, &gc, &g, &err), RS_OK);
+    rs_retrain_config_default(&rc);
+    snprintf(rc.sources[0], sizeof rc.sources[0], "a");
+    rc.n_sources = 1;
+    ck_assert_int_eq(rs_retrainer_new(f.cfg, f.engine, g, &rc, NULL, &r, &err), RS_OK);
+    for (int run = 1; run <= 2; run++) {
+        size_t accepted = 0;
+        ck_assert_int_eq(unlink(log), 0);
+        ck_assert_msg(rs_retrainer_run_now(r, &accepted, &err) == RS_OK, "%s", err.message);
+        ck_assert_int_eq(accepted, 1);
+        ck_assert_int_eq(rs_engine_instance_version(f.engine, "a"), 1 + run);
+        n = read_calls(log, c, 64);
+        fprintf(stderr,
+                "retrain run %d of source a: fit %d, save %d, load %d, create %d, destroy %d; "
+                "slot b: %d calls\n",
+                run, calls(c, n, "a", "fit"), calls(c, n, "a", "save"), calls(c, n, "a", "load"),
+                calls(c, n, "a", "create"), calls(c, n, "a", "destroy"), calls(c, n, "b", NULL));
+        ck_assert_int_eq(calls(c, n, "a", "fit"), 1);
+        ck_assert_int_eq(calls(c, n, "a", "save"), 1);
+        ck_assert_int_eq(calls(c, n, "a", "load"), 1);
+        ck_assert_int_eq(calls(c, n, "a", "create"), 2); /* the fitted, the loaded */
+        ck_assert_int_eq(calls(c, n, "a", "destroy"), 2); /* the fitted, the retired */
+        ck_assert_int_eq(calls(c, n, "b", NULL), 0);
+        const call *fit = &c[find_call(c, n, "a", "fit", NULL)];
+        int si = find_call(c, n, "a", "save", NULL), li = find_call(c, n, "a", "load", NULL);
+        ck_assert_int_lt(si, li); /* saved, then loaded back */
+        rs_retrainer_version_dir(r, "a", run, vdir, sizeof vdir);
+        snprintf(want, sizeof want, "%s.new", vdir); /* renamed to vdir once complete */
+        ck_assert_int_eq(c[si].serial, fit->serial);
+        ck_assert_str_eq(c[si].dir, want);
+        ck_assert(destroyed(c, n, fit->serial)); /* the fitted one never served */
+        ck_assert_str_eq(c[li].dir, vdir);
+        ck_assert_int_ne(c[li].serial, fit->serial);
+        ck_assert(!destroyed(c, n, c[li].serial)); /* the loaded one serves */
+        /* The defaults are a copy of the version (no second save). */
+        snprintf(def, sizeof def, "%s/defect.txt", rs_engine_artifact_dir(f.engine, "a"));
+        snprintf(ver, sizeof ver, "%s/defect.txt", vdir);
+        char a[64], b[64];
+        read_text(def, a, sizeof a);
+        read_text(ver, b, sizeof b);
+        ck_assert_str_eq(a, b);
+    }
+    rs_retrainer_free(r);
+    rs_swap_gate_free(g);
+    hf_teardown(&f);
+}
+END_TEST
+
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("retrain");
     TCase *tc = tcase_create("retrain");
@@ -352,10 +500,13 @@ int main(void)
     tcase_add_test(tc, config_parse);
     tcase_add_test(tc, merge_app_ratings);
     tcase_add_test(tc, run_versions_gates_and_persists);
+    tcase_add_test(tc, one_fit_one_save_one_load_per_source);
     tcase_add_test(tc, scheduler_runs_after_new_ratings_at_low_priority);
     tcase_add_test(tc, unknown_or_unfit_sources_refused);
     tcase_add_test(tc, spam_retrain_refused_on_real_data);
     tcase_add_test(tc, retrain_lightgcn_when_built);
     suite_add_tcase(s, tc);
-    return tu_run(s);
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

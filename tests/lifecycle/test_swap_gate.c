@@ -117,7 +117,7 @@ START_TEST(degraded_candidate_refused_good_accepted)
     rs_engine *e;
     rs_error err = {0};
     rs_gate_event ev;
-    char work[4400], dir[4500];
+    char dir[4500];
     rs_swap_gate *g = real_gate(&f, &e);
     if (!g)
         return; /* no MovieLens data here */
@@ -127,9 +127,9 @@ START_TEST(degraded_candidate_refused_good_accepted)
     /* A candidate fitted on item-permuted ratings: refused, both figures
      * in the message, version 1 keeps serving. */
     rs_ratings_set *bad = lc_degraded(d);
-    snprintf(work, sizeof work, "%s/cand-bad", f.dir);
-    lc_train_candidate(f.cfg, d, "pop", rs_ratings_set_view(bad), work);
-    snprintf(dir, sizeof dir, "%s/models/pop", work);
+    snprintf(dir, sizeof dir, "%s/cand-bad", f.dir);
+    lc_train_candidate(e, "pop", rs_ratings_set_view(bad), dir);
+    ck_assert_int_eq(rs_engine_instance_version(e, "pop"), 1); /* saved, not published */
     ck_assert_int_eq(rs_swap_gate_reload(g, "pop", dir, 0, NULL, &ev, &err), RS_ERR_STATE);
     tu_assert_contains(err.message, "instance 'pop': swap refused: candidate Recall@20 ");
     char want[128];
@@ -143,9 +143,8 @@ START_TEST(degraded_candidate_refused_good_accepted)
     ck_assert_int_eq(rs_engine_instance_version(e, "pop"), 1);
 
     /* Retrained on the real data: same figure, accepted, version 2. */
-    snprintf(work, sizeof work, "%s/cand-good", f.dir);
-    lc_train_candidate(f.cfg, d, "pop", NULL, work);
-    snprintf(dir, sizeof dir, "%s/models/pop", work);
+    snprintf(dir, sizeof dir, "%s/cand-good", f.dir);
+    lc_train_candidate(e, "pop", NULL, dir);
     ck_assert_msg(rs_swap_gate_reload(g, "pop", dir, 0, NULL, &ev, &err) == RS_OK, "%s",
                   err.message);
     ck_assert_int_eq(ev.accepted, 1);
@@ -154,7 +153,7 @@ START_TEST(degraded_candidate_refused_good_accepted)
     ck_assert_int_eq(ev.version, 2);
 
     /* Force: the degraded candidate goes live without evaluation. */
-    snprintf(dir, sizeof dir, "%s/cand-bad/models/pop", f.dir);
+    snprintf(dir, sizeof dir, "%s/cand-bad", f.dir);
     ck_assert_int_eq(rs_swap_gate_reload(g, "pop", dir, 1, NULL, &ev, &err), RS_OK);
     ck_assert_int_eq(ev.forced, 1);
     ck_assert(isnan(ev.candidate_recall));
@@ -274,7 +273,7 @@ static void real_plugin_gate(const char *plugin, const char *params, int degrade
     rs_error err = {0};
     rs_swap_gate *g;
     rs_gate_event ev;
-    char inst[512], work[4400], dir[4500];
+    char inst[512], dir[4500];
     snprintf(inst, sizeof inst, "  - {name: m, plugin: %s, params: {%s}}\n", plugin, params);
     if (!plugin_built(plugin) || !lc_setup_real(&f, inst, NULL))
         return;
@@ -289,9 +288,8 @@ static void real_plugin_gate(const char *plugin, const char *params, int degrade
     if (degrade) {
         const rs_dataset *d = rs_engine_dataset(f.engine);
         rs_ratings_set *bad = lc_degraded(d);
-        snprintf(work, sizeof work, "%s/cand-bad", f.dir);
-        lc_train_candidate(f.cfg, d, "m", rs_ratings_set_view(bad), work);
-        snprintf(dir, sizeof dir, "%s/models/m", work);
+        snprintf(dir, sizeof dir, "%s/cand-bad", f.dir);
+        lc_train_candidate(f.engine, "m", rs_ratings_set_view(bad), dir);
         ck_assert_int_eq(rs_swap_gate_reload(g, "m", dir, 0, NULL, &ev, &err), RS_ERR_STATE);
         fprintf(stderr, "%s degraded: %s\n", plugin, err.message);
         rs_ratings_set_free(bad);
@@ -307,7 +305,7 @@ START_TEST(real_plugins_pass_the_gate)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("swap_gate");
     TCase *tc = tcase_create("swap_gate");
@@ -319,5 +317,7 @@ int main(void)
     tcase_add_test(tc, smoke_test_catches_defects);
     tcase_add_test(tc, real_plugins_pass_the_gate);
     suite_add_tcase(s, tc);
-    return tu_run(s);
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

@@ -88,7 +88,7 @@ START_TEST(schema_refuses_bad_params)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("lightgcn_engine");
     TCase *tc = tcase_create("engine");
@@ -96,5 +96,7 @@ int main(void)
     tcase_add_test(tc, train_save_serve_reload);
     tcase_add_test(tc, schema_refuses_bad_params);
     suite_add_tcase(s, tc);
-    return tu_run(s);
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

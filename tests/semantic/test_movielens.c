@@ -20,6 +20,7 @@
 #include "sem_model.h"
 #include "sem_test_host.h"
 #include "sem_vecfile.h"
+#include "check_main.h"
 
 #define DESCRIPTOR RS_SOURCE_DIR "/plugins/semantic/plugin.yaml"
 
@@ -599,7 +600,7 @@ START_TEST(engine_loads_the_plugin_from_its_descriptor)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("semantic_movielens");
     TCase *tc = tcase_create("ml-latest-small");
@@ -617,9 +618,7 @@ int main(void)
     tcase_add_test(tc, python_tool_output_loads);
     tcase_add_test(tc, engine_loads_the_plugin_from_its_descriptor);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

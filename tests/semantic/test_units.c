@@ -23,6 +23,7 @@
 #include "sem_test_host.h"
 #include "sem_tfidf.h"
 #include "sem_vecfile.h"
+#include "check_main.h"
 
 #define DESCRIPTOR RS_SOURCE_DIR "/plugins/semantic/plugin.yaml"
 
@@ -1064,11 +1065,4 @@ static Suite *suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+RS_CHECK_MAIN(suite)

@@ -1,6 +1,6 @@
 /*
  * Durability and faults of `recsys serve` on its private PostgreSQL
- * (issue 18): the real server (rs_server_cli in a forked child, as the CLI
+ * (issue 18): the real server (rs_cli_serve in a forked child, as the CLI
  * runs it) on the private cluster it starts itself, with fsync on as
  * served, under streams of rating writes from several clients.
  *
@@ -36,6 +36,8 @@
 
 #include "http_client.h"
 #include "recsys/server.h"
+#include "check_main.h"
+#include "cli.h"
 
 #define STREAMS 4
 #define MAX_WRITES 400 /* per stream; each write rates a different movie */
@@ -143,7 +145,7 @@ static void server_start(server *s, int n)
             _exit(126);
         close(fd);
         char *argv[] = {"serve", "--config", g_cfg, "--port", "0", NULL};
-        _exit(rs_server_cli(5, argv));
+        _exit(rs_cli_serve(5, argv));
     }
     const char *tag = "recsys: serving on http://127.0.0.1:";
     for (double t0 = now_s(); !s->port && now_s() - t0 < 120;) {
@@ -582,7 +584,8 @@ static void run_setup(void)
              "prepare: {cf_min_item_ratings: 10, cf_min_user_ratings: 5}\n"
              "plugins:\n  path: [%s]\n"
              "instances:\n  - {name: popularity, plugin: popularity}\n"
-             "server:\n  port: 0\n  threads: 8\n  default_source: popularity\n"
+             "serving: {default_source: popularity, cold_start: popularity}\n"
+             "server:\n  port: 0\n  threads: 8\n"
              "  static_dir: %s/static\n"
              "  password_memlimit_kib: 8192\n"
              "  login_per_ip_per_min: 100000\n"
@@ -593,9 +596,8 @@ static void run_setup(void)
     curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-int main(void)
+static Suite *make_suite(void)
 {
-    run_setup();
     Suite *s = suite_create("durability");
     TCase *tc = tcase_create("faults");
     tcase_set_timeout(tc, 150);
@@ -604,11 +606,13 @@ int main(void)
     tcase_add_test(tc, last_server_stops_the_cluster);
     tcase_add_test(tc, private_cluster_admits_only_the_app_role);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    return s;
+}
+
+static void after_all(void)
+{
     cluster_remove();
     curl_global_cleanup();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+RS_CHECK_MAIN_WITH(make_suite, run_setup, after_all)

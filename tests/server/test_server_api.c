@@ -17,6 +17,8 @@
 #include "http_client.h"
 #include "pg_fixture.h"
 #include "recsys/server.h"
+#include "check_main.h"
+#include "cli.h"
 
 static char g_dir[1024], g_cfg[1100], g_url[512];
 static int port;
@@ -54,7 +56,8 @@ static void write_config(const char *path, const char *work)
              "instances:\n"
              "  - {name: popularity, plugin: popularity}\n"
              "  - {name: genre, plugin: test_genre}\n"
-             "server:\n  port: 0\n  threads: 4\n  default_source: popularity\n"
+             "serving: {default_source: popularity, cold_start: popularity}\n"
+             "server:\n  port: 0\n  threads: 4\n"
              "  static_dir: %s/static\n"
              "  request_max_bytes: 4096\n"
              "  password_memlimit_kib: 8192\n"
@@ -761,13 +764,13 @@ END_TEST
 START_TEST(test_cli_usage_and_sigterm)
 {
     char *bad_port[] = {"serve", "--port", "http", NULL};
-    ck_assert_int_eq(rs_server_cli(3, bad_port), 2);
+    ck_assert_int_eq(rs_cli_serve(3, bad_port), 2);
     char *unknown[] = {"serve", "--frobnicate", NULL};
-    ck_assert_int_eq(rs_server_cli(2, unknown), 2);
+    ck_assert_int_eq(rs_cli_serve(2, unknown), 2);
     char *extra[] = {"serve", "stray", NULL};
-    ck_assert_int_eq(rs_server_cli(2, extra), 2);
+    ck_assert_int_eq(rs_cli_serve(2, extra), 2);
     char *missing[] = {"serve", "--config", "/nonexistent/recsys.yaml", NULL};
-    ck_assert_int_eq(rs_server_cli(3, missing), 1);
+    ck_assert_int_eq(rs_cli_serve(3, missing), 1);
 
     int fd[2];
     ck_assert_int_eq(pipe(fd), 0);
@@ -777,7 +780,7 @@ START_TEST(test_cli_usage_and_sigterm)
         dup2(fd[1], STDERR_FILENO);
         close(fd[0]);
         char *argv[] = {"serve", "--config", g_cfg, "--port", "0", NULL};
-        _exit(rs_server_cli(5, argv));
+        _exit(rs_cli_serve(5, argv));
     }
     close(fd[1]);
     FILE *log = fdopen(fd[0], "r");
@@ -832,13 +835,4 @@ static Suite *suite(void)
     return s;
 }
 
-int main(void)
-{
-    run_setup();
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    run_teardown();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+RS_CHECK_MAIN_WITH(suite, run_setup, run_teardown)

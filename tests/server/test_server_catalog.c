@@ -16,6 +16,7 @@
 #include "http_client.h"
 #include "pg_fixture.h"
 #include "recsys/server.h"
+#include "check_main.h"
 
 static char g_dir[1024], g_cfg[1100], g_url[512];
 static int port;
@@ -64,7 +65,8 @@ static void run_setup(void)
              "instances:\n"
              "  - {name: popularity, plugin: popularity}\n"
              "  - {name: genre, plugin: test_genre}\n"
-             "server:\n  port: 0\n  threads: 4\n  default_source: popularity\n"
+             "serving: {default_source: popularity, cold_start: popularity}\n"
+             "server:\n  port: 0\n  threads: 4\n"
              "  static_dir: %s\n"
              "  password_memlimit_kib: 8192\n"
              "database:\n  pool_size: 4\n",
@@ -496,13 +498,4 @@ static Suite *suite(void)
     return s;
 }
 
-int main(void)
-{
-    run_setup();
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    run_teardown();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+RS_CHECK_MAIN_WITH(suite, run_setup, run_teardown)

@@ -26,6 +26,7 @@
 #include "http_client.h"
 #include "pg_fixture.h"
 #include "recsys/server.h"
+#include "check_main.h"
 
 /* ThreadSanitizer builds (scripts/test): Debian's civetweb 1.15 formats
  * the Date header of the pages it writes itself (its 400 for a request
@@ -69,7 +70,8 @@ static void write_config(const char *path, const char *work, int timeout_ms, int
             "work_dir: %s\n"
             "plugins:\n  path: [%s]\n"
             "instances:\n  - {name: popularity, plugin: popularity}\n"
-            "server:\n  port: 0\n  default_source: popularity\n"
+            "serving: {default_source: popularity, cold_start: popularity}\n"
+            "server:\n  port: 0\n"
             "  request_max_bytes: 4096\n  password_memlimit_kib: 8192\n"
             "  login_per_account_per_min: %d\n  login_per_ip_per_min: 1000\n"
             "  exposures_per_user_per_min: %d\n"
@@ -608,13 +610,4 @@ static Suite *suite(void)
     return s;
 }
 
-int main(void)
-{
-    run_setup();
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    run_teardown();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+RS_CHECK_MAIN_WITH(suite, run_setup, run_teardown)

@@ -501,13 +501,15 @@ START_TEST(test_exposure_queue_bounds_flush_and_shutdown)
         movies[i] = 100 + i;
         snprintf(sources[i], sizeof sources[i], "%s", i % 2 ? "po\"p" : "genre");
     }
+    /* (a cast: ISO C before C2X does not add const to an array's elements) */
+    const char(*src)[RS_SOURCE_NAME_MAX] = (const char(*)[RS_SOURCE_NAME_MAX])sources;
     rs_exposure_queue *qu;
     ck_assert_int_eq(rs_exposure_queue_new(db, 10, &qu, &err), RS_OK);
     /* Bounded: a response that does not fit is dropped whole, counted. */
-    ck_assert_int_eq(rs_exposure_queue_push(qu, uid, movies, sources, 11, "x/a"), 0);
+    ck_assert_int_eq(rs_exposure_queue_push(qu, uid, movies, src, 11, "x/a"), 0);
     ck_assert_uint_eq(rs_exposure_queue_dropped(qu), 11);
     /* Written in the background, without anyone asking. */
-    ck_assert_int_eq(rs_exposure_queue_push(qu, uid, movies, sources, 4, "x/a"), 1);
+    ck_assert_int_eq(rs_exposure_queue_push(qu, uid, movies, src, 4, "x/a"), 1);
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM exposures WHERE user_id = %lld AND arm = 'x/a'", uid);
     for (int i = 0; i < 600 && q(sql) < 4; i++)
@@ -515,13 +517,13 @@ START_TEST(test_exposure_queue_bounds_flush_and_shutdown)
     ck_assert_int_eq(q(sql), 4);
     ck_assert_uint_eq(rs_exposure_queue_written(qu), 4);
     /* A flush waits for what is queued. */
-    ck_assert_int_eq(rs_exposure_queue_push(qu, uid, movies, sources, 2, "x/b"), 1);
+    ck_assert_int_eq(rs_exposure_queue_push(qu, uid, movies, src, 2, "x/b"), 1);
     ck_assert_int_eq(rs_exposure_queue_flush(qu), 0);
     ck_assert_uint_eq(rs_exposure_queue_written(qu), 6);
     /* Clean shutdown: freed without a flush, what it held is written. A
      * user gone in between (here: never there) costs only its own rows. */
-    ck_assert_int_eq(rs_exposure_queue_push(qu, uid, movies, sources, 6, ""), 1);
-    ck_assert_int_eq(rs_exposure_queue_push(qu, uid + 1000000, movies, sources, 3, ""), 1);
+    ck_assert_int_eq(rs_exposure_queue_push(qu, uid, movies, src, 6, ""), 1);
+    ck_assert_int_eq(rs_exposure_queue_push(qu, uid + 1000000, movies, src, 3, ""), 1);
     rs_exposure_queue_free(qu);
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM exposures WHERE user_id = %lld AND arm IS NULL", uid);

@@ -15,6 +15,7 @@
 #include "ratelimit.h"
 #include "recsys/server.h"
 #include "server_internal.h"
+#include "check_main.h"
 
 START_TEST(test_ratelimit_window)
 {
@@ -294,7 +295,7 @@ START_TEST(test_server_options)
     ck_assert_uint_eq(o.request_max_bytes, 1024);
     ck_assert_uint_eq(o.pwhash_memlimit, 16 * 1024);
     ck_assert_str_eq(o.bind, "127.0.0.1");
-    ck_assert_str_eq(o.default_source, "hybrid");
+    ck_assert_str_eq(o.default_source, "popularity"); /* serving: unset: the first instance */
     ck_assert_int_eq(o.threads, 32);
     rs_config_free(cfg);
 
@@ -424,7 +425,43 @@ START_TEST(test_reco_list_shapes)
 }
 END_TEST
 
-int main(void)
+/* The reco service takes its cold-start and similar sources from the
+ * serving roles, and refuses an instance that cannot play its role. */
+START_TEST(test_reco_roles)
+{
+    rs_error err = {0};
+    rs_config *cfg = load_config("serving: {cold_start: popularity}\n", &err);
+    ck_assert_msg(cfg != NULL, "%s", err.message);
+    rs_load_options lo = {NULL, cfg->cf_min_item_ratings, cfg->cf_min_user_ratings};
+    rs_movielens *ml = NULL;
+    rs_engine *e = NULL;
+    ck_assert_msg(rs_movielens_load(cfg->data_dir, &lo, &ml, &err) == RS_OK, "%s", err.message);
+    ck_assert_msg(rs_engine_new(cfg, rs_movielens_view(ml), &e, &err) == RS_OK, "%s",
+                  err.message);
+    rs_reco_service *svc = NULL;
+    ck_assert_int_eq(rs_reco_service_new(e, ml, NULL, NULL, &svc, &err), RS_OK);
+    ck_assert_ptr_null(rs_reco_cold_source(svc)); /* no role, no fallback by name */
+    ck_assert_int_eq(rs_reco_service_set_roles(svc, cfg, &err), RS_OK);
+    ck_assert_str_eq(rs_reco_cold_source(svc), "popularity");
+    ck_assert_ptr_null(rs_reco_default_similar(svc)); /* popularity cannot answer it */
+    rs_reco_service_free(svc);
+
+    /* the engine borrows from cfg: a second config for the roles only */
+    rs_config *bad = load_config("serving: {similar_source: popularity}\n", &err);
+    ck_assert_msg(bad != NULL, "%s", err.message);
+    ck_assert_int_eq(rs_reco_service_new(e, ml, NULL, NULL, &svc, &err), RS_OK);
+    ck_assert_int_eq(rs_reco_service_set_roles(svc, bad, &err), RS_ERR_CONFIG);
+    ck_assert_msg(strstr(err.message, "serving.similar_source: instance 'popularity' cannot "
+                                      "answer similar"), "%s", err.message);
+    rs_reco_service_free(svc);
+    rs_config_free(bad);
+    rs_engine_free(e);
+    rs_movielens_free(ml);
+    rs_config_free(cfg);
+}
+END_TEST
+
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("server_units");
     TCase *tc = tcase_create("units");
@@ -440,10 +477,9 @@ int main(void)
     tcase_add_test(tc, test_server_options);
     tcase_add_test(tc, test_server_options_limits);
     tcase_add_test(tc, test_reco_list_shapes);
+    tcase_add_test(tc, test_reco_roles);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }
+
+RS_CHECK_MAIN(make_suite)

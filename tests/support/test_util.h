@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "recsys/fsutil.h"
 
 /* A fresh directory under $TMPDIR; the caller removes it. */
@@ -54,15 +55,5 @@ static inline int tu_contains(const char *hay, const char *needle)
 
 #define tu_assert_contains(hay, needle) \
     ck_assert_msg(tu_contains((hay), (needle)), "expected '%s' in '%s'", (needle), (hay))
-
-/* Run a suite in Check's fork mode; returns the process exit code. */
-static inline int tu_run(Suite *s)
-{
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
 
 #endif

@@ -40,7 +40,26 @@ typedef struct rs_config {
     char *train_file, *test_file, *validation_file;
     char csv_delimiter;
     const char *col_user, *col_item, *col_rating, *col_time; /* rating/time may be NULL */
+    /* The serving roles (rs_config_role); names of configured instances,
+     * borrowed from `root`, NULL when the role is unset. */
+    const char *roles[3];
 } rs_config;
+
+/* The roles instances play for the host (the `serving:` section). The host
+ * code names no plugin: whichever instance the config names takes the role,
+ * so a third party's plugin can take any of them. */
+typedef enum rs_serving_role {
+    RS_ROLE_DEFAULT_SOURCE = 0, /* serving.default_source: answers when a
+                                   request names no source; default: the
+                                   first instance */
+    RS_ROLE_COLD_START = 1,     /* serving.cold_start: answers users with no
+                                   ratings; default: none (the requested
+                                   source answers them itself) */
+    RS_ROLE_SIMILAR_SOURCE = 2  /* serving.similar_source: answers "similar
+                                   movies" when none is named; default: none
+                                   (the server takes the first instance able
+                                   to answer similar) */
+} rs_serving_role;
 
 rs_status rs_config_load(const char *path, rs_config **out, rs_error *err);
 void rs_config_free(rs_config *cfg);
@@ -53,5 +72,14 @@ char *rs_config_resolve(const rs_config *cfg, const char *path);
 
 const rs_instance_config *rs_config_instance(const rs_config *cfg,
                                              const char *name);
+
+/* The instance configured for `role`, or NULL when unset (the default the
+ * role documents above applies; RS_ROLE_DEFAULT_SOURCE is never NULL). The
+ * name was checked at load to be a configured instance; whether that
+ * instance can play the role (recommend, similar) only the engine knows. */
+const char *rs_config_role(const rs_config *cfg, rs_serving_role role);
+
+/* The key of a role, "serving.cold_start", for messages. */
+const char *rs_config_role_key(rs_serving_role role);
 
 #endif /* RECSYS_CONFIG_H */

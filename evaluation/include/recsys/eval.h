@@ -43,12 +43,20 @@ rs_status rs_eval_run(const rs_eval_config *cfg, const rs_eval_options *opt,
 rs_status rs_eval_write_all(const rs_eval_report *r, const char *dir,
                             rs_error *err);
 
+/* `recsys eval` after argument parsing (cli/eval_cmd.c). */
+typedef struct rs_eval_command {
+    const char *config_path; /* the eval file */
+    const char *out_dir;     /* NULL = output_dir from the eval file */
+    rs_eval_options run;     /* --validate, --quiet */
+} rs_eval_command;
+
 /*
- * `recsys eval [--config FILE] [--out DIR] [--validate] [--quiet]`;
- * argv[0] is "eval". Returns 0 on success, 1 on a runtime failure (data,
- * plugin, I/O; also when any cell failed, after the reports are written),
- * 2 on a usage or configuration error.
+ * Load the eval file and its host config, run every enabled protocol and
+ * write the reports. Returns the exit code: 0 on success, 1 on a runtime
+ * failure (data, plugin, I/O; also when any cell failed, after the reports
+ * are written), 2 on a configuration error. Messages go to stderr; the
+ * path of report.md to stdout.
  */
-int rs_eval_cli(int argc, char **argv);
+int rs_eval_command_run(const rs_eval_command *cmd);
 
 #endif /* RECSYS_EVAL_H */

@@ -81,10 +81,15 @@ typedef struct rs_eval_probes {
 typedef struct rs_eval_config {
     char *path;         /* the eval file (NULL for built-in defaults) */
     char *host_config;  /* absolute or as given */
-    char **instances;   /* evaluated, in the order given */
+    char **instances;   /* evaluated, in the order given; without an
+                           `instances` key, the host config's (filled by
+                           rs_eval_config_apply_host) */
     size_t n_instances;
-    char *baseline;     /* one of instances */
-    rs_eval_pair *compare; /* extra paired comparisons (hybrid vs lightgcn) */
+    char *baseline;     /* one of instances; default: the host's
+                           serving.cold_start when evaluated, else the
+                           first instance */
+    rs_eval_pair *compare; /* extra paired comparisons; default: the host's
+                              serving.default_source vs the baseline */
     size_t n_compare;
     rs_split_options split; /* seed copied from `seed` */
     double positive_threshold;
@@ -138,7 +143,8 @@ void rs_eval_config_free(rs_eval_config *cfg);
  * is an error naming its file:line:column, or, with `missing_instances:
  * skip`, is dropped with a warning on stderr (with the comparisons that
  * name it), so one eval file serves while plugins are still being added.
- * The baseline is never skipped.
+ * The baseline is never skipped. Also fills what defaults to the host
+ * config: the instances, the baseline and the comparisons (see above).
  */
 rs_status rs_eval_config_apply_host(rs_eval_config *cfg,
                                     const rs_config *host, rs_error *err);

@@ -5,6 +5,16 @@
  * directory, pass it through the swap gate and, when accepted, make it the
  * slot's default artifacts so a restart serves it too.
  *
+ * Per source and run the plugin sees exactly one fit, one save and one
+ * load: the fresh instance is fitted as a candidate of the serving engine
+ * (rs_engine_fit_candidate), saved as the version dir (rs_candidate_save)
+ * and dropped, since it points into the merged training set that goes at
+ * the end of the run; the gate then loads that version dir as its
+ * candidate (rs_engine_load_candidate), which both proves the artifact
+ * loads exactly as a restart or another replica will load it and is the
+ * instance that goes live. Installing it as the default artifacts copies
+ * files; no plugin code runs. No second engine is built.
+ *
  *   retrain:
  *     every_hours: 24          # 0 = no time trigger
  *     after_new_ratings: 500   # 0 = no count trigger
@@ -14,8 +24,8 @@
  *     low_priority: true       # nice 19 + SCHED_IDLE for the trainer
  *
  * Versions live in <work_dir>/versions/<source>/<n>/ (n = 1, 2, ...), not
- * under models/<source>/, because rs_engine_save replaces that directory
- * wholesale. Composite sources (hybrid) are not retrained: they look their
+ * under models/<source>/, because a save or an install replaces that
+ * directory wholesale. Composite sources (hybrid) are not retrained: they look their
  * children up at request time and follow the children's swaps.
  *
  * Thread contract: rs_retrainer_* may be called from any thread; runs are

@@ -1,11 +1,13 @@
 /*
  * The swap gate: every model that would replace a serving one (an admin
- * reload, a retrained version) is first loaded into a separate candidate
- * engine over the same config and dataset, smoke-tested, and scored on a
- * holdout of the NEWEST ratings; only if it is not worse than the serving
- * version by more than the tolerance is it loaded into the serving engine
- * (rs_engine_reload, which swaps atomically). Requests never wait for any
- * of this. `force` skips the checks.
+ * reload, a retrained version) is first loaded from its artifact dir as a
+ * candidate of the serving engine (rs_engine_load_candidate: MANIFEST
+ * checked, loaded, serving nobody), smoke-tested and scored on a holdout of
+ * the NEWEST ratings in memory; only if it is not worse than the serving
+ * version by more than the tolerance is that same candidate published
+ * (rs_engine_publish, the atomic reference-counted swap). One load per
+ * decision, no second engine. Requests never wait for any of this. `force`
+ * skips the checks, never the load.
  *
  *   swap_gate:
  *     tolerance: 0.05        # allowed Recall@k drop
@@ -65,6 +67,9 @@ size_t rs_holdout_user_count(const rs_holdout *h);
 /* Mean Recall@k of slot `name` of `e` over the holdout. */
 rs_status rs_holdout_recall(const rs_holdout *h, rs_engine *e,
                             const char *name, double *recall, rs_error *err);
+/* The same through a candidate that is not serving yet. */
+rs_status rs_holdout_recall_candidate(const rs_holdout *h, rs_candidate *c,
+                                      double *recall, rs_error *err);
 
 /* For the first smoke_users held-out users: recommend returns k items
  * (or every item left when the catalogue is smaller), each a valid
@@ -72,6 +77,8 @@ rs_status rs_holdout_recall(const rs_holdout *h, rs_engine *e,
  * score. The message names the user and the defect. */
 rs_status rs_smoke_test(const rs_holdout *h, rs_engine *e, const char *name,
                         rs_error *err);
+rs_status rs_smoke_test_candidate(const rs_holdout *h, rs_candidate *c,
+                                  rs_error *err);
 
 /* ---- the gate -------------------------------------------------------------- */
 
@@ -119,7 +126,10 @@ rs_status rs_swap_gate_set_holdout_data(rs_swap_gate *g, const rs_dataset *d,
                                         rs_error *err);
 
 /* Gate and, if it passes, publish slot `name` from `dir` (NULL = the
- * slot's artifact dir). RS_OK when the candidate now serves. A refusal
+ * slot's artifact dir): one rs_engine_load_candidate, the checks on that
+ * candidate in memory, one rs_engine_publish. A composite candidate (the
+ * hybrid) reaches the serving versions of its children, as it will once
+ * live. RS_OK when the candidate now serves. A refusal
  * returns RS_ERR_STATE with "instance 'x': swap refused: candidate
  * Recall@20 0.0123 vs serving 0.0456 (...)"; a candidate that fails to
  * load or the smoke test returns that error. Either way the serving

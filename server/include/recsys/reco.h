@@ -62,13 +62,19 @@ rs_status rs_reco_similar(rs_reco_service *svc, int32_t item,
                           const char *source, rs_reco_list *out,
                           rs_error *err);
 
-/* The best configured instance able to answer similar: by instance name,
- * then plugin name, hybrid > ease > lightgcn > semantic, else the first
- * that can; NULL when none can. */
+/* Take the serving roles from `cfg` (recsys/config.h): serving.cold_start
+ * answers users with no ratings, serving.similar_source answers similar
+ * when no source is named. RS_ERR_CONFIG when the instance cannot play its
+ * role. cfg NULL: no cold-start source, similar from the first instance
+ * able to answer it (also the state before this call). */
+rs_status rs_reco_service_set_roles(rs_reco_service *svc, const rs_config *cfg,
+                                    rs_error *err);
+
+/* The instance that answers similar when none is named; NULL when no
+ * configured instance can. */
 const char *rs_reco_default_similar(const rs_reco_service *svc);
 
-/* The instance cold users get: "popularity" if configured, else the first
- * instance of the popularity plugin, else NULL. */
+/* The instance cold users get (serving.cold_start), or NULL. */
 const char *rs_reco_cold_source(const rs_reco_service *svc);
 
 /* ---- what makes cached lists stale ---------------------------------------- */

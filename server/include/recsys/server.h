@@ -7,7 +7,8 @@
  *   rs_app      everything `recsys serve` does from a config file: dataset,
  *               engine (load or train), database (a private cluster when
  *               none is configured), migrations, catalogue, rs_server.
- *   rs_server_cli  the command itself (argument parsing, signals).
+ *   rs_serve_command_run  the command itself once cli/ parsed its
+ *               arguments (signals, open, wait, close).
  *
  * Thread contract: start/stop/free from one thread; the server answers
  * requests on its own worker threads between start and stop.
@@ -26,7 +27,7 @@ typedef struct rs_server_options {
     int port;                 /* 8080; 0 = any free port */
     int threads;              /* civetweb workers, 32 (docs/security.md) */
     char static_dir[1024];    /* absolute; "" = serve no static files */
-    char default_source[RS_SOURCE_NAME_MAX]; /* hybrid */
+    char default_source[RS_SOURCE_NAME_MAX]; /* serving.default_source */
     char tmdb_api_key[128];   /* "" = generated posters only */
     size_t request_max_bytes; /* 65536 */
     char work_dir[1024];      /* posters cache, eval/report.json */
@@ -55,7 +56,8 @@ typedef struct rs_server_options {
      * another replica within this), and how long a prebuilt recommendation
      * or similar body may be reused while its list is unchanged (bounds
      * how old the movies' rating counts in it can be). */
-    int session_cache_ttl_s;        /* 60 */
+    int session_cache_ttl_s;        /* 60; 0 when a cluster: section is
+                                     * present and this key is not */
     int response_cache_ttl_ms;      /* 5000 */
     /* The config the options came from (rs_server_options_from_config);
      * its refresh, swap_gate, retrain, experiments and admin sections set
@@ -79,6 +81,11 @@ rs_status rs_server_start(const rs_server_options *opt, rs_engine *engine,
                           rs_server **out, rs_error *err);
 /* The port actually bound (useful with port 0). */
 int rs_server_port(const rs_server *s);
+/* Start draining: GET /api/health answers 503 "draining" from now on, and
+ * this returns after cluster.drain_wait_ms (0 without a cluster: section)
+ * so a load balancer stops sending new requests; rs_server_stop then closes
+ * the listener and lets in-flight requests finish. NULL is a no-op. */
+void rs_server_drain(rs_server *s);
 /* Stop accepting, let in-flight requests finish, free. NULL is a no-op. */
 void rs_server_stop(rs_server *s);
 
@@ -96,9 +103,16 @@ const char *rs_app_database_url(const rs_app *app);
  * if this app started it. NULL is a no-op. */
 void rs_app_close(rs_app *app);
 
-/* `recsys serve [--config FILE] [--port N]`; argv[0] = "serve". Returns
- * the exit code: 0 after a clean SIGINT/SIGTERM shutdown, 1 on failure, 2
- * on bad usage. */
-int rs_server_cli(int argc, char **argv);
+/* `recsys serve` after argument parsing (cli/serve_cmd.c). */
+typedef struct rs_serve_command {
+    const char *config_path; /* the host config */
+    int port;                /* >= 0 replaces server.port; -1 keeps it */
+} rs_serve_command;
+
+/* Block SIGINT/SIGTERM (before any thread starts, so only this thread
+ * sees them), open the app, serve until one arrives, close. Returns the
+ * exit code: 0 after a clean shutdown, 1 when the app could not start
+ * (the reason on stderr). Call from the main thread. */
+int rs_serve_command_run(const rs_serve_command *cmd);
 
 #endif /* RECSYS_SERVER_H */
