@@ -268,7 +268,7 @@ static int recommend_all(cli *c, const char *source, size_t k)
             free(out);
             return EXIT_FAILURE;
         }
-        rs_query q = {sizeof q, d->user_ids[u], r, nr, NULL, 0};
+        rs_query q = RS_QUERY(d->user_ids[u], r, nr, NULL, 0);
         rs_status st = rs_engine_recommend(c->engine, source, &q, k, out, NULL, &n, &err);
         free(r);
         if (st != RS_OK) {
@@ -324,7 +324,7 @@ static int cmd_recommend(cli *c, opts *o)
         free(r), free(out), free(ex);
         return EXIT_FAILURE;
     }
-    rs_query q = {sizeof q, o->user, r, nr, NULL, 0};
+    rs_query q = RS_QUERY(o->user, r, nr, NULL, 0);
     for (size_t i = 0; i < k; i++)
         ex[i].because_item = -1;
     rs_status st = rs_engine_recommend(c->engine, source, &q, k, out, ex, &n, &err);

@@ -232,7 +232,7 @@ static int has_item(const int32_t *sorted, size_t n, int32_t item)
 
 static rs_query held_query(const held_user *hu)
 {
-    rs_query q = {sizeof q, RS_USER_NONE, hu->query, hu->n_query, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, hu->query, hu->n_query, NULL, 0);
     return q;
 }
 
