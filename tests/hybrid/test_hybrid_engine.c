@@ -59,6 +59,16 @@ START_TEST(engine_serves_the_blend_with_configured_params)
     ck_assert_float_eq(ex[0].parts[0].share, 0.0f); /* cf cannot score D */
     ck_assert_float_eq_tol(ex[0].parts[1].share, 1.0f, 1e-6f);
 
+    /* It describes itself (ABI 1.1): its roles and its weight table. */
+    char desc[4096];
+    ck_assert_msg(rs_engine_describe_instance(f.engine, "hybrid", desc, sizeof desc,
+                                              &err) == RS_OK,
+                  "%s", err.message);
+    tu_assert_contains(desc, "\"weights\": \"fixed\"");
+    tu_assert_contains(desc, "\"cf\": \"cf\", \"content\": \"content\"");
+    tu_assert_contains(desc, "\"w\": {\"ease\": 0, \"cf\": 0.2, \"content\": 0.8, "
+                             "\"popularity\": 0}");
+
     /* No ratings: the popularity fallback's list, A B C D by count. */
     rs_query none = RS_QUERY(RS_USER_NONE, NULL, 0, NULL, 0);
     rs_scored pop[4];
