@@ -1,5 +1,7 @@
 #include "plugin_loader.h"
 
+#include "recsys/log.h"
+
 #include <dlfcn.h>
 #include <errno.h>
 #include <grp.h>
@@ -220,6 +222,12 @@ rs_status rs_plugin_open(rs_descriptor *desc, rs_plugin **out, rs_error *err)
                           what, p->entry.name);
         goto fail;
     }
+    /* The entry's version wins (it is the code that runs, and what the
+     * MANIFEST records); plugin.yaml's is what discovery shows. */
+    if (p->entry.version && strcmp(p->entry.version, desc->version) != 0)
+        rs_log(RS_LOG_WARN, desc->name,
+               "%s: entry version %s differs from descriptor %s version %s; using %s",
+               what, p->entry.version, desc->path, desc->version, p->entry.version);
     /* `recsys plugins` trusts the descriptor's list without loading the
      * library, so it must be the truth. */
     if (desc->has_caps && desc->caps != p->entry.capabilities) {
