@@ -80,7 +80,7 @@ static void expect_broken(const char *mode, int score, const char *field)
     rs_query q = RS_QUERY(RS_USER_NONE, NULL, 0, NULL, 0);
     rs_status st = score ? rs_engine_score(f.engine, "bad", &q, items, 4, sc, &err)
                          : rs_engine_recommend(f.engine, "bad", &q, 3, out, NULL, &n, &err);
-    ck_assert_int_eq(st, RS_ERR_INTERNAL);
+    ck_assert_int_eq(st, RS_ERR_FORMAT);
     tu_assert_contains(err.message, "instance 'bad' (plugin tp_good)");
     tu_assert_contains(err.message, "broke its contract");
     tu_assert_contains(err.message, field);
@@ -92,9 +92,9 @@ static void expect_broken(const char *mode, int score, const char *field)
 START_TEST(engine_checks_every_output)
 {
     expect_broken("overrun", 0, "n_out = 4 exceeds k = 3");
-    expect_broken("range", 0, "out[0].item = 4 is outside the catalogue [0, 4)");
-    expect_broken("duplicate", 0, "out[].item = 0 appears more than once");
-    expect_broken("nan", 0, "out[0].score = nan is not finite");
+    expect_broken("range", 0, "rank 0: item 4 is not in the catalogue [0, 4)");
+    expect_broken("duplicate", 0, "rank 1: item 0 returned twice");
+    expect_broken("nan", 0, "rank 0: score of item 0 is not finite (nan)");
     expect_broken("inf_score", 1, "scores[3] = inf is infinite");
 }
 END_TEST
@@ -120,8 +120,34 @@ START_TEST(instance_params_order_and_child_calls)
     open_cfg(&f, "  - {name: top, plugin: tp_good, params: {child: kid}}\n"
                  "  - {name: kid, plugin: tp_good, params: {misbehave: duplicate}}\n");
     ck_assert_int_eq(rs_engine_recommend(f.engine, "top", &q, 4, out, NULL, &n, &err),
-                     RS_ERR_INTERNAL);
+                     RS_ERR_FORMAT);
     tu_assert_contains(err.message, "instance 'kid' (plugin tp_good): recommend broke");
+    hf_teardown(&f);
+}
+END_TEST
+
+/* A composite built before `instance` params (children named in a string
+ * param) keeps the old rule: after every plain instance, which it prepares
+ * first when it is prepared alone. */
+START_TEST(legacy_composite_comes_last)
+{
+    hf f;
+    rs_error err = {0};
+    rs_scored out[4];
+    size_t n = 0;
+    hf_setup(&f);
+    hf_write_config(&f,
+                    "  - {name: top, plugin: tp_legacy, params: {child: kid}}\n"
+                    "  - {name: kid, plugin: tp_good}\n", NULL);
+    ck_assert_msg(hf_open(&f, &err) == RS_OK, "%s", err.message);
+    ck_assert_str_eq(rs_engine_instance_name(f.engine, 0), "kid");
+    ck_assert_str_eq(rs_engine_instance_name(f.engine, 1), "top");
+    ck_assert_msg(rs_engine_load_or_train_one(f.engine, "top", 1, &err) == RS_OK, "%s",
+                  err.message);
+    ck_assert_int_eq(rs_engine_instance_version(f.engine, "kid"), 1);
+    rs_query q = RS_QUERY(RS_USER_NONE, NULL, 0, NULL, 0);
+    ck_assert_int_eq(rs_engine_recommend(f.engine, "top", &q, 4, out, NULL, &n, &err), RS_OK);
+    ck_assert_uint_eq(n, 4);
     hf_teardown(&f);
 }
 END_TEST
@@ -235,6 +261,7 @@ int main(void)
     tcase_add_test(tc, engine_checks_every_output);
     tcase_add_test(tc, instance_params_order_and_child_calls);
     tcase_add_test(tc, missing_instance_and_cycle_are_config_errors);
+    tcase_add_test(tc, legacy_composite_comes_last);
     tcase_add_test(tc, describe_is_served);
     tcase_add_test(tc, descriptor_capabilities);
     suite_add_tcase(s, tc);

@@ -350,17 +350,33 @@ static rs_status dep_visit(dep_walk *w, size_t i, rs_error *err)
     return RS_OK;
 }
 
+/* A composite built before ABI 1.1 names its children in plain string
+ * params, which the engine cannot follow: it keeps the old rule, after
+ * every non-composite instance, and prepares them all first. */
+static int legacy_composite(const rs_plugin *p)
+{
+    if (!(p->entry.capabilities & RS_CAP_COMPOSITE))
+        return 0;
+    for (size_t k = 0; k < p->desc->n_params; k++)
+        if (p->desc->params[k].type == RS_PARAM_INSTANCE)
+            return 0;
+    return 1;
+}
+
 /* Config indices in dependency order (each after what it names), stable:
- * an instance that names none keeps its place in the config. */
-static rs_status dep_order(const rs_config *cfg, rs_params **params, size_t *order,
-                           rs_error *err)
+ * an instance that names none keeps its place in the config; legacy
+ * composites come last. */
+static rs_status dep_order(const rs_config *cfg, rs_plugin **plugin_of, rs_params **params,
+                           size_t *order, rs_error *err)
 {
     dep_walk w = {cfg, params, calloc(cfg->n_instances + 1, 1), order, 0};
     if (!w.state)
         return rs_error_set(err, RS_ERR_NOMEM, "engine: out of memory");
     rs_status st = RS_OK;
-    for (size_t i = 0; i < cfg->n_instances && st == RS_OK; i++)
-        st = dep_visit(&w, i, err);
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < cfg->n_instances && st == RS_OK; i++)
+            if (legacy_composite(plugin_of[i]) == pass)
+                st = dep_visit(&w, i, err);
     free(w.state);
     return st;
 }
@@ -442,7 +458,7 @@ rs_status rs_engine_new(const rs_config *cfg, const rs_dataset *data,
         st = rs_params_build(plugin_of[i]->desc, cfg->instances[i].params,
                              cfg->instances[i].name, &params_of[i], err);
     if (st == RS_OK)
-        st = dep_order(cfg, params_of, order, err);
+        st = dep_order(cfg, plugin_of, params_of, order, err);
     for (size_t k = 0; k < n && st == RS_OK; k++) {
         size_t i = order[k];
         st = slot_init(e, &cfg->instances[i], plugin_of[i], params_of[i], err);
@@ -810,9 +826,12 @@ rs_status rs_engine_load_or_train(rs_engine *e, int force_train, rs_error *err)
 static rs_status slot_prepare_with_deps(rs_engine *e, rs_slot *s, int force_train,
                                         rs_error *err)
 {
-    for (size_t i = 0; i < s->n_deps; i++) {
-        rs_slot *c = &e->slots[s->deps[i]];
-        if (rs_engine_instance_version(e, c->conf->name) > 0)
+    int legacy = legacy_composite(s->plugin);
+    size_t n = legacy ? e->n_slots : s->n_deps;
+    for (size_t i = 0; i < n; i++) {
+        rs_slot *c = legacy ? &e->slots[i] : &e->slots[s->deps[i]];
+        if (c == s || (legacy && (c->plugin->entry.capabilities & RS_CAP_COMPOSITE)) ||
+            rs_engine_instance_version(e, c->conf->name) > 0)
             continue;
         rs_status st = slot_prepare_with_deps(e, c, 0, err);
         if (st != RS_OK)
@@ -895,7 +914,7 @@ static rs_status contract_broken(const rs_version *v, const char *call, rs_error
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    return rs_error_set(err, RS_ERR_INTERNAL,
+    return rs_error_set(err, RS_ERR_FORMAT,
                         "instance '%s' (plugin %s): %s broke its contract: %s",
                         v->slot->conf->name, v->slot->plugin->desc->name, call, what);
 }

@@ -276,6 +276,12 @@ static rs_status smoke_user(const rs_holdout *h, rs_engine *e, const char *name,
     int32_t n_items = h->n_items;
     rs_query q = held_query(hu);
     rs_status st = rs_engine_recommend(e, name, &q, k, out, NULL, &n, err);
+    if (st == RS_ERR_FORMAT && err) { /* the engine caught a broken list */
+        char why[RS_ERROR_MESSAGE_MAX];
+        snprintf(why, sizeof why, "%s", err->message);
+        return rs_error_set(err, RS_ERR_FORMAT, "smoke test: user %lld (%zu ratings): %s",
+                            (long long)hu->user_id, hu->n_query, why);
+    }
     if (st != RS_OK)
         return st;
     size_t left = (size_t)n_items - hu->n_query;

@@ -232,7 +232,7 @@ static rs_status query_fill(const rs_testhost *th, const rs_query *in, rs_query 
 static rs_status broken(const th_version *v, const char *call, const char *why,
                         rs_error *err)
 {
-    return rs_error_set(err, RS_ERR_INTERNAL,
+    return rs_error_set(err, RS_ERR_FORMAT,
                         "instance '%s' (plugin %s): %s broke its contract: %s", v->name,
                         v->entry->name, call, why);
 }

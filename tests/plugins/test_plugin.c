@@ -208,7 +208,11 @@ static const struct {
     .name = TP_NAME,
     .version = "0.0.1",
     .description = "test plugin",
-    .capabilities = RS_CAP_FIT | RS_CAP_PERSIST | RS_CAP_RECOMMEND | RS_CAP_SCORE,
+    .capabilities = RS_CAP_FIT | RS_CAP_PERSIST | RS_CAP_RECOMMEND | RS_CAP_SCORE
+#ifdef TP_COMPOSITE
+                    | RS_CAP_COMPOSITE
+#endif
+    ,
     .create = tp_create,
     .destroy = tp_destroy,
     .fit = tp_fit,

@@ -80,9 +80,9 @@ rs_status rs_engine_reload(rs_engine *e, const char *name, const char *dir,
  * user's dense index in the version's dataset, and a known user's ratings
  * when q gives none), call the plugin and validate what it returns (n_out
  * <= k, items in the catalogue, no duplicates, finite scores): a violation
- * is RS_ERR_INTERNAL naming the instance, the plugin and the field, with
- * *n_out = 0. Composites reach their children the same way (host
- * child_recommend/child_score/child_similar). */
+ * is RS_ERR_FORMAT (malformed data) naming the instance, the plugin and the
+ * field, with *n_out = 0. Composites reach their children the same way
+ * (host child_recommend/child_score/child_similar). */
 rs_status rs_engine_recommend(rs_engine *e, const char *name,
                               const rs_query *q, size_t k, rs_scored *out,
                               rs_explanation *explain, size_t *n_out,

@@ -36,13 +36,13 @@ static inline int rs_contract_check_list(const rs_scored *out, size_t n_out,
     }
     for (size_t i = 0; i < n_out; i++) {
         if (out[i].item < 0 || out[i].item >= n_items) {
-            snprintf(why, cap, "out[%zu].item = %d is outside the catalogue [0, %d)",
-                     i, (int)out[i].item, (int)n_items);
+            snprintf(why, cap, "rank %zu: item %d is not in the catalogue [0, %d)", i,
+                     (int)out[i].item, (int)n_items);
             return 0;
         }
         if (!isfinite(out[i].score)) {
-            snprintf(why, cap, "out[%zu].score = %g is not finite", i,
-                     (double)out[i].score);
+            snprintf(why, cap, "rank %zu: score of item %d is not finite (%g)", i,
+                     (int)out[i].item, (double)out[i].score);
             return 0;
         }
     }
@@ -55,15 +55,20 @@ static inline int rs_contract_check_list(const rs_scored *out, size_t n_out,
     for (size_t i = 0; i < n_out; i++)
         items[i] = out[i].item;
     qsort(items, n_out, sizeof *items, rs_contract__cmp_i32);
-    int ok = 1;
-    for (size_t i = 1; i < n_out && ok; i++)
-        if (items[i] == items[i - 1]) {
-            snprintf(why, cap, "out[].item = %d appears more than once", (int)items[i]);
-            ok = 0;
-        }
+    int32_t dup = -1;
+    for (size_t i = 1; i < n_out && dup < 0; i++)
+        if (items[i] == items[i - 1])
+            dup = items[i];
     if (items != small)
         free(items);
-    return ok;
+    if (dup < 0)
+        return 1;
+    size_t second = 0, seen = 0; /* name the rank where it comes again */
+    for (size_t i = 0; i < n_out && seen < 2; i++)
+        if (out[i].item == dup && ++seen == 2)
+            second = i;
+    snprintf(why, cap, "rank %zu: item %d returned twice", second, (int)dup);
+    return 0;
 }
 
 /* Scores: finite, or RS_SCORE_MISSING (a NaN); never infinite. */

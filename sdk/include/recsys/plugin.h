@@ -69,7 +69,7 @@
  * Output: the host validates what every recommend/score/similar returns
  * (n_out <= k, item indices in the catalogue, no duplicates, finite
  * scores; score may also write RS_SCORE_MISSING) and turns a violation into
- * an RS_ERR_INTERNAL error naming the plugin and the field.
+ * an RS_ERR_FORMAT error (malformed data) naming the plugin and the field.
  *
  * Errors: every fallible call returns an rs_status and, on failure, fills
  * the caller-owned rs_error with the same code and a message that names the
