@@ -102,8 +102,8 @@ static int score_children(shared *sh, worker_buf *b, const rs_query *q,
         }
         rs_error ce = {0};
         const rs_instance_ref *ref = &sh->ref[r];
-        if (ref->entry->score(ref->instance, q, all, n_items, b->raw, &ce) !=
-            RS_OK) {
+        if (sh->h->host->child_score(sh->h->host, ref, q, all, n_items, b->raw,
+                                     &ce) != RS_OK) {
             rs_hybrid_child_failed(sh->h, r, "failed to score", ce.message);
             for (size_t i = 0; i < n_items; i++)
                 z[i] = NAN;
@@ -211,7 +211,7 @@ static int one_user(shared *sh, worker_buf *b, size_t k, const int32_t *all)
         }
         int ok = 1;
         if (n_rel) {
-            rs_query q = {sizeof(rs_query), RS_USER_NONE, b->query, n, NULL, 0};
+            rs_query q = RS_QUERY(RS_USER_NONE, b->query, n, NULL, 0);
             if (score_children(sh, b, &q, all, n_items)) {
                 ok = record(sh, b, n_items, out);
                 out->n_rel = (uint32_t)n_rel;

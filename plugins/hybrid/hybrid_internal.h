@@ -98,4 +98,8 @@ rs_status rs_hybrid_weights_save(const hybrid *h, const char *dir,
 rs_status rs_hybrid_weights_load(hybrid *h, const char *dir, rs_error *err);
 void rs_hybrid_weights_log(const hybrid *h, const char *how);
 
+/* The entry's describe (describe.c): children and weight table as JSON. */
+rs_status rs_hybrid_describe(void *instance, char *buf, size_t cap,
+                             rs_error *err);
+
 #endif /* RS_HYBRID_INTERNAL_H */
