@@ -56,6 +56,10 @@ static const char *const role_defaults[N_NAMES] = {
 #define DEF_EXPLAIN_DEPTH 500
 #define DEF_CONTENT_FLOOR 0.2
 #define DEF_CONTENT_FLOOR_N 10
+#define DEF_CONTENT_FOCUS 0.0
+#define DEF_CONTENT_EVIDENCE 0.0
+#define DEF_FOCUS_LO 1.0
+#define DEF_FOCUS_HI 1.6
 
 static rs_status param_str(const rs_host *host, const char *key,
                            const char *def, const char **out, rs_error *err)
@@ -174,7 +178,7 @@ static rs_status read_params(hybrid *h, rs_error *err)
 {
     const rs_host *host = h->host;
     const char *learn_n = NULL, *weights = NULL, *cold = NULL, *order = NULL;
-    const char *self = NULL;
+    const char *self = NULL, *metric = NULL;
     double lu, seed, top, grid, depth, mir, mq;
     rs_status s;
 
@@ -186,6 +190,7 @@ static rs_status read_params(hybrid *h, rs_error *err)
         (s = param_str(host, "weights", "", &weights, err)) ||
         (s = param_str(host, "cold_items", "content", &cold, err)) ||
         (s = param_str(host, "learn_order", "earliest", &order, err)) ||
+        (s = param_str(host, "learn_metric", "ndcg", &metric, err)) ||
         (s = param_num(host, "learn_users", DEF_LEARN_USERS, 0, 1e7, &lu,
                        err)) ||
         (s = param_num(host, "seed", DEF_SEED, 0, 9007199254740992.0, &seed,
@@ -203,6 +208,14 @@ static rs_status read_params(hybrid *h, rs_error *err)
                        &h->content_floor, err)) ||
         (s = param_num(host, "content_floor_n", DEF_CONTENT_FLOOR_N, 1, 1e6,
                        &h->content_floor_n, err)) ||
+        (s = param_num(host, "content_evidence", DEF_CONTENT_EVIDENCE, 0,
+                       1e6, &h->content_evidence, err)) ||
+        (s = param_num(host, "content_focus", DEF_CONTENT_FOCUS, 0, 1,
+                       &h->focus.weight, err)) ||
+        (s = param_num(host, "focus_lo", DEF_FOCUS_LO, 0, 100,
+                       &h->focus.lo, err)) ||
+        (s = param_num(host, "focus_hi", DEF_FOCUS_HI, 0, 100,
+                       &h->focus.hi, err)) ||
         (s = param_num(host, "explain_depth", DEF_EXPLAIN_DEPTH, 0, 100000,
                        &depth, err)) ||
         (s = parse_learn_n(h, learn_n, err)) ||
@@ -226,6 +239,23 @@ static rs_status read_params(hybrid *h, rs_error *err)
                             "of earliest, random",
                             order);
     h->learn_earliest = strcmp(order, "earliest") == 0;
+    if (strcmp(metric, "ndcg") == 0)
+        h->metric = RS_HYBRID_METRIC_NDCG;
+    else if (strcmp(metric, "recall") == 0)
+        h->metric = RS_HYBRID_METRIC_RECALL;
+    else if (strcmp(metric, "both") == 0)
+        h->metric = RS_HYBRID_METRIC_BOTH;
+    else
+        return rs_error_set(err, RS_ERR_CONFIG,
+                            "hybrid: param 'learn_metric' = '%s' is not one "
+                            "of ndcg, recall, both",
+                            metric);
+    if (h->focus.hi < h->focus.lo)
+        return rs_error_set(err, RS_ERR_CONFIG,
+                            "hybrid: param 'focus_hi' = %g is below "
+                            "'focus_lo' = %g",
+                            h->focus.hi, h->focus.lo);
+    h->focus.ramp_n = h->content_floor_n;
     int stand = strcmp(cold, "content") == 0 && h->child[ROLE_CONTENT][0];
     for (int r = 0; r < N_ROLES; r++)
         h->stand_in[r] =
@@ -387,6 +417,7 @@ static rs_status hybrid_fit(void *instance, const rs_dataset *data,
     rs_status s = rs_hybrid_users_build(data, &users, err);
     if (s != RS_OK)
         return s;
+    rs_hybrid_genre_base_init(data, &h->genre_base);
     if ((s = check_children(h, err)) != RS_OK ||
         (s = learn_weights(h, data, err)) != RS_OK) {
         rs_hybrid_users_free(&users);
@@ -422,6 +453,7 @@ static rs_status hybrid_load(void *instance, const char *dir,
     }
     rs_hybrid_users_free(&h->users);
     h->users = users;
+    rs_hybrid_genre_base_init(data, &h->genre_base);
     rs_hybrid_weights_log(h, "loaded");
     return RS_OK;
 }
@@ -538,10 +570,34 @@ static void request_release(hybrid *h, request *r)
     free(r->blended);
 }
 
-/* The bucket's weights over the children live in this request, summing
- * to 1; equal weights when the learned ones all sit on absent children. */
-static void request_weights(const hybrid *h, request *r, size_t n_ratings)
+double rs_hybrid_query_boost(const hybrid *h, const rs_dataset *data,
+                             const int32_t *items, const float *ratings,
+                             size_t n)
 {
+    if (!(h->focus.weight > 0.0) || !data || !data->items || !n ||
+        !h->genre_base.n_genres)
+        return 0.0;
+    uint32_t stack[64], *masks = n <= 64 ? stack : malloc(n * sizeof *masks);
+    if (!masks)
+        return 0.0; /* the rule is a refinement; never fail a request for it */
+    for (size_t i = 0; i < n; i++)
+        masks[i] = items[i] >= 0 && items[i] < data->n_items
+                       ? data->items[items[i]].genre_mask
+                       : 0u;
+    double f = rs_hybrid_focus(&h->genre_base, masks, ratings, n,
+                               h->positive_threshold);
+    if (masks != stack)
+        free(masks);
+    return rs_hybrid_focus_floor(&h->focus, f, n);
+}
+
+/* The bucket's weights over the children live in this request, summing
+ * to 1 (equal weights when the learned ones all sit on absent children),
+ * then the content child raised to what the user's focus asks for. */
+static void request_weights(const hybrid *h, request *r,
+                            const rs_hybrid_user_view *u)
+{
+    size_t n_ratings = u->n;
     size_t b = rs_hybrid_bucket(h->bucket_n, h->n_buckets, n_ratings);
     double sum = 0.0;
     int live = 0;
@@ -554,6 +610,11 @@ static void request_weights(const hybrid *h, request *r, size_t n_ratings)
         r->w[c] = sum > 0.0 ? r->w[c] / sum
                   : r->live[c] ? 1.0 / live
                                : 0.0;
+    if (r->live[ROLE_CONTENT]) {
+        double boost = rs_hybrid_query_boost(h, h->users.data, u->items,
+                                             u->ratings, u->n);
+        rs_hybrid_raise_weight(N_ROLES, r->w, ROLE_CONTENT, boost, r->w);
+    }
 }
 
 /* Steps 1-3: every live child's z-scores over the catalogue and the blend
@@ -607,6 +668,10 @@ static int blend_catalogue(hybrid *h, request *r, const rs_query *q,
                 z[i] = NAN;
             continue;
         }
+        if (c == ROLE_CONTENT && h->users.data &&
+            (size_t)h->users.data->n_items == n)
+            rs_hybrid_evidence_gate(z, n, h->users.data->item_ptr,
+                                    h->content_evidence);
         r->live[c] = 1;
         live++;
     }
@@ -614,7 +679,7 @@ static int blend_catalogue(hybrid *h, request *r, const rs_query *q,
     free(raw);
     if (!live)
         return 0;
-    request_weights(h, r, u->n);
+    request_weights(h, r, u);
     rs_hybrid_combine(N_ROLES, r->w, r->z, n, h->stand_in, r->blended);
     return live;
 }

@@ -448,6 +448,69 @@ START_TEST(bad_configuration_is_refused_with_the_field)
 }
 END_TEST
 
+
+/* The focus rule (docs/hybrid.md, "Focused tastes"): films 20..39 are
+ * "Western", the rest "Drama"; of the 15 training ratings 2 fall on
+ * Westerns (user 1 rated 20 and 21), so Western's base rate is 2/15. A
+ * user who liked five Westerns has focus ln(15/2) = 2.0; five Dramas,
+ * ln(15/13) = 0.14. With cf weighted 0.9 and content 0.1 the CF child's
+ * favourite (item 0) leads; content_focus 0.9 must hand the focused user
+ * content's favourite (item 28, a Western CF ranks low) and leave the
+ * other user's list alone. cold_items=mean keeps the stand-in out of it. */
+START_TEST(a_focused_taste_raises_the_content_weight)
+{
+    static const char *const names[] = {"Drama", "Western"};
+    uint32_t masks[N_ITEMS];
+    for (int i = 0; i < N_ITEMS; i++)
+        masks[i] = i >= 20 ? 2u : 1u;
+    hyb_fixture_set_genres(fx, 2, names, masks);
+    rs_error err = {0};
+    const char *content[] = {"favourite=28", NULL};
+    ck_assert_int_eq(th_swap(th, "content", HYB_FAKE_CONTENT_SO, content,
+                             &err), RS_OK);
+    const char *p[] = {"ease=", "cf=cf", "content=content", "popularity=",
+                       "fallback=pop", "weights=cf=0.9,content=0.1",
+                       "cold_items=mean", "content_floor_n=5",
+                       "content_focus=0.9", "focus_lo=1.0", "focus_hi=1.5",
+                       NULL};
+    ck_assert_int_eq(th_add(th, "focus", HYB_PLUGIN_SO, p, &err), RS_OK);
+    const char *off[] = {"ease=", "cf=cf", "content=content", "popularity=",
+                         "fallback=pop", "weights=cf=0.9,content=0.1",
+                         "cold_items=mean", NULL};
+    ck_assert_int_eq(th_add(th, "plain", HYB_PLUGIN_SO, off, &err), RS_OK);
+
+    rs_rating westerns[5], dramas[5];
+    for (int i = 0; i < 5; i++) {
+        westerns[i] = (rs_rating){22 + i, 5.0f, 0};
+        dramas[i] = (rs_rating){5 + i, 5.0f, 0};
+    }
+    rs_query qw = query(westerns, 5), qd = query(dramas, 5);
+    rs_scored out[3];
+    ck_assert_uint_eq(rec("focus", &qw, 3, out, NULL), 3);
+    ck_assert_int_eq(out[0].item, 28);
+    ck_assert_uint_eq(rec("plain", &qw, 3, out, NULL), 3);
+    ck_assert_int_eq(out[0].item, 0);
+    ck_assert_uint_eq(rec("focus", &qd, 3, out, NULL), 3);
+    ck_assert_int_eq(out[0].item, 0);
+    /* The raised weights are 0.9 content, 0.1 cf (the 9 : 1 of the other
+     * children kept): the score of item 28 says so. */
+    const int32_t skip[] = {22, 23, 24, 25, 26};
+    double zc = content_z(28, 28, skip, 5);
+    /* cf's z of 28, from the plain blend: (plain - 0.1 zc) / 0.9. */
+    double zcf = (score1("plain", &qw, 28) - 0.1 * zc) / 0.9;
+    ck_assert_double_eq_tol(score1("focus", &qw, 28), 0.1 * zcf + 0.9 * zc,
+                            1e-4);
+    /* Three ratings are 3/5 of the ramp: 0.54 content. */
+    rs_query q3 = query(westerns, 3);
+    const int32_t skip3[] = {22, 23, 24};
+    double zc3 = content_z(28, 28, skip3, 3);
+    double zcf3 = (score1("plain", &q3, 28) - 0.1 * zc3) / 0.9;
+    ck_assert_double_eq_tol(score1("focus", &q3, 28),
+                            0.46 * zcf3 + 0.54 * zc3, 1e-4);
+    ck_assert_int_eq(th_refs_held(th), 0);
+}
+END_TEST
+
 /* "Because you rated X" comes from the child that contributed most to
  * the item, in that child's own words. Both children explain, by
  * different rules, so the answer shows which one was asked: cf names the
@@ -793,6 +856,7 @@ int main(void)
     tcase_add_test(tc, bad_configuration_is_refused_with_the_field);
     tcase_add_test(tc, explanations_name_the_winning_childs_rating);
     tcase_add_test(tc, queries_by_fitted_user_id_and_exclusions);
+    tcase_add_test(tc, a_focused_taste_raises_the_content_weight);
     suite_add_tcase(s, tc);
     TCase *tl = tcase_create("learning");
     tcase_add_checked_fixture(tl, learn_setup, learn_teardown);
