@@ -118,3 +118,12 @@ void rs_hybrid_evidence_gate(float *z, size_t n, const size_t *item_ptr,
             z[i] = (float)(z[i] * g);
     }
 }
+
+void rs_hybrid_cap(float *z, size_t n, double cap)
+{
+    if (!(cap > 0.0))
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (z[i] > cap)
+            z[i] = (float)cap;
+}

@@ -119,6 +119,16 @@ void rs_hybrid_evidence_gate(float *z, size_t n, const size_t *item_ptr,
                              double full);
 
 /*
+ * Cap z[i] at `cap` (cap <= 0: off; NaN stays NaN). Used on the content
+ * child: its z-scores of a genre's films can reach 10-20 standard
+ * deviations (a tight cluster of texts, e.g. documentaries), so any weight
+ * on it puts the whole cluster, known or not, above everything else. Past
+ * the cap, content has said "this is your kind of film" and the other
+ * children decide which of them.
+ */
+void rs_hybrid_cap(float *z, size_t n, double cap);
+
+/*
  * Weights w[n_children] (summing to 1) with child `child` raised to at
  * least `at_least` (in [0, 1]): the others are scaled down in proportion,
  * so their ratios, which were learned, stay as they were. out may alias w.

@@ -125,9 +125,11 @@ static int score_children(shared *sh, worker_buf *b, const rs_query *q,
         }
         if (rs_hybrid_zscore(b->raw, b->skip, n_items, r == ROLE_POP, z))
             any = 1;
-        if (r == ROLE_CONTENT) /* as at request time */
+        if (r == ROLE_CONTENT) { /* as at request time */
+            rs_hybrid_cap(z, n_items, sh->h->content_cap);
             rs_hybrid_evidence_gate(z, n_items, sh->data->item_ptr,
                                     sh->h->content_evidence);
+        }
     }
     return any;
 }

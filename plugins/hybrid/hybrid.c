@@ -45,7 +45,7 @@ const char *const rs_hybrid_role_names[N_NAMES] = {
  * plugin.yaml. */
 static const char *const role_defaults[N_NAMES] = {
     "ease", "lightgcn", "semantic", "popularity", "popularity"};
-#define DEF_LEARN_USERS 200
+#define DEF_LEARN_USERS 1000
 #define DEF_LEARN_N "1,3,5,10,20,50"
 #define DEF_SEED 42
 #define DEF_THRESHOLD 4.0
@@ -54,10 +54,11 @@ static const char *const role_defaults[N_NAMES] = {
 #define DEF_MIN_QUERIES 50
 #define DEF_GRID 10
 #define DEF_EXPLAIN_DEPTH 500
-#define DEF_CONTENT_FLOOR 0.2
+#define DEF_CONTENT_FLOOR 0.0
 #define DEF_CONTENT_FLOOR_N 10
-#define DEF_CONTENT_FOCUS 0.0
-#define DEF_CONTENT_EVIDENCE 0.0
+#define DEF_CONTENT_FOCUS 0.5
+#define DEF_CONTENT_EVIDENCE 20.0
+#define DEF_CONTENT_CAP 0.0
 #define DEF_FOCUS_LO 1.0
 #define DEF_FOCUS_HI 1.6
 
@@ -190,7 +191,7 @@ static rs_status read_params(hybrid *h, rs_error *err)
         (s = param_str(host, "weights", "", &weights, err)) ||
         (s = param_str(host, "cold_items", "content", &cold, err)) ||
         (s = param_str(host, "learn_order", "earliest", &order, err)) ||
-        (s = param_str(host, "learn_metric", "ndcg", &metric, err)) ||
+        (s = param_str(host, "learn_metric", "both", &metric, err)) ||
         (s = param_num(host, "learn_users", DEF_LEARN_USERS, 0, 1e7, &lu,
                        err)) ||
         (s = param_num(host, "seed", DEF_SEED, 0, 9007199254740992.0, &seed,
@@ -210,6 +211,8 @@ static rs_status read_params(hybrid *h, rs_error *err)
                        &h->content_floor_n, err)) ||
         (s = param_num(host, "content_evidence", DEF_CONTENT_EVIDENCE, 0,
                        1e6, &h->content_evidence, err)) ||
+        (s = param_num(host, "content_cap", DEF_CONTENT_CAP, 0, 1e6,
+                       &h->content_cap, err)) ||
         (s = param_num(host, "content_focus", DEF_CONTENT_FOCUS, 0, 1,
                        &h->focus.weight, err)) ||
         (s = param_num(host, "focus_lo", DEF_FOCUS_LO, 0, 100,
@@ -668,6 +671,10 @@ static int blend_catalogue(hybrid *h, request *r, const rs_query *q,
                 z[i] = NAN;
             continue;
         }
+        /* Cap, then gate: the gate then ranks the capped films of one
+         * kind by how well known they are (docs/hybrid.md). */
+        if (c == ROLE_CONTENT)
+            rs_hybrid_cap(z, n, h->content_cap);
         if (c == ROLE_CONTENT && h->users.data &&
             (size_t)h->users.data->n_items == n)
             rs_hybrid_evidence_gate(z, n, h->users.data->item_ptr,

@@ -50,6 +50,7 @@ typedef struct hybrid {
     size_t explain_depth;
     int metric;             /* RS_HYBRID_METRIC_*: what the weights fit */
     double content_evidence; /* ratings at which content lifts fully */
+    double content_cap;      /* largest content z-score (0 = none) */
     /* The focus rule (focus.h): a user whose liked films concentrate on
      * one genre gets at least this content weight. genre_base from the
      * fitted dataset (fit/load). */

@@ -290,7 +290,7 @@ START_TEST(ndcg_matches_a_hand_computed_case)
 END_TEST
 
 
-START_TEST(evidence_gate_scales_lifts_by_how_known_a_film_is)
+START_TEST(evidence_gate_and_cap_shape_the_content_lift)
 {
     /* Films with 0, 2, 20 and 50 training ratings. */
     const size_t ptr[] = {0, 0, 2, 22, 72, 72};
@@ -307,6 +307,16 @@ START_TEST(evidence_gate_scales_lifts_by_how_known_a_film_is)
     float off[] = {3.0f};
     rs_hybrid_evidence_gate(off, 1, ptr, 0.0);
     ck_assert_float_eq(off[0], 3.0f);
+
+    /* The cap: lifts above it are flattened, the rest kept. */
+    float c[] = {12.0f, 2.5f, -4.0f, NAN};
+    rs_hybrid_cap(c, 4, 3.0);
+    ck_assert_float_eq(c[0], 3.0f);
+    ck_assert_float_eq(c[1], 2.5f);
+    ck_assert_float_eq(c[2], -4.0f);
+    ck_assert(isnan(c[3]));
+    rs_hybrid_cap(c, 1, 0.0); /* off */
+    ck_assert_float_eq(c[0], 3.0f);
 }
 END_TEST
 
@@ -462,7 +472,7 @@ int main(void)
     tcase_add_test(tc, learner_recovers_known_weights_per_bucket);
     tcase_add_test(tc, learner_respects_live_children_and_empty_buckets);
     tcase_add_test(tc, ndcg_matches_a_hand_computed_case);
-    tcase_add_test(tc, evidence_gate_scales_lifts_by_how_known_a_film_is);
+    tcase_add_test(tc, evidence_gate_and_cap_shape_the_content_lift);
     tcase_add_test(tc, raise_weight_keeps_the_others_ratios);
     tcase_add_test(tc, focus_measures_one_genre_beyond_its_base_rate);
     tcase_add_test(tc, focus_floor_ramps_with_focus_and_ratings);

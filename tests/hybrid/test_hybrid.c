@@ -59,13 +59,16 @@ static void teardown(void)
 }
 
 /* Add hybrid instance `name` blending cf and content with fixed equal
- * weights (pop is the fallback only), plus extra params. */
+ * weights (pop is the fallback only), plus extra params. The evidence
+ * gate is off so the hand-computed z-scores hold (the fixture's films
+ * have 0-2 ratings each); its own test sets it. */
 static void add_hybrid(const char *name, const char *const *extra)
 {
     const char *p[16] = {"ease=",        "cf=cf",
                          "content=content", "popularity=",
-                         "fallback=pop", "weights=cf=0.5,content=0.5"};
-    size_t n = 6;
+                         "fallback=pop", "weights=cf=0.5,content=0.5",
+                         "content_evidence=0"};
+    size_t n = 7;
     for (size_t i = 0; extra && extra[i]; i++)
         p[n++] = extra[i];
     p[n] = NULL;
@@ -472,11 +475,12 @@ START_TEST(a_focused_taste_raises_the_content_weight)
                        "fallback=pop", "weights=cf=0.9,content=0.1",
                        "cold_items=mean", "content_floor_n=5",
                        "content_focus=0.9", "focus_lo=1.0", "focus_hi=1.5",
-                       NULL};
+                       "content_evidence=0", NULL};
     ck_assert_int_eq(th_add(th, "focus", HYB_PLUGIN_SO, p, &err), RS_OK);
     const char *off[] = {"ease=", "cf=cf", "content=content", "popularity=",
                          "fallback=pop", "weights=cf=0.9,content=0.1",
-                         "cold_items=mean", NULL};
+                         "cold_items=mean", "content_evidence=0",
+                         "content_focus=0", NULL};
     ck_assert_int_eq(th_add(th, "plain", HYB_PLUGIN_SO, off, &err), RS_OK);
 
     rs_rating westerns[5], dramas[5];
