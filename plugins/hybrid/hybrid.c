@@ -45,7 +45,7 @@ const char *const rs_hybrid_role_names[N_NAMES] = {
  * plugin.yaml. */
 static const char *const role_defaults[N_NAMES] = {
     "ease", "lightgcn", "semantic", "popularity", "popularity"};
-#define DEF_LEARN_USERS 1000
+#define DEF_LEARN_USERS 200
 #define DEF_LEARN_N "1,3,5,10,20,50"
 #define DEF_SEED 42
 #define DEF_THRESHOLD 4.0
@@ -189,9 +189,9 @@ static rs_status read_params(hybrid *h, rs_error *err)
             return s;
     if ((s = param_str(host, "learn_n", DEF_LEARN_N, &learn_n, err)) ||
         (s = param_str(host, "weights", "", &weights, err)) ||
-        (s = param_str(host, "cold_items", "content", &cold, err)) ||
+        (s = param_str(host, "cold_items", "mean", &cold, err)) ||
         (s = param_str(host, "learn_order", "earliest", &order, err)) ||
-        (s = param_str(host, "learn_metric", "both", &metric, err)) ||
+        (s = param_str(host, "learn_metric", "ndcg", &metric, err)) ||
         (s = param_num(host, "learn_users", DEF_LEARN_USERS, 0, 1e7, &lu,
                        err)) ||
         (s = param_num(host, "seed", DEF_SEED, 0, 9007199254740992.0, &seed,
@@ -577,8 +577,7 @@ double rs_hybrid_query_boost(const hybrid *h, const rs_dataset *data,
                              const int32_t *items, const float *ratings,
                              size_t n)
 {
-    if (!(h->focus.weight > 0.0) || !data || !data->items || !n ||
-        !h->genre_base.n_genres)
+    if (!(h->focus.weight > 0.0) || !data || !data->items || !n)
         return 0.0;
     uint32_t stack[64], *masks = n <= 64 ? stack : malloc(n * sizeof *masks);
     if (!masks)
@@ -591,7 +590,19 @@ double rs_hybrid_query_boost(const hybrid *h, const rs_dataset *data,
                                h->positive_threshold);
     if (masks != stack)
         free(masks);
-    return rs_hybrid_focus_floor(&h->focus, f, n);
+    /* A user whose rated films are mostly cold (outside the CF subset):
+     * the CF children know little of them and only content reads their
+     * taste, so content's weight rises from none at half the films cold
+     * to all of it when every rated film is cold (docs/hybrid.md,
+     * "Cold movies"). */
+    size_t cold = 0;
+    for (size_t i = 0; data->cf_item && i < n; i++)
+        cold += items[i] >= 0 && items[i] < data->n_items &&
+                !data->cf_item[items[i]];
+    double cs = 2.0 * (double)cold / (double)n - 1.0;
+    double by_cold = cs > 0.0 ? cs : 0.0;
+    double by_focus = rs_hybrid_focus_floor(&h->focus, f, n);
+    return by_cold > by_focus ? by_cold : by_focus;
 }
 
 /* The bucket's weights over the children live in this request, summing
@@ -606,9 +617,10 @@ static void request_weights(const hybrid *h, request *r,
     int live = 0;
     for (int c = 0; c < N_ROLES; c++) {
         r->w[c] = r->live[c] ? h->w[b][c] : 0.0;
-        sum += r->w[c];
         live += r->live[c];
     }
+    for (int c = 0; c < N_ROLES; c++)
+        sum += r->w[c];
     for (int c = 0; c < N_ROLES; c++)
         r->w[c] = sum > 0.0 ? r->w[c] / sum
                   : r->live[c] ? 1.0 / live

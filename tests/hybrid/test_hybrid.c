@@ -157,7 +157,8 @@ END_TEST
  * mean (z = 0) instead, and only content's weight counts. */
 START_TEST(missing_scores_take_contents_word_or_the_childs_mean)
 {
-    add_hybrid("hybrid", NULL);
+    const char *stand[] = {"cold_items=content", NULL};
+    add_hybrid("hybrid", stand);
     const char *mean[] = {"cold_items=mean", NULL};
     add_hybrid("meanonly", mean);
     rs_query q = query(light, 3);
@@ -174,7 +175,7 @@ START_TEST(missing_scores_take_contents_word_or_the_childs_mean)
     const char *part[] = {"favourite=35", "known_items=38", NULL};
     ck_assert_int_eq(th_add(th, "content38", HYB_FAKE_CONTENT_SO, part, &err),
                      RS_OK);
-    const char *p2[] = {"content=content38", NULL};
+    const char *p2[] = {"content=content38", "cold_items=content", NULL};
     add_hybrid("h38", p2);
     ck_assert(isnan(score1("h38", &q, 39)));
     ck_assert(!isnan(score1("h38", &q, 37)));
