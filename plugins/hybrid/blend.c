@@ -105,9 +105,9 @@ void rs_hybrid_raise_weight(size_t n_children, const double *w, size_t child,
 }
 
 void rs_hybrid_evidence_gate(float *z, size_t n, const size_t *item_ptr,
-                             double full)
+                             double full, double strength)
 {
-    if (!(full > 0.0) || !item_ptr)
+    if (!(full > 0.0) || !(strength > 0.0) || !item_ptr)
         return;
     double denom = log(2.0 + full);
     for (size_t i = 0; i < n; i++) {
@@ -115,7 +115,7 @@ void rs_hybrid_evidence_gate(float *z, size_t n, const size_t *item_ptr,
             continue; /* NaN, or not a lift */
         double g = log(2.0 + (double)(item_ptr[i + 1] - item_ptr[i])) / denom;
         if (g < 1.0)
-            z[i] = (float)(z[i] * g);
+            z[i] = (float)(z[i] * (strength < 1.0 ? pow(g, strength) : g));
     }
 }
 

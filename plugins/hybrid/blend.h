@@ -112,11 +112,13 @@ int rs_hybrid_shares(size_t n_children, const double *w, const float *z,
  * films nobody has seen at the top of a genre (their text matches best),
  * and a blend that gives content weight inherits them. A film without
  * ratings keeps ln 2 / ln(2 + full) of its lift (0.22 at full = 20), so
- * a cold film content strongly supports can still be shown. full <= 0:
- * off.
+ * a cold film content strongly supports can still be shown. strength in
+ * [0, 1] raises g to that power (1 = as above, 0 = no gate): a user who
+ * rated mostly cold films asks for films few people know. full <= 0 or
+ * strength <= 0: off.
  */
 void rs_hybrid_evidence_gate(float *z, size_t n, const size_t *item_ptr,
-                             double full);
+                             double full, double strength);
 
 /*
  * Cap z[i] at `cap` (cap <= 0: off; NaN stays NaN). Used on the content

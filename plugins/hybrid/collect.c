@@ -68,6 +68,7 @@ typedef struct worker_buf {
     rs_scored *top;        /* [learn_top] */
     size_t *perm;          /* [max user ratings] */
     rs_rating *query;      /* [max user ratings] */
+    double gate_strength;  /* the evidence gate's, for this query */
     int32_t *q_items;      /* [max user ratings] the query's items ... */
     float *q_ratings;      /* ... and ratings, for the focus rule */
 } worker_buf;
@@ -128,7 +129,8 @@ static int score_children(shared *sh, worker_buf *b, const rs_query *q,
         if (r == ROLE_CONTENT) { /* as at request time */
             rs_hybrid_cap(z, n_items, sh->h->content_cap);
             rs_hybrid_evidence_gate(z, n_items, sh->data->item_ptr,
-                                    sh->h->content_evidence);
+                                    sh->h->content_evidence,
+                                    b->gate_strength);
         }
     }
     return any;
@@ -231,13 +233,14 @@ static int one_user(shared *sh, worker_buf *b, size_t k, const int32_t *all)
         int ok = 1;
         if (n_rel) {
             rs_query q = {sizeof(rs_query), RS_USER_NONE, b->query, n, NULL, 0};
+            for (size_t i = 0; i < n; i++) {
+                b->q_items[i] = b->query[i].item;
+                b->q_ratings[i] = b->query[i].rating;
+            }
+            b->gate_strength = 1.0 - rs_hybrid_cold_raise(d, b->q_items, n);
             if (score_children(sh, b, &q, all, n_items)) {
                 ok = record(sh, b, n_items, out);
                 out->n_rel = (uint32_t)n_rel;
-                for (size_t i = 0; i < n; i++) {
-                    b->q_items[i] = b->query[i].item;
-                    b->q_ratings[i] = b->query[i].rating;
-                }
                 out->boost = (float)rs_hybrid_query_boost(
                     h, d, b->q_items, b->q_ratings, n);
             }

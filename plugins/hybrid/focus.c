@@ -57,6 +57,7 @@ double rs_hybrid_focus_floor(const rs_hybrid_focus_rule *r, double focus,
                              : (focus >= r->lo ? 1.0 : 0.0);
     if (ramp > 1.0)
         ramp = 1.0;
+    ramp *= ramp; /* quadratic: five of ten ratings are a quarter of a taste */
     t = t < 0.0 ? 0.0 : t > 1.0 ? 1.0 : t;
     return r->weight * ramp * t;
 }

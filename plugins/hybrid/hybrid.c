@@ -56,8 +56,8 @@ static const char *const role_defaults[N_NAMES] = {
 #define DEF_EXPLAIN_DEPTH 500
 #define DEF_CONTENT_FLOOR 0.0
 #define DEF_CONTENT_FLOOR_N 10
-#define DEF_CONTENT_FOCUS 0.5
-#define DEF_CONTENT_EVIDENCE 20.0
+#define DEF_CONTENT_FOCUS 0.6
+#define DEF_CONTENT_EVIDENCE 50.0
 #define DEF_CONTENT_CAP 0.0
 #define DEF_FOCUS_LO 1.0
 #define DEF_FOCUS_HI 1.6
@@ -573,6 +573,24 @@ static void request_release(hybrid *h, request *r)
     free(r->blended);
 }
 
+/* A user whose rated films are mostly cold (outside the CF subset): the
+ * CF children know little of them and only content reads their taste, so
+ * content's weight rises from none at half the films cold to all of it
+ * when every rated film is cold, and the evidence gate loosens as much
+ * (docs/hybrid.md, "Cold movies"). */
+double rs_hybrid_cold_raise(const rs_dataset *data, const int32_t *items,
+                            size_t n)
+{
+    size_t cold = 0;
+    if (!data || !data->cf_item || !n)
+        return 0.0;
+    for (size_t i = 0; i < n; i++)
+        cold += items[i] >= 0 && items[i] < data->n_items &&
+                !data->cf_item[items[i]];
+    double cs = 2.0 * (double)cold / (double)n - 1.0;
+    return cs > 0.0 ? cs : 0.0;
+}
+
 double rs_hybrid_query_boost(const hybrid *h, const rs_dataset *data,
                              const int32_t *items, const float *ratings,
                              size_t n)
@@ -590,17 +608,7 @@ double rs_hybrid_query_boost(const hybrid *h, const rs_dataset *data,
                                h->positive_threshold);
     if (masks != stack)
         free(masks);
-    /* A user whose rated films are mostly cold (outside the CF subset):
-     * the CF children know little of them and only content reads their
-     * taste, so content's weight rises from none at half the films cold
-     * to all of it when every rated film is cold (docs/hybrid.md,
-     * "Cold movies"). */
-    size_t cold = 0;
-    for (size_t i = 0; data->cf_item && i < n; i++)
-        cold += items[i] >= 0 && items[i] < data->n_items &&
-                !data->cf_item[items[i]];
-    double cs = 2.0 * (double)cold / (double)n - 1.0;
-    double by_cold = cs > 0.0 ? cs : 0.0;
+    double by_cold = rs_hybrid_cold_raise(data, items, n);
     double by_focus = rs_hybrid_focus_floor(&h->focus, f, n);
     return by_cold > by_focus ? by_cold : by_focus;
 }
@@ -689,8 +697,9 @@ static int blend_catalogue(hybrid *h, request *r, const rs_query *q,
             rs_hybrid_cap(z, n, h->content_cap);
         if (c == ROLE_CONTENT && h->users.data &&
             (size_t)h->users.data->n_items == n)
-            rs_hybrid_evidence_gate(z, n, h->users.data->item_ptr,
-                                    h->content_evidence);
+            rs_hybrid_evidence_gate(
+                z, n, h->users.data->item_ptr, h->content_evidence,
+                1.0 - rs_hybrid_cold_raise(h->users.data, u->items, u->n));
         r->live[c] = 1;
         live++;
     }

@@ -80,6 +80,11 @@ int rs_hybrid_child_acquire(hybrid *h, int role, rs_instance_ref *ref);
 void rs_hybrid_child_failed(hybrid *h, int role, const char *what,
                             const char *why);
 
+/* The cold rule: 2s - 1 clamped to [0, 1] for a share s of the rated
+ * items outside data's CF subset (0 without a CF subset). */
+double rs_hybrid_cold_raise(const rs_dataset *data, const int32_t *items,
+                            size_t n);
+
 /* The content weight the focus rule asks for these ratings (focus.h),
  * with genres from data; 0 when the rule is off or data has no genres. */
 double rs_hybrid_query_boost(const hybrid *h, const rs_dataset *data,

@@ -295,18 +295,24 @@ START_TEST(evidence_gate_and_cap_shape_the_content_lift)
     /* Films with 0, 2, 20 and 50 training ratings. */
     const size_t ptr[] = {0, 0, 2, 22, 72, 72};
     float z[] = {3.0f, 3.0f, 3.0f, 3.0f, -1.0f};
-    rs_hybrid_evidence_gate(z, 5, ptr, 20.0);
+    rs_hybrid_evidence_gate(z, 5, ptr, 20.0, 1.0);
     ck_assert_float_eq_tol(z[0], 3.0 * log(2.0) / log(22.0), EPS);
     ck_assert_float_eq_tol(z[1], 3.0 * log(4.0) / log(22.0), EPS);
     ck_assert_float_eq_tol(z[2], 3.0f, EPS); /* at full: untouched */
     ck_assert_float_eq_tol(z[3], 3.0f, EPS); /* beyond: never amplified */
     ck_assert_float_eq_tol(z[4], -1.0f, EPS); /* a push down stays */
     float nan_z[] = {NAN};
-    rs_hybrid_evidence_gate(nan_z, 1, ptr, 20.0);
+    rs_hybrid_evidence_gate(nan_z, 1, ptr, 20.0, 1.0);
     ck_assert(isnan(nan_z[0]));
     float off[] = {3.0f};
-    rs_hybrid_evidence_gate(off, 1, ptr, 0.0);
+    rs_hybrid_evidence_gate(off, 1, ptr, 0.0, 1.0);
     ck_assert_float_eq(off[0], 3.0f);
+    /* Half strength: the square root of the gate; none: untouched. */
+    float half[] = {3.0f, 3.0f};
+    rs_hybrid_evidence_gate(half, 1, ptr, 20.0, 0.5);
+    ck_assert_float_eq_tol(half[0], 3.0 * sqrt(log(2.0) / log(22.0)), EPS);
+    rs_hybrid_evidence_gate(half + 1, 1, ptr, 20.0, 0.0);
+    ck_assert_float_eq(half[1], 3.0f);
 
     /* The cap: lifts above it are flattened, the rest kept. */
     float c[] = {12.0f, 2.5f, -4.0f, NAN};
@@ -409,8 +415,8 @@ START_TEST(focus_floor_ramps_with_focus_and_ratings)
     ck_assert_double_eq(rs_hybrid_focus_floor(&r, 0.9, 20), 0.0);
     ck_assert_double_eq_tol(rs_hybrid_focus_floor(&r, 1.5, 20), 0.25, 1e-12);
     ck_assert_double_eq_tol(rs_hybrid_focus_floor(&r, 3.0, 20), 0.5, 1e-12);
-    /* Five ratings are half of the ramp. */
-    ck_assert_double_eq_tol(rs_hybrid_focus_floor(&r, 3.0, 5), 0.25, 1e-12);
+    /* Five ratings are half of the ramp, squared: a quarter. */
+    ck_assert_double_eq_tol(rs_hybrid_focus_floor(&r, 3.0, 5), 0.125, 1e-12);
     r.weight = 0.0; /* off */
     ck_assert_double_eq(rs_hybrid_focus_floor(&r, 3.0, 20), 0.0);
 }

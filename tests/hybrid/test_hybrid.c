@@ -505,13 +505,14 @@ START_TEST(a_focused_taste_raises_the_content_weight)
     double zcf = (score1("plain", &qw, 28) - 0.1 * zc) / 0.9;
     ck_assert_double_eq_tol(score1("focus", &qw, 28), 0.1 * zcf + 0.9 * zc,
                             1e-4);
-    /* Three ratings are 3/5 of the ramp: 0.54 content. */
+    /* Three ratings are 3/5 of the ramp, squared: 0.9 * 0.36 = 0.324
+     * content, the rest cf. */
     rs_query q3 = query(westerns, 3);
     const int32_t skip3[] = {22, 23, 24};
     double zc3 = content_z(28, 28, skip3, 3);
     double zcf3 = (score1("plain", &q3, 28) - 0.1 * zc3) / 0.9;
     ck_assert_double_eq_tol(score1("focus", &q3, 28),
-                            0.46 * zcf3 + 0.54 * zc3, 1e-4);
+                            0.676 * zcf3 + 0.324 * zc3, 1e-4);
     ck_assert_int_eq(th_refs_held(th), 0);
 }
 END_TEST
