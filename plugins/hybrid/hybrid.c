@@ -47,11 +47,12 @@ const char *const rs_hybrid_role_names[N_NAMES] = {
  * (the SDK test host) and equal plugin.yaml's. */
 typedef struct hybrid_params {
     const char *child[N_NAMES];
-    const char *learn_n, *weights, *cold, *order;
+    const char *learn_n, *weights, *cold, *order, *metric;
     size_t learn_users, learn_top, min_item, min_queries, explain_depth;
     int64_t seed;
     int grid;
     double positive_threshold, content_floor, content_floor_n;
+    double content_evidence, content_cap, focus_weight, focus_lo, focus_hi;
 } hybrid_params;
 
 #define HYB_F(kind, member, key, def) RS_PARAM_FIELD_##kind(hybrid_params, member, key, def)
@@ -63,8 +64,9 @@ static const rs_param_field hybrid_param_table[] = {
     HYB_F(STRING, child[ROLE_FALLBACK], "fallback", "popularity"),
     HYB_F(STRING, learn_n, "learn_n", "1,3,5,10,20,50"),
     HYB_F(STRING, weights, "weights", ""),
-    HYB_F(STRING, cold, "cold_items", "content"),
+    HYB_F(STRING, cold, "cold_items", "mean"),
     HYB_F(STRING, order, "learn_order", "earliest"),
+    HYB_F(STRING, metric, "learn_metric", "ndcg"),
     HYB_F(SIZE, learn_users, "learn_users", 200),
     HYB_F(INT64, seed, "seed", 42),
     HYB_F(DOUBLE, positive_threshold, "positive_threshold", 4.0),
@@ -72,8 +74,13 @@ static const rs_param_field hybrid_param_table[] = {
     HYB_F(SIZE, min_item, "learn_min_item_ratings", 20),
     HYB_F(SIZE, min_queries, "learn_min_queries", 50),
     HYB_F(INT, grid, "grid", 10),
-    HYB_F(DOUBLE, content_floor, "content_floor", 0.2),
+    HYB_F(DOUBLE, content_floor, "content_floor", 0.0),
     HYB_F(DOUBLE, content_floor_n, "content_floor_n", 10.0),
+    HYB_F(DOUBLE, content_evidence, "content_evidence", 50.0),
+    HYB_F(DOUBLE, content_cap, "content_cap", 0.0),
+    HYB_F(DOUBLE, focus_weight, "content_focus", 0.6),
+    HYB_F(DOUBLE, focus_lo, "focus_lo", 1.0),
+    HYB_F(DOUBLE, focus_hi, "focus_hi", 1.6),
     HYB_F(SIZE, explain_depth, "explain_depth", 500),
 };
 #undef HYB_F
@@ -163,12 +170,17 @@ static rs_status read_params(hybrid *h, rs_error *err)
         (s = parse_learn_n(h, p.learn_n, err)) ||
         (s = parse_weights(h, p.weights, err)))
         return s;
-    const char *cold = p.cold, *order = p.order;
+    const char *cold = p.cold, *order = p.order, *metric = p.metric;
     for (int r = 0; r < N_NAMES; r++)
         h->child[r] = p.child[r];
     h->positive_threshold = p.positive_threshold;
     h->content_floor = p.content_floor;
     h->content_floor_n = p.content_floor_n;
+    h->content_evidence = p.content_evidence;
+    h->content_cap = p.content_cap;
+    h->focus.weight = p.focus_weight;
+    h->focus.lo = p.focus_lo;
+    h->focus.hi = p.focus_hi;
     h->learn_users = p.learn_users;
     h->seed = (uint64_t)p.seed;
     h->learn_top = p.learn_top;
@@ -187,6 +199,23 @@ static rs_status read_params(hybrid *h, rs_error *err)
                             "of earliest, random",
                             order);
     h->learn_earliest = strcmp(order, "earliest") == 0;
+    if (strcmp(metric, "ndcg") == 0)
+        h->metric = RS_HYBRID_METRIC_NDCG;
+    else if (strcmp(metric, "recall") == 0)
+        h->metric = RS_HYBRID_METRIC_RECALL;
+    else if (strcmp(metric, "both") == 0)
+        h->metric = RS_HYBRID_METRIC_BOTH;
+    else
+        return rs_error_set(err, RS_ERR_CONFIG,
+                            "hybrid: param 'learn_metric' = '%s' is not one "
+                            "of ndcg, recall, both",
+                            metric);
+    if (h->focus.hi < h->focus.lo)
+        return rs_error_set(err, RS_ERR_CONFIG,
+                            "hybrid: param 'focus_hi' = %g is below "
+                            "'focus_lo' = %g",
+                            h->focus.hi, h->focus.lo);
+    h->focus.ramp_n = h->content_floor_n;
     int stand = strcmp(cold, "content") == 0 && h->child[ROLE_CONTENT][0];
     for (int r = 0; r < N_ROLES; r++)
         h->stand_in[r] =
@@ -351,6 +380,7 @@ static rs_status hybrid_fit(void *instance, const rs_dataset *data,
     rs_status s = rs_hybrid_users_build(data, &users, err);
     if (s != RS_OK)
         return s;
+    rs_hybrid_genre_base_init(data, &h->genre_base);
     if ((s = check_children(h, err)) != RS_OK ||
         (s = learn_weights(h, data, err)) != RS_OK) {
         rs_hybrid_users_free(&users);
@@ -386,6 +416,7 @@ static rs_status hybrid_load(void *instance, const char *dir,
     }
     rs_hybrid_users_free(&h->users);
     h->users = users;
+    rs_hybrid_genre_base_init(data, &h->genre_base);
     rs_hybrid_weights_log(h, "loaded");
     return RS_OK;
 }
@@ -502,22 +533,71 @@ static void request_release(hybrid *h, request *r)
     free(r->blended);
 }
 
-/* The bucket's weights over the children live in this request, summing
- * to 1; equal weights when the learned ones all sit on absent children. */
-static void request_weights(const hybrid *h, request *r, size_t n_ratings)
+/* A user whose rated films are mostly cold (outside the CF subset): the
+ * CF children know little of them and only content reads their taste, so
+ * content's weight rises from none at half the films cold to all of it
+ * when every rated film is cold, and the evidence gate loosens as much
+ * (docs/hybrid.md, "Cold movies"). */
+double rs_hybrid_cold_raise(const rs_dataset *data, const int32_t *items,
+                            size_t n)
 {
+    size_t cold = 0;
+    if (!data || !data->cf_item || !n)
+        return 0.0;
+    for (size_t i = 0; i < n; i++)
+        cold += items[i] >= 0 && items[i] < data->n_items &&
+                !data->cf_item[items[i]];
+    double cs = 2.0 * (double)cold / (double)n - 1.0;
+    return cs > 0.0 ? cs : 0.0;
+}
+
+double rs_hybrid_query_boost(const hybrid *h, const rs_dataset *data,
+                             const int32_t *items, const float *ratings,
+                             size_t n)
+{
+    if (!(h->focus.weight > 0.0) || !data || !data->items || !n)
+        return 0.0;
+    uint32_t stack[64], *masks = n <= 64 ? stack : malloc(n * sizeof *masks);
+    if (!masks)
+        return 0.0; /* the rule is a refinement; never fail a request for it */
+    for (size_t i = 0; i < n; i++)
+        masks[i] = items[i] >= 0 && items[i] < data->n_items
+                       ? data->items[items[i]].genre_mask
+                       : 0u;
+    double f = rs_hybrid_focus(&h->genre_base, masks, ratings, n,
+                               h->positive_threshold);
+    if (masks != stack)
+        free(masks);
+    double by_cold = rs_hybrid_cold_raise(data, items, n);
+    double by_focus = rs_hybrid_focus_floor(&h->focus, f, n);
+    return by_cold > by_focus ? by_cold : by_focus;
+}
+
+/* The bucket's weights over the children live in this request, summing
+ * to 1 (equal weights when the learned ones all sit on absent children),
+ * then the content child raised to what the user's focus asks for. */
+static void request_weights(const hybrid *h, request *r,
+                            const rs_hybrid_user_view *u)
+{
+    size_t n_ratings = u->n;
     size_t b = rs_hybrid_bucket(h->bucket_n, h->n_buckets, n_ratings);
     double sum = 0.0;
     int live = 0;
     for (int c = 0; c < N_ROLES; c++) {
         r->w[c] = r->live[c] ? h->w[b][c] : 0.0;
-        sum += r->w[c];
         live += r->live[c];
     }
+    for (int c = 0; c < N_ROLES; c++)
+        sum += r->w[c];
     for (int c = 0; c < N_ROLES; c++)
         r->w[c] = sum > 0.0 ? r->w[c] / sum
                   : r->live[c] ? 1.0 / live
                                : 0.0;
+    if (r->live[ROLE_CONTENT]) {
+        double boost = rs_hybrid_query_boost(h, h->users.data, u->items,
+                                             u->ratings, u->n);
+        rs_hybrid_raise_weight(N_ROLES, r->w, ROLE_CONTENT, boost, r->w);
+    }
 }
 
 /* Steps 1-3: every live child's z-scores over the catalogue and the blend
@@ -571,6 +651,15 @@ static int blend_catalogue(hybrid *h, request *r, const rs_query *q,
                 z[i] = NAN;
             continue;
         }
+        /* Cap, then gate: the gate then ranks the capped films of one
+         * kind by how well known they are (docs/hybrid.md). */
+        if (c == ROLE_CONTENT)
+            rs_hybrid_cap(z, n, h->content_cap);
+        if (c == ROLE_CONTENT && h->users.data &&
+            (size_t)h->users.data->n_items == n)
+            rs_hybrid_evidence_gate(
+                z, n, h->users.data->item_ptr, h->content_evidence,
+                1.0 - rs_hybrid_cold_raise(h->users.data, u->items, u->n));
         r->live[c] = 1;
         live++;
     }
@@ -578,7 +667,7 @@ static int blend_catalogue(hybrid *h, request *r, const rs_query *q,
     free(raw);
     if (!live)
         return 0;
-    request_weights(h, r, u->n);
+    request_weights(h, r, u);
     rs_hybrid_combine(N_ROLES, r->w, r->z, n, h->stand_in, r->blended);
     return live;
 }

@@ -60,13 +60,16 @@ static void teardown(void)
 }
 
 /* Add hybrid instance `name` blending cf and content with fixed equal
- * weights (pop is the fallback only), plus extra params. */
+ * weights (pop is the fallback only), plus extra params. The evidence
+ * gate is off so the hand-computed z-scores hold (the fixture's films
+ * have 0-2 ratings each); its own test sets it. */
 static void add_hybrid(const char *name, const char *const *extra)
 {
     const char *p[16] = {"ease=",        "cf=cf",
                          "content=content", "popularity=",
-                         "fallback=pop", "weights=cf=0.5,content=0.5"};
-    size_t n = 6;
+                         "fallback=pop", "weights=cf=0.5,content=0.5",
+                         "content_evidence=0"};
+    size_t n = 7;
     for (size_t i = 0; extra && extra[i]; i++)
         p[n++] = extra[i];
     p[n] = NULL;
@@ -154,7 +157,8 @@ END_TEST
  * mean (z = 0) instead, and only content's weight counts. */
 START_TEST(missing_scores_take_contents_word_or_the_childs_mean)
 {
-    add_hybrid("hybrid", NULL);
+    const char *stand[] = {"cold_items=content", NULL};
+    add_hybrid("hybrid", stand);
     const char *mean[] = {"cold_items=mean", NULL};
     add_hybrid("meanonly", mean);
     rs_query q = query(light, 3);
@@ -171,7 +175,7 @@ START_TEST(missing_scores_take_contents_word_or_the_childs_mean)
     const char *part[] = {"favourite=35", "known_items=38", NULL};
     ck_assert_int_eq(th_add(th, "content38", HYB_FAKE_CONTENT_SO, part, &err),
                      RS_OK);
-    const char *p2[] = {"content=content38", NULL};
+    const char *p2[] = {"content=content38", "cold_items=content", NULL};
     add_hybrid("h38", p2);
     ck_assert(isnan(score1("h38", &q, 39)));
     ck_assert(!isnan(score1("h38", &q, 37)));
@@ -445,6 +449,71 @@ START_TEST(bad_configuration_is_refused_with_the_field)
     ck_assert_int_eq(th_add(th, "hy", HYB_PLUGIN_SO, none, &err),
                      RS_ERR_CONFIG);
     ck_assert_ptr_nonnull(strstr(err.message, "'b' (content)"));
+}
+END_TEST
+
+
+/* The focus rule (docs/hybrid.md, "Focused tastes"): films 20..39 are
+ * "Western", the rest "Drama"; of the 15 training ratings 2 fall on
+ * Westerns (user 1 rated 20 and 21), so Western's base rate is 2/15. A
+ * user who liked five Westerns has focus ln(15/2) = 2.0; five Dramas,
+ * ln(15/13) = 0.14. With cf weighted 0.9 and content 0.1 the CF child's
+ * favourite (item 0) leads; content_focus 0.9 must hand the focused user
+ * content's favourite (item 28, a Western CF ranks low) and leave the
+ * other user's list alone. cold_items=mean keeps the stand-in out of it. */
+START_TEST(a_focused_taste_raises_the_content_weight)
+{
+    static const char *const names[] = {"Drama", "Western"};
+    uint32_t masks[N_ITEMS];
+    for (int i = 0; i < N_ITEMS; i++)
+        masks[i] = i >= 20 ? 2u : 1u;
+    hyb_fixture_set_genres(fx, 2, names, masks);
+    rs_error err = {0};
+    const char *content[] = {"favourite=28", NULL};
+    ck_assert_int_eq(th_swap(th, "content", HYB_FAKE_CONTENT_SO, content,
+                             &err), RS_OK);
+    const char *p[] = {"ease=", "cf=cf", "content=content", "popularity=",
+                       "fallback=pop", "weights=cf=0.9,content=0.1",
+                       "cold_items=mean", "content_floor_n=5",
+                       "content_focus=0.9", "focus_lo=1.0", "focus_hi=1.5",
+                       "content_evidence=0", NULL};
+    ck_assert_int_eq(th_add(th, "focus", HYB_PLUGIN_SO, p, &err), RS_OK);
+    const char *off[] = {"ease=", "cf=cf", "content=content", "popularity=",
+                         "fallback=pop", "weights=cf=0.9,content=0.1",
+                         "cold_items=mean", "content_evidence=0",
+                         "content_focus=0", NULL};
+    ck_assert_int_eq(th_add(th, "plain", HYB_PLUGIN_SO, off, &err), RS_OK);
+
+    rs_rating westerns[5], dramas[5];
+    for (int i = 0; i < 5; i++) {
+        westerns[i] = (rs_rating){22 + i, 5.0f, 0};
+        dramas[i] = (rs_rating){5 + i, 5.0f, 0};
+    }
+    rs_query qw = query(westerns, 5), qd = query(dramas, 5);
+    rs_scored out[3];
+    ck_assert_uint_eq(rec("focus", &qw, 3, out, NULL), 3);
+    ck_assert_int_eq(out[0].item, 28);
+    ck_assert_uint_eq(rec("plain", &qw, 3, out, NULL), 3);
+    ck_assert_int_eq(out[0].item, 0);
+    ck_assert_uint_eq(rec("focus", &qd, 3, out, NULL), 3);
+    ck_assert_int_eq(out[0].item, 0);
+    /* The raised weights are 0.9 content, 0.1 cf (the 9 : 1 of the other
+     * children kept): the score of item 28 says so. */
+    const int32_t skip[] = {22, 23, 24, 25, 26};
+    double zc = content_z(28, 28, skip, 5);
+    /* cf's z of 28, from the plain blend: (plain - 0.1 zc) / 0.9. */
+    double zcf = (score1("plain", &qw, 28) - 0.1 * zc) / 0.9;
+    ck_assert_double_eq_tol(score1("focus", &qw, 28), 0.1 * zcf + 0.9 * zc,
+                            1e-4);
+    /* Three ratings are 3/5 of the ramp, squared: 0.9 * 0.36 = 0.324
+     * content, the rest cf. */
+    rs_query q3 = query(westerns, 3);
+    const int32_t skip3[] = {22, 23, 24};
+    double zc3 = content_z(28, 28, skip3, 3);
+    double zcf3 = (score1("plain", &q3, 28) - 0.1 * zc3) / 0.9;
+    ck_assert_double_eq_tol(score1("focus", &q3, 28),
+                            0.676 * zcf3 + 0.324 * zc3, 1e-4);
+    ck_assert_int_eq(th_refs_held(th), 0);
 }
 END_TEST
 
@@ -793,6 +862,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, bad_configuration_is_refused_with_the_field);
     tcase_add_test(tc, explanations_name_the_winning_childs_rating);
     tcase_add_test(tc, queries_by_fitted_user_id_and_exclusions);
+    tcase_add_test(tc, a_focused_taste_raises_the_content_weight);
     suite_add_tcase(s, tc);
     TCase *tl = tcase_create("learning");
     tcase_add_checked_fixture(tl, learn_setup, learn_teardown);
