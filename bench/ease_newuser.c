@@ -84,7 +84,7 @@ static int measure(rs_engine *e, const char *name, const rs_dataset *d, const ui
         if (n_rel == 0)
             continue;
         qsort(rel, n_rel, sizeof *rel, int32_cmp);
-        rs_query qq = {sizeof qq, RS_USER_NONE, q, (size_t)n_q, NULL, 0};
+        rs_query qq = RS_QUERY(RS_USER_NONE, q, (size_t)n_q, NULL, 0);
         size_t got = 0;
         if (rs_engine_recommend(e, name, &qq, K, out, NULL, &got, &err) != RS_OK) {
             fprintf(stderr, "ease_newuser: %s\n", err.message);

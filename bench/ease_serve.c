@@ -36,7 +36,7 @@ static rs_query query_of(const rs_dataset *d, int32_t u, size_t cap, rs_rating *
     size_t n = 0;
     for (size_t p = d->user_ptr[u]; p < d->user_ptr[u + 1] && n < cap; p++)
         buf[n++] = (rs_rating){d->user_item[p], d->user_rating[p], 0};
-    return (rs_query){sizeof(rs_query), RS_USER_NONE, buf, n, NULL, 0};
+    return RS_QUERY(RS_USER_NONE, buf, n, NULL, 0);
 }
 
 int main(int argc, char **argv)

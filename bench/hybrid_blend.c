@@ -106,7 +106,7 @@ int main(int argc, char **argv)
     rs_rating r[50];
     for (int i = 0; i < 50; i++)
         r[i] = (rs_rating){i * 7, 4.0f, 0};
-    rs_query q = {sizeof q, RS_USER_NONE, r, 50, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, r, 50, NULL, 0);
 
     printf("hybrid recommend k=10, %d items, user with 50 ratings, "
            "median of %d (us)\n", N_ITEMS, reps);
@@ -119,7 +119,7 @@ int main(int argc, char **argv)
     printf("  hybrid         plain %8.1f   explain %8.1f\n",
            median_recommend(th, "hybrid", &q, 0, reps),
            median_recommend(th, "hybrid", &q, 1, reps));
-    rs_query cold = {sizeof q, RS_USER_NONE, NULL, 0, NULL, 0};
+    rs_query cold = RS_QUERY(RS_USER_NONE, NULL, 0, NULL, 0);
     printf("  zero-rating user (fallback) %8.1f\n",
            median_recommend(th, "hybrid", &cold, 0, reps));
     printf("blend arithmetic only (4 children), median of %d (us)\n", reps);

@@ -224,7 +224,7 @@ int main(int argc, char **argv)
                 }
             }
             if (n_rel) {
-                rs_query qu = {sizeof(rs_query), RS_USER_NONE, q, n, NULL, 0};
+                rs_query qu = RS_QUERY(RS_USER_NONE, q, n, NULL, 0);
                 for (size_t s = 0; s < n_inst; s++) {
                     rs_scored out[K];
                     size_t n_out = 0;

@@ -31,8 +31,8 @@ static rs_query query_of(const rs_dataset *v, int32_t u, int known,
     size_t n = 0;
     for (size_t p = v->user_ptr[u]; p < v->user_ptr[u + 1]; p++)
         buf[n++] = (rs_rating){v->user_item[p], v->user_rating[p], 0};
-    return (rs_query){sizeof(rs_query), known ? v->user_ids[u] : RS_USER_NONE,
-                      buf, n, NULL, 0};
+    return RS_QUERY(known ? v->user_ids[u] : RS_USER_NONE,
+                      buf, n, NULL, 0);
 }
 
 static void report(const char *what, double *t, size_t n)

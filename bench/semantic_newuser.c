@@ -151,7 +151,7 @@ static rs_status run_user(rs_engine *e, const char *name, const rs_dataset *d,
         return RS_OK;
     qsort(rel, n_rel, sizeof *rel, cmp_i32);
     qsort(cold, n_cold, sizeof *cold, cmp_i32);
-    rs_query q = {sizeof q, RS_USER_NONE, q_r, n, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, q_r, n, NULL, 0);
     rs_scored top[K];
     int32_t ranked[K];
     size_t got = 0;
@@ -243,7 +243,7 @@ static rs_status probes(rs_engine *e, const char *name, const rs_dataset *d,
                 bit = 1u << x;
         rs_rating r[PROBE_FILMS];
         size_t nr = bit ? probe_query(d, s, bit, r) : 0;
-        rs_query q = {sizeof q, RS_USER_NONE, r, nr, NULL, 0};
+        rs_query q = RS_QUERY(RS_USER_NONE, r, nr, NULL, 0);
         rs_scored top[K];
         size_t got = 0;
         rs_status st = rs_engine_recommend(e, name, &q, K, top, NULL, &got, err);
@@ -279,7 +279,7 @@ static int reaches_fan(rs_engine *e, const char *name, const rs_dataset *d,
     for (int32_t j = 0; nr < 8; j += 997) /* spread, unrelated dislikes */
         if (j != cold)
             r[nr++] = (rs_rating){j % d->n_items, 1.5f, 0};
-    rs_query q = {sizeof q, RS_USER_NONE, r, nr, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, r, nr, NULL, 0);
     if (rs_engine_recommend(e, name, &q, K, top, NULL, &got, err) != RS_OK)
         return -1;
     for (size_t i = 0; i < got; i++)

@@ -95,7 +95,7 @@ static void latency(const char *index, const rs_plugin_entry *e, void *inst,
     int nu = d->n_users;
     double *uw = malloc((size_t)nu * sizeof *uw), *uc = malloc((size_t)nu * sizeof *uc);
     for (int32_t u = 0; u < nu; u++) {
-        rs_query q = {sizeof q, d->user_ids[u], NULL, 0, NULL, 0};
+        rs_query q = RS_QUERY(d->user_ids[u], NULL, 0, NULL, 0);
         double w0 = bu_now(), c0 = cpu_s();
         e->recommend(inst, &q, K, out, NULL, &n, &err);
         uc[u] = (cpu_s() - c0) * 1e6;
@@ -126,7 +126,7 @@ static void coverage(const rs_plugin_entry *e, void *inst, const rs_dataset *d)
     size_t n;
     rs_error err = {0};
     for (int32_t u = 0; u < d->n_users; u++) {
-        rs_query q = {sizeof q, d->user_ids[u], NULL, 0, NULL, 0};
+        rs_query q = RS_QUERY(d->user_ids[u], NULL, 0, NULL, 0);
         if (e->recommend(inst, &q, 10, out, NULL, &n, &err) != RS_OK)
             continue;
         for (size_t i = 0; i < n; i++)

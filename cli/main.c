@@ -275,7 +275,7 @@ static int recommend_all(cli *c, const char *source, size_t k)
             free(out);
             return EXIT_FAILURE;
         }
-        rs_query q = {sizeof q, d->user_ids[u], r, nr, NULL, 0};
+        rs_query q = RS_QUERY(d->user_ids[u], r, nr, NULL, 0);
         rs_status st = rs_engine_recommend(c->engine, source, &q, k, out, NULL, &n, &err);
         free(r);
         if (st != RS_OK) {
@@ -331,7 +331,7 @@ static int cmd_recommend(cli *c, opts *o)
         free(r), free(out), free(ex);
         return EXIT_FAILURE;
     }
-    rs_query q = {sizeof q, o->user, r, nr, NULL, 0};
+    rs_query q = RS_QUERY(o->user, r, nr, NULL, 0);
     for (size_t i = 0; i < k; i++)
         ex[i].because_item = -1;
     rs_status st = rs_engine_recommend(c->engine, source, &q, k, out, ex, &n, &err);
@@ -385,14 +385,26 @@ static int cmd_similar(cli *c, opts *o)
     return st == RS_OK ? EXIT_SUCCESS : fail(&err);
 }
 
+/* Without --source: the descriptors only (no plugin code runs where they
+ * list their capabilities). With --source: that instance is loaded (or
+ * trained) and describes what it learned (ABI 1.1 describe). */
 static int cmd_plugins(cli *c, opts *o)
 {
-    (void)o;
     rs_error err = {0};
-    if (rs_config_load(c->config_path, &c->cfg, &err) != RS_OK)
+    char desc[8192];
+    if (!o->source) {
+        if (rs_config_load(c->config_path, &c->cfg, &err) != RS_OK)
+            return fail(&err);
+        return rs_engine_describe_plugins(c->cfg, stdout, &err) == RS_OK ? EXIT_SUCCESS
+                                                                         : fail(&err);
+    }
+    int rc = cli_open(c, 1, &err);
+    if (rc)
+        return rc;
+    if (rs_engine_load_or_train_one(c->engine, o->source, 0, &err) != RS_OK ||
+        rs_engine_describe_instance(c->engine, o->source, desc, sizeof desc, &err) != RS_OK)
         return fail(&err);
-    if (rs_engine_describe_plugins(c->cfg, stdout, &err) != RS_OK)
-        return fail(&err);
+    printf("%s: %s\n", o->source, desc);
     return EXIT_SUCCESS;
 }
 
@@ -424,8 +436,10 @@ static const command commands[] = {
      "Movies most similar to a movie. The source defaults to serving.similar_source,\n"
      "else the first instance that can answer similar.\n"},
     {"plugins", cmd_plugins,
-     "usage: recsys plugins [--config FILE]\n"
-     "List the configured plugins with their descriptors and params.\n"},
+     "usage: recsys plugins [--config FILE] [--source NAME]\n"
+     "List the configured plugins with their descriptors and params (a plugin\n"
+     "whose plugin.yaml lists its capabilities is not loaded). With --source,\n"
+     "load (or train) that instance and print what it describes of itself.\n"},
 };
 
 int main(int argc, char **argv)

@@ -79,7 +79,7 @@ START_TEST(param_validation)
 {
     expect_error(NULL, "  - name: a\n    plugin: tp_good\n    params: {bogus: 1}\n",
                  "cfg.yaml:13:14: instance 'a': unknown param 'bogus' for plugin 'tp_good' "
-                 "(known: delay_ms, ratio, mode, on)");
+                 "(known: delay_ms, ratio, mode, on, misbehave, child)");
     expect_error(NULL, "  - name: a\n    plugin: tp_good\n    params: {delay_ms: \"fast\"}\n",
                  "cfg.yaml:13:24: 'delay_ms' must be an integer, got 'fast'");
     expect_error(NULL, "  - name: a\n    plugin: tp_good\n    params: {ratio: 2.0}\n",

@@ -27,7 +27,7 @@ static void open_good(hf *f, const char *params)
 static void expect_good_list(rs_engine *e)
 {
     rs_rating r[] = {{0, 4.0f, 0}};
-    rs_query q = {sizeof q, RS_USER_NONE, r, 1, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, r, 1, NULL, 0);
     rs_scored out[3];
     size_t n;
     rs_error err = {0};
@@ -145,7 +145,7 @@ START_TEST(capability_and_name_errors)
     ck_assert_int_eq(rs_engine_similar(f.engine, "good", 0, 2, out, &n, &err), RS_ERR_UNSUPPORTED);
     ck_assert_str_eq(err.message, "instance 'good' (plugin tp_good) does not support similar");
     ck_assert_int_eq(rs_engine_similar(f.engine, "good", 99, 2, out, &n, &err), RS_ERR_NOT_FOUND);
-    rs_query q = {sizeof q, RS_USER_NONE, NULL, 0, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, NULL, 0, NULL, 0);
     ck_assert_int_eq(rs_engine_recommend(f.engine, "nope", &q, 2, out, NULL, &n, &err),
                      RS_ERR_NOT_FOUND);
     ck_assert_str_eq(err.message, "no instance named 'nope' (configured: good, popularity)");
@@ -171,7 +171,7 @@ START_TEST(reload_swaps_and_rejects_corrupt)
     /* The old version stays alive for its reader. */
     rs_scored out[2];
     size_t n;
-    rs_query q = {sizeof q, RS_USER_NONE, NULL, 0, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, NULL, 0, NULL, 0);
     ck_assert_int_eq(ref.entry->recommend(ref.instance, &q, 2, out, NULL, &n, &err), RS_OK);
     ck_assert_int_eq(n, 2);
     rs_engine_release(f.engine, &ref);
@@ -202,7 +202,7 @@ START_TEST(candidates_save_publish_install)
     ck_assert_str_eq(rs_candidate_name(c), "good");
     ck_assert_int_eq(rs_engine_instance_version(f.engine, "good"), 0);
     rs_rating r[] = {{0, 4.0f, 0}};
-    rs_query q = {sizeof q, RS_USER_NONE, r, 1, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, r, 1, NULL, 0);
     rs_scored out[3];
     size_t n = 0;
     ck_assert_int_eq(rs_candidate_recommend(c, &q, 3, out, NULL, &n, &err), RS_OK);
@@ -270,7 +270,7 @@ static void *hammer_run(void *arg)
 {
     hammer *h = arg;
     rs_rating r[] = {{0, 4.0f, 0}};
-    rs_query q = {sizeof q, RS_USER_NONE, r, 1, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, r, 1, NULL, 0);
     while (!__atomic_load_n(&h->stop, __ATOMIC_ACQUIRE)) {
         rs_scored out[3];
         size_t n;

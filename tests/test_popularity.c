@@ -16,7 +16,7 @@ static void ranking(const char *params, const int *want, rs_query *q, size_t k)
     ck_assert_int_eq(rs_engine_fit(f.engine, "pop", NULL, &err), RS_OK);
     rs_scored out[4];
     size_t n;
-    rs_query none = {sizeof none, RS_USER_NONE, NULL, 0, NULL, 0};
+    rs_query none = RS_QUERY(RS_USER_NONE, NULL, 0, NULL, 0);
     ck_assert_int_eq(rs_engine_recommend(f.engine, "pop", q ? q : &none, k, out, NULL, &n, &err),
                      RS_OK);
     ck_assert_int_eq(n, k);
@@ -55,7 +55,7 @@ START_TEST(excludes_rated_and_excluded)
 {
     rs_rating r[] = {{0, 5.0f, 0}};
     int32_t ex[] = {2};
-    rs_query q = {sizeof q, RS_USER_NONE, r, 1, ex, 1};
+    rs_query q = RS_QUERY(RS_USER_NONE, r, 1, ex, 1);
     ranking("mode: count", (int[]){1, 3}, &q, 2);
 }
 END_TEST
@@ -69,7 +69,7 @@ START_TEST(artifacts_round_trip_and_refuse_corruption)
     ck_assert_int_eq(hf_open(&f, &err), RS_OK);
     ck_assert_int_eq(rs_engine_load_or_train(f.engine, 0, &err), RS_OK);
     ck_assert_int_eq(rs_engine_reload(f.engine, "pop", NULL, &err), RS_OK);
-    rs_query q = {sizeof q, RS_USER_NONE, NULL, 0, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, NULL, 0, NULL, 0);
     int32_t items[] = {0, 3, 7};
     float sc[3];
     ck_assert_int_eq(rs_engine_score(f.engine, "pop", &q, items, 3, sc, &err), RS_OK);

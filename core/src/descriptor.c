@@ -8,7 +8,12 @@
 #include <sys/stat.h>
 
 static const char *const desc_keys[] = {"name", "library", "abi", "version",
-                                        "description", "params", NULL};
+                                        "description", "capabilities", "params",
+                                        NULL};
+/* Bit i of RS_CAP_* is cap_names[i]. */
+static const char *const cap_names[] = {"fit", "persist", "recommend", "score",
+                                        "similar", "explain", "fold-in", "composite"};
+#define N_CAPS (sizeof cap_names / sizeof cap_names[0])
 static const char *const spec_keys[] = {"type", "default", "min", "max",
                                         "values", "doc", NULL};
 
@@ -20,8 +25,46 @@ const char *rs_param_type_name(rs_param_type t)
     case RS_PARAM_BOOL: return "bool";
     case RS_PARAM_STRING: return "string";
     case RS_PARAM_ENUM: return "enum";
+    case RS_PARAM_INSTANCE: return "instance";
     }
     return "?";
+}
+
+void rs_caps_string(uint32_t caps, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < N_CAPS; i++)
+        if (caps & (1u << i)) {
+            int w = snprintf(buf + used, size - used, "%s%s", used ? "," : "", cap_names[i]);
+            if (w < 0 || (size_t)w >= size - used)
+                return;
+            used += (size_t)w;
+        }
+}
+
+/* The optional `capabilities: [fit, persist, ...]` list. */
+static rs_status parse_caps(const rs_yaml_node *n, uint32_t *caps, rs_error *err)
+{
+    char where[300];
+    if (n->kind != RS_YAML_SEQ)
+        return rs_error_set(err, RS_ERR_CONFIG, "%s'capabilities' must be a list",
+                            rs_yaml_where(n, where, sizeof where));
+    *caps = 0;
+    for (size_t j = 0; j < n->n; j++) {
+        const rs_yaml_node *c = n->items[j];
+        size_t i = 0;
+        while (c->kind == RS_YAML_SCALAR && i < N_CAPS && strcmp(c->scalar, cap_names[i]) != 0)
+            i++;
+        if (c->kind != RS_YAML_SCALAR || i == N_CAPS)
+            return rs_error_set(err, RS_ERR_CONFIG,
+                                "%sunknown capability '%s' (fit, persist, recommend, score, "
+                                "similar, explain, fold-in, composite)",
+                                rs_yaml_where(c, where, sizeof where),
+                                c->kind == RS_YAML_SCALAR ? c->scalar : "?");
+        *caps |= 1u << i;
+    }
+    return RS_OK;
 }
 
 void rs_descriptor_free(rs_descriptor *d)
@@ -68,6 +111,7 @@ static rs_status check_value(const rs_param_spec *s, const rs_yaml_node *n,
     case RS_PARAM_BOOL:
         return rs_yaml_bool(n, what, &v->b, err);
     case RS_PARAM_STRING:
+    case RS_PARAM_INSTANCE: /* the engine checks the name exists */
         return rs_yaml_string(n, what, &v->s, err);
     case RS_PARAM_ENUM:
         if ((st = rs_yaml_string(n, what, &v->s, err)) != RS_OK)
@@ -104,18 +148,19 @@ static rs_status parse_type(const rs_yaml_node *n, rs_param_type *t,
                             rs_error *err)
 {
     char where[300];
-    static const char *const names[] = {"int", "float", "bool", "string", "enum"};
+    static const char *const names[] = {"int", "float", "bool", "string", "enum",
+                                        "instance"};
     const char *s;
     rs_status st = rs_yaml_string(n, "type", &s, err);
     if (st != RS_OK)
         return st;
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 6; i++)
         if (strcmp(s, names[i]) == 0) {
             *t = (rs_param_type)i;
             return RS_OK;
         }
     return rs_error_set(err, RS_ERR_CONFIG,
-                        "%sunknown param type '%s' (int, float, bool, string, enum)",
+                        "%sunknown param type '%s' (int, float, bool, string, enum, instance)",
                         rs_yaml_where(n, where, sizeof where), s);
 }
 
@@ -211,6 +256,12 @@ rs_status rs_descriptor_load(const char *path, rs_descriptor **out,
                           rs_yaml_where(rs_yaml_get(d->root, "abi"), where, sizeof where),
                           abi);
         goto fail;
+    }
+    const rs_yaml_node *caps = rs_yaml_get(d->root, "capabilities");
+    if (caps) {
+        if ((st = parse_caps(caps, &d->caps, err)) != RS_OK)
+            goto fail;
+        d->has_caps = 1;
     }
     const rs_yaml_node *params = rs_yaml_get(d->root, "params");
     if (params && params->kind != RS_YAML_MAP) {

@@ -14,14 +14,17 @@ typedef enum rs_param_type {
     RS_PARAM_FLOAT,
     RS_PARAM_BOOL,
     RS_PARAM_STRING,
-    RS_PARAM_ENUM
+    RS_PARAM_ENUM,
+    RS_PARAM_INSTANCE /* the name of another configured instance, or "" for
+                         none: the engine prepares it first (dependency
+                         order) and refuses a missing one or a cycle */
 } rs_param_type;
 
 typedef struct rs_param_value {
     int64_t i;
     double f;
     int b;
-    const char *s; /* STRING / ENUM; points into a yaml tree */
+    const char *s; /* STRING / ENUM / INSTANCE; points into a yaml tree */
 } rs_param_value;
 
 typedef struct rs_param_spec {
@@ -39,6 +42,11 @@ typedef struct rs_descriptor {
     char *dir;      /* its directory: the only place the library is loaded from */
     const char *name, *library, *version, *description;
     int abi_major, abi_minor;
+    /* RS_CAP_* from the optional `capabilities` list, so `recsys plugins`
+     * can describe the plugin without loading it; the loader refuses an
+     * entry whose capabilities differ. has_caps = 0 when absent. */
+    int has_caps;
+    uint32_t caps;
     rs_param_spec *params;
     size_t n_params;
     rs_yaml_node *root;
@@ -54,6 +62,9 @@ rs_status rs_descriptor_find(char *const *path, size_t n_path,
                              rs_error *err);
 
 const char *rs_param_type_name(rs_param_type t);
+
+/* "fit,persist,..." for RS_CAP_* bits, into buf[size]. */
+void rs_caps_string(uint32_t caps, char *buf, size_t size);
 
 /* Instance params after validation: one value per schema key. */
 struct rs_params {

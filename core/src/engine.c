@@ -9,11 +9,15 @@
  */
 #include "recsys/engine.h"
 
+#include "recsys/contract.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +26,7 @@
 #include <unistd.h>
 
 #include "descriptor.h"
+#include "idmap.h"
 #include "manifest.h"
 #include "plugin_loader.h"
 #include "progress.h"
@@ -34,6 +39,7 @@ typedef struct rs_version {
     int refs;       /* readers + 1 while current */
     int64_t number; /* 1, 2, ... in order of going live */
     rs_provenance prov; /* what it was fitted on, for the MANIFEST */
+    const rs_dataset *data; /* of its fit/load: queries' user_index */
 } rs_version;
 
 struct rs_slot {
@@ -48,7 +54,19 @@ struct rs_slot {
     int64_t versions;  /* how many went live */
     char artifact_dir[PATH_MAX];
     char checkpoint_dir[PATH_MAX];
+    size_t *deps;  /* slots named by its `instance` params (earlier slots) */
+    size_t n_deps;
 };
+
+/* External user id -> dense index, one per dataset an instance was fitted
+ * or loaded with (datasets outlive the engine). Built off the request path
+ * (at publish) and never changed after, so readers walk the list without a
+ * lock. */
+typedef struct user_map {
+    const rs_dataset *data;
+    rs_idmap ids;
+    struct user_map *next;
+} user_map;
 
 struct rs_engine {
     const rs_config *cfg;
@@ -60,6 +78,8 @@ struct rs_engine {
     int threads;
     int resume; /* fits continue from their checkpoints */
     char data_fp[RS_FINGERPRINT_MAX]; /* of `data`, for MANIFEST checks */
+    _Atomic(user_map *) user_maps; /* prepended under maps_mu */
+    pthread_mutex_t maps_mu;
 };
 
 /* ---- host table ---------------------------------------------------------- */
@@ -87,7 +107,9 @@ static rs_status host_param(const rs_host *h, const char *key,
     const rs_param_spec *spec = rs_params_lookup(s->params, key, v);
     if (!spec)
         return RS_ERR_NOT_FOUND;
-    if (spec->type == want || (want == RS_PARAM_STRING && spec->type == RS_PARAM_ENUM) ||
+    if (spec->type == want ||
+        (want == RS_PARAM_STRING &&
+         (spec->type == RS_PARAM_ENUM || spec->type == RS_PARAM_INSTANCE)) ||
         (want == RS_PARAM_FLOAT && spec->type == RS_PARAM_INT))
         return RS_OK;
     return RS_ERR_INVALID;
@@ -152,6 +174,17 @@ static const char *host_instance_name(const rs_host *h) { return slot_of_host(h)
 static const char *host_checkpoint_dir(const rs_host *h) { return slot_of_host(h)->checkpoint_dir; }
 static int host_resume(const rs_host *h) { return slot_of_host(h)->engine->resume; }
 
+static rs_status host_child_recommend(const rs_host *h, const rs_instance_ref *ref,
+                                      const rs_query *q, size_t k, rs_scored *out,
+                                      rs_explanation *explain, size_t *n_out,
+                                      rs_error *err);
+static rs_status host_child_score(const rs_host *h, const rs_instance_ref *ref,
+                                  const rs_query *q, const int32_t *items, size_t n,
+                                  float *scores, rs_error *err);
+static rs_status host_child_similar(const rs_host *h, const rs_instance_ref *ref,
+                                    int32_t item, size_t k, rs_scored *out,
+                                    size_t *n_out, rs_error *err);
+
 static void host_init(rs_slot *s)
 {
     rs_host *h = &s->host;
@@ -174,6 +207,9 @@ static void host_init(rs_slot *s)
     h->instance_name = host_instance_name;
     h->checkpoint_dir = host_checkpoint_dir;
     h->resume = host_resume;
+    h->child_recommend = host_child_recommend;
+    h->child_score = host_child_score;
+    h->child_similar = host_child_similar;
 }
 
 /* ---- construction -------------------------------------------------------- */
@@ -214,11 +250,23 @@ static rs_status plugin_get(rs_engine *e, const rs_instance_config *ic,
     return RS_OK;
 }
 
+static void user_maps_free(rs_engine *e)
+{
+    user_map *m = atomic_load(&e->user_maps);
+    while (m) {
+        user_map *next = m->next;
+        rs_idmap_destroy(&m->ids);
+        free(m);
+        m = next;
+    }
+    pthread_mutex_destroy(&e->maps_mu);
+}
+
 void rs_engine_free(rs_engine *e)
 {
     if (!e)
         return;
-    /* Composites last in order, so destroy them first. */
+    /* Dependents come after their dependencies, so destroy them first. */
     for (size_t i = e->n_slots; i-- > 0;) {
         rs_slot *s = &e->slots[i];
         if (s->plugin) {
@@ -228,6 +276,7 @@ void rs_engine_free(rs_engine *e)
                 s->plugin->entry.destroy(s->fresh);
         }
         free(s->current);
+        free(s->deps);
         rs_params_free(s->params);
         pthread_mutex_destroy(&s->mu);
     }
@@ -235,7 +284,150 @@ void rs_engine_free(rs_engine *e)
     for (size_t i = 0; i < e->n_plugins; i++)
         rs_plugin_close(e->plugins[i]);
     free(e->plugins);
+    user_maps_free(e);
     free(e);
+}
+
+/* ---- dependencies: `instance` params ------------------------------------- */
+
+/* Where config instance i sets `key` (or the instance, for a default). */
+static const char *param_where(const rs_instance_config *ic, const char *key,
+                               char *buf, size_t size)
+{
+    const rs_yaml_node *n = ic->params ? rs_yaml_get(ic->params, key) : NULL;
+    return rs_yaml_where(n ? n : ic->node, buf, size);
+}
+
+static size_t config_index(const rs_config *cfg, const char *name)
+{
+    size_t j = 0;
+    while (j < cfg->n_instances && strcmp(cfg->instances[j].name, name) != 0)
+        j++;
+    return j;
+}
+
+typedef struct dep_walk {
+    const rs_config *cfg;
+    rs_params **params;  /* [n_instances] */
+    uint8_t *state;      /* 0 new, 1 on the DFS stack, 2 placed */
+    size_t *order;       /* config indices, dependencies first */
+    size_t n_order;
+} dep_walk;
+
+/* Depth-first over instance i's `instance` params: a missing instance or a
+ * cycle is a config error at the param that names it. */
+static rs_status dep_visit(dep_walk *w, size_t i, rs_error *err)
+{
+    const rs_instance_config *ic = &w->cfg->instances[i];
+    const rs_params *p = w->params[i];
+    char where[300];
+    if (w->state[i] == 2)
+        return RS_OK;
+    w->state[i] = 1;
+    for (size_t k = 0; k < p->desc->n_params; k++) {
+        const rs_param_spec *spec = &p->desc->params[k];
+        const char *child = p->values[k].s;
+        if (spec->type != RS_PARAM_INSTANCE || !child || !*child)
+            continue;
+        size_t j = config_index(w->cfg, child);
+        const char *deflt = ic->params && rs_yaml_get(ic->params, spec->key)
+                                ? "" : " (plugin.yaml's default; set it to '' to leave it out)";
+        if (j == w->cfg->n_instances)
+            return rs_error_set(err, RS_ERR_CONFIG,
+                                "%sinstance '%s': param '%s' names instance '%s', which "
+                                "is not configured%s",
+                                param_where(ic, spec->key, where, sizeof where), ic->name,
+                                spec->key, child, deflt);
+        if (w->state[j] == 1)
+            return rs_error_set(err, RS_ERR_CONFIG,
+                                "%sinstance '%s': param '%s' names instance '%s', which "
+                                "depends on '%s' in turn (a dependency cycle)",
+                                param_where(ic, spec->key, where, sizeof where), ic->name,
+                                spec->key, child, ic->name);
+        rs_status st = dep_visit(w, j, err);
+        if (st != RS_OK)
+            return st;
+    }
+    w->state[i] = 2;
+    w->order[w->n_order++] = i;
+    return RS_OK;
+}
+
+/* A composite built before ABI 1.1 names its children in plain string
+ * params, which the engine cannot follow: it keeps the old rule, after
+ * every non-composite instance, and prepares them all first. */
+static int legacy_composite(const rs_plugin *p)
+{
+    if (!(p->entry.capabilities & RS_CAP_COMPOSITE))
+        return 0;
+    for (size_t k = 0; k < p->desc->n_params; k++)
+        if (p->desc->params[k].type == RS_PARAM_INSTANCE)
+            return 0;
+    return 1;
+}
+
+/* Config indices in dependency order (each after what it names), stable:
+ * an instance that names none keeps its place in the config; legacy
+ * composites come last. */
+static rs_status dep_order(const rs_config *cfg, rs_plugin **plugin_of, rs_params **params,
+                           size_t *order, rs_error *err)
+{
+    dep_walk w = {cfg, params, calloc(cfg->n_instances + 1, 1), order, 0};
+    if (!w.state)
+        return rs_error_set(err, RS_ERR_NOMEM, "engine: out of memory");
+    rs_status st = RS_OK;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < cfg->n_instances && st == RS_OK; i++)
+            if (legacy_composite(plugin_of[i]) == pass)
+                st = dep_visit(&w, i, err);
+    free(w.state);
+    return st;
+}
+
+/* Slot s's dependencies as slot indices (all placed before s). */
+static rs_status slot_link_deps(rs_engine *e, rs_slot *s, rs_error *err)
+{
+    const rs_params *p = s->params;
+    for (size_t k = 0; k < p->desc->n_params; k++) {
+        const char *child = p->values[k].s;
+        if (p->desc->params[k].type != RS_PARAM_INSTANCE || !child || !*child)
+            continue;
+        size_t *nd = realloc(s->deps, (s->n_deps + 1) * sizeof *nd);
+        if (!nd)
+            return rs_error_set(err, RS_ERR_NOMEM, "engine: out of memory");
+        s->deps = nd;
+        for (size_t j = 0; j < e->n_slots; j++)
+            if (strcmp(e->slots[j].conf->name, child) == 0)
+                s->deps[s->n_deps++] = j;
+    }
+    return RS_OK;
+}
+
+static rs_status slot_init(rs_engine *e, const rs_instance_config *ic, rs_plugin *plugin,
+                           rs_params *params, rs_error *err)
+{
+    rs_slot *s = &e->slots[e->n_slots];
+    s->engine = e;
+    s->conf = ic;
+    s->plugin = plugin;
+    s->params = params;
+    pthread_mutex_init(&s->mu, NULL);
+    e->n_slots++;
+    snprintf(s->artifact_dir, sizeof s->artifact_dir, "%s/models/%s", e->cfg->work_dir,
+             ic->name);
+    snprintf(s->checkpoint_dir, sizeof s->checkpoint_dir, "%s/checkpoints/%s",
+             e->cfg->work_dir, ic->name);
+    host_init(s);
+    rs_status st = slot_link_deps(e, s, err);
+    if (st != RS_OK)
+        return st;
+    if ((st = s->plugin->entry.create(&s->host, &s->fresh, err)) != RS_OK) {
+        char msg[RS_ERROR_MESSAGE_MAX];
+        snprintf(msg, sizeof msg, "%s", err ? err->message : "");
+        st = rs_error_set(err, st, "instance '%s' (plugin %s): create failed: %s",
+                          ic->name, ic->plugin, msg);
+    }
+    return st;
 }
 
 rs_status rs_engine_new(const rs_config *cfg, const rs_dataset *data,
@@ -246,53 +438,41 @@ rs_status rs_engine_new(const rs_config *cfg, const rs_dataset *data,
         return rs_error_set(err, RS_ERR_NOMEM, "engine: out of memory");
     e->cfg = cfg;
     e->data = data;
+    pthread_mutex_init(&e->maps_mu, NULL);
     rs_dataset_fingerprint(data, e->data_fp, sizeof e->data_fp);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     e->threads = cfg->threads > 0 ? cfg->threads : (cores > 0 ? (int)cores : 1);
-    e->slots = calloc(cfg->n_instances, sizeof *e->slots);
-    if (!e->slots) {
-        free(e);
-        return rs_error_set(err, RS_ERR_NOMEM, "engine: out of memory");
-    }
+    size_t n = cfg->n_instances;
+    e->slots = calloc(n ? n : 1, sizeof *e->slots);
+    rs_plugin **plugin_of = calloc(n + 1, sizeof *plugin_of);
+    rs_params **params_of = calloc(n + 1, sizeof *params_of);
+    size_t *order = calloc(n + 1, sizeof *order);
     rs_status st = RS_OK;
-    /* Two passes give the dependency order: plain plugins, then composites
-     * (which look their children up by name at request time). */
-    rs_plugin **plugin_of = calloc(cfg->n_instances, sizeof *plugin_of);
-    if (!plugin_of) {
-        free(e->slots);
-        free(e);
-        return rs_error_set(err, RS_ERR_NOMEM, "engine: out of memory");
+    if (!e->slots || !plugin_of || !params_of || !order) {
+        st = rs_error_set(err, RS_ERR_NOMEM, "engine: out of memory");
+        goto done;
     }
-    for (size_t i = 0; i < cfg->n_instances && st == RS_OK; i++)
+    /* Every plugin and every instance's params first (so a bad param is
+     * reported as itself), then the dependency order from the `instance`
+     * params: a composite is created after the instances it names. */
+    for (size_t i = 0; i < n && st == RS_OK; i++)
         st = plugin_get(e, &cfg->instances[i], &plugin_of[i], err);
-    for (int pass = 0; pass < 2 && st == RS_OK; pass++)
-        for (size_t i = 0; i < cfg->n_instances && st == RS_OK; i++) {
-            int composite = (plugin_of[i]->entry.capabilities & RS_CAP_COMPOSITE) != 0;
-            if (composite != pass)
-                continue;
-            const rs_instance_config *ic = &cfg->instances[i];
-            rs_slot *s = &e->slots[e->n_slots];
-            s->engine = e;
-            s->conf = ic;
-            s->plugin = plugin_of[i];
-            pthread_mutex_init(&s->mu, NULL);
-            e->n_slots++;
-            snprintf(s->artifact_dir, sizeof s->artifact_dir, "%s/models/%s",
-                     cfg->work_dir, ic->name);
-            snprintf(s->checkpoint_dir, sizeof s->checkpoint_dir,
-                     "%s/checkpoints/%s", cfg->work_dir, ic->name);
-            host_init(s);
-            if ((st = rs_params_build(s->plugin->desc, ic->params, ic->name,
-                                      &s->params, err)) != RS_OK)
-                break;
-            if ((st = s->plugin->entry.create(&s->host, &s->fresh, err)) != RS_OK) {
-                char msg[RS_ERROR_MESSAGE_MAX];
-                snprintf(msg, sizeof msg, "%s", err ? err->message : "");
-                st = rs_error_set(err, st, "instance '%s' (plugin %s): create failed: %s",
-                                  ic->name, ic->plugin, msg);
-            }
-        }
+    for (size_t i = 0; i < n && st == RS_OK; i++)
+        st = rs_params_build(plugin_of[i]->desc, cfg->instances[i].params,
+                             cfg->instances[i].name, &params_of[i], err);
+    if (st == RS_OK)
+        st = dep_order(cfg, plugin_of, params_of, order, err);
+    for (size_t k = 0; k < n && st == RS_OK; k++) {
+        size_t i = order[k];
+        st = slot_init(e, &cfg->instances[i], plugin_of[i], params_of[i], err);
+        params_of[i] = NULL; /* the slot owns them now */
+    }
+done:
+    for (size_t i = 0; params_of && i < n; i++)
+        rs_params_free(params_of[i]);
+    free(params_of);
     free(plugin_of);
+    free(order);
     if (st != RS_OK) {
         rs_engine_free(e);
         return st;
@@ -414,14 +594,18 @@ void rs_engine_release(rs_engine *e, rs_instance_ref *ref)
     ref->instance = NULL;
 }
 
-/* Make `instance` the serving version of s; the old one dies with its last
- * reader. *number (may be NULL) receives its version number. */
-static rs_status slot_publish(rs_slot *s, void *instance,
+static const user_map *user_map_get(rs_engine *e, const rs_dataset *d);
+
+/* Make `instance` (fitted or loaded with `data`) the serving version of s;
+ * the old one dies with its last reader. *number (may be NULL) receives its
+ * version number. */
+static rs_status slot_publish(rs_slot *s, void *instance, const rs_dataset *data,
                               const rs_provenance *prov, int64_t *number,
                               rs_error *err)
 {
     rs_version *v = calloc(1, sizeof *v);
-    if (!v) {
+    if (!v || !user_map_get(s->engine, data)) {
+        free(v);
         s->plugin->entry.destroy(instance);
         return rs_error_set(err, RS_ERR_NOMEM, "engine: out of memory");
     }
@@ -429,6 +613,7 @@ static rs_status slot_publish(rs_slot *s, void *instance,
     v->instance = instance;
     v->refs = 1;
     v->prov = *prov;
+    v->data = data;
     pthread_mutex_lock(&s->mu);
     rs_version *old = s->current;
     v->number = ++s->versions;
@@ -450,7 +635,8 @@ static rs_status slot_publish(rs_slot *s, void *instance,
 struct rs_candidate {
     rs_slot *slot;
     void *instance;
-    rs_provenance prov; /* what it was fitted on, for its MANIFEST */
+    const rs_dataset *data; /* what it was fitted or loaded with */
+    rs_provenance prov;     /* what it was fitted on, for its MANIFEST */
 };
 
 /* A new, not yet serving instance: the one made at start-up, or a fresh one.
@@ -485,8 +671,8 @@ static rs_status unsupported(const rs_slot *s, const char *what, rs_error *err)
 }
 
 /* Wrap a built instance; on failure the instance is destroyed. */
-static rs_status candidate_wrap(rs_slot *s, void *inst, const rs_provenance *prov,
-                                rs_candidate **out, rs_error *err)
+static rs_status candidate_wrap(rs_slot *s, void *inst, const rs_dataset *data,
+                                const rs_provenance *prov, rs_candidate **out, rs_error *err)
 {
     rs_candidate *c = calloc(1, sizeof *c);
     if (!c) {
@@ -495,6 +681,7 @@ static rs_status candidate_wrap(rs_slot *s, void *inst, const rs_provenance *pro
     }
     c->slot = s;
     c->instance = inst;
+    c->data = data;
     c->prov = *prov;
     *out = c;
     return RS_OK;
@@ -538,7 +725,7 @@ rs_status rs_engine_fit_candidate(rs_engine *e, const char *name, const rs_datas
         rs_dataset_fingerprint(train, prov.data, sizeof prov.data);
     else
         snprintf(prov.data, sizeof prov.data, "%s", e->data_fp);
-    return candidate_wrap(s, inst, &prov, out, err);
+    return candidate_wrap(s, inst, train ? train : e->data, &prov, out, err);
 }
 
 static int has_artifacts(const char *dir)
@@ -591,7 +778,7 @@ rs_status rs_engine_load_candidate(rs_engine *e, const char *name, const char *d
         s->plugin->entry.destroy(inst);
         return prefix_error(err, st, s, "load");
     }
-    return candidate_wrap(s, inst, &prov, out, err);
+    return candidate_wrap(s, inst, e->data, &prov, out, err);
 }
 
 /* Put the finished directory `tmp` in place of `dir`; if that fails, the
@@ -653,25 +840,43 @@ rs_status rs_candidate_save(rs_candidate *c, const char *dir, rs_error *err)
 
 /* The candidate's own recommend and score, for a gate that judges it before
  * it serves. No reference is taken: the caller owns the candidate. */
+static rs_status version_recommend(rs_engine *e, rs_version *v, const rs_query *in,
+                                   size_t k, rs_scored *out, rs_explanation *explain,
+                                   size_t *n_out, rs_error *err);
+static rs_status version_score(rs_engine *e, rs_version *v, const rs_query *in,
+                               const int32_t *items, size_t n, float *scores,
+                               rs_error *err);
+
+/* A candidate is asked exactly as a serving version is (the query filled,
+ * the output checked), so the gate judges what would serve. */
+static rs_status candidate_view(rs_candidate *c, rs_version *v, rs_error *err)
+{
+    if (!user_map_get(c->slot->engine, c->data))
+        return rs_error_set(err, RS_ERR_NOMEM, "engine: out of memory");
+    *v = (rs_version){.slot = c->slot, .instance = c->instance, .data = c->data};
+    return RS_OK;
+}
+
 rs_status rs_candidate_recommend(rs_candidate *c, const rs_query *q, size_t k, rs_scored *out,
                                  rs_explanation *explain, size_t *n_out, rs_error *err)
 {
-    const rs_plugin_entry *pe = &c->slot->plugin->entry;
+    rs_version v;
     *n_out = 0;
-    if (!(pe->capabilities & RS_CAP_RECOMMEND))
+    if (!(c->slot->plugin->entry.capabilities & RS_CAP_RECOMMEND))
         return unsupported(c->slot, "recommend", err);
-    if (!(pe->capabilities & RS_CAP_EXPLAIN))
-        explain = NULL;
-    return pe->recommend(c->instance, q, k, out, explain, n_out, err);
+    rs_status st = candidate_view(c, &v, err);
+    return st == RS_OK ? version_recommend(c->slot->engine, &v, q, k, out, explain, n_out, err)
+                       : st;
 }
 
 rs_status rs_candidate_score(rs_candidate *c, const rs_query *q, const int32_t *items, size_t n,
                              float *scores, rs_error *err)
 {
-    const rs_plugin_entry *pe = &c->slot->plugin->entry;
-    if (!(pe->capabilities & RS_CAP_SCORE))
+    rs_version v;
+    if (!(c->slot->plugin->entry.capabilities & RS_CAP_SCORE))
         return unsupported(c->slot, "score", err);
-    return pe->score(c->instance, q, items, n, scores, err);
+    rs_status st = candidate_view(c, &v, err);
+    return st == RS_OK ? version_score(c->slot->engine, &v, q, items, n, scores, err) : st;
 }
 
 rs_status rs_engine_publish(rs_engine *e, rs_candidate *c, int64_t *version, rs_error *err)
@@ -686,9 +891,10 @@ rs_status rs_engine_publish(rs_engine *e, rs_candidate *c, int64_t *version, rs_
                             s->conf->name);
     }
     void *inst = c->instance;
+    const rs_dataset *data = c->data;
     rs_provenance prov = c->prov;
     free(c);
-    return slot_publish(s, inst, &prov, version, err);
+    return slot_publish(s, inst, data, &prov, version, err);
 }
 
 /* ---- the same, in one call ------------------------------------------------- */
@@ -868,6 +1074,25 @@ rs_status rs_engine_load_or_train(rs_engine *e, int force_train, rs_error *err)
     return RS_OK;
 }
 
+/* The instances s names in its `instance` params first (those not serving
+ * yet, recursively), then s: a composite needs only what it declares. */
+static rs_status slot_prepare_with_deps(rs_engine *e, rs_slot *s, int force_train,
+                                        rs_error *err)
+{
+    int legacy = legacy_composite(s->plugin);
+    size_t n = legacy ? e->n_slots : s->n_deps;
+    for (size_t i = 0; i < n; i++) {
+        rs_slot *c = legacy ? &e->slots[i] : &e->slots[s->deps[i]];
+        if (c == s || (legacy && (c->plugin->entry.capabilities & RS_CAP_COMPOSITE)) ||
+            rs_engine_instance_version(e, c->conf->name) > 0)
+            continue;
+        rs_status st = slot_prepare_with_deps(e, c, 0, err);
+        if (st != RS_OK)
+            return st;
+    }
+    return slot_prepare(e, s, force_train, err);
+}
+
 rs_status rs_engine_load_or_train_one(rs_engine *e, const char *name,
                                       int force_train, rs_error *err)
 {
@@ -875,31 +1100,157 @@ rs_status rs_engine_load_or_train_one(rs_engine *e, const char *name,
     rs_status st = slot_need(e, name, &s, err);
     if (st != RS_OK)
         return st;
-    if (s->plugin->entry.capabilities & RS_CAP_COMPOSITE)
-        for (size_t i = 0; i < e->n_slots; i++) {
-            rs_slot *c = &e->slots[i];
-            if (c == s || (c->plugin->entry.capabilities & RS_CAP_COMPOSITE))
-                continue;
-            int64_t live = rs_engine_instance_version(e, c->conf->name);
-            if (live <= 0 && (st = slot_prepare(e, c, 0, err)) != RS_OK)
-                return st;
-        }
-    return slot_prepare(e, s, force_train, err);
+    return slot_prepare_with_deps(e, s, force_train, err);
 }
 
-/* ---- serving -------------------------------------------------------------- */
+/* ---- serving: query filling and output validation ------------------------ */
+
+static const user_map *user_map_find(rs_engine *e, const rs_dataset *d)
+{
+    for (const user_map *m = atomic_load(&e->user_maps); m; m = m->next)
+        if (m->data == d)
+            return m;
+    return NULL;
+}
+
+/* The map of d, built on first use (at publish, off the request path). */
+static const user_map *user_map_get(rs_engine *e, const rs_dataset *d)
+{
+    const user_map *found = user_map_find(e, d);
+    if (found)
+        return found;
+    pthread_mutex_lock(&e->maps_mu);
+    user_map *m = (user_map *)user_map_find(e, d);
+    if (!m && (m = calloc(1, sizeof *m)) != NULL) {
+        m->data = d;
+        if (rs_idmap_init(&m->ids, d->n_users > 0 ? (size_t)d->n_users : 1) != 0) {
+            free(m);
+            m = NULL;
+        }
+        for (int32_t u = 0; m && u < d->n_users; u++)
+            if (rs_idmap_put(&m->ids, d->user_ids[u], u) == -2) {
+                rs_idmap_destroy(&m->ids);
+                free(m);
+                m = NULL;
+            }
+        if (m) {
+            m->next = atomic_load(&e->user_maps);
+            atomic_store(&e->user_maps, m);
+        }
+    }
+    pthread_mutex_unlock(&e->maps_mu);
+    return m;
+}
+
+/* The query a plugin sees (ABI 1.1, recsys/contract.h): user_index against
+ * the dataset version v was fitted or loaded with, and a known user's
+ * ratings when the caller gave none, so no plugin resolves user ids. */
+static rs_status query_fill(rs_engine *e, const rs_version *v, const rs_query *in,
+                            rs_query *q, rs_rating **owned, rs_error *err)
+{
+    int32_t u = -1;
+    const user_map *m = in->user_id != RS_USER_NONE ? user_map_find(e, v->data) : NULL;
+    if (m)
+        u = rs_idmap_get(&m->ids, in->user_id);
+    if (rs_contract_fill_query(in, u, v->data, q, owned) != 0)
+        return rs_error_set(err, RS_ERR_NOMEM, "engine: out of memory");
+    return RS_OK;
+}
+
+static rs_status contract_broken(const rs_version *v, const char *call, rs_error *err,
+                                 const char *fmt, ...) RS_PRINTF(4, 5);
+static rs_status contract_broken(const rs_version *v, const char *call, rs_error *err,
+                                 const char *fmt, ...)
+{
+    char what[RS_ERROR_MESSAGE_MAX / 2];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return rs_error_set(err, RS_ERR_FORMAT,
+                        "instance '%s' (plugin %s): %s broke its contract: %s",
+                        v->slot->conf->name, v->slot->plugin->desc->name, call, what);
+}
+
+/* What every recommend/similar returns (recsys/contract.h, shared with the
+ * SDK test host): n_out <= k, items in the catalogue, each once, finite
+ * scores. */
+static rs_status check_list(const rs_version *v, const char *call, const rs_scored *out,
+                            size_t n_out, size_t k, rs_error *err)
+{
+    char why[256];
+    int ok = rs_contract_check_list(out, n_out, k, v->slot->engine->data->n_items, why,
+                                    sizeof why);
+    if (ok < 0)
+        return rs_error_set(err, RS_ERR_NOMEM, "engine: %s", why);
+    return ok ? RS_OK : contract_broken(v, call, err, "%s", why);
+}
+
+static rs_status version_recommend(rs_engine *e, rs_version *v, const rs_query *in,
+                                   size_t k, rs_scored *out, rs_explanation *explain,
+                                   size_t *n_out, rs_error *err)
+{
+    const rs_plugin_entry *pe = &v->slot->plugin->entry;
+    rs_query q;
+    rs_rating *owned;
+    *n_out = 0;
+    if (!(pe->capabilities & RS_CAP_EXPLAIN))
+        explain = NULL;
+    rs_status st = query_fill(e, v, in, &q, &owned, err);
+    if (st == RS_OK)
+        st = pe->recommend(v->instance, &q, k, out, explain, n_out, err);
+    free(owned);
+    if (st == RS_OK && (st = check_list(v, "recommend", out, *n_out, k, err)) != RS_OK)
+        *n_out = 0;
+    return st;
+}
+
+static rs_status version_score(rs_engine *e, rs_version *v, const rs_query *in,
+                               const int32_t *items, size_t n, float *scores,
+                               rs_error *err)
+{
+    const rs_plugin_entry *pe = &v->slot->plugin->entry;
+    rs_query q;
+    rs_rating *owned;
+    rs_status st = query_fill(e, v, in, &q, &owned, err);
+    if (st == RS_OK)
+        st = pe->score(v->instance, &q, items, n, scores, err);
+    free(owned);
+    char why[256];
+    if (st == RS_OK && !rs_contract_check_scores(scores, n, why, sizeof why))
+        st = contract_broken(v, "score", err, "%s", why);
+    return st;
+}
+
+static rs_status version_similar(rs_engine *e, rs_version *v, int32_t item, size_t k,
+                                 rs_scored *out, size_t *n_out, rs_error *err)
+{
+    *n_out = 0;
+    if (item < 0 || item >= e->data->n_items)
+        return rs_error_set(err, RS_ERR_NOT_FOUND, "item index %d is not in the catalogue",
+                            item);
+    rs_status st = v->slot->plugin->entry.similar(v->instance, item, k, out, n_out, err);
+    if (st == RS_OK && (st = check_list(v, "similar", out, *n_out, k, err)) != RS_OK)
+        *n_out = 0;
+    return st;
+}
+
+static rs_status need_cap(const rs_slot *s, uint32_t cap, const char *what, rs_error *err)
+{
+    if (s->plugin->entry.capabilities & cap)
+        return RS_OK;
+    return rs_error_set(err, RS_ERR_UNSUPPORTED,
+                        "instance '%s' (plugin %s) does not support %s", s->conf->name,
+                        s->plugin->desc->name, what);
+}
 
 static rs_status acquire_cap(rs_engine *e, const char *name, uint32_t cap,
                              const char *what, rs_instance_ref *ref, rs_error *err)
 {
     rs_slot *s;
     rs_status st = slot_need(e, name, &s, err);
-    if (st != RS_OK)
+    if (st != RS_OK || (st = need_cap(s, cap, what, err)) != RS_OK)
         return st;
-    if (!(s->plugin->entry.capabilities & cap))
-        return rs_error_set(err, RS_ERR_UNSUPPORTED,
-                            "instance '%s' (plugin %s) does not support %s", name,
-                            s->plugin->desc->name, what);
     return rs_engine_acquire(e, name, ref, err);
 }
 
@@ -912,9 +1263,7 @@ rs_status rs_engine_recommend(rs_engine *e, const char *name, const rs_query *q,
     rs_status st = acquire_cap(e, name, RS_CAP_RECOMMEND, "recommend", &ref, err);
     if (st != RS_OK)
         return st;
-    if (!(ref.entry->capabilities & RS_CAP_EXPLAIN))
-        explain = NULL;
-    st = ref.entry->recommend(ref.instance, q, k, out, explain, n_out, err);
+    st = version_recommend(e, ref.token, q, k, out, explain, n_out, err);
     rs_engine_release(e, &ref);
     return st;
 }
@@ -927,7 +1276,7 @@ rs_status rs_engine_score(rs_engine *e, const char *name, const rs_query *q,
     rs_status st = acquire_cap(e, name, RS_CAP_SCORE, "score", &ref, err);
     if (st != RS_OK)
         return st;
-    st = ref.entry->score(ref.instance, q, items, n, scores, err);
+    st = version_score(e, ref.token, q, items, n, scores, err);
     rs_engine_release(e, &ref);
     return st;
 }
@@ -943,46 +1292,116 @@ rs_status rs_engine_similar(rs_engine *e, const char *name, int32_t item,
     rs_status st = acquire_cap(e, name, RS_CAP_SIMILAR, "similar", &ref, err);
     if (st != RS_OK)
         return st;
-    st = ref.entry->similar(ref.instance, item, k, out, n_out, err);
+    st = version_similar(e, ref.token, item, k, out, n_out, err);
     rs_engine_release(e, &ref);
     return st;
 }
 
-/* ---- discovery ------------------------------------------------------------ */
-
-static void caps_string(uint32_t caps, char *buf, size_t size)
+rs_status rs_engine_describe_instance(rs_engine *e, const char *name, char *buf,
+                                      size_t cap, rs_error *err)
 {
-    static const char *const names[] = {"fit", "persist", "recommend", "score",
-                                        "similar", "explain", "fold-in", "composite"};
-    size_t used = 0;
-    buf[0] = '\0';
-    for (int i = 0; i < 8; i++)
-        if (caps & (1u << i)) {
-            int w = snprintf(buf + used, size - used, "%s%s", used ? "," : "", names[i]);
-            if (w < 0 || (size_t)w >= size - used)
-                return;
-            used += (size_t)w;
-        }
+    rs_instance_ref ref;
+    if (cap)
+        buf[0] = '\0';
+    rs_status st = rs_engine_acquire(e, name, &ref, err);
+    if (st != RS_OK)
+        return st;
+    if (!ref.entry->describe)
+        st = rs_error_set(err, RS_ERR_UNSUPPORTED,
+                          "instance '%s' (plugin %s) does not describe itself", name,
+                          ((rs_version *)ref.token)->slot->plugin->desc->name);
+    else if ((st = ref.entry->describe(ref.instance, buf, cap, err)) != RS_OK)
+        st = prefix_error(err, st, ((rs_version *)ref.token)->slot, "describe");
+    else if (!memchr(buf, '\0', cap))
+        st = contract_broken(ref.token, "describe", err, "buf is not NUL-terminated");
+    rs_engine_release(e, &ref);
+    if (st != RS_OK && cap)
+        buf[0] = '\0';
+    return st;
 }
 
+/* ---- host calls for composites: a child through the engine --------------- */
+
+static rs_status child_version(const rs_host *h, const rs_instance_ref *ref, uint32_t cap,
+                               const char *what, rs_version **v, rs_error *err)
+{
+    if (!ref || !ref->token)
+        return rs_error_set(err, RS_ERR_INVALID,
+                            "instance '%s': child_%s needs a reference taken with "
+                            "acquire_instance",
+                            slot_of_host(h)->conf->name, what);
+    *v = ref->token;
+    return need_cap((*v)->slot, cap, what, err);
+}
+
+static rs_status host_child_recommend(const rs_host *h, const rs_instance_ref *ref,
+                                      const rs_query *q, size_t k, rs_scored *out,
+                                      rs_explanation *explain, size_t *n_out,
+                                      rs_error *err)
+{
+    rs_version *v = NULL;
+    *n_out = 0;
+    rs_status st = child_version(h, ref, RS_CAP_RECOMMEND, "recommend", &v, err);
+    return st != RS_OK ? st
+                       : version_recommend(slot_of_host(h)->engine, v, q, k, out, explain,
+                                           n_out, err);
+}
+
+static rs_status host_child_score(const rs_host *h, const rs_instance_ref *ref,
+                                  const rs_query *q, const int32_t *items, size_t n,
+                                  float *scores, rs_error *err)
+{
+    rs_version *v = NULL;
+    rs_status st = child_version(h, ref, RS_CAP_SCORE, "score", &v, err);
+    return st != RS_OK ? st
+                       : version_score(slot_of_host(h)->engine, v, q, items, n, scores, err);
+}
+
+static rs_status host_child_similar(const rs_host *h, const rs_instance_ref *ref,
+                                    int32_t item, size_t k, rs_scored *out,
+                                    size_t *n_out, rs_error *err)
+{
+    rs_version *v = NULL;
+    *n_out = 0;
+    rs_status st = child_version(h, ref, RS_CAP_SIMILAR, "similar", &v, err);
+    return st != RS_OK ? st
+                       : version_similar(slot_of_host(h)->engine, v, item, k, out, n_out,
+                                         err);
+}
+
+/* ---- discovery ------------------------------------------------------------ */
+
+/* Lists each configured instance's plugin from its descriptor. The library
+ * is opened (running its constructors and entry function) only when the
+ * descriptor does not list its capabilities: then the entry is the only
+ * place they are written down. */
 rs_status rs_engine_describe_plugins(const rs_config *cfg, FILE *out, rs_error *err)
 {
     for (size_t i = 0; i < cfg->n_instances; i++) {
         const rs_instance_config *ic = &cfg->instances[i];
         rs_descriptor *d;
-        rs_plugin *p;
+        rs_plugin *p = NULL;
+        uint32_t caps;
+        char abi[32];
         rs_status st = rs_descriptor_find(cfg->plugin_path, cfg->n_plugin_path,
                                           ic->plugin, &d, err);
         if (st != RS_OK)
             return st;
-        if ((st = rs_plugin_open(d, &p, err)) != RS_OK)
-            return st;
-        char caps[128];
-        caps_string(p->entry.capabilities, caps, sizeof caps);
-        fprintf(out, "%s  (plugin %s %s, ABI %u.%u)\n  %s\n  library: %s/%s\n"
+        if (d->has_caps) {
+            caps = d->caps;
+            snprintf(abi, sizeof abi, "%d.%d", d->abi_major, d->abi_minor);
+        } else {
+            if ((st = rs_plugin_open(d, &p, err)) != RS_OK)
+                return st;
+            caps = p->entry.capabilities;
+            snprintf(abi, sizeof abi, "%u.%u", p->entry.abi_major, p->entry.abi_minor);
+        }
+        char capstr[128];
+        rs_caps_string(caps, capstr, sizeof capstr);
+        fprintf(out, "%s  (plugin %s %s, ABI %s)\n  %s\n  library: %s/%s%s\n"
                      "  capabilities: %s\n",
-                ic->name, d->name, d->version, p->entry.abi_major, p->entry.abi_minor,
-                d->description, d->dir, d->library, caps);
+                ic->name, d->name, d->version, abi, d->description, d->dir, d->library,
+                p ? "" : " (not loaded: described by plugin.yaml)", capstr);
         for (size_t j = 0; j < d->n_params; j++) {
             const rs_param_spec *s = &d->params[j];
             char def[64];
@@ -992,10 +1411,13 @@ rs_status rs_engine_describe_plugins(const rs_config *cfg, FILE *out, rs_error *
             case RS_PARAM_BOOL: snprintf(def, sizeof def, "%s", s->def.b ? "true" : "false"); break;
             default: snprintf(def, sizeof def, "%s", s->def.s); break;
             }
-            fprintf(out, "    %-22s %-6s default %-10s %s\n", s->key,
+            fprintf(out, "    %-22s %-8s default %-10s %s\n", s->key,
                     rs_param_type_name(s->type), def, s->doc);
         }
-        rs_plugin_close(p);
+        if (p)
+            rs_plugin_close(p);
+        else
+            rs_descriptor_free(d);
     }
     return RS_OK;
 }

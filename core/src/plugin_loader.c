@@ -1,5 +1,7 @@
 #include "plugin_loader.h"
 
+#include "recsys/log.h"
+
 #include <dlfcn.h>
 #include <errno.h>
 #include <grp.h>
@@ -10,10 +12,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The size of the 1.0 entry: a plugin may not be smaller than this. */
-#define RS_ENTRY_V1_0_SIZE (offsetof(rs_plugin_entry, similar) + sizeof(void *))
-_Static_assert(RS_ENTRY_V1_0_SIZE == sizeof(rs_plugin_entry),
-               "rs_plugin_entry grew: bump RS_ABI_MINOR and keep the 1.0 size here");
+/* A plugin's entry may be anything from the 1.0 size (plugin.h) up to ours;
+ * the loader copies min(size, sizeof) into a zeroed local, so fields a
+ * smaller entry lacks read as NULL. */
+_Static_assert(RS_ENTRY_V1_1_SIZE == sizeof(rs_plugin_entry),
+               "rs_plugin_entry grew: bump RS_ABI_MINOR and add its size to plugin.h");
+_Static_assert(RS_HOST_V1_1_SIZE == sizeof(rs_host),
+               "rs_host grew: bump RS_ABI_MINOR and add its size to plugin.h");
+_Static_assert(RS_QUERY_V1_1_SIZE == sizeof(rs_query) &&
+               RS_DATASET_V1_1_SIZE <= sizeof(rs_dataset),
+               "a boundary struct grew: bump RS_ABI_MINOR and add its size to plugin.h");
+_Static_assert(offsetof(rs_host, resume) + sizeof(void (*)(void)) ==
+               offsetof(rs_host, child_recommend),
+               "the second 1.1 append must follow the first (plugins built "
+               "against the first 1.1 header read up to resume)");
 _Static_assert(offsetof(rs_plugin_entry, abi_major) == 0 &&
                offsetof(rs_plugin_entry, abi_minor) == 4 &&
                offsetof(rs_plugin_entry, struct_size) == 8,
@@ -209,6 +221,24 @@ rs_status rs_plugin_open(rs_descriptor *desc, rs_plugin **out, rs_error *err)
     if (strcmp(p->entry.name, desc->name) != 0) {
         st = rs_error_set(err, RS_ERR_ABI, "%s: entry name '%s' differs from descriptor name",
                           what, p->entry.name);
+        goto fail;
+    }
+    /* The entry's version wins (it is the code that runs, and what the
+     * MANIFEST records); plugin.yaml's is what discovery shows. */
+    if (p->entry.version && strcmp(p->entry.version, desc->version) != 0)
+        rs_log(RS_LOG_WARN, desc->name,
+               "%s: entry version %s differs from descriptor %s version %s; using %s",
+               what, p->entry.version, desc->path, desc->version, p->entry.version);
+    /* `recsys plugins` trusts the descriptor's list without loading the
+     * library, so it must be the truth. */
+    if (desc->has_caps && desc->caps != p->entry.capabilities) {
+        char dc[128], ec[128];
+        rs_caps_string(desc->caps, dc, sizeof dc);
+        rs_caps_string(p->entry.capabilities, ec, sizeof ec);
+        st = rs_error_set(err, RS_ERR_ABI,
+                          "%s: entry capabilities [%s] differ from descriptor %s "
+                          "'capabilities' [%s]",
+                          what, ec, desc->path, dc);
         goto fail;
     }
     *out = p;

@@ -159,8 +159,8 @@ rs_status rs_eval_probes_run(rs_eval_report *r, rs_engine *e,
             excl[j] = p->rated[j];
         }
         qsort(excl, (size_t)p->n_rated, sizeof *excl, i32_cmp);
-        rs_query q = {sizeof q, RS_USER_NONE, rated, (size_t)p->n_rated, excl,
-                      (size_t)p->n_rated};
+        rs_query q = RS_QUERY(RS_USER_NONE, rated, (size_t)p->n_rated, excl,
+                      (size_t)p->n_rated);
         for (size_t i = 0; i < ni; i++) {
             int32_t *dst = p->top + i * k;
             for (size_t s = 0; s < k; s++)

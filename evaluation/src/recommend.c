@@ -42,9 +42,9 @@ static void fail(job *j, const rs_error *e)
 static rs_status one_user(job *j, int32_t e, rs_scored *top, rs_error *err)
 {
     const rs_eval_queries *qs = j->q;
-    rs_query q = {sizeof q, qs->user_id[e], qs->rat + qs->rat_ptr[e],
+    rs_query q = RS_QUERY(qs->user_id[e], qs->rat + qs->rat_ptr[e],
                   qs->rat_ptr[e + 1] - qs->rat_ptr[e], qs->excl + qs->excl_ptr[e],
-                  qs->excl_ptr[e + 1] - qs->excl_ptr[e]};
+                  qs->excl_ptr[e + 1] - qs->excl_ptr[e]);
     size_t got = 0, kmax = j->out->kmax;
     rs_status st = rs_engine_recommend(j->engine, j->instance, &q, kmax, top,
                                        NULL, &got, err);

@@ -232,7 +232,7 @@ static int has_item(const int32_t *sorted, size_t n, int32_t item)
 
 static rs_query held_query(const held_user *hu)
 {
-    rs_query q = {sizeof q, RS_USER_NONE, hu->query, hu->n_query, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, hu->query, hu->n_query, NULL, 0);
     return q;
 }
 
@@ -306,6 +306,12 @@ static rs_status smoke_user(const rs_holdout *h, const reco_target *t, const hel
     int32_t n_items = h->n_items;
     rs_query q = held_query(hu);
     rs_status st = target_recommend(t, &q, k, out, &n, err);
+    if (st == RS_ERR_FORMAT && err) { /* the engine caught a broken list */
+        char why[RS_ERROR_MESSAGE_MAX];
+        snprintf(why, sizeof why, "%s", err->message);
+        return rs_error_set(err, RS_ERR_FORMAT, "smoke test: user %lld (%zu ratings): %s",
+                            (long long)hu->user_id, hu->n_query, why);
+    }
     if (st != RS_OK)
         return st;
     size_t left = (size_t)n_items - hu->n_query;

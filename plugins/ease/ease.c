@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <recsys/params.h>
 #include <recsys/plugin.h>
 #include <recsys/topk.h>
 
@@ -31,24 +32,18 @@ typedef struct ease_instance {
 
 /* ---- Params ----------------------------------------------------------------- */
 
-/* The host validated types and ranges against plugin.yaml; a failure here
- * means the descriptor and this code disagree (a plugin bug). */
+/* One table, read in one call: the host validated types and ranges
+ * against plugin.yaml (lambda >= 0.001), so nothing is re-checked here. */
+static const rs_param_field ease_param_table[] = {
+    RS_PARAM_FIELD_DOUBLE(ease_params, lambda, "lambda", 350.0),
+    RS_PARAM_FIELD_FLOAT(ease_params, threshold, "positive_threshold", 4.0),
+    RS_PARAM_FIELD_INT64(ease_params, max_items, "max_items", 20000),
+};
+
 static rs_status read_params(ease_instance *in, rs_error *err)
 {
-    const rs_host *h = in->host;
-    double thr;
-    if (h->param_float(h, "lambda", &in->p.lambda) != RS_OK)
-        return rs_error_set(err, RS_ERR_CONFIG, "ease: param 'lambda' unavailable");
-    if (h->param_float(h, "positive_threshold", &thr) != RS_OK)
-        return rs_error_set(err, RS_ERR_CONFIG,
-                            "ease: param 'positive_threshold' unavailable");
-    if (h->param_int(h, "max_items", &in->p.max_items) != RS_OK)
-        return rs_error_set(err, RS_ERR_CONFIG, "ease: param 'max_items' unavailable");
-    if (!(in->p.lambda > 0.0) || !isfinite(in->p.lambda))
-        return rs_error_set(err, RS_ERR_CONFIG, "ease: param 'lambda' = %g, must be > 0",
-                            in->p.lambda);
-    in->p.threshold = (float)thr;
-    return RS_OK;
+    return rs_params_read(in->host, ease_param_table, RS_PARAMS_COUNT(ease_param_table),
+                          &in->p, err);
 }
 
 static rs_status ease_create(const rs_host *host, void **out, rs_error *err)
@@ -311,7 +306,7 @@ static rs_status ease_recommend(void *instance, const rs_query *q, size_t k,
     *n_out = top_k(m, r.acc, k, out);
     if (explain)
         for (size_t j = 0; j < *n_out; j++)
-            explain_item(in, &r, m->cat_item[out[j].item], &explain[j]);
+            explain_item(in, &r, m->cat_item[out[j].item], rs_explanation_at(q, explain, j));
 done:
     request_end(&r);
     return st;

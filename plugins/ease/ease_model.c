@@ -217,7 +217,7 @@ rs_status ease_model_fit(const rs_dataset *d, const ease_params *p,
     for (int32_t i = 0, j = 0; i < d->n_items; i++) {
         cat_item[i] = d->cf_item[i] ? j : -1;
         if (d->cf_item[i])
-            m->movie[j++] = d->items[i].movie_id;
+            m->movie[j++] = rs_dataset_item(d, (int32_t)i)->movie_id;
     }
     m->lambda = p->lambda;
     m->threshold = p->threshold;
@@ -310,7 +310,7 @@ rs_status ease_model_index(ease_model *m, const rs_dataset *d, rs_error *err)
         goto fail;
     }
     for (size_t i = 0; i < nc; i++) {
-        cat[i] = (id_pos){d->items[i].movie_id, (int32_t)i};
+        cat[i] = (id_pos){rs_dataset_item(d, (int32_t)i)->movie_id, (int32_t)i};
         m->cat_item[i] = -1;
     }
     qsort(cat, nc, sizeof *cat, id_pos_cmp);

@@ -87,3 +87,43 @@ size_t rs_hybrid_bucket(const int32_t *bucket_n, size_t n_buckets,
     }
     return best;
 }
+
+void rs_hybrid_raise_weight(size_t n_children, const double *w, size_t child,
+                            double at_least, double *out)
+{
+    double others = 0.0;
+    for (size_t c = 0; c < n_children; c++)
+        if (c != child)
+            others += w[c];
+    if (out != w)
+        memcpy(out, w, n_children * sizeof *out);
+    if (child >= n_children || !(w[child] < at_least) || !(others > 0.0))
+        return;
+    double scale = (1.0 - at_least) / others;
+    for (size_t c = 0; c < n_children; c++)
+        out[c] = c == child ? at_least : w[c] * scale;
+}
+
+void rs_hybrid_evidence_gate(float *z, size_t n, const size_t *item_ptr,
+                             double full, double strength)
+{
+    if (!(full > 0.0) || !(strength > 0.0) || !item_ptr)
+        return;
+    double denom = log(2.0 + full);
+    for (size_t i = 0; i < n; i++) {
+        if (!(z[i] > 0.0f))
+            continue; /* NaN, or not a lift */
+        double g = log(2.0 + (double)(item_ptr[i + 1] - item_ptr[i])) / denom;
+        if (g < 1.0)
+            z[i] = (float)(z[i] * (strength < 1.0 ? pow(g, strength) : g));
+    }
+}
+
+void rs_hybrid_cap(float *z, size_t n, double cap)
+{
+    if (!(cap > 0.0))
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (z[i] > cap)
+            z[i] = (float)cap;
+}

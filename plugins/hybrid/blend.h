@@ -104,6 +104,43 @@ int rs_hybrid_shares(size_t n_children, const double *w, const float *z,
                      const uint8_t *eligible, float *share);
 
 /*
+ * The content child's evidence gate (docs/hybrid.md, "Known films"): a
+ * content z-score above the mean lifts item i only in proportion to how
+ * well known i is, g(c) = min(1, ln(2 + c) / ln(2 + full)) for its c
+ * training ratings (item_ptr[i + 1] - item_ptr[i]); z <= 0 is left alone,
+ * so a film content dislikes is still held back. Content alone ranks
+ * films nobody has seen at the top of a genre (their text matches best),
+ * and a blend that gives content weight inherits them. A film without
+ * ratings keeps ln 2 / ln(2 + full) of its lift (0.22 at full = 20), so
+ * a cold film content strongly supports can still be shown. strength in
+ * [0, 1] raises g to that power (1 = as above, 0 = no gate): a user who
+ * rated mostly cold films asks for films few people know. full <= 0 or
+ * strength <= 0: off.
+ */
+void rs_hybrid_evidence_gate(float *z, size_t n, const size_t *item_ptr,
+                             double full, double strength);
+
+/*
+ * Cap z[i] at `cap` (cap <= 0: off; NaN stays NaN). Used on the content
+ * child: its z-scores of a genre's films can reach 10-20 standard
+ * deviations (a tight cluster of texts, e.g. documentaries), so any weight
+ * on it puts the whole cluster, known or not, above everything else. Past
+ * the cap, content has said "this is your kind of film" and the other
+ * children decide which of them.
+ */
+void rs_hybrid_cap(float *z, size_t n, double cap);
+
+/*
+ * Weights w[n_children] (summing to 1) with child `child` raised to at
+ * least `at_least` (in [0, 1]): the others are scaled down in proportion,
+ * so their ratios, which were learned, stay as they were. out may alias w.
+ * Unchanged when the child already has that much, or when no other child
+ * has weight to give.
+ */
+void rs_hybrid_raise_weight(size_t n_children, const double *w, size_t child,
+                            double at_least, double *out);
+
+/*
  * The learned-weight bucket for a user with n_ratings: the bucket whose
  * representative query size bucket_n[b] (ascending) is nearest on a log
  * scale. 0 when n_buckets is 0.

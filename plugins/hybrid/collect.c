@@ -34,6 +34,7 @@
 /* One (user, bucket) query's record, owned by the worker that made it. */
 typedef struct slot {
     uint32_t n_cand, n_rel;
+    float boost; /* the focus rule's content weight for the query */
     float *feat;
     uint8_t *rel;
 } slot;
@@ -60,6 +61,9 @@ typedef struct worker_buf {
     rs_scored *top;        /* [learn_top] */
     size_t *perm;          /* [max user ratings] */
     rs_rating *query;      /* [max user ratings] */
+    double gate_strength;  /* the evidence gate's, for this query */
+    int32_t *q_items;      /* [max user ratings] the query's items ... */
+    float *q_ratings;      /* ... and ratings, for the focus rule */
 } worker_buf;
 
 static void buf_free(worker_buf *b)
@@ -71,6 +75,8 @@ static void buf_free(worker_buf *b)
     free(b->top);
     free(b->perm);
     free(b->query);
+    free(b->q_items);
+    free(b->q_ratings);
 }
 
 static int buf_init(worker_buf *b, size_t n_items, size_t top, size_t max_r)
@@ -83,8 +89,10 @@ static int buf_init(worker_buf *b, size_t n_items, size_t top, size_t max_r)
     b->top = malloc((top ? top : 1) * sizeof *b->top);
     b->perm = malloc((max_r ? max_r : 1) * sizeof *b->perm);
     b->query = malloc((max_r ? max_r : 1) * sizeof *b->query);
+    b->q_items = malloc((max_r ? max_r : 1) * sizeof *b->q_items);
+    b->q_ratings = malloc((max_r ? max_r : 1) * sizeof *b->q_ratings);
     return b->raw && b->z && b->skip && b->mark && b->top && b->perm &&
-           b->query;
+           b->query && b->q_items && b->q_ratings;
 }
 
 /* Score one query through every live child into b->z; 0 when no child
@@ -102,8 +110,8 @@ static int score_children(shared *sh, worker_buf *b, const rs_query *q,
         }
         rs_error ce = {0};
         const rs_instance_ref *ref = &sh->ref[r];
-        if (ref->entry->score(ref->instance, q, all, n_items, b->raw, &ce) !=
-            RS_OK) {
+        if (sh->h->host->child_score(sh->h->host, ref, q, all, n_items, b->raw,
+                                     &ce) != RS_OK) {
             rs_hybrid_child_failed(sh->h, r, "failed to score", ce.message);
             for (size_t i = 0; i < n_items; i++)
                 z[i] = NAN;
@@ -111,6 +119,12 @@ static int score_children(shared *sh, worker_buf *b, const rs_query *q,
         }
         if (rs_hybrid_zscore(b->raw, b->skip, n_items, r == ROLE_POP, z))
             any = 1;
+        if (r == ROLE_CONTENT) { /* as at request time */
+            rs_hybrid_cap(z, n_items, sh->h->content_cap);
+            rs_hybrid_evidence_gate(z, n_items, sh->data->item_ptr,
+                                    sh->h->content_evidence,
+                                    b->gate_strength);
+        }
     }
     return any;
 }
@@ -211,10 +225,17 @@ static int one_user(shared *sh, worker_buf *b, size_t k, const int32_t *all)
         }
         int ok = 1;
         if (n_rel) {
-            rs_query q = {sizeof(rs_query), RS_USER_NONE, b->query, n, NULL, 0};
+            rs_query q = RS_QUERY(RS_USER_NONE, b->query, n, NULL, 0);
+            for (size_t i = 0; i < n; i++) {
+                b->q_items[i] = b->query[i].item;
+                b->q_ratings[i] = b->query[i].rating;
+            }
+            b->gate_strength = 1.0 - rs_hybrid_cold_raise(d, b->q_items, n);
             if (score_children(sh, b, &q, all, n_items)) {
                 ok = record(sh, b, n_items, out);
                 out->n_rel = (uint32_t)n_rel;
+                out->boost = (float)rs_hybrid_query_boost(
+                    h, d, b->q_items, b->q_ratings, n);
             }
         }
         for (size_t i = 0; i < n_r; i++) { /* reset the shared marks */
@@ -305,14 +326,15 @@ static rs_status gather(shared *sh, rs_hybrid_collected *c, rs_error *err)
         if (!sl->feat)
             continue;
         c->q[qi++] = (rs_hybrid_lquery){(uint32_t)(s % B), sl->n_cand,
-                                        sl->n_rel, off};
+                                        sl->n_rel, off, sl->boost};
         memcpy(c->feat + off * N_ROLES, sl->feat,
                sl->n_cand * N_ROLES * sizeof *sl->feat);
         memcpy(c->rel + off, sl->rel, sl->n_cand);
         off += sl->n_cand;
     }
     c->d = (rs_hybrid_ldata){N_ROLES, B,       n_q,          c->q,
-                             c->feat, c->rel, sh->h->stand_in};
+                             c->feat, c->rel, sh->h->stand_in,
+                             ROLE_CONTENT, sh->h->metric};
     return RS_OK;
 }
 
@@ -321,7 +343,8 @@ rs_status rs_hybrid_collect(hybrid *h, const rs_dataset *data,
 {
     memset(out, 0, sizeof *out);
     out->d = (rs_hybrid_ldata){N_ROLES, h->n_buckets, 0,          NULL,
-                               NULL,    NULL,         h->stand_in};
+                               NULL,    NULL,         h->stand_in,
+                               ROLE_CONTENT, h->metric};
     shared sh = {.h = h, .data = data};
     atomic_init(&sh.next, 0);
     atomic_init(&sh.failed, 0);

@@ -32,6 +32,7 @@
 
 #include "blend.h"
 #include "hybrid_internal.h"
+#include "recsys/params.h"
 #include "recsys/topk.h"
 
 const char *const rs_hybrid_role_names[N_NAMES] = {
@@ -39,62 +40,50 @@ const char *const rs_hybrid_role_names[N_NAMES] = {
 
 /* ---- Params -------------------------------------------------------------- */
 
-/* The host applies the descriptor's defaults (plugin.yaml is the truth);
- * NOT_FOUND only happens under a host that does not, so fall back to the
- * same values rather than refusing to start. Keep these equal to
- * plugin.yaml. */
-static const char *const role_defaults[N_NAMES] = {
-    "ease", "lightgcn", "semantic", "popularity", "popularity"};
-#define DEF_LEARN_USERS 200
-#define DEF_LEARN_N "1,3,5,10,20,50"
-#define DEF_SEED 42
-#define DEF_THRESHOLD 4.0
-#define DEF_LEARN_TOP 100
-#define DEF_MIN_ITEM 20
-#define DEF_MIN_QUERIES 50
-#define DEF_GRID 10
-#define DEF_EXPLAIN_DEPTH 500
-#define DEF_CONTENT_FLOOR 0.2
-#define DEF_CONTENT_FLOOR_N 10
+/* Every param plugin.yaml declares, read from one table in one call: the
+ * host validated types, ranges and enum values (and that each role names a
+ * configured instance, `type: instance`), so only what the schema cannot
+ * say is checked below. The defaults serve hosts without the descriptor
+ * (the SDK test host) and equal plugin.yaml's. */
+typedef struct hybrid_params {
+    const char *child[N_NAMES];
+    const char *learn_n, *weights, *cold, *order, *metric;
+    size_t learn_users, learn_top, min_item, min_queries, explain_depth;
+    int64_t seed;
+    int grid;
+    double positive_threshold, content_floor, content_floor_n;
+    double content_evidence, content_cap, focus_weight, focus_lo, focus_hi;
+} hybrid_params;
 
-static rs_status param_str(const rs_host *host, const char *key,
-                           const char *def, const char **out, rs_error *err)
-{
-    rs_status s = host->param_string(host, key, out);
-    if (s == RS_ERR_NOT_FOUND) {
-        *out = def;
-        return RS_OK;
-    }
-    if (s != RS_OK)
-        return rs_error_set(err, s, "hybrid: param '%s' must be a string",
-                            key);
-    return RS_OK;
-}
-
-static rs_status param_num(const rs_host *host, const char *key, double def,
-                           double lo, double hi, double *out, rs_error *err)
-{
-    rs_status s = host->param_float(host, key, out);
-    if (s != RS_OK) {
-        int64_t v;
-        rs_status si = host->param_int(host, key, &v);
-        if (si == RS_OK) {
-            *out = (double)v;
-            s = RS_OK;
-        } else if (s == RS_ERR_NOT_FOUND && si == RS_ERR_NOT_FOUND) {
-            *out = def;
-            s = RS_OK;
-        }
-    }
-    if (s != RS_OK)
-        return rs_error_set(err, s, "hybrid: param '%s' must be a number",
-                            key);
-    if (!(*out >= lo && *out <= hi))
-        return rs_error_set(err, RS_ERR_CONFIG,
-                            "hybrid: param '%s' = %g is outside [%g, %g]", key,
-                            *out, lo, hi);
-    return RS_OK;
-}
+#define HYB_F(kind, member, key, def) RS_PARAM_FIELD_##kind(hybrid_params, member, key, def)
+static const rs_param_field hybrid_param_table[] = {
+    HYB_F(STRING, child[ROLE_EASE], "ease", "ease"),
+    HYB_F(STRING, child[ROLE_CF], "cf", "lightgcn"),
+    HYB_F(STRING, child[ROLE_CONTENT], "content", "semantic"),
+    HYB_F(STRING, child[ROLE_POP], "popularity", "popularity"),
+    HYB_F(STRING, child[ROLE_FALLBACK], "fallback", "popularity"),
+    HYB_F(STRING, learn_n, "learn_n", "1,3,5,10,20,50"),
+    HYB_F(STRING, weights, "weights", ""),
+    HYB_F(STRING, cold, "cold_items", "mean"),
+    HYB_F(STRING, order, "learn_order", "earliest"),
+    HYB_F(STRING, metric, "learn_metric", "ndcg"),
+    HYB_F(SIZE, learn_users, "learn_users", 200),
+    HYB_F(INT64, seed, "seed", 42),
+    HYB_F(DOUBLE, positive_threshold, "positive_threshold", 4.0),
+    HYB_F(SIZE, learn_top, "learn_top", 100),
+    HYB_F(SIZE, min_item, "learn_min_item_ratings", 20),
+    HYB_F(SIZE, min_queries, "learn_min_queries", 50),
+    HYB_F(INT, grid, "grid", 10),
+    HYB_F(DOUBLE, content_floor, "content_floor", 0.0),
+    HYB_F(DOUBLE, content_floor_n, "content_floor_n", 10.0),
+    HYB_F(DOUBLE, content_evidence, "content_evidence", 50.0),
+    HYB_F(DOUBLE, content_cap, "content_cap", 0.0),
+    HYB_F(DOUBLE, focus_weight, "content_focus", 0.6),
+    HYB_F(DOUBLE, focus_lo, "focus_lo", 1.0),
+    HYB_F(DOUBLE, focus_hi, "focus_hi", 1.6),
+    HYB_F(SIZE, explain_depth, "explain_depth", 500),
+};
+#undef HYB_F
 
 /* learn_n: "1,3,5,10,20,50", strictly ascending positive query sizes. */
 static rs_status parse_learn_n(hybrid *h, const char *s, rs_error *err)
@@ -173,48 +162,32 @@ static rs_status parse_weights(hybrid *h, const char *s, rs_error *err)
 static rs_status read_params(hybrid *h, rs_error *err)
 {
     const rs_host *host = h->host;
-    const char *learn_n = NULL, *weights = NULL, *cold = NULL, *order = NULL;
     const char *self = NULL;
-    double lu, seed, top, grid, depth, mir, mq;
+    hybrid_params p;
     rs_status s;
-
-    for (int r = 0; r < N_NAMES; r++)
-        if ((s = param_str(host, rs_hybrid_role_names[r], role_defaults[r],
-                           &h->child[r], err)) != RS_OK)
-            return s;
-    if ((s = param_str(host, "learn_n", DEF_LEARN_N, &learn_n, err)) ||
-        (s = param_str(host, "weights", "", &weights, err)) ||
-        (s = param_str(host, "cold_items", "content", &cold, err)) ||
-        (s = param_str(host, "learn_order", "earliest", &order, err)) ||
-        (s = param_num(host, "learn_users", DEF_LEARN_USERS, 0, 1e7, &lu,
-                       err)) ||
-        (s = param_num(host, "seed", DEF_SEED, 0, 9007199254740992.0, &seed,
-                       err)) ||
-        (s = param_num(host, "positive_threshold", DEF_THRESHOLD, 0, 5,
-                       &h->positive_threshold, err)) ||
-        (s = param_num(host, "learn_top", DEF_LEARN_TOP, 1, 100000, &top,
-                       err)) ||
-        (s = param_num(host, "learn_min_item_ratings", DEF_MIN_ITEM, 0, 1e9,
-                       &mir, err)) ||
-        (s = param_num(host, "learn_min_queries", DEF_MIN_QUERIES, 0, 1e9,
-                       &mq, err)) ||
-        (s = param_num(host, "grid", DEF_GRID, 1, 40, &grid, err)) ||
-        (s = param_num(host, "content_floor", DEF_CONTENT_FLOOR, 0, 1,
-                       &h->content_floor, err)) ||
-        (s = param_num(host, "content_floor_n", DEF_CONTENT_FLOOR_N, 1, 1e6,
-                       &h->content_floor_n, err)) ||
-        (s = param_num(host, "explain_depth", DEF_EXPLAIN_DEPTH, 0, 100000,
-                       &depth, err)) ||
-        (s = parse_learn_n(h, learn_n, err)) ||
-        (s = parse_weights(h, weights, err)))
+    if ((s = rs_params_read(host, hybrid_param_table,
+                            RS_PARAMS_COUNT(hybrid_param_table), &p, err)) ||
+        (s = parse_learn_n(h, p.learn_n, err)) ||
+        (s = parse_weights(h, p.weights, err)))
         return s;
-    h->learn_users = (size_t)lu;
-    h->seed = (uint64_t)seed;
-    h->learn_top = (size_t)top;
-    h->learn_min_item_ratings = (size_t)mir;
-    h->learn_min_queries = (size_t)mq;
-    h->grid = (int)grid;
-    h->explain_depth = (size_t)depth;
+    const char *cold = p.cold, *order = p.order, *metric = p.metric;
+    for (int r = 0; r < N_NAMES; r++)
+        h->child[r] = p.child[r];
+    h->positive_threshold = p.positive_threshold;
+    h->content_floor = p.content_floor;
+    h->content_floor_n = p.content_floor_n;
+    h->content_evidence = p.content_evidence;
+    h->content_cap = p.content_cap;
+    h->focus.weight = p.focus_weight;
+    h->focus.lo = p.focus_lo;
+    h->focus.hi = p.focus_hi;
+    h->learn_users = p.learn_users;
+    h->seed = (uint64_t)p.seed;
+    h->learn_top = p.learn_top;
+    h->learn_min_item_ratings = p.min_item;
+    h->learn_min_queries = p.min_queries;
+    h->grid = p.grid;
+    h->explain_depth = p.explain_depth;
     if (strcmp(cold, "content") != 0 && strcmp(cold, "mean") != 0)
         return rs_error_set(err, RS_ERR_CONFIG,
                             "hybrid: param 'cold_items' = '%s' is not one of "
@@ -226,6 +199,23 @@ static rs_status read_params(hybrid *h, rs_error *err)
                             "of earliest, random",
                             order);
     h->learn_earliest = strcmp(order, "earliest") == 0;
+    if (strcmp(metric, "ndcg") == 0)
+        h->metric = RS_HYBRID_METRIC_NDCG;
+    else if (strcmp(metric, "recall") == 0)
+        h->metric = RS_HYBRID_METRIC_RECALL;
+    else if (strcmp(metric, "both") == 0)
+        h->metric = RS_HYBRID_METRIC_BOTH;
+    else
+        return rs_error_set(err, RS_ERR_CONFIG,
+                            "hybrid: param 'learn_metric' = '%s' is not one "
+                            "of ndcg, recall, both",
+                            metric);
+    if (h->focus.hi < h->focus.lo)
+        return rs_error_set(err, RS_ERR_CONFIG,
+                            "hybrid: param 'focus_hi' = %g is below "
+                            "'focus_lo' = %g",
+                            h->focus.hi, h->focus.lo);
+    h->focus.ramp_n = h->content_floor_n;
     int stand = strcmp(cold, "content") == 0 && h->child[ROLE_CONTENT][0];
     for (int r = 0; r < N_ROLES; r++)
         h->stand_in[r] =
@@ -271,9 +261,12 @@ static rs_status hybrid_create(const rs_host *host, void **instance,
 {
     if (!host || !instance)
         return rs_error_set(err, RS_ERR_INVALID, "hybrid: NULL host");
-    if (!host->acquire_instance || !host->release_instance)
+    if (!host->acquire_instance || !host->release_instance ||
+        !RS_HAS_FIELD(host, rs_host, child_score) || !host->child_recommend ||
+        !host->child_score)
         return rs_error_set(err, RS_ERR_UNSUPPORTED,
-                            "hybrid: the host cannot look up instances");
+                            "hybrid: the host cannot call other instances "
+                            "(needs ABI 1.1 child_recommend/child_score)");
     hybrid *h = calloc(1, sizeof *h);
     if (!h)
         return rs_error_set(err, RS_ERR_NOMEM, "hybrid: out of memory");
@@ -387,6 +380,7 @@ static rs_status hybrid_fit(void *instance, const rs_dataset *data,
     rs_status s = rs_hybrid_users_build(data, &users, err);
     if (s != RS_OK)
         return s;
+    rs_hybrid_genre_base_init(data, &h->genre_base);
     if ((s = check_children(h, err)) != RS_OK ||
         (s = learn_weights(h, data, err)) != RS_OK) {
         rs_hybrid_users_free(&users);
@@ -422,6 +416,7 @@ static rs_status hybrid_load(void *instance, const char *dir,
     }
     rs_hybrid_users_free(&h->users);
     h->users = users;
+    rs_hybrid_genre_base_init(data, &h->genre_base);
     rs_hybrid_weights_log(h, "loaded");
     return RS_OK;
 }
@@ -504,14 +499,14 @@ static rs_status recommend_fallback(hybrid *h, const rs_query *q, size_t k,
                          "hybrid: fallback instance '%s' cannot recommend",
                          h->child[ROLE_FALLBACK]);
     } else {
-        s = ref.entry->recommend(ref.instance, q, k, out, NULL, n_out, err);
+        s = h->host->child_recommend(h->host, &ref, q, k, out, NULL, n_out, err);
         if (s == RS_OK)
             child_worked(h, ROLE_FALLBACK);
     }
     h->host->release_instance(h->host, &ref);
     if (s == RS_OK && explain)
         for (size_t i = 0; i < *n_out; i++)
-            explain_single(&explain[i], h->child[ROLE_FALLBACK]);
+            explain_single(rs_explanation_at(q, explain, i), h->child[ROLE_FALLBACK]);
     return s;
 }
 
@@ -538,22 +533,71 @@ static void request_release(hybrid *h, request *r)
     free(r->blended);
 }
 
-/* The bucket's weights over the children live in this request, summing
- * to 1; equal weights when the learned ones all sit on absent children. */
-static void request_weights(const hybrid *h, request *r, size_t n_ratings)
+/* A user whose rated films are mostly cold (outside the CF subset): the
+ * CF children know little of them and only content reads their taste, so
+ * content's weight rises from none at half the films cold to all of it
+ * when every rated film is cold, and the evidence gate loosens as much
+ * (docs/hybrid.md, "Cold movies"). */
+double rs_hybrid_cold_raise(const rs_dataset *data, const int32_t *items,
+                            size_t n)
 {
+    size_t cold = 0;
+    if (!data || !data->cf_item || !n)
+        return 0.0;
+    for (size_t i = 0; i < n; i++)
+        cold += items[i] >= 0 && items[i] < data->n_items &&
+                !data->cf_item[items[i]];
+    double cs = 2.0 * (double)cold / (double)n - 1.0;
+    return cs > 0.0 ? cs : 0.0;
+}
+
+double rs_hybrid_query_boost(const hybrid *h, const rs_dataset *data,
+                             const int32_t *items, const float *ratings,
+                             size_t n)
+{
+    if (!(h->focus.weight > 0.0) || !data || !data->items || !n)
+        return 0.0;
+    uint32_t stack[64], *masks = n <= 64 ? stack : malloc(n * sizeof *masks);
+    if (!masks)
+        return 0.0; /* the rule is a refinement; never fail a request for it */
+    for (size_t i = 0; i < n; i++)
+        masks[i] = items[i] >= 0 && items[i] < data->n_items
+                       ? data->items[items[i]].genre_mask
+                       : 0u;
+    double f = rs_hybrid_focus(&h->genre_base, masks, ratings, n,
+                               h->positive_threshold);
+    if (masks != stack)
+        free(masks);
+    double by_cold = rs_hybrid_cold_raise(data, items, n);
+    double by_focus = rs_hybrid_focus_floor(&h->focus, f, n);
+    return by_cold > by_focus ? by_cold : by_focus;
+}
+
+/* The bucket's weights over the children live in this request, summing
+ * to 1 (equal weights when the learned ones all sit on absent children),
+ * then the content child raised to what the user's focus asks for. */
+static void request_weights(const hybrid *h, request *r,
+                            const rs_hybrid_user_view *u)
+{
+    size_t n_ratings = u->n;
     size_t b = rs_hybrid_bucket(h->bucket_n, h->n_buckets, n_ratings);
     double sum = 0.0;
     int live = 0;
     for (int c = 0; c < N_ROLES; c++) {
         r->w[c] = r->live[c] ? h->w[b][c] : 0.0;
-        sum += r->w[c];
         live += r->live[c];
     }
+    for (int c = 0; c < N_ROLES; c++)
+        sum += r->w[c];
     for (int c = 0; c < N_ROLES; c++)
         r->w[c] = sum > 0.0 ? r->w[c] / sum
                   : r->live[c] ? 1.0 / live
                                : 0.0;
+    if (r->live[ROLE_CONTENT]) {
+        double boost = rs_hybrid_query_boost(h, h->users.data, u->items,
+                                             u->ratings, u->n);
+        rs_hybrid_raise_weight(N_ROLES, r->w, ROLE_CONTENT, boost, r->w);
+    }
 }
 
 /* Steps 1-3: every live child's z-scores over the catalogue and the blend
@@ -597,7 +641,7 @@ static int blend_catalogue(hybrid *h, request *r, const rs_query *q,
             continue;
         }
         rs_error ce = {0};
-        if (e->score(r->ref[c].instance, q, all, n, raw, &ce) != RS_OK) {
+        if (h->host->child_score(h->host, &r->ref[c], q, all, n, raw, &ce) != RS_OK) {
             rs_hybrid_child_failed(h, c, "failed to score", ce.message);
             continue;
         }
@@ -607,6 +651,15 @@ static int blend_catalogue(hybrid *h, request *r, const rs_query *q,
                 z[i] = NAN;
             continue;
         }
+        /* Cap, then gate: the gate then ranks the capped films of one
+         * kind by how well known they are (docs/hybrid.md). */
+        if (c == ROLE_CONTENT)
+            rs_hybrid_cap(z, n, h->content_cap);
+        if (c == ROLE_CONTENT && h->users.data &&
+            (size_t)h->users.data->n_items == n)
+            rs_hybrid_evidence_gate(
+                z, n, h->users.data->item_ptr, h->content_evidence,
+                1.0 - rs_hybrid_cold_raise(h->users.data, u->items, u->n));
         r->live[c] = 1;
         live++;
     }
@@ -614,7 +667,7 @@ static int blend_catalogue(hybrid *h, request *r, const rs_query *q,
     free(raw);
     if (!live)
         return 0;
-    request_weights(h, r, u->n);
+    request_weights(h, r, u);
     rs_hybrid_combine(N_ROLES, r->w, r->z, n, h->stand_in, r->blended);
     return live;
 }
@@ -639,12 +692,9 @@ static int32_t because_from(hybrid *h, const request *r, const rs_query *q,
         bc->expl[c] = calloc(depth ? depth : 1, sizeof *bc->expl[c]);
         rs_error ce = {0};
         if (!depth || !bc->recs[c] || !bc->expl[c] ||
-            r->ref[c].entry->recommend(r->ref[c].instance, q, depth,
-                                       bc->recs[c], bc->expl[c], &bc->n[c],
-                                       &ce) != RS_OK)
+            h->host->child_recommend(h->host, &r->ref[c], q, depth, bc->recs[c],
+                                     bc->expl[c], &bc->n[c], &ce) != RS_OK)
             bc->n[c] = 0; /* an explanation is optional; never fail for it */
-        if (bc->n[c] > depth)
-            bc->n[c] = depth;
     }
     for (size_t j = 0; j < bc->n[c]; j++)
         if (bc->recs[c][j].item == item)
@@ -666,7 +716,7 @@ static void fill_explanations(hybrid *h, const request *r, const rs_query *q,
                       has(&r->ref[c], RS_CAP_RECOMMEND) &&
                       r->ref[c].entry->recommend;
     for (size_t j = 0; j < n_out; j++) {
-        rs_explanation *x = &explain[j];
+        rs_explanation *x = rs_explanation_at(q, explain, j);
         float share[N_ROLES];
         memset(x, 0, sizeof *x);
         int win = rs_hybrid_shares(N_ROLES, r->w, r->z, r->n,
@@ -782,7 +832,7 @@ static rs_status hybrid_score(void *instance, const rs_query *q,
     if (h->child[ROLE_FALLBACK][0] &&
         rs_hybrid_child_acquire(h, ROLE_FALLBACK, &ref)) {
         if (has(&ref, RS_CAP_SCORE) && ref.entry->score)
-            s = ref.entry->score(ref.instance, q, items, n, scores, err);
+            s = h->host->child_score(h->host, &ref, q, items, n, scores, err);
         h->host->release_instance(h->host, &ref);
     }
 done:
@@ -807,6 +857,7 @@ static const rs_plugin_entry hybrid_entry = {
     .load = hybrid_load,
     .recommend = hybrid_recommend,
     .score = hybrid_score,
+    .describe = rs_hybrid_describe,
 };
 
 RS_PLUGIN_DEFINE(hybrid_entry)

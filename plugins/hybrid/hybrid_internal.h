@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "focus.h"
 #include "learn.h"
 #include "user_view.h"
 #include "recsys/plugin.h"
@@ -47,6 +48,14 @@ typedef struct hybrid {
     double content_floor;   /* smallest learned weight of the content child */
     double content_floor_n; /* ... reached at this many ratings (linear) */
     size_t explain_depth;
+    int metric;             /* RS_HYBRID_METRIC_*: what the weights fit */
+    double content_evidence; /* ratings at which content lifts fully */
+    double content_cap;      /* largest content z-score (0 = none) */
+    /* The focus rule (focus.h): a user whose liked films concentrate on
+     * one genre gets at least this content weight. genre_base from the
+     * fitted dataset (fit/load). */
+    rs_hybrid_focus_rule focus;
+    rs_hybrid_genre_base genre_base;
     /* Whose z-score stands in where a child has none (blend.h): content
      * for the CF children unless cold_items = mean. */
     int8_t stand_in[N_ROLES];
@@ -70,6 +79,17 @@ typedef struct hybrid {
 int rs_hybrid_child_acquire(hybrid *h, int role, rs_instance_ref *ref);
 void rs_hybrid_child_failed(hybrid *h, int role, const char *what,
                             const char *why);
+
+/* The cold rule: 2s - 1 clamped to [0, 1] for a share s of the rated
+ * items outside data's CF subset (0 without a CF subset). */
+double rs_hybrid_cold_raise(const rs_dataset *data, const int32_t *items,
+                            size_t n);
+
+/* The content weight the focus rule asks for these ratings (focus.h),
+ * with genres from data; 0 when the rule is off or data has no genres. */
+double rs_hybrid_query_boost(const hybrid *h, const rs_dataset *data,
+                             const int32_t *items, const float *ratings,
+                             size_t n);
 
 /*
  * Fit-time learning data (collect.c): learn_users training users, each
@@ -97,5 +117,9 @@ rs_status rs_hybrid_weights_save(const hybrid *h, const char *dir,
                                  rs_error *err);
 rs_status rs_hybrid_weights_load(hybrid *h, const char *dir, rs_error *err);
 void rs_hybrid_weights_log(const hybrid *h, const char *how);
+
+/* The entry's describe (describe.c): children and weight table as JSON. */
+rs_status rs_hybrid_describe(void *instance, char *buf, size_t cap,
+                             rs_error *err);
 
 #endif /* RS_HYBRID_INTERNAL_H */

@@ -10,16 +10,25 @@
 #define MAX_K 100
 #define MAX_CHILDREN 8
 
-/* NDCG@k of one query: the k best candidates by blended score (ties to the
- * earlier candidate), binary gains, ideal DCG over min(k, n_rel). */
+/* The metric@k of one query (d->metric): the k best candidates by blended
+ * score (ties to the earlier candidate) under w raised by the query's
+ * boost; NDCG with binary gains and the ideal DCG over min(k, n_rel), or
+ * recall = hits / n_rel (the harness's definition). The name stays from
+ * when NDCG was the only metric. */
 static double query_ndcg(const rs_hybrid_ldata *d, const rs_hybrid_lquery *q,
-                         const double *w, size_t k)
+                         const double *w_in, size_t k)
 {
     size_t C = d->n_children, top_n = 0;
     float top_s[MAX_K];
     uint8_t top_r[MAX_K];
+    double w_boost[MAX_CHILDREN];
+    const double *w = w_in;
     if (q->n_rel == 0 || k == 0)
         return 0.0;
+    if (q->boost > 0.0f && d->boost_child < C && C <= MAX_CHILDREN) {
+        rs_hybrid_raise_weight(C, w_in, d->boost_child, q->boost, w_boost);
+        w = w_boost;
+    }
     for (size_t j = 0; j < q->n_cand; j++) {
         const float *f = d->feat + (q->off + j) * C;
         double s = rs_hybrid_blend_one(C, w, f, 1, d->stand_in, NULL);
@@ -37,13 +46,23 @@ static double query_ndcg(const rs_hybrid_ldata *d, const rs_hybrid_lquery *q,
         top_s[p] = sf;
         top_r[p] = d->rel[q->off + j];
     }
-    double dcg = 0.0, idcg = 0.0;
+    double dcg = 0.0, idcg = 0.0, hits = 0.0;
     for (size_t r = 0; r < top_n; r++)
-        if (top_r[r])
+        if (top_r[r]) {
             dcg += 1.0 / log2((double)r + 2.0);
+            hits += 1.0;
+        }
     for (size_t r = 0; r < k && r < q->n_rel; r++)
         idcg += 1.0 / log2((double)r + 2.0);
-    return dcg / idcg;
+    double recall = hits / (double)q->n_rel; /* as the harness's Recall@k */
+    switch (d->metric) {
+    case RS_HYBRID_METRIC_RECALL:
+        return recall;
+    case RS_HYBRID_METRIC_BOTH:
+        return 0.5 * (dcg / idcg + recall);
+    default:
+        return dcg / idcg;
+    }
 }
 
 double rs_hybrid_ndcg(const rs_hybrid_ldata *d, const double *w, size_t k,

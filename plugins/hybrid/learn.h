@@ -30,7 +30,18 @@ typedef struct rs_hybrid_lquery {
     uint32_t n_cand; /* candidates recorded for it */
     uint32_t n_rel;  /* the user's held-out positives (the ideal DCG) */
     size_t off;      /* its first candidate in the shared arrays */
+    /* The smallest weight of child ldata.boost_child for this query (the
+     * focus rule, focus.h), applied to the weights being tried exactly as
+     * at request time (rs_hybrid_raise_weight); 0 = none. */
+    float boost;
 } rs_hybrid_lquery;
+
+/* What a query's ranking is scored by. */
+enum {
+    RS_HYBRID_METRIC_NDCG = 0, /* NDCG@k, binary gains */
+    RS_HYBRID_METRIC_RECALL = 1, /* hits in the top k / relevant */
+    RS_HYBRID_METRIC_BOTH = 2  /* the mean of the two */
+};
 
 typedef struct rs_hybrid_ldata {
     size_t n_children;
@@ -45,10 +56,14 @@ typedef struct rs_hybrid_ldata {
     /* Stand-ins for missing scores, as at request time (blend.h); NULL =
      * none. */
     const int8_t *stand_in;
+    /* The child the queries' `boost` raises (ignored when every boost is
+     * 0), and the metric (RS_HYBRID_METRIC_*; 0 = NDCG). */
+    size_t boost_child;
+    int metric;
 } rs_hybrid_ldata;
 
 /*
- * Mean NDCG@k over the queries of bucket `bucket` (SIZE_MAX = all) with
+ * Mean metric@k (d->metric: NDCG by default) over the queries of bucket `bucket` (SIZE_MAX = all) with
  * child weights w[n_children]; *count gets how many queries were scored
  * (may be NULL). 0 when there are none.
  */

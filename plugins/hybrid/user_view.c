@@ -4,32 +4,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int key_cmp(const void *a, const void *b)
-{
-    const rs_hybrid_user_key *x = a, *y = b;
-    return (x->id > y->id) - (x->id < y->id);
-}
-
+/* No id index any more: the host fills a known user's ratings and their
+ * dense index (ABI 1.1), so the fitted dataset is all that is kept. */
 rs_status rs_hybrid_users_build(const rs_dataset *data, rs_hybrid_users *out,
                                 rs_error *err)
 {
-    size_t n = data->n_users > 0 ? (size_t)data->n_users : 0;
-    rs_hybrid_user_key *keys = NULL;
-    if (n) {
-        keys = malloc(n * sizeof *keys);
-        if (!keys)
-            return rs_error_set(err, RS_ERR_NOMEM, "hybrid: out of memory");
-        for (size_t u = 0; u < n; u++)
-            keys[u] = (rs_hybrid_user_key){data->user_ids[u], (int32_t)u};
-        qsort(keys, n, sizeof *keys, key_cmp);
-    }
-    *out = (rs_hybrid_users){data, keys, n};
+    (void)err;
+    *out = (rs_hybrid_users){data};
     return RS_OK;
 }
 
 void rs_hybrid_users_free(rs_hybrid_users *u)
 {
-    free(u->keys);
     memset(u, 0, sizeof *u);
 }
 
@@ -58,16 +44,12 @@ rs_status rs_hybrid_user_view_init(const rs_hybrid_users *users,
     size_t n = q->ratings ? q->n_ratings : 0;
     const int32_t *ds_items = NULL;
     const float *ds_ratings = NULL;
-    if (!q->ratings && q->user_id != RS_USER_NONE && users->keys) {
-        rs_hybrid_user_key key = {q->user_id, 0};
-        const rs_hybrid_user_key *k =
-            bsearch(&key, users->keys, users->n, sizeof key, key_cmp);
-        if (k) {
-            size_t b = users->data->user_ptr[k->index];
-            n = users->data->user_ptr[k->index + 1] - b;
-            ds_items = users->data->user_item + b;
-            ds_ratings = users->data->user_rating + b;
-        }
+    int32_t du = q->ratings ? -1 : rs_query_user_index(q, users->data);
+    if (du >= 0) { /* a host that did not fill the ratings */
+        size_t b = users->data->user_ptr[du];
+        n = users->data->user_ptr[du + 1] - b;
+        ds_items = users->data->user_item + b;
+        ds_ratings = users->data->user_rating + b;
     }
     v->n = n;
     if (n == 0)

@@ -1,9 +1,9 @@
 /*
  * The querying user's ratings as the hybrid needs them: how many (drives
  * the content weight) and which, sorted by item (for exclusion and the
- * "because you rated" lookup). Comes from the query's ratings, or, for a
- * fitted user queried by id without ratings, from the fitted dataset via
- * an id index built once at fit.
+ * "because you rated" lookup). Comes from the query's ratings, which the
+ * host fills for a known user (ABI 1.1); a host that did not is served
+ * from the fitted dataset through the query's user_index.
  *
  * Thread contract: an rs_hybrid_users index is read-only after
  * rs_hybrid_users_build; views are per request.
@@ -13,19 +13,13 @@
 
 #include "recsys/plugin.h"
 
-typedef struct rs_hybrid_user_key {
-    int64_t id;
-    int32_t index;
-} rs_hybrid_user_key;
-
-/* External user id -> dense index of the fitted dataset. */
+/* The fitted dataset (NULL before fit). Users are named by the host's
+ * dense index (rs_query_user_index), so there is no id map here. */
 typedef struct rs_hybrid_users {
-    const rs_dataset *data; /* NULL before fit */
-    rs_hybrid_user_key *keys; /* sorted by id */
-    size_t n;
+    const rs_dataset *data;
 } rs_hybrid_users;
 
-/* Build the index of `data` into *out (replacing nothing on failure). */
+/* Record `data` into *out. */
 rs_status rs_hybrid_users_build(const rs_dataset *data, rs_hybrid_users *out,
                                 rs_error *err);
 void rs_hybrid_users_free(rs_hybrid_users *u);

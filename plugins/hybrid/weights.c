@@ -6,6 +6,10 @@
  *   recsys-hybrid-weights 1
  *   children ease=ease cf=lightgcn content=semantic popularity=popularity
  *   bucket <n> queries <count> ndcg <value|nan> weights <w_ease> <w_cf> <w_content> <w_popularity>
+ *
+ * ("ndcg" holds the value of the metric the weights were fitted on,
+ * learn_metric: NDCG@20, Recall@20 or their mean; the name is kept so
+ * files written before learn_metric existed still load.)
  *   ...
  *
  * load validates everything and changes nothing on failure: a file learned
@@ -140,6 +144,9 @@ void rs_hybrid_weights_log(const hybrid *h, const char *how)
 {
     char buf[2048];
     size_t l = 0;
+    const char *metric = h->metric == RS_HYBRID_METRIC_RECALL ? "Recall"
+                         : h->metric == RS_HYBRID_METRIC_BOTH ? "(NDCG+Recall)/2"
+                                                               : "NDCG";
     for (size_t b = 0; b < h->n_buckets && l < sizeof buf; b++) {
         l += (size_t)snprintf(buf + l, sizeof buf - l, "%sn=%d:", b ? "; " : "",
                               h->bucket_n[b]);
@@ -149,8 +156,8 @@ void rs_hybrid_weights_log(const hybrid *h, const char *how)
                                       h->child[r], h->w[b][r]);
         if (l < sizeof buf && !isnan(h->ndcg[b]))
             l += (size_t)snprintf(buf + l, sizeof buf - l,
-                                  " (NDCG@%d %.4f, %zu queries)", HYB_NDCG_K,
-                                  h->ndcg[b], h->queries[b]);
+                                  " (%s@%d %.4f, %zu queries)", metric,
+                                  HYB_NDCG_K, h->ndcg[b], h->queries[b]);
     }
     h->host->log(h->host, RS_LOG_INFO, "hybrid: weights %s: %s", how, buf);
 }

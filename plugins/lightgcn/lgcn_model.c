@@ -86,13 +86,10 @@ static void clear_derived(lgcn_model *m)
     free(m->user_dense);
     free(m->item_inv_norm);
     free(m->pop_score);
-    free(m->hash_key);
-    free(m->hash_val);
+    free(m->dense_user);
     m->cat_item = m->item_cat = m->user_dense = NULL;
     m->item_inv_norm = m->pop_score = NULL;
-    m->hash_key = NULL;
-    m->hash_val = NULL;
-    m->hash_cap = 0;
+    m->dense_user = NULL;
     m->data = NULL;
 }
 
@@ -155,9 +152,11 @@ rs_status lgcn_model_index(lgcn_model *m, const rs_dataset *data,
     m->cat_item = malloc((nc + 1) * sizeof *m->cat_item);
     m->item_cat = malloc((ni + 1) * sizeof *m->item_cat);
     m->user_dense = malloc((nu + 1) * sizeof *m->user_dense);
+    m->dense_user = malloc(((size_t)data->n_users + 1) * sizeof *m->dense_user);
     m->item_inv_norm = malloc((ni + 1) * sizeof *m->item_inv_norm);
     m->pop_score = malloc((ni + 1) * sizeof *m->pop_score);
-    if (!m->cat_item || !m->item_cat || !m->user_dense || !m->item_inv_norm ||
+    if (!m->cat_item || !m->item_cat || !m->user_dense || !m->dense_user ||
+        !m->item_inv_norm ||
         !m->pop_score || !i64map_init(&cat, nc) ||
         !i64map_init(&users, (size_t)data->n_users) || !i64map_init(&own, nu)) {
         st = rs_error_set(err, RS_ERR_NOMEM, "lightgcn: no memory for id maps");
@@ -165,7 +164,7 @@ rs_status lgcn_model_index(lgcn_model *m, const rs_dataset *data,
     }
     memset(m->cat_item, 0xff, (nc + 1) * sizeof *m->cat_item);
     for (size_t i = 0; i < nc; i++)
-        i64map_put(&cat, data->items[i].movie_id, (int32_t)i);
+        i64map_put(&cat, rs_dataset_item(data, (int32_t)i)->movie_id, (int32_t)i);
     for (size_t i = 0; i < ni; i++) {
         int32_t c = i64map_get(cat.key, cat.val, cat.cap, m->item_movie[i]);
         if (c < 0) {
@@ -185,8 +184,10 @@ rs_status lgcn_model_index(lgcn_model *m, const rs_dataset *data,
         m->cat_item[c] = (int32_t)i;
         m->item_cat[i] = c;
     }
-    for (int32_t u = 0; u < data->n_users; u++)
+    for (int32_t u = 0; u < data->n_users; u++) {
         i64map_put(&users, data->user_ids[u], u);
+        m->dense_user[u] = -1;
+    }
     for (size_t u = 0; u < nu; u++) {
         if (i64map_put(&own, m->user_ext[u], (int32_t)u) >= 0) {
             st = rs_error_set(err, RS_ERR_FORMAT,
@@ -197,6 +198,8 @@ rs_status lgcn_model_index(lgcn_model *m, const rs_dataset *data,
         }
         m->user_dense[u] =
             i64map_get(users.key, users.val, users.cap, m->user_ext[u]);
+        if (m->user_dense[u] >= 0)
+            m->dense_user[m->user_dense[u]] = (int32_t)u;
     }
     uint32_t max_deg = 1;
     for (size_t i = 0; i < ni; i++)
@@ -210,12 +213,10 @@ rs_status lgcn_model_index(lgcn_model *m, const rs_dataset *data,
         m->item_inv_norm[i] = s > 0.0 ? (float)(1.0 / sqrt(s)) : 0.0f;
         m->pop_score[i] = (float)m->item_deg[i] / (float)max_deg;
     }
-    m->hash_key = own.key;
-    m->hash_val = own.val;
-    m->hash_cap = own.cap;
     m->data = data;
     i64map_free(&cat);
     i64map_free(&users);
+    i64map_free(&own); /* only to refuse duplicate users */
     return RS_OK;
 fail:
     i64map_free(&cat);
@@ -225,9 +226,10 @@ fail:
     return st;
 }
 
-int32_t lgcn_model_user(const lgcn_model *m, int64_t user_id)
+int32_t lgcn_model_user(const lgcn_model *m, const rs_query *q)
 {
-    return i64map_get(m->hash_key, m->hash_val, m->hash_cap, user_id);
+    int32_t du = rs_query_user_index(q, m->data);
+    return du >= 0 ? m->dense_user[du] : -1;
 }
 
 /* ---- Fold-in ------------------------------------------------------------ */
@@ -476,7 +478,7 @@ static float dot(const float *a, const float *b, int d)
 
 static int32_t query_uid(const lgcn_model *m, const rs_query *q)
 {
-    return q->user_id == RS_USER_NONE ? -1 : lgcn_model_user(m, q->user_id);
+    return lgcn_model_user(m, q);
 }
 
 /* The history item whose final embedding is closest (cosine) to `item`. */
@@ -540,14 +542,14 @@ rs_status lgcn_model_recommend(const lgcn_model *m, const rs_query *qin,
     size_t n = rs_topk_finish(&top);
     for (size_t r = 0; r < n; r++) {
         int32_t mi = m->cat_item[out[r].item];
-        if (explain) {
-            memset(&explain[r], 0, sizeof explain[r]);
-            explain[r].because_item = because_of(m, &h, mi);
-            explain[r].n_parts = 1;
-            snprintf(explain[r].parts[0].source,
-                     sizeof explain[r].parts[0].source, "%s",
+        rs_explanation *x = rs_explanation_at(&q, explain, r);
+        if (x) {
+            memset(x, 0, sizeof *x);
+            x->because_item = because_of(m, &h, mi);
+            x->n_parts = 1;
+            snprintf(x->parts[0].source, sizeof x->parts[0].source, "%s",
                      source ? source : "lightgcn");
-            explain[r].parts[0].share = 1.0f;
+            x->parts[0].share = 1.0f;
         }
     }
     *n_out = n;

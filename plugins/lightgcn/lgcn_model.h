@@ -37,9 +37,9 @@ typedef struct lgcn_model {
     int32_t *user_dense;    /* [n_users] model user -> data user, -1 */
     float *item_inv_norm;   /* [n_items] 1/|item_final| (0 for a zero row) */
     float *pop_score;       /* [n_items] deg / max deg, the no-signal score */
-    int64_t *hash_key;      /* open addressing: userId -> model user */
-    int32_t *hash_val;
-    size_t hash_cap;        /* power of two */
+    int32_t *dense_user;    /* [data->n_users] data user -> model user, -1:
+                               queries arrive with the data index (ABI 1.1
+                               user_index), so no id lookup per request */
 } lgcn_model;
 
 /* A zeroed model with its persisted arrays allocated for the given sizes. */
@@ -59,7 +59,8 @@ rs_status lgcn_model_fit_foldin(lgcn_model *m, const float *user_ego,
                                 const float *user_l1, rs_error *err);
 
 /* Model user for an external id, or -1. */
-int32_t lgcn_model_user(const lgcn_model *m, int64_t user_id);
+/* The model user of the query's user (rs_query_user_index), or -1. */
+int32_t lgcn_model_user(const lgcn_model *m, const rs_query *q);
 
 /* Fold in a user from their positive model items (any order, no
  * duplicates): out[dim] receives the approximate final embedding.

@@ -74,10 +74,6 @@ struct lgcn_trainer {
     adam_consts ac;       /* this step's Adam scalars */
     double loss;          /* the last batch's loss */
     uint64_t epoch_seed;  /* this epoch's negative-sampling seed */
-    /* The team size across epochs (team_adapt): the next epoch's (0 = the
-     * largest), epochs until it tries a larger one, that wait after a try
-     * that failed, and whether the last epoch was such a try. */
-    int team_next, grow_wait, grow_backoff, team_grew;
 };
 
 /* ---- RNG: xoshiro256** seeded by splitmix64 ----------------------------- */
@@ -883,63 +879,26 @@ static void team_sample(lgcn_trainer *t, lgcn_team *tm, int me)
 }
 
 /*
- * The team size for the next epoch. A team whose threads were on a core
- * for less than half of the epoch (CPU seconds / (threads x wall)) spent
- * the rest preempted or waiting at a barrier for a preempted partner: the
- * cores are busy with other work, and every barrier then waits for a
- * scheduler time slice. Measured on the shared 2-core machine under heavy
- * load, one thread ran an epoch in 0.44-0.55 s where two took 1.2-1.3 s
- * (docs/results-lightgcn.md). So halve the team; try a larger one again
- * after grow_wait epochs, waiting twice as long after each try that fails
- * (at most LGCN_TEAM_GROW_MAX epochs, so an idle machine's cores are
- * picked up again). Results never depend on the size.
+ * The team keeps its size under load. An adaptive team (halve it when its
+ * threads were on a core less than half the epoch, grow it back by trial)
+ * was tried and measured on an idle 16-core machine pinned to 2 cores with
+ * two competing CPU-bound threads: 3.5x the quiet epoch, against 2.5-2.7x
+ * for the fixed team. A lone thread shares a core with a competitor for
+ * as long as the scheduler leaves it there (0.5 core), and every trial of
+ * the larger team is an epoch of barrier waits; two threads get a fair
+ * share of both cores (docs/results-lightgcn.md).
  */
-#define LGCN_TEAM_EFF_LOW 0.5
-#define LGCN_TEAM_GROW_FIRST 4
-#define LGCN_TEAM_GROW_MAX 64
-
-static void team_adapt(lgcn_trainer *t, int used, int most, double eff)
-{
-    if (t->grow_backoff == 0)
-        t->grow_backoff = LGCN_TEAM_GROW_FIRST;
-    if (used > 1 && eff < LGCN_TEAM_EFF_LOW) {
-        if (t->team_grew && t->grow_backoff < LGCN_TEAM_GROW_MAX)
-            t->grow_backoff *= 2;
-        t->team_next = used / 2;
-        t->grow_wait = t->grow_backoff;
-        t->team_grew = 0;
-        return;
-    }
-    if (t->team_grew) /* the larger team kept its cores */
-        t->grow_backoff = LGCN_TEAM_GROW_FIRST;
-    t->team_grew = 0;
-    t->team_next = used;
-    if (used < most && --t->grow_wait <= 0) {
-        t->team_next = used * 2 < most ? used * 2 : most;
-        t->team_grew = 1;
-    }
-}
-
-static long long thread_cpu_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 /* One epoch, sampling included, in one parallel region: its loss (mean
  * over batches), the seconds spent sampling and the team's size. */
 static double run_epoch(lgcn_trainer *t, double *sample_secs, int *team)
 {
     size_t ne = t->g->n_edges, bs = (size_t)t->hp.batch;
-    int most = team_size(t->hp.threads);
-    int nt = t->team_next > 0 && t->team_next < most ? t->team_next : most;
+    int nt = team_size(t->hp.threads);
     double loss = 0.0, t0 = now_seconds();
     size_t nb = 0;
-    atomic_llong cpu_ns = 0; /* the team's CPU time in the region */
 #pragma omp parallel num_threads(nt) if (nt > 1)
     {
-        long long c0 = thread_cpu_ns();
         lgcn_team *tm = &t->team;
         int me = lgcn_team_join(tm);
         team_sample(t, tm, me);
@@ -953,13 +912,8 @@ static double run_epoch(lgcn_trainer *t, double *sample_secs, int *team)
                 nb++;
             }
         }
-        atomic_fetch_add(&cpu_ns, thread_cpu_ns() - c0);
     }
-    int used = *team = atomic_load(&t->team.n);
-    double wall = now_seconds() - t0;
-    if (wall > 0.0)
-        team_adapt(t, used, most,
-                   (double)atomic_load(&cpu_ns) / 1e9 / (used * wall));
+    *team = atomic_load(&t->team.n);
     t->back = NULL;
     return loss / (double)nb;
 }

@@ -10,6 +10,7 @@
 #include "lgcn_checkpoint.h"
 #include "lgcn_model.h"
 #include "lgcn_train.h"
+#include "recsys/params.h"
 #include "recsys/plugin.h"
 
 typedef struct lgcn_instance {
@@ -24,90 +25,70 @@ typedef struct lgcn_instance {
 
 /* ---- Params --------------------------------------------------------------- */
 
-static rs_status get_int(const rs_host *h, const char *key, int64_t lo,
-                         int64_t hi, int64_t *out, rs_error *err)
-{
-    rs_status st = h->param_int(h, key, out);
-    if (st != RS_OK)
-        return rs_error_set(err, RS_ERR_CONFIG,
-                            "lightgcn: param '%s' unavailable (%d)", key, st);
-    if (*out < lo || *out > hi)
-        return rs_error_set(err, RS_ERR_CONFIG,
-                            "lightgcn: param '%s' = %lld outside [%lld, %lld]",
-                            key, (long long)*out, (long long)lo, (long long)hi);
-    return RS_OK;
-}
+/* The params as plugin.yaml declares them, read from one table; the host
+ * validated every range against plugin.yaml, so only the enums are mapped
+ * (and an unknown one refused, for hosts that do not validate). */
+typedef struct lgcn_params {
+    int dim, layers, epochs, batch, steps, patience, every, ckpt;
+    int64_t seed;
+    double lr, decay, std, thr, vf;
+    const char *metric, *sampling;
+} lgcn_params;
 
-static rs_status get_float(const rs_host *h, const char *key, double lo,
-                           double hi, double *out, rs_error *err)
-{
-    rs_status st = h->param_float(h, key, out);
-    if (st != RS_OK)
-        return rs_error_set(err, RS_ERR_CONFIG,
-                            "lightgcn: param '%s' unavailable (%d)", key, st);
-    if (!(*out >= lo && *out <= hi))
-        return rs_error_set(err, RS_ERR_CONFIG,
-                            "lightgcn: param '%s' = %g outside [%g, %g]", key,
-                            *out, lo, hi);
-    return RS_OK;
-}
+static const rs_param_field lgcn_param_table[] = {
+    RS_PARAM_FIELD_INT(lgcn_params, dim, "dim", 64),
+    RS_PARAM_FIELD_INT(lgcn_params, layers, "layers", 3),
+    RS_PARAM_FIELD_INT(lgcn_params, epochs, "epochs", 300),
+    RS_PARAM_FIELD_INT(lgcn_params, batch, "batch_size", 2048),
+    RS_PARAM_FIELD_INT(lgcn_params, steps, "steps_per_epoch", 0),
+    RS_PARAM_FIELD_INT64(lgcn_params, seed, "seed", 2020),
+    RS_PARAM_FIELD_INT(lgcn_params, patience, "early_stop_patience", 0),
+    RS_PARAM_FIELD_INT(lgcn_params, every, "eval_every", 10),
+    RS_PARAM_FIELD_INT(lgcn_params, ckpt, "checkpoint_every", 0),
+    RS_PARAM_FIELD_DOUBLE(lgcn_params, lr, "lr", 0.001),
+    RS_PARAM_FIELD_DOUBLE(lgcn_params, decay, "decay", 0.0001),
+    RS_PARAM_FIELD_DOUBLE(lgcn_params, std, "init_std", 0.1),
+    RS_PARAM_FIELD_DOUBLE(lgcn_params, thr, "positive_threshold", 4.0),
+    RS_PARAM_FIELD_DOUBLE(lgcn_params, vf, "val_fraction", 0.1),
+    RS_PARAM_FIELD_STRING(lgcn_params, metric, "similar_metric", "cosine"),
+    RS_PARAM_FIELD_STRING(lgcn_params, sampling, "sampling", "per_positive"),
+};
 
 static rs_status read_params(lgcn_instance *in, rs_error *err)
 {
-    const rs_host *h = in->host;
-    int64_t dim, layers, epochs, batch, steps, seed, patience, every, ckpt;
-    double lr, decay, std, thr, vf;
-    const char *metric, *sampling;
-    rs_status st;
-    if ((st = get_int(h, "dim", 1, 4096, &dim, err)) ||
-        (st = get_int(h, "layers", 0, 16, &layers, err)) ||
-        (st = get_int(h, "epochs", 0, 100000, &epochs, err)) ||
-        (st = get_int(h, "batch_size", 1, 1 << 24, &batch, err)) ||
-        (st = get_int(h, "steps_per_epoch", 0, 1 << 24, &steps, err)) ||
-        (st = get_int(h, "seed", 0, INT64_MAX, &seed, err)) ||
-        (st = get_int(h, "early_stop_patience", 0, 100000, &patience, err)) ||
-        (st = get_int(h, "eval_every", 1, 100000, &every, err)) ||
-        (st = get_int(h, "checkpoint_every", 0, 100000, &ckpt, err)) ||
-        (st = get_float(h, "lr", 0.0, 1.0, &lr, err)) ||
-        (st = get_float(h, "decay", 0.0, 1.0, &decay, err)) ||
-        (st = get_float(h, "init_std", 0.0, 10.0, &std, err)) ||
-        (st = get_float(h, "positive_threshold", 0.0, 5.0, &thr, err)) ||
-        (st = get_float(h, "val_fraction", 0.0, 0.9, &vf, err)))
+    lgcn_params p;
+    rs_status st = rs_params_read(in->host, lgcn_param_table,
+                                  RS_PARAMS_COUNT(lgcn_param_table), &p, err);
+    if (st != RS_OK)
         return st;
-    if (h->param_string(h, "similar_metric", &metric) != RS_OK)
-        return rs_error_set(err, RS_ERR_CONFIG,
-                            "lightgcn: param 'similar_metric' unavailable");
-    if (strcmp(metric, "cosine") == 0)
+    if (strcmp(p.metric, "cosine") == 0)
         in->metric = LGCN_COSINE;
-    else if (strcmp(metric, "dot") == 0)
+    else if (strcmp(p.metric, "dot") == 0)
         in->metric = LGCN_DOT;
     else
         return rs_error_set(err, RS_ERR_CONFIG,
                             "lightgcn: param 'similar_metric' = '%s', expected "
                             "cosine or dot",
-                            metric);
-    if (h->param_string(h, "sampling", &sampling) != RS_OK)
-        return rs_error_set(err, RS_ERR_CONFIG,
-                            "lightgcn: param 'sampling' unavailable");
+                            p.metric);
     int scheme;
-    if (strcmp(sampling, "per_positive") == 0)
+    if (strcmp(p.sampling, "per_positive") == 0)
         scheme = LGCN_SAMPLE_PER_POSITIVE;
-    else if (strcmp(sampling, "user_uniform") == 0)
+    else if (strcmp(p.sampling, "user_uniform") == 0)
         scheme = LGCN_SAMPLE_USER_UNIFORM;
     else
         return rs_error_set(err, RS_ERR_CONFIG,
                             "lightgcn: param 'sampling' = '%s', expected "
                             "per_positive or user_uniform",
-                            sampling);
+                            p.sampling);
     in->hp = (lgcn_hparams){
-        .dim = (int)dim, .layers = (int)layers, .epochs = (int)epochs,
-        .batch = (int)batch, .steps_per_epoch = (int)steps, .lr = lr,
-        .decay = decay, .init_std = std,
-        .seed = (uint64_t)seed, .threads = 1, .patience = (int)patience,
-        .eval_every = (int)every, .sampling = scheme};
-    in->checkpoint_every = (int)ckpt;
-    in->threshold = (float)thr;
-    in->val_fraction = vf;
+        .dim = p.dim, .layers = p.layers, .epochs = p.epochs,
+        .batch = p.batch, .steps_per_epoch = p.steps, .lr = p.lr,
+        .decay = p.decay, .init_std = p.std,
+        .seed = (uint64_t)p.seed, .threads = 1, .patience = p.patience,
+        .eval_every = p.every, .sampling = scheme};
+    in->checkpoint_every = p.ckpt;
+    in->threshold = (float)p.thr;
+    in->val_fraction = p.vf;
     return RS_OK;
 }
 
@@ -283,7 +264,7 @@ static rs_status make_model(const lgcn_instance *in, const rs_dataset *data,
     for (size_t u = 0; u < nu; u++)
         m->user_ext[u] = data->user_ids[x->users[u]];
     for (size_t i = 0; i < ni; i++) {
-        m->item_movie[i] = data->items[x->items[i]].movie_id;
+        m->item_movie[i] = rs_dataset_item(data, x->items[i])->movie_id;
         m->item_deg[i] = g->deg[nu + i];
     }
     memcpy(m->user_final, final, nu * d * sizeof(float));
@@ -321,7 +302,7 @@ static void run_identity(const lgcn_instance *in, const lgcn_trainer *t,
     for (int32_t u = 0; u < x->n_users; u++)
         icrc = lgcn_crc32(icrc, &data->user_ids[x->users[u]], 8);
     for (int32_t i = 0; i < x->n_items; i++)
-        icrc = lgcn_crc32(icrc, &data->items[x->items[i]].movie_id, 8);
+        icrc = lgcn_crc32(icrc, &rs_dataset_item(data, x->items[i])->movie_id, 8);
     memset(id, 0, sizeof *id);
     lgcn_ckpt_id_add(id, "dim", "%d", hp->dim);
     lgcn_ckpt_id_add(id, "layers", "%d", hp->layers);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "recsys/params.h"
 #include "recsys/plugin.h"
 #include "recsys/topk.h"
 
@@ -16,6 +17,19 @@
 #define FORMAT_VERSION 1
 
 typedef enum { MODE_COUNT, MODE_DAMPED, MODE_DECAY } pop_mode;
+
+/* The params as plugin.yaml declares them (the host validated them). */
+typedef struct pop_params {
+    const char *mode;
+    double positive_threshold, damping, half_life_days;
+} pop_params;
+
+static const rs_param_field pop_param_table[] = {
+    RS_PARAM_FIELD_STRING(pop_params, mode, "mode", "count"),
+    RS_PARAM_FIELD_DOUBLE(pop_params, positive_threshold, "positive_threshold", 0.0),
+    RS_PARAM_FIELD_DOUBLE(pop_params, damping, "damping", 10.0),
+    RS_PARAM_FIELD_DOUBLE(pop_params, half_life_days, "half_life_days", 365.0),
+};
 
 typedef struct pop {
     const rs_host *host;
@@ -28,22 +42,20 @@ typedef struct pop {
 
 static rs_status pop_create(const rs_host *host, void **out, rs_error *err)
 {
+    pop_params cfg;
+    rs_status st = rs_params_read(host, pop_param_table, RS_PARAMS_COUNT(pop_param_table),
+                                  &cfg, err);
+    if (st != RS_OK)
+        return st;
     pop *p = calloc(1, sizeof *p);
-    const char *mode;
-    double half_life_days;
     if (!p)
         return rs_error_set(err, RS_ERR_NOMEM, "popularity: out of memory");
     p->host = host;
-    if (host->param_string(host, "mode", &mode) != RS_OK ||
-        host->param_float(host, "positive_threshold", &p->threshold) != RS_OK ||
-        host->param_float(host, "damping", &p->damping) != RS_OK ||
-        host->param_float(host, "half_life_days", &half_life_days) != RS_OK) {
-        free(p);
-        return rs_error_set(err, RS_ERR_CONFIG, "popularity: params missing from host");
-    }
-    p->mode = !strcmp(mode, "damped_mean") ? MODE_DAMPED
-              : !strcmp(mode, "time_decay") ? MODE_DECAY : MODE_COUNT;
-    p->half_life_s = half_life_days * 86400.0;
+    p->mode = !strcmp(cfg.mode, "damped_mean") ? MODE_DAMPED
+              : !strcmp(cfg.mode, "time_decay") ? MODE_DECAY : MODE_COUNT;
+    p->threshold = cfg.positive_threshold;
+    p->damping = cfg.damping;
+    p->half_life_s = cfg.half_life_days * 86400.0;
     *out = p;
     return RS_OK;
 }
@@ -160,7 +172,7 @@ static rs_status pop_save(void *inst, const char *dir, rs_error *err)
     const rs_dataset *d = p->host->dataset(p->host);
     fprintf(f, "%s %d %d %d\n", MAGIC, FORMAT_VERSION, (int)p->mode, p->n_items);
     for (int32_t i = 0; i < p->n_items; i++)
-        fprintf(f, "%lld\t%.9g\n", (long long)d->items[i].movie_id, p->score[i]);
+        fprintf(f, "%lld\t%.9g\n", (long long)rs_dataset_item(d, i)->movie_id, p->score[i]);
     if (fclose(f) != 0)
         return rs_error_set(err, RS_ERR_IO, "%s: write failed", path);
     return RS_OK;
@@ -187,7 +199,7 @@ static rs_status pop_load(void *inst, const char *dir, const rs_dataset *d,
         return rs_error_set(err, RS_ERR_NOMEM, "popularity: out of memory");
     }
     for (int32_t i = 0; i < d->n_items; i++)
-        ids[i] = (id_index){d->items[i].movie_id, i};
+        ids[i] = (id_index){rs_dataset_item(d, i)->movie_id, i};
     qsort(ids, (size_t)d->n_items, sizeof *ids, id_cmp);
     if (fscanf(f, "%31s %d %d %d", magic, &version, &mode, &n) != 4 ||
         strcmp(magic, MAGIC) != 0) {
@@ -272,6 +284,18 @@ static rs_status pop_score(void *inst, const rs_query *q, const int32_t *items,
     return RS_OK;
 }
 
+static rs_status pop_describe(void *inst, char *buf, size_t cap, rs_error *err)
+{
+    static const char *const modes[] = {"count", "damped_mean", "time_decay"};
+    const pop *p = inst;
+    int32_t top = p->n_items > 0 ? p->order[0] : -1;
+    int w = snprintf(buf, cap, "{\"mode\": \"%s\", \"items\": %d, \"top_item\": %d}",
+                     modes[p->mode], p->n_items, top);
+    if (w < 0 || (size_t)w >= cap)
+        return rs_error_set(err, RS_ERR_INVALID, "popularity: describe needs %d bytes", w + 1);
+    return RS_OK;
+}
+
 static const rs_plugin_entry entry = {
     RS_PLUGIN_ABI_HEADER,
     .name = "popularity",
@@ -286,6 +310,7 @@ static const rs_plugin_entry entry = {
     .load = pop_load,
     .recommend = pop_recommend,
     .score = pop_score,
+    .describe = pop_describe,
 };
 
 RS_PLUGIN_DEFINE(entry)

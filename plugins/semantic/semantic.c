@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "recsys/params.h"
 #include "recsys/plugin.h"
 #include "recsys/topk.h"
 
@@ -67,7 +68,6 @@ struct sem_model {
     float *vec;       /* [n_items * dim], unit length or zero */
     sem_encoder *enc; /* builtin only */
     sem_index *index;
-    sem_idmap users;  /* external user id -> dense index of data */
     sem_knn *knn;     /* scorer knn only */
     float *prior;     /* [n_items] score multipliers (sem_profile.h) */
     int prior_off;    /* every multiplier is 1 */
@@ -109,7 +109,6 @@ void sem_model_free(sem_model *m)
     free(m->vec);
     sem_encoder_free(m->enc);
     sem_index_free(m->index);
-    sem_idmap_free(&m->users);
     sem_knn_free(m->knn);
     free(m->prior);
     free(m);
@@ -173,54 +172,55 @@ static rs_status model_finish(const sem_inst *s, sem_model *m, rs_error *err)
     m->prior_off = sem_prior_is_off(&s->p.prior);
     if (s->p.scorer == SCORER_KNN && (st = build_knn(s, m, err)) != RS_OK)
         return st;
-    return sem_idmap_build(&m->users, m->data->user_ids, m->data->n_users,
-                           "user", err);
+    return RS_OK;
 }
 
 /* ---- Params and lifecycle ----------------------------------------------- */
 
-static rs_status get_int(const rs_host *h, const char *key, int *out,
-                         rs_error *err)
-{
-    int64_t v;
-    if (h->param_int(h, key, &v) != RS_OK)
-        return rs_error_set(err, RS_ERR_CONFIG,
-                            "semantic: param '%s' missing or not an int", key);
-    *out = (int)v;
-    return RS_OK;
-}
+/* Everything plugin.yaml declares, read from one table in one call. The
+ * host validated types and ranges against plugin.yaml, so what is checked
+ * here is only what the schema cannot say (enum names to codes, a vectors
+ * file for embeddings=vectors, the index string's length). */
+typedef struct sem_params_in {
+    sem_params p;
+    const char *embeddings, *scorer, *knn_space;
+    int seed;
+    float max_df; /* through a float, as it always was read */
+} sem_params_in;
 
-static rs_status get_float(const rs_host *h, const char *key, float *out,
-                           rs_error *err)
-{
-    double v;
-    if (h->param_float(h, key, &v) != RS_OK)
-        return rs_error_set(err, RS_ERR_CONFIG,
-                            "semantic: param '%s' missing or not a float", key);
-    *out = (float)v;
-    return RS_OK;
-}
-
-static rs_status get_string(const rs_host *h, const char *key,
-                            const char **out, rs_error *err)
-{
-    if (h->param_string(h, key, out) != RS_OK || !*out)
-        return rs_error_set(err, RS_ERR_CONFIG,
-                            "semantic: param '%s' missing or not a string",
-                            key);
-    return RS_OK;
-}
+#define SEM_F(kind, member, key, def) RS_PARAM_FIELD_##kind(sem_params_in, member, key, def)
+static const rs_param_field sem_param_table[] = {
+    SEM_F(STRING, embeddings, "embeddings", "builtin"),
+    SEM_F(STRING, p.vectors_file, "vectors_file", ""),
+    SEM_F(INT, p.dim, "dim", 128),
+    SEM_F(STRING, p.index, "index", "Flat"),
+    SEM_F(INT, p.ef_search, "ef_search", 64),
+    SEM_F(INT, p.nprobe, "nprobe", 8),
+    SEM_F(INT, seed, "seed", 42),
+    SEM_F(INT, p.enc.oversample, "oversample", 10),
+    SEM_F(INT, p.enc.power_iters, "power_iters", 4),
+    SEM_F(INT, p.enc.min_df, "min_df", 2),
+    SEM_F(FLOAT, max_df, "max_df", 0.5),
+    SEM_F(FLOAT, p.enc.weights.title, "w_title", 2.0),
+    SEM_F(FLOAT, p.enc.weights.genres, "w_genres", 2.0),
+    SEM_F(FLOAT, p.enc.weights.tags, "w_tags", 1.0),
+    SEM_F(FLOAT, p.enc.weights.overview, "w_overview", 1.0),
+    SEM_F(FLOAT, p.enc.weights.decade, "w_decade", 1.0),
+    SEM_F(FLOAT, p.neutral, "neutral_rating", 3.0),
+    SEM_F(STRING, scorer, "scorer", "profile"),
+    SEM_F(INT, p.knn_k, "knn_k", 50),
+    SEM_F(STRING, knn_space, "knn_space", "auto"),
+    SEM_F(FLOAT, p.prior.count_weight, "prior_count", 0.0),
+    SEM_F(FLOAT, p.prior.quality_weight, "prior_quality", 2.0),
+    SEM_F(FLOAT, p.prior.damping, "prior_damping", 80.0),
+};
+#undef SEM_F
 
 /* Map an enum param's value to its index in names[], or fail naming the
- * allowed values. */
-static rs_status get_enum(const rs_host *h, const char *key,
-                          const char *const *names, int n, int *out,
-                          rs_error *err)
+ * allowed values (a host that does not validate may pass anything). */
+static rs_status enum_code(const char *key, const char *v, const char *const *names,
+                           int n, int *out, rs_error *err)
 {
-    const char *v;
-    rs_status st = get_string(h, key, &v, err);
-    if (st != RS_OK)
-        return st;
     for (int i = 0; i < n; i++)
         if (strcmp(v, names[i]) == 0) {
             *out = i;
@@ -234,72 +234,26 @@ static rs_status get_enum(const rs_host *h, const char *key,
                         v, allowed);
 }
 
-static rs_status read_scoring_params(const rs_host *h, sem_params *p,
-                                     rs_error *err)
+static rs_status read_params(const rs_host *h, sem_params *out, rs_error *err)
 {
+    static const char *const sources[] = {"builtin", "vectors"};
     static const char *const scorers[] = {"knn", "profile"};
     static const char *const spaces[] = {"auto", "tfidf", "embedding"};
-    rs_status st;
-    if ((st = get_float(h, "neutral_rating", &p->neutral, err)) != RS_OK ||
-        (st = get_enum(h, "scorer", scorers, 2, &p->scorer, err)) != RS_OK ||
-        (st = get_int(h, "knn_k", &p->knn_k, err)) != RS_OK ||
-        (st = get_enum(h, "knn_space", spaces, 3, &p->knn_space, err)) !=
-            RS_OK ||
-        (st = get_float(h, "prior_count", &p->prior.count_weight, err)) !=
-            RS_OK ||
-        (st = get_float(h, "prior_quality", &p->prior.quality_weight, err)) !=
-            RS_OK ||
-        (st = get_float(h, "prior_damping", &p->prior.damping, err)) != RS_OK)
+    _Static_assert(SOURCE_BUILTIN == 0 && SOURCE_VECTORS == 1,
+                   "sources[] follows the SOURCE_* codes");
+    sem_params_in r;
+    memset(&r, 0, sizeof r);
+    rs_status st = rs_params_read(h, sem_param_table, RS_PARAMS_COUNT(sem_param_table),
+                                  &r, err);
+    if (st != RS_OK ||
+        (st = enum_code("embeddings", r.embeddings, sources, 2, &r.p.source, err)) ||
+        (st = enum_code("scorer", r.scorer, scorers, 2, &r.p.scorer, err)) ||
+        (st = enum_code("knn_space", r.knn_space, spaces, 3, &r.p.knn_space, err)))
         return st;
-    if (!(p->neutral >= 0.0f && p->neutral <= 5.0f))
-        return rs_error_set(err, RS_ERR_CONFIG,
-                            "semantic: neutral_rating must be in 0..5");
-    if (p->knn_k < 1)
-        return rs_error_set(err, RS_ERR_CONFIG, "semantic: knn_k must be >= 1");
-    if (!(p->prior.count_weight >= 0.0f) || !(p->prior.quality_weight >= 0.0f) ||
-        !(p->prior.damping >= 0.0f))
-        return rs_error_set(err, RS_ERR_CONFIG,
-                            "semantic: prior_count, prior_quality and "
-                            "prior_damping must be >= 0");
-    return RS_OK;
-}
-
-static rs_status read_params(const rs_host *h, sem_params *p, rs_error *err)
-{
-    const char *emb;
-    int seed = 0;
-    float max_df;
-    rs_status st;
-    if ((st = get_string(h, "embeddings", &emb, err)) != RS_OK ||
-        (st = get_string(h, "vectors_file", &p->vectors_file, err)) != RS_OK ||
-        (st = get_int(h, "dim", &p->dim, err)) != RS_OK ||
-        (st = get_string(h, "index", &p->index, err)) != RS_OK ||
-        (st = get_int(h, "ef_search", &p->ef_search, err)) != RS_OK ||
-        (st = get_int(h, "nprobe", &p->nprobe, err)) != RS_OK ||
-        (st = get_int(h, "seed", &seed, err)) != RS_OK ||
-        (st = get_int(h, "oversample", &p->enc.oversample, err)) != RS_OK ||
-        (st = get_int(h, "power_iters", &p->enc.power_iters, err)) != RS_OK ||
-        (st = get_int(h, "min_df", &p->enc.min_df, err)) != RS_OK ||
-        (st = get_float(h, "max_df", &max_df, err)) != RS_OK ||
-        (st = get_float(h, "w_title", &p->enc.weights.title, err)) != RS_OK ||
-        (st = get_float(h, "w_genres", &p->enc.weights.genres, err)) != RS_OK ||
-        (st = get_float(h, "w_tags", &p->enc.weights.tags, err)) != RS_OK ||
-        (st = get_float(h, "w_overview", &p->enc.weights.overview, err)) !=
-            RS_OK ||
-        (st = get_float(h, "w_decade", &p->enc.weights.decade, err)) != RS_OK ||
-        (st = read_scoring_params(h, p, err)) != RS_OK)
-        return st;
-    p->enc.seed = (uint64_t)seed;
-    p->enc.max_df = max_df;
+    sem_params *p = &r.p;
+    p->enc.seed = (uint64_t)r.seed;
+    p->enc.max_df = r.max_df;
     p->enc.dim = p->dim;
-    if (strcmp(emb, "builtin") == 0)
-        p->source = SOURCE_BUILTIN;
-    else if (strcmp(emb, "vectors") == 0)
-        p->source = SOURCE_VECTORS;
-    else
-        return rs_error_set(err, RS_ERR_CONFIG,
-                            "semantic: embeddings '%s' is not builtin|vectors",
-                            emb);
     if (p->source == SOURCE_VECTORS && !*p->vectors_file)
         return rs_error_set(err, RS_ERR_CONFIG,
                             "semantic: embeddings: vectors needs vectors_file");
@@ -308,8 +262,7 @@ static rs_status read_params(const rs_host *h, sem_params *p, rs_error *err)
                             "semantic: index must be a faiss factory string of "
                             "1..%d characters",
                             INDEX_DESC_MAX - 1);
-    if (p->dim < 1)
-        return rs_error_set(err, RS_ERR_CONFIG, "semantic: dim must be >= 1");
+    *out = *p;
     return RS_OK;
 }
 
@@ -433,7 +386,7 @@ static rs_status sem_save(void *instance, const char *dir, rs_error *err)
     sem_write_u32(&w, (uint32_t)m->n_items);
     sem_write(&w, desc, sizeof desc);
     for (int32_t i = 0; i < m->n_items; i++) {
-        int64_t id = m->data->items[i].movie_id;
+        int64_t id = rs_dataset_item(m->data, (int32_t)i)->movie_id;
         sem_write(&w, &id, sizeof id);
     }
     sem_write(&w, m->vec, (size_t)m->n_items * m->dim * sizeof *m->vec);
@@ -577,7 +530,7 @@ static rs_status remap(const sem_inst *s, sem_model *m, const int64_t *ids,
         return st;
     *identity = n == d->n_items;
     for (int32_t i = 0; *identity && i < n; i++)
-        *identity = ids[i] == d->items[i].movie_id;
+        *identity = ids[i] == rs_dataset_item(d, (int32_t)i)->movie_id;
     if (*identity) {
         sem_idmap_free(&art);
         return RS_OK;
@@ -590,18 +543,18 @@ static rs_status remap(const sem_inst *s, sem_model *m, const int64_t *ids,
     int32_t added = 0;
     for (int32_t i = 0; i < d->n_items && st == RS_OK; i++) {
         float *dst = vec + (size_t)i * m->dim;
-        int32_t row = sem_idmap_find(&art, d->items[i].movie_id);
+        int32_t row = sem_idmap_find(&art, rs_dataset_item(d, (int32_t)i)->movie_id);
         if (row >= 0) {
             memcpy(dst, m->vec + (size_t)row * m->dim, m->dim * sizeof *dst);
         } else if (m->enc) {
-            st = sem_encoder_embed(m->enc, &d->items[i], dst, NULL, err);
+            st = sem_encoder_embed(m->enc, rs_dataset_item(d, (int32_t)i), dst, NULL, err);
             added++;
         } else {
             st = rs_error_set(err, RS_ERR_FORMAT,
                               "semantic: catalogue movie %lld is not in the "
                               "saved vectors; refit with an updated vectors "
                               "file",
-                              (long long)d->items[i].movie_id);
+                              (long long)rs_dataset_item(d, (int32_t)i)->movie_id);
         }
     }
     sem_idmap_free(&art);
@@ -724,8 +677,10 @@ static rs_status user_view_ratings(const sem_model *m, const rs_query *q_in,
     memcpy(&u->q, q_in, sz);
     u->r = u->q.ratings;
     u->n = u->q.ratings ? u->q.n_ratings : 0;
-    if (u->n == 0 && u->q.user_id != RS_USER_NONE) {
-        int32_t du = sem_idmap_find(&m->users, u->q.user_id);
+    /* The host fills a known user's ratings (ABI 1.1); a host that did
+     * not still names them by index, so no id lookup happens here. */
+    if (u->n == 0) {
+        int32_t du = rs_query_user_index(&u->q, m->data);
         if (du >= 0) {
             const rs_dataset *d = m->data;
             size_t b = d->user_ptr[du], e = d->user_ptr[du + 1];
@@ -897,7 +852,7 @@ static rs_status sem_recommend(void *instance, const rs_query *q, size_t k,
                            ? s->host->instance_name(s->host)
                            : "semantic";
     for (size_t i = 0; i < *n_out; i++) {
-        rs_explanation *e = &explain[i];
+        rs_explanation *e = rs_explanation_at(q, explain, i);
         memset(e, 0, sizeof *e);
         e->because_item = because_of(s, &u, out[i].item);
         e->n_parts = 1;

@@ -150,6 +150,19 @@ void rs_api_admin_reload(rs_req *r)
 
 /* ---- GET /api/admin/models ---------------------------------------------------- */
 
+/* What the serving instance says of itself (ABI 1.1 describe: the hybrid's
+ * learned weights, ...): its JSON object, its text when it is not JSON, or
+ * null when it does not describe itself. */
+static json_t *describe_json(rs_server *s, const char *name)
+{
+    char buf[8192];
+    rs_error err = {0};
+    if (rs_engine_describe_instance(s->engine, name, buf, sizeof buf, &err) != RS_OK)
+        return json_null();
+    json_t *j = json_loads(buf, 0, NULL);
+    return j ? j : json_string(buf);
+}
+
 static json_t *source_json(rs_server *s, const char *name, const rs_gate_event *last)
 {
     const rs_plugin_entry *pe = rs_engine_instance_entry(s->engine, name);
@@ -160,11 +173,12 @@ static json_t *source_json(rs_server *s, const char *name, const rs_gate_event *
         for (size_t i = 0; i < n && i < 64; i++)
             json_array_append_new(versions, json_integer((json_int_t)v[i]));
     }
-    return json_pack("{s:s, s:s, s:s, s:I, s:s, s:o, s:o}", "name", name, "plugin", pe->name,
-                     "plugin_version", pe->version ? pe->version : "", "serving_version",
-                     (json_int_t)rs_engine_instance_version(s->engine, name), "artifact_dir",
-                     rs_engine_artifact_dir(s->engine, name), "versions", versions, "last_event",
-                     last ? event_json(last) : json_null());
+    return json_pack("{s:s, s:s, s:s, s:I, s:s, s:o, s:o, s:o}", "name", name, "plugin",
+                     pe->name, "plugin_version", pe->version ? pe->version : "",
+                     "serving_version", (json_int_t)rs_engine_instance_version(s->engine, name),
+                     "artifact_dir", rs_engine_artifact_dir(s->engine, name), "versions",
+                     versions, "last_event", last ? event_json(last) : json_null(), "describe",
+                     describe_json(s, name));
 }
 
 static json_t *retrain_json(rs_retrainer *rt)

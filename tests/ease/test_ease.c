@@ -82,7 +82,7 @@ static void score_all(hf *f, const int64_t *movies, size_t n, float *out)
         r[j] = (rs_rating){idx(f, movies[j]), 5.0f, 0};
     for (int32_t i = 0; i < 4; i++)
         items[i] = i;
-    rs_query q = {sizeof q, RS_USER_NONE, r, n, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, r, n, NULL, 0);
     ck_assert_msg(rs_engine_score(f->engine, "ease", &q, items, 4, out, &err) == RS_OK, "%s",
                   err.message);
 }
@@ -201,7 +201,7 @@ START_TEST(two_items_match_hand_formula)
     ck_assert_float_eq_tol(s[idx(&f, 1)], 2.0f / 5.0f, 1e-6f);
     /* A rating below the threshold is not a positive: q = 0. */
     rs_rating low = {idx(&f, 1), 3.5f, 0};
-    rs_query q = {sizeof q, RS_USER_NONE, &low, 1, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, &low, 1, NULL, 0);
     int32_t item = idx(&f, 2);
     rs_error err = {0};
     ck_assert_int_eq(rs_engine_score(f.engine, "ease", &q, &item, 1, s, &err), RS_OK);
@@ -233,7 +233,7 @@ START_TEST(explanation_names_largest_contribution)
     open_ease(&f, CLUSTERS, sizeof CLUSTERS / sizeof CLUSTERS[0], "lambda: 1.0");
     fit(&f);
     rs_rating r[] = {{idx(&f, 1), 5.0f, 0}, {idx(&f, 2), 4.0f, 0}};
-    rs_query q = {sizeof q, RS_USER_NONE, r, 2, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, r, 2, NULL, 0);
     rs_scored out[4];
     rs_explanation ex[4];
     size_t n = 0;
@@ -272,7 +272,7 @@ START_TEST(never_returns_rated_or_excluded)
      * excluded by the caller; only movie 3 remains. */
     rs_rating r[] = {{idx(&f, 1), 5.0f, 0}, {idx(&f, 2), 1.0f, 0}};
     int32_t ex[] = {idx(&f, 4)};
-    rs_query q = {sizeof q, RS_USER_NONE, r, 2, ex, 1};
+    rs_query q = RS_QUERY(RS_USER_NONE, r, 2, ex, 1);
     rs_scored out[4];
     size_t n = 0;
     rs_error err = {0};
@@ -281,8 +281,8 @@ START_TEST(never_returns_rated_or_excluded)
     ck_assert_int_eq(out[0].item, idx(&f, 3));
     /* user_id of a training user does not bring back their training
      * ratings: the query's ratings are the whole input. */
-    rs_query q1 = {sizeof q1, 1, r, 1, NULL, 0};
-    rs_query qn = {sizeof qn, RS_USER_NONE, r, 1, NULL, 0};
+    rs_query q1 = RS_QUERY(1, r, 1, NULL, 0);
+    rs_query qn = RS_QUERY(RS_USER_NONE, r, 1, NULL, 0);
     rs_scored o1[4], on[4];
     size_t n1 = 0, nn = 0;
     ck_assert_int_eq(rs_engine_recommend(f.engine, "ease", &q1, 4, o1, NULL, &n1, &err), RS_OK);
@@ -296,7 +296,7 @@ START_TEST(never_returns_rated_or_excluded)
     /* No positive at all (q B = 0): ranked by training positives instead,
      * with no rated movie to name. */
     rs_rating low = {idx(&f, 3), 2.0f, 0};
-    rs_query ql = {sizeof ql, RS_USER_NONE, &low, 1, NULL, 0};
+    rs_query ql = RS_QUERY(RS_USER_NONE, &low, 1, NULL, 0);
     rs_explanation e[4];
     ck_assert_int_eq(rs_engine_recommend(f.engine, "ease", &ql, 4, out, e, &n, &err), RS_OK);
     ck_assert_uint_eq(n, 3);
@@ -323,7 +323,7 @@ START_TEST(equal_scores_rank_the_more_liked_first)
     open_ease(&f, t, sizeof t / sizeof t[0], "lambda: 1.0");
     fit(&f);
     rs_rating r = {idx(&f, 1), 5.0f, 0};
-    rs_query q = {sizeof q, RS_USER_NONE, &r, 1, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, &r, 1, NULL, 0);
     rs_scored out[4];
     size_t n = 0;
     rs_error err = {0};
@@ -376,7 +376,7 @@ START_TEST(concurrent_recommend_matches_serial)
     open_ease(&f, FOUR, N_FOUR, "lambda: 1.0");
     fit(&f);
     rs_rating r[] = {{idx(&f, 1), 5.0f, 0}};
-    rs_query q = {sizeof q, RS_USER_NONE, r, 1, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, r, 1, NULL, 0);
     rs_scored want[4];
     size_t n_want = 0;
     rs_error err = {0};
@@ -408,7 +408,7 @@ START_TEST(refuses_subset_above_max_items)
     /* Not fitted: serving refuses instead of crashing. */
     rs_scored out[4];
     size_t n = 0;
-    rs_query q = {sizeof q, RS_USER_NONE, NULL, 0, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, NULL, 0, NULL, 0);
     ck_assert_int_ne(rs_engine_recommend(f.engine, "ease", &q, 4, out, NULL, &n, &err), RS_OK);
     hf_teardown(&f);
 }
@@ -582,7 +582,7 @@ START_TEST(movielens_new_user_and_similar)
     rs_rating r[10];
     for (int j = 0; j < 10; j++)
         r[j] = (rs_rating){idx(&f, family[j]), 5.0f, 0};
-    rs_query q = {sizeof q, RS_USER_NONE, r, 10, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, r, 10, NULL, 0);
     rs_scored out[20];
     rs_explanation ex[20];
     size_t n = 0;

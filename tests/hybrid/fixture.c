@@ -132,3 +132,12 @@ const rs_dataset *hyb_fixture_view(const hyb_fixture *f)
 {
     return &f->d;
 }
+
+void hyb_fixture_set_genres(hyb_fixture *f, int32_t n_genres,
+                            const char *const *names, const uint32_t *masks)
+{
+    for (int32_t i = 0; i < f->d.n_items; i++)
+        f->items[i].genre_mask = masks[i];
+    f->d.n_genres = n_genres;
+    f->d.genre_names = names;
+}

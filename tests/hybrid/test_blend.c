@@ -1,11 +1,13 @@
-/* Unit tests of the blending arithmetic (plugins/hybrid/blend.c) and of
- * the weight learner (plugins/hybrid/learn.c). */
+/* Unit tests of the blending arithmetic (plugins/hybrid/blend.c), of the
+ * weight learner (plugins/hybrid/learn.c) and of the focus rule
+ * (plugins/hybrid/focus.c). */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "blend.h"
+#include "focus.h"
 #include "learn.h"
 #include "check_main.h"
 
@@ -169,12 +171,13 @@ static built build(size_t n_buckets, size_t per_bucket,
             b.rel[off + best] = 1;
         }
         b.q[i] = (rs_hybrid_lquery){(uint32_t)(bk * bucket_stride), CANDS,
-                                    REL, off};
+                                    REL, off, 0.0f};
     }
     b.d = (rs_hybrid_ldata){C,     (n_buckets - 1) * bucket_stride + 1,
                             nq,    b.q,
                             b.feat, b.rel,
-                            NULL};
+                            NULL,   0,
+                            RS_HYBRID_METRIC_NDCG};
     return b;
 }
 
@@ -276,14 +279,192 @@ START_TEST(ndcg_matches_a_hand_computed_case)
      * Ranking by score: 2, 1, 3, 0 -> hits at ranks 2 and 3 (1-based). */
     float feat[] = {0.1f, 0.5f, 0.9f, 0.3f};
     uint8_t rel[] = {0, 1, 0, 1};
-    rs_hybrid_lquery q = {0, 4, 2, 0};
-    rs_hybrid_ldata d = {1, 1, 1, &q, feat, rel, NULL};
+    rs_hybrid_lquery q = {0, 4, 2, 0, 0.0f};
+    rs_hybrid_ldata d = {1, 1, 1, &q, feat, rel, NULL, 0, RS_HYBRID_METRIC_NDCG};
     double w = 1.0;
     double dcg = 1 / log2(3.0) + 1 / log2(4.0), idcg = 1 + 1 / log2(3.0);
     ck_assert_double_eq_tol(rs_hybrid_ndcg(&d, &w, 20, SIZE_MAX, NULL),
                             dcg / idcg, 1e-12);
     /* k = 1: the top item is not relevant. */
     ck_assert_double_eq_tol(rs_hybrid_ndcg(&d, &w, 1, 0, NULL), 0.0, 1e-12);
+}
+END_TEST
+
+
+START_TEST(evidence_gate_and_cap_shape_the_content_lift)
+{
+    /* Films with 0, 2, 20 and 50 training ratings. */
+    const size_t ptr[] = {0, 0, 2, 22, 72, 72};
+    float z[] = {3.0f, 3.0f, 3.0f, 3.0f, -1.0f};
+    rs_hybrid_evidence_gate(z, 5, ptr, 20.0, 1.0);
+    ck_assert_float_eq_tol(z[0], 3.0 * log(2.0) / log(22.0), EPS);
+    ck_assert_float_eq_tol(z[1], 3.0 * log(4.0) / log(22.0), EPS);
+    ck_assert_float_eq_tol(z[2], 3.0f, EPS); /* at full: untouched */
+    ck_assert_float_eq_tol(z[3], 3.0f, EPS); /* beyond: never amplified */
+    ck_assert_float_eq_tol(z[4], -1.0f, EPS); /* a push down stays */
+    float nan_z[] = {NAN};
+    rs_hybrid_evidence_gate(nan_z, 1, ptr, 20.0, 1.0);
+    ck_assert(isnan(nan_z[0]));
+    float off[] = {3.0f};
+    rs_hybrid_evidence_gate(off, 1, ptr, 0.0, 1.0);
+    ck_assert_float_eq(off[0], 3.0f);
+    /* Half strength: the square root of the gate; none: untouched. */
+    float half[] = {3.0f, 3.0f};
+    rs_hybrid_evidence_gate(half, 1, ptr, 20.0, 0.5);
+    ck_assert_float_eq_tol(half[0], 3.0 * sqrt(log(2.0) / log(22.0)), EPS);
+    rs_hybrid_evidence_gate(half + 1, 1, ptr, 20.0, 0.0);
+    ck_assert_float_eq(half[1], 3.0f);
+
+    /* The cap: lifts above it are flattened, the rest kept. */
+    float c[] = {12.0f, 2.5f, -4.0f, NAN};
+    rs_hybrid_cap(c, 4, 3.0);
+    ck_assert_float_eq(c[0], 3.0f);
+    ck_assert_float_eq(c[1], 2.5f);
+    ck_assert_float_eq(c[2], -4.0f);
+    ck_assert(isnan(c[3]));
+    rs_hybrid_cap(c, 1, 0.0); /* off */
+    ck_assert_float_eq(c[0], 3.0f);
+}
+END_TEST
+
+START_TEST(raise_weight_keeps_the_others_ratios)
+{
+    const double w[] = {0.6, 0.3, 0.1, 0.0};
+    double out[4];
+    rs_hybrid_raise_weight(4, w, 2, 0.4, out);
+    ck_assert_double_eq_tol(out[2], 0.4, 1e-12);
+    /* The other 0.9 become 0.6, in the learned 2 : 1 ratio. */
+    ck_assert_double_eq_tol(out[0], 0.4, 1e-12);
+    ck_assert_double_eq_tol(out[1], 0.2, 1e-12);
+    ck_assert_double_eq(out[3], 0.0);
+    /* Already that much: unchanged; in place works. */
+    double v[] = {0.6, 0.3, 0.1, 0.0};
+    rs_hybrid_raise_weight(4, v, 0, 0.5, v);
+    ck_assert_double_eq(v[0], 0.6);
+    ck_assert_double_eq(v[1], 0.3);
+    /* No one else has weight to give: unchanged. */
+    const double solo[] = {0.0, 0.0, 1.0, 0.0};
+    rs_hybrid_raise_weight(4, solo, 2, 0.5, out);
+    ck_assert_double_eq(out[2], 1.0);
+}
+END_TEST
+
+/* Ten films: 0-5 Drama (bit 0), 6-7 Western (bit 1), 8-9 both; ratings
+ * per film 1..10 (film i has i + 1), so the base rates are known. */
+static void genre_fixture(rs_dataset *d, rs_item_meta *meta, size_t *ptr)
+{
+    static const char *const names[] = {"Drama", "Western", "Unused"};
+    memset(d, 0, sizeof *d);
+    ptr[0] = 0;
+    for (int i = 0; i < 10; i++) {
+        memset(&meta[i], 0, sizeof meta[i]);
+        meta[i].genre_mask = i < 6 ? 1u : i < 8 ? 2u : 3u;
+        ptr[i + 1] = ptr[i] + (size_t)(i + 1);
+    }
+    d->struct_size = sizeof *d;
+    d->n_items = 10;
+    d->items = meta;
+    d->item_ptr = ptr;
+    d->n_genres = 3;
+    d->genre_names = names;
+}
+
+START_TEST(focus_measures_one_genre_beyond_its_base_rate)
+{
+    rs_dataset d;
+    rs_item_meta meta[10];
+    size_t ptr[11];
+    genre_fixture(&d, meta, ptr);
+    rs_hybrid_genre_base b;
+    rs_hybrid_genre_base_init(&d, &b);
+    ck_assert_uint_eq(b.n_genres, 3);
+    /* 55 ratings; Drama films 0-5 and 8-9 have 21 + 19 = 40, Western
+     * films 6-9 have 7 + 8 + 9 + 10 = 34; nobody's film is "Unused". */
+    ck_assert_double_eq_tol(b.base[0], 40.0 / 55.0, 1e-12);
+    ck_assert_double_eq_tol(b.base[1], 34.0 / 55.0, 1e-12);
+    ck_assert_double_eq(b.base[2], 0.0);
+
+    /* Every liked film a Western: focus = ln(1 / base). The 2-star film
+     * (a Drama) is not liked, so it does not dilute the share. */
+    const uint32_t west[] = {2u, 2u, 3u, 1u};
+    const float r_west[] = {5.0f, 4.5f, 4.0f, 2.0f};
+    double f = rs_hybrid_focus(&b, west, r_west, 4, 4.0);
+    ck_assert_double_eq_tol(f, log(55.0 / 34.0), 1e-12);
+    /* Liked half Drama-only, half Western-only: the larger term of
+     * s * ln(s / base) over the genres. */
+    const uint32_t mix[] = {1u, 2u};
+    const float r_mix[] = {5.0f, 5.0f};
+    double want = fmax(0.5 * log(0.5 / (40.0 / 55.0)),
+                       0.5 * log(0.5 / (34.0 / 55.0)));
+    ck_assert_double_eq_tol(rs_hybrid_focus(&b, mix, r_mix, 2, 4.0),
+                            fmax(want, 0.0), 1e-12);
+    /* Nothing liked: the rated films stand for the taste. */
+    const float low[] = {2.0f, 1.0f, 3.0f, 2.5f};
+    ck_assert_double_eq_tol(rs_hybrid_focus(&b, west, low, 4, 4.0),
+                            0.75 * log(0.75 / (34.0 / 55.0)), 1e-12);
+    /* No ratings, or genres without a base rate: no focus. */
+    ck_assert_double_eq(rs_hybrid_focus(&b, west, r_west, 0, 4.0), 0.0);
+    const uint32_t unused[] = {4u, 4u};
+    ck_assert_double_eq(rs_hybrid_focus(&b, unused, r_mix, 2, 4.0), 0.0);
+}
+END_TEST
+
+START_TEST(focus_floor_ramps_with_focus_and_ratings)
+{
+    rs_hybrid_focus_rule r = {.weight = 0.5, .lo = 1.0, .hi = 2.0,
+                              .ramp_n = 10.0};
+    ck_assert_double_eq(rs_hybrid_focus_floor(&r, 0.9, 20), 0.0);
+    ck_assert_double_eq_tol(rs_hybrid_focus_floor(&r, 1.5, 20), 0.25, 1e-12);
+    ck_assert_double_eq_tol(rs_hybrid_focus_floor(&r, 3.0, 20), 0.5, 1e-12);
+    /* Five ratings are half of the ramp, squared: a quarter. */
+    ck_assert_double_eq_tol(rs_hybrid_focus_floor(&r, 3.0, 5), 0.125, 1e-12);
+    r.weight = 0.0; /* off */
+    ck_assert_double_eq(rs_hybrid_focus_floor(&r, 3.0, 20), 0.0);
+}
+END_TEST
+
+/* A query's boost is applied to the weights being scored, as at request
+ * time, and the metric can be recall. */
+START_TEST(learner_scores_each_query_with_its_boost_and_metric)
+{
+    /* Two children; candidate 0 is child 0's favourite, candidate 1 child
+     * 1's; only candidate 1 is relevant. Weights (0.8, 0.2) rank 0 first;
+     * raised to 0.6 on child 1 they rank 1 first. */
+    float feat[] = {2.0f, 0.0f, 0.0f, 2.0f, -1.0f, -1.0f};
+    uint8_t rel[] = {0, 1, 0};
+    rs_hybrid_lquery q = {0, 3, 1, 0, 0.0f};
+    rs_hybrid_ldata d = {2, 1, 1, &q, feat, rel, NULL, 1,
+                         RS_HYBRID_METRIC_NDCG};
+    const double w[] = {0.8, 0.2};
+    ck_assert_double_eq_tol(rs_hybrid_ndcg(&d, w, 1, 0, NULL), 0.0, 1e-12);
+    ck_assert_double_eq_tol(rs_hybrid_ndcg(&d, w, 2, 0, NULL),
+                            1.0 / log2(3.0), 1e-12);
+    q.boost = 0.6f;
+    ck_assert_double_eq_tol(rs_hybrid_ndcg(&d, w, 1, 0, NULL), 1.0, 1e-12);
+    /* Recall@1 of the boosted query: its one positive is found. */
+    d.metric = RS_HYBRID_METRIC_RECALL;
+    ck_assert_double_eq_tol(rs_hybrid_ndcg(&d, w, 1, 0, NULL), 1.0, 1e-12);
+    q.boost = 0.0f;
+    ck_assert_double_eq_tol(rs_hybrid_ndcg(&d, w, 1, 0, NULL), 0.0, 1e-12);
+    /* Both: the mean of NDCG@2 (1 / log2 3) and Recall@2 (1). */
+    d.metric = RS_HYBRID_METRIC_BOTH;
+    ck_assert_double_eq_tol(rs_hybrid_ndcg(&d, w, 2, 0, NULL),
+                            0.5 * (1.0 / log2(3.0) + 1.0), 1e-12);
+
+    /* The learner fits the weights *before* the boost: with every query
+     * boosted to 0.6 on child 1, any weights up to 0.6 on child 1 rank the
+     * positive first, and the learner keeps the earliest grid point that
+     * does, which is child 0 heavy. Unboosted, it must move to child 1. */
+    double lw[2], nd;
+    d.metric = RS_HYBRID_METRIC_NDCG;
+    q.boost = 0.6f;
+    rs_hybrid_learn(&d, NULL, 1, 10, NULL, 1, -1, lw, &nd);
+    ck_assert_double_eq_tol(nd, 1.0, 1e-12);
+    ck_assert(lw[0] > 0.5);
+    q.boost = 0.0f;
+    rs_hybrid_learn(&d, NULL, 1, 10, NULL, 1, -1, lw, &nd);
+    ck_assert_double_eq_tol(nd, 1.0, 1e-12);
+    ck_assert(lw[1] > 0.5);
 }
 END_TEST
 
@@ -298,6 +479,11 @@ static Suite *make_suite(void)
     tcase_add_test(tc, learner_recovers_known_weights_per_bucket);
     tcase_add_test(tc, learner_respects_live_children_and_empty_buckets);
     tcase_add_test(tc, ndcg_matches_a_hand_computed_case);
+    tcase_add_test(tc, evidence_gate_and_cap_shape_the_content_lift);
+    tcase_add_test(tc, raise_weight_keeps_the_others_ratios);
+    tcase_add_test(tc, focus_measures_one_genre_beyond_its_base_rate);
+    tcase_add_test(tc, focus_floor_ramps_with_focus_and_ratings);
+    tcase_add_test(tc, learner_scores_each_query_with_its_boost_and_metric);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return s;

@@ -1,43 +1,23 @@
 /*
- * A minimal plugin host for the hybrid tests and benchmark: dlopens real
- * plugin MODULEs, checks their ABI header, creates named instances with
- * "key=value" params, fits them on a fixture dataset and serves
- * acquire_instance/release_instance with reference counts and hot swaps,
- * as the engine will. It also captures log lines so tests can assert on
- * them. Thread contract: th_acquire/th_release and logging may run on many
- * threads; add/swap/remove/free on one.
+ * The hybrid suite runs on the SDK test host (recsys/testhost.h), which
+ * grew out of the private host that lived here. These aliases keep the
+ * suite's and the benchmark's short names.
  */
 #ifndef HYB_TEST_HOST_H
 #define HYB_TEST_HOST_H
 
-#include "recsys/plugin.h"
+#include "recsys/testhost.h"
 
-typedef struct th_host th_host;
-
-th_host *th_new(const rs_dataset *data);
-/* Destroys every instance; refuses (returns nonzero) if refs are held. */
-int th_free(th_host *th);
-
-/* Load `so_path`, create instance `name` with params (NULL-terminated
- * "key=value" list, may be NULL) and fit it. */
-rs_status th_add(th_host *th, const char *name, const char *so_path,
-                 const char *const *params, rs_error *err);
-/* Build a new version of `name` and swap it in. References to the old
- * version stay valid; retired versions are destroyed by th_free. */
-rs_status th_swap(th_host *th, const char *name, const char *so_path,
-                  const char *const *params, rs_error *err);
-/* Drop instance `name` (later acquires fail with NOT_FOUND). */
-void th_remove(th_host *th, const char *name);
-
-/* Direct access to an instance's current version (tests call children). */
-const rs_plugin_entry *th_entry(th_host *th, const char *name);
-void *th_instance(th_host *th, const char *name);
-
-/* References currently held on all instances, over the host's life. */
-long th_refs_held(th_host *th);
-/* Log lines containing `needle` (all lines when NULL). */
-size_t th_log_count(th_host *th, const char *needle);
-/* Print captured log lines (debugging). */
-void th_log_dump(th_host *th);
+typedef rs_testhost th_host;
+#define th_new rs_testhost_new
+#define th_free rs_testhost_free
+#define th_add rs_testhost_add
+#define th_swap rs_testhost_swap
+#define th_remove rs_testhost_remove
+#define th_entry rs_testhost_entry
+#define th_instance rs_testhost_instance
+#define th_refs_held rs_testhost_refs_held
+#define th_log_count rs_testhost_log_count
+#define th_log_dump rs_testhost_log_dump
 
 #endif /* HYB_TEST_HOST_H */

@@ -60,13 +60,16 @@ static void teardown(void)
 }
 
 /* Add hybrid instance `name` blending cf and content with fixed equal
- * weights (pop is the fallback only), plus extra params. */
+ * weights (pop is the fallback only), plus extra params. The evidence
+ * gate is off so the hand-computed z-scores hold (the fixture's films
+ * have 0-2 ratings each); its own test sets it. */
 static void add_hybrid(const char *name, const char *const *extra)
 {
     const char *p[16] = {"ease=",        "cf=cf",
                          "content=content", "popularity=",
-                         "fallback=pop", "weights=cf=0.5,content=0.5"};
-    size_t n = 6;
+                         "fallback=pop", "weights=cf=0.5,content=0.5",
+                         "content_evidence=0"};
+    size_t n = 7;
     for (size_t i = 0; extra && extra[i]; i++)
         p[n++] = extra[i];
     p[n] = NULL;
@@ -77,7 +80,7 @@ static void add_hybrid(const char *name, const char *const *extra)
 
 static rs_query query(const rs_rating *r, size_t n)
 {
-    return (rs_query){sizeof(rs_query), RS_USER_NONE, r, n, NULL, 0};
+    return RS_QUERY(RS_USER_NONE, r, n, NULL, 0);
 }
 
 static size_t rec(const char *inst, const rs_query *q, size_t k,
@@ -85,8 +88,9 @@ static size_t rec(const char *inst, const rs_query *q, size_t k,
 {
     size_t n = 0;
     rs_error err = {0};
-    rs_status s = th_entry(th, inst)->recommend(th_instance(th, inst), q, k,
-                                                out, x, &n, &err);
+    /* Through the SDK test host, as the engine serves: it fills the query
+     * and checks the output. */
+    rs_status s = rs_testhost_recommend(th, inst, q, k, out, x, &n, &err);
     ck_assert_msg(s == RS_OK, "%s recommend: %s", inst, err.message);
     return n;
 }
@@ -95,9 +99,7 @@ static float score1(const char *inst, const rs_query *q, int32_t item)
 {
     float s;
     rs_error err = {0};
-    ck_assert_int_eq(th_entry(th, inst)->score(th_instance(th, inst), q, &item,
-                                               1, &s, &err),
-                     RS_OK);
+    ck_assert_int_eq(rs_testhost_score(th, inst, q, &item, 1, &s, &err), RS_OK);
     return s;
 }
 
@@ -155,7 +157,8 @@ END_TEST
  * mean (z = 0) instead, and only content's weight counts. */
 START_TEST(missing_scores_take_contents_word_or_the_childs_mean)
 {
-    add_hybrid("hybrid", NULL);
+    const char *stand[] = {"cold_items=content", NULL};
+    add_hybrid("hybrid", stand);
     const char *mean[] = {"cold_items=mean", NULL};
     add_hybrid("meanonly", mean);
     rs_query q = query(light, 3);
@@ -172,7 +175,7 @@ START_TEST(missing_scores_take_contents_word_or_the_childs_mean)
     const char *part[] = {"favourite=35", "known_items=38", NULL};
     ck_assert_int_eq(th_add(th, "content38", HYB_FAKE_CONTENT_SO, part, &err),
                      RS_OK);
-    const char *p2[] = {"content=content38", NULL};
+    const char *p2[] = {"content=content38", "cold_items=content", NULL};
     add_hybrid("h38", p2);
     ck_assert(isnan(score1("h38", &q, 39)));
     ck_assert(!isnan(score1("h38", &q, 37)));
@@ -449,6 +452,71 @@ START_TEST(bad_configuration_is_refused_with_the_field)
 }
 END_TEST
 
+
+/* The focus rule (docs/hybrid.md, "Focused tastes"): films 20..39 are
+ * "Western", the rest "Drama"; of the 15 training ratings 2 fall on
+ * Westerns (user 1 rated 20 and 21), so Western's base rate is 2/15. A
+ * user who liked five Westerns has focus ln(15/2) = 2.0; five Dramas,
+ * ln(15/13) = 0.14. With cf weighted 0.9 and content 0.1 the CF child's
+ * favourite (item 0) leads; content_focus 0.9 must hand the focused user
+ * content's favourite (item 28, a Western CF ranks low) and leave the
+ * other user's list alone. cold_items=mean keeps the stand-in out of it. */
+START_TEST(a_focused_taste_raises_the_content_weight)
+{
+    static const char *const names[] = {"Drama", "Western"};
+    uint32_t masks[N_ITEMS];
+    for (int i = 0; i < N_ITEMS; i++)
+        masks[i] = i >= 20 ? 2u : 1u;
+    hyb_fixture_set_genres(fx, 2, names, masks);
+    rs_error err = {0};
+    const char *content[] = {"favourite=28", NULL};
+    ck_assert_int_eq(th_swap(th, "content", HYB_FAKE_CONTENT_SO, content,
+                             &err), RS_OK);
+    const char *p[] = {"ease=", "cf=cf", "content=content", "popularity=",
+                       "fallback=pop", "weights=cf=0.9,content=0.1",
+                       "cold_items=mean", "content_floor_n=5",
+                       "content_focus=0.9", "focus_lo=1.0", "focus_hi=1.5",
+                       "content_evidence=0", NULL};
+    ck_assert_int_eq(th_add(th, "focus", HYB_PLUGIN_SO, p, &err), RS_OK);
+    const char *off[] = {"ease=", "cf=cf", "content=content", "popularity=",
+                         "fallback=pop", "weights=cf=0.9,content=0.1",
+                         "cold_items=mean", "content_evidence=0",
+                         "content_focus=0", NULL};
+    ck_assert_int_eq(th_add(th, "plain", HYB_PLUGIN_SO, off, &err), RS_OK);
+
+    rs_rating westerns[5], dramas[5];
+    for (int i = 0; i < 5; i++) {
+        westerns[i] = (rs_rating){22 + i, 5.0f, 0};
+        dramas[i] = (rs_rating){5 + i, 5.0f, 0};
+    }
+    rs_query qw = query(westerns, 5), qd = query(dramas, 5);
+    rs_scored out[3];
+    ck_assert_uint_eq(rec("focus", &qw, 3, out, NULL), 3);
+    ck_assert_int_eq(out[0].item, 28);
+    ck_assert_uint_eq(rec("plain", &qw, 3, out, NULL), 3);
+    ck_assert_int_eq(out[0].item, 0);
+    ck_assert_uint_eq(rec("focus", &qd, 3, out, NULL), 3);
+    ck_assert_int_eq(out[0].item, 0);
+    /* The raised weights are 0.9 content, 0.1 cf (the 9 : 1 of the other
+     * children kept): the score of item 28 says so. */
+    const int32_t skip[] = {22, 23, 24, 25, 26};
+    double zc = content_z(28, 28, skip, 5);
+    /* cf's z of 28, from the plain blend: (plain - 0.1 zc) / 0.9. */
+    double zcf = (score1("plain", &qw, 28) - 0.1 * zc) / 0.9;
+    ck_assert_double_eq_tol(score1("focus", &qw, 28), 0.1 * zcf + 0.9 * zc,
+                            1e-4);
+    /* Three ratings are 3/5 of the ramp, squared: 0.9 * 0.36 = 0.324
+     * content, the rest cf. */
+    rs_query q3 = query(westerns, 3);
+    const int32_t skip3[] = {22, 23, 24};
+    double zc3 = content_z(28, 28, skip3, 3);
+    double zcf3 = (score1("plain", &q3, 28) - 0.1 * zc3) / 0.9;
+    ck_assert_double_eq_tol(score1("focus", &q3, 28),
+                            0.676 * zcf3 + 0.324 * zc3, 1e-4);
+    ck_assert_int_eq(th_refs_held(th), 0);
+}
+END_TEST
+
 /* "Because you rated X" comes from the child that contributed most to
  * the item, in that child's own words. Both children explain, by
  * different rules, so the answer shows which one was asked: cf names the
@@ -503,7 +571,7 @@ END_TEST
 START_TEST(queries_by_fitted_user_id_and_exclusions)
 {
     add_hybrid("hybrid", NULL);
-    rs_query byid = {sizeof(rs_query), 100, NULL, 0, NULL, 0};
+    rs_query byid = RS_QUERY(100, NULL, 0, NULL, 0);
     rs_query given = query(light, 3);
     rs_scored a[10], b[10];
     size_t na = rec("hybrid", &byid, 10, a, NULL);
@@ -628,7 +696,7 @@ START_TEST(learned_weights_go_to_the_child_that_predicts_held_out_ratings)
     for (int i = 0; i < 5; i++)
         q3[i] = (rs_rating){d->user_item[d->user_ptr[4] + (size_t)i],
                             d->user_rating[d->user_ptr[4] + (size_t)i], 0};
-    rs_query q = {sizeof(rs_query), RS_USER_NONE, q3, 5, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, q3, 5, NULL, 0);
     rs_scored out[3];
     size_t n = 0;
     ck_assert_int_eq(th_entry(lth, "hybrid")->recommend(
@@ -677,7 +745,7 @@ START_TEST(learned_weights_may_fall_back_to_popularity)
     ck_assert_msg(w[3] >= 0.5 && w[3] > w[1] && w[3] > w[2],
                   "popularity weight %.3f", w[3]);
     rs_rating q3[3] = {{0, 2.0f, 0}, {1, 2.0f, 0}, {2, 2.0f, 0}};
-    rs_query q = {sizeof(rs_query), RS_USER_NONE, q3, 3, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, q3, 3, NULL, 0);
     rs_scored a[5], b[5];
     size_t na = 0, nb = 0;
     ck_assert_int_eq(th_entry(h, "hybrid")->recommend(th_instance(h, "hybrid"),
@@ -735,7 +803,7 @@ START_TEST(weights_persist_and_are_checked_on_load)
     rs_rating q3[3];
     for (int i = 0; i < 3; i++)
         q3[i] = (rs_rating){d->user_item[d->user_ptr[7] + (size_t)i], 5.0f, 0};
-    rs_query q = {sizeof(rs_query), RS_USER_NONE, q3, 3, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, q3, 3, NULL, 0);
     rs_scored a[10], b[10];
     size_t na = 0, nb = 0;
     ck_assert_int_eq(e->load(th_instance(lth, "loaded"), dir, d, &err), RS_OK);
@@ -794,6 +862,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, bad_configuration_is_refused_with_the_field);
     tcase_add_test(tc, explanations_name_the_winning_childs_rating);
     tcase_add_test(tc, queries_by_fitted_user_id_and_exclusions);
+    tcase_add_test(tc, a_focused_taste_raises_the_content_weight);
     suite_add_tcase(s, tc);
     TCase *tl = tcase_create("learning");
     tcase_add_checked_fixture(tl, learn_setup, learn_teardown);

@@ -44,7 +44,7 @@ START_TEST(engine_serves_the_blend_with_configured_params)
     size_t n = rs_engine_instance_count(f.engine);
     ck_assert_str_eq(rs_engine_instance_name(f.engine, n - 1), "hybrid");
 
-    rs_query byid = {sizeof byid, 4, NULL, 0, NULL, 0};
+    rs_query byid = RS_QUERY(4, NULL, 0, NULL, 0);
     rs_scored out[4];
     rs_explanation ex[4];
     size_t k = 0;
@@ -59,8 +59,18 @@ START_TEST(engine_serves_the_blend_with_configured_params)
     ck_assert_float_eq(ex[0].parts[0].share, 0.0f); /* cf cannot score D */
     ck_assert_float_eq_tol(ex[0].parts[1].share, 1.0f, 1e-6f);
 
+    /* It describes itself (ABI 1.1): its roles and its weight table. */
+    char desc[4096];
+    ck_assert_msg(rs_engine_describe_instance(f.engine, "hybrid", desc, sizeof desc,
+                                              &err) == RS_OK,
+                  "%s", err.message);
+    tu_assert_contains(desc, "\"weights\": \"fixed\"");
+    tu_assert_contains(desc, "\"cf\": \"cf\", \"content\": \"content\"");
+    tu_assert_contains(desc, "\"w\": {\"ease\": 0, \"cf\": 0.2, \"content\": 0.8, "
+                             "\"popularity\": 0}");
+
     /* No ratings: the popularity fallback's list, A B C D by count. */
-    rs_query none = {sizeof none, RS_USER_NONE, NULL, 0, NULL, 0};
+    rs_query none = RS_QUERY(RS_USER_NONE, NULL, 0, NULL, 0);
     rs_scored pop[4];
     size_t kp = 0;
     ck_assert_int_eq(rs_engine_recommend(f.engine, "hybrid", &none, 4, out,
@@ -84,10 +94,15 @@ END_TEST
 
 START_TEST(engine_refuses_bad_hybrid_params_from_the_descriptor)
 {
+    /* Roles left empty: only popularity is configured, and a role naming
+     * an instance that is not is refused on its own (test_plugin_abi). */
     static const char *bad[] = {
-        "  - {name: hybrid, plugin: hybrid, params: {learn_n: '5,3'}}\n",
-        "  - {name: hybrid, plugin: hybrid, params: {learn_users: -1}}\n",
-        "  - {name: hybrid, plugin: hybrid, params: {grid: fast}}\n",
+        "  - {name: hybrid, plugin: hybrid, params: {ease: '', cf: '', content: '', "
+        "learn_n: '5,3'}}\n",
+        "  - {name: hybrid, plugin: hybrid, params: {ease: '', cf: '', content: '', "
+        "learn_users: -1}}\n",
+        "  - {name: hybrid, plugin: hybrid, params: {ease: '', cf: '', content: '', "
+        "grid: fast}}\n",
     };
     static const char *field[] = {"learn_n", "learn_users", "grid"};
     for (size_t i = 0; i < 3; i++) {
@@ -135,8 +150,8 @@ START_TEST(hot_swapping_children_under_load)
     hf f;
     rs_error err = {0};
     ck_assert_msg(open_engine(&f, tiny, &err) == RS_OK, "%s", err.message);
-    rs_query none = {sizeof none, RS_USER_NONE, NULL, 0, NULL, 0};
-    rs_query byid = {sizeof byid, 4, NULL, 0, NULL, 0};
+    rs_query none = RS_QUERY(RS_USER_NONE, NULL, 0, NULL, 0);
+    rs_query byid = RS_QUERY(4, NULL, 0, NULL, 0);
     rs_scored want[2][4];
     size_t nw[2];
     ck_assert_int_eq(rs_engine_recommend(f.engine, "hybrid", &none, 4, want[0],
@@ -214,7 +229,7 @@ START_TEST(every_movielens_user_through_the_engine)
     ck_assert_msg(access(wpath, R_OK) == 0, "no %s", wpath);
     rs_rating *r = malloc(4096 * sizeof *r);
     for (int32_t u = 0; u < d->n_users; u++) {
-        rs_query q = {sizeof q, d->user_ids[u], NULL, 0, NULL, 0};
+        rs_query q = RS_QUERY(d->user_ids[u], NULL, 0, NULL, 0);
         rs_scored out[10], ref[10];
         rs_explanation ex[10];
         size_t k = 0, kr = 0;
@@ -235,7 +250,7 @@ START_TEST(every_movielens_user_through_the_engine)
         for (size_t j = 0; j < n; j++)
             r[j] = (rs_rating){d->user_item[b + j], d->user_rating[b + j], 0};
         for (int thin = 0; thin < 2; thin++) {
-            rs_query qe = {sizeof qe, RS_USER_NONE, r, thin ? 3 : n, NULL, 0};
+            rs_query qe = RS_QUERY(RS_USER_NONE, r, thin ? 3 : n, NULL, 0);
             ck_assert_int_eq(rs_engine_recommend(f.engine, "hybrid", &qe, 10,
                                                  out, NULL, &k, &err),
                              RS_OK);
@@ -255,7 +270,7 @@ START_TEST(every_movielens_user_through_the_engine)
     ck_assert_int_eq(rs_engine_new(f.cfg, d, &e2, &err), RS_OK);
     ck_assert_msg(rs_engine_load_or_train(e2, 0, &err) == RS_OK, "%s",
                   err.message);
-    rs_query q0 = {sizeof q0, d->user_ids[0], NULL, 0, NULL, 0};
+    rs_query q0 = RS_QUERY(d->user_ids[0], NULL, 0, NULL, 0);
     rs_scored a[10], b[10];
     size_t ka = 0, kb = 0;
     ck_assert_int_eq(rs_engine_recommend(f.engine, "hybrid", &q0, 10, a, NULL,

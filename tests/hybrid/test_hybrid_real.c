@@ -88,7 +88,7 @@ START_TEST(hybrid_blends_lightgcn_and_semantic_on_movielens)
         for (size_t j = 0; j < n; j++)
             r[j] = (rs_rating){d->user_item[b + j], d->user_rating[b + j], 0};
         for (int full = 0; full < 2; full++) {
-            rs_query q = {sizeof q, RS_USER_NONE, r, full ? n : 3, NULL, 0};
+            rs_query q = RS_QUERY(RS_USER_NONE, r, full ? n : 3, NULL, 0);
             rs_scored out[K], cf[K];
             rs_explanation ex[K];
             size_t k = 0, kc = 0;
@@ -158,7 +158,7 @@ START_TEST(hybrid_blends_lightgcn_and_semantic_on_movielens)
         if (nq < 10)
             continue;
         tried++;
-        rs_query q = {sizeof q, RS_USER_NONE, q10, nq, NULL, 0};
+        rs_query q = RS_QUERY(RS_USER_NONE, q10, nq, NULL, 0);
         ck_assert_int_eq(rs_engine_recommend(f.engine, "hybrid", &q, 20, out,
                                              NULL, &k, &err), RS_OK);
         for (size_t i = 0; i < k; i++)

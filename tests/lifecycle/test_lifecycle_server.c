@@ -274,6 +274,14 @@ START_TEST(admin_requires_token)
     ck_assert_int_eq(json_array_size(src), 2);
     ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(src, 0), "serving_version")),
                      1);
+    /* Each instance as it describes itself (ABI 1.1): popularity its mode
+     * and catalogue, the test plugin its fitted catalogue. */
+    json_t *pop = json_object_get(json_array_get(src, 0), "describe");
+    ck_assert_str_eq(json_string_value(json_object_get(pop, "mode")), "count");
+    json_int_t items = json_integer_value(json_object_get(pop, "items"));
+    ck_assert_int_gt(items, 0);
+    json_t *good = json_object_get(json_array_get(src, 1), "describe");
+    ck_assert_int_eq(json_integer_value(json_object_get(good, "items")), items);
     ck_assert(json_is_object(json_object_get(s.r.json, "cache")));
     ck_assert_double_eq_tol(
         json_number_value(json_object_get(json_object_get(s.r.json, "gate"), "tolerance")), 0.05,

@@ -41,7 +41,7 @@ static rs_status compute(void *ctx, int64_t user, const char *source, rs_reco_li
     pthread_mutex_unlock(&s->mu);
     if (fail)
         return rs_error_set(err, RS_ERR_DATABASE, "fake database down");
-    rs_query q = {sizeof q, RS_USER_NONE, r, n, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, r, n, NULL, 0);
     out->model_version = rs_engine_instance_version(s->engine, source);
     /* A stand-in explanation the cache must carry: because = first rated. */
     rs_status st = rs_engine_recommend(s->engine, source, &q, out->cap, out->items, NULL, &out->n,

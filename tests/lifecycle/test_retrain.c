@@ -117,7 +117,7 @@ static void on_swap(void *ctx, const char *source, int64_t version)
 
 static int32_t top_item(rs_engine *e)
 {
-    rs_query q = {sizeof q, RS_USER_NONE, NULL, 0, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, NULL, 0, NULL, 0);
     rs_scored out[1];
     size_t n;
     rs_error err = {0};

@@ -197,7 +197,7 @@ START_TEST(corrupt_candidate_rejected)
     ck_assert_int_eq(rs_engine_instance_version(e, "good"), 2);
     /* The old version still serves. */
     rs_rating r[] = {{0, 4.0f, 0}};
-    rs_query q = {sizeof q, RS_USER_NONE, r, 1, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, r, 1, NULL, 0);
     rs_scored out[3];
     size_t n;
     ck_assert_int_eq(rs_engine_recommend(e, "good", &q, 3, out, NULL, &n, &err), RS_OK);

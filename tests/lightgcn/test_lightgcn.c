@@ -103,7 +103,10 @@ static rs_query user_query(const rs_dataset *v, int32_t u, rs_rating *buf)
     size_t n = 0;
     for (size_t p = v->user_ptr[u]; p < v->user_ptr[u + 1]; p++)
         buf[n++] = (rs_rating){v->user_item[p], v->user_rating[p], 0};
-    return (rs_query){sizeof(rs_query), v->user_ids[u], buf, n, NULL, 0};
+    /* As the host fills it (ABI 1.1): the user's index in the dataset. */
+    rs_query q = RS_QUERY(v->user_ids[u], buf, n, NULL, 0);
+    q.user_index = u;
+    return q;
 }
 
 static double cosine(const float *a, const float *b, int d)
@@ -530,7 +533,7 @@ START_TEST(test_recommend_semantics)
     rs_rating fresh[5];
     for (int i = 0; i < 5; i++)
         fresh[i] = (rs_rating){i, 5.0f, 0};
-    rs_query q = {sizeof q, RS_USER_NONE, fresh, 5, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, fresh, 5, NULL, 0);
     ck_assert_int_eq(e->recommend(x.p, &q, 10, out, NULL, &n, &err), RS_OK);
     ck_assert_uint_eq(n, 10);
     int same = 0;
@@ -540,7 +543,7 @@ START_TEST(test_recommend_semantics)
     }
     ck_assert_int_ge(same, 8);
     /* No history at all: popularity, still a full list. */
-    q = (rs_query){sizeof q, RS_USER_NONE, NULL, 0, NULL, 0};
+    q = RS_QUERY(RS_USER_NONE, NULL, 0, NULL, 0);
     ck_assert_int_eq(e->recommend(x.p, &q, 10, out, NULL, &n, &err), RS_OK);
     ck_assert_uint_eq(n, 10);
     /* similar(): the query item never appears; a non-CF item is refused. */
@@ -590,7 +593,7 @@ START_TEST(test_unfitted_refuses)
 {
     const rs_plugin_entry *e = rs_plugin_entry_v1();
     inst x = make_instance(NULL);
-    rs_query q = {sizeof q, RS_USER_NONE, NULL, 0, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, NULL, 0, NULL, 0);
     rs_scored out[4];
     size_t n;
     rs_error err = {0};
@@ -712,7 +715,7 @@ START_TEST(test_save_load_round_trip)
     ck_assert_int_eq(memcmp(ra, rb, n1 * sizeof *ra), 0);
     /* Folded-in users too (fold-in state is persisted). */
     rs_rating fresh[3] = {{31, 5.0f, 0}, {40, 4.5f, 0}, {2, 1.0f, 0}};
-    rs_query q = {sizeof q, RS_USER_NONE, fresh, 3, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, fresh, 3, NULL, 0);
     ck_assert_int_eq(e->recommend(a.p, &q, 10, ra, NULL, &n1, &err), RS_OK);
     ck_assert_int_eq(e->recommend(b.p, &q, 10, rb, NULL, &n2, &err), RS_OK);
     ck_assert_int_eq(memcmp(ra, rb, n1 * sizeof *ra), 0);

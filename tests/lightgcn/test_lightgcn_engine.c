@@ -25,7 +25,7 @@ START_TEST(train_save_serve_reload)
                   err.message);
     /* user 1 rated A (5) and B (3): only C and D may come back. */
     rs_rating r[] = {{0, 5.0f, 0}, {1, 3.0f, 0}};
-    rs_query q = {sizeof q, 1, r, 2, NULL, 0};
+    rs_query q = RS_QUERY(1, r, 2, NULL, 0);
     rs_scored out[4], again[4];
     rs_explanation ex[4];
     size_t n, m;

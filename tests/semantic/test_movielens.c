@@ -152,7 +152,7 @@ static int reaches_fan(void *inst, int32_t cold)
     for (int32_t j = 0; nr < 8; j += 997) /* spread, unrelated dislikes */
         if (j != cold)
             r[nr++] = (rs_rating){j, 1.5f, 0};
-    rs_query q = {sizeof q, RS_USER_NONE, r, nr, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, r, nr, NULL, 0);
     ck_assert_int_eq(E->recommend(inst, &q, 20, out, NULL, &n_out, &err), RS_OK);
     for (size_t i = 0; i < n_out; i++)
         if (out[i].item == cold)
@@ -224,7 +224,7 @@ static void fan_top20(void *inst, uint32_t bit, double *share, size_t *median)
     rs_rating r[10];
     size_t nr = genre_fan(bit, r), n = 0, counts[20];
     ck_assert_uint_eq(nr, 10);
-    rs_query q = {sizeof q, RS_USER_NONE, r, nr, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, r, nr, NULL, 0);
     rs_scored out[20];
     rs_error err = {0};
     ck_assert_int_eq(E->recommend(inst, &q, 20, out, NULL, &n, &err), RS_OK);
@@ -278,7 +278,8 @@ START_TEST(known_user_is_served_from_the_dataset)
     NEED_DATA();
     /* a query naming a fitted user without ratings uses the dataset's */
     int32_t u = 0;
-    rs_query q = {sizeof q, D->user_ids[u], NULL, 0, NULL, 0};
+    rs_query q = RS_QUERY(D->user_ids[u], NULL, 0, NULL, 0);
+    q.user_index = u; /* as the host fills it (ABI 1.1) */
     rs_scored out[20];
     rs_explanation ex[20];
     size_t n;
@@ -333,7 +334,7 @@ START_TEST(hnsw_and_ivf_agree_with_exact_search)
     /* recommend works through the approximate indexes too */
     int32_t jumanji = sem_fixture_find_title(fx, "Jumanji", 1995);
     rs_rating r[2] = {{toy_story, 5.0f, 0}, {jumanji, 3.0f, 0}};
-    rs_query q = {sizeof q, RS_USER_NONE, r, 2, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, r, 2, NULL, 0);
     rs_scored out[10];
     size_t n;
     rs_error err = {0};
@@ -442,7 +443,7 @@ START_TEST(vectors_file_at_catalogue_scale)
     static const char *const anim[] = {"Animation", NULL};
     rs_rating r[10];
     ck_assert_uint_eq(genre_fan(genre_bits(anim), r), 10);
-    rs_query q = {sizeof q, RS_USER_NONE, r, 10, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, r, 10, NULL, 0);
     rs_scored fx20[20], fy20[20];
     ck_assert_int_eq(E->recommend(flat, &q, 20, fx20, NULL, &nx, &err), RS_OK);
     ck_assert_int_eq(E->recommend(inst, &q, 20, fy20, NULL, &ny, &err), RS_OK);

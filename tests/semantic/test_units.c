@@ -653,7 +653,7 @@ START_TEST(plugin_knn_scorer_scores_explains_and_pushes)
     ck_assert_int_eq(g->k, 10);
     /* likes two sci-fi movies (weights 2, 1.5), dislikes a romance (-2) */
     rs_rating r[3] = {{1, 5.0f, 0}, {2, 4.5f, 0}, {25, 1.0f, 0}};
-    rs_query q = {sizeof q, RS_USER_NONE, r, 3, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, r, 3, NULL, 0);
     rs_scored out[10];
     rs_explanation ex[10];
     size_t n;
@@ -717,7 +717,7 @@ START_TEST(plugin_knn_scorer_after_load_and_on_vectors)
     plug_new(&b, &c.d, "scorer", "knn", "knn_k", "12");
     ck_assert_msg(b.e->load(b.inst, dir, &c.d, &err) == RS_OK, "%s", err.message);
     rs_rating r[3] = {{41, 5.0f, 0}, {42, 4.0f, 0}, {5, 2.0f, 0}};
-    rs_query q = {sizeof q, RS_USER_NONE, r, 3, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, r, 3, NULL, 0);
     rs_scored oa[10], ob[10];
     size_t na, nb;
     ck_assert_int_eq(a.e->recommend(a.inst, &q, 10, oa, NULL, &na, &err), RS_OK);
@@ -770,7 +770,7 @@ START_TEST(plugin_profile_disliked_topic_scores_below_unrated)
     plug_fit(&p, &c.d);
     /* loves sci-fi, hates romance, never rated animation */
     rs_rating r[4] = {{1, 5.0f, 0}, {2, 4.0f, 0}, {21, 1.0f, 0}, {22, 1.5f, 0}};
-    rs_query q = {sizeof q, RS_USER_NONE, r, 4, NULL, 0};
+    rs_query q = RS_QUERY(RS_USER_NONE, r, 4, NULL, 0);
     int32_t items[N_MOVIES];
     float sc[N_MOVIES];
     rs_error err = {0};
@@ -815,7 +815,7 @@ START_TEST(plugin_similar_recommend_score_explain)
     /* likes two sci-fi movies, dislikes a romance one */
     rs_rating r[3] = {{1, 5.0f, 0}, {2, 4.5f, 0}, {25, 1.0f, 0}};
     int32_t excl[2] = {3, 4};
-    rs_query q = {sizeof q, RS_USER_NONE, r, 3, excl, 2};
+    rs_query q = RS_QUERY(RS_USER_NONE, r, 3, excl, 2);
     rs_explanation ex[10];
     ck_assert_int_eq(p.e->recommend(p.inst, &q, 10, out, ex, &n, &err), RS_OK);
     ck_assert_uint_eq(n, 10);
@@ -838,14 +838,14 @@ START_TEST(plugin_similar_recommend_score_explain)
 
     /* all ratings equal: every rated movie counts +1 */
     rs_rating flat[2] = {{41, 3.0f, 0}, {42, 3.0f, 0}};
-    rs_query q2 = {sizeof q2, RS_USER_NONE, flat, 2, NULL, 0};
+    rs_query q2 = RS_QUERY(RS_USER_NONE, flat, 2, NULL, 0);
     ck_assert_int_eq(p.e->recommend(p.inst, &q2, 5, out, NULL, &n, &err), RS_OK);
     ck_assert_uint_eq(n, 5);
     for (size_t i = 0; i < n; i++)
         ck_assert_int_eq(topic(out[i].item), 2);
 
     /* no ratings: nothing to recommend, scores missing */
-    rs_query q3 = {sizeof q3, RS_USER_NONE, NULL, 0, NULL, 0};
+    rs_query q3 = RS_QUERY(RS_USER_NONE, NULL, 0, NULL, 0);
     ck_assert_int_eq(p.e->recommend(p.inst, &q3, 5, out, NULL, &n, &err), RS_OK);
     ck_assert_uint_eq(n, 0);
     ck_assert_int_eq(p.e->score(p.inst, &q3, items, 1, sc, &err), RS_OK);
@@ -853,7 +853,7 @@ START_TEST(plugin_similar_recommend_score_explain)
 
     /* a rating outside the catalogue is an invalid query */
     rs_rating bad[1] = {{N_MOVIES, 4.0f, 0}};
-    rs_query q4 = {sizeof q4, RS_USER_NONE, bad, 1, NULL, 0};
+    rs_query q4 = RS_QUERY(RS_USER_NONE, bad, 1, NULL, 0);
     ck_assert_int_eq(p.e->recommend(p.inst, &q4, 5, out, NULL, &n, &err),
                      RS_ERR_INVALID);
     p.e->destroy(p.inst);

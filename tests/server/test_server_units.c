@@ -4,6 +4,7 @@
 #include <check.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -461,6 +462,49 @@ START_TEST(test_reco_roles)
 }
 END_TEST
 
+/* Every shipped config names role instances that can play their roles
+ * (a server refuses to start otherwise): the plugins are loaded and their
+ * instances created, nothing is trained. */
+START_TEST(test_shipped_configs_roles)
+{
+    static const char *const configs[] = {"configs/default.yaml", "configs/fast.yaml",
+                                          "configs/cluster.yaml"};
+    const char *shared = getenv("RECSYS_SHARED_DATA");
+    char data[PATH_MAX], path[PATH_MAX];
+    snprintf(data, sizeof data, "%s/ml-latest-small",
+             shared && *shared ? shared : RS_SHARED_DATA_DEFAULT);
+    /* the data and the plugins of this build, whatever the caller set */
+    setenv("RECSYS_DATA_DIR", data, 1);
+    setenv("RECSYS_PLUGIN_PATH", RS_PLUGIN_BUILD_DIR, 1);
+    setenv("RECSYS_WORK_DIR", "/tmp/rs_units_work", 1);
+    unsetenv("RECSYS_TEXT_FILE");
+    for (size_t i = 0; i < sizeof configs / sizeof configs[0]; i++) {
+        rs_error err = {0};
+        rs_config *cfg = NULL;
+        snprintf(path, sizeof path, "%s/%s", RS_SOURCE_DIR, configs[i]);
+        ck_assert_msg(rs_config_load(path, &cfg, &err) == RS_OK, "%s: %s", path, err.message);
+        rs_load_options lo = {NULL, cfg->cf_min_item_ratings, cfg->cf_min_user_ratings};
+        rs_movielens *ml = NULL;
+        rs_engine *e = NULL;
+        rs_reco_service *svc = NULL;
+        ck_assert_msg(rs_movielens_load(cfg->data_dir, &lo, &ml, &err) == RS_OK, "%s",
+                      err.message);
+        ck_assert_msg(rs_engine_new(cfg, rs_movielens_view(ml), &e, &err) == RS_OK, "%s: %s",
+                      path, err.message);
+        ck_assert_int_eq(rs_reco_service_new(e, ml, NULL, NULL, &svc, &err), RS_OK);
+        ck_assert_msg(rs_reco_service_set_roles(svc, cfg, &err) == RS_OK, "%s: %s", path,
+                      err.message);
+        rs_reco_service_free(svc);
+        rs_engine_free(e);
+        rs_movielens_free(ml);
+        rs_config_free(cfg);
+    }
+    unsetenv("RECSYS_DATA_DIR");
+    unsetenv("RECSYS_PLUGIN_PATH");
+    unsetenv("RECSYS_WORK_DIR");
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("server_units");
@@ -478,6 +522,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_server_options_limits);
     tcase_add_test(tc, test_reco_list_shapes);
     tcase_add_test(tc, test_reco_roles);
+    tcase_add_test(tc, test_shipped_configs_roles);
     suite_add_tcase(s, tc);
     return s;
 }

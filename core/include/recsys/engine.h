@@ -49,7 +49,9 @@ typedef struct rs_engine rs_engine;
 
 /* Create instances for every configured instance over `data` (not fitted:
  * call rs_engine_load_or_train, or see the candidates below). `data` must
- * outlive the engine. */
+ * outlive the engine. Instances are created in dependency order: one whose
+ * `instance` params (plugin.yaml) name others comes after them; a name that
+ * is not configured, or a cycle, is RS_ERR_CONFIG at file:line:column. */
 rs_status rs_engine_new(const rs_config *cfg, const rs_dataset *data,
                         rs_engine **out, rs_error *err);
 void rs_engine_free(rs_engine *e);
@@ -158,14 +160,19 @@ rs_status rs_engine_install_artifacts(rs_engine *e, const char *name,
 rs_status rs_engine_load_or_train(rs_engine *e, int force_train,
                                   rs_error *err);
 
-/* The same for one slot; a composite slot first prepares every
- * non-composite slot (its children are named only in its params). */
+/* The same for one slot, after the instances it names in its `instance`
+ * params (recursively) that are not serving yet. */
 rs_status rs_engine_load_or_train_one(rs_engine *e, const char *name,
                                       int force_train, rs_error *err);
 
-/* Serving calls: a thin wrapper that takes a reference, checks the
- * capability ("instance 'x' (plugin y) does not support similar") and
- * calls the plugin. */
+/* Serving calls: take a reference, check the capability ("instance 'x'
+ * (plugin y) does not support similar"), fill the query (ABI 1.1: the
+ * user's dense index in the version's dataset, and a known user's ratings
+ * when q gives none), call the plugin and validate what it returns (n_out
+ * <= k, items in the catalogue, no duplicates, finite scores): a violation
+ * is RS_ERR_FORMAT (malformed data) naming the instance, the plugin and the
+ * field, with *n_out = 0. Composites reach their children the same way
+ * (host child_recommend/child_score/child_similar). */
 rs_status rs_engine_recommend(rs_engine *e, const char *name,
                               const rs_query *q, size_t k, rs_scored *out,
                               rs_explanation *explain, size_t *n_out,
@@ -177,13 +184,21 @@ rs_status rs_engine_similar(rs_engine *e, const char *name, int32_t item,
                             size_t k, rs_scored *out, size_t *n_out,
                             rs_error *err);
 
+/* Ask a serving instance to describe itself (the entry's optional
+ * `describe`, ABI 1.1): one short JSON object into buf[cap]. Returns
+ * RS_ERR_UNSUPPORTED when the plugin has no describe, RS_ERR_STATE when the
+ * instance is not serving yet. Concurrent-safe. */
+rs_status rs_engine_describe_instance(rs_engine *e, const char *name, char *buf,
+                                      size_t cap, rs_error *err);
+
 /* Reference counting, as the host table's acquire/release. */
 rs_status rs_engine_acquire(rs_engine *e, const char *name,
                             rs_instance_ref *ref, rs_error *err);
 void rs_engine_release(rs_engine *e, rs_instance_ref *ref);
 
 /* Plugin descriptors found on the plugin path (for `recsys plugins`):
- * writes a human-readable listing. */
+ * writes a human-readable listing. A plugin whose plugin.yaml lists its
+ * `capabilities` is described without loading its library. */
 rs_status rs_engine_describe_plugins(const rs_config *cfg, FILE *out,
                                      rs_error *err);
 

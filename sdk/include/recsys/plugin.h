@@ -13,17 +13,42 @@
  *     the host refuses any plugin whose major differs from its own.
  *   - RS_ABI_MINOR grows when fields are appended to a boundary struct.
  *     A host refuses a plugin built for a newer minor than its own; a plugin
- *     must check host->struct_size before using a field newer than 1.0.
+ *     must check a struct's struct_size before using a field newer than
+ *     1.0 (RS_HAS_FIELD does it per field).
  *   - Every boundary struct carries its own size first (or right after the
  *     ABI numbers) and only ever grows at the end. Never reorder fields.
  *
- * Threading contract, for every instance:
- *   - create, fit, load, save and destroy are called from one thread at a
- *     time, on an instance that is not serving requests.
- *   - recommend, score and similar may be called from many threads at once
- *     (civetweb workers, the refresher, the evaluation harness) once fit or
- *     load has returned RS_OK. They must not mutate shared state without
- *     their own synchronisation.
+ * Version notes:
+ *   1.0  the first release.
+ *   1.1  (one minor, never released before it was complete, so it was
+ *        grown in two appends; both are 1.1):
+ *        first append: rs_host.checkpoint_dir and rs_host.resume.
+ *        second append: rs_query.user_index and rs_query.explanation_size
+ *        (the host fills both, and always fills the ratings);
+ *        rs_dataset.item_meta_size (the element size of `items`);
+ *        rs_host.child_recommend/child_score/child_similar (composites call
+ *        their children through the host, which validates the output);
+ *        rs_plugin_entry.describe; the `instance` param type in plugin.yaml.
+ *        RS_HOST_V1_1_SIZE and RS_QUERY_V1_1_SIZE now end at the second
+ *        append. A plugin built against the first 1.1 header still loads:
+ *        its entry is the 1.0 size and it only ever reads the host fields it
+ *        knew (up to resume), which every 1.1 host has. Check the second
+ *        append's fields with RS_HAS_FIELD before using them.
+ *
+ * Threading contract (each callback below is tagged with its own):
+ *   - [setup]: create, fit, load and save are called from one thread at a
+ *     time, on an instance that is not serving requests (fit and load on a
+ *     fresh instance; save on a version the host has published or is about
+ *     to publish, never concurrently with another save or load of it).
+ *   - [serving]: recommend, score, similar and describe may be called from
+ *     many threads at once (civetweb workers, the refresher, the
+ *     evaluation harness) once fit or load has returned RS_OK. They must
+ *     not mutate shared state without their own synchronisation.
+ *   - [any, once]: destroy runs exactly once, on whichever thread drops the
+ *     last reference to the version: a request thread that finished with
+ *     a retired version, a composite's request thread releasing a child,
+ *     or the thread freeing the engine. Never concurrently with any other
+ *     call on the same instance.
  *
  * Ownership contract:
  *   - Everything the host passes in (dataset, query, params, strings) is
@@ -34,6 +59,17 @@
  *     plugin never returns memory the host must free.
  *   - The instance pointer created by create() is owned by the plugin and
  *     released by destroy().
+ *
+ * Params: the host validates every instance's params against the schema in
+ * the plugin's plugin.yaml (type, range, enum values, `instance` names)
+ * before create() and applies the schema's defaults, so the values a plugin
+ * reads are already valid; recsys/params.h reads them into a config struct
+ * from one table.
+ *
+ * Output: the host validates what every recommend/score/similar returns
+ * (n_out <= k, item indices in the catalogue, no duplicates, finite
+ * scores; score may also write RS_SCORE_MISSING) and turns a violation into
+ * an RS_ERR_FORMAT error (malformed data) naming the plugin and the field.
  *
  * Errors: every fallible call returns an rs_status and, on failure, fills
  * the caller-owned rs_error with the same code and a message that names the
@@ -65,6 +101,11 @@ extern "C" {
 #define RS_EXPORT
 #define RS_PRINTF(f, a)
 #endif
+
+/* Whether a struct that carries struct_size (the plugin's copy of the
+ * header may be older or newer than the caller's) holds `field`. */
+#define RS_HAS_FIELD(ptr, type, field)                                       \
+    ((ptr)->struct_size >= offsetof(type, field) + sizeof((ptr)->field))
 
 /* ---- Status and errors (append-only; never renumber) ------------------ */
 
@@ -111,7 +152,9 @@ static inline rs_status rs_error_set(rs_error *err, rs_status code,
 
 /*
  * Items are identified by their dense catalogue index (0..n_items-1) in
- * every call. All datasets a host hands to one instance share the same
+ * every call. Users are identified by their external id and, from ABI 1.1,
+ * by their dense index in the dataset the instance was fitted or loaded
+ * with (rs_query.user_index). All datasets a host hands to one instance share the same
  * catalogue (same n_items, same order); only the ratings differ (the
  * evaluation harness thins them). Plugins that persist artifacts store
  * external movie ids and remap them on load through the dataset.
@@ -128,7 +171,14 @@ typedef struct rs_item_meta {
     int64_t imdb_id;      /* 0 when unknown */
 } rs_item_meta;
 
-/* Read-only view of a ratings dataset over the catalogue. */
+/* Read-only view of a ratings dataset over the catalogue.
+ *
+ * Which dataset to use: fit trains on the dataset it is given (the host may
+ * hand a thinned training split, not the serving data); load maps the
+ * artifacts' external ids onto the dataset it is given; requests resolve
+ * users against the dataset of the last fit/load (the one whose index
+ * rs_query.user_index refers to). host->dataset() is the host's serving
+ * dataset: use it only for the catalogue (items), never for ratings. */
 typedef struct rs_dataset {
     uint32_t struct_size;
     int32_t n_users;
@@ -152,7 +202,28 @@ typedef struct rs_dataset {
     const uint8_t *cf_user;        /* [n_users] 1 = in the CF subset */
     int32_t n_genres;
     const char *const *genre_names; /* [n_genres] */
+    /* ---- ABI 1.1 ---- */
+    /* Element size of `items`, so rs_item_meta can grow: index it with
+     * rs_dataset_item(), never with items[i] in a plugin built for 1.1+. */
+    uint32_t item_meta_size;
 } rs_dataset;
+
+#define RS_DATASET_V1_0_SIZE                                                 \
+    (offsetof(rs_dataset, genre_names) + sizeof(const char *const *))
+#define RS_DATASET_V1_1_SIZE                                                 \
+    (offsetof(rs_dataset, item_meta_size) + sizeof(uint32_t))
+
+/* Item i's metadata (0 <= i < n_items). A 1.0 host, or one that leaves
+ * item_meta_size 0, lays items out as this header's rs_item_meta. */
+static inline const rs_item_meta *rs_dataset_item(const rs_dataset *d,
+                                                  int32_t i)
+{
+    size_t size = sizeof(rs_item_meta);
+    if (RS_HAS_FIELD(d, rs_dataset, item_meta_size) && d->item_meta_size)
+        size = d->item_meta_size;
+    return (const rs_item_meta *)(const void *)((const char *)d->items +
+                                                (size_t)i * size);
+}
 
 typedef struct rs_rating {
     int32_t item;      /* catalogue index */
@@ -164,16 +235,64 @@ typedef struct rs_rating {
  * changed since; plugins must fold them in from `ratings`. */
 #define RS_USER_NONE INT64_MIN
 
+/*
+ * A request. What a user id without ratings means: a user of the fitted
+ * dataset (user_index >= 0) is served from what the model learned about
+ * them, and the host has filled `ratings` with their training ratings;
+ * with n_ratings == 0 and user_index == -1 the user is cold (no ratings at
+ * all): serve them as a new user (popularity) or return RS_ERR_NOT_FOUND
+ * if the plugin cannot. The host fills user_index and, when the caller
+ * gave none, ratings, before every call, so plugins never resolve user_id
+ * themselves: use rs_query_user_index().
+ */
 typedef struct rs_query {
     uint32_t struct_size;
     int64_t user_id;          /* external id of a user of the fitted dataset
                                  whose ratings are exactly `ratings`, or
                                  RS_USER_NONE */
-    const rs_rating *ratings; /* the user's current ratings; may be NULL */
+    const rs_rating *ratings; /* the user's current ratings; the host
+                                 fills them for a known user */
     size_t n_ratings;
     const int32_t *exclude;   /* extra items never to return, sorted asc */
     size_t n_exclude;
+    /* ---- ABI 1.1 ---- */
+    int32_t user_index;        /* dense index of user_id in the dataset of
+                                  the instance's last fit/load, or -1 */
+    uint32_t explanation_size; /* element size of recommend's explain[]:
+                                  use rs_explanation_at() */
 } rs_query;
+
+#define RS_QUERY_V1_0_SIZE (offsetof(rs_query, n_exclude) + sizeof(size_t))
+#define RS_QUERY_V1_1_SIZE                                                   \
+    (offsetof(rs_query, explanation_size) + sizeof(uint32_t))
+
+/* A query built by hand (host code, tests): every field named, so it keeps
+ * compiling warning-free as rs_query grows, and user_index -1 (the host
+ * fills it from user_id before the plugin sees the query). */
+#define RS_QUERY(user_id_, ratings_, n_ratings_, exclude_, n_exclude_)       \
+    ((rs_query){.struct_size = (uint32_t)sizeof(rs_query),                   \
+                .user_id = (user_id_),                                       \
+                .ratings = (ratings_),                                       \
+                .n_ratings = (n_ratings_),                                   \
+                .exclude = (exclude_),                                       \
+                .n_exclude = (n_exclude_),                                   \
+                .user_index = -1})
+
+/* The querying user's dense index in `data` (the dataset the instance was
+ * fitted or loaded with), or -1. Trusts q->user_index only where it is
+ * there and agrees with user_id, so a query built by hand (a test, an older
+ * host) that leaves it 0 cannot name user 0 by accident. */
+static inline int32_t rs_query_user_index(const rs_query *q,
+                                          const rs_dataset *data)
+{
+    if (!data || q->user_id == RS_USER_NONE ||
+        !RS_HAS_FIELD(q, rs_query, user_index))
+        return -1;
+    int32_t u = q->user_index;
+    if (u < 0 || u >= data->n_users || data->user_ids[u] != q->user_id)
+        return -1;
+    return u;
+}
 
 typedef struct rs_scored {
     int32_t item; /* catalogue index */
@@ -187,7 +306,8 @@ typedef struct rs_scored {
 #define RS_EXPLAIN_MAX_PARTS 4
 #define RS_SOURCE_NAME_MAX 32
 
-/* Why an item was recommended. */
+/* Why an item was recommended. May grow at the end: recommend's explain[]
+ * elements are q->explanation_size bytes apart (rs_explanation_at). */
 typedef struct rs_explanation {
     int32_t because_item; /* the user's rated item that most supports it, or -1 */
     uint32_t n_parts;     /* contributions below, shares sum to ~1 */
@@ -196,6 +316,19 @@ typedef struct rs_explanation {
         float share;
     } parts[RS_EXPLAIN_MAX_PARTS];
 } rs_explanation;
+
+/* Element i of recommend's explain[] array (NULL when explain is NULL). */
+static inline rs_explanation *rs_explanation_at(const rs_query *q,
+                                                rs_explanation *explain,
+                                                size_t i)
+{
+    size_t size = sizeof(rs_explanation);
+    if (!explain)
+        return NULL;
+    if (RS_HAS_FIELD(q, rs_query, explanation_size) && q->explanation_size)
+        size = q->explanation_size;
+    return (rs_explanation *)(void *)((char *)explain + i * size);
+}
 
 /* ---- Host services, passed to create() --------------------------------- */
 
@@ -206,7 +339,8 @@ typedef enum rs_log_level {
     RS_LOG_ERROR = 3
 } rs_log_level;
 
-/* Opaque: validated instance params (schema defaults already applied). */
+/* Opaque: instance params, validated against plugin.yaml's schema (type,
+ * range, enum values, instance names) with its defaults applied. */
 typedef struct rs_params rs_params;
 
 struct rs_plugin_entry;
@@ -220,8 +354,9 @@ typedef struct rs_instance_ref {
 
 /*
  * Host function table. Valid from create() until destroy(). Every function
- * may be called from any thread. New entries are only appended; check
- * struct_size before using one added after ABI 1.0.
+ * may be called from any thread ([any]), concurrently. New entries are only
+ * appended; check struct_size (RS_HAS_FIELD(host, rs_host, field)) before
+ * using one added after ABI 1.0.
  */
 typedef struct rs_host {
     uint32_t struct_size;
@@ -241,7 +376,8 @@ typedef struct rs_host {
     /* Typed access to this instance's validated params. Each returns RS_OK,
      * or RS_ERR_NOT_FOUND / RS_ERR_INVALID for an unknown key or a type
      * mismatch (a plugin bug: its descriptor declares the keys). Strings
-     * stay valid until destroy(). */
+     * stay valid until destroy(). An `enum` or `instance` param reads as a
+     * string; an int reads as a float too. recsys/params.h wraps these. */
     rs_status (*param_int)(const struct rs_host *host, const char *key,
                            int64_t *out);
     rs_status (*param_float)(const struct rs_host *host, const char *key,
@@ -256,7 +392,11 @@ typedef struct rs_host {
 
     /* Look up another instance by name and take a read reference to its
      * current serving version (the hybrid uses this for its children). The
-     * reference stays valid, even across a hot swap, until released. */
+     * reference stays valid, even across a hot swap, until released.
+     * Declare the names as `instance` params in plugin.yaml, so the host
+     * prepares them first. Call a child through child_recommend/
+     * child_score/child_similar (1.1), not through ref->entry. Releasing
+     * the last reference to a retired version destroys it on this thread. */
     rs_status (*acquire_instance)(const struct rs_host *host,
                                   const char *name, rs_instance_ref *ref,
                                   rs_error *err);
@@ -284,12 +424,40 @@ typedef struct rs_host {
      * A plugin that resumes must refuse (RS_ERR_CONFIG, naming the field) a
      * checkpoint written for other params or other training data. */
     int (*resume)(const struct rs_host *host);
+
+    /* ---- ABI 1.1, second append (check RS_HAS_FIELD first) ---- */
+
+    /* Serve from a child reference taken with acquire_instance, through the
+     * host: it checks the child's capability, fills the query (user_index,
+     * ratings) against the child's own dataset, calls the child and
+     * validates its output as it does for every plugin (see the top of this
+     * file), so a composite need not guard against a child that overran
+     * its contract. Same arguments and contracts as the entry's calls.
+     * [serving] */
+    rs_status (*child_recommend)(const struct rs_host *host,
+                                 const rs_instance_ref *ref, const rs_query *q,
+                                 size_t k, rs_scored *out,
+                                 rs_explanation *explain, size_t *n_out,
+                                 rs_error *err);
+    rs_status (*child_score)(const struct rs_host *host,
+                             const rs_instance_ref *ref, const rs_query *q,
+                             const int32_t *items, size_t n, float *scores,
+                             rs_error *err);
+    rs_status (*child_similar)(const struct rs_host *host,
+                               const rs_instance_ref *ref, int32_t item,
+                               size_t k, rs_scored *out, size_t *n_out,
+                               rs_error *err);
 } rs_host;
 
-/* Size of the host table up to the last ABI 1.0 field, and up to 1.1. */
+/* Size of the host table up to the last ABI 1.0 field, up to the first 1.1
+ * append (what a plugin built against the first 1.1 header checked), and
+ * up to the last 1.1 field. */
 #define RS_HOST_V1_0_SIZE                                                    \
     (offsetof(rs_host, instance_name) + sizeof(void (*)(void)))
-#define RS_HOST_V1_1_SIZE (offsetof(rs_host, resume) + sizeof(void (*)(void)))
+#define RS_HOST_V1_1_RESUME_SIZE                                             \
+    (offsetof(rs_host, resume) + sizeof(void (*)(void)))
+#define RS_HOST_V1_1_SIZE                                                    \
+    (offsetof(rs_host, child_similar) + sizeof(void (*)(void)))
 
 /* ---- The plugin entry --------------------------------------------------- */
 
@@ -301,7 +469,10 @@ enum {
     RS_CAP_SIMILAR = 1u << 4,
     RS_CAP_EXPLAIN = 1u << 5,   /* recommend fills explanations */
     RS_CAP_FOLD_IN = 1u << 6,   /* serves users unseen at fit time */
-    RS_CAP_COMPOSITE = 1u << 7  /* depends on other instances (hybrid) */
+    RS_CAP_COMPOSITE = 1u << 7  /* depends on other instances (hybrid); since
+                                   1.1 informational: the host orders and
+                                   checks dependencies from `instance`
+                                   params */
 };
 
 typedef struct rs_plugin_entry {
@@ -315,22 +486,23 @@ typedef struct rs_plugin_entry {
     const char *description;
     uint32_t capabilities;   /* RS_CAP_* */
 
-    /* Create an instance. `host` stays valid until destroy. Thread: any,
-     * one at a time. */
+    /* Create an instance. `host` stays valid until destroy. Params arrive
+     * validated (read them here, with recsys/params.h). [setup] */
     rs_status (*create)(const rs_host *host, void **instance, rs_error *err);
 
-    /* Release everything; NULL is a no-op. */
+    /* Release everything; NULL is a no-op. [any, once]: on whichever thread
+     * drops the last reference (a request thread, for a retired version). */
     void (*destroy)(void *instance);
 
     /* Train on `data` (valid until destroy). Not concurrent with anything
      * else on this instance. A failed fit leaves the instance unusable for
-     * serving but safe to destroy. */
+     * serving but safe to destroy. [setup] */
     rs_status (*fit)(void *instance, const rs_dataset *data, rs_error *err);
 
     /* Persist / restore artifacts in `dir` (created by the host). load must
      * validate everything and fail without side effects on a corrupt or
      * mismatched file. `data` is the catalogue to map external ids onto;
-     * valid until destroy. */
+     * valid until destroy. [setup] */
     rs_status (*save)(void *instance, const char *dir, rs_error *err);
     rs_status (*load)(void *instance, const char *dir, const rs_dataset *data,
                       rs_error *err);
@@ -338,20 +510,37 @@ typedef struct rs_plugin_entry {
     /* Top-k items for the query, best first, never returning an item the
      * user rated or one in q->exclude. Writes up to k entries into out[],
      * and, when explain is not NULL, the matching explanations into
-     * explain[]; sets *n_out. Concurrent-safe. */
+     * explain[] (rs_explanation_at: elements are q->explanation_size bytes
+     * apart); sets *n_out. [serving] */
     rs_status (*recommend)(void *instance, const rs_query *q, size_t k,
                            rs_scored *out, rs_explanation *explain,
                            size_t *n_out, rs_error *err);
 
     /* Score n candidate items for the query into scores[] (RS_SCORE_MISSING
-     * where it cannot). Concurrent-safe. */
+     * where it cannot). [serving] */
     rs_status (*score)(void *instance, const rs_query *q, const int32_t *items,
                        size_t n, float *scores, rs_error *err);
 
-    /* The k items most similar to `item`, excluding it. Concurrent-safe. */
+    /* The k items most similar to `item`, excluding it. [serving] */
     rs_status (*similar)(void *instance, int32_t item, size_t k,
                          rs_scored *out, size_t *n_out, rs_error *err);
+
+    /* ---- ABI 1.1 (optional; NULL = nothing to say) ---- */
+
+    /* Describe this fitted instance in one short JSON object (what it
+     * learned: weights, sizes), NUL-terminated in buf[cap]. Shown by
+     * `recsys plugins` and the admin models endpoint. RS_ERR_INVALID if it
+     * does not fit in cap. [serving] */
+    rs_status (*describe)(void *instance, char *buf, size_t cap,
+                          rs_error *err);
 } rs_plugin_entry;
+
+/* The entry up to the last ABI 1.0 callback (the host accepts any size
+ * from this up to its own sizeof), and up to 1.1. */
+#define RS_ENTRY_V1_0_SIZE                                                   \
+    (offsetof(rs_plugin_entry, similar) + sizeof(void (*)(void)))
+#define RS_ENTRY_V1_1_SIZE                                                   \
+    (offsetof(rs_plugin_entry, describe) + sizeof(void (*)(void)))
 
 typedef const rs_plugin_entry *(*rs_plugin_entry_fn)(void);
 
