@@ -14,16 +14,15 @@ static inline const char *eb_ml_dir(void)
     static char dir[4096];
     const char *base = getenv("RECSYS_SHARED_DATA");
     struct stat st;
-    snprintf(dir, sizeof dir, "%s/ml-latest-small",
-             base && *base ? base : RS_SHARED_DATA_DEFAULT);
+    snprintf(dir, sizeof dir, "%s/ml-latest-small", base && *base ? base : RS_SHARED_DATA_DEFAULT);
     return stat(dir, &st) == 0 ? dir : NULL;
 }
 
 /* Make a temporary directory (into tmp, a "/tmp/x-XXXXXX" template) and
  * write <tmp>/cfg.yaml over ml_dir with the host's default CF subset and
  * `instances` (YAML list lines) into cfg_path. Returns 0 on failure. */
-static inline int eb_write_config(char *tmp, const char *ml, const char *instances,
-                                  char *cfg_path, size_t cap)
+static inline int eb_write_config(char *tmp, const char *ml, const char *instances, char *cfg_path,
+                                  size_t cap)
 {
     if (!mkdtemp(tmp))
         return 0;

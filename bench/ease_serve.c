@@ -26,8 +26,7 @@
 static void report(const char *what, double *t, size_t n)
 {
     double p50 = bu_quantile(t, n, 0.5), p99 = bu_quantile(t, n, 0.99);
-    printf("  %-50s median %8.1f us   p99 %8.1f us   (%zu calls)\n", what, p50 * 1e6,
-           p99 * 1e6, n);
+    printf("  %-50s median %8.1f us   p99 %8.1f us   (%zu calls)\n", what, p50 * 1e6, p99 * 1e6, n);
 }
 
 /* The ratings of dense user u (at most `cap`, the first by item order). */
@@ -54,8 +53,7 @@ int main(int argc, char **argv)
         return 0;
     }
     char tmp[] = "/tmp/ease-bench-XXXXXX", cfg_path[4200], inst[256];
-    snprintf(inst, sizeof inst, "  - {name: ease, plugin: ease, params: {lambda: %s}}\n",
-             lambda);
+    snprintf(inst, sizeof inst, "  - {name: ease, plugin: ease, params: {lambda: %s}}\n", lambda);
     if (!eb_write_config(tmp, ml, inst, cfg_path, sizeof cfg_path))
         return 1;
 
@@ -73,8 +71,8 @@ int main(int argc, char **argv)
         goto out;
     const rs_dataset *d = rs_movielens_view(data);
     rs_cf_stats cf = rs_dataset_cf_stats(d);
-    printf("ease_serve: ml-latest-small, CF subset %d items x %d users, lambda %s\n",
-           cf.items, cf.users, lambda);
+    printf("ease_serve: ml-latest-small, CF subset %d items x %d users, lambda %s\n", cf.items,
+           cf.users, lambda);
 
     double *t = malloc((calls > (size_t)fits ? calls : (size_t)fits) * sizeof *t);
     rs_rating *buf = malloc((d->n_ratings + 1) * sizeof *buf);
@@ -103,8 +101,7 @@ int main(int argc, char **argv)
         t[c] = bu_now() - t0;
     }
     char what[96];
-    snprintf(what, sizeof what, "recommend k=%d + explain (mean %zu ratings)", K,
-             total / calls);
+    snprintf(what, sizeof what, "recommend k=%d + explain (mean %zu ratings)", K, total / calls);
     report(what, t, calls);
     for (size_t c = 0; c < calls; c++) {
         rs_query q = query_of(d, (int32_t)(c % (size_t)d->n_users), 10, buf);

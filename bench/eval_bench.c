@@ -44,8 +44,8 @@ static void bench_metrics(int reps)
         }
         t[r] = bu_now() - t0;
     }
-    printf("metrics    all five @%d, %d users: median %.1f ns/user (%d reps, checksum %.3f)\n",
-           K, USERS, median(t, reps) / USERS * 1e9, reps, sink);
+    printf("metrics    all five @%d, %d users: median %.1f ns/user (%d reps, checksum %.3f)\n", K,
+           USERS, median(t, reps) / USERS * 1e9, reps, sink);
     free(t);
     free(ranked);
     free(rel);
@@ -64,16 +64,16 @@ static void bench_bootstrap(int reps)
         rs_bootstrap_means(x, ROWS, COLS, B, 42, ci, &err);
         t[r] = bu_now() - t0;
     }
-    printf("bootstrap  %d users x %d columns, %d resamples: median %.2f ms (%d reps)\n",
-           ROWS, COLS, B, median(t, reps) * 1e3, reps);
+    printf("bootstrap  %d users x %d columns, %d resamples: median %.2f ms (%d reps)\n", ROWS, COLS,
+           B, median(t, reps) * 1e3, reps);
     free(x);
     free(t);
 }
 
 /* Wall time per phase of one run. */
 enum { N_PHASES = 6 };
-static const char *const k_phase[N_PHASES] = {"load", "sweep", "new-user fit",
-                                              "new-user queries", "probes", "total"};
+static const char *const k_phase[N_PHASES] = {"load",   "sweep", "new-user fit", "new-user queries",
+                                              "probes", "total"};
 
 static void phases(const rs_eval_report *rep, double *out)
 {
@@ -88,12 +88,11 @@ static void phases(const rs_eval_report *rep, double *out)
     out[5] = rep->total_seconds;
 }
 
-static void print_instances(const char *file, const rs_eval_config *cfg,
-                            const rs_eval_report *rep)
+static void print_instances(const char *file, const rs_eval_config *cfg, const rs_eval_report *rep)
 {
-    printf("run        %s: %zu levels%s, new users %s, probes %s; instances:", file,
-           cfg->n_levels, rep->sweep_skipped ? " (skipped)" : "",
-           rep->nu.ran ? "on" : "off", rep->probes.ran ? "on" : "off");
+    printf("run        %s: %zu levels%s, new users %s, probes %s; instances:", file, cfg->n_levels,
+           rep->sweep_skipped ? " (skipped)" : "", rep->nu.ran ? "on" : "off",
+           rep->probes.ran ? "on" : "off");
     for (size_t i = 0; i < cfg->n_instances; i++)
         printf(" %s", cfg->instances[i]);
     putchar('\n');

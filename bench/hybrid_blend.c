@@ -23,13 +23,10 @@
 
 #define N_ITEMS 9742
 
-static double now_us(void)
-{
-    return bu_now() * 1e6;
-}
+static double now_us(void) { return bu_now() * 1e6; }
 
-static double median_recommend(th_host *th, const char *inst,
-                               const rs_query *q, int explain, int reps)
+static double median_recommend(th_host *th, const char *inst, const rs_query *q, int explain,
+                               int reps)
 {
     double *t = malloc((size_t)reps * sizeof *t);
     rs_scored out[10];
@@ -40,8 +37,7 @@ static double median_recommend(th_host *th, const char *inst,
         size_t n;
         rs_error err = {0};
         double t0 = now_us();
-        if (e->recommend(in, q, 10, out, explain ? x : NULL, &n, &err) !=
-            RS_OK) {
+        if (e->recommend(in, q, 10, out, explain ? x : NULL, &n, &err) != RS_OK) {
             fprintf(stderr, "%s: %s\n", inst, err.message);
             exit(1);
         }
@@ -52,8 +48,7 @@ static double median_recommend(th_host *th, const char *inst,
     return m;
 }
 
-static void add(th_host *th, const char *name, const char *so,
-                const char *const *p)
+static void add(th_host *th, const char *name, const char *so, const char *const *p)
 {
     rs_error err = {0};
     if (th_add(th, name, so, p, &err) != RS_OK) {
@@ -72,8 +67,7 @@ static double median_arith(size_t n, int reps)
     double w[C] = {0.3, 0.3, 0.1, 0.3};
     const int8_t stand[C] = {2, 2, -1, -1};
     for (size_t i = 0; i < C * n; i++) /* a quarter missing, like cold items */
-        raw[i] = (i % 4 == 3) ? RS_SCORE_MISSING
-                              : (float)((i * 2654435761u) % 10007) / 10007.0f;
+        raw[i] = (i % 4 == 3) ? RS_SCORE_MISSING : (float)((i * 2654435761u) % 10007) / 10007.0f;
     for (int r = 0; r < reps; r++) {
         double t0 = now_us();
         for (int c = 0; c < C; c++)
@@ -98,9 +92,13 @@ int main(int argc, char **argv)
     add(th, "cf", HYB_FAKE_CF_SO, cf);
     add(th, "content", HYB_FAKE_CONTENT_SO, ct);
     add(th, "pop", HYB_FAKE_POP_SO, NULL);
-    const char *p[] = {"ease=",        "cf=cf",        "content=content",
-                       "popularity=pop", "fallback=pop",
-                       "weights=cf=0.5,content=0.2,popularity=0.3", NULL};
+    const char *p[] = {"ease=",
+                       "cf=cf",
+                       "content=content",
+                       "popularity=pop",
+                       "fallback=pop",
+                       "weights=cf=0.5,content=0.2,popularity=0.3",
+                       NULL};
     add(th, "hybrid", HYB_PLUGIN_SO, p);
 
     rs_rating r[50];
@@ -109,19 +107,16 @@ int main(int argc, char **argv)
     rs_query q = RS_QUERY(RS_USER_NONE, r, 50, NULL, 0);
 
     printf("hybrid recommend k=10, %d items, user with 50 ratings, "
-           "median of %d (us)\n", N_ITEMS, reps);
-    printf("  child cf recommend       %8.1f\n",
-           median_recommend(th, "cf", &q, 0, reps));
-    printf("  child content recommend  %8.1f\n",
-           median_recommend(th, "content", &q, 0, reps));
-    printf("  child pop recommend      %8.1f\n",
-           median_recommend(th, "pop", &q, 0, reps));
+           "median of %d (us)\n",
+           N_ITEMS, reps);
+    printf("  child cf recommend       %8.1f\n", median_recommend(th, "cf", &q, 0, reps));
+    printf("  child content recommend  %8.1f\n", median_recommend(th, "content", &q, 0, reps));
+    printf("  child pop recommend      %8.1f\n", median_recommend(th, "pop", &q, 0, reps));
     printf("  hybrid         plain %8.1f   explain %8.1f\n",
            median_recommend(th, "hybrid", &q, 0, reps),
            median_recommend(th, "hybrid", &q, 1, reps));
     rs_query cold = RS_QUERY(RS_USER_NONE, NULL, 0, NULL, 0);
-    printf("  zero-rating user (fallback) %8.1f\n",
-           median_recommend(th, "hybrid", &cold, 0, reps));
+    printf("  zero-rating user (fallback) %8.1f\n", median_recommend(th, "hybrid", &cold, 0, reps));
     printf("blend arithmetic only (4 children), median of %d (us)\n", reps);
     printf("  %d items: %6.1f\n", N_ITEMS, median_arith(N_ITEMS, reps));
     th_free(th);

@@ -55,8 +55,7 @@ static void acc_print(const acc *a)
 
 /* Training set: every rating of the users with keep[u] (dense indices of
  * the base dataset, remapped in order). */
-static rs_ratings_set *subset(const rs_dataset *d, const uint8_t *keep,
-                              const rs_config *cfg)
+static rs_ratings_set *subset(const rs_dataset *d, const uint8_t *keep, const rs_config *cfg)
 {
     size_t n = 0;
     int32_t m = 0;
@@ -66,22 +65,21 @@ static rs_ratings_set *subset(const rs_dataset *d, const uint8_t *keep,
         if (!keep[u])
             continue;
         for (size_t p = d->user_ptr[u]; p < d->user_ptr[u + 1]; p++)
-            t[n++] = (rs_triple){m, d->user_item[p], d->user_rating[p],
-                                 d->user_time[p]};
+            t[n++] = (rs_triple){m, d->user_item[p], d->user_rating[p], d->user_time[p]};
         ids[m++] = d->user_ids[u];
     }
     rs_ratings_set *rs = NULL;
     rs_error err = {0};
-    if (rs_ratings_set_new(d, t, n, ids, m, cfg->cf_min_item_ratings,
-                           cfg->cf_min_user_ratings, &rs, &err) != RS_OK)
+    if (rs_ratings_set_new(d, t, n, ids, m, cfg->cf_min_item_ratings, cfg->cf_min_user_ratings, &rs,
+                           &err) != RS_OK)
         fprintf(stderr, "subset: %s\n", err.message);
     free(t);
     free(ids);
     return rs;
 }
 
-static int fit_all(rs_engine *e, const rs_dataset *plain,
-                   const rs_dataset *composite, int only_plain)
+static int fit_all(rs_engine *e, const rs_dataset *plain, const rs_dataset *composite,
+                   int only_plain)
 {
     for (size_t s = 0; s < rs_engine_instance_count(e); s++) {
         const char *name = rs_engine_instance_name(e, s);
@@ -134,8 +132,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", err.message);
         return 1;
     }
-    rs_load_options lo = {cfg->text_file, cfg->cf_min_item_ratings,
-                          cfg->cf_min_user_ratings};
+    rs_load_options lo = {cfg->text_file, cfg->cf_min_item_ratings, cfg->cf_min_user_ratings};
     if (rs_movielens_load(cfg->data_dir, &lo, &ml, &err) != RS_OK) {
         fprintf(stderr, "%s\n", err.message);
         return 1;
@@ -170,8 +167,7 @@ int main(int argc, char **argv)
         a_set = subset(d, a, cfg);
         l_set = subset(d, learn, cfg);
         free(a);
-        if (!fit_all(e, rs_ratings_set_view(a_set), rs_ratings_set_view(l_set),
-                     0) ||
+        if (!fit_all(e, rs_ratings_set_view(a_set), rs_ratings_set_view(l_set), 0) ||
             !fit_all(e, NULL, NULL, 1))
             return 1;
     } else if (!fit_all(e, NULL, NULL, 0)) {
@@ -216,8 +212,7 @@ int main(int argc, char **argv)
             for (size_t i = 0; i < n_r; i++) {
                 size_t p = beg + perm[i];
                 if (i < n)
-                    q[i] = (rs_rating){d->user_item[p], d->user_rating[p],
-                                       d->user_time[p]};
+                    q[i] = (rs_rating){d->user_item[p], d->user_rating[p], d->user_time[p]};
                 else if (d->user_rating[p] >= 4.0f) {
                     rel[n_rel++] = d->user_item[p];
                     is_rel[d->user_item[p]] = 1;
@@ -228,8 +223,7 @@ int main(int argc, char **argv)
                 for (size_t s = 0; s < n_inst; s++) {
                     rs_scored out[K];
                     size_t n_out = 0;
-                    if (rs_engine_recommend(e, inst[s], &qu, K, out, NULL,
-                                            &n_out, &err) != RS_OK) {
+                    if (rs_engine_recommend(e, inst[s], &qu, K, out, NULL, &n_out, &err) != RS_OK) {
                         fprintf(stderr, "%s: %s\n", inst[s], err.message);
                         continue;
                     }
@@ -251,8 +245,8 @@ int main(int argc, char **argv)
     }
     fprintf(stderr, "scored in %.1f s\n", bu_now() - t1);
     for (int m = 0; m < 2; m++) {
-        printf("%s@%d (mean ± 95%% normal interval over held-out users)\n",
-               m ? "NDCG" : "Recall", K);
+        printf("%s@%d (mean ± 95%% normal interval over held-out users)\n", m ? "NDCG" : "Recall",
+               K);
         printf("%-6s", "n");
         for (size_t s = 0; s < n_inst; s++)
             printf(" %15s", inst[s]);

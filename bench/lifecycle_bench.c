@@ -26,8 +26,8 @@ static int rep = 9;
 static void report(const char *what, double *v, int n, const char *unit)
 {
     double med = bu_quantile(v, (size_t)n, 0.5);
-    printf("%-44s median %10.3f %s  (min %.3f, max %.3f, n=%d)\n", what, med, unit, v[0],
-           v[n - 1], n);
+    printf("%-44s median %10.3f %s  (min %.3f, max %.3f, n=%d)\n", what, med, unit, v[0], v[n - 1],
+           n);
 }
 
 static void bench_assign(void)

@@ -106,8 +106,7 @@ static int ml_positives(lgcn_pos *p)
     if (!dir || rs_movielens_load(dir, &opt, &ml, NULL) != RS_OK)
         return 0;
     const rs_dataset *v = rs_movielens_view(ml);
-    *p = (lgcn_pos){v->n_users, v->n_items,
-                    calloc((size_t)v->n_users + 1, sizeof(size_t)),
+    *p = (lgcn_pos){v->n_users, v->n_items, calloc((size_t)v->n_users + 1, sizeof(size_t)),
                     malloc(v->n_ratings * sizeof(int32_t))};
     size_t n = 0;
     for (int32_t u = 0; u < v->n_users; u++) {
@@ -167,8 +166,7 @@ static void on_epoch(void *ctx, const lgcn_epoch_info *e)
 
 /* Train `epochs` more epochs, appending each one's seconds to *seen;
  * returns the phase's median. */
-static double phase(lgcn_trainer *t, int *done_epochs, int epochs,
-                    epochs_seen *seen)
+static double phase(lgcn_trainer *t, int *done_epochs, int epochs, epochs_seen *seen)
 {
     epochs_seen mine = {.n = 0};
     lgcn_train_report rep;
@@ -185,10 +183,7 @@ static double phase(lgcn_trainer *t, int *done_epochs, int epochs,
     return bu_quantile(mine.secs, (size_t)mine.n, 0.5);
 }
 
-static double median_of(epochs_seen *s)
-{
-    return bu_quantile(s->secs, (size_t)s->n, 0.5);
-}
+static double median_of(epochs_seen *s) { return bu_quantile(s->secs, (size_t)s->n, 0.5); }
 
 static void print_env(const char *name)
 {
@@ -202,10 +197,8 @@ int main(int argc, char **argv)
     int threads = argc > 1 ? atoi(argv[1]) : 2;
     int epochs = argc > 2 ? atoi(argv[2]) : 5;
     int rounds = argc > 3 ? atoi(argv[3]) : 4;
-    if (threads < 1 || epochs < 1 || rounds < 1 ||
-        2 * rounds * epochs + 1 > MAX_EPOCHS) {
-        fprintf(stderr, "usage: %s [threads>=1] [epochs>=1] [rounds>=1]\n",
-                argv[0]);
+    if (threads < 1 || epochs < 1 || rounds < 1 || 2 * rounds * epochs + 1 > MAX_EPOCHS) {
+        fprintf(stderr, "usage: %s [threads>=1] [epochs>=1] [rounds>=1]\n", argv[0]);
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -225,9 +218,15 @@ int main(int argc, char **argv)
         return 1;
     }
     /* The plugin's defaults (plugin.yaml). */
-    lgcn_hparams hp = {.dim = 64, .layers = 3, .epochs = 1, .batch = 2048,
-                       .lr = 1e-3, .decay = 1e-4, .init_std = 0.1,
-                       .seed = 2020, .threads = threads};
+    lgcn_hparams hp = {.dim = 64,
+                       .layers = 3,
+                       .epochs = 1,
+                       .batch = 2048,
+                       .lr = 1e-3,
+                       .decay = 1e-4,
+                       .init_std = 0.1,
+                       .seed = 2020,
+                       .threads = threads};
     lgcn_trainer *t;
     if (lgcn_trainer_new(&g, &hp, &t, &err) != RS_OK) {
         fprintf(stderr, "lightgcn_contend: %s\n", err.message);
@@ -236,9 +235,7 @@ int main(int argc, char **argv)
     printf("lightgcn_contend: %s, %d users, %d items, %zu interactions, "
            "d=64, K=3, batch 2048, threads %d, %d competing CPU-bound "
            "threads, %d rounds of %d epochs quiet + %d loaded;",
-           label, g.n_users, g.n_items, g.n_edges,
-           threads, N_HOGS,
-           rounds, epochs, epochs);
+           label, g.n_users, g.n_items, g.n_edges, threads, N_HOGS, rounds, epochs, epochs);
     print_env("OMP_WAIT_POLICY");
     print_env("GOMP_SPINCOUNT");
     print_env("OMP_NUM_THREADS");
@@ -261,8 +258,7 @@ int main(int argc, char **argv)
     struct timespec pause = {0, 300 * 1000 * 1000};
     nanosleep(&pause, NULL);
     double hog_cpu = 0.0;
-    double alone_rate = (double)hogs_stop(hogs, &run, &hog_cpu) /
-                        (bu_now() - t0);
+    double alone_rate = (double)hogs_stop(hogs, &run, &hog_cpu) / (bu_now() - t0);
 
     int done = 0;
     epochs_seen quiet = {.n = 0}, loaded = {.n = 0};
@@ -297,8 +293,8 @@ int main(int argc, char **argv)
     printf("trainer CPU per epoch: quiet %.4f s, with competitors %.4f s "
            "(%.2fx); mean team size quiet %.2f, with competitors %.2f\n",
            cpu_quiet / quiet.n, cpu_loaded / loaded.n,
-           (cpu_loaded / loaded.n) / (cpu_quiet / quiet.n),
-           (double)quiet.threads / quiet.n, (double)loaded.threads / loaded.n);
+           (cpu_loaded / loaded.n) / (cpu_quiet / quiet.n), (double)quiet.threads / quiet.n,
+           (double)loaded.threads / loaded.n);
     lgcn_trainer_free(t);
     lgcn_graph_free(&g);
     lgcn_pos_free(&p);

@@ -22,10 +22,7 @@
 #include "recsys/dataset.h"
 
 /* Median of v[0..n) (sorts v): the harness-wide nearest-rank median. */
-static double median(double *v, int n)
-{
-    return bu_quantile(v, (size_t)n, 0.5);
-}
+static double median(double *v, int n) { return bu_quantile(v, (size_t)n, 0.5); }
 
 typedef struct epochs_seen {
     double secs[1024];
@@ -112,8 +109,7 @@ static double cache_read_gbs(size_t bytes, int threads)
 }
 
 /* n triples (user, positive, uniform negative) drawn from g's edges. */
-static void random_batch(const lgcn_graph *g, int32_t *u, int32_t *i,
-                         int32_t *j, int n)
+static void random_batch(const lgcn_graph *g, int32_t *u, int32_t *i, int32_t *j, int n)
 {
     lgcn_rng rng;
     lgcn_rng_seed(&rng, 77);
@@ -133,8 +129,8 @@ static void random_batch(const lgcn_graph *g, int32_t *u, int32_t *i,
     }
 }
 
-static void bench_graph(const char *label, const lgcn_pos *pos, int threads,
-                        int epochs, double bw, size_t max_full_edges)
+static void bench_graph(const char *label, const lgcn_pos *pos, int threads, int epochs, double bw,
+                        size_t max_full_edges)
 {
     lgcn_graph g;
     rs_error err = {0};
@@ -142,9 +138,15 @@ static void bench_graph(const char *label, const lgcn_pos *pos, int threads,
         fprintf(stderr, "%s\n", err.message);
         exit(1);
     }
-    lgcn_hparams hp = {.dim = 64, .layers = 3, .epochs = 1, .batch = 2048,
-                       .lr = 1e-3, .decay = 1e-4, .init_std = 0.1,
-                       .seed = 2020, .threads = threads};
+    lgcn_hparams hp = {.dim = 64,
+                       .layers = 3,
+                       .epochs = 1,
+                       .batch = 2048,
+                       .lr = 1e-3,
+                       .decay = 1e-4,
+                       .init_std = 0.1,
+                       .seed = 2020,
+                       .threads = threads};
     lgcn_trainer *t;
     if (lgcn_trainer_new(&g, &hp, &t, &err) != RS_OK) {
         fprintf(stderr, "%s\n", err.message);
@@ -247,8 +249,8 @@ static void bench_graph(const char *label, const lgcn_pos *pos, int threads,
     printf("  roofline: %.0f MB DRAM traffic at %.1f GB/s triad = %.4f s; "
            "%.0f MB of row gathers at %.1f GB/s from cache = %.4f s; "
            "%.2f GFLOP. Measured is %.2fx the larger floor (%.1f GFLOP/s)\n",
-           bytes / 1e6, bw, dram_floor, gather_bytes / 1e6, cache_bw,
-           gather_floor, flops / 1e9, ep / floor_s, flops / ep / 1e9);
+           bytes / 1e6, bw, dram_floor, gather_bytes / 1e6, cache_bw, gather_floor, flops / 1e9,
+           ep / floor_s, flops / ep / 1e9);
     printf("  vs reference LightGCN-PyTorch 1.7 s/epoch on ~80k "
            "interactions: %.1fx faster per epoch%s\n",
            1.7 / ep, g.n_edges > 200000 ? " (this graph is larger)" : "");
@@ -307,17 +309,21 @@ static lgcn_pos generated(int32_t nu, int32_t ni, size_t target)
 
 /* Median seconds of `reps` training steps of `batch` triples, and of
  * `reps` full SpMMs (spmm may be NULL). */
-static double time_step(const lgcn_graph *g, int threads, int reps, int batch,
-                        double *spmm)
+static double time_step(const lgcn_graph *g, int threads, int reps, int batch, double *spmm)
 {
-    lgcn_hparams hp = {.dim = 64, .layers = 3, .epochs = 1, .batch = batch,
-                       .lr = 1e-3, .decay = 1e-4, .init_std = 0.1,
-                       .seed = 2020, .threads = threads};
+    lgcn_hparams hp = {.dim = 64,
+                       .layers = 3,
+                       .epochs = 1,
+                       .batch = batch,
+                       .lr = 1e-3,
+                       .decay = 1e-4,
+                       .init_std = 0.1,
+                       .seed = 2020,
+                       .threads = threads};
     lgcn_trainer *t;
     if (lgcn_trainer_new(g, &hp, &t, NULL) != RS_OK)
         exit(1);
-    int32_t *u = malloc((size_t)batch * sizeof *u),
-            *i = malloc((size_t)batch * sizeof *i),
+    int32_t *u = malloc((size_t)batch * sizeof *u), *i = malloc((size_t)batch * sizeof *i),
             *j = malloc((size_t)batch * sizeof *j);
     random_batch(g, u, i, j, batch);
     double st[32], sp[32];
@@ -356,20 +362,16 @@ static double time_step(const lgcn_graph *g, int threads, int reps, int batch,
  */
 static void bench_scaling(int threads)
 {
-    static const size_t sizes[] = {125000,  250000,  500000,
-                                   1000000, 2000000, 4000000};
+    static const size_t sizes[] = {125000, 250000, 500000, 1000000, 2000000, 4000000};
     enum { N_SIZES = sizeof sizes / sizeof sizes[0], STEPS = 40 };
-    double step[N_SIZES], spmm[N_SIZES], edges[N_SIZES], ep_fixed[N_SIZES],
-        ep_steps[N_SIZES];
+    double step[N_SIZES], spmm[N_SIZES], edges[N_SIZES], ep_fixed[N_SIZES], ep_steps[N_SIZES];
     printf("scaling (generated, 20 interactions per user, 50 per item, "
            "d=64, K=3, threads %d):\n",
            threads);
-    printf("  %9s %8s %10s %10s %8s %17s %15s %12s\n", "interact.",
-           "table MB", "step(2048)", "full SpMM", "ns/edge",
-           "epoch, batch 2048", "epoch, 40 steps", "local slope");
+    printf("  %9s %8s %10s %10s %8s %17s %15s %12s\n", "interact.", "table MB", "step(2048)",
+           "full SpMM", "ns/edge", "epoch, batch 2048", "epoch, 40 steps", "local slope");
     for (int s = 0; s < N_SIZES; s++) {
-        lgcn_pos p = generated((int32_t)(sizes[s] / 20),
-                               (int32_t)(sizes[s] / 50), sizes[s]);
+        lgcn_pos p = generated((int32_t)(sizes[s] / 20), (int32_t)(sizes[s] / 50), sizes[s]);
         lgcn_graph g;
         if (lgcn_graph_build(&g, &p, NULL) != RS_OK)
             exit(1);
@@ -379,13 +381,10 @@ static void bench_scaling(int threads)
         int big = (int)ceil(edges[s] / STEPS);
         ep_steps[s] = STEPS * time_step(&g, threads, 5, big, NULL);
         /* slope of the 40-step epoch against the previous size */
-        double local = s ? log(ep_steps[s] / ep_steps[s - 1]) /
-                               log(edges[s] / edges[s - 1])
-                         : NAN;
-        printf("  %9zu %8.1f %8.2f ms %7.3f ms %8.2f %15.2f s %13.3f s %12.2f\n",
-               g.n_edges, g.n_nodes * 256.0 / 1e6, step[s] * 1e3,
-               spmm[s] * 1e3, spmm[s] * 1e9 / (2.0 * edges[s]), ep_fixed[s],
-               ep_steps[s], local);
+        double local = s ? log(ep_steps[s] / ep_steps[s - 1]) / log(edges[s] / edges[s - 1]) : NAN;
+        printf("  %9zu %8.1f %8.2f ms %7.3f ms %8.2f %15.2f s %13.3f s %12.2f\n", g.n_edges,
+               g.n_nodes * 256.0 / 1e6, step[s] * 1e3, spmm[s] * 1e3,
+               spmm[s] * 1e9 / (2.0 * edges[s]), ep_fixed[s], ep_steps[s], local);
         lgcn_graph_free(&g);
         lgcn_pos_free(&p);
     }
@@ -393,9 +392,8 @@ static void bench_scaling(int threads)
     double lx = log(edges[l] / edges[0]);
     printf("  log-log slope over %.1fx interactions: step %.2f, SpMM %.2f; "
            "epoch with batch 2048 %.2f, with 40 steps %.2f (1 = linear)\n",
-           edges[l] / edges[0], log(step[l] / step[0]) / lx,
-           log(spmm[l] / spmm[0]) / lx, log(ep_fixed[l] / ep_fixed[0]) / lx,
-           log(ep_steps[l] / ep_steps[0]) / lx);
+           edges[l] / edges[0], log(step[l] / step[0]) / lx, log(spmm[l] / spmm[0]) / lx,
+           log(ep_fixed[l] / ep_fixed[0]) / lx, log(ep_steps[l] / ep_steps[0]) / lx);
 }
 
 int main(int argc, char **argv)
@@ -420,16 +418,14 @@ int main(int argc, char **argv)
          * reference's setting, every rating as an interaction with a
          * fixed-seed 80% kept for training (~80k interactions). */
         for (int variant = 0; variant < 2; variant++) {
-            lgcn_pos p = {v->n_users, v->n_items,
-                          calloc((size_t)v->n_users + 1, sizeof(size_t)),
+            lgcn_pos p = {v->n_users, v->n_items, calloc((size_t)v->n_users + 1, sizeof(size_t)),
                           malloc(v->n_ratings * sizeof(int32_t))};
             lgcn_rng rng;
             lgcn_rng_seed(&rng, 80);
             size_t n = 0; /* rows are sorted by item: they stay sorted */
             for (int32_t u = 0; u < v->n_users; u++) {
                 for (size_t k = v->user_ptr[u]; k < v->user_ptr[u + 1]; k++)
-                    if (variant == 0 ? v->user_rating[k] >= 4.0f
-                                     : lgcn_rng_below(&rng, 100) < 80)
+                    if (variant == 0 ? v->user_rating[k] >= 4.0f : lgcn_rng_below(&rng, 100) < 80)
                         p.item[n++] = v->user_item[k];
                 p.ptr[u + 1] = n;
             }

@@ -41,11 +41,9 @@ int main(int argc, char **argv)
     /* The same split rule as tests/lightgcn (seed 20200101, 20%). */
     lgcn_rng rng;
     lgcn_rng_seed(&rng, 20200101);
-    lgcn_pos tr = {v->n_users, v->n_items,
-                   calloc((size_t)v->n_users + 1, sizeof(size_t)),
+    lgcn_pos tr = {v->n_users, v->n_items, calloc((size_t)v->n_users + 1, sizeof(size_t)),
                    malloc(v->n_ratings * sizeof(int32_t))};
-    lgcn_pos te = {v->n_users, v->n_items,
-                   calloc((size_t)v->n_users + 1, sizeof(size_t)),
+    lgcn_pos te = {v->n_users, v->n_items, calloc((size_t)v->n_users + 1, sizeof(size_t)),
                    malloc(v->n_ratings * sizeof(int32_t))};
     size_t a = 0, b = 0;
     for (int32_t u = 0; u < v->n_users; u++) {
@@ -64,10 +62,17 @@ int main(int argc, char **argv)
     lgcn_trainer *t;
     lgcn_train_report rep;
     rs_error err = {0};
-    lgcn_hparams hp = {.dim = 64, .layers = 3, .epochs = epochs,
-                       .batch = 2048, .lr = 1e-3, .decay = 1e-4,
-                       .init_std = 0.1, .seed = 2020, .threads = threads,
-                       .patience = 1 << 30, .eval_every = every};
+    lgcn_hparams hp = {.dim = 64,
+                       .layers = 3,
+                       .epochs = epochs,
+                       .batch = 2048,
+                       .lr = 1e-3,
+                       .decay = 1e-4,
+                       .init_std = 0.1,
+                       .seed = 2020,
+                       .threads = threads,
+                       .patience = 1 << 30,
+                       .eval_every = every};
     /* Degree order, as fit uses; the held-out items follow the relabel. */
     int32_t *old_of_new = malloc((size_t)v->n_items * sizeof *old_of_new);
     int32_t *new_of_old = malloc((size_t)v->n_items * sizeof *new_of_old);
@@ -85,20 +90,18 @@ int main(int argc, char **argv)
             }
     free(old_of_new);
     free(new_of_old);
-    if (lgcn_graph_build(&g, &tr, &err) != RS_OK ||
-        lgcn_trainer_new(&g, &hp, &t, &err) != RS_OK) {
+    if (lgcn_graph_build(&g, &tr, &err) != RS_OK || lgcn_trainer_new(&g, &hp, &t, &err) != RS_OK) {
         fprintf(stderr, "%s\n", err.message);
         return 1;
     }
     double elapsed = 0.0;
-    printf("ml-latest-small: %zu train positives, %zu held out, threads %d\n",
-           g.n_edges, te.ptr[v->n_users], threads);
+    printf("ml-latest-small: %zu train positives, %zu held out, threads %d\n", g.n_edges,
+           te.ptr[v->n_users], threads);
     if (lgcn_trainer_run(t, &te, on_epoch, &elapsed, &rep, &err) != RS_OK) {
         fprintf(stderr, "%s\n", err.message);
         return 1;
     }
-    printf("best epoch %d recall@20 %.4f\n", rep.best_epoch,
-           rep.best_val_recall);
+    printf("best epoch %d recall@20 %.4f\n", rep.best_epoch, rep.best_val_recall);
     lgcn_trainer_free(t);
     lgcn_graph_free(&g);
     lgcn_pos_free(&tr);

@@ -25,21 +25,18 @@ const rs_plugin_entry *rs_plugin_entry_v1(void);
 #define K 20
 #define CANDIDATES 200
 
-static rs_query query_of(const rs_dataset *v, int32_t u, int known,
-                         rs_rating *buf)
+static rs_query query_of(const rs_dataset *v, int32_t u, int known, rs_rating *buf)
 {
     size_t n = 0;
     for (size_t p = v->user_ptr[u]; p < v->user_ptr[u + 1]; p++)
         buf[n++] = (rs_rating){v->user_item[p], v->user_rating[p], 0};
-    return RS_QUERY(known ? v->user_ids[u] : RS_USER_NONE,
-                      buf, n, NULL, 0);
+    return RS_QUERY(known ? v->user_ids[u] : RS_USER_NONE, buf, n, NULL, 0);
 }
 
 static void report(const char *what, double *t, size_t n)
 {
     double p50 = bu_quantile(t, n, 0.5), p99 = bu_quantile(t, n, 0.99);
-    printf("  %-44s median %8.1f us   p99 %8.1f us   (%zu calls)\n", what,
-           p50 * 1e6, p99 * 1e6, n);
+    printf("  %-44s median %8.1f us   p99 %8.1f us   (%zu calls)\n", what, p50 * 1e6, p99 * 1e6, n);
 }
 
 int main(int argc, char **argv)
@@ -55,8 +52,7 @@ int main(int argc, char **argv)
     rs_error err = {0};
     rs_load_options opt = {NULL, 10, 5}; /* the host's default CF subset */
     if (!dir || rs_movielens_load(dir, &opt, &ml, &err) != RS_OK) {
-        printf("lightgcn_serve: ml-latest-small not found (%s): skipped\n",
-               err.message);
+        printf("lightgcn_serve: ml-latest-small not found (%s): skipped\n", err.message);
         return 0;
     }
     const rs_dataset *v = rs_movielens_view(ml);
@@ -90,9 +86,8 @@ int main(int argc, char **argv)
                 return 1;
             t[c] = bu_now() - s;
         }
-        report(known ? "recommend, trained user"
-                     : "recommend, folded-in user (ratings only)",
-               t, calls);
+        report(known ? "recommend, trained user" : "recommend, folded-in user (ratings only)", t,
+               calls);
     }
     for (size_t c = 0; c < calls; c++) {
         int32_t u = (int32_t)(c * 7919 % (size_t)v->n_users);

@@ -44,9 +44,9 @@
 
 static const size_t NS[] = {5, 10, 20};
 #define N_NS (sizeof NS / sizeof *NS)
-static const char *const PROBE_GENRES[] = {
-    "Animation", "Western", "Horror", "Documentary", "Romance", "Sci-Fi",
-    "War", "Musical", "Crime", "Children"};
+static const char *const PROBE_GENRES[] = {"Animation", "Western", "Horror", "Documentary",
+                                           "Romance",   "Sci-Fi",  "War",    "Musical",
+                                           "Crime",     "Children"};
 #define N_PROBES (sizeof PROBE_GENRES / sizeof *PROBE_GENRES)
 
 static void shuffle_i32(int32_t *a, size_t n, uint64_t *s)
@@ -68,14 +68,13 @@ static int cmp_i32(const void *a, const void *b)
 static int cmp_dbl(const void *a, const void *b) { return bu_cmp(a, b); }
 
 typedef struct split {
-    uint8_t *held;          /* [n_users] 1 = held out */
+    uint8_t *held; /* [n_users] 1 = held out */
     rs_ratings_set *train;
-    int32_t *count;         /* [n_items] training ratings per movie */
+    int32_t *count; /* [n_items] training ratings per movie */
 } split;
 
-static rs_status make_split(const rs_dataset *d, const rs_config *cfg,
-                            uint64_t seed, double share, split *s,
-                            rs_error *err)
+static rs_status make_split(const rs_dataset *d, const rs_config *cfg, uint64_t seed, double share,
+                            split *s, rs_error *err)
 {
     int32_t *order = malloc((size_t)d->n_users * sizeof *order);
     s->held = calloc((size_t)d->n_users, 1);
@@ -96,8 +95,7 @@ static rs_status make_split(const rs_dataset *d, const rs_config *cfg,
         if (s->held[u])
             continue;
         for (size_t p = d->user_ptr[u]; p < d->user_ptr[u + 1]; p++) {
-            t[n++] = (rs_triple){nu, d->user_item[p], d->user_rating[p],
-                                 d->user_time[p]};
+            t[n++] = (rs_triple){nu, d->user_item[p], d->user_rating[p], d->user_time[p]};
             s->count[d->user_item[p]]++;
         }
         ids[nu++] = d->user_ids[u];
@@ -107,8 +105,10 @@ static rs_status make_split(const rs_dataset *d, const rs_config *cfg,
     free(order);
     free(t);
     free(ids);
-    fprintf(stderr, "split: %d held-out users, %d train users, %zu train "
-            "ratings\n", (int)n_held, (int)nu, n);
+    fprintf(stderr,
+            "split: %d held-out users, %d train users, %zu train "
+            "ratings\n",
+            (int)n_held, (int)nu, n);
     return st;
 }
 
@@ -120,9 +120,8 @@ typedef struct acc {
     size_t n_counts, returned;
 } acc;
 
-static rs_status run_user(rs_engine *e, const char *name, const rs_dataset *d,
-                          const split *s, int32_t u, size_t n, acc *a,
-                          rs_error *err)
+static rs_status run_user(rs_engine *e, const char *name, const rs_dataset *d, const split *s,
+                          int32_t u, size_t n, acc *a, rs_error *err)
 {
     size_t b = d->user_ptr[u], m = d->user_ptr[u + 1] - b;
     if (m <= n)
@@ -136,8 +135,7 @@ static rs_status run_user(rs_engine *e, const char *name, const rs_dataset *d,
     shuffle_i32(perm, m, &seed); /* the same order for every n and source */
     rs_rating q_r[64];
     for (size_t i = 0; i < n; i++)
-        q_r[i] = (rs_rating){d->user_item[perm[i]], d->user_rating[perm[i]],
-                             d->user_time[perm[i]]};
+        q_r[i] = (rs_rating){d->user_item[perm[i]], d->user_rating[perm[i]], d->user_time[perm[i]]};
     int32_t rel[8192], cold[8192];
     size_t n_rel = 0, n_cold = 0;
     for (size_t i = n; i < m; i++)
@@ -179,8 +177,8 @@ static double median(double *v, size_t n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-static rs_status new_users(rs_engine *e, const char *name, const rs_dataset *d,
-                           const split *s, rs_error *err)
+static rs_status new_users(rs_engine *e, const char *name, const rs_dataset *d, const split *s,
+                           rs_error *err)
 {
     for (size_t k = 0; k < N_NS; k++) {
         acc a = {0};
@@ -200,17 +198,15 @@ static rs_status new_users(rs_engine *e, const char *name, const rs_dataset *d,
         printf("| %s | %zu | %zu | %.4f | %.4f | %.4f (%zu/%zu) | %.0f | %.1f "
                "| %.2f |\n",
                name, NS[k], a.users, a.recall / a.users, a.ndcg / a.users,
-               a.cold_pos ? (double)a.cold_hits / a.cold_pos : 0.0,
-               a.cold_hits, a.cold_pos, median(a.counts, a.n_counts),
-               (double)a.returned / a.users, dt * 1e3 / a.users);
+               a.cold_pos ? (double)a.cold_hits / a.cold_pos : 0.0, a.cold_hits, a.cold_pos,
+               median(a.counts, a.n_counts), (double)a.returned / a.users, dt * 1e3 / a.users);
         free(a.counts);
     }
     return RS_OK;
 }
 
 /* The PROBE_FILMS most-rated training films of genre g, 5 stars each. */
-static size_t probe_query(const rs_dataset *d, const split *s, uint32_t bit,
-                          rs_rating *r)
+static size_t probe_query(const rs_dataset *d, const split *s, uint32_t bit, rs_rating *r)
 {
     size_t n = 0;
     for (int32_t i = 0; i < d->n_items; i++) {
@@ -231,8 +227,8 @@ static size_t probe_query(const rs_dataset *d, const split *s, uint32_t bit,
     return n;
 }
 
-static rs_status probes(rs_engine *e, const char *name, const rs_dataset *d,
-                        const split *s, rs_error *err)
+static rs_status probes(rs_engine *e, const char *name, const rs_dataset *d, const split *s,
+                        rs_error *err)
 {
     double share_sum = 0.0, med_sum = 0.0;
     printf("| %s |", name);
@@ -264,8 +260,8 @@ static rs_status probes(rs_engine *e, const char *name, const rs_dataset *d,
     return RS_OK;
 }
 
-static int reaches_fan(rs_engine *e, const char *name, const rs_dataset *d,
-                       const split *s, int32_t cold, rs_error *err)
+static int reaches_fan(rs_engine *e, const char *name, const rs_dataset *d, const split *s,
+                       int32_t cold, rs_error *err)
 {
     rs_scored nb[40], top[K];
     size_t n = 0, got = 0;
@@ -288,8 +284,8 @@ static int reaches_fan(rs_engine *e, const char *name, const rs_dataset *d,
     return 0;
 }
 
-static rs_status cold_reach(rs_engine *e, const char *name,
-                            const rs_dataset *d, const split *s, rs_error *err)
+static rs_status cold_reach(rs_engine *e, const char *name, const rs_dataset *d, const split *s,
+                            rs_error *err)
 {
     int cold = 0, reached = 0;
     const rs_plugin_entry *pe = rs_engine_instance_entry(e, name);
@@ -304,8 +300,7 @@ static rs_status cold_reach(rs_engine *e, const char *name,
         cold++;
         reached += r;
     }
-    printf("| %s | %d | %d | %.3f |\n", name, cold, reached,
-           cold ? (double)reached / cold : 0.0);
+    printf("| %s | %d | %d | %.3f |\n", name, cold, reached, cold ? (double)reached / cold : 0.0);
     return RS_OK;
 }
 
@@ -326,8 +321,7 @@ int main(int argc, char **argv)
     double share = share_s ? strtod(share_s, NULL) : 0.2;
     if (rs_config_load(argv[1], &cfg, &err) != RS_OK)
         goto fail;
-    rs_load_options lo = {cfg->text_file, cfg->cf_min_item_ratings,
-                          cfg->cf_min_user_ratings};
+    rs_load_options lo = {cfg->text_file, cfg->cf_min_item_ratings, cfg->cf_min_user_ratings};
     if (rs_movielens_load(cfg->data_dir, &lo, &ml, &err) != RS_OK)
         goto fail;
     const rs_dataset *d = rs_movielens_view(ml);
@@ -342,8 +336,7 @@ int main(int argc, char **argv)
         names[i] = argc > 2 ? argv[i + 2] : rs_engine_instance_name(e, (size_t)i);
     for (int i = 0; i < n_names; i++) {
         double t0 = bu_now();
-        if (rs_engine_fit(e, names[i], rs_ratings_set_view(s.train), &err) !=
-            RS_OK) {
+        if (rs_engine_fit(e, names[i], rs_ratings_set_view(s.train), &err) != RS_OK) {
             free(names);
             goto fail;
         }

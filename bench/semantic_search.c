@@ -40,8 +40,8 @@ static double proc_cpu_s(void)
 
 static double pct(double *v, size_t n, double p) { return bu_quantile(v, n, p); }
 
-static void *make(sem_test_host *h, const rs_plugin_entry *e, const char *index,
-                  const char *ef, const rs_dataset *d, double *fit_s)
+static void *make(sem_test_host *h, const rs_plugin_entry *e, const char *index, const char *ef,
+                  const rs_dataset *d, double *fit_s)
 {
     void *inst = NULL;
     rs_error err = {0};
@@ -64,8 +64,8 @@ static void *make(sem_test_host *h, const rs_plugin_entry *e, const char *index,
     return inst;
 }
 
-static void report(const char *what, const char *index, double *wall,
-                   double *cpu, size_t n, const char *extra)
+static void report(const char *what, const char *index, double *wall, double *cpu, size_t n,
+                   const char *extra)
 {
     double wm = pct(wall, n, 0.5), w99 = pct(wall, n, 0.99);
     double cm = pct(cpu, n, 0.5), c99 = pct(cpu, n, 0.99);
@@ -74,8 +74,7 @@ static void report(const char *what, const char *index, double *wall,
            what, index, wm, w99, cm, c99, extra);
 }
 
-static void latency(const char *index, const rs_plugin_entry *e, void *inst,
-                    const rs_dataset *d)
+static void latency(const char *index, const rs_plugin_entry *e, void *inst, const rs_dataset *d)
 {
     enum { NQ = 2000, K = 10 };
     static double tw[NQ], tc[NQ];
@@ -101,8 +100,7 @@ static void latency(const char *index, const rs_plugin_entry *e, void *inst,
         uc[u] = (cpu_s() - c0) * 1e6;
         uw[u] = (bu_now() - w0) * 1e6;
     }
-    snprintf(extra, sizeof extra, "%d users, mean %zu ratings", nu,
-             d->user_ptr[nu] / (size_t)nu);
+    snprintf(extra, sizeof extra, "%d users, mean %zu ratings", nu, d->user_ptr[nu] / (size_t)nu);
     report("recommend", index, uw, uc, (size_t)nu, extra);
     free(uw);
     free(uc);
@@ -144,20 +142,16 @@ static void coverage(const rs_plugin_entry *e, void *inst, const rs_dataset *d)
     }
     double N = d->n_items;
     printf("coverage: catalogue %d movies\n", (int)d->n_items);
-    printf("  recommendable (non-zero vector)        %5d  %5.1f%%\n", nonzero,
-           100.0 * nonzero / N);
-    printf("  movies with >= 10 ratings (CF subset)  %5d  %5.1f%%\n", cf,
-           100.0 * cf / N);
-    printf("  in some user's top-10 (610 users)      %5d  %5.1f%%\n", appear,
-           100.0 * appear / N);
+    printf("  recommendable (non-zero vector)        %5d  %5.1f%%\n", nonzero, 100.0 * nonzero / N);
+    printf("  movies with >= 10 ratings (CF subset)  %5d  %5.1f%%\n", cf, 100.0 * cf / N);
+    printf("  in some user's top-10 (610 users)      %5d  %5.1f%%\n", appear, 100.0 * appear / N);
     printf("  in some movie's similar top-10         %5d  %5.1f%%\n", sim_seen,
            100.0 * sim_seen / N);
     free(seen);
 }
 
 /* Share of Flat's top-10 that the approximate index also returns. */
-static double recall(const rs_plugin_entry *e, void *flat, void *inst,
-                     const rs_dataset *d)
+static double recall(const rs_plugin_entry *e, void *flat, void *inst, const rs_dataset *d)
 {
     rs_scored a[10], b[10];
     size_t na, nb;
@@ -212,8 +206,7 @@ int main(int argc, char **argv)
     }
     printf("builtin encoder: %d movies, %zu terms, dim 128: wall median %.2f s, "
            "process cpu median %.2f s (all threads), over %d runs\n",
-           (int)d->n_items, n_terms, pct(te, (size_t)runs, 0.5),
-           pct(tp, (size_t)runs, 0.5), runs);
+           (int)d->n_items, n_terms, pct(te, (size_t)runs, 0.5), pct(tp, (size_t)runs, 0.5), runs);
     /* kNN scorer's neighbour lists (k = 50) over the un-reduced TF-IDF,
      * built at every fit and load of a scorer: knn instance. */
     for (int threads = 1; threads <= 2; threads++) {
@@ -239,8 +232,8 @@ int main(int argc, char **argv)
             sem_tfidf_rows_free(&x);
         }
         printf("kNN lists (TF-IDF, k 50, %d thread%s): wall median %.2f s, "
-               "process cpu median %.2f s, over %d runs\n", threads,
-               threads > 1 ? "s" : "", pct(te, (size_t)runs, 0.5),
+               "process cpu median %.2f s, over %d runs\n",
+               threads, threads > 1 ? "s" : "", pct(te, (size_t)runs, 0.5),
                pct(tp, (size_t)runs, 0.5), runs);
         sem_encoder_free(enc);
     }
@@ -265,7 +258,8 @@ int main(int argc, char **argv)
         char label[32];
         snprintf(label, sizeof label, "HNSW/%s", efs[i]);
         printf("fit (encoder + HNSW32 index): %.2f s; efSearch %s recall@10 vs "
-               "Flat %.3f\n", fit_s, efs[i], recall(e, flat, inst, d));
+               "Flat %.3f\n",
+               fit_s, efs[i], recall(e, flat, inst, d));
         latency(label, e, inst, d);
         e->destroy(inst);
     }

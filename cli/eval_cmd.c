@@ -20,12 +20,12 @@ static void usage(FILE *f)
           "  --validate     score on the validation split (for tuning)\n"
           "  --quiet        no progress lines\n"
           "  --progress=epoch  a line per training epoch, also on a pipe\n"
-          "  --help         this text\n", f);
+          "  --help         this text\n",
+          f);
 }
 
 /* "--name VALUE" or "--name=VALUE"; advances *i past a separate value. */
-static int opt_value(int argc, char **argv, int *i, const char *name,
-                     const char **out)
+static int opt_value(int argc, char **argv, int *i, const char *name, const char **out)
 {
     size_t n = strlen(name);
     const char *a = argv[*i];

@@ -7,10 +7,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-static int readable(const char *path)
-{
-    return access(path, R_OK) == 0;
-}
+static int readable(const char *path) { return access(path, R_OK) == 0; }
 
 const char *rs_cli_find_file(const char *rel, char *buf, size_t size)
 {

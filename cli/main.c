@@ -62,8 +62,7 @@ static int cli_open(cli *c, int with_engine, rs_error *err)
     if (rs_dataset_load_config(c->cfg, &c->ml, NULL, err) != RS_OK)
         return fail(err);
     c->load_seconds = now_s() - t0;
-    if (with_engine &&
-        rs_engine_new(c->cfg, rs_movielens_view(c->ml), &c->engine, err) != RS_OK)
+    if (with_engine && rs_engine_new(c->cfg, rs_movielens_view(c->ml), &c->engine, err) != RS_OK)
         return fail(err);
     return 0;
 }
@@ -99,13 +98,17 @@ typedef struct opts {
 
 static int parse_opts(int argc, char **argv, const char *usage, cli *c, opts *o)
 {
-    static const struct option longopts[] = {
-        {"config", required_argument, 0, 'c'}, {"source", required_argument, 0, 's'},
-        {"user", required_argument, 0, 'u'},   {"movie", required_argument, 0, 'm'},
-        {"k", required_argument, 0, 'k'},      {"all", no_argument, 0, 'a'},
-        {"explain", no_argument, 0, 'e'},      {"help", no_argument, 0, 'h'},
-        {"resume", no_argument, 0, 'r'},       {"progress", required_argument, 0, 'p'},
-        {0, 0, 0, 0}};
+    static const struct option longopts[] = {{"config", required_argument, 0, 'c'},
+                                             {"source", required_argument, 0, 's'},
+                                             {"user", required_argument, 0, 'u'},
+                                             {"movie", required_argument, 0, 'm'},
+                                             {"k", required_argument, 0, 'k'},
+                                             {"all", no_argument, 0, 'a'},
+                                             {"explain", no_argument, 0, 'e'},
+                                             {"help", no_argument, 0, 'h'},
+                                             {"resume", no_argument, 0, 'r'},
+                                             {"progress", required_argument, 0, 'p'},
+                                             {0, 0, 0, 0}};
     int ch;
     char *end;
     optind = 1;
@@ -130,8 +133,7 @@ static int parse_opts(int argc, char **argv, const char *usage, cli *c, opts *o)
         case 'k':
             o->k = strtol(optarg, &end, 10);
             if (!*optarg || *end || o->k < 1 || o->k > 10000) {
-                fprintf(stderr, "recsys: -k must be an integer in 1..10000, got '%s'\n",
-                        optarg);
+                fprintf(stderr, "recsys: -k must be an integer in 1..10000, got '%s'\n", optarg);
                 return EXIT_USAGE;
             }
             break;
@@ -146,8 +148,7 @@ static int parse_opts(int argc, char **argv, const char *usage, cli *c, opts *o)
             else if (!strcmp(optarg, "auto"))
                 rs_progress_set_mode(RS_PROGRESS_AUTO);
             else {
-                fprintf(stderr, "recsys: --progress must be 'epoch' or 'auto', got '%s'\n",
-                        optarg);
+                fprintf(stderr, "recsys: --progress must be 'epoch' or 'auto', got '%s'\n", optarg);
                 return EXIT_USAGE;
             }
             break;
@@ -184,8 +185,8 @@ static int cmd_prepare(cli *c, opts *o)
     printf("ratings        %zu by %d users\n", d->n_ratings, d->n_users);
     printf("CF subset      %d movies with >= %d ratings, %d users with >= %d ratings "
            "on them, %zu ratings (%.1f%% of movies, %.1f%% of ratings)\n",
-           cf.items, c->cfg->cf_min_item_ratings, cf.users, c->cfg->cf_min_user_ratings,
-           cf.ratings, 100.0 * cf.items / (d->n_items ? d->n_items : 1),
+           cf.items, c->cfg->cf_min_item_ratings, cf.users, c->cfg->cf_min_user_ratings, cf.ratings,
+           100.0 * cf.items / (d->n_items ? d->n_items : 1),
            100.0 * (double)cf.ratings / (double)(d->n_ratings ? d->n_ratings : 1));
     /* The CF subset as a file, for outside tools. */
     char dir[4096], path[4200];
@@ -223,8 +224,7 @@ static int cmd_train(cli *c, opts *o)
     for (size_t i = 0; i < rs_engine_instance_count(c->engine); i++) {
         const char *name = rs_engine_instance_name(c->engine, i);
         if (rs_engine_instance_version(c->engine, name) > 0)
-            printf("%-12s ready, artifacts in %s\n", name,
-                   rs_engine_artifact_dir(c->engine, name));
+            printf("%-12s ready, artifacts in %s\n", name, rs_engine_artifact_dir(c->engine, name));
     }
     return EXIT_SUCCESS;
 }
@@ -235,7 +235,7 @@ static const char *pick_source(const cli *c, const opts *o, uint32_t cap)
         return o->source;
     /* The serving role for this kind of list, if it can make one. */
     const char *role = rs_config_role(c->cfg, cap == RS_CAP_SIMILAR ? RS_ROLE_SIMILAR_SOURCE
-                                                                   : RS_ROLE_DEFAULT_SOURCE);
+                                                                    : RS_ROLE_DEFAULT_SOURCE);
     const rs_plugin_entry *pe = role ? rs_engine_instance_entry(c->engine, role) : NULL;
     if (pe && (pe->capabilities & cap))
         return role;
@@ -296,8 +296,8 @@ static void print_item(const rs_dataset *d, size_t rank, rs_scored s)
     char year[16] = "";
     if (m->year)
         snprintf(year, sizeof year, " (%d)", m->year);
-    printf("%3zu. %-7lld %8.4f  %s%s  [%s]\n", rank, (long long)m->movie_id, s.score,
-           m->title, year, m->genres);
+    printf("%3zu. %-7lld %8.4f  %s%s  [%s]\n", rank, (long long)m->movie_id, s.score, m->title,
+           year, m->genres);
 }
 
 static int cmd_recommend(cli *c, opts *o)
@@ -319,8 +319,8 @@ static int cmd_recommend(cli *c, opts *o)
     const rs_dataset *d = rs_movielens_view(c->ml);
     int32_t u = rs_movielens_user_index(c->ml, o->user);
     if (u < 0) {
-        fprintf(stderr, "recsys: error: user %lld is not in the dataset %s\n",
-                (long long)o->user, c->cfg->data_dir);
+        fprintf(stderr, "recsys: error: user %lld is not in the dataset %s\n", (long long)o->user,
+                c->cfg->data_dir);
         return EXIT_FAILURE;
     }
     size_t nr, n;
@@ -336,8 +336,8 @@ static int cmd_recommend(cli *c, opts *o)
         ex[i].because_item = -1;
     rs_status st = rs_engine_recommend(c->engine, source, &q, k, out, ex, &n, &err);
     if (st == RS_OK) {
-        printf("top %zu for user %lld (%zu ratings) from '%s':\n", n, (long long)o->user,
-               nr, source);
+        printf("top %zu for user %lld (%zu ratings) from '%s':\n", n, (long long)o->user, nr,
+               source);
         for (size_t i = 0; i < n; i++) {
             print_item(d, i + 1, out[i]);
             if (o->explain && ex[i].because_item >= 0)
@@ -363,8 +363,7 @@ static int cmd_similar(cli *c, opts *o)
     const rs_dataset *d = rs_movielens_view(c->ml);
     int32_t item = rs_movielens_item_index(c->ml, o->movie);
     if (item < 0) {
-        fprintf(stderr, "recsys: error: movie %lld is not in the catalogue\n",
-                (long long)o->movie);
+        fprintf(stderr, "recsys: error: movie %lld is not in the catalogue\n", (long long)o->movie);
         return EXIT_FAILURE;
     }
     const char *source = pick_source(c, o, RS_CAP_SIMILAR);
@@ -376,8 +375,8 @@ static int cmd_similar(cli *c, opts *o)
         return EXIT_FAILURE;
     rs_status st = rs_engine_similar(c->engine, source, item, k, out, &n, &err);
     if (st == RS_OK) {
-        printf("movies similar to %s (%d) from '%s':\n", d->items[item].title,
-               d->items[item].year, source);
+        printf("movies similar to %s (%d) from '%s':\n", d->items[item].title, d->items[item].year,
+               source);
         for (size_t i = 0; i < n; i++)
             print_item(d, i + 1, out[i]);
     }
@@ -427,7 +426,8 @@ static const command commands[] = {
      "it those checkpoints are cleared first. --progress=epoch logs every epoch, also\n"
      "when stderr is not a terminal.\n"},
     {"recommend", cmd_recommend,
-     "usage: recsys recommend [--config FILE] (--user ID | --all) [-k N] [--source NAME] [--explain]\n"
+     "usage: recsys recommend [--config FILE] (--user ID | --all) [-k N] [--source NAME] "
+     "[--explain]\n"
      "Top-k movies for a dataset user, excluding movies they rated. The source\n"
      "defaults to serving.default_source. --all writes\n"
      "CSV userId,rank,movieId,score for every user. Trains missing artifacts first.\n"},

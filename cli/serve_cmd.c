@@ -16,25 +16,23 @@ static void usage(FILE *f)
           "  --port N       listen on port N (0 = any free port), overriding server.port\n"
           "  SIGINT/SIGTERM stop it cleanly: health answers 503 \"draining\" for\n"
           "  cluster.drain_wait_ms (0 without a cluster: section), then in-flight\n"
-          "  requests finish.\n", f);
+          "  requests finish.\n",
+          f);
 }
 
 int rs_cli_serve(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"port", required_argument, NULL, 'p'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
+                                             {"port", required_argument, NULL, 'p'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     char found[PATH_MAX];
     rs_serve_command cmd = {NULL, -1};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "c:p:h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'c':
-            cmd.config_path = optarg;
-            break;
+        case 'c': cmd.config_path = optarg; break;
         case 'p': {
             char *end;
             errno = 0;
@@ -46,12 +44,8 @@ int rs_cli_serve(int argc, char **argv)
             cmd.port = (int)v;
             break;
         }
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
         }
     }
     if (optind < argc) {

@@ -72,7 +72,8 @@ static int reachable_depth(const char *buf, size_t n)
             open[depth++] = c;
             deepest = depth > deepest ? depth : deepest;
             st = c == '[' ? VALUE : KEY;
-        } else if ((c == ']' || c == '}') && depth > 0 && open[depth - 1] == (c == ']' ? '[' : '{') &&
+        } else if ((c == ']' || c == '}') && depth > 0 &&
+                   open[depth - 1] == (c == ']' ? '[' : '{') &&
                    (st == AFTER || (st == KEY && c == '}'))) {
             depth--;
             st = AFTER;

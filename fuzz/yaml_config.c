@@ -22,8 +22,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    static const char *const env[] = {"RECSYS_DATA_DIR", "RECSYS_TEXT_FILE",
-                                      "RECSYS_PLUGIN_PATH", "RECSYS_WORK_DIR", NULL};
+    static const char *const env[] = {"RECSYS_DATA_DIR", "RECSYS_TEXT_FILE", "RECSYS_PLUGIN_PATH",
+                                      "RECSYS_WORK_DIR", NULL};
     for (size_t i = 0; env[i]; i++)
         unsetenv(env[i]);
     static const char desc[] =
@@ -39,8 +39,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     snprintf(d, sizeof d, "%s/schema", fz_scratch());
     mkdir(d, 0700);
     rs_error err = {0};
-    if (rs_descriptor_load(fz_write("schema/plugin.yaml", desc, sizeof desc - 1), &schema,
-                           &err) != RS_OK) {
+    if (rs_descriptor_load(fz_write("schema/plugin.yaml", desc, sizeof desc - 1), &schema, &err) !=
+        RS_OK) {
         fprintf(stderr, "fuzz: schema: %s\n", err.message);
         abort();
     }

@@ -102,15 +102,15 @@ END_TEST
 /* "Billion laughs": nine levels of nine aliases would expand to 9^9
  * scalars (the audit's 396-byte config reached 1.5 GB); the tree builder
  * stops at its node cap and names where. */
-#define LAUGHS \
+#define LAUGHS                                              \
     "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" \
-    "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n" \
-    "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n" \
-    "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n" \
-    "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n" \
-    "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n" \
-    "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]\n" \
-    "h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]\n" \
+    "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"          \
+    "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n"          \
+    "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"          \
+    "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n"          \
+    "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n"          \
+    "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]\n"          \
+    "h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]\n"          \
     "i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]\n"
 
 START_TEST(yaml_alias_expansion_capped)
@@ -125,8 +125,8 @@ START_TEST(yaml_alias_expansion_capped)
     expect_error(LAUGHS, GOOD, "cfg.yaml:10:");
     expect_error(LAUGHS, GOOD, "to more than 100000 nodes");
     /* Ordinary aliases still expand. */
-    ck_assert_int_eq(rs_yaml_load_string("base: &b {k: 1}\nuse: [*b, *b]\n", "ok.yaml", &root,
-                                         &err), RS_OK);
+    ck_assert_int_eq(
+        rs_yaml_load_string("base: &b {k: 1}\nuse: [*b, *b]\n", "ok.yaml", &root, &err), RS_OK);
     const rs_yaml_node *use = rs_yaml_get(root, "use");
     ck_assert_int_eq((int)use->n, 2);
     ck_assert_str_eq(rs_yaml_get(use->items[1], "k")->scalar, "1");
@@ -148,7 +148,10 @@ START_TEST(valid_params_reach_plugin)
     hf f;
     rs_error err = {0};
     hf_setup(&f);
-    hf_write_config(&f, "  - name: a\n    plugin: tp_good\n    params: {delay_ms: 0, ratio: 1, mode: b, on: yes}\n", NULL);
+    hf_write_config(
+        &f,
+        "  - name: a\n    plugin: tp_good\n    params: {delay_ms: 0, ratio: 1, mode: b, on: yes}\n",
+        NULL);
     ck_assert_msg(hf_open(&f, &err) == RS_OK, "%s", err.message);
     ck_assert_ptr_nonnull(rs_config_instance(f.cfg, "a"));
     ck_assert_ptr_null(rs_config_instance(f.cfg, "b"));
@@ -180,7 +183,9 @@ END_TEST
  * unknown keys, each named with its section and place. */
 START_TEST(declared_fields)
 {
-    static const struct { const char *text, *want; } cases[] = {
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
         {"prepare: {cf_min_item_ratings: -1}\n",
          "cfg.yaml:2:32: 'prepare.cf_min_item_ratings' = -1 is out of range [0, 1000000]"},
         {"prepare: {cf_min_user_ratings: x}\n",

@@ -3,30 +3,26 @@
 #include "recsys/dataset.h"
 #include "test_util.h"
 
-static const char *MOVIES =
-    "movieId,title,genres\n"
-    "1,Toy Story (1995),Adventure|Animation|Children\n"
-    "2,\"American President, The (1995)\",Comedy|Drama|Romance\n"
-    "3,\"Movie with \"\"quotes\"\" (2001)\",Drama\n"
-    "4,Untitled,(no genres listed)\n"
-    "10,Heat (1995) ,Action|Crime\n";
-static const char *RATINGS =
-    "userId,movieId,rating,timestamp\n"
-    "5,1,4.0,100\n"
-    "5,2,3.0,200\n"
-    "5,1,5.0,300\n"
-    "2,1,2.5,150\n"
-    "2,10,4.5,160\n"
-    "7,3,1.0,170\n";
-static const char *TAGS =
-    "userId,movieId,tag,timestamp\n"
-    "5,1,pixar,1\n"
-    "2,1,Pixar,2\n"
-    "2,1,\"toys, friendship\",3\n";
-static const char *LINKS =
-    "movieId,imdbId,tmdbId\n"
-    "1,0114709,862\n"
-    "2,0112346,\n";
+static const char *MOVIES = "movieId,title,genres\n"
+                            "1,Toy Story (1995),Adventure|Animation|Children\n"
+                            "2,\"American President, The (1995)\",Comedy|Drama|Romance\n"
+                            "3,\"Movie with \"\"quotes\"\" (2001)\",Drama\n"
+                            "4,Untitled,(no genres listed)\n"
+                            "10,Heat (1995) ,Action|Crime\n";
+static const char *RATINGS = "userId,movieId,rating,timestamp\n"
+                             "5,1,4.0,100\n"
+                             "5,2,3.0,200\n"
+                             "5,1,5.0,300\n"
+                             "2,1,2.5,150\n"
+                             "2,10,4.5,160\n"
+                             "7,3,1.0,170\n";
+static const char *TAGS = "userId,movieId,tag,timestamp\n"
+                          "5,1,pixar,1\n"
+                          "2,1,Pixar,2\n"
+                          "2,1,\"toys, friendship\",3\n";
+static const char *LINKS = "movieId,imdbId,tmdbId\n"
+                           "1,0114709,862\n"
+                           "2,0112346,\n";
 
 static char *fixture(const char *ratings)
 {
@@ -35,7 +31,8 @@ static char *fixture(const char *ratings)
     tu_write(d, "ratings.csv", ratings);
     tu_write(d, "tags.csv", TAGS);
     tu_write(d, "links.csv", LINKS);
-    tu_write(d, "movie_text.csv", "movieId,extra,text\n1,x,\"A cowboy doll, jealous.\"\n999,y,ignored\n");
+    tu_write(d, "movie_text.csv",
+             "movieId,extra,text\n1,x,\"A cowboy doll, jealous.\"\n999,y,ignored\n");
     return d;
 }
 
@@ -197,8 +194,7 @@ START_TEST(malformed_rows_name_file_and_line)
                  "ratings.csv:3: rating must be a number in 0.5..5.0: '6.0'");
     expect_error("userId,movieId,rating,timestamp\n1,77,4.0,5\n",
                  "ratings.csv:2: movieId not in movies.csv: '77'");
-    expect_error("userId,movieId,rating,timestamp\nx,1,4.0,5\n",
-                 "ratings.csv:2: bad userId: 'x'");
+    expect_error("userId,movieId,rating,timestamp\nx,1,4.0,5\n", "ratings.csv:2: bad userId: 'x'");
     expect_error("userId,movieId,rating,timestamp\n1,1,4.0,soon\n",
                  "ratings.csv:2: bad timestamp: 'soon'");
     expect_error("userId,movieId,stars,timestamp\n", "ratings.csv:1: header lacks column 'rating'");

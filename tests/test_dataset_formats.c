@@ -59,10 +59,10 @@ START_TEST(lightgcn_format)
     fx f;
     rs_error err = {0};
     rs_load_report rep;
-    const char *files[] = {"train.txt", "0 1 2\n1 2 3\n\n1 3\n2\n",
-                           "test.txt", "0 9\n1 1\n7 2\n", NULL};
-    ck_assert_msg(fx_open(&f, "  format: lightgcn\n  train: train.txt\n  test: test.txt\n",
-                          files, &rep, &err) == RS_OK,
+    const char *files[] = {"train.txt", "0 1 2\n1 2 3\n\n1 3\n2\n", "test.txt", "0 9\n1 1\n7 2\n",
+                           NULL};
+    ck_assert_msg(fx_open(&f, "  format: lightgcn\n  train: train.txt\n  test: test.txt\n", files,
+                          &rep, &err) == RS_OK,
                   "%s", err.message);
     const rs_dataset *d = rs_movielens_view(f.ml);
     /* catalogue: train items and the test-only item 9 */
@@ -81,8 +81,7 @@ START_TEST(lightgcn_format)
         ck_assert_int_eq(d->cf_item[i], 1);
     rs_pair *p;
     size_t n, skipped;
-    ck_assert_int_eq(rs_dataset_read_split(f.cfg, f.ml, f.cfg->test_file, &p, &n, &skipped,
-                                           &err),
+    ck_assert_int_eq(rs_dataset_read_split(f.cfg, f.ml, f.cfg->test_file, &p, &n, &skipped, &err),
                      RS_OK);
     ck_assert_uint_eq(n, 2);
     ck_assert_uint_eq(skipped, 1); /* user 7 never trained */
@@ -109,7 +108,8 @@ START_TEST(lightgcn_format_errors)
     fx_close(&f);
     ck_assert_int_eq(fx_open(&f, "  format: parquet\n  train: t\n", NULL, NULL, &err),
                      RS_ERR_CONFIG);
-    tu_assert_contains(err.message, "dataset.format: 'parquet', expected movielens, lightgcn or csv");
+    tu_assert_contains(err.message,
+                       "dataset.format: 'parquet', expected movielens, lightgcn or csv");
     fx_close(&f);
     ck_assert_int_eq(fx_open(&f, "  format: csv\n", NULL, NULL, &err), RS_ERR_CONFIG);
     tu_assert_contains(err.message, "'train' is required");
@@ -161,10 +161,10 @@ START_TEST(tsv_implicit)
 {
     fx f;
     rs_error err = {0};
-    const char *files[] = {"train.tsv", "user\titem\n1\t10\n1\t11\n2\t10\n",
-                           "test.tsv", "user\titem\n2\t12\n", NULL};
-    ck_assert_msg(fx_open(&f, "  format: csv\n  train: train.tsv\n  test: test.tsv\n", files,
-                          NULL, &err) == RS_OK,
+    const char *files[] = {"train.tsv", "user\titem\n1\t10\n1\t11\n2\t10\n", "test.tsv",
+                           "user\titem\n2\t12\n", NULL};
+    ck_assert_msg(fx_open(&f, "  format: csv\n  train: train.tsv\n  test: test.tsv\n", files, NULL,
+                          &err) == RS_OK,
                   "%s", err.message);
     const rs_dataset *d = rs_movielens_view(f.ml);
     ck_assert_int_eq(d->n_items, 3);

@@ -7,8 +7,7 @@
 
 #include "host_fixture.h"
 
-static void expect_refusal(const char *plugin, rs_status code, const char *n1,
-                           const char *n2)
+static void expect_refusal(const char *plugin, rs_status code, const char *n1, const char *n2)
 {
     hf f;
     char inst[256];
@@ -58,8 +57,7 @@ END_TEST
 
 START_TEST(undersized_entry)
 {
-    expect_refusal("tp_undersized", RS_ERR_ABI, "plugin 'tp_undersized'",
-                   "smaller than ABI 1.0");
+    expect_refusal("tp_undersized", RS_ERR_ABI, "plugin 'tp_undersized'", "smaller than ABI 1.0");
 }
 END_TEST
 
@@ -72,8 +70,7 @@ END_TEST
 
 START_TEST(unknown_plugin)
 {
-    expect_refusal("nope", RS_ERR_NOT_FOUND, "instance 'x': plugin 'nope' not found",
-                   "cfg.yaml:");
+    expect_refusal("nope", RS_ERR_NOT_FOUND, "instance 'x': plugin 'nope' not found", "cfg.yaml:");
 }
 END_TEST
 
@@ -104,11 +101,14 @@ static void custom_descriptor(const char *name, const char *body, const char *n1
 
 START_TEST(descriptor_checks)
 {
-    custom_descriptor("tp_d1", "name: tp_d1\nlibrary: libtp_tp_good.so\nabi: \"2.0\"\nversion: \"1\"\n",
+    custom_descriptor("tp_d1",
+                      "name: tp_d1\nlibrary: libtp_tp_good.so\nabi: \"2.0\"\nversion: \"1\"\n",
                       "declares ABI 2.0, host ABI is 1.1");
-    custom_descriptor("tp_d2", "name: tp_d2\nlibrary: ../libtp_tp_good.so\nabi: \"1.0\"\nversion: \"1\"\n",
+    custom_descriptor("tp_d2",
+                      "name: tp_d2\nlibrary: ../libtp_tp_good.so\nabi: \"1.0\"\nversion: \"1\"\n",
                       "plugin.yaml:2:10: 'library' must be a file name beside the descriptor");
-    custom_descriptor("tp_d3", "name: tp_d3\nlibrary: libtp_tp_good.so\nabi: \"1.0\"\nversion: \"1\"\n",
+    custom_descriptor("tp_d3",
+                      "name: tp_d3\nlibrary: libtp_tp_good.so\nabi: \"1.0\"\nversion: \"1\"\n",
                       "entry name 'tp_good' differs from descriptor name");
     custom_descriptor("tp_d4", "name: tp_d4\nlibrary: libtp_tp_good.so\nabi: \"1.0\"\n",
                       "missing required key 'version'");
@@ -154,7 +154,8 @@ static void copied_plugin(hf *f, char *dir, char *lib)
     ck_assert_int_eq(chmod(lib, 0755), 0);
     snprintf(text, sizeof text,
              "data:\n  dir: data\nwork_dir: work\nplugins:\n  path: [%s/plugins]\n"
-             "instances:\n  - {name: good, plugin: tp_good}\n", f->dir);
+             "instances:\n  - {name: good, plugin: tp_good}\n",
+             f->dir);
     tu_write(f->dir, "cfg.yaml", text);
     snprintf(f->cfg_path, sizeof f->cfg_path, "%s/cfg.yaml", f->dir);
 }

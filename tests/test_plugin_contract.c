@@ -49,8 +49,7 @@ START_TEST(engine_fills_user_index_and_ratings)
     const rs_dataset *d = rs_engine_dataset(f.engine);
     for (int32_t u = 0; u < d->n_users; u++) {
         rs_query q = RS_QUERY(d->user_ids[u], NULL, 0, NULL, 0);
-        ck_assert_int_eq(rs_engine_recommend(f.engine, "echo", &q, 2, out, NULL, &n, &err),
-                         RS_OK);
+        ck_assert_int_eq(rs_engine_recommend(f.engine, "echo", &q, 2, out, NULL, &n, &err), RS_OK);
         ck_assert_uint_eq(n, 1);
         ck_assert_int_eq(out[0].item, (int32_t)(d->user_ptr[u + 1] - d->user_ptr[u]));
         ck_assert_float_eq(out[0].score, (float)u);
@@ -138,7 +137,8 @@ START_TEST(legacy_composite_comes_last)
     hf_setup(&f);
     hf_write_config(&f,
                     "  - {name: top, plugin: tp_legacy, params: {child: kid}}\n"
-                    "  - {name: kid, plugin: tp_good}\n", NULL);
+                    "  - {name: kid, plugin: tp_good}\n",
+                    NULL);
     ck_assert_msg(hf_open(&f, &err) == RS_OK, "%s", err.message);
     ck_assert_str_eq(rs_engine_instance_name(f.engine, 0), "kid");
     ck_assert_str_eq(rs_engine_instance_name(f.engine, 1), "top");
@@ -187,8 +187,7 @@ START_TEST(describe_is_served)
     rs_error err = {0};
     char buf[128], tiny[4];
     open_cfg(&f, "  - {name: good, plugin: tp_good}\n");
-    ck_assert_int_eq(rs_engine_describe_instance(f.engine, "good", buf, sizeof buf, &err),
-                     RS_OK);
+    ck_assert_int_eq(rs_engine_describe_instance(f.engine, "good", buf, sizeof buf, &err), RS_OK);
     ck_assert_str_eq(buf, "{\"items\": 4, \"generation\": 1}");
     ck_assert_int_eq(rs_engine_describe_instance(f.engine, "good", tiny, sizeof tiny, &err),
                      RS_ERR_INVALID);
@@ -213,7 +212,8 @@ START_TEST(descriptor_capabilities)
              "capabilities: [fit, recommend]\n");
     snprintf(text, sizeof text,
              "data:\n  dir: data\nwork_dir: work\nplugins:\n  path: [%s/plugins]\n"
-             "instances:\n  - {name: c, plugin: tp_caps}\n", f.dir);
+             "instances:\n  - {name: c, plugin: tp_caps}\n",
+             f.dir);
     tu_write(f.dir, "cfg.yaml", text);
     snprintf(f.cfg_path, sizeof f.cfg_path, "%s/cfg.yaml", f.dir);
     ck_assert_int_eq(rs_config_load(f.cfg_path, &f.cfg, &err), RS_OK);
@@ -240,7 +240,8 @@ START_TEST(descriptor_capabilities)
     ck_assert_int_eq(symlink(target, link), 0);
     snprintf(text, sizeof text,
              "data:\n  dir: data\nwork_dir: work\nplugins:\n  path: [%s/plugins]\n"
-             "instances:\n  - {name: g, plugin: tp_good}\n", f.dir);
+             "instances:\n  - {name: g, plugin: tp_good}\n",
+             f.dir);
     tu_write(f.dir, "cfg.yaml", text);
     ck_assert_int_eq(hf_open(&f, &err), RS_ERR_ABI);
     ck_assert_ptr_null(f.engine);

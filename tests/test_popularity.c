@@ -10,7 +10,8 @@ static void ranking(const char *params, const int *want, rs_query *q, size_t k)
     char inst[512];
     rs_error err = {0};
     hf_setup(&f);
-    snprintf(inst, sizeof inst, "  - name: pop\n    plugin: popularity\n    params: {%s}\n", params);
+    snprintf(inst, sizeof inst, "  - name: pop\n    plugin: popularity\n    params: {%s}\n",
+             params);
     hf_write_config(&f, inst, NULL);
     ck_assert_msg(hf_open(&f, &err) == RS_OK, "%s", err.message);
     ck_assert_int_eq(rs_engine_fit(f.engine, "pop", NULL, &err), RS_OK);
@@ -26,10 +27,7 @@ static void ranking(const char *params, const int *want, rs_query *q, size_t k)
     hf_teardown(&f);
 }
 
-START_TEST(count_mode)
-{
-    ranking("mode: count", (int[]){0, 1, 2, 3}, NULL, 4);
-}
+START_TEST(count_mode) { ranking("mode: count", (int[]){0, 1, 2, 3}, NULL, 4); }
 END_TEST
 
 START_TEST(damped_mean_mode)

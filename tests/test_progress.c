@@ -16,8 +16,7 @@ static int lines_for(rs_progress_mode mode, int n)
     ck_assert_int_ge(dup2(fd, STDERR_FILENO), 0);
     rs_progress_set_mode(mode);
     for (int e = 1; e <= n; e++)
-        rs_progress_report("inst", mode == RS_PROGRESS_EVERY ? "every" : "auto", e, n,
-                           "loss 0.5");
+        rs_progress_report("inst", mode == RS_PROGRESS_EVERY ? "every" : "auto", e, n, "loss 0.5");
     fflush(stderr);
     dup2(saved, STDERR_FILENO);
     close(saved);
@@ -32,10 +31,7 @@ static int lines_for(rs_progress_mode mode, int n)
     return lines;
 }
 
-START_TEST(every_report_is_a_line)
-{
-    ck_assert_int_eq(lines_for(RS_PROGRESS_EVERY, 200), 200);
-}
+START_TEST(every_report_is_a_line) { ck_assert_int_eq(lines_for(RS_PROGRESS_EVERY, 200), 200); }
 END_TEST
 
 START_TEST(auto_mode_throttles_off_a_terminal)

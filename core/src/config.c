@@ -22,15 +22,18 @@ typedef struct host_scalars {
     int threads, cf_min_item_ratings, cf_min_user_ratings;
 } host_scalars;
 
-#define F(key, type, member, lo, hi, doc) \
-    {key, type, offsetof(host_scalars, member), lo, hi, 0, 0, NULL, doc}
+#define F(key, type, member, lo, hi, doc)                                  \
+    {                                                                      \
+        key, type, offsetof(host_scalars, member), lo, hi, 0, 0, NULL, doc \
+    }
 static const rs_config_field top_fields[] = {
     F("work_dir", RS_FIELD_STRING, work_dir, 0, 0,
       "prepared data, models/<instance>/, pg/ (RECSYS_WORK_DIR overrides)"),
     F("threads", RS_FIELD_INT, threads, 0, 256, "worker threads; 0 = every core"),
 };
 static const rs_config_field data_fields[] = {
-    F("dir", RS_FIELD_STRING, data_dir, 0, 0, "the MovieLens directory (RECSYS_DATA_DIR overrides)"),
+    F("dir", RS_FIELD_STRING, data_dir, 0, 0,
+      "the MovieLens directory (RECSYS_DATA_DIR overrides)"),
     F("text_file", RS_FIELD_STRING, text_file, 0, 0, "plot overviews, movieId,text CSV"),
 };
 static const rs_config_field prepare_fields[] = {
@@ -43,11 +46,10 @@ static const rs_config_field prepare_fields[] = {
 
 /* Top-level keys read by hand (core) or by their modules. */
 static const char *const top_sections[] = {
-    "data", "prepare", "plugins", "instances", "server", "database", "refresh", "retrain",
-    "swap_gate", "admin", "cluster", "experiments", "dataset", "serving", NULL};
+    "data",      "prepare", "plugins", "instances",   "server",  "database", "refresh", "retrain",
+    "swap_gate", "admin",   "cluster", "experiments", "dataset", "serving",  NULL};
 
-static const char *const role_keys[] = {"default_source", "cold_start", "similar_source",
-                                        NULL};
+static const char *const role_keys[] = {"default_source", "cold_start", "similar_source", NULL};
 
 struct cfg_dir {
     char dir[PATH_MAX];
@@ -109,8 +111,7 @@ const rs_yaml_node *rs_config_section(const rs_config *cfg, const char *name)
     return rs_yaml_get(cfg->root, name);
 }
 
-const rs_instance_config *rs_config_instance(const rs_config *cfg,
-                                             const char *name)
+const rs_instance_config *rs_config_instance(const rs_config *cfg, const char *name)
 {
     for (size_t i = 0; i < cfg->n_instances; i++)
         if (strcmp(cfg->instances[i].name, name) == 0)
@@ -132,8 +133,7 @@ static rs_status path_add(rs_config *cfg, char *p, rs_error *err)
     return RS_OK;
 }
 
-static rs_status load_data(rs_config *cfg, const char *base, const host_scalars *hs,
-                           rs_error *err)
+static rs_status load_data(rs_config *cfg, const char *base, const host_scalars *hs, rs_error *err)
 {
     char where[300];
     const rs_yaml_node *data = rs_yaml_get(cfg->root, "data");
@@ -145,8 +145,7 @@ static rs_status load_data(rs_config *cfg, const char *base, const host_scalars 
     if (!is_dir(cfg->data_dir)) {
         if (env && *env)
             return rs_error_set(err, RS_ERR_NOT_FOUND,
-                                "RECSYS_DATA_DIR: directory '%s' does not exist",
-                                cfg->data_dir);
+                                "RECSYS_DATA_DIR: directory '%s' does not exist", cfg->data_dir);
         const rs_yaml_node *n = rs_yaml_get(data, "dir");
         return rs_error_set(err, RS_ERR_NOT_FOUND,
                             "%sdata.dir: directory '%s' does not exist "
@@ -158,16 +157,14 @@ static rs_status load_data(rs_config *cfg, const char *base, const host_scalars 
     const char *tenv = getenv("RECSYS_TEXT_FILE");
     if (tenv && *tenv) {
         if (!is_file(tenv))
-            return rs_error_set(err, RS_ERR_NOT_FOUND,
-                                "RECSYS_TEXT_FILE: file '%s' does not exist", tenv);
+            return rs_error_set(err, RS_ERR_NOT_FOUND, "RECSYS_TEXT_FILE: file '%s' does not exist",
+                                tenv);
         cfg->text_file = strdup(tenv);
     } else if (text && *text) {
         cfg->text_file = resolve_against(base, text);
         if (cfg->text_file && !is_file(cfg->text_file))
-            return rs_error_set(err, RS_ERR_NOT_FOUND,
-                                "%sdata.text_file: file '%s' does not exist",
-                                rs_yaml_where(rs_yaml_get(data, "text_file"),
-                                              where, sizeof where),
+            return rs_error_set(err, RS_ERR_NOT_FOUND, "%sdata.text_file: file '%s' does not exist",
+                                rs_yaml_where(rs_yaml_get(data, "text_file"), where, sizeof where),
                                 cfg->text_file);
     } else {
         /* Conventional places: <data>/movie_text.csv, or the layout of the
@@ -180,8 +177,8 @@ static rs_status load_data(rs_config *cfg, const char *base, const host_scalars 
             while (l > 1 && tmp[l - 1] == '/')
                 tmp[--l] = '\0';
             char *name = strrchr(tmp, '/');
-            snprintf(cand, sizeof cand, "%s/../movie-text/%s_text.csv",
-                     cfg->data_dir, name ? name + 1 : tmp);
+            snprintf(cand, sizeof cand, "%s/../movie-text/%s_text.csv", cfg->data_dir,
+                     name ? name + 1 : tmp);
         }
         if (is_file(cand))
             cfg->text_file = strdup(cand);
@@ -209,8 +206,7 @@ static rs_status dataset_file(rs_config *cfg, const rs_yaml_node *ds, const char
         return rs_error_set(err, RS_ERR_NOMEM, "config: out of memory");
     if (!is_file(*out))
         return rs_error_set(err, RS_ERR_NOT_FOUND, "%sdataset.%s: file '%s' does not exist",
-                            rs_yaml_where(rs_yaml_get(ds, key), where, sizeof where), key,
-                            *out);
+                            rs_yaml_where(rs_yaml_get(ds, key), where, sizeof where), key, *out);
     return RS_OK;
 }
 
@@ -218,7 +214,7 @@ static rs_status dataset_file(rs_config *cfg, const rs_yaml_node *ds, const char
  * MovieLens format (the default) keeps using the data: section. */
 static rs_status load_dataset(rs_config *cfg, const char *base, rs_error *err)
 {
-    static const char *const keys[] = {"format", "train", "test", "validation",
+    static const char *const keys[] = {"format",    "train",   "test", "validation",
                                        "delimiter", "columns", NULL};
     static const char *const col_keys[] = {"user", "item", "rating", "timestamp", NULL};
     char where[300];
@@ -236,12 +232,10 @@ static rs_status load_dataset(rs_config *cfg, const char *base, rs_error *err)
     else
         return rs_error_set(err, RS_ERR_CONFIG,
                             "%sdataset.format: '%s', expected movielens, lightgcn or csv",
-                            rs_yaml_where(rs_yaml_get(ds, "format"), where, sizeof where),
-                            format);
+                            rs_yaml_where(rs_yaml_get(ds, "format"), where, sizeof where), format);
     if ((st = dataset_file(cfg, ds, base, "train", 1, &cfg->train_file, err)) != RS_OK ||
         (st = dataset_file(cfg, ds, base, "test", 0, &cfg->test_file, err)) != RS_OK ||
-        (st = dataset_file(cfg, ds, base, "validation", 0, &cfg->validation_file, err)) !=
-            RS_OK ||
+        (st = dataset_file(cfg, ds, base, "validation", 0, &cfg->validation_file, err)) != RS_OK ||
         (st = rs_yaml_get_string(ds, "delimiter", &delim, err)) != RS_OK)
         return st;
     size_t tl = strlen(cfg->train_file);
@@ -251,10 +245,9 @@ static rs_status load_dataset(rs_config *cfg, const char *base, rs_error *err)
     else if (delim && strlen(delim) == 1)
         cfg->csv_delimiter = delim[0];
     else if (delim)
-        return rs_error_set(err, RS_ERR_CONFIG,
-                            "%sdataset.delimiter: '%s', expected one character or tab",
-                            rs_yaml_where(rs_yaml_get(ds, "delimiter"), where, sizeof where),
-                            delim);
+        return rs_error_set(
+            err, RS_ERR_CONFIG, "%sdataset.delimiter: '%s', expected one character or tab",
+            rs_yaml_where(rs_yaml_get(ds, "delimiter"), where, sizeof where), delim);
     const rs_yaml_node *cols = rs_yaml_get(ds, "columns");
     cfg->col_user = "user";
     cfg->col_item = "item";
@@ -278,8 +271,7 @@ static rs_status load_instances(rs_config *cfg, rs_error *err)
     char where[300];
     const rs_yaml_node *list = rs_yaml_get(cfg->root, "instances");
     if (!list || list->kind != RS_YAML_SEQ || list->n == 0)
-        return rs_error_set(err, RS_ERR_CONFIG,
-                            "%s'instances' must be a non-empty list",
+        return rs_error_set(err, RS_ERR_CONFIG, "%s'instances' must be a non-empty list",
                             list ? rs_yaml_where(list, where, sizeof where)
                                  : (snprintf(where, sizeof where, "%s: ", cfg->path), where));
     cfg->instances = calloc(list->n, sizeof *cfg->instances);
@@ -309,17 +301,15 @@ static rs_status load_instances(rs_config *cfg, rs_error *err)
             if (strcmp(cfg->instances[j].name, ic->name) == 0)
                 return rs_error_set(err, RS_ERR_CONFIG,
                                     "%sduplicate instance name '%s' (first at line %d)",
-                                    rs_yaml_where(name, where, sizeof where),
-                                    ic->name, cfg->instances[j].node->line);
+                                    rs_yaml_where(name, where, sizeof where), ic->name,
+                                    cfg->instances[j].node->line);
         ic->plugin = ic->name;
         if ((st = rs_yaml_get_string(it, "plugin", &ic->plugin, err)) != RS_OK)
             return st;
         ic->params = rs_yaml_get(it, "params");
         if (ic->params && ic->params->kind != RS_YAML_MAP)
-            return rs_error_set(err, RS_ERR_CONFIG,
-                                "%sinstance '%s': 'params' must be a mapping",
-                                rs_yaml_where(ic->params, where, sizeof where),
-                                ic->name);
+            return rs_error_set(err, RS_ERR_CONFIG, "%sinstance '%s': 'params' must be a mapping",
+                                rs_yaml_where(ic->params, where, sizeof where), ic->name);
         cfg->n_instances++;
     }
     return RS_OK;
@@ -358,20 +348,18 @@ static rs_status load_serving(rs_config *cfg, rs_error *err)
         }
         if (!n)
             continue;
-        if ((st = rs_yaml_string(n, rs_config_role_key((rs_serving_role)r), &cfg->roles[r],
-                                 err)) != RS_OK)
+        if ((st = rs_yaml_string(n, rs_config_role_key((rs_serving_role)r), &cfg->roles[r], err)) !=
+            RS_OK)
             break;
         if (!rs_config_instance(cfg, cfg->roles[r]))
-            st = rs_error_set(err, RS_ERR_CONFIG,
-                              "%s%s.%s: '%s' is not a configured instance",
+            st = rs_error_set(err, RS_ERR_CONFIG, "%s%s.%s: '%s' is not a configured instance",
                               rs_yaml_where(n, where, sizeof where),
                               map == sec ? "serving" : "server", role_keys[r], cfg->roles[r]);
     }
     return st;
 }
 
-static rs_status load_plugin_path(rs_config *cfg, const char *base,
-                                  rs_error *err)
+static rs_status load_plugin_path(rs_config *cfg, const char *base, rs_error *err)
 {
     static const char *const keys[] = {"path", NULL};
     rs_status st;
@@ -380,8 +368,7 @@ static rs_status load_plugin_path(rs_config *cfg, const char *base,
         char *copy = strdup(env), *save = NULL;
         if (!copy)
             return rs_error_set(err, RS_ERR_NOMEM, "config: out of memory");
-        for (char *tok = strtok_r(copy, ":", &save); tok;
-             tok = strtok_r(NULL, ":", &save))
+        for (char *tok = strtok_r(copy, ":", &save); tok; tok = strtok_r(NULL, ":", &save))
             if ((st = path_add(cfg, strdup(tok), err)) != RS_OK) {
                 free(copy);
                 return st;
@@ -442,8 +429,7 @@ rs_status rs_config_load(const char *path, rs_config **out, rs_error *err)
         goto fail;
     }
     if (cfg->root->kind != RS_YAML_MAP) {
-        st = rs_error_set(err, RS_ERR_CONFIG, "%s:1:1: the configuration must be a mapping",
-                          path);
+        st = rs_error_set(err, RS_ERR_CONFIG, "%s:1:1: the configuration must be a mapping", path);
         goto fail;
     }
     /* the defaults, then what the file says; -1: prepare.* not given */
@@ -452,9 +438,8 @@ rs_status rs_config_load(const char *path, rs_config **out, rs_error *err)
                                     top_sections, &hs, err)) != RS_OK ||
         (st = rs_config_fields_read(rs_yaml_get(cfg->root, "data"), "data", data_fields,
                                     RS_FIELD_COUNT(data_fields), NULL, &hs, err)) != RS_OK ||
-        (st = rs_config_fields_read(rs_yaml_get(cfg->root, "prepare"), "prepare",
-                                    prepare_fields, RS_FIELD_COUNT(prepare_fields), NULL, &hs,
-                                    err)) != RS_OK)
+        (st = rs_config_fields_read(rs_yaml_get(cfg->root, "prepare"), "prepare", prepare_fields,
+                                    RS_FIELD_COUNT(prepare_fields), NULL, &hs, err)) != RS_OK)
         goto fail;
     cfg->threads = hs.threads;
     if ((st = load_dataset(cfg, base, err)) != RS_OK ||
@@ -463,11 +448,11 @@ rs_status rs_config_load(const char *path, rs_config **out, rs_error *err)
     /* MovieLens defaults to the usual CF subset, the other formats (paper
      * protocols) to every user and item; prepare.* wins either way. */
     cfg->cf_min_item_ratings = hs.cf_min_item_ratings >= 0 ? hs.cf_min_item_ratings
-                               : cfg->dataset_format      ? 0
-                                                          : 10;
+                               : cfg->dataset_format       ? 0
+                                                           : 10;
     cfg->cf_min_user_ratings = hs.cf_min_user_ratings >= 0 ? hs.cf_min_user_ratings
-                               : cfg->dataset_format      ? 0
-                                                          : 5;
+                               : cfg->dataset_format       ? 0
+                                                           : 5;
     const char *wenv = getenv("RECSYS_WORK_DIR");
     cfg->work_dir = wenv && *wenv ? strdup(wenv) : resolve_against(base, hs.work_dir);
     if (!cfg->work_dir) {

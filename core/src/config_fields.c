@@ -8,8 +8,8 @@
 /* The table's keys and other_keys, as rs_yaml_check_keys wants them, so
  * unknown keys read exactly as everywhere else. */
 static rs_status check_keys(const rs_yaml_node *map, const char *section,
-                            const rs_config_field *table, size_t n,
-                            const char *const *other_keys, rs_error *err)
+                            const rs_config_field *table, size_t n, const char *const *other_keys,
+                            rs_error *err)
 {
     const char *keys[64];
     size_t k = 0;
@@ -21,8 +21,8 @@ static rs_status check_keys(const rs_yaml_node *map, const char *section,
     return rs_yaml_check_keys(map, section ? section : "the configuration", keys, err);
 }
 
-static rs_status out_of_range(const rs_yaml_node *n, const char *what,
-                              const rs_config_field *f, rs_error *err)
+static rs_status out_of_range(const rs_yaml_node *n, const char *what, const rs_config_field *f,
+                              rs_error *err)
 {
     char where[300];
     if (f->type == RS_FIELD_FLOAT)
@@ -30,8 +30,8 @@ static rs_status out_of_range(const rs_yaml_node *n, const char *what,
                             rs_yaml_where(n, where, sizeof where), what, n->scalar,
                             f->lo_open ? '(' : '[', f->lo, f->hi, f->hi_open ? ')' : ']');
     return rs_error_set(err, RS_ERR_CONFIG, "%s'%s' = %s is out of range [%lld, %lld]",
-                        rs_yaml_where(n, where, sizeof where), what, n->scalar,
-                        (long long)f->lo, (long long)f->hi);
+                        rs_yaml_where(n, where, sizeof where), what, n->scalar, (long long)f->lo,
+                        (long long)f->hi);
 }
 
 static rs_status not_one_of(const rs_yaml_node *n, const char *what, const char *got,
@@ -76,10 +76,8 @@ static rs_status read_field(const rs_yaml_node *n, const char *what, const rs_co
             return out_of_range(n, what, f, err);
         *(double *)dst = x;
         return RS_OK;
-    case RS_FIELD_BOOL:
-        return rs_yaml_bool(n, what, (int *)dst, err);
-    case RS_FIELD_STRING:
-        return rs_yaml_string(n, what, (const char **)dst, err);
+    case RS_FIELD_BOOL: return rs_yaml_bool(n, what, (int *)dst, err);
+    case RS_FIELD_STRING: return rs_yaml_string(n, what, (const char **)dst, err);
     case RS_FIELD_ENUM:
         if ((st = rs_yaml_string(n, what, &s, err)) != RS_OK)
             return st;

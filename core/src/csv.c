@@ -11,13 +11,12 @@ struct rs_csv {
     size_t record_line; /* line where the current record started */
     char *buf;          /* unescaped fields, each NUL-terminated */
     size_t buf_cap;
-    size_t *offsets;    /* field start offsets into buf */
+    size_t *offsets; /* field start offsets into buf */
     size_t n_fields, fields_cap;
     char *name;
 };
 
-static rs_status csv_init(rs_csv **out, char *data, size_t len,
-                          const char *name, rs_error *err)
+static rs_status csv_init(rs_csv **out, char *data, size_t len, const char *name, rs_error *err)
 {
     rs_csv *c = calloc(1, sizeof *c);
     if (!c || !(c->name = strdup(name))) {
@@ -38,8 +37,7 @@ rs_status rs_csv_open(const char *path, rs_csv **out, rs_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return rs_error_set(err, RS_ERR_IO, "%s: cannot open: %s", path,
-                            strerror(errno));
+        return rs_error_set(err, RS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     char *data = NULL;
     long size = -1;
     if (fseek(f, 0, SEEK_END) == 0)
@@ -64,8 +62,8 @@ rs_status rs_csv_open(const char *path, rs_csv **out, rs_error *err)
     return csv_init(out, data, got, path, err);
 }
 
-rs_status rs_csv_open_buffer(const char *data, size_t len, const char *name,
-                             rs_csv **out, rs_error *err)
+rs_status rs_csv_open_buffer(const char *data, size_t len, const char *name, rs_csv **out,
+                             rs_error *err)
 {
     char *copy = malloc(len + 1);
     if (!copy)
@@ -119,8 +117,7 @@ int rs_csv_next(rs_csv *c, rs_error *err)
 {
     c->n_fields = 0;
     /* Skip blank lines between records. */
-    while (c->pos < c->len &&
-           (c->data[c->pos] == '\n' || c->data[c->pos] == '\r')) {
+    while (c->pos < c->len && (c->data[c->pos] == '\n' || c->data[c->pos] == '\r')) {
         if (c->data[c->pos] == '\n')
             c->line++;
         c->pos++;
@@ -144,8 +141,7 @@ int rs_csv_next(rs_csv *c, rs_error *err)
             c->pos++;
             for (;;) {
                 if (c->pos >= c->len) {
-                    rs_error_set(err, RS_ERR_FORMAT,
-                                 "%s:%zu: unterminated quoted field", c->name,
+                    rs_error_set(err, RS_ERR_FORMAT, "%s:%zu: unterminated quoted field", c->name,
                                  open_line);
                     return -1;
                 }
@@ -164,8 +160,7 @@ int rs_csv_next(rs_csv *c, rs_error *err)
             }
             char nx = c->pos < c->len ? c->data[c->pos] : '\n';
             if (nx != ',' && nx != '\n' && nx != '\r') {
-                rs_error_set(err, RS_ERR_FORMAT,
-                             "%s:%zu: unexpected character after closing quote",
+                rs_error_set(err, RS_ERR_FORMAT, "%s:%zu: unexpected character after closing quote",
                              c->name, c->line);
                 return -1;
             }
@@ -175,9 +170,8 @@ int rs_csv_next(rs_csv *c, rs_error *err)
                 if (ch == ',' || ch == '\n' || ch == '\r')
                     break;
                 if (ch == '"') {
-                    rs_error_set(err, RS_ERR_FORMAT,
-                                 "%s:%zu: quote inside unquoted field",
-                                 c->name, c->line);
+                    rs_error_set(err, RS_ERR_FORMAT, "%s:%zu: quote inside unquoted field", c->name,
+                                 c->line);
                     return -1;
                 }
                 c->buf[w++] = ch;

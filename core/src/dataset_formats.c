@@ -24,7 +24,7 @@ typedef struct row {
     int64_t user, item; /* external ids */
     float rating;
     int64_t time;
-    size_t line;        /* 1-based line in its file */
+    size_t line; /* 1-based line in its file */
 } row;
 
 typedef struct rows {
@@ -52,8 +52,9 @@ static rs_status parse_id(const char *path, size_t line, const char *tok, int64_
                           rs_error *err)
 {
     if (rs_parse_int64(tok, out) != 0 || *out < 0)
-        return rs_error_set(err, RS_ERR_FORMAT, "%s:%zu: expected a non-negative integer id, got '%s'",
-                            path, line, tok);
+        return rs_error_set(err, RS_ERR_FORMAT,
+                            "%s:%zu: expected a non-negative integer id, got '%s'", path, line,
+                            tok);
     return RS_OK;
 }
 
@@ -61,8 +62,8 @@ static rs_status read_lightgcn(const char *path, rows *out, rs_error *err)
 {
     FILE *f = fopen(path, "r");
     if (!f)
-        return rs_error_set(err, errno == ENOENT ? RS_ERR_NOT_FOUND : RS_ERR_IO, "%s: %s",
-                            path, strerror(errno));
+        return rs_error_set(err, errno == ENOENT ? RS_ERR_NOT_FOUND : RS_ERR_IO, "%s: %s", path,
+                            strerror(errno));
     char *buf = NULL;
     size_t cap = 0, line = 0;
     rs_status st = RS_OK;
@@ -113,8 +114,8 @@ typedef struct columns {
     int user, item, rating, time; /* -1 when absent */
 } columns;
 
-static rs_status find_columns(const rs_config *cfg, const char *path, char **field,
-                              size_t n, columns *c, rs_error *err)
+static rs_status find_columns(const rs_config *cfg, const char *path, char **field, size_t n,
+                              columns *c, rs_error *err)
 {
     const char *want[4] = {cfg->col_user, cfg->col_item, cfg->col_rating, cfg->col_time};
     int *idx[4] = {&c->user, &c->item, &c->rating, &c->time};
@@ -130,8 +131,8 @@ static rs_status find_columns(const rs_config *cfg, const char *path, char **fie
     return RS_OK;
 }
 
-static rs_status csv_row(const char *path, size_t line, char **field, size_t n,
-                         const columns *c, rows *out, rs_error *err)
+static rs_status csv_row(const char *path, size_t line, char **field, size_t n, const columns *c,
+                         rows *out, rs_error *err)
 {
     row x = {0, 0, IMPLICIT_RATING, 0, line};
     double rating;
@@ -142,8 +143,8 @@ static rs_status csv_row(const char *path, size_t line, char **field, size_t n,
     if (c->time > maxc)
         maxc = c->time;
     if ((size_t)maxc >= n)
-        return rs_error_set(err, RS_ERR_FORMAT, "%s:%zu: %zu fields, expected at least %d",
-                            path, line, n, maxc + 1);
+        return rs_error_set(err, RS_ERR_FORMAT, "%s:%zu: %zu fields, expected at least %d", path,
+                            line, n, maxc + 1);
     rs_status st;
     if ((st = parse_id(path, line, field[c->user], &x.user, err)) != RS_OK ||
         (st = parse_id(path, line, field[c->item], &x.item, err)) != RS_OK)
@@ -151,8 +152,8 @@ static rs_status csv_row(const char *path, size_t line, char **field, size_t n,
     if (c->rating >= 0) {
         s = field[c->rating];
         if (rs_parse_double(s, &rating) != 0 || !(rating >= 0.0 && rating <= 5.0))
-            return rs_error_set(err, RS_ERR_FORMAT, "%s:%zu: rating must be a number in 0..5, got '%s'",
-                                path, line, s);
+            return rs_error_set(err, RS_ERR_FORMAT,
+                                "%s:%zu: rating must be a number in 0..5, got '%s'", path, line, s);
         x.rating = (float)rating;
     }
     if (c->time >= 0 && rs_parse_int64(s = field[c->time], &x.time) != 0)
@@ -166,8 +167,8 @@ static rs_status read_tsv(const rs_config *cfg, const char *path, rows *out, rs_
 {
     FILE *f = fopen(path, "r");
     if (!f)
-        return rs_error_set(err, errno == ENOENT ? RS_ERR_NOT_FOUND : RS_ERR_IO, "%s: %s",
-                            path, strerror(errno));
+        return rs_error_set(err, errno == ENOENT ? RS_ERR_NOT_FOUND : RS_ERR_IO, "%s: %s", path,
+                            strerror(errno));
     char *buf = NULL, *field[MAX_FIELDS];
     size_t cap = 0, line = 0;
     columns c;
@@ -191,9 +192,8 @@ static rs_status read_csv(const rs_config *cfg, const char *path, rows *out, rs_
     if (cfg->csv_delimiter == '\t')
         return read_tsv(cfg, path, out, err);
     if (cfg->csv_delimiter != ',')
-        return rs_error_set(err, RS_ERR_CONFIG,
-                            "%s: delimiter '%c' is not supported (',' or tab)", path,
-                            cfg->csv_delimiter);
+        return rs_error_set(err, RS_ERR_CONFIG, "%s: delimiter '%c' is not supported (',' or tab)",
+                            path, cfg->csv_delimiter);
     rs_csv *csv;
     rs_status st = rs_csv_open(path, &csv, err);
     if (st != RS_OK)
@@ -268,8 +268,7 @@ static void dedupe(rows *rs, const char *path, rs_load_report *rep)
 /* Item ids of train, then validation, then test, in order of first
  * appearance (train rows are sorted by then, so train items come in user
  * order; what matters is that the order is a function of the files). */
-static rs_status add_items(rs_idmap *map, int64_t **ids, int32_t *n, size_t *cap,
-                           const rows *rs)
+static rs_status add_items(rs_idmap *map, int64_t **ids, int32_t *n, size_t *cap, const rows *rs)
 {
     for (size_t k = 0; k < rs->n; k++) {
         int64_t id = rs->r[k].item;
@@ -343,16 +342,15 @@ out:
     return st;
 }
 
-rs_status rs_dataset_load_config(const rs_config *cfg, rs_movielens **out,
-                                 rs_load_report *rep, rs_error *err)
+rs_status rs_dataset_load_config(const rs_config *cfg, rs_movielens **out, rs_load_report *rep,
+                                 rs_error *err)
 {
     rs_load_report local;
     if (!rep)
         rep = &local;
     memset(rep, 0, sizeof *rep);
     if (cfg->dataset_format == RS_DATASET_MOVIELENS) {
-        rs_load_options opt = {cfg->text_file, cfg->cf_min_item_ratings,
-                               cfg->cf_min_user_ratings};
+        rs_load_options opt = {cfg->text_file, cfg->cf_min_item_ratings, cfg->cf_min_user_ratings};
         return rs_movielens_load(cfg->data_dir, &opt, out, err);
     }
     rs_status st = load_spec(cfg, out, rep, err);
@@ -372,9 +370,8 @@ static int pair_cmp(const void *a, const void *b)
     return x->item < y->item ? -1 : x->item > y->item;
 }
 
-rs_status rs_dataset_read_split(const rs_config *cfg, const rs_movielens *ml,
-                                const char *path, rs_pair **pairs, size_t *n,
-                                size_t *skipped_users, rs_error *err)
+rs_status rs_dataset_read_split(const rs_config *cfg, const rs_movielens *ml, const char *path,
+                                rs_pair **pairs, size_t *n, size_t *skipped_users, rs_error *err)
 {
     rows rs = {0};
     *pairs = NULL;
@@ -395,8 +392,8 @@ rs_status rs_dataset_read_split(const rs_config *cfg, const rs_movielens *ml,
             continue;
         }
         if (i < 0) {
-            st = rs_error_set(err, RS_ERR_FORMAT, "%s:%zu: item %lld is not in the catalogue",
-                              path, rs.r[k].line, (long long)rs.r[k].item);
+            st = rs_error_set(err, RS_ERR_FORMAT, "%s:%zu: item %lld is not in the catalogue", path,
+                              rs.r[k].line, (long long)rs.r[k].item);
             break;
         }
         p[m++] = (rs_pair){u, i};

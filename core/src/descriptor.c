@@ -7,15 +7,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char *const desc_keys[] = {"name", "library", "abi", "version",
-                                        "description", "capabilities", "params",
-                                        NULL};
+static const char *const desc_keys[] = {"name",        "library",      "abi",    "version",
+                                        "description", "capabilities", "params", NULL};
 /* Bit i of RS_CAP_* is cap_names[i]. */
-static const char *const cap_names[] = {"fit", "persist", "recommend", "score",
-                                        "similar", "explain", "fold-in", "composite"};
+static const char *const cap_names[] = {"fit",     "persist", "recommend", "score",
+                                        "similar", "explain", "fold-in",   "composite"};
 #define N_CAPS (sizeof cap_names / sizeof cap_names[0])
-static const char *const spec_keys[] = {"type", "default", "min", "max",
-                                        "values", "doc", NULL};
+static const char *const spec_keys[] = {"type", "default", "min", "max", "values", "doc", NULL};
 
 const char *rs_param_type_name(rs_param_type t)
 {
@@ -78,8 +76,8 @@ void rs_descriptor_free(rs_descriptor *d)
     free(d);
 }
 
-static rs_status need_string(const rs_yaml_node *map, const char *key,
-                             const char **out, rs_error *err)
+static rs_status need_string(const rs_yaml_node *map, const char *key, const char **out,
+                             rs_error *err)
 {
     char where[300];
     const rs_yaml_node *n = rs_yaml_get(map, key);
@@ -90,8 +88,8 @@ static rs_status need_string(const rs_yaml_node *map, const char *key,
 }
 
 /* Check a value node against a spec; `what` names it in messages. */
-static rs_status check_value(const rs_param_spec *s, const rs_yaml_node *n,
-                             const char *what, rs_param_value *v, rs_error *err)
+static rs_status check_value(const rs_param_spec *s, const rs_yaml_node *n, const char *what,
+                             rs_param_value *v, rs_error *err)
 {
     char where[300];
     rs_status st;
@@ -108,8 +106,7 @@ static rs_status check_value(const rs_param_spec *s, const rs_yaml_node *n,
             return st;
         x = v->f;
         break;
-    case RS_PARAM_BOOL:
-        return rs_yaml_bool(n, what, &v->b, err);
+    case RS_PARAM_BOOL: return rs_yaml_bool(n, what, &v->b, err);
     case RS_PARAM_STRING:
     case RS_PARAM_INSTANCE: /* the engine checks the name exists */
         return rs_yaml_string(n, what, &v->s, err);
@@ -123,33 +120,27 @@ static rs_status check_value(const rs_param_spec *s, const rs_yaml_node *n,
             char list[256] = "";
             size_t used = 0;
             for (size_t i = 0; i < s->values->n; i++) {
-                int w = snprintf(list + used, sizeof list - used, "%s%s",
-                                 i ? ", " : "", s->values->items[i]->scalar);
+                int w = snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "",
+                                 s->values->items[i]->scalar);
                 if (w < 0 || (size_t)w >= sizeof list - used)
                     break;
                 used += (size_t)w;
             }
-            return rs_error_set(err, RS_ERR_CONFIG,
-                                "%s'%s' = '%s' is not one of: %s",
-                                rs_yaml_where(n, where, sizeof where), what,
-                                v->s, list);
+            return rs_error_set(err, RS_ERR_CONFIG, "%s'%s' = '%s' is not one of: %s",
+                                rs_yaml_where(n, where, sizeof where), what, v->s, list);
         }
     }
     if ((s->has_min && x < s->min) || (s->has_max && x > s->max))
-        return rs_error_set(err, RS_ERR_CONFIG,
-                            "%s'%s' = %s is out of range [%g, %g]",
-                            rs_yaml_where(n, where, sizeof where), what,
-                            n->scalar, s->has_min ? s->min : -INFINITY,
-                            s->has_max ? s->max : INFINITY);
+        return rs_error_set(err, RS_ERR_CONFIG, "%s'%s' = %s is out of range [%g, %g]",
+                            rs_yaml_where(n, where, sizeof where), what, n->scalar,
+                            s->has_min ? s->min : -INFINITY, s->has_max ? s->max : INFINITY);
     return RS_OK;
 }
 
-static rs_status parse_type(const rs_yaml_node *n, rs_param_type *t,
-                            rs_error *err)
+static rs_status parse_type(const rs_yaml_node *n, rs_param_type *t, rs_error *err)
 {
     char where[300];
-    static const char *const names[] = {"int", "float", "bool", "string", "enum",
-                                        "instance"};
+    static const char *const names[] = {"int", "float", "bool", "string", "enum", "instance"};
     const char *s;
     rs_status st = rs_yaml_string(n, "type", &s, err);
     if (st != RS_OK)
@@ -164,8 +155,7 @@ static rs_status parse_type(const rs_yaml_node *n, rs_param_type *t,
                         rs_yaml_where(n, where, sizeof where), s);
 }
 
-static rs_status parse_spec(const rs_yaml_node *params, size_t i,
-                            rs_param_spec *s, rs_error *err)
+static rs_status parse_spec(const rs_yaml_node *params, size_t i, rs_param_spec *s, rs_error *err)
 {
     char where[300];
     const rs_yaml_node *n = params->items[i];
@@ -176,8 +166,7 @@ static rs_status parse_spec(const rs_yaml_node *params, size_t i,
     const rs_yaml_node *type = rs_yaml_get(n, "type");
     if (!type)
         return rs_error_set(err, RS_ERR_CONFIG, "%sparam '%s' lacks 'type'",
-                            rs_yaml_key_where(params, i, where, sizeof where),
-                            s->key);
+                            rs_yaml_key_where(params, i, where, sizeof where), s->key);
     if ((st = parse_type(type, &s->type, err)) != RS_OK)
         return st;
     const rs_yaml_node *mn = rs_yaml_get(n, "min"), *mx = rs_yaml_get(n, "max");
@@ -199,10 +188,8 @@ static rs_status parse_spec(const rs_yaml_node *params, size_t i,
                                 rs_yaml_where(n, where, sizeof where), s->key);
         for (size_t j = 0; j < s->values->n; j++)
             if (s->values->items[j]->kind != RS_YAML_SCALAR)
-                return rs_error_set(err, RS_ERR_CONFIG,
-                                    "%senum values must be strings",
-                                    rs_yaml_where(s->values->items[j], where,
-                                                  sizeof where));
+                return rs_error_set(err, RS_ERR_CONFIG, "%senum values must be strings",
+                                    rs_yaml_where(s->values->items[j], where, sizeof where));
     }
     const rs_yaml_node *def = rs_yaml_get(n, "default");
     if (!def)
@@ -214,8 +201,7 @@ static rs_status parse_spec(const rs_yaml_node *params, size_t i,
     return rs_yaml_get_string(n, "doc", &s->doc, err);
 }
 
-rs_status rs_descriptor_load(const char *path, rs_descriptor **out,
-                             rs_error *err)
+rs_status rs_descriptor_load(const char *path, rs_descriptor **out, rs_error *err)
 {
     char where[300];
     rs_descriptor *d = calloc(1, sizeof *d);
@@ -241,10 +227,9 @@ rs_status rs_descriptor_load(const char *path, rs_descriptor **out,
     if ((st = rs_yaml_get_string(d->root, "description", &d->description, err)) != RS_OK)
         goto fail;
     if (strchr(d->library, '/')) {
-        st = rs_error_set(err, RS_ERR_CONFIG,
-                          "%s'library' must be a file name beside the descriptor, got '%s'",
-                          rs_yaml_where(rs_yaml_get(d->root, "library"), where, sizeof where),
-                          d->library);
+        st = rs_error_set(
+            err, RS_ERR_CONFIG, "%s'library' must be a file name beside the descriptor, got '%s'",
+            rs_yaml_where(rs_yaml_get(d->root, "library"), where, sizeof where), d->library);
         goto fail;
     }
     const char *abi;
@@ -253,8 +238,7 @@ rs_status rs_descriptor_load(const char *path, rs_descriptor **out,
     char tail;
     if (sscanf(abi, "%d.%d%c", &d->abi_major, &d->abi_minor, &tail) != 2) {
         st = rs_error_set(err, RS_ERR_CONFIG, "%s'abi' must be \"major.minor\", got '%s'",
-                          rs_yaml_where(rs_yaml_get(d->root, "abi"), where, sizeof where),
-                          abi);
+                          rs_yaml_where(rs_yaml_get(d->root, "abi"), where, sizeof where), abi);
         goto fail;
     }
     const rs_yaml_node *caps = rs_yaml_get(d->root, "capabilities");
@@ -286,9 +270,8 @@ fail:
     return st;
 }
 
-rs_status rs_descriptor_find(char *const *path, size_t n_path,
-                             const char *plugin, rs_descriptor **out,
-                             rs_error *err)
+rs_status rs_descriptor_find(char *const *path, size_t n_path, const char *plugin,
+                             rs_descriptor **out, rs_error *err)
 {
     char p[PATH_MAX];
     struct stat sb;
@@ -302,14 +285,12 @@ rs_status rs_descriptor_find(char *const *path, size_t n_path,
     char searched[1024] = "";
     size_t used = 0;
     for (size_t i = 0; i < n_path; i++) {
-        int w = snprintf(searched + used, sizeof searched - used, "%s%s",
-                         i ? ":" : "", path[i]);
+        int w = snprintf(searched + used, sizeof searched - used, "%s%s", i ? ":" : "", path[i]);
         if (w < 0 || (size_t)w >= sizeof searched - used)
             break;
         used += (size_t)w;
     }
-    return rs_error_set(err, RS_ERR_NOT_FOUND,
-                        "plugin '%s' not found (no %s/plugin.yaml in %s)",
+    return rs_error_set(err, RS_ERR_NOT_FOUND, "plugin '%s' not found (no %s/plugin.yaml in %s)",
                         plugin, plugin, searched);
 }
 
@@ -321,8 +302,8 @@ void rs_params_free(rs_params *p)
     free(p);
 }
 
-rs_status rs_params_build(const rs_descriptor *d, const rs_yaml_node *params,
-                          const char *instance, rs_params **out, rs_error *err)
+rs_status rs_params_build(const rs_descriptor *d, const rs_yaml_node *params, const char *instance,
+                          rs_params **out, rs_error *err)
 {
     char where[300];
     /* The config checks this too; a caller that did not would read the
@@ -348,8 +329,8 @@ rs_status rs_params_build(const rs_descriptor *d, const rs_yaml_node *params,
             char list[512] = "";
             size_t used = 0;
             for (size_t j = 0; j < d->n_params; j++) {
-                int w = snprintf(list + used, sizeof list - used, "%s%s",
-                                 j ? ", " : "", d->params[j].key);
+                int w = snprintf(list + used, sizeof list - used, "%s%s", j ? ", " : "",
+                                 d->params[j].key);
                 if (w < 0 || (size_t)w >= sizeof list - used)
                     break;
                 used += (size_t)w;
@@ -358,12 +339,11 @@ rs_status rs_params_build(const rs_descriptor *d, const rs_yaml_node *params,
             return rs_error_set(err, RS_ERR_CONFIG,
                                 "%sinstance '%s': unknown param '%s' for plugin "
                                 "'%s' (known: %s)",
-                                rs_yaml_key_where(params, k, where, sizeof where),
-                                instance, params->keys[k], d->name,
-                                d->n_params ? list : "none");
+                                rs_yaml_key_where(params, k, where, sizeof where), instance,
+                                params->keys[k], d->name, d->n_params ? list : "none");
         }
-        rs_status st = check_value(&d->params[i], params->items[k],
-                                   params->keys[k], &p->values[i], err);
+        rs_status st = check_value(&d->params[i], params->items[k], params->keys[k], &p->values[i],
+                                   err);
         if (st != RS_OK) {
             rs_params_free(p);
             return st;

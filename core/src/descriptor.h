@@ -38,8 +38,8 @@ typedef struct rs_param_spec {
 } rs_param_spec;
 
 typedef struct rs_descriptor {
-    char *path;     /* .../plugin.yaml */
-    char *dir;      /* its directory: the only place the library is loaded from */
+    char *path; /* .../plugin.yaml */
+    char *dir;  /* its directory: the only place the library is loaded from */
     const char *name, *library, *version, *description;
     int abi_major, abi_minor;
     /* RS_CAP_* from the optional `capabilities` list, so `recsys plugins`
@@ -52,14 +52,12 @@ typedef struct rs_descriptor {
     rs_yaml_node *root;
 } rs_descriptor;
 
-rs_status rs_descriptor_load(const char *path, rs_descriptor **out,
-                             rs_error *err);
+rs_status rs_descriptor_load(const char *path, rs_descriptor **out, rs_error *err);
 void rs_descriptor_free(rs_descriptor *d);
 
 /* Find <dir>/<plugin>/plugin.yaml along the search path. */
-rs_status rs_descriptor_find(char *const *path, size_t n_path,
-                             const char *plugin, rs_descriptor **out,
-                             rs_error *err);
+rs_status rs_descriptor_find(char *const *path, size_t n_path, const char *plugin,
+                             rs_descriptor **out, rs_error *err);
 
 const char *rs_param_type_name(rs_param_type t);
 
@@ -74,9 +72,8 @@ struct rs_params {
 
 /* Validate an instance's params map against the schema: unknown key, wrong
  * type, out-of-range value or enum, each reported as file:line:column. */
-rs_status rs_params_build(const rs_descriptor *d, const rs_yaml_node *params,
-                          const char *instance, rs_params **out,
-                          rs_error *err);
+rs_status rs_params_build(const rs_descriptor *d, const rs_yaml_node *params, const char *instance,
+                          rs_params **out, rs_error *err);
 void rs_params_free(rs_params *p);
 const rs_param_spec *rs_params_lookup(const rs_params *p, const char *key,
                                       const rs_param_value **value);

@@ -36,9 +36,9 @@ typedef struct rs_slot rs_slot;
 typedef struct rs_version {
     rs_slot *slot;
     void *instance;
-    int refs;       /* readers + 1 while current */
-    int64_t number; /* 1, 2, ... in order of going live */
-    rs_provenance prov; /* what it was fitted on, for the MANIFEST */
+    int refs;               /* readers + 1 while current */
+    int64_t number;         /* 1, 2, ... in order of going live */
+    rs_provenance prov;     /* what it was fitted on, for the MANIFEST */
     const rs_dataset *data; /* of its fit/load: queries' user_index */
 } rs_version;
 
@@ -50,11 +50,11 @@ struct rs_slot {
     rs_host host;
     pthread_mutex_t mu;
     rs_version *current;
-    void *fresh;       /* created at start-up, consumed by the first fit/load */
-    int64_t versions;  /* how many went live */
+    void *fresh;      /* created at start-up, consumed by the first fit/load */
+    int64_t versions; /* how many went live */
     char artifact_dir[PATH_MAX];
     char checkpoint_dir[PATH_MAX];
-    size_t *deps;  /* slots named by its `instance` params (earlier slots) */
+    size_t *deps; /* slots named by its `instance` params (earlier slots) */
     size_t n_deps;
 };
 
@@ -76,9 +76,9 @@ struct rs_engine {
     rs_slot *slots; /* in dependency order */
     size_t n_slots;
     int threads;
-    int resume; /* fits continue from their checkpoints */
+    int resume;                       /* fits continue from their checkpoints */
     char data_fp[RS_FINGERPRINT_MAX]; /* of `data`, for MANIFEST checks */
-    _Atomic(user_map *) user_maps; /* prepended under maps_mu */
+    _Atomic(user_map *) user_maps;    /* prepended under maps_mu */
     pthread_mutex_t maps_mu;
 };
 
@@ -94,14 +94,14 @@ static void host_log(const rs_host *h, rs_log_level level, const char *fmt, ...)
     va_end(ap);
 }
 
-static void host_progress(const rs_host *h, const char *task, double done,
-                          double total, const char *detail)
+static void host_progress(const rs_host *h, const char *task, double done, double total,
+                          const char *detail)
 {
     rs_progress_report(slot_of_host(h)->conf->name, task, done, total, detail);
 }
 
-static rs_status host_param(const rs_host *h, const char *key,
-                            rs_param_type want, const rs_param_value **v)
+static rs_status host_param(const rs_host *h, const char *key, rs_param_type want,
+                            const rs_param_value **v)
 {
     const rs_slot *s = slot_of_host(h);
     const rs_param_spec *spec = rs_params_lookup(s->params, key, v);
@@ -142,8 +142,7 @@ static rs_status host_param_bool(const rs_host *h, const char *key, int *out)
     return st;
 }
 
-static rs_status host_param_string(const rs_host *h, const char *key,
-                                   const char **out)
+static rs_status host_param_string(const rs_host *h, const char *key, const char **out)
 {
     const rs_param_value *v;
     rs_status st = host_param(h, key, RS_PARAM_STRING, &v);
@@ -152,13 +151,10 @@ static rs_status host_param_string(const rs_host *h, const char *key,
     return st;
 }
 
-static const rs_dataset *host_dataset(const rs_host *h)
-{
-    return slot_of_host(h)->engine->data;
-}
+static const rs_dataset *host_dataset(const rs_host *h) { return slot_of_host(h)->engine->data; }
 
-static rs_status host_acquire(const rs_host *h, const char *name,
-                              rs_instance_ref *ref, rs_error *err)
+static rs_status host_acquire(const rs_host *h, const char *name, rs_instance_ref *ref,
+                              rs_error *err)
 {
     return rs_engine_acquire(slot_of_host(h)->engine, name, ref, err);
 }
@@ -176,14 +172,11 @@ static int host_resume(const rs_host *h) { return slot_of_host(h)->engine->resum
 
 static rs_status host_child_recommend(const rs_host *h, const rs_instance_ref *ref,
                                       const rs_query *q, size_t k, rs_scored *out,
-                                      rs_explanation *explain, size_t *n_out,
-                                      rs_error *err);
-static rs_status host_child_score(const rs_host *h, const rs_instance_ref *ref,
-                                  const rs_query *q, const int32_t *items, size_t n,
-                                  float *scores, rs_error *err);
-static rs_status host_child_similar(const rs_host *h, const rs_instance_ref *ref,
-                                    int32_t item, size_t k, rs_scored *out,
-                                    size_t *n_out, rs_error *err);
+                                      rs_explanation *explain, size_t *n_out, rs_error *err);
+static rs_status host_child_score(const rs_host *h, const rs_instance_ref *ref, const rs_query *q,
+                                  const int32_t *items, size_t n, float *scores, rs_error *err);
+static rs_status host_child_similar(const rs_host *h, const rs_instance_ref *ref, int32_t item,
+                                    size_t k, rs_scored *out, size_t *n_out, rs_error *err);
 
 static void host_init(rs_slot *s)
 {
@@ -214,8 +207,8 @@ static void host_init(rs_slot *s)
 
 /* ---- construction -------------------------------------------------------- */
 
-static rs_status plugin_get(rs_engine *e, const rs_instance_config *ic,
-                            rs_plugin **out, rs_error *err)
+static rs_status plugin_get(rs_engine *e, const rs_instance_config *ic, rs_plugin **out,
+                            rs_error *err)
 {
     for (size_t i = 0; i < e->n_plugins; i++)
         if (strcmp(e->plugins[i]->desc->name, ic->plugin) == 0) {
@@ -223,18 +216,17 @@ static rs_status plugin_get(rs_engine *e, const rs_instance_config *ic,
             return RS_OK;
         }
     rs_descriptor *d;
-    rs_status st = rs_descriptor_find(e->cfg->plugin_path, e->cfg->n_plugin_path,
-                                      ic->plugin, &d, err);
+    rs_status st = rs_descriptor_find(e->cfg->plugin_path, e->cfg->n_plugin_path, ic->plugin, &d,
+                                      err);
     if (st != RS_OK) {
         char where[300], msg[RS_ERROR_MESSAGE_MAX];
         snprintf(msg, sizeof msg, "%s", err ? err->message : "");
         return rs_error_set(err, st, "%sinstance '%s': %s",
-                            rs_yaml_where(ic->node, where, sizeof where),
-                            ic->name, msg);
+                            rs_yaml_where(ic->node, where, sizeof where), ic->name, msg);
     }
     if (strcmp(d->name, ic->plugin) != 0) {
-        st = rs_error_set(err, RS_ERR_CONFIG, "%s: names plugin '%s', expected '%s'",
-                          d->path, d->name, ic->plugin);
+        st = rs_error_set(err, RS_ERR_CONFIG, "%s: names plugin '%s', expected '%s'", d->path,
+                          d->name, ic->plugin);
         rs_descriptor_free(d);
         return st;
     }
@@ -291,8 +283,8 @@ void rs_engine_free(rs_engine *e)
 /* ---- dependencies: `instance` params ------------------------------------- */
 
 /* Where config instance i sets `key` (or the instance, for a default). */
-static const char *param_where(const rs_instance_config *ic, const char *key,
-                               char *buf, size_t size)
+static const char *param_where(const rs_instance_config *ic, const char *key, char *buf,
+                               size_t size)
 {
     const rs_yaml_node *n = ic->params ? rs_yaml_get(ic->params, key) : NULL;
     return rs_yaml_where(n ? n : ic->node, buf, size);
@@ -308,9 +300,9 @@ static size_t config_index(const rs_config *cfg, const char *name)
 
 typedef struct dep_walk {
     const rs_config *cfg;
-    rs_params **params;  /* [n_instances] */
-    uint8_t *state;      /* 0 new, 1 on the DFS stack, 2 placed */
-    size_t *order;       /* config indices, dependencies first */
+    rs_params **params; /* [n_instances] */
+    uint8_t *state;     /* 0 new, 1 on the DFS stack, 2 placed */
+    size_t *order;      /* config indices, dependencies first */
     size_t n_order;
 } dep_walk;
 
@@ -331,7 +323,8 @@ static rs_status dep_visit(dep_walk *w, size_t i, rs_error *err)
             continue;
         size_t j = config_index(w->cfg, child);
         const char *deflt = ic->params && rs_yaml_get(ic->params, spec->key)
-                                ? "" : " (plugin.yaml's default; set it to '' to leave it out)";
+                                ? ""
+                                : " (plugin.yaml's default; set it to '' to leave it out)";
         if (j == w->cfg->n_instances)
             return rs_error_set(err, RS_ERR_CONFIG,
                                 "%sinstance '%s': param '%s' names instance '%s', which "
@@ -413,10 +406,9 @@ static rs_status slot_init(rs_engine *e, const rs_instance_config *ic, rs_plugin
     s->params = params;
     pthread_mutex_init(&s->mu, NULL);
     e->n_slots++;
-    snprintf(s->artifact_dir, sizeof s->artifact_dir, "%s/models/%s", e->cfg->work_dir,
+    snprintf(s->artifact_dir, sizeof s->artifact_dir, "%s/models/%s", e->cfg->work_dir, ic->name);
+    snprintf(s->checkpoint_dir, sizeof s->checkpoint_dir, "%s/checkpoints/%s", e->cfg->work_dir,
              ic->name);
-    snprintf(s->checkpoint_dir, sizeof s->checkpoint_dir, "%s/checkpoints/%s",
-             e->cfg->work_dir, ic->name);
     host_init(s);
     rs_status st = slot_link_deps(e, s, err);
     if (st != RS_OK)
@@ -424,14 +416,14 @@ static rs_status slot_init(rs_engine *e, const rs_instance_config *ic, rs_plugin
     if ((st = s->plugin->entry.create(&s->host, &s->fresh, err)) != RS_OK) {
         char msg[RS_ERROR_MESSAGE_MAX];
         snprintf(msg, sizeof msg, "%s", err ? err->message : "");
-        st = rs_error_set(err, st, "instance '%s' (plugin %s): create failed: %s",
-                          ic->name, ic->plugin, msg);
+        st = rs_error_set(err, st, "instance '%s' (plugin %s): create failed: %s", ic->name,
+                          ic->plugin, msg);
     }
     return st;
 }
 
-rs_status rs_engine_new(const rs_config *cfg, const rs_dataset *data,
-                        rs_engine **out, rs_error *err)
+rs_status rs_engine_new(const rs_config *cfg, const rs_dataset *data, rs_engine **out,
+                        rs_error *err)
 {
     rs_engine *e = calloc(1, sizeof *e);
     if (!e)
@@ -458,8 +450,8 @@ rs_status rs_engine_new(const rs_config *cfg, const rs_dataset *data,
     for (size_t i = 0; i < n && st == RS_OK; i++)
         st = plugin_get(e, &cfg->instances[i], &plugin_of[i], err);
     for (size_t i = 0; i < n && st == RS_OK; i++)
-        st = rs_params_build(plugin_of[i]->desc, cfg->instances[i].params,
-                             cfg->instances[i].name, &params_of[i], err);
+        st = rs_params_build(plugin_of[i]->desc, cfg->instances[i].params, cfg->instances[i].name,
+                             &params_of[i], err);
     if (st == RS_OK)
         st = dep_order(cfg, plugin_of, params_of, order, err);
     for (size_t k = 0; k < n && st == RS_OK; k++) {
@@ -491,8 +483,7 @@ static rs_slot *slot_find(const rs_engine *e, const char *name)
     return NULL;
 }
 
-static rs_status slot_need(const rs_engine *e, const char *name, rs_slot **out,
-                           rs_error *err)
+static rs_status slot_need(const rs_engine *e, const char *name, rs_slot **out, rs_error *err)
 {
     *out = slot_find(e, name);
     if (*out)
@@ -506,8 +497,8 @@ static rs_status slot_need(const rs_engine *e, const char *name, rs_slot **out,
             break;
         used += (size_t)w;
     }
-    return rs_error_set(err, RS_ERR_NOT_FOUND, "no instance named '%s' (configured: %s)",
-                        name, list);
+    return rs_error_set(err, RS_ERR_NOT_FOUND, "no instance named '%s' (configured: %s)", name,
+                        list);
 }
 
 const rs_dataset *rs_engine_dataset(const rs_engine *e) { return e->data; }
@@ -551,8 +542,7 @@ void rs_engine_set_resume(rs_engine *e, int resume) { e->resume = resume != 0; }
 
 /* ---- references and swapping ---------------------------------------------- */
 
-rs_status rs_engine_acquire(rs_engine *e, const char *name, rs_instance_ref *ref,
-                            rs_error *err)
+rs_status rs_engine_acquire(rs_engine *e, const char *name, rs_instance_ref *ref, rs_error *err)
 {
     rs_slot *s;
     rs_status st = slot_need(e, name, &s, err);
@@ -564,8 +554,7 @@ rs_status rs_engine_acquire(rs_engine *e, const char *name, rs_instance_ref *ref
         v->refs++;
     pthread_mutex_unlock(&s->mu);
     if (!v)
-        return rs_error_set(err, RS_ERR_STATE,
-                            "instance '%s' is not trained or loaded yet", name);
+        return rs_error_set(err, RS_ERR_STATE, "instance '%s' is not trained or loaded yet", name);
     ref->entry = &s->plugin->entry;
     ref->instance = v->instance;
     ref->token = v;
@@ -600,8 +589,7 @@ static const user_map *user_map_get(rs_engine *e, const rs_dataset *d);
  * the old one dies with its last reader. *number (may be NULL) receives its
  * version number. */
 static rs_status slot_publish(rs_slot *s, void *instance, const rs_dataset *data,
-                              const rs_provenance *prov, int64_t *number,
-                              rs_error *err)
+                              const rs_provenance *prov, int64_t *number, rs_error *err)
 {
     rs_version *v = calloc(1, sizeof *v);
     if (!v || !user_map_get(s->engine, data)) {
@@ -655,13 +643,12 @@ static rs_status slot_take_fresh(rs_slot *s, void **inst, rs_error *err)
     return s->plugin->entry.create(&s->host, inst, err);
 }
 
-static rs_status prefix_error(rs_error *err, rs_status st, const rs_slot *s,
-                              const char *action)
+static rs_status prefix_error(rs_error *err, rs_status st, const rs_slot *s, const char *action)
 {
     char msg[RS_ERROR_MESSAGE_MAX];
     snprintf(msg, sizeof msg, "%s", err ? err->message : "");
-    return rs_error_set(err, st, "instance '%s' (plugin %s): %s failed: %s",
-                        s->conf->name, s->plugin->desc->name, action, msg);
+    return rs_error_set(err, st, "instance '%s' (plugin %s): %s failed: %s", s->conf->name,
+                        s->plugin->desc->name, action, msg);
 }
 
 static rs_status unsupported(const rs_slot *s, const char *what, rs_error *err)
@@ -711,8 +698,8 @@ rs_status rs_engine_fit_candidate(rs_engine *e, const char *name, const rs_datas
     /* Without --resume a fit starts afresh: stale checkpoints go first. */
     if ((!e->resume && rs_remove_tree(s->checkpoint_dir) != 0) ||
         rs_mkdir_p(s->checkpoint_dir) != 0)
-        return rs_error_set(err, RS_ERR_IO, "%s: cannot prepare: %s",
-                            s->checkpoint_dir, strerror(errno));
+        return rs_error_set(err, RS_ERR_IO, "%s: cannot prepare: %s", s->checkpoint_dir,
+                            strerror(errno));
     if ((st = slot_take_fresh(s, &inst, err)) != RS_OK)
         return prefix_error(err, st, s, "create");
     if ((st = s->plugin->entry.fit(inst, train ? train : e->data, err)) != RS_OK) {
@@ -830,8 +817,8 @@ rs_status rs_candidate_save(rs_candidate *c, const char *dir, rs_error *err)
         rs_remove_tree(tmp);
         return prefix_error(err, st, s, "save");
     }
-    if ((st = rs_manifest_write(tmp, s->plugin->desc, s->plugin->entry.version, s->params,
-                                &c->prov, err)) != RS_OK) {
+    if ((st = rs_manifest_write(tmp, s->plugin->desc, s->plugin->entry.version, s->params, &c->prov,
+                                err)) != RS_OK) {
         rs_remove_tree(tmp);
         return st;
     }
@@ -840,12 +827,11 @@ rs_status rs_candidate_save(rs_candidate *c, const char *dir, rs_error *err)
 
 /* The candidate's own recommend and score, for a gate that judges it before
  * it serves. No reference is taken: the caller owns the candidate. */
-static rs_status version_recommend(rs_engine *e, rs_version *v, const rs_query *in,
-                                   size_t k, rs_scored *out, rs_explanation *explain,
-                                   size_t *n_out, rs_error *err);
+static rs_status version_recommend(rs_engine *e, rs_version *v, const rs_query *in, size_t k,
+                                   rs_scored *out, rs_explanation *explain, size_t *n_out,
+                                   rs_error *err);
 static rs_status version_score(rs_engine *e, rs_version *v, const rs_query *in,
-                               const int32_t *items, size_t n, float *scores,
-                               rs_error *err);
+                               const int32_t *items, size_t n, float *scores, rs_error *err);
 
 /* A candidate is asked exactly as a serving version is (the query filled,
  * the output checked), so the gate judges what would serve. */
@@ -899,16 +885,14 @@ rs_status rs_engine_publish(rs_engine *e, rs_candidate *c, int64_t *version, rs_
 
 /* ---- the same, in one call ------------------------------------------------- */
 
-rs_status rs_engine_fit(rs_engine *e, const char *name, const rs_dataset *train,
-                        rs_error *err)
+rs_status rs_engine_fit(rs_engine *e, const char *name, const rs_dataset *train, rs_error *err)
 {
     rs_candidate *c;
     rs_status st = rs_engine_fit_candidate(e, name, train, &c, err);
     return st == RS_OK ? rs_engine_publish(e, c, NULL, err) : st;
 }
 
-rs_status rs_engine_train(rs_engine *e, const char *name, const rs_dataset *train,
-                          rs_error *err)
+rs_status rs_engine_train(rs_engine *e, const char *name, const rs_dataset *train, rs_error *err)
 {
     rs_candidate *c;
     rs_status st = rs_engine_fit_candidate(e, name, train, &c, err);
@@ -926,8 +910,7 @@ rs_status rs_engine_load(rs_engine *e, const char *name, rs_error *err)
     return rs_engine_reload(e, name, NULL, err);
 }
 
-rs_status rs_engine_reload(rs_engine *e, const char *name, const char *dir,
-                           rs_error *err)
+rs_status rs_engine_reload(rs_engine *e, const char *name, const char *dir, rs_error *err)
 {
     rs_candidate *c;
     rs_status st = rs_engine_load_candidate(e, name, dir, &c, err);
@@ -1025,8 +1008,7 @@ rs_status rs_engine_install_artifacts(rs_engine *e, const char *name, const char
     return install_dir(tmp, s->artifact_dir, err);
 }
 
-static rs_status slot_prepare(rs_engine *e, rs_slot *s, int force_train,
-                              rs_error *err)
+static rs_status slot_prepare(rs_engine *e, rs_slot *s, int force_train, rs_error *err)
 {
     const char *name = s->conf->name;
     uint32_t caps = s->plugin->entry.capabilities;
@@ -1034,8 +1016,8 @@ static rs_status slot_prepare(rs_engine *e, rs_slot *s, int force_train,
     char why[RS_ERROR_MESSAGE_MAX];
     if (!force_train && (caps & RS_CAP_PERSIST) && has_artifacts(s->artifact_dir)) {
         /* Stale artifacts (other params, other data) are retrained, loudly. */
-        if (!rs_manifest_differs(s->artifact_dir, s->plugin->desc, s->params, e->data_fp,
-                                 NULL, why, sizeof why)) {
+        if (!rs_manifest_differs(s->artifact_dir, s->plugin->desc, s->params, e->data_fp, NULL, why,
+                                 sizeof why)) {
             rs_log(RS_LOG_INFO, name, "loading artifacts from %s", s->artifact_dir);
             return rs_engine_load(e, name, err);
         }
@@ -1044,12 +1026,12 @@ static rs_status slot_prepare(rs_engine *e, rs_slot *s, int force_train,
                                 "instance '%s': artifacts are stale and the plugin cannot "
                                 "fit: %s",
                                 name, why);
-        rs_log(RS_LOG_WARN, name, "artifacts in %s are stale, retraining: %s",
-               s->artifact_dir, why);
+        rs_log(RS_LOG_WARN, name, "artifacts in %s are stale, retraining: %s", s->artifact_dir,
+               why);
     }
     if (!(caps & RS_CAP_FIT))
-        return rs_error_set(err, RS_ERR_UNSUPPORTED,
-                            "instance '%s' can neither fit nor load", name);
+        return rs_error_set(err, RS_ERR_UNSUPPORTED, "instance '%s' can neither fit nor load",
+                            name);
     rs_log(RS_LOG_INFO, name, "training (plugin %s)", s->plugin->desc->name);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -1076,8 +1058,7 @@ rs_status rs_engine_load_or_train(rs_engine *e, int force_train, rs_error *err)
 
 /* The instances s names in its `instance` params first (those not serving
  * yet, recursively), then s: a composite needs only what it declares. */
-static rs_status slot_prepare_with_deps(rs_engine *e, rs_slot *s, int force_train,
-                                        rs_error *err)
+static rs_status slot_prepare_with_deps(rs_engine *e, rs_slot *s, int force_train, rs_error *err)
 {
     int legacy = legacy_composite(s->plugin);
     size_t n = legacy ? e->n_slots : s->n_deps;
@@ -1093,8 +1074,8 @@ static rs_status slot_prepare_with_deps(rs_engine *e, rs_slot *s, int force_trai
     return slot_prepare(e, s, force_train, err);
 }
 
-rs_status rs_engine_load_or_train_one(rs_engine *e, const char *name,
-                                      int force_train, rs_error *err)
+rs_status rs_engine_load_or_train_one(rs_engine *e, const char *name, int force_train,
+                                      rs_error *err)
 {
     rs_slot *s;
     rs_status st = slot_need(e, name, &s, err);
@@ -1145,8 +1126,8 @@ static const user_map *user_map_get(rs_engine *e, const rs_dataset *d)
 /* The query a plugin sees (ABI 1.1, recsys/contract.h): user_index against
  * the dataset version v was fitted or loaded with, and a known user's
  * ratings when the caller gave none, so no plugin resolves user ids. */
-static rs_status query_fill(rs_engine *e, const rs_version *v, const rs_query *in,
-                            rs_query *q, rs_rating **owned, rs_error *err)
+static rs_status query_fill(rs_engine *e, const rs_version *v, const rs_query *in, rs_query *q,
+                            rs_rating **owned, rs_error *err)
 {
     int32_t u = -1;
     const user_map *m = in->user_id != RS_USER_NONE ? user_map_find(e, v->data) : NULL;
@@ -1167,8 +1148,7 @@ static rs_status contract_broken(const rs_version *v, const char *call, rs_error
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    return rs_error_set(err, RS_ERR_FORMAT,
-                        "instance '%s' (plugin %s): %s broke its contract: %s",
+    return rs_error_set(err, RS_ERR_FORMAT, "instance '%s' (plugin %s): %s broke its contract: %s",
                         v->slot->conf->name, v->slot->plugin->desc->name, call, what);
 }
 
@@ -1179,16 +1159,15 @@ static rs_status check_list(const rs_version *v, const char *call, const rs_scor
                             size_t n_out, size_t k, rs_error *err)
 {
     char why[256];
-    int ok = rs_contract_check_list(out, n_out, k, v->slot->engine->data->n_items, why,
-                                    sizeof why);
+    int ok = rs_contract_check_list(out, n_out, k, v->slot->engine->data->n_items, why, sizeof why);
     if (ok < 0)
         return rs_error_set(err, RS_ERR_NOMEM, "engine: %s", why);
     return ok ? RS_OK : contract_broken(v, call, err, "%s", why);
 }
 
-static rs_status version_recommend(rs_engine *e, rs_version *v, const rs_query *in,
-                                   size_t k, rs_scored *out, rs_explanation *explain,
-                                   size_t *n_out, rs_error *err)
+static rs_status version_recommend(rs_engine *e, rs_version *v, const rs_query *in, size_t k,
+                                   rs_scored *out, rs_explanation *explain, size_t *n_out,
+                                   rs_error *err)
 {
     const rs_plugin_entry *pe = &v->slot->plugin->entry;
     rs_query q;
@@ -1206,8 +1185,7 @@ static rs_status version_recommend(rs_engine *e, rs_version *v, const rs_query *
 }
 
 static rs_status version_score(rs_engine *e, rs_version *v, const rs_query *in,
-                               const int32_t *items, size_t n, float *scores,
-                               rs_error *err)
+                               const int32_t *items, size_t n, float *scores, rs_error *err)
 {
     const rs_plugin_entry *pe = &v->slot->plugin->entry;
     rs_query q;
@@ -1227,8 +1205,7 @@ static rs_status version_similar(rs_engine *e, rs_version *v, int32_t item, size
 {
     *n_out = 0;
     if (item < 0 || item >= e->data->n_items)
-        return rs_error_set(err, RS_ERR_NOT_FOUND, "item index %d is not in the catalogue",
-                            item);
+        return rs_error_set(err, RS_ERR_NOT_FOUND, "item index %d is not in the catalogue", item);
     rs_status st = v->slot->plugin->entry.similar(v->instance, item, k, out, n_out, err);
     if (st == RS_OK && (st = check_list(v, "similar", out, *n_out, k, err)) != RS_OK)
         *n_out = 0;
@@ -1239,13 +1216,12 @@ static rs_status need_cap(const rs_slot *s, uint32_t cap, const char *what, rs_e
 {
     if (s->plugin->entry.capabilities & cap)
         return RS_OK;
-    return rs_error_set(err, RS_ERR_UNSUPPORTED,
-                        "instance '%s' (plugin %s) does not support %s", s->conf->name,
-                        s->plugin->desc->name, what);
+    return rs_error_set(err, RS_ERR_UNSUPPORTED, "instance '%s' (plugin %s) does not support %s",
+                        s->conf->name, s->plugin->desc->name, what);
 }
 
-static rs_status acquire_cap(rs_engine *e, const char *name, uint32_t cap,
-                             const char *what, rs_instance_ref *ref, rs_error *err)
+static rs_status acquire_cap(rs_engine *e, const char *name, uint32_t cap, const char *what,
+                             rs_instance_ref *ref, rs_error *err)
 {
     rs_slot *s;
     rs_status st = slot_need(e, name, &s, err);
@@ -1254,9 +1230,8 @@ static rs_status acquire_cap(rs_engine *e, const char *name, uint32_t cap,
     return rs_engine_acquire(e, name, ref, err);
 }
 
-rs_status rs_engine_recommend(rs_engine *e, const char *name, const rs_query *q,
-                              size_t k, rs_scored *out, rs_explanation *explain,
-                              size_t *n_out, rs_error *err)
+rs_status rs_engine_recommend(rs_engine *e, const char *name, const rs_query *q, size_t k,
+                              rs_scored *out, rs_explanation *explain, size_t *n_out, rs_error *err)
 {
     rs_instance_ref ref;
     *n_out = 0;
@@ -1268,9 +1243,8 @@ rs_status rs_engine_recommend(rs_engine *e, const char *name, const rs_query *q,
     return st;
 }
 
-rs_status rs_engine_score(rs_engine *e, const char *name, const rs_query *q,
-                          const int32_t *items, size_t n, float *scores,
-                          rs_error *err)
+rs_status rs_engine_score(rs_engine *e, const char *name, const rs_query *q, const int32_t *items,
+                          size_t n, float *scores, rs_error *err)
 {
     rs_instance_ref ref;
     rs_status st = acquire_cap(e, name, RS_CAP_SCORE, "score", &ref, err);
@@ -1281,14 +1255,13 @@ rs_status rs_engine_score(rs_engine *e, const char *name, const rs_query *q,
     return st;
 }
 
-rs_status rs_engine_similar(rs_engine *e, const char *name, int32_t item,
-                            size_t k, rs_scored *out, size_t *n_out, rs_error *err)
+rs_status rs_engine_similar(rs_engine *e, const char *name, int32_t item, size_t k, rs_scored *out,
+                            size_t *n_out, rs_error *err)
 {
     rs_instance_ref ref;
     *n_out = 0;
     if (item < 0 || item >= e->data->n_items)
-        return rs_error_set(err, RS_ERR_NOT_FOUND, "item index %d is not in the catalogue",
-                            item);
+        return rs_error_set(err, RS_ERR_NOT_FOUND, "item index %d is not in the catalogue", item);
     rs_status st = acquire_cap(e, name, RS_CAP_SIMILAR, "similar", &ref, err);
     if (st != RS_OK)
         return st;
@@ -1297,8 +1270,8 @@ rs_status rs_engine_similar(rs_engine *e, const char *name, int32_t item,
     return st;
 }
 
-rs_status rs_engine_describe_instance(rs_engine *e, const char *name, char *buf,
-                                      size_t cap, rs_error *err)
+rs_status rs_engine_describe_instance(rs_engine *e, const char *name, char *buf, size_t cap,
+                                      rs_error *err)
 {
     rs_instance_ref ref;
     if (cap)
@@ -1336,37 +1309,31 @@ static rs_status child_version(const rs_host *h, const rs_instance_ref *ref, uin
 
 static rs_status host_child_recommend(const rs_host *h, const rs_instance_ref *ref,
                                       const rs_query *q, size_t k, rs_scored *out,
-                                      rs_explanation *explain, size_t *n_out,
-                                      rs_error *err)
+                                      rs_explanation *explain, size_t *n_out, rs_error *err)
 {
     rs_version *v = NULL;
     *n_out = 0;
     rs_status st = child_version(h, ref, RS_CAP_RECOMMEND, "recommend", &v, err);
-    return st != RS_OK ? st
-                       : version_recommend(slot_of_host(h)->engine, v, q, k, out, explain,
-                                           n_out, err);
+    return st != RS_OK
+               ? st
+               : version_recommend(slot_of_host(h)->engine, v, q, k, out, explain, n_out, err);
 }
 
-static rs_status host_child_score(const rs_host *h, const rs_instance_ref *ref,
-                                  const rs_query *q, const int32_t *items, size_t n,
-                                  float *scores, rs_error *err)
+static rs_status host_child_score(const rs_host *h, const rs_instance_ref *ref, const rs_query *q,
+                                  const int32_t *items, size_t n, float *scores, rs_error *err)
 {
     rs_version *v = NULL;
     rs_status st = child_version(h, ref, RS_CAP_SCORE, "score", &v, err);
-    return st != RS_OK ? st
-                       : version_score(slot_of_host(h)->engine, v, q, items, n, scores, err);
+    return st != RS_OK ? st : version_score(slot_of_host(h)->engine, v, q, items, n, scores, err);
 }
 
-static rs_status host_child_similar(const rs_host *h, const rs_instance_ref *ref,
-                                    int32_t item, size_t k, rs_scored *out,
-                                    size_t *n_out, rs_error *err)
+static rs_status host_child_similar(const rs_host *h, const rs_instance_ref *ref, int32_t item,
+                                    size_t k, rs_scored *out, size_t *n_out, rs_error *err)
 {
     rs_version *v = NULL;
     *n_out = 0;
     rs_status st = child_version(h, ref, RS_CAP_SIMILAR, "similar", &v, err);
-    return st != RS_OK ? st
-                       : version_similar(slot_of_host(h)->engine, v, item, k, out, n_out,
-                                         err);
+    return st != RS_OK ? st : version_similar(slot_of_host(h)->engine, v, item, k, out, n_out, err);
 }
 
 /* ---- discovery ------------------------------------------------------------ */
@@ -1383,8 +1350,8 @@ rs_status rs_engine_describe_plugins(const rs_config *cfg, FILE *out, rs_error *
         rs_plugin *p = NULL;
         uint32_t caps;
         char abi[32];
-        rs_status st = rs_descriptor_find(cfg->plugin_path, cfg->n_plugin_path,
-                                          ic->plugin, &d, err);
+        rs_status st = rs_descriptor_find(cfg->plugin_path, cfg->n_plugin_path, ic->plugin, &d,
+                                          err);
         if (st != RS_OK)
             return st;
         if (d->has_caps) {
@@ -1398,8 +1365,9 @@ rs_status rs_engine_describe_plugins(const rs_config *cfg, FILE *out, rs_error *
         }
         char capstr[128];
         rs_caps_string(caps, capstr, sizeof capstr);
-        fprintf(out, "%s  (plugin %s %s, ABI %s)\n  %s\n  library: %s/%s%s\n"
-                     "  capabilities: %s\n",
+        fprintf(out,
+                "%s  (plugin %s %s, ABI %s)\n  %s\n  library: %s/%s%s\n"
+                "  capabilities: %s\n",
                 ic->name, d->name, d->version, abi, d->description, d->dir, d->library,
                 p ? "" : " (not loaded: described by plugin.yaml)", capstr);
         for (size_t j = 0; j < d->n_params; j++) {
@@ -1411,8 +1379,8 @@ rs_status rs_engine_describe_plugins(const rs_config *cfg, FILE *out, rs_error *
             case RS_PARAM_BOOL: snprintf(def, sizeof def, "%s", s->def.b ? "true" : "false"); break;
             default: snprintf(def, sizeof def, "%s", s->def.s); break;
             }
-            fprintf(out, "    %-22s %-8s default %-10s %s\n", s->key,
-                    rs_param_type_name(s->type), def, s->doc);
+            fprintf(out, "    %-22s %-8s default %-10s %s\n", s->key, rs_param_type_name(s->type),
+                    def, s->doc);
         }
         if (p)
             rs_plugin_close(p);

@@ -22,8 +22,7 @@ int rs_mkdir_p(const char *path)
     return mkdir(tmp, 0755) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-static int remove_entry(const char *p, const struct stat *sb, int flag,
-                        struct FTW *ftw)
+static int remove_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
 {
     (void)sb;
     (void)flag;

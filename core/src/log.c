@@ -18,9 +18,12 @@ static int level_now(void)
     if (min_level < 0) {
         const char *e = getenv("RECSYS_LOG");
         min_level = RS_LOG_INFO;
-        if (e && !strcasecmp(e, "debug")) min_level = RS_LOG_DEBUG;
-        if (e && !strcasecmp(e, "warn")) min_level = RS_LOG_WARN;
-        if (e && !strcasecmp(e, "error")) min_level = RS_LOG_ERROR;
+        if (e && !strcasecmp(e, "debug"))
+            min_level = RS_LOG_DEBUG;
+        if (e && !strcasecmp(e, "warn"))
+            min_level = RS_LOG_WARN;
+        if (e && !strcasecmp(e, "error"))
+            min_level = RS_LOG_ERROR;
     }
     return min_level;
 }
@@ -33,8 +36,7 @@ void rs_log_v(rs_log_level level, const char *subject, const char *fmt, va_list 
     char line[1024];
     vsnprintf(line, sizeof line, fmt, ap);
     pthread_mutex_lock(&log_mu);
-    fprintf(stderr, "recsys[%s] %s: %s\n", subject ? subject : "host",
-            names[level & 3], line);
+    fprintf(stderr, "recsys[%s] %s: %s\n", subject ? subject : "host", names[level & 3], line);
     pthread_mutex_unlock(&log_mu);
 }
 
@@ -63,8 +65,8 @@ static double now_s(void)
     return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
-void rs_progress_report(const char *subject, const char *task, double done,
-                        double total, const char *detail)
+void rs_progress_report(const char *subject, const char *task, double done, double total,
+                        const char *detail)
 {
     char key[128];
     snprintf(key, sizeof key, "%s/%s", subject ? subject : "", task ? task : "");
@@ -89,11 +91,9 @@ void rs_progress_report(const char *subject, const char *task, double done,
         for (int i = 0; i < 30; i++)
             cells[i] = i < filled ? '#' : '.';
         cells[30] = '\0';
-        fprintf(stderr, "\r%s [%s] %3.0f%% %.0f/%.0f %s  ETA %.0fs   %s", key, cells,
-                frac * 100, done, total, detail ? detail : "", eta,
-                finished ? "\n" : "");
-    } else if (every || finished || frac - bar.last_frac >= 0.1 ||
-               t - bar.last_print >= 10) {
+        fprintf(stderr, "\r%s [%s] %3.0f%% %.0f/%.0f %s  ETA %.0fs   %s", key, cells, frac * 100,
+                done, total, detail ? detail : "", eta, finished ? "\n" : "");
+    } else if (every || finished || frac - bar.last_frac >= 0.1 || t - bar.last_print >= 10) {
         fprintf(stderr, "recsys[%s] progress: %s %.0f/%.0f (%.0f%%) %s elapsed %.1fs ETA %.1fs\n",
                 subject ? subject : "host", task ? task : "", done, total, frac * 100,
                 detail ? detail : "", elapsed, eta);

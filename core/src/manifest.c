@@ -53,14 +53,13 @@ void rs_dataset_fingerprint(const rs_dataset *d, char *out, size_t cap)
         h = fnv_str(h, m->tags);
         h = fnv_str(h, m->overview);
     }
-    snprintf(out, cap, "fnv1a64:%016" PRIx64 ", %d users, %d items, %zu ratings", h,
-             d->n_users, d->n_items, d->n_ratings);
+    snprintf(out, cap, "fnv1a64:%016" PRIx64 ", %d users, %d items, %zu ratings", h, d->n_users,
+             d->n_items, d->n_ratings);
 }
 
 /* ---- Params as text ------------------------------------------------------- */
 
-static void param_text(const rs_param_spec *spec, const rs_param_value *v, char *out,
-                       size_t cap)
+static void param_text(const rs_param_spec *spec, const rs_param_value *v, char *out, size_t cap)
 {
     switch (spec->type) {
     case RS_PARAM_INT: snprintf(out, cap, "%" PRId64, v->i); break;
@@ -71,20 +70,19 @@ static void param_text(const rs_param_spec *spec, const rs_param_value *v, char 
     }
 }
 
-rs_status rs_manifest_write(const char *dir, const rs_descriptor *desc,
-                            const char *plugin_version,
-                            const rs_params *params, const rs_provenance *prov,
-                            rs_error *err)
+rs_status rs_manifest_write(const char *dir, const rs_descriptor *desc, const char *plugin_version,
+                            const rs_params *params, const rs_provenance *prov, rs_error *err)
 {
     char path[4096 + 16], value[MANIFEST_LINE_MAX];
     snprintf(path, sizeof path, "%s/MANIFEST", dir);
     FILE *m = fopen(path, "w");
     if (!m)
         return rs_error_set(err, RS_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
-    int ok = fprintf(m, "plugin: %s\nversion: %s\nabi: %d.%d\nsaved_at: %lld\n"
-                        "data: %s\nbase: %s\n",
-                     desc->name, plugin_version ? plugin_version : "", RS_ABI_MAJOR,
-                     RS_ABI_MINOR, (long long)time(NULL), prov->data, prov->base) > 0;
+    int ok = fprintf(m,
+                     "plugin: %s\nversion: %s\nabi: %d.%d\nsaved_at: %lld\n"
+                     "data: %s\nbase: %s\n",
+                     desc->name, plugin_version ? plugin_version : "", RS_ABI_MAJOR, RS_ABI_MINOR,
+                     (long long)time(NULL), prov->data, prov->base) > 0;
     for (size_t j = 0; ok && j < desc->n_params; j++) {
         const rs_param_value *v;
         const rs_param_spec *spec = rs_params_lookup(params, desc->params[j].key, &v);
@@ -154,9 +152,8 @@ static const char *manifest_get(const manifest *m, const char *key)
     return NULL;
 }
 
-int rs_manifest_differs(const char *dir, const rs_descriptor *desc,
-                        const rs_params *params, const char *base_fp,
-                        rs_provenance *prov, char *why, size_t cap)
+int rs_manifest_differs(const char *dir, const rs_descriptor *desc, const rs_params *params,
+                        const char *base_fp, rs_provenance *prov, char *why, size_t cap)
 {
     char path[4096 + 16], want[MANIFEST_LINE_MAX], key[256];
     manifest m;
@@ -182,14 +179,15 @@ int rs_manifest_differs(const char *dir, const rs_descriptor *desc,
         snprintf(key, sizeof key, "param.%s", spec->key);
         const char *have = manifest_get(&m, key);
         if (!have) {
-            snprintf(why, cap, "%s records no param %s (written before params were "
-                               "recorded, or by another plugin version)",
+            snprintf(why, cap,
+                     "%s records no param %s (written before params were "
+                     "recorded, or by another plugin version)",
                      path, spec->key);
             goto out;
         }
         if (strcmp(have, want) != 0) {
-            snprintf(why, cap, "param %s = %s in %s, %s in the config", spec->key, have,
-                     path, want);
+            snprintf(why, cap, "param %s = %s in %s, %s in the config", spec->key, have, path,
+                     want);
             goto out;
         }
     }

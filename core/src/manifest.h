@@ -33,18 +33,15 @@ typedef struct rs_provenance {
 void rs_dataset_fingerprint(const rs_dataset *d, char *out, size_t cap);
 
 /* Write <dir>/MANIFEST. */
-rs_status rs_manifest_write(const char *dir, const rs_descriptor *desc,
-                            const char *plugin_version,
-                            const rs_params *params, const rs_provenance *prov,
-                            rs_error *err);
+rs_status rs_manifest_write(const char *dir, const rs_descriptor *desc, const char *plugin_version,
+                            const rs_params *params, const rs_provenance *prov, rs_error *err);
 
 /* Whether <dir>/MANIFEST was written by this plugin with these params and,
  * when base_fp is not NULL, against this base dataset. Returns 0 when it
  * matches (and fills *prov, which may be NULL, from it); otherwise 1 with
  * `why` naming the first differing field and both values ("param epochs =
  * 30 in the MANIFEST, 60 in the config"). */
-int rs_manifest_differs(const char *dir, const rs_descriptor *desc,
-                        const rs_params *params, const char *base_fp,
-                        rs_provenance *prov, char *why, size_t cap);
+int rs_manifest_differs(const char *dir, const rs_descriptor *desc, const rs_params *params,
+                        const char *base_fp, rs_provenance *prov, char *why, size_t cap);
 
 #endif

@@ -30,14 +30,11 @@ struct rs_movielens {
     rs_idmap item_map, user_map;
     char *genre_names[RS_MAX_GENRES];
     int32_t n_genres;
-    size_t dup_rows;   /* ratings.csv rows dropped as duplicates */
-    size_t dup_first;  /* the first line of ratings.csv holding a duplicate */
+    size_t dup_rows;  /* ratings.csv rows dropped as duplicates */
+    size_t dup_first; /* the first line of ratings.csv holding a duplicate */
 };
 
-static char *dupstr(const char *s)
-{
-    return strdup(s ? s : "");
-}
+static char *dupstr(const char *s) { return strdup(s ? s : ""); }
 
 static char *path_join(const char *dir, const char *file)
 {
@@ -82,9 +79,9 @@ static void split_title(const char *raw, char **title, int32_t *year)
     while (n > 0 && isspace((unsigned char)raw[n - 1]))
         n--;
     *year = 0;
-    if (n >= 6 && raw[n - 1] == ')' && raw[n - 6] == '(' &&
-        isdigit((unsigned char)raw[n - 5]) && isdigit((unsigned char)raw[n - 4]) &&
-        isdigit((unsigned char)raw[n - 3]) && isdigit((unsigned char)raw[n - 2])) {
+    if (n >= 6 && raw[n - 1] == ')' && raw[n - 6] == '(' && isdigit((unsigned char)raw[n - 5]) &&
+        isdigit((unsigned char)raw[n - 4]) && isdigit((unsigned char)raw[n - 3]) &&
+        isdigit((unsigned char)raw[n - 2])) {
         *year = (int32_t)strtol(raw + n - 5, NULL, 10);
         n -= 6;
         while (n > 0 && isspace((unsigned char)raw[n - 1]))
@@ -96,8 +93,7 @@ static void split_title(const char *raw, char **title, int32_t *year)
 static int genre_index(rs_movielens *ml, const char *name, size_t len)
 {
     for (int32_t g = 0; g < ml->n_genres; g++)
-        if (strlen(ml->genre_names[g]) == len &&
-            memcmp(ml->genre_names[g], name, len) == 0)
+        if (strlen(ml->genre_names[g]) == len && memcmp(ml->genre_names[g], name, len) == 0)
             return g;
     if (ml->n_genres == RS_MAX_GENRES)
         return -1; /* beyond the mask width: kept in the text only */
@@ -105,27 +101,23 @@ static int genre_index(rs_movielens *ml, const char *name, size_t len)
     return ml->genre_names[ml->n_genres] ? ml->n_genres++ : -1;
 }
 
-static rs_status expect_header(rs_csv *c, const char *const *cols, int *idx,
-                               int n, rs_error *err)
+static rs_status expect_header(rs_csv *c, const char *const *cols, int *idx, int n, rs_error *err)
 {
     if (rs_csv_next(c, err) != 1)
-        return rs_error_set(err, RS_ERR_FORMAT, "%s:1: missing header",
-                            rs_csv_name(c));
+        return rs_error_set(err, RS_ERR_FORMAT, "%s:1: missing header", rs_csv_name(c));
     for (int i = 0; i < n; i++) {
         idx[i] = rs_csv_column(c, cols[i]);
         if (idx[i] < 0)
-            return rs_error_set(err, RS_ERR_FORMAT,
-                                "%s:1: header lacks column '%s'",
+            return rs_error_set(err, RS_ERR_FORMAT, "%s:1: header lacks column '%s'",
                                 rs_csv_name(c), cols[i]);
     }
     return RS_OK;
 }
 
-static rs_status row_error(rs_csv *c, rs_error *err, const char *what,
-                           const char *text)
+static rs_status row_error(rs_csv *c, rs_error *err, const char *what, const char *text)
 {
-    return rs_error_set(err, RS_ERR_FORMAT, "%s:%zu: %s: '%s'", rs_csv_name(c),
-                        rs_csv_line(c), what, text);
+    return rs_error_set(err, RS_ERR_FORMAT, "%s:%zu: %s: '%s'", rs_csv_name(c), rs_csv_line(c),
+                        what, text);
 }
 
 /* One CSV table: check the header for `cols`, then hand every row to
@@ -137,8 +129,8 @@ typedef struct table_ctx {
 } table_ctx;
 typedef rs_status (*row_fn)(table_ctx *t, rs_csv *c, const int *idx, rs_error *err);
 
-static rs_status read_table(table_ctx *t, const char *const *cols, int n_cols,
-                            row_fn row, rs_error *err)
+static rs_status read_table(table_ctx *t, const char *const *cols, int n_cols, row_fn row,
+                            rs_error *err)
 {
     int idx[8] = {0}, r;
     rs_csv *c;
@@ -217,8 +209,7 @@ static rs_status load_movies(rs_movielens *ml, const char *path, rs_error *err)
 }
 
 /* Find a catalogue index or fail with file:line. */
-static rs_status movie_of(rs_movielens *ml, rs_csv *c, int col, int32_t *out,
-                          rs_error *err)
+static rs_status movie_of(rs_movielens *ml, rs_csv *c, int col, int32_t *out, rs_error *err)
 {
     int64_t id;
     const char *s = rs_csv_field(c, (size_t)col);
@@ -434,8 +425,7 @@ static int dup_key_cmp(const void *a, const void *b)
 /* Drops all but the winner of each duplicate (user, movie) and reports how
  * many rows went and the first line involved: merging them silently hid
  * data errors (a researcher's 4 rows became 3 ratings without a word). */
-static rs_status drop_duplicates(rs_movielens *ml, const char *path, rating_rows *rr,
-                                 rs_error *err)
+static rs_status drop_duplicates(rs_movielens *ml, const char *path, rating_rows *rr, rs_error *err)
 {
     if (rr->n < 2)
         return RS_OK;
@@ -484,8 +474,8 @@ size_t rs_movielens_duplicate_rows(const rs_movielens *ml, size_t *first_line)
     return ml->dup_rows;
 }
 
-static rs_status load_ratings(rs_movielens *ml, const char *path,
-                              const rs_load_options *opt, rs_error *err)
+static rs_status load_ratings(rs_movielens *ml, const char *path, const rs_load_options *opt,
+                              rs_error *err)
 {
     static const char *const cols[] = {"userId", "movieId", "rating", "timestamp"};
     rating_rows rr = {NULL, NULL, NULL, 0, 0};
@@ -496,8 +486,8 @@ static rs_status load_ratings(rs_movielens *ml, const char *path,
     if (st == RS_OK)
         st = index_users(ml, &rr, err);
     if (st == RS_OK)
-        st = rs_csr_build(&ml->csr, rr.t, rr.n, ml->n_users, ml->n_items,
-                          opt->cf_min_item_ratings, opt->cf_min_user_ratings, err);
+        st = rs_csr_build(&ml->csr, rr.t, rr.n, ml->n_users, ml->n_items, opt->cf_min_item_ratings,
+                          opt->cf_min_user_ratings, err);
     free(rr.t);
     free(rr.users);
     free(rr.lines);
@@ -544,8 +534,8 @@ static void fill_view(rs_movielens *ml)
     v->genre_names = (const char *const *)ml->genre_names;
 }
 
-rs_status rs_movielens_load(const char *dir, const rs_load_options *opt,
-                            rs_movielens **out, rs_error *err)
+rs_status rs_movielens_load(const char *dir, const rs_load_options *opt, rs_movielens **out,
+                            rs_error *err)
 {
     rs_load_options defaults = {NULL, 10, 5};
     if (!opt)
@@ -556,13 +546,11 @@ rs_status rs_movielens_load(const char *dir, const rs_load_options *opt,
         return rs_error_set(err, RS_ERR_NOMEM, "dataset: out of memory");
     }
     rs_status st = RS_OK;
-    const char *files[] = {"movies.csv", "links.csv", "tags.csv", NULL,
-                           "ratings.csv"};
+    const char *files[] = {"movies.csv", "links.csv", "tags.csv", NULL, "ratings.csv"};
     for (int step = 0; step < 5 && st == RS_OK; step++) {
         char *p;
         if (step == 3) {
-            p = opt->text_file ? dupstr(opt->text_file)
-                               : path_join(dir, "movie_text.csv");
+            p = opt->text_file ? dupstr(opt->text_file) : path_join(dir, "movie_text.csv");
         } else {
             p = path_join(dir, files[step]);
         }
@@ -574,8 +562,7 @@ rs_status rs_movielens_load(const char *dir, const rs_load_options *opt,
         int required = step == 0 || step == 4 || (step == 3 && opt->text_file);
         if (!exists) {
             if (required)
-                st = rs_error_set(err, RS_ERR_NOT_FOUND, "%s: %s", p,
-                                  strerror(ENOENT));
+                st = rs_error_set(err, RS_ERR_NOT_FOUND, "%s: %s", p, strerror(ENOENT));
             free(p);
             continue;
         }
@@ -598,10 +585,7 @@ rs_status rs_movielens_load(const char *dir, const rs_load_options *opt,
     return RS_OK;
 }
 
-const rs_dataset *rs_movielens_view(const rs_movielens *ml)
-{
-    return &ml->view;
-}
+const rs_dataset *rs_movielens_view(const rs_movielens *ml) { return &ml->view; }
 
 int32_t rs_movielens_item_index(const rs_movielens *ml, int64_t movie_id)
 {
@@ -615,10 +599,9 @@ int32_t rs_movielens_user_index(const rs_movielens *ml, int64_t user_id)
 
 /* A dataset without a catalogue file (dataset_formats.c): every item id
  * becomes a catalogue entry titled by its id, in the given order. */
-rs_status rs_movielens_build(const int64_t *item_ids, int32_t n_items,
-                             rs_triple *t, int64_t *user_ext, size_t n,
-                             const rs_load_options *opt, rs_movielens **out,
-                             rs_error *err)
+rs_status rs_movielens_build(const int64_t *item_ids, int32_t n_items, rs_triple *t,
+                             int64_t *user_ext, size_t n, const rs_load_options *opt,
+                             rs_movielens **out, rs_error *err)
 {
     rs_movielens *ml = calloc(1, sizeof *ml);
     rs_status st = RS_OK;
@@ -647,8 +630,8 @@ rs_status rs_movielens_build(const int64_t *item_ids, int32_t n_items,
     if (st == RS_OK)
         st = index_users(ml, &rr, err);
     if (st == RS_OK)
-        st = rs_csr_build(&ml->csr, t, n, ml->n_users, ml->n_items,
-                          opt->cf_min_item_ratings, opt->cf_min_user_ratings, err);
+        st = rs_csr_build(&ml->csr, t, n, ml->n_users, ml->n_items, opt->cf_min_item_ratings,
+                          opt->cf_min_user_ratings, err);
     if (st != RS_OK) {
         rs_movielens_free(ml);
         return st;

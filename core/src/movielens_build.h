@@ -8,9 +8,8 @@
  * genres or text); ratings = the n triples (item = catalogue index, user
  * ignored) of users user_ext[k]; duplicates must already be resolved.
  * Sorts t in place. */
-rs_status rs_movielens_build(const int64_t *item_ids, int32_t n_items,
-                             rs_triple *t, int64_t *user_ext, size_t n,
-                             const rs_load_options *opt, rs_movielens **out,
-                             rs_error *err);
+rs_status rs_movielens_build(const int64_t *item_ids, int32_t n_items, rs_triple *t,
+                             int64_t *user_ext, size_t n, const rs_load_options *opt,
+                             rs_movielens **out, rs_error *err);
 
 #endif

@@ -19,20 +19,18 @@ _Static_assert(RS_ENTRY_V1_1_SIZE == sizeof(rs_plugin_entry),
                "rs_plugin_entry grew: bump RS_ABI_MINOR and add its size to plugin.h");
 _Static_assert(RS_HOST_V1_1_SIZE == sizeof(rs_host),
                "rs_host grew: bump RS_ABI_MINOR and add its size to plugin.h");
-_Static_assert(RS_QUERY_V1_1_SIZE == sizeof(rs_query) &&
-               RS_DATASET_V1_1_SIZE <= sizeof(rs_dataset),
+_Static_assert(RS_QUERY_V1_1_SIZE == sizeof(rs_query) && RS_DATASET_V1_1_SIZE <= sizeof(rs_dataset),
                "a boundary struct grew: bump RS_ABI_MINOR and add its size to plugin.h");
 _Static_assert(offsetof(rs_host, resume) + sizeof(void (*)(void)) ==
-               offsetof(rs_host, child_recommend),
+                   offsetof(rs_host, child_recommend),
                "the second 1.1 append must follow the first (plugins built "
                "against the first 1.1 header read up to resume)");
 _Static_assert(offsetof(rs_plugin_entry, abi_major) == 0 &&
-               offsetof(rs_plugin_entry, abi_minor) == 4 &&
-               offsetof(rs_plugin_entry, struct_size) == 8,
+                   offsetof(rs_plugin_entry, abi_minor) == 4 &&
+                   offsetof(rs_plugin_entry, struct_size) == 8,
                "the ABI header of rs_plugin_entry must never move");
 
-rs_status rs_plugin_check_entry(const char *what, const rs_plugin_entry *e,
-                                rs_error *err)
+rs_status rs_plugin_check_entry(const char *what, const rs_plugin_entry *e, rs_error *err)
 {
     if (!e)
         return rs_error_set(err, RS_ERR_ABI, "%s: entry function returned NULL", what);
@@ -48,23 +46,25 @@ rs_status rs_plugin_check_entry(const char *what, const rs_plugin_entry *e,
                             what, e->abi_major, e->abi_minor, RS_ABI_MAJOR, RS_ABI_MINOR);
     if (e->struct_size < RS_ENTRY_V1_0_SIZE)
         return rs_error_set(err, RS_ERR_ABI,
-                            "%s: entry struct_size %u is smaller than ABI 1.0's %zu",
-                            what, e->struct_size, RS_ENTRY_V1_0_SIZE);
+                            "%s: entry struct_size %u is smaller than ABI 1.0's %zu", what,
+                            e->struct_size, RS_ENTRY_V1_0_SIZE);
     if (e->struct_size > sizeof(rs_plugin_entry))
         return rs_error_set(err, RS_ERR_ABI,
-                            "%s: entry struct_size %u exceeds host's %zu for ABI %u.%u",
-                            what, e->struct_size, sizeof(rs_plugin_entry),
-                            e->abi_major, e->abi_minor);
+                            "%s: entry struct_size %u exceeds host's %zu for ABI %u.%u", what,
+                            e->struct_size, sizeof(rs_plugin_entry), e->abi_major, e->abi_minor);
     if (!e->name || !e->create || !e->destroy)
         return rs_error_set(err, RS_ERR_ABI, "%s: entry lacks name/create/destroy", what);
     return RS_OK;
 }
 
-static rs_status check_callbacks(const char *what, const rs_plugin_entry *e,
-                                 rs_error *err)
+static rs_status check_callbacks(const char *what, const rs_plugin_entry *e, rs_error *err)
 {
     /* presence only: ISO C has no function-to-object pointer conversion */
-    struct { uint32_t cap; int has; const char *name; } need[] = {
+    struct {
+        uint32_t cap;
+        int has;
+        const char *name;
+    } need[] = {
         {RS_CAP_FIT, e->fit != NULL, "fit"},
         {RS_CAP_PERSIST, e->save != NULL, "save"},
         {RS_CAP_PERSIST, e->load != NULL, "load"},
@@ -74,8 +74,7 @@ static rs_status check_callbacks(const char *what, const rs_plugin_entry *e,
     };
     for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
         if ((e->capabilities & need[i].cap) && !need[i].has)
-            return rs_error_set(err, RS_ERR_ABI,
-                                "%s: declares the %s capability but has no %s()",
+            return rs_error_set(err, RS_ERR_ABI, "%s: declares the %s capability but has no %s()",
                                 what, need[i].name, need[i].name);
     return RS_OK;
 }
@@ -130,12 +129,10 @@ static rs_status check_path(const char *what, const char *real, int n_strict, rs
     for (int level = 0;; level++) {
         struct stat sb;
         if (stat(p, &sb) != 0)
-            return rs_error_set(err, RS_ERR_IO, "%s: cannot stat %s: %s", what, p,
-                                strerror(errno));
+            return rs_error_set(err, RS_ERR_IO, "%s: cannot stat %s: %s", what, p, strerror(errno));
         const char *why = path_problem(&sb, level < n_strict);
         if (why)
-            return rs_error_set(err, RS_ERR_CONFIG, "%s: refusing to load it: %s %s", what,
-                                p, why);
+            return rs_error_set(err, RS_ERR_CONFIG, "%s: refusing to load it: %s %s", what, p, why);
         char *slash = strrchr(p, '/');
         if (!slash || slash == p) {
             if (strcmp(p, "/") == 0)
@@ -173,9 +170,8 @@ rs_status rs_plugin_open(rs_descriptor *desc, rs_plugin **out, rs_error *err)
     snprintf(what, sizeof what, "plugin '%s' (%s)", desc->name, lib);
     if (desc->abi_major != RS_ABI_MAJOR || desc->abi_minor > RS_ABI_MINOR) {
         st = rs_error_set(err, RS_ERR_ABI,
-                          "%s: descriptor %s declares ABI %d.%d, host ABI is %d.%d",
-                          what, desc->path, desc->abi_major, desc->abi_minor,
-                          RS_ABI_MAJOR, RS_ABI_MINOR);
+                          "%s: descriptor %s declares ABI %d.%d, host ABI is %d.%d", what,
+                          desc->path, desc->abi_major, desc->abi_minor, RS_ABI_MAJOR, RS_ABI_MINOR);
         rs_descriptor_free(desc);
         return st;
     }
@@ -196,8 +192,7 @@ rs_status rs_plugin_open(rs_descriptor *desc, rs_plugin **out, rs_error *err)
     rs_plugin_entry_fn fn;
     *(void **)(&fn) = dlsym(p->handle, RS_PLUGIN_ENTRY_NAME);
     if (!fn) {
-        st = rs_error_set(err, RS_ERR_ABI, "%s: no exported symbol %s", what,
-                          RS_PLUGIN_ENTRY_NAME);
+        st = rs_error_set(err, RS_ERR_ABI, "%s: no exported symbol %s", what, RS_PLUGIN_ENTRY_NAME);
         goto fail;
     }
     const rs_plugin_entry *e = fn();
@@ -219,16 +214,16 @@ rs_status rs_plugin_open(rs_descriptor *desc, rs_plugin **out, rs_error *err)
         (st = check_callbacks(what, &p->entry, err)) != RS_OK)
         goto fail;
     if (strcmp(p->entry.name, desc->name) != 0) {
-        st = rs_error_set(err, RS_ERR_ABI, "%s: entry name '%s' differs from descriptor name",
-                          what, p->entry.name);
+        st = rs_error_set(err, RS_ERR_ABI, "%s: entry name '%s' differs from descriptor name", what,
+                          p->entry.name);
         goto fail;
     }
     /* The entry's version wins (it is the code that runs, and what the
      * MANIFEST records); plugin.yaml's is what discovery shows. */
     if (p->entry.version && strcmp(p->entry.version, desc->version) != 0)
         rs_log(RS_LOG_WARN, desc->name,
-               "%s: entry version %s differs from descriptor %s version %s; using %s",
-               what, p->entry.version, desc->path, desc->version, p->entry.version);
+               "%s: entry version %s differs from descriptor %s version %s; using %s", what,
+               p->entry.version, desc->path, desc->version, p->entry.version);
     /* `recsys plugins` trusts the descriptor's list without loading the
      * library, so it must be the truth. */
     if (desc->has_caps && desc->caps != p->entry.capabilities) {

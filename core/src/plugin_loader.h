@@ -24,7 +24,6 @@ rs_status rs_plugin_open(rs_descriptor *desc, rs_plugin **out, rs_error *err);
 void rs_plugin_close(rs_plugin *p);
 
 /* The check alone, for tests: can `e` (its size as declared) be served? */
-rs_status rs_plugin_check_entry(const char *what, const rs_plugin_entry *e,
-                                rs_error *err);
+rs_status rs_plugin_check_entry(const char *what, const rs_plugin_entry *e, rs_error *err);
 
 #endif

@@ -35,9 +35,8 @@ static int triple_cmp(const void *a, const void *b)
     return 0;
 }
 
-rs_status rs_csr_build(rs_csr *c, rs_triple *t, size_t n, int32_t n_users,
-                       int32_t n_items, int cf_min_item, int cf_min_user,
-                       rs_error *err)
+rs_status rs_csr_build(rs_csr *c, rs_triple *t, size_t n, int32_t n_users, int32_t n_items,
+                       int cf_min_item, int cf_min_user, rs_error *err)
 {
     memset(c, 0, sizeof *c);
     if (n > 1) /* t may be NULL when there are no ratings */
@@ -61,9 +60,8 @@ rs_status rs_csr_build(rs_csr *c, rs_triple *t, size_t n, int32_t n_users,
     c->item_rating = malloc(alloc_m * sizeof *c->item_rating);
     c->cf_item = calloc(n_items ? (size_t)n_items : 1, 1);
     c->cf_user = calloc(n_users ? (size_t)n_users : 1, 1);
-    if (!c->user_ptr || !c->user_item || !c->user_rating || !c->user_time ||
-        !c->item_ptr || !c->item_user || !c->item_rating || !c->cf_item ||
-        !c->cf_user) {
+    if (!c->user_ptr || !c->user_item || !c->user_rating || !c->user_time || !c->item_ptr ||
+        !c->item_user || !c->item_rating || !c->cf_item || !c->cf_user) {
         rs_csr_destroy(c);
         return rs_error_set(err, RS_ERR_NOMEM, "ratings: out of memory");
     }
@@ -138,17 +136,13 @@ struct rs_ratings_set {
     int64_t *user_ids;
 };
 
-rs_status rs_ratings_set_new(const rs_dataset *base, const rs_triple *t,
-                             size_t n, const int64_t *user_ids,
-                             int32_t n_users, int cf_min_item_ratings,
-                             int cf_min_user_ratings, rs_ratings_set **out,
-                             rs_error *err)
+rs_status rs_ratings_set_new(const rs_dataset *base, const rs_triple *t, size_t n,
+                             const int64_t *user_ids, int32_t n_users, int cf_min_item_ratings,
+                             int cf_min_user_ratings, rs_ratings_set **out, rs_error *err)
 {
     for (size_t i = 0; i < n; i++)
-        if (t[i].user < 0 || t[i].user >= n_users || t[i].item < 0 ||
-            t[i].item >= base->n_items)
-            return rs_error_set(err, RS_ERR_INVALID,
-                                "rating %zu: user %d / item %d out of range",
+        if (t[i].user < 0 || t[i].user >= n_users || t[i].item < 0 || t[i].item >= base->n_items)
+            return rs_error_set(err, RS_ERR_INVALID, "rating %zu: user %d / item %d out of range",
                                 i, t[i].user, t[i].item);
     rs_ratings_set *rs = calloc(1, sizeof *rs);
     rs_triple *copy = malloc((n ? n : 1) * sizeof *copy);
@@ -165,8 +159,8 @@ rs_status rs_ratings_set_new(const rs_dataset *base, const rs_triple *t,
         memcpy(copy, t, n * sizeof *copy);
     if (n_users)
         memcpy(rs->user_ids, user_ids, (size_t)n_users * sizeof(int64_t));
-    rs_status st = rs_csr_build(&rs->csr, copy, n, n_users, base->n_items,
-                                cf_min_item_ratings, cf_min_user_ratings, err);
+    rs_status st = rs_csr_build(&rs->csr, copy, n, n_users, base->n_items, cf_min_item_ratings,
+                                cf_min_user_ratings, err);
     free(copy);
     if (st != RS_OK) {
         free(rs->user_ids);
@@ -190,7 +184,4 @@ void rs_ratings_set_free(rs_ratings_set *rs)
     free(rs);
 }
 
-const rs_dataset *rs_ratings_set_view(const rs_ratings_set *rs)
-{
-    return &rs->view;
-}
+const rs_dataset *rs_ratings_set_view(const rs_ratings_set *rs) { return &rs->view; }

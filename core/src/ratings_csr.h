@@ -18,9 +18,8 @@ typedef struct rs_csr {
 } rs_csr;
 
 /* Sorts `t` in place; keeps the latest of duplicate (user, item) pairs. */
-rs_status rs_csr_build(rs_csr *c, rs_triple *t, size_t n, int32_t n_users,
-                       int32_t n_items, int cf_min_item, int cf_min_user,
-                       rs_error *err);
+rs_status rs_csr_build(rs_csr *c, rs_triple *t, size_t n, int32_t n_users, int32_t n_items,
+                       int cf_min_item, int cf_min_user, rs_error *err);
 void rs_csr_destroy(rs_csr *c);
 void rs_csr_fill_view(const rs_csr *c, rs_dataset *v);
 

@@ -68,8 +68,8 @@ static rs_yaml_node *convert(conv *cv, yaml_node_t *yn, int depth)
         cv->where = yn;
         cv->why = depth > YAML_MAX_DEPTH
                       ? "nesting deeper than " RS_STR(YAML_MAX_DEPTH) " levels"
-                      : "the document expands (through aliases) to more than "
-                        RS_STR(YAML_MAX_NODES) " nodes";
+                      : "the document expands (through aliases) to more than " RS_STR(
+                            YAML_MAX_NODES) " nodes";
         return NULL;
     }
     cv->left--;
@@ -82,22 +82,19 @@ static rs_yaml_node *convert(conv *cv, yaml_node_t *yn, int depth)
     switch (yn->type) {
     case YAML_SCALAR_NODE:
         n->kind = RS_YAML_SCALAR;
-        n->scalar = strndup((const char *)yn->data.scalar.value,
-                            yn->data.scalar.length);
+        n->scalar = strndup((const char *)yn->data.scalar.value, yn->data.scalar.length);
         n->plain = yn->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
         if (!n->scalar)
             goto fail;
         return n;
     case YAML_SEQUENCE_NODE: {
         n->kind = RS_YAML_SEQ;
-        size_t cnt = (size_t)(yn->data.sequence.items.top -
-                              yn->data.sequence.items.start);
+        size_t cnt = (size_t)(yn->data.sequence.items.top - yn->data.sequence.items.start);
         n->items = calloc(cnt ? cnt : 1, sizeof *n->items);
         if (!n->items)
             goto fail;
         for (size_t i = 0; i < cnt; i++) {
-            yaml_node_t *c = yaml_document_get_node(
-                cv->doc, yn->data.sequence.items.start[i]);
+            yaml_node_t *c = yaml_document_get_node(cv->doc, yn->data.sequence.items.start[i]);
             if (!(n->items[i] = convert(cv, c, depth + 1)))
                 goto fail;
             n->n++;
@@ -106,8 +103,7 @@ static rs_yaml_node *convert(conv *cv, yaml_node_t *yn, int depth)
     }
     case YAML_MAPPING_NODE: {
         n->kind = RS_YAML_MAP;
-        size_t cnt = (size_t)(yn->data.mapping.pairs.top -
-                              yn->data.mapping.pairs.start);
+        size_t cnt = (size_t)(yn->data.mapping.pairs.top - yn->data.mapping.pairs.start);
         n->items = calloc(cnt ? cnt : 1, sizeof *n->items);
         n->keys = calloc(cnt ? cnt : 1, sizeof *n->keys);
         n->key_line = calloc(cnt ? cnt : 1, sizeof *n->key_line);
@@ -123,8 +119,7 @@ static rs_yaml_node *convert(conv *cv, yaml_node_t *yn, int depth)
                 cv->why = "mapping keys must be scalars";
                 goto fail;
             }
-            n->keys[i] = strndup((const char *)k->data.scalar.value,
-                                 k->data.scalar.length);
+            n->keys[i] = strndup((const char *)k->data.scalar.value, k->data.scalar.length);
             n->key_line[i] = (int)k->start_mark.line + 1;
             n->key_column[i] = (int)k->start_mark.column + 1;
             if (!n->keys[i] || !(n->items[i] = convert(cv, v, depth + 1))) {
@@ -135,25 +130,21 @@ static rs_yaml_node *convert(conv *cv, yaml_node_t *yn, int depth)
         }
         return n;
     }
-    default:
-        break;
+    default: break;
     }
 fail:
     node_free(n);
     return NULL;
 }
 
-static rs_status parse(yaml_parser_t *parser, const char *name,
-                       rs_yaml_node **root, rs_error *err)
+static rs_status parse(yaml_parser_t *parser, const char *name, rs_yaml_node **root, rs_error *err)
 {
     yaml_document_t doc;
     if (!yaml_parser_load(parser, &doc)) {
-        rs_status st = rs_error_set(err, RS_ERR_CONFIG, "%s:%zu:%zu: %s%s%s",
-                                    name, parser->problem_mark.line + 1,
-                                    parser->problem_mark.column + 1,
-                                    parser->problem ? parser->problem : "syntax error",
-                                    parser->context ? " " : "",
-                                    parser->context ? parser->context : "");
+        rs_status st = rs_error_set(
+            err, RS_ERR_CONFIG, "%s:%zu:%zu: %s%s%s", name, parser->problem_mark.line + 1,
+            parser->problem_mark.column + 1, parser->problem ? parser->problem : "syntax error",
+            parser->context ? " " : "", parser->context ? parser->context : "");
         return st;
     }
     char *file = strdup(name);
@@ -174,9 +165,8 @@ static rs_status parse(yaml_parser_t *parser, const char *name,
     }
     rs_status st = RS_OK;
     if (!n && cv.where)
-        st = rs_error_set(err, RS_ERR_CONFIG, "%s:%zu:%zu: %s", name,
-                          cv.where->start_mark.line + 1, cv.where->start_mark.column + 1,
-                          cv.why);
+        st = rs_error_set(err, RS_ERR_CONFIG, "%s:%zu:%zu: %s", name, cv.where->start_mark.line + 1,
+                          cv.where->start_mark.column + 1, cv.why);
     else if (!n)
         st = rs_error_set(err, RS_ERR_NOMEM, "%s: out of memory", name);
     yaml_document_delete(&doc);
@@ -188,13 +178,11 @@ static rs_status parse(yaml_parser_t *parser, const char *name,
     return RS_OK;
 }
 
-rs_status rs_yaml_load_file(const char *path, rs_yaml_node **root,
-                            rs_error *err)
+rs_status rs_yaml_load_file(const char *path, rs_yaml_node **root, rs_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return rs_error_set(err, RS_ERR_NOT_FOUND, "%s: cannot open: %s",
-                            path, strerror(errno));
+        return rs_error_set(err, RS_ERR_NOT_FOUND, "%s: cannot open: %s", path, strerror(errno));
     yaml_parser_t parser;
     yaml_parser_initialize(&parser);
     yaml_parser_set_input_file(&parser, f);
@@ -204,13 +192,12 @@ rs_status rs_yaml_load_file(const char *path, rs_yaml_node **root,
     return st;
 }
 
-rs_status rs_yaml_load_string(const char *text, const char *name,
-                              rs_yaml_node **root, rs_error *err)
+rs_status rs_yaml_load_string(const char *text, const char *name, rs_yaml_node **root,
+                              rs_error *err)
 {
     yaml_parser_t parser;
     yaml_parser_initialize(&parser);
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text,
-                                 strlen(text));
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
     rs_status st = parse(&parser, name, root, err);
     yaml_parser_delete(&parser);
     return st;
@@ -235,16 +222,14 @@ const char *rs_yaml_where(const rs_yaml_node *n, char *buf, size_t size)
     return buf;
 }
 
-const char *rs_yaml_key_where(const rs_yaml_node *map, size_t i, char *buf,
-                              size_t size)
+const char *rs_yaml_key_where(const rs_yaml_node *map, size_t i, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s:%d:%d: ", map->file, map->key_line[i],
-             map->key_column[i]);
+    snprintf(buf, size, "%s:%d:%d: ", map->file, map->key_line[i], map->key_column[i]);
     return buf;
 }
 
-static rs_status type_error(const rs_yaml_node *n, const char *what,
-                            const char *type, rs_error *err)
+static rs_status type_error(const rs_yaml_node *n, const char *what, const char *type,
+                            rs_error *err)
 {
     char where[300];
     const char *got = n->kind == RS_YAML_SCALAR ? n->scalar
@@ -254,8 +239,7 @@ static rs_status type_error(const rs_yaml_node *n, const char *what,
                         rs_yaml_where(n, where, sizeof where), what, type, got);
 }
 
-rs_status rs_yaml_int(const rs_yaml_node *n, const char *what, int64_t *out,
-                      rs_error *err)
+rs_status rs_yaml_int(const rs_yaml_node *n, const char *what, int64_t *out, rs_error *err)
 {
     if (n->kind != RS_YAML_SCALAR || !n->plain)
         return type_error(n, what, "an integer", err);
@@ -268,8 +252,7 @@ rs_status rs_yaml_int(const rs_yaml_node *n, const char *what, int64_t *out,
     return RS_OK;
 }
 
-rs_status rs_yaml_float(const rs_yaml_node *n, const char *what, double *out,
-                        rs_error *err)
+rs_status rs_yaml_float(const rs_yaml_node *n, const char *what, double *out, rs_error *err)
 {
     if (n->kind != RS_YAML_SCALAR || !n->plain)
         return type_error(n, what, "a number", err);
@@ -282,8 +265,7 @@ rs_status rs_yaml_float(const rs_yaml_node *n, const char *what, double *out,
     return RS_OK;
 }
 
-rs_status rs_yaml_bool(const rs_yaml_node *n, const char *what, int *out,
-                       rs_error *err)
+rs_status rs_yaml_bool(const rs_yaml_node *n, const char *what, int *out, rs_error *err)
 {
     if (n->kind == RS_YAML_SCALAR && n->plain) {
         if (!strcasecmp(n->scalar, "true") || !strcasecmp(n->scalar, "yes") ||
@@ -300,8 +282,7 @@ rs_status rs_yaml_bool(const rs_yaml_node *n, const char *what, int *out,
     return type_error(n, what, "true or false", err);
 }
 
-rs_status rs_yaml_string(const rs_yaml_node *n, const char *what,
-                         const char **out, rs_error *err)
+rs_status rs_yaml_string(const rs_yaml_node *n, const char *what, const char **out, rs_error *err)
 {
     if (n->kind != RS_YAML_SCALAR)
         return type_error(n, what, "a string", err);
@@ -309,29 +290,26 @@ rs_status rs_yaml_string(const rs_yaml_node *n, const char *what,
     return RS_OK;
 }
 
-rs_status rs_yaml_get_int(const rs_yaml_node *map, const char *key,
-                          int64_t *out, rs_error *err)
+rs_status rs_yaml_get_int(const rs_yaml_node *map, const char *key, int64_t *out, rs_error *err)
 {
     const rs_yaml_node *n = rs_yaml_get(map, key);
     return n ? rs_yaml_int(n, key, out, err) : RS_OK;
 }
 
-rs_status rs_yaml_get_float(const rs_yaml_node *map, const char *key,
-                            double *out, rs_error *err)
+rs_status rs_yaml_get_float(const rs_yaml_node *map, const char *key, double *out, rs_error *err)
 {
     const rs_yaml_node *n = rs_yaml_get(map, key);
     return n ? rs_yaml_float(n, key, out, err) : RS_OK;
 }
 
-rs_status rs_yaml_get_bool(const rs_yaml_node *map, const char *key,
-                           int *out, rs_error *err)
+rs_status rs_yaml_get_bool(const rs_yaml_node *map, const char *key, int *out, rs_error *err)
 {
     const rs_yaml_node *n = rs_yaml_get(map, key);
     return n ? rs_yaml_bool(n, key, out, err) : RS_OK;
 }
 
-rs_status rs_yaml_get_string(const rs_yaml_node *map, const char *key,
-                             const char **out, rs_error *err)
+rs_status rs_yaml_get_string(const rs_yaml_node *map, const char *key, const char **out,
+                             rs_error *err)
 {
     const rs_yaml_node *n = rs_yaml_get(map, key);
     return n ? rs_yaml_string(n, key, out, err) : RS_OK;
@@ -352,24 +330,22 @@ rs_status rs_yaml_check_keys(const rs_yaml_node *map, const char *section,
             ok = strcmp(*a, map->keys[i]) == 0;
         for (size_t j = 0; j < i && ok; j++)
             if (strcmp(map->keys[j], map->keys[i]) == 0)
-                return rs_error_set(err, RS_ERR_CONFIG,
-                                    "%sduplicate key '%s' in %s",
-                                    rs_yaml_key_where(map, i, where, sizeof where),
-                                    map->keys[i], section);
+                return rs_error_set(err, RS_ERR_CONFIG, "%sduplicate key '%s' in %s",
+                                    rs_yaml_key_where(map, i, where, sizeof where), map->keys[i],
+                                    section);
         if (!ok) {
             char list[256] = "";
             size_t used = 0;
             for (const char *const *a = allowed; *a; a++) {
-                int w = snprintf(list + used, sizeof list - used, "%s%s",
-                                 a == allowed ? "" : ", ", *a);
+                int w = snprintf(list + used, sizeof list - used, "%s%s", a == allowed ? "" : ", ",
+                                 *a);
                 if (w < 0 || (size_t)w >= sizeof list - used)
                     break;
                 used += (size_t)w;
             }
-            return rs_error_set(err, RS_ERR_CONFIG,
-                                "%sunknown key '%s' in %s (expected one of: %s)",
-                                rs_yaml_key_where(map, i, where, sizeof where),
-                                map->keys[i], section, list);
+            return rs_error_set(
+                err, RS_ERR_CONFIG, "%sunknown key '%s' in %s (expected one of: %s)",
+                rs_yaml_key_where(map, i, where, sizeof where), map->keys[i], section, list);
         }
     }
     return RS_OK;

@@ -15,12 +15,10 @@
 
 enum { SLICE_ALL = 0, SLICE_COLD = 1, SLICE_BUCKET0 = 2 };
 
-typedef double (*metric_fn)(const int32_t *, size_t, const int32_t *, size_t,
-                            size_t);
+typedef double (*metric_fn)(const int32_t *, size_t, const int32_t *, size_t, size_t);
 /* In rs_eval_metric order. */
 static const metric_fn k_main[RS_EVAL_MAIN_METRICS] = {
-    rs_metric_recall, rs_metric_ndcg, rs_metric_precision, rs_metric_hit_rate,
-    rs_metric_ap};
+    rs_metric_recall, rs_metric_ndcg, rs_metric_precision, rs_metric_hit_rate, rs_metric_ap};
 
 static uint64_t slice_seed(uint64_t seed, uint64_t level, size_t slice)
 {
@@ -35,8 +33,7 @@ typedef struct values {
 } values;
 
 static rs_status user_values(const rs_eval_config *c, const rs_eval_targets *t,
-                             const rs_eval_ranked *rk, values *v,
-                             rs_error *err)
+                             const rs_eval_ranked *rk, values *v, rs_error *err)
 {
     size_t ne = t->n > 0 ? (size_t)t->n : 1;
     v->main = malloc(ne * c->n_k * RS_EVAL_MAIN_METRICS * sizeof *v->main);
@@ -69,8 +66,7 @@ static rs_status user_values(const rs_eval_config *c, const rs_eval_targets *t,
 }
 
 /* rows[] selects users; dst gets x's selected rows (width cols). */
-static void gather(const double *x, size_t cols, const int32_t *rows,
-                   size_t n_rows, double *dst)
+static void gather(const double *x, size_t cols, const int32_t *rows, size_t n_rows, double *dst)
 {
     for (size_t i = 0; i < n_rows; i++)
         memcpy(dst + i * cols, x + (size_t)rows[i] * cols, cols * sizeof *dst);
@@ -78,8 +74,7 @@ static void gather(const double *x, size_t cols, const int32_t *rows,
 
 /* The main block (cols = n_k * 5) or the cold block (cols = n_k) into a
  * [k][N_METRICS] array. */
-static void scatter(const rs_eval_config *c, const rs_ci *src, int cold,
-                    rs_ci *dst)
+static void scatter(const rs_eval_config *c, const rs_ci *src, int cold, rs_ci *dst)
 {
     for (size_t k = 0; k < c->n_k; k++) {
         if (cold)
@@ -93,16 +88,16 @@ static void scatter(const rs_eval_config *c, const rs_ci *src, int cold,
 typedef struct slice_job {
     rs_eval_report *r;
     rs_eval_level *lv;
-    const values *vals;  /* [n_instances] */
-    double **g;          /* [n_instances] gather buffers */
-    rs_ci *ci;           /* scratch, n_k * 5 */
+    const values *vals; /* [n_instances] */
+    double **g;         /* [n_instances] gather buffers */
+    rs_ci *ci;          /* scratch, n_k * 5 */
 } slice_job;
 
 /* One slice: bootstrap every instance (into its cell's block chosen by
  * `bucket`: -1 = all users) and, for the whole-population slices, every
  * pair. */
-static rs_status run_slice(slice_job *s, const int32_t *rows, size_t n_rows,
-                           int cold, long bucket, uint64_t seed, rs_error *err)
+static rs_status run_slice(slice_job *s, const int32_t *rows, size_t n_rows, int cold, long bucket,
+                           uint64_t seed, rs_error *err)
 {
     const rs_eval_config *c = s->r->cfg;
     size_t cols = cold ? c->n_k : c->n_k * RS_EVAL_MAIN_METRICS;
@@ -121,17 +116,16 @@ static rs_status run_slice(slice_job *s, const int32_t *rows, size_t n_rows,
         return RS_OK;
     for (size_t p = 0; p < s->r->n_pairs; p++) {
         const rs_eval_cmp *cmp = &s->r->pairs[p];
-        if ((st = rs_bootstrap_relative(s->g[cmp->a], s->g[cmp->b], n_rows, cols, B,
-                                        seed, s->ci, err)))
+        if ((st = rs_bootstrap_relative(s->g[cmp->a], s->g[cmp->b], n_rows, cols, B, seed, s->ci,
+                                        err)))
             return st;
         scatter(c, s->ci, cold, s->lv->rel + p * c->n_k * RS_EVAL_N_METRICS);
     }
     return RS_OK;
 }
 
-static rs_status coverage(rs_eval_report *r, rs_eval_level *lv,
-                          const rs_eval_targets *t, const rs_eval_ranked *ranked,
-                          rs_error *err)
+static rs_status coverage(rs_eval_report *r, rs_eval_level *lv, const rs_eval_targets *t,
+                          const rs_eval_ranked *ranked, rs_error *err)
 {
     const rs_eval_config *c = r->cfg;
     int32_t ni = t->n_items;
@@ -154,9 +148,8 @@ static rs_status coverage(rs_eval_report *r, rs_eval_level *lv,
     return RS_OK;
 }
 
-rs_status rs_eval_aggregate_level(rs_eval_report *r, rs_eval_level *lv,
-                                  uint64_t stream, const rs_eval_targets *t,
-                                  const rs_eval_ranked *ranked,
+rs_status rs_eval_aggregate_level(rs_eval_report *r, rs_eval_level *lv, uint64_t stream,
+                                  const rs_eval_targets *t, const rs_eval_ranked *ranked,
                                   rs_error *err)
 {
     const rs_eval_config *c = r->cfg;

@@ -38,8 +38,9 @@ int rs_eval_command_run(const rs_eval_command *cmd)
     else
         printf("%s/report.md\n", out_dir);
     if (rc == EXIT_OK && rep->n_failures > 0) {
-        fprintf(stderr, "recsys eval: error: %zu (level, instance) cell%s failed; "
-                        "see the Failures section of the report\n",
+        fprintf(stderr,
+                "recsys eval: error: %zu (level, instance) cell%s failed; "
+                "see the Failures section of the report\n",
                 rep->n_failures, rep->n_failures == 1 ? "" : "s");
         rc = EXIT_RUNTIME;
     }

@@ -12,19 +12,26 @@
 /* The scalar settings, one table per section (recsys/config_fields.h);
  * the defaults are set_defaults'. Lists, paths and names are read by hand
  * below: the *_other keys. */
-#define F(key, type, member, lo, hi, doc) \
-    {key, type, offsetof(rs_eval_config, member), lo, hi, 0, 0, NULL, doc}
-#define FO(key, member, lo, lo_open, hi, hi_open, doc) \
-    {key, RS_FIELD_FLOAT, offsetof(rs_eval_config, member), lo, hi, lo_open, hi_open, NULL, doc}
-#define FE(key, member, values, doc) \
-    {key, RS_FIELD_ENUM, offsetof(rs_eval_config, member), 0, 0, 0, 0, values, doc}
+#define F(key, type, member, lo, hi, doc)                                    \
+    {                                                                        \
+        key, type, offsetof(rs_eval_config, member), lo, hi, 0, 0, NULL, doc \
+    }
+#define FO(key, member, lo, lo_open, hi, hi_open, doc)                                             \
+    {                                                                                              \
+        key, RS_FIELD_FLOAT, offsetof(rs_eval_config, member), lo, hi, lo_open, hi_open, NULL, doc \
+    }
+#define FE(key, member, values, doc)                                                  \
+    {                                                                                 \
+        key, RS_FIELD_ENUM, offsetof(rs_eval_config, member), 0, 0, 0, 0, values, doc \
+    }
 static const char *const k_missing[] = {"error", "skip", NULL};
 static const char *const k_cf_subset[] = {"scaled", "host", "all", NULL};
 static const char *const k_split_kind[] = {"random", "loo", "temporal", "files", NULL};
 static const char *const k_exclude[] = {"given", "full", "both", NULL};
 static const char *const k_order[] = {"earliest", "random", NULL};
 static const rs_config_field k_top_fields[] = {
-    FO("positive_threshold", positive_threshold, 0, 0, 10, 0, "a held-out rating >= this is relevant"),
+    FO("positive_threshold", positive_threshold, 0, 0, 10, 0,
+       "a held-out rating >= this is relevant"),
     F("cold_item_max_ratings", RS_FIELD_INT, cold_item_max_ratings, 0, 1000000,
       "cold item: fewer than this many training ratings"),
     F("seed", RS_FIELD_INT64, seed, 0, (double)INT64_MAX, "every random draw derives from it"),
@@ -36,9 +43,9 @@ static const rs_config_field k_top_fields[] = {
     FE("cf_subset", cf_subset, k_cf_subset, "CF subset thresholds on thinned data"),
 };
 static const char *const k_top_other[] = {
-    "host_config", "instances", "baseline", "compare", "split", "levels", "k",
-    "activity_buckets", "output_dir", "params", "sweep", "new_users", "taste_probes",
-    "curve", NULL};
+    "host_config", "instances", "baseline",         "compare",    "split",
+    "levels",      "k",         "activity_buckets", "output_dir", "params",
+    "sweep",       "new_users", "taste_probes",     "curve",      NULL};
 static const rs_config_field k_split_fields[] = {
     FE("kind", split.kind, k_split_kind, "random | loo | temporal | files"),
     FO("test_fraction", split.test_fraction, 0, 1, 1, 1, "random: share of each user held out"),
@@ -79,7 +86,7 @@ static const int k_default_buckets[] = {1, 6, 21, 51};
 static const int k_default_new_user_n[] = {1, 3, 5, 10, 20};
 /* Genres of ml-latest-small with distinct audiences and enough rated films
  * (Documentary is the thinnest: its 10th most rated film has ~20 ratings). */
-static const char *const k_default_genres[] = {"Animation", "Western", "Horror",
+static const char *const k_default_genres[] = {"Animation",   "Western", "Horror",
                                                "Documentary", "Romance", "Sci-Fi"};
 
 static char *dup(const char *s)
@@ -218,8 +225,8 @@ static rs_status set_defaults(rs_eval_config *c, rs_error *err)
     return RS_OK;
 }
 
-static rs_status range_error(const rs_yaml_node *n, const char *what,
-                             const char *range, rs_error *err)
+static rs_status range_error(const rs_yaml_node *n, const char *what, const char *range,
+                             rs_error *err)
 {
     char where[256];
     return rs_error_set(err, RS_ERR_CONFIG, "%s'%s' must be %s, got '%s'",
@@ -227,8 +234,7 @@ static rs_status range_error(const rs_yaml_node *n, const char *what,
                         n->kind == RS_YAML_SCALAR ? n->scalar : "(not a scalar)");
 }
 
-static rs_status need_seq(const rs_yaml_node *n, const char *what,
-                          size_t min_items, rs_error *err)
+static rs_status need_seq(const rs_yaml_node *n, const char *what, size_t min_items, rs_error *err)
 {
     char where[256];
     if (n->kind != RS_YAML_SEQ)
@@ -236,14 +242,14 @@ static rs_status need_seq(const rs_yaml_node *n, const char *what,
                             rs_yaml_where(n, where, sizeof where), what);
     if (n->n < min_items)
         return rs_error_set(err, RS_ERR_CONFIG, "%s'%s' must have at least %zu item%s",
-                            rs_yaml_where(n, where, sizeof where), what,
-                            min_items, min_items == 1 ? "" : "s");
+                            rs_yaml_where(n, where, sizeof where), what, min_items,
+                            min_items == 1 ? "" : "s");
     return RS_OK;
 }
 
 /* A list of distinct non-empty strings. */
-static rs_status parse_names(const rs_yaml_node *n, const char *what,
-                             char ***out, size_t *n_out, rs_error *err)
+static rs_status parse_names(const rs_yaml_node *n, const char *what, char ***out, size_t *n_out,
+                             rs_error *err)
 {
     rs_status st = need_seq(n, what, 1, err);
     if (st != RS_OK)
@@ -282,8 +288,7 @@ fail:
     return st;
 }
 
-static rs_status parse_levels(rs_eval_config *c, const rs_yaml_node *n,
-                              rs_error *err)
+static rs_status parse_levels(rs_eval_config *c, const rs_yaml_node *n, rs_error *err)
 {
     rs_status st = need_seq(n, "levels", 1, err);
     if (st != RS_OK)
@@ -314,9 +319,8 @@ fail:
 }
 
 /* Ascending distinct ints in [lo, hi] (K values, bucket lower bounds). */
-static rs_status parse_ascending(const rs_yaml_node *n, const char *what,
-                                 int lo, int hi, int **out, size_t *n_out,
-                                 rs_error *err)
+static rs_status parse_ascending(const rs_yaml_node *n, const char *what, int lo, int hi, int **out,
+                                 size_t *n_out, rs_error *err)
 {
     rs_status st = need_seq(n, what, 1, err);
     if (st != RS_OK)
@@ -349,8 +353,7 @@ fail:
     return st;
 }
 
-static rs_status parse_compare(rs_eval_config *c, const rs_yaml_node *n,
-                               rs_error *err)
+static rs_status parse_compare(rs_eval_config *c, const rs_yaml_node *n, rs_error *err)
 {
     rs_status st = need_seq(n, "compare", 0, err);
     if (st != RS_OK)
@@ -392,8 +395,7 @@ static rs_status default_compare(rs_eval_config *c, const rs_config *host, rs_er
     const char *served = rs_config_role(host, RS_ROLE_DEFAULT_SOURCE);
     if (!(c->compare = calloc(1, sizeof *c->compare)))
         return nomem(err);
-    if (!served || strcmp(served, c->baseline) == 0 ||
-        rs_eval_config_instance_index(c, served) < 0)
+    if (!served || strcmp(served, c->baseline) == 0 || rs_eval_config_instance_index(c, served) < 0)
         return RS_OK;
     c->compare[0].a = dup(served);
     c->compare[0].b = dup(c->baseline);
@@ -404,8 +406,7 @@ static rs_status default_compare(rs_eval_config *c, const rs_config *host, rs_er
 /* Overrides are mappings by instance name; the names are checked against
  * the evaluated instances by bind_names, the keys and values against each
  * plugin's schema by the engine. */
-static rs_status parse_params(rs_eval_config *c, const rs_yaml_node *n,
-                              rs_error *err)
+static rs_status parse_params(rs_eval_config *c, const rs_yaml_node *n, rs_error *err)
 {
     char where[256];
     if (n->kind != RS_YAML_MAP)
@@ -419,8 +420,8 @@ static rs_status parse_params(rs_eval_config *c, const rs_yaml_node *n,
     return RS_OK;
 }
 
-static rs_status need_map(const rs_yaml_node *n, const char *what,
-                          const char *const *keys, rs_error *err)
+static rs_status need_map(const rs_yaml_node *n, const char *what, const char *const *keys,
+                          rs_error *err)
 {
     char where[256];
     if (n->kind != RS_YAML_MAP)
@@ -459,13 +460,12 @@ static rs_status parse_curve(rs_eval_config *c, const rs_yaml_node *n, rs_error 
 
 /* `new_users: {enabled, holdout_fraction, n, order, min_positives, seed}`;
  * its seed defaults to the top-level one (parsed before this). */
-static rs_status parse_new_users(rs_eval_config *c, const rs_yaml_node *n,
-                                 rs_error *err)
+static rs_status parse_new_users(rs_eval_config *c, const rs_yaml_node *n, rs_error *err)
 {
     rs_eval_new_users *nu = &c->new_users;
     rs_status st = rs_config_fields_read(n, "new_users", k_new_user_fields,
-                                         RS_FIELD_COUNT(k_new_user_fields), k_new_user_other,
-                                         c, err);
+                                         RS_FIELD_COUNT(k_new_user_fields), k_new_user_other, c,
+                                         err);
     const rs_yaml_node *x;
     if (st == RS_OK && (x = rs_yaml_get(n, "n")))
         st = parse_ascending(x, "new_users.n", 1, 10000, &nu->n, &nu->n_n, err);
@@ -474,8 +474,7 @@ static rs_status parse_new_users(rs_eval_config *c, const rs_yaml_node *n,
 
 /* `taste_probes: {enabled, genres, n_rated, rating, k}`; whether each genre
  * exists is checked against the dataset when the probes run. */
-static rs_status parse_probes(rs_eval_config *c, const rs_yaml_node *n,
-                              rs_error *err)
+static rs_status parse_probes(rs_eval_config *c, const rs_yaml_node *n, rs_error *err)
 {
     rs_eval_probes *pr = &c->probes;
     rs_status st = rs_config_fields_read(n, "taste_probes", k_probe_fields,
@@ -510,17 +509,16 @@ static rs_status bind_names(rs_eval_config *c, rs_error *err)
     }
     for (size_t i = 0; c->params && i < c->params->n; i++)
         if (rs_eval_config_instance_index(c, c->params->keys[i]) < 0)
-            return rs_error_set(err, RS_ERR_CONFIG,
-                                "%sparams names '%s', which is not in instances",
-                                rs_yaml_where(c->params->items[i], where, sizeof where),
-                                c->params->keys[i]);
+            return rs_error_set(
+                err, RS_ERR_CONFIG, "%sparams names '%s', which is not in instances",
+                rs_yaml_where(c->params->items[i], where, sizeof where), c->params->keys[i]);
     if (c->root && (n = rs_yaml_get(c->root, "compare")))
         return parse_compare(c, n, err);
     return RS_OK;
 }
 
-static rs_status parse_root(rs_eval_config *c, const rs_yaml_node *root,
-                            const char *base_dir, rs_error *err)
+static rs_status parse_root(rs_eval_config *c, const rs_yaml_node *root, const char *base_dir,
+                            rs_error *err)
 {
     char where[256];
     rs_status st;
@@ -562,8 +560,8 @@ static rs_status parse_root(rs_eval_config *c, const rs_yaml_node *root,
         (st = parse_ascending(n, "k", 1, 1000, &c->k, &c->n_k, err)))
         return st;
     if ((n = rs_yaml_get(root, "activity_buckets")) &&
-        (st = parse_ascending(n, "activity_buckets", 0, 1000000, &c->bucket_lo,
-                              &c->n_buckets, err)))
+        (st = parse_ascending(n, "activity_buckets", 0, 1000000, &c->bucket_lo, &c->n_buckets,
+                              err)))
         return st;
     if ((n = rs_yaml_get(root, "params")) && (st = parse_params(c, n, err)))
         return st;
@@ -585,8 +583,8 @@ rs_status rs_eval_config_default(rs_eval_config **out, rs_error *err)
     if (!c)
         return nomem(err);
     rs_status st = set_defaults(c, err);
-    if (st == RS_OK && (!(c->host_config = dup("configs/default.yaml")) ||
-                        !(c->output_dir = dup("eval-report"))))
+    if (st == RS_OK &&
+        (!(c->host_config = dup("configs/default.yaml")) || !(c->output_dir = dup("eval-report"))))
         st = nomem(err);
     if (st != RS_OK) {
         rs_eval_config_free(c);
@@ -597,9 +595,8 @@ rs_status rs_eval_config_default(rs_eval_config **out, rs_error *err)
     return RS_OK;
 }
 
-static rs_status finish(rs_yaml_node *root, const char *path,
-                        const char *base_dir, rs_eval_config **out,
-                        rs_error *err)
+static rs_status finish(rs_yaml_node *root, const char *path, const char *base_dir,
+                        rs_eval_config **out, rs_error *err)
 {
     rs_eval_config *c = calloc(1, sizeof *c);
     if (!c) {
@@ -620,9 +617,8 @@ static rs_status finish(rs_yaml_node *root, const char *path,
     return RS_OK;
 }
 
-rs_status rs_eval_config_parse(const char *text, const char *name,
-                               const char *base_dir, rs_eval_config **out,
-                               rs_error *err)
+rs_status rs_eval_config_parse(const char *text, const char *name, const char *base_dir,
+                               rs_eval_config **out, rs_error *err)
 {
     rs_yaml_node *root;
     rs_status st = rs_yaml_load_string(text, name, &root, err);
@@ -631,8 +627,7 @@ rs_status rs_eval_config_parse(const char *text, const char *name,
     return finish(root, NULL, base_dir, out, err);
 }
 
-rs_status rs_eval_config_load(const char *path, rs_eval_config **out,
-                              rs_error *err)
+rs_status rs_eval_config_load(const char *path, rs_eval_config **out, rs_error *err)
 {
     rs_yaml_node *root;
     rs_status st = rs_yaml_load_file(path, &root, err);
@@ -661,8 +656,7 @@ int rs_eval_config_instance_index(const rs_eval_config *c, const char *name)
     return -1;
 }
 
-const char *rs_eval_config_where(const rs_eval_config *c, const char *key,
-                                 char *buf, size_t size)
+const char *rs_eval_config_where(const rs_eval_config *c, const char *key, char *buf, size_t size)
 {
     const rs_yaml_node *n = c->root ? rs_yaml_get(c->root, key) : NULL;
     if (!n) {
@@ -696,8 +690,7 @@ static void drop_instance(rs_eval_config *c, size_t i)
 /* No `instances` list: every instance of the host config, in its order. */
 static rs_status instances_from_host(rs_eval_config *c, const rs_config *host, rs_error *err)
 {
-    if (!(c->instances = calloc(host->n_instances ? host->n_instances : 1,
-                                sizeof *c->instances)))
+    if (!(c->instances = calloc(host->n_instances ? host->n_instances : 1, sizeof *c->instances)))
         return nomem(err);
     for (size_t i = 0; i < host->n_instances; i++)
         if (!(c->instances[c->n_instances++] = dup(host->instances[i].name)))
@@ -705,8 +698,7 @@ static rs_status instances_from_host(rs_eval_config *c, const rs_config *host, r
     return RS_OK;
 }
 
-rs_status rs_eval_config_apply_host(rs_eval_config *c, const rs_config *host,
-                                    rs_error *err)
+rs_status rs_eval_config_apply_host(rs_eval_config *c, const rs_config *host, rs_error *err)
 {
     int listed = c->n_instances > 0;
     rs_status st = listed ? RS_OK : instances_from_host(c, host, err);
@@ -748,11 +740,11 @@ rs_status rs_eval_config_apply_host(rs_eval_config *c, const rs_config *host,
             rs_yaml_where(list->items[yaml_i], where, sizeof where);
         if (!c->skip_missing || strcmp(c->instances[i], c->baseline) == 0)
             return rs_error_set(err, RS_ERR_CONFIG,
-                                "%sinstance '%s' is not defined in the host config %s%s",
-                                where, c->instances[i], host->path,
+                                "%sinstance '%s' is not defined in the host config %s%s", where,
+                                c->instances[i], host->path,
                                 c->skip_missing ? " (the baseline cannot be skipped)" : "");
-        rs_log(RS_LOG_WARN, "eval", "%sinstance '%s' is not defined in %s: skipped",
-               where, c->instances[i], host->path);
+        rs_log(RS_LOG_WARN, "eval", "%sinstance '%s' is not defined in %s: skipped", where,
+               c->instances[i], host->path);
         drop_instance(c, i);
     }
     return RS_OK;

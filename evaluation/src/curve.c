@@ -61,8 +61,8 @@ static void score_point(const rs_eval_config *c, const rs_eval_plan *p, const rs
  * (resuming unless first) and scored. */
 static rs_status segment(rs_eval_report *r, const rs_config *fc, const rs_instance_config *ic,
                          const rs_eval_plan *p, const rs_eval_level_data *d,
-                         const rs_eval_queries *q, int epochs, int first,
-                         rs_eval_curve_point *pt, rs_error *err)
+                         const rs_eval_queries *q, int epochs, int first, rs_eval_curve_point *pt,
+                         rs_error *err)
 {
     const rs_eval_config *c = r->cfg;
     char text[128];
@@ -133,10 +133,9 @@ rs_status rs_eval_curves_run(rs_eval_report *r, const rs_config *fc, const rs_ev
     free(stats.bucket_cold_users);
     if (st != RS_OK)
         return st;
-    if ((st = rs_eval_level_queries(p, &d, c->sweep_exclude == RS_EXCLUDE_GIVEN
-                                               ? RS_EXCLUDE_GIVEN
-                                               : RS_EXCLUDE_FULL,
-                                    &q, err)) != RS_OK)
+    if ((st = rs_eval_level_queries(
+             p, &d, c->sweep_exclude == RS_EXCLUDE_GIVEN ? RS_EXCLUDE_GIVEN : RS_EXCLUDE_FULL, &q,
+             err)) != RS_OK)
         goto out;
     for (size_t ci = 0; ci < c->n_curve_instances && st == RS_OK; ci++) {
         const rs_instance_config *ic = host_instance(fc, c->curve_instances[ci]);

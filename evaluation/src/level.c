@@ -30,14 +30,14 @@ int32_t rs_eval_bucket_of(const rs_eval_config *c, size_t n_ratings)
     return b;
 }
 
-static rs_status thin(const rs_eval_plan *p, const rs_eval_config *cfg,
-                      double fraction, rs_eval_level_data *d, rs_error *err)
+static rs_status thin(const rs_eval_plan *p, const rs_eval_config *cfg, double fraction,
+                      rs_eval_level_data *d, rs_error *err)
 {
     uint8_t *keep = malloc(p->n ? p->n : 1);
     if (!keep)
         return rs_error_set(err, RS_ERR_NOMEM, "eval: out of memory");
-    rs_status st = rs_eval_thin(p->t, p->n, p->base->n_users, p->fit, fraction,
-                                cfg->seed, keep, &d->n_kept, err);
+    rs_status st = rs_eval_thin(p->t, p->n, p->base->n_users, p->fit, fraction, cfg->seed, keep,
+                                &d->n_kept, err);
     if (st == RS_OK && !(d->kept = malloc((d->n_kept ? d->n_kept : 1) * sizeof *d->kept)))
         st = rs_error_set(err, RS_ERR_NOMEM, "eval: out of memory");
     if (st == RS_OK) {
@@ -52,22 +52,19 @@ static rs_status thin(const rs_eval_plan *p, const rs_eval_config *cfg,
 
 /* Cold positives: test items the level's training data rates fewer than N
  * times (0 included: items only the test split knows). */
-static rs_status slices(const rs_eval_plan *p, const rs_eval_config *cfg,
-                        rs_eval_level_data *d, rs_eval_level *s,
-                        rs_error *err)
+static rs_status slices(const rs_eval_plan *p, const rs_eval_config *cfg, rs_eval_level_data *d,
+                        rs_eval_level *s, rs_error *err)
 {
     const rs_dataset *v = d->view;
     d->cold_item = malloc(v->n_items ? (size_t)v->n_items : 1);
     d->bucket = malloc((p->n_eval ? (size_t)p->n_eval : 1) * sizeof *d->bucket);
     d->cold_ptr = calloc((size_t)p->n_eval + 1, sizeof *d->cold_ptr);
-    d->cold_rel = malloc((p->rel_ptr[p->n_eval] ? p->rel_ptr[p->n_eval] : 1) *
-                         sizeof *d->cold_rel);
+    d->cold_rel = malloc((p->rel_ptr[p->n_eval] ? p->rel_ptr[p->n_eval] : 1) * sizeof *d->cold_rel);
     if (!d->cold_item || !d->bucket || !d->cold_ptr || !d->cold_rel)
         return rs_error_set(err, RS_ERR_NOMEM, "eval: out of memory");
     s->cold_items = 0;
     for (int32_t i = 0; i < v->n_items; i++) {
-        d->cold_item[i] = v->item_ptr[i + 1] - v->item_ptr[i] <
-                          (size_t)cfg->cold_item_max_ratings;
+        d->cold_item[i] = v->item_ptr[i + 1] - v->item_ptr[i] < (size_t)cfg->cold_item_max_ratings;
         s->cold_items += d->cold_item[i];
     }
     size_t w = 0;
@@ -103,9 +100,8 @@ static int cf_threshold(const rs_eval_config *c, int host, double fraction)
 }
 
 rs_status rs_eval_level_build(const rs_eval_plan *p, const rs_eval_config *cfg,
-                              const rs_config *host, size_t level_idx,
-                              rs_eval_level_data *d, rs_eval_level *stats,
-                              rs_error *err)
+                              const rs_config *host, size_t level_idx, rs_eval_level_data *d,
+                              rs_eval_level *stats, rs_error *err)
 {
     memset(d, 0, sizeof *d);
     rs_status st = thin(p, cfg, cfg->levels[level_idx], d, err);
@@ -113,8 +109,7 @@ rs_status rs_eval_level_build(const rs_eval_plan *p, const rs_eval_config *cfg,
         st = rs_ratings_set_new(
             p->base, d->kept, d->n_kept, p->base->user_ids, p->base->n_users,
             cf_threshold(cfg, host->cf_min_item_ratings, cfg->levels[level_idx]),
-            cf_threshold(cfg, host->cf_min_user_ratings, cfg->levels[level_idx]), &d->set,
-            err);
+            cf_threshold(cfg, host->cf_min_user_ratings, cfg->levels[level_idx]), &d->set, err);
     if (st == RS_OK) {
         d->view = rs_ratings_set_view(d->set);
         stats->train_ratings = d->view->n_ratings;
@@ -128,10 +123,8 @@ rs_status rs_eval_level_build(const rs_eval_plan *p, const rs_eval_config *cfg,
     return st;
 }
 
-rs_status rs_eval_level_queries(const rs_eval_plan *p,
-                                const rs_eval_level_data *d,
-                                rs_sweep_exclude ex, rs_eval_queries *q,
-                                rs_error *err)
+rs_status rs_eval_level_queries(const rs_eval_plan *p, const rs_eval_level_data *d,
+                                rs_sweep_exclude ex, rs_eval_queries *q, rs_error *err)
 {
     const rs_dataset *v = d->view;
     size_t n_rat = 0, n_excl = 0;

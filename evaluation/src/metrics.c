@@ -7,18 +7,15 @@
 
 int rs_metric_defined(size_t n_relevant) { return n_relevant > 0; }
 
-static size_t cutoff(size_t n_ranked, size_t k)
-{
-    return n_ranked < k ? n_ranked : k;
-}
+static size_t cutoff(size_t n_ranked, size_t k) { return n_ranked < k ? n_ranked : k; }
 
 static int is_hit(const int32_t *relevant, size_t n_relevant, int32_t item)
 {
     return rs_sorted_contains(relevant, n_relevant, item);
 }
 
-size_t rs_metric_hits(const int32_t *ranked, size_t n_ranked,
-                      const int32_t *relevant, size_t n_relevant, size_t k)
+size_t rs_metric_hits(const int32_t *ranked, size_t n_ranked, const int32_t *relevant,
+                      size_t n_relevant, size_t k)
 {
     size_t hits = 0, n = cutoff(n_ranked, k);
     for (size_t i = 0; i < n; i++)
@@ -26,38 +23,32 @@ size_t rs_metric_hits(const int32_t *ranked, size_t n_ranked,
     return hits;
 }
 
-double rs_metric_recall(const int32_t *ranked, size_t n_ranked,
-                        const int32_t *relevant, size_t n_relevant, size_t k)
+double rs_metric_recall(const int32_t *ranked, size_t n_ranked, const int32_t *relevant,
+                        size_t n_relevant, size_t k)
 {
     if (!rs_metric_defined(n_relevant))
         return NAN;
-    return (double)rs_metric_hits(ranked, n_ranked, relevant, n_relevant, k) /
-           (double)n_relevant;
+    return (double)rs_metric_hits(ranked, n_ranked, relevant, n_relevant, k) / (double)n_relevant;
 }
 
-double rs_metric_precision(const int32_t *ranked, size_t n_ranked,
-                           const int32_t *relevant, size_t n_relevant,
-                           size_t k)
+double rs_metric_precision(const int32_t *ranked, size_t n_ranked, const int32_t *relevant,
+                           size_t n_relevant, size_t k)
 {
     if (!rs_metric_defined(n_relevant) || k == 0)
         return NAN;
-    return (double)rs_metric_hits(ranked, n_ranked, relevant, n_relevant, k) /
-           (double)k;
+    return (double)rs_metric_hits(ranked, n_ranked, relevant, n_relevant, k) / (double)k;
 }
 
-double rs_metric_hit_rate(const int32_t *ranked, size_t n_ranked,
-                          const int32_t *relevant, size_t n_relevant,
-                          size_t k)
+double rs_metric_hit_rate(const int32_t *ranked, size_t n_ranked, const int32_t *relevant,
+                          size_t n_relevant, size_t k)
 {
     if (!rs_metric_defined(n_relevant))
         return NAN;
-    return rs_metric_hits(ranked, n_ranked, relevant, n_relevant, k) > 0
-               ? 1.0
-               : 0.0;
+    return rs_metric_hits(ranked, n_ranked, relevant, n_relevant, k) > 0 ? 1.0 : 0.0;
 }
 
-double rs_metric_ndcg(const int32_t *ranked, size_t n_ranked,
-                      const int32_t *relevant, size_t n_relevant, size_t k)
+double rs_metric_ndcg(const int32_t *ranked, size_t n_ranked, const int32_t *relevant,
+                      size_t n_relevant, size_t k)
 {
     if (!rs_metric_defined(n_relevant) || k == 0)
         return NAN;
@@ -72,8 +63,8 @@ double rs_metric_ndcg(const int32_t *ranked, size_t n_ranked,
     return dcg / idcg;
 }
 
-double rs_metric_ap(const int32_t *ranked, size_t n_ranked,
-                    const int32_t *relevant, size_t n_relevant, size_t k)
+double rs_metric_ap(const int32_t *ranked, size_t n_ranked, const int32_t *relevant,
+                    size_t n_relevant, size_t k)
 {
     if (!rs_metric_defined(n_relevant) || k == 0)
         return NAN;
@@ -88,8 +79,8 @@ double rs_metric_ap(const int32_t *ranked, size_t n_ranked,
     return sum / (double)cutoff(n_relevant, k);
 }
 
-void rs_coverage_add(uint8_t *seen, int32_t n_items, const int32_t *ranked,
-                     size_t n_ranked, size_t k)
+void rs_coverage_add(uint8_t *seen, int32_t n_items, const int32_t *ranked, size_t n_ranked,
+                     size_t k)
 {
     size_t n = cutoff(n_ranked, k);
     for (size_t i = 0; i < n; i++)

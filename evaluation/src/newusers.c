@@ -22,9 +22,8 @@ void rs_eval_nu_free(rs_eval_nu_data *d)
     memset(d, 0, sizeof *d);
 }
 
-rs_status rs_eval_nu_build(const rs_dataset *base, const rs_eval_config *cfg,
-                           const rs_config *host, int validate,
-                           rs_eval_nu_data *d, rs_eval_new_user_report *nr,
+rs_status rs_eval_nu_build(const rs_dataset *base, const rs_eval_config *cfg, const rs_config *host,
+                           int validate, rs_eval_nu_data *d, rs_eval_new_user_report *nr,
                            rs_error *err)
 {
     const rs_eval_new_users *o = &cfg->new_users;
@@ -43,12 +42,11 @@ rs_status rs_eval_nu_build(const rs_dataset *base, const rs_eval_config *cfg,
     /* Triples in base's CSR order, so index j is rating j of the CSR. */
     for (int32_t u = 0; u < base->n_users; u++)
         for (size_t j = base->user_ptr[u]; j < base->user_ptr[u + 1]; j++)
-            all[j] = (rs_triple){u, base->user_item[j], base->user_rating[j],
-                                 base->user_time[j]};
+            all[j] = (rs_triple){u, base->user_item[j], base->user_rating[j], base->user_time[j]};
     /* Drawn even when only the probes run, so they see the same training
      * data either way. */
-    if ((st = rs_eval_holdout_users(base->n_users, o->holdout_fraction, o->seed, d->held,
-                                    NULL, err)))
+    if ((st = rs_eval_holdout_users(base->n_users, o->holdout_fraction, o->seed, d->held, NULL,
+                                    err)))
         goto done;
     /* 1 = the test holdout, 2 = the validation holdout. Tuning scores the
      * latter and trains without either, so the test users stay unseen;
@@ -71,8 +69,8 @@ rs_status rs_eval_nu_build(const rs_dataset *base, const rs_eval_config *cfg,
     }
     for (size_t j = 0; j < base->n_ratings; j++)
         sel[j] = d->held[all[j].user] == 1;
-    st = rs_eval_query_order(all, base->n_ratings, base->n_users, sel,
-                             o->order == RS_QUERY_RANDOM, o->seed, d->rank, err);
+    st = rs_eval_query_order(all, base->n_ratings, base->n_users, sel, o->order == RS_QUERY_RANDOM,
+                             o->seed, d->rank, err);
     free(sel);
     if (st != RS_OK)
         goto done;
@@ -82,8 +80,8 @@ rs_status rs_eval_nu_build(const rs_dataset *base, const rs_eval_config *cfg,
     /* The host's CF thresholds as they are: the training data is most of
      * the dataset, which is what `prepare` would see. */
     if ((st = rs_ratings_set_new(base, d->train, d->n_train, base->user_ids, base->n_users,
-                                 host->cf_min_item_ratings, host->cf_min_user_ratings,
-                                 &d->set, err)))
+                                 host->cf_min_item_ratings, host->cf_min_user_ratings, &d->set,
+                                 err)))
         goto done;
     d->view = rs_ratings_set_view(d->set);
     rs_cf_stats cs = rs_dataset_cf_stats(d->view);
@@ -117,8 +115,8 @@ static int i32_cmp(const void *a, const void *b)
 
 /* A held-out user takes part at n when they have more than n ratings and
  * at least min_positives positives among those after the first n. */
-static size_t positives_after(const rs_dataset *b, const rs_eval_nu_data *d,
-                              int32_t u, uint32_t n, double threshold)
+static size_t positives_after(const rs_dataset *b, const rs_eval_nu_data *d, int32_t u, uint32_t n,
+                              double threshold)
 {
     size_t c = 0;
     for (size_t j = b->user_ptr[u]; j < b->user_ptr[u + 1]; j++)
@@ -126,11 +124,9 @@ static size_t positives_after(const rs_dataset *b, const rs_eval_nu_data *d,
     return c;
 }
 
-rs_status rs_eval_nu_level_build(const rs_dataset *base,
-                                 const rs_eval_config *cfg,
-                                 const rs_eval_nu_data *d, size_t li,
-                                 rs_eval_nu_level *out, rs_eval_level *stats,
-                                 rs_error *err)
+rs_status rs_eval_nu_level_build(const rs_dataset *base, const rs_eval_config *cfg,
+                                 const rs_eval_nu_data *d, size_t li, rs_eval_nu_level *out,
+                                 rs_eval_level *stats, rs_error *err)
 {
     uint32_t ng = (uint32_t)cfg->new_users.n[li];
     const rs_dataset *v = d->view;
@@ -198,8 +194,8 @@ rs_status rs_eval_nu_level_build(const rs_dataset *base,
         out->bucket[e] = bucket;
         e++;
     }
-    out->t = (rs_eval_targets){ne, base->n_items, out->rel_ptr, out->rel_item,
-                               out->cold_ptr, out->cold_rel, out->bucket};
+    out->t = (rs_eval_targets){
+        ne, base->n_items, out->rel_ptr, out->rel_item, out->cold_ptr, out->cold_rel, out->bucket};
     stats->train_ratings = v->n_ratings;
     rs_cf_stats cs = rs_dataset_cf_stats(v);
     stats->cf_users = cs.users;

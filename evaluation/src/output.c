@@ -7,8 +7,7 @@
 #include "recsys/fsutil.h"
 #include "recsys/log.h"
 
-rs_status rs_eval_write_all(const rs_eval_report *r, const char *dir,
-                            rs_error *err)
+rs_status rs_eval_write_all(const rs_eval_report *r, const char *dir, rs_error *err)
 {
     if (rs_mkdir_p(dir) != 0)
         return rs_error_set(err, RS_ERR_IO, "%s: cannot create: %s", dir, strerror(errno));

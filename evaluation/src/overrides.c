@@ -30,9 +30,8 @@ static long find_key(const rs_yaml_node *map, const char *key)
     return -1;
 }
 
-rs_status rs_eval_merge_params(const rs_yaml_node *host,
-                               const rs_yaml_node *over, rs_yaml_node **out,
-                               rs_error *err)
+rs_status rs_eval_merge_params(const rs_yaml_node *host, const rs_yaml_node *over,
+                               rs_yaml_node **out, rs_error *err)
 {
     if (host && host->kind != RS_YAML_MAP)
         host = NULL; /* the engine reports a malformed host section itself */

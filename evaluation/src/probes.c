@@ -30,8 +30,7 @@ static int32_t genre_index(const rs_dataset *d, const char *name)
 
 /* The `want` most rated items with genre bit g, most rated first (ties:
  * smaller item index), by repeated selection: want is small. */
-static int32_t most_rated(const rs_dataset *d, int32_t g, int32_t want,
-                          int32_t *out)
+static int32_t most_rated(const rs_dataset *d, int32_t g, int32_t want, int32_t *out)
 {
     int32_t n = 0;
     uint32_t bit = 1u << g;
@@ -68,8 +67,8 @@ static int dbl_cmp(const void *a, const void *b)
 /* Share of the k slots in genre g (a short list counts its empty slots as
  * misses, as Precision does) and the median training count of the films
  * returned (mean of the middle two for an even number; NAN for none). */
-static void judge(const rs_dataset *d, int32_t g, const int32_t *top,
-                  size_t n, size_t k, double *share, double *median)
+static void judge(const rs_dataset *d, int32_t g, const int32_t *top, size_t n, size_t k,
+                  double *share, double *median)
 {
     double counts[1000]; /* k <= 1000 (eval config) */
     size_t hits = 0;
@@ -92,8 +91,8 @@ static char *dup(const char *s)
 }
 
 /* Copy what the report shows of item i (-1 = an empty slot). */
-static rs_status describe(const rs_dataset *d, int32_t g, int32_t i,
-                          rs_eval_probe_item *out, rs_error *err)
+static rs_status describe(const rs_dataset *d, int32_t g, int32_t i, rs_eval_probe_item *out,
+                          rs_error *err)
 {
     free(out->title);
     *out = (rs_eval_probe_item){i, 0, NULL, 0, 0};
@@ -107,11 +106,9 @@ static rs_status describe(const rs_dataset *d, int32_t g, int32_t i,
     return RS_OK;
 }
 
-static void probe_fail(rs_eval_report *r, size_t i, const char *genre,
-                       const rs_error *e)
+static void probe_fail(rs_eval_report *r, size_t i, const char *genre, const rs_error *e)
 {
-    rs_log(RS_LOG_ERROR, "eval", "taste probe %s, %s: %s", genre,
-           r->cfg->instances[i], e->message);
+    rs_log(RS_LOG_ERROR, "eval", "taste probe %s, %s: %s", genre, r->cfg->instances[i], e->message);
     if (r->probes.error[i])
         return;
     size_t n = strlen(e->message) + strlen(genre) + 32;
@@ -120,9 +117,8 @@ static void probe_fail(rs_eval_report *r, size_t i, const char *genre,
     r->n_failures++;
 }
 
-rs_status rs_eval_probes_run(rs_eval_report *r, rs_engine *e,
-                             const rs_dataset *train, const int *fit_failed,
-                             rs_error *err)
+rs_status rs_eval_probes_run(rs_eval_report *r, rs_engine *e, const rs_dataset *train,
+                             const int *fit_failed, rs_error *err)
 {
     const rs_eval_config *c = r->cfg;
     const rs_eval_probes *o = &c->probes;
@@ -145,8 +141,8 @@ rs_status rs_eval_probes_run(rs_eval_report *r, rs_engine *e,
             if (gl && gl->kind == RS_YAML_SEQ && g < gl->n)
                 rs_yaml_where(gl->items[g], where, sizeof where);
             st = rs_error_set(err, RS_ERR_CONFIG,
-                              "%staste probe genre '%s' is not a genre of the dataset",
-                              where, o->genres[g]);
+                              "%staste probe genre '%s' is not a genre of the dataset", where,
+                              o->genres[g]);
             goto done;
         }
         p->n_rated = most_rated(train, gi, o->n_rated, p->rated);
@@ -159,8 +155,7 @@ rs_status rs_eval_probes_run(rs_eval_report *r, rs_engine *e,
             excl[j] = p->rated[j];
         }
         qsort(excl, (size_t)p->n_rated, sizeof *excl, i32_cmp);
-        rs_query q = RS_QUERY(RS_USER_NONE, rated, (size_t)p->n_rated, excl,
-                      (size_t)p->n_rated);
+        rs_query q = RS_QUERY(RS_USER_NONE, rated, (size_t)p->n_rated, excl, (size_t)p->n_rated);
         for (size_t i = 0; i < ni; i++) {
             int32_t *dst = p->top + i * k;
             for (size_t s = 0; s < k; s++)

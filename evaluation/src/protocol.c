@@ -31,9 +31,8 @@ static int i32_cmp(const void *a, const void *b)
 
 /* Per scored user u (position e in eval_user), the items of base's ratings
  * of u with want(i) set, sorted: a CSR over scored users. */
-static rs_status user_lists(const rs_eval_plan *p, const uint8_t *flag,
-                            size_t **ptr_out, int32_t **item_out,
-                            rs_error *err)
+static rs_status user_lists(const rs_eval_plan *p, const uint8_t *flag, size_t **ptr_out,
+                            int32_t **item_out, rs_error *err)
 {
     const rs_dataset *b = p->base;
     size_t *ptr = calloc((size_t)p->n_eval + 1, sizeof *ptr);
@@ -89,9 +88,8 @@ static void given_roles(const rs_eval_plan *p, const rs_eval_given *g)
     }
 }
 
-rs_status rs_eval_plan_build(const rs_dataset *base, const rs_eval_config *cfg,
-                             int validate, const rs_eval_given *given,
-                             rs_eval_plan *p, rs_error *err)
+rs_status rs_eval_plan_build(const rs_dataset *base, const rs_eval_config *cfg, int validate,
+                             const rs_eval_given *given, rs_eval_plan *p, rs_error *err)
 {
     memset(p, 0, sizeof *p);
     p->base = base;
@@ -110,8 +108,7 @@ rs_status rs_eval_plan_build(const rs_dataset *base, const rs_eval_config *cfg,
     /* Triples in base's CSR order, so index j is rating j of the CSR. */
     for (int32_t u = 0; u < base->n_users; u++)
         for (size_t j = base->user_ptr[u]; j < base->user_ptr[u + 1]; j++)
-            p->t[j] = (rs_triple){u, base->user_item[j], base->user_rating[j],
-                                  base->user_time[j]};
+            p->t[j] = (rs_triple){u, base->user_item[j], base->user_rating[j], base->user_time[j]};
     if (given)
         given_roles(p, given);
     else if ((st = rs_eval_split(p->t, p->n, base->n_users, &cfg->split, p->role, err)))

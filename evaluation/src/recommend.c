@@ -16,9 +16,9 @@ typedef struct job {
     const rs_eval_queries *q;
     rs_eval_ranked *out;
     pthread_mutex_t mu;
-    int32_t next;   /* next user to take, under mu */
-    int failed;     /* under mu: stop taking users */
-    rs_error err;   /* the first failure */
+    int32_t next; /* next user to take, under mu */
+    int failed;   /* under mu: stop taking users */
+    rs_error err; /* the first failure */
 } job;
 
 static int32_t take(job *j)
@@ -43,11 +43,10 @@ static rs_status one_user(job *j, int32_t e, rs_scored *top, rs_error *err)
 {
     const rs_eval_queries *qs = j->q;
     rs_query q = RS_QUERY(qs->user_id[e], qs->rat + qs->rat_ptr[e],
-                  qs->rat_ptr[e + 1] - qs->rat_ptr[e], qs->excl + qs->excl_ptr[e],
-                  qs->excl_ptr[e + 1] - qs->excl_ptr[e]);
+                          qs->rat_ptr[e + 1] - qs->rat_ptr[e], qs->excl + qs->excl_ptr[e],
+                          qs->excl_ptr[e + 1] - qs->excl_ptr[e]);
     size_t got = 0, kmax = j->out->kmax;
-    rs_status st = rs_engine_recommend(j->engine, j->instance, &q, kmax, top,
-                                       NULL, &got, err);
+    rs_status st = rs_engine_recommend(j->engine, j->instance, &q, kmax, top, NULL, &got, err);
     if (st != RS_OK)
         return st;
     int32_t *dst = j->out->items + (size_t)e * kmax;
@@ -70,8 +69,7 @@ static void *worker(void *arg)
         if (one_user(j, e, top, &err) != RS_OK) {
             char msg[RS_ERROR_MESSAGE_MAX];
             snprintf(msg, sizeof msg, "%s", err.message);
-            rs_error_set(&err, err.code, "recommend for user %lld%s: %s",
-                         (long long)j->q->label[e],
+            rs_error_set(&err, err.code, "recommend for user %lld%s: %s", (long long)j->q->label[e],
                          j->q->user_id[e] == RS_USER_NONE ? " (as a new user)" : "", msg);
             fail(j, &err);
         }
@@ -97,8 +95,8 @@ void rs_eval_queries_free(rs_eval_queries *q)
     memset(q, 0, sizeof *q);
 }
 
-rs_status rs_eval_queries_alloc(rs_eval_queries *q, int32_t n, size_t n_rat,
-                                size_t n_excl, rs_error *err)
+rs_status rs_eval_queries_alloc(rs_eval_queries *q, int32_t n, size_t n_rat, size_t n_excl,
+                                rs_error *err)
 {
     size_t nn = n > 0 ? (size_t)n : 0;
     memset(q, 0, sizeof *q);
@@ -116,10 +114,8 @@ rs_status rs_eval_queries_alloc(rs_eval_queries *q, int32_t n, size_t n_rat,
     return RS_OK;
 }
 
-rs_status rs_eval_recommend_all(rs_engine *e, const char *instance,
-                                const rs_eval_queries *q, int threads,
-                                size_t kmax, rs_eval_ranked *out,
-                                rs_error *err)
+rs_status rs_eval_recommend_all(rs_engine *e, const char *instance, const rs_eval_queries *q,
+                                int threads, size_t kmax, rs_eval_ranked *out, rs_error *err)
 {
     size_t ne = q->n > 0 ? (size_t)q->n : 1;
     out->kmax = kmax;

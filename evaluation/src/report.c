@@ -97,8 +97,7 @@ void rs_eval_report_free(rs_eval_report *r)
     free(r);
 }
 
-static int level_alloc(const rs_eval_config *c, size_t n_pairs,
-                       rs_eval_level *l)
+static int level_alloc(const rs_eval_config *c, size_t n_pairs, rs_eval_level *l)
 {
     size_t per_k = c->n_k * RS_EVAL_N_METRICS;
     size_t nb = c->n_buckets ? c->n_buckets : 1;
@@ -139,16 +138,15 @@ static int probes_alloc(const rs_eval_config *c, rs_eval_probe_report *p)
         x->n_top = calloc(ni, sizeof *x->n_top);
         x->share = calloc(ni, sizeof *x->share);
         x->median_count = calloc(ni, sizeof *x->median_count);
-        if (!x->genre || !x->rated || !x->top || !x->n_top || !x->share ||
-            !x->median_count || !x->rated_info || !x->top_info)
+        if (!x->genre || !x->rated || !x->top || !x->n_top || !x->share || !x->median_count ||
+            !x->rated_info || !x->top_info)
             return 0;
         memcpy(x->genre, c->probes.genres[g], n);
     }
     return 1;
 }
 
-rs_status rs_eval_report_new(const rs_eval_config *cfg,
-                             rs_eval_report **out, rs_error *err)
+rs_status rs_eval_report_new(const rs_eval_config *cfg, rs_eval_report **out, rs_error *err)
 {
     rs_eval_report *r = calloc(1, sizeof *r);
     if (!r)
@@ -204,28 +202,25 @@ nomem:
     return rs_error_set(err, RS_ERR_NOMEM, "report: out of memory");
 }
 
-rs_ci *rs_eval_cell_stat(const rs_eval_report *r, rs_eval_cell *c,
-                         size_t k_idx, rs_eval_metric m)
+rs_ci *rs_eval_cell_stat(const rs_eval_report *r, rs_eval_cell *c, size_t k_idx, rs_eval_metric m)
 {
     (void)r;
     return &c->all[k_idx * RS_EVAL_N_METRICS + m];
 }
 
-rs_ci *rs_eval_cell_bucket_stat(const rs_eval_report *r, rs_eval_cell *c,
-                                size_t bucket, size_t k_idx,
-                                rs_eval_metric m)
+rs_ci *rs_eval_cell_bucket_stat(const rs_eval_report *r, rs_eval_cell *c, size_t bucket,
+                                size_t k_idx, rs_eval_metric m)
 {
     return &c->bucket[(bucket * r->cfg->n_k + k_idx) * RS_EVAL_N_METRICS + m];
 }
 
-rs_ci *rs_eval_level_rel(const rs_eval_report *r, rs_eval_level *l,
-                         size_t pair, size_t k_idx, rs_eval_metric m)
+rs_ci *rs_eval_level_rel(const rs_eval_report *r, rs_eval_level *l, size_t pair, size_t k_idx,
+                         rs_eval_metric m)
 {
     return &l->rel[(pair * r->cfg->n_k + k_idx) * RS_EVAL_N_METRICS + m];
 }
 
-const char *rs_eval_level_label(const rs_eval_level *l, char *buf,
-                                size_t size)
+const char *rs_eval_level_label(const rs_eval_level *l, char *buf, size_t size)
 {
     if (l->n_given > 0)
         snprintf(buf, size, "%d", l->n_given);
@@ -234,8 +229,7 @@ const char *rs_eval_level_label(const rs_eval_level *l, char *buf,
     return buf;
 }
 
-const char *rs_eval_bucket_label(const rs_eval_config *cfg, size_t b,
-                                 char *buf, size_t size)
+const char *rs_eval_bucket_label(const rs_eval_config *cfg, size_t b, char *buf, size_t size)
 {
     if (b + 1 < cfg->n_buckets)
         snprintf(buf, size, "%d-%d", cfg->bucket_lo[b], cfg->bucket_lo[b + 1] - 1);

@@ -15,9 +15,9 @@ static void field(FILE *f, double x)
         fputs(",", f);
 }
 
-static void row(FILE *f, double level, const char *kind, const char *inst,
-                const char *ref, const char *slice, const char *metric, int k,
-                double mean, double lo, double hi, long users)
+static void row(FILE *f, double level, const char *kind, const char *inst, const char *ref,
+                const char *slice, const char *metric, int k, double mean, double lo, double hi,
+                long users)
 {
     fprintf(f, "%g,%s,%s,%s,%s,%s,", level, kind, inst, ref, slice, metric);
     if (k > 0)
@@ -31,17 +31,16 @@ static void row(FILE *f, double level, const char *kind, const char *inst,
         fputs(",\n", f);
 }
 
-static void block(FILE *f, const rs_eval_report *r, double level,
-                  const char *kind, const char *inst, const char *ref,
-                  const char *slice, const rs_ci *b, long users,
+static void block(FILE *f, const rs_eval_report *r, double level, const char *kind,
+                  const char *inst, const char *ref, const char *slice, const rs_ci *b, long users,
                   long cold_users)
 {
     const rs_eval_config *c = r->cfg;
     for (size_t k = 0; k < c->n_k; k++)
         for (int m = 0; m < RS_EVAL_N_METRICS; m++) {
             const rs_ci *x = &b[k * RS_EVAL_N_METRICS + m];
-            row(f, level, kind, inst, ref, slice, rs_eval_metric_name(m), c->k[k],
-                x->mean, x->lo, x->hi, m == RS_EVAL_COLD_RECALL ? cold_users : users);
+            row(f, level, kind, inst, ref, slice, rs_eval_metric_name(m), c->k[k], x->mean, x->lo,
+                x->hi, m == RS_EVAL_COLD_RECALL ? cold_users : users);
         }
 }
 
@@ -49,8 +48,7 @@ static void block(FILE *f, const rs_eval_report *r, double level,
  * = the share kept), the same scored excluding the full training set
  * (kinds prefixed "exclude_full_") or a new-user level (prefixed
  * "new_user_", `level` = n, the ratings given). */
-static void write_level(FILE *f, const rs_eval_report *r, rs_eval_level *l,
-                        const char *prefix)
+static void write_level(FILE *f, const rs_eval_report *r, rs_eval_level *l, const char *prefix)
 {
     const rs_eval_config *c = r->cfg;
     int nu = l->n_given > 0;
@@ -63,32 +61,28 @@ static void write_level(FILE *f, const rs_eval_report *r, rs_eval_level *l,
     for (size_t i = 0; i < c->n_instances; i++) {
         const char *name = c->instances[i];
         rs_eval_cell *cell = &l->cells[i];
-        block(f, r, lv, k_metric, name, "", "all", cell->all, l->users_evaluated,
-              l->cold_users);
+        block(f, r, lv, k_metric, name, "", "all", cell->all, l->users_evaluated, l->cold_users);
         for (size_t b = 0; b < c->n_buckets; b++) {
             char label[48], slice[64];
             snprintf(slice, sizeof slice, "activity:%s",
                      rs_eval_bucket_label(c, b, label, sizeof label));
             block(f, r, lv, k_metric, name, "", slice,
-                  cell->bucket + b * c->n_k * RS_EVAL_N_METRICS,
-                  l->bucket_users[b], l->bucket_cold_users[b]);
+                  cell->bucket + b * c->n_k * RS_EVAL_N_METRICS, l->bucket_users[b],
+                  l->bucket_cold_users[b]);
         }
         for (size_t k = 0; k < c->n_k; k++)
-            row(f, lv, k_cov, name, "", "all", "coverage", c->k[k],
-                cell->coverage[k], NAN, NAN, l->users_evaluated);
+            row(f, lv, k_cov, name, "", "all", "coverage", c->k[k], cell->coverage[k], NAN, NAN,
+                l->users_evaluated);
         if (!nu) /* the new-user fit is one for every n: in report.json */
-            row(f, lv, k_time, name, "", "all", "fit_seconds", 0, cell->fit_seconds,
-                NAN, NAN, -1);
-        row(f, lv, k_time, name, "", "all", "recommend_seconds", 0,
-            cell->recommend_seconds, NAN, NAN, l->users_evaluated);
+            row(f, lv, k_time, name, "", "all", "fit_seconds", 0, cell->fit_seconds, NAN, NAN, -1);
+        row(f, lv, k_time, name, "", "all", "recommend_seconds", 0, cell->recommend_seconds, NAN,
+            NAN, l->users_evaluated);
     }
     for (size_t p = 0; p < r->n_pairs; p++) {
         const rs_eval_cmp *cmp = &r->pairs[p];
         if (cmp->a != cmp->b)
-            block(f, r, lv, k_rel, c->instances[cmp->a],
-                  c->instances[cmp->b], "all",
-                  l->rel + p * c->n_k * RS_EVAL_N_METRICS, l->users_evaluated,
-                  l->cold_users);
+            block(f, r, lv, k_rel, c->instances[cmp->a], c->instances[cmp->b], "all",
+                  l->rel + p * c->n_k * RS_EVAL_N_METRICS, l->users_evaluated, l->cold_users);
     }
 }
 
@@ -113,8 +107,7 @@ static void write_probes(FILE *f, const rs_eval_report *r)
     }
 }
 
-rs_status rs_eval_write_csv(const rs_eval_report *r, const char *path,
-                            rs_error *err)
+rs_status rs_eval_write_csv(const rs_eval_report *r, const char *path, rs_error *err)
 {
     FILE *f = fopen(path, "w");
     if (!f)

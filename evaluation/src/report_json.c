@@ -6,15 +6,11 @@
 
 #include "recsys/eval_report.h"
 
-static json_t *num(double x)
-{
-    return isfinite(x) ? json_real(x) : json_null();
-}
+static json_t *num(double x) { return isfinite(x) ? json_real(x) : json_null(); }
 
 static json_t *ci_obj(const rs_ci *c)
 {
-    return json_pack("{s:o, s:o, s:o}", "mean", num(c->mean), "lo", num(c->lo),
-                     "hi", num(c->hi));
+    return json_pack("{s:o, s:o, s:o}", "mean", num(c->mean), "lo", num(c->lo), "hi", num(c->hi));
 }
 
 /* The eval file's param overrides as {instance: {key: "text"}}: values
@@ -52,19 +48,17 @@ static json_t *new_user_config(const rs_eval_config *c)
     return json_pack("{s:{s:b, s:s}, s:{s:b, s:f, s:o, s:s, s:i, s:I},"
                      " s:{s:b, s:o, s:i, s:f, s:i}}",
                      "sweep", "enabled", c->sweep_enabled, "exclude",
-                     rs_sweep_exclude_str(c->sweep_exclude), "new_users", "enabled",
-                     o->enabled, "holdout_fraction", o->holdout_fraction, "n",
-                     int_array(o->n, o->n_n), "order", rs_query_order_str(o->order),
-                     "min_positives", o->min_positives, "seed", (json_int_t)o->seed,
-                     "taste_probes", "enabled", c->probes.enabled, "genres", g,
-                     "n_rated", c->probes.n_rated, "rating", c->probes.rating, "k",
-                     c->probes.k);
+                     rs_sweep_exclude_str(c->sweep_exclude), "new_users", "enabled", o->enabled,
+                     "holdout_fraction", o->holdout_fraction, "n", int_array(o->n, o->n_n), "order",
+                     rs_query_order_str(o->order), "min_positives", o->min_positives, "seed",
+                     (json_int_t)o->seed, "taste_probes", "enabled", c->probes.enabled, "genres", g,
+                     "n_rated", c->probes.n_rated, "rating", c->probes.rating, "k", c->probes.k);
 }
 
 static json_t *config_obj(const rs_eval_config *c)
 {
-    json_t *inst = json_array(), *levels = json_array(), *k = json_array(),
-           *buckets = json_array(), *cmp = json_array();
+    json_t *inst = json_array(), *levels = json_array(), *k = json_array(), *buckets = json_array(),
+           *cmp = json_array();
     for (size_t i = 0; i < c->n_instances; i++)
         json_array_append_new(inst, json_string(c->instances[i]));
     for (size_t i = 0; i < c->n_levels; i++)
@@ -79,16 +73,14 @@ static json_t *config_obj(const rs_eval_config *c)
     json_t *o = json_pack(
         "{s:s?, s:s, s:o, s:s, s:o, s:{s:s, s:f, s:f, s:f}, s:f, s:o, s:o, s:i,"
         " s:o, s:I, s:i, s:i, s:s, s:o, s:s}",
-        "file", c->path, "host_config", c->host_config, "instances", inst,
-        "baseline", c->baseline, "compare", cmp, "split", "kind",
-        rs_split_kind_str(c->split.kind), "test_fraction", c->split.test_fraction,
-        "temporal_quantile", c->split.temporal_quantile, "validation_fraction",
-        c->split.validation_fraction, "positive_threshold", c->positive_threshold,
-        "levels", levels, "k", k, "cold_item_max_ratings", c->cold_item_max_ratings,
-        "activity_buckets", buckets, "seed", (json_int_t)c->seed,
-        "bootstrap_resamples", c->bootstrap_resamples, "threads", c->threads,
-        "output_dir", c->output_dir, "params", params_obj(c), "cf_subset",
-        rs_cf_subset_str(c->cf_subset));
+        "file", c->path, "host_config", c->host_config, "instances", inst, "baseline", c->baseline,
+        "compare", cmp, "split", "kind", rs_split_kind_str(c->split.kind), "test_fraction",
+        c->split.test_fraction, "temporal_quantile", c->split.temporal_quantile,
+        "validation_fraction", c->split.validation_fraction, "positive_threshold",
+        c->positive_threshold, "levels", levels, "k", k, "cold_item_max_ratings",
+        c->cold_item_max_ratings, "activity_buckets", buckets, "seed", (json_int_t)c->seed,
+        "bootstrap_resamples", c->bootstrap_resamples, "threads", c->threads, "output_dir",
+        c->output_dir, "params", params_obj(c), "cf_subset", rs_cf_subset_str(c->cf_subset));
     json_object_update(o, extra);
     json_decref(extra);
     return o;
@@ -107,13 +99,11 @@ static json_t *metrics_obj(const rs_eval_config *c, const rs_ci *block)
     return o;
 }
 
-static json_t *cell_obj(const rs_eval_report *r, const rs_eval_level *l,
-                        const rs_eval_cell *cell)
+static json_t *cell_obj(const rs_eval_report *r, const rs_eval_level *l, const rs_eval_cell *cell)
 {
     const rs_eval_config *c = r->cfg;
-    json_t *o = json_pack("{s:s?, s:f, s:f, s:o}", "error", cell->error,
-                          "fit_seconds", cell->fit_seconds,
-                          "recommend_seconds", cell->recommend_seconds,
+    json_t *o = json_pack("{s:s?, s:f, s:f, s:o}", "error", cell->error, "fit_seconds",
+                          cell->fit_seconds, "recommend_seconds", cell->recommend_seconds,
                           "metrics", metrics_obj(c, cell->all));
     json_t *cov = json_object();
     for (size_t k = 0; k < c->n_k; k++) {
@@ -128,9 +118,8 @@ static json_t *cell_obj(const rs_eval_report *r, const rs_eval_level *l,
         json_array_append_new(
             b, json_pack("{s:s, s:i, s:i, s:o}", "training_ratings",
                          rs_eval_bucket_label(c, i, label, sizeof label), "users",
-                         (int)l->bucket_users[i], "cold_users",
-                         (int)l->bucket_cold_users[i], "metrics",
-                         metrics_obj(c, cell->bucket + i * c->n_k * RS_EVAL_N_METRICS)));
+                         (int)l->bucket_users[i], "cold_users", (int)l->bucket_cold_users[i],
+                         "metrics", metrics_obj(c, cell->bucket + i * c->n_k * RS_EVAL_N_METRICS)));
     }
     json_object_set_new(o, "activity_buckets", b);
     return o;
@@ -146,18 +135,16 @@ static json_t *sweep_level_obj(const rs_eval_report *r, const rs_eval_level *l)
         const rs_eval_cmp *cmp = &r->pairs[p];
         if (cmp->a == cmp->b)
             continue; /* the baseline against itself */
-        json_array_append_new(
-            rel, json_pack("{s:s, s:s, s:o}", "instance", c->instances[cmp->a],
-                           "reference", c->instances[cmp->b], "relative_change",
-                           metrics_obj(c, l->rel + p * c->n_k * RS_EVAL_N_METRICS)));
+        json_array_append_new(rel,
+                              json_pack("{s:s, s:s, s:o}", "instance", c->instances[cmp->a],
+                                        "reference", c->instances[cmp->b], "relative_change",
+                                        metrics_obj(c, l->rel + p * c->n_k * RS_EVAL_N_METRICS)));
     }
-    return json_pack("{s:f, s:I, s:i, s:i, s:i, s:i, s:i, s:i, s:o, s:o}", "fraction",
-                     l->fraction, "train_ratings", (json_int_t)l->train_ratings,
-                     "cf_users", (int)l->cf_users, "cf_items", (int)l->cf_items,
-                     "users_evaluated", (int)l->users_evaluated, "users_excluded",
-                     (int)l->users_excluded, "cold_users", (int)l->cold_users,
-                     "cold_items", (int)l->cold_items, "results", res, "relative",
-                     rel);
+    return json_pack("{s:f, s:I, s:i, s:i, s:i, s:i, s:i, s:i, s:o, s:o}", "fraction", l->fraction,
+                     "train_ratings", (json_int_t)l->train_ratings, "cf_users", (int)l->cf_users,
+                     "cf_items", (int)l->cf_items, "users_evaluated", (int)l->users_evaluated,
+                     "users_excluded", (int)l->users_excluded, "cold_users", (int)l->cold_users,
+                     "cold_items", (int)l->cold_items, "results", res, "relative", rel);
 }
 
 static json_t *level_obj(const rs_eval_report *r, const rs_eval_level *l)
@@ -173,8 +160,7 @@ static json_t *level_obj(const rs_eval_report *r, const rs_eval_level *l)
 static json_t *probe_item(const rs_eval_probe_item *x)
 {
     return json_pack("{s:I, s:s, s:i, s:b}", "movie_id", (json_int_t)x->movie_id, "title",
-                     x->title ? x->title : "", "ratings", (int)x->ratings, "in_genre",
-                     x->in_genre);
+                     x->title ? x->title : "", "ratings", (int)x->ratings, "in_genre", x->in_genre);
 }
 
 static json_t *new_users_obj(const rs_eval_report *r)
@@ -188,8 +174,8 @@ static json_t *new_users_obj(const rs_eval_report *r)
     return json_pack("{s:i, s:i, s:I, s:i, s:i, s:f, s:o, s:o}", "users_held_out",
                      (int)r->nu.users_held_out, "train_users", (int)r->nu.train_users,
                      "train_ratings", (json_int_t)r->nu.train_ratings, "cf_users",
-                     (int)r->nu.cf_users, "cf_items", (int)r->nu.cf_items, "seconds",
-                     r->nu.seconds, "fit_seconds", fit, "levels", levels);
+                     (int)r->nu.cf_users, "cf_items", (int)r->nu.cf_items, "seconds", r->nu.seconds,
+                     "fit_seconds", fit, "levels", levels);
 }
 
 /* Learning curves: one entry per (instance, epoch) with a value per K. */
@@ -207,8 +193,8 @@ static json_t *curves_obj(const rs_eval_report *r)
             json_object_set_new(nd, key, num(p->ndcg[k]));
         }
         json_array_append_new(a, json_pack("{s:s, s:i, s:o, s:o, s:o}", "instance", p->instance,
-                                           "epoch", p->epoch, "fit_seconds",
-                                           num(p->fit_seconds), "recall", rec, "ndcg", nd));
+                                           "epoch", p->epoch, "fit_seconds", num(p->fit_seconds),
+                                           "recall", rec, "ndcg", nd));
     }
     return a;
 }
@@ -229,34 +215,29 @@ static json_t *probes_obj(const rs_eval_report *r)
                 json_array_append_new(top, probe_item(&p->top_info[i * k + s]));
             json_object_set_new(res, c->instances[i],
                                 json_pack("{s:o, s:o, s:o}", "genre_share", num(p->share[i]),
-                                          "median_ratings", num(p->median_count[i]), "top",
-                                          top));
+                                          "median_ratings", num(p->median_count[i]), "top", top));
         }
-        json_array_append_new(probes, json_pack("{s:s, s:o, s:o}", "genre", p->genre,
-                                                "rated", rated, "results", res));
+        json_array_append_new(probes, json_pack("{s:s, s:o, s:o}", "genre", p->genre, "rated",
+                                                rated, "results", res));
     }
     for (size_t i = 0; i < c->n_instances; i++) {
         json_object_set_new(mean, c->instances[i],
-                            json_pack("{s:o, s:o}", "genre_share",
-                                      num(r->probes.mean_share[i]), "median_ratings",
-                                      num(r->probes.mean_median[i])));
+                            json_pack("{s:o, s:o}", "genre_share", num(r->probes.mean_share[i]),
+                                      "median_ratings", num(r->probes.mean_median[i])));
         if (r->probes.error[i])
             json_object_set_new(errors, c->instances[i], json_string(r->probes.error[i]));
     }
-    return json_pack("{s:i, s:f, s:o, s:o, s:o}", "k", c->probes.k, "seconds",
-                     r->probes.seconds, "mean", mean, "errors", errors, "probes", probes);
+    return json_pack("{s:i, s:f, s:o, s:o, s:o}", "k", c->probes.k, "seconds", r->probes.seconds,
+                     "mean", mean, "errors", errors, "probes", probes);
 }
 
-
-rs_status rs_eval_write_json(const rs_eval_report *r, const char *path,
-                             rs_error *err)
+rs_status rs_eval_write_json(const rs_eval_report *r, const char *path, rs_error *err)
 {
     const rs_eval_config *c = r->cfg;
     json_t *inst = json_array(), *levels = json_array();
     for (size_t i = 0; i < c->n_instances; i++)
-        json_array_append_new(inst, json_pack("{s:s, s:s?, s:s?}", "name",
-                                              c->instances[i], "plugin",
-                                              r->plugin[i], "version", r->version[i]));
+        json_array_append_new(inst, json_pack("{s:s, s:s?, s:s?}", "name", c->instances[i],
+                                              "plugin", r->plugin[i], "version", r->version[i]));
     for (size_t l = 0; !r->sweep_skipped && l < c->n_levels; l++)
         json_array_append_new(levels, level_obj(r, &r->levels[l]));
     /* Per phase, so bench/eval_protocols.sh can print them. */
@@ -274,15 +255,14 @@ rs_status rs_eval_write_json(const rs_eval_report *r, const char *path,
     json_t *root = json_pack(
         "{s:s, s:s, s:s, s:b, s:s?, s:s?, s:o, s:s, s:o,"
         " s:{s:i, s:i, s:I, s:I, s:I, s:I, s:I}, s:o, s:I, s:o}",
-        "recsys_version", r->recsys_version, "started_utc", r->started_utc,
-        "evaluated_on", r->validate ? "validation" : "test", "validate", r->validate,
-        "host_config", r->host_config, "data_dir", r->data_dir, "config",
-        config_obj(c), "ci_method", ci, "instances", inst, "dataset", "users",
-        (int)r->n_users, "items", (int)r->n_items, "ratings", (json_int_t)r->n_ratings,
-        "train_ratings", (json_int_t)r->n_train, "validation_ratings",
-        (json_int_t)r->n_valid, "test_ratings", (json_int_t)r->n_test,
-        "scored_positives", (json_int_t)r->n_test_positive, "timings", timings,
-        "failures", (json_int_t)r->n_failures, "levels", levels);
+        "recsys_version", r->recsys_version, "started_utc", r->started_utc, "evaluated_on",
+        r->validate ? "validation" : "test", "validate", r->validate, "host_config", r->host_config,
+        "data_dir", r->data_dir, "config", config_obj(c), "ci_method", ci, "instances", inst,
+        "dataset", "users", (int)r->n_users, "items", (int)r->n_items, "ratings",
+        (json_int_t)r->n_ratings, "train_ratings", (json_int_t)r->n_train, "validation_ratings",
+        (json_int_t)r->n_valid, "test_ratings", (json_int_t)r->n_test, "scored_positives",
+        (json_int_t)r->n_test_positive, "timings", timings, "failures", (json_int_t)r->n_failures,
+        "levels", levels);
     if (root && r->levels_full && !r->sweep_skipped) {
         json_t *full = json_array();
         for (size_t l = 0; l < c->n_levels; l++)

@@ -74,8 +74,9 @@ static void metric_tables(FILE *f, const rs_eval_report *r, const rows *R)
         for (size_t k = 0; k < c->n_k; k++) {
             fprintf(f, "\n### %s@%d\n\n", metric_title(m), c->k[k]);
             if (m == RS_EVAL_COLD_RECALL)
-                fprintf(f, "Positives with fewer than %d training ratings %s; over "
-                           "the users who have one.\n\n",
+                fprintf(f,
+                        "Positives with fewer than %d training ratings %s; over "
+                        "the users who have one.\n\n",
                         c->cold_item_max_ratings, R->where);
             header(f, c, R->col);
             for (size_t l = 0; l < R->n; l++) {
@@ -92,9 +93,10 @@ static void baseline_tables(FILE *f, const rs_eval_report *r, const rows *R)
 {
     const rs_eval_config *c = r->cfg;
     const rs_eval_metric shown[] = {RS_EVAL_RECALL, RS_EVAL_NDCG};
-    fprintf(f, "\n## Relative change against the baseline (%s)\n\n"
-               "mean(instance) / mean(%s) - 1 over the same users, with a paired "
-               "bootstrap 95 %% interval; * = the interval excludes 0.\n",
+    fprintf(f,
+            "\n## Relative change against the baseline (%s)\n\n"
+            "mean(instance) / mean(%s) - 1 over the same users, with a paired "
+            "bootstrap 95 %% interval; * = the interval excludes 0.\n",
             c->baseline, c->baseline);
     for (size_t s = 0; s < 2; s++)
         for (size_t k = 0; k < c->n_k; k++) {
@@ -119,8 +121,10 @@ static void compare_tables(FILE *f, const rs_eval_report *r, const rows *R)
     const rs_eval_config *c = r->cfg;
     for (size_t p = c->n_instances; p < r->n_pairs; p++) {
         const char *a = c->instances[r->pairs[p].a], *b = c->instances[r->pairs[p].b];
-        fprintf(f, "\n## %s vs %s\n\nmean(%s) / mean(%s) - 1 [paired bootstrap 95 %% CI]; "
-                   "* = the interval excludes 0.\n\n| %s |", a, b, a, b, R->col);
+        fprintf(f,
+                "\n## %s vs %s\n\nmean(%s) / mean(%s) - 1 [paired bootstrap 95 %% CI]; "
+                "* = the interval excludes 0.\n\n| %s |",
+                a, b, a, b, R->col);
         for (size_t k = 0; k < c->n_k; k++)
             for (int m = 0; m < RS_EVAL_N_METRICS; m++)
                 fprintf(f, " %s@%d |", metric_title(m), c->k[k]);
@@ -156,13 +160,15 @@ static void compare_tables(FILE *f, const rs_eval_report *r, const rows *R)
             snprintf(at, sizeof at, "at %s of the training data",
                      rs_eval_level_label(&R->lv[best_l], lab, sizeof lab));
         if (best)
-            fprintf(f, "\n%s %s over %s (Recall, NDCG, Precision, HitRate, MAP; all "
-                       "rows and K): %+.1f%% in %s@%d %s "
-                       "(95 %% CI %+.1f%% to %+.1f%%).\n",
-                    best->mean > 0 ? "Largest improvement of" : "No improvement anywhere; "
-                                                                 "the best change of",
-                    a, b, 100 * best->mean, metric_title(best_m), c->k[best_k], at,
-                    100 * best->lo, 100 * best->hi);
+            fprintf(f,
+                    "\n%s %s over %s (Recall, NDCG, Precision, HitRate, MAP; all "
+                    "rows and K): %+.1f%% in %s@%d %s "
+                    "(95 %% CI %+.1f%% to %+.1f%%).\n",
+                    best->mean > 0 ? "Largest improvement of"
+                                   : "No improvement anywhere; "
+                                     "the best change of",
+                    a, b, 100 * best->mean, metric_title(best_m), c->k[best_k], at, 100 * best->lo,
+                    100 * best->hi);
     }
 }
 
@@ -170,8 +176,8 @@ static void coverage_and_timing(FILE *f, const rs_eval_report *r, const rows *R)
 {
     const rs_eval_config *c = r->cfg;
     for (size_t k = 0; k < c->n_k; k++) {
-        fprintf(f, "\n### Catalogue coverage@%d (distinct items recommended / %d)\n\n",
-                c->k[k], (int)r->n_items);
+        fprintf(f, "\n### Catalogue coverage@%d (distinct items recommended / %d)\n\n", c->k[k],
+                (int)r->n_items);
         header(f, c, R->col);
         for (size_t l = 0; l < R->n; l++) {
             row_label(f, &R->lv[l]);
@@ -231,25 +237,26 @@ static void bucket_tables(FILE *f, const rs_eval_report *r)
 static void preamble(FILE *f, const rs_eval_report *r)
 {
     const rs_eval_config *c = r->cfg;
-    fprintf(f, "# Offline evaluation: %s\n\n"
-               "- started %s, recsys %s, scored on the **%s** %s\n"
-               "- eval config `%s`, host config `%s`\n"
-               "- data `%s`: %d users, %d items, %zu ratings\n",
+    fprintf(f,
+            "# Offline evaluation: %s\n\n"
+            "- started %s, recsys %s, scored on the **%s** %s\n"
+            "- eval config `%s`, host config `%s`\n"
+            "- data `%s`: %d users, %d items, %zu ratings\n",
             r->sweep_skipped ? "new users and taste probes" : "accuracy under sparsity",
             r->started_utc, r->recsys_version, r->validate ? "validation" : "test",
-            r->sweep_skipped ? "holdout" : "split",
-            c->path ? c->path : "(defaults)", r->host_config ? r->host_config : "?",
-            r->data_dir ? r->data_dir : "?", (int)r->n_users, (int)r->n_items,
-            r->n_ratings);
+            r->sweep_skipped ? "holdout" : "split", c->path ? c->path : "(defaults)",
+            r->host_config ? r->host_config : "?", r->data_dir ? r->data_dir : "?", (int)r->n_users,
+            (int)r->n_items, r->n_ratings);
     if (!r->sweep_skipped)
-        fprintf(f, "- split `%s` (test fraction %g, temporal quantile %g, validation "
-                   "fraction %g): %zu train, %zu validation, %zu test ratings; %zu "
-                   "test positives (rating >= %g)\n"
-                   "- levels keep that share of each user's training ratings (at "
-                   "least 1, nested); excluded from ranking: %s\n",
+        fprintf(f,
+                "- split `%s` (test fraction %g, temporal quantile %g, validation "
+                "fraction %g): %zu train, %zu validation, %zu test ratings; %zu "
+                "test positives (rating >= %g)\n"
+                "- levels keep that share of each user's training ratings (at "
+                "least 1, nested); excluded from ranking: %s\n",
                 rs_split_kind_str(c->split.kind), c->split.test_fraction,
-                c->split.temporal_quantile, c->split.validation_fraction, r->n_train,
-                r->n_valid, r->n_test, r->n_test_positive, c->positive_threshold,
+                c->split.temporal_quantile, c->split.validation_fraction, r->n_train, r->n_valid,
+                r->n_test, r->n_test_positive, c->positive_threshold,
                 c->sweep_exclude == RS_EXCLUDE_FULL
                     ? "every user's FULL training set at every level (`sweep.exclude: "
                       "full`: this tells the models what the user has seen beyond what "
@@ -259,12 +266,13 @@ static void preamble(FILE *f, const rs_eval_report *r)
                       "each user's full training set are in their own section "
                       "(`sweep.exclude: both`)"
                     : "only the ratings given at that level (`sweep.exclude: given`)");
-    fprintf(f, "- seed %llu; 95 %% intervals: bootstrap percentile over users, %d "
-               "resamples, paired across instances\n"
-               "- total %.1f s (loading %.1f s; sweep %.1f s, new users %.1f s, "
-               "taste probes %.1f s)\n\n",
-            (unsigned long long)c->seed, c->bootstrap_resamples, r->total_seconds,
-            r->load_seconds, r->sweep_seconds, r->nu.seconds, r->probes.seconds);
+    fprintf(f,
+            "- seed %llu; 95 %% intervals: bootstrap percentile over users, %d "
+            "resamples, paired across instances\n"
+            "- total %.1f s (loading %.1f s; sweep %.1f s, new users %.1f s, "
+            "taste probes %.1f s)\n\n",
+            (unsigned long long)c->seed, c->bootstrap_resamples, r->total_seconds, r->load_seconds,
+            r->sweep_seconds, r->nu.seconds, r->probes.seconds);
     if (c->params && c->params->n) {
         fputs("- param overrides for this sweep (over the host config):", f);
         for (size_t i = 0; i < c->params->n; i++)
@@ -286,13 +294,13 @@ static void preamble(FILE *f, const rs_eval_report *r)
     fprintf(f, "\nCF subset thresholds: `%s`.\n", rs_cf_subset_str(c->cf_subset));
     fputs("\n| kept | train ratings | CF users | CF items | users scored | users excluded "
           "(no test positive) | cold items | users with a cold positive |\n"
-          "|---|---|---|---|---|---|---|---|\n", f);
+          "|---|---|---|---|---|---|---|---|\n",
+          f);
     for (size_t l = 0; l < c->n_levels; l++) {
         rs_eval_level *lv = &r->levels[l];
-        fprintf(f, "| %g | %zu | %d | %d | %d | %d | %d | %d |\n", lv->fraction,
-                lv->train_ratings, (int)lv->cf_users, (int)lv->cf_items,
-                (int)lv->users_evaluated, (int)lv->users_excluded, (int)lv->cold_items,
-                (int)lv->cold_users);
+        fprintf(f, "| %g | %zu | %d | %d | %d | %d | %d | %d |\n", lv->fraction, lv->train_ratings,
+                (int)lv->cf_users, (int)lv->cf_items, (int)lv->users_evaluated,
+                (int)lv->users_excluded, (int)lv->cold_items, (int)lv->cold_users);
     }
     fputs("\n![Recall and NDCG against the share of training data kept](report.svg)\n", f);
 }
@@ -302,8 +310,10 @@ static void failures(FILE *f, const rs_eval_report *r)
     const rs_eval_config *c = r->cfg;
     if (r->n_failures == 0)
         return;
-    fprintf(f, "\n## Failures (%zu)\n\nTheir cells are n/a above.\n\n"
-               "| where | instance | error |\n|---|---|---|\n", r->n_failures);
+    fprintf(f,
+            "\n## Failures (%zu)\n\nTheir cells are n/a above.\n\n"
+            "| where | instance | error |\n|---|---|---|\n",
+            r->n_failures);
     for (size_t l = 0; !r->sweep_skipped && l < c->n_levels; l++)
         for (size_t i = 0; i < c->n_instances; i++)
             if (r->levels[l].cells[i].error)
@@ -312,8 +322,8 @@ static void failures(FILE *f, const rs_eval_report *r)
     for (size_t l = 0; r->nu.ran && l < c->new_users.n_n; l++)
         for (size_t i = 0; i < c->n_instances; i++)
             if (r->nu.levels[l].cells[i].error)
-                fprintf(f, "| new users, n = %d | %s | %s |\n", c->new_users.n[l],
-                        c->instances[i], r->nu.levels[l].cells[i].error);
+                fprintf(f, "| new users, n = %d | %s | %s |\n", c->new_users.n[l], c->instances[i],
+                        r->nu.levels[l].cells[i].error);
     for (size_t i = 0; r->probes.ran && i < c->n_instances; i++)
         if (r->probes.error[i])
             fprintf(f, "| taste probes | %s | %s |\n", c->instances[i], r->probes.error[i]);
@@ -329,7 +339,8 @@ static void exclude_full_section(FILE *f, const rs_eval_report *r)
           "The same fits, asked again with every training rating of the user excluded "
           "from ranking, not only those given at that level. Each cell: given / full "
           "(full / given - 1). Full tells the models what the user has seen beyond what "
-          "they were given; the films a user has seen are mostly popular ones.\n", f);
+          "they were given; the films a user has seen are mostly popular ones.\n",
+          f);
     for (size_t s = 0; s < 2; s++) {
         fprintf(f, "\n### %s@%d\n\n", metric_title(shown[s]), c->k[k]);
         header(f, c, "kept");
@@ -355,30 +366,31 @@ static void new_user_section(FILE *f, const rs_eval_report *r)
     const rs_eval_config *c = r->cfg;
     const rs_eval_new_users *o = &c->new_users;
     rows R = {r->nu.levels, o->n_n, "n", "in the training data"};
-    fprintf(f, "\n# New users: held out of training, n ratings given\n\n"
-               "- %d of %d users (%g, seed %llu%s) held out of training entirely; every "
-               "instance is fitted once on %d other users' %zu ratings (CF subset "
-               "%d users, %d items)\n"
-               "- each held-out user is asked for through `rs_query` with user_id = "
-               "RS_USER_NONE and n of their ratings (their **%s** n%s), as the server "
-               "asks for an account the models never saw; only those n are excluded "
-               "from ranking\n"
-               "- scored on the rest of their ratings >= %g; a user takes part at n "
-               "when they have more than n ratings and at least %d positive%s among "
-               "the rest\n"
-               "- 95 %% intervals and comparisons as in the sweep (bootstrap over the "
-               "users of that n, paired across instances); phase %.1f s\n\n",
-            (int)r->nu.users_held_out, (int)r->n_users, o->holdout_fraction,
-            (unsigned long long)o->seed,
-            r->validate ? "; the validation holdout, the test holdout kept out of training too"
-                        : "",
-            (int)r->nu.train_users, r->nu.train_ratings,
-            (int)r->nu.cf_users, (int)r->nu.cf_items, rs_query_order_str(o->order),
-            o->order == RS_QUERY_EARLIEST ? " by timestamp, ties in a seeded order" : ", seeded",
-            c->positive_threshold, o->min_positives, o->min_positives == 1 ? "" : "s",
-            r->nu.seconds);
+    fprintf(
+        f,
+        "\n# New users: held out of training, n ratings given\n\n"
+        "- %d of %d users (%g, seed %llu%s) held out of training entirely; every "
+        "instance is fitted once on %d other users' %zu ratings (CF subset "
+        "%d users, %d items)\n"
+        "- each held-out user is asked for through `rs_query` with user_id = "
+        "RS_USER_NONE and n of their ratings (their **%s** n%s), as the server "
+        "asks for an account the models never saw; only those n are excluded "
+        "from ranking\n"
+        "- scored on the rest of their ratings >= %g; a user takes part at n "
+        "when they have more than n ratings and at least %d positive%s among "
+        "the rest\n"
+        "- 95 %% intervals and comparisons as in the sweep (bootstrap over the "
+        "users of that n, paired across instances); phase %.1f s\n\n",
+        (int)r->nu.users_held_out, (int)r->n_users, o->holdout_fraction,
+        (unsigned long long)o->seed,
+        r->validate ? "; the validation holdout, the test holdout kept out of training too" : "",
+        (int)r->nu.train_users, r->nu.train_ratings, (int)r->nu.cf_users, (int)r->nu.cf_items,
+        rs_query_order_str(o->order),
+        o->order == RS_QUERY_EARLIEST ? " by timestamp, ties in a seeded order" : ", seeded",
+        c->positive_threshold, o->min_positives, o->min_positives == 1 ? "" : "s", r->nu.seconds);
     fputs("| n | users scored | held-out users left out (n or fewer ratings, or no "
-          "positive after the n) | users with a cold positive |\n|---|---|---|---|\n", f);
+          "positive after the n) | users with a cold positive |\n|---|---|---|---|\n",
+          f);
     for (size_t l = 0; l < R.n; l++)
         fprintf(f, "| %d | %d | %d | %d |\n", R.lv[l].n_given, (int)R.lv[l].users_evaluated,
                 (int)R.lv[l].users_excluded, (int)R.lv[l].cold_users);
@@ -394,11 +406,12 @@ static void probe_section(FILE *f, const rs_eval_report *r)
 {
     const rs_eval_config *c = r->cfg;
     size_t k = (size_t)c->probes.k;
-    fprintf(f, "\n# Taste probes\n\nA synthetic new user per genre rates the genre's "
-               "%d most rated films (in the new-user training data) %g stars and asks "
-               "for %zu films. Each cell: the share of the %zu slots in that genre / the "
-               "median number of training ratings of the films returned (so coherence "
-               "cannot be won with films nobody has seen).\n\n",
+    fprintf(f,
+            "\n# Taste probes\n\nA synthetic new user per genre rates the genre's "
+            "%d most rated films (in the new-user training data) %g stars and asks "
+            "for %zu films. Each cell: the share of the %zu slots in that genre / the "
+            "median number of training ratings of the films returned (so coherence "
+            "cannot be won with films nobody has seen).\n\n",
             c->probes.n_rated, c->probes.rating, k, k);
     header(f, c, "genre");
     for (size_t g = 0; g < c->probes.n_genres; g++) {
@@ -440,9 +453,10 @@ static void probe_section(FILE *f, const rs_eval_report *r)
 static void curve_section(FILE *f, const rs_eval_report *r)
 {
     const rs_eval_config *c = r->cfg;
-    fprintf(f, "\n## Learning curves (level %g, scored every %d epochs)\n\n"
-               "Trained once per instance in segments that resume from the previous "
-               "checkpoint (bit-identical to separate trainings).\n\n| instance | epoch |",
+    fprintf(f,
+            "\n## Learning curves (level %g, scored every %d epochs)\n\n"
+            "Trained once per instance in segments that resume from the previous "
+            "checkpoint (bit-identical to separate trainings).\n\n| instance | epoch |",
             c->levels[0], c->curve_every);
     for (size_t k = 0; k < c->n_k; k++)
         fprintf(f, " Recall@%d | NDCG@%d |", c->k[k], c->k[k]);
@@ -459,8 +473,7 @@ static void curve_section(FILE *f, const rs_eval_report *r)
     }
 }
 
-rs_status rs_eval_write_md(const rs_eval_report *r, const char *path,
-                           rs_error *err)
+rs_status rs_eval_write_md(const rs_eval_report *r, const char *path, rs_error *err)
 {
     FILE *f = fopen(path, "w");
     if (!f)

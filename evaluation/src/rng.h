@@ -15,10 +15,7 @@ typedef struct rs_rng {
     uint64_t s;
 } rs_rng;
 
-static inline uint64_t rs_rng_next(rs_rng *r)
-{
-    return rs_splitmix64_next(&r->s);
-}
+static inline uint64_t rs_rng_next(rs_rng *r) { return rs_splitmix64_next(&r->s); }
 
 /* A stream seeded from the run seed and up to two stream ids, so that the
  * shuffle of user 7 does not depend on how many users came before it. */

@@ -7,8 +7,7 @@
 #include "rng.h"
 
 /* Stream ids, so splitting and thinning never share random numbers. */
-enum { STREAM_SPLIT = 1, STREAM_VALID = 2, STREAM_THIN = 3, STREAM_HOLDOUT = 4,
-       STREAM_QUERY = 5 };
+enum { STREAM_SPLIT = 1, STREAM_VALID = 2, STREAM_THIN = 3, STREAM_HOLDOUT = 4, STREAM_QUERY = 5 };
 
 const char *rs_split_kind_str(rs_split_kind k)
 {
@@ -52,9 +51,8 @@ static void groups_free(groups *g)
     free(g->k);
 }
 
-static rs_status groups_build(const rs_triple *t, size_t n, int32_t n_users,
-                              const uint8_t *select, uint8_t want,
-                              groups *g, rs_error *err)
+static rs_status groups_build(const rs_triple *t, size_t n, int32_t n_users, const uint8_t *select,
+                              uint8_t want, groups *g, rs_error *err)
 {
     g->ptr = calloc((size_t)n_users + 1, sizeof *g->ptr);
     g->k = malloc((n ? n : 1) * sizeof *g->k);
@@ -66,8 +64,8 @@ static rs_status groups_build(const rs_triple *t, size_t n, int32_t n_users,
         if (t[i].user < 0 || t[i].user >= n_users) {
             groups_free(g);
             return rs_error_set(err, RS_ERR_INVALID,
-                                "split: rating %zu has user index %d outside [0, %d)",
-                                i, (int)t[i].user, (int)n_users);
+                                "split: rating %zu has user index %d outside [0, %d)", i,
+                                (int)t[i].user, (int)n_users);
         }
         if (!select || select[i] == want)
             g->ptr[t[i].user + 1]++;
@@ -115,9 +113,8 @@ static size_t holdout_count(double fraction, size_t n)
 }
 
 /* Random holdout of `fraction` of each user's `from` ratings into `to`. */
-static rs_status split_random(const rs_triple *t, size_t n, int32_t n_users,
-                              uint8_t *role, uint8_t from, uint8_t to,
-                              double fraction, uint64_t seed, int stream,
+static rs_status split_random(const rs_triple *t, size_t n, int32_t n_users, uint8_t *role,
+                              uint8_t from, uint8_t to, double fraction, uint64_t seed, int stream,
                               rs_error *err)
 {
     groups g;
@@ -137,9 +134,8 @@ static rs_status split_random(const rs_triple *t, size_t n, int32_t n_users,
 }
 
 /* Each user's latest `from` rating (ties: the larger item) into `to`. */
-static rs_status split_loo(const rs_triple *t, size_t n, int32_t n_users,
-                           uint8_t *role, uint8_t from, uint8_t to,
-                           rs_error *err)
+static rs_status split_loo(const rs_triple *t, size_t n, int32_t n_users, uint8_t *role,
+                           uint8_t from, uint8_t to, rs_error *err)
 {
     groups g;
     rs_status st = groups_build(t, n, n_users, role, from, &g, err);
@@ -160,9 +156,8 @@ static int ts_cmp(const void *a, const void *b)
 
 /* Global cut: the `from` ratings after the `quantile` timestamp go to `to`
  * (ratings at the cut stay, so ties never split one second). */
-static rs_status split_temporal(const rs_triple *t, size_t n, uint8_t *role,
-                                uint8_t from, uint8_t to, double quantile,
-                                rs_error *err)
+static rs_status split_temporal(const rs_triple *t, size_t n, uint8_t *role, uint8_t from,
+                                uint8_t to, double quantile, rs_error *err)
 {
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
@@ -190,9 +185,8 @@ static rs_status split_temporal(const rs_triple *t, size_t n, uint8_t *role,
     return RS_OK;
 }
 
-rs_status rs_eval_split(const rs_triple *t, size_t n, int32_t n_users,
-                        const rs_split_options *opt, uint8_t *role,
-                        rs_error *err)
+rs_status rs_eval_split(const rs_triple *t, size_t n, int32_t n_users, const rs_split_options *opt,
+                        uint8_t *role, rs_error *err)
 {
     if (n > UINT32_MAX)
         return rs_error_set(err, RS_ERR_INVALID, "split: %zu ratings is more than supported", n);
@@ -204,8 +198,8 @@ rs_status rs_eval_split(const rs_triple *t, size_t n, int32_t n_users,
     rs_status st = RS_OK;
     switch (opt->kind) {
     case RS_SPLIT_RANDOM:
-        st = split_random(t, n, n_users, role, RS_ROLE_TRAIN, RS_ROLE_TEST,
-                          opt->test_fraction, opt->seed, STREAM_SPLIT, err);
+        st = split_random(t, n, n_users, role, RS_ROLE_TRAIN, RS_ROLE_TEST, opt->test_fraction,
+                          opt->seed, STREAM_SPLIT, err);
         if (st == RS_OK && opt->validation_fraction > 0)
             st = split_random(t, n, n_users, role, RS_ROLE_TRAIN, RS_ROLE_VALID,
                               opt->validation_fraction, opt->seed, STREAM_VALID, err);
@@ -219,27 +213,23 @@ rs_status rs_eval_split(const rs_triple *t, size_t n, int32_t n_users,
         for (size_t i = 0; i < n; i++)
             if (t[i].user < 0 || t[i].user >= n_users)
                 return rs_error_set(err, RS_ERR_INVALID,
-                                    "split: rating %zu has user index %d outside [0, %d)",
-                                    i, (int)t[i].user, (int)n_users);
-        st = split_temporal(t, n, role, RS_ROLE_TRAIN, RS_ROLE_TEST,
-                            opt->temporal_quantile, err);
+                                    "split: rating %zu has user index %d outside [0, %d)", i,
+                                    (int)t[i].user, (int)n_users);
+        st = split_temporal(t, n, role, RS_ROLE_TRAIN, RS_ROLE_TEST, opt->temporal_quantile, err);
         if (st == RS_OK && opt->validation_fraction > 0)
             st = split_temporal(t, n, role, RS_ROLE_TRAIN, RS_ROLE_VALID,
                                 1.0 - opt->validation_fraction, err);
         break;
-    default:
-        return rs_error_set(err, RS_ERR_INVALID, "split: unknown kind %d", (int)opt->kind);
+    default: return rs_error_set(err, RS_ERR_INVALID, "split: unknown kind %d", (int)opt->kind);
     }
     return st;
 }
 
-rs_status rs_eval_thin(const rs_triple *t, size_t n, int32_t n_users,
-                       const uint8_t *select, double fraction, uint64_t seed,
-                       uint8_t *keep, size_t *n_kept, rs_error *err)
+rs_status rs_eval_thin(const rs_triple *t, size_t n, int32_t n_users, const uint8_t *select,
+                       double fraction, uint64_t seed, uint8_t *keep, size_t *n_kept, rs_error *err)
 {
     if (!(fraction > 0.0 && fraction <= 1.0))
-        return rs_error_set(err, RS_ERR_INVALID,
-                            "thin: fraction %g must be in (0, 1]", fraction);
+        return rs_error_set(err, RS_ERR_INVALID, "thin: fraction %g must be in (0, 1]", fraction);
     if (n > UINT32_MAX)
         return rs_error_set(err, RS_ERR_INVALID, "thin: %zu ratings is more than supported", n);
     /* groups_build selects triples equal to `want`; map select to 0/1. */
@@ -291,13 +281,12 @@ static int user_key_cmp(const void *a, const void *b)
     return (x->user > y->user) - (x->user < y->user);
 }
 
-rs_status rs_eval_holdout_users(int32_t n_users, double fraction,
-                                uint64_t seed, uint8_t *held,
+rs_status rs_eval_holdout_users(int32_t n_users, double fraction, uint64_t seed, uint8_t *held,
                                 int32_t *n_held, rs_error *err)
 {
     if (!(fraction >= 0.0 && fraction <= 1.0))
-        return rs_error_set(err, RS_ERR_INVALID,
-                            "holdout: fraction %g must be in [0, 1]", fraction);
+        return rs_error_set(err, RS_ERR_INVALID, "holdout: fraction %g must be in [0, 1]",
+                            fraction);
     size_t nu = n_users > 0 ? (size_t)n_users : 0;
     user_key *k = malloc((nu ? nu : 1) * sizeof *k);
     if (!k)
@@ -321,12 +310,12 @@ rs_status rs_eval_holdout_users(int32_t n_users, double fraction,
     return RS_OK;
 }
 
-rs_status rs_eval_query_order(const rs_triple *t, size_t n, int32_t n_users,
-                              const uint8_t *select, int random,
-                              uint64_t seed, uint32_t *rank, rs_error *err)
+rs_status rs_eval_query_order(const rs_triple *t, size_t n, int32_t n_users, const uint8_t *select,
+                              int random, uint64_t seed, uint32_t *rank, rs_error *err)
 {
     if (n > UINT32_MAX)
-        return rs_error_set(err, RS_ERR_INVALID, "query order: %zu ratings is more than supported", n);
+        return rs_error_set(err, RS_ERR_INVALID, "query order: %zu ratings is more than supported",
+                            n);
     uint8_t *sel = malloc(n ? n : 1);
     if (!sel)
         return rs_error_set(err, RS_ERR_NOMEM, "query order: out of memory");

@@ -23,8 +23,8 @@ static int dbl_cmp(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static void col_means(const double *x, const uint32_t *rows, size_t n_rows,
-                      size_t n_cols, double *out)
+static void col_means(const double *x, const uint32_t *rows, size_t n_rows, size_t n_cols,
+                      double *out)
 {
     for (size_t c = 0; c < n_cols; c++)
         out[c] = 0.0;
@@ -37,16 +37,12 @@ static void col_means(const double *x, const uint32_t *rows, size_t n_rows,
         out[c] /= (double)n_rows;
 }
 
-static double rel_change(double a, double b)
-{
-    return b == 0.0 ? NAN : a / b - 1.0;
-}
+static double rel_change(double a, double b) { return b == 0.0 ? NAN : a / b - 1.0; }
 
 /* Shared driver: y == NULL gives means of x, otherwise relative changes.
  * draws[b * n_cols + c] holds resample b's statistic for column c. */
-static rs_status bootstrap(const double *x, const double *y, size_t n_rows,
-                           size_t n_cols, size_t resamples, uint64_t seed,
-                           rs_ci *out, rs_error *err)
+static rs_status bootstrap(const double *x, const double *y, size_t n_rows, size_t n_cols,
+                           size_t resamples, uint64_t seed, rs_ci *out, rs_error *err)
 {
     double *mx = malloc(2 * (n_cols ? n_cols : 1) * sizeof *mx);
     if (!mx)
@@ -60,7 +56,8 @@ static rs_status bootstrap(const double *x, const double *y, size_t n_rows,
     }
     if (n_rows > UINT32_MAX) {
         free(mx);
-        return rs_error_set(err, RS_ERR_INVALID, "bootstrap: %zu rows is more than supported", n_rows);
+        return rs_error_set(err, RS_ERR_INVALID, "bootstrap: %zu rows is more than supported",
+                            n_rows);
     }
     col_means(x, NULL, n_rows, n_cols, mx);
     if (y)
@@ -77,7 +74,8 @@ static rs_status bootstrap(const double *x, const double *y, size_t n_rows,
     double *draws = malloc(resamples * n_cols * sizeof *draws);
     double *col = malloc(resamples * sizeof *col);
     if (!rows || !draws || !col) {
-        st = rs_error_set(err, RS_ERR_NOMEM, "bootstrap: out of memory for %zu resamples", resamples);
+        st = rs_error_set(err, RS_ERR_NOMEM, "bootstrap: out of memory for %zu resamples",
+                          resamples);
         goto free_all;
     }
     rs_rng r = rs_rng_stream(seed, 0xB007, n_rows);
@@ -109,17 +107,14 @@ free_all:
     return st;
 }
 
-rs_status rs_bootstrap_means(const double *x, size_t n_rows, size_t n_cols,
-                             size_t resamples, uint64_t seed, rs_ci *out,
-                             rs_error *err)
+rs_status rs_bootstrap_means(const double *x, size_t n_rows, size_t n_cols, size_t resamples,
+                             uint64_t seed, rs_ci *out, rs_error *err)
 {
     return bootstrap(x, NULL, n_rows, n_cols, resamples, seed, out, err);
 }
 
-rs_status rs_bootstrap_relative(const double *x, const double *y,
-                                size_t n_rows, size_t n_cols,
-                                size_t resamples, uint64_t seed, rs_ci *out,
-                                rs_error *err)
+rs_status rs_bootstrap_relative(const double *x, const double *y, size_t n_rows, size_t n_cols,
+                                size_t resamples, uint64_t seed, rs_ci *out, rs_error *err)
 {
     return bootstrap(x, y, n_rows, n_cols, resamples, seed, out, err);
 }

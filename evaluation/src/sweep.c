@@ -65,8 +65,8 @@ static void level_end(progress *pg, const rs_eval_config *c)
     pg->ref_fraction = c->levels[pg->level];
 }
 
-static void step(progress *pg, size_t level, const rs_eval_config *c,
-                 const char *instance, const char *what, double seconds)
+static void step(progress *pg, size_t level, const rs_eval_config *c, const char *instance,
+                 const char *what, double seconds)
 {
     pg->done++;
     if (pg->quiet)
@@ -74,25 +74,24 @@ static void step(progress *pg, size_t level, const rs_eval_config *c,
     double el = now_s() - pg->t0;
     rs_log(RS_LOG_INFO, "eval",
            "level %zu/%zu (keep %g) %-12s %s %.2f s | step %zu/%zu, elapsed %.0f s, ETA %.0f s",
-           level + 1, c->n_levels, c->levels[level], instance, what, seconds,
-           pg->done, pg->total, el, eta_seconds(pg, c));
+           level + 1, c->n_levels, c->levels[level], instance, what, seconds, pg->done, pg->total,
+           el, eta_seconds(pg, c));
 }
 
 /* The new-user phase: one fit, then cheap queries; no ETA to speak of. */
-static void nu_step(const progress *pg, const char *where, const char *instance,
-                    const char *what, double seconds)
+static void nu_step(const progress *pg, const char *where, const char *instance, const char *what,
+                    double seconds)
 {
     if (!pg->quiet)
-        rs_log(RS_LOG_INFO, "eval", "%s %-12s %s %.2f s | elapsed %.0f s", where,
-               instance, what, seconds, now_s() - pg->t0);
+        rs_log(RS_LOG_INFO, "eval", "%s %-12s %s %.2f s | elapsed %.0f s", where, instance, what,
+               seconds, now_s() - pg->t0);
 }
 
 /* Every eval instance must exist in the host config; the engine is built
  * over only those (a shallow copy of the host config's instance list), so
  * unrelated instances are never loaded or fitted. */
-static rs_status select_instances(const rs_eval_config *c, const rs_config *hc,
-                                  rs_config *fc, rs_yaml_node **merged,
-                                  rs_error *err)
+static rs_status select_instances(const rs_eval_config *c, const rs_config *hc, rs_config *fc,
+                                  rs_yaml_node **merged, rs_error *err)
 {
     const rs_yaml_node *list = c->root ? rs_yaml_get(c->root, "instances") : NULL;
     for (size_t i = 0; i < c->n_instances; i++)
@@ -101,8 +100,8 @@ static rs_status select_instances(const rs_eval_config *c, const rs_config *hc,
             if (list && list->kind == RS_YAML_SEQ && i < list->n)
                 rs_yaml_where(list->items[i], where, sizeof where);
             return rs_error_set(err, RS_ERR_CONFIG,
-                                "%sinstance '%s' is not defined in the host config %s",
-                                where, c->instances[i], hc->path);
+                                "%sinstance '%s' is not defined in the host config %s", where,
+                                c->instances[i], hc->path);
         }
     *fc = *hc;
     fc->instances = calloc(c->n_instances, sizeof *fc->instances);
@@ -139,8 +138,8 @@ static char *dup(const char *s)
 /* A plugin failing at one level must not throw away the rest of a long
  * sweep: the cell keeps the message, its numbers stay undefined, and the
  * CLI exits non-zero after writing the reports. */
-static void cell_fail(rs_eval_report *r, rs_eval_level *lv, size_t i,
-                      const char *what, const rs_error *e)
+static void cell_fail(rs_eval_report *r, rs_eval_level *lv, size_t i, const char *what,
+                      const rs_error *e)
 {
     rs_eval_cell *cell = &lv->cells[i];
     char msg[RS_ERROR_MESSAGE_MAX + 64], label[32];
@@ -158,8 +157,8 @@ static void cell_fail(rs_eval_report *r, rs_eval_level *lv, size_t i,
  * seconds)` logs each step. */
 typedef void (*fit_report)(void *ctx, const char *name, double seconds);
 
-static void fit_all(rs_engine *e, rs_eval_report *r, double *secs,
-                    rs_error *errs, fit_report report, void *ctx)
+static void fit_all(rs_engine *e, rs_eval_report *r, double *secs, rs_error *errs,
+                    fit_report report, void *ctx)
 {
     const rs_eval_config *c = r->cfg;
     for (size_t s = 0; s < rs_engine_instance_count(e); s++) {
@@ -200,8 +199,7 @@ static void nu_fit_report(void *ctx, const char *name, double seconds)
 }
 
 /* Fit at sweep level l, recording each instance's time and failure. */
-static rs_status fit_level(rs_engine *e, rs_eval_report *r, size_t l, progress *pg,
-                           rs_error *err)
+static rs_status fit_level(rs_engine *e, rs_eval_report *r, size_t l, progress *pg, rs_error *err)
 {
     size_t ni = r->cfg->n_instances ? r->cfg->n_instances : 1;
     double *secs = calloc(ni, sizeof *secs);
@@ -225,12 +223,11 @@ static rs_status fit_level(rs_engine *e, rs_eval_report *r, size_t l, progress *
 
 /* Every instance's lists for one level's queries, into ranked[], with each
  * instance's recommend time; a failing instance fails its cell only. */
-typedef void (*rec_report)(void *ctx, const char *name, const char *what,
-                           double seconds);
+typedef void (*rec_report)(void *ctx, const char *name, const char *what, double seconds);
 
 static void recommend_level(rs_engine *e, rs_eval_report *r, rs_eval_level *lv,
-                            const rs_eval_queries *q, rs_eval_ranked *ranked,
-                            rec_report report, void *ctx)
+                            const rs_eval_queries *q, rs_eval_ranked *ranked, rec_report report,
+                            void *ctx)
 {
     const rs_eval_config *c = r->cfg;
     size_t kmax = (size_t)c->k[c->n_k - 1];
@@ -241,8 +238,8 @@ static void recommend_level(rs_engine *e, rs_eval_report *r, rs_eval_level *lv,
             report(ctx, c->instances[i], "skipped", 0);
             continue;
         }
-        if (rs_eval_recommend_all(e, c->instances[i], q, c->threads, kmax, &ranked[i],
-                                  &rerr) != RS_OK)
+        if (rs_eval_recommend_all(e, c->instances[i], q, c->threads, kmax, &ranked[i], &rerr) !=
+            RS_OK)
             cell_fail(r, lv, i, "recommend", &rerr);
         t = now_s() - t;
         lv->cells[i].recommend_seconds = t;
@@ -250,8 +247,7 @@ static void recommend_level(rs_engine *e, rs_eval_report *r, rs_eval_level *lv,
     }
 }
 
-static void level_rec_report(void *ctx, const char *name, const char *what,
-                             double seconds)
+static void level_rec_report(void *ctx, const char *name, const char *what, double seconds)
 {
     level_ctx *x = ctx;
     step(x->pg, x->level, x->c, name, what, seconds);
@@ -260,9 +256,9 @@ static void level_rec_report(void *ctx, const char *name, const char *what,
 /* sweep.exclude: both: the same fits asked again with each user's full
  * training set excluded, into r->levels_full[l] (the counts and fit
  * outcomes are the level's own). */
-static rs_status score_full(rs_eval_report *r, size_t l, rs_engine *e,
-                            const rs_eval_plan *plan, const rs_eval_level_data *d,
-                            const rs_eval_targets *t, progress *pg, rs_error *err)
+static rs_status score_full(rs_eval_report *r, size_t l, rs_engine *e, const rs_eval_plan *plan,
+                            const rs_eval_level_data *d, const rs_eval_targets *t, progress *pg,
+                            rs_error *err)
 {
     const rs_eval_config *c = r->cfg;
     rs_eval_level *src = &r->levels[l], *dst = &r->levels_full[l];
@@ -301,8 +297,7 @@ static rs_status score_full(rs_eval_report *r, size_t l, rs_engine *e,
 }
 
 static rs_status run_level(rs_eval_report *r, size_t l, const rs_config *fc,
-                           const rs_eval_plan *plan, progress *pg,
-                           rs_error *err)
+                           const rs_eval_plan *plan, progress *pg, rs_error *err)
 {
     const rs_eval_config *c = r->cfg;
     rs_eval_level_data d;
@@ -322,7 +317,7 @@ static rs_status run_level(rs_eval_report *r, size_t l, const rs_config *fc,
     level_ctx x = {pg, l, c};
     recommend_level(e, r, &r->levels[l], &q, ranked, level_rec_report, &x);
     rs_eval_targets t = {plan->n_eval, plan->base->n_items, plan->rel_ptr, plan->rel_item,
-                         d.cold_ptr, d.cold_rel, d.bucket};
+                         d.cold_ptr,   d.cold_rel,          d.bucket};
     st = rs_eval_aggregate_level(r, &r->levels[l], l, &t, ranked, err);
     if (st == RS_OK && r->levels_full)
         st = score_full(r, l, e, plan, &d, &t, pg, err);
@@ -347,18 +342,15 @@ typedef struct nu_ctx {
     const char *where;
 } nu_ctx;
 
-static void nu_rec_report(void *ctx, const char *name, const char *what,
-                          double seconds)
+static void nu_rec_report(void *ctx, const char *name, const char *what, double seconds)
 {
     const nu_ctx *x = ctx;
     nu_step(x->pg, x->where, name, what, seconds);
 }
 
 /* Every n of the new-user protocol on the fitted engine. */
-static rs_status run_new_user_levels(rs_eval_report *r, rs_engine *e,
-                                     const rs_dataset *base,
-                                     const rs_eval_nu_data *d, progress *pg,
-                                     rs_error *err)
+static rs_status run_new_user_levels(rs_eval_report *r, rs_engine *e, const rs_dataset *base,
+                                     const rs_eval_nu_data *d, progress *pg, rs_error *err)
 {
     const rs_eval_config *c = r->cfg;
     rs_status st = RS_OK;
@@ -387,9 +379,8 @@ static rs_status run_new_user_levels(rs_eval_report *r, rs_engine *e,
 
 /* The new-user protocol and the taste probes: one engine fitted on the
  * users outside the holdout serves both. */
-static rs_status run_new_users(rs_eval_report *r, const rs_config *fc,
-                               const rs_dataset *base, int validate,
-                               progress *pg, rs_error *err)
+static rs_status run_new_users(rs_eval_report *r, const rs_config *fc, const rs_dataset *base,
+                               int validate, progress *pg, rs_error *err)
 {
     const rs_eval_config *c = r->cfg;
     double t0 = now_s();
@@ -422,8 +413,8 @@ static rs_status run_new_users(rs_eval_report *r, const rs_config *fc,
         for (size_t li = 0; failed[i] && r->nu.levels && li < c->new_users.n_n; li++)
             cell_fail(r, &r->nu.levels[li], i, "fit", &errs[i]);
         if (failed[i] && !r->nu.levels)
-            rs_log(RS_LOG_ERROR, "eval", "new users: fit of %s failed: %s",
-                   c->instances[i], errs[i].message);
+            rs_log(RS_LOG_ERROR, "eval", "new users: fit of %s failed: %s", c->instances[i],
+                   errs[i].message);
     }
     if (c->new_users.enabled) {
         if ((st = run_new_user_levels(r, e, base, &d, pg, err)))
@@ -503,8 +494,7 @@ static rs_status files_split_load(const rs_eval_config *cfg, const rs_config *hc
                             rs_eval_config_where(cfg, "split", where, sizeof where), hc->path);
     rs_status st = rs_dataset_read_split(hc, ml, hc->test_file, &f->test, &f->n_test, NULL, err);
     if (st == RS_OK && hc->validation_file)
-        st = rs_dataset_read_split(hc, ml, hc->validation_file, &f->valid, &f->n_valid, NULL,
-                                   err);
+        st = rs_dataset_read_split(hc, ml, hc->validation_file, &f->valid, &f->n_valid, NULL, err);
     if (st != RS_OK)
         return st;
     f->dropped = drop_trained(d, f->test, &f->n_test) + drop_trained(d, f->valid, &f->n_valid);
@@ -526,9 +516,8 @@ static rs_status files_split_load(const rs_eval_config *cfg, const rs_config *hc
     return st;
 }
 
-static rs_status run_sweep(rs_eval_report *r, const rs_eval_config *cfg,
-                           const rs_config *fc, const rs_dataset *base,
-                           const rs_eval_given *given, rs_eval_plan *plan,
+static rs_status run_sweep(rs_eval_report *r, const rs_eval_config *cfg, const rs_config *fc,
+                           const rs_dataset *base, const rs_eval_given *given, rs_eval_plan *plan,
                            progress *pg, rs_eval_options o, rs_error *err)
 {
     double t0 = now_s();
@@ -541,19 +530,18 @@ static rs_status run_sweep(rs_eval_report *r, const rs_eval_config *cfg,
     r->n_test_positive = plan->n_target_positive;
     if (plan->n_eval == 0) {
         char where[256];
-        return rs_error_set(err, RS_ERR_CONFIG,
-                            "%sno user has a rating >= %g in the %s split%s",
-                            rs_eval_config_where(cfg, "split", where, sizeof where),
-                            cfg->positive_threshold, o.validate ? "validation" : "test",
-                            o.validate && cfg->split.validation_fraction == 0
-                                ? " (validation_fraction is 0)" : "");
+        return rs_error_set(
+            err, RS_ERR_CONFIG, "%sno user has a rating >= %g in the %s split%s",
+            rs_eval_config_where(cfg, "split", where, sizeof where), cfg->positive_threshold,
+            o.validate ? "validation" : "test",
+            o.validate && cfg->split.validation_fraction == 0 ? " (validation_fraction is 0)" : "");
     }
     if (!o.quiet)
         rs_log(RS_LOG_INFO, "eval",
                "%s split: %zu train, %zu validation, %zu test ratings; scoring %d users "
                "(%d without a positive excluded)",
-               rs_split_kind_str(cfg->split.kind), plan->n_train, plan->n_valid,
-               plan->n_test, (int)plan->n_eval, (int)(base->n_users - plan->n_eval));
+               rs_split_kind_str(cfg->split.kind), plan->n_train, plan->n_valid, plan->n_test,
+               (int)plan->n_eval, (int)(base->n_users - plan->n_eval));
     /* steps: every fit, then every recommend pass (two with exclude: both) */
     pg->total = cfg->n_levels *
                 (fc->n_instances +
@@ -576,8 +564,8 @@ static void stamp(rs_eval_report *r)
     snprintf(r->recsys_version, sizeof r->recsys_version, "%s", RS_EVAL_RECSYS_VERSION);
 }
 
-rs_status rs_eval_run(const rs_eval_config *cfg, const rs_eval_options *opt,
-                      rs_eval_report **out, rs_error *err)
+rs_status rs_eval_run(const rs_eval_config *cfg, const rs_eval_options *opt, rs_eval_report **out,
+                      rs_error *err)
 {
     rs_eval_options o = opt ? *opt : (rs_eval_options){0, 0};
     progress pg = {.quiet = o.quiet, .t0 = now_s()};
@@ -625,11 +613,9 @@ rs_status rs_eval_run(const rs_eval_config *cfg, const rs_eval_options *opt,
     r->n_items = base->n_items;
     r->n_ratings = base->n_ratings;
     r->sweep_skipped = !cfg->sweep_enabled;
-    if (cfg->sweep_enabled &&
-        (st = run_sweep(r, cfg, &fc, base, given, &plan, &pg, o, err)))
+    if (cfg->sweep_enabled && (st = run_sweep(r, cfg, &fc, base, given, &plan, &pg, o, err)))
         goto done;
-    if (cfg->sweep_enabled && cfg->curve_every > 0 &&
-        (st = rs_eval_curves_run(r, &fc, &plan, err)))
+    if (cfg->sweep_enabled && cfg->curve_every > 0 && (st = rs_eval_curves_run(r, &fc, &plan, err)))
         goto done;
     if (cfg->new_users.enabled || cfg->probes.enabled)
         st = run_new_users(r, &fc, base, o.validate, &pg, err);

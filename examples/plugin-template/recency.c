@@ -48,8 +48,8 @@ static rs_status rc_create(const rs_host *host, void **out, rs_error *err)
     if (!r)
         return rs_error_set(err, RS_ERR_NOMEM, "recency: out of memory");
     r->host = host;
-    rs_status st = rs_params_read(host, rc_param_table, RS_PARAMS_COUNT(rc_param_table),
-                                  &r->p, err);
+    rs_status st = rs_params_read(host, rc_param_table, RS_PARAMS_COUNT(rc_param_table), &r->p,
+                                  err);
     if (st != RS_OK) {
         free(r);
         return st;
@@ -204,14 +204,13 @@ static rs_status rc_score(void *inst, const rs_query *q, const int32_t *items, s
     (void)q;
     (void)err;
     for (size_t j = 0; j < n; j++)
-        scores[j] = items[j] >= 0 && items[j] < r->n_items ? r->score[items[j]]
-                                                            : RS_SCORE_MISSING;
+        scores[j] = items[j] >= 0 && items[j] < r->n_items ? r->score[items[j]] : RS_SCORE_MISSING;
     return RS_OK;
 }
 
 /* [serving] The recent movies sharing a genre with `item`. */
-static rs_status rc_similar(void *inst, int32_t item, size_t k, rs_scored *out,
-                            size_t *n_out, rs_error *err)
+static rs_status rc_similar(void *inst, int32_t item, size_t k, rs_scored *out, size_t *n_out,
+                            rs_error *err)
 {
     const recency *r = inst;
     if (item < 0 || item >= r->n_items)
@@ -233,8 +232,8 @@ static rs_status rc_describe(void *inst, char *buf, size_t cap, rs_error *err)
     int recent = 0;
     for (int32_t i = 0; i < r->n_items; i++)
         recent += r->score[i] > 0.0f;
-    int w = snprintf(buf, cap, "{\"window_days\": %g, \"recent_movies\": %d}",
-                     r->p.window_days, recent);
+    int w = snprintf(buf, cap, "{\"window_days\": %g, \"recent_movies\": %d}", r->p.window_days,
+                     recent);
     if (w < 0 || (size_t)w >= cap)
         return rs_error_set(err, RS_ERR_INVALID, "recency: describe needs %d bytes", w + 1);
     return RS_OK;
@@ -245,8 +244,8 @@ static const rs_plugin_entry entry = {
     .name = "recency",
     .version = "0.2.0",
     .description = "Recently popular movies (example plugin)",
-    .capabilities = RS_CAP_FIT | RS_CAP_PERSIST | RS_CAP_RECOMMEND | RS_CAP_SCORE |
-                    RS_CAP_SIMILAR | RS_CAP_FOLD_IN,
+    .capabilities = RS_CAP_FIT | RS_CAP_PERSIST | RS_CAP_RECOMMEND | RS_CAP_SCORE | RS_CAP_SIMILAR |
+                    RS_CAP_FOLD_IN,
     .create = rc_create,
     .destroy = rc_destroy,
     .fit = rc_fit,

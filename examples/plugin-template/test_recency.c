@@ -11,13 +11,12 @@
 
 #include <recsys/testhost.h>
 
-#define CHECK(cond)                                                          \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-                    #cond);                                                  \
-            exit(1);                                                         \
-        }                                                                    \
+#define CHECK(cond)                                                                  \
+    do {                                                                             \
+        if (!(cond)) {                                                               \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+            exit(1);                                                                 \
+        }                                                                            \
     } while (0)
 
 /* Three movies, three users; movie 0 was rated long ago, 1 and 2 lately.
@@ -39,12 +38,20 @@ static const float item_rating[4] = {5, 4, 3, 4};
 int main(int argc, char **argv)
 {
     CHECK(argc == 2); /* the plugin's .so */
-    const rs_dataset d = {
-        .struct_size = sizeof d, .n_users = 3, .n_items = 3, .n_ratings = 4,
-        .user_ids = user_ids, .items = items, .user_ptr = user_ptr,
-        .user_item = user_item, .user_rating = user_rating, .user_time = user_time,
-        .item_ptr = item_ptr, .item_user = item_user, .item_rating = item_rating,
-        .item_meta_size = sizeof(rs_item_meta)};
+    const rs_dataset d = {.struct_size = sizeof d,
+                          .n_users = 3,
+                          .n_items = 3,
+                          .n_ratings = 4,
+                          .user_ids = user_ids,
+                          .items = items,
+                          .user_ptr = user_ptr,
+                          .user_item = user_item,
+                          .user_rating = user_rating,
+                          .user_time = user_time,
+                          .item_ptr = item_ptr,
+                          .item_user = item_user,
+                          .item_rating = item_rating,
+                          .item_meta_size = sizeof(rs_item_meta)};
     rs_error err = {0};
     rs_testhost *th = rs_testhost_new(&d);
     const char *params[] = {"window_days=1", NULL};

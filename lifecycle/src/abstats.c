@@ -53,17 +53,18 @@ void rs_abstats_arm(const rs_arm_counts *c, rs_arm_stats *out)
     }
 }
 
-rs_status rs_abstats_two_proportion(int64_t x1, int64_t n1, int64_t x2, int64_t n2,
-                                    double *z, double *p, rs_error *err)
+rs_status rs_abstats_two_proportion(int64_t x1, int64_t n1, int64_t x2, int64_t n2, double *z,
+                                    double *p, rs_error *err)
 {
     if (n1 <= 0 || n2 <= 0)
         return rs_error_set(err, RS_ERR_INVALID,
                             "two-proportion test: both arms need exposures (n1=%lld, n2=%lld)",
                             (long long)n1, (long long)n2);
     if (x1 < 0 || x2 < 0 || x1 > n1 || x2 > n2)
-        return rs_error_set(err, RS_ERR_INVALID,
-                            "two-proportion test: successes must lie in 0..n (%lld/%lld, %lld/%lld)",
-                            (long long)x1, (long long)n1, (long long)x2, (long long)n2);
+        return rs_error_set(
+            err, RS_ERR_INVALID,
+            "two-proportion test: successes must lie in 0..n (%lld/%lld, %lld/%lld)", (long long)x1,
+            (long long)n1, (long long)x2, (long long)n2);
     double pooled = (double)(x1 + x2) / (double)(n1 + n2);
     double se = sqrt(pooled * (1 - pooled) * (1.0 / (double)n1 + 1.0 / (double)n2));
     if (!(se > 0))
@@ -83,8 +84,7 @@ double rs_abstats_sign_test(int64_t wins_a, int64_t wins_b)
      * coefficients nor underflows 2^-n before they are combined. */
     double lnf = lgamma((double)n + 1), sum = 0.0;
     for (int64_t i = 0; i <= m; i++)
-        sum += exp(lnf - lgamma((double)i + 1) - lgamma((double)(n - i) + 1) -
-                   (double)n * M_LN2);
+        sum += exp(lnf - lgamma((double)i + 1) - lgamma((double)(n - i) + 1) - (double)n * M_LN2);
     double p = 2.0 * sum;
     return p > 1.0 ? 1.0 : p;
 }
@@ -140,16 +140,14 @@ static int cmp_response(const void *a, const void *b)
     return (x->time > y->time) - (x->time < y->time);
 }
 
-rs_status rs_abstats_tally(const rs_exposure_row *ex, size_t n_ex,
-                           const rs_rating_row *ratings, size_t n_ratings, size_t n_arms,
-                           rs_arm_counts *out, rs_error *err)
+rs_status rs_abstats_tally(const rs_exposure_row *ex, size_t n_ex, const rs_rating_row *ratings,
+                           size_t n_ratings, size_t n_arms, rs_arm_counts *out, rs_error *err)
 {
     memset(out, 0, n_arms * sizeof *out);
     for (size_t i = 0; i < n_ex; i++)
         if (ex[i].arm < 0 || (size_t)ex[i].arm >= n_arms)
-            return rs_error_set(err, RS_ERR_INVALID,
-                                "exposure row %zu: arm %d outside 0..%zu", i, ex[i].arm,
-                                n_arms ? n_arms - 1 : 0);
+            return rs_error_set(err, RS_ERR_INVALID, "exposure row %zu: arm %d outside 0..%zu", i,
+                                ex[i].arm, n_arms ? n_arms - 1 : 0);
     rs_exposure_row *e = malloc((n_ex ? n_ex : 1) * sizeof *e);
     rs_rating_row *r = malloc((n_ratings ? n_ratings : 1) * sizeof *r);
     if (!e || !r) {

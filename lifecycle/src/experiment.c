@@ -27,8 +27,7 @@ static void sodium_start(void)
         return;
 }
 
-static rs_status keep_string(rs_experiments *x, const char *s, const char **out,
-                             rs_error *err)
+static rs_status keep_string(rs_experiments *x, const char *s, const char **out, rs_error *err)
 {
     char **ns = realloc(x->strings, (x->n_strings + 1) * sizeof *ns);
     if (!ns)
@@ -41,9 +40,8 @@ static rs_status keep_string(rs_experiments *x, const char *s, const char **out,
 }
 
 /* A required string key, copied. */
-static rs_status need_string(rs_experiments *x, const rs_yaml_node *map,
-                             const char *key, const char *what, const char **out,
-                             rs_error *err)
+static rs_status need_string(rs_experiments *x, const rs_yaml_node *map, const char *key,
+                             const char *what, const char **out, rs_error *err)
 {
     char where[300];
     const char *s = NULL;
@@ -60,9 +58,8 @@ static rs_status need_string(rs_experiments *x, const rs_yaml_node *map,
     return keep_string(x, s, out, err);
 }
 
-static rs_status parse_arm(rs_experiments *x, rs_experiment *ex,
-                           const rs_yaml_node *n, rs_experiment_arm *arm,
-                           rs_error *err)
+static rs_status parse_arm(rs_experiments *x, rs_experiment *ex, const rs_yaml_node *n,
+                           rs_experiment_arm *arm, rs_error *err)
 {
     static const char *const keys[] = {"name", "source", "share", NULL};
     char where[300], what[200];
@@ -106,17 +103,15 @@ static rs_status parse_mode(const rs_yaml_node *map, rs_experiment *ex, rs_error
     else if (strcmp(mode, "interleave") == 0)
         ex->mode = RS_EXPERIMENT_INTERLEAVE;
     else
-        return rs_error_set(err, RS_ERR_CONFIG,
-                            "%sexperiment '%s': mode must be split or interleave, got '%s'",
-                            rs_yaml_where(rs_yaml_get(map, "mode"), where, sizeof where),
-                            ex->name, mode);
+        return rs_error_set(
+            err, RS_ERR_CONFIG, "%sexperiment '%s': mode must be split or interleave, got '%s'",
+            rs_yaml_where(rs_yaml_get(map, "mode"), where, sizeof where), ex->name, mode);
     return RS_OK;
 }
 
 /* Arm names unique, shares summing to 1 (split) or exactly two arms
  * (interleave). */
-static rs_status check_arms(const rs_yaml_node *arms, const rs_experiment *ex,
-                            rs_error *err)
+static rs_status check_arms(const rs_yaml_node *arms, const rs_experiment *ex, rs_error *err)
 {
     char where[300];
     double sum = 0.0;
@@ -125,8 +120,8 @@ static rs_status check_arms(const rs_yaml_node *arms, const rs_experiment *ex,
         for (size_t j = 0; j < i; j++)
             if (strcmp(ex->arms[i].name, ex->arms[j].name) == 0)
                 return rs_error_set(err, RS_ERR_CONFIG, "%sexperiment '%s': duplicate arm '%s'",
-                                    rs_yaml_where(ex->arms[i].node, where, sizeof where),
-                                    ex->name, ex->arms[i].name);
+                                    rs_yaml_where(ex->arms[i].node, where, sizeof where), ex->name,
+                                    ex->arms[i].name);
     }
     if (ex->mode == RS_EXPERIMENT_INTERLEAVE && ex->n_arms != 2)
         return rs_error_set(err, RS_ERR_CONFIG,
@@ -139,8 +134,8 @@ static rs_status check_arms(const rs_yaml_node *arms, const rs_experiment *ex,
     return RS_OK;
 }
 
-static rs_status parse_experiment(rs_experiments *x, const rs_yaml_node *n,
-                                  rs_experiment *ex, rs_error *err)
+static rs_status parse_experiment(rs_experiments *x, const rs_yaml_node *n, rs_experiment *ex,
+                                  rs_error *err)
 {
     static const char *const keys[] = {"name", "mode", "salt", "enabled", "arms", NULL};
     char where[300], what[200];
@@ -175,8 +170,7 @@ static rs_status parse_experiment(rs_experiments *x, const rs_yaml_node *n,
     return check_arms(arms, ex, err);
 }
 
-rs_status rs_experiments_parse(const rs_yaml_node *section, rs_experiments **out,
-                               rs_error *err)
+rs_status rs_experiments_parse(const rs_yaml_node *section, rs_experiments **out, rs_error *err)
 {
     char where[300];
     rs_status st = RS_OK;
@@ -213,8 +207,7 @@ rs_status rs_experiments_parse(const rs_yaml_node *section, rs_experiments **out
     return RS_OK;
 }
 
-rs_status rs_experiments_from_config(const rs_config *cfg, rs_experiments **out,
-                                     rs_error *err)
+rs_status rs_experiments_from_config(const rs_config *cfg, rs_experiments **out, rs_error *err)
 {
     return rs_experiments_parse(rs_config_section(cfg, "experiments"), out, err);
 }
@@ -255,8 +248,7 @@ const rs_experiment *rs_experiments_active(const rs_experiments *x)
     return NULL;
 }
 
-rs_status rs_experiments_check_sources(const rs_experiments *x, const rs_engine *e,
-                                       rs_error *err)
+rs_status rs_experiments_check_sources(const rs_experiments *x, const rs_engine *e, rs_error *err)
 {
     char where[300], list[400];
     for (size_t i = 0; x && i < x->n; i++)

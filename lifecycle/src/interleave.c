@@ -23,17 +23,15 @@ static int shown_already(const int32_t *out, size_t n, int32_t item)
 }
 
 /* Advance *pos past items already shown; 1 when the list has one left. */
-static int next_fresh(const int32_t *list, size_t len, size_t *pos, const int32_t *out,
-                      size_t n)
+static int next_fresh(const int32_t *list, size_t len, size_t *pos, const int32_t *out, size_t n)
 {
     while (*pos < len && shown_already(out, n, list[*pos]))
         (*pos)++;
     return *pos < len;
 }
 
-void rs_interleave_team_draft(const int32_t *a, size_t na, const int32_t *b, size_t nb,
-                              size_t k, uint64_t seed, int32_t *out, uint8_t *team,
-                              size_t *n_out)
+void rs_interleave_team_draft(const int32_t *a, size_t na, const int32_t *b, size_t nb, size_t k,
+                              uint64_t seed, int32_t *out, uint8_t *team, size_t *n_out)
 {
     size_t n = 0, pa = 0, pb = 0, count_a = 0, count_b = 0;
     uint64_t state = seed;
@@ -77,8 +75,8 @@ static int rated_has(const int32_t *rated, size_t n, int32_t item)
     return lo < n && rated[lo] == item;
 }
 
-rs_impression_outcome rs_interleave_outcome(const int32_t *shown, const uint8_t *team,
-                                            size_t n, const int32_t *rated, size_t n_rated)
+rs_impression_outcome rs_interleave_outcome(const int32_t *shown, const uint8_t *team, size_t n,
+                                            const int32_t *rated, size_t n_rated)
 {
     rs_impression_outcome o = {0, 0, -1};
     for (size_t i = 0; i < n; i++)

@@ -26,7 +26,7 @@ typedef struct entry {
     int dirty;
     int64_t generated_at_ms;
     struct entry *next;
-    rs_reco_list list;               /* list.source: the one that answered */
+    rs_reco_list list; /* list.source: the one that answered */
 } entry;
 
 /* A user being computed on demand: a mark that arrives meanwhile must not
@@ -47,7 +47,7 @@ struct rs_reco_cache {
     size_t n_buckets; /* power of two */
     size_t n_entries;
     size_t evict_cursor;
-    int64_t *dirty;   /* users to refresh, possibly repeated */
+    int64_t *dirty; /* users to refresh, possibly repeated */
     size_t n_dirty, cap_dirty;
     inflight *inflight;
     pthread_t thread;
@@ -67,8 +67,8 @@ void rs_reco_cache_config_default(rs_reco_cache_config *c)
 rs_status rs_reco_cache_config_parse(const rs_yaml_node *sec, rs_reco_cache_config *c,
                                      rs_error *err)
 {
-    static const char *const keys[] = {"interval_s", "list_size", "max_entries",
-                                       "explanations", "enabled", NULL};
+    static const char *const keys[] = {"interval_s",   "list_size", "max_entries",
+                                       "explanations", "enabled",   NULL};
     char where[300];
     rs_status st;
     rs_reco_cache_config_default(c);
@@ -83,13 +83,13 @@ rs_status rs_reco_cache_config_parse(const rs_yaml_node *sec, rs_reco_cache_conf
         (st = rs_yaml_get_bool(sec, "enabled", &c->enabled, err)) != RS_OK)
         return st;
     if (!(c->interval_s >= 0.05 && c->interval_s <= 86400))
-        return rs_error_set(err, RS_ERR_CONFIG, "%srefresh.interval_s must be in [0.05, 86400], got %g",
-                            rs_yaml_where(rs_yaml_get(sec, "interval_s"), where, sizeof where),
-                            c->interval_s);
+        return rs_error_set(
+            err, RS_ERR_CONFIG, "%srefresh.interval_s must be in [0.05, 86400], got %g",
+            rs_yaml_where(rs_yaml_get(sec, "interval_s"), where, sizeof where), c->interval_s);
     if (list < 1 || list > 10000)
-        return rs_error_set(err, RS_ERR_CONFIG, "%srefresh.list_size must be in [1, 10000], got %lld",
-                            rs_yaml_where(rs_yaml_get(sec, "list_size"), where, sizeof where),
-                            (long long)list);
+        return rs_error_set(
+            err, RS_ERR_CONFIG, "%srefresh.list_size must be in [1, 10000], got %lld",
+            rs_yaml_where(rs_yaml_get(sec, "list_size"), where, sizeof where), (long long)list);
     if (max < 1)
         return rs_error_set(err, RS_ERR_CONFIG, "%srefresh.max_entries must be >= 1, got %lld",
                             rs_yaml_where(rs_yaml_get(sec, "max_entries"), where, sizeof where),
@@ -112,8 +112,8 @@ static size_t bucket_of(const rs_reco_cache *c, int64_t user)
     return (size_t)(h >> 32) & (c->n_buckets - 1);
 }
 
-rs_status rs_reco_cache_new(const rs_reco_cache_config *cfg, rs_reco_compute_fn compute,
-                            void *ctx, rs_reco_cache **out, rs_error *err)
+rs_status rs_reco_cache_new(const rs_reco_cache_config *cfg, rs_reco_compute_fn compute, void *ctx,
+                            rs_reco_cache **out, rs_error *err)
 {
     rs_reco_cache *c = calloc(1, sizeof *c);
     if (!c)
@@ -144,16 +144,10 @@ rs_status rs_reco_cache_new(const rs_reco_cache_config *cfg, rs_reco_compute_fn 
 }
 
 /* Every removal of an entry ends here (see struct entry). */
-static void entry_free(entry *e)
-{
-    free(e);
-}
+static void entry_free(entry *e) { free(e); }
 
 /* Every change to an entry's list ends here (see struct entry). */
-static void entry_changed(entry *e)
-{
-    (void)e; /* nothing derived from the list is kept yet */
-}
+static void entry_changed(entry *e) { (void)e; /* nothing derived from the list is kept yet */ }
 
 void rs_reco_cache_free(rs_reco_cache *c)
 {
@@ -190,8 +184,7 @@ static void push_dirty(rs_reco_cache *c, int64_t user)
         if (!nd) {
             /* The flag stays set; mark_all_dirty's scan or the next change
              * will queue the user again. */
-            rs_log(RS_LOG_WARN, "reco-cache", "out of memory queueing user %lld",
-                   (long long)user);
+            rs_log(RS_LOG_WARN, "reco-cache", "out of memory queueing user %lld", (long long)user);
             return;
         }
         c->dirty = nd;
@@ -229,10 +222,7 @@ static size_t entry_size(const rs_reco_cache *c, size_t *items_off, size_t *expl
 }
 
 /* A fallback answered a list when its source is not the one asked for. */
-static int is_fallback(const entry *e)
-{
-    return strcmp(e->list.source, e->source) != 0;
-}
+static int is_fallback(const entry *e) { return strcmp(e->list.source, e->source) != 0; }
 
 static void store(rs_reco_cache *c, int64_t user, const char *source, const rs_reco_list *l,
                   int64_t at_ms, int dirty)
@@ -427,8 +417,7 @@ static rs_status refresh_user(rs_reco_cache *c, int64_t user, rs_reco_list *l, s
     size_t n_src = 0;
     rs_status last = RS_OK;
     pthread_mutex_lock(&c->mu);
-    for (entry *e = c->buckets[bucket_of(c, user)]; e && n_src < MAX_SOURCES_PER_USER;
-         e = e->next)
+    for (entry *e = c->buckets[bucket_of(c, user)]; e && n_src < MAX_SOURCES_PER_USER; e = e->next)
         if (e->user_id == user && e->dirty) {
             e->dirty = 0;
             memcpy(sources[n_src++], e->source, RS_SOURCE_NAME_MAX);
@@ -491,8 +480,8 @@ rs_status rs_reco_cache_refresh_now(rs_reco_cache *c, size_t *refreshed, rs_erro
     clock_gettime(CLOCK_MONOTONIC, &t1);
     pthread_mutex_lock(&c->mu);
     c->stats.passes++;
-    c->stats.last_pass_ms =
-        (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    c->stats.last_pass_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+                            (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
     pthread_mutex_unlock(&c->mu);
     if (refreshed)
         *refreshed = done;

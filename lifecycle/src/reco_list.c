@@ -39,8 +39,7 @@ void rs_reco_list_clear_explanations(rs_reco_list *l, size_t from, size_t to)
 
 int rs_reco_list_explained(const rs_reco_list *l, size_t i)
 {
-    return l->explain && i < l->n &&
-           (l->explain[i].because_item >= 0 || l->explain[i].n_parts > 0);
+    return l->explain && i < l->n && (l->explain[i].because_item >= 0 || l->explain[i].n_parts > 0);
 }
 
 void rs_reco_list_copy(rs_reco_list *dst, const rs_reco_list *src)

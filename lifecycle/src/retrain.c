@@ -27,11 +27,13 @@ static rs_status parse_sources(const rs_yaml_node *seq, rs_retrain_config *c, rs
 {
     char where[300];
     if (seq->kind != RS_YAML_SEQ)
-        return rs_error_set(err, RS_ERR_CONFIG, "%sretrain.sources must be a list of instance names",
+        return rs_error_set(err, RS_ERR_CONFIG,
+                            "%sretrain.sources must be a list of instance names",
                             rs_yaml_where(seq, where, sizeof where));
     if (seq->n > RS_RETRAIN_MAX_SOURCES)
         return rs_error_set(err, RS_ERR_CONFIG, "%sretrain.sources: at most %d sources, got %zu",
-                            rs_yaml_where(seq, where, sizeof where), RS_RETRAIN_MAX_SOURCES, seq->n);
+                            rs_yaml_where(seq, where, sizeof where), RS_RETRAIN_MAX_SOURCES,
+                            seq->n);
     for (size_t i = 0; i < seq->n; i++) {
         const char *s;
         rs_status st = rs_yaml_string(seq->items[i], "retrain.sources", &s, err);
@@ -48,8 +50,8 @@ static rs_status parse_sources(const rs_yaml_node *seq, rs_retrain_config *c, rs
 
 rs_status rs_retrain_config_parse(const rs_yaml_node *sec, rs_retrain_config *c, rs_error *err)
 {
-    static const char *const keys[] = {"every_hours", "after_new_ratings", "sources",
-                                       "keep_versions", "low_priority", NULL};
+    static const char *const keys[] = {"every_hours",   "after_new_ratings", "sources",
+                                       "keep_versions", "low_priority",      NULL};
     char where[300];
     rs_status st;
     rs_retrain_config_default(c);
@@ -66,9 +68,10 @@ rs_status rs_retrain_config_parse(const rs_yaml_node *sec, rs_retrain_config *c,
                             rs_yaml_where(rs_yaml_get(sec, "every_hours"), where, sizeof where),
                             c->every_hours);
     if (c->after_new_ratings < 0)
-        return rs_error_set(err, RS_ERR_CONFIG, "%sretrain.after_new_ratings must be >= 0, got %lld",
-                            rs_yaml_where(rs_yaml_get(sec, "after_new_ratings"), where, sizeof where),
-                            (long long)c->after_new_ratings);
+        return rs_error_set(
+            err, RS_ERR_CONFIG, "%sretrain.after_new_ratings must be >= 0, got %lld",
+            rs_yaml_where(rs_yaml_get(sec, "after_new_ratings"), where, sizeof where),
+            (long long)c->after_new_ratings);
     if (c->keep_versions < 1)
         return rs_error_set(err, RS_ERR_CONFIG, "%sretrain.keep_versions must be >= 1, got %lld",
                             rs_yaml_where(rs_yaml_get(sec, "keep_versions"), where, sizeof where),
@@ -122,7 +125,7 @@ typedef struct user_map {
     size_t n_base;
     id_index *extra; /* sorted by id, grown by insertion */
     size_t n_extra, cap_extra;
-    int64_t *ids;    /* dense -> external */
+    int64_t *ids; /* dense -> external */
     int32_t n_ids, cap_ids;
 } user_map;
 
@@ -188,8 +191,8 @@ static void map_free(user_map *m)
 }
 
 rs_status rs_retrain_merge(const rs_dataset *base, const rs_app_rating *app, size_t n_app,
-                           int cf_min_item_ratings, int cf_min_user_ratings,
-                           rs_ratings_set **out, rs_error *err)
+                           int cf_min_item_ratings, int cf_min_user_ratings, rs_ratings_set **out,
+                           rs_error *err)
 {
     user_map m;
     rs_status st = map_init(&m, base, err);
@@ -204,8 +207,8 @@ rs_status rs_retrain_merge(const rs_dataset *base, const rs_app_rating *app, siz
     for (size_t i = 0; st == RS_OK && i < n_app; i++) {
         int32_t u = -1;
         if (app[i].item < 0 || app[i].item >= base->n_items) {
-            st = rs_error_set(err, RS_ERR_INVALID, "app rating %zu: item index %d outside 0..%d",
-                              i, app[i].item, base->n_items - 1);
+            st = rs_error_set(err, RS_ERR_INVALID, "app rating %zu: item index %d outside 0..%d", i,
+                              app[i].item, base->n_items - 1);
             break;
         }
         if ((st = user_index(&m, app[i].user_id, &u, err)) != RS_OK)
@@ -595,8 +598,7 @@ rs_status rs_retrainer_start(rs_retrainer *r, rs_error *err)
     r->thread_running = rc == 0;
     pthread_mutex_unlock(&r->mu);
     if (rc != 0)
-        return rs_error_set(err, RS_ERR_INTERNAL, "retrain: cannot start thread: %s",
-                            strerror(rc));
+        return rs_error_set(err, RS_ERR_INTERNAL, "retrain: cannot start thread: %s", strerror(rc));
     return RS_OK;
 }
 
@@ -622,7 +624,7 @@ void rs_retrainer_get_status(rs_retrainer *r, rs_retrain_status *out)
     *out = r->status;
     out->next_due_at = 0;
     if (r->c.every_hours > 0)
-        out->next_due_at = (int64_t)time(NULL) +
-                           (int64_t)(r->c.every_hours * 3600.0) - (int64_t)(mono_now() - r->last_run_mono);
+        out->next_due_at = (int64_t)time(NULL) + (int64_t)(r->c.every_hours * 3600.0) -
+                           (int64_t)(mono_now() - r->last_run_mono);
     pthread_mutex_unlock(&r->mu);
 }

@@ -33,9 +33,9 @@ static rs_status range_error(const rs_yaml_node *sec, const char *key, const cha
 
 rs_status rs_gate_config_parse(const rs_yaml_node *sec, rs_gate_config *c, rs_error *err)
 {
-    static const char *const keys[] = {"tolerance", "relative", "holdout_users", "k",
-                                       "min_ratings", "holdout_fraction", "positive",
-                                       "smoke_users", NULL};
+    static const char *const keys[] = {"tolerance", "relative",    "holdout_users",
+                                       "k",         "min_ratings", "holdout_fraction",
+                                       "positive",  "smoke_users", NULL};
     char where[300];
     rs_status st;
     rs_gate_config_default(c);
@@ -122,8 +122,8 @@ static int cmp_i32(const void *a, const void *b)
 }
 
 /* Split user u; 0 when it has no positive among its latest ratings. */
-static rs_status hold_user(const rs_holdout *h, const rs_dataset *d, int32_t u,
-                           held_user *out, int *ok, rs_error *err)
+static rs_status hold_user(const rs_holdout *h, const rs_dataset *d, int32_t u, held_user *out,
+                           int *ok, rs_error *err)
 {
     size_t lo = d->user_ptr[u], n = d->user_ptr[u + 1] - lo;
     rs_rating *all = malloc(n * sizeof *all);
@@ -170,8 +170,7 @@ rs_status rs_holdout_new(const rs_dataset *d, const rs_gate_config *c, rs_holdou
     rs_holdout *h = calloc(1, sizeof *h);
     user_key *keys = calloc(d->n_users ? (size_t)d->n_users : 1, sizeof *keys);
     rs_status st = RS_OK;
-    if (!h || !keys ||
-        !(h->users = calloc((size_t)c->holdout_users, sizeof *h->users))) {
+    if (!h || !keys || !(h->users = calloc((size_t)c->holdout_users, sizeof *h->users))) {
         free(keys);
         rs_holdout_free(h);
         return rs_error_set(err, RS_ERR_NOMEM, "swap gate: out of memory");
@@ -244,8 +243,8 @@ typedef struct reco_target {
     rs_candidate *cand;
 } reco_target;
 
-static rs_status target_recommend(const reco_target *t, const rs_query *q, size_t k,
-                                  rs_scored *out, size_t *n, rs_error *err)
+static rs_status target_recommend(const reco_target *t, const rs_query *q, size_t k, rs_scored *out,
+                                  size_t *n, rs_error *err)
 {
     if (t->cand)
         return rs_candidate_recommend(t->cand, q, k, out, NULL, n, err);
@@ -278,8 +277,8 @@ static rs_status holdout_recall(const rs_holdout *h, const reco_target *t, doubl
     return RS_OK;
 }
 
-rs_status rs_holdout_recall(const rs_holdout *h, rs_engine *e, const char *name,
-                            double *recall, rs_error *err)
+rs_status rs_holdout_recall(const rs_holdout *h, rs_engine *e, const char *name, double *recall,
+                            rs_error *err)
 {
     reco_target t = {e, name, NULL};
     return holdout_recall(h, &t, recall, err);
@@ -295,7 +294,8 @@ rs_status rs_holdout_recall_candidate(const rs_holdout *h, rs_candidate *c, doub
 static int query_has(const held_user *hu, int32_t item)
 {
     rs_rating key = {item, 0, 0};
-    return hu->n_query > 0 && bsearch(&key, hu->query, hu->n_query, sizeof key, cmp_rating_item) != NULL;
+    return hu->n_query > 0 &&
+           bsearch(&key, hu->query, hu->n_query, sizeof key, cmp_rating_item) != NULL;
 }
 
 /* One smoke-tested user; `seen` is an n_items scratch array, left zeroed. */
@@ -377,7 +377,7 @@ struct rs_swap_gate {
     pthread_mutex_t reload_mu; /* one decision at a time */
     pthread_mutex_t log_mu;    /* guards the ring below */
     rs_gate_event ring[RS_GATE_HISTORY];
-    size_t n_events;           /* total ever logged */
+    size_t n_events; /* total ever logged */
     /* The serving figure is reused while the same version serves. */
     struct {
         char source[RS_SOURCE_NAME_MAX];
@@ -483,8 +483,7 @@ static void remember_recall(rs_swap_gate *g, const char *name, int64_t version, 
  * (cached per version); fills ev's figures. A composite candidate (the
  * hybrid) asks the serving engine for its children, exactly as it will
  * once published. */
-static rs_status evaluate(rs_swap_gate *g, rs_candidate *cand, rs_gate_event *ev,
-                          rs_error *err)
+static rs_status evaluate(rs_swap_gate *g, rs_candidate *cand, rs_gate_event *ev, rs_error *err)
 {
     const char *name = rs_candidate_name(cand);
     rs_status st;
@@ -558,8 +557,8 @@ rs_status rs_swap_gate_reload(rs_swap_gate *g, const char *name, const char *dir
     ev.eval_seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
     long long k = (long long)g->c.k;
     if (st != RS_OK) {
-        snprintf(ev.message, sizeof ev.message,
-                 "instance '%s': candidate from %s rejected: %.400s", name, dir, err->message);
+        snprintf(ev.message, sizeof ev.message, "instance '%s': candidate from %s rejected: %.400s",
+                 name, dir, err->message);
         st = rs_error_set(err, st, "%s", ev.message);
     } else if (!force && !decide(&g->c, &ev, why, sizeof why)) {
         st = rs_error_set(err, RS_ERR_STATE,

@@ -42,8 +42,8 @@ static const rs_param_field ease_param_table[] = {
 
 static rs_status read_params(ease_instance *in, rs_error *err)
 {
-    return rs_params_read(in->host, ease_param_table, RS_PARAMS_COUNT(ease_param_table),
-                          &in->p, err);
+    return rs_params_read(in->host, ease_param_table, RS_PARAMS_COUNT(ease_param_table), &in->p,
+                          err);
 }
 
 static rs_status ease_create(const rs_host *host, void **out, rs_error *err)
@@ -85,8 +85,7 @@ static rs_status ease_fit(void *instance, const rs_dataset *data, rs_error *err)
 {
     ease_instance *in = instance;
     ease_model *m = NULL;
-    rs_status st = ease_model_fit(data, &in->p, fit_progress, (void *)in->host, &m,
-                                  err);
+    rs_status st = ease_model_fit(data, &in->p, fit_progress, (void *)in->host, &m, err);
     if (st != RS_OK)
         return st;
     if ((st = ease_model_index(m, data, err)) != RS_OK) {
@@ -97,9 +96,8 @@ static rs_status ease_fit(void *instance, const rs_dataset *data, rs_error *err)
         in->host->log(in->host, RS_LOG_INFO,
                       "fitted %d items from %llu positives of %llu users "
                       "(lambda %g, threshold %.1f, B %.1f MB)",
-                      m->n, (unsigned long long)m->n_positives,
-                      (unsigned long long)m->n_users, m->lambda,
-                      (double)m->threshold, (double)ease_serve_bytes(m->n) / 1e6);
+                      m->n, (unsigned long long)m->n_positives, (unsigned long long)m->n_users,
+                      m->lambda, (double)m->threshold, (double)ease_serve_bytes(m->n) / 1e6);
     ease_model_free(in->model);
     in->model = m;
     return RS_OK;
@@ -115,8 +113,7 @@ static rs_status ease_save(void *instance, const char *dir, rs_error *err)
 
 /* An artifact fitted with other params is stale: refuse it rather than
  * serve a model the config does not describe (as LightGCN does for dim). */
-static rs_status ease_load(void *instance, const char *dir, const rs_dataset *data,
-                           rs_error *err)
+static rs_status ease_load(void *instance, const char *dir, const rs_dataset *data, rs_error *err)
 {
     ease_instance *in = instance;
     ease_model *m = NULL;
@@ -128,8 +125,8 @@ static rs_status ease_load(void *instance, const char *dir, const rs_dataset *da
                           "ease: %s/%s was fitted with lambda %g, "
                           "positive_threshold %g but the instance is configured "
                           "for lambda %g, positive_threshold %g (retrain it)",
-                          dir, EASE_ARTIFACT_FILE, m->lambda, (double)m->threshold,
-                          in->p.lambda, (double)in->p.threshold);
+                          dir, EASE_ARTIFACT_FILE, m->lambda, (double)m->threshold, in->p.lambda,
+                          (double)in->p.threshold);
         ease_model_free(m);
         return st;
     }
@@ -171,8 +168,7 @@ static size_t query_positives(const ease_model *m, const rs_query *q, int32_t *p
 
 /* acc[i] = sum over positives x of B[x][i]: rows are contiguous, so this
  * is |pos| streaming vector adds. */
-static void sum_rows(const ease_model *m, const int32_t *pos, size_t n_pos,
-                     float *acc)
+static void sum_rows(const ease_model *m, const int32_t *pos, size_t n_pos, float *acc)
 {
     size_t n = (size_t)m->n;
     memset(acc, 0, n * sizeof *acc);
@@ -211,8 +207,8 @@ typedef struct request {
     size_t n_pos;
 } request;
 
-static rs_status request_begin(const ease_instance *in, const rs_query *q,
-                               request *r, rs_error *err)
+static rs_status request_begin(const ease_instance *in, const rs_query *q, request *r,
+                               rs_error *err)
 {
     const ease_model *m = in->model;
     memset(r, 0, sizeof *r);
@@ -245,8 +241,7 @@ static void request_end(request *r)
  * contributes anything above zero, no rated movie supports the item and
  * because_item is -1.
  */
-static void explain_item(const ease_instance *in, const request *r, int32_t mi,
-                         rs_explanation *e)
+static void explain_item(const ease_instance *in, const request *r, int32_t mi, rs_explanation *e)
 {
     const ease_model *m = in->model;
     size_t n = (size_t)m->n;
@@ -255,8 +250,7 @@ static void explain_item(const ease_instance *in, const request *r, int32_t mi,
     for (size_t j = 0; j < r->n_pos; j++) {
         int32_t x = r->pos[j];
         float v = m->B[(size_t)x * n + (size_t)mi];
-        if (v > best_v ||
-            (best >= 0 && v == best_v && m->item_cat[x] < m->item_cat[best])) {
+        if (v > best_v || (best >= 0 && v == best_v && m->item_cat[x] < m->item_cat[best])) {
             best = x;
             best_v = v;
         }
@@ -268,9 +262,8 @@ static void explain_item(const ease_instance *in, const request *r, int32_t mi,
     e->parts[0].share = 1.0f;
 }
 
-static rs_status ease_recommend(void *instance, const rs_query *q, size_t k,
-                                rs_scored *out, rs_explanation *explain,
-                                size_t *n_out, rs_error *err)
+static rs_status ease_recommend(void *instance, const rs_query *q, size_t k, rs_scored *out,
+                                rs_explanation *explain, size_t *n_out, rs_error *err)
 {
     ease_instance *in = instance;
     request r;
@@ -312,8 +305,8 @@ done:
     return st;
 }
 
-static rs_status ease_score(void *instance, const rs_query *q, const int32_t *items,
-                            size_t n, float *scores, rs_error *err)
+static rs_status ease_score(void *instance, const rs_query *q, const int32_t *items, size_t n,
+                            float *scores, rs_error *err)
 {
     ease_instance *in = instance;
     request r;
@@ -336,8 +329,8 @@ static rs_status ease_score(void *instance, const rs_query *q, const int32_t *it
  * Similar movies: row x of B, i.e. the items a user who liked only x would
  * be recommended. See docs/ease.md for why this beats the raw Gram cosine.
  */
-static rs_status ease_similar(void *instance, int32_t item, size_t k,
-                              rs_scored *out, size_t *n_out, rs_error *err)
+static rs_status ease_similar(void *instance, int32_t item, size_t k, rs_scored *out, size_t *n_out,
+                              rs_error *err)
 {
     ease_instance *in = instance;
     const ease_model *m = in->model;
@@ -345,8 +338,7 @@ static rs_status ease_similar(void *instance, int32_t item, size_t k,
     if (!m)
         return rs_error_set(err, RS_ERR_STATE, "ease: not fitted or loaded");
     if (item < 0 || item >= m->n_catalogue || m->cat_item[item] < 0)
-        return rs_error_set(err, RS_ERR_NOT_FOUND,
-                            "ease: item %d is not in the CF subset", item);
+        return rs_error_set(err, RS_ERR_NOT_FOUND, "ease: item %d is not in the CF subset", item);
     if (k == 0)
         return RS_OK;
     if (!out)
@@ -367,8 +359,8 @@ static const rs_plugin_entry entry = {
     .name = "ease",
     .version = "1.0.0",
     .description = "EASE item-item closed form (Steck, WWW 2019)",
-    .capabilities = RS_CAP_FIT | RS_CAP_PERSIST | RS_CAP_RECOMMEND | RS_CAP_SCORE |
-                    RS_CAP_SIMILAR | RS_CAP_EXPLAIN | RS_CAP_FOLD_IN,
+    .capabilities = RS_CAP_FIT | RS_CAP_PERSIST | RS_CAP_RECOMMEND | RS_CAP_SCORE | RS_CAP_SIMILAR |
+                    RS_CAP_EXPLAIN | RS_CAP_FOLD_IN,
     .create = ease_create,
     .destroy = ease_destroy,
     .fit = ease_fit,

@@ -80,10 +80,8 @@ static int write_all(int fd, const void *buf, size_t n)
 rs_status ease_artifact_save(const ease_model *m, const char *dir, rs_error *err)
 {
     char path[4096], tmp[4096 + 8];
-    if (snprintf(path, sizeof path, "%s/%s", dir, EASE_ARTIFACT_FILE) >=
-        (int)sizeof path)
-        return rs_error_set(err, RS_ERR_INVALID, "ease: artifact path too long: %s",
-                            dir);
+    if (snprintf(path, sizeof path, "%s/%s", dir, EASE_ARTIFACT_FILE) >= (int)sizeof path)
+        return rs_error_set(err, RS_ERR_INVALID, "ease: artifact path too long: %s", dir);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     section s[3];
     sections_of(m, s);
@@ -105,8 +103,7 @@ rs_status ease_artifact_save(const ease_model *m, const char *dir, rs_error *err
 
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
-        return rs_error_set(err, RS_ERR_IO, "ease: cannot create %s: %s", tmp,
-                            strerror(errno));
+        return rs_error_set(err, RS_ERR_IO, "ease: cannot create %s: %s", tmp, strerror(errno));
     int ok = write_all(fd, h, sizeof h);
     for (size_t k = 0; ok && k < 3; k++)
         ok = write_all(fd, s[k].ptr, s[k].bytes);
@@ -121,8 +118,7 @@ rs_status ease_artifact_save(const ease_model *m, const char *dir, rs_error *err
         if (ok)
             saved = errno;
         unlink(tmp);
-        return rs_error_set(err, RS_ERR_IO, "ease: cannot write %s: %s", path,
-                            strerror(saved));
+        return rs_error_set(err, RS_ERR_IO, "ease: cannot write %s: %s", path, strerror(saved));
     }
     return RS_OK;
 }
@@ -145,24 +141,21 @@ static int read_all(int fd, void *buf, size_t n)
 
 /* Everything in the header that does not need the payload; `size` is the
  * file's size. */
-static rs_status check_header(const char *path, const unsigned char *h,
-                              size_t size, uint32_t *n_out, rs_error *err)
+static rs_status check_header(const char *path, const unsigned char *h, size_t size,
+                              uint32_t *n_out, rs_error *err)
 {
     if (size < HEADER_BYTES)
-        return rs_error_set(err, RS_ERR_FORMAT,
-                            "ease: %s: truncated header (%zu of %d bytes)", path,
-                            size, HEADER_BYTES);
+        return rs_error_set(err, RS_ERR_FORMAT, "ease: %s: truncated header (%zu of %d bytes)",
+                            path, size, HEADER_BYTES);
     if (memcmp(h, MAGIC, 8) != 0)
-        return rs_error_set(err, RS_ERR_FORMAT,
-                            "ease: %s: bad magic (not an EASE artifact)", path);
+        return rs_error_set(err, RS_ERR_FORMAT, "ease: %s: bad magic (not an EASE artifact)", path);
     uint32_t version = get_u32(h + 8);
     if (version != EASE_FORMAT_VERSION)
-        return rs_error_set(err, RS_ERR_FORMAT,
-                            "ease: %s: format version %u, this plugin reads %u",
+        return rs_error_set(err, RS_ERR_FORMAT, "ease: %s: format version %u, this plugin reads %u",
                             path, version, EASE_FORMAT_VERSION);
     if (get_u32(h + 60) != crc_update((uint32_t)crc32(0L, Z_NULL, 0), h, 60))
-        return rs_error_set(err, RS_ERR_FORMAT,
-                            "ease: %s: header checksum mismatch (corrupt)", path);
+        return rs_error_set(err, RS_ERR_FORMAT, "ease: %s: header checksum mismatch (corrupt)",
+                            path);
     uint32_t n = get_u32(h + 20);
     float threshold;
     double lambda;
@@ -180,12 +173,10 @@ static rs_status check_header(const char *path, const unsigned char *h,
     else if (!isfinite(lambda) || !(lambda > 0.0))
         bad = "lambda";
     if (bad)
-        return rs_error_set(err, RS_ERR_FORMAT,
-                            "ease: %s: invalid header field '%s'", path, bad);
+        return rs_error_set(err, RS_ERR_FORMAT, "ease: %s: invalid header field '%s'", path, bad);
     size_t nn = (size_t)n, want = ease_serve_bytes(n);
     if (want > SIZE_MAX - HEADER_BYTES - 12 * nn)
-        return rs_error_set(err, RS_ERR_FORMAT, "ease: %s: header sizes overflow",
-                            path);
+        return rs_error_set(err, RS_ERR_FORMAT, "ease: %s: header sizes overflow", path);
     want += HEADER_BYTES + 12 * nn;
     /* Checked before allocating, so a corrupt count cannot ask for memory
      * the file does not back. */
@@ -200,8 +191,7 @@ static rs_status check_header(const char *path, const unsigned char *h,
 
 /* The checksum proves the bytes are what was written; this catches a
  * writer bug or a hand-made file that would poison every score. */
-static rs_status check_weights(const char *path, const ease_model *m,
-                               rs_error *err)
+static rs_status check_weights(const char *path, const ease_model *m, rs_error *err)
 {
     size_t n = (size_t)m->n;
     for (size_t x = 0; x < n; x++)
@@ -218,8 +208,8 @@ static rs_status check_weights(const char *path, const ease_model *m,
 
 /* Header and size first, then the sections straight into the model's
  * arrays (no second copy of a matrix that may be gigabytes). */
-static rs_status read_model(const char *path, int fd, int64_t max_items,
-                            ease_model **out, rs_error *err)
+static rs_status read_model(const char *path, int fd, int64_t max_items, ease_model **out,
+                            rs_error *err)
 {
     unsigned char h[HEADER_BYTES];
     struct stat sb;
@@ -227,12 +217,10 @@ static rs_status read_model(const char *path, int fd, int64_t max_items,
     ease_model *m = NULL;
     rs_status st;
     if (fstat(fd, &sb) != 0 || sb.st_size < 0)
-        return rs_error_set(err, RS_ERR_IO, "ease: cannot stat %s: %s", path,
-                            strerror(errno));
+        return rs_error_set(err, RS_ERR_IO, "ease: cannot stat %s: %s", path, strerror(errno));
     size_t size = (size_t)sb.st_size;
     if (size >= HEADER_BYTES && !read_all(fd, h, HEADER_BYTES))
-        return rs_error_set(err, RS_ERR_IO, "ease: cannot read %s: %s", path,
-                            strerror(errno));
+        return rs_error_set(err, RS_ERR_IO, "ease: cannot read %s: %s", path, strerror(errno));
     if ((st = check_header(path, h, size, &n, err)) != RS_OK)
         return st;
     /* The same guard as fit: a file from a bigger machine must not take
@@ -262,8 +250,8 @@ static rs_status read_model(const char *path, int fd, int64_t max_items,
         crc = crc_update(crc, s[k].ptr, s[k].bytes);
     }
     if (crc != get_u32(h + 56)) {
-        st = rs_error_set(err, RS_ERR_FORMAT,
-                          "ease: %s: payload checksum mismatch (corrupt)", path);
+        st = rs_error_set(err, RS_ERR_FORMAT, "ease: %s: payload checksum mismatch (corrupt)",
+                          path);
         goto fail;
     }
     if ((st = check_weights(path, m, err)) != RS_OK)
@@ -275,17 +263,15 @@ fail:
     return st;
 }
 
-rs_status ease_artifact_load(const char *dir, const rs_dataset *data,
-                             int64_t max_items, ease_model **out, rs_error *err)
+rs_status ease_artifact_load(const char *dir, const rs_dataset *data, int64_t max_items,
+                             ease_model **out, rs_error *err)
 {
     char path[4096];
     ease_model *m = NULL;
     rs_status st;
     *out = NULL;
-    if (snprintf(path, sizeof path, "%s/%s", dir, EASE_ARTIFACT_FILE) >=
-        (int)sizeof path)
-        return rs_error_set(err, RS_ERR_INVALID, "ease: artifact path too long: %s",
-                            dir);
+    if (snprintf(path, sizeof path, "%s/%s", dir, EASE_ARTIFACT_FILE) >= (int)sizeof path)
+        return rs_error_set(err, RS_ERR_INVALID, "ease: artifact path too long: %s", dir);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return rs_error_set(err, errno == ENOENT ? RS_ERR_NOT_FOUND : RS_ERR_IO,

@@ -21,13 +21,12 @@
 #define EASE_FORMAT_VERSION 1u
 
 /* Write atomically (temp file, fsync, rename) into dir. */
-rs_status ease_artifact_save(const ease_model *m, const char *dir,
-                             rs_error *err);
+rs_status ease_artifact_save(const ease_model *m, const char *dir, rs_error *err);
 
 /* Read and validate everything, then index onto `data`. A model of more
  * than max_items items is refused before its matrix is allocated. On
  * failure *out stays NULL and nothing else changes. */
-rs_status ease_artifact_load(const char *dir, const rs_dataset *data,
-                             int64_t max_items, ease_model **out, rs_error *err);
+rs_status ease_artifact_load(const char *dir, const rs_dataset *data, int64_t max_items,
+                             ease_model **out, rs_error *err);
 
 #endif /* EASE_ARTIFACT_H */

@@ -36,8 +36,7 @@ rs_status ease_model_alloc(int32_t n, ease_model **out, rs_error *err)
     m->B = calloc(1, bytes);
     if (!m->movie || !m->count || !m->B) {
         ease_model_free(m);
-        return rs_error_set(err, RS_ERR_NOMEM,
-                            "ease: no memory for a %d-item model (%.2f GB)", n,
+        return rs_error_set(err, RS_ERR_NOMEM, "ease: no memory for a %d-item model (%.2f GB)", n,
                             (double)bytes / 1e9);
     }
     *out = m;
@@ -67,8 +66,7 @@ void ease_model_free(ease_model *m)
 
 /* ---- Fit ------------------------------------------------------------------ */
 
-static void report(ease_progress_fn fn, void *ctx, const char *step, double done,
-                   double total)
+static void report(ease_progress_fn fn, void *ctx, const char *step, double done, double total)
 {
     if (fn)
         fn(ctx, step, done, total);
@@ -80,9 +78,8 @@ static void report(ease_progress_fn fn, void *ctx, const char *step, double done
  * DSYRK rank-k update; users without a positive in the subset are skipped,
  * so they cost nothing.
  */
-static rs_status gram(const rs_dataset *d, const int32_t *cat_item, int32_t n,
-                      float threshold, double *g, uint64_t *n_users,
-                      uint64_t *n_pos, ease_progress_fn fn, void *ctx,
+static rs_status gram(const rs_dataset *d, const int32_t *cat_item, int32_t n, float threshold,
+                      double *g, uint64_t *n_users, uint64_t *n_pos, ease_progress_fn fn, void *ctx,
                       rs_error *err)
 {
     size_t rows = BLOCK_BYTES / ((size_t)n * sizeof(double));
@@ -111,8 +108,7 @@ static rs_status gram(const rs_dataset *d, const int32_t *cat_item, int32_t n,
             (*n_users)++;
         }
         if (used == rows || (u == d->n_users - 1 && used > 0)) {
-            cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, n, (int)used,
-                        1.0, x, n, 1.0, g, n);
+            cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, n, (int)used, 1.0, x, n, 1.0, g, n);
             memset(x, 0, used * (size_t)n * sizeof *x);
             used = 0;
             report(fn, ctx, "gram", u + 1, d->n_users);
@@ -155,12 +151,12 @@ static rs_status factor_and_invert(double *g, int32_t n, rs_error *err)
                             "(LAPACK dpotrf: leading minor %d); raise lambda",
                             (int)info);
     if (info < 0)
-        return rs_error_set(err, RS_ERR_INTERNAL,
-                            "ease: LAPACK dpotrf rejected argument %d", (int)-info);
+        return rs_error_set(err, RS_ERR_INTERNAL, "ease: LAPACK dpotrf rejected argument %d",
+                            (int)-info);
     info = LAPACKE_dpotri(LAPACK_ROW_MAJOR, 'L', n, g, n);
     if (info != 0)
-        return rs_error_set(err, RS_ERR_INTERNAL,
-                            "ease: LAPACK dpotri failed (info %d)", (int)info);
+        return rs_error_set(err, RS_ERR_INTERNAL, "ease: LAPACK dpotri failed (info %d)",
+                            (int)info);
     return RS_OK;
 }
 
@@ -174,13 +170,12 @@ rs_status ease_refuse_size(const char *what, int64_t n, int64_t max, rs_error *e
                         "%.1f GB to fit (double) and %.1f GB to serve (float32). "
                         "Raise max_items if the machine has that memory, or "
                         "shrink the subset (prepare.cf_min_item_ratings)",
-                        what, (long long)n, (long long)max, (long long)n, (long long)n,
-                        fit / 1e9, serve / 1e9);
+                        what, (long long)n, (long long)max, (long long)n, (long long)n, fit / 1e9,
+                        serve / 1e9);
 }
 
-rs_status ease_model_fit(const rs_dataset *d, const ease_params *p,
-                         ease_progress_fn progress, void *ctx,
-                         ease_model **out, rs_error *err)
+rs_status ease_model_fit(const rs_dataset *d, const ease_params *p, ease_progress_fn progress,
+                         void *ctx, ease_model **out, rs_error *err)
 {
     rs_status st;
     ease_model *m = NULL;
@@ -189,8 +184,7 @@ rs_status ease_model_fit(const rs_dataset *d, const ease_params *p,
     int32_t n = 0;
     *out = NULL;
     if (!(p->lambda > 0.0) || !isfinite(p->lambda))
-        return rs_error_set(err, RS_ERR_CONFIG, "ease: lambda must be > 0 (got %g)",
-                            p->lambda);
+        return rs_error_set(err, RS_ERR_CONFIG, "ease: lambda must be > 0 (got %g)", p->lambda);
     for (int32_t i = 0; i < d->n_items; i++)
         n += d->cf_item[i] != 0;
     if (n == 0)
@@ -209,8 +203,7 @@ rs_status ease_model_fit(const rs_dataset *d, const ease_params *p,
     g = calloc((size_t)n * (size_t)n, sizeof *g);
     pd = malloc((size_t)n * sizeof *pd);
     if (!cat_item || !g || !pd) {
-        st = rs_error_set(err, RS_ERR_NOMEM,
-                          "ease: no memory to fit %d items (%.2f GB)", n,
+        st = rs_error_set(err, RS_ERR_NOMEM, "ease: no memory to fit %d items (%.2f GB)", n,
                           (double)ease_fit_bytes(n) / 1e9);
         goto out;
     }
@@ -221,8 +214,8 @@ rs_status ease_model_fit(const rs_dataset *d, const ease_params *p,
     }
     m->lambda = p->lambda;
     m->threshold = p->threshold;
-    if ((st = gram(d, cat_item, n, p->threshold, g, &m->n_users,
-                   &m->n_positives, progress, ctx, err)) != RS_OK)
+    if ((st = gram(d, cat_item, n, p->threshold, g, &m->n_users, &m->n_positives, progress, ctx,
+                   err)) != RS_OK)
         goto out;
     for (int32_t j = 0; j < n; j++) {
         double *gjj = g + (size_t)j * (size_t)n + (size_t)j;
@@ -333,8 +326,7 @@ rs_status ease_model_index(ease_model *m, const rs_dataset *d, rs_error *err)
         }
         int32_t c = cat[lo].pos;
         if (m->cat_item[c] >= 0) {
-            st = rs_error_set(err, RS_ERR_FORMAT,
-                              "ease: movieId %lld appears twice in the model",
+            st = rs_error_set(err, RS_ERR_FORMAT, "ease: movieId %lld appears twice in the model",
                               (long long)m->movie[j]);
             goto fail;
         }

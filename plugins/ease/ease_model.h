@@ -21,21 +21,21 @@
 #include <recsys/plugin.h>
 
 typedef struct ease_model {
-    int32_t n;           /* items in the model (the CF subset at fit time) */
-    float threshold;     /* ratings >= this were positives */
-    double lambda;       /* L2 weight on B */
-    uint64_t n_users;    /* training users with at least one positive */
+    int32_t n;        /* items in the model (the CF subset at fit time) */
+    float threshold;  /* ratings >= this were positives */
+    double lambda;    /* L2 weight on B */
+    uint64_t n_users; /* training users with at least one positive */
     uint64_t n_positives;
-    int64_t *movie;      /* [n] external movieId of model item j */
-    uint32_t *count;     /* [n] training positives of model item j */
-    float *B;            /* [n * n] row-major; row x = x's weight on every item */
+    int64_t *movie;  /* [n] external movieId of model item j */
+    uint32_t *count; /* [n] training positives of model item j */
+    float *B;        /* [n * n] row-major; row x = x's weight on every item */
 
     /* Derived by ease_model_index from the catalogue; not persisted. */
     int32_t n_catalogue;
-    int32_t *item_cat;   /* [n] model item -> catalogue index */
-    int32_t *cat_item;   /* [n_catalogue] catalogue index -> model item or -1 */
-    int32_t *by_count;   /* [n] model items, most positives first */
-    int32_t *pop_rank;   /* [n] model item -> its position in by_count */
+    int32_t *item_cat; /* [n] model item -> catalogue index */
+    int32_t *cat_item; /* [n_catalogue] catalogue index -> model item or -1 */
+    int32_t *by_count; /* [n] model items, most positives first */
+    int32_t *pop_rank; /* [n] model item -> its position in by_count */
 } ease_model;
 
 /* Hyperparameters of one fit. */
@@ -53,8 +53,7 @@ size_t ease_serve_bytes(int64_t n);
 /* Fill err with the refusal for n items above max_items (the memory they
  * would need and what to change); `what` names them ("the CF subset").
  * Returns RS_ERR_CONFIG. */
-rs_status ease_refuse_size(const char *what, int64_t n, int64_t max_items,
-                           rs_error *err);
+rs_status ease_refuse_size(const char *what, int64_t n, int64_t max_items, rs_error *err);
 
 /* Allocate an n-item model with zeroed arrays (B included). */
 rs_status ease_model_alloc(int32_t n, ease_model **out, rs_error *err);
@@ -62,16 +61,13 @@ void ease_model_free(ease_model *m);
 
 /* Fit on `data`'s CF subset. `progress` may be NULL. On failure *out stays
  * NULL. The factorisation runs in the calling thread plus OpenBLAS's pool. */
-typedef void (*ease_progress_fn)(void *ctx, const char *step, double done,
-                                 double total);
-rs_status ease_model_fit(const rs_dataset *data, const ease_params *p,
-                         ease_progress_fn progress, void *ctx,
-                         ease_model **out, rs_error *err);
+typedef void (*ease_progress_fn)(void *ctx, const char *step, double done, double total);
+rs_status ease_model_fit(const rs_dataset *data, const ease_params *p, ease_progress_fn progress,
+                         void *ctx, ease_model **out, rs_error *err);
 
 /* Map the model's movie ids onto `data`'s catalogue (after fit or load).
  * Fails, leaving the model unindexed, when a movie id is missing from the
  * catalogue or appears twice. */
-rs_status ease_model_index(ease_model *m, const rs_dataset *data,
-                           rs_error *err);
+rs_status ease_model_index(ease_model *m, const rs_dataset *data, rs_error *err);
 
 #endif /* EASE_MODEL_H */

@@ -8,8 +8,7 @@ static double transform(float s, int log1p_)
     return log1p_ ? log1p(s > 0.0f ? (double)s : 0.0) : (double)s;
 }
 
-size_t rs_hybrid_zscore(const float *raw, const uint8_t *skip, size_t n,
-                        int log1p_, float *z)
+size_t rs_hybrid_zscore(const float *raw, const uint8_t *skip, size_t n, int log1p_, float *z)
 {
     /* Two passes in double: catalogue-sized sums of floats lose digits. */
     double sum = 0.0;
@@ -29,23 +28,19 @@ size_t rs_hybrid_zscore(const float *raw, const uint8_t *skip, size_t n,
     /* A spread below float resolution is ties, not information. */
     int flat = !(sd > 1e-12 * (fabs(mean) + 1.0));
     for (size_t i = 0; i < n; i++)
-        z[i] = isnan(raw[i]) ? NAN
-               : flat        ? 0.0f
-                      : (float)((transform(raw[i], log1p_) - mean) / sd);
+        z[i] = isnan(raw[i]) ? NAN : flat ? 0.0f : (float)((transform(raw[i], log1p_) - mean) / sd);
     return m;
 }
 
-void rs_hybrid_combine(size_t n_children, const double *w, const float *z,
-                       size_t n, const int8_t *stand_in, float *blended)
+void rs_hybrid_combine(size_t n_children, const double *w, const float *z, size_t n,
+                       const int8_t *stand_in, float *blended)
 {
     for (size_t i = 0; i < n; i++)
-        blended[i] =
-            (float)rs_hybrid_blend_one(n_children, w, z + i, n, stand_in, NULL);
+        blended[i] = (float)rs_hybrid_blend_one(n_children, w, z + i, n, stand_in, NULL);
 }
 
-int rs_hybrid_shares(size_t n_children, const double *w, const float *z,
-                     size_t n, size_t i, const int8_t *stand_in,
-                     const uint8_t *eligible, float *share)
+int rs_hybrid_shares(size_t n_children, const double *w, const float *z, size_t n, size_t i,
+                     const int8_t *stand_in, const uint8_t *eligible, float *share)
 {
     double attr[64], pos = 0.0, wsum = 0.0, best = 0.0;
     int winner = -1;
@@ -66,15 +61,12 @@ int rs_hybrid_shares(size_t n_children, const double *w, const float *z,
         if (pos > 0.0)
             share[c] = attr[c] > 0.0 ? (float)(attr[c] / pos) : 0.0f;
         else
-            share[c] = !isnan(z[c * n + i]) && wsum > 0.0
-                           ? (float)(w[c] / wsum)
-                           : 0.0f;
+            share[c] = !isnan(z[c * n + i]) && wsum > 0.0 ? (float)(w[c] / wsum) : 0.0f;
     }
     return winner;
 }
 
-size_t rs_hybrid_bucket(const int32_t *bucket_n, size_t n_buckets,
-                        size_t n_ratings)
+size_t rs_hybrid_bucket(const int32_t *bucket_n, size_t n_buckets, size_t n_ratings)
 {
     size_t best = 0;
     double x = log((double)(n_ratings ? n_ratings : 1)), best_d = INFINITY;
@@ -88,8 +80,8 @@ size_t rs_hybrid_bucket(const int32_t *bucket_n, size_t n_buckets,
     return best;
 }
 
-void rs_hybrid_raise_weight(size_t n_children, const double *w, size_t child,
-                            double at_least, double *out)
+void rs_hybrid_raise_weight(size_t n_children, const double *w, size_t child, double at_least,
+                            double *out)
 {
     double others = 0.0;
     for (size_t c = 0; c < n_children; c++)
@@ -104,8 +96,8 @@ void rs_hybrid_raise_weight(size_t n_children, const double *w, size_t child,
         out[c] = c == child ? at_least : w[c] * scale;
 }
 
-void rs_hybrid_evidence_gate(float *z, size_t n, const size_t *item_ptr,
-                             double full, double strength)
+void rs_hybrid_evidence_gate(float *z, size_t n, const size_t *item_ptr, double full,
+                             double strength)
 {
     if (!(full > 0.0) || !(strength > 0.0) || !item_ptr)
         return;

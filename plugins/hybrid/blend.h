@@ -42,8 +42,7 @@
  * Returns how many counted (non-skipped) items the child scored; 0 means it
  * said nothing and should be left out of the request.
  */
-size_t rs_hybrid_zscore(const float *raw, const uint8_t *skip, size_t n,
-                        int log1p, float *z);
+size_t rs_hybrid_zscore(const float *raw, const uint8_t *skip, size_t n, int log1p, float *z);
 
 /*
  * One item's blend: sum_c w[c] * v_c, where v_c = z[c * stride] or, when
@@ -52,9 +51,8 @@ size_t rs_hybrid_zscore(const float *raw, const uint8_t *skip, size_t n,
  * contribution credited to child c (a stand-in's to the stand-in). Returns
  * NaN when no child (nor stand-in) scored the item.
  */
-static inline double rs_hybrid_blend_one(size_t n_children, const double *w,
-                                         const float *z, size_t stride,
-                                         const int8_t *stand_in, double *attr)
+static inline double rs_hybrid_blend_one(size_t n_children, const double *w, const float *z,
+                                         size_t stride, const int8_t *stand_in, double *attr)
 {
     double s = 0.0;
     int any = 0;
@@ -85,8 +83,8 @@ static inline double rs_hybrid_blend_one(size_t n_children, const double *w,
  *   stand_in[c]   see rs_hybrid_blend_one (may be NULL)
  *   blended[i]    out: the blend, NaN when no child scored item i
  */
-void rs_hybrid_combine(size_t n_children, const double *w, const float *z,
-                       size_t n, const int8_t *stand_in, float *blended);
+void rs_hybrid_combine(size_t n_children, const double *w, const float *z, size_t n,
+                       const int8_t *stand_in, float *blended);
 
 /*
  * Each child's share of item i's blended score: its positive contribution
@@ -99,9 +97,8 @@ void rs_hybrid_combine(size_t n_children, const double *w, const float *z,
  * among those with eligible[c] != 0 (NULL = all), or -1 when none
  * contributed positively.
  */
-int rs_hybrid_shares(size_t n_children, const double *w, const float *z,
-                     size_t n, size_t i, const int8_t *stand_in,
-                     const uint8_t *eligible, float *share);
+int rs_hybrid_shares(size_t n_children, const double *w, const float *z, size_t n, size_t i,
+                     const int8_t *stand_in, const uint8_t *eligible, float *share);
 
 /*
  * The content child's evidence gate (docs/hybrid.md, "Known films"): a
@@ -117,8 +114,8 @@ int rs_hybrid_shares(size_t n_children, const double *w, const float *z,
  * rated mostly cold films asks for films few people know. full <= 0 or
  * strength <= 0: off.
  */
-void rs_hybrid_evidence_gate(float *z, size_t n, const size_t *item_ptr,
-                             double full, double strength);
+void rs_hybrid_evidence_gate(float *z, size_t n, const size_t *item_ptr, double full,
+                             double strength);
 
 /*
  * Cap z[i] at `cap` (cap <= 0: off; NaN stays NaN). Used on the content
@@ -137,15 +134,14 @@ void rs_hybrid_cap(float *z, size_t n, double cap);
  * Unchanged when the child already has that much, or when no other child
  * has weight to give.
  */
-void rs_hybrid_raise_weight(size_t n_children, const double *w, size_t child,
-                            double at_least, double *out);
+void rs_hybrid_raise_weight(size_t n_children, const double *w, size_t child, double at_least,
+                            double *out);
 
 /*
  * The learned-weight bucket for a user with n_ratings: the bucket whose
  * representative query size bucket_n[b] (ascending) is nearest on a log
  * scale. 0 when n_buckets is 0.
  */
-size_t rs_hybrid_bucket(const int32_t *bucket_n, size_t n_buckets,
-                        size_t n_ratings);
+size_t rs_hybrid_bucket(const int32_t *bucket_n, size_t n_buckets, size_t n_ratings);
 
 #endif /* RS_HYBRID_BLEND_H */

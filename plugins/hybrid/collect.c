@@ -46,9 +46,9 @@ typedef struct shared {
     uint8_t live[N_ROLES];
     const int32_t *users; /* the sampled users' dense indices */
     size_t n_users;
-    slot *slots;          /* [n_users * n_buckets] */
-    atomic_size_t next;   /* next user to take */
-    atomic_int failed;    /* an allocation failed */
+    slot *slots;        /* [n_users * n_buckets] */
+    atomic_size_t next; /* next user to take */
+    atomic_int failed;  /* an allocation failed */
 } shared;
 
 /* splitmix64, seeded per user so the sample and every query are the same
@@ -56,14 +56,14 @@ typedef struct shared {
 static size_t below(uint64_t *s, size_t n) { return (size_t)(rs_splitmix64_next(s) % n); }
 
 typedef struct worker_buf {
-    float *raw, *z;        /* [n_items], [N_ROLES * n_items] */
-    uint8_t *skip, *mark;  /* [n_items] */
-    rs_scored *top;        /* [learn_top] */
-    size_t *perm;          /* [max user ratings] */
-    rs_rating *query;      /* [max user ratings] */
-    double gate_strength;  /* the evidence gate's, for this query */
-    int32_t *q_items;      /* [max user ratings] the query's items ... */
-    float *q_ratings;      /* ... and ratings, for the focus rule */
+    float *raw, *z;       /* [n_items], [N_ROLES * n_items] */
+    uint8_t *skip, *mark; /* [n_items] */
+    rs_scored *top;       /* [learn_top] */
+    size_t *perm;         /* [max user ratings] */
+    rs_rating *query;     /* [max user ratings] */
+    double gate_strength; /* the evidence gate's, for this query */
+    int32_t *q_items;     /* [max user ratings] the query's items ... */
+    float *q_ratings;     /* ... and ratings, for the focus rule */
 } worker_buf;
 
 static void buf_free(worker_buf *b)
@@ -91,14 +91,14 @@ static int buf_init(worker_buf *b, size_t n_items, size_t top, size_t max_r)
     b->query = malloc((max_r ? max_r : 1) * sizeof *b->query);
     b->q_items = malloc((max_r ? max_r : 1) * sizeof *b->q_items);
     b->q_ratings = malloc((max_r ? max_r : 1) * sizeof *b->q_ratings);
-    return b->raw && b->z && b->skip && b->mark && b->top && b->perm &&
-           b->query && b->q_items && b->q_ratings;
+    return b->raw && b->z && b->skip && b->mark && b->top && b->perm && b->query && b->q_items &&
+           b->q_ratings;
 }
 
 /* Score one query through every live child into b->z; 0 when no child
  * could score it (then the query is dropped). */
-static int score_children(shared *sh, worker_buf *b, const rs_query *q,
-                          const int32_t *all, size_t n_items)
+static int score_children(shared *sh, worker_buf *b, const rs_query *q, const int32_t *all,
+                          size_t n_items)
 {
     int any = 0;
     for (int r = 0; r < N_ROLES; r++) {
@@ -110,8 +110,7 @@ static int score_children(shared *sh, worker_buf *b, const rs_query *q,
         }
         rs_error ce = {0};
         const rs_instance_ref *ref = &sh->ref[r];
-        if (sh->h->host->child_score(sh->h->host, ref, q, all, n_items, b->raw,
-                                     &ce) != RS_OK) {
+        if (sh->h->host->child_score(sh->h->host, ref, q, all, n_items, b->raw, &ce) != RS_OK) {
             rs_hybrid_child_failed(sh->h, r, "failed to score", ce.message);
             for (size_t i = 0; i < n_items; i++)
                 z[i] = NAN;
@@ -121,8 +120,7 @@ static int score_children(shared *sh, worker_buf *b, const rs_query *q,
             any = 1;
         if (r == ROLE_CONTENT) { /* as at request time */
             rs_hybrid_cap(z, n_items, sh->h->content_cap);
-            rs_hybrid_evidence_gate(z, n_items, sh->data->item_ptr,
-                                    sh->h->content_evidence,
+            rs_hybrid_evidence_gate(z, n_items, sh->data->item_ptr, sh->h->content_evidence,
                                     b->gate_strength);
         }
     }
@@ -168,8 +166,7 @@ static int record(shared *sh, worker_buf *b, size_t n_items, slot *s)
 /* Order perm[n] (offsets from beg) by rating time, ties by item (the CSR
  * order): insertion sort, users have at most a few thousand ratings and
  * this runs once per (user, bucket). */
-static void earliest_first(const rs_dataset *d, size_t beg, size_t *perm,
-                           size_t n)
+static void earliest_first(const rs_dataset *d, size_t beg, size_t *perm, size_t n)
 {
     if (!d->user_time)
         return;
@@ -196,8 +193,7 @@ static int one_user(shared *sh, worker_buf *b, size_t k, const int32_t *all)
         slot *out = &sh->slots[k * h->n_buckets + bk];
         if (n >= n_r)
             continue; /* nothing would be left to predict */
-        uint64_t rng = h->seed ^ ((uint64_t)d->user_ids[u] * 0x9E3779B97F4A7C15ull) ^
-                       (uint64_t)n;
+        uint64_t rng = h->seed ^ ((uint64_t)d->user_ids[u] * 0x9E3779B97F4A7C15ull) ^ (uint64_t)n;
         for (size_t i = 0; i < n_r; i++)
             b->perm[i] = i;
         if (h->learn_earliest)
@@ -217,8 +213,7 @@ static int one_user(shared *sh, worker_buf *b, size_t k, const int32_t *all)
                                           d->user_time ? d->user_time[p] : 0};
                 b->skip[it] = 1;
             } else if (d->user_rating[p] >= h->positive_threshold &&
-                       d->item_ptr[it + 1] - d->item_ptr[it] >=
-                           h->learn_min_item_ratings) {
+                       d->item_ptr[it + 1] - d->item_ptr[it] >= h->learn_min_item_ratings) {
                 b->mark[it] |= 2;
                 n_rel++;
             }
@@ -234,8 +229,7 @@ static int one_user(shared *sh, worker_buf *b, size_t k, const int32_t *all)
             if (score_children(sh, b, &q, all, n_items)) {
                 ok = record(sh, b, n_items, out);
                 out->n_rel = (uint32_t)n_rel;
-                out->boost = (float)rs_hybrid_query_boost(
-                    h, d, b->q_items, b->q_ratings, n);
+                out->boost = (float)rs_hybrid_query_boost(h, d, b->q_items, b->q_ratings, n);
             }
         }
         for (size_t i = 0; i < n_r; i++) { /* reset the shared marks */
@@ -285,8 +279,7 @@ static void *worker(void *arg)
 
 /* The seeded sample: users with a positive rating, shuffled, the first
  * learn_users of them. */
-static size_t sample_users(const hybrid *h, const rs_dataset *d,
-                           int32_t *out)
+static size_t sample_users(const hybrid *h, const rs_dataset *d, int32_t *out)
 {
     size_t n = 0;
     for (int32_t u = 0; u < d->n_users; u++) {
@@ -325,26 +318,22 @@ static rs_status gather(shared *sh, rs_hybrid_collected *c, rs_error *err)
         const slot *sl = &sh->slots[s];
         if (!sl->feat)
             continue;
-        c->q[qi++] = (rs_hybrid_lquery){(uint32_t)(s % B), sl->n_cand,
-                                        sl->n_rel, off, sl->boost};
-        memcpy(c->feat + off * N_ROLES, sl->feat,
-               sl->n_cand * N_ROLES * sizeof *sl->feat);
+        c->q[qi++] = (rs_hybrid_lquery){(uint32_t)(s % B), sl->n_cand, sl->n_rel, off, sl->boost};
+        memcpy(c->feat + off * N_ROLES, sl->feat, sl->n_cand * N_ROLES * sizeof *sl->feat);
         memcpy(c->rel + off, sl->rel, sl->n_cand);
         off += sl->n_cand;
     }
-    c->d = (rs_hybrid_ldata){N_ROLES, B,       n_q,          c->q,
-                             c->feat, c->rel, sh->h->stand_in,
-                             ROLE_CONTENT, sh->h->metric};
+    c->d = (rs_hybrid_ldata){
+        N_ROLES, B, n_q, c->q, c->feat, c->rel, sh->h->stand_in, ROLE_CONTENT, sh->h->metric};
     return RS_OK;
 }
 
-rs_status rs_hybrid_collect(hybrid *h, const rs_dataset *data,
-                            rs_hybrid_collected *out, rs_error *err)
+rs_status rs_hybrid_collect(hybrid *h, const rs_dataset *data, rs_hybrid_collected *out,
+                            rs_error *err)
 {
     memset(out, 0, sizeof *out);
-    out->d = (rs_hybrid_ldata){N_ROLES, h->n_buckets, 0,          NULL,
-                               NULL,    NULL,         h->stand_in,
-                               ROLE_CONTENT, h->metric};
+    out->d = (rs_hybrid_ldata){N_ROLES,     h->n_buckets, 0,        NULL, NULL, NULL,
+                               h->stand_in, ROLE_CONTENT, h->metric};
     shared sh = {.h = h, .data = data};
     atomic_init(&sh.next, 0);
     atomic_init(&sh.failed, 0);
@@ -353,8 +342,7 @@ rs_status rs_hybrid_collect(hybrid *h, const rs_dataset *data,
     for (int r = 0; r < N_ROLES; r++) {
         if (!h->child[r][0] || !rs_hybrid_child_acquire(h, r, &sh.ref[r]))
             continue;
-        if (!(sh.ref[r].entry->capabilities & RS_CAP_SCORE) ||
-            !sh.ref[r].entry->score) {
+        if (!(sh.ref[r].entry->capabilities & RS_CAP_SCORE) || !sh.ref[r].entry->score) {
             rs_hybrid_child_failed(h, r, "cannot score", "no SCORE capability");
             continue;
         }
@@ -373,8 +361,7 @@ rs_status rs_hybrid_collect(hybrid *h, const rs_dataset *data,
     sh.users = users;
     sh.n_users = sample_users(h, data, users);
     out->users = sh.n_users;
-    sh.slots = calloc((sh.n_users ? sh.n_users : 1) * h->n_buckets,
-                      sizeof *sh.slots);
+    sh.slots = calloc((sh.n_users ? sh.n_users : 1) * h->n_buckets, sizeof *sh.slots);
     if (!sh.slots) {
         st = rs_error_set(err, RS_ERR_NOMEM, "hybrid: out of memory");
         goto done;
@@ -393,8 +380,7 @@ rs_status rs_hybrid_collect(hybrid *h, const rs_dataset *data,
     for (int t = 0; t < started; t++)
         pthread_join(tid[t], NULL);
     if (atomic_load(&sh.failed))
-        st = rs_error_set(err, RS_ERR_NOMEM,
-                          "hybrid: out of memory collecting learning queries");
+        st = rs_error_set(err, RS_ERR_NOMEM, "hybrid: out of memory collecting learning queries");
     else
         st = gather(&sh, out, err);
 done:

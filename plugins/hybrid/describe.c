@@ -64,7 +64,6 @@ rs_status rs_hybrid_describe(void *instance, char *buf, size_t cap, rs_error *er
     }
     put(&o, "]}");
     if (o.overflow)
-        return rs_error_set(err, RS_ERR_INVALID,
-                            "hybrid: describe needs more than %zu bytes", cap);
+        return rs_error_set(err, RS_ERR_INVALID, "hybrid: describe needs more than %zu bytes", cap);
     return RS_OK;
 }

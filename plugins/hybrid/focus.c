@@ -8,8 +8,7 @@ void rs_hybrid_genre_base_init(const rs_dataset *d, rs_hybrid_genre_base *out)
     memset(out, 0, sizeof *out);
     if (!d || !d->items || d->n_genres <= 0 || !d->item_ptr)
         return;
-    out->n_genres =
-        d->n_genres < HYB_MAX_GENRES ? (size_t)d->n_genres : HYB_MAX_GENRES;
+    out->n_genres = d->n_genres < HYB_MAX_GENRES ? (size_t)d->n_genres : HYB_MAX_GENRES;
     double total = 0.0;
     for (int32_t i = 0; i < d->n_items; i++) {
         double c = (double)(d->item_ptr[i + 1] - d->item_ptr[i]);
@@ -23,8 +22,8 @@ void rs_hybrid_genre_base_init(const rs_dataset *d, rs_hybrid_genre_base *out)
         out->base[g] = total > 0.0 ? out->base[g] / total : 0.0;
 }
 
-double rs_hybrid_focus(const rs_hybrid_genre_base *b, const uint32_t *masks,
-                       const float *ratings, size_t n, double threshold)
+double rs_hybrid_focus(const rs_hybrid_genre_base *b, const uint32_t *masks, const float *ratings,
+                       size_t n, double threshold)
 {
     size_t liked = 0, count[HYB_MAX_GENRES] = {0};
     for (size_t i = 0; i < n; i++)
@@ -47,14 +46,12 @@ double rs_hybrid_focus(const rs_hybrid_genre_base *b, const uint32_t *masks,
     return best;
 }
 
-double rs_hybrid_focus_floor(const rs_hybrid_focus_rule *r, double focus,
-                             size_t n_ratings)
+double rs_hybrid_focus_floor(const rs_hybrid_focus_rule *r, double focus, size_t n_ratings)
 {
     if (!(r->weight > 0.0))
         return 0.0;
     double ramp = r->ramp_n > 0.0 ? (double)n_ratings / r->ramp_n : 1.0;
-    double t = r->hi > r->lo ? (focus - r->lo) / (r->hi - r->lo)
-                             : (focus >= r->lo ? 1.0 : 0.0);
+    double t = r->hi > r->lo ? (focus - r->lo) / (r->hi - r->lo) : (focus >= r->lo ? 1.0 : 0.0);
     if (ramp > 1.0)
         ramp = 1.0;
     ramp *= ramp; /* quadratic: five of ten ratings are a quarter of a taste */

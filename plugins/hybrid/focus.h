@@ -49,8 +49,8 @@ void rs_hybrid_genre_base_init(const rs_dataset *d, rs_hybrid_genre_base *out);
  *   threshold   liked = rating >= threshold
  * 0 when n is 0 or no film has a genre with a base rate.
  */
-double rs_hybrid_focus(const rs_hybrid_genre_base *b, const uint32_t *masks,
-                       const float *ratings, size_t n, double threshold);
+double rs_hybrid_focus(const rs_hybrid_genre_base *b, const uint32_t *masks, const float *ratings,
+                       size_t n, double threshold);
 
 /* The rule's parameters (hybrid params content_focus, focus_lo, focus_hi,
  * content_floor_n). */
@@ -66,7 +66,6 @@ typedef struct rs_hybrid_focus_rule {
  * lo) / (hi - lo), 0, 1). Quadratic in n: a few ratings are little of a
  * taste (5 of 10 count a quarter), and accuracy at 5 ratings paid for a
  * linear ramp (docs/hybrid.md). */
-double rs_hybrid_focus_floor(const rs_hybrid_focus_rule *r, double focus,
-                             size_t n_ratings);
+double rs_hybrid_focus_floor(const rs_hybrid_focus_rule *r, double focus, size_t n_ratings);
 
 #endif /* RS_HYBRID_FOCUS_H */

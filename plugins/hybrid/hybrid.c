@@ -35,8 +35,8 @@
 #include "recsys/params.h"
 #include "recsys/topk.h"
 
-const char *const rs_hybrid_role_names[N_NAMES] = {
-    "ease", "cf", "content", "popularity", "fallback"};
+const char *const rs_hybrid_role_names[N_NAMES] = {"ease", "cf", "content", "popularity",
+                                                   "fallback"};
 
 /* ---- Params -------------------------------------------------------------- */
 
@@ -94,8 +94,7 @@ static rs_status parse_learn_n(hybrid *h, const char *s, rs_error *err)
         char *end;
         errno = 0;
         long v = strtol(p, &end, 10);
-        if (end == p || errno || v < 1 || v > 100000 ||
-            h->n_buckets == HYB_MAX_BUCKETS ||
+        if (end == p || errno || v < 1 || v > 100000 || h->n_buckets == HYB_MAX_BUCKETS ||
             (h->n_buckets && v <= h->bucket_n[h->n_buckets - 1]))
             return rs_error_set(err, RS_ERR_CONFIG,
                                 "hybrid: param 'learn_n' = '%s' must be up "
@@ -112,8 +111,7 @@ static rs_status parse_learn_n(hybrid *h, const char *s, rs_error *err)
             p++;
     }
     if (!h->n_buckets)
-        return rs_error_set(err, RS_ERR_CONFIG,
-                            "hybrid: param 'learn_n' is empty");
+        return rs_error_set(err, RS_ERR_CONFIG, "hybrid: param 'learn_n' is empty");
     return RS_OK;
 }
 
@@ -137,8 +135,7 @@ static rs_status parse_weights(hybrid *h, const char *s, rs_error *err)
                 role = r;
         char *end;
         double v = p[len] == '=' ? strtod(p + len + 1, &end) : -1.0;
-        if (role < 0 || p[len] != '=' || end == p + len + 1 || !(v >= 0.0) ||
-            (*end && *end != ','))
+        if (role < 0 || p[len] != '=' || end == p + len + 1 || !(v >= 0.0) || (*end && *end != ','))
             return rs_error_set(err, RS_ERR_CONFIG,
                                 "hybrid: param 'weights' = '%s': expected "
                                 "role=weight pairs over ease, cf, content, "
@@ -151,8 +148,7 @@ static rs_status parse_weights(hybrid *h, const char *s, rs_error *err)
             p++;
     }
     if (!(sum > 0.0))
-        return rs_error_set(err, RS_ERR_CONFIG,
-                            "hybrid: param 'weights' = '%s' sums to 0", s);
+        return rs_error_set(err, RS_ERR_CONFIG, "hybrid: param 'weights' = '%s' sums to 0", s);
     for (int r = 0; r < N_ROLES; r++)
         h->fixed_w[r] /= sum;
     h->fixed = 1;
@@ -165,10 +161,9 @@ static rs_status read_params(hybrid *h, rs_error *err)
     const char *self = NULL;
     hybrid_params p;
     rs_status s;
-    if ((s = rs_params_read(host, hybrid_param_table,
-                            RS_PARAMS_COUNT(hybrid_param_table), &p, err)) ||
-        (s = parse_learn_n(h, p.learn_n, err)) ||
-        (s = parse_weights(h, p.weights, err)))
+    if ((s = rs_params_read(host, hybrid_param_table, RS_PARAMS_COUNT(hybrid_param_table), &p,
+                            err)) ||
+        (s = parse_learn_n(h, p.learn_n, err)) || (s = parse_weights(h, p.weights, err)))
         return s;
     const char *cold = p.cold, *order = p.order, *metric = p.metric;
     for (int r = 0; r < N_NAMES; r++)
@@ -218,8 +213,7 @@ static rs_status read_params(hybrid *h, rs_error *err)
     h->focus.ramp_n = h->content_floor_n;
     int stand = strcmp(cold, "content") == 0 && h->child[ROLE_CONTENT][0];
     for (int r = 0; r < N_ROLES; r++)
-        h->stand_in[r] =
-            stand && (r == ROLE_EASE || r == ROLE_CF) ? ROLE_CONTENT : -1;
+        h->stand_in[r] = stand && (r == ROLE_EASE || r == ROLE_CF) ? ROLE_CONTENT : -1;
     self = host->instance_name ? host->instance_name(host) : NULL;
     for (int r = 0; self && r < N_NAMES; r++)
         if (strcmp(h->child[r], self) == 0)
@@ -246,9 +240,7 @@ static void set_initial_weights(hybrid *h)
         named += h->child[r][0] != '\0';
     for (size_t b = 0; b < h->n_buckets; b++) {
         for (int r = 0; r < N_ROLES; r++)
-            h->w[b][r] = h->fixed ? h->fixed_w[r]
-                         : h->child[r][0] ? 1.0 / named
-                                          : 0.0;
+            h->w[b][r] = h->fixed ? h->fixed_w[r] : h->child[r][0] ? 1.0 / named : 0.0;
         h->ndcg[b] = NAN;
         h->queries[b] = 0;
     }
@@ -256,14 +248,12 @@ static void set_initial_weights(hybrid *h)
 
 /* ---- Lifecycle ------------------------------------------------------------ */
 
-static rs_status hybrid_create(const rs_host *host, void **instance,
-                               rs_error *err)
+static rs_status hybrid_create(const rs_host *host, void **instance, rs_error *err)
 {
     if (!host || !instance)
         return rs_error_set(err, RS_ERR_INVALID, "hybrid: NULL host");
     if (!host->acquire_instance || !host->release_instance ||
-        !RS_HAS_FIELD(host, rs_host, child_score) || !host->child_recommend ||
-        !host->child_score)
+        !RS_HAS_FIELD(host, rs_host, child_score) || !host->child_recommend || !host->child_score)
         return rs_error_set(err, RS_ERR_UNSUPPORTED,
                             "hybrid: the host cannot call other instances "
                             "(needs ABI 1.1 child_recommend/child_score)");
@@ -302,23 +292,19 @@ static rs_status check_children(hybrid *h, rs_error *err)
         rs_error e = {0};
         if (!h->child[r][0])
             continue;
-        if (h->host->acquire_instance(h->host, h->child[r], &ref, &e) ==
-            RS_OK) {
+        if (h->host->acquire_instance(h->host, h->child[r], &ref, &e) == RS_OK) {
             h->host->release_instance(h->host, &ref);
             found++;
             continue;
         }
         size_t len = strlen(missing);
-        snprintf(missing + len, sizeof missing - len, "%s'%s' (%s)",
-                 len ? ", " : "", h->child[r], rs_hybrid_role_names[r]);
+        snprintf(missing + len, sizeof missing - len, "%s'%s' (%s)", len ? ", " : "", h->child[r],
+                 rs_hybrid_role_names[r]);
     }
     if (!found)
-        return rs_error_set(err, RS_ERR_CONFIG,
-                            "hybrid: none of its children exist: %s",
-                            missing);
+        return rs_error_set(err, RS_ERR_CONFIG, "hybrid: none of its children exist: %s", missing);
     if (missing[0])
-        h->host->log(h->host, RS_LOG_WARN,
-                     "hybrid: children not found, blending without them: %s",
+        h->host->log(h->host, RS_LOG_WARN, "hybrid: children not found, blending without them: %s",
                      missing);
     return RS_OK;
 }
@@ -326,8 +312,7 @@ static rs_status check_children(hybrid *h, rs_error *err)
 /* Learn the weight table from held-out training users (collect.c), or
  * keep the fixed weights. The children are fitted before their composite
  * (the engine prepares composites last). */
-static rs_status learn_weights(hybrid *h, const rs_dataset *data,
-                               rs_error *err)
+static rs_status learn_weights(hybrid *h, const rs_dataset *data, rs_error *err)
 {
     set_initial_weights(h);
     if (h->fixed)
@@ -347,11 +332,10 @@ static rs_status learn_weights(hybrid *h, const rs_dataset *data,
     double floor[HYB_MAX_BUCKETS * N_ROLES] = {0};
     for (size_t b = 0; b < h->n_buckets; b++) {
         double ramp = (double)h->bucket_n[b] / h->content_floor_n;
-        floor[b * N_ROLES + ROLE_CONTENT] =
-            h->content_floor * (ramp < 1.0 ? ramp : 1.0);
+        floor[b * N_ROLES + ROLE_CONTENT] = h->content_floor * (ramp < 1.0 ? ramp : 1.0);
     }
-    rs_hybrid_learn(&c.d, c.live, HYB_NDCG_K, h->grid, floor, h->learn_min_queries,
-                    fallback, w, nd);
+    rs_hybrid_learn(&c.d, c.live, HYB_NDCG_K, h->grid, floor, h->learn_min_queries, fallback, w,
+                    nd);
     for (size_t b = 0; b < h->n_buckets; b++) {
         memcpy(h->w[b], w + b * N_ROLES, sizeof h->w[b]);
         h->ndcg[b] = nd[b];
@@ -364,14 +348,12 @@ static rs_status learn_weights(hybrid *h, const rs_dataset *data,
                      "hybrid: %zu learning queries from %zu sampled users, "
                      "fewer than learn_min_queries (%zu): %s",
                      c.d.n_queries, c.users, h->learn_min_queries,
-                     fallback >= 0 ? "all weight on popularity"
-                                   : "equal weights");
+                     fallback >= 0 ? "all weight on popularity" : "equal weights");
     rs_hybrid_collect_free(&c);
     return RS_OK;
 }
 
-static rs_status hybrid_fit(void *instance, const rs_dataset *data,
-                            rs_error *err)
+static rs_status hybrid_fit(void *instance, const rs_dataset *data, rs_error *err)
 {
     hybrid *h = instance;
     if (!h || !data)
@@ -381,8 +363,7 @@ static rs_status hybrid_fit(void *instance, const rs_dataset *data,
     if (s != RS_OK)
         return s;
     rs_hybrid_genre_base_init(data, &h->genre_base);
-    if ((s = check_children(h, err)) != RS_OK ||
-        (s = learn_weights(h, data, err)) != RS_OK) {
+    if ((s = check_children(h, err)) != RS_OK || (s = learn_weights(h, data, err)) != RS_OK) {
         rs_hybrid_users_free(&users);
         return s;
     }
@@ -400,8 +381,7 @@ static rs_status hybrid_save(void *instance, const char *dir, rs_error *err)
     return rs_hybrid_weights_save(h, dir, err);
 }
 
-static rs_status hybrid_load(void *instance, const char *dir,
-                             const rs_dataset *data, rs_error *err)
+static rs_status hybrid_load(void *instance, const char *dir, const rs_dataset *data, rs_error *err)
 {
     hybrid *h = instance;
     if (!h || !dir || !data)
@@ -423,8 +403,7 @@ static rs_status hybrid_load(void *instance, const char *dir,
 
 /* ---- Children ------------------------------------------------------------- */
 
-void rs_hybrid_child_failed(hybrid *h, int role, const char *what,
-                            const char *why)
+void rs_hybrid_child_failed(hybrid *h, int role, const char *what, const char *why)
 {
     if (atomic_exchange(&h->warned[role], 1) == 0)
         h->host->log(h->host, RS_LOG_WARN,
@@ -435,8 +414,7 @@ void rs_hybrid_child_failed(hybrid *h, int role, const char *what,
 
 static void child_worked(hybrid *h, int role)
 {
-    if (atomic_load(&h->warned[role]) &&
-        atomic_exchange(&h->warned[role], 0) == 1)
+    if (atomic_load(&h->warned[role]) && atomic_exchange(&h->warned[role], 0) == 1)
         h->host->log(h->host, RS_LOG_INFO, "hybrid: %s child '%s' recovered",
                      rs_hybrid_role_names[role], h->child[role]);
 }
@@ -445,18 +423,15 @@ int rs_hybrid_child_acquire(hybrid *h, int role, rs_instance_ref *ref)
 {
     rs_error e = {0};
     memset(ref, 0, sizeof *ref);
-    if (h->host->acquire_instance(h->host, h->child[role], ref, &e) !=
-        RS_OK) {
-        rs_hybrid_child_failed(h, role, "is unavailable",
-                               e.message[0] ? e.message : "not found");
+    if (h->host->acquire_instance(h->host, h->child[role], ref, &e) != RS_OK) {
+        rs_hybrid_child_failed(h, role, "is unavailable", e.message[0] ? e.message : "not found");
         memset(ref, 0, sizeof *ref);
         return 0;
     }
     if (!ref->entry || !ref->instance) {
         h->host->release_instance(h->host, ref);
         memset(ref, 0, sizeof *ref);
-        rs_hybrid_child_failed(h, role, "is unavailable",
-                               "host returned no instance");
+        rs_hybrid_child_failed(h, role, "is unavailable", "host returned no instance");
         return 0;
     }
     return 1;
@@ -480,23 +455,19 @@ static void explain_single(rs_explanation *x, const char *source)
 
 /* Users without ratings (and requests no blend child could serve) get the
  * fallback instance's list; explanations credit it alone. */
-static rs_status recommend_fallback(hybrid *h, const rs_query *q, size_t k,
-                                    rs_scored *out, rs_explanation *explain,
-                                    size_t *n_out, rs_error *err)
+static rs_status recommend_fallback(hybrid *h, const rs_query *q, size_t k, rs_scored *out,
+                                    rs_explanation *explain, size_t *n_out, rs_error *err)
 {
     rs_instance_ref ref;
-    if (!h->child[ROLE_FALLBACK][0] ||
-        !rs_hybrid_child_acquire(h, ROLE_FALLBACK, &ref))
+    if (!h->child[ROLE_FALLBACK][0] || !rs_hybrid_child_acquire(h, ROLE_FALLBACK, &ref))
         return rs_error_set(err, RS_ERR_NOT_FOUND,
                             "hybrid: cannot serve the request: fallback "
                             "instance '%s' is unavailable",
                             h->child[ROLE_FALLBACK]);
     rs_status s;
     if (!has(&ref, RS_CAP_RECOMMEND) || !ref.entry->recommend) {
-        rs_hybrid_child_failed(h, ROLE_FALLBACK, "cannot recommend",
-                               "no RECOMMEND capability");
-        s = rs_error_set(err, RS_ERR_UNSUPPORTED,
-                         "hybrid: fallback instance '%s' cannot recommend",
+        rs_hybrid_child_failed(h, ROLE_FALLBACK, "cannot recommend", "no RECOMMEND capability");
+        s = rs_error_set(err, RS_ERR_UNSUPPORTED, "hybrid: fallback instance '%s' cannot recommend",
                          h->child[ROLE_FALLBACK]);
     } else {
         s = h->host->child_recommend(h->host, &ref, q, k, out, NULL, n_out, err);
@@ -515,12 +486,12 @@ static rs_status recommend_fallback(hybrid *h, const rs_query *q, size_t k,
 /* Per-request state; everything here is private to one call. */
 typedef struct request {
     rs_instance_ref ref[N_ROLES];
-    int live[N_ROLES];  /* acquired, can score, scored something */
-    size_t n;           /* catalogue size */
-    uint8_t *skip;      /* [n] rated or excluded: never shown */
-    float *z;           /* [N_ROLES * n] */
-    float *blended;     /* [n] */
-    double w[N_ROLES];  /* this request's weights (live children) */
+    int live[N_ROLES]; /* acquired, can score, scored something */
+    size_t n;          /* catalogue size */
+    uint8_t *skip;     /* [n] rated or excluded: never shown */
+    float *z;          /* [N_ROLES * n] */
+    float *blended;    /* [n] */
+    double w[N_ROLES]; /* this request's weights (live children) */
 } request;
 
 static void request_release(hybrid *h, request *r)
@@ -538,22 +509,19 @@ static void request_release(hybrid *h, request *r)
  * content's weight rises from none at half the films cold to all of it
  * when every rated film is cold, and the evidence gate loosens as much
  * (docs/hybrid.md, "Cold movies"). */
-double rs_hybrid_cold_raise(const rs_dataset *data, const int32_t *items,
-                            size_t n)
+double rs_hybrid_cold_raise(const rs_dataset *data, const int32_t *items, size_t n)
 {
     size_t cold = 0;
     if (!data || !data->cf_item || !n)
         return 0.0;
     for (size_t i = 0; i < n; i++)
-        cold += items[i] >= 0 && items[i] < data->n_items &&
-                !data->cf_item[items[i]];
+        cold += items[i] >= 0 && items[i] < data->n_items && !data->cf_item[items[i]];
     double cs = 2.0 * (double)cold / (double)n - 1.0;
     return cs > 0.0 ? cs : 0.0;
 }
 
-double rs_hybrid_query_boost(const hybrid *h, const rs_dataset *data,
-                             const int32_t *items, const float *ratings,
-                             size_t n)
+double rs_hybrid_query_boost(const hybrid *h, const rs_dataset *data, const int32_t *items,
+                             const float *ratings, size_t n)
 {
     if (!(h->focus.weight > 0.0) || !data || !data->items || !n)
         return 0.0;
@@ -561,11 +529,9 @@ double rs_hybrid_query_boost(const hybrid *h, const rs_dataset *data,
     if (!masks)
         return 0.0; /* the rule is a refinement; never fail a request for it */
     for (size_t i = 0; i < n; i++)
-        masks[i] = items[i] >= 0 && items[i] < data->n_items
-                       ? data->items[items[i]].genre_mask
-                       : 0u;
-    double f = rs_hybrid_focus(&h->genre_base, masks, ratings, n,
-                               h->positive_threshold);
+        masks[i] = items[i] >= 0 && items[i] < data->n_items ? data->items[items[i]].genre_mask
+                                                             : 0u;
+    double f = rs_hybrid_focus(&h->genre_base, masks, ratings, n, h->positive_threshold);
     if (masks != stack)
         free(masks);
     double by_cold = rs_hybrid_cold_raise(data, items, n);
@@ -576,8 +542,7 @@ double rs_hybrid_query_boost(const hybrid *h, const rs_dataset *data,
 /* The bucket's weights over the children live in this request, summing
  * to 1 (equal weights when the learned ones all sit on absent children),
  * then the content child raised to what the user's focus asks for. */
-static void request_weights(const hybrid *h, request *r,
-                            const rs_hybrid_user_view *u)
+static void request_weights(const hybrid *h, request *r, const rs_hybrid_user_view *u)
 {
     size_t n_ratings = u->n;
     size_t b = rs_hybrid_bucket(h->bucket_n, h->n_buckets, n_ratings);
@@ -590,21 +555,17 @@ static void request_weights(const hybrid *h, request *r,
     for (int c = 0; c < N_ROLES; c++)
         sum += r->w[c];
     for (int c = 0; c < N_ROLES; c++)
-        r->w[c] = sum > 0.0 ? r->w[c] / sum
-                  : r->live[c] ? 1.0 / live
-                               : 0.0;
+        r->w[c] = sum > 0.0 ? r->w[c] / sum : r->live[c] ? 1.0 / live : 0.0;
     if (r->live[ROLE_CONTENT]) {
-        double boost = rs_hybrid_query_boost(h, h->users.data, u->items,
-                                             u->ratings, u->n);
+        double boost = rs_hybrid_query_boost(h, h->users.data, u->items, u->ratings, u->n);
         rs_hybrid_raise_weight(N_ROLES, r->w, ROLE_CONTENT, boost, r->w);
     }
 }
 
 /* Steps 1-3: every live child's z-scores over the catalogue and the blend
  * into r->blended. Returns how many children took part. */
-static int blend_catalogue(hybrid *h, request *r, const rs_query *q,
-                           const rs_hybrid_user_view *u, rs_error *err,
-                           rs_status *st)
+static int blend_catalogue(hybrid *h, request *r, const rs_query *q, const rs_hybrid_user_view *u,
+                           rs_error *err, rs_status *st)
 {
     size_t n = r->n;
     int32_t *all = malloc(n * sizeof *all);
@@ -636,8 +597,7 @@ static int blend_catalogue(hybrid *h, request *r, const rs_query *q,
             continue;
         const rs_plugin_entry *e = r->ref[c].entry;
         if (!has(&r->ref[c], RS_CAP_SCORE) || !e->score) {
-            rs_hybrid_child_failed(h, c, "cannot score",
-                                   "no SCORE capability");
+            rs_hybrid_child_failed(h, c, "cannot score", "no SCORE capability");
             continue;
         }
         rs_error ce = {0};
@@ -655,11 +615,9 @@ static int blend_catalogue(hybrid *h, request *r, const rs_query *q,
          * kind by how well known they are (docs/hybrid.md). */
         if (c == ROLE_CONTENT)
             rs_hybrid_cap(z, n, h->content_cap);
-        if (c == ROLE_CONTENT && h->users.data &&
-            (size_t)h->users.data->n_items == n)
-            rs_hybrid_evidence_gate(
-                z, n, h->users.data->item_ptr, h->content_evidence,
-                1.0 - rs_hybrid_cold_raise(h->users.data, u->items, u->n));
+        if (c == ROLE_CONTENT && h->users.data && (size_t)h->users.data->n_items == n)
+            rs_hybrid_evidence_gate(z, n, h->users.data->item_ptr, h->content_evidence,
+                                    1.0 - rs_hybrid_cold_raise(h->users.data, u->items, u->n));
         r->live[c] = 1;
         live++;
     }
@@ -682,8 +640,8 @@ typedef struct because_cache {
     size_t n[N_ROLES];
 } because_cache;
 
-static int32_t because_from(hybrid *h, const request *r, const rs_query *q,
-                            int c, int32_t item, because_cache *bc)
+static int32_t because_from(hybrid *h, const request *r, const rs_query *q, int c, int32_t item,
+                            because_cache *bc)
 {
     if (!bc->asked[c]) {
         bc->asked[c] = 1;
@@ -692,8 +650,8 @@ static int32_t because_from(hybrid *h, const request *r, const rs_query *q,
         bc->expl[c] = calloc(depth ? depth : 1, sizeof *bc->expl[c]);
         rs_error ce = {0};
         if (!depth || !bc->recs[c] || !bc->expl[c] ||
-            h->host->child_recommend(h->host, &r->ref[c], q, depth, bc->recs[c],
-                                     bc->expl[c], &bc->n[c], &ce) != RS_OK)
+            h->host->child_recommend(h->host, &r->ref[c], q, depth, bc->recs[c], bc->expl[c],
+                                     &bc->n[c], &ce) != RS_OK)
             bc->n[c] = 0; /* an explanation is optional; never fail for it */
     }
     for (size_t j = 0; j < bc->n[c]; j++)
@@ -702,9 +660,8 @@ static int32_t because_from(hybrid *h, const request *r, const rs_query *q,
     return -1;
 }
 
-static void fill_explanations(hybrid *h, const request *r, const rs_query *q,
-                              const rs_scored *out, size_t n_out,
-                              rs_explanation *explain)
+static void fill_explanations(hybrid *h, const request *r, const rs_query *q, const rs_scored *out,
+                              size_t n_out, rs_explanation *explain)
 {
     uint8_t eligible[N_ROLES];
     because_cache bc;
@@ -713,25 +670,21 @@ static void fill_explanations(hybrid *h, const request *r, const rs_query *q,
      * explain themselves can say "because you rated". */
     for (int c = 0; c < N_ROLES; c++)
         eligible[c] = r->live[c] && has(&r->ref[c], RS_CAP_EXPLAIN) &&
-                      has(&r->ref[c], RS_CAP_RECOMMEND) &&
-                      r->ref[c].entry->recommend;
+                      has(&r->ref[c], RS_CAP_RECOMMEND) && r->ref[c].entry->recommend;
     for (size_t j = 0; j < n_out; j++) {
         rs_explanation *x = rs_explanation_at(q, explain, j);
         float share[N_ROLES];
         memset(x, 0, sizeof *x);
-        int win = rs_hybrid_shares(N_ROLES, r->w, r->z, r->n,
-                                   (size_t)out[j].item, h->stand_in, eligible,
-                                   share);
-        for (int c = 0; c < N_ROLES && x->n_parts < RS_EXPLAIN_MAX_PARTS;
-             c++) {
+        int win = rs_hybrid_shares(N_ROLES, r->w, r->z, r->n, (size_t)out[j].item, h->stand_in,
+                                   eligible, share);
+        for (int c = 0; c < N_ROLES && x->n_parts < RS_EXPLAIN_MAX_PARTS; c++) {
             if (!r->live[c])
                 continue;
-            snprintf(x->parts[x->n_parts].source,
-                     sizeof x->parts[x->n_parts].source, "%s", h->child[c]);
+            snprintf(x->parts[x->n_parts].source, sizeof x->parts[x->n_parts].source, "%s",
+                     h->child[c]);
             x->parts[x->n_parts++].share = share[c];
         }
-        x->because_item =
-            win >= 0 ? because_from(h, r, q, win, out[j].item, &bc) : -1;
+        x->because_item = win >= 0 ? because_from(h, r, q, win, out[j].item, &bc) : -1;
     }
     for (int c = 0; c < N_ROLES; c++) {
         free(bc.recs[c]);
@@ -747,14 +700,12 @@ static size_t catalogue_size(const hybrid *h)
     return d && d->n_items > 0 ? (size_t)d->n_items : 0;
 }
 
-static rs_status hybrid_recommend(void *instance, const rs_query *q, size_t k,
-                                  rs_scored *out, rs_explanation *explain,
-                                  size_t *n_out, rs_error *err)
+static rs_status hybrid_recommend(void *instance, const rs_query *q, size_t k, rs_scored *out,
+                                  rs_explanation *explain, size_t *n_out, rs_error *err)
 {
     hybrid *h = instance;
     if (!h || !q || !n_out || (k && !out))
-        return rs_error_set(err, RS_ERR_INVALID,
-                            "hybrid: recommend needs a query and buffers");
+        return rs_error_set(err, RS_ERR_INVALID, "hybrid: recommend needs a query and buffers");
     *n_out = 0;
     if (k == 0)
         return RS_OK;
@@ -797,14 +748,12 @@ done:
 /* The blend of the given items: the same z-scores (over the catalogue) and
  * weights as recommend, so score(i) equals i's score in a recommend list.
  * NaN where no child can score an item. */
-static rs_status hybrid_score(void *instance, const rs_query *q,
-                              const int32_t *items, size_t n, float *scores,
-                              rs_error *err)
+static rs_status hybrid_score(void *instance, const rs_query *q, const int32_t *items, size_t n,
+                              float *scores, rs_error *err)
 {
     hybrid *h = instance;
     if (!h || !q || (n && (!items || !scores)))
-        return rs_error_set(err, RS_ERR_INVALID,
-                            "hybrid: score needs a query and buffers");
+        return rs_error_set(err, RS_ERR_INVALID, "hybrid: score needs a query and buffers");
     if (n == 0)
         return RS_OK;
     rs_hybrid_user_view u;
@@ -816,9 +765,8 @@ static rs_status hybrid_score(void *instance, const rs_query *q,
     r.n = catalogue_size(h);
     if (u.n && r.n && blend_catalogue(h, &r, q, &u, err, &s)) {
         for (size_t i = 0; i < n; i++)
-            scores[i] = items[i] >= 0 && (size_t)items[i] < r.n
-                            ? r.blended[items[i]]
-                            : RS_SCORE_MISSING;
+            scores[i] = items[i] >= 0 && (size_t)items[i] < r.n ? r.blended[items[i]]
+                                                                : RS_SCORE_MISSING;
         goto done;
     }
     if (s != RS_OK)
@@ -829,8 +777,7 @@ static rs_status hybrid_score(void *instance, const rs_query *q,
                      "hybrid: cannot score: fallback instance '%s' is "
                      "unavailable or cannot score",
                      h->child[ROLE_FALLBACK]);
-    if (h->child[ROLE_FALLBACK][0] &&
-        rs_hybrid_child_acquire(h, ROLE_FALLBACK, &ref)) {
+    if (h->child[ROLE_FALLBACK][0] && rs_hybrid_child_acquire(h, ROLE_FALLBACK, &ref)) {
         if (has(&ref, RS_CAP_SCORE) && ref.entry->score)
             s = h->host->child_score(h->host, &ref, q, items, n, scores, err);
         h->host->release_instance(h->host, &ref);
@@ -847,9 +794,8 @@ static const rs_plugin_entry hybrid_entry = {
     .version = "2.0.0",
     .description = "Blends EASE, CF, content and popularity children with "
                    "weights learned on held-out users; popularity fallback.",
-    .capabilities = RS_CAP_FIT | RS_CAP_PERSIST | RS_CAP_RECOMMEND |
-                    RS_CAP_SCORE | RS_CAP_EXPLAIN | RS_CAP_FOLD_IN |
-                    RS_CAP_COMPOSITE,
+    .capabilities = RS_CAP_FIT | RS_CAP_PERSIST | RS_CAP_RECOMMEND | RS_CAP_SCORE | RS_CAP_EXPLAIN |
+                    RS_CAP_FOLD_IN | RS_CAP_COMPOSITE,
     .create = hybrid_create,
     .destroy = hybrid_destroy,
     .fit = hybrid_fit,

@@ -41,14 +41,14 @@ typedef struct hybrid {
     double positive_threshold;
     size_t learn_min_item_ratings; /* a target's item needs this many */
     size_t learn_min_queries;      /* fewer: popularity (all) / global (bucket) */
-    size_t learn_top;       /* per-child candidates recorded per query */
-    int learn_earliest;     /* queries are a user's first n ratings by time
+    size_t learn_top;              /* per-child candidates recorded per query */
+    int learn_earliest;            /* queries are a user's first n ratings by time
                                (else n at random) */
-    int grid;               /* weight grid resolution */
-    double content_floor;   /* smallest learned weight of the content child */
-    double content_floor_n; /* ... reached at this many ratings (linear) */
+    int grid;                      /* weight grid resolution */
+    double content_floor;          /* smallest learned weight of the content child */
+    double content_floor_n;        /* ... reached at this many ratings (linear) */
     size_t explain_depth;
-    int metric;             /* RS_HYBRID_METRIC_*: what the weights fit */
+    int metric;              /* RS_HYBRID_METRIC_*: what the weights fit */
     double content_evidence; /* ratings at which content lifts fully */
     double content_cap;      /* largest content z-score (0 = none) */
     /* The focus rule (focus.h): a user whose liked films concentrate on
@@ -59,7 +59,7 @@ typedef struct hybrid {
     /* Whose z-score stands in where a child has none (blend.h): content
      * for the CF children unless cold_items = mean. */
     int8_t stand_in[N_ROLES];
-    int fixed;              /* `weights` param given: no learning */
+    int fixed; /* `weights` param given: no learning */
     double fixed_w[N_ROLES];
     /* The weight table: bucket b serves users with about bucket_n[b]
      * ratings (nearest on a log scale). From params, fit or load. */
@@ -77,19 +77,16 @@ typedef struct hybrid {
 
 /* Take a reference to role r's child, or log once and return 0. */
 int rs_hybrid_child_acquire(hybrid *h, int role, rs_instance_ref *ref);
-void rs_hybrid_child_failed(hybrid *h, int role, const char *what,
-                            const char *why);
+void rs_hybrid_child_failed(hybrid *h, int role, const char *what, const char *why);
 
 /* The cold rule: 2s - 1 clamped to [0, 1] for a share s of the rated
  * items outside data's CF subset (0 without a CF subset). */
-double rs_hybrid_cold_raise(const rs_dataset *data, const int32_t *items,
-                            size_t n);
+double rs_hybrid_cold_raise(const rs_dataset *data, const int32_t *items, size_t n);
 
 /* The content weight the focus rule asks for these ratings (focus.h),
  * with genres from data; 0 when the rule is off or data has no genres. */
-double rs_hybrid_query_boost(const hybrid *h, const rs_dataset *data,
-                             const int32_t *items, const float *ratings,
-                             size_t n);
+double rs_hybrid_query_boost(const hybrid *h, const rs_dataset *data, const int32_t *items,
+                             const float *ratings, size_t n);
 
 /*
  * Fit-time learning data (collect.c): learn_users training users, each
@@ -108,18 +105,16 @@ typedef struct rs_hybrid_collected {
     size_t users;
 } rs_hybrid_collected;
 
-rs_status rs_hybrid_collect(hybrid *h, const rs_dataset *data,
-                            rs_hybrid_collected *out, rs_error *err);
+rs_status rs_hybrid_collect(hybrid *h, const rs_dataset *data, rs_hybrid_collected *out,
+                            rs_error *err);
 void rs_hybrid_collect_free(rs_hybrid_collected *c);
 
 /* The weights file (weights.c): save/load the table, and one log line. */
-rs_status rs_hybrid_weights_save(const hybrid *h, const char *dir,
-                                 rs_error *err);
+rs_status rs_hybrid_weights_save(const hybrid *h, const char *dir, rs_error *err);
 rs_status rs_hybrid_weights_load(hybrid *h, const char *dir, rs_error *err);
 void rs_hybrid_weights_log(const hybrid *h, const char *how);
 
 /* The entry's describe (describe.c): children and weight table as JSON. */
-rs_status rs_hybrid_describe(void *instance, char *buf, size_t cap,
-                             rs_error *err);
+rs_status rs_hybrid_describe(void *instance, char *buf, size_t cap, rs_error *err);
 
 #endif /* RS_HYBRID_INTERNAL_H */

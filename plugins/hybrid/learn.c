@@ -15,8 +15,8 @@
  * boost; NDCG with binary gains and the ideal DCG over min(k, n_rel), or
  * recall = hits / n_rel (the harness's definition). The name stays from
  * when NDCG was the only metric. */
-static double query_ndcg(const rs_hybrid_ldata *d, const rs_hybrid_lquery *q,
-                         const double *w_in, size_t k)
+static double query_ndcg(const rs_hybrid_ldata *d, const rs_hybrid_lquery *q, const double *w_in,
+                         size_t k)
 {
     size_t C = d->n_children, top_n = 0;
     float top_s[MAX_K];
@@ -56,17 +56,14 @@ static double query_ndcg(const rs_hybrid_ldata *d, const rs_hybrid_lquery *q,
         idcg += 1.0 / log2((double)r + 2.0);
     double recall = hits / (double)q->n_rel; /* as the harness's Recall@k */
     switch (d->metric) {
-    case RS_HYBRID_METRIC_RECALL:
-        return recall;
-    case RS_HYBRID_METRIC_BOTH:
-        return 0.5 * (dcg / idcg + recall);
-    default:
-        return dcg / idcg;
+    case RS_HYBRID_METRIC_RECALL: return recall;
+    case RS_HYBRID_METRIC_BOTH: return 0.5 * (dcg / idcg + recall);
+    default: return dcg / idcg;
     }
 }
 
-double rs_hybrid_ndcg(const rs_hybrid_ldata *d, const double *w, size_t k,
-                      size_t bucket, size_t *count)
+double rs_hybrid_ndcg(const rs_hybrid_ldata *d, const double *w, size_t k, size_t bucket,
+                      size_t *count)
 {
     double sum = 0.0;
     size_t n = 0;
@@ -84,8 +81,7 @@ double rs_hybrid_ndcg(const rs_hybrid_ldata *d, const double *w, size_t k,
 }
 
 /* One pass over every query: per-bucket sums for weights w. */
-static void bucket_sums(const rs_hybrid_ldata *d, const double *w, size_t k,
-                        double *sum)
+static void bucket_sums(const rs_hybrid_ldata *d, const double *w, size_t k, double *sum)
 {
     memset(sum, 0, d->n_buckets * sizeof *sum);
     for (size_t i = 0; i < d->n_queries; i++)
@@ -116,14 +112,14 @@ typedef struct search {
     int grid;
     size_t n_live;
     size_t live_idx[MAX_CHILDREN];
-    const double *floor; /* [n_buckets * C] smallest weights, or NULL */
+    const double *floor;               /* [n_buckets * C] smallest weights, or NULL */
     double global_floor[MAX_CHILDREN]; /* the smallest floor of any bucket */
     int parts[MAX_CHILDREN];
-    double *sum;       /* [n_buckets] scratch */
-    double *best;      /* [n_buckets] best sums so far */
-    double *best_w;    /* [n_buckets * C] */
-    double global;     /* best total over all queries */
-    double *global_w;  /* [C] */
+    double *sum;      /* [n_buckets] scratch */
+    double *best;     /* [n_buckets] best sums so far */
+    double *best_w;   /* [n_buckets * C] */
+    double global;    /* best total over all queries */
+    double *global_w; /* [C] */
 } search;
 
 static int allowed(const search *s, size_t b, const double *w)
@@ -226,9 +222,9 @@ static void normalise_row(double *w, size_t C)
         w[c] /= sum;
 }
 
-void rs_hybrid_learn(const rs_hybrid_ldata *d, const uint8_t *live, size_t k,
-                     int grid, const double *floor, size_t min_queries,
-                     int fallback, double *w_out, double *ndcg_out)
+void rs_hybrid_learn(const rs_hybrid_ldata *d, const uint8_t *live, size_t k, int grid,
+                     const double *floor, size_t min_queries, int fallback, double *w_out,
+                     double *ndcg_out)
 {
     size_t C = d->n_children, B = d->n_buckets;
     search s = {.d = d, .k = k > MAX_K ? MAX_K : k, .grid = grid > 0 ? grid : 1};
@@ -285,10 +281,10 @@ void rs_hybrid_learn(const rs_hybrid_ldata *d, const uint8_t *live, size_t k,
 fallback:
     for (size_t b = 0; b < B; b++)
         for (size_t c = 0; c < C; c++)
-            w_out[b * C + c] =
-                fallback >= 0 ? (c == (size_t)fallback)
-                              : (s.n_live && (!live || live[c]) ? 1.0 / (double)s.n_live
-                                                                : 0.0);
+            w_out[b * C + c] = fallback >= 0
+                                   ? (c == (size_t)fallback)
+                                   : (s.n_live && (!live || live[c]) ? 1.0 / (double)s.n_live
+                                                                     : 0.0);
 done:
     free(count);
     free(s.sum);

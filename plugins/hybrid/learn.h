@@ -38,9 +38,9 @@ typedef struct rs_hybrid_lquery {
 
 /* What a query's ranking is scored by. */
 enum {
-    RS_HYBRID_METRIC_NDCG = 0, /* NDCG@k, binary gains */
+    RS_HYBRID_METRIC_NDCG = 0,   /* NDCG@k, binary gains */
     RS_HYBRID_METRIC_RECALL = 1, /* hits in the top k / relevant */
-    RS_HYBRID_METRIC_BOTH = 2  /* the mean of the two */
+    RS_HYBRID_METRIC_BOTH = 2    /* the mean of the two */
 };
 
 typedef struct rs_hybrid_ldata {
@@ -67,8 +67,8 @@ typedef struct rs_hybrid_ldata {
  * child weights w[n_children]; *count gets how many queries were scored
  * (may be NULL). 0 when there are none.
  */
-double rs_hybrid_ndcg(const rs_hybrid_ldata *d, const double *w, size_t k,
-                      size_t bucket, size_t *count);
+double rs_hybrid_ndcg(const rs_hybrid_ldata *d, const double *w, size_t k, size_t bucket,
+                      size_t *count);
 
 /*
  * Learn the weights.
@@ -89,8 +89,8 @@ double rs_hybrid_ndcg(const rs_hybrid_ldata *d, const double *w, size_t k,
  *                (NaN when it had no queries); may be NULL
  * Deterministic: ties keep the earlier grid point / the current weights.
  */
-void rs_hybrid_learn(const rs_hybrid_ldata *d, const uint8_t *live, size_t k,
-                     int grid, const double *floor, size_t min_queries,
-                     int fallback, double *w_out, double *ndcg_out);
+void rs_hybrid_learn(const rs_hybrid_ldata *d, const uint8_t *live, size_t k, int grid,
+                     const double *floor, size_t min_queries, int fallback, double *w_out,
+                     double *ndcg_out);
 
 #endif /* RS_HYBRID_LEARN_H */

@@ -6,18 +6,14 @@
 
 /* No id index any more: the host fills a known user's ratings and their
  * dense index (ABI 1.1), so the fitted dataset is all that is kept. */
-rs_status rs_hybrid_users_build(const rs_dataset *data, rs_hybrid_users *out,
-                                rs_error *err)
+rs_status rs_hybrid_users_build(const rs_dataset *data, rs_hybrid_users *out, rs_error *err)
 {
     (void)err;
     *out = (rs_hybrid_users){data};
     return RS_OK;
 }
 
-void rs_hybrid_users_free(rs_hybrid_users *u)
-{
-    memset(u, 0, sizeof *u);
-}
+void rs_hybrid_users_free(rs_hybrid_users *u) { memset(u, 0, sizeof *u); }
 
 typedef struct item_rating {
     int32_t item;
@@ -36,9 +32,8 @@ void rs_hybrid_user_view_free(rs_hybrid_user_view *v)
     free(v->ratings);
 }
 
-rs_status rs_hybrid_user_view_init(const rs_hybrid_users *users,
-                                   const rs_query *q, rs_hybrid_user_view *v,
-                                   rs_error *err)
+rs_status rs_hybrid_user_view_init(const rs_hybrid_users *users, const rs_query *q,
+                                   rs_hybrid_user_view *v, rs_error *err)
 {
     memset(v, 0, sizeof *v);
     size_t n = q->ratings ? q->n_ratings : 0;
@@ -64,8 +59,7 @@ rs_status rs_hybrid_user_view_init(const rs_hybrid_users *users,
     }
     for (size_t i = 0; i < n; i++)
         tmp[i] = ds_items ? (item_rating){ds_items[i], ds_ratings[i]}
-                          : (item_rating){q->ratings[i].item,
-                                          q->ratings[i].rating};
+                          : (item_rating){q->ratings[i].item, q->ratings[i].rating};
     qsort(tmp, n, sizeof *tmp, item_rating_cmp);
     for (size_t i = 0; i < n; i++) {
         v->items[i] = tmp[i].item;

@@ -20,8 +20,7 @@ typedef struct rs_hybrid_users {
 } rs_hybrid_users;
 
 /* Record `data` into *out. */
-rs_status rs_hybrid_users_build(const rs_dataset *data, rs_hybrid_users *out,
-                                rs_error *err);
+rs_status rs_hybrid_users_build(const rs_dataset *data, rs_hybrid_users *out, rs_error *err);
 void rs_hybrid_users_free(rs_hybrid_users *u);
 
 typedef struct rs_hybrid_user_view {
@@ -30,9 +29,8 @@ typedef struct rs_hybrid_user_view {
     float *ratings; /* matching items[] (owned) */
 } rs_hybrid_user_view;
 
-rs_status rs_hybrid_user_view_init(const rs_hybrid_users *users,
-                                   const rs_query *q, rs_hybrid_user_view *v,
-                                   rs_error *err);
+rs_status rs_hybrid_user_view_init(const rs_hybrid_users *users, const rs_query *q,
+                                   rs_hybrid_user_view *v, rs_error *err);
 void rs_hybrid_user_view_free(rs_hybrid_user_view *v);
 
 /* The user's rating of `item`, or NaN. */

@@ -27,22 +27,20 @@
 #define WEIGHTS_MAGIC "recsys-hybrid-weights"
 #define WEIGHTS_VERSION 1
 
-rs_status rs_hybrid_weights_save(const hybrid *h, const char *dir,
-                                 rs_error *err)
+rs_status rs_hybrid_weights_save(const hybrid *h, const char *dir, rs_error *err)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, WEIGHTS_FILE);
     FILE *f = fopen(path, "w");
     if (!f)
-        return rs_error_set(err, RS_ERR_IO, "hybrid: cannot write %s: %s",
-                            path, strerror(errno));
+        return rs_error_set(err, RS_ERR_IO, "hybrid: cannot write %s: %s", path, strerror(errno));
     fprintf(f, "%s %d\nchildren", WEIGHTS_MAGIC, WEIGHTS_VERSION);
     for (int r = 0; r < N_ROLES; r++)
         fprintf(f, " %s=%s", rs_hybrid_role_names[r], h->child[r]);
     fputc('\n', f);
     for (size_t b = 0; b < h->n_buckets; b++) {
-        fprintf(f, "bucket %d queries %zu ndcg %.6f weights", h->bucket_n[b],
-                h->queries[b], h->ndcg[b]);
+        fprintf(f, "bucket %d queries %zu ndcg %.6f weights", h->bucket_n[b], h->queries[b],
+                h->ndcg[b]);
         for (int r = 0; r < N_ROLES; r++)
             fprintf(f, " %.6f", h->w[b][r]);
         fputc('\n', f);
@@ -54,17 +52,14 @@ rs_status rs_hybrid_weights_save(const hybrid *h, const char *dir,
 }
 
 /* Parse "bucket ..." into the temporaries; 0 on a malformed line. */
-static int parse_bucket(const char *line, int32_t *n, size_t *q, double *ndcg,
-                        double *w)
+static int parse_bucket(const char *line, int32_t *n, size_t *q, double *ndcg, double *w)
 {
     char nd[32];
     int used = 0;
-    if (sscanf(line, "bucket %d queries %zu ndcg %31s weights %n", n, q, nd,
-               &used) != 3 ||
-        !used || *n < 1)
+    if (sscanf(line, "bucket %d queries %zu ndcg %31s weights %n", n, q, nd, &used) != 3 || !used ||
+        *n < 1)
         return 0;
-    *ndcg = strcmp(nd, "nan") == 0 || strcmp(nd, "-nan") == 0 ? NAN
-                                                              : strtod(nd, NULL);
+    *ndcg = strcmp(nd, "nan") == 0 || strcmp(nd, "-nan") == 0 ? NAN : strtod(nd, NULL);
     const char *p = line + used;
     double sum = 0.0;
     for (int r = 0; r < N_ROLES; r++) {
@@ -84,8 +79,7 @@ rs_status rs_hybrid_weights_load(hybrid *h, const char *dir, rs_error *err)
     snprintf(path, sizeof path, "%s/%s", dir, WEIGHTS_FILE);
     FILE *f = fopen(path, "r");
     if (!f)
-        return rs_error_set(err, RS_ERR_IO, "hybrid: cannot read %s: %s",
-                            path, strerror(errno));
+        return rs_error_set(err, RS_ERR_IO, "hybrid: cannot read %s: %s", path, strerror(errno));
     int32_t bn[HYB_MAX_BUCKETS];
     size_t bq[HYB_MAX_BUCKETS], nb = 0, lineno = 0;
     double bw[HYB_MAX_BUCKETS][N_ROLES], bd[HYB_MAX_BUCKETS];
@@ -97,8 +91,7 @@ rs_status rs_hybrid_weights_load(hybrid *h, const char *dir, rs_error *err)
         line[strcspn(line, "\n")] = '\0';
         if (lineno == 1) {
             if (sscanf(line, "%63s %d", magic, &version) != 2 ||
-                strcmp(magic, WEIGHTS_MAGIC) != 0 ||
-                version != WEIGHTS_VERSION)
+                strcmp(magic, WEIGHTS_MAGIC) != 0 || version != WEIGHTS_VERSION)
                 st = rs_error_set(err, RS_ERR_FORMAT,
                                   "hybrid: %s:1: not a version %d weights "
                                   "file",
@@ -107,8 +100,7 @@ rs_status rs_hybrid_weights_load(hybrid *h, const char *dir, rs_error *err)
             char want[512] = "children";
             for (int r = 0; r < N_ROLES; r++) {
                 size_t l = strlen(want);
-                snprintf(want + l, sizeof want - l, " %s=%s",
-                         rs_hybrid_role_names[r], h->child[r]);
+                snprintf(want + l, sizeof want - l, " %s=%s", rs_hybrid_role_names[r], h->child[r]);
             }
             if (strcmp(line, want) != 0)
                 st = rs_error_set(err, RS_ERR_FORMAT,
@@ -118,8 +110,7 @@ rs_status rs_hybrid_weights_load(hybrid *h, const char *dir, rs_error *err)
         } else if (nb == HYB_MAX_BUCKETS ||
                    !parse_bucket(line, &bn[nb], &bq[nb], &bd[nb], bw[nb]) ||
                    (nb && bn[nb] <= bn[nb - 1])) {
-            st = rs_error_set(err, RS_ERR_FORMAT,
-                              "hybrid: %s:%zu: malformed bucket line", path,
+            st = rs_error_set(err, RS_ERR_FORMAT, "hybrid: %s:%zu: malformed bucket line", path,
                               lineno);
         } else {
             nb++;
@@ -146,17 +137,14 @@ void rs_hybrid_weights_log(const hybrid *h, const char *how)
     size_t l = 0;
     const char *metric = h->metric == RS_HYBRID_METRIC_RECALL ? "Recall"
                          : h->metric == RS_HYBRID_METRIC_BOTH ? "(NDCG+Recall)/2"
-                                                               : "NDCG";
+                                                              : "NDCG";
     for (size_t b = 0; b < h->n_buckets && l < sizeof buf; b++) {
-        l += (size_t)snprintf(buf + l, sizeof buf - l, "%sn=%d:", b ? "; " : "",
-                              h->bucket_n[b]);
+        l += (size_t)snprintf(buf + l, sizeof buf - l, "%sn=%d:", b ? "; " : "", h->bucket_n[b]);
         for (int r = 0; r < N_ROLES && l < sizeof buf; r++)
             if (h->child[r][0])
-                l += (size_t)snprintf(buf + l, sizeof buf - l, " %s %.3f",
-                                      h->child[r], h->w[b][r]);
+                l += (size_t)snprintf(buf + l, sizeof buf - l, " %s %.3f", h->child[r], h->w[b][r]);
         if (l < sizeof buf && !isnan(h->ndcg[b]))
-            l += (size_t)snprintf(buf + l, sizeof buf - l,
-                                  " (%s@%d %.4f, %zu queries)", metric,
+            l += (size_t)snprintf(buf + l, sizeof buf - l, " (%s@%d %.4f, %zu queries)", metric,
                                   HYB_NDCG_K, h->ndcg[b], h->queries[b]);
     }
     h->host->log(h->host, RS_LOG_INFO, "hybrid: weights %s: %s", how, buf);

@@ -61,8 +61,8 @@ typedef struct section {
 
 static size_t sections_of(const lgcn_model *m, section s[7])
 {
-    size_t d = (size_t)m->dim, nu = (size_t)m->n_users,
-           ni = (size_t)m->n_items, L = (size_t)m->n_item_layers;
+    size_t d = (size_t)m->dim, nu = (size_t)m->n_users, ni = (size_t)m->n_items,
+           L = (size_t)m->n_item_layers;
     s[0] = (section){m->user_ext, nu * 8};
     s[1] = (section){m->item_movie, ni * 8};
     s[2] = (section){m->item_deg, ni * 4};
@@ -89,17 +89,14 @@ static int write_all(int fd, const void *buf, size_t n)
     return 1;
 }
 
-rs_status lgcn_write_atomic(const char *path, const lgcn_span *parts,
-                            size_t n, rs_error *err)
+rs_status lgcn_write_atomic(const char *path, const lgcn_span *parts, size_t n, rs_error *err)
 {
     char tmp[4096 + 8];
     if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-        return rs_error_set(err, RS_ERR_INVALID, "lightgcn: path too long: %s",
-                            path);
+        return rs_error_set(err, RS_ERR_INVALID, "lightgcn: path too long: %s", path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
-        return rs_error_set(err, RS_ERR_IO, "lightgcn: cannot create %s: %s",
-                            tmp, strerror(errno));
+        return rs_error_set(err, RS_ERR_IO, "lightgcn: cannot create %s: %s", tmp, strerror(errno));
     int ok = 1;
     for (size_t k = 0; ok && k < n; k++)
         ok = write_all(fd, parts[k].ptr, parts[k].bytes);
@@ -114,20 +111,16 @@ rs_status lgcn_write_atomic(const char *path, const lgcn_span *parts,
         if (ok)
             saved = errno;
         unlink(tmp);
-        return rs_error_set(err, RS_ERR_IO, "lightgcn: cannot write %s: %s",
-                            path, strerror(saved));
+        return rs_error_set(err, RS_ERR_IO, "lightgcn: cannot write %s: %s", path, strerror(saved));
     }
     return RS_OK;
 }
 
-rs_status lgcn_artifact_save(const lgcn_model *m, const char *dir,
-                             rs_error *err)
+rs_status lgcn_artifact_save(const lgcn_model *m, const char *dir, rs_error *err)
 {
     char path[4096];
-    if (snprintf(path, sizeof path, "%s/%s", dir, LGCN_ARTIFACT_FILE) >=
-        (int)sizeof path)
-        return rs_error_set(err, RS_ERR_INVALID,
-                            "lightgcn: artifact path too long: %s", dir);
+    if (snprintf(path, sizeof path, "%s/%s", dir, LGCN_ARTIFACT_FILE) >= (int)sizeof path)
+        return rs_error_set(err, RS_ERR_INVALID, "lightgcn: artifact path too long: %s", dir);
     section s[7];
     size_t ns = sections_of(m, s);
     uint32_t crc = 0;
@@ -153,28 +146,24 @@ rs_status lgcn_artifact_save(const lgcn_model *m, const char *dir,
     return lgcn_write_atomic(path, parts, ns + 1, err);
 }
 
-static rs_status read_file(const char *path, unsigned char **buf, size_t *n,
-                           rs_error *err)
+static rs_status read_file(const char *path, unsigned char **buf, size_t *n, rs_error *err)
 {
     *buf = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return rs_error_set(err, errno == ENOENT ? RS_ERR_NOT_FOUND : RS_ERR_IO,
-                            "lightgcn: cannot open %s: %s", path,
-                            strerror(errno));
+                            "lightgcn: cannot open %s: %s", path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0 || st.st_size < 0) {
         int e = errno;
         close(fd);
-        return rs_error_set(err, RS_ERR_IO, "lightgcn: cannot stat %s: %s",
-                            path, strerror(e));
+        return rs_error_set(err, RS_ERR_IO, "lightgcn: cannot stat %s: %s", path, strerror(e));
     }
     size_t size = (size_t)st.st_size;
     unsigned char *b = malloc(size + 1);
     if (!b) {
         close(fd);
-        return rs_error_set(err, RS_ERR_NOMEM,
-                            "lightgcn: no memory to read %s (%zu bytes)", path,
+        return rs_error_set(err, RS_ERR_NOMEM, "lightgcn: no memory to read %s (%zu bytes)", path,
                             size);
     }
     size_t got = 0;
@@ -201,8 +190,8 @@ static int mul_add(size_t a, size_t b, size_t c, size_t *out)
     return 1;
 }
 
-rs_status lgcn_artifact_load(const char *dir, const rs_dataset *data,
-                             lgcn_model **out, rs_error *err)
+rs_status lgcn_artifact_load(const char *dir, const rs_dataset *data, lgcn_model **out,
+                             rs_error *err)
 {
     char path[4096];
     unsigned char *buf = NULL;
@@ -210,21 +199,17 @@ rs_status lgcn_artifact_load(const char *dir, const rs_dataset *data,
     lgcn_model *m = NULL;
     rs_status st;
     *out = NULL;
-    if (snprintf(path, sizeof path, "%s/%s", dir, LGCN_ARTIFACT_FILE) >=
-        (int)sizeof path)
-        return rs_error_set(err, RS_ERR_INVALID,
-                            "lightgcn: artifact path too long: %s", dir);
+    if (snprintf(path, sizeof path, "%s/%s", dir, LGCN_ARTIFACT_FILE) >= (int)sizeof path)
+        return rs_error_set(err, RS_ERR_INVALID, "lightgcn: artifact path too long: %s", dir);
     if ((st = read_file(path, &buf, &size, err)) != RS_OK)
         return st;
     if (size < HEADER_BYTES) {
-        st = rs_error_set(err, RS_ERR_FORMAT,
-                          "lightgcn: %s: truncated header (%zu of %d bytes)",
+        st = rs_error_set(err, RS_ERR_FORMAT, "lightgcn: %s: truncated header (%zu of %d bytes)",
                           path, size, HEADER_BYTES);
         goto out;
     }
     if (memcmp(buf, MAGIC, 8) != 0) {
-        st = rs_error_set(err, RS_ERR_FORMAT,
-                          "lightgcn: %s: bad magic (not a LightGCN artifact)",
+        st = rs_error_set(err, RS_ERR_FORMAT, "lightgcn: %s: bad magic (not a LightGCN artifact)",
                           path);
         goto out;
     }
@@ -237,8 +222,7 @@ rs_status lgcn_artifact_load(const char *dir, const rs_dataset *data,
         goto out;
     }
     if (get_u32(buf + 60) != lgcn_crc32(0, buf, 60)) {
-        st = rs_error_set(err, RS_ERR_FORMAT,
-                          "lightgcn: %s: header checksum mismatch (corrupt)",
+        st = rs_error_set(err, RS_ERR_FORMAT, "lightgcn: %s: header checksum mismatch (corrupt)",
                           path);
         goto out;
     }
@@ -264,19 +248,16 @@ rs_status lgcn_artifact_load(const char *dir, const rs_dataset *data,
     else if (!isfinite(threshold) || threshold < 0.0f)
         bad = "positive threshold";
     if (bad) {
-        st = rs_error_set(err, RS_ERR_FORMAT,
-                          "lightgcn: %s: invalid header field '%s'", path, bad);
+        st = rs_error_set(err, RS_ERR_FORMAT, "lightgcn: %s: invalid header field '%s'", path, bad);
         goto out;
     }
     size_t per_item, payload;
     if (!mul_add((size_t)dim, (size_t)nl + 1, 0, &per_item) ||
-        !mul_add(per_item, 4, 8 + 4, &per_item) ||
-        !mul_add((size_t)ni, per_item, 0, &payload) ||
+        !mul_add(per_item, 4, 8 + 4, &per_item) || !mul_add((size_t)ni, per_item, 0, &payload) ||
         !mul_add((size_t)nu, (size_t)dim * 4 + 8, payload, &payload) ||
         !mul_add((size_t)dim, (size_t)dim * 4, payload, &payload) ||
         payload > SIZE_MAX - HEADER_BYTES) {
-        st = rs_error_set(err, RS_ERR_FORMAT,
-                          "lightgcn: %s: header sizes overflow", path);
+        st = rs_error_set(err, RS_ERR_FORMAT, "lightgcn: %s: header sizes overflow", path);
         goto out;
     }
     if (size != HEADER_BYTES + payload) {
@@ -287,13 +268,12 @@ rs_status lgcn_artifact_load(const char *dir, const rs_dataset *data,
         goto out;
     }
     if (get_u32(buf + 56) != lgcn_crc32(0, buf + HEADER_BYTES, payload)) {
-        st = rs_error_set(err, RS_ERR_FORMAT,
-                          "lightgcn: %s: payload checksum mismatch (corrupt)",
+        st = rs_error_set(err, RS_ERR_FORMAT, "lightgcn: %s: payload checksum mismatch (corrupt)",
                           path);
         goto out;
     }
-    if ((st = lgcn_model_alloc((int32_t)dim, (int32_t)layers, (int32_t)nu,
-                               (int32_t)ni, &m, err)) != RS_OK)
+    if ((st = lgcn_model_alloc((int32_t)dim, (int32_t)layers, (int32_t)nu, (int32_t)ni, &m, err)) !=
+        RS_OK)
         goto out;
     m->threshold = threshold;
     m->n_edges = get_u64(buf + 48);

@@ -24,13 +24,12 @@
 #define LGCN_FORMAT_VERSION 1u
 
 /* Write atomically (temp file, fsync, rename) into dir. */
-rs_status lgcn_artifact_save(const lgcn_model *m, const char *dir,
-                             rs_error *err);
+rs_status lgcn_artifact_save(const lgcn_model *m, const char *dir, rs_error *err);
 
 /* Read, validate everything and index onto `data`. On failure *out stays
  * NULL and nothing else changes. */
-rs_status lgcn_artifact_load(const char *dir, const rs_dataset *data,
-                             lgcn_model **out, rs_error *err);
+rs_status lgcn_artifact_load(const char *dir, const rs_dataset *data, lgcn_model **out,
+                             rs_error *err);
 
 uint32_t lgcn_crc32(uint32_t crc, const void *buf, size_t n);
 
@@ -40,7 +39,6 @@ typedef struct lgcn_span {
     const void *ptr;
     size_t bytes;
 } lgcn_span;
-rs_status lgcn_write_atomic(const char *path, const lgcn_span *parts,
-                            size_t n, rs_error *err);
+rs_status lgcn_write_atomic(const char *path, const lgcn_span *parts, size_t n, rs_error *err);
 
 #endif /* LGCN_ARTIFACT_H */

@@ -35,28 +35,26 @@ typedef struct tables {
 
 static tables tables_of(lgcn_trainer *t)
 {
-    tables tb = {{lgcn_trainer_ego(t), lgcn_trainer_adam_m(t),
-                  lgcn_trainer_adam_v(t), lgcn_trainer_best(t)},
-                 3};
+    tables tb = {
+        {lgcn_trainer_ego(t), lgcn_trainer_adam_m(t), lgcn_trainer_adam_v(t), lgcn_trainer_best(t)},
+        3};
     if (tb.p[3])
         tb.n = 4;
     return tb;
 }
 
-static int ckpt_path(const char *dir, const char *suffix, char *out,
-                     size_t cap)
+static int ckpt_path(const char *dir, const char *suffix, char *out, size_t cap)
 {
     int n = snprintf(out, cap, "%s/%s%s", dir, LGCN_CHECKPOINT_FILE, suffix);
     return n > 0 && (size_t)n < cap;
 }
 
-rs_status lgcn_checkpoint_save(const char *dir, const lgcn_ckpt_id *id,
-                               const lgcn_trainer *t, rs_error *err)
+rs_status lgcn_checkpoint_save(const char *dir, const lgcn_ckpt_id *id, const lgcn_trainer *t,
+                               rs_error *err)
 {
     char path[4096];
     if (!ckpt_path(dir, "", path, sizeof path))
-        return rs_error_set(err, RS_ERR_INVALID,
-                            "lightgcn: checkpoint path too long: %s", dir);
+        return rs_error_set(err, RS_ERR_INVALID, "lightgcn: checkpoint path too long: %s", dir);
     /* The tables are only read; the accessors are not const. */
     tables tb = tables_of((lgcn_trainer *)(uintptr_t)t);
     size_t bytes = lgcn_trainer_table_size(t) * sizeof(float);
@@ -71,29 +69,23 @@ rs_status lgcn_checkpoint_save(const char *dir, const lgcn_ckpt_id *id,
     for (int k = 0; w > 0 && k < id->n; k++) {
         used += (size_t)w;
         w = used < sizeof head
-                ? snprintf(head + used, sizeof head - used, "%s %s\n",
-                           id->f[k].key, id->f[k].value)
+                ? snprintf(head + used, sizeof head - used, "%s %s\n", id->f[k].key, id->f[k].value)
                 : -1;
     }
     if (w > 0) {
         used += (size_t)w;
-        w = used < sizeof head
-                ? snprintf(head + used, sizeof head - used,
-                           "epoch %d\nstep %" PRId64 "\nrng %" PRIx64
-                           " %" PRIx64 " %" PRIx64 " %" PRIx64
-                           "\nbest_epoch %d\nsince_best %d\n"
-                           "best_val_recall %a\nhas_best %d\n"
-                           "payload_bytes %zu\npayload_crc %08" PRIx32
-                           "\nend\n",
-                           rs.epoch, rs.step, rs.rng[0], rs.rng[1], rs.rng[2],
-                           rs.rng[3], rs.best_epoch, rs.since_best,
-                           rs.best_val_recall, tb.n == 4,
-                           (size_t)tb.n * bytes, crc)
-                : -1;
+        w = used < sizeof head ? snprintf(head + used, sizeof head - used,
+                                          "epoch %d\nstep %" PRId64 "\nrng %" PRIx64 " %" PRIx64
+                                          " %" PRIx64 " %" PRIx64 "\nbest_epoch %d\nsince_best %d\n"
+                                          "best_val_recall %a\nhas_best %d\n"
+                                          "payload_bytes %zu\npayload_crc %08" PRIx32 "\nend\n",
+                                          rs.epoch, rs.step, rs.rng[0], rs.rng[1], rs.rng[2],
+                                          rs.rng[3], rs.best_epoch, rs.since_best,
+                                          rs.best_val_recall, tb.n == 4, (size_t)tb.n * bytes, crc)
+                               : -1;
     }
     if (w < 0 || used + (size_t)w >= sizeof head)
-        return rs_error_set(err, RS_ERR_INTERNAL,
-                            "lightgcn: checkpoint header over %d bytes",
+        return rs_error_set(err, RS_ERR_INTERNAL, "lightgcn: checkpoint header over %d bytes",
                             CKPT_HEADER_MAX);
     used += (size_t)w;
     lgcn_span parts[5] = {{head, used}};
@@ -119,17 +111,14 @@ static const char *header_get(const header *h, const char *key)
 }
 
 /* Lines up to "end": "key value" each. */
-static rs_status read_header(FILE *f, const char *path, header *h,
-                             rs_error *err)
+static rs_status read_header(FILE *f, const char *path, header *h, rs_error *err)
 {
     char line[256];
     long used = 0;
     int version = 0;
     h->n = 0;
-    if (!fgets(line, sizeof line, f) ||
-        sscanf(line, CKPT_MAGIC " %d", &version) != 1)
-        return rs_error_set(err, RS_ERR_FORMAT,
-                            "lightgcn: %s is not a checkpoint (bad magic)",
+    if (!fgets(line, sizeof line, f) || sscanf(line, CKPT_MAGIC " %d", &version) != 1)
+        return rs_error_set(err, RS_ERR_FORMAT, "lightgcn: %s is not a checkpoint (bad magic)",
                             path);
     if (version != CKPT_VERSION)
         return rs_error_set(err, RS_ERR_FORMAT,
@@ -142,63 +131,51 @@ static rs_status read_header(FILE *f, const char *path, header *h,
         if (strcmp(line, "end") == 0)
             return RS_OK;
         char *sp = strchr(line, ' ');
-        if (!sp || used > CKPT_HEADER_MAX ||
-            h->n == (int)(sizeof h->key / sizeof h->key[0]))
+        if (!sp || used > CKPT_HEADER_MAX || h->n == (int)(sizeof h->key / sizeof h->key[0]))
             break;
         *sp = '\0';
         snprintf(h->key[h->n], sizeof h->key[0], "%s", line);
         snprintf(h->value[h->n], sizeof h->value[0], "%s", sp + 1);
         h->n++;
     }
-    return rs_error_set(err, RS_ERR_FORMAT,
-                        "lightgcn: %s: damaged checkpoint header", path);
+    return rs_error_set(err, RS_ERR_FORMAT, "lightgcn: %s: damaged checkpoint header", path);
 }
 
-static rs_status parse_state(const header *h, const char *path,
-                             lgcn_run_state *rs, int *has_best,
+static rs_status parse_state(const header *h, const char *path, lgcn_run_state *rs, int *has_best,
                              size_t *payload, uint32_t *crc, rs_error *err)
 {
-    const char *v[9] = {header_get(h, "epoch"), header_get(h, "step"),
-                        header_get(h, "rng"), header_get(h, "best_epoch"),
-                        header_get(h, "since_best"),
-                        header_get(h, "best_val_recall"),
-                        header_get(h, "has_best"),
-                        header_get(h, "payload_bytes"),
+    const char *v[9] = {header_get(h, "epoch"),      header_get(h, "step"),
+                        header_get(h, "rng"),        header_get(h, "best_epoch"),
+                        header_get(h, "since_best"), header_get(h, "best_val_recall"),
+                        header_get(h, "has_best"),   header_get(h, "payload_bytes"),
                         header_get(h, "payload_crc")};
     for (int k = 0; k < 9; k++)
         if (!v[k])
-            return rs_error_set(err, RS_ERR_FORMAT,
-                                "lightgcn: %s: checkpoint lacks a state field",
+            return rs_error_set(err, RS_ERR_FORMAT, "lightgcn: %s: checkpoint lacks a state field",
                                 path);
     char *end;
-    int ok = sscanf(v[0], "%d", &rs->epoch) == 1 &&
-             sscanf(v[1], "%" SCNd64, &rs->step) == 1 &&
-             sscanf(v[2], "%" SCNx64 " %" SCNx64 " %" SCNx64 " %" SCNx64,
-                    &rs->rng[0], &rs->rng[1], &rs->rng[2], &rs->rng[3]) == 4 &&
-             sscanf(v[3], "%d", &rs->best_epoch) == 1 &&
-             sscanf(v[4], "%d", &rs->since_best) == 1 &&
-             sscanf(v[6], "%d", has_best) == 1 &&
-             sscanf(v[7], "%zu", payload) == 1 &&
+    int ok = sscanf(v[0], "%d", &rs->epoch) == 1 && sscanf(v[1], "%" SCNd64, &rs->step) == 1 &&
+             sscanf(v[2], "%" SCNx64 " %" SCNx64 " %" SCNx64 " %" SCNx64, &rs->rng[0], &rs->rng[1],
+                    &rs->rng[2], &rs->rng[3]) == 4 &&
+             sscanf(v[3], "%d", &rs->best_epoch) == 1 && sscanf(v[4], "%d", &rs->since_best) == 1 &&
+             sscanf(v[6], "%d", has_best) == 1 && sscanf(v[7], "%zu", payload) == 1 &&
              sscanf(v[8], "%" SCNx32, crc) == 1;
     rs->best_val_recall = strtod(v[5], &end);
     if (!ok || *end || rs->epoch < 0 || rs->step < 0)
-        return rs_error_set(err, RS_ERR_FORMAT,
-                            "lightgcn: %s: bad checkpoint state field", path);
+        return rs_error_set(err, RS_ERR_FORMAT, "lightgcn: %s: bad checkpoint state field", path);
     return RS_OK;
 }
 
-rs_status lgcn_checkpoint_load(const char *dir, const lgcn_ckpt_id *id,
-                               lgcn_trainer *t, rs_error *err)
+rs_status lgcn_checkpoint_load(const char *dir, const lgcn_ckpt_id *id, lgcn_trainer *t,
+                               rs_error *err)
 {
     char path[4096];
     if (!ckpt_path(dir, "", path, sizeof path))
-        return rs_error_set(err, RS_ERR_INVALID,
-                            "lightgcn: checkpoint path too long: %s", dir);
+        return rs_error_set(err, RS_ERR_INVALID, "lightgcn: checkpoint path too long: %s", dir);
     FILE *f = fopen(path, "rb");
     if (!f)
         return rs_error_set(err, errno == ENOENT ? RS_ERR_NOT_FOUND : RS_ERR_IO,
-                            "lightgcn: cannot open %s: %s", path,
-                            strerror(errno));
+                            "lightgcn: cannot open %s: %s", path, strerror(errno));
     header *h = malloc(sizeof *h);
     float *buf = NULL;
     lgcn_run_state rs;
@@ -223,16 +200,14 @@ rs_status lgcn_checkpoint_load(const char *dir, const lgcn_ckpt_id *id,
                               "lightgcn: cannot resume from %s: it was "
                               "written with %s = %s, this run has %s (train "
                               "without --resume to start afresh)",
-                              path, id->f[k].key, have ? have : "(none)",
-                              id->f[k].value);
+                              path, id->f[k].key, have ? have : "(none)", id->f[k].value);
             goto out;
         }
     }
     if ((st = parse_state(h, path, &rs, &has_best, &payload, &crc, err)))
         goto out;
     if (has_best != (tb.n == 4) || payload != (size_t)tb.n * bytes) {
-        st = rs_error_set(err, RS_ERR_FORMAT,
-                          "lightgcn: %s: payload of %zu bytes, expected %zu",
+        st = rs_error_set(err, RS_ERR_FORMAT, "lightgcn: %s: payload of %zu bytes, expected %zu",
                           path, payload, (size_t)tb.n * bytes);
         goto out;
     }

@@ -41,18 +41,17 @@ typedef struct lgcn_ckpt_id {
 
 /* Append one field (printf-formatted value); silently ignores overflow of
  * LGCN_CKPT_MAX_FIELDS (a programming error the tests would catch). */
-void lgcn_ckpt_id_add(lgcn_ckpt_id *id, const char *key, const char *fmt, ...)
-    RS_PRINTF(3, 4);
+void lgcn_ckpt_id_add(lgcn_ckpt_id *id, const char *key, const char *fmt, ...) RS_PRINTF(3, 4);
 
 /* Write the trainer's state into dir atomically. */
-rs_status lgcn_checkpoint_save(const char *dir, const lgcn_ckpt_id *id,
-                               const lgcn_trainer *t, rs_error *err);
+rs_status lgcn_checkpoint_save(const char *dir, const lgcn_ckpt_id *id, const lgcn_trainer *t,
+                               rs_error *err);
 
 /* Restore the trainer from dir. RS_ERR_NOT_FOUND when there is no
  * checkpoint; RS_ERR_CONFIG when it was written for another identity (the
  * message names the field and both values); RS_ERR_FORMAT when it is
  * damaged. On failure the trainer is untouched. */
-rs_status lgcn_checkpoint_load(const char *dir, const lgcn_ckpt_id *id,
-                               lgcn_trainer *t, rs_error *err);
+rs_status lgcn_checkpoint_load(const char *dir, const lgcn_ckpt_id *id, lgcn_trainer *t,
+                               rs_error *err);
 
 #endif /* LGCN_CHECKPOINT_H */

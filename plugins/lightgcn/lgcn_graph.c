@@ -26,8 +26,7 @@ static int cmp_i32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-rs_status lgcn_pos_order_by_degree(lgcn_pos *p, int32_t *old_of_new,
-                                   rs_error *err)
+rs_status lgcn_pos_order_by_degree(lgcn_pos *p, int32_t *old_of_new, rs_error *err)
 {
     size_t ni = (size_t)p->n_items, ne = p->ptr[p->n_users];
     uint32_t *deg = calloc(ni + 1, sizeof *deg);
@@ -63,8 +62,7 @@ rs_status lgcn_pos_order_by_degree(lgcn_pos *p, int32_t *old_of_new,
     for (size_t e = 0; e < ne; e++)
         p->item[e] = new_of_old[p->item[e]];
     for (int32_t u = 0; u < p->n_users; u++)
-        qsort(p->item + p->ptr[u], p->ptr[u + 1] - p->ptr[u],
-              sizeof *p->item, cmp_i32);
+        qsort(p->item + p->ptr[u], p->ptr[u + 1] - p->ptr[u], sizeof *p->item, cmp_i32);
     free(deg);
     free(new_of_old);
     return RS_OK;
@@ -86,8 +84,7 @@ rs_status lgcn_graph_build(lgcn_graph *g, const lgcn_pos *pos, rs_error *err)
     memset(g, 0, sizeof *g);
     int32_t nu = pos->n_users, ni = pos->n_items;
     if (nu < 0 || ni < 0 || (int64_t)nu + ni > INT32_MAX)
-        return rs_error_set(err, RS_ERR_INVALID,
-                            "lightgcn: graph too large (%d users, %d items)",
+        return rs_error_set(err, RS_ERR_INVALID, "lightgcn: graph too large (%d users, %d items)",
                             nu, ni);
     int32_t n = nu + ni;
     size_t ne = pos->ptr[nu];
@@ -103,8 +100,7 @@ rs_status lgcn_graph_build(lgcn_graph *g, const lgcn_pos *pos, rs_error *err)
     if (!g->ptr || !g->deg || !g->col || !g->val || !fill) {
         free(fill);
         lgcn_graph_free(g);
-        return rs_error_set(err, RS_ERR_NOMEM,
-                            "lightgcn: no memory for a graph of %zu edges", ne);
+        return rs_error_set(err, RS_ERR_NOMEM, "lightgcn: no memory for a graph of %zu edges", ne);
     }
     for (int32_t u = 0; u < nu; u++) {
         for (size_t e = pos->ptr[u]; e < pos->ptr[u + 1]; e++) {
@@ -135,10 +131,11 @@ rs_status lgcn_graph_build(lgcn_graph *g, const lgcn_pos *pos, rs_error *err)
  * zero). The d == 64 path has a compile-time width so the accumulator
  * lives in eight vector registers and the compiler fully unrolls the row
  * update. */
-static inline __attribute__((always_inline)) void
-spmm_row(const int32_t *col, const float *val, size_t len,
-         const float *restrict x, const uint8_t *nz,
-         const float *restrict init, float *restrict out, int d)
+static inline __attribute__((always_inline)) void spmm_row(const int32_t *col, const float *val,
+                                                           size_t len, const float *restrict x,
+                                                           const uint8_t *nz,
+                                                           const float *restrict init,
+                                                           float *restrict out, int d)
 {
     if (d == 64) {
         lgcn_v8 a0, a1, a2, a3, a4, a5, a6, a7;
@@ -184,25 +181,21 @@ spmm_row(const int32_t *col, const float *val, size_t len,
  * each row in one pass over its edges; compact writes the k-th to
  * y[k - r0] instead of y[r]. */
 LGCN_CLONES
-static void spmm_range(const lgcn_graph *g, const float *restrict x,
-                       const uint8_t *nz, const float *restrict base,
-                       const uint8_t *base_nz, float *restrict y, int d,
+static void spmm_range(const lgcn_graph *g, const float *restrict x, const uint8_t *nz,
+                       const float *restrict base, const uint8_t *base_nz, float *restrict y, int d,
                        const int32_t *rows, int compact, size_t r0, size_t r1)
 {
     for (size_t k = r0; k < r1; k++) {
         size_t r = rows ? (size_t)rows[k] : k;
         size_t e0 = g->ptr[r];
-        const float *init = base && (!base_nz || base_nz[r])
-                                ? base + r * (size_t)d : NULL;
+        const float *init = base && (!base_nz || base_nz[r]) ? base + r * (size_t)d : NULL;
         spmm_row(g->col + e0, g->val + e0, g->ptr[r + 1] - e0, x, nz, init,
                  y + (compact ? k - r0 : r) * (size_t)d, d);
     }
 }
 
-static void spmm_driver(const lgcn_graph *g, const float *x,
-                        const uint8_t *nz, const float *base,
-                        const uint8_t *base_nz, float *y, int d,
-                        size_t n_rows, int threads)
+static void spmm_driver(const lgcn_graph *g, const float *x, const uint8_t *nz, const float *base,
+                        const uint8_t *base_nz, float *y, int d, size_t n_rows, int threads)
 {
     long chunks = (long)((n_rows + LGCN_ROW_CHUNK - 1) / LGCN_ROW_CHUNK);
     if (threads < 1)
@@ -215,28 +208,25 @@ static void spmm_driver(const lgcn_graph *g, const float *x,
     }
 }
 
-void lgcn_spmm_masked(const lgcn_graph *g, const float *x, const uint8_t *nz,
-                      const float *base, const uint8_t *base_nz, float *y,
-                      int d, int threads)
+void lgcn_spmm_masked(const lgcn_graph *g, const float *x, const uint8_t *nz, const float *base,
+                      const uint8_t *base_nz, float *y, int d, int threads)
 {
     spmm_driver(g, x, nz, base, base_nz, y, d, (size_t)g->n_nodes, threads);
 }
 
-void lgcn_spmm_chunk(const lgcn_graph *g, const float *x, const uint8_t *nz,
-                     const float *base, const uint8_t *base_nz, float *out,
-                     int d, size_t r0, size_t r1)
+void lgcn_spmm_chunk(const lgcn_graph *g, const float *x, const uint8_t *nz, const float *base,
+                     const uint8_t *base_nz, float *out, int d, size_t r0, size_t r1)
 {
     spmm_range(g, x, nz, base, base_nz, out, d, NULL, 1, r0, r1);
 }
 
-void lgcn_spmm(const lgcn_graph *g, const float *x, const float *base,
-               float *y, int d, int threads)
+void lgcn_spmm(const lgcn_graph *g, const float *x, const float *base, float *y, int d, int threads)
 {
     lgcn_spmm_masked(g, x, NULL, base, NULL, y, d, threads);
 }
 
-void lgcn_spmm_gather(const lgcn_graph *g, const float *x, float *out, int d,
-                      const int32_t *rows, size_t k0, size_t k1)
+void lgcn_spmm_gather(const lgcn_graph *g, const float *x, float *out, int d, const int32_t *rows,
+                      size_t k0, size_t k1)
 {
     spmm_range(g, x, NULL, NULL, NULL, out, d, rows, 1, k0, k1);
 }

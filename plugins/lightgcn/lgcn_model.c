@@ -63,8 +63,7 @@ static int32_t i64map_put(i64map *h, int64_t key, int32_t val)
     return -1;
 }
 
-static int32_t i64map_get(const int64_t *keys, const int32_t *vals, size_t cap,
-                          int64_t key)
+static int32_t i64map_get(const int64_t *keys, const int32_t *vals, size_t cap, int64_t key)
 {
     if (cap == 0)
         return -1;
@@ -108,8 +107,8 @@ void lgcn_model_free(lgcn_model *m)
     free(m);
 }
 
-rs_status lgcn_model_alloc(int32_t dim, int32_t layers, int32_t n_users,
-                           int32_t n_items, lgcn_model **out, rs_error *err)
+rs_status lgcn_model_alloc(int32_t dim, int32_t layers, int32_t n_users, int32_t n_items,
+                           lgcn_model **out, rs_error *err)
 {
     *out = NULL;
     lgcn_model *m = calloc(1, sizeof *m);
@@ -126,11 +125,10 @@ rs_status lgcn_model_alloc(int32_t dim, int32_t layers, int32_t n_users,
     m->item_deg = calloc(ni + 1, sizeof *m->item_deg);
     m->user_final = calloc(nu * d + 1, sizeof(float));
     m->item_final = calloc(ni * d + 1, sizeof(float));
-    m->item_layers =
-        calloc((size_t)m->n_item_layers * ni * d + 1, sizeof(float));
+    m->item_layers = calloc((size_t)m->n_item_layers * ni * d + 1, sizeof(float));
     m->foldin_w = calloc(d * d + 1, sizeof(float));
-    if (!m->user_ext || !m->item_movie || !m->item_deg || !m->user_final ||
-        !m->item_final || !m->item_layers || !m->foldin_w) {
+    if (!m->user_ext || !m->item_movie || !m->item_deg || !m->user_final || !m->item_final ||
+        !m->item_layers || !m->foldin_w) {
         lgcn_model_free(m);
         return rs_error_set(err, RS_ERR_NOMEM,
                             "lightgcn: no memory for a model of %d users, %d "
@@ -141,8 +139,7 @@ rs_status lgcn_model_alloc(int32_t dim, int32_t layers, int32_t n_users,
     return RS_OK;
 }
 
-rs_status lgcn_model_index(lgcn_model *m, const rs_dataset *data,
-                           rs_error *err)
+rs_status lgcn_model_index(lgcn_model *m, const rs_dataset *data, rs_error *err)
 {
     rs_status st = RS_OK;
     i64map cat = {0}, users = {0}, own = {0};
@@ -155,10 +152,9 @@ rs_status lgcn_model_index(lgcn_model *m, const rs_dataset *data,
     m->dense_user = malloc(((size_t)data->n_users + 1) * sizeof *m->dense_user);
     m->item_inv_norm = malloc((ni + 1) * sizeof *m->item_inv_norm);
     m->pop_score = malloc((ni + 1) * sizeof *m->pop_score);
-    if (!m->cat_item || !m->item_cat || !m->user_dense || !m->dense_user ||
-        !m->item_inv_norm ||
-        !m->pop_score || !i64map_init(&cat, nc) ||
-        !i64map_init(&users, (size_t)data->n_users) || !i64map_init(&own, nu)) {
+    if (!m->cat_item || !m->item_cat || !m->user_dense || !m->dense_user || !m->item_inv_norm ||
+        !m->pop_score || !i64map_init(&cat, nc) || !i64map_init(&users, (size_t)data->n_users) ||
+        !i64map_init(&own, nu)) {
         st = rs_error_set(err, RS_ERR_NOMEM, "lightgcn: no memory for id maps");
         goto fail;
     }
@@ -196,8 +192,7 @@ rs_status lgcn_model_index(lgcn_model *m, const rs_dataset *data,
                               (long long)m->user_ext[u]);
             goto fail;
         }
-        m->user_dense[u] =
-            i64map_get(users.key, users.val, users.cap, m->user_ext[u]);
+        m->user_dense[u] = i64map_get(users.key, users.val, users.cap, m->user_ext[u]);
         if (m->user_dense[u] >= 0)
             m->dense_user[m->user_dense[u]] = (int32_t)u;
     }
@@ -244,8 +239,8 @@ int32_t lgcn_model_user(const lgcn_model *m, const rs_query *q)
  * The Gram products are BLAS (dsyrk / dgemm, accumulated over blocks of
  * users in double) and the solve is LAPACK's Cholesky (dposv).
  */
-rs_status lgcn_model_fit_foldin(lgcn_model *m, const float *user_ego,
-                                const float *user_l1, rs_error *err)
+rs_status lgcn_model_fit_foldin(lgcn_model *m, const float *user_ego, const float *user_l1,
+                                rs_error *err)
 {
     int d = m->dim;
     size_t dd = (size_t)d * (size_t)d;
@@ -264,10 +259,9 @@ rs_status lgcn_model_fit_foldin(lgcn_model *m, const float *user_ego,
             y[k] = user_ego[u0 * (size_t)d + k];
         }
         /* a += x^T x (lower triangle), b += x^T y */
-        cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, d, (int)n, 1.0, x, d,
-                    1.0, a, d);
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, d, (int)n, 1.0,
-                    x, d, y, d, 1.0, b, d);
+        cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, d, (int)n, 1.0, x, d, 1.0, a, d);
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, d, (int)n, 1.0, x, d, y, d, 1.0, b,
+                    d);
     }
     /* Ridge: a small multiple of the mean diagonal keeps the solve stable
      * when users are few or their neighbourhoods nearly collinear. */
@@ -294,8 +288,8 @@ rs_status lgcn_model_fit_foldin(lgcn_model *m, const float *user_ego,
  * missing ego embedding E_0[u] by E_1[u] W (the ridge map fitted on the
  * trained users). The result is the layer mean (E_0 + ... + E_K)/(K+1).
  */
-void lgcn_model_fold_in(const lgcn_model *m, const int32_t *items, size_t n,
-                        float *out, float *scratch)
+void lgcn_model_fold_in(const lgcn_model *m, const int32_t *items, size_t n, float *out,
+                        float *scratch)
 {
     int d = m->dim, K = m->layers;
     size_t nid = (size_t)m->n_items * (size_t)d;
@@ -336,7 +330,7 @@ typedef struct history {
     float *vec;         /* [3 * dim]: the user vector + fold-in scratch */
     int32_t *all, *pos; /* model items */
     size_t n_all, n_pos;
-    uint8_t *excluded;  /* [catalogue] rated or in q->exclude */
+    uint8_t *excluded; /* [catalogue] rated or in q->exclude */
 } history;
 
 static void history_free(history *h)
@@ -352,9 +346,8 @@ static int is_positive(const lgcn_model *m, float rating)
     return m->threshold <= 0.0f || rating >= m->threshold;
 }
 
-static rs_status history_build(const lgcn_model *m, const rs_query *q,
-                               int32_t uid, int need_excluded, history *h,
-                               rs_error *err)
+static rs_status history_build(const lgcn_model *m, const rs_query *q, int32_t uid,
+                               int need_excluded, history *h, rs_error *err)
 {
     const rs_dataset *data = m->data;
     size_t n = 0;
@@ -420,23 +413,20 @@ static rs_status query_copy(const rs_query *q, rs_query *out, rs_error *err)
     size_t n = q->struct_size < sizeof *out ? q->struct_size : sizeof *out;
     memcpy(out, q, n);
     if ((out->n_ratings && !out->ratings) || (out->n_exclude && !out->exclude))
-        return rs_error_set(err, RS_ERR_INVALID,
-                            "lightgcn: query has counts but NULL arrays");
+        return rs_error_set(err, RS_ERR_INVALID, "lightgcn: query has counts but NULL arrays");
     return RS_OK;
 }
 
 static rs_status model_ready(const lgcn_model *m, rs_error *err)
 {
     if (!m || !m->data)
-        return rs_error_set(err, RS_ERR_STATE,
-                            "lightgcn: not fitted or loaded");
+        return rs_error_set(err, RS_ERR_STATE, "lightgcn: not fitted or loaded");
     return RS_OK;
 }
 
 /* The user's final embedding; *signal = 0 when there is nothing to go on
  * (then callers fall back to popularity). */
-static void user_vector(const lgcn_model *m, int32_t uid, const history *h,
-                        int *signal)
+static void user_vector(const lgcn_model *m, int32_t uid, const history *h, int *signal)
 {
     float *vec = h->vec, *scratch = h->vec + m->dim;
     size_t d = (size_t)m->dim;
@@ -476,10 +466,7 @@ static float dot(const float *a, const float *b, int d)
     return s;
 }
 
-static int32_t query_uid(const lgcn_model *m, const rs_query *q)
-{
-    return lgcn_model_user(m, q);
-}
+static int32_t query_uid(const lgcn_model *m, const rs_query *q) { return lgcn_model_user(m, q); }
 
 /* The history item whose final embedding is closest (cosine) to `item`. */
 static int32_t because_of(const lgcn_model *m, const history *h, int32_t item)
@@ -491,8 +478,7 @@ static int32_t because_of(const lgcn_model *m, const history *h, int32_t item)
     float best_s = -INFINITY;
     const float *fi = m->item_final + (size_t)item * d;
     for (size_t k = 0; k < n; k++) {
-        float s = dot(fi, m->item_final + (size_t)set[k] * d, d) *
-                  m->item_inv_norm[set[k]];
+        float s = dot(fi, m->item_final + (size_t)set[k] * d, d) * m->item_inv_norm[set[k]];
         if (s > best_s || (s == best_s && set[k] < best)) {
             best_s = s;
             best = set[k];
@@ -501,18 +487,16 @@ static int32_t because_of(const lgcn_model *m, const history *h, int32_t item)
     return best >= 0 ? m->item_cat[best] : -1;
 }
 
-rs_status lgcn_model_recommend(const lgcn_model *m, const rs_query *qin,
-                               size_t k, rs_scored *out,
-                               rs_explanation *explain, const char *source,
-                               size_t *n_out, rs_error *err)
+rs_status lgcn_model_recommend(const lgcn_model *m, const rs_query *qin, size_t k, rs_scored *out,
+                               rs_explanation *explain, const char *source, size_t *n_out,
+                               rs_error *err)
 {
     rs_query q;
     rs_status st;
     history h;
     int signal;
     *n_out = 0;
-    if ((st = model_ready(m, err)) != RS_OK ||
-        (st = query_copy(qin, &q, err)) != RS_OK)
+    if ((st = model_ready(m, err)) != RS_OK || (st = query_copy(qin, &q, err)) != RS_OK)
         return st;
     if (k == 0)
         return RS_OK;
@@ -530,8 +514,7 @@ rs_status lgcn_model_recommend(const lgcn_model *m, const rs_query *qin,
         int32_t c = m->item_cat[i];
         if (h.excluded[c])
             continue;
-        float s = signal ? dot(vec, m->item_final + (size_t)i * d, d)
-                         : m->pop_score[i];
+        float s = signal ? dot(vec, m->item_final + (size_t)i * d, d) : m->pop_score[i];
         /* An item without a training positive (e.g. known only from a
          * test file) has an embedding trained only as a negative: rank it
          * after every item the graph knows, by catalogue index. */
@@ -557,16 +540,14 @@ rs_status lgcn_model_recommend(const lgcn_model *m, const rs_query *qin,
     return RS_OK;
 }
 
-rs_status lgcn_model_score(const lgcn_model *m, const rs_query *qin,
-                           const int32_t *items, size_t n, float *scores,
-                           rs_error *err)
+rs_status lgcn_model_score(const lgcn_model *m, const rs_query *qin, const int32_t *items, size_t n,
+                           float *scores, rs_error *err)
 {
     rs_query q;
     rs_status st;
     history h;
     int signal;
-    if ((st = model_ready(m, err)) != RS_OK ||
-        (st = query_copy(qin, &q, err)) != RS_OK)
+    if ((st = model_ready(m, err)) != RS_OK || (st = query_copy(qin, &q, err)) != RS_OK)
         return st;
     if (n && (!items || !scores))
         return rs_error_set(err, RS_ERR_INVALID, "lightgcn: NULL arrays");
@@ -581,25 +562,22 @@ rs_status lgcn_model_score(const lgcn_model *m, const rs_query *qin,
         if (mi < 0)
             scores[k] = RS_SCORE_MISSING;
         else
-            scores[k] = signal ? dot(vec, m->item_final + (size_t)mi * m->dim,
-                                     m->dim)
+            scores[k] = signal ? dot(vec, m->item_final + (size_t)mi * m->dim, m->dim)
                                : m->pop_score[mi];
     }
     history_free(&h);
     return RS_OK;
 }
 
-rs_status lgcn_model_similar(const lgcn_model *m, lgcn_metric metric,
-                             int32_t item, size_t k, rs_scored *out,
-                             size_t *n_out, rs_error *err)
+rs_status lgcn_model_similar(const lgcn_model *m, lgcn_metric metric, int32_t item, size_t k,
+                             rs_scored *out, size_t *n_out, rs_error *err)
 {
     rs_status st;
     *n_out = 0;
     if ((st = model_ready(m, err)) != RS_OK)
         return st;
     if (item < 0 || item >= m->data->n_items || m->cat_item[item] < 0)
-        return rs_error_set(err, RS_ERR_NOT_FOUND,
-                            "lightgcn: item %d is not in the CF catalogue",
+        return rs_error_set(err, RS_ERR_NOT_FOUND, "lightgcn: item %d is not in the CF catalogue",
                             item);
     if (k == 0)
         return RS_OK;

@@ -12,10 +12,9 @@
  * pick one at load time (glibc ifunc), so the plugin stays portable across
  * x86-64 machines yet the 64-wide row update runs 8 lanes wide where it
  * can. ("arch=haswell" would dispatch on the CPU model and miss AMD.) */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&     \
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
     !defined(__SANITIZE_ADDRESS__)
-#define LGCN_CLONES                                                        \
-    __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define LGCN_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define LGCN_CLONES
 #endif
@@ -30,16 +29,14 @@ typedef float lgcn_v8 __attribute__((vector_size(32)));
  * baseline clone (-Wpsabi: it differs between AVX and SSE code) never
  * applies; the warning is off for the files that include this header. */
 #pragma GCC diagnostic ignored "-Wpsabi"
-static inline __attribute__((always_inline)) lgcn_v8
-lgcn_v8_load(const float *p)
+static inline __attribute__((always_inline)) lgcn_v8 lgcn_v8_load(const float *p)
 {
     lgcn_v8 v;
     memcpy(&v, p, sizeof v);
     return v;
 }
 
-static inline __attribute__((always_inline)) void
-lgcn_v8_store(float *p, lgcn_v8 v)
+static inline __attribute__((always_inline)) void lgcn_v8_store(float *p, lgcn_v8 v)
 {
     memcpy(p, &v, sizeof v);
 }

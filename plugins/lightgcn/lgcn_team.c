@@ -79,8 +79,7 @@ void lgcn_team_sync(lgcn_team *tm)
     }
     /* gen cannot move before this thread arrives: read it first */
     unsigned g = atomic_load_explicit(&tm->gen, memory_order_acquire);
-    if (atomic_fetch_add_explicit(&tm->arrived, 1, memory_order_acq_rel) ==
-        n - 1) {
+    if (atomic_fetch_add_explicit(&tm->arrived, 1, memory_order_acq_rel) == n - 1) {
         /* Last in: everyone has stopped claiming; reset for the next
          * phase, then release (under the mutex, so a thread on its way
          * into the sleep below cannot miss the broadcast). */

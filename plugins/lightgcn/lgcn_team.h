@@ -34,11 +34,11 @@
 #include <stddef.h>
 
 typedef struct lgcn_team {
-    atomic_int n;        /* threads in the region (set by lgcn_team_join) */
-    atomic_size_t next;  /* the next unclaimed chunk of the current phase */
-    atomic_int arrived;  /* threads at the current barrier */
-    atomic_uint gen;     /* barrier generation: bumped to release */
-    pthread_mutex_t mu;  /* guards the sleep on cv */
+    atomic_int n;       /* threads in the region (set by lgcn_team_join) */
+    atomic_size_t next; /* the next unclaimed chunk of the current phase */
+    atomic_int arrived; /* threads at the current barrier */
+    atomic_uint gen;    /* barrier generation: bumped to release */
+    pthread_mutex_t mu; /* guards the sleep on cv */
     pthread_cond_t cv;
 } lgcn_team;
 

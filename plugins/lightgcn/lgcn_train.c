@@ -28,42 +28,42 @@ typedef struct adam_consts {
 struct lgcn_trainer {
     const lgcn_graph *g;
     lgcn_hparams hp;
-    size_t nd;        /* n_nodes * dim */
-    float *ego;       /* E0, the parameters */
+    size_t nd;  /* n_nodes * dim */
+    float *ego; /* E0, the parameters */
     float *adam_m, *adam_v;
-    float **layer;    /* [K + 1]; layer[0] == ego, layer[1..K-1] in work */
-    float *grad_f;    /* dL/dF, nonzero only on the batch's rows */
+    float **layer; /* [K + 1]; layer[0] == ego, layer[1..K-1] in work */
+    float *grad_f; /* dL/dF, nonzero only on the batch's rows */
     /* Horner ping-pong for sum_k A^k grad_f. It runs after the loss, when
      * layers 1..K-1 are dead, so it reuses their tables (work[0], work[1]):
      * a smaller working set keeps more of a step in the last-level cache. */
     float *back_a, *back_b;
-    float **work;     /* [n_work] tables of [n_nodes][dim] */
+    float **work; /* [n_work] tables of [n_nodes][dim] */
     int n_work;
-    const float *back; /* which of back_a/back_b holds the result */
-    float *reg_cnt;   /* occurrences of each row in the batch */
-    uint8_t *mark;    /* row touched by the batch */
-    int32_t *rows;    /* touched rows, up to min(3 * batch, n_nodes) */
-    int32_t *slot;    /* [n_nodes] row -> index in rows (valid if marked) */
-    float *fin;       /* [touched][dim] final rows of the touched rows */
-    double *ego_sq;   /* [touched] |E0_r|^2 of the touched rows */
-    double *tri_loss; /* [batch] softplus(x) per triple */
-    float *tri_gs;    /* [batch] sigmoid(x) / n per triple */
-    uint32_t *occ;    /* [3 * batch] occurrences grouped by touched row */
+    const float *back;          /* which of back_a/back_b holds the result */
+    float *reg_cnt;             /* occurrences of each row in the batch */
+    uint8_t *mark;              /* row touched by the batch */
+    int32_t *rows;              /* touched rows, up to min(3 * batch, n_nodes) */
+    int32_t *slot;              /* [n_nodes] row -> index in rows (valid if marked) */
+    float *fin;                 /* [touched][dim] final rows of the touched rows */
+    double *ego_sq;             /* [touched] |E0_r|^2 of the touched rows */
+    double *tri_loss;           /* [batch] softplus(x) per triple */
+    float *tri_gs;              /* [batch] sigmoid(x) / n per triple */
+    uint32_t *occ;              /* [3 * batch] occurrences grouped by touched row */
     size_t *occ_ptr, *occ_fill; /* [touched + 1] */
-    float *chunk_grad; /* [threads][LGCN_ADAM_CHUNK][dim] (train_step) */
+    float *chunk_grad;          /* [threads][LGCN_ADAM_CHUNK][dim] (train_step) */
     size_t n_rows;
-    size_t batch_n;   /* size of the last batch */
-    long step;        /* Adam steps taken */
+    size_t batch_n; /* size of the last batch */
+    long step;      /* Adam steps taken */
     /* epoch sampling */
     int32_t *pair_u, *pair_i; /* every positive edge */
     uint32_t *perm;
-    int32_t *su, *si, *sj;    /* this epoch's triples */
+    int32_t *su, *si, *sj; /* this epoch's triples */
     lgcn_rng rng;
     /* run state: what lgcn_trainer_run continues from (see lgcn_run_state) */
     int epoch;
     int best_epoch, since_best;
     double best_val_recall;
-    float *best;      /* E0 of the best evaluated epoch (patience > 0) */
+    float *best; /* E0 of the best evaluated epoch (patience > 0) */
     lgcn_checkpoint_fn ck_fn;
     void *ck_ctx;
     int ck_every;
@@ -71,9 +71,9 @@ struct lgcn_trainer {
      * lgcn_team.h); what thread 0 computes for the others between them: */
     lgcn_team team;
     int team_ok;
-    adam_consts ac;       /* this step's Adam scalars */
-    double loss;          /* the last batch's loss */
-    uint64_t epoch_seed;  /* this epoch's negative-sampling seed */
+    adam_consts ac;      /* this step's Adam scalars */
+    double loss;         /* the last batch's loss */
+    uint64_t epoch_seed; /* this epoch's negative-sampling seed */
 };
 
 /* ---- RNG: xoshiro256** seeded by splitmix64 ----------------------------- */
@@ -171,14 +171,13 @@ void lgcn_trainer_free(lgcn_trainer *t)
     free(t);
 }
 
-rs_status lgcn_trainer_new(const lgcn_graph *g, const lgcn_hparams *hp,
-                           lgcn_trainer **out, rs_error *err)
+rs_status lgcn_trainer_new(const lgcn_graph *g, const lgcn_hparams *hp, lgcn_trainer **out,
+                           rs_error *err)
 {
     *out = NULL;
     /* dim <= 4096: the batch loop keeps three final rows on the stack. */
     /* batch < 2^29: occurrence tags pack the triple index with 2 bits */
-    if (hp->dim < 1 || hp->dim > 4096 || hp->layers < 0 || hp->batch < 1 ||
-        hp->batch > (1 << 29) ||
+    if (hp->dim < 1 || hp->dim > 4096 || hp->layers < 0 || hp->batch < 1 || hp->batch > (1 << 29) ||
         hp->epochs < 0)
         return rs_error_set(err, RS_ERR_INVALID,
                             "lightgcn: bad hyper-parameters (dim %d, layers "
@@ -222,8 +221,7 @@ rs_status lgcn_trainer_new(const lgcn_graph *g, const lgcn_hparams *hp,
     t->occ = malloc((occs + 1) * sizeof *t->occ);
     t->occ_ptr = malloc((maxrows + 1) * sizeof *t->occ_ptr);
     t->occ_fill = malloc((maxrows + 1) * sizeof *t->occ_fill);
-    t->chunk_grad =
-        table_alloc((size_t)t->hp.threads * LGCN_ADAM_CHUNK * d);
+    t->chunk_grad = table_alloc((size_t)t->hp.threads * LGCN_ADAM_CHUNK * d);
     t->layer = calloc((size_t)hp->layers + 1, sizeof *t->layer);
     t->pair_u = malloc((ne + 1) * sizeof *t->pair_u);
     t->pair_i = malloc((ne + 1) * sizeof *t->pair_i);
@@ -235,12 +233,10 @@ rs_status lgcn_trainer_new(const lgcn_graph *g, const lgcn_hparams *hp,
         t->best = table_alloc(t->nd);
     t->n_work = hp->layers - 1 > 2 ? hp->layers - 1 : 2;
     t->work = calloc((size_t)t->n_work, sizeof *t->work);
-    int ok = t->ego && t->adam_m && t->adam_v && t->grad_f && t->work &&
-             t->reg_cnt && t->mark && t->rows && t->slot &&
-             t->fin && t->ego_sq && t->layer && t->tri_loss && t->tri_gs &&
-             t->occ && t->occ_ptr && t->occ_fill && t->chunk_grad &&
-             t->pair_u && t->pair_i && t->perm && t->su && t->si && t->sj &&
-             (hp->patience <= 0 || t->best);
+    int ok = t->ego && t->adam_m && t->adam_v && t->grad_f && t->work && t->reg_cnt && t->mark &&
+             t->rows && t->slot && t->fin && t->ego_sq && t->layer && t->tri_loss && t->tri_gs &&
+             t->occ && t->occ_ptr && t->occ_fill && t->chunk_grad && t->pair_u && t->pair_i &&
+             t->perm && t->su && t->si && t->sj && (hp->patience <= 0 || t->best);
     if (ok)
         ok = t->team_ok = lgcn_team_init(&t->team) == 0;
     if (ok) {
@@ -255,8 +251,7 @@ rs_status lgcn_trainer_new(const lgcn_graph *g, const lgcn_hparams *hp,
     }
     if (!ok) {
         lgcn_trainer_free(t);
-        return rs_error_set(err, RS_ERR_NOMEM,
-                            "lightgcn: no memory for %d x %d embeddings",
+        return rs_error_set(err, RS_ERR_NOMEM, "lightgcn: no memory for %d x %d embeddings",
                             g->n_nodes, hp->dim);
     }
     lgcn_rng_seed(&t->rng, hp->seed);
@@ -302,8 +297,7 @@ void lgcn_trainer_set_state(lgcn_trainer *t, const lgcn_run_state *s)
     t->best_val_recall = s->best_val_recall;
 }
 
-void lgcn_trainer_on_checkpoint(lgcn_trainer *t, int every,
-                                lgcn_checkpoint_fn fn, void *ctx)
+void lgcn_trainer_on_checkpoint(lgcn_trainer *t, int every, lgcn_checkpoint_fn fn, void *ctx)
 {
     t->ck_every = fn ? every : 0;
     t->ck_fn = fn;
@@ -331,9 +325,8 @@ static void touch(lgcn_trainer *t, int32_t r)
  * only on these rows, so it is computed here straight into fin (never
  * stored as a table) and summed with layers 0..K-1 while hot. */
 LGCN_CLONES
-static void final_range(const lgcn_graph *g, float *restrict fin,
-                        double *restrict ego_sq, float *const *layer,
-                        const int32_t *rows, int d, int K, size_t k0,
+static void final_range(const lgcn_graph *g, float *restrict fin, double *restrict ego_sq,
+                        float *const *layer, const int32_t *rows, int d, int K, size_t k0,
                         size_t k1)
 {
     float inv = 1.0f / (float)(K + 1);
@@ -369,8 +362,7 @@ static void final_range(const lgcn_graph *g, float *restrict fin,
     for (size_t s0 = k0; s0 < k1; s0 += LGCN_FINAL_SUB) {
         size_t s1 = s0 + LGCN_FINAL_SUB < k1 ? s0 + LGCN_FINAL_SUB : k1;
         if (K >= 1)
-            lgcn_spmm_gather(g, layer[K - 1], fin + s0 * (size_t)d, d, rows,
-                             s0, s1);
+            lgcn_spmm_gather(g, layer[K - 1], fin + s0 * (size_t)d, d, rows, s0, s1);
         for (k = s0; k < s1; k++) {
             size_t r = (size_t)rows[k];
             float *out = fin + k * (size_t)d; /* holds layer K (if K > 0) */
@@ -399,16 +391,13 @@ static void final_range(const lgcn_graph *g, float *restrict fin,
     }
 }
 
-static double softplus(double x)
-{
-    return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x));
-}
+static double softplus(double x) { return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)); }
 
 /* Triple s = (ru, ri, rj) in node indexing: its BPR loss softplus(x)
  * with x = F_u . (F_j - F_i), and sigmoid(x) / n, the weight of its
  * gradient terms. */
-static void score_triple(lgcn_trainer *t, int32_t ru, int32_t ri, int32_t rj,
-                         double inv_n, size_t s)
+static void score_triple(lgcn_trainer *t, int32_t ru, int32_t ri, int32_t rj, double inv_n,
+                         size_t s)
 {
     int d = t->hp.dim;
     const float *fu = t->fin + (size_t)t->slot[ru] * d;
@@ -424,8 +413,8 @@ static void score_triple(lgcn_trainer *t, int32_t ru, int32_t ri, int32_t rj,
 /* Occurrence lists: for touched row k, occ[occ_ptr[k] .. occ_ptr[k+1])
  * holds (triple << 2 | role) in triple order, role 0 = user, 1 = positive,
  * 2 = negative. A counting sort on the slots touch() assigned. */
-static void group_occurrences(lgcn_trainer *t, const int32_t *u,
-                              const int32_t *i, const int32_t *j, size_t n)
+static void group_occurrences(lgcn_trainer *t, const int32_t *u, const int32_t *i, const int32_t *j,
+                              size_t n)
 {
     int32_t nu = t->g->n_users;
     size_t *fill = t->occ_fill;
@@ -446,8 +435,8 @@ static void group_occurrences(lgcn_trainer *t, const int32_t *u,
  * added in triple order, the same fused multiply-adds a serial scatter
  * over the triples does. */
 LGCN_CLONES
-static void grad_rows(lgcn_trainer *t, const int32_t *u, const int32_t *i,
-                      const int32_t *j, size_t k0, size_t k1)
+static void grad_rows(lgcn_trainer *t, const int32_t *u, const int32_t *i, const int32_t *j,
+                      size_t k0, size_t k1)
 {
     int d = t->hp.dim;
     int32_t nu = t->g->n_users;
@@ -492,9 +481,8 @@ static void grad_rows(lgcn_trainer *t, const int32_t *u, const int32_t *i,
 static size_t chunks_of(size_t n, size_t per) { return (n + per - 1) / per; }
 
 /* y = A x (+ base), masked as lgcn_spmm_masked, over all rows. */
-static void team_spmm(lgcn_team *tm, const lgcn_graph *g, const float *x,
-                      const uint8_t *nz, const float *base,
-                      const uint8_t *base_nz, float *y, int d)
+static void team_spmm(lgcn_team *tm, const lgcn_graph *g, const float *x, const uint8_t *nz,
+                      const float *base, const uint8_t *base_nz, float *y, int d)
 {
     size_t rows = (size_t)g->n_nodes, c;
     size_t chunks = chunks_of(rows, LGCN_SPMM_CLAIM);
@@ -502,8 +490,7 @@ static void team_spmm(lgcn_team *tm, const lgcn_graph *g, const float *x,
         size_t r0 = c * LGCN_SPMM_CLAIM;
         size_t r1 = r0 + LGCN_SPMM_CLAIM < rows ? r0 + LGCN_SPMM_CLAIM : rows;
         /* compact output starting at row r0 is y itself from r0 on */
-        lgcn_spmm_chunk(g, x, nz, base, base_nz, y + r0 * (size_t)d, d, r0,
-                        r1);
+        lgcn_spmm_chunk(g, x, nz, base, base_nz, y + r0 * (size_t)d, d, r0, r1);
     }
     lgcn_team_sync(tm);
 }
@@ -513,8 +500,7 @@ static void team_spmm(lgcn_team *tm, const lgcn_graph *g, const float *x,
  * touch order. */
 typedef enum { PASS_FINAL, PASS_GRAD } touched_pass;
 
-static void team_touched_rows(lgcn_trainer *t, lgcn_team *tm,
-                              touched_pass pass, const int32_t *u,
+static void team_touched_rows(lgcn_trainer *t, lgcn_team *tm, touched_pass pass, const int32_t *u,
                               const int32_t *i, const int32_t *j)
 {
     size_t per = 2 * LGCN_FINAL_SUB, c;
@@ -523,8 +509,8 @@ static void team_touched_rows(lgcn_trainer *t, lgcn_team *tm,
         size_t k0 = c * per;
         size_t k1 = k0 + per < t->n_rows ? k0 + per : t->n_rows;
         if (pass == PASS_FINAL)
-            final_range(t->g, t->fin, t->ego_sq, t->layer, t->rows, t->hp.dim,
-                        t->hp.layers, k0, k1);
+            final_range(t->g, t->fin, t->ego_sq, t->layer, t->rows, t->hp.dim, t->hp.layers, k0,
+                        k1);
         else
             grad_rows(t, u, i, j, k0, k1);
     }
@@ -536,8 +522,8 @@ static void team_touched_rows(lgcn_trainer *t, lgcn_team *tm,
  * occurrences. Rows of dL/dF are read only where this batch's mark is set
  * (every SpMM masks them), and grad_rows writes those whole, except with
  * K = 0, where Adam reads dL/dF densely. */
-static void batch_prelude(lgcn_trainer *t, const int32_t *u, const int32_t *i,
-                          const int32_t *j, size_t n)
+static void batch_prelude(lgcn_trainer *t, const int32_t *u, const int32_t *i, const int32_t *j,
+                          size_t n)
 {
     int d = t->hp.dim, K = t->hp.layers;
     int32_t nu = t->g->n_users;
@@ -561,9 +547,8 @@ static void batch_prelude(lgcn_trainer *t, const int32_t *u, const int32_t *i,
 
 /* Forward, loss and dL/dF on the batch rows, after batch_prelude; the
  * loss lands in t->loss (thread 0). */
-static void team_loss(lgcn_trainer *t, lgcn_team *tm, int me,
-                      const int32_t *u, const int32_t *i, const int32_t *j,
-                      size_t n)
+static void team_loss(lgcn_trainer *t, lgcn_team *tm, int me, const int32_t *u, const int32_t *i,
+                      const int32_t *j, size_t n)
 {
     const lgcn_graph *g = t->g;
     int d = t->hp.dim, K = t->hp.layers;
@@ -584,8 +569,7 @@ static void team_loss(lgcn_trainer *t, lgcn_team *tm, int me,
     double inv_n = 1.0 / (double)n;
     size_t c, chunks = chunks_of(n, LGCN_SCORE_CLAIM);
     while (lgcn_team_claim(tm, chunks, &c)) {
-        size_t s1 = (c + 1) * LGCN_SCORE_CLAIM < n ? (c + 1) * LGCN_SCORE_CLAIM
-                                                   : n;
+        size_t s1 = (c + 1) * LGCN_SCORE_CLAIM < n ? (c + 1) * LGCN_SCORE_CLAIM : n;
         for (size_t s = c * LGCN_SCORE_CLAIM; s < s1; s++)
             score_triple(t, u[s], nu + i[s], nu + j[s], inv_n, s);
     }
@@ -610,15 +594,13 @@ static void team_loss(lgcn_trainer *t, lgcn_team *tm, int me,
  * last one writes. The first product reads only the batch's rows of G
  * (the rest are zero), hence the mask.
  */
-static const float *team_backward_prefix(lgcn_trainer *t, lgcn_team *tm,
-                                         float **next)
+static const float *team_backward_prefix(lgcn_trainer *t, lgcn_team *tm, float **next)
 {
     int d = t->hp.dim, K = t->hp.layers;
     const float *cur = t->grad_f;
     *next = t->back_a;
     for (int k = 0; k + 1 < K; k++) {
-        team_spmm(tm, t->g, cur, k == 0 ? t->mark : NULL, t->grad_f, t->mark,
-                  *next, d);
+        team_spmm(tm, t->g, cur, k == 0 ? t->mark : NULL, t->grad_f, t->mark, *next, d);
         cur = *next;
         *next = *next == t->back_a ? t->back_b : t->back_a;
     }
@@ -639,8 +621,8 @@ static int team_size(int want)
     return want > 1 ? want : 1;
 }
 
-double lgcn_trainer_batch(lgcn_trainer *t, const int32_t *u, const int32_t *i,
-                          const int32_t *j, size_t n)
+double lgcn_trainer_batch(lgcn_trainer *t, const int32_t *u, const int32_t *i, const int32_t *j,
+                          size_t n)
 {
     int nt = team_size(t->hp.threads);
     batch_prelude(t, u, i, j, n);
@@ -652,8 +634,8 @@ double lgcn_trainer_batch(lgcn_trainer *t, const int32_t *u, const int32_t *i,
         float *next;
         const float *cur = team_backward_prefix(t, tm, &next);
         if (t->hp.layers >= 1) {
-            team_spmm(tm, t->g, cur, t->hp.layers == 1 ? t->mark : NULL,
-                      t->grad_f, t->mark, next, t->hp.dim);
+            team_spmm(tm, t->g, cur, t->hp.layers == 1 ? t->mark : NULL, t->grad_f, t->mark, next,
+                      t->hp.dim);
             cur = next;
         }
         if (me == 0)
@@ -665,9 +647,8 @@ double lgcn_trainer_batch(lgcn_trainer *t, const int32_t *u, const int32_t *i,
 /* dL/dE0 for row r: the propagated BPR gradient plus the L2 term, which
  * counts a row once per occurrence in the batch (as the reference's
  * norm over the gathered batch embeddings does). */
-static inline void grad_row(const float *restrict back, const float *restrict ego,
-                            float reg_cnt, float scale, float reg_coef, int d,
-                            float *restrict out)
+static inline void grad_row(const float *restrict back, const float *restrict ego, float reg_cnt,
+                            float scale, float reg_coef, int d, float *restrict out)
 {
     float rc = reg_cnt * reg_coef;
     for (int c = 0; c < d; c++)
@@ -682,17 +663,16 @@ void lgcn_trainer_grad(const lgcn_trainer *t, float *out)
     float scale = 1.0f / (float)(t->hp.layers + 1);
     float reg_coef = (float)(t->hp.decay / (double)t->batch_n);
     for (int32_t r = 0; r < t->g->n_nodes; r++)
-        grad_row(t->back + (size_t)r * d, t->ego + (size_t)r * d,
-                 t->reg_cnt[r], scale, reg_coef, d, out + (size_t)r * d);
+        grad_row(t->back + (size_t)r * d, t->ego + (size_t)r * d, t->reg_cnt[r], scale, reg_coef, d,
+                 out + (size_t)r * d);
 }
 
 /* PyTorch's Adam (no weight decay, no amsgrad) on rows r0..r1. */
 LGCN_CLONES
 static void adam_range(float *restrict p, float *restrict m, float *restrict v,
-                       const float *restrict back, size_t back_r0,
-                       const float *restrict cnt,
-                       float scale, float reg_coef, float step, float inv_sqrt_bc2,
-                       int d, size_t r0, size_t r1)
+                       const float *restrict back, size_t back_r0, const float *restrict cnt,
+                       float scale, float reg_coef, float step, float inv_sqrt_bc2, int d,
+                       size_t r0, size_t r1)
 {
     const float b1 = (float)LGCN_ADAM_B1, b2 = (float)LGCN_ADAM_B2;
     const float eps = (float)LGCN_ADAM_EPS;
@@ -732,8 +712,8 @@ void lgcn_trainer_adam_step(lgcn_trainer *t)
     for (long c = 0; c < chunks; c++) {
         size_t r0 = (size_t)c * LGCN_ADAM_CHUNK;
         size_t r1 = r0 + LGCN_ADAM_CHUNK < n ? r0 + LGCN_ADAM_CHUNK : n;
-        adam_range(t->ego, t->adam_m, t->adam_v, t->back, 0, t->reg_cnt,
-                   a.scale, a.reg_coef, a.step, a.inv_sqrt_bc2, d, r0, r1);
+        adam_range(t->ego, t->adam_m, t->adam_v, t->back, 0, t->reg_cnt, a.scale, a.reg_coef,
+                   a.step, a.inv_sqrt_bc2, d, r0, r1);
     }
 }
 
@@ -743,9 +723,8 @@ void lgcn_trainer_adam_step(lgcn_trainer *t)
  * that stays in L1 and are consumed at once, so the last product's table
  * is never written (nor read back) through memory. On every thread of a
  * team; the loss lands in t->loss. */
-static void team_step(lgcn_trainer *t, lgcn_team *tm, int me,
-                      const int32_t *u, const int32_t *i, const int32_t *j,
-                      size_t n)
+static void team_step(lgcn_trainer *t, lgcn_team *tm, int me, const int32_t *u, const int32_t *i,
+                      const int32_t *j, size_t n)
 {
     const lgcn_graph *g = t->g;
     int d = t->hp.dim, K = t->hp.layers;
@@ -763,28 +742,25 @@ static void team_step(lgcn_trainer *t, lgcn_team *tm, int me,
     size_t chunks = chunks_of(rows, LGCN_SPMM_CLAIM);
     float *buf = t->chunk_grad + (size_t)me * LGCN_ADAM_CHUNK * (size_t)d;
     while (lgcn_team_claim(tm, chunks, &c)) {
-        size_t end = (c + 1) * LGCN_SPMM_CLAIM < rows ? (c + 1) * LGCN_SPMM_CLAIM
-                                                      : rows;
+        size_t end = (c + 1) * LGCN_SPMM_CLAIM < rows ? (c + 1) * LGCN_SPMM_CLAIM : rows;
         for (size_t r0 = c * LGCN_SPMM_CLAIM; r0 < end; r0 += LGCN_ADAM_CHUNK) {
             size_t r1 = r0 + LGCN_ADAM_CHUNK < end ? r0 + LGCN_ADAM_CHUNK : end;
             const float *back = t->grad_f; /* K == 0: dL/dE0 is dL/dF */
             size_t back_r0 = 0;
             if (K >= 1) {
-                lgcn_spmm_chunk(g, cur, nz, t->grad_f, t->mark, buf, d, r0,
-                                r1);
+                lgcn_spmm_chunk(g, cur, nz, t->grad_f, t->mark, buf, d, r0, r1);
                 back = buf;
                 back_r0 = r0;
             }
-            adam_range(t->ego, t->adam_m, t->adam_v, back, back_r0,
-                       t->reg_cnt, a.scale, a.reg_coef, a.step,
-                       a.inv_sqrt_bc2, d, r0, r1);
+            adam_range(t->ego, t->adam_m, t->adam_v, back, back_r0, t->reg_cnt, a.scale, a.reg_coef,
+                       a.step, a.inv_sqrt_bc2, d, r0, r1);
         }
     }
     lgcn_team_sync(tm);
 }
 
-double lgcn_trainer_step(lgcn_trainer *t, const int32_t *u, const int32_t *i,
-                         const int32_t *j, size_t n)
+double lgcn_trainer_step(lgcn_trainer *t, const int32_t *u, const int32_t *i, const int32_t *j,
+                         size_t n)
 {
     int nt = team_size(t->hp.threads);
 #pragma omp parallel num_threads(nt) if (nt > 1)
@@ -801,8 +777,7 @@ double lgcn_trainer_step(lgcn_trainer *t, const int32_t *u, const int32_t *i,
 static int user_has(const lgcn_graph *g, int32_t u, int32_t item)
 {
     int32_t node = g->n_users + item;
-    return rs_sorted_contains(g->col + g->ptr[u], g->ptr[u + 1] - g->ptr[u],
-                              node);
+    return rs_sorted_contains(g->col + g->ptr[u], g->ptr[u + 1] - g->ptr[u], node);
 }
 
 /* Positions per negative-sampling block: each block draws from its own
@@ -905,8 +880,7 @@ static double run_epoch(lgcn_trainer *t, double *sample_secs, int *team)
         if (me == 0)
             *sample_secs = now_seconds() - t0;
         for (size_t b = 0; b < ne; b += bs) {
-            team_step(t, tm, me, t->su + b, t->si + b, t->sj + b,
-                      ne - b < bs ? ne - b : bs);
+            team_step(t, tm, me, t->su + b, t->si + b, t->sj + b, ne - b < bs ? ne - b : bs);
             if (me == 0) {
                 loss += t->loss;
                 nb++;
@@ -920,8 +894,8 @@ static double run_epoch(lgcn_trainer *t, double *sample_secs, int *team)
 
 /* Early stopping's evaluation after epoch ep: Recall@20 on val, the best
  * epoch's E0 kept aside. Returns 1 when patience has run out. */
-static int evaluate_epoch(lgcn_trainer *t, const lgcn_pos *val, float *final,
-                          int ep, lgcn_epoch_info *info)
+static int evaluate_epoch(lgcn_trainer *t, const lgcn_pos *val, float *final, int ep,
+                          lgcn_epoch_info *info)
 {
     const lgcn_hparams *hp = &t->hp;
     info->val_recall = lgcn_recall20(t->g, final, hp->dim, val, hp->threads);
@@ -938,9 +912,8 @@ static int evaluate_epoch(lgcn_trainer *t, const lgcn_pos *val, float *final,
     return stop;
 }
 
-rs_status lgcn_trainer_run(lgcn_trainer *t, const lgcn_pos *val,
-                           lgcn_progress_fn progress, void *ctx,
-                           lgcn_train_report *rep, rs_error *err)
+rs_status lgcn_trainer_run(lgcn_trainer *t, const lgcn_pos *val, lgcn_progress_fn progress,
+                           void *ctx, lgcn_train_report *rep, rs_error *err)
 {
     const lgcn_graph *g = t->g;
     const lgcn_hparams *hp = &t->hp;
@@ -968,15 +941,14 @@ rs_status lgcn_trainer_run(lgcn_trainer *t, const lgcn_pos *val,
         double secs = now_seconds() - t0;
         total_secs += secs;
         run_here++;
-        lgcn_epoch_info info = {ep, hp->epochs, loss, secs, NAN,
-                                t->best_epoch, team};
+        lgcn_epoch_info info = {ep, hp->epochs, loss, secs, NAN, t->best_epoch, team};
         t->epoch = ep;
         rep->epochs_run = ep;
         rep->final_loss = info.loss;
         int stop = 0;
         if (early && (ep % every == 0 || ep == hp->epochs)) {
-            if ((st = lgcn_propagate(g, t->ego, d, hp->layers, NULL, final,
-                                     hp->threads, err)) != RS_OK)
+            if ((st = lgcn_propagate(g, t->ego, d, hp->layers, NULL, final, hp->threads, err)) !=
+                RS_OK)
                 goto out;
             stop = evaluate_epoch(t, val, final, ep, &info);
         }
@@ -992,8 +964,7 @@ rs_status lgcn_trainer_run(lgcn_trainer *t, const lgcn_pos *val,
     }
     if (early && t->best_epoch > 0)
         memcpy(t->ego, t->best, t->nd * sizeof *t->best);
-    rep->best_epoch = early && t->best_epoch > 0 ? t->best_epoch
-                                                 : rep->epochs_run;
+    rep->best_epoch = early && t->best_epoch > 0 ? t->best_epoch : rep->epochs_run;
     rep->best_val_recall = early ? t->best_val_recall : NAN;
     rep->mean_epoch_seconds = run_here ? total_secs / run_here : 0.0;
 out:
@@ -1003,9 +974,8 @@ out:
 
 /* ---- Inference helpers -------------------------------------------------- */
 
-rs_status lgcn_propagate(const lgcn_graph *g, const float *ego, int d, int K,
-                         float *layers, float *final, int threads,
-                         rs_error *err)
+rs_status lgcn_propagate(const lgcn_graph *g, const float *ego, int d, int K, float *layers,
+                         float *final, int threads, rs_error *err)
 {
     size_t nd = (size_t)g->n_nodes * (size_t)d;
     float *a = table_alloc(nd), *b = table_alloc(nd);
@@ -1035,8 +1005,8 @@ rs_status lgcn_propagate(const lgcn_graph *g, const float *ego, int d, int K,
     return RS_OK;
 }
 
-double lgcn_recall20(const lgcn_graph *g, const float *final, int d,
-                     const lgcn_pos *heldout, int threads)
+double lgcn_recall20(const lgcn_graph *g, const float *final, int d, const lgcn_pos *heldout,
+                     int threads)
 {
     int32_t nu = g->n_users, ni = g->n_items;
     double sum = 0.0;
@@ -1068,8 +1038,7 @@ double lgcn_recall20(const lgcn_graph *g, const float *final, int d,
         }
         size_t n = rs_topk_finish(&top), hits = 0;
         for (size_t k = 0; k < n; k++)
-            hits += rs_sorted_contains(heldout->item + h0, h1 - h0,
-                                       store[k].item);
+            hits += rs_sorted_contains(heldout->item + h0, h1 - h0, store[k].item);
         per[u] = (double)hits / (double)(h1 - h0);
     }
     for (int32_t u = 0; u < nu; u++)
@@ -1081,9 +1050,8 @@ double lgcn_recall20(const lgcn_graph *g, const float *final, int d,
     return users ? sum / (double)users : NAN;
 }
 
-rs_status lgcn_split_validation(const lgcn_pos *all, double frac,
-                                uint64_t seed, lgcn_pos *train, lgcn_pos *val,
-                                rs_error *err)
+rs_status lgcn_split_validation(const lgcn_pos *all, double frac, uint64_t seed, lgcn_pos *train,
+                                lgcn_pos *val, rs_error *err)
 {
     int32_t nu = all->n_users;
     size_t ne = all->ptr[nu];
@@ -1097,8 +1065,7 @@ rs_status lgcn_split_validation(const lgcn_pos *all, double frac,
     val->item = malloc((ne + 1) * sizeof *val->item);
     uint8_t *held = calloc(ne + 1, 1);
     uint32_t *idx = malloc((ne + 1) * sizeof *idx);
-    if (!train->ptr || !val->ptr || !train->item || !val->item || !held ||
-        !idx) {
+    if (!train->ptr || !val->ptr || !train->item || !val->item || !held || !idx) {
         free(held);
         free(idx);
         lgcn_pos_free(train);

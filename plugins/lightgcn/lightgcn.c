@@ -57,8 +57,8 @@ static const rs_param_field lgcn_param_table[] = {
 static rs_status read_params(lgcn_instance *in, rs_error *err)
 {
     lgcn_params p;
-    rs_status st = rs_params_read(in->host, lgcn_param_table,
-                                  RS_PARAMS_COUNT(lgcn_param_table), &p, err);
+    rs_status st = rs_params_read(in->host, lgcn_param_table, RS_PARAMS_COUNT(lgcn_param_table), &p,
+                                  err);
     if (st != RS_OK)
         return st;
     if (strcmp(p.metric, "cosine") == 0)
@@ -80,25 +80,30 @@ static rs_status read_params(lgcn_instance *in, rs_error *err)
                             "lightgcn: param 'sampling' = '%s', expected "
                             "per_positive or user_uniform",
                             p.sampling);
-    in->hp = (lgcn_hparams){
-        .dim = p.dim, .layers = p.layers, .epochs = p.epochs,
-        .batch = p.batch, .steps_per_epoch = p.steps, .lr = p.lr,
-        .decay = p.decay, .init_std = p.std,
-        .seed = (uint64_t)p.seed, .threads = 1, .patience = p.patience,
-        .eval_every = p.every, .sampling = scheme};
+    in->hp = (lgcn_hparams){.dim = p.dim,
+                            .layers = p.layers,
+                            .epochs = p.epochs,
+                            .batch = p.batch,
+                            .steps_per_epoch = p.steps,
+                            .lr = p.lr,
+                            .decay = p.decay,
+                            .init_std = p.std,
+                            .seed = (uint64_t)p.seed,
+                            .threads = 1,
+                            .patience = p.patience,
+                            .eval_every = p.every,
+                            .sampling = scheme};
     in->checkpoint_every = p.ckpt;
     in->threshold = (float)p.thr;
     in->val_fraction = p.vf;
     return RS_OK;
 }
 
-static rs_status lgcn_create(const rs_host *host, void **instance,
-                             rs_error *err)
+static rs_status lgcn_create(const rs_host *host, void **instance, rs_error *err)
 {
     *instance = NULL;
     if (!host || host->struct_size < RS_HOST_V1_0_SIZE)
-        return rs_error_set(err, RS_ERR_ABI,
-                            "lightgcn: host table missing or too small");
+        return rs_error_set(err, RS_ERR_ABI, "lightgcn: host table missing or too small");
     lgcn_instance *in = calloc(1, sizeof *in);
     if (!in)
         return rs_error_set(err, RS_ERR_NOMEM, "lightgcn: no memory");
@@ -126,9 +131,9 @@ static void lgcn_destroy(void *instance)
 /* Model indexing of a dataset's CF subset: items in catalogue order, users
  * with at least one positive CF rating in dense order. */
 typedef struct fit_index {
-    int32_t *items;  /* model item -> catalogue */
-    int32_t *cat;    /* catalogue -> model item or -1 */
-    int32_t *users;  /* model user -> dense user */
+    int32_t *items; /* model item -> catalogue */
+    int32_t *cat;   /* catalogue -> model item or -1 */
+    int32_t *users; /* model user -> dense user */
     int32_t n_items, n_users;
 } fit_index;
 
@@ -144,8 +149,8 @@ static int positive(float rating, float threshold)
     return threshold <= 0.0f || rating >= threshold;
 }
 
-static rs_status build_positives(const rs_dataset *d, float thr, fit_index *x,
-                                 lgcn_pos *pos, rs_error *err)
+static rs_status build_positives(const rs_dataset *d, float thr, fit_index *x, lgcn_pos *pos,
+                                 rs_error *err)
 {
     memset(x, 0, sizeof *x);
     memset(pos, 0, sizeof *pos);
@@ -224,21 +229,17 @@ static void on_epoch(void *ctx, const lgcn_epoch_info *e)
     progress_ctx *p = ctx;
     char detail[160];
     p->total_secs += e->seconds;
-    int n = snprintf(detail, sizeof detail, "loss %.4f, %.3f s/epoch", e->loss,
-                     e->seconds);
+    int n = snprintf(detail, sizeof detail, "loss %.4f, %.3f s/epoch", e->loss, e->seconds);
     if (!isnan(e->val_recall) && n > 0 && (size_t)n < sizeof detail)
-        snprintf(detail + n, sizeof detail - (size_t)n,
-                 ", val Recall@20 %.4f (best epoch %d)", e->val_recall,
-                 e->best_epoch);
+        snprintf(detail + n, sizeof detail - (size_t)n, ", val Recall@20 %.4f (best epoch %d)",
+                 e->val_recall, e->best_epoch);
     if (p->host->progress)
-        p->host->progress(p->host, "lightgcn epoch", e->epoch, e->epochs,
-                          detail);
+        p->host->progress(p->host, "lightgcn epoch", e->epoch, e->epochs, detail);
 }
 
 /* Copy the trained embeddings into a serving model. */
-static rs_status make_model(const lgcn_instance *in, const rs_dataset *data,
-                            const fit_index *x, const lgcn_graph *g,
-                            const float *ego, lgcn_model **out, rs_error *err)
+static rs_status make_model(const lgcn_instance *in, const rs_dataset *data, const fit_index *x,
+                            const lgcn_graph *g, const float *ego, lgcn_model **out, rs_error *err)
 {
     const lgcn_hparams *hp = &in->hp;
     int d = hp->dim, K = hp->layers, L = K > 0 ? K : 1;
@@ -252,8 +253,7 @@ static rs_status make_model(const lgcn_instance *in, const rs_dataset *data,
         st = rs_error_set(err, RS_ERR_NOMEM, "lightgcn: no memory");
         goto out;
     }
-    if ((st = lgcn_propagate(g, ego, d, K, layers, final, hp->threads,
-                             err)) != RS_OK)
+    if ((st = lgcn_propagate(g, ego, d, K, layers, final, hp->threads, err)) != RS_OK)
         goto out;
     if (K == 0) /* fold-in still needs the first hop */
         lgcn_spmm(g, ego, NULL, layers + nd, d, hp->threads);
@@ -270,8 +270,8 @@ static rs_status make_model(const lgcn_instance *in, const rs_dataset *data,
     memcpy(m->user_final, final, nu * d * sizeof(float));
     memcpy(m->item_final, final + nu * d, ni * d * sizeof(float));
     for (int k = 0; k < L; k++)
-        memcpy(m->item_layers + (size_t)k * ni * d,
-               layers + (size_t)k * nd + nu * d, ni * d * sizeof(float));
+        memcpy(m->item_layers + (size_t)k * ni * d, layers + (size_t)k * nd + nu * d,
+               ni * d * sizeof(float));
     if ((st = lgcn_model_fit_foldin(m, layers, layers + nd, err)) ||
         (st = lgcn_model_index(m, data, err)))
         goto out;
@@ -290,13 +290,11 @@ out:
  * bound, nor threads: training is thread-count independent), plus CRCs of
  * the graph and of the ids it maps to: a checkpoint resumes only the run it
  * came from. */
-static void run_identity(const lgcn_instance *in, const lgcn_trainer *t,
-                         const lgcn_graph *g, const rs_dataset *data,
-                         const fit_index *x, lgcn_ckpt_id *id)
+static void run_identity(const lgcn_instance *in, const lgcn_trainer *t, const lgcn_graph *g,
+                         const rs_dataset *data, const fit_index *x, lgcn_ckpt_id *id)
 {
     const lgcn_hparams *hp = lgcn_trainer_hparams(t);
-    uint32_t gcrc = lgcn_crc32(0, g->ptr, ((size_t)g->n_users + 1) *
-                                              sizeof *g->ptr);
+    uint32_t gcrc = lgcn_crc32(0, g->ptr, ((size_t)g->n_users + 1) * sizeof *g->ptr);
     gcrc = lgcn_crc32(gcrc, g->col, g->ptr[g->n_users] * sizeof *g->col);
     uint32_t icrc = 0;
     for (int32_t u = 0; u < x->n_users; u++)
@@ -312,14 +310,13 @@ static void run_identity(const lgcn_instance *in, const lgcn_trainer *t,
     lgcn_ckpt_id_add(id, "init_std", "%.17g", hp->init_std);
     lgcn_ckpt_id_add(id, "seed", "%llu", (unsigned long long)hp->seed);
     lgcn_ckpt_id_add(id, "sampling", "%s",
-                     hp->sampling == LGCN_SAMPLE_USER_UNIFORM ? "user_uniform"
-                                                              : "per_positive");
+                     hp->sampling == LGCN_SAMPLE_USER_UNIFORM ? "user_uniform" : "per_positive");
     lgcn_ckpt_id_add(id, "positive_threshold", "%.9g", (double)in->threshold);
     lgcn_ckpt_id_add(id, "early_stop_patience", "%d", hp->patience);
     lgcn_ckpt_id_add(id, "val_fraction", "%.17g", in->val_fraction);
     lgcn_ckpt_id_add(id, "eval_every", "%d", hp->eval_every);
-    lgcn_ckpt_id_add(id, "graph", "%d users, %d items, %zu positives, crc %08x",
-                     g->n_users, g->n_items, g->n_edges, gcrc);
+    lgcn_ckpt_id_add(id, "graph", "%d users, %d items, %zu positives, crc %08x", g->n_users,
+                     g->n_items, g->n_edges, gcrc);
     lgcn_ckpt_id_add(id, "ids", "crc %08x", icrc);
 }
 
@@ -336,38 +333,35 @@ static rs_status on_checkpoint(void *ctx, const lgcn_trainer *t, rs_error *err)
     if (st == RS_OK && c->host->log) {
         lgcn_run_state rs;
         lgcn_trainer_get_state(t, &rs);
-        c->host->log(c->host, RS_LOG_DEBUG, "lightgcn: checkpoint at epoch %d in %s",
-                     rs.epoch, c->dir);
+        c->host->log(c->host, RS_LOG_DEBUG, "lightgcn: checkpoint at epoch %d in %s", rs.epoch,
+                     c->dir);
     }
     return st;
 }
 
 /* With --resume, continue from the checkpoint when there is one (none yet
  * is not an error: the run was stopped before its first checkpoint). */
-static rs_status maybe_resume(const rs_host *h, const char *dir,
-                              const lgcn_ckpt_id *id, lgcn_trainer *t,
-                              rs_error *err)
+static rs_status maybe_resume(const rs_host *h, const char *dir, const lgcn_ckpt_id *id,
+                              lgcn_trainer *t, rs_error *err)
 {
     if (!dir || !h->resume || !h->resume(h))
         return RS_OK;
     rs_status st = lgcn_checkpoint_load(dir, id, t, err);
     if (st == RS_ERR_NOT_FOUND) {
         if (h->log)
-            h->log(h, RS_LOG_INFO,
-                   "lightgcn: no checkpoint in %s, training from epoch 1", dir);
+            h->log(h, RS_LOG_INFO, "lightgcn: no checkpoint in %s, training from epoch 1", dir);
         return RS_OK;
     }
     if (st == RS_OK && h->log) {
         lgcn_run_state rs;
         lgcn_trainer_get_state(t, &rs);
-        h->log(h, RS_LOG_INFO, "lightgcn: resuming after epoch %d from %s/%s",
-               rs.epoch, dir, LGCN_CHECKPOINT_FILE);
+        h->log(h, RS_LOG_INFO, "lightgcn: resuming after epoch %d from %s/%s", rs.epoch, dir,
+               LGCN_CHECKPOINT_FILE);
     }
     return st;
 }
 
-static rs_status lgcn_fit(void *instance, const rs_dataset *data,
-                          rs_error *err)
+static rs_status lgcn_fit(void *instance, const rs_dataset *data, rs_error *err)
 {
     lgcn_instance *in = instance;
     const rs_host *h = in->host;
@@ -379,8 +373,7 @@ static rs_status lgcn_fit(void *instance, const rs_dataset *data,
     lgcn_train_report rep;
     rs_status st;
     if (!data || data->struct_size < sizeof(rs_dataset))
-        return rs_error_set(err, RS_ERR_INVALID,
-                            "lightgcn: dataset missing or too old");
+        return rs_error_set(err, RS_ERR_INVALID, "lightgcn: dataset missing or too old");
     in->hp.threads = h->threads ? h->threads(h) : 1;
     if ((st = build_positives(data, in->threshold, &x, &all, err)) != RS_OK)
         return st;
@@ -389,8 +382,8 @@ static rs_status lgcn_fit(void *instance, const rs_dataset *data,
     int early = in->hp.patience > 0 && in->val_fraction > 0.0;
     const lgcn_pos *graph_pos = &all;
     if (early) {
-        if ((st = lgcn_split_validation(&all, in->val_fraction, in->hp.seed,
-                                        &train, &val, err)) != RS_OK)
+        if ((st = lgcn_split_validation(&all, in->val_fraction, in->hp.seed, &train, &val, err)) !=
+            RS_OK)
             goto out;
         graph_pos = &train;
     }
@@ -408,8 +401,7 @@ static rs_status lgcn_fit(void *instance, const rs_dataset *data,
     if (ckdir && in->checkpoint_every > 0)
         lgcn_trainer_on_checkpoint(t, in->checkpoint_every, on_checkpoint, &cc);
     progress_ctx pc = {h, 0.0};
-    if ((st = lgcn_trainer_run(t, early ? &val : NULL, on_epoch, &pc, &rep,
-                               err)) != RS_OK)
+    if ((st = lgcn_trainer_run(t, early ? &val : NULL, on_epoch, &pc, &rep, err)) != RS_OK)
         goto out;
     if ((st = make_model(in, data, &x, &g, lgcn_trainer_ego(t), &m, err)))
         goto out;
@@ -418,9 +410,8 @@ static rs_status lgcn_fit(void *instance, const rs_dataset *data,
                "lightgcn: trained %d users x %d items, %zu positives, %d "
                "epochs (kept %d), %.3f s/epoch (%.3f s sampling total), "
                "%d threads, final loss %.4f",
-               g.n_users, g.n_items, g.n_edges, rep.epochs_run,
-               rep.best_epoch, rep.mean_epoch_seconds, rep.sample_seconds,
-               in->hp.threads, rep.final_loss);
+               g.n_users, g.n_items, g.n_edges, rep.epochs_run, rep.best_epoch,
+               rep.mean_epoch_seconds, rep.sample_seconds, in->hp.threads, rep.final_loss);
     lgcn_model_free(in->model);
     in->model = m;
 out:
@@ -439,13 +430,11 @@ static rs_status lgcn_save(void *instance, const char *dir, rs_error *err)
 {
     lgcn_instance *in = instance;
     if (!in->model)
-        return rs_error_set(err, RS_ERR_STATE,
-                            "lightgcn: nothing to save (not fitted)");
+        return rs_error_set(err, RS_ERR_STATE, "lightgcn: nothing to save (not fitted)");
     return lgcn_artifact_save(in->model, dir, err);
 }
 
-static rs_status lgcn_load(void *instance, const char *dir,
-                           const rs_dataset *data, rs_error *err)
+static rs_status lgcn_load(void *instance, const char *dir, const rs_dataset *data, rs_error *err)
 {
     lgcn_instance *in = instance;
     lgcn_model *m = NULL;
@@ -456,8 +445,7 @@ static rs_status lgcn_load(void *instance, const char *dir,
         st = rs_error_set(err, RS_ERR_CONFIG,
                           "lightgcn: %s/%s has dim %d, layers %d but the "
                           "instance is configured for dim %d, layers %d",
-                          dir, LGCN_ARTIFACT_FILE, m->dim, m->layers,
-                          in->hp.dim, in->hp.layers);
+                          dir, LGCN_ARTIFACT_FILE, m->dim, m->layers, in->hp.dim, in->hp.layers);
         lgcn_model_free(m);
         return st;
     }
@@ -466,27 +454,23 @@ static rs_status lgcn_load(void *instance, const char *dir,
     return RS_OK;
 }
 
-static rs_status lgcn_recommend(void *instance, const rs_query *q, size_t k,
-                                rs_scored *out, rs_explanation *explain,
-                                size_t *n_out, rs_error *err)
+static rs_status lgcn_recommend(void *instance, const rs_query *q, size_t k, rs_scored *out,
+                                rs_explanation *explain, size_t *n_out, rs_error *err)
 {
     lgcn_instance *in = instance;
-    const char *name =
-        in->host->instance_name ? in->host->instance_name(in->host) : NULL;
-    return lgcn_model_recommend(in->model, q, k, out, explain, name, n_out,
-                                err);
+    const char *name = in->host->instance_name ? in->host->instance_name(in->host) : NULL;
+    return lgcn_model_recommend(in->model, q, k, out, explain, name, n_out, err);
 }
 
-static rs_status lgcn_score(void *instance, const rs_query *q,
-                            const int32_t *items, size_t n, float *scores,
-                            rs_error *err)
+static rs_status lgcn_score(void *instance, const rs_query *q, const int32_t *items, size_t n,
+                            float *scores, rs_error *err)
 {
     lgcn_instance *in = instance;
     return lgcn_model_score(in->model, q, items, n, scores, err);
 }
 
-static rs_status lgcn_similar(void *instance, int32_t item, size_t k,
-                              rs_scored *out, size_t *n_out, rs_error *err)
+static rs_status lgcn_similar(void *instance, int32_t item, size_t k, rs_scored *out, size_t *n_out,
+                              rs_error *err)
 {
     lgcn_instance *in = instance;
     return lgcn_model_similar(in->model, in->metric, item, k, out, n_out, err);
@@ -497,9 +481,8 @@ static const rs_plugin_entry lgcn_entry = {
     .name = "lightgcn",
     .version = "1.0.0",
     .description = "LightGCN graph collaborative filtering (He et al. 2020)",
-    .capabilities = RS_CAP_FIT | RS_CAP_PERSIST | RS_CAP_RECOMMEND |
-                    RS_CAP_SCORE | RS_CAP_SIMILAR | RS_CAP_EXPLAIN |
-                    RS_CAP_FOLD_IN,
+    .capabilities = RS_CAP_FIT | RS_CAP_PERSIST | RS_CAP_RECOMMEND | RS_CAP_SCORE | RS_CAP_SIMILAR |
+                    RS_CAP_EXPLAIN | RS_CAP_FOLD_IN,
     .create = lgcn_create,
     .destroy = lgcn_destroy,
     .fit = lgcn_fit,

@@ -43,16 +43,17 @@ typedef struct pop {
 static rs_status pop_create(const rs_host *host, void **out, rs_error *err)
 {
     pop_params cfg;
-    rs_status st = rs_params_read(host, pop_param_table, RS_PARAMS_COUNT(pop_param_table),
-                                  &cfg, err);
+    rs_status st = rs_params_read(host, pop_param_table, RS_PARAMS_COUNT(pop_param_table), &cfg,
+                                  err);
     if (st != RS_OK)
         return st;
     pop *p = calloc(1, sizeof *p);
     if (!p)
         return rs_error_set(err, RS_ERR_NOMEM, "popularity: out of memory");
     p->host = host;
-    p->mode = !strcmp(cfg.mode, "damped_mean") ? MODE_DAMPED
-              : !strcmp(cfg.mode, "time_decay") ? MODE_DECAY : MODE_COUNT;
+    p->mode = !strcmp(cfg.mode, "damped_mean")  ? MODE_DAMPED
+              : !strcmp(cfg.mode, "time_decay") ? MODE_DECAY
+                                                : MODE_COUNT;
     p->threshold = cfg.positive_threshold;
     p->damping = cfg.damping;
     p->half_life_s = cfg.half_life_days * 86400.0;
@@ -180,8 +181,7 @@ static rs_status pop_save(void *inst, const char *dir, rs_error *err)
 
 /* Loads into fresh arrays and only then replaces the instance's state, so a
  * corrupt file leaves the instance as it was. */
-static rs_status pop_load(void *inst, const char *dir, const rs_dataset *d,
-                          rs_error *err)
+static rs_status pop_load(void *inst, const char *dir, const rs_dataset *d, rs_error *err)
 {
     pop *p = inst;
     char path[4096], magic[32];
@@ -201,8 +201,7 @@ static rs_status pop_load(void *inst, const char *dir, const rs_dataset *d,
     for (int32_t i = 0; i < d->n_items; i++)
         ids[i] = (id_index){rs_dataset_item(d, i)->movie_id, i};
     qsort(ids, (size_t)d->n_items, sizeof *ids, id_cmp);
-    if (fscanf(f, "%31s %d %d %d", magic, &version, &mode, &n) != 4 ||
-        strcmp(magic, MAGIC) != 0) {
+    if (fscanf(f, "%31s %d %d %d", magic, &version, &mode, &n) != 4 || strcmp(magic, MAGIC) != 0) {
         st = rs_error_set(err, RS_ERR_FORMAT, "%s:1: not a popularity artifact", path);
         goto out;
     }
@@ -211,9 +210,8 @@ static rs_status pop_load(void *inst, const char *dir, const rs_dataset *d,
         goto out;
     }
     if (version != FORMAT_VERSION || mode != (int)p->mode) {
-        st = rs_error_set(err, RS_ERR_FORMAT,
-                          "%s:1: format %d mode %d, expected format %d mode %d", path,
-                          version, mode, FORMAT_VERSION, (int)p->mode);
+        st = rs_error_set(err, RS_ERR_FORMAT, "%s:1: format %d mode %d, expected format %d mode %d",
+                          path, version, mode, FORMAT_VERSION, (int)p->mode);
         goto out;
     }
     /* Movie ids are remapped onto the given catalogue; items absent from
@@ -222,8 +220,7 @@ static rs_status pop_load(void *inst, const char *dir, const rs_dataset *d,
         long long id;
         float s;
         if (fscanf(f, "%lld %f", &id, &s) != 2 || !isfinite(s)) {
-            st = rs_error_set(err, RS_ERR_FORMAT, "%s:%d: malformed or truncated row",
-                              path, r + 2);
+            st = rs_error_set(err, RS_ERR_FORMAT, "%s:%d: malformed or truncated row", path, r + 2);
             goto out;
         }
         id_index key = {id, 0}, *hit;
@@ -243,9 +240,8 @@ out:
     return st;
 }
 
-static rs_status pop_recommend(void *inst, const rs_query *q, size_t k,
-                               rs_scored *out, rs_explanation *explain,
-                               size_t *n_out, rs_error *err)
+static rs_status pop_recommend(void *inst, const rs_query *q, size_t k, rs_scored *out,
+                               rs_explanation *explain, size_t *n_out, rs_error *err)
 {
     pop *p = inst;
     (void)explain;
@@ -272,15 +268,14 @@ static rs_status pop_recommend(void *inst, const rs_query *q, size_t k,
     return RS_OK;
 }
 
-static rs_status pop_score(void *inst, const rs_query *q, const int32_t *items,
-                           size_t n, float *scores, rs_error *err)
+static rs_status pop_score(void *inst, const rs_query *q, const int32_t *items, size_t n,
+                           float *scores, rs_error *err)
 {
     pop *p = inst;
     (void)q;
     (void)err;
     for (size_t j = 0; j < n; j++)
-        scores[j] = items[j] >= 0 && items[j] < p->n_items ? p->score[items[j]]
-                                                           : RS_SCORE_MISSING;
+        scores[j] = items[j] >= 0 && items[j] < p->n_items ? p->score[items[j]] : RS_SCORE_MISSING;
     return RS_OK;
 }
 
@@ -301,8 +296,7 @@ static const rs_plugin_entry entry = {
     .name = "popularity",
     .version = "1.0.0",
     .description = "Most-popular baseline",
-    .capabilities = RS_CAP_FIT | RS_CAP_PERSIST | RS_CAP_RECOMMEND | RS_CAP_SCORE |
-                    RS_CAP_FOLD_IN,
+    .capabilities = RS_CAP_FIT | RS_CAP_PERSIST | RS_CAP_RECOMMEND | RS_CAP_SCORE | RS_CAP_FOLD_IN,
     .create = pop_create,
     .destroy = pop_destroy,
     .fit = pop_fit,

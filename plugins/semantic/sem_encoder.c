@@ -71,8 +71,8 @@ void sem_tfidf_rows_free(sem_tfidf_rows *x)
     memset(x, 0, sizeof *x);
 }
 
-rs_status sem_encoder_tfidf(const sem_encoder *e, const rs_item_meta *items,
-                            int32_t n, sem_tfidf_rows *out, rs_error *err)
+rs_status sem_encoder_tfidf(const sem_encoder *e, const rs_item_meta *items, int32_t n,
+                            sem_tfidf_rows *out, rs_error *err)
 {
     rs_status st = RS_OK;
     sem_sparse row = {0};
@@ -118,9 +118,8 @@ fail:
     return st;
 }
 
-rs_status sem_encoder_fit(const rs_item_meta *items, int32_t n,
-                          const sem_encoder_opts *o, float *vectors,
-                          sem_encoder **out, rs_error *err)
+rs_status sem_encoder_fit(const rs_item_meta *items, int32_t n, const sem_encoder_opts *o,
+                          float *vectors, sem_encoder **out, rs_error *err)
 {
     rs_status st;
     sem_tfidf_rows x = {0};
@@ -128,8 +127,8 @@ rs_status sem_encoder_fit(const rs_item_meta *items, int32_t n,
     if (!e)
         return rs_error_set(err, RS_ERR_NOMEM, "semantic: out of memory");
     e->dim = o->dim;
-    if ((st = sem_vocab_fit(items, n, &o->weights, o->min_df, o->max_df,
-                            &e->vocab, err)) != RS_OK ||
+    if ((st = sem_vocab_fit(items, n, &o->weights, o->min_df, o->max_df, &e->vocab, err)) !=
+            RS_OK ||
         (st = sem_encoder_tfidf(e, items, n, &x, err)) != RS_OK)
         goto fail;
     e->basis = malloc((size_t)x.cols * (size_t)o->dim * sizeof *e->basis);
@@ -138,13 +137,11 @@ rs_status sem_encoder_fit(const rs_item_meta *items, int32_t n,
         goto fail;
     }
     sem_csr a = {n, x.cols, x.ptr, x.col, x.val};
-    st = sem_rsvd(&a, o->dim, o->oversample, o->power_iters, o->seed,
-                  e->basis, NULL, err);
+    st = sem_rsvd(&a, o->dim, o->oversample, o->power_iters, o->seed, e->basis, NULL, err);
     if (st != RS_OK)
         goto fail;
     for (int32_t i = 0; i < n; i++) {
-        sem_sparse r = {x.ptr[i + 1] - x.ptr[i], 0, x.col + x.ptr[i],
-                        x.val + x.ptr[i]};
+        sem_sparse r = {x.ptr[i + 1] - x.ptr[i], 0, x.col + x.ptr[i], x.val + x.ptr[i]};
         project(e, &r, vectors + (size_t)i * o->dim);
     }
     sem_tfidf_rows_free(&x);
@@ -156,8 +153,8 @@ fail:
     return st;
 }
 
-rs_status sem_encoder_embed(const sem_encoder *e, const rs_item_meta *m,
-                            float *out, size_t *n_terms, rs_error *err)
+rs_status sem_encoder_embed(const sem_encoder *e, const rs_item_meta *m, float *out,
+                            size_t *n_terms, rs_error *err)
 {
     sem_sparse x = {0};
     rs_status st = sem_vocab_encode(e->vocab, m, &x, err);
@@ -193,8 +190,7 @@ void sem_encoder_write(const sem_encoder *e, sem_writer *w)
     sem_write(w, e->basis, (size_t)nt * (size_t)e->dim * sizeof *e->basis);
 }
 
-rs_status sem_encoder_read(sem_reader *r, int dim, sem_encoder **out,
-                           rs_error *err)
+rs_status sem_encoder_read(sem_reader *r, int dim, sem_encoder **out, rs_error *err)
 {
     rs_status st;
     uint32_t nt;
@@ -208,15 +204,13 @@ rs_status sem_encoder_read(sem_reader *r, int dim, sem_encoder **out,
         (st = sem_read(r, wv, sizeof wv, "field weights", err)) != RS_OK)
         goto fail;
     if (nt == 0 || nt > SEM_MAX_TERMS) {
-        st = rs_error_set(err, RS_ERR_FORMAT,
-                          "%s: vocabulary size %u out of range 1..%u", r->path,
+        st = rs_error_set(err, RS_ERR_FORMAT, "%s: vocabulary size %u out of range 1..%u", r->path,
                           nt, SEM_MAX_TERMS);
         goto fail;
     }
     for (int i = 0; i < 5; i++)
         if (!isfinite(wv[i]) || wv[i] < 0.0f) {
-            st = rs_error_set(err, RS_ERR_FORMAT,
-                              "%s: field weight %d is not a finite value >= 0",
+            st = rs_error_set(err, RS_ERR_FORMAT, "%s: field weight %d is not a finite value >= 0",
                               r->path, i);
             goto fail;
         }
@@ -228,8 +222,7 @@ rs_status sem_encoder_read(sem_reader *r, int dim, sem_encoder **out,
         if ((st = sem_read(r, &len, sizeof len, "term length", err)) != RS_OK)
             goto fail;
         if (len == 0 || len > SEM_MAX_TERM_LEN) {
-            st = rs_error_set(err, RS_ERR_FORMAT,
-                              "%s: term %u has bad length %u", r->path, t,
+            st = rs_error_set(err, RS_ERR_FORMAT, "%s: term %u has bad length %u", r->path, t,
                               (unsigned)len);
             goto fail;
         }
@@ -237,8 +230,7 @@ rs_status sem_encoder_read(sem_reader *r, int dim, sem_encoder **out,
             goto fail;
         term[len] = '\0';
         if (memchr(term, '\0', len)) {
-            st = rs_error_set(err, RS_ERR_FORMAT,
-                              "%s: term %u contains a NUL byte", r->path, t);
+            st = rs_error_set(err, RS_ERR_FORMAT, "%s: term %u contains a NUL byte", r->path, t);
             goto fail;
         }
         float idf;
@@ -252,13 +244,11 @@ rs_status sem_encoder_read(sem_reader *r, int dim, sem_encoder **out,
         goto fail;
     }
     size_t nb = (size_t)nt * (size_t)dim;
-    if ((st = sem_read(r, e->basis, nb * sizeof *e->basis, "projection basis",
-                       err)) != RS_OK)
+    if ((st = sem_read(r, e->basis, nb * sizeof *e->basis, "projection basis", err)) != RS_OK)
         goto fail;
     for (size_t i = 0; i < nb; i++)
         if (!isfinite(e->basis[i])) {
-            st = rs_error_set(err, RS_ERR_FORMAT,
-                              "%s: projection basis has a non-finite value",
+            st = rs_error_set(err, RS_ERR_FORMAT, "%s: projection basis has a non-finite value",
                               r->path);
             goto fail;
         }

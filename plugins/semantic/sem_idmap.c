@@ -16,8 +16,8 @@ static int cmp_pair(const void *a, const void *b)
     return (x->index > y->index) - (x->index < y->index);
 }
 
-rs_status sem_idmap_build(sem_idmap *m, const int64_t *ids, int32_t n,
-                          const char *what, rs_error *err)
+rs_status sem_idmap_build(sem_idmap *m, const int64_t *ids, int32_t n, const char *what,
+                          rs_error *err)
 {
     memset(m, 0, sizeof *m);
     pair *p = malloc(((size_t)n + 1) * sizeof *p);
@@ -33,10 +33,11 @@ rs_status sem_idmap_build(sem_idmap *m, const int64_t *ids, int32_t n,
     qsort(p, (size_t)n, sizeof *p, cmp_pair);
     for (int32_t i = 0; i < n; i++) {
         if (i > 0 && p[i].id == p[i - 1].id) {
-            rs_status st = rs_error_set(
-                err, RS_ERR_INVALID, "semantic: duplicate %s id %lld (rows %d "
-                "and %d)", what, (long long)p[i].id, (int)p[i - 1].index + 1,
-                (int)p[i].index + 1);
+            rs_status st = rs_error_set(err, RS_ERR_INVALID,
+                                        "semantic: duplicate %s id %lld (rows %d "
+                                        "and %d)",
+                                        what, (long long)p[i].id, (int)p[i - 1].index + 1,
+                                        (int)p[i].index + 1);
             free(p);
             sem_idmap_free(m);
             return st;
@@ -49,8 +50,7 @@ rs_status sem_idmap_build(sem_idmap *m, const int64_t *ids, int32_t n,
     return RS_OK;
 }
 
-rs_status sem_idmap_build_items(sem_idmap *m, const rs_dataset *d,
-                                rs_error *err)
+rs_status sem_idmap_build_items(sem_idmap *m, const rs_dataset *d, rs_error *err)
 {
     int64_t *ids = malloc(((size_t)d->n_items + 1) * sizeof *ids);
     if (!ids)

@@ -11,17 +11,16 @@
 
 typedef struct sem_idmap {
     int32_t n;
-    int64_t *id;     /* [n] sorted */
-    int32_t *index;  /* [n] dense index of id[i] */
+    int64_t *id;    /* [n] sorted */
+    int32_t *index; /* [n] dense index of id[i] */
 } sem_idmap;
 
 /* Build over ids[n] (dense index = position). A duplicate id fails with
  * RS_ERR_INVALID naming `what` and the id. */
-rs_status sem_idmap_build(sem_idmap *m, const int64_t *ids, int32_t n,
-                          const char *what, rs_error *err);
+rs_status sem_idmap_build(sem_idmap *m, const int64_t *ids, int32_t n, const char *what,
+                          rs_error *err);
 /* The same over the catalogue's movie ids. */
-rs_status sem_idmap_build_items(sem_idmap *m, const rs_dataset *d,
-                                rs_error *err);
+rs_status sem_idmap_build_items(sem_idmap *m, const rs_dataset *d, rs_error *err);
 void sem_idmap_free(sem_idmap *m);
 /* Dense index of id, or -1. */
 int32_t sem_idmap_find(const sem_idmap *m, int64_t id);

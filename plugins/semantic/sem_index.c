@@ -22,13 +22,13 @@ struct sem_index {
 
 /* Copy faiss's thread-local last error now, before another call replaces
  * it. */
-static rs_status faiss_fail(rs_error *err, int code, const char *what,
-                            const char *subject)
+static rs_status faiss_fail(rs_error *err, int code, const char *what, const char *subject)
 {
     const char *msg = faiss_get_last_error();
-    return rs_error_set(err, RS_ERR_INTERNAL, "semantic: faiss %s (%s) failed "
-                        "(code %d): %s", what, subject, code,
-                        msg && *msg ? msg : "no message");
+    return rs_error_set(err, RS_ERR_INTERNAL,
+                        "semantic: faiss %s (%s) failed "
+                        "(code %d): %s",
+                        what, subject, code, msg && *msg ? msg : "no message");
 }
 
 void sem_index_free(sem_index *ix)
@@ -40,12 +40,10 @@ void sem_index_free(sem_index *ix)
     free(ix);
 }
 
-static rs_status new_handle(const char *description, int dim, sem_index **out,
-                            rs_error *err)
+static rs_status new_handle(const char *description, int dim, sem_index **out, rs_error *err)
 {
     if (strlen(description) >= sizeof((sem_index *)0)->description)
-        return rs_error_set(err, RS_ERR_CONFIG,
-                            "semantic: index description '%s' is too long",
+        return rs_error_set(err, RS_ERR_CONFIG, "semantic: index description '%s' is too long",
                             description);
     sem_index *ix = calloc(1, sizeof *ix);
     if (!ix)
@@ -56,15 +54,14 @@ static rs_status new_handle(const char *description, int dim, sem_index **out,
     return RS_OK;
 }
 
-rs_status sem_index_build(const char *description, int dim, const float *x,
-                          int32_t n, sem_index **out, rs_error *err)
+rs_status sem_index_build(const char *description, int dim, const float *x, int32_t n,
+                          sem_index **out, rs_error *err)
 {
     sem_index *ix = NULL;
     rs_status st = new_handle(description, dim, &ix, err);
     if (st != RS_OK)
         return st;
-    int rc = faiss_index_factory(&ix->index, dim, description,
-                                 METRIC_INNER_PRODUCT);
+    int rc = faiss_index_factory(&ix->index, dim, description, METRIC_INNER_PRODUCT);
     if (rc != 0) {
         st = faiss_fail(err, rc, "index_factory", description);
         ix->index = NULL;
@@ -90,8 +87,8 @@ fail:
     return st;
 }
 
-rs_status sem_index_load(const char *path, const char *description, int dim,
-                         int32_t n, sem_index **out, rs_error *err)
+rs_status sem_index_load(const char *path, const char *description, int dim, int32_t n,
+                         sem_index **out, rs_error *err)
 {
     sem_index *ix = NULL;
     rs_status st = new_handle(description, dim, &ix, err);
@@ -108,8 +105,7 @@ rs_status sem_index_load(const char *path, const char *description, int dim,
         st = rs_error_set(err, RS_ERR_FORMAT,
                           "%s: index holds %lld vectors of dim %d (metric %d); "
                           "expected %d of dim %d by inner product",
-                          path, (long long)faiss_Index_ntotal(ix->index),
-                          faiss_Index_d(ix->index),
+                          path, (long long)faiss_Index_ntotal(ix->index), faiss_Index_d(ix->index),
                           (int)faiss_Index_metric_type(ix->index), (int)n, dim);
         goto fail;
     }
@@ -129,22 +125,19 @@ rs_status sem_index_save(const sem_index *ix, const char *path, rs_error *err)
     return RS_OK;
 }
 
-static rs_status set_param(FaissIndex *index, const char *name, double v,
-                           rs_error *err)
+static rs_status set_param(FaissIndex *index, const char *name, double v, rs_error *err)
 {
     FaissParameterSpace *ps = NULL;
     int rc = faiss_ParameterSpace_new(&ps);
     if (rc != 0)
         return faiss_fail(err, rc, "ParameterSpace_new", name);
     rc = faiss_ParameterSpace_set_index_parameter(ps, index, name, v);
-    rs_status st = rc != 0 ? faiss_fail(err, rc, "set_index_parameter", name)
-                           : RS_OK;
+    rs_status st = rc != 0 ? faiss_fail(err, rc, "set_index_parameter", name) : RS_OK;
     faiss_ParameterSpace_free(ps);
     return st;
 }
 
-rs_status sem_index_tune(sem_index *ix, int ef_search, int nprobe,
-                         rs_error *err)
+rs_status sem_index_tune(sem_index *ix, int ef_search, int nprobe, rs_error *err)
 {
     rs_status st = RS_OK;
     if (ef_search > 0 && strstr(ix->description, "HNSW"))
@@ -160,9 +153,9 @@ static int cmp_scored(const void *a, const void *b)
     return rs_scored_better(x, y) ? -1 : rs_scored_better(y, x) ? 1 : 0;
 }
 
-rs_status sem_index_search(const sem_index *ix, const float *q, size_t k,
-                           sem_skip_fn skip, const void *ctx, size_t max_skip,
-                           rs_scored *out, size_t *n_out, rs_error *err)
+rs_status sem_index_search(const sem_index *ix, const float *q, size_t k, sem_skip_fn skip,
+                           const void *ctx, size_t max_skip, rs_scored *out, size_t *n_out,
+                           rs_error *err)
 {
     size_t total = (size_t)ix->n, fetch = k + max_skip, got = 0;
     rs_status st = RS_OK;
@@ -226,9 +219,8 @@ rs_status sem_index_search(const sem_index *ix, const float *q, size_t k,
     return st;
 }
 
-rs_status sem_index_search_batch(const sem_index *ix, const float *x,
-                                 int32_t n, size_t k, float *dist,
-                                 int64_t *lab, rs_error *err)
+rs_status sem_index_search_batch(const sem_index *ix, const float *x, int32_t n, size_t k,
+                                 float *dist, int64_t *lab, rs_error *err)
 {
     _Static_assert(sizeof(idx_t) == sizeof(int64_t), "faiss idx_t is 64-bit");
     if (n <= 0 || k == 0)

@@ -23,19 +23,18 @@ typedef struct sem_index sem_index;
 /* Build from a faiss index_factory description ("Flat", "HNSW32",
  * "IVF64,Flat", ...) with METRIC_INNER_PRODUCT; trains it on x when the
  * index needs training (IVF), then adds x[n * dim]. */
-rs_status sem_index_build(const char *description, int dim, const float *x,
-                          int32_t n, sem_index **out, rs_error *err);
+rs_status sem_index_build(const char *description, int dim, const float *x, int32_t n,
+                          sem_index **out, rs_error *err);
 
 /* Read an index written by sem_index_save and check that it holds n
  * vectors of dimension dim searched by inner product. */
-rs_status sem_index_load(const char *path, const char *description, int dim,
-                         int32_t n, sem_index **out, rs_error *err);
+rs_status sem_index_load(const char *path, const char *description, int dim, int32_t n,
+                         sem_index **out, rs_error *err);
 rs_status sem_index_save(const sem_index *ix, const char *path, rs_error *err);
 
 /* Search-time knobs: HNSW efSearch and IVF nprobe (applied only to index
  * types that have them; <= 0 keeps faiss's default). */
-rs_status sem_index_tune(sem_index *ix, int ef_search, int nprobe,
-                         rs_error *err);
+rs_status sem_index_tune(sem_index *ix, int ef_search, int nprobe, rs_error *err);
 
 void sem_index_free(sem_index *ix);
 
@@ -51,15 +50,14 @@ typedef int (*sem_skip_fn)(const void *ctx, int32_t item);
  * and the index still has more to give. Approximate indexes (HNSW, IVF
  * with few probes) may return fewer than k.
  */
-rs_status sem_index_search(const sem_index *ix, const float *q, size_t k,
-                           sem_skip_fn skip, const void *ctx, size_t max_skip,
-                           rs_scored *out, size_t *n_out, rs_error *err);
+rs_status sem_index_search(const sem_index *ix, const float *q, size_t k, sem_skip_fn skip,
+                           const void *ctx, size_t max_skip, rs_scored *out, size_t *n_out,
+                           rs_error *err);
 
 /* Fit-time batch search: the top `k` labels and inner products of each of
  * the n queries x[n * dim] into lab[n * k] / dist[n * k] (-1 pads). Runs
  * on faiss's OpenMP threads; not for the request path. */
-rs_status sem_index_search_batch(const sem_index *ix, const float *x,
-                                 int32_t n, size_t k, float *dist,
-                                 int64_t *lab, rs_error *err);
+rs_status sem_index_search_batch(const sem_index *ix, const float *x, int32_t n, size_t k,
+                                 float *dist, int64_t *lab, rs_error *err);
 
 #endif /* RS_SEMANTIC_INDEX_H */

@@ -21,8 +21,7 @@ rs_status sem_writer_open(sem_writer *w, const char *path, rs_error *err)
     w->failed = 0;
     w->f = fopen(path, "wb");
     if (!w->f)
-        return rs_error_set(err, RS_ERR_IO, "%s: cannot create: %s", path,
-                            strerror(errno));
+        return rs_error_set(err, RS_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
     return RS_OK;
 }
 
@@ -50,8 +49,7 @@ rs_status sem_writer_close(sem_writer *w, int with_hash, rs_error *err)
         w->failed = errno ? errno : EIO;
     w->f = NULL;
     if (w->failed)
-        return rs_error_set(err, RS_ERR_IO, "%s: write failed: %s", w->path,
-                            strerror(w->failed));
+        return rs_error_set(err, RS_ERR_IO, "%s: write failed: %s", w->path, strerror(w->failed));
     return RS_OK;
 }
 
@@ -74,18 +72,16 @@ void sem_reader_close(sem_reader *r)
     r->f = NULL;
 }
 
-rs_status sem_read(sem_reader *r, void *p, size_t n, const char *what,
-                   rs_error *err)
+rs_status sem_read(sem_reader *r, void *p, size_t n, const char *what, rs_error *err)
 {
     size_t got = n ? fread(p, 1, n, r->f) : 0;
     if (got != n) {
         if (ferror(r->f))
-            return rs_error_set(err, RS_ERR_IO, "%s: read error at byte %llu "
-                                "(%s): %s", r->path,
-                                (unsigned long long)(r->off + got), what,
-                                strerror(errno));
-        return rs_error_set(err, RS_ERR_FORMAT,
-                            "%s: truncated at byte %llu reading %s", r->path,
+            return rs_error_set(err, RS_ERR_IO,
+                                "%s: read error at byte %llu "
+                                "(%s): %s",
+                                r->path, (unsigned long long)(r->off + got), what, strerror(errno));
+        return rs_error_set(err, RS_ERR_FORMAT, "%s: truncated at byte %llu reading %s", r->path,
                             (unsigned long long)(r->off + got), what);
     }
     r->hash = sem_hash_bytes(r->hash, p, n);
@@ -93,14 +89,12 @@ rs_status sem_read(sem_reader *r, void *p, size_t n, const char *what,
     return RS_OK;
 }
 
-rs_status sem_read_u32(sem_reader *r, uint32_t *v, const char *what,
-                       rs_error *err)
+rs_status sem_read_u32(sem_reader *r, uint32_t *v, const char *what, rs_error *err)
 {
     return sem_read(r, v, sizeof *v, what, err);
 }
 
-rs_status sem_read_u64(sem_reader *r, uint64_t *v, const char *what,
-                       rs_error *err)
+rs_status sem_read_u64(sem_reader *r, uint64_t *v, const char *what, rs_error *err)
 {
     return sem_read(r, v, sizeof *v, what, err);
 }
@@ -112,12 +106,12 @@ rs_status sem_read_trailer(sem_reader *r, rs_error *err)
     if (st != RS_OK)
         return st;
     if (got != want)
-        return rs_error_set(err, RS_ERR_FORMAT,
-                            "%s: checksum mismatch (file corrupt)", r->path);
+        return rs_error_set(err, RS_ERR_FORMAT, "%s: checksum mismatch (file corrupt)", r->path);
     if (fgetc(r->f) != EOF)
         return rs_error_set(err, RS_ERR_FORMAT,
                             "%s: unexpected bytes after the trailer at byte "
-                            "%llu", r->path, (unsigned long long)r->off);
+                            "%llu",
+                            r->path, (unsigned long long)r->off);
     return RS_OK;
 }
 

@@ -47,12 +47,9 @@ rs_status sem_reader_open(sem_reader *r, const char *path, rs_error *err);
 void sem_reader_close(sem_reader *r);
 /* Read n bytes or fail with "<path>: truncated at byte <off> reading
  * <what>". */
-rs_status sem_read(sem_reader *r, void *p, size_t n, const char *what,
-                   rs_error *err);
-rs_status sem_read_u32(sem_reader *r, uint32_t *v, const char *what,
-                       rs_error *err);
-rs_status sem_read_u64(sem_reader *r, uint64_t *v, const char *what,
-                       rs_error *err);
+rs_status sem_read(sem_reader *r, void *p, size_t n, const char *what, rs_error *err);
+rs_status sem_read_u32(sem_reader *r, uint32_t *v, const char *what, rs_error *err);
+rs_status sem_read_u64(sem_reader *r, uint64_t *v, const char *what, rs_error *err);
 /* Read the trailer, compare it with the running hash, and require EOF. */
 rs_status sem_read_trailer(sem_reader *r, rs_error *err);
 /* File size in bytes, or -1. */

@@ -27,8 +27,7 @@ static rs_status knn_alloc(int32_t n, int k, sem_knn **out, rs_error *err)
     }
     if (!g || !g->nb || !g->sim) {
         sem_knn_free(g);
-        return rs_error_set(err, RS_ERR_NOMEM,
-                            "semantic: out of memory (neighbour lists)");
+        return rs_error_set(err, RS_ERR_NOMEM, "semantic: out of memory (neighbour lists)");
     }
     for (size_t i = 0; i < (size_t)n * (size_t)k; i++) {
         g->nb[i] = -1;
@@ -81,8 +80,8 @@ static void csc_free(csc *t)
 /* Row i's neighbours: accumulate its dot products with every row sharing
  * a term (acc and touched are the thread's scratch; acc is all zero on
  * entry and left all zero). */
-static void knn_row(const sem_csr *x, const csc *t, int32_t i, sem_knn *g,
-                    float *acc, int32_t *touched, rs_scored *heap)
+static void knn_row(const sem_csr *x, const csc *t, int32_t i, sem_knn *g, float *acc,
+                    int32_t *touched, rs_scored *heap)
 {
     size_t n_touched = 0;
     for (size_t p = x->ptr[i]; p < x->ptr[i + 1]; p++) {
@@ -110,8 +109,7 @@ static void knn_row(const sem_csr *x, const csc *t, int32_t i, sem_knn *g,
     }
 }
 
-rs_status sem_knn_from_csr(const sem_csr *x, int k, int threads,
-                           sem_knn **out, rs_error *err)
+rs_status sem_knn_from_csr(const sem_csr *x, int k, int threads, sem_knn **out, rs_error *err)
 {
     sem_knn *g = NULL;
     csc t = {0};
@@ -121,13 +119,12 @@ rs_status sem_knn_from_csr(const sem_csr *x, int k, int threads,
     if (csc_build(x, &t) != 0) {
         csc_free(&t);
         sem_knn_free(g);
-        return rs_error_set(err, RS_ERR_NOMEM,
-                            "semantic: out of memory (neighbour lists)");
+        return rs_error_set(err, RS_ERR_NOMEM, "semantic: out of memory (neighbour lists)");
     }
     int failed = 0;
     if (threads < 1)
         threads = 1;
-    /* Sum over terms of df^2 multiply-adds (~10^8 on ml-latest-small): the
+        /* Sum over terms of df^2 multiply-adds (~10^8 on ml-latest-small): the
      * rows are independent, so split them over the host's threads. Each
      * thread owns its scratch; rows write disjoint parts of g. */
 #pragma omp parallel num_threads(threads) reduction(| : failed)
@@ -148,15 +145,14 @@ rs_status sem_knn_from_csr(const sem_csr *x, int k, int threads,
     csc_free(&t);
     if (failed) {
         sem_knn_free(g);
-        return rs_error_set(err, RS_ERR_NOMEM,
-                            "semantic: out of memory (neighbour lists)");
+        return rs_error_set(err, RS_ERR_NOMEM, "semantic: out of memory (neighbour lists)");
     }
     *out = g;
     return RS_OK;
 }
 
-rs_status sem_knn_from_index(const sem_index *ix, const float *vec, int32_t n,
-                             int dim, int k, sem_knn **out, rs_error *err)
+rs_status sem_knn_from_index(const sem_index *ix, const float *vec, int32_t n, int dim, int k,
+                             sem_knn **out, rs_error *err)
 {
     sem_knn *g = NULL;
     rs_status st = knn_alloc(n, k, &g, err);
@@ -166,12 +162,10 @@ rs_status sem_knn_from_index(const sem_index *ix, const float *vec, int32_t n,
     float *dist = malloc((size_t)n * fetch * sizeof *dist);
     int64_t *lab = malloc((size_t)n * fetch * sizeof *lab);
     if (!dist || !lab) {
-        st = rs_error_set(err, RS_ERR_NOMEM,
-                          "semantic: out of memory (neighbour lists)");
+        st = rs_error_set(err, RS_ERR_NOMEM, "semantic: out of memory (neighbour lists)");
         goto done;
     }
-    if ((st = sem_index_search_batch(ix, vec, n, fetch, dist, lab, err)) !=
-        RS_OK)
+    if ((st = sem_index_search_batch(ix, vec, n, fetch, dist, lab, err)) != RS_OK)
         goto done;
     for (int32_t i = 0; i < n; i++) {
         const float *v = vec + (size_t)i * dim;
@@ -202,8 +196,8 @@ done:
     return RS_OK;
 }
 
-void sem_knn_accumulate(const sem_knn *g, const int32_t *items, const float *w,
-                        size_t n, float *acc)
+void sem_knn_accumulate(const sem_knn *g, const int32_t *items, const float *w, size_t n,
+                        float *acc)
 {
     for (size_t r = 0; r < n; r++) {
         const int32_t *nb = g->nb + (size_t)items[r] * g->k;

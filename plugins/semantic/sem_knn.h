@@ -36,20 +36,19 @@ typedef struct sem_knn {
 
 /* Neighbours from L2-normalised sparse rows (one per catalogue movie),
  * computed on up to `threads` OpenMP threads. */
-rs_status sem_knn_from_csr(const sem_csr *x, int k, int threads,
-                           sem_knn **out, rs_error *err);
+rs_status sem_knn_from_csr(const sem_csr *x, int k, int threads, sem_knn **out, rs_error *err);
 
 /* Neighbours from the n unit vectors vec[n * dim] that ix was built over
  * (labels = rows). Zero vectors get no neighbours. */
-rs_status sem_knn_from_index(const sem_index *ix, const float *vec, int32_t n,
-                             int dim, int k, sem_knn **out, rs_error *err);
+rs_status sem_knn_from_index(const sem_index *ix, const float *vec, int32_t n, int dim, int k,
+                             sem_knn **out, rs_error *err);
 
 void sem_knn_free(sem_knn *g);
 
 /* acc[j] += w[r] * sim(items[r], j) for every neighbour j of every items[r]
  * (acc has n_items entries). */
-void sem_knn_accumulate(const sem_knn *g, const int32_t *items, const float *w,
-                        size_t n, float *acc);
+void sem_knn_accumulate(const sem_knn *g, const int32_t *items, const float *w, size_t n,
+                        float *acc);
 
 /* sim(i, j) when j is one of i's neighbours, else 0. */
 float sem_knn_sim(const sem_knn *g, int32_t i, int32_t j);

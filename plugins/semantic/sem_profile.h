@@ -33,8 +33,7 @@
  * at neutral) each counts +1 instead: having watched the films is the only
  * signal left. Returns how many weights are > 0.
  */
-size_t sem_profile_weights(const rs_rating *ratings, size_t n, float neutral,
-                           float *w);
+size_t sem_profile_weights(const rs_rating *ratings, size_t n, float neutral, float *w);
 
 typedef struct sem_prior_opts {
     float count_weight;   /* >= 0 */
@@ -49,7 +48,6 @@ int sem_prior_is_off(const sem_prior_opts *o);
  * The multiplier of each of d->n_items movies into mult[n_items], from the
  * ratings in d (the training data the instance was fitted or loaded with).
  */
-void sem_prior_build(const rs_dataset *d, const sem_prior_opts *o,
-                     float *mult);
+void sem_prior_build(const rs_dataset *d, const sem_prior_opts *o, float *mult);
 
 #endif /* RS_SEMANTIC_PROFILE_H */

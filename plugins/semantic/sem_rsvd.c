@@ -63,13 +63,11 @@ static void csr_mul_t(const sem_csr *a, const float *y, int l, float *z)
 
 /* Orthonormalise the columns of m[rows x l] in place (thin Q of QR). When
  * r is not NULL it receives the upper-triangular R [l x l]. */
-static rs_status orthonormalise(float *m, int rows, int l, float *tau,
-                                float *r, rs_error *err)
+static rs_status orthonormalise(float *m, int rows, int l, float *tau, float *r, rs_error *err)
 {
     lapack_int info = LAPACKE_sgeqrf(LAPACK_ROW_MAJOR, rows, l, m, l, tau);
     if (info != 0)
-        return rs_error_set(err, RS_ERR_INTERNAL,
-                            "semantic: LAPACK sgeqrf failed (info %d)",
+        return rs_error_set(err, RS_ERR_INTERNAL, "semantic: LAPACK sgeqrf failed (info %d)",
                             (int)info);
     if (r) {
         for (int i = 0; i < l; i++)
@@ -78,14 +76,13 @@ static rs_status orthonormalise(float *m, int rows, int l, float *tau,
     }
     info = LAPACKE_sorgqr(LAPACK_ROW_MAJOR, rows, l, l, m, l, tau);
     if (info != 0)
-        return rs_error_set(err, RS_ERR_INTERNAL,
-                            "semantic: LAPACK sorgqr failed (info %d)",
+        return rs_error_set(err, RS_ERR_INTERNAL, "semantic: LAPACK sorgqr failed (info %d)",
                             (int)info);
     return RS_OK;
 }
 
-rs_status sem_rsvd(const sem_csr *a, int k, int oversample, int power_iters,
-                   uint64_t seed, float *basis, float *sigma, rs_error *err)
+rs_status sem_rsvd(const sem_csr *a, int k, int oversample, int power_iters, uint64_t seed,
+                   float *basis, float *sigma, rs_error *err)
 {
     int rank_bound = a->rows < a->cols ? a->rows : a->cols;
     if (k < 1 || k > rank_bound)
@@ -99,8 +96,8 @@ rs_status sem_rsvd(const sem_csr *a, int k, int oversample, int power_iters,
 
     rs_status st = RS_OK;
     size_t nr = (size_t)a->rows * l, nc = (size_t)a->cols * l;
-    float *y = malloc(nr * sizeof *y);  /* rows x l: range of A */
-    float *z = malloc(nc * sizeof *z);  /* cols x l: range of A^T */
+    float *y = malloc(nr * sizeof *y); /* rows x l: range of A */
+    float *z = malloc(nc * sizeof *z); /* cols x l: range of A^T */
     float *tau = malloc((size_t)l * sizeof *tau);
     float *r = malloc((size_t)l * l * sizeof *r);
     float *s = malloc((size_t)l * sizeof *s);
@@ -136,16 +133,15 @@ rs_status sem_rsvd(const sem_csr *a, int k, int oversample, int power_iters,
     for (int i = 0; i < l; i++) /* r <- R^T, into u as scratch */
         for (int j = 0; j < l; j++)
             u[(size_t)i * l + j] = r[(size_t)j * l + i];
-    lapack_int info = LAPACKE_sgesdd(LAPACK_ROW_MAJOR, 'A', l, l, u, l, s, r,
-                                     l, vt, l);
+    lapack_int info = LAPACKE_sgesdd(LAPACK_ROW_MAJOR, 'A', l, l, u, l, s, r, l, vt, l);
     if (info != 0) {
-        st = rs_error_set(err, RS_ERR_INTERNAL,
-                          "semantic: LAPACK sgesdd failed (info %d)", (int)info);
+        st = rs_error_set(err, RS_ERR_INTERNAL, "semantic: LAPACK sgesdd failed (info %d)",
+                          (int)info);
         goto done;
     }
     /* basis[cols x k] = Qz[cols x l] * (W^T[k x l])^T */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, a->cols, k, l, 1.0f,
-                z, l, vt, l, 0.0f, basis, k);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, a->cols, k, l, 1.0f, z, l, vt, l, 0.0f,
+                basis, k);
 
     for (int c = 0; c < k; c++) {
         float best = 0.0f;

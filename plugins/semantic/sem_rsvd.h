@@ -34,7 +34,7 @@ typedef struct sem_csr {
  * for accuracy (Halko et al. suggest 5-10 and 1-3; text spectra decay
  * slowly, so more iterations help).
  */
-rs_status sem_rsvd(const sem_csr *a, int k, int oversample, int power_iters,
-                   uint64_t seed, float *basis, float *sigma, rs_error *err);
+rs_status sem_rsvd(const sem_csr *a, int k, int oversample, int power_iters, uint64_t seed,
+                   float *basis, float *sigma, rs_error *err);
 
 #endif /* RS_SEMANTIC_RSVD_H */

@@ -22,11 +22,11 @@ enum { F_TITLE, F_GENRES, F_TAGS, F_OVERVIEW, F_DECADE, F_COUNT };
 typedef struct strtab {
     char *arena;
     size_t arena_len, arena_cap;
-    size_t *off;      /* [n] offset of term id's NUL-terminated string */
-    uint32_t *len;    /* [n] */
+    size_t *off;   /* [n] offset of term id's NUL-terminated string */
+    uint32_t *len; /* [n] */
     int32_t n, cap;
-    int32_t *slots;   /* [nslots] term id or -1 */
-    size_t nslots;    /* power of two */
+    int32_t *slots; /* [nslots] term id or -1 */
+    size_t nslots;  /* power of two */
 } strtab;
 
 static uint32_t str_hash(const char *s, size_t len)
@@ -132,21 +132,23 @@ static int32_t strtab_intern(strtab *t, const char *s, size_t len, int *added)
 
 /* Sorted, for bsearch. Function words that carry no topic. */
 static const char *const STOPWORDS[] = {
-    "about", "after", "again", "against", "all", "also", "am", "an", "and",
-    "any", "are", "as", "at", "be", "because", "been", "before", "being",
-    "between", "both", "but", "by", "can", "could", "did", "do", "does",
-    "doing", "down", "during", "each", "even", "ever", "every", "few", "for",
-    "from", "further", "get", "gets", "had", "has", "have", "having", "he",
-    "her", "here", "hers", "herself", "him", "himself", "his", "how", "if",
-    "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most",
-    "much", "must", "my", "myself", "no", "nor", "not", "now", "of", "off",
-    "on", "once", "one", "only", "or", "other", "our", "ours", "out", "over",
-    "own", "same", "she", "should", "so", "some", "such", "than", "that",
-    "the", "their", "theirs", "them", "themselves", "then", "there", "these",
-    "they", "this", "those", "through", "to", "too", "under", "until", "up",
-    "upon", "very", "was", "we", "were", "what", "when", "where", "which",
-    "while", "who", "whom", "whose", "why", "will", "with", "within",
-    "without", "would", "you", "your", "yours", "yourself"};
+    "about",   "after",      "again",   "against", "all",     "also",    "am",      "an",
+    "and",     "any",        "are",     "as",      "at",      "be",      "because", "been",
+    "before",  "being",      "between", "both",    "but",     "by",      "can",     "could",
+    "did",     "do",         "does",    "doing",   "down",    "during",  "each",    "even",
+    "ever",    "every",      "few",     "for",     "from",    "further", "get",     "gets",
+    "had",     "has",        "have",    "having",  "he",      "her",     "here",    "hers",
+    "herself", "him",        "himself", "his",     "how",     "if",      "in",      "into",
+    "is",      "it",         "its",     "itself",  "just",    "me",      "more",    "most",
+    "much",    "must",       "my",      "myself",  "no",      "nor",     "not",     "now",
+    "of",      "off",        "on",      "once",    "one",     "only",    "or",      "other",
+    "our",     "ours",       "out",     "over",    "own",     "same",    "she",     "should",
+    "so",      "some",       "such",    "than",    "that",    "the",     "their",   "theirs",
+    "them",    "themselves", "then",    "there",   "these",   "they",    "this",    "those",
+    "through", "to",         "too",     "under",   "until",   "up",      "upon",    "very",
+    "was",     "we",         "were",    "what",    "when",    "where",   "which",   "while",
+    "who",     "whom",       "whose",   "why",     "will",    "with",    "within",  "without",
+    "would",   "you",        "your",    "yours",   "yourself"};
 
 static int cmp_cstr(const void *a, const void *b)
 {
@@ -155,15 +157,12 @@ static int cmp_cstr(const void *a, const void *b)
 
 static int is_stopword(const char *tok)
 {
-    return bsearch(&tok, STOPWORDS, sizeof STOPWORDS / sizeof *STOPWORDS,
-                   sizeof *STOPWORDS, cmp_cstr) != NULL;
+    return bsearch(&tok, STOPWORDS, sizeof STOPWORDS / sizeof *STOPWORDS, sizeof *STOPWORDS,
+                   cmp_cstr) != NULL;
 }
 
 /* Bytes >= 0x80 belong to UTF-8 letters (accented names stay one word). */
-static int is_word_byte(unsigned char c)
-{
-    return c >= 0x80 || isalnum(c);
-}
+static int is_word_byte(unsigned char c) { return c >= 0x80 || isalnum(c); }
 
 /* Lower-case, drop stop words, digits-only and 1-byte tokens, and strip a
  * plural ending so "toys" meets "toy" (a light stemmer is enough here:
@@ -185,16 +184,15 @@ static size_t normalise_word(char *tok, size_t len)
     if (len > 4 && memcmp(tok + len - 3, "ies", 3) == 0) {
         tok[len - 3] = 'y';
         len -= 2;
-    } else if (len > 3 && tok[len - 1] == 's' && tok[len - 2] != 's' &&
-               tok[len - 2] != 'u' && tok[len - 2] != 'i') {
+    } else if (len > 3 && tok[len - 1] == 's' && tok[len - 2] != 's' && tok[len - 2] != 'u' &&
+               tok[len - 2] != 'i') {
         len -= 1;
     }
     tok[len] = '\0';
     return len;
 }
 
-void sem_tokenize_words(const char *text,
-                        void (*emit)(void *ctx, const char *tok, size_t len),
+void sem_tokenize_words(const char *text, void (*emit)(void *ctx, const char *tok, size_t len),
                         void *ctx)
 {
     char buf[TOKEN_MAX + 1];
@@ -301,20 +299,17 @@ void sem_vocab_free(sem_vocab *v)
     free(v);
 }
 
-rs_status sem_vocab_add(sem_vocab *v, const char *term, size_t len, float idf,
-                        rs_error *err)
+rs_status sem_vocab_add(sem_vocab *v, const char *term, size_t len, float idf, rs_error *err)
 {
     int added;
     if (len == 0 || !(idf > 0.0f) || !isfinite(idf))
-        return rs_error_set(err, RS_ERR_FORMAT,
-                            "semantic: vocabulary term %d: empty or bad idf",
+        return rs_error_set(err, RS_ERR_FORMAT, "semantic: vocabulary term %d: empty or bad idf",
                             (int)v->terms.n);
     int32_t id = strtab_intern(&v->terms, term, len, &added);
     if (id < 0)
         return rs_error_set(err, RS_ERR_NOMEM, "semantic: out of memory");
     if (!added)
-        return rs_error_set(err, RS_ERR_FORMAT,
-                            "semantic: vocabulary term '%.*s' appears twice",
+        return rs_error_set(err, RS_ERR_FORMAT, "semantic: vocabulary term '%.*s' appears twice",
                             (int)len, term);
     if (id >= v->idf_cap) {
         int32_t cap = v->idf_cap ? v->idf_cap * 2 : 1024;
@@ -390,9 +385,8 @@ static void df_emit(void *c, const char *term, size_t len, int field)
     }
 }
 
-rs_status sem_vocab_fit(const rs_item_meta *items, int32_t n,
-                        const sem_weights *w, int min_df, double max_df,
-                        sem_vocab **out, rs_error *err)
+rs_status sem_vocab_fit(const rs_item_meta *items, int32_t n, const sem_weights *w, int min_df,
+                        double max_df, sem_vocab **out, rs_error *err)
 {
     df_ctx d = {0};
     sem_vocab *v = NULL;
@@ -413,8 +407,7 @@ rs_status sem_vocab_fit(const rs_item_meta *items, int32_t n,
         if (d.df[id] < min_df || (d.is_word[id] && d.df[id] > max_count))
             continue;
         float idf = (float)(log((1.0 + n) / (1.0 + d.df[id])) + 1.0);
-        st = sem_vocab_add(v, d.all.arena + d.all.off[id], d.all.len[id], idf,
-                           err);
+        st = sem_vocab_add(v, d.all.arena + d.all.off[id], d.all.len[id], idf, err);
         if (st != RS_OK)
             goto free_vocab;
     }
@@ -505,8 +498,8 @@ static int sparse_reserve(sem_sparse *s, size_t n)
     return 0;
 }
 
-rs_status sem_vocab_encode(const sem_vocab *v, const rs_item_meta *m,
-                           sem_sparse *out, rs_error *err)
+rs_status sem_vocab_encode(const sem_vocab *v, const rs_item_meta *m, sem_sparse *out,
+                           rs_error *err)
 {
     enc_ctx e = {v, NULL, 0, 0, 0};
     each_term(m, enc_emit, &e);
@@ -524,8 +517,7 @@ rs_status sem_vocab_encode(const sem_vocab *v, const rs_item_meta *m,
         while (i < e.n && e.hits[i].term == term) {
             int32_t field = e.hits[i].field;
             size_t c = 0;
-            for (; i < e.n && e.hits[i].term == term && e.hits[i].field == field;
-                 i++)
+            for (; i < e.n && e.hits[i].term == term && e.hits[i].field == field; i++)
                 c++;
             tf += field_weight(&v->w, field) * (1.0 + log((double)c));
         }

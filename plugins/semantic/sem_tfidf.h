@@ -42,15 +42,13 @@ void sem_sparse_free(sem_sparse *s);
  * max_df of them as a fraction. Fails with RS_ERR_INVALID when nothing is
  * left.
  */
-rs_status sem_vocab_fit(const rs_item_meta *items, int32_t n,
-                        const sem_weights *w, int min_df, double max_df,
-                        sem_vocab **out, rs_error *err);
+rs_status sem_vocab_fit(const rs_item_meta *items, int32_t n, const sem_weights *w, int min_df,
+                        double max_df, sem_vocab **out, rs_error *err);
 
 /* An empty vocabulary to refill from a saved artifact with sem_vocab_add
  * (terms must be unique; they get ids 0, 1, ... in call order). */
 rs_status sem_vocab_new(const sem_weights *w, sem_vocab **out, rs_error *err);
-rs_status sem_vocab_add(sem_vocab *v, const char *term, size_t len, float idf,
-                        rs_error *err);
+rs_status sem_vocab_add(sem_vocab *v, const char *term, size_t len, float idf, rs_error *err);
 void sem_vocab_free(sem_vocab *v);
 
 int32_t sem_vocab_size(const sem_vocab *v);
@@ -62,12 +60,11 @@ int32_t sem_vocab_find(const sem_vocab *v, const char *term, size_t len);
 
 /* The L2-normalised TF-IDF row of one movie into out (reused buffer).
  * Terms outside the vocabulary are ignored; a movie with none gives n = 0. */
-rs_status sem_vocab_encode(const sem_vocab *v, const rs_item_meta *m,
-                           sem_sparse *out, rs_error *err);
+rs_status sem_vocab_encode(const sem_vocab *v, const rs_item_meta *m, sem_sparse *out,
+                           rs_error *err);
 
 /* Call emit for each normalised word token of text (exposed for tests). */
-void sem_tokenize_words(const char *text,
-                        void (*emit)(void *ctx, const char *tok, size_t len),
+void sem_tokenize_words(const char *text, void (*emit)(void *ctx, const char *tok, size_t len),
                         void *ctx);
 
 #endif /* RS_SEMANTIC_TFIDF_H */

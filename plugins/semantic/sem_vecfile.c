@@ -7,9 +7,8 @@
 #include "sem_idmap.h"
 #include "sem_io.h"
 
-rs_status sem_vecfile_write(const char *path, uint32_t dim, uint64_t count,
-                            const int64_t *ids, const float *vectors,
-                            rs_error *err)
+rs_status sem_vecfile_write(const char *path, uint32_t dim, uint64_t count, const int64_t *ids,
+                            const float *vectors, rs_error *err)
 {
     sem_writer w;
     rs_status st = sem_writer_open(&w, path, err);
@@ -26,8 +25,7 @@ rs_status sem_vecfile_write(const char *path, uint32_t dim, uint64_t count,
     return sem_writer_close(&w, 0, err);
 }
 
-static rs_status read_header(sem_reader *r, int dim, uint64_t *count,
-                             rs_error *err)
+static rs_status read_header(sem_reader *r, int dim, uint64_t *count, rs_error *err)
 {
     char magic[8];
     uint32_t version, dtype, fdim, reserved;
@@ -35,8 +33,7 @@ static rs_status read_header(sem_reader *r, int dim, uint64_t *count,
     if ((st = sem_read(r, magic, 8, "magic", err)) != RS_OK)
         return st;
     if (memcmp(magic, SEM_VECFILE_MAGIC, 8) != 0)
-        return rs_error_set(err, RS_ERR_FORMAT,
-                            "%s: not a vectors file (magic is not \"%s\")",
+        return rs_error_set(err, RS_ERR_FORMAT, "%s: not a vectors file (magic is not \"%s\")",
                             r->path, SEM_VECFILE_MAGIC);
     if ((st = sem_read_u32(r, &version, "version", err)) != RS_OK ||
         (st = sem_read_u32(r, &dtype, "dtype", err)) != RS_OK ||
@@ -45,34 +42,30 @@ static rs_status read_header(sem_reader *r, int dim, uint64_t *count,
         (st = sem_read_u64(r, count, "count", err)) != RS_OK)
         return st;
     if (version != SEM_VECFILE_VERSION)
-        return rs_error_set(err, RS_ERR_FORMAT,
-                            "%s: version %u, this plugin reads version %u",
+        return rs_error_set(err, RS_ERR_FORMAT, "%s: version %u, this plugin reads version %u",
                             r->path, version, SEM_VECFILE_VERSION);
     if (dtype != SEM_VECFILE_F32)
-        return rs_error_set(err, RS_ERR_FORMAT,
-                            "%s: dtype %u, only %u (float32) is defined",
+        return rs_error_set(err, RS_ERR_FORMAT, "%s: dtype %u, only %u (float32) is defined",
                             r->path, dtype, SEM_VECFILE_F32);
     if (fdim == 0 || fdim > SEM_VECFILE_MAX_DIM)
-        return rs_error_set(err, RS_ERR_FORMAT, "%s: dim %u out of range 1..%u",
-                            r->path, fdim, SEM_VECFILE_MAX_DIM);
+        return rs_error_set(err, RS_ERR_FORMAT, "%s: dim %u out of range 1..%u", r->path, fdim,
+                            SEM_VECFILE_MAX_DIM);
     if ((int64_t)fdim != dim)
         return rs_error_set(err, RS_ERR_CONFIG,
                             "%s: vectors have dim %u but the instance param "
                             "dim is %d; set dim: %u",
                             r->path, fdim, dim, fdim);
     if (reserved != 0)
-        return rs_error_set(err, RS_ERR_FORMAT,
-                            "%s: reserved header field is %u, expected 0",
+        return rs_error_set(err, RS_ERR_FORMAT, "%s: reserved header field is %u, expected 0",
                             r->path, reserved);
     if (*count == 0 || *count > (uint64_t)INT32_MAX)
-        return rs_error_set(err, RS_ERR_FORMAT,
-                            "%s: count %llu out of range 1..%d", r->path,
+        return rs_error_set(err, RS_ERR_FORMAT, "%s: count %llu out of range 1..%d", r->path,
                             (unsigned long long)*count, INT32_MAX);
     return RS_OK;
 }
 
-rs_status sem_vecfile_load(const char *path, int dim, const rs_dataset *data,
-                           float *vectors, rs_error *err)
+rs_status sem_vecfile_load(const char *path, int dim, const rs_dataset *data, float *vectors,
+                           rs_error *err)
 {
     sem_reader r;
     sem_idmap items = {0};
@@ -93,8 +86,8 @@ rs_status sem_vecfile_load(const char *path, int dim, const rs_dataset *data,
         st = rs_error_set(err, RS_ERR_FORMAT,
                           "%s: file is %lld bytes but its header (%llu "
                           "vectors of dim %d) needs %llu: %s",
-                          path, (long long)have, (unsigned long long)count,
-                          dim, (unsigned long long)want,
+                          path, (long long)have, (unsigned long long)count, dim,
+                          (unsigned long long)want,
                           (uint64_t)have < want ? "truncated" : "trailing bytes");
         goto close;
     }
@@ -120,16 +113,15 @@ rs_status sem_vecfile_load(const char *path, int dim, const rs_dataset *data,
                               "%s: row %llu: movieId %lld is not in the "
                               "catalogue (vectors built from another "
                               "movies.csv?)",
-                              path, (unsigned long long)k + 1,
-                              (long long)ids[k]);
+                              path, (unsigned long long)k + 1, (long long)ids[k]);
             goto close;
         }
         if (row_of[it] >= 0) {
             st = rs_error_set(err, RS_ERR_FORMAT,
                               "%s: row %llu: duplicate movieId %lld (first at "
                               "row %d)",
-                              path, (unsigned long long)k + 1,
-                              (long long)ids[k], (int)row_of[it] + 1);
+                              path, (unsigned long long)k + 1, (long long)ids[k],
+                              (int)row_of[it] + 1);
             goto close;
         }
         row_of[it] = (int32_t)k;
@@ -152,8 +144,7 @@ rs_status sem_vecfile_load(const char *path, int dim, const rs_dataset *data,
     for (int32_t i = 0; i < data->n_items; i++)
         item_of[row_of[i]] = i;
     for (uint64_t k = 0; k < count; k++) {
-        if ((st = sem_read(&r, row, (size_t)dim * sizeof *row, "vectors",
-                           err)) != RS_OK)
+        if ((st = sem_read(&r, row, (size_t)dim * sizeof *row, "vectors", err)) != RS_OK)
             goto close;
         double n2 = 0.0;
         for (int c = 0; c < dim; c++) {
@@ -162,16 +153,14 @@ rs_status sem_vecfile_load(const char *path, int dim, const rs_dataset *data,
                                   "%s: row %llu (movieId %lld): component %d "
                                   "is not finite",
                                   path, (unsigned long long)k + 1,
-                                  (long long)data->items[item_of[k]].movie_id,
-                                  c);
+                                  (long long)data->items[item_of[k]].movie_id, c);
                 goto close;
             }
             n2 += (double)row[c] * row[c];
         }
         if (n2 <= 0.0) {
-            st = rs_error_set(err, RS_ERR_FORMAT,
-                              "%s: row %llu (movieId %lld) is all zeros",
-                              path, (unsigned long long)k + 1,
+            st = rs_error_set(err, RS_ERR_FORMAT, "%s: row %llu (movieId %lld) is all zeros", path,
+                              (unsigned long long)k + 1,
                               (long long)data->items[item_of[k]].movie_id);
             goto close;
         }

@@ -29,9 +29,8 @@
 #define SEM_VECFILE_MAX_DIM 65536u
 
 /* Write count rows (tests, and exporting builtin vectors). */
-rs_status sem_vecfile_write(const char *path, uint32_t dim, uint64_t count,
-                            const int64_t *ids, const float *vectors,
-                            rs_error *err);
+rs_status sem_vecfile_write(const char *path, uint32_t dim, uint64_t count, const int64_t *ids,
+                            const float *vectors, rs_error *err);
 
 /*
  * Load path onto the catalogue of `data`: vectors[n_items * dim] in
@@ -41,7 +40,7 @@ rs_status sem_vecfile_write(const char *path, uint32_t dim, uint64_t count,
  * all-zero vector, and a catalogue movie without a row (the plugin serves
  * the whole catalogue).
  */
-rs_status sem_vecfile_load(const char *path, int dim, const rs_dataset *data,
-                           float *vectors, rs_error *err);
+rs_status sem_vecfile_load(const char *path, int dim, const rs_dataset *data, float *vectors,
+                           rs_error *err);
 
 #endif /* RS_SEMANTIC_VECFILE_H */

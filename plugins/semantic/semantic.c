@@ -68,9 +68,9 @@ struct sem_model {
     float *vec;       /* [n_items * dim], unit length or zero */
     sem_encoder *enc; /* builtin only */
     sem_index *index;
-    sem_knn *knn;     /* scorer knn only */
-    float *prior;     /* [n_items] score multipliers (sem_profile.h) */
-    int prior_off;    /* every multiplier is 1 */
+    sem_knn *knn;  /* scorer knn only */
+    float *prior;  /* [n_items] score multipliers (sem_profile.h) */
+    int prior_off; /* every multiplier is 1 */
 };
 
 typedef struct sem_inst {
@@ -79,8 +79,7 @@ typedef struct sem_inst {
     sem_model *m; /* NULL until fit/load succeeds */
 } sem_inst;
 
-static void log_msg(const sem_inst *s, rs_log_level lvl, const char *fmt, ...)
-    RS_PRINTF(3, 4);
+static void log_msg(const sem_inst *s, rs_log_level lvl, const char *fmt, ...) RS_PRINTF(3, 4);
 static void log_msg(const sem_inst *s, rs_log_level lvl, const char *fmt, ...)
 {
     char buf[512];
@@ -93,8 +92,7 @@ static void log_msg(const sem_inst *s, rs_log_level lvl, const char *fmt, ...)
     s->host->log(s->host, lvl, "%s", buf);
 }
 
-static void progress(const sem_inst *s, double done, double total,
-                     const char *detail)
+static void progress(const sem_inst *s, double done, double total, const char *detail)
 {
     if (s->host && s->host->progress)
         s->host->progress(s->host, "semantic fit", done, total, detail);
@@ -140,11 +138,9 @@ static rs_status build_knn(const sem_inst *s, sem_model *m, rs_error *err)
                             "semantic: knn_space: tfidf needs embeddings: "
                             "builtin (a vectors file has no TF-IDF)");
     if (space == KNN_EMBEDDING)
-        return sem_knn_from_index(m->index, m->vec, m->n_items, m->dim,
-                                  s->p.knn_k, &m->knn, err);
+        return sem_knn_from_index(m->index, m->vec, m->n_items, m->dim, s->p.knn_k, &m->knn, err);
     sem_tfidf_rows x;
-    rs_status st = sem_encoder_tfidf(m->enc, m->data->items, m->n_items, &x,
-                                     err);
+    rs_status st = sem_encoder_tfidf(m->enc, m->data->items, m->n_items, &x, err);
     if (st != RS_OK)
         return st;
     sem_csr a = {x.rows, x.cols, x.ptr, x.col, x.val};
@@ -157,8 +153,7 @@ static rs_status model_finish(const sem_inst *s, sem_model *m, rs_error *err)
 {
     rs_status st;
     if (!m->index) {
-        st = sem_index_build(s->p.index, m->dim, m->vec, m->n_items, &m->index,
-                             err);
+        st = sem_index_build(s->p.index, m->dim, m->vec, m->n_items, &m->index, err);
         if (st != RS_OK)
             return st;
     }
@@ -218,8 +213,8 @@ static const rs_param_field sem_param_table[] = {
 
 /* Map an enum param's value to its index in names[], or fail naming the
  * allowed values (a host that does not validate may pass anything). */
-static rs_status enum_code(const char *key, const char *v, const char *const *names,
-                           int n, int *out, rs_error *err)
+static rs_status enum_code(const char *key, const char *v, const char *const *names, int n,
+                           int *out, rs_error *err)
 {
     for (int i = 0; i < n; i++)
         if (strcmp(v, names[i]) == 0) {
@@ -228,10 +223,9 @@ static rs_status enum_code(const char *key, const char *v, const char *const *na
         }
     char allowed[128] = "";
     for (int i = 0; i < n; i++)
-        snprintf(allowed + strlen(allowed), sizeof allowed - strlen(allowed),
-                 "%s%s", i ? "|" : "", names[i]);
-    return rs_error_set(err, RS_ERR_CONFIG, "semantic: %s '%s' is not %s", key,
-                        v, allowed);
+        snprintf(allowed + strlen(allowed), sizeof allowed - strlen(allowed), "%s%s", i ? "|" : "",
+                 names[i]);
+    return rs_error_set(err, RS_ERR_CONFIG, "semantic: %s '%s' is not %s", key, v, allowed);
 }
 
 static rs_status read_params(const rs_host *h, sem_params *out, rs_error *err)
@@ -243,10 +237,8 @@ static rs_status read_params(const rs_host *h, sem_params *out, rs_error *err)
                    "sources[] follows the SOURCE_* codes");
     sem_params_in r;
     memset(&r, 0, sizeof r);
-    rs_status st = rs_params_read(h, sem_param_table, RS_PARAMS_COUNT(sem_param_table),
-                                  &r, err);
-    if (st != RS_OK ||
-        (st = enum_code("embeddings", r.embeddings, sources, 2, &r.p.source, err)) ||
+    rs_status st = rs_params_read(h, sem_param_table, RS_PARAMS_COUNT(sem_param_table), &r, err);
+    if (st != RS_OK || (st = enum_code("embeddings", r.embeddings, sources, 2, &r.p.source, err)) ||
         (st = enum_code("scorer", r.scorer, scorers, 2, &r.p.scorer, err)) ||
         (st = enum_code("knn_space", r.knn_space, spaces, 3, &r.p.knn_space, err)))
         return st;
@@ -255,8 +247,7 @@ static rs_status read_params(const rs_host *h, sem_params *out, rs_error *err)
     p->enc.max_df = r.max_df;
     p->enc.dim = p->dim;
     if (p->source == SOURCE_VECTORS && !*p->vectors_file)
-        return rs_error_set(err, RS_ERR_CONFIG,
-                            "semantic: embeddings: vectors needs vectors_file");
+        return rs_error_set(err, RS_ERR_CONFIG, "semantic: embeddings: vectors needs vectors_file");
     if (!*p->index || strlen(p->index) >= INDEX_DESC_MAX)
         return rs_error_set(err, RS_ERR_CONFIG,
                             "semantic: index must be a faiss factory string of "
@@ -312,17 +303,15 @@ static rs_status sem_fit(void *instance, const rs_dataset *data, rs_error *err)
     if (m->source == SOURCE_VECTORS)
         st = sem_vecfile_load(s->p.vectors_file, m->dim, data, m->vec, err);
     else
-        st = sem_encoder_fit(data->items, m->n_items, &s->p.enc, m->vec, &m->enc,
-                             err);
+        st = sem_encoder_fit(data->items, m->n_items, &s->p.enc, m->vec, &m->enc, err);
     if (st != RS_OK)
         goto fail;
     progress(s, 1, 2, "building the faiss index (and kNN lists)");
     if ((st = model_finish(s, m, err)) != RS_OK)
         goto fail;
     progress(s, 2, 2, "done");
-    log_msg(s, RS_LOG_INFO, "semantic: %d movies embedded (%s, dim %d), index %s",
-          (int)m->n_items, m->source == SOURCE_VECTORS ? "vectors" : "builtin",
-          m->dim, s->p.index);
+    log_msg(s, RS_LOG_INFO, "semantic: %d movies embedded (%s, dim %d), index %s", (int)m->n_items,
+            m->source == SOURCE_VECTORS ? "vectors" : "builtin", m->dim, s->p.index);
     sem_model_free(s->m);
     s->m = m;
     return RS_OK;
@@ -344,13 +333,12 @@ fail:
  * Both are written to *.tmp and renamed, so a failed save never leaves a
  * half-written artifact under the real name.
  */
-static rs_status join(char *buf, size_t cap, const char *dir, const char *name,
-                      const char *suffix, rs_error *err)
+static rs_status join(char *buf, size_t cap, const char *dir, const char *name, const char *suffix,
+                      rs_error *err)
 {
     int n = snprintf(buf, cap, "%s/%s%s", dir, name, suffix);
     if (n < 0 || (size_t)n >= cap)
-        return rs_error_set(err, RS_ERR_INVALID, "semantic: path too long: %s",
-                            dir);
+        return rs_error_set(err, RS_ERR_INVALID, "semantic: path too long: %s", dir);
     return RS_OK;
 }
 
@@ -358,8 +346,7 @@ static rs_status commit_file(const char *tmp, const char *final, rs_error *err)
 {
     if (rename(tmp, final) != 0) {
         remove(tmp);
-        return rs_error_set(err, RS_ERR_IO, "%s: cannot rename into place",
-                            final);
+        return rs_error_set(err, RS_ERR_IO, "%s: cannot rename into place", final);
     }
     return RS_OK;
 }
@@ -411,9 +398,8 @@ static rs_status sem_save(void *instance, const char *dir, rs_error *err)
 
 /* Read and validate semantic.bin into a fresh model (no index yet).
  * *ids gets the artifact's movie ids, *index_desc its index string. */
-static rs_status read_artifact(const sem_inst *s, const char *path,
-                               sem_model *m, int64_t **ids_out, int32_t *n_out,
-                               char *index_desc, rs_error *err)
+static rs_status read_artifact(const sem_inst *s, const char *path, sem_model *m, int64_t **ids_out,
+                               int32_t *n_out, char *index_desc, rs_error *err)
 {
     sem_reader r;
     char magic[8];
@@ -425,21 +411,19 @@ static rs_status read_artifact(const sem_inst *s, const char *path,
     if ((st = sem_read(&r, magic, 8, "magic", err)) != RS_OK)
         goto done;
     if (memcmp(magic, ARTIFACT_MAGIC, 8) != 0) {
-        st = rs_error_set(err, RS_ERR_FORMAT,
-                          "%s: not a semantic artifact (bad magic)", path);
+        st = rs_error_set(err, RS_ERR_FORMAT, "%s: not a semantic artifact (bad magic)", path);
         goto done;
     }
     if ((st = sem_read_u32(&r, &version, "version", err)) != RS_OK ||
         (st = sem_read_u32(&r, &source, "source", err)) != RS_OK ||
         (st = sem_read_u32(&r, &dim, "dim", err)) != RS_OK ||
         (st = sem_read_u32(&r, &n, "item count", err)) != RS_OK ||
-        (st = sem_read(&r, index_desc, INDEX_DESC_MAX, "index description",
-                       err)) != RS_OK)
+        (st = sem_read(&r, index_desc, INDEX_DESC_MAX, "index description", err)) != RS_OK)
         goto done;
     if (version != ARTIFACT_VERSION) {
         st = rs_error_set(err, RS_ERR_FORMAT,
-                          "%s: artifact version %u, this plugin reads %u; refit",
-                          path, version, ARTIFACT_VERSION);
+                          "%s: artifact version %u, this plugin reads %u; refit", path, version,
+                          ARTIFACT_VERSION);
         goto done;
     }
     if (source != (uint32_t)s->p.source) {
@@ -451,15 +435,13 @@ static rs_status read_artifact(const sem_inst *s, const char *path,
         goto done;
     }
     if (dim != (uint32_t)s->p.dim) {
-        st = rs_error_set(err, RS_ERR_CONFIG,
-                          "%s: artifact dim %u but param dim is %d; refit",
+        st = rs_error_set(err, RS_ERR_CONFIG, "%s: artifact dim %u but param dim is %d; refit",
                           path, dim, s->p.dim);
         goto done;
     }
-    if (n == 0 || n > (uint32_t)INT32_MAX ||
-        memchr(index_desc, '\0', INDEX_DESC_MAX) == NULL) {
-        st = rs_error_set(err, RS_ERR_FORMAT,
-                          "%s: bad item count %u or index description", path, n);
+    if (n == 0 || n > (uint32_t)INT32_MAX || memchr(index_desc, '\0', INDEX_DESC_MAX) == NULL) {
+        st = rs_error_set(err, RS_ERR_FORMAT, "%s: bad item count %u or index description", path,
+                          n);
         goto done;
     }
     /* Check the size the header promises before allocating for it, so a
@@ -470,8 +452,7 @@ static rs_status read_artifact(const sem_inst *s, const char *path,
         st = rs_error_set(err, RS_ERR_FORMAT,
                           "%s: truncated: %lld bytes, the header (%u movies of "
                           "dim %u) needs at least %llu",
-                          path, (long long)have, n, dim,
-                          (unsigned long long)need);
+                          path, (long long)have, n, dim, (unsigned long long)need);
         goto done;
     }
     m->dim = (int)dim;
@@ -483,24 +464,20 @@ static rs_status read_artifact(const sem_inst *s, const char *path,
         st = rs_error_set(err, RS_ERR_NOMEM, "semantic: out of memory");
         goto done;
     }
-    if ((st = sem_read(&r, ids, (size_t)n * sizeof *ids, "movie ids", err)) !=
-            RS_OK ||
-        (st = sem_read(&r, m->vec, nv * sizeof *m->vec, "vectors", err)) !=
-            RS_OK)
+    if ((st = sem_read(&r, ids, (size_t)n * sizeof *ids, "movie ids", err)) != RS_OK ||
+        (st = sem_read(&r, m->vec, nv * sizeof *m->vec, "vectors", err)) != RS_OK)
         goto done;
     for (uint32_t i = 0; i < n; i++) {
         double n2 = 0.0;
         for (uint32_t c = 0; c < dim; c++)
             n2 += (double)m->vec[(size_t)i * dim + c] * m->vec[(size_t)i * dim + c];
         if (!isfinite(n2) || (n2 != 0.0 && fabs(n2 - 1.0) > 1e-3)) {
-            st = rs_error_set(err, RS_ERR_FORMAT,
-                              "%s: vector of movieId %lld is not unit length",
+            st = rs_error_set(err, RS_ERR_FORMAT, "%s: vector of movieId %lld is not unit length",
                               path, (long long)ids[i]);
             goto done;
         }
     }
-    if (source == SOURCE_BUILTIN &&
-        (st = sem_encoder_read(&r, (int)dim, &m->enc, err)) != RS_OK)
+    if (source == SOURCE_BUILTIN && (st = sem_encoder_read(&r, (int)dim, &m->enc, err)) != RS_OK)
         goto done;
     if ((st = sem_read_trailer(&r, err)) != RS_OK)
         goto done;
@@ -520,8 +497,8 @@ done:
  * with its fitted encoder and the index is rebuilt; a vectors model refuses
  * because it cannot embed a movie it has no vector for.
  */
-static rs_status remap(const sem_inst *s, sem_model *m, const int64_t *ids,
-                       int32_t n, int *identity, rs_error *err)
+static rs_status remap(const sem_inst *s, sem_model *m, const int64_t *ids, int32_t n,
+                       int *identity, rs_error *err)
 {
     const rs_dataset *d = m->data;
     sem_idmap art;
@@ -563,16 +540,15 @@ static rs_status remap(const sem_inst *s, sem_model *m, const int64_t *ids,
         return st;
     }
     log_msg(s, RS_LOG_INFO,
-          "semantic: catalogue changed since save (%d saved, %d now, %d newly "
-          "embedded); rebuilding the index",
-          (int)n, (int)d->n_items, (int)added);
+            "semantic: catalogue changed since save (%d saved, %d now, %d newly "
+            "embedded); rebuilding the index",
+            (int)n, (int)d->n_items, (int)added);
     free(m->vec);
     m->vec = vec;
     return RS_OK;
 }
 
-static rs_status sem_load(void *instance, const char *dir,
-                          const rs_dataset *data, rs_error *err)
+static rs_status sem_load(void *instance, const char *dir, const rs_dataset *data, rs_error *err)
 {
     sem_inst *s = instance;
     char path[4096], desc[INDEX_DESC_MAX];
@@ -593,12 +569,13 @@ static rs_status sem_load(void *instance, const char *dir,
         goto fail;
     if (identity && strcmp(desc, s->p.index) == 0) {
         if ((st = join(path, sizeof path, dir, INDEX_FILE, "", err)) != RS_OK ||
-            (st = sem_index_load(path, s->p.index, m->dim, m->n_items,
-                                 &m->index, err)) != RS_OK)
+            (st = sem_index_load(path, s->p.index, m->dim, m->n_items, &m->index, err)) != RS_OK)
             goto fail;
     } else if (identity) {
-        log_msg(s, RS_LOG_INFO, "semantic: index changed from '%s' to '%s'; "
-              "rebuilding it from the saved vectors", desc, s->p.index);
+        log_msg(s, RS_LOG_INFO,
+                "semantic: index changed from '%s' to '%s'; "
+                "rebuilding it from the saved vectors",
+                desc, s->p.index);
     }
     if ((st = model_finish(s, m, err)) != RS_OK)
         goto fail;
@@ -617,7 +594,7 @@ fail:
 typedef struct skip_ctx {
     const int32_t *rated; /* sorted */
     size_t n_rated;
-    const int32_t *excl;  /* sorted (query contract) */
+    const int32_t *excl; /* sorted (query contract) */
     size_t n_excl;
     int32_t self;
 } skip_ctx;
@@ -646,14 +623,14 @@ static int cmp_i32(const void *a, const void *b)
 /* A user's ratings for one call: the query's own, or (when it names a
  * user of the fitted dataset and carries none) the dataset's. */
 typedef struct user_view {
-    rs_query q;          /* copy of the caller's query, sized safely */
-    rs_rating *owned;    /* ratings copied from the dataset, or NULL */
+    rs_query q;       /* copy of the caller's query, sized safely */
+    rs_rating *owned; /* ratings copied from the dataset, or NULL */
     const rs_rating *r;
     size_t n;
-    float *w;            /* [n] profile weights (sem_profile_weights) */
-    int32_t *items;      /* [n] the rated items, as r[i].item */
-    float *profile;      /* [dim], scorer profile only; unit when has_profile */
-    int has_profile;     /* there is something to score with */
+    float *w;        /* [n] profile weights (sem_profile_weights) */
+    int32_t *items;  /* [n] the rated items, as r[i].item */
+    float *profile;  /* [dim], scorer profile only; unit when has_profile */
+    int has_profile; /* there is something to score with */
 } user_view;
 
 static void user_view_free(user_view *u)
@@ -664,16 +641,15 @@ static void user_view_free(user_view *u)
     free(u->profile);
 }
 
-static rs_status user_view_ratings(const sem_model *m, const rs_query *q_in,
-                                   user_view *u, rs_error *err)
+static rs_status user_view_ratings(const sem_model *m, const rs_query *q_in, user_view *u,
+                                   rs_error *err)
 {
     memset(u, 0, sizeof *u);
     if (!q_in)
         return rs_error_set(err, RS_ERR_INVALID, "semantic: NULL query");
     /* Copy min(struct_size, sizeof) so a host built for a newer, larger
      * query still works and an older one reads as zeros. */
-    size_t sz = q_in->struct_size < sizeof u->q ? q_in->struct_size
-                                                : sizeof u->q;
+    size_t sz = q_in->struct_size < sizeof u->q ? q_in->struct_size : sizeof u->q;
     memcpy(&u->q, q_in, sz);
     u->r = u->q.ratings;
     u->n = u->q.ratings ? u->q.n_ratings : 0;
@@ -695,8 +671,7 @@ static rs_status user_view_ratings(const sem_model *m, const rs_query *q_in,
         }
     }
     for (size_t i = 0; i < u->n; i++)
-        if (u->r[i].item < 0 || u->r[i].item >= m->n_items ||
-            !isfinite(u->r[i].rating))
+        if (u->r[i].item < 0 || u->r[i].item >= m->n_items || !isfinite(u->r[i].rating))
             return rs_error_set(err, RS_ERR_INVALID,
                                 "semantic: rating %zu: item %d outside the "
                                 "catalogue (0..%d) or rating not finite",
@@ -704,8 +679,8 @@ static rs_status user_view_ratings(const sem_model *m, const rs_query *q_in,
     return RS_OK;
 }
 
-static rs_status user_view_init(const sem_inst *s, const rs_query *q_in,
-                                user_view *u, rs_error *err)
+static rs_status user_view_init(const sem_inst *s, const rs_query *q_in, user_view *u,
+                                rs_error *err)
 {
     const sem_model *m = s->m;
     rs_status st = user_view_ratings(m, q_in, u, err);
@@ -759,8 +734,7 @@ static void raw_scores(const sem_inst *s, const user_view *u, float *out)
 static rs_status check_ready(const sem_inst *s, rs_error *err)
 {
     if (!s || !s->m)
-        return rs_error_set(err, RS_ERR_STATE,
-                            "semantic: not fitted or loaded");
+        return rs_error_set(err, RS_ERR_STATE, "semantic: not fitted or loaded");
     return RS_OK;
 }
 
@@ -790,9 +764,8 @@ static int32_t because_of(const sem_inst *s, const user_view *u, int32_t item)
 /* Top k of the prior-weighted scores over the whole catalogue. kNN keeps
  * only items with positive evidence (a movie no rated movie is near has
  * nothing to be recommended for); profile ranks every item. */
-static rs_status rank_catalogue(const sem_inst *s, const user_view *u,
-                                const skip_ctx *sk, size_t k, rs_scored *out,
-                                size_t *n_out, rs_error *err)
+static rs_status rank_catalogue(const sem_inst *s, const user_view *u, const skip_ctx *sk, size_t k,
+                                rs_scored *out, size_t *n_out, rs_error *err)
 {
     const sem_model *m = s->m;
     float *sc = malloc((size_t)m->n_items * sizeof *sc);
@@ -812,9 +785,8 @@ static rs_status rank_catalogue(const sem_inst *s, const user_view *u,
     return RS_OK;
 }
 
-static rs_status sem_recommend(void *instance, const rs_query *q, size_t k,
-                               rs_scored *out, rs_explanation *explain,
-                               size_t *n_out, rs_error *err)
+static rs_status sem_recommend(void *instance, const rs_query *q, size_t k, rs_scored *out,
+                               rs_explanation *explain, size_t *n_out, rs_error *err)
 {
     sem_inst *s = instance;
     user_view u;
@@ -826,8 +798,7 @@ static rs_status sem_recommend(void *instance, const rs_query *q, size_t k,
         return rs_error_set(err, RS_ERR_INVALID, "semantic: NULL output");
     *n_out = 0;
     const sem_model *m = s->m;
-    if ((st = user_view_init(s, q, &u, err)) != RS_OK || !u.has_profile ||
-        k == 0)
+    if ((st = user_view_init(s, q, &u, err)) != RS_OK || !u.has_profile || k == 0)
         goto done; /* no ratings (or they cancel out): nothing to say */
 
     rated = malloc((u.n + 1) * sizeof *rated);
@@ -842,22 +813,20 @@ static rs_status sem_recommend(void *instance, const rs_query *q, size_t k,
      * query: faiss answers it (approximately, fast, for HNSW/IVF). A prior
      * reorders by more than similarity, so every item is scored. */
     if (s->p.scorer == SCORER_PROFILE && m->prior_off)
-        st = sem_index_search(m->index, u.profile, k, skip_item, &sk,
-                              sk.n_rated + sk.n_excl, out, n_out, err);
+        st = sem_index_search(m->index, u.profile, k, skip_item, &sk, sk.n_rated + sk.n_excl, out,
+                              n_out, err);
     else
         st = rank_catalogue(s, &u, &sk, k, out, n_out, err);
     if (st != RS_OK || !explain)
         goto done;
-    const char *name = s->host && s->host->instance_name
-                           ? s->host->instance_name(s->host)
-                           : "semantic";
+    const char *name = s->host && s->host->instance_name ? s->host->instance_name(s->host)
+                                                         : "semantic";
     for (size_t i = 0; i < *n_out; i++) {
         rs_explanation *e = rs_explanation_at(q, explain, i);
         memset(e, 0, sizeof *e);
         e->because_item = because_of(s, &u, out[i].item);
         e->n_parts = 1;
-        snprintf(e->parts[0].source, sizeof e->parts[0].source, "%s",
-                 name ? name : "semantic");
+        snprintf(e->parts[0].source, sizeof e->parts[0].source, "%s", name ? name : "semantic");
         e->parts[0].share = 1.0f;
     }
 done:
@@ -869,9 +838,8 @@ done:
 /* score(): the same prior-weighted score recommend ranks by, for any
  * catalogue item (under kNN an item near none of the rated movies scores
  * 0: no content evidence either way). */
-static rs_status sem_score(void *instance, const rs_query *q,
-                           const int32_t *items, size_t n, float *scores,
-                           rs_error *err)
+static rs_status sem_score(void *instance, const rs_query *q, const int32_t *items, size_t n,
+                           float *scores, rs_error *err)
 {
     sem_inst *s = instance;
     user_view u;
@@ -898,9 +866,7 @@ static rs_status sem_score(void *instance, const rs_query *q,
             scores[i] = RS_SCORE_MISSING;
         else
             scores[i] = m->prior[it] *
-                        (sc ? sc[it]
-                            : dot(u.profile, m->vec + (size_t)it * m->dim,
-                                  m->dim));
+                        (sc ? sc[it] : dot(u.profile, m->vec + (size_t)it * m->dim, m->dim));
     }
 done:
     free(sc);
@@ -908,8 +874,8 @@ done:
     return st;
 }
 
-static rs_status sem_similar(void *instance, int32_t item, size_t k,
-                             rs_scored *out, size_t *n_out, rs_error *err)
+static rs_status sem_similar(void *instance, int32_t item, size_t k, rs_scored *out, size_t *n_out,
+                             rs_error *err)
 {
     sem_inst *s = instance;
     rs_status st = check_ready(s, err);
@@ -921,8 +887,8 @@ static rs_status sem_similar(void *instance, int32_t item, size_t k,
     const sem_model *m = s->m;
     if (item < 0 || item >= m->n_items)
         return rs_error_set(err, RS_ERR_NOT_FOUND,
-                            "semantic: item %d outside the catalogue (0..%d)",
-                            (int)item, (int)m->n_items - 1);
+                            "semantic: item %d outside the catalogue (0..%d)", (int)item,
+                            (int)m->n_items - 1);
     const float *v = m->vec + (size_t)item * m->dim;
     if (dot(v, v, m->dim) == 0.0f)
         return RS_OK; /* a movie without any known term has no neighbours */
@@ -938,9 +904,8 @@ static const rs_plugin_entry semantic_entry = {
     .version = "1.1.0",
     .description = "Content-based recommender over the whole catalogue "
                    "(TF-IDF+SVD or sentence vectors, faiss search)",
-    .capabilities = RS_CAP_FIT | RS_CAP_PERSIST | RS_CAP_RECOMMEND |
-                    RS_CAP_SCORE | RS_CAP_SIMILAR | RS_CAP_EXPLAIN |
-                    RS_CAP_FOLD_IN,
+    .capabilities = RS_CAP_FIT | RS_CAP_PERSIST | RS_CAP_RECOMMEND | RS_CAP_SCORE | RS_CAP_SIMILAR |
+                    RS_CAP_EXPLAIN | RS_CAP_FOLD_IN,
     .create = sem_create,
     .destroy = sem_destroy,
     .fit = sem_fit,

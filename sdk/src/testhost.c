@@ -28,8 +28,8 @@ typedef struct th_version {
     const rs_plugin_entry *entry; /* &entry_copy */
     rs_plugin_entry entry_copy;   /* min(size, sizeof) bytes, zero-padded */
     void *instance;
-    long refs;    /* guarded by th->lock */
-    int retired;  /* swapped out or removed: destroy at refs == 0 */
+    long refs;   /* guarded by th->lock */
+    int retired; /* swapped out or removed: destroy at refs == 0 */
 } th_version;
 
 struct rs_testhost {
@@ -42,15 +42,11 @@ struct rs_testhost {
     size_t n_log;
 };
 
-static th_version *version_of(const rs_host *h)
-{
-    return h->host_data;
-}
+static th_version *version_of(const rs_host *h) { return h->host_data; }
 
 /* ---- host table ----------------------------------------------------------- */
 
-static void host_log(const rs_host *h, rs_log_level level, const char *fmt,
-                     ...)
+static void host_log(const rs_host *h, rs_log_level level, const char *fmt, ...)
 {
     th_version *v = version_of(h);
     char line[1024];
@@ -65,8 +61,8 @@ static void host_log(const rs_host *h, rs_log_level level, const char *fmt,
     pthread_mutex_unlock(&v->th->lock);
 }
 
-static void host_progress(const rs_host *h, const char *task, double done,
-                          double total, const char *detail)
+static void host_progress(const rs_host *h, const char *task, double done, double total,
+                          const char *detail)
 {
     (void)h, (void)task, (void)done, (void)total, (void)detail;
 }
@@ -120,8 +116,7 @@ static rs_status param_bool(const rs_host *h, const char *key, int *out)
     return RS_OK;
 }
 
-static rs_status param_string(const rs_host *h, const char *key,
-                              const char **out)
+static rs_status param_string(const rs_host *h, const char *key, const char **out)
 {
     const char *s = find_param(h, key);
     if (!s)
@@ -130,10 +125,7 @@ static rs_status param_string(const rs_host *h, const char *key,
     return RS_OK;
 }
 
-static const rs_dataset *host_dataset(const rs_host *h)
-{
-    return version_of(h)->th->data;
-}
+static const rs_dataset *host_dataset(const rs_host *h) { return version_of(h)->th->data; }
 
 static th_version **slot_of(rs_testhost *th, const char *name)
 {
@@ -143,16 +135,15 @@ static th_version **slot_of(rs_testhost *th, const char *name)
     return NULL;
 }
 
-static rs_status host_acquire(const rs_host *h, const char *name,
-                              rs_instance_ref *ref, rs_error *err)
+static rs_status host_acquire(const rs_host *h, const char *name, rs_instance_ref *ref,
+                              rs_error *err)
 {
     rs_testhost *th = version_of(h)->th;
     pthread_mutex_lock(&th->lock);
     th_version **s = slot_of(th, name);
     if (!s) {
         pthread_mutex_unlock(&th->lock);
-        return rs_error_set(err, RS_ERR_NOT_FOUND, "no instance named '%s'",
-                            name);
+        return rs_error_set(err, RS_ERR_NOT_FOUND, "no instance named '%s'", name);
     }
     (*s)->refs++;
     ref->entry = (*s)->entry;
@@ -194,10 +185,7 @@ static const char *host_artifact_dir(const rs_host *h)
     return "/nonexistent";
 }
 
-static const char *host_instance_name(const rs_host *h)
-{
-    return version_of(h)->name;
-}
+static const char *host_instance_name(const rs_host *h) { return version_of(h)->name; }
 
 static const char *host_checkpoint_dir(const rs_host *h)
 {
@@ -229,27 +217,22 @@ static rs_status query_fill(const rs_testhost *th, const rs_query *in, rs_query 
     return RS_OK;
 }
 
-static rs_status broken(const th_version *v, const char *call, const char *why,
-                        rs_error *err)
+static rs_status broken(const th_version *v, const char *call, const char *why, rs_error *err)
 {
-    return rs_error_set(err, RS_ERR_FORMAT,
-                        "instance '%s' (plugin %s): %s broke its contract: %s", v->name,
-                        v->entry->name, call, why);
+    return rs_error_set(err, RS_ERR_FORMAT, "instance '%s' (plugin %s): %s broke its contract: %s",
+                        v->name, v->entry->name, call, why);
 }
 
-static rs_status need_cap(const th_version *v, uint32_t cap, const char *what,
-                          rs_error *err)
+static rs_status need_cap(const th_version *v, uint32_t cap, const char *what, rs_error *err)
 {
     if (v->entry->capabilities & cap)
         return RS_OK;
-    return rs_error_set(err, RS_ERR_UNSUPPORTED,
-                        "instance '%s' (plugin %s) does not support %s", v->name,
-                        v->entry->name, what);
+    return rs_error_set(err, RS_ERR_UNSUPPORTED, "instance '%s' (plugin %s) does not support %s",
+                        v->name, v->entry->name, what);
 }
 
-static rs_status version_recommend(th_version *v, const rs_query *in, size_t k,
-                                   rs_scored *out, rs_explanation *explain,
-                                   size_t *n_out, rs_error *err)
+static rs_status version_recommend(th_version *v, const rs_query *in, size_t k, rs_scored *out,
+                                   rs_explanation *explain, size_t *n_out, rs_error *err)
 {
     rs_query q;
     rs_rating *owned;
@@ -272,8 +255,8 @@ static rs_status version_recommend(th_version *v, const rs_query *in, size_t k,
     return st;
 }
 
-static rs_status version_score(th_version *v, const rs_query *in, const int32_t *items,
-                               size_t n, float *scores, rs_error *err)
+static rs_status version_score(th_version *v, const rs_query *in, const int32_t *items, size_t n,
+                               float *scores, rs_error *err)
 {
     rs_query q;
     rs_rating *owned;
@@ -299,8 +282,7 @@ static rs_status version_similar(th_version *v, int32_t item, size_t k, rs_score
     if (st != RS_OK)
         return st;
     if (item < 0 || item >= v->th->data->n_items)
-        return rs_error_set(err, RS_ERR_NOT_FOUND, "item index %d is not in the catalogue",
-                            item);
+        return rs_error_set(err, RS_ERR_NOT_FOUND, "item index %d is not in the catalogue", item);
     st = v->entry->similar(v->instance, item, k, out, n_out, err);
     if (st == RS_OK &&
         rs_contract_check_list(out, *n_out, k, v->th->data->n_items, why, sizeof why) != 1) {
@@ -321,8 +303,7 @@ static rs_status child_of(const rs_instance_ref *ref, th_version **v, rs_error *
 
 static rs_status host_child_recommend(const rs_host *h, const rs_instance_ref *ref,
                                       const rs_query *q, size_t k, rs_scored *out,
-                                      rs_explanation *explain, size_t *n_out,
-                                      rs_error *err)
+                                      rs_explanation *explain, size_t *n_out, rs_error *err)
 {
     th_version *v = NULL;
     (void)h;
@@ -331,9 +312,8 @@ static rs_status host_child_recommend(const rs_host *h, const rs_instance_ref *r
     return st != RS_OK ? st : version_recommend(v, q, k, out, explain, n_out, err);
 }
 
-static rs_status host_child_score(const rs_host *h, const rs_instance_ref *ref,
-                                  const rs_query *q, const int32_t *items, size_t n,
-                                  float *scores, rs_error *err)
+static rs_status host_child_score(const rs_host *h, const rs_instance_ref *ref, const rs_query *q,
+                                  const int32_t *items, size_t n, float *scores, rs_error *err)
 {
     th_version *v = NULL;
     (void)h;
@@ -341,9 +321,8 @@ static rs_status host_child_score(const rs_host *h, const rs_instance_ref *ref,
     return st != RS_OK ? st : version_score(v, q, items, n, scores, err);
 }
 
-static rs_status host_child_similar(const rs_host *h, const rs_instance_ref *ref,
-                                    int32_t item, size_t k, rs_scored *out,
-                                    size_t *n_out, rs_error *err)
+static rs_status host_child_similar(const rs_host *h, const rs_instance_ref *ref, int32_t item,
+                                    size_t k, rs_scored *out, size_t *n_out, rs_error *err)
 {
     th_version *v = NULL;
     (void)h;
@@ -367,16 +346,15 @@ rs_testhost *rs_testhost_new(const rs_dataset *data)
 /* The plugin's entry checked as the engine's loader does (major equal,
  * minor not newer, size between ABI 1.0's and ours), then copied into a
  * zeroed local of our size. */
-static rs_status entry_check(const char *what, const rs_plugin_entry *e,
-                             rs_plugin_entry *copy, rs_error *err)
+static rs_status entry_check(const char *what, const rs_plugin_entry *e, rs_plugin_entry *copy,
+                             rs_error *err)
 {
     if (!e)
         return rs_error_set(err, RS_ERR_ABI, "%s: no entry", what);
     if (e->abi_major != RS_ABI_MAJOR || e->abi_minor > RS_ABI_MINOR ||
         e->struct_size < RS_ENTRY_V1_0_SIZE || e->struct_size > sizeof *copy)
-        return rs_error_set(err, RS_ERR_ABI, "%s: ABI %u.%u size %u, host ABI %d.%d",
-                            what, e->abi_major, e->abi_minor, e->struct_size,
-                            RS_ABI_MAJOR, RS_ABI_MINOR);
+        return rs_error_set(err, RS_ERR_ABI, "%s: ABI %u.%u size %u, host ABI %d.%d", what,
+                            e->abi_major, e->abi_minor, e->struct_size, RS_ABI_MAJOR, RS_ABI_MINOR);
     memset(copy, 0, sizeof *copy);
     memcpy(copy, e, e->struct_size);
     if (!copy->name || !copy->create || !copy->destroy)
@@ -393,8 +371,7 @@ static const rs_plugin_entry *entry_open(const char *so_path, rs_error *err)
         rs_error_set(err, RS_ERR_IO, "%s: %s", so_path, dlerror());
         return NULL;
     }
-    rs_plugin_entry_fn fn =
-        (rs_plugin_entry_fn)(uintptr_t)dlsym(dl, RS_PLUGIN_ENTRY_NAME);
+    rs_plugin_entry_fn fn = (rs_plugin_entry_fn)(uintptr_t)dlsym(dl, RS_PLUGIN_ENTRY_NAME);
     const rs_plugin_entry *e = fn ? fn() : NULL;
     if (!e)
         rs_error_set(err, RS_ERR_ABI, "%s: no %s", so_path, RS_PLUGIN_ENTRY_NAME);
@@ -410,8 +387,8 @@ static void version_free_fields(th_version *v)
 }
 
 static rs_status version_new(rs_testhost *th, const char *name, const char *what,
-                             const rs_plugin_entry *e, const char *const *params,
-                             th_version **out, rs_error *err)
+                             const rs_plugin_entry *e, const char *const *params, th_version **out,
+                             rs_error *err)
 {
     th_version *v = calloc(1, sizeof *v);
     if (!v)
@@ -464,15 +441,13 @@ static rs_status version_new(rs_testhost *th, const char *name, const char *what
 }
 
 static rs_status slot_add(rs_testhost *th, const char *name, const char *what,
-                          const rs_plugin_entry *e, const char *const *params,
-                          rs_error *err)
+                          const rs_plugin_entry *e, const char *const *params, rs_error *err)
 {
     size_t i = 0;
     while (i < TH_MAX_SLOTS && th->slot[i])
         i++;
     if (i == TH_MAX_SLOTS || slot_of(th, name))
-        return rs_error_set(err, RS_ERR_INVALID, "slot '%s' taken or full",
-                            name);
+        return rs_error_set(err, RS_ERR_INVALID, "slot '%s' taken or full", name);
     /* Occupy the slot only after create+fit, as the engine would: a
      * composite's fit may acquire its children but never itself. */
     th_version *v;
@@ -495,12 +470,10 @@ rs_status rs_testhost_add(rs_testhost *th, const char *name, const char *so_path
     return e ? slot_add(th, name, so_path, e, params, err) : err->code;
 }
 
-rs_status rs_testhost_add_entry(rs_testhost *th, const char *name,
-                                const rs_plugin_entry *entry,
+rs_status rs_testhost_add_entry(rs_testhost *th, const char *name, const rs_plugin_entry *entry,
                                 const char *const *params, rs_error *err)
 {
-    return slot_add(th, name, entry && entry->name ? entry->name : "entry", entry, params,
-                    err);
+    return slot_add(th, name, entry && entry->name ? entry->name : "entry", entry, params, err);
 }
 
 static void retire(rs_testhost *th, th_version *v)
@@ -510,7 +483,7 @@ static void retire(rs_testhost *th, th_version *v)
 }
 
 rs_status rs_testhost_swap(rs_testhost *th, const char *name, const char *so_path,
-                  const char *const *params, rs_error *err)
+                           const char *const *params, rs_error *err)
 {
     th_version *v;
     rs_error local;
@@ -566,8 +539,7 @@ const rs_host *rs_testhost_table(rs_testhost *th, const char *name)
 }
 
 /* Serving through a reference, as the engine's rs_engine_recommend. */
-static rs_status serve_acquire(rs_testhost *th, const char *name, th_version **v,
-                               rs_error *err)
+static rs_status serve_acquire(rs_testhost *th, const char *name, th_version **v, rs_error *err)
 {
     pthread_mutex_lock(&th->lock);
     th_version **s = slot_of(th, name);
@@ -576,8 +548,7 @@ static rs_status serve_acquire(rs_testhost *th, const char *name, th_version **v
         (*v)->refs++;
     }
     pthread_mutex_unlock(&th->lock);
-    return s ? RS_OK
-             : rs_error_set(err, RS_ERR_NOT_FOUND, "no instance named '%s'", name);
+    return s ? RS_OK : rs_error_set(err, RS_ERR_NOT_FOUND, "no instance named '%s'", name);
 }
 
 static void serve_release(rs_testhost *th, th_version *v)
@@ -587,9 +558,9 @@ static void serve_release(rs_testhost *th, th_version *v)
     pthread_mutex_unlock(&th->lock);
 }
 
-rs_status rs_testhost_recommend(rs_testhost *th, const char *name, const rs_query *q,
-                                size_t k, rs_scored *out, rs_explanation *explain,
-                                size_t *n_out, rs_error *err)
+rs_status rs_testhost_recommend(rs_testhost *th, const char *name, const rs_query *q, size_t k,
+                                rs_scored *out, rs_explanation *explain, size_t *n_out,
+                                rs_error *err)
 {
     th_version *v = NULL;
     *n_out = 0;

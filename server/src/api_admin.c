@@ -35,7 +35,8 @@ static int admin_ok(rs_req *r)
     }
     const char *h = mg_get_header(r->conn, "Authorization");
     if (!h || strncasecmp(h, "Bearer ", 7) != 0) {
-        rs_reply_error(r, 401, "unauthorized", "admin endpoints need Authorization: Bearer <token>");
+        rs_reply_error(r, 401, "unauthorized",
+                       "admin endpoints need Authorization: Bearer <token>");
         return 0;
     }
     const char *given = h + 7;
@@ -61,13 +62,12 @@ static json_t *iso_time(int64_t t)
 
 static json_t *event_json(const rs_gate_event *e)
 {
-    json_t *train = e->has_train
-                        ? json_pack("{s:o, s:I, s:I}", "seconds", num(e->train.seconds), "ratings",
-                                    (json_int_t)e->train.ratings, "users",
-                                    (json_int_t)e->train.users)
-                        : json_null();
-    return json_pack("{s:I, s:s, s:s, s:o, s:b, s:b, s:o, s:o, s:I, s:I, s:o, s:o, s:s}",
-                     "seq", (json_int_t)e->seq, "source", e->source, "dir", e->dir, "time",
+    json_t *train = e->has_train ? json_pack("{s:o, s:I, s:I}", "seconds", num(e->train.seconds),
+                                             "ratings", (json_int_t)e->train.ratings, "users",
+                                             (json_int_t)e->train.users)
+                                 : json_null();
+    return json_pack("{s:I, s:s, s:s, s:o, s:b, s:b, s:o, s:o, s:I, s:I, s:o, s:o, s:s}", "seq",
+                     (json_int_t)e->seq, "source", e->source, "dir", e->dir, "time",
                      iso_time(e->time), "accepted", e->accepted, "forced", e->forced,
                      "candidate_recall", num(e->candidate_recall), "serving_recall",
                      num(e->serving_recall), "serving_version", (json_int_t)e->serving_version,
@@ -111,7 +111,8 @@ void rs_api_admin_reload(rs_req *r)
         return;
     }
     if (!r->srv->lc->gate) {
-        rs_reply_error(r, 503, "unavailable", "no swap gate: the server was started without a config");
+        rs_reply_error(r, 503, "unavailable",
+                       "no swap gate: the server was started without a config");
         return;
     }
     rs_gate_event ev;
@@ -122,29 +123,32 @@ void rs_api_admin_reload(rs_req *r)
         rs_reply_status(r, st, &err);
         return;
     }
-    st = rs_swap_gate_reload(r->srv->lc->gate, src, dir[0] ? dir : NULL, force, NULL,
-                                       &ev, &err);
+    st = rs_swap_gate_reload(r->srv->lc->gate, src, dir[0] ? dir : NULL, force, NULL, &ev, &err);
     if (st == RS_OK) {
         rs_reco_models_changed(r->srv->reco);
         /* Every other replica follows through model_versions. */
         json_t *cv = json_null();
         int64_t published = 0;
         rs_error perr = {0};
-        if (cluster && rs_replica_publish(r->srv->replica, src,
-                                          dir[0] ? dir : rs_engine_artifact_dir(r->srv->engine, src),
-                                          &published, &perr) == RS_OK)
+        if (cluster &&
+            rs_replica_publish(r->srv->replica, src,
+                               dir[0] ? dir : rs_engine_artifact_dir(r->srv->engine, src),
+                               &published, &perr) == RS_OK)
             cv = json_integer((json_int_t)published);
         else if (cluster)
             cv = json_pack("{s:s}", "error", perr.message);
-        rs_reply_json(r, 200, json_pack("{s:b, s:I, s:o, s:o}", "accepted", 1, "version",
-                                        (json_int_t)ev.version, "cluster_version", cv, "event",
-                                        event_json(&ev)));
+        rs_reply_json(r, 200,
+                      json_pack("{s:b, s:I, s:o, s:o}", "accepted", 1, "version",
+                                (json_int_t)ev.version, "cluster_version", cv, "event",
+                                event_json(&ev)));
     } else if (st == RS_ERR_STATE && !ev.accepted && ev.source[0]) {
-        rs_reply_json(r, 409, json_pack("{s:s, s:s, s:o}", "error", "refused", "message",
-                                        err.message, "event", event_json(&ev)));
+        rs_reply_json(r, 409,
+                      json_pack("{s:s, s:s, s:o}", "error", "refused", "message", err.message,
+                                "event", event_json(&ev)));
     } else {
-        rs_reply_json(r, 422, json_pack("{s:s, s:s, s:o}", "error", "invalid_model", "message",
-                                        err.message, "event", event_json(&ev)));
+        rs_reply_json(r, 422,
+                      json_pack("{s:s, s:s, s:o}", "error", "invalid_model", "message", err.message,
+                                "event", event_json(&ev)));
     }
 }
 
@@ -173,12 +177,11 @@ static json_t *source_json(rs_server *s, const char *name, const rs_gate_event *
         for (size_t i = 0; i < n && i < 64; i++)
             json_array_append_new(versions, json_integer((json_int_t)v[i]));
     }
-    return json_pack("{s:s, s:s, s:s, s:I, s:s, s:o, s:o, s:o}", "name", name, "plugin",
-                     pe->name, "plugin_version", pe->version ? pe->version : "",
-                     "serving_version", (json_int_t)rs_engine_instance_version(s->engine, name),
-                     "artifact_dir", rs_engine_artifact_dir(s->engine, name), "versions",
-                     versions, "last_event", last ? event_json(last) : json_null(), "describe",
-                     describe_json(s, name));
+    return json_pack("{s:s, s:s, s:s, s:I, s:s, s:o, s:o, s:o}", "name", name, "plugin", pe->name,
+                     "plugin_version", pe->version ? pe->version : "", "serving_version",
+                     (json_int_t)rs_engine_instance_version(s->engine, name), "artifact_dir",
+                     rs_engine_artifact_dir(s->engine, name), "versions", versions, "last_event",
+                     last ? event_json(last) : json_null(), "describe", describe_json(s, name));
 }
 
 static json_t *retrain_json(rs_retrainer *rt)
@@ -204,12 +207,11 @@ static json_t *cache_json(rs_reco_service *reco)
     rs_reco_cache_config cfg;
     if (!rs_reco_cache_info(reco, &c, &cfg))
         return json_null();
-    return json_pack("{s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "interval_s",
-                     cfg.interval_s, "entries", (json_int_t)c.entries, "dirty_users",
-                     (json_int_t)c.dirty_users, "hits", (json_int_t)c.hits, "misses",
-                     (json_int_t)c.misses, "refreshed", (json_int_t)c.refreshed, "passes",
-                     (json_int_t)c.passes, "errors", (json_int_t)c.errors, "last_pass_ms",
-                     c.last_pass_ms);
+    return json_pack("{s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "interval_s", cfg.interval_s,
+                     "entries", (json_int_t)c.entries, "dirty_users", (json_int_t)c.dirty_users,
+                     "hits", (json_int_t)c.hits, "misses", (json_int_t)c.misses, "refreshed",
+                     (json_int_t)c.refreshed, "passes", (json_int_t)c.passes, "errors",
+                     (json_int_t)c.errors, "last_pass_ms", c.last_pass_ms);
 }
 
 void rs_api_admin_models(rs_req *r)
@@ -239,14 +241,14 @@ void rs_api_admin_models(rs_req *r)
     json_t *gate = json_null();
     if (lc->gate) {
         const rs_gate_config *g = rs_swap_gate_config(lc->gate);
-        gate = json_pack("{s:f, s:b, s:I, s:I}", "tolerance", g->tolerance, "relative",
-                         g->relative, "k", (json_int_t)g->k, "holdout_users",
-                         (json_int_t)g->holdout_users);
+        gate = json_pack("{s:f, s:b, s:I, s:I}", "tolerance", g->tolerance, "relative", g->relative,
+                         "k", (json_int_t)g->k, "holdout_users", (json_int_t)g->holdout_users);
     }
-    rs_reply_json(r, 200, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "replica",
-                                    rs_replica_json(s->replica), "sources", sources, "gate", gate,
-                                    "retrain", retrain_json(lc->retrainer), "cache", cache_json(s->reco),
-                                    "events", events));
+    rs_reply_json(r, 200,
+                  json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "replica",
+                            rs_replica_json(s->replica), "sources", sources, "gate", gate,
+                            "retrain", retrain_json(lc->retrainer), "cache", cache_json(s->reco),
+                            "events", events));
 }
 
 /* ---- GET /api/admin/experiments ------------------------------------------------ */
@@ -262,8 +264,8 @@ static json_t *arm_json(const rs_experiment_arm *a, const rs_arm_counts *c)
     rs_abstats_arm(c, &s);
     return json_pack("{s:s, s:s, s:f, s:I, s:I, s:I, s:I, s:f, s:o, s:o, s:o}", "name", a->name,
                      "source", a->source, "share", a->share, "users", (json_int_t)c->users,
-                     "exposures", (json_int_t)c->exposures, "shown", (json_int_t)c->shown,
-                     "hits", (json_int_t)c->hits, "hit_rate", s.hit_rate, "hit_rate_ci",
+                     "exposures", (json_int_t)c->exposures, "shown", (json_int_t)c->shown, "hits",
+                     (json_int_t)c->hits, "hit_rate", s.hit_rate, "hit_rate_ci",
                      c->shown ? ci(s.hit_rate_lo, s.hit_rate_hi) : json_null(), "mean_rating",
                      num(s.mean_rating), "mean_rating_ci", ci(s.mean_lo, s.mean_hi));
 }
@@ -315,9 +317,9 @@ static json_t *split_json(rs_db *db, const rs_experiment *x)
                                                    x->arms[j].name, "versus", x->arms[0].name,
                                                    "test", "two-proportion z", "z", z, "p", pv));
         else
-            json_array_append_new(tests, json_pack("{s:s, s:s, s:s}", "arm", x->arms[j].name,
-                                                   "versus", x->arms[0].name, "error",
-                                                   terr.message));
+            json_array_append_new(tests,
+                                  json_pack("{s:s, s:s, s:s}", "arm", x->arms[j].name, "versus",
+                                            x->arms[0].name, "error", terr.message));
     }
     out = json_pack("{s:o, s:o}", "arms", arms, "tests", tests);
 done:
@@ -345,10 +347,9 @@ static json_t *interleave_json(rs_db *db, const rs_experiment *x)
     uint8_t team[RS_RECO_K_MAX];
     size_t n = 0, n_rated = 0;
     for (int i = 0; i <= rows; i++) {
-        int boundary = i == rows || (i > 0 && (strcmp(PQgetvalue(res, i, 0),
-                                                      PQgetvalue(res, i - 1, 0)) != 0 ||
-                                               strcmp(PQgetvalue(res, i, 1),
-                                                      PQgetvalue(res, i - 1, 1)) != 0));
+        int boundary = i == rows ||
+                       (i > 0 && (strcmp(PQgetvalue(res, i, 0), PQgetvalue(res, i - 1, 0)) != 0 ||
+                                  strcmp(PQgetvalue(res, i, 1), PQgetvalue(res, i - 1, 1)) != 0));
         if (boundary && n > 0) {
             /* rated[] must be sorted for the outcome's binary search. */
             for (size_t a = 1; a < n_rated; a++)
@@ -402,14 +403,14 @@ void rs_api_admin_experiments(rs_req *r)
     for (size_t i = 0; i < rs_experiments_count(lc->experiments); i++) {
         const rs_experiment *x = rs_experiments_get(lc->experiments, i);
         json_t *stats = x->mode == RS_EXPERIMENT_SPLIT ? split_json(c, x) : interleave_json(c, x);
-        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:b, s:b, s:o}", "name", x->name,
-                                              "mode",
-                                              x->mode == RS_EXPERIMENT_SPLIT ? "split"
-                                                                             : "interleave",
-                                              "salt", x->salt, "enabled", x->enabled, "active",
-                                              x == lc->active, "stats", stats));
+        json_array_append_new(list,
+                              json_pack("{s:s, s:s, s:s, s:b, s:b, s:o}", "name", x->name, "mode",
+                                        x->mode == RS_EXPERIMENT_SPLIT ? "split" : "interleave",
+                                        "salt", x->salt, "enabled", x->enabled, "active",
+                                        x == lc->active, "stats", stats));
     }
 
-    rs_reply_json(r, 200, json_pack("{s:o, s:I}", "experiments", list, "override_exposures",
-                                    (json_int_t)overrides));
+    rs_reply_json(
+        r, 200,
+        json_pack("{s:o, s:I}", "experiments", list, "override_exposures", (json_int_t)overrides));
 }

@@ -55,10 +55,9 @@ static int credentials(rs_req *r, json_t *body, const char **user, const char **
 
 static json_t *user_json(const PGresult *res, int row)
 {
-    return json_pack("{s:I, s:s, s:s}",
-                     "id", (json_int_t)strtoll(PQgetvalue(res, row, 0), NULL, 10),
-                     "username", PQgetvalue(res, row, 1),
-                     "created_at", PQgetvalue(res, row, 2));
+    return json_pack("{s:I, s:s, s:s}", "id",
+                     (json_int_t)strtoll(PQgetvalue(res, row, 0), NULL, 10), "username",
+                     PQgetvalue(res, row, 1), "created_at", PQgetvalue(res, row, 2));
 }
 
 static void send_session(rs_req *r, int status, json_t *user, const char *token)
@@ -77,8 +76,8 @@ static void rate_limited(rs_req *r, const char *message)
                       "Retry-After: 60\r\n");
 }
 
-static const char clear_cookie[] =
-    "Set-Cookie: " RS_SESSION_COOKIE "=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0\r\n";
+static const char clear_cookie[] = "Set-Cookie: " RS_SESSION_COOKIE
+                                   "=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0\r\n";
 
 /* The limiter key for an account: its name folded to lower case, the same
  * folding as lower(username) for the ASCII names valid_username admits. */
@@ -108,14 +107,14 @@ void rs_api_register(rs_req *r)
         goto done;
     if (!valid_username(user)) {
         rs_reply_error(r, 400, "bad_request",
-                       "username must be %d-%d characters of A-Z a-z 0-9 _ . -",
-                       USERNAME_MIN, USERNAME_MAX);
+                       "username must be %d-%d characters of A-Z a-z 0-9 _ . -", USERNAME_MIN,
+                       USERNAME_MAX);
         goto done;
     }
     size_t plen = utf8_len(pass);
     if (plen < PASSWORD_MIN || plen > PASSWORD_MAX) {
-        rs_reply_error(r, 400, "bad_request", "password must be %d-%d characters",
-                       PASSWORD_MIN, PASSWORD_MAX);
+        rs_reply_error(r, 400, "bad_request", "password must be %d-%d characters", PASSWORD_MIN,
+                       PASSWORD_MAX);
         goto done;
     }
     /* Counted before the hash, atomically: see rs_api_login. */
@@ -125,8 +124,8 @@ void rs_api_register(rs_req *r)
     }
     char hash[crypto_pwhash_STRBYTES];
     rs_error err = {0};
-    rs_status st = rs_password_hash(pass, r->srv->opt.pwhash_opslimit,
-                                    r->srv->opt.pwhash_memlimit, hash, sizeof hash, &err);
+    rs_status st = rs_password_hash(pass, r->srv->opt.pwhash_opslimit, r->srv->opt.pwhash_memlimit,
+                                    hash, sizeof hash, &err);
     if (st != RS_OK) {
         rs_reply_status(r, st, &err);
         goto done;
@@ -136,8 +135,8 @@ void rs_api_register(rs_req *r)
     char token[RS_SESSION_TOKEN_CHARS + 1], token_hash[65];
     st = rs_session_token_new(token, token_hash, &err);
     if (st == RS_OK)
-        st = rs_store_user_register(r->srv->db, user, hash, token_hash,
-                                    r->srv->opt.session_ttl_s, &res, &err);
+        st = rs_store_user_register(r->srv->db, user, hash, token_hash, r->srv->opt.session_ttl_s,
+                                    &res, &err);
     if (st != RS_OK)
         rs_reply_status(r, st, &err);
     else if (PQntuples(res) == 0)
@@ -244,9 +243,10 @@ void rs_api_me(rs_req *r)
         rs_reply_status(r, st, &err);
         return;
     }
-    rs_reply_json(r, 200, json_pack("{s:{s:I, s:s, s:s, s:I}}", "user",
-                                    "id", (json_int_t)r->user_id, "username", r->username,
-                                    "created_at", r->created_at, "n_ratings", (json_int_t)n));
+    rs_reply_json(r, 200,
+                  json_pack("{s:{s:I, s:s, s:s, s:I}}", "user", "id", (json_int_t)r->user_id,
+                            "username", r->username, "created_at", r->created_at, "n_ratings",
+                            (json_int_t)n));
 }
 
 void rs_api_me_delete(rs_req *r)

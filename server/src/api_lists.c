@@ -86,9 +86,9 @@ static void list_get(rs_req *r, const char *list)
         json_array_append_new(items, json_pack("{s:o, s:s}", "movie", rs_movie_json(res, i, 0),
                                                "added_at", PQgetvalue(res, i, RS_MOVIE_NCOLS)));
     PQclear(res);
-    rs_reply_json(r, 200, json_pack("{s:I, s:I, s:I, s:o}", "page", (json_int_t)page,
-                                    "page_size", (json_int_t)page_size, "total",
-                                    (json_int_t)total, "items", items));
+    rs_reply_json(r, 200,
+                  json_pack("{s:I, s:I, s:I, s:o}", "page", (json_int_t)page, "page_size",
+                            (json_int_t)page_size, "total", (json_int_t)total, "items", items));
 }
 
 void rs_api_watchlist_put(rs_req *r) { list_put(r, "watchlist"); }
@@ -119,8 +119,9 @@ void rs_api_me_marks(rs_req *r)
                                   json_integer(strtoll(id, NULL, 10)));
     }
     PQclear(res);
-    rs_reply_json(r, 200, json_pack("{s:o, s:o, s:o}", "ratings", ratings, "hidden", hidden,
-                                    "watchlist", watchlist));
+    rs_reply_json(
+        r, 200,
+        json_pack("{s:o, s:o, s:o}", "ratings", ratings, "hidden", hidden, "watchlist", watchlist));
 }
 
 int rs_hidden_items(rs_req *r, uint8_t *mark)
@@ -134,7 +135,8 @@ int rs_hidden_items(rs_req *r, uint8_t *mark)
     }
     int n = 0;
     for (int i = 0; i < PQntuples(res); i++) {
-        int32_t item = rs_movielens_item_index(r->srv->ml, strtoll(PQgetvalue(res, i, 0), NULL, 10));
+        int32_t item = rs_movielens_item_index(r->srv->ml,
+                                               strtoll(PQgetvalue(res, i, 0), NULL, 10));
         if (item >= 0) {
             mark[item] = 1;
             n++;

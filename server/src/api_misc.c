@@ -27,10 +27,10 @@ void rs_api_health(rs_req *r)
     int ready = db_ok && rst == RS_REPLICA_READY;
     const char *status = !db_ok ? "degraded" : ready ? "ok" : rs_replica_state_str(rst);
     rs_reply_json(r, ready ? 200 : 503,
-                  json_pack("{s:s, s:s, s:o, s:s, s:s}", "status", status,
-                            "database", db_ok ? "ok" : "unreachable",
-                            "models", model_versions(r->srv), "replica",
-                            rs_replica_id(r->srv->replica), "state", rs_replica_state_str(rst)));
+                  json_pack("{s:s, s:s, s:o, s:s, s:s}", "status", status, "database",
+                            db_ok ? "ok" : "unreachable", "models", model_versions(r->srv),
+                            "replica", rs_replica_id(r->srv->replica), "state",
+                            rs_replica_state_str(rst)));
 }
 
 void rs_api_metrics(rs_req *r)
@@ -41,22 +41,26 @@ void rs_api_metrics(rs_req *r)
     FILE *f = open_memstream(&extra, &len);
     if (f) {
         fputs("# HELP recsys_model_version Serving version of each instance.\n"
-              "# TYPE recsys_model_version gauge\n", f);
+              "# TYPE recsys_model_version gauge\n",
+              f);
         for (size_t i = 0; i < rs_engine_instance_count(e); i++) {
             const char *name = rs_engine_instance_name(e, i);
             const rs_plugin_entry *pe = rs_engine_instance_entry(e, name);
-            fprintf(f, "recsys_model_version{instance=\"%s\",plugin=\"%s\",plugin_version=\"%s\"} %lld\n",
-                    name, pe ? pe->name : "", pe && pe->version ? pe->version : "",
-                    (long long)rs_engine_instance_version(e, name));
+            fprintf(
+                f,
+                "recsys_model_version{instance=\"%s\",plugin=\"%s\",plugin_version=\"%s\"} %lld\n",
+                name, pe ? pe->name : "", pe && pe->version ? pe->version : "",
+                (long long)rs_engine_instance_version(e, name));
         }
         if (r->srv->exposures) /* the batch writer (exposure_queue.h) */
-            fprintf(f, "# HELP recsys_exposures_dropped_total Exposure rows not logged: queue"
-                       " full or batch refused.\n"
-                       "# TYPE recsys_exposures_dropped_total counter\n"
-                       "recsys_exposures_dropped_total %llu\n"
-                       "# HELP recsys_exposures_written_total Exposure rows written in batches.\n"
-                       "# TYPE recsys_exposures_written_total counter\n"
-                       "recsys_exposures_written_total %llu\n",
+            fprintf(f,
+                    "# HELP recsys_exposures_dropped_total Exposure rows not logged: queue"
+                    " full or batch refused.\n"
+                    "# TYPE recsys_exposures_dropped_total counter\n"
+                    "recsys_exposures_dropped_total %llu\n"
+                    "# HELP recsys_exposures_written_total Exposure rows written in batches.\n"
+                    "# TYPE recsys_exposures_written_total counter\n"
+                    "recsys_exposures_written_total %llu\n",
                     (unsigned long long)rs_exposure_queue_dropped(r->srv->exposures),
                     (unsigned long long)rs_exposure_queue_written(r->srv->exposures));
         fclose(f);
@@ -80,8 +84,7 @@ void rs_api_evaluation(rs_req *r)
     if (!j) {
         FILE *f = fopen(path, "r");
         if (!f) {
-            rs_reply_error(r, 404, "not_found",
-                           "no evaluation report yet (run `recsys evaluate`)");
+            rs_reply_error(r, 404, "not_found", "no evaluation report yet (run `recsys evaluate`)");
             return;
         }
         fclose(f);

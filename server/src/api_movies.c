@@ -18,11 +18,17 @@ void rs_api_genres(rs_req *r)
 
 static json_t *capabilities(uint32_t caps)
 {
-    static const struct { uint32_t bit; const char *name; } names[] = {
-        {RS_CAP_FIT, "fit"}, {RS_CAP_PERSIST, "persist"},
-        {RS_CAP_RECOMMEND, "recommend"}, {RS_CAP_SCORE, "score"},
-        {RS_CAP_SIMILAR, "similar"}, {RS_CAP_EXPLAIN, "explain"},
-        {RS_CAP_FOLD_IN, "fold_in"}, {RS_CAP_COMPOSITE, "composite"}};
+    static const struct {
+        uint32_t bit;
+        const char *name;
+    } names[] = {{RS_CAP_FIT, "fit"},
+                 {RS_CAP_PERSIST, "persist"},
+                 {RS_CAP_RECOMMEND, "recommend"},
+                 {RS_CAP_SCORE, "score"},
+                 {RS_CAP_SIMILAR, "similar"},
+                 {RS_CAP_EXPLAIN, "explain"},
+                 {RS_CAP_FOLD_IN, "fold_in"},
+                 {RS_CAP_COMPOSITE, "composite"}};
     json_t *a = json_array();
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (caps & names[i].bit)
@@ -39,19 +45,18 @@ void rs_api_sources(rs_req *r)
         const rs_plugin_entry *pe = rs_engine_instance_entry(e, name);
         if (!pe)
             continue;
-        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:o}",
-                                              "name", name, "plugin", pe->name,
-                                              "version", pe->version ? pe->version : "",
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:o}", "name", name, "plugin",
+                                              pe->name, "version", pe->version ? pe->version : "",
                                               "description", pe->description ? pe->description : "",
                                               "capabilities", capabilities(pe->capabilities)));
     }
     /* default_similar: what /api/movies/{id}/similar uses without source=
      * (null when no instance can answer it). */
     const char *similar = rs_reco_default_similar(r->srv->reco);
-    rs_reply_json(r, 200, json_pack("{s:s, s:o, s:o}", "default", r->srv->opt.default_source,
-                                    "default_similar",
-                                    similar ? json_string(similar) : json_null(),
-                                    "sources", list));
+    rs_reply_json(r, 200,
+                  json_pack("{s:s, s:o, s:o}", "default", r->srv->opt.default_source,
+                            "default_similar", similar ? json_string(similar) : json_null(),
+                            "sources", list));
 }
 
 void rs_api_movies(rs_req *r)
@@ -84,9 +89,9 @@ void rs_api_movies(rs_req *r)
     for (int i = 0; i < PQntuples(res); i++)
         json_array_append_new(movies, rs_movie_json(res, i, 0));
     PQclear(res);
-    rs_reply_json(r, 200, json_pack("{s:I, s:I, s:I, s:o}", "page", (json_int_t)page,
-                                    "page_size", (json_int_t)page_size, "total",
-                                    (json_int_t)total, "movies", movies));
+    rs_reply_json(r, 200,
+                  json_pack("{s:I, s:I, s:I, s:o}", "page", (json_int_t)page, "page_size",
+                            (json_int_t)page_size, "total", (json_int_t)total, "movies", movies));
 }
 
 /* Tags are stored joined by " | " (the dataset's form). */
@@ -263,8 +268,7 @@ void rs_api_onboarding(rs_req *r)
     rs_rating *rated = NULL;
     size_t n_rated = 0;
     rs_error err = {0};
-    rs_status st = who ? rs_reco_user_ratings(r->srv->reco, r->user_id, &rated,
-                                              &n_rated, &err)
+    rs_status st = who ? rs_reco_user_ratings(r->srv->reco, r->user_id, &rated, &n_rated, &err)
                        : RS_OK;
     if (st != RS_OK) {
         rs_reply_status(r, st, &err);
@@ -295,8 +299,8 @@ void rs_api_onboarding(rs_req *r)
     free(rated);
     size_t n_near = neighbours(r, liked, n_liked, near, near_because);
     int32_t picks[ONBOARDING_MAX], because[ONBOARDING_MAX];
-    size_t got = rs_onboarding_mix(r->srv->onboarding, skip, near, near_because, n_near,
-                                   (size_t)n, picks, because);
+    size_t got = rs_onboarding_mix(r->srv->onboarding, skip, near, near_because, n_near, (size_t)n,
+                                   picks, because);
     free(skip);
     json_t *movies = rs_movies_by_items(r, picks, got);
     if (!movies)

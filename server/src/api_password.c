@@ -13,7 +13,7 @@
 #include "auth.h"
 #include "store.h"
 
-#define PASSWORD_MIN 8   /* as at registration (api_auth.c) */
+#define PASSWORD_MIN 8 /* as at registration (api_auth.c) */
 #define PASSWORD_MAX 128
 
 static size_t utf8_len(const char *s)
@@ -33,16 +33,16 @@ static int take_attempt(rs_req *r, char *key, size_t size, time_t now)
         *k = (char)tolower((unsigned char)*k);
     if (rs_ratelimit_take(r->srv->rl_account, key, now, 1))
         return 1;
-    rs_reply_json_hdr(r, 429, json_pack("{s:s, s:s}", "error", "rate_limited", "message",
-                                        "too many attempts; retry in a minute"),
+    rs_reply_json_hdr(r, 429,
+                      json_pack("{s:s, s:s}", "error", "rate_limited", "message",
+                                "too many attempts; retry in a minute"),
                       "Retry-After: 60\r\n");
     return 0;
 }
 
 /* Verify, store the new hash, end every session and open a new one (in
  * one transaction, store.c). Sends the reply. */
-static void change(rs_req *r, const char *current, const char *next, const char *key,
-                   time_t now)
+static void change(rs_req *r, const char *current, const char *next, const char *key, time_t now)
 {
     PGresult *res = NULL;
     rs_error err = {0};
@@ -78,9 +78,9 @@ static void change(rs_req *r, const char *current, const char *next, const char 
     snprintf(hdr, sizeof hdr,
              "Set-Cookie: " RS_SESSION_COOKIE "=%s; HttpOnly; SameSite=Lax; Path=/; Max-Age=%d\r\n",
              token, r->srv->opt.session_ttl_s);
-    rs_reply_json_hdr(r, 200, json_pack("{s:{s:I, s:s, s:s}}", "user", "id",
-                                        (json_int_t)r->user_id, "username", r->username,
-                                        "created_at", r->created_at),
+    rs_reply_json_hdr(r, 200,
+                      json_pack("{s:{s:I, s:s, s:s}}", "user", "id", (json_int_t)r->user_id,
+                                "username", r->username, "created_at", r->created_at),
                       hdr);
 }
 
@@ -99,8 +99,8 @@ void rs_api_me_password(rs_req *r)
     if (!current || !next) {
         rs_reply_error(r, 400, "bad_request", "password and new_password must be strings");
     } else if (n < PASSWORD_MIN || n > PASSWORD_MAX) {
-        rs_reply_error(r, 400, "bad_request", "new_password must be %d-%d characters",
-                       PASSWORD_MIN, PASSWORD_MAX);
+        rs_reply_error(r, 400, "bad_request", "new_password must be %d-%d characters", PASSWORD_MIN,
+                       PASSWORD_MAX);
     } else if (take_attempt(r, key, sizeof key, now)) {
         change(r, current, next, key, now);
     }

@@ -38,9 +38,9 @@ void rs_api_rating_put(rs_req *r)
         rs_reply_error(r, 404, "not_found", "no movie with id %lld", (long long)r->id);
         return;
     }
-    json_t *out = json_pack("{s:I, s:f, s:s}", "movie_id", (json_int_t)r->id,
-                            "rating", strtod(PQgetvalue(res, 0, 1), NULL),
-                            "updated_at", PQgetvalue(res, 0, 2));
+    json_t *out = json_pack("{s:I, s:f, s:s}", "movie_id", (json_int_t)r->id, "rating",
+                            strtod(PQgetvalue(res, 0, 1), NULL), "updated_at",
+                            PQgetvalue(res, 0, 2));
     PQclear(res);
     rs_body_cache_forget_user(r->srv->bodies, r->user_id); /* its lists' JSON */
     rs_lc_rating_changed(r->srv->lc, r->user_id, r->id);
@@ -80,20 +80,20 @@ void rs_api_ratings(rs_req *r)
     PGresult *res;
     long long total;
     rs_error err = {0};
-    rs_status st = rs_store_ratings_page(r->srv->db, r->user_id, page_size,
-                                         (page - 1) * page_size, &res, &total, &err);
+    rs_status st = rs_store_ratings_page(r->srv->db, r->user_id, page_size, (page - 1) * page_size,
+                                         &res, &total, &err);
     if (st != RS_OK) {
         rs_reply_status(r, st, &err);
         return;
     }
     json_t *list = json_array();
     for (int i = 0; i < PQntuples(res); i++)
-        json_array_append_new(list, json_pack("{s:o, s:f, s:s}",
-            "movie", rs_movie_json(res, i, 0),
-            "rating", strtod(PQgetvalue(res, i, RS_MOVIE_NCOLS), NULL),
-            "updated_at", PQgetvalue(res, i, RS_MOVIE_NCOLS + 1)));
+        json_array_append_new(list,
+                              json_pack("{s:o, s:f, s:s}", "movie", rs_movie_json(res, i, 0),
+                                        "rating", strtod(PQgetvalue(res, i, RS_MOVIE_NCOLS), NULL),
+                                        "updated_at", PQgetvalue(res, i, RS_MOVIE_NCOLS + 1)));
     PQclear(res);
-    rs_reply_json(r, 200, json_pack("{s:I, s:I, s:I, s:o}", "page", (json_int_t)page,
-                                    "page_size", (json_int_t)page_size, "total",
-                                    (json_int_t)total, "ratings", list));
+    rs_reply_json(r, 200,
+                  json_pack("{s:I, s:I, s:I, s:o}", "page", (json_int_t)page, "page_size",
+                            (json_int_t)page_size, "total", (json_int_t)total, "ratings", list));
 }

@@ -33,8 +33,8 @@ void rs_api_recommendations(rs_req *r)
         json_t *list = sources_list(r);
         char *names = json_dumps(list, JSON_COMPACT);
         json_decref(list);
-        rs_reply_error(r, 400, "bad_request", "unknown source '%s'; configured sources: %s",
-                       source, names ? names : "?");
+        rs_reply_error(r, 400, "bad_request", "unknown source '%s'; configured sources: %s", source,
+                       names ? names : "?");
         free(names);
         return;
     }
@@ -75,8 +75,8 @@ void rs_api_recommendations(rs_req *r)
         rs_reco_list_release(&list);
         st = rs_reco_list_init(&list, ask < RS_RECO_K_MAX ? ask : RS_RECO_K_MAX, 1, &err);
         if (st == RS_OK)
-            st = rs_serving_recommend(r->srv->serving, r->user_id, override, source, &list,
-                                      choice, &err);
+            st = rs_serving_recommend(r->srv->serving, r->user_id, override, source, &list, choice,
+                                      &err);
         if (st == RS_OK)
             rs_serving_drop(&list, choice, hidden, (size_t)k);
     }
@@ -85,8 +85,10 @@ void rs_api_recommendations(rs_req *r)
         goto done;
     }
     /* (a cast: ISO C before C2X does not add const to an array's elements) */
-    const char(*credit)[RS_SOURCE_NAME_MAX] =
-        choice->interleaved ? (const char(*)[RS_SOURCE_NAME_MAX])choice->credit : NULL;
+    const char(
+        *credit)[RS_SOURCE_NAME_MAX] = choice->interleaved
+                                           ? (const char(*)[RS_SOURCE_NAME_MAX])choice->credit
+                                           : NULL;
     json_t *items = rs_reco_list_json(r, &list, credit);
     if (!items)
         goto done;
@@ -98,15 +100,14 @@ void rs_api_recommendations(rs_req *r)
     strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
     if (strcmp(r->method, "HEAD") != 0) /* no body, nothing shown */
         rs_serving_log_exposure(r->srv->serving, r->user_id, &list, choice);
-    rs_prebuilt_reco_keep(r, json_pack("{s:s, s:o, s:o, s:I, s:s, s:o}",
-                                    "source", list.source, "arm",
-                                    choice->arm[0] ? json_string(choice->arm) : json_null(),
-                                    "experiment",
-                                    choice->experiment[0] ? json_string(choice->experiment)
-                                                          : json_null(),
-                                    "model_version", (json_int_t)list.model_version,
-                                    "generated_at", now, "items", items),
-                          keep ? key : NULL, fp, epoch, &list, choice);
+    rs_prebuilt_reco_keep(
+        r,
+        json_pack("{s:s, s:o, s:o, s:I, s:s, s:o}", "source", list.source, "arm",
+                  choice->arm[0] ? json_string(choice->arm) : json_null(), "experiment",
+                  choice->experiment[0] ? json_string(choice->experiment) : json_null(),
+                  "model_version", (json_int_t)list.model_version, "generated_at", now, "items",
+                  items),
+        keep ? key : NULL, fp, epoch, &list, choice);
 done:
     free(hidden);
     rs_reco_list_release(&list);

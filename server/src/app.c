@@ -23,8 +23,8 @@ struct rs_app {
     rs_db *db;
     rs_server *server;
     char *db_url;
-    char *cluster_dir;   /* set when this app serves on a private cluster */
-    int cluster_lock;    /* fd of cluster_dir/serving.lock, or -1 */
+    char *cluster_dir; /* set when this app serves on a private cluster */
+    int cluster_lock;  /* fd of cluster_dir/serving.lock, or -1 */
     char *cluster_script;
 };
 
@@ -154,8 +154,10 @@ static void stop_cluster(rs_app *app)
     if (!app->cluster_dir || app->cluster_lock < 0)
         return;
     if (flock(app->cluster_lock, LOCK_EX | LOCK_NB) != 0) {
-        fprintf(stderr, "recsys: another server still uses the private PostgreSQL under %s; "
-                        "leaving it running\n", app->cluster_dir);
+        fprintf(stderr,
+                "recsys: another server still uses the private PostgreSQL under %s; "
+                "leaving it running\n",
+                app->cluster_dir);
     } else {
         char line[256];
         char *argv[] = {app->cluster_script, "stop", app->cluster_dir, NULL};
@@ -184,8 +186,7 @@ static rs_status database_url(rs_app *app, int64_t *pool, rs_error *err)
         if (*pool < 1 || *pool > 64) {
             char where[128];
             return rs_error_set(err, RS_ERR_CONFIG, "%sdatabase.pool_size must be in 1..64",
-                                rs_yaml_where(rs_yaml_get(sec, "pool_size"), where,
-                                              sizeof where));
+                                rs_yaml_where(rs_yaml_get(sec, "pool_size"), where, sizeof where));
         }
     }
     const char *env = getenv("RECSYS_DATABASE_URL");
@@ -198,8 +199,7 @@ static rs_status database_url(rs_app *app, int64_t *pool, rs_error *err)
     return start_cluster(app, err);
 }
 
-rs_status rs_app_open(const char *config_path, int port_override, rs_app **out,
-                      rs_error *err)
+rs_status rs_app_open(const char *config_path, int port_override, rs_app **out, rs_error *err)
 {
     *out = NULL;
     rs_app *app = calloc(1, sizeof *app);
@@ -236,8 +236,7 @@ rs_status rs_app_open(const char *config_path, int port_override, rs_app **out,
     if (st != RS_OK)
         goto fail;
     fprintf(stderr, "recsys: serving on http://%s:%d/\n",
-            strcmp(opt.bind, "0.0.0.0") == 0 ? "127.0.0.1" : opt.bind,
-            rs_server_port(app->server));
+            strcmp(opt.bind, "0.0.0.0") == 0 ? "127.0.0.1" : opt.bind, rs_server_port(app->server));
     *out = app;
     return RS_OK;
 fail:
@@ -245,15 +244,9 @@ fail:
     return st;
 }
 
-int rs_app_port(const rs_app *app)
-{
-    return rs_server_port(app->server);
-}
+int rs_app_port(const rs_app *app) { return rs_server_port(app->server); }
 
-const char *rs_app_database_url(const rs_app *app)
-{
-    return app->db_url;
-}
+const char *rs_app_database_url(const rs_app *app) { return app->db_url; }
 
 void rs_app_close(rs_app *app)
 {

@@ -15,15 +15,14 @@ rs_status rs_auth_init(rs_error *err)
     return RS_OK;
 }
 
-rs_status rs_password_hash(const char *password, unsigned long long opslimit,
-                           size_t memlimit, char *out, size_t size,
-                           rs_error *err)
+rs_status rs_password_hash(const char *password, unsigned long long opslimit, size_t memlimit,
+                           char *out, size_t size, rs_error *err)
 {
     if (size < crypto_pwhash_STRBYTES)
         return rs_error_set(err, RS_ERR_INVALID, "password hash buffer too small");
     if (crypto_pwhash_str(out, password, strlen(password), opslimit, memlimit) != 0)
-        return rs_error_set(err, RS_ERR_NOMEM,
-                            "password hashing ran out of memory (memlimit %zu)", memlimit);
+        return rs_error_set(err, RS_ERR_NOMEM, "password hashing ran out of memory (memlimit %zu)",
+                            memlimit);
     return RS_OK;
 }
 
@@ -32,8 +31,7 @@ int rs_password_verify(const char *stored, const char *password)
     return crypto_pwhash_str_verify(stored, password, strlen(password)) == 0;
 }
 
-void rs_password_dummy_verify(const char *password, unsigned long long opslimit,
-                              size_t memlimit)
+void rs_password_dummy_verify(const char *password, unsigned long long opslimit, size_t memlimit)
 {
     char h[crypto_pwhash_STRBYTES];
     /* Same cost as a real verification: one Argon2id run. */
@@ -68,9 +66,8 @@ rs_status rs_session_create(rs_db *db, int64_t user_id, int ttl_s, char *token, 
     return st == RS_OK ? rs_store_session_add(db, hex, user_id, ttl_s, err) : st;
 }
 
-rs_status rs_session_lookup(rs_db *db, const char *token, int64_t *user_id,
-                            char *username, size_t username_size,
-                            char *created_at, size_t created_size,
+rs_status rs_session_lookup(rs_db *db, const char *token, int64_t *user_id, char *username,
+                            size_t username_size, char *created_at, size_t created_size,
                             double *expires_at, int *found, rs_error *err)
 {
     *found = 0;

@@ -16,8 +16,8 @@ typedef struct slot {
     char key[RS_BODY_KEY_MAX];
     int64_t user_id;
     uint64_t fp;
-    int64_t built_ms;   /* CLOCK_MONOTONIC */
-    char *data;         /* body, then aux; NULL = empty */
+    int64_t built_ms; /* CLOCK_MONOTONIC */
+    char *data;       /* body, then aux; NULL = empty */
     size_t len, aux_len;
 } slot;
 

@@ -31,9 +31,9 @@ typedef struct rs_body_cache rs_body_cache;
 
 /* A copy of a cached entry (rs_body_cache_get); free with _hit_free. */
 typedef struct rs_body_hit {
-    char *body;  /* len bytes and a NUL */
+    char *body; /* len bytes and a NUL */
     size_t len;
-    void *aux;   /* aux_len bytes, in the body's allocation */
+    void *aux; /* aux_len bytes, in the body's allocation */
     size_t aux_len;
 } rs_body_hit;
 

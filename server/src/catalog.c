@@ -72,8 +72,7 @@ static int put_row(buf *b, const rs_dataset *d, int32_t i)
     if (m->year ? put_fmt(b, "%lld\t", m->year) : buf_put(b, "\\N\t", 3))
         return -1;
     /* "(no genres listed)" is MovieLens' marker for none. */
-    const char *g = (m->genres && strcmp(m->genres, "(no genres listed)") != 0)
-                        ? m->genres : "";
+    const char *g = (m->genres && strcmp(m->genres, "(no genres listed)") != 0) ? m->genres : "";
     if (put_text(b, g) || buf_put(b, "\t", 1))
         return -1;
     if (m->tmdb_id ? put_fmt(b, "%lld\t", m->tmdb_id) : buf_put(b, "\\N\t", 3))

@@ -9,8 +9,8 @@
 struct rs_db {
     char *url;
     int size;
-    PGconn **conns;   /* [size]; NULL = not connected yet */
-    int *busy;        /* [size] */
+    PGconn **conns; /* [size]; NULL = not connected yet */
+    int *busy;      /* [size] */
     pthread_mutex_t lock;
     pthread_cond_t freed;
 };
@@ -76,8 +76,7 @@ static int stmt_events(PGEventId id, void *info, void *pass)
         }
         return 1;
     }
-    default:
-        return 1;
+    default: return 1;
     }
 }
 
@@ -232,9 +231,8 @@ void rs_db_release(rs_db *db, PGconn *conn)
     pthread_mutex_unlock(&db->lock);
 }
 
-rs_status rs_db_exec(PGconn *conn, const char *sql, int n,
-                     const char *const *params, PGresult **out,
-                     rs_error *err)
+rs_status rs_db_exec(PGconn *conn, const char *sql, int n, const char *const *params,
+                     PGresult **out, rs_error *err)
 {
     if (out)
         *out = NULL;
@@ -251,8 +249,7 @@ rs_status rs_db_exec(PGconn *conn, const char *sql, int n,
         return RS_OK;
     }
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-    rs_status code = (state && strncmp(state, "23", 2) == 0) ? RS_ERR_INVALID
-                                                             : RS_ERR_DATABASE;
+    rs_status code = (state && strncmp(state, "23", 2) == 0) ? RS_ERR_INVALID : RS_ERR_DATABASE;
     rs_error_set(err, code, "database: SQLSTATE %s: %s", state ? state : "?",
                  r ? PQresultErrorMessage(r) : PQerrorMessage(conn));
     if (err)
@@ -271,10 +268,7 @@ rs_status rs_db_commit(PGconn *conn, rs_error *err)
     return rs_db_exec(conn, "COMMIT", 0, NULL, NULL, err);
 }
 
-void rs_db_rollback(PGconn *conn)
-{
-    PQclear(PQexec(conn, "ROLLBACK"));
-}
+void rs_db_rollback(PGconn *conn) { PQclear(PQexec(conn, "ROLLBACK")); }
 
 rs_status rs_db_ping(rs_db *db, rs_error *err)
 {

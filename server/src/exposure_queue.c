@@ -23,18 +23,18 @@ typedef struct response {
     int64_t shown_us; /* Unix microseconds, unique per response */
     size_t n;
     char arm[160];
-    int64_t *movie;                       /* [n], in the same allocation */
-    char (*source)[RS_SOURCE_NAME_MAX];   /* [n] */
+    int64_t *movie;                     /* [n], in the same allocation */
+    char (*source)[RS_SOURCE_NAME_MAX]; /* [n] */
 } response;
 
 struct rs_exposure_queue {
     rs_db *db;
     size_t capacity;
     pthread_mutex_t lock;
-    pthread_cond_t wake;   /* the writer: rows queued, flush asked, stop */
-    pthread_cond_t done;   /* flushers: a batch was handled */
+    pthread_cond_t wake; /* the writer: rows queued, flush asked, stop */
+    pthread_cond_t done; /* flushers: a batch was handled */
     response *head, *tail;
-    size_t rows;           /* queued */
+    size_t rows; /* queued */
     int64_t last_us;
     uint64_t queued_seq, handled_seq; /* responses queued / handled so far */
     int flushers, stop;
@@ -64,7 +64,7 @@ int rs_exposure_queue_push(rs_exposure_queue *q, int64_t user_id, const int64_t 
     r->n = n;
     snprintf(r->arm, sizeof r->arm, "%s", arm ? arm : "");
     r->movie = (int64_t *)(r + 1);
-    r->source = (char (*)[RS_SOURCE_NAME_MAX])(r->movie + n);
+    r->source = (char(*)[RS_SOURCE_NAME_MAX])(r->movie + n);
     memcpy(r->movie, movie_ids, n * sizeof *r->movie);
     memcpy(r->source, sources, n * sizeof *r->source);
     int64_t t = now_us();
@@ -183,8 +183,7 @@ static void write_list(rs_exposure_queue *q, response *list)
                 if (insert(q->db, r, r->next, &rows, &err) == RS_OK) {
                     atomic_fetch_add(&q->written, rows);
                 } else {
-                    rs_log(RS_LOG_WARN, "exposures", "%zu rows not logged: %s", r->n,
-                           err.message);
+                    rs_log(RS_LOG_WARN, "exposures", "%zu rows not logged: %s", r->n, err.message);
                     atomic_fetch_add(&q->dropped, r->n);
                 }
             }
@@ -231,8 +230,7 @@ static void *writer(void *arg)
     return NULL;
 }
 
-rs_status rs_exposure_queue_new(rs_db *db, size_t capacity, rs_exposure_queue **out,
-                                rs_error *err)
+rs_status rs_exposure_queue_new(rs_db *db, size_t capacity, rs_exposure_queue **out, rs_error *err)
 {
     rs_exposure_queue *q = calloc(1, sizeof *q);
     if (!q)

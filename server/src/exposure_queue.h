@@ -31,8 +31,7 @@
 typedef struct rs_exposure_queue rs_exposure_queue;
 
 /* Start the writer thread. `db` must outlive the queue. */
-rs_status rs_exposure_queue_new(rs_db *db, size_t capacity, rs_exposure_queue **out,
-                                rs_error *err);
+rs_status rs_exposure_queue_new(rs_db *db, size_t capacity, rs_exposure_queue **out, rs_error *err);
 /* Stop the writer after it has written everything queued. NULL is a no-op. */
 void rs_exposure_queue_free(rs_exposure_queue *q);
 

@@ -36,8 +36,8 @@ static const char *reason(int status)
     return "Status";
 }
 
-void rs_reply_raw(rs_req *r, int status, const char *type, const char *body,
-                  size_t len, const char *headers)
+void rs_reply_raw(rs_req *r, int status, const char *type, const char *body, size_t len,
+                  const char *headers)
 {
     r->status = status;
     char head[1024];
@@ -150,33 +150,21 @@ void rs_reply_status(rs_req *r, rs_status st, const rs_error *err)
     const char *msg = err ? err->message : rs_status_str(st);
     switch (st) {
     case RS_ERR_INVALID:
-    case RS_ERR_UNSUPPORTED:
-        rs_reply_error(r, 400, "bad_request", "%s", msg);
-        break;
-    case RS_ERR_NOT_FOUND:
-        rs_reply_error(r, 404, "not_found", "%s", msg);
-        break;
-    case RS_ERR_DATABASE:
-        rs_reply_error(r, 503, "unavailable", "%s", msg);
-        break;
-    default:
-        rs_reply_error(r, 500, "internal", "%s", msg);
-        break;
+    case RS_ERR_UNSUPPORTED: rs_reply_error(r, 400, "bad_request", "%s", msg); break;
+    case RS_ERR_NOT_FOUND: rs_reply_error(r, 404, "not_found", "%s", msg); break;
+    case RS_ERR_DATABASE: rs_reply_error(r, 503, "unavailable", "%s", msg); break;
+    default: rs_reply_error(r, 500, "internal", "%s", msg); break;
     }
 }
 
 void rs_reply_empty(rs_req *r, int status, const char *headers)
 {
     r->status = status;
-    mg_printf(r->conn, "HTTP/1.1 %d %s\r\nContent-Length: 0\r\n%s%s\r\n", status,
-              reason(status), headers ? headers : "",
-              rs_req_must_close(r) ? "Connection: close\r\n" : "");
+    mg_printf(r->conn, "HTTP/1.1 %d %s\r\nContent-Length: 0\r\n%s%s\r\n", status, reason(status),
+              headers ? headers : "", rs_req_must_close(r) ? "Connection: close\r\n" : "");
 }
 
-int rs_req_must_close(const rs_req *r)
-{
-    return r->has_body && !r->body_read;
-}
+int rs_req_must_close(const rs_req *r) { return r->has_body && !r->body_read; }
 
 int rs_req_check_utf8(rs_req *r, const char *uri)
 {
@@ -238,8 +226,7 @@ json_t *rs_req_json(rs_req *r)
     const char *type = mg_get_header(r->conn, "Content-Type");
     if (!type || strncasecmp(type, "application/json", 16) != 0 ||
         (type[16] && type[16] != ';' && type[16] != ' ')) {
-        rs_reply_error(r, 415, "unsupported_media_type",
-                       "Content-Type must be application/json");
+        rs_reply_error(r, 415, "unsupported_media_type", "Content-Type must be application/json");
         return NULL;
     }
     /* Content-Length may be absent (chunked): read at most max + 1. */
@@ -272,8 +259,8 @@ json_t *rs_req_json(rs_req *r)
     }
     if (n > max) {
         free(body);
-        rs_reply_error(r, 413, "payload_too_large",
-                       "request body exceeds the limit of %zu bytes", max);
+        rs_reply_error(r, 413, "payload_too_large", "request body exceeds the limit of %zu bytes",
+                       max);
         return NULL;
     }
     r->body_read = 1;
@@ -293,8 +280,8 @@ int rs_req_str(rs_req *r, const char *name, char *buf, size_t size)
         return 0;
     }
     if (n < 0) {
-        rs_reply_error(r, 400, "bad_request", "query parameter %s is too long (max %zu)",
-                       name, size - 1);
+        rs_reply_error(r, 400, "bad_request", "query parameter %s is too long (max %zu)", name,
+                       size - 1);
         return -1;
     }
     return 1;
@@ -314,8 +301,8 @@ int rs_req_int(rs_req *r, const char *name, long def, long lo, long hi, long *ou
     errno = 0;
     long v = strtol(buf, &end, 10);
     if (errno || end == buf || *end || v < lo || v > hi) {
-        rs_reply_error(r, 400, "bad_request", "%s must be an integer in %ld..%ld, got '%s'",
-                       name, lo, hi, buf);
+        rs_reply_error(r, 400, "bad_request", "%s must be an integer in %ld..%ld, got '%s'", name,
+                       lo, hi, buf);
         return -1;
     }
     *out = v;
@@ -336,8 +323,7 @@ static int lookup_user(rs_req *r)
 {
     char token[RS_SESSION_TOKEN_CHARS + 1];
     const char *cookies = mg_get_header(r->conn, "Cookie");
-    if (!cookies ||
-        mg_get_cookie(cookies, RS_SESSION_COOKIE, token, sizeof token) <= 0)
+    if (!cookies || mg_get_cookie(cookies, RS_SESSION_COOKIE, token, sizeof token) <= 0)
         return 0;
     rs_session_info info;
     uint64_t epoch = 0;
@@ -351,8 +337,8 @@ static int lookup_user(rs_req *r)
     int found = 0;
     double expires_at = 0;
     rs_status st = rs_session_lookup(r->srv->db, token, &r->user_id, r->username,
-                                     sizeof r->username, r->created_at,
-                                     sizeof r->created_at, &expires_at, &found, &err);
+                                     sizeof r->username, r->created_at, sizeof r->created_at,
+                                     &expires_at, &found, &err);
     if (st != RS_OK) {
         rs_reply_status(r, st, &err);
         return -1;
@@ -404,15 +390,10 @@ json_t *rs_movie_json(const PGresult *res, int row, int col)
     char poster[48];
     snprintf(poster, sizeof poster, "/api/posters/%lld", id);
     json_t *mean = n > 0 ? json_real(round(sum / (double)n * 1000.0) / 1000.0) : json_null();
-    return json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:I, s:s}",
-                     "id", (json_int_t)id,
-                     "title", PQgetvalue(res, row, col + 1),
-                     "year", opt_int(res, row, col + 2),
-                     "genres", genres,
-                     "tmdb_id", opt_int(res, row, col + 4),
-                     "imdb_id", opt_int(res, row, col + 5),
-                     "mean_rating", mean,
-                     "n_ratings", (json_int_t)n,
+    return json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:I, s:s}", "id", (json_int_t)id, "title",
+                     PQgetvalue(res, row, col + 1), "year", opt_int(res, row, col + 2), "genres",
+                     genres, "tmdb_id", opt_int(res, row, col + 4), "imdb_id",
+                     opt_int(res, row, col + 5), "mean_rating", mean, "n_ratings", (json_int_t)n,
                      "poster_url", poster);
 }
 
@@ -469,8 +450,8 @@ static json_t *explanation_json(const rs_req *r, const rs_reco_list *l, size_t i
         char src[RS_SOURCE_NAME_MAX + 1];
         memcpy(src, e->parts[k].source, RS_SOURCE_NAME_MAX);
         src[RS_SOURCE_NAME_MAX] = '\0'; /* a plugin may fill all 32 bytes */
-        json_array_append_new(parts, json_pack("{s:s, s:f}", "source", src, "share",
-                                               (double)e->parts[k].share));
+        json_array_append_new(
+            parts, json_pack("{s:s, s:f}", "source", src, "share", (double)e->parts[k].share));
     }
     return json_pack("{s:o, s:o}", "because", because, "parts", parts);
 }

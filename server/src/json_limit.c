@@ -41,8 +41,7 @@ json_t *rs_json_parse_body(const char *buf, size_t n, char *msg, size_t size)
     json_error_t je;
     json_t *j = json_loadb(buf, n, JSON_REJECT_DUPLICATES, &je);
     if (!j) {
-        snprintf(msg, size, "malformed JSON at line %d column %d: %s", je.line, je.column,
-                 je.text);
+        snprintf(msg, size, "malformed JSON at line %d column %d: %s", je.line, je.column, je.text);
         return NULL;
     }
     if (!json_is_object(j)) {

@@ -127,8 +127,7 @@ void rs_lc_rating_changed(rs_lc *lc, int64_t user_id, int64_t movie_id)
 {
     if (!lc)
         return;
-    rs_reco_rating_changed(lc->deps.reco, user_id,
-                           rs_movielens_item_index(lc->deps.ml, movie_id));
+    rs_reco_rating_changed(lc->deps.reco, user_id, rs_movielens_item_index(lc->deps.ml, movie_id));
     if (lc->retrainer)
         rs_retrainer_note_ratings(lc->retrainer, 1);
 }

@@ -18,7 +18,7 @@
 
 /* What the lifecycle borrows; each must outlive it. */
 typedef struct rs_lc_deps {
-    const rs_config *config;  /* NULL: a bare server */
+    const rs_config *config; /* NULL: a bare server */
     rs_engine *engine;
     const rs_movielens *ml;
     rs_db *db;

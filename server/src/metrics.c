@@ -10,7 +10,7 @@
 /* Upper bounds in seconds; the API answers in well under a millisecond to
  * a few hundred. */
 static const double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                0.05, 0.1, 0.25, 0.5, 1.0, 2.5};
+                                0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
 #define N_BOUNDS (sizeof bounds / sizeof bounds[0])
 #define N_CLASSES 5 /* 1xx..5xx */
 
@@ -26,8 +26,8 @@ struct rs_metrics {
     series *s; /* [n_routes][n_sources + 1]; slot 0 = no source */
 };
 
-rs_metrics *rs_metrics_new(size_t n_routes, const char *const *routes,
-                           size_t n_sources, const char *const *sources)
+rs_metrics *rs_metrics_new(size_t n_routes, const char *const *routes, size_t n_sources,
+                           const char *const *sources)
 {
     rs_metrics *m = calloc(1, sizeof *m);
     if (!m)
@@ -65,8 +65,7 @@ void rs_metrics_free(rs_metrics *m)
     free(m);
 }
 
-void rs_metrics_observe(rs_metrics *m, size_t route, int source, int status,
-                        double seconds)
+void rs_metrics_observe(rs_metrics *m, size_t route, int source, int status, double seconds)
 {
     if (route >= m->n_routes)
         return;
@@ -130,9 +129,9 @@ char *rs_metrics_render(const rs_metrics *m, const char *extra)
             for (int c = 0; c < N_CLASSES; c++) {
                 uint64_t v = __atomic_load_n(&x->count[c], __ATOMIC_RELAXED);
                 if (v)
-                    put(&o, "recsys_http_requests_total{route=\"%s\",source=\"%s\",code=\"%s\"} %llu\n",
-                        m->routes[r], s ? m->sources[s - 1] : "", cls[c],
-                        (unsigned long long)v);
+                    put(&o,
+                        "recsys_http_requests_total{route=\"%s\",source=\"%s\",code=\"%s\"} %llu\n",
+                        m->routes[r], s ? m->sources[s - 1] : "", cls[c], (unsigned long long)v);
             }
         }
     put(&o, "# HELP recsys_http_request_duration_seconds Request latency by route and source.\n"
@@ -149,14 +148,17 @@ char *rs_metrics_render(const rs_metrics *m, const char *extra)
             uint64_t cum = 0;
             for (size_t b = 0; b < N_BOUNDS; b++) {
                 cum += __atomic_load_n(&x->bucket[b], __ATOMIC_RELAXED);
-                put(&o, "recsys_http_request_duration_seconds_bucket{route=\"%s\",source=\"%s\",le=\"%g\"} %llu\n",
+                put(&o,
+                    "recsys_http_request_duration_seconds_bucket{route=\"%s\",source=\"%s\",le=\"%"
+                    "g\"} %llu\n",
                     m->routes[r], src, bounds[b], (unsigned long long)cum);
             }
-            put(&o, "recsys_http_request_duration_seconds_bucket{route=\"%s\",source=\"%s\",le=\"+Inf\"} %llu\n",
+            put(&o,
+                "recsys_http_request_duration_seconds_bucket{route=\"%s\",source=\"%s\",le=\"+"
+                "Inf\"} %llu\n",
                 m->routes[r], src, (unsigned long long)total);
             put(&o, "recsys_http_request_duration_seconds_sum{route=\"%s\",source=\"%s\"} %.6f\n",
-                m->routes[r], src,
-                (double)__atomic_load_n(&x->sum_us, __ATOMIC_RELAXED) / 1e6);
+                m->routes[r], src, (double)__atomic_load_n(&x->sum_us, __ATOMIC_RELAXED) / 1e6);
             put(&o, "recsys_http_request_duration_seconds_count{route=\"%s\",source=\"%s\"} %llu\n",
                 m->routes[r], src, (unsigned long long)total);
         }

@@ -7,10 +7,7 @@
 
 #include "migrations_gen.h"
 
-size_t rs_db_migration_count(void)
-{
-    return rs_migrations_n;
-}
+size_t rs_db_migration_count(void) { return rs_migrations_n; }
 
 const char *rs_db_migration_name(size_t i)
 {
@@ -21,8 +18,8 @@ static rs_status applied(PGconn *c, const char *name, int *yes, rs_error *err)
 {
     PGresult *r;
     const char *p[1] = {name};
-    rs_status st = rs_db_exec(c, "SELECT 1 FROM schema_migrations WHERE version = $1",
-                              1, p, &r, err);
+    rs_status st = rs_db_exec(c, "SELECT 1 FROM schema_migrations WHERE version = $1", 1, p, &r,
+                              err);
     if (st != RS_OK)
         return st;
     *yes = PQntuples(r) > 0;
@@ -39,15 +36,13 @@ static rs_status apply_one(PGconn *c, size_t i, rs_error *err)
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         rs_error_set(err, RS_ERR_DATABASE, "database: migration %s failed: %s",
-                     rs_migrations[i].name,
-                     r ? PQresultErrorMessage(r) : PQerrorMessage(c));
+                     rs_migrations[i].name, r ? PQresultErrorMessage(r) : PQerrorMessage(c));
         PQclear(r);
         return RS_ERR_DATABASE;
     }
     PQclear(r);
     const char *p[1] = {rs_migrations[i].name};
-    return rs_db_exec(c, "INSERT INTO schema_migrations (version) VALUES ($1)",
-                      1, p, NULL, err);
+    return rs_db_exec(c, "INSERT INTO schema_migrations (version) VALUES ($1)", 1, p, NULL, err);
 }
 
 rs_status rs_db_migrate(rs_db *db, rs_error *err)

@@ -95,8 +95,7 @@ static rs_status walk(const char *dir, const char *rel, visit_fn visit, void *ct
     return st;
 }
 
-static rs_status hash_visit(void *ctx, const char *path, const char *rel, int is_dir,
-                            rs_error *err)
+static rs_status hash_visit(void *ctx, const char *path, const char *rel, int is_dir, rs_error *err)
 {
     return is_dir ? RS_OK : hash_file(ctx, path, rel, err);
 }
@@ -154,8 +153,7 @@ static rs_status copy_file(const char *from, const char *to, rs_error *err)
 }
 
 /* Entries of the source tree land at <ctx>/<rel>. */
-static rs_status copy_visit(void *ctx, const char *path, const char *rel, int is_dir,
-                            rs_error *err)
+static rs_status copy_visit(void *ctx, const char *path, const char *rel, int is_dir, rs_error *err)
 {
     char *dst = malloc(PATH_MAX); /* heap: see hash_file */
     if (!dst)
@@ -209,13 +207,14 @@ static int in_store(const char *store, const char *dir)
     return strncmp(a, b, n) == 0 && b[n] == '/';
 }
 
-static rs_status publish_locked(PGconn *c, const char *store, const char *source,
-                                const char *dir, const char *metrics, const char *by,
-                                rs_model_version *out, rs_error *err)
+static rs_status publish_locked(PGconn *c, const char *store, const char *source, const char *dir,
+                                const char *metrics, const char *by, rs_model_version *out,
+                                rs_error *err)
 {
     const char *p1[1] = {source};
     PGresult *r;
-    rs_status st = rs_db_exec(c,
+    rs_status st = rs_db_exec(
+        c,
         "SELECT pg_advisory_xact_lock(7307013, hashtext($1)),"
         " (SELECT coalesce(max(version), 0) + 1 FROM model_versions WHERE source = $1)",
         1, p1, &r, err);
@@ -242,10 +241,11 @@ static rs_status publish_locked(PGconn *c, const char *store, const char *source
         return st;
     snprintf(ver, sizeof ver, "%lld", (long long)version);
     const char *p[6] = {source, ver, path, sum, metrics ? metrics : "{}", by ? by : ""};
-    st = rs_db_exec(c,
-                    "INSERT INTO model_versions (source, version, path, checksum, metrics, created_by)"
-                    " VALUES ($1, $2, $3, $4, $5::jsonb, $6) RETURNING " ROW_COLS,
-                    6, p, &r, err);
+    st = rs_db_exec(
+        c,
+        "INSERT INTO model_versions (source, version, path, checksum, metrics, created_by)"
+        " VALUES ($1, $2, $3, $4, $5::jsonb, $6) RETURNING " ROW_COLS,
+        6, p, &r, err);
     if (st != RS_OK)
         return st;
     row_from(r, 0, out);
@@ -255,8 +255,7 @@ static rs_status publish_locked(PGconn *c, const char *store, const char *source
 
 rs_status rs_model_versions_publish(PGconn *c, const char *store, const char *source,
                                     const char *dir, const char *metrics_json,
-                                    const char *created_by, rs_model_version *out,
-                                    rs_error *err)
+                                    const char *created_by, rs_model_version *out, rs_error *err)
 {
     rs_status st = rs_db_begin(c, err);
     if (st != RS_OK)

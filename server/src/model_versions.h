@@ -44,8 +44,7 @@ typedef struct rs_model_version {
  * serialised by a transaction-level advisory lock per source. */
 rs_status rs_model_versions_publish(PGconn *c, const char *store, const char *source,
                                     const char *dir, const char *metrics_json,
-                                    const char *created_by, rs_model_version *out,
-                                    rs_error *err);
+                                    const char *created_by, rs_model_version *out, rs_error *err);
 
 /* The newest version of every source: fills up to cap rows, returns how
  * many (or -1 with err set). */

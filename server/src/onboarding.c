@@ -15,8 +15,8 @@
 
 struct rs_onboarding {
     const rs_dataset *d;
-    double *score;   /* [n_items] */
-    int32_t *pool;   /* best first */
+    double *score; /* [n_items] */
+    int32_t *pool; /* best first */
     size_t n_pool;
 };
 
@@ -91,8 +91,7 @@ double rs_onboarding_score(const rs_onboarding *o, int32_t i)
     return (i >= 0 && i < o->d->n_items) ? o->score[i] : 0;
 }
 
-size_t rs_onboarding_pick(const rs_onboarding *o, const uint8_t *skip,
-                          size_t n, int32_t *out)
+size_t rs_onboarding_pick(const rs_onboarding *o, const uint8_t *skip, size_t n, int32_t *out)
 {
     int genre_count[32] = {0};
     uint8_t taken[POOL] = {0};
@@ -128,8 +127,8 @@ size_t rs_onboarding_pick(const rs_onboarding *o, const uint8_t *skip,
 }
 
 size_t rs_onboarding_mix(const rs_onboarding *o, uint8_t *skip, const int32_t *near,
-                         const int32_t *near_because, size_t n_near, size_t n,
-                         int32_t *out, int32_t *out_because)
+                         const int32_t *near_because, size_t n_near, size_t n, int32_t *out,
+                         int32_t *out_because)
 {
     /* The spread picks are chosen in one greedy pass, so they keep their
      * genre mix; n of them cover the page whatever the neighbours give. */

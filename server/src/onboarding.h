@@ -19,8 +19,7 @@ void rs_onboarding_free(rs_onboarding *o);
 
 /* Up to n picks (catalogue indices) into out[], skipping items marked in
  * skip[n_items] (may be NULL). Returns the number written. */
-size_t rs_onboarding_pick(const rs_onboarding *o, const uint8_t *skip,
-                          size_t n, int32_t *out);
+size_t rs_onboarding_pick(const rs_onboarding *o, const uint8_t *skip, size_t n, int32_t *out);
 
 /* Adaptive picks after some ratings: up to n items into out[], taking
  * turns between near[] (neighbours of films the user liked, in the order
@@ -31,8 +30,8 @@ size_t rs_onboarding_pick(const rs_onboarding *o, const uint8_t *skip,
  * liked item behind out[k], or -1 for a spread pick. n is capped at
  * ONBOARDING_MAX. Returns the count. */
 size_t rs_onboarding_mix(const rs_onboarding *o, uint8_t *skip, const int32_t *near,
-                         const int32_t *near_because, size_t n_near, size_t n,
-                         int32_t *out, int32_t *out_because);
+                         const int32_t *near_because, size_t n_near, size_t n, int32_t *out,
+                         int32_t *out_because);
 
 /* The raw score of item i (0 when it has too few ratings). */
 double rs_onboarding_score(const rs_onboarding *o, int32_t i);

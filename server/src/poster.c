@@ -62,8 +62,8 @@ static int wrap(const char *t, const char **start, size_t *len, int max_lines)
  * parentheses are kept as they are). */
 static void natural_title(const char *t, char *out, size_t cap)
 {
-    static const char *const articles[] = {"The", "A", "An", "Les", "La", "Le", "L'",
-                                           "Il", "El", "Das", "Der", "Die"};
+    static const char *const articles[] = {"The", "A",  "An", "Les", "La",  "Le",
+                                           "L'",  "Il", "El", "Das", "Der", "Die"};
     const char *paren = strstr(t, " (");
     size_t main_len = paren ? (size_t)(paren - t) : strlen(t);
     for (size_t i = 0; i < sizeof articles / sizeof articles[0]; i++) {
@@ -96,10 +96,11 @@ static void send_svg(rs_req *r, const rs_item_meta *m)
     fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"342\" height=\"513\" "
                "viewBox=\"0 0 342 513\" role=\"img\" aria-label=\"");
     xml_escape(f, title, (size_t)-1);
-    fprintf(f, "\"><defs><linearGradient id=\"g\" x1=\"0\" y1=\"0\" x2=\"0\" y2=\"1\">"
-               "<stop offset=\"0\" stop-color=\"hsl(%d,55%%,42%%)\"/>"
-               "<stop offset=\"1\" stop-color=\"hsl(%d,60%%,18%%)\"/></linearGradient></defs>"
-               "<rect width=\"342\" height=\"513\" fill=\"url(#g)\"/>",
+    fprintf(f,
+            "\"><defs><linearGradient id=\"g\" x1=\"0\" y1=\"0\" x2=\"0\" y2=\"1\">"
+            "<stop offset=\"0\" stop-color=\"hsl(%d,55%%,42%%)\"/>"
+            "<stop offset=\"1\" stop-color=\"hsl(%d,60%%,18%%)\"/></linearGradient></defs>"
+            "<rect width=\"342\" height=\"513\" fill=\"url(#g)\"/>",
             hue, (hue + 30) % 360);
     const char *start[6];
     size_t len[6];
@@ -112,8 +113,8 @@ static void send_svg(rs_req *r, const rs_item_meta *m)
         fputs("</text>", f);
     }
     if (m->year)
-        fprintf(f, "<text x=\"171\" y=\"%d\" font-size=\"22\" opacity=\"0.8\">%d</text>",
-                y + 16, (int)m->year);
+        fprintf(f, "<text x=\"171\" y=\"%d\" font-size=\"22\" opacity=\"0.8\">%d</text>", y + 16,
+                (int)m->year);
     fputs("</g></svg>", f);
     fclose(f);
     r->status = 200;
@@ -234,8 +235,10 @@ void rs_api_poster(rs_req *r)
         }
         if (cached && path[0]) {
             char hdr[400];
-            snprintf(hdr, sizeof hdr, "Location: " TMDB_IMAGE "%s\r\n"
-                                      "Cache-Control: public, max-age=86400\r\n", path);
+            snprintf(hdr, sizeof hdr,
+                     "Location: " TMDB_IMAGE "%s\r\n"
+                     "Cache-Control: public, max-age=86400\r\n",
+                     path);
             r->status = 302;
             mg_printf(r->conn, "HTTP/1.1 302 Found\r\nContent-Length: 0\r\n%s\r\n", hdr);
             return;

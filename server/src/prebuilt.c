@@ -23,10 +23,7 @@ static char *body_text(rs_req *r, json_t *body)
 /* What the exposure log needs on a hit, kept beside the body: the films
  * shown (after hidden ones left) and the source credited for each, as
  * n, int32_t item[n], char credit[n][RS_SOURCE_NAME_MAX]. */
-static size_t aux_size(size_t n)
-{
-    return sizeof n + n * (sizeof(int32_t) + RS_SOURCE_NAME_MAX);
-}
+static size_t aux_size(size_t n) { return sizeof n + n * (sizeof(int32_t) + RS_SOURCE_NAME_MAX); }
 
 static uint64_t fp_str(uint64_t h, const char *s, size_t max)
 {
@@ -95,8 +92,8 @@ int rs_prebuilt_reco_reply(rs_req *r, const char *key, uint64_t fp, rs_reco_list
 }
 
 /* Send body and keep its text for the next request of the same list. */
-void rs_prebuilt_reco_keep(rs_req *r, json_t *body, const char *key, uint64_t fp,
-                           uint64_t epoch, const rs_reco_list *l, const rs_serving_choice *ch)
+void rs_prebuilt_reco_keep(rs_req *r, json_t *body, const char *key, uint64_t fp, uint64_t epoch,
+                           const rs_reco_list *l, const rs_serving_choice *ch)
 {
     char *text = body_text(r, body);
     if (!text)

@@ -21,8 +21,8 @@ int rs_prebuilt_reco_reply(rs_req *r, const char *key, uint64_t fp, rs_reco_list
                            rs_serving_choice *choice, uint64_t *epoch);
 /* Send `body` (stolen); when key is not NULL keep its text with the shown
  * films of l/ch for the next request. */
-void rs_prebuilt_reco_keep(rs_req *r, json_t *body, const char *key, uint64_t fp,
-                           uint64_t epoch, const rs_reco_list *l, const rs_serving_choice *ch);
+void rs_prebuilt_reco_keep(rs_req *r, json_t *body, const char *key, uint64_t fp, uint64_t epoch,
+                           const rs_reco_list *l, const rs_serving_choice *ch);
 
 /* ---- GET /api/movies/{id}/similar ---- */
 

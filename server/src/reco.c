@@ -13,7 +13,7 @@ struct rs_reco_service {
     rs_db *db;
     const char *similar_default; /* borrowed from the engine or config */
     const char *cold;
-    rs_reco_cache *cache;        /* NULL: every request computes */
+    rs_reco_cache *cache; /* NULL: every request computes */
     rs_reco_cache_config cache_cfg;
 };
 
@@ -100,15 +100,9 @@ void rs_reco_service_free(rs_reco_service *svc)
     free(svc);
 }
 
-const char *rs_reco_default_similar(const rs_reco_service *svc)
-{
-    return svc->similar_default;
-}
+const char *rs_reco_default_similar(const rs_reco_service *svc) { return svc->similar_default; }
 
-const char *rs_reco_cold_source(const rs_reco_service *svc)
-{
-    return svc->cold;
-}
+const char *rs_reco_cold_source(const rs_reco_service *svc) { return svc->cold; }
 
 static int by_item(const void *a, const void *b)
 {
@@ -141,8 +135,8 @@ static rs_status add_rating(void *ctx, const rs_store_rating *r, rs_error *err)
     return RS_OK;
 }
 
-rs_status rs_reco_user_ratings(rs_reco_service *svc, int64_t user_id,
-                               rs_rating **out, size_t *n, rs_error *err)
+rs_status rs_reco_user_ratings(rs_reco_service *svc, int64_t user_id, rs_rating **out, size_t *n,
+                               rs_error *err)
 {
     *out = NULL;
     *n = 0;
@@ -160,15 +154,15 @@ rs_status rs_reco_user_ratings(rs_reco_service *svc, int64_t user_id,
     return RS_OK;
 }
 
-static rs_status check_source(rs_reco_service *svc, const char *source,
-                              uint32_t cap, const char *what, rs_error *err)
+static rs_status check_source(rs_reco_service *svc, const char *source, uint32_t cap,
+                              const char *what, rs_error *err)
 {
     const rs_plugin_entry *pe = rs_engine_instance_entry(svc->engine, source);
     if (!pe)
         return rs_error_set(err, RS_ERR_NOT_FOUND, "unknown source '%s'", source);
     if (!(pe->capabilities & cap))
-        return rs_error_set(err, RS_ERR_UNSUPPORTED,
-                            "instance %s does not support %s", source, what);
+        return rs_error_set(err, RS_ERR_UNSUPPORTED, "instance %s does not support %s", source,
+                            what);
     return RS_OK;
 }
 
@@ -206,8 +200,10 @@ rs_status rs_reco_recommend(rs_reco_service *svc, int64_t user_id, const char *s
     if (n_ratings == 0 && svc->cold)
         source = svc->cold;
 
-    rs_query q = {.struct_size = sizeof q, .user_id = RS_USER_NONE,
-                  .ratings = ratings, .n_ratings = n_ratings};
+    rs_query q = {.struct_size = sizeof q,
+                  .user_id = RS_USER_NONE,
+                  .ratings = ratings,
+                  .n_ratings = n_ratings};
     int want_explain = out->explain && n_ratings > 0 &&
                        has_cap(svc->engine, source, RS_CAP_EXPLAIN);
     /* What the plugin leaves untouched reads "no explanation". */
@@ -223,8 +219,8 @@ rs_status rs_reco_recommend(rs_reco_service *svc, int64_t user_id, const char *s
     return RS_OK;
 }
 
-rs_status rs_reco_get(rs_reco_service *svc, int64_t user_id, const char *source,
-                      rs_reco_list *out, int64_t *generated_at_ms, rs_error *err)
+rs_status rs_reco_get(rs_reco_service *svc, int64_t user_id, const char *source, rs_reco_list *out,
+                      int64_t *generated_at_ms, rs_error *err)
 {
     if (generated_at_ms)
         *generated_at_ms = 0;
@@ -237,8 +233,8 @@ rs_status rs_reco_get(rs_reco_service *svc, int64_t user_id, const char *source,
     return st;
 }
 
-rs_status rs_reco_similar(rs_reco_service *svc, int32_t item, const char *source,
-                          rs_reco_list *out, rs_error *err)
+rs_status rs_reco_similar(rs_reco_service *svc, int32_t item, const char *source, rs_reco_list *out,
+                          rs_error *err)
 {
     out->n = 0;
     rs_status st = check_k(out, err);
@@ -247,8 +243,7 @@ rs_status rs_reco_similar(rs_reco_service *svc, int32_t item, const char *source
     if (!source)
         source = svc->similar_default;
     if (!source)
-        return rs_error_set(err, RS_ERR_UNSUPPORTED,
-                            "no configured instance supports similar");
+        return rs_error_set(err, RS_ERR_UNSUPPORTED, "no configured instance supports similar");
     st = check_source(svc, source, RS_CAP_SIMILAR, "similar", err);
     if (st != RS_OK)
         return st;

@@ -41,16 +41,16 @@ struct rs_replica {
     pthread_t sync_thread, train_thread;
     int sync_running, train_running;
 
-    size_t n;                        /* engine instances */
-    int64_t applied[MAX_SOURCES];    /* cluster version serving (0 = none) */
-    int64_t failed[MAX_SOURCES];     /* last version that failed (not retried) */
+    size_t n;                     /* engine instances */
+    int64_t applied[MAX_SOURCES]; /* cluster version serving (0 = none) */
+    int64_t failed[MAX_SOURCES];  /* last version that failed (not retried) */
     char failed_msg[MAX_SOURCES][256];
-    int64_t trains;                  /* retrains this replica ran as leader */
+    int64_t trains; /* retrains this replica ran as leader */
 
-    PGconn *lock_conn;               /* pooled connection holding the lock */
+    PGconn *lock_conn; /* pooled connection holding the lock */
     /* The rating feed (sync thread only). */
-    int64_t feed_cursor_us;          /* newest changed_at seen; 0 = not read yet */
-    feed_row *seen;                  /* rows of the last read within the overlap */
+    int64_t feed_cursor_us; /* newest changed_at seen; 0 = not read yet */
+    feed_row *seen;         /* rows of the last read within the overlap */
     size_t n_seen;
 };
 
@@ -58,7 +58,7 @@ struct rs_replica {
 
 rs_status rs_replica_config_parse(const rs_config *cfg, rs_replica_config *c, rs_error *err)
 {
-    static const char *const keys[] = {"replica_id", "artifact_dir", "poll_interval_s",
+    static const char *const keys[] = {"replica_id",      "artifact_dir",  "poll_interval_s",
                                        "retrain_every_s", "drain_wait_ms", NULL};
     memset(c, 0, sizeof *c);
     c->poll_interval_s = 10;
@@ -77,17 +77,17 @@ rs_status rs_replica_config_parse(const rs_config *cfg, rs_replica_config *c, rs
             (st = rs_yaml_get_int(sec, "drain_wait_ms", &c->drain_wait_ms, err)) != RS_OK)
             return st;
         if (!(c->poll_interval_s >= 0.05 && c->poll_interval_s <= 86400))
-            return rs_error_set(err, RS_ERR_CONFIG, "%scluster.poll_interval_s must be in 0.05..86400",
-                                rs_yaml_where(rs_yaml_get(sec, "poll_interval_s"), where,
-                                              sizeof where));
+            return rs_error_set(
+                err, RS_ERR_CONFIG, "%scluster.poll_interval_s must be in 0.05..86400",
+                rs_yaml_where(rs_yaml_get(sec, "poll_interval_s"), where, sizeof where));
         if (!(c->retrain_every_s >= 0))
-            return rs_error_set(err, RS_ERR_CONFIG, "%scluster.retrain_every_s must be >= 0",
-                                rs_yaml_where(rs_yaml_get(sec, "retrain_every_s"), where,
-                                              sizeof where));
+            return rs_error_set(
+                err, RS_ERR_CONFIG, "%scluster.retrain_every_s must be >= 0",
+                rs_yaml_where(rs_yaml_get(sec, "retrain_every_s"), where, sizeof where));
         if (c->drain_wait_ms < 0 || c->drain_wait_ms > 600000)
-            return rs_error_set(err, RS_ERR_CONFIG, "%scluster.drain_wait_ms must be in 0..600000",
-                                rs_yaml_where(rs_yaml_get(sec, "drain_wait_ms"), where,
-                                              sizeof where));
+            return rs_error_set(
+                err, RS_ERR_CONFIG, "%scluster.drain_wait_ms must be in 0..600000",
+                rs_yaml_where(rs_yaml_get(sec, "drain_wait_ms"), where, sizeof where));
         /* Every replica would otherwise train on its own schedule too. */
         const rs_yaml_node *rt = rs_config_section(cfg, "retrain");
         const rs_yaml_node *k = rt ? rs_yaml_get(rt, "every_hours") : NULL;
@@ -197,8 +197,9 @@ static void apply_one(rs_replica *r, const rs_model_version *v)
     char sum[RS_CHECKSUM_HEX];
     rs_status st = rs_artifact_checksum(v->path, sum, &err);
     if (st == RS_OK && strcmp(sum, v->checksum) != 0)
-        st = rs_error_set(&err, RS_ERR_FORMAT, "%s: checksum %.12s... differs from the published %.12s...",
-                          v->path, sum, v->checksum);
+        st = rs_error_set(&err, RS_ERR_FORMAT,
+                          "%s: checksum %.12s... differs from the published %.12s...", v->path, sum,
+                          v->checksum);
     if (st == RS_OK)
         st = replica_apply_version(r->srv, v->source, v->path, &err);
     pthread_mutex_lock(&r->mu);
@@ -216,8 +217,8 @@ static void apply_one(rs_replica *r, const rs_model_version *v)
             rs_reco_models_changed(r->srv->reco);
     } else {
         /* Logged once: the same version is not tried again; a newer one is. */
-        rs_log(RS_LOG_WARN, "cluster", "%s: %s version %lld not loaded (not retried): %s",
-               r->c.id, v->source, (long long)v->version, err.message);
+        rs_log(RS_LOG_WARN, "cluster", "%s: %s version %lld not loaded (not retried): %s", r->c.id,
+               v->source, (long long)v->version, err.message);
     }
 }
 
@@ -269,16 +270,18 @@ static void sync_feed(rs_replica *r)
     char cur[24];
     snprintf(cur, sizeof cur, "%lld", (long long)(r->feed_cursor_us - FEED_OVERLAP_US));
     const char *p[1] = {cur};
-    rs_status st = r->feed_cursor_us == 0
-        /* The first read only sets the cursor: lists cached from now on are
+    rs_status st =
+        r->feed_cursor_us == 0
+            /* The first read only sets the cursor: lists cached from now on are
          * computed from current ratings. */
-        ? rs_db_exec(c, "SELECT 0, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint",
-                     0, NULL, &res, &err)
-        : rs_db_exec(c,
-                     "SELECT user_id, (extract(epoch FROM changed_at) * 1000000)::bigint"
-                     " FROM rating_changes"
-                     " WHERE changed_at > 'epoch'::timestamptz + $1::bigint * interval '1 microsecond'",
-                     1, p, &res, &err);
+            ? rs_db_exec(c, "SELECT 0, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint",
+                         0, NULL, &res, &err)
+            : rs_db_exec(c,
+                         "SELECT user_id, (extract(epoch FROM changed_at) * 1000000)::bigint"
+                         " FROM rating_changes"
+                         " WHERE changed_at > 'epoch'::timestamptz + $1::bigint * interval '1 "
+                         "microsecond'",
+                         1, p, &res, &err);
     rs_db_release(r->srv->db, c);
     if (st != RS_OK) {
         rs_log(RS_LOG_WARN, "cluster", "%s: reading rating_changes: %s", r->c.id, err.message);
@@ -399,12 +402,12 @@ static char *metrics_text(rs_replica *r, const char *source)
     if (!r->srv->lc->gate || rs_swap_gate_events(r->srv->lc->gate, source, &ev, 1) != 1)
         return NULL;
     json_t *m = json_pack("{s:f, s:f, s:f, s:I, s:I, s:I}", "candidate_recall",
-                          isnan(ev.candidate_recall) ? -1.0 : ev.candidate_recall,
-                          "serving_recall", isnan(ev.serving_recall) ? -1.0 : ev.serving_recall,
-                          "train_seconds", ev.has_train ? ev.train.seconds : 0.0,
-                          "train_ratings", (json_int_t)(ev.has_train ? ev.train.ratings : 0),
-                          "train_users", (json_int_t)(ev.has_train ? ev.train.users : 0),
-                          "gate_k", (json_int_t)rs_swap_gate_config(r->srv->lc->gate)->k);
+                          isnan(ev.candidate_recall) ? -1.0 : ev.candidate_recall, "serving_recall",
+                          isnan(ev.serving_recall) ? -1.0 : ev.serving_recall, "train_seconds",
+                          ev.has_train ? ev.train.seconds : 0.0, "train_ratings",
+                          (json_int_t)(ev.has_train ? ev.train.ratings : 0), "train_users",
+                          (json_int_t)(ev.has_train ? ev.train.users : 0), "gate_k",
+                          (json_int_t)rs_swap_gate_config(r->srv->lc->gate)->k);
     char *s = m ? json_dumps(m, JSON_COMPACT) : NULL;
     json_decref(m);
     return s;
@@ -516,9 +519,8 @@ rs_status rs_replica_new(rs_server *s, rs_replica **out, rs_error *err)
     if (st == RS_OK && rc != 0)
         st = rs_error_set(err, RS_ERR_INTERNAL, "replica: cannot start thread: %s", strerror(rc));
     if (st == RS_OK)
-        rs_log(RS_LOG_INFO, "cluster", "replica %s: artifacts in %s, polling every %g s%s",
-               r->c.id, r->c.artifact_dir, r->c.poll_interval_s,
-               r->train_running ? ", may train" : "");
+        rs_log(RS_LOG_INFO, "cluster", "replica %s: artifacts in %s, polling every %g s%s", r->c.id,
+               r->c.artifact_dir, r->c.poll_interval_s, r->train_running ? ", may train" : "");
     return st; /* on failure the caller frees *out */
 }
 
@@ -575,19 +577,19 @@ json_t *rs_replica_json(rs_replica *r)
     json_t *sources = json_object();
     pthread_mutex_lock(&r->mu);
     for (size_t i = 0; i < r->n; i++)
-        json_object_set_new(sources, rs_engine_instance_name(r->srv->engine, i),
-                            json_pack("{s:I, s:o, s:s}", "cluster_version",
-                                      (json_int_t)r->applied[i], "failed_version",
-                                      r->failed[i] ? json_integer((json_int_t)r->failed[i])
-                                                   : json_null(),
-                                      "failed_error", r->failed_msg[i]));
+        json_object_set_new(
+            sources, rs_engine_instance_name(r->srv->engine, i),
+            json_pack("{s:I, s:o, s:s}", "cluster_version", (json_int_t)r->applied[i],
+                      "failed_version",
+                      r->failed[i] ? json_integer((json_int_t)r->failed[i]) : json_null(),
+                      "failed_error", r->failed_msg[i]));
     json_int_t trains = (json_int_t)r->trains;
     pthread_mutex_unlock(&r->mu);
     return json_pack("{s:s, s:b, s:s, s:b, s:s, s:f, s:f, s:I, s:o}", "id", r->c.id, "cluster",
-                     r->c.enabled, "state", rs_replica_state_str(rs_replica_get_state(r)),
-                     "leader", atomic_load(&r->leader), "artifact_dir", r->c.artifact_dir,
-                     "poll_interval_s", r->c.poll_interval_s, "retrain_every_s",
-                     r->c.retrain_every_s, "trains", trains, "sources", sources);
+                     r->c.enabled, "state", rs_replica_state_str(rs_replica_get_state(r)), "leader",
+                     atomic_load(&r->leader), "artifact_dir", r->c.artifact_dir, "poll_interval_s",
+                     r->c.poll_interval_s, "retrain_every_s", r->c.retrain_every_s, "trains",
+                     trains, "sources", sources);
 }
 
 rs_status rs_replica_version_dir(rs_replica *r, const char *source, int64_t version, char *dir,
@@ -604,8 +606,8 @@ rs_status rs_replica_version_dir(rs_replica *r, const char *source, int64_t vers
     return st;
 }
 
-rs_status rs_replica_publish(rs_replica *r, const char *source, const char *dir,
-                             int64_t *version, rs_error *err)
+rs_status rs_replica_publish(rs_replica *r, const char *source, const char *dir, int64_t *version,
+                             rs_error *err)
 {
     char *m = metrics_text(r, source);
     rs_status st = publish(r, source, dir, m, version, err);

@@ -45,7 +45,7 @@ typedef enum rs_replica_state {
 } rs_replica_state;
 
 typedef struct rs_replica_config {
-    int enabled;             /* a cluster: section is present */
+    int enabled; /* a cluster: section is present */
     char id[64];
     char artifact_dir[1024]; /* absolute */
     double poll_interval_s;
@@ -76,12 +76,12 @@ json_t *rs_replica_json(rs_replica *r);
 
 /* Admin reload in a cluster. Resolve a published version of source to its
  * directory (RS_ERR_NOT_FOUND when there is none). */
-rs_status rs_replica_version_dir(rs_replica *r, const char *source, int64_t version,
-                                 char *dir, size_t size, rs_error *err);
+rs_status rs_replica_version_dir(rs_replica *r, const char *source, int64_t version, char *dir,
+                                 size_t size, rs_error *err);
 /* The artifacts in dir went live here through the gate: publish them as
  * the next version so every replica follows (the gate's last event for
  * source becomes its metrics); *version receives it. */
-rs_status rs_replica_publish(rs_replica *r, const char *source, const char *dir,
-                             int64_t *version, rs_error *err);
+rs_status rs_replica_publish(rs_replica *r, const char *source, const char *dir, int64_t *version,
+                             rs_error *err);
 
 #endif

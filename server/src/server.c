@@ -39,8 +39,8 @@ void rs_server_options_default(rs_server_options *o)
     o->response_cache_ttl_ms = 5000;
 }
 
-static rs_status get_str(const rs_yaml_node *sec, const char *key, char *dst,
-                         size_t size, rs_error *err)
+static rs_status get_str(const rs_yaml_node *sec, const char *key, char *dst, size_t size,
+                         rs_error *err)
 {
     const char *v = NULL;
     rs_status st = rs_yaml_get_string(sec, key, &v, err);
@@ -49,15 +49,15 @@ static rs_status get_str(const rs_yaml_node *sec, const char *key, char *dst,
     if (strlen(v) >= size) {
         char where[128];
         return rs_error_set(err, RS_ERR_CONFIG, "%sserver.%s is too long (max %zu)",
-                            rs_yaml_where(rs_yaml_get(sec, key), where, sizeof where),
-                            key, size - 1);
+                            rs_yaml_where(rs_yaml_get(sec, key), where, sizeof where), key,
+                            size - 1);
     }
     snprintf(dst, size, "%s", v);
     return RS_OK;
 }
 
-static rs_status get_int(const rs_yaml_node *sec, const char *key, int64_t lo,
-                         int64_t hi, int64_t *v, rs_error *err)
+static rs_status get_int(const rs_yaml_node *sec, const char *key, int64_t lo, int64_t hi,
+                         int64_t *v, rs_error *err)
 {
     rs_status st = rs_yaml_get_int(sec, key, v, err);
     if (st != RS_OK)
@@ -71,15 +71,26 @@ static rs_status get_int(const rs_yaml_node *sec, const char *key, int64_t lo,
     return RS_OK;
 }
 
-rs_status rs_server_options_from_config(const rs_config *cfg,
-                                        rs_server_options *o, rs_error *err)
+rs_status rs_server_options_from_config(const rs_config *cfg, rs_server_options *o, rs_error *err)
 {
-    static const char *const keys[] = {
-        "port", "bind", "static_dir", "threads", "default_source", "tmdb_api_key",
-        "request_max_bytes", "password_memlimit_kib", "login_per_ip_per_min",
-        "login_per_account_per_min", "session_ttl_s", "request_timeout_ms",
-        "keep_alive_timeout_ms", "exposures_per_user_per_min", "exposure_queue_rows",
-        "session_cache_ttl_s", "response_cache_ttl_ms", NULL};
+    static const char *const keys[] = {"port",
+                                       "bind",
+                                       "static_dir",
+                                       "threads",
+                                       "default_source",
+                                       "tmdb_api_key",
+                                       "request_max_bytes",
+                                       "password_memlimit_kib",
+                                       "login_per_ip_per_min",
+                                       "login_per_account_per_min",
+                                       "session_ttl_s",
+                                       "request_timeout_ms",
+                                       "keep_alive_timeout_ms",
+                                       "exposures_per_user_per_min",
+                                       "exposure_queue_rows",
+                                       "session_cache_ttl_s",
+                                       "response_cache_ttl_ms",
+                                       NULL};
     rs_server_options_default(o);
     o->config = cfg;
     snprintf(o->work_dir, sizeof o->work_dir, "%s", cfg->work_dir ? cfg->work_dir : ".");
@@ -102,24 +113,39 @@ rs_status rs_server_options_from_config(const rs_config *cfg,
     int64_t expo = o->exposures_per_user_per_min, expo_q = o->exposure_queue_rows;
     int64_t sess_ttl = o->session_cache_ttl_s, resp_ttl = o->response_cache_ttl_ms;
     char static_dir[sizeof o->static_dir] = "";
-    if (st == RS_OK) st = get_int(sec, "port", 0, 65535, &port, err);
-    if (st == RS_OK) st = get_int(sec, "threads", 1, 256, &threads, err);
-    if (st == RS_OK) st = get_int(sec, "request_max_bytes", 256, 64 << 20, &max, err);
+    if (st == RS_OK)
+        st = get_int(sec, "port", 0, 65535, &port, err);
+    if (st == RS_OK)
+        st = get_int(sec, "threads", 1, 256, &threads, err);
+    if (st == RS_OK)
+        st = get_int(sec, "request_max_bytes", 256, 64 << 20, &max, err);
     /* libsodium's minimum is 8 KiB; tests use a few MiB to stay fast. */
-    if (st == RS_OK) st = get_int(sec, "password_memlimit_kib", 8, 4 << 20, &mem, err);
-    if (st == RS_OK) st = get_int(sec, "login_per_ip_per_min", 1, 1000000, &ip, err);
-    if (st == RS_OK) st = get_int(sec, "login_per_account_per_min", 1, 1000000, &acct, err);
-    if (st == RS_OK) st = get_int(sec, "session_ttl_s", 60, 365 * 86400, &ttl, err);
-    if (st == RS_OK) st = get_int(sec, "request_timeout_ms", 100, 600000, &req_ms, err);
-    if (st == RS_OK) st = get_int(sec, "keep_alive_timeout_ms", 0, 600000, &ka_ms, err);
-    if (st == RS_OK) st = get_int(sec, "exposures_per_user_per_min", 0, 1000000, &expo, err);
-    if (st == RS_OK) st = get_int(sec, "exposure_queue_rows", 0, 1 << 24, &expo_q, err);
-    if (st == RS_OK) st = get_int(sec, "session_cache_ttl_s", 0, 3600, &sess_ttl, err);
-    if (st == RS_OK) st = get_int(sec, "response_cache_ttl_ms", 0, 600000, &resp_ttl, err);
-    if (st == RS_OK) st = get_str(sec, "bind", o->bind, sizeof o->bind, err);
-    if (st == RS_OK) st = get_str(sec, "tmdb_api_key", o->tmdb_api_key,
-                                  sizeof o->tmdb_api_key, err);
-    if (st == RS_OK) st = get_str(sec, "static_dir", static_dir, sizeof static_dir, err);
+    if (st == RS_OK)
+        st = get_int(sec, "password_memlimit_kib", 8, 4 << 20, &mem, err);
+    if (st == RS_OK)
+        st = get_int(sec, "login_per_ip_per_min", 1, 1000000, &ip, err);
+    if (st == RS_OK)
+        st = get_int(sec, "login_per_account_per_min", 1, 1000000, &acct, err);
+    if (st == RS_OK)
+        st = get_int(sec, "session_ttl_s", 60, 365 * 86400, &ttl, err);
+    if (st == RS_OK)
+        st = get_int(sec, "request_timeout_ms", 100, 600000, &req_ms, err);
+    if (st == RS_OK)
+        st = get_int(sec, "keep_alive_timeout_ms", 0, 600000, &ka_ms, err);
+    if (st == RS_OK)
+        st = get_int(sec, "exposures_per_user_per_min", 0, 1000000, &expo, err);
+    if (st == RS_OK)
+        st = get_int(sec, "exposure_queue_rows", 0, 1 << 24, &expo_q, err);
+    if (st == RS_OK)
+        st = get_int(sec, "session_cache_ttl_s", 0, 3600, &sess_ttl, err);
+    if (st == RS_OK)
+        st = get_int(sec, "response_cache_ttl_ms", 0, 600000, &resp_ttl, err);
+    if (st == RS_OK)
+        st = get_str(sec, "bind", o->bind, sizeof o->bind, err);
+    if (st == RS_OK)
+        st = get_str(sec, "tmdb_api_key", o->tmdb_api_key, sizeof o->tmdb_api_key, err);
+    if (st == RS_OK)
+        st = get_str(sec, "static_dir", static_dir, sizeof static_dir, err);
     if (st != RS_OK)
         return st;
     if (static_dir[0]) {
@@ -317,8 +343,9 @@ static size_t route_api(rs_req *r, const char *uri)
     }
     char hdr[96];
     snprintf(hdr, sizeof hdr, "Allow: %s\r\n", allow);
-    rs_reply_json_hdr(r, 405, rs_error_body("method_not_allowed", "%s is not allowed on %s",
-                                            r->method, uri), hdr);
+    rs_reply_json_hdr(
+        r, 405, rs_error_body("method_not_allowed", "%s is not allowed on %s", r->method, uri),
+        hdr);
     return ROUTE_API_OTHER;
 }
 
@@ -406,8 +433,7 @@ static rs_status init_serving(rs_server *s, rs_error *err)
     rs_lc_deps deps = {cfg, s->engine, s->ml, s->db, s->reco};
     if ((st = rs_lc_new(&deps, &s->lc, err)) != RS_OK)
         return st;
-    return rs_serving_new(s->reco, s->lc->active, s->data, s->db, s->rl_exposure, &s->serving,
-                          err);
+    return rs_serving_new(s->reco, s->lc->active, s->data, s->db, s->rl_exposure, &s->serving, err);
 }
 
 static rs_status init_parts(rs_server *s, rs_error *err)
@@ -456,7 +482,7 @@ static void free_parts(rs_server *s)
     rs_replica_free(s->replica); /* its threads use the lifecycle */
     rs_serving_free(s->serving);
     rs_exposure_queue_free(s->exposures); /* writes what is queued */
-    rs_lc_free(s->lc); /* its threads use the reco service: first */
+    rs_lc_free(s->lc);                    /* its threads use the reco service: first */
     rs_reco_service_free(s->reco);
     rs_onboarding_free(s->onboarding);
     rs_ratelimit_free(s->rl_ip);
@@ -469,9 +495,8 @@ static void free_parts(rs_server *s)
     free(s);
 }
 
-rs_status rs_server_start(const rs_server_options *opt, rs_engine *engine,
-                          const rs_movielens *ml, rs_db *db, rs_server **out,
-                          rs_error *err)
+rs_status rs_server_start(const rs_server_options *opt, rs_engine *engine, const rs_movielens *ml,
+                          rs_db *db, rs_server **out, rs_error *err)
 {
     *out = NULL;
     rs_status st = rs_auth_init(err);
@@ -501,25 +526,20 @@ rs_status rs_server_start(const rs_server_options *opt, rs_engine *engine,
     snprintf(maxreq, sizeof maxreq, "%zu", s->opt.request_max_bytes + 16384);
     snprintf(req_ms, sizeof req_ms, "%d", s->opt.request_timeout_ms);
     snprintf(ka_ms, sizeof ka_ms, "%d", s->opt.keep_alive_timeout_ms);
-    const char *options[] = {
-        "listening_ports", ports,
-        "num_threads", threads,
-        "enable_keep_alive", s->opt.keep_alive_timeout_ms > 0 ? "yes" : "no",
-        /* An idle keep-alive connection holds a worker: keep it short. */
-        "keep_alive_timeout_ms", ka_ms,
-        /* Bounds the request headers in total and each body read;
+    const char *options[] = {"listening_ports", ports, "num_threads", threads, "enable_keep_alive",
+                             s->opt.keep_alive_timeout_ms > 0 ? "yes" : "no",
+                             /* An idle keep-alive connection holds a worker: keep it short. */
+                             "keep_alive_timeout_ms", ka_ms,
+                             /* Bounds the request headers in total and each body read;
          * rs_req_json bounds the body in total. */
-        "request_timeout_ms", req_ms,
-        "max_request_size", maxreq,
-        "enable_directory_listing", "no",
-        /* civetweb answers CORS preflights itself unless both are empty;
+                             "request_timeout_ms", req_ms, "max_request_size", maxreq,
+                             "enable_directory_listing", "no",
+                             /* civetweb answers CORS preflights itself unless both are empty;
          * the API is same-origin only (docs/api.md), so it answers none. */
-        "access_control_allow_origin", "",
-        "access_control_allow_methods", "",
-        /* Responses are small; without this Nagle + delayed ACK add ~40 ms
+                             "access_control_allow_origin", "", "access_control_allow_methods", "",
+                             /* Responses are small; without this Nagle + delayed ACK add ~40 ms
          * to every keep-alive request. */
-        "tcp_nodelay", "1",
-        NULL};
+                             "tcp_nodelay", "1", NULL};
     struct mg_callbacks cb;
     memset(&cb, 0, sizeof cb);
     cb.log_message = log_message;
@@ -546,10 +566,7 @@ rs_status rs_server_start(const rs_server_options *opt, rs_engine *engine,
     return RS_OK;
 }
 
-int rs_server_port(const rs_server *s)
-{
-    return s->port;
-}
+int rs_server_port(const rs_server *s) { return s->port; }
 
 void rs_server_drain(rs_server *s)
 {

@@ -26,9 +26,9 @@ struct rs_server {
     const rs_dataset *data;
     rs_db *db;
     rs_reco_service *reco; /* lists, computed or cached */
-    rs_lc *lc;           /* gate, retrainer, experiments, admin token */
-    rs_serving *serving; /* arms, interleaving, exposures */
-    rs_replica *replica; /* readiness, drain; in a cluster: versions, trainer */
+    rs_lc *lc;             /* gate, retrainer, experiments, admin token */
+    rs_serving *serving;   /* arms, interleaving, exposures */
+    rs_replica *replica;   /* readiness, drain; in a cluster: versions, trainer */
     rs_metrics *metrics;
     rs_ratelimit *rl_ip, *rl_account;
     rs_ratelimit *rl_exposure; /* exposure rows per user per minute */
@@ -38,7 +38,7 @@ struct rs_server {
     rs_exposure_queue *exposures; /* NULL: exposures written synchronously */
     rs_body_cache *bodies;        /* prebuilt JSON of cached and similar lists;
                                    * NULL: built per request */
-    char **source_names; /* [n_sources] instance names, for metrics */
+    char **source_names;          /* [n_sources] instance names, for metrics */
     size_t n_sources;
     struct mg_context *mg;
     int port;
@@ -56,16 +56,16 @@ typedef struct rs_req {
     struct mg_connection *conn;
     const struct mg_request_info *ri;
     const char *method;
-    const char *query;                /* raw query string, "" when none */
-    char path[512];                   /* decoded path, split into seg[] */
+    const char *query; /* raw query string, "" when none */
+    char path[512];    /* decoded path, split into seg[] */
     char *seg[RS_PATH_SEGMENTS];
     int n_seg;
-    int64_t id;                       /* the {id} segment, when the route has one */
-    int source;                       /* metrics: instance index, -1 none */
-    int status;                       /* response status sent */
-    double t0;                        /* monotonic seconds when handling began */
-    int has_body;                     /* Content-Length > 0 or chunked */
-    int body_read;                    /* rs_req_json consumed all of it */
+    int64_t id;    /* the {id} segment, when the route has one */
+    int source;    /* metrics: instance index, -1 none */
+    int status;    /* response status sent */
+    double t0;     /* monotonic seconds when handling began */
+    int has_body;  /* Content-Length > 0 or chunked */
+    int body_read; /* rs_req_json consumed all of it */
     /* Set by rs_req_user() on success. */
     int64_t user_id;
     char username[40];
@@ -79,8 +79,7 @@ void rs_reply_json(rs_req *r, int status, json_t *body);
 /* Like rs_reply_json with extra header lines ("Name: value\r\n..."). */
 void rs_reply_json_hdr(rs_req *r, int status, json_t *body, const char *headers);
 /* {"error": code, "message": ...} */
-void rs_reply_error(rs_req *r, int status, const char *code, const char *fmt, ...)
-    RS_PRINTF(4, 5);
+void rs_reply_error(rs_req *r, int status, const char *code, const char *fmt, ...) RS_PRINTF(4, 5);
 /* The error object rs_reply_error sends (new reference, never NULL but on
  * out of memory). Bytes of the message that are not UTF-8 (a client's
  * text echoed back) are written as \xNN so the body stays valid JSON with
@@ -89,8 +88,8 @@ json_t *rs_error_body(const char *code, const char *fmt, ...) RS_PRINTF(2, 3);
 /* Translate an rs_status from a lower layer into the right 4xx/5xx. */
 void rs_reply_status(rs_req *r, rs_status st, const rs_error *err);
 void rs_reply_empty(rs_req *r, int status, const char *headers);
-void rs_reply_raw(rs_req *r, int status, const char *type, const char *body,
-                  size_t len, const char *headers);
+void rs_reply_raw(rs_req *r, int status, const char *type, const char *body, size_t len,
+                  const char *headers);
 
 /* ---- requests ---------------------------------------------------------- */
 

@@ -19,12 +19,11 @@ struct rs_serving {
     rs_db *db;
     rs_ratelimit *exposure_limit;
     rs_exposure_queue *exposures; /* NULL: written synchronously */
-    atomic_uint_fast64_t seq;    /* interleaving request counter */
+    atomic_uint_fast64_t seq;     /* interleaving request counter */
 };
 
-rs_status rs_serving_new(rs_reco_service *reco, const rs_experiment *active,
-                         const rs_dataset *data, rs_db *db, rs_ratelimit *exposure_limit,
-                         rs_serving **out, rs_error *err)
+rs_status rs_serving_new(rs_reco_service *reco, const rs_experiment *active, const rs_dataset *data,
+                         rs_db *db, rs_ratelimit *exposure_limit, rs_serving **out, rs_error *err)
 {
     rs_serving *sv = calloc(1, sizeof *sv);
     if (!sv)
@@ -39,15 +38,9 @@ rs_status rs_serving_new(rs_reco_service *reco, const rs_experiment *active,
     return RS_OK;
 }
 
-void rs_serving_free(rs_serving *sv)
-{
-    free(sv);
-}
+void rs_serving_free(rs_serving *sv) { free(sv); }
 
-void rs_serving_set_exposure_queue(rs_serving *sv, rs_exposure_queue *q)
-{
-    sv->exposures = q;
-}
+void rs_serving_set_exposure_queue(rs_serving *sv, rs_exposure_queue *q) { sv->exposures = q; }
 
 /* One source's list; the choice remembers the oldest list it used. */
 static rs_status fetch(rs_serving *sv, int64_t user_id, const char *source, rs_reco_list *out,
@@ -114,8 +107,8 @@ static rs_status interleave(rs_serving *sv, const rs_experiment *x, int64_t user
 }
 
 rs_status rs_serving_recommend(rs_serving *sv, int64_t user_id, const char *override,
-                               const char *default_source, rs_reco_list *out,
-                               rs_serving_choice *ch, rs_error *err)
+                               const char *default_source, rs_reco_list *out, rs_serving_choice *ch,
+                               rs_error *err)
 {
     const rs_experiment *x = sv->active;
     rs_status st;
@@ -172,8 +165,7 @@ void rs_serving_log_exposure(rs_serving *sv, int64_t user_id, const rs_reco_list
      * but not logged, whole, so no response is half in the statistics. */
     char key[32];
     snprintf(key, sizeof key, "user:%lld", (long long)user_id);
-    if (sv->exposure_limit &&
-        !rs_ratelimit_take(sv->exposure_limit, key, time(NULL), (int)l->n))
+    if (sv->exposure_limit && !rs_ratelimit_take(sv->exposure_limit, key, time(NULL), (int)l->n))
         return;
     int64_t movies[RS_RECO_K_MAX];
     const char *sources[RS_RECO_K_MAX];
@@ -187,7 +179,6 @@ void rs_serving_log_exposure(rs_serving *sv, int64_t user_id, const rs_reco_list
         return;
     }
     rs_error err = {0};
-    if (rs_store_exposures_add(sv->db, user_id, movies, sources, l->n, ch->log_arm, &err) !=
-        RS_OK)
+    if (rs_store_exposures_add(sv->db, user_id, movies, sources, l->n, ch->log_arm, &err) != RS_OK)
         rs_log(RS_LOG_WARN, "lifecycle", "exposure not logged: %s", err.message);
 }

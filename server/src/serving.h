@@ -24,13 +24,13 @@ typedef struct rs_serving rs_serving;
 
 /* How a response was chosen, for the JSON and the exposure log. */
 typedef struct rs_serving_choice {
-    char arm[64];            /* response "arm": arm name, "interleave", "" none */
-    char experiment[64];     /* "" when none applied */
-    char log_arm[160];       /* exposures.arm: "<experiment>/<arm>",
+    char arm[64];        /* response "arm": arm name, "interleave", "" none */
+    char experiment[64]; /* "" when none applied */
+    char log_arm[160];   /* exposures.arm: "<experiment>/<arm>",
                               * "<experiment>/interleave", "override" (source=
                               * given), or "" (NULL: no experiment) */
     int interleaved;
-    int64_t generated_at_ms; /* of the (oldest) list used; 0 = now */
+    int64_t generated_at_ms;                        /* of the (oldest) list used; 0 = now */
     char credit[RS_RECO_K_MAX][RS_SOURCE_NAME_MAX]; /* source per shown item */
 } rs_serving_choice;
 
@@ -38,9 +38,8 @@ typedef struct rs_serving_choice {
  * experiment to apply (NULL: none; borrowed, must outlive it too);
  * exposure_limit (borrowed, may be NULL) caps exposure rows per user per
  * minute. */
-rs_status rs_serving_new(rs_reco_service *reco, const rs_experiment *active,
-                         const rs_dataset *data, rs_db *db, rs_ratelimit *exposure_limit,
-                         rs_serving **out, rs_error *err);
+rs_status rs_serving_new(rs_reco_service *reco, const rs_experiment *active, const rs_dataset *data,
+                         rs_db *db, rs_ratelimit *exposure_limit, rs_serving **out, rs_error *err);
 void rs_serving_free(rs_serving *sv);
 
 /* Top-k (k = out->cap, 1..RS_RECO_K_MAX) for user: `override` (NULL =
@@ -53,8 +52,7 @@ rs_status rs_serving_recommend(rs_serving *sv, int64_t user_id, const char *over
 
 /* Remove the items flagged in drop[] (by catalogue item) and keep at most
  * k, compacting the credits alongside. Returns how many were removed. */
-size_t rs_serving_drop(rs_reco_list *l, rs_serving_choice *choice, const uint8_t *drop,
-                       size_t k);
+size_t rs_serving_drop(rs_reco_list *l, rs_serving_choice *choice, const uint8_t *drop, size_t k);
 
 /* Hand exposure rows to the batch writer (exposure_queue.h; borrowed,
  * must outlive the serving module) instead of writing them on the

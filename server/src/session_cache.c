@@ -14,7 +14,7 @@
 typedef struct slot {
     unsigned char hash[32]; /* BLAKE2b-256(token); all zero = empty */
     int used;
-    double until;           /* CLOCK_MONOTONIC seconds the entry is trusted to */
+    double until; /* CLOCK_MONOTONIC seconds the entry is trusted to */
     rs_session_info info;
 } slot;
 

@@ -27,7 +27,7 @@ typedef struct rs_session_cache rs_session_cache;
 typedef struct rs_session_info {
     int64_t user_id;
     char username[40];
-    char created_at[40];   /* the user's, ISO 8601 UTC */
+    char created_at[40]; /* the user's, ISO 8601 UTC */
 } rs_session_info;
 
 /* A cache of `capacity` sessions (rounded up to a power of two), each

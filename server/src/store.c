@@ -32,18 +32,17 @@ static rs_status each_rating(PGresult *r, rs_store_rating_fn fn, void *ctx, rs_e
 {
     rs_status st = RS_OK;
     for (int i = 0; i < PQntuples(r) && st == RS_OK; i++) {
-        rs_store_rating row = {strtoll(PQgetvalue(r, i, 0), NULL, 10),
-                               strtoll(PQgetvalue(r, i, 1), NULL, 10),
-                               strtof(PQgetvalue(r, i, 2), NULL),
-                               strtoll(PQgetvalue(r, i, 3), NULL, 10)};
+        rs_store_rating row = {
+            strtoll(PQgetvalue(r, i, 0), NULL, 10), strtoll(PQgetvalue(r, i, 1), NULL, 10),
+            strtof(PQgetvalue(r, i, 2), NULL), strtoll(PQgetvalue(r, i, 3), NULL, 10)};
         st = fn(ctx, &row, err);
     }
     PQclear(r);
     return st;
 }
 
-rs_status rs_store_user_model_ratings(rs_db *db, int64_t user_id, rs_store_rating_fn fn,
-                                      void *ctx, rs_error *err)
+rs_status rs_store_user_model_ratings(rs_db *db, int64_t user_id, rs_store_rating_fn fn, void *ctx,
+                                      rs_error *err)
 {
     char uid[24];
     fmt_id(uid, sizeof uid, user_id);
@@ -55,15 +54,15 @@ rs_status rs_store_user_model_ratings(rs_db *db, int64_t user_id, rs_store_ratin
      * read positives only ignore it. Either way it counts as rated, so no
      * model proposes it. A real rating of the same film wins. */
     rs_status st = exec1(db,
-        "SELECT user_id, movie_id, rating, extract(epoch FROM updated_at)::bigint"
-        " FROM ratings WHERE user_id = $1"
-        " UNION ALL"
-        " SELECT l.user_id, l.movie_id, " RS_STORE_HIDDEN_RATING_SQL ","
-        " extract(epoch FROM l.added_at)::bigint"
-        " FROM user_lists l WHERE l.user_id = $1 AND l.list = 'hidden'"
-        " AND NOT EXISTS (SELECT 1 FROM ratings x"
-        "                 WHERE x.user_id = $1 AND x.movie_id = l.movie_id)",
-        1, p, &r, err);
+                         "SELECT user_id, movie_id, rating, extract(epoch FROM updated_at)::bigint"
+                         " FROM ratings WHERE user_id = $1"
+                         " UNION ALL"
+                         " SELECT l.user_id, l.movie_id, " RS_STORE_HIDDEN_RATING_SQL ","
+                         " extract(epoch FROM l.added_at)::bigint"
+                         " FROM user_lists l WHERE l.user_id = $1 AND l.list = 'hidden'"
+                         " AND NOT EXISTS (SELECT 1 FROM ratings x"
+                         "                 WHERE x.user_id = $1 AND x.movie_id = l.movie_id)",
+                         1, p, &r, err);
     return st == RS_OK ? each_rating(r, fn, ctx, err) : st;
 }
 
@@ -71,8 +70,9 @@ rs_status rs_store_all_ratings(rs_db *db, rs_store_rating_fn fn, void *ctx, rs_e
 {
     PGresult *r;
     rs_status st = exec1(db,
-        "SELECT user_id, movie_id, rating, extract(epoch FROM updated_at)::bigint"
-        " FROM ratings", 0, NULL, &r, err);
+                         "SELECT user_id, movie_id, rating, extract(epoch FROM updated_at)::bigint"
+                         " FROM ratings",
+                         0, NULL, &r, err);
     return st == RS_OK ? each_rating(r, fn, ctx, err) : st;
 }
 
@@ -160,7 +160,8 @@ rs_status rs_store_exposures_add_rows(rs_db *db, const char *const arrays[6], si
     *written = 0;
     /* The rows the one-response INSERT above writes, with each response's
      * own time (taken when it was queued) and in queue order. */
-    rs_status st = exec1(db,
+    rs_status st = exec1(
+        db,
         "INSERT INTO exposures (user_id, movie_id, source, arm, position, shown_at)"
         " SELECT t.u, t.m, t.s, NULLIF(t.a, ''), t.p,"
         " timestamptz 'epoch' + t.us * interval '1 microsecond'"
@@ -179,8 +180,7 @@ rs_status rs_store_exposures_add_rows(rs_db *db, const char *const arrays[6], si
 
 /* ---- accounts and sessions ------------------------------------------------ */
 
-#define CREATED_AT \
-    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define CREATED_AT "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 /* The session statements on the caller's connection (register runs them
  * inside its transaction). */
@@ -205,8 +205,7 @@ static rs_status session_add(PGconn *c, const char *token_hash, int64_t user_id,
 }
 
 rs_status rs_store_user_register(rs_db *db, const char *username, const char *password_hash,
-                                 const char *token_hash, int ttl_s, PGresult **out,
-                                 rs_error *err)
+                                 const char *token_hash, int ttl_s, PGresult **out, rs_error *err)
 {
     *out = NULL;
     PGconn *c = rs_db_acquire(db, err);
@@ -216,8 +215,9 @@ rs_status rs_store_user_register(rs_db *db, const char *username, const char *pa
     const char *p[2] = {username, password_hash};
     rs_status st = rs_db_begin(c, err);
     if (st == RS_OK)
-        st = rs_db_exec(c, "INSERT INTO users (username, password_hash) VALUES ($1, $2)"
-                           " ON CONFLICT DO NOTHING RETURNING id, username, " CREATED_AT,
+        st = rs_db_exec(c,
+                        "INSERT INTO users (username, password_hash) VALUES ($1, $2)"
+                        " ON CONFLICT DO NOTHING RETURNING id, username, " CREATED_AT,
                         2, p, out, err);
     if (st == RS_OK && PQntuples(*out) == 0) {
         rs_db_rollback(c); /* taken: the caller sees no row */
@@ -272,8 +272,9 @@ rs_status rs_store_user_password_set(rs_db *db, int64_t user_id, const char *pas
 rs_status rs_store_user_by_name(rs_db *db, const char *folded, PGresult **out, rs_error *err)
 {
     const char *p[1] = {folded};
-    return exec1(db, "SELECT id, username, " CREATED_AT ", password_hash"
-                     " FROM users WHERE lower(username) = $1",
+    return exec1(db,
+                 "SELECT id, username, " CREATED_AT ", password_hash"
+                 " FROM users WHERE lower(username) = $1",
                  1, p, out, err);
 }
 
@@ -296,17 +297,16 @@ rs_status rs_store_session_add(rs_db *db, const char *token_hash, int64_t user_i
     return st;
 }
 
-rs_status rs_store_session_user(rs_db *db, const char *token_hash, PGresult **out,
-                                rs_error *err)
+rs_status rs_store_session_user(rs_db *db, const char *token_hash, PGresult **out, rs_error *err)
 {
     const char *p[1] = {token_hash};
     return exec1(db,
-        "SELECT u.id, u.username,"
-        " to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-        " extract(epoch FROM s.expires_at)"
-        " FROM sessions s JOIN users u ON u.id = s.user_id"
-        " WHERE s.token_hash = $1 AND s.expires_at > now()",
-        1, p, out, err);
+                 "SELECT u.id, u.username,"
+                 " to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+                 " extract(epoch FROM s.expires_at)"
+                 " FROM sessions s JOIN users u ON u.id = s.user_id"
+                 " WHERE s.token_hash = $1 AND s.expires_at > now()",
+                 1, p, out, err);
 }
 
 rs_status rs_store_session_delete(rs_db *db, const char *token_hash, rs_error *err)
@@ -317,12 +317,11 @@ rs_status rs_store_session_delete(rs_db *db, const char *token_hash, rs_error *e
 
 /* ---- ratings ---------------------------------------------------------------- */
 
-#define ISO_TIME(col) \
-    "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+#define ISO_TIME(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 /* The columns rs_movie_json reads (RS_MOVIE_NCOLS of them), of movies m. */
-#define MOVIE_COLS                                                          \
-    "m.id, m.title, m.year, array_to_string(m.genres, '|'), m.tmdb_id,"    \
+#define MOVIE_COLS                                                      \
+    "m.id, m.title, m.year, array_to_string(m.genres, '|'), m.tmdb_id," \
     " m.imdb_id, m.base_n + m.app_n, m.base_sum + m.app_sum"
 
 /* A statement whose one row's first column is a count. */
@@ -376,39 +375,42 @@ rs_status rs_store_rating_put(rs_db *db, int64_t user_id, int64_t movie_id, cons
     fmt_id(mid, sizeof mid, movie_id);
     const char *p[3] = {uid, mid, rating};
     return exec1(db,
-        "INSERT INTO ratings (user_id, movie_id, rating)"
-        " SELECT $1, m.id, $3::real FROM movies m WHERE m.id = $2"
-        " ON CONFLICT (user_id, movie_id) DO UPDATE"
-        "   SET rating = EXCLUDED.rating, updated_at = clock_timestamp()"
-        " RETURNING movie_id, rating, " ISO_TIME("updated_at"), 3, p, out, err);
+                 "INSERT INTO ratings (user_id, movie_id, rating)"
+                 " SELECT $1, m.id, $3::real FROM movies m WHERE m.id = $2"
+                 " ON CONFLICT (user_id, movie_id) DO UPDATE"
+                 "   SET rating = EXCLUDED.rating, updated_at = clock_timestamp()"
+                 " RETURNING movie_id, rating, " ISO_TIME("updated_at"),
+                 3, p, out, err);
 }
 
-rs_status rs_store_rating_delete(rs_db *db, int64_t user_id, int64_t movie_id,
-                                 int *movie_exists, rs_error *err)
+rs_status rs_store_rating_delete(rs_db *db, int64_t user_id, int64_t movie_id, int *movie_exists,
+                                 rs_error *err)
 {
     char uid[24], mid[24];
     fmt_id(uid, sizeof uid, user_id);
     fmt_id(mid, sizeof mid, movie_id);
     const char *p[2] = {uid, mid};
     return exists1(db,
-        "WITH d AS (DELETE FROM ratings WHERE user_id = $1 AND movie_id = $2)"
-        " SELECT 1 FROM movies WHERE id = $2", 2, p, movie_exists, err);
+                   "WITH d AS (DELETE FROM ratings WHERE user_id = $1 AND movie_id = $2)"
+                   " SELECT 1 FROM movies WHERE id = $2",
+                   2, p, movie_exists, err);
 }
 
-rs_status rs_store_ratings_page(rs_db *db, int64_t user_id, long limit, long offset,
-                                PGresult **out, long long *total, rs_error *err)
+rs_status rs_store_ratings_page(rs_db *db, int64_t user_id, long limit, long offset, PGresult **out,
+                                long long *total, rs_error *err)
 {
     char uid[24], lim[24], off[24];
     fmt_id(uid, sizeof uid, user_id);
     snprintf(lim, sizeof lim, "%ld", limit);
     snprintf(off, sizeof off, "%ld", offset);
     const char *p[3] = {uid, lim, off};
-    return page2(db,
-        "SELECT " MOVIE_COLS ", rt.rating, " ISO_TIME("rt.updated_at")
-        " FROM ratings rt JOIN movies m ON m.id = rt.movie_id"
-        " WHERE rt.user_id = $1 ORDER BY rt.updated_at DESC, rt.movie_id"
-        " LIMIT $2::int OFFSET $3::int", 3,
-        "SELECT count(*) FROM ratings WHERE user_id = $1", 1, p, out, total, err);
+    return page2(
+        db,
+        "SELECT " MOVIE_COLS ", rt.rating, " ISO_TIME(
+            "rt.updated_at") " FROM ratings rt JOIN movies m ON m.id = rt.movie_id"
+                             " WHERE rt.user_id = $1 ORDER BY rt.updated_at DESC, rt.movie_id"
+                             " LIMIT $2::int OFFSET $3::int",
+        3, "SELECT count(*) FROM ratings WHERE user_id = $1", 1, p, out, total, err);
 }
 
 rs_status rs_store_rating_count(rs_db *db, int64_t user_id, long long *n, rs_error *err)
@@ -430,11 +432,13 @@ rs_status rs_store_list_add(rs_db *db, int64_t user_id, int64_t movie_id, const 
     const char *p[3] = {uid, mid, list};
     /* DO UPDATE (a no-op) rather than DO NOTHING, so RETURNING always
      * yields the row and its first added_at. */
-    return exec1(db,
+    return exec1(
+        db,
         "INSERT INTO user_lists (user_id, movie_id, list)"
         " SELECT $1, m.id, $3 FROM movies m WHERE m.id = $2"
         " ON CONFLICT (user_id, list, movie_id) DO UPDATE SET added_at = user_lists.added_at"
-        " RETURNING " ISO_TIME("added_at"), 3, p, out, err);
+        " RETURNING " ISO_TIME("added_at"),
+        3, p, out, err);
 }
 
 rs_status rs_store_list_remove(rs_db *db, int64_t user_id, int64_t movie_id, const char *list,
@@ -444,13 +448,15 @@ rs_status rs_store_list_remove(rs_db *db, int64_t user_id, int64_t movie_id, con
     fmt_id(uid, sizeof uid, user_id);
     fmt_id(mid, sizeof mid, movie_id);
     const char *p[3] = {uid, mid, list};
-    return exists1(db,
+    return exists1(
+        db,
         "WITH d AS (DELETE FROM user_lists WHERE user_id = $1 AND movie_id = $2 AND list = $3)"
-        " SELECT 1 FROM movies WHERE id = $2", 3, p, movie_exists, err);
+        " SELECT 1 FROM movies WHERE id = $2",
+        3, p, movie_exists, err);
 }
 
-rs_status rs_store_list_page(rs_db *db, int64_t user_id, const char *list, long limit,
-                             long offset, PGresult **out, long long *total, rs_error *err)
+rs_status rs_store_list_page(rs_db *db, int64_t user_id, const char *list, long limit, long offset,
+                             PGresult **out, long long *total, rs_error *err)
 {
     char uid[24], lim[24], off[24];
     fmt_id(uid, sizeof uid, user_id);
@@ -458,12 +464,13 @@ rs_status rs_store_list_page(rs_db *db, int64_t user_id, const char *list, long 
     snprintf(off, sizeof off, "%ld", offset);
     const char *p[4] = {uid, list, lim, off};
     return page2(db,
-        "SELECT " MOVIE_COLS ", " ISO_TIME("l.added_at")
-        " FROM user_lists l JOIN movies m ON m.id = l.movie_id"
-        " WHERE l.user_id = $1 AND l.list = $2 ORDER BY l.added_at DESC, l.movie_id"
-        " LIMIT $3::int OFFSET $4::int", 4,
-        "SELECT count(*) FROM user_lists WHERE user_id = $1 AND list = $2", 2, p, out, total,
-        err);
+                 "SELECT " MOVIE_COLS
+                 ", " ISO_TIME("l.added_at") " FROM user_lists l JOIN movies m ON m.id = l.movie_id"
+                                             " WHERE l.user_id = $1 AND l.list = $2 ORDER BY "
+                                             "l.added_at DESC, l.movie_id"
+                                             " LIMIT $3::int OFFSET $4::int",
+                 4, "SELECT count(*) FROM user_lists WHERE user_id = $1 AND list = $2", 2, p, out,
+                 total, err);
 }
 
 rs_status rs_store_marks(rs_db *db, int64_t user_id, PGresult **out, rs_error *err)
@@ -473,9 +480,9 @@ rs_status rs_store_marks(rs_db *db, int64_t user_id, PGresult **out, rs_error *e
     const char *p[1] = {uid};
     /* One statement: ratings and list rows, as (movie, kind, rating). */
     return exec1(db,
-        "SELECT movie_id, 'rating', rating FROM ratings WHERE user_id = $1"
-        " UNION ALL SELECT movie_id, list, NULL FROM user_lists WHERE user_id = $1", 1, p, out,
-        err);
+                 "SELECT movie_id, 'rating', rating FROM ratings WHERE user_id = $1"
+                 " UNION ALL SELECT movie_id, list, NULL FROM user_lists WHERE user_id = $1",
+                 1, p, out, err);
 }
 
 rs_status rs_store_hidden_movies(rs_db *db, int64_t user_id, PGresult **out, rs_error *err)
@@ -483,8 +490,8 @@ rs_status rs_store_hidden_movies(rs_db *db, int64_t user_id, PGresult **out, rs_
     char uid[24];
     fmt_id(uid, sizeof uid, user_id);
     const char *p[1] = {uid};
-    return exec1(db, "SELECT movie_id FROM user_lists WHERE user_id = $1 AND list = 'hidden'",
-                 1, p, out, err);
+    return exec1(db, "SELECT movie_id FROM user_lists WHERE user_id = $1 AND list = 'hidden'", 1, p,
+                 out, err);
 }
 
 /* ---- the catalogue ------------------------------------------------------------- */
@@ -516,8 +523,8 @@ static int like_contains(const char *text, char *out, size_t cap)
  * not start with one. */
 static size_t leading_article(const char *query, char article[8])
 {
-    static const char *const articles[] = {"the ", "a ", "an ", "les ", "la ", "le ",
-                                           "l'", "il ", "el ", "das ", "der ", "die "};
+    static const char *const articles[] = {"the ", "a ",  "an ", "les ", "la ",  "le ",
+                                           "l'",   "il ", "el ", "das ", "der ", "die "};
     for (size_t i = 0; i < sizeof articles / sizeof articles[0]; i++) {
         size_t n = strlen(articles[i]);
         if (strncasecmp(query, articles[i], n) != 0 || !query[n] || query[n] == ' ')
@@ -612,16 +619,17 @@ rs_status rs_store_movies_page(rs_db *db, const rs_store_movie_query *q, PGresul
     if (search)
         snprintf(sql, sizeof sql,
                  "SELECT " MOVIE_COLS ", count(*) OVER () FROM movies m"
-                 " WHERE" MOVIES_TITLE MOVIES_GENRE
-                 " ORDER BY m.title_lc IN (lower($6), lower($7))"
+                 " WHERE" MOVIES_TITLE MOVIES_GENRE " ORDER BY m.title_lc IN (lower($6), lower($7))"
                  /* "matrix" is "Matrix, The" exactly, with its article moved */
                  " OR (left(m.title_lc, length($6::text) + 2) = lower($6) || ', '"
                  " AND length(m.title_lc) <= length($6::text) + 5) DESC,%s"
-                 " LIMIT $4::int OFFSET $5::int", order);
+                 " LIMIT $4::int OFFSET $5::int",
+                 order);
     else
         snprintf(sql, sizeof sql,
                  "SELECT " MOVIE_COLS ", count(*) OVER () FROM movies m"
-                 " WHERE" MOVIES_GENRE " ORDER BY%s LIMIT $2::int OFFSET $3::int", order);
+                 " WHERE" MOVIES_GENRE " ORDER BY%s LIMIT $2::int OFFSET $3::int",
+                 order);
     rs_status st = search ? exec1(db, sql, 7, ps, out, err) : exec1(db, sql, 3, pb, out, err);
     if (st != RS_OK)
         return st;
@@ -629,10 +637,10 @@ rs_status rs_store_movies_page(rs_db *db, const rs_store_movie_query *q, PGresul
         *total = strtoll(PQgetvalue(*out, 0, PQnfields(*out) - 1), NULL, 10);
     } else if (q->offset > 0) {
         /* Past the last page the window count is absent: count apart. */
-        st = search ? count1(db, "SELECT count(*) FROM movies m WHERE" MOVIES_TITLE MOVIES_GENRE,
-                             3, ps, total, err)
-                    : count1(db, "SELECT count(*) FROM movies m WHERE" MOVIES_GENRE, 1, pb,
-                             total, err);
+        st = search ? count1(db, "SELECT count(*) FROM movies m WHERE" MOVIES_TITLE MOVIES_GENRE, 3,
+                             ps, total, err)
+                    : count1(db, "SELECT count(*) FROM movies m WHERE" MOVIES_GENRE, 1, pb, total,
+                             err);
         if (st != RS_OK) {
             PQclear(*out);
             *out = NULL;
@@ -649,9 +657,10 @@ rs_status rs_store_movie(rs_db *db, int64_t movie_id, int64_t user_id, PGresult 
     fmt_id(uid, sizeof uid, user_id);
     const char *p[2] = {id, uid};
     return exec1(db,
-        "SELECT " MOVIE_COLS ", m.overview, m.tags, rt.rating"
-        " FROM movies m LEFT JOIN ratings rt ON rt.movie_id = m.id AND rt.user_id = $2"
-        " WHERE m.id = $1", 2, p, out, err);
+                 "SELECT " MOVIE_COLS ", m.overview, m.tags, rt.rating"
+                 " FROM movies m LEFT JOIN ratings rt ON rt.movie_id = m.id AND rt.user_id = $2"
+                 " WHERE m.id = $1",
+                 2, p, out, err);
 }
 
 rs_status rs_store_movies_by_ids(rs_db *db, const int64_t *ids, size_t n, PGresult **out,
@@ -668,8 +677,10 @@ rs_status rs_store_movies_by_ids(rs_db *db, const int64_t *ids, size_t n, PGresu
     arr[len++] = '}';
     arr[len] = '\0';
     const char *p[1] = {arr};
-    rs_status st = exec1(db, "SELECT " MOVIE_COLS " FROM movies m"
-                             " WHERE m.id = ANY($1::bigint[])", 1, p, out, err);
+    rs_status st = exec1(db,
+                         "SELECT " MOVIE_COLS " FROM movies m"
+                         " WHERE m.id = ANY($1::bigint[])",
+                         1, p, out, err);
     free(arr);
     return st;
 }
@@ -719,24 +730,24 @@ rs_status rs_store_catalog_load(rs_db *db, const char *tsv, size_t len, rs_error
         st = copy_in(c, tsv, len, err);
     if (st == RS_OK)
         st = rs_db_exec(c,
-            "INSERT INTO movies AS m (id, title, year, genres, tmdb_id, imdb_id,"
-            " overview, tags, base_n, base_sum)"
-            " SELECT id, title, year,"
-            "  CASE WHEN genres = '' THEN '{}'::text[]"
-            "       ELSE string_to_array(genres, '|') END,"
-            "  tmdb_id, imdb_id, overview, tags, base_n, base_sum"
-            " FROM catalog_load"
-            " ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title,"
-            "  year = EXCLUDED.year, genres = EXCLUDED.genres,"
-            "  tmdb_id = EXCLUDED.tmdb_id, imdb_id = EXCLUDED.imdb_id,"
-            "  overview = EXCLUDED.overview, tags = EXCLUDED.tags,"
-            "  base_n = EXCLUDED.base_n, base_sum = EXCLUDED.base_sum"
-            " WHERE (m.title, m.year, m.genres, m.tmdb_id, m.imdb_id, m.overview,"
-            "        m.tags, m.base_n, m.base_sum)"
-            "   IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.year, EXCLUDED.genres,"
-            "        EXCLUDED.tmdb_id, EXCLUDED.imdb_id, EXCLUDED.overview,"
-            "        EXCLUDED.tags, EXCLUDED.base_n, EXCLUDED.base_sum)",
-            0, NULL, NULL, err);
+                        "INSERT INTO movies AS m (id, title, year, genres, tmdb_id, imdb_id,"
+                        " overview, tags, base_n, base_sum)"
+                        " SELECT id, title, year,"
+                        "  CASE WHEN genres = '' THEN '{}'::text[]"
+                        "       ELSE string_to_array(genres, '|') END,"
+                        "  tmdb_id, imdb_id, overview, tags, base_n, base_sum"
+                        " FROM catalog_load"
+                        " ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title,"
+                        "  year = EXCLUDED.year, genres = EXCLUDED.genres,"
+                        "  tmdb_id = EXCLUDED.tmdb_id, imdb_id = EXCLUDED.imdb_id,"
+                        "  overview = EXCLUDED.overview, tags = EXCLUDED.tags,"
+                        "  base_n = EXCLUDED.base_n, base_sum = EXCLUDED.base_sum"
+                        " WHERE (m.title, m.year, m.genres, m.tmdb_id, m.imdb_id, m.overview,"
+                        "        m.tags, m.base_n, m.base_sum)"
+                        "   IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.year, EXCLUDED.genres,"
+                        "        EXCLUDED.tmdb_id, EXCLUDED.imdb_id, EXCLUDED.overview,"
+                        "        EXCLUDED.tags, EXCLUDED.base_n, EXCLUDED.base_sum)",
+                        0, NULL, NULL, err);
     if (st == RS_OK)
         st = rs_db_commit(c, err);
     else
@@ -748,8 +759,7 @@ release:
 
 /* ---- experiment statistics -------------------------------------------------------- */
 
-rs_status rs_store_split_exposures(rs_db *db, const char *experiment, PGresult **out,
-                                   rs_error *err)
+rs_status rs_store_split_exposures(rs_db *db, const char *experiment, PGresult **out, rs_error *err)
 {
     const char *p[1] = {experiment};
     return exec1(db,
@@ -762,8 +772,7 @@ rs_status rs_store_split_exposures(rs_db *db, const char *experiment, PGresult *
                  1, p, out, err);
 }
 
-rs_status rs_store_interleave_exposures(rs_db *db, const char *arm, PGresult **out,
-                                        rs_error *err)
+rs_status rs_store_interleave_exposures(rs_db *db, const char *arm, PGresult **out, rs_error *err)
 {
     const char *p[1] = {arm};
     return exec1(db,

@@ -39,8 +39,8 @@ typedef rs_status (*rs_store_rating_fn)(void *ctx, const rs_store_rating *r, rs_
 
 /* user_id's ratings, plus the films they marked "Not interested" and did
  * not rate, as RS_STORE_HIDDEN_RATING_SQL: the query every model sees. */
-rs_status rs_store_user_model_ratings(rs_db *db, int64_t user_id, rs_store_rating_fn fn,
-                                      void *ctx, rs_error *err);
+rs_status rs_store_user_model_ratings(rs_db *db, int64_t user_id, rs_store_rating_fn fn, void *ctx,
+                                      rs_error *err);
 /* Every app rating (for retraining). */
 rs_status rs_store_all_ratings(rs_db *db, rs_store_rating_fn fn, void *ctx, rs_error *err);
 
@@ -68,8 +68,7 @@ rs_status rs_store_exposures_add_rows(rs_db *db, const char *const arrays[6], si
  * seconds) together or not at all. *out: the user row, or no row when the
  * username is taken (case-insensitively). */
 rs_status rs_store_user_register(rs_db *db, const char *username, const char *password_hash,
-                                 const char *token_hash, int ttl_s, PGresult **out,
-                                 rs_error *err);
+                                 const char *token_hash, int ttl_s, PGresult **out, rs_error *err);
 /* The account whose lower(username) is `folded`: (id, username,
  * created_at, password_hash), or no row. */
 rs_status rs_store_user_by_name(rs_db *db, const char *folded, PGresult **out, rs_error *err);
@@ -90,8 +89,7 @@ rs_status rs_store_session_add(rs_db *db, const char *token_hash, int64_t user_i
                                rs_error *err);
 /* The user of a live session: (id, username, created_at, the session's
  * expiry in Unix seconds), or no row. */
-rs_status rs_store_session_user(rs_db *db, const char *token_hash, PGresult **out,
-                                rs_error *err);
+rs_status rs_store_session_user(rs_db *db, const char *token_hash, PGresult **out, rs_error *err);
 rs_status rs_store_session_delete(rs_db *db, const char *token_hash, rs_error *err);
 
 /* ---- ratings ---------------------------------------------------------------- */
@@ -101,12 +99,12 @@ rs_status rs_store_session_delete(rs_db *db, const char *token_hash, rs_error *e
 rs_status rs_store_rating_put(rs_db *db, int64_t user_id, int64_t movie_id, const char *rating,
                               PGresult **out, rs_error *err);
 /* Remove it (a no-op when absent); *movie_exists = 0: no such movie. */
-rs_status rs_store_rating_delete(rs_db *db, int64_t user_id, int64_t movie_id,
-                                 int *movie_exists, rs_error *err);
+rs_status rs_store_rating_delete(rs_db *db, int64_t user_id, int64_t movie_id, int *movie_exists,
+                                 rs_error *err);
 /* One page of the user's ratings, newest first: movie columns, rating,
  * updated_at; *total: all of them. */
-rs_status rs_store_ratings_page(rs_db *db, int64_t user_id, long limit, long offset,
-                                PGresult **out, long long *total, rs_error *err);
+rs_status rs_store_ratings_page(rs_db *db, int64_t user_id, long limit, long offset, PGresult **out,
+                                long long *total, rs_error *err);
 rs_status rs_store_rating_count(rs_db *db, int64_t user_id, long long *n, rs_error *err);
 
 /* ---- the user's lists ('hidden', 'watchlist') ----------------------------- */
@@ -119,8 +117,8 @@ rs_status rs_store_list_add(rs_db *db, int64_t user_id, int64_t movie_id, const 
 rs_status rs_store_list_remove(rs_db *db, int64_t user_id, int64_t movie_id, const char *list,
                                int *movie_exists, rs_error *err);
 /* One page, newest first: movie columns, added_at; *total: all of them. */
-rs_status rs_store_list_page(rs_db *db, int64_t user_id, const char *list, long limit,
-                             long offset, PGresult **out, long long *total, rs_error *err);
+rs_status rs_store_list_page(rs_db *db, int64_t user_id, const char *list, long limit, long offset,
+                             PGresult **out, long long *total, rs_error *err);
 /* Everything that marks a card: (movie_id, kind, rating) with kind
  * 'rating' (and its rating) or the list's name (rating NULL). */
 rs_status rs_store_marks(rs_db *db, int64_t user_id, PGresult **out, rs_error *err);
@@ -171,8 +169,7 @@ rs_status rs_store_split_exposures(rs_db *db, const char *experiment, PGresult *
 /* Exposures logged under `arm` ("<experiment>/interleave"), by user,
  * impression and position: (user_id, shown_at us, movie_id, source,
  * rated at or after the impression as 't'/'f'). */
-rs_status rs_store_interleave_exposures(rs_db *db, const char *arm, PGresult **out,
-                                        rs_error *err);
+rs_status rs_store_interleave_exposures(rs_db *db, const char *arm, PGresult **out, rs_error *err);
 /* How many exposures a source= override logged. */
 rs_status rs_store_override_count(rs_db *db, long long *n, rs_error *err);
 

@@ -25,13 +25,9 @@ typedef struct trip {
 
 /* 4 movies (ids 1..4), 6 users; ratings below 4 are not positives. */
 static const trip FOUR[] = {
-    {1, 1, 5.0f}, {1, 2, 4.0f}, {1, 3, 2.0f},
-    {2, 1, 4.0f}, {2, 3, 5.0f},
-    {3, 2, 5.0f}, {3, 3, 4.0f}, {3, 4, 4.5f},
-    {4, 1, 5.0f}, {4, 2, 5.0f}, {4, 4, 3.5f},
-    {5, 3, 4.0f}, {5, 4, 5.0f},
-    {6, 1, 3.0f}, {6, 4, 4.0f},
-    {7, 1, 5.0f},
+    {1, 1, 5.0f}, {1, 2, 4.0f}, {1, 3, 2.0f}, {2, 1, 4.0f}, {2, 3, 5.0f}, {3, 2, 5.0f},
+    {3, 3, 4.0f}, {3, 4, 4.5f}, {4, 1, 5.0f}, {4, 2, 5.0f}, {4, 4, 3.5f}, {5, 3, 4.0f},
+    {5, 4, 5.0f}, {6, 1, 3.0f}, {6, 4, 4.0f}, {7, 1, 5.0f},
 };
 #define N_FOUR (sizeof FOUR / sizeof FOUR[0])
 
@@ -162,9 +158,8 @@ START_TEST(weights_match_gauss_jordan_oracle)
         score_all(&f, &x, 1, s);
         for (int64_t i = 1; i <= 4; i++) {
             double want = b[x - 1][i - 1];
-            ck_assert_msg(fabs(s[idx(&f, i)] - want) < 1e-5,
-                          "B[%lld][%lld] = %.7f, oracle %.7f", (long long)x, (long long)i,
-                          (double)s[idx(&f, i)], want);
+            ck_assert_msg(fabs(s[idx(&f, i)] - want) < 1e-5, "B[%lld][%lld] = %.7f, oracle %.7f",
+                          (long long)x, (long long)i, (double)s[idx(&f, i)], want);
         }
     }
     /* Several positives: the sum of their rows (q B with binary q). */
@@ -222,9 +217,9 @@ END_TEST
 /* Two taste clusters: {1, 3} and {2, 4} are liked together. A user who
  * liked 1 and 2 gets 3 because of 1 and 4 because of 2. */
 static const trip CLUSTERS[] = {
-    {1, 1, 5.0f}, {1, 3, 5.0f}, {2, 1, 4.0f}, {2, 3, 5.0f}, {3, 1, 5.0f}, {3, 3, 4.0f},
-    {4, 2, 5.0f}, {4, 4, 5.0f}, {5, 2, 4.0f}, {5, 4, 4.0f}, {6, 2, 5.0f}, {6, 4, 5.0f},
-    {7, 1, 5.0f}, {7, 4, 4.0f},
+    {1, 1, 5.0f}, {1, 3, 5.0f}, {2, 1, 4.0f}, {2, 3, 5.0f}, {3, 1, 5.0f},
+    {3, 3, 4.0f}, {4, 2, 5.0f}, {4, 4, 5.0f}, {5, 2, 4.0f}, {5, 4, 4.0f},
+    {6, 2, 5.0f}, {6, 4, 5.0f}, {7, 1, 5.0f}, {7, 4, 4.0f},
 };
 
 START_TEST(explanation_names_largest_contribution)
@@ -586,8 +581,8 @@ START_TEST(movielens_new_user_and_similar)
     rs_scored out[20];
     rs_explanation ex[20];
     size_t n = 0;
-    ck_assert_msg(rs_engine_recommend(f.engine, "ease", &q, 20, out, ex, &n, &err) == RS_OK,
-                  "%s", err.message);
+    ck_assert_msg(rs_engine_recommend(f.engine, "ease", &q, 20, out, ex, &n, &err) == RS_OK, "%s",
+                  err.message);
     ck_assert_uint_eq(n, 20);
     int kids = 0;
     for (size_t j = 0; j < n; j++) {
@@ -614,8 +609,8 @@ START_TEST(movielens_new_user_and_similar)
         }
     double base = (double)kids_in_subset / in_subset;
     ck_assert_msg(kids >= 2.0 * base * 20.0,
-                  "%d of 20 recommendations are animated/children's films (base rate %.3f)",
-                  kids, base);
+                  "%d of 20 recommendations are animated/children's films (base rate %.3f)", kids,
+                  base);
 
     /* Similar to Toy Story: Toy Story 2 near the top. */
     size_t rank = 99;

@@ -108,7 +108,7 @@ START_TEST(overrides)
     ck_assert_str_eq(c->host_config, "/etc/recsys.yaml");
     ck_assert_str_eq(c->output_dir, "/base/out");
     ck_assert_uint_eq(c->n_instances, 2);
-    ck_assert_uint_eq(c->n_compare, 0); /* none until the host names its served source */
+    ck_assert_uint_eq(c->n_compare, 0);          /* none until the host names its served source */
     ck_assert_str_eq(c->baseline, "popularity"); /* the first, until the host is known */
     ck_assert_int_eq(c->split.kind, RS_SPLIT_TEMPORAL);
     ck_assert_double_eq(c->split.temporal_quantile, 0.9);
@@ -126,34 +126,45 @@ END_TEST
 START_TEST(errors_name_the_place)
 {
     parse_fails("seed: 1\nlevles: [1.0]\n", "t.yaml:2:1: unknown key 'levles'");
-    parse_fails("split:\n  kind: random\n  test_frac: 0.2\n", "t.yaml:3:3: unknown key 'test_frac'");
-    parse_fails("levels: [1.0, 1.5]\n", "t.yaml:1:15: 'each of levels' must be in (0, 1], got '1.5'");
+    parse_fails("split:\n  kind: random\n  test_frac: 0.2\n",
+                "t.yaml:3:3: unknown key 'test_frac'");
+    parse_fails("levels: [1.0, 1.5]\n",
+                "t.yaml:1:15: 'each of levels' must be in (0, 1], got '1.5'");
     parse_fails("levels: [0.5, 0.5]\n", "distinct");
     parse_fails("k: [20, 10]\n", "t.yaml:1:9: 'k' must be strictly ascending");
     parse_fails("k: ten\n", "t.yaml:1:4: 'k' must be a list");
     parse_fails("seed: abc\n", "t.yaml:1:7: 'seed' must be");
-    parse_fails("split: {kind: random, test_fraction: 1.0}\n", "t.yaml:1:38: 'split.test_fraction' = 1.0 is out of range (0, 1)");
-    parse_fails("split: {kind: kfold}\n", "'split.kind' = 'kfold' is not one of: random, loo, temporal, files");
+    parse_fails("split: {kind: random, test_fraction: 1.0}\n",
+                "t.yaml:1:38: 'split.test_fraction' = 1.0 is out of range (0, 1)");
+    parse_fails("split: {kind: kfold}\n",
+                "'split.kind' = 'kfold' is not one of: random, loo, temporal, files");
     parse_fails("baseline: nope\ninstances: [a]\n",
                 "t.yaml:1:11: baseline 'nope' is not one of instances");
     parse_fails("instances: [a, b, a]\n", "t.yaml:1:19: instances lists 'a' twice");
     parse_fails("instances: [a, b]\nbaseline: a\ncompare: [[a, c]]\n",
                 "t.yaml:3:15: compare names 'c'");
     parse_fails("threads: 0\n", "'threads' = 0 is out of range [1, 256]");
-    parse_fails("missing_instances: maybe\n", "'missing_instances' = 'maybe' is not one of: error, skip");
+    parse_fails("missing_instances: maybe\n",
+                "'missing_instances' = 'maybe' is not one of: error, skip");
     parse_fails("- a\n- b\n", "must be a mapping");
     parse_fails("params: {nosuch: {epochs: 1}}\ninstances: [a]\n",
                 "t.yaml:1:18: params names 'nosuch'");
     parse_fails("params: {lightgcn: 3}\n", "t.yaml:1:20: params.lightgcn must be a mapping");
     parse_fails("params: [1]\n", "'params' must be a mapping");
-    parse_fails("cf_subset: some\n", "t.yaml:1:12: 'cf_subset' = 'some' is not one of: scaled, host, all");
-    parse_fails("sweep: {exclude: some}\n", "t.yaml:1:18: 'sweep.exclude' = 'some' is not one of: given, full, both");
+    parse_fails("cf_subset: some\n",
+                "t.yaml:1:12: 'cf_subset' = 'some' is not one of: scaled, host, all");
+    parse_fails("sweep: {exclude: some}\n",
+                "t.yaml:1:18: 'sweep.exclude' = 'some' is not one of: given, full, both");
     parse_fails("sweep: {enabled: maybe}\n", "t.yaml:1:18:");
     parse_fails("sweep: [1]\n", "'sweep' must be a mapping");
-    parse_fails("new_users: {n: [5, 3]}\n", "t.yaml:1:20: 'new_users.n' must be strictly ascending");
-    parse_fails("new_users: {holdout_fraction: 1}\n", "'new_users.holdout_fraction' = 1 is out of range (0, 1)");
-    parse_fails("new_users: {order: latest}\n", "'new_users.order' = 'latest' is not one of: earliest, random");
-    parse_fails("new_users: {min_positives: 0}\n", "'new_users.min_positives' = 0 is out of range [1, 1000000]");
+    parse_fails("new_users: {n: [5, 3]}\n",
+                "t.yaml:1:20: 'new_users.n' must be strictly ascending");
+    parse_fails("new_users: {holdout_fraction: 1}\n",
+                "'new_users.holdout_fraction' = 1 is out of range (0, 1)");
+    parse_fails("new_users: {order: latest}\n",
+                "'new_users.order' = 'latest' is not one of: earliest, random");
+    parse_fails("new_users: {min_positives: 0}\n",
+                "'new_users.min_positives' = 0 is out of range [1, 1000000]");
     parse_fails("new_users: {hold: 0.2}\n", "t.yaml:1:13: unknown key 'hold'");
     parse_fails("taste_probes: {genres: []}\n", "'taste_probes.genres' must have at least 1 item");
     parse_fails("taste_probes: {genres: [Horror, Horror]}\n", "lists 'Horror' twice");
@@ -169,7 +180,8 @@ START_TEST(apply_host_skips_or_refuses)
      * matters here, so any existing directory stands in for the data. */
     char *dir = tu_tempdir();
     char path[4200];
-    tu_write(dir, "host.yaml", "data: {dir: /}\ninstances:\n  - {name: popularity, plugin: popularity}\n");
+    tu_write(dir, "host.yaml",
+             "data: {dir: /}\ninstances:\n  - {name: popularity, plugin: popularity}\n");
     snprintf(path, sizeof path, "%s/host.yaml", dir);
     unsetenv("RECSYS_DATA_DIR");
     ck_assert_int_eq(rs_config_load(path, &host, &err), RS_OK);

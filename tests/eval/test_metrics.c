@@ -37,8 +37,7 @@ START_TEST(ndcg_by_hand)
     ck_assert_double_eq_tol(rs_metric_ndcg(R, 5, T, 3, 5), dcg / idcg, EPS);
     ck_assert_double_eq_tol(rs_metric_ndcg(R, 5, T, 3, 5), 0.4981893, 1e-6);
     /* k = 2: DCG = 0.6309298, IDCG over min(3, 2) = 2 positions */
-    ck_assert_double_eq_tol(rs_metric_ndcg(R, 5, T, 3, 2),
-                            0.6309298 / 1.6309298, 1e-6);
+    ck_assert_double_eq_tol(rs_metric_ndcg(R, 5, T, 3, 2), 0.6309298 / 1.6309298, 1e-6);
 }
 END_TEST
 

@@ -73,8 +73,8 @@ START_TEST(query_order_is_by_time_ties_seeded)
 {
     /* User 0: stamps 30, 10, 20 (given in the order 10, 20, 30); user 1:
      * four ratings in one second, so the order is the seeded tie-break. */
-    rs_triple t[] = {{0, 5, 4, 30}, {0, 6, 4, 10}, {0, 7, 4, 20},
-                     {1, 1, 4, 99}, {1, 2, 4, 99}, {1, 3, 4, 99}, {1, 4, 4, 99}};
+    rs_triple t[] = {{0, 5, 4, 30}, {0, 6, 4, 10}, {0, 7, 4, 20}, {1, 1, 4, 99},
+                     {1, 2, 4, 99}, {1, 3, 4, 99}, {1, 4, 4, 99}};
     size_t n = sizeof t / sizeof *t;
     uint32_t r1[7], r2[7], r3[7];
     rs_error err = {RS_OK, ""};
@@ -117,14 +117,13 @@ END_TEST
  *   t=500 film5 4.0
  * so their first n are the query and the rest >= 4 the positives.
  */
-static const char *const k_movies =
-    "movieId,title,genres\n"
-    "1,One (2000),Western\n"
-    "2,Two (2000),Comedy|Western\n"
-    "3,Three (2000),Western\n"
-    "4,Four (2000),Drama\n"
-    "5,Five (2000),Western\n"
-    "6,Six (2000),Drama\n";
+static const char *const k_movies = "movieId,title,genres\n"
+                                    "1,One (2000),Western\n"
+                                    "2,Two (2000),Comedy|Western\n"
+                                    "3,Three (2000),Western\n"
+                                    "4,Four (2000),Drama\n"
+                                    "5,Five (2000),Western\n"
+                                    "6,Six (2000),Drama\n";
 
 enum { USERS = 8, SEED = 7 };
 
@@ -138,14 +137,17 @@ static void write_fixture(const uint8_t *held)
     FILE *f = fopen(path, "w");
     ck_assert_ptr_nonnull(f);
     fputs("userId,movieId,rating,timestamp\n", f);
-    static const struct { int film; double rating; int t; } held_pattern[] = {
-        {1, 5.0, 100}, {3, 4.0, 200}, {2, 2.0, 300}, {4, 4.5, 400}, {5, 4.0, 500}};
+    static const struct {
+        int film;
+        double rating;
+        int t;
+    } held_pattern[] = {{1, 5.0, 100}, {3, 4.0, 200}, {2, 2.0, 300}, {4, 4.5, 400}, {5, 4.0, 500}};
     int j = 0;
     for (int u = 0; u < USERS; u++) {
         if (held[u] == 1) { /* (2, the validation holdout, trains here) */
             for (size_t i = 0; i < 5; i++)
-                fprintf(f, "%d,%d,%.1f,%d\n", u + 1, held_pattern[i].film,
-                        held_pattern[i].rating, held_pattern[i].t);
+                fprintf(f, "%d,%d,%.1f,%d\n", u + 1, held_pattern[i].film, held_pattern[i].rating,
+                        held_pattern[i].t);
         } else {
             for (int film = 1; film <= 4 - j; film++)
                 fprintf(f, "%d,%d,3.0,%d\n", u + 1, film, 1000 + film);
@@ -237,8 +239,8 @@ START_TEST(new_user_metrics_match_the_hand_derivation)
     /* K = 3: [2, 3, 4] -> hits at ranks 1 and 2 */
     ck_assert_double_eq_tol(nu_stat(r, 0, 1, RS_EVAL_RECALL), 2.0 / 3, 1e-12);
     ck_assert_double_eq_tol(nu_stat(r, 0, 1, RS_EVAL_PRECISION), 2.0 / 3, 1e-12);
-    ck_assert_double_eq_tol(nu_stat(r, 0, 1, RS_EVAL_NDCG),
-                            (g(1) + g(2)) / (g(0) + g(1) + g(2)), 1e-12);
+    ck_assert_double_eq_tol(nu_stat(r, 0, 1, RS_EVAL_NDCG), (g(1) + g(2)) / (g(0) + g(1) + g(2)),
+                            1e-12);
     ck_assert_double_eq_tol(nu_stat(r, 0, 1, RS_EVAL_MAP), (1.0 / 2 + 2.0 / 3) / 3, 1e-12);
 
     /* n = 2: query {film1, film3}. Ranked: 2, 4, 5 (film5 and film6 have
@@ -252,8 +254,7 @@ START_TEST(new_user_metrics_match_the_hand_derivation)
     /* K = 3: [2, 4, 5] -> hits at ranks 1 and 2: all of T */
     ck_assert_double_eq_tol(nu_stat(r, 1, 1, RS_EVAL_RECALL), 1.0, 1e-12);
     ck_assert_double_eq_tol(nu_stat(r, 1, 1, RS_EVAL_PRECISION), 2.0 / 3, 1e-12);
-    ck_assert_double_eq_tol(nu_stat(r, 1, 1, RS_EVAL_NDCG), (g(1) + g(2)) / (g(0) + g(1)),
-                            1e-12);
+    ck_assert_double_eq_tol(nu_stat(r, 1, 1, RS_EVAL_NDCG), (g(1) + g(2)) / (g(0) + g(1)), 1e-12);
     ck_assert_double_eq_tol(nu_stat(r, 1, 1, RS_EVAL_MAP), (1.0 / 2 + 2.0 / 3) / 2, 1e-12);
     /* Cold positives (fewer than 5 training ratings): every film here. */
     ck_assert_int_eq(r->nu.levels[1].cold_users, 4);
@@ -310,7 +311,8 @@ START_TEST(unknown_probe_genre_names_the_line)
     setenv("RECSYS_LOG", "warn", 1);
     snprintf(text, sizeof text,
              "host_config: %s/host.yaml\ninstances: [popularity]\nsweep: {enabled: false}\n"
-             "new_users: {enabled: false}\ntaste_probes:\n  genres: [Western, Noir]\n", tmp);
+             "new_users: {enabled: false}\ntaste_probes:\n  genres: [Western, Noir]\n",
+             tmp);
     rs_eval_config *cfg = NULL;
     ck_assert_int_eq(rs_eval_config_parse(text, "t.yaml", tmp, &cfg, &err), RS_OK);
     rs_eval_options opt = {0, 1};

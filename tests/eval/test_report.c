@@ -31,7 +31,8 @@ static void setup(void)
                                           "baseline: popularity\n"
                                           "compare: [[hybrid, popularity]]\n"
                                           "levels: [1.0, 0.5]\n",
-                                          "t.yaml", NULL, &cfg, &err), RS_OK);
+                                          "t.yaml", NULL, &cfg, &err),
+                     RS_OK);
     ck_assert_int_eq(rs_eval_report_new(cfg, &rep, &err), RS_OK);
     snprintf(rep->started_utc, sizeof rep->started_utc, "2026-01-01T00:00:00Z");
     snprintf(rep->recsys_version, sizeof rep->recsys_version, "0.1.0");
@@ -65,8 +66,8 @@ static void setup(void)
     /* the headline: hybrid vs popularity, NDCG@20 at 0.5 of the data */
     *rs_eval_level_rel(rep, &rep->levels[1], 2, 1, RS_EVAL_NDCG) = (rs_ci){0.3, 0.1, 0.5};
     /* undefined: no user had a cold positive */
-    *rs_eval_cell_stat(rep, &rep->levels[0].cells[0], 0, RS_EVAL_COLD_RECALL) =
-        (rs_ci){NAN, NAN, NAN};
+    *rs_eval_cell_stat(rep, &rep->levels[0].cells[0], 0, RS_EVAL_COLD_RECALL) = (rs_ci){NAN, NAN,
+                                                                                        NAN};
     dir = tu_tempdir();
 }
 
@@ -92,23 +93,26 @@ START_TEST(json_holds_every_number)
     json_error_t je;
     json_t *root = json_load_file(path_of("report.json"), 0, &je);
     ck_assert_msg(root != NULL, "%s", je.text);
-    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(root, "config"), "seed")), 42);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(root, "config"), "seed")),
+                     42);
     json_t *inst = json_array_get(json_object_get(root, "instances"), 1);
     ck_assert_str_eq(json_string_value(json_object_get(inst, "version")), "1.2.3");
     json_t *l1 = json_array_get(json_object_get(root, "levels"), 1);
     ck_assert_double_eq(json_real_value(json_object_get(l1, "fraction")), 0.5);
-    json_t *m = json_object_get(json_object_get(json_object_get(l1, "results"), "hybrid"), "metrics");
+    json_t *m = json_object_get(json_object_get(json_object_get(l1, "results"), "hybrid"),
+                                "metrics");
     json_t *ndcg20 = json_object_get(m, "ndcg@20");
     ck_assert_double_eq_tol(json_real_value(json_object_get(ndcg20, "mean")),
                             value(1, 1, 1, RS_EVAL_NDCG), 1e-9);
     ck_assert_double_eq_tol(json_real_value(json_object_get(ndcg20, "hi")),
                             value(1, 1, 1, RS_EVAL_NDCG) + 0.01, 1e-9);
     json_t *l0 = json_array_get(json_object_get(root, "levels"), 0);
-    json_t *cold = json_object_get(json_object_get(json_object_get(json_object_get(
-                                       json_object_get(l0, "results"), "popularity"),
-                                                                   "metrics"),
-                                                   "cold_recall@10"),
-                                   "mean");
+    json_t *cold = json_object_get(
+        json_object_get(
+            json_object_get(json_object_get(json_object_get(l0, "results"), "popularity"),
+                            "metrics"),
+            "cold_recall@10"),
+        "mean");
     ck_assert(json_is_null(cold));
     /* the baseline against itself is not listed: hybrid vs popularity twice */
     ck_assert_uint_eq(json_array_size(json_object_get(l1, "relative")), 2);
@@ -162,7 +166,8 @@ START_TEST(markdown_tables_and_headline)
     /* '*' marks an interval that excludes 0, and only such */
     ck_assert_ptr_nonnull(strstr(md, "+30.0% [+10.0, +50.0]* |"));
     ck_assert_ptr_nonnull(strstr(md, "+10.0% [+0.0, +20.0] |"));
-    ck_assert_ptr_nonnull(strstr(md, "| 0.5 | 0.1110 [0.1010, 0.1210] | 0.2110 [0.2010, 0.2210] |"));
+    ck_assert_ptr_nonnull(
+        strstr(md, "| 0.5 | 0.1110 [0.1010, 0.1210] | 0.2110 [0.2010, 0.2210] |"));
 }
 END_TEST
 

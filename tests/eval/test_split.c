@@ -80,7 +80,7 @@ START_TEST(loo_takes_the_latest)
     ck_assert_int_eq(rs_eval_split(t, N + 1, USERS + 1, &o, role, &err), RS_OK);
     for (int i = 0; i < N; i++) {
         int pos = i % PER_USER; /* timestamps grow with pos */
-        int want = pos == PER_USER - 1 ? RS_ROLE_TEST
+        int want = pos == PER_USER - 1   ? RS_ROLE_TEST
                    : pos == PER_USER - 2 ? RS_ROLE_VALID
                                          : RS_ROLE_TRAIN;
         ck_assert_int_eq(role[i], want);
@@ -100,7 +100,7 @@ START_TEST(temporal_cuts_globally)
     int test = 0, valid = 0;
     for (int i = 0; i < N; i++) {
         /* the 80 earliest ratings are before the cut (<= 1079) */
-        int want = t[i].timestamp >= 1080 ? RS_ROLE_TEST
+        int want = t[i].timestamp >= 1080   ? RS_ROLE_TEST
                    : t[i].timestamp >= 1060 ? RS_ROLE_VALID /* last 25 % of 80 */
                                             : RS_ROLE_TRAIN;
         ck_assert_int_eq(role[i], want);
@@ -157,8 +157,7 @@ START_TEST(thinning_keeps_a_nested_share_at_least_one)
     ck_assert_uint_eq(kept, 50);
     for (int i = 0; i < N; i++)
         ck_assert_int_eq(half[i], i % 2);
-    ck_assert_int_eq(rs_eval_thin(t, N, USERS, NULL, 0.0, 3, half, &kept, &err),
-                     RS_ERR_INVALID);
+    ck_assert_int_eq(rs_eval_thin(t, N, USERS, NULL, 0.0, 3, half, &kept, &err), RS_ERR_INVALID);
 }
 END_TEST
 

@@ -39,12 +39,12 @@ static void teardown(void)
     free(tmp);
 }
 
-#define SKIP_WITHOUT_DATA()                                                  \
-    do {                                                                     \
-        if (!have_data) {                                                    \
-            fprintf(stderr, "ml-latest-small not found: skipped\n");         \
-            return;                                                          \
-        }                                                                    \
+#define SKIP_WITHOUT_DATA()                                          \
+    do {                                                             \
+        if (!have_data) {                                            \
+            fprintf(stderr, "ml-latest-small not found: skipped\n"); \
+            return;                                                  \
+        }                                                            \
     } while (0)
 
 /* Write an eval file in tmp over the repository's host config. */
@@ -54,9 +54,10 @@ static const char *eval_file(const char *extra)
     snprintf(path, sizeof path, "%s/eval.yaml", tmp);
     FILE *f = fopen(path, "w");
     ck_assert_ptr_nonnull(f);
-    fprintf(f, "host_config: %s/configs/default.yaml\n"
-               "instances: [popularity]\n"
-               "output_dir: out\n%s",
+    fprintf(f,
+            "host_config: %s/configs/default.yaml\n"
+            "instances: [popularity]\n"
+            "output_dir: out\n%s",
             RS_SOURCE_DIR, extra);
     fclose(f);
     return path;
@@ -89,7 +90,8 @@ static void check_metrics(json_t *metrics)
 {
     const char *key;
     json_t *v;
-    json_object_foreach(metrics, key, v) {
+    json_object_foreach(metrics, key, v)
+    {
         json_t *m = json_object_get(v, "mean"), *lo = json_object_get(v, "lo"),
                *hi = json_object_get(v, "hi");
         ck_assert_msg(in_unit(m) && in_unit(lo) && in_unit(hi), "%s out of [0,1]", key);
@@ -102,8 +104,8 @@ static void check_metrics(json_t *metrics)
 
 static double metric(json_t *level, const char *inst, const char *key)
 {
-    json_t *m = json_object_get(json_object_get(json_object_get(json_object_get(
-                                    level, "results"), inst), "metrics"), key);
+    json_t *m = json_object_get(
+        json_object_get(json_object_get(json_object_get(level, "results"), inst), "metrics"), key);
     return json_real_value(json_object_get(m, "mean"));
 }
 
@@ -131,7 +133,8 @@ START_TEST(two_level_sweep_writes_sane_reports)
     ck_assert_msg(root != NULL, "%s", je.text);
     json_t *levels = json_object_get(root, "levels");
     ck_assert_uint_eq(json_array_size(levels), 2);
-    json_int_t users = json_integer_value(json_object_get(json_object_get(root, "dataset"), "users"));
+    json_int_t users = json_integer_value(
+        json_object_get(json_object_get(root, "dataset"), "users"));
     json_int_t prev_train = INT64_MAX;
     for (size_t l = 0; l < 2; l++) {
         json_t *lv = json_array_get(levels, l);
@@ -165,7 +168,6 @@ START_TEST(two_level_sweep_writes_sane_reports)
 }
 END_TEST
 
-
 /* An independent re-implementation of the protocol for the popularity
  * plugin (count mode: rating count desc, item index asc), from the public
  * split/thin/metric functions: the harness's means must match it exactly.
@@ -183,13 +185,13 @@ static int oracle_cmp(const void *a, const void *b)
     return x->item < y->item ? -1 : (x->item > y->item);
 }
 
-static void oracle(const rs_eval_config *cfg, double fraction, double *recall20,
-                   double *ndcg20, double *coverage20)
+static void oracle(const rs_eval_config *cfg, double fraction, double *recall20, double *ndcg20,
+                   double *coverage20)
 {
     rs_error err = {RS_OK, ""};
     rs_movielens *ml = NULL;
-    ck_assert_msg(rs_movielens_load(getenv("RECSYS_DATA_DIR"), NULL, &ml, &err) == RS_OK,
-                  "%s", err.message);
+    ck_assert_msg(rs_movielens_load(getenv("RECSYS_DATA_DIR"), NULL, &ml, &err) == RS_OK, "%s",
+                  err.message);
     const rs_dataset *d = rs_movielens_view(ml);
     size_t n = d->n_ratings;
     rs_triple *t = malloc(n * sizeof *t);
@@ -251,9 +253,8 @@ static void oracle(const rs_eval_config *cfg, double fraction, double *recall20,
  * (everything in training is given), below it `full` also hides what the
  * model was not told, which lifts the figures. `both` scores the same
  * fits both ways in one run. */
-static void check_against_oracle(rs_eval_report *rep, rs_eval_config *cfg,
-                                 rs_eval_level *levels, rs_sweep_exclude ex,
-                                 double *rec_at_01)
+static void check_against_oracle(rs_eval_report *rep, rs_eval_config *cfg, rs_eval_level *levels,
+                                 rs_sweep_exclude ex, double *rec_at_01)
 {
     rs_sweep_exclude saved = cfg->sweep_exclude;
     cfg->sweep_exclude = ex; /* what the oracle excludes */
@@ -341,8 +342,8 @@ START_TEST(cf_subset_modes)
     int32_t items[3], full[3];
     for (int m = 0; m < 3; m++) {
         char extra[128];
-        snprintf(extra, sizeof extra, "levels: [1.0, 0.25]\nbootstrap_resamples: 0\ncf_subset: %s\n",
-                 modes[m]);
+        snprintf(extra, sizeof extra,
+                 "levels: [1.0, 0.25]\nbootstrap_resamples: 0\ncf_subset: %s\n", modes[m]);
         rs_eval_config *cfg;
         rs_eval_report *rep = run(extra, 0, &cfg);
         full[m] = rep->levels[0].cf_items;
@@ -360,7 +361,8 @@ START_TEST(leave_one_out_has_one_positive_per_user)
 {
     SKIP_WITHOUT_DATA();
     rs_eval_config *cfg;
-    rs_eval_report *rep = run("levels: [1.0]\nsplit: {kind: loo}\nbootstrap_resamples: 0\n", 0, &cfg);
+    rs_eval_report *rep = run("levels: [1.0]\nsplit: {kind: loo}\nbootstrap_resamples: 0\n", 0,
+                              &cfg);
     rs_eval_level *lv = &rep->levels[0];
     ck_assert_int_gt(lv->users_evaluated, 0);
     ck_assert_uint_eq(rep->n_test, (size_t)rep->n_users);
@@ -388,7 +390,7 @@ START_TEST(temporal_and_validation_runs)
                               0, &cfg);
     ck_assert_int_gt(rep->levels[0].users_evaluated, 0);
     ck_assert_int_eq(rep->levels[0].bucket_users[0] + rep->levels[0].bucket_users[1] +
-                         rep->levels[0].bucket_users[2] + rep->levels[0].bucket_users[3] <
+                             rep->levels[0].bucket_users[2] + rep->levels[0].bucket_users[3] <
                          rep->levels[0].users_evaluated,
                      1);
     rs_eval_report_free(rep);
@@ -403,7 +405,6 @@ START_TEST(temporal_and_validation_runs)
 }
 END_TEST
 
-
 /* The core's deliberately failing test plugin beside popularity: the sweep
  * completes, the failure is recorded per level, the numbers of the broken
  * instance are undefined, and the CLI exits 1 after writing the reports. */
@@ -414,10 +415,11 @@ START_TEST(a_failing_plugin_is_reported_not_fatal)
     snprintf(host, sizeof host, "%s/host.yaml", tmp);
     FILE *f = fopen(host, "w");
     ck_assert_ptr_nonnull(f);
-    fprintf(f, "plugins: {path: [%s, %s]}\n"
-               "instances:\n"
-               "  - {name: popularity, plugin: popularity}\n"
-               "  - {name: broken, plugin: tp_failfit}\n",
+    fprintf(f,
+            "plugins: {path: [%s, %s]}\n"
+            "instances:\n"
+            "  - {name: popularity, plugin: popularity}\n"
+            "  - {name: broken, plugin: tp_failfit}\n",
             RS_PLUGIN_BUILD_DIR, RS_TEST_PLUGIN_DIR);
     fclose(f);
     snprintf(eval, sizeof eval, "%s/eval-broken.yaml", tmp);

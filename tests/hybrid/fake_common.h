@@ -17,15 +17,15 @@
 typedef struct fake {
     const rs_host *host;
     const rs_dataset *data;
-    int64_t known;     /* items [0, known) can be scored; -1 = all */
-    int64_t favourite; /* content: the item it ranks first */
-    int flat;          /* every known item scores the same */
-    int fail;          /* recommend/score fail (child error injection) */
-    int fail_score;    /* only score fails: recommend still works */
-    int because;       /* fill explanations' because_item */
-    int cf_subset;     /* only items of the dataset's CF subset (as LightGCN) */
+    int64_t known;       /* items [0, known) can be scored; -1 = all */
+    int64_t favourite;   /* content: the item it ranks first */
+    int flat;            /* every known item scores the same */
+    int fail;            /* recommend/score fail (child error injection) */
+    int fail_score;      /* only score fails: recommend still works */
+    int because;         /* fill explanations' because_item */
+    int cf_subset;       /* only items of the dataset's CF subset (as LightGCN) */
     int because_highest; /* because_item = the user's highest rating */
-    int oracle;        /* score = the rating a fitted user gave (see below) */
+    int oracle;          /* score = the rating a fitted user gave (see below) */
 } fake;
 
 static int64_t fake_int(const rs_host *h, const char *key, int64_t def)
@@ -70,8 +70,7 @@ static rs_status fake_fit(void *inst, const rs_dataset *d, rs_error *err)
 
 static int fake_knows(const fake *f, int32_t item)
 {
-    return item >= 0 && item < f->data->n_items &&
-           (f->known < 0 || item < f->known) &&
+    return item >= 0 && item < f->data->n_items && (f->known < 0 || item < f->known) &&
            (!f->cf_subset || f->data->cf_item[item]);
 }
 
@@ -98,16 +97,14 @@ static int32_t fake_oracle_user(const fake *f, const rs_query *q)
 static float fake_oracle_score(const fake *f, int32_t u, int32_t item)
 {
     const rs_dataset *d = f->data;
-    for (size_t p = u < 0 ? 0 : d->user_ptr[u]; u >= 0 && p < d->user_ptr[u + 1];
-         p++)
+    for (size_t p = u < 0 ? 0 : d->user_ptr[u]; u >= 0 && p < d->user_ptr[u + 1]; p++)
         if (d->user_item[p] == item)
             return d->user_rating[p];
     return 0.0f;
 }
 
-static rs_status fake_score(void *inst, const rs_query *q,
-                            const int32_t *items, size_t n, float *scores,
-                            rs_error *err)
+static rs_status fake_score(void *inst, const rs_query *q, const int32_t *items, size_t n,
+                            float *scores, rs_error *err)
 {
     const fake *f = inst;
     if (f->fail || f->fail_score)
@@ -115,9 +112,9 @@ static rs_status fake_score(void *inst, const rs_query *q,
     int32_t ou = f->oracle ? fake_oracle_user(f, q) : -1;
     for (size_t i = 0; i < n; i++)
         scores[i] = !fake_knows(f, items[i]) ? RS_SCORE_MISSING
-                    : f->oracle             ? fake_oracle_score(f, ou, items[i])
-                    : f->flat               ? 1.0f
-                                            : fake_rule(f, items[i]);
+                    : f->oracle              ? fake_oracle_score(f, ou, items[i])
+                    : f->flat                ? 1.0f
+                                             : fake_rule(f, items[i]);
     return RS_OK;
 }
 
@@ -151,9 +148,8 @@ static int32_t fake_because(const fake *f, const rs_query *q, int32_t item)
     return best;
 }
 
-static rs_status fake_recommend(void *inst, const rs_query *q, size_t k,
-                                rs_scored *out, rs_explanation *explain,
-                                size_t *n_out, rs_error *err)
+static rs_status fake_recommend(void *inst, const rs_query *q, size_t k, rs_scored *out,
+                                rs_explanation *explain, size_t *n_out, rs_error *err)
 {
     const fake *f = inst;
     if (f->fail)
@@ -168,8 +164,7 @@ static rs_status fake_recommend(void *inst, const rs_query *q, size_t k,
     *n_out = rs_topk_finish(&t);
     for (size_t j = 0; explain && j < *n_out; j++) {
         memset(&explain[j], 0, sizeof explain[j]);
-        explain[j].because_item = f->because ? fake_because(f, q, out[j].item)
-                                             : -1;
+        explain[j].because_item = f->because ? fake_because(f, q, out[j].item) : -1;
     }
     return RS_OK;
 }

@@ -8,8 +8,8 @@ static float fake_rule(const fake *f, int32_t item)
     return 1.0f / (1.0f + (float)llabs(item - f->favourite));
 }
 
-static rs_status fake_similar(void *inst, int32_t item, size_t k,
-                              rs_scored *out, size_t *n_out, rs_error *err)
+static rs_status fake_similar(void *inst, int32_t item, size_t k, rs_scored *out, size_t *n_out,
+                              rs_error *err)
 {
     const fake *f = inst;
     if (f->fail)
@@ -28,8 +28,8 @@ static const rs_plugin_entry entry = {
     .name = "fake_content",
     .version = "1.0.0",
     .description = "hybrid test child: content scores around a favourite",
-    .capabilities = RS_CAP_FIT | RS_CAP_RECOMMEND | RS_CAP_SCORE |
-                    RS_CAP_SIMILAR | RS_CAP_EXPLAIN | RS_CAP_FOLD_IN,
+    .capabilities = RS_CAP_FIT | RS_CAP_RECOMMEND | RS_CAP_SCORE | RS_CAP_SIMILAR | RS_CAP_EXPLAIN |
+                    RS_CAP_FOLD_IN,
     .create = fake_create,
     .destroy = fake_destroy,
     .fit = fake_fit,

@@ -13,8 +13,7 @@ static const rs_plugin_entry entry = {
     .name = "fake_pop",
     .version = "1.0.0",
     .description = "hybrid test child: popularity fallback",
-    .capabilities = RS_CAP_FIT | RS_CAP_RECOMMEND | RS_CAP_SCORE |
-                    RS_CAP_FOLD_IN,
+    .capabilities = RS_CAP_FIT | RS_CAP_RECOMMEND | RS_CAP_SCORE | RS_CAP_FOLD_IN,
     .create = fake_create,
     .destroy = fake_destroy,
     .fit = fake_fit,

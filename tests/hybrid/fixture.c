@@ -24,8 +24,7 @@ static int by_user_item(const void *a, const void *b)
     return (x->item > y->item) - (x->item < y->item);
 }
 
-hyb_fixture *hyb_fixture_new(int32_t n_users, int32_t n_items,
-                             const hyb_triple *t, size_t n)
+hyb_fixture *hyb_fixture_new(int32_t n_users, int32_t n_items, const hyb_triple *t, size_t n)
 {
     hyb_fixture *f = calloc(1, sizeof *f);
     hyb_triple *s = malloc((n ? n : 1) * sizeof *s);
@@ -47,19 +46,16 @@ hyb_fixture *hyb_fixture_new(int32_t n_users, int32_t n_items,
     f->user_time = calloc(n + 1, sizeof *f->user_time);
     f->cf_item = calloc((size_t)n_items, 1);
     f->cf_user = calloc((size_t)n_users + 1, 1);
-    if (!f->user_ids || !f->items || !f->titles || !f->user_ptr ||
-        !f->item_ptr || !f->user_item || !f->item_user || !f->user_rating ||
-        !f->item_rating || !f->user_time || !f->cf_item || !f->cf_user)
+    if (!f->user_ids || !f->items || !f->titles || !f->user_ptr || !f->item_ptr || !f->user_item ||
+        !f->item_user || !f->user_rating || !f->item_rating || !f->user_time || !f->cf_item ||
+        !f->cf_user)
         goto fail;
     for (int32_t u = 0; u < n_users; u++)
         f->user_ids[u] = 100 + u;
     for (int32_t i = 0; i < n_items; i++) {
         snprintf(f->titles[i], sizeof f->titles[i], "Movie %d", (int)i);
-        f->items[i] = (rs_item_meta){.movie_id = 1000 + i,
-                                     .title = f->titles[i],
-                                     .genres = "",
-                                     .tags = "",
-                                     .overview = ""};
+        f->items[i] = (rs_item_meta){
+            .movie_id = 1000 + i, .title = f->titles[i], .genres = "", .tags = "", .overview = ""};
         f->cf_item[i] = 1;
     }
     for (size_t r = 0; r < n; r++) {
@@ -128,13 +124,10 @@ void hyb_fixture_free(hyb_fixture *f)
     free(f);
 }
 
-const rs_dataset *hyb_fixture_view(const hyb_fixture *f)
-{
-    return &f->d;
-}
+const rs_dataset *hyb_fixture_view(const hyb_fixture *f) { return &f->d; }
 
-void hyb_fixture_set_genres(hyb_fixture *f, int32_t n_genres,
-                            const char *const *names, const uint32_t *masks)
+void hyb_fixture_set_genres(hyb_fixture *f, int32_t n_genres, const char *const *names,
+                            const uint32_t *masks)
 {
     for (int32_t i = 0; i < f->d.n_items; i++)
         f->items[i].genre_mask = masks[i];

@@ -14,13 +14,12 @@ typedef struct hyb_triple {
 } hyb_triple;
 
 /* User u gets external id 100 + u; movie i gets id 1000 + i. */
-hyb_fixture *hyb_fixture_new(int32_t n_users, int32_t n_items,
-                             const hyb_triple *t, size_t n);
+hyb_fixture *hyb_fixture_new(int32_t n_users, int32_t n_items, const hyb_triple *t, size_t n);
 void hyb_fixture_free(hyb_fixture *f);
 const rs_dataset *hyb_fixture_view(const hyb_fixture *f);
 /* Give movie i the genre bits masks[i] over n_genres genres named names
  * (which must outlive the fixture). Call before fitting anything on it. */
-void hyb_fixture_set_genres(hyb_fixture *f, int32_t n_genres,
-                            const char *const *names, const uint32_t *masks);
+void hyb_fixture_set_genres(hyb_fixture *f, int32_t n_genres, const char *const *names,
+                            const uint32_t *masks);
 
 #endif /* HYB_FIXTURE_H */

@@ -51,7 +51,7 @@ END_TEST
 START_TEST(combine_counts_missing_as_the_childs_mean)
 {
     /* two children x three items */
-    float z[] = {1.0f, NAN, NAN,   /* child 0 */
+    float z[] = {1.0f,  NAN,  NAN,  /* child 0 */
                  -1.0f, 2.0f, NAN}; /* child 1 */
     double w[] = {0.75, 0.25};
     float out[3];
@@ -77,9 +77,9 @@ END_TEST
 START_TEST(shares_split_the_positive_contributions_and_name_the_winner)
 {
     /* three children x two items */
-    float z[] = {2.0f, -1.0f, /* child 0 */
-                 1.0f, -2.0f, /* child 1 */
-                 -3.0f, NAN}; /* child 2 */
+    float z[] = {2.0f,  -1.0f, /* child 0 */
+                 1.0f,  -2.0f, /* child 1 */
+                 -3.0f, NAN};  /* child 2 */
     double w[] = {0.25, 0.5, 0.25};
     float sh[3];
     /* item 0: contributions 0.5, 0.5, -0.75: ties go to the first. */
@@ -141,8 +141,8 @@ typedef struct built {
 /* Queries whose relevant items are exactly the REL best candidates under
  * the hidden weights truth[bucket][C] (plus a little noise in the truth
  * per query), so the optimal blend weights are known. */
-static built build(size_t n_buckets, size_t per_bucket,
-                   const double truth[][C], size_t bucket_stride)
+static built build(size_t n_buckets, size_t per_bucket, const double truth[][C],
+                   size_t bucket_stride)
 {
     built b;
     size_t nq = n_buckets * per_bucket;
@@ -170,13 +170,16 @@ static built build(size_t n_buckets, size_t per_bucket,
                 }
             b.rel[off + best] = 1;
         }
-        b.q[i] = (rs_hybrid_lquery){(uint32_t)(bk * bucket_stride), CANDS,
-                                    REL, off, 0.0f};
+        b.q[i] = (rs_hybrid_lquery){(uint32_t)(bk * bucket_stride), CANDS, REL, off, 0.0f};
     }
-    b.d = (rs_hybrid_ldata){C,     (n_buckets - 1) * bucket_stride + 1,
-                            nq,    b.q,
-                            b.feat, b.rel,
-                            NULL,   0,
+    b.d = (rs_hybrid_ldata){C,
+                            (n_buckets - 1) * bucket_stride + 1,
+                            nq,
+                            b.q,
+                            b.feat,
+                            b.rel,
+                            NULL,
+                            0,
                             RS_HYBRID_METRIC_NDCG};
     return b;
 }
@@ -207,19 +210,17 @@ START_TEST(learner_recovers_known_weights_per_bucket)
         for (size_t c = 0; c < C; c++) {
             sum += w[bk * C + c];
             ck_assert_msg(fabs(w[bk * C + c] - truth[bk][c]) <= 0.06,
-                          "bucket %zu child %zu: learned %.3f, truth %.3f",
-                          bk, c, w[bk * C + c], truth[bk][c]);
+                          "bucket %zu child %zu: learned %.3f, truth %.3f", bk, c, w[bk * C + c],
+                          truth[bk][c]);
         }
         ck_assert_double_eq_tol(sum, 1.0, 1e-9);
         /* The truth ranks every query perfectly, and so nearly does what
          * was learned. */
         size_t n;
-        ck_assert_double_eq_tol(
-            rs_hybrid_ndcg(&b.d, truth[bk], 20, 2 * bk, &n), 1.0, 1e-9);
+        ck_assert_double_eq_tol(rs_hybrid_ndcg(&b.d, truth[bk], 20, 2 * bk, &n), 1.0, 1e-9);
         ck_assert_uint_eq(n, 60);
         ck_assert(nd[bk] > 0.97);
-        ck_assert_double_eq_tol(
-            nd[bk], rs_hybrid_ndcg(&b.d, w + bk * C, 20, 2 * bk, NULL), 1e-9);
+        ck_assert_double_eq_tol(nd[bk], rs_hybrid_ndcg(&b.d, w + bk * C, 20, 2 * bk, NULL), 1e-9);
     }
     built_free(&b);
 }
@@ -283,13 +284,11 @@ START_TEST(ndcg_matches_a_hand_computed_case)
     rs_hybrid_ldata d = {1, 1, 1, &q, feat, rel, NULL, 0, RS_HYBRID_METRIC_NDCG};
     double w = 1.0;
     double dcg = 1 / log2(3.0) + 1 / log2(4.0), idcg = 1 + 1 / log2(3.0);
-    ck_assert_double_eq_tol(rs_hybrid_ndcg(&d, &w, 20, SIZE_MAX, NULL),
-                            dcg / idcg, 1e-12);
+    ck_assert_double_eq_tol(rs_hybrid_ndcg(&d, &w, 20, SIZE_MAX, NULL), dcg / idcg, 1e-12);
     /* k = 1: the top item is not relevant. */
     ck_assert_double_eq_tol(rs_hybrid_ndcg(&d, &w, 1, 0, NULL), 0.0, 1e-12);
 }
 END_TEST
-
 
 START_TEST(evidence_gate_and_cap_shape_the_content_lift)
 {
@@ -299,8 +298,8 @@ START_TEST(evidence_gate_and_cap_shape_the_content_lift)
     rs_hybrid_evidence_gate(z, 5, ptr, 20.0, 1.0);
     ck_assert_float_eq_tol(z[0], 3.0 * log(2.0) / log(22.0), EPS);
     ck_assert_float_eq_tol(z[1], 3.0 * log(4.0) / log(22.0), EPS);
-    ck_assert_float_eq_tol(z[2], 3.0f, EPS); /* at full: untouched */
-    ck_assert_float_eq_tol(z[3], 3.0f, EPS); /* beyond: never amplified */
+    ck_assert_float_eq_tol(z[2], 3.0f, EPS);  /* at full: untouched */
+    ck_assert_float_eq_tol(z[3], 3.0f, EPS);  /* beyond: never amplified */
     ck_assert_float_eq_tol(z[4], -1.0f, EPS); /* a push down stays */
     float nan_z[] = {NAN};
     rs_hybrid_evidence_gate(nan_z, 1, ptr, 20.0, 1.0);
@@ -394,10 +393,8 @@ START_TEST(focus_measures_one_genre_beyond_its_base_rate)
      * s * ln(s / base) over the genres. */
     const uint32_t mix[] = {1u, 2u};
     const float r_mix[] = {5.0f, 5.0f};
-    double want = fmax(0.5 * log(0.5 / (40.0 / 55.0)),
-                       0.5 * log(0.5 / (34.0 / 55.0)));
-    ck_assert_double_eq_tol(rs_hybrid_focus(&b, mix, r_mix, 2, 4.0),
-                            fmax(want, 0.0), 1e-12);
+    double want = fmax(0.5 * log(0.5 / (40.0 / 55.0)), 0.5 * log(0.5 / (34.0 / 55.0)));
+    ck_assert_double_eq_tol(rs_hybrid_focus(&b, mix, r_mix, 2, 4.0), fmax(want, 0.0), 1e-12);
     /* Nothing liked: the rated films stand for the taste. */
     const float low[] = {2.0f, 1.0f, 3.0f, 2.5f};
     ck_assert_double_eq_tol(rs_hybrid_focus(&b, west, low, 4, 4.0),
@@ -411,8 +408,7 @@ END_TEST
 
 START_TEST(focus_floor_ramps_with_focus_and_ratings)
 {
-    rs_hybrid_focus_rule r = {.weight = 0.5, .lo = 1.0, .hi = 2.0,
-                              .ramp_n = 10.0};
+    rs_hybrid_focus_rule r = {.weight = 0.5, .lo = 1.0, .hi = 2.0, .ramp_n = 10.0};
     ck_assert_double_eq(rs_hybrid_focus_floor(&r, 0.9, 20), 0.0);
     ck_assert_double_eq_tol(rs_hybrid_focus_floor(&r, 1.5, 20), 0.25, 1e-12);
     ck_assert_double_eq_tol(rs_hybrid_focus_floor(&r, 3.0, 20), 0.5, 1e-12);
@@ -433,12 +429,10 @@ START_TEST(learner_scores_each_query_with_its_boost_and_metric)
     float feat[] = {2.0f, 0.0f, 0.0f, 2.0f, -1.0f, -1.0f};
     uint8_t rel[] = {0, 1, 0};
     rs_hybrid_lquery q = {0, 3, 1, 0, 0.0f};
-    rs_hybrid_ldata d = {2, 1, 1, &q, feat, rel, NULL, 1,
-                         RS_HYBRID_METRIC_NDCG};
+    rs_hybrid_ldata d = {2, 1, 1, &q, feat, rel, NULL, 1, RS_HYBRID_METRIC_NDCG};
     const double w[] = {0.8, 0.2};
     ck_assert_double_eq_tol(rs_hybrid_ndcg(&d, w, 1, 0, NULL), 0.0, 1e-12);
-    ck_assert_double_eq_tol(rs_hybrid_ndcg(&d, w, 2, 0, NULL),
-                            1.0 / log2(3.0), 1e-12);
+    ck_assert_double_eq_tol(rs_hybrid_ndcg(&d, w, 2, 0, NULL), 1.0 / log2(3.0), 1e-12);
     q.boost = 0.6f;
     ck_assert_double_eq_tol(rs_hybrid_ndcg(&d, w, 1, 0, NULL), 1.0, 1e-12);
     /* Recall@1 of the boosted query: its one positive is found. */
@@ -448,8 +442,8 @@ START_TEST(learner_scores_each_query_with_its_boost_and_metric)
     ck_assert_double_eq_tol(rs_hybrid_ndcg(&d, w, 1, 0, NULL), 0.0, 1e-12);
     /* Both: the mean of NDCG@2 (1 / log2 3) and Recall@2 (1). */
     d.metric = RS_HYBRID_METRIC_BOTH;
-    ck_assert_double_eq_tol(rs_hybrid_ndcg(&d, w, 2, 0, NULL),
-                            0.5 * (1.0 / log2(3.0) + 1.0), 1e-12);
+    ck_assert_double_eq_tol(rs_hybrid_ndcg(&d, w, 2, 0, NULL), 0.5 * (1.0 / log2(3.0) + 1.0),
+                            1e-12);
 
     /* The learner fits the weights *before* the boost: with every query
      * boosted to 0.6 on child 1, any weights up to 0.6 on child 1 rank the

@@ -48,8 +48,7 @@ static void setup(void)
     const char *cf[] = {"known_items=30", "because=true", NULL};
     const char *content[] = {"favourite=35", NULL};
     ck_assert_int_eq(th_add(th, "cf", HYB_FAKE_CF_SO, cf, &err), RS_OK);
-    ck_assert_int_eq(th_add(th, "content", HYB_FAKE_CONTENT_SO, content, &err),
-                     RS_OK);
+    ck_assert_int_eq(th_add(th, "content", HYB_FAKE_CONTENT_SO, content, &err), RS_OK);
     ck_assert_int_eq(th_add(th, "pop", HYB_FAKE_POP_SO, NULL, &err), RS_OK);
 }
 
@@ -65,9 +64,12 @@ static void teardown(void)
  * have 0-2 ratings each); its own test sets it. */
 static void add_hybrid(const char *name, const char *const *extra)
 {
-    const char *p[16] = {"ease=",        "cf=cf",
-                         "content=content", "popularity=",
-                         "fallback=pop", "weights=cf=0.5,content=0.5",
+    const char *p[16] = {"ease=",
+                         "cf=cf",
+                         "content=content",
+                         "popularity=",
+                         "fallback=pop",
+                         "weights=cf=0.5,content=0.5",
                          "content_evidence=0"};
     size_t n = 7;
     for (size_t i = 0; extra && extra[i]; i++)
@@ -83,8 +85,7 @@ static rs_query query(const rs_rating *r, size_t n)
     return RS_QUERY(RS_USER_NONE, r, n, NULL, 0);
 }
 
-static size_t rec(const char *inst, const rs_query *q, size_t k,
-                  rs_scored *out, rs_explanation *x)
+static size_t rec(const char *inst, const rs_query *q, size_t k, rs_scored *out, rs_explanation *x)
 {
     size_t n = 0;
     rs_error err = {0};
@@ -113,8 +114,7 @@ static int contains(const rs_scored *r, size_t n, int32_t item)
 
 /* The z-score of `item` under the content fake's rule (1 / (1 + |i -
  * fav|)) over the catalogue minus the `skip`ped items. */
-static double content_z(int32_t item, int32_t fav, const int32_t *skip,
-                        size_t n_skip)
+static double content_z(int32_t item, int32_t fav, const int32_t *skip, size_t n_skip)
 {
     double sum = 0, ss = 0;
     size_t m = 0;
@@ -167,14 +167,12 @@ START_TEST(missing_scores_take_contents_word_or_the_childs_mean)
     ck_assert_double_eq_tol(score1("hybrid", &q, COLD), z, 1e-4);
     ck_assert_double_eq_tol(score1("meanonly", &q, COLD), 0.5 * z, 1e-4);
     /* An item both score is unaffected. */
-    ck_assert_float_eq_tol(score1("hybrid", &q, 7), score1("meanonly", &q, 7),
-                           1e-6f);
+    ck_assert_float_eq_tol(score1("hybrid", &q, 7), score1("meanonly", &q, 7), 1e-6f);
 
     /* An item no child can score stays missing, not 0. */
     rs_error err = {0};
     const char *part[] = {"favourite=35", "known_items=38", NULL};
-    ck_assert_int_eq(th_add(th, "content38", HYB_FAKE_CONTENT_SO, part, &err),
-                     RS_OK);
+    ck_assert_int_eq(th_add(th, "content38", HYB_FAKE_CONTENT_SO, part, &err), RS_OK);
     const char *p2[] = {"content=content38", "cold_items=content", NULL};
     add_hybrid("h38", p2);
     ck_assert(isnan(score1("h38", &q, 39)));
@@ -208,8 +206,7 @@ START_TEST(score_agrees_with_recommend)
     rs_scored out[10];
     size_t n = rec("hybrid", &q, 10, out, NULL);
     for (size_t j = 0; j < n; j++)
-        ck_assert_float_eq_tol(score1("hybrid", &q, out[j].item), out[j].score,
-                               1e-6f);
+        ck_assert_float_eq_tol(score1("hybrid", &q, out[j].item), out[j].score, 1e-6f);
 }
 END_TEST
 
@@ -239,8 +236,7 @@ START_TEST(ties_break_by_item_index_deterministically)
     const char *cf[] = {"known_items=30", "flat=true", NULL};
     const char *ct[] = {"flat=true", NULL};
     ck_assert_int_eq(th_add(th, "cf_flat", HYB_FAKE_CF_SO, cf, &err), RS_OK);
-    ck_assert_int_eq(th_add(th, "ct_flat", HYB_FAKE_CONTENT_SO, ct, &err),
-                     RS_OK);
+    ck_assert_int_eq(th_add(th, "ct_flat", HYB_FAKE_CONTENT_SO, ct, &err), RS_OK);
     const char *p[] = {"cf=cf_flat", "content=ct_flat", NULL};
     add_hybrid("hybrid", p);
     rs_query q = query(light, 3);
@@ -260,11 +256,9 @@ START_TEST(ties_break_by_item_index_deterministically)
     add_hybrid("plain", NULL);
     int32_t fwd[] = {4, 12, 30, 35}, rev[] = {35, 30, 12, 4};
     float sf[4], sr[4];
-    ck_assert_int_eq(th_entry(th, "plain")->score(th_instance(th, "plain"), &q,
-                                                  fwd, 4, sf, &err),
+    ck_assert_int_eq(th_entry(th, "plain")->score(th_instance(th, "plain"), &q, fwd, 4, sf, &err),
                      RS_OK);
-    ck_assert_int_eq(th_entry(th, "plain")->score(th_instance(th, "plain"), &q,
-                                                  rev, 4, sr, &err),
+    ck_assert_int_eq(th_entry(th, "plain")->score(th_instance(th, "plain"), &q, rev, 4, sr, &err),
                      RS_OK);
     for (int i = 0; i < 4; i++)
         ck_assert_float_eq(sf[i], sr[3 - i]);
@@ -289,9 +283,8 @@ static void *run_worker(void *arg)
         rs_explanation x[10];
         size_t n = 0;
         rs_error err = {0};
-        if (e->recommend(inst, &q, 10, out, x, &n, &err) != RS_OK ||
-            n != w->n || memcmp(out, w->want, n * sizeof *out) ||
-            memcmp(x, w->want_x, n * sizeof *x))
+        if (e->recommend(inst, &q, 10, out, x, &n, &err) != RS_OK || n != w->n ||
+            memcmp(out, w->want, n * sizeof *out) || memcmp(x, w->want_x, n * sizeof *x))
             w->mismatches++;
     }
     return NULL;
@@ -335,8 +328,7 @@ START_TEST(a_missing_child_degrades_to_the_other_and_logs_once)
     }
     /* fit's warning plus one request-time line, not one per request. */
     ck_assert_uint_eq(th_log_count(th, "'nope'"), 2);
-    ck_assert_uint_eq(th_log_count(th, "content child 'nope' is unavailable"),
-                      1);
+    ck_assert_uint_eq(th_log_count(th, "content child 'nope' is unavailable"), 1);
 }
 END_TEST
 
@@ -344,8 +336,7 @@ START_TEST(a_failing_child_degrades_and_recovers_after_a_swap)
 {
     rs_error err = {0};
     const char *bad[] = {"fail=true", NULL};
-    ck_assert_int_eq(th_add(th, "flaky", HYB_FAKE_CONTENT_SO, bad, &err),
-                     RS_OK);
+    ck_assert_int_eq(th_add(th, "flaky", HYB_FAKE_CONTENT_SO, bad, &err), RS_OK);
     const char *p[] = {"content=flaky", NULL};
     add_hybrid("hybrid", p);
     rs_query q = query(light, 3);
@@ -359,14 +350,12 @@ START_TEST(a_failing_child_degrades_and_recovers_after_a_swap)
     ck_assert_uint_eq(th_log_count(th, "injected failure"), 1);
     /* A hot swap of the child is picked up by the next request. */
     const char *good[] = {"favourite=35", NULL};
-    ck_assert_int_eq(th_swap(th, "flaky", HYB_FAKE_CONTENT_SO, good, &err),
-                     RS_OK);
+    ck_assert_int_eq(th_swap(th, "flaky", HYB_FAKE_CONTENT_SO, good, &err), RS_OK);
     rec("hybrid", &q, 5, a, NULL);
     ck_assert_int_eq(a[0].item, COLD);
     ck_assert_uint_eq(th_log_count(th, "content child 'flaky' recovered"), 1);
     const char *moved[] = {"favourite=33", NULL};
-    ck_assert_int_eq(th_swap(th, "flaky", HYB_FAKE_CONTENT_SO, moved, &err),
-                     RS_OK);
+    ck_assert_int_eq(th_swap(th, "flaky", HYB_FAKE_CONTENT_SO, moved, &err), RS_OK);
     rec("hybrid", &q, 5, a, NULL);
     ck_assert_int_eq(a[0].item, 33);
     ck_assert_int_eq(th_refs_held(th), 0);
@@ -380,8 +369,7 @@ START_TEST(a_child_that_cannot_score_is_left_out_and_logged_once)
 {
     rs_error err = {0};
     const char *p0[] = {"favourite=35", "fail_score=true", NULL};
-    ck_assert_int_eq(th_add(th, "listonly", HYB_FAKE_CONTENT_SO, p0, &err),
-                     RS_OK);
+    ck_assert_int_eq(th_add(th, "listonly", HYB_FAKE_CONTENT_SO, p0, &err), RS_OK);
     const char *p[] = {"content=listonly", NULL};
     add_hybrid("hybrid", p);
     rs_query q = query(light, 3);
@@ -411,9 +399,9 @@ START_TEST(no_children_at_all_is_an_error_not_a_crash)
     th_remove(th, "pop");
     rs_error err = {0};
     size_t n = 99;
-    ck_assert_int_eq(th_entry(th, "hybrid")->recommend(
-                         th_instance(th, "hybrid"), &q, 5, a, NULL, &n, &err),
-                     RS_ERR_NOT_FOUND);
+    ck_assert_int_eq(
+        th_entry(th, "hybrid")->recommend(th_instance(th, "hybrid"), &q, 5, a, NULL, &n, &err),
+        RS_ERR_NOT_FOUND);
     ck_assert_uint_eq(n, 0);
     ck_assert_ptr_nonnull(strstr(err.message, "'pop'"));
     ck_assert_int_eq(th_refs_held(th), 0);
@@ -424,34 +412,28 @@ START_TEST(bad_configuration_is_refused_with_the_field)
 {
     rs_error err = {0};
     const char *self[] = {"cf=hy", NULL};
-    ck_assert_int_eq(th_add(th, "hy", HYB_PLUGIN_SO, self, &err),
-                     RS_ERR_CONFIG);
+    ck_assert_int_eq(th_add(th, "hy", HYB_PLUGIN_SO, self, &err), RS_ERR_CONFIG);
     ck_assert_ptr_nonnull(strstr(err.message, "names itself"));
     const char *ln[] = {"learn_n=5,3", NULL};
-    ck_assert_int_eq(th_add(th, "hy", HYB_PLUGIN_SO, ln, &err),
-                     RS_ERR_CONFIG);
+    ck_assert_int_eq(th_add(th, "hy", HYB_PLUGIN_SO, ln, &err), RS_ERR_CONFIG);
     ck_assert_ptr_nonnull(strstr(err.message, "'learn_n'"));
     const char *w[] = {"weights=cf=0.5,colour=0.5", NULL};
     ck_assert_int_eq(th_add(th, "hy", HYB_PLUGIN_SO, w, &err), RS_ERR_CONFIG);
     ck_assert_ptr_nonnull(strstr(err.message, "'weights'"));
     const char *cold[] = {"cold_items=warm", NULL};
-    ck_assert_int_eq(th_add(th, "hy", HYB_PLUGIN_SO, cold, &err),
-                     RS_ERR_CONFIG);
+    ck_assert_int_eq(th_add(th, "hy", HYB_PLUGIN_SO, cold, &err), RS_ERR_CONFIG);
     ck_assert_ptr_nonnull(strstr(err.message, "'cold_items'"));
     const char *w0[] = {"weights=cf=0", NULL};
     ck_assert_int_eq(th_add(th, "hy", HYB_PLUGIN_SO, w0, &err), RS_ERR_CONFIG);
     ck_assert_ptr_nonnull(strstr(err.message, "sums to 0"));
     const char *empty[] = {"ease=", "cf=", "content=", "popularity=", NULL};
-    ck_assert_int_eq(th_add(th, "hy", HYB_PLUGIN_SO, empty, &err),
-                     RS_ERR_CONFIG);
+    ck_assert_int_eq(th_add(th, "hy", HYB_PLUGIN_SO, empty, &err), RS_ERR_CONFIG);
     ck_assert_ptr_nonnull(strstr(err.message, "every blend role"));
     const char *none[] = {"cf=a", "content=b", "fallback=c", NULL};
-    ck_assert_int_eq(th_add(th, "hy", HYB_PLUGIN_SO, none, &err),
-                     RS_ERR_CONFIG);
+    ck_assert_int_eq(th_add(th, "hy", HYB_PLUGIN_SO, none, &err), RS_ERR_CONFIG);
     ck_assert_ptr_nonnull(strstr(err.message, "'b' (content)"));
 }
 END_TEST
-
 
 /* The focus rule (docs/hybrid.md, "Focused tastes"): films 20..39 are
  * "Western", the rest "Drama"; of the 15 training ratings 2 fall on
@@ -470,16 +452,24 @@ START_TEST(a_focused_taste_raises_the_content_weight)
     hyb_fixture_set_genres(fx, 2, names, masks);
     rs_error err = {0};
     const char *content[] = {"favourite=28", NULL};
-    ck_assert_int_eq(th_swap(th, "content", HYB_FAKE_CONTENT_SO, content,
-                             &err), RS_OK);
-    const char *p[] = {"ease=", "cf=cf", "content=content", "popularity=",
-                       "fallback=pop", "weights=cf=0.9,content=0.1",
-                       "cold_items=mean", "content_floor_n=5",
-                       "content_focus=0.9", "focus_lo=1.0", "focus_hi=1.5",
-                       "content_evidence=0", NULL};
+    ck_assert_int_eq(th_swap(th, "content", HYB_FAKE_CONTENT_SO, content, &err), RS_OK);
+    const char *p[] = {"ease=",
+                       "cf=cf",
+                       "content=content",
+                       "popularity=",
+                       "fallback=pop",
+                       "weights=cf=0.9,content=0.1",
+                       "cold_items=mean",
+                       "content_floor_n=5",
+                       "content_focus=0.9",
+                       "focus_lo=1.0",
+                       "focus_hi=1.5",
+                       "content_evidence=0",
+                       NULL};
     ck_assert_int_eq(th_add(th, "focus", HYB_PLUGIN_SO, p, &err), RS_OK);
-    const char *off[] = {"ease=", "cf=cf", "content=content", "popularity=",
-                         "fallback=pop", "weights=cf=0.9,content=0.1",
+    const char *off[] = {"ease=",           "cf=cf",
+                         "content=content", "popularity=",
+                         "fallback=pop",    "weights=cf=0.9,content=0.1",
                          "cold_items=mean", "content_evidence=0",
                          "content_focus=0", NULL};
     ck_assert_int_eq(th_add(th, "plain", HYB_PLUGIN_SO, off, &err), RS_OK);
@@ -503,16 +493,14 @@ START_TEST(a_focused_taste_raises_the_content_weight)
     double zc = content_z(28, 28, skip, 5);
     /* cf's z of 28, from the plain blend: (plain - 0.1 zc) / 0.9. */
     double zcf = (score1("plain", &qw, 28) - 0.1 * zc) / 0.9;
-    ck_assert_double_eq_tol(score1("focus", &qw, 28), 0.1 * zcf + 0.9 * zc,
-                            1e-4);
+    ck_assert_double_eq_tol(score1("focus", &qw, 28), 0.1 * zcf + 0.9 * zc, 1e-4);
     /* Three ratings are 3/5 of the ramp, squared: 0.9 * 0.36 = 0.324
      * content, the rest cf. */
     rs_query q3 = query(westerns, 3);
     const int32_t skip3[] = {22, 23, 24};
     double zc3 = content_z(28, 28, skip3, 3);
     double zcf3 = (score1("plain", &q3, 28) - 0.1 * zc3) / 0.9;
-    ck_assert_double_eq_tol(score1("focus", &q3, 28),
-                            0.676 * zcf3 + 0.324 * zc3, 1e-4);
+    ck_assert_double_eq_tol(score1("focus", &q3, 28), 0.676 * zcf3 + 0.324 * zc3, 1e-4);
     ck_assert_int_eq(th_refs_held(th), 0);
 }
 END_TEST
@@ -526,10 +514,8 @@ END_TEST
 START_TEST(explanations_name_the_winning_childs_rating)
 {
     rs_error err = {0};
-    const char *ct[] = {"favourite=35", "because=true", "because_highest=true",
-                        NULL};
-    ck_assert_int_eq(th_add(th, "content_b", HYB_FAKE_CONTENT_SO, ct, &err),
-                     RS_OK);
+    const char *ct[] = {"favourite=35", "because=true", "because_highest=true", NULL};
+    ck_assert_int_eq(th_add(th, "content_b", HYB_FAKE_CONTENT_SO, ct, &err), RS_OK);
     const char *p[] = {"content=content_b", NULL};
     add_hybrid("hybrid", p);
     rs_query q = query(light, 3);
@@ -631,8 +617,7 @@ static void learn_setup(void)
     const char *oracle[] = {"oracle=true", NULL};
     ck_assert_int_eq(th_add(lth, "oracle", HYB_FAKE_CF_SO, oracle, &err), RS_OK);
     ck_assert_int_eq(th_add(lth, "cf", HYB_FAKE_CF_SO, NULL, &err), RS_OK);
-    ck_assert_int_eq(th_add(lth, "content", HYB_FAKE_CONTENT_SO, NULL, &err),
-                     RS_OK);
+    ck_assert_int_eq(th_add(lth, "content", HYB_FAKE_CONTENT_SO, NULL, &err), RS_OK);
     ck_assert_int_eq(th_add(lth, "pop", HYB_FAKE_POP_SO, NULL, &err), RS_OK);
 }
 
@@ -648,8 +633,7 @@ static void saved_weights(th_host *h, const char *inst, int n, double w[4])
     char dir[] = "/tmp/hyb_test_XXXXXX";
     ck_assert_ptr_nonnull(mkdtemp(dir));
     rs_error err = {0};
-    ck_assert_int_eq(th_entry(h, inst)->save(th_instance(h, inst), dir, &err),
-                     RS_OK);
+    ck_assert_int_eq(th_entry(h, inst)->save(th_instance(h, inst), dir, &err), RS_OK);
     char path[64], line[512];
     snprintf(path, sizeof path, "%s/weights.txt", dir);
     FILE *f = fopen(path, "r");
@@ -662,9 +646,7 @@ static void saved_weights(th_host *h, const char *inst, int n, double w[4])
         if (sscanf(line, "bucket %d", &bn) == 1 && bn == n) {
             const char *p = strstr(line, "weights ");
             ck_assert_ptr_nonnull(p);
-            ck_assert_int_eq(sscanf(p, "weights %lf %lf %lf %lf", &w[0], &w[1],
-                                    &w[2], &w[3]),
-                             4);
+            ck_assert_int_eq(sscanf(p, "weights %lf %lf %lf %lf", &w[0], &w[1], &w[2], &w[3]), 4);
             found = 1;
         }
     }
@@ -676,9 +658,10 @@ static void saved_weights(th_host *h, const char *inst, int n, double w[4])
 
 START_TEST(learned_weights_go_to_the_child_that_predicts_held_out_ratings)
 {
-    const char *p[] = {"ease=oracle", "cf=cf", "content=content",
-                       "popularity=pop", "fallback=pop", "learn_n=5,8",
-                       "content_floor=0", "learn_min_item_ratings=0", "learn_min_queries=10", NULL};
+    const char *p[] = {
+        "ease=oracle",          "cf=cf",       "content=content", "popularity=pop",
+        "fallback=pop",         "learn_n=5,8", "content_floor=0", "learn_min_item_ratings=0",
+        "learn_min_queries=10", NULL};
     rs_error err = {0};
     ck_assert_int_eq(th_add(lth, "hybrid", HYB_PLUGIN_SO, p, &err), RS_OK);
     /* (5 or 8 of 12 ratings identify the user: the oracle is perfect.) */
@@ -699,9 +682,9 @@ START_TEST(learned_weights_go_to_the_child_that_predicts_held_out_ratings)
     rs_query q = RS_QUERY(RS_USER_NONE, q3, 5, NULL, 0);
     rs_scored out[3];
     size_t n = 0;
-    ck_assert_int_eq(th_entry(lth, "hybrid")->recommend(
-                         th_instance(lth, "hybrid"), &q, 3, out, NULL, &n, &err),
-                     RS_OK);
+    ck_assert_int_eq(
+        th_entry(lth, "hybrid")->recommend(th_instance(lth, "hybrid"), &q, 3, out, NULL, &n, &err),
+        RS_OK);
     ck_assert_uint_eq(n, 3);
     for (size_t j = 0; j < n; j++) {
         float r = 0;
@@ -731,35 +714,38 @@ START_TEST(learned_weights_may_fall_back_to_popularity)
     rs_error err = {0};
     const char *ct[] = {"favourite=0", NULL};
     ck_assert_int_eq(th_add(h, "cf", HYB_FAKE_CF_SO, NULL, &err), RS_OK);
-    ck_assert_int_eq(th_add(h, "content", HYB_FAKE_CONTENT_SO, ct, &err),
-                     RS_OK);
+    ck_assert_int_eq(th_add(h, "content", HYB_FAKE_CONTENT_SO, ct, &err), RS_OK);
     ck_assert_int_eq(th_add(h, "pop", HYB_FAKE_POP_SO, NULL, &err), RS_OK);
-    const char *p[] = {"ease=",          "cf=cf",        "content=content",
-                       "popularity=pop", "fallback=pop", "learn_n=3",
-                       "content_floor=0", "learn_min_item_ratings=0", "learn_min_queries=10", NULL};
+    const char *p[] = {"ease=",
+                       "cf=cf",
+                       "content=content",
+                       "popularity=pop",
+                       "fallback=pop",
+                       "learn_n=3",
+                       "content_floor=0",
+                       "learn_min_item_ratings=0",
+                       "learn_min_queries=10",
+                       NULL};
     ck_assert_int_eq(th_add(h, "hybrid", HYB_PLUGIN_SO, p, &err), RS_OK);
     double w[4];
     saved_weights(h, "hybrid", 3, w);
     /* Popularity carries the blend (other points that rank as well
      * exist: NDCG ties keep the first grid point found). */
-    ck_assert_msg(w[3] >= 0.5 && w[3] > w[1] && w[3] > w[2],
-                  "popularity weight %.3f", w[3]);
+    ck_assert_msg(w[3] >= 0.5 && w[3] > w[1] && w[3] > w[2], "popularity weight %.3f", w[3]);
     rs_rating q3[3] = {{0, 2.0f, 0}, {1, 2.0f, 0}, {2, 2.0f, 0}};
     rs_query q = RS_QUERY(RS_USER_NONE, q3, 3, NULL, 0);
     rs_scored a[5], b[5];
     size_t na = 0, nb = 0;
-    ck_assert_int_eq(th_entry(h, "hybrid")->recommend(th_instance(h, "hybrid"),
-                                                      &q, 5, a, NULL, &na, &err),
-                     RS_OK);
-    ck_assert_int_eq(th_entry(h, "pop")->recommend(th_instance(h, "pop"), &q, 5,
-                                                   b, NULL, &nb, &err),
-                     RS_OK);
+    ck_assert_int_eq(
+        th_entry(h, "hybrid")->recommend(th_instance(h, "hybrid"), &q, 5, a, NULL, &na, &err),
+        RS_OK);
+    ck_assert_int_eq(
+        th_entry(h, "pop")->recommend(th_instance(h, "pop"), &q, 5, b, NULL, &nb, &err), RS_OK);
     ck_assert_uint_eq(na, nb);
     for (size_t j = 0; j < na; j++)
         ck_assert_int_eq(a[j].item, b[j].item);
-    const char *none[] = {"ease=", "cf=cf", "content=content",
-                          "popularity=pop", "fallback=pop", "learn_n=3",
-                          "learn_users=0", NULL};
+    const char *none[] = {"ease=",        "cf=cf",     "content=content", "popularity=pop",
+                          "fallback=pop", "learn_n=3", "learn_users=0",   NULL};
     ck_assert_int_eq(th_add(h, "untrained", HYB_PLUGIN_SO, none, &err), RS_OK);
     saved_weights(h, "untrained", 3, w);
     ck_assert_double_eq(w[3], 1.0);
@@ -767,10 +753,16 @@ START_TEST(learned_weights_may_fall_back_to_popularity)
     /* Held-out ratings of movies with too few ratings are not evidence
      * (the children may have memorised them): items 55..59 have 20
      * ratings each, so at 21 nothing is left to learn from. */
-    const char *guard[] = {"ease=",          "cf=cf",        "content=content",
-                           "popularity=pop", "fallback=pop", "learn_n=3",
-                           "content_floor=0", "learn_min_queries=10",
-                           "learn_min_item_ratings=21", NULL};
+    const char *guard[] = {"ease=",
+                           "cf=cf",
+                           "content=content",
+                           "popularity=pop",
+                           "fallback=pop",
+                           "learn_n=3",
+                           "content_floor=0",
+                           "learn_min_queries=10",
+                           "learn_min_item_ratings=21",
+                           NULL};
     ck_assert_int_eq(th_add(h, "guarded", HYB_PLUGIN_SO, guard, &err), RS_OK);
     saved_weights(h, "guarded", 3, w);
     ck_assert_double_eq(w[3], 1.0);
@@ -784,9 +776,15 @@ END_TEST
  * is refused with both names. */
 START_TEST(weights_persist_and_are_checked_on_load)
 {
-    const char *p[] = {"ease=oracle",    "cf=cf",        "content=content",
-                       "popularity=pop", "fallback=pop", "learn_n=3,5",
-                       "learn_min_item_ratings=0", "learn_min_queries=10", NULL};
+    const char *p[] = {"ease=oracle",
+                       "cf=cf",
+                       "content=content",
+                       "popularity=pop",
+                       "fallback=pop",
+                       "learn_n=3,5",
+                       "learn_min_item_ratings=0",
+                       "learn_min_queries=10",
+                       NULL};
     rs_error err = {0};
     ck_assert_int_eq(th_add(lth, "hybrid", HYB_PLUGIN_SO, p, &err), RS_OK);
     char dir[] = "/tmp/hyb_test_XXXXXX";
@@ -795,9 +793,9 @@ START_TEST(weights_persist_and_are_checked_on_load)
     ck_assert_int_eq(e->save(th_instance(lth, "hybrid"), dir, &err), RS_OK);
 
     /* A fresh instance with fixed (different) weights, then load. */
-    const char *p2[] = {"ease=oracle", "cf=cf", "content=content",
-                        "popularity=pop", "fallback=pop",
-                        "weights=content=1", NULL};
+    const char *p2[] = {
+        "ease=oracle",       "cf=cf", "content=content", "popularity=pop", "fallback=pop",
+        "weights=content=1", NULL};
     ck_assert_int_eq(th_add(lth, "loaded", HYB_PLUGIN_SO, p2, &err), RS_OK);
     const rs_dataset *d = hyb_fixture_view(lfx);
     rs_rating q3[3];
@@ -807,21 +805,17 @@ START_TEST(weights_persist_and_are_checked_on_load)
     rs_scored a[10], b[10];
     size_t na = 0, nb = 0;
     ck_assert_int_eq(e->load(th_instance(lth, "loaded"), dir, d, &err), RS_OK);
-    ck_assert_int_eq(e->recommend(th_instance(lth, "hybrid"), &q, 10, a, NULL,
-                                  &na, &err),
-                     RS_OK);
-    ck_assert_int_eq(e->recommend(th_instance(lth, "loaded"), &q, 10, b, NULL,
-                                  &nb, &err),
-                     RS_OK);
+    ck_assert_int_eq(e->recommend(th_instance(lth, "hybrid"), &q, 10, a, NULL, &na, &err), RS_OK);
+    ck_assert_int_eq(e->recommend(th_instance(lth, "loaded"), &q, 10, b, NULL, &nb, &err), RS_OK);
     ck_assert_uint_eq(na, nb);
     ck_assert_mem_eq(a, b, na * sizeof *a);
     ck_assert_uint_eq(th_log_count(lth, "weights loaded"), 1);
 
-    const char *p3[] = {"ease=", "cf=cf", "content=content", "popularity=pop",
-                        "fallback=pop", "weights=cf=1", NULL};
+    const char *p3[] = {
+        "ease=",        "cf=cf", "content=content", "popularity=pop", "fallback=pop",
+        "weights=cf=1", NULL};
     ck_assert_int_eq(th_add(lth, "other", HYB_PLUGIN_SO, p3, &err), RS_OK);
-    ck_assert_int_eq(e->load(th_instance(lth, "other"), dir, d, &err),
-                     RS_ERR_FORMAT);
+    ck_assert_int_eq(e->load(th_instance(lth, "other"), dir, d, &err), RS_ERR_FORMAT);
     ck_assert_ptr_nonnull(strstr(err.message, "ease=oracle"));
     ck_assert_ptr_nonnull(strstr(err.message, "refit"));
 
@@ -833,8 +827,7 @@ START_TEST(weights_persist_and_are_checked_on_load)
           "weights 0.5 0.5 0.5 0.5\n",
           f);
     fclose(f);
-    ck_assert_int_eq(e->load(th_instance(lth, "other"), dir, d, &err),
-                     RS_ERR_FORMAT);
+    ck_assert_int_eq(e->load(th_instance(lth, "other"), dir, d, &err), RS_ERR_FORMAT);
     ck_assert_int_eq(e->load(th_instance(lth, "loaded"), dir, d, &err),
                      RS_ERR_FORMAT); /* weights do not sum to 1 */
     ck_assert_ptr_nonnull(strstr(err.message, ":3: malformed"));

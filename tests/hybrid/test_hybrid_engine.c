@@ -48,8 +48,7 @@ START_TEST(engine_serves_the_blend_with_configured_params)
     rs_scored out[4];
     rs_explanation ex[4];
     size_t k = 0;
-    ck_assert_msg(rs_engine_recommend(f.engine, "hybrid", &byid, 4, out, ex,
-                                      &k, &err) == RS_OK,
+    ck_assert_msg(rs_engine_recommend(f.engine, "hybrid", &byid, 4, out, ex, &k, &err) == RS_OK,
                   "%s", err.message);
     ck_assert_uint_eq(k, 3); /* A, C, D: B is rated */
     ck_assert_int_eq(out[0].item, 3);
@@ -61,8 +60,7 @@ START_TEST(engine_serves_the_blend_with_configured_params)
 
     /* It describes itself (ABI 1.1): its roles and its weight table. */
     char desc[4096];
-    ck_assert_msg(rs_engine_describe_instance(f.engine, "hybrid", desc, sizeof desc,
-                                              &err) == RS_OK,
+    ck_assert_msg(rs_engine_describe_instance(f.engine, "hybrid", desc, sizeof desc, &err) == RS_OK,
                   "%s", err.message);
     tu_assert_contains(desc, "\"weights\": \"fixed\"");
     tu_assert_contains(desc, "\"cf\": \"cf\", \"content\": \"content\"");
@@ -73,11 +71,8 @@ START_TEST(engine_serves_the_blend_with_configured_params)
     rs_query none = RS_QUERY(RS_USER_NONE, NULL, 0, NULL, 0);
     rs_scored pop[4];
     size_t kp = 0;
-    ck_assert_int_eq(rs_engine_recommend(f.engine, "hybrid", &none, 4, out,
-                                         NULL, &k, &err),
-                     RS_OK);
-    ck_assert_int_eq(rs_engine_recommend(f.engine, "popularity", &none, 4,
-                                         pop, NULL, &kp, &err),
+    ck_assert_int_eq(rs_engine_recommend(f.engine, "hybrid", &none, 4, out, NULL, &k, &err), RS_OK);
+    ck_assert_int_eq(rs_engine_recommend(f.engine, "popularity", &none, 4, pop, NULL, &kp, &err),
                      RS_OK);
     ck_assert_uint_eq(k, kp);
     for (size_t i = 0; i < k; i++)
@@ -85,8 +80,7 @@ START_TEST(engine_serves_the_blend_with_configured_params)
 
     int32_t items[] = {0, 3};
     float sc[2];
-    ck_assert_int_eq(
-        rs_engine_score(f.engine, "hybrid", &byid, items, 2, sc, &err), RS_OK);
+    ck_assert_int_eq(rs_engine_score(f.engine, "hybrid", &byid, items, 2, sc, &err), RS_OK);
     ck_assert(sc[1] > sc[0]);
     hf_teardown(&f);
 }
@@ -109,8 +103,7 @@ START_TEST(engine_refuses_bad_hybrid_params_from_the_descriptor)
         hf f;
         rs_error err = {0};
         char cfg[512];
-        snprintf(cfg, sizeof cfg, "  - {name: popularity, plugin: popularity}\n%s",
-                 bad[i]);
+        snprintf(cfg, sizeof cfg, "  - {name: popularity, plugin: popularity}\n%s", bad[i]);
         hf_setup(&f);
         hf_write_config(&f, cfg, NULL);
         ck_assert_int_ne(hf_open(&f, &err), RS_OK);
@@ -135,8 +128,7 @@ static void *serve(void *arg)
         rs_scored out[4];
         size_t k = 0;
         rs_error err = {0};
-        if (rs_engine_recommend(l->e, "hybrid", l->q, 4, out, NULL, &k,
-                                &err) != RS_OK ||
+        if (rs_engine_recommend(l->e, "hybrid", l->q, 4, out, NULL, &k, &err) != RS_OK ||
             k != l->n || memcmp(out, l->want, k * sizeof *out))
             l->bad++;
     }
@@ -154,23 +146,19 @@ START_TEST(hot_swapping_children_under_load)
     rs_query byid = RS_QUERY(4, NULL, 0, NULL, 0);
     rs_scored want[2][4];
     size_t nw[2];
-    ck_assert_int_eq(rs_engine_recommend(f.engine, "hybrid", &none, 4, want[0],
-                                         NULL, &nw[0], &err),
+    ck_assert_int_eq(rs_engine_recommend(f.engine, "hybrid", &none, 4, want[0], NULL, &nw[0], &err),
                      RS_OK);
-    ck_assert_int_eq(rs_engine_recommend(f.engine, "hybrid", &byid, 4, want[1],
-                                         NULL, &nw[1], &err),
+    ck_assert_int_eq(rs_engine_recommend(f.engine, "hybrid", &byid, 4, want[1], NULL, &nw[1], &err),
                      RS_OK);
     pthread_t t[4];
     load l[4];
     for (int i = 0; i < 4; i++) {
-        l[i] = (load){f.engine, i % 2 ? &byid : &none, want[i % 2], nw[i % 2],
-                      0};
+        l[i] = (load){f.engine, i % 2 ? &byid : &none, want[i % 2], nw[i % 2], 0};
         ck_assert_int_eq(pthread_create(&t[i], NULL, serve, &l[i]), 0);
     }
     for (int i = 0; i < 20; i++) {
-        ck_assert_msg(rs_engine_reload(f.engine, "popularity", NULL, &err) ==
-                          RS_OK,
-                      "%s", err.message);
+        ck_assert_msg(rs_engine_reload(f.engine, "popularity", NULL, &err) == RS_OK, "%s",
+                      err.message);
         ck_assert_int_eq(rs_engine_fit(f.engine, "cf", NULL, &err), RS_OK);
     }
     for (int i = 0; i < 4; i++) {
@@ -181,8 +169,7 @@ START_TEST(hot_swapping_children_under_load)
 }
 END_TEST
 
-static int overlap(const rs_scored *a, size_t na, const rs_scored *b,
-                   size_t nb)
+static int overlap(const rs_scored *a, size_t na, const rs_scored *b, size_t nb)
 {
     int o = 0;
     for (size_t i = 0; i < na; i++)
@@ -219,13 +206,11 @@ START_TEST(every_movielens_user_through_the_engine)
     tu_write(f.dir, "cfg.yaml", text);
     snprintf(f.cfg_path, sizeof f.cfg_path, "%s/cfg.yaml", f.dir);
     ck_assert_msg(hf_open(&f, &err) == RS_OK, "%s", err.message);
-    ck_assert_msg(rs_engine_load_or_train(f.engine, 0, &err) == RS_OK, "%s",
-                  err.message);
+    ck_assert_msg(rs_engine_load_or_train(f.engine, 0, &err) == RS_OK, "%s", err.message);
     const rs_dataset *d = rs_engine_dataset(f.engine);
     long thin_overlap = 0, full_overlap = 0;
     char wpath[PATH_MAX + 32];
-    snprintf(wpath, sizeof wpath, "%s/weights.txt",
-             rs_engine_artifact_dir(f.engine, "hybrid"));
+    snprintf(wpath, sizeof wpath, "%s/weights.txt", rs_engine_artifact_dir(f.engine, "hybrid"));
     ck_assert_msg(access(wpath, R_OK) == 0, "no %s", wpath);
     rs_rating *r = malloc(4096 * sizeof *r);
     for (int32_t u = 0; u < d->n_users; u++) {
@@ -233,17 +218,14 @@ START_TEST(every_movielens_user_through_the_engine)
         rs_scored out[10], ref[10];
         rs_explanation ex[10];
         size_t k = 0, kr = 0;
-        ck_assert_int_eq(rs_engine_recommend(f.engine, "hybrid", &q, 10, out,
-                                             ex, &k, &err),
-                         RS_OK);
+        ck_assert_int_eq(rs_engine_recommend(f.engine, "hybrid", &q, 10, out, ex, &k, &err), RS_OK);
         ck_assert_uint_eq(k, 10);
         size_t b = d->user_ptr[u], e = d->user_ptr[u + 1];
         for (size_t i = 0; i < k; i++) {
             for (size_t j = b; j < e; j++)
                 ck_assert_int_ne(out[i].item, d->user_item[j]);
             ck_assert_uint_eq(ex[i].n_parts, 2);
-            ck_assert_float_eq_tol(ex[i].parts[0].share + ex[i].parts[1].share,
-                                   1.0f, 1e-5f);
+            ck_assert_float_eq_tol(ex[i].parts[0].share + ex[i].parts[1].share, 1.0f, 1e-5f);
         }
         /* The same user's ratings as explicit queries: all, then 3. */
         size_t n = e - b < 4096 ? e - b : 4096;
@@ -251,32 +233,28 @@ START_TEST(every_movielens_user_through_the_engine)
             r[j] = (rs_rating){d->user_item[b + j], d->user_rating[b + j], 0};
         for (int thin = 0; thin < 2; thin++) {
             rs_query qe = RS_QUERY(RS_USER_NONE, r, thin ? 3 : n, NULL, 0);
-            ck_assert_int_eq(rs_engine_recommend(f.engine, "hybrid", &qe, 10,
-                                                 out, NULL, &k, &err),
+            ck_assert_int_eq(rs_engine_recommend(f.engine, "hybrid", &qe, 10, out, NULL, &k, &err),
                              RS_OK);
-            ck_assert_int_eq(rs_engine_recommend(f.engine, "pop_mean", &qe, 10,
-                                                 ref, NULL, &kr, &err),
-                             RS_OK);
+            ck_assert_int_eq(
+                rs_engine_recommend(f.engine, "pop_mean", &qe, 10, ref, NULL, &kr, &err), RS_OK);
             *(thin ? &thin_overlap : &full_overlap) += overlap(out, k, ref, kr);
         }
     }
     free(r);
-    fprintf(stderr, "hybrid/pop_mean top-10 overlap over %d users: "
+    fprintf(stderr,
+            "hybrid/pop_mean top-10 overlap over %d users: "
             "3-rating view %ld, full profile %ld\n",
             d->n_users, thin_overlap, full_overlap);
     ck_assert(thin_overlap + full_overlap > 0);
     /* A second engine on the same work dir loads the learned weights. */
     rs_engine *e2 = NULL;
     ck_assert_int_eq(rs_engine_new(f.cfg, d, &e2, &err), RS_OK);
-    ck_assert_msg(rs_engine_load_or_train(e2, 0, &err) == RS_OK, "%s",
-                  err.message);
+    ck_assert_msg(rs_engine_load_or_train(e2, 0, &err) == RS_OK, "%s", err.message);
     rs_query q0 = RS_QUERY(d->user_ids[0], NULL, 0, NULL, 0);
     rs_scored a[10], b[10];
     size_t ka = 0, kb = 0;
-    ck_assert_int_eq(rs_engine_recommend(f.engine, "hybrid", &q0, 10, a, NULL,
-                                         &ka, &err), RS_OK);
-    ck_assert_int_eq(rs_engine_recommend(e2, "hybrid", &q0, 10, b, NULL, &kb,
-                                         &err), RS_OK);
+    ck_assert_int_eq(rs_engine_recommend(f.engine, "hybrid", &q0, 10, a, NULL, &ka, &err), RS_OK);
+    ck_assert_int_eq(rs_engine_recommend(e2, "hybrid", &q0, 10, b, NULL, &kb, &err), RS_OK);
     ck_assert_uint_eq(ka, kb);
     ck_assert_mem_eq(a, b, ka * sizeof *a);
     rs_engine_free(e2);

@@ -19,11 +19,9 @@
 #define K 10
 
 #ifdef RS_HYB_LIGHTGCN
-#define CF_INSTANCE                                                          \
-    "  - {name: lightgcn, plugin: lightgcn, params: {epochs: 15, dim: 32}}\n"
+#define CF_INSTANCE "  - {name: lightgcn, plugin: lightgcn, params: {epochs: 15, dim: 32}}\n"
 #else
-#define CF_INSTANCE                                                          \
-    "  - {name: lightgcn, plugin: fake_cf, params: {cf_subset: true}}\n"
+#define CF_INSTANCE "  - {name: lightgcn, plugin: fake_cf, params: {cf_subset: true}}\n"
 #endif
 
 static double now_s(void)
@@ -74,8 +72,7 @@ START_TEST(hybrid_blends_lightgcn_and_semantic_on_movielens)
     tu_write(f.dir, "cfg.yaml", text);
     snprintf(f.cfg_path, sizeof f.cfg_path, "%s/cfg.yaml", f.dir);
     ck_assert_msg(hf_open(&f, &err) == RS_OK, "%s", err.message);
-    ck_assert_msg(rs_engine_load_or_train(f.engine, 0, &err) == RS_OK, "%s",
-                  err.message);
+    ck_assert_msg(rs_engine_load_or_train(f.engine, 0, &err) == RS_OK, "%s", err.message);
     const rs_dataset *d = rs_engine_dataset(f.engine);
 
     tally t[2] = {{0}, {0}}; /* [0] 3-rating view, [1] full profile */
@@ -93,13 +90,13 @@ START_TEST(hybrid_blends_lightgcn_and_semantic_on_movielens)
             rs_explanation ex[K];
             size_t k = 0, kc = 0;
             double t0 = now_s();
-            ck_assert_msg(rs_engine_recommend(f.engine, "hybrid", &q, K, out,
-                                              ex, &k, &err) == RS_OK,
+            ck_assert_msg(rs_engine_recommend(f.engine, "hybrid", &q, K, out, ex, &k, &err) ==
+                              RS_OK,
                           "%s", err.message);
             lat[n_lat++] = now_s() - t0;
             ck_assert_uint_eq(k, K);
-            ck_assert_msg(rs_engine_recommend(f.engine, "lightgcn", &q, K, cf,
-                                              NULL, &kc, &err) == RS_OK,
+            ck_assert_msg(rs_engine_recommend(f.engine, "lightgcn", &q, K, cf, NULL, &kc, &err) ==
+                              RS_OK,
                           "%s", err.message);
             for (size_t i = 0; i < k; i++) {
                 ck_assert(!rated_by(r, q.n_ratings, out[i].item));
@@ -129,11 +126,11 @@ START_TEST(hybrid_blends_lightgcn_and_semantic_on_movielens)
         fprintf(stderr,
                 "%s: cold movies in top-%d: hybrid %ld, lightgcn %ld; mean "
                 "semantic share %.3f; because_item set %ld / %ld\n",
-                full ? "full profile" : "3-rating view", K,
-                t[full].cold_hybrid, t[full].cold_cf,
-                t[full].content_share / (double)t[full].items,
-                t[full].because_rated, t[full].items);
-    fprintf(stderr, "hybrid recommend latency over real children: median "
+                full ? "full profile" : "3-rating view", K, t[full].cold_hybrid, t[full].cold_cf,
+                t[full].content_share / (double)t[full].items, t[full].because_rated,
+                t[full].items);
+    fprintf(stderr,
+            "hybrid recommend latency over real children: median "
             "%.2f ms, p90 %.2f ms (%zu requests)\n",
             lat[n_lat / 2] * 1e3, lat[n_lat * 9 / 10] * 1e3, n_lat);
     /* LightGCN alone never returns a cold movie. */
@@ -149,8 +146,7 @@ START_TEST(hybrid_blends_lightgcn_and_semantic_on_movielens)
             continue;
         rs_scored nb[200], out[20];
         size_t nn = 0, k = 0, nq = 0;
-        ck_assert_int_eq(rs_engine_similar(f.engine, "semantic", m, 200, nb,
-                                           &nn, &err), RS_OK);
+        ck_assert_int_eq(rs_engine_similar(f.engine, "semantic", m, 200, nb, &nn, &err), RS_OK);
         rs_rating q10[10];
         for (size_t j = 0; j < nn && nq < 10; j++)
             if (!d->cf_item[nb[j].item])
@@ -159,13 +155,15 @@ START_TEST(hybrid_blends_lightgcn_and_semantic_on_movielens)
             continue;
         tried++;
         rs_query q = RS_QUERY(RS_USER_NONE, q10, nq, NULL, 0);
-        ck_assert_int_eq(rs_engine_recommend(f.engine, "hybrid", &q, 20, out,
-                                             NULL, &k, &err), RS_OK);
+        ck_assert_int_eq(rs_engine_recommend(f.engine, "hybrid", &q, 20, out, NULL, &k, &err),
+                         RS_OK);
         for (size_t i = 0; i < k; i++)
             reached += out[i].item == m;
     }
-    fprintf(stderr, "cold movies reached when content supports them: %d / "
-            "%d\n", reached, tried);
+    fprintf(stderr,
+            "cold movies reached when content supports them: %d / "
+            "%d\n",
+            reached, tried);
     ck_assert_int_eq(tried, 20);
     ck_assert_msg(reached > 0, "reached %d / %d", reached, tried);
     hf_teardown(&f);

@@ -21,21 +21,20 @@ static void teardown(void)
     doc = NULL;
 }
 
-static const char *three_arms =
-    "experiments:\n"
-    "  - name: e1\n"
-    "    salt: salt-1\n"
-    "    arms:\n"
-    "      - {name: a, source: popularity, share: 0.2}\n"
-    "      - {name: b, source: good, share: 0.3}\n"
-    "      - {name: c, source: popularity, share: 0.5}\n"
-    "  - name: e2\n"
-    "    mode: interleave\n"
-    "    salt: other\n"
-    "    enabled: false\n"
-    "    arms:\n"
-    "      - {name: x, source: popularity}\n"
-    "      - {name: y, source: good}\n";
+static const char *three_arms = "experiments:\n"
+                                "  - name: e1\n"
+                                "    salt: salt-1\n"
+                                "    arms:\n"
+                                "      - {name: a, source: popularity, share: 0.2}\n"
+                                "      - {name: b, source: good, share: 0.3}\n"
+                                "      - {name: c, source: popularity, share: 0.5}\n"
+                                "  - name: e2\n"
+                                "    mode: interleave\n"
+                                "    salt: other\n"
+                                "    enabled: false\n"
+                                "    arms:\n"
+                                "      - {name: x, source: popularity}\n"
+                                "      - {name: y, source: good}\n";
 
 START_TEST(parses_both_modes)
 {
@@ -94,8 +93,7 @@ START_TEST(errors_are_located)
     /* Unknown keys go through rs_yaml_check_keys: the message names them. */
     rs_experiments *x = NULL;
     rs_error err = {0};
-    ck_assert_int_eq(parse("experiments:\n  - {name: e, salt: s, sharez: 1, arms: []}\n", &x,
-                           &err),
+    ck_assert_int_eq(parse("experiments:\n  - {name: e, salt: s, sharez: 1, arms: []}\n", &x, &err),
                      RS_ERR_CONFIG);
     tu_assert_contains(err.message, "exp.yaml:2:");
     tu_assert_contains(err.message, "sharez");
@@ -126,8 +124,8 @@ START_TEST(distribution_matches_shares)
         double got = (double)count[a] / N, want = e->arms[a].share;
         /* 5 standard errors: fails by chance about once in 3.5 million. */
         double tol = 5 * sqrt(want * (1 - want) / N);
-        ck_assert_msg(fabs(got - want) < tol, "arm %zu: share %.4f, expected %.2f +- %.4f", a,
-                      got, want, tol);
+        ck_assert_msg(fabs(got - want) < tol, "arm %zu: share %.4f, expected %.2f +- %.4f", a, got,
+                      want, tol);
     }
     rs_experiments_free(x);
 }
@@ -171,8 +169,8 @@ START_TEST(salts_are_independent)
         }
     /* 1 degree of freedom for a 2x2 table with fixed margins; 15.1 is the
      * 0.9999 quantile. */
-    ck_assert_msg(chi2 < 15.1, "chi2 %.2f: cells %zu %zu %zu %zu", chi2, joint[0][0],
-                  joint[0][1], joint[1][0], joint[1][1]);
+    ck_assert_msg(chi2 < 15.1, "chi2 %.2f: cells %zu %zu %zu %zu", chi2, joint[0][0], joint[0][1],
+                  joint[1][0], joint[1][1]);
 }
 END_TEST
 

@@ -5,8 +5,8 @@
 #include "recsys/interleave.h"
 #include "test_util.h"
 
-static int same(const int32_t *got, const uint8_t *team, const int32_t *want,
-                const char *teams, size_t n)
+static int same(const int32_t *got, const uint8_t *team, const int32_t *want, const char *teams,
+                size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (got[i] != want[i] || team[i] != (teams[i] == 'A' ? RS_TEAM_A : RS_TEAM_B))
@@ -118,8 +118,7 @@ END_TEST
 START_TEST(win_rate_and_sign_test)
 {
     rs_interleave_summary s = {0};
-    rs_impression_outcome win_a = {2, 1, RS_TEAM_A}, win_b = {0, 1, RS_TEAM_B},
-                          tie = {1, 1, -1};
+    rs_impression_outcome win_a = {2, 1, RS_TEAM_A}, win_b = {0, 1, RS_TEAM_B}, tie = {1, 1, -1};
     for (int i = 0; i < 8; i++)
         rs_interleave_add(&s, win_a);
     for (int i = 0; i < 2; i++)
@@ -162,8 +161,8 @@ START_TEST(better_ranker_wins_simulated_users)
         rs_interleave_add(&s, rs_interleave_outcome(out, team, n, liked, 2));
     }
     rs_interleave_finish(&s);
-    ck_assert_msg(s.win_rate_a > 0.9 && s.p_value < 1e-6, "win rate %.3f p %.3g",
-                  s.win_rate_a, s.p_value);
+    ck_assert_msg(s.win_rate_a > 0.9 && s.p_value < 1e-6, "win rate %.3f p %.3g", s.win_rate_a,
+                  s.p_value);
 }
 END_TEST
 

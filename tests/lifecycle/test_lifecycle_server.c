@@ -58,28 +58,24 @@ static void run_setup(void)
     curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static void run_teardown(void)
-{
-    pg_fixture_stop(g_dir);
-}
+static void run_teardown(void) { pg_fixture_stop(g_dir); }
 
 /* ---- per-test: the real server ------------------------------------------------ */
 
 typedef struct srv {
-    hf f;           /* config dir; f.cfg etc. for the test's own engines */
+    hf f; /* config dir; f.cfg etc. for the test's own engines */
     rs_app *app;
     int port;
     CURL *h;
     resp r;
 } srv;
 
-static const char *experiments_yaml =
-    "experiments:\n"
-    "  - name: pop-vs-good\n"
-    "    salt: lifecycle-test\n"
-    "    arms:\n"
-    "      - {name: control, source: popularity, share: 0.5}\n"
-    "      - {name: treatment, source: good, share: 0.5}\n";
+static const char *experiments_yaml = "experiments:\n"
+                                      "  - name: pop-vs-good\n"
+                                      "    salt: lifecycle-test\n"
+                                      "    arms:\n"
+                                      "      - {name: control, source: popularity, share: 0.5}\n"
+                                      "      - {name: treatment, source: good, share: 0.5}\n";
 
 /* 0 when the data is missing (the test returns early). */
 static int srv_open_with(srv *s, const char *instances, const char *admin, const char *extra)
@@ -127,8 +123,8 @@ static void srv_close(srv *s)
     hf_teardown(&s->f);
 }
 
-static void call(srv *s, const char *method, const char *path, const char *body,
-                 const char *cookie, const char *bearer)
+static void call(srv *s, const char *method, const char *path, const char *body, const char *cookie,
+                 const char *bearer)
 {
     ck_assert_msg(req(s->h, s->port, method, path, body, cookie, bearer, &s->r) == 0,
                   "%s %s: transport failure", method, path);
@@ -238,8 +234,10 @@ START_TEST(rating_reaches_recommendations_within_one_interval)
         sleep_ms(100);
     }
     long long passes = refresher_passes(&s) - passes0;
-    fprintf(stderr, "rating -> recommendations: horror share %.2f -> %.2f after %.2f s, "
-                    "%lld refresher passes (interval 1 s)\n", before, after, waited, passes);
+    fprintf(stderr,
+            "rating -> recommendations: horror share %.2f -> %.2f after %.2f s, "
+            "%lld refresher passes (interval 1 s)\n",
+            before, after, waited, passes);
     ck_assert_msg(after >= 0.5, "horror share only %.2f after %.2f s (generated_at %s -> %s)",
                   after, waited, gen0, gen);
     /* Within one interval means: the first pass that starts after the
@@ -598,8 +596,7 @@ START_TEST(reloads_under_load)
     int rejected = 0;
     size_t i;
     json_t *ev;
-    json_array_foreach(events, i, ev)
-        rejected += json_is_false(json_object_get(ev, "accepted"));
+    json_array_foreach(events, i, ev) rejected += json_is_false(json_object_get(ev, "accepted"));
     ck_assert_int_eq(rejected, 2);
     rs_config_free(cfg);
     srv_close(&s);
@@ -655,8 +652,8 @@ START_TEST(retrain_from_app_ratings)
     rate(&s, cookie, 1, 5.0);
     rate(&s, cookie, 2, 4.0);
     call(&s, "GET", "/api/admin/models", NULL, NULL, TOKEN);
-    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(s.r.json, "retrain"), "runs")),
-                     0);
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(json_object_get(s.r.json, "retrain"), "runs")), 0);
     rate(&s, cookie, 3, 3.5);
     json_t *rt = NULL;
     for (int i = 0; i < 300; i++) {

@@ -85,10 +85,7 @@ static void setup(void)
     add_rating(&st, 4, 1); /* user 4 rated B, as in the fixture */
 }
 
-static void teardown(void)
-{
-    hf_teardown(&fx);
-}
+static void teardown(void) { hf_teardown(&fx); }
 
 static double mono(void)
 {
@@ -117,9 +114,9 @@ START_TEST(config_parse)
     rs_yaml_node *doc;
     ck_assert_int_eq(rs_reco_cache_config_parse(NULL, &c, &err), RS_OK);
     ck_assert_double_eq_tol(c.interval_s, 60, 1e-12);
-    ck_assert_int_eq(rs_yaml_load_string("refresh: {interval_s: 5, list_size: 30}\n", "r.yaml", &doc,
-                                         &err),
-                     RS_OK);
+    ck_assert_int_eq(
+        rs_yaml_load_string("refresh: {interval_s: 5, list_size: 30}\n", "r.yaml", &doc, &err),
+        RS_OK);
     ck_assert_int_eq(rs_reco_cache_config_parse(rs_yaml_get(doc, "refresh"), &c, &err), RS_OK);
     ck_assert_double_eq_tol(c.interval_s, 5, 1e-12);
     ck_assert_int_eq(c.list_size, 30);
@@ -128,7 +125,8 @@ START_TEST(config_parse)
                      RS_OK);
     ck_assert_int_eq(rs_reco_cache_config_parse(rs_yaml_get(doc, "refresh"), &c, &err),
                      RS_ERR_CONFIG);
-    ck_assert_str_eq(err.message, "r.yaml:2:15: refresh.interval_s must be in [0.05, 86400], got 0");
+    ck_assert_str_eq(err.message,
+                     "r.yaml:2:15: refresh.interval_s must be in [0.05, 86400], got 0");
     rs_yaml_free(doc);
 }
 END_TEST
@@ -142,8 +140,7 @@ static void get(rs_reco_cache *rc, int64_t user, const char *src, int32_t *items
     static rs_scored out[4];
     rs_error err = {0};
     last = (rs_reco_list){out, last_explain, 4, 0, 0, ""};
-    ck_assert_msg(rs_reco_cache_get(rc, user, src, &last, meta, &err) == RS_OK, "%s",
-                  err.message);
+    ck_assert_msg(rs_reco_cache_get(rc, user, src, &last, meta, &err) == RS_OK, "%s", err.message);
     *n = last.n;
     for (size_t i = 0; i < *n; i++)
         items[i] = out[i].item;

@@ -36,7 +36,8 @@ START_TEST(config_parse)
     ck_assert_int_eq(c.n_sources, 1);
     ck_assert_str_eq(c.sources[0], "pop");
     rs_yaml_free(doc);
-    ck_assert_int_eq(rs_yaml_load_string("retrain:\n  sources: pop\n", "t.yaml", &doc, &err), RS_OK);
+    ck_assert_int_eq(rs_yaml_load_string("retrain:\n  sources: pop\n", "t.yaml", &doc, &err),
+                     RS_OK);
     ck_assert_int_eq(rs_retrain_config_parse(rs_yaml_get(doc, "retrain"), &c, &err), RS_ERR_CONFIG);
     ck_assert_str_eq(err.message, "t.yaml:2:12: retrain.sources must be a list of instance names");
     rs_yaml_free(doc);
@@ -53,8 +54,8 @@ START_TEST(merge_app_ratings)
     ck_assert_msg(hf_open(&f, &err) == RS_OK, "%s", err.message);
     const rs_dataset *base = rs_engine_dataset(f.engine);
     /* User 4 re-rates B (1.0 -> 5.0); new user 100 rates A and C. */
-    rs_app_rating app[] = {{4, 1, 5.0f, HF_T + 10}, {100, 0, 4.0f, HF_T + 5},
-                           {100, 2, 3.5f, HF_T + 6}};
+    rs_app_rating app[] = {
+        {4, 1, 5.0f, HF_T + 10}, {100, 0, 4.0f, HF_T + 5}, {100, 2, 3.5f, HF_T + 6}};
     ck_assert_int_eq(rs_retrain_merge(base, app, 3, 1, 1, &rs, &err), RS_OK);
     const rs_dataset *d = rs_ratings_set_view(rs);
     ck_assert_int_eq(d->n_users, 5);
@@ -141,8 +142,8 @@ static void open_world(world *w, const char *retrain_yaml)
     rs_yaml_node *doc = NULL;
     memset(w, 0, sizeof *w);
     hf_setup(&w->f);
-    hf_write_config(&w->f, "  - {name: pop, plugin: popularity}\n  - {name: good, plugin: tp_good}\n",
-                    NULL);
+    hf_write_config(
+        &w->f, "  - {name: pop, plugin: popularity}\n  - {name: good, plugin: tp_good}\n", NULL);
     ck_assert_msg(hf_open(&w->f, &err) == RS_OK, "%s", err.message);
     ck_assert_int_eq(rs_engine_load_or_train(w->f.engine, 1, &err), RS_OK);
     rs_gate_config_default(&gc);
@@ -152,8 +153,7 @@ static void open_world(world *w, const char *retrain_yaml)
     ck_assert_int_eq(rs_retrain_config_parse(rs_yaml_get(doc, "retrain"), &rc, &err), RS_OK);
     rs_yaml_free(doc);
     rs_retrainer_options opt = {app_ratings, &w->db, on_swap, &w->sw};
-    ck_assert_msg(rs_retrainer_new(w->f.cfg, w->f.engine, w->gate, &rc, &opt, &w->r, &err) ==
-                      RS_OK,
+    ck_assert_msg(rs_retrainer_new(w->f.cfg, w->f.engine, w->gate, &rc, &opt, &w->r, &err) == RS_OK,
                   "%s", err.message);
 }
 
@@ -464,7 +464,7 @@ START_TEST(one_fit_one_save_one_load_per_source)
         ck_assert_int_eq(calls(c, n, "a", "fit"), 1);
         ck_assert_int_eq(calls(c, n, "a", "save"), 1);
         ck_assert_int_eq(calls(c, n, "a", "load"), 1);
-        ck_assert_int_eq(calls(c, n, "a", "create"), 2); /* the fitted, the loaded */
+        ck_assert_int_eq(calls(c, n, "a", "create"), 2);  /* the fitted, the loaded */
         ck_assert_int_eq(calls(c, n, "a", "destroy"), 2); /* the fitted, the retired */
         ck_assert_int_eq(calls(c, n, "b", NULL), 0);
         const call *fit = &c[find_call(c, n, "a", "fit", NULL)];

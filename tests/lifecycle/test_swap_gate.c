@@ -26,14 +26,12 @@ START_TEST(config_defaults_and_errors)
     rs_yaml_free(doc);
     ck_assert_int_eq(rs_yaml_load_string("swap_gate:\n  tolerance: 1.5\n", "g.yaml", &doc, &err),
                      RS_OK);
-    ck_assert_int_eq(rs_gate_config_parse(rs_yaml_get(doc, "swap_gate"), &c, &err),
-                     RS_ERR_CONFIG);
+    ck_assert_int_eq(rs_gate_config_parse(rs_yaml_get(doc, "swap_gate"), &c, &err), RS_ERR_CONFIG);
     ck_assert_str_eq(err.message, "g.yaml:2:14: swap_gate.tolerance must be in [0, 1], got 1.5");
     rs_yaml_free(doc);
     ck_assert_int_eq(rs_yaml_load_string("swap_gate:\n  tolerence: 0.1\n", "g.yaml", &doc, &err),
                      RS_OK);
-    ck_assert_int_eq(rs_gate_config_parse(rs_yaml_get(doc, "swap_gate"), &c, &err),
-                     RS_ERR_CONFIG);
+    ck_assert_int_eq(rs_gate_config_parse(rs_yaml_get(doc, "swap_gate"), &c, &err), RS_ERR_CONFIG);
     tu_assert_contains(err.message, "g.yaml:2:3:");
     tu_assert_contains(err.message, "tolerence");
     rs_yaml_free(doc);
@@ -100,8 +98,8 @@ static rs_swap_gate *real_gate(hf *f, rs_engine **serving)
     rs_error err = {0};
     rs_gate_config c;
     rs_swap_gate *g;
-    if (!lc_setup_real(f, "  - {name: pop, plugin: popularity}\n  - {name: good, plugin: tp_good}\n",
-                       NULL))
+    if (!lc_setup_real(
+            f, "  - {name: pop, plugin: popularity}\n  - {name: good, plugin: tp_good}\n", NULL))
         return NULL;
     ck_assert_msg(hf_open(f, &err) == RS_OK, "%s", err.message);
     ck_assert_msg(rs_engine_load_or_train(f->engine, 1, &err) == RS_OK, "%s", err.message);

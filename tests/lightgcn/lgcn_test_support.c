@@ -15,8 +15,7 @@ static const char *th_find(const rs_host *h, const char *key, const char *type)
     th_host *th = th_of(h);
     for (int k = 0; k < th->n_params; k++)
         if (strcmp(th->params[k].key, key) == 0)
-            return strcmp(th->params[k].type, type) == 0 ? th->params[k].value
-                                                         : "";
+            return strcmp(th->params[k].type, type) == 0 ? th->params[k].value : "";
     return NULL;
 }
 
@@ -71,13 +70,13 @@ static void h_log(const rs_host *h, rs_log_level level, const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-static void h_progress(const rs_host *h, const char *task, double done,
-                       double total, const char *detail)
+static void h_progress(const rs_host *h, const char *task, double done, double total,
+                       const char *detail)
 {
     th_host *th = th_of(h);
     th->progress_calls++;
-    snprintf(th->last_progress, sizeof th->last_progress, "%s %.0f/%.0f %s",
-             task, done, total, detail ? detail : "");
+    snprintf(th->last_progress, sizeof th->last_progress, "%s %.0f/%.0f %s", task, done, total,
+             detail ? detail : "");
     if (th->verbose)
         fprintf(stderr, "%s\n", th->last_progress);
 }
@@ -124,8 +123,7 @@ static int field(const char *line, const char *name, char *out, size_t cap)
     int quoted = *p == '"';
     if (quoted)
         p++;
-    while (*p && n + 1 < cap &&
-           (quoted ? *p != '"' : (*p != ',' && *p != '}')))
+    while (*p && n + 1 < cap && (quoted ? *p != '"' : (*p != ',' && *p != '}')))
         out[n++] = *p++;
     while (n > 0 && out[n - 1] == ' ')
         n--;
@@ -157,14 +155,11 @@ th_host *th_new(const char *descriptor_path)
         if (!colon || th->n_params == TH_MAX_PARAMS)
             continue;
         int i = th->n_params++;
-        snprintf(th->params[i].key, sizeof th->params[i].key, "%.*s",
-                 (int)(colon - k), k);
-        if (!field(colon + 1, "type", th->params[i].type,
-                   sizeof th->params[i].type) ||
-            !field(colon + 1, "default", th->params[i].value,
-                   sizeof th->params[i].value)) {
-            fprintf(stderr, "th_new: %s: param '%s' lacks type/default\n",
-                    descriptor_path, th->params[i].key);
+        snprintf(th->params[i].key, sizeof th->params[i].key, "%.*s", (int)(colon - k), k);
+        if (!field(colon + 1, "type", th->params[i].type, sizeof th->params[i].type) ||
+            !field(colon + 1, "default", th->params[i].value, sizeof th->params[i].value)) {
+            fprintf(stderr, "th_new: %s: param '%s' lacks type/default\n", descriptor_path,
+                    th->params[i].key);
             free(th);
             th = NULL;
         }
@@ -174,13 +169,21 @@ th_host *th_new(const char *descriptor_path)
         return NULL;
     th->threads = 2;
     th->verbose = getenv("LGCN_TEST_VERBOSE") != NULL;
-    th->host = (rs_host){
-        .struct_size = sizeof(rs_host), .abi_major = RS_ABI_MAJOR,
-        .abi_minor = RS_ABI_MINOR, .log = h_log, .progress = h_progress,
-        .param_int = p_int, .param_float = p_float, .param_bool = p_bool,
-        .param_string = p_string, .dataset = h_dataset, .threads = h_threads,
-        .artifact_dir = h_dir, .instance_name = h_name,
-        .checkpoint_dir = h_checkpoint_dir, .resume = h_resume};
+    th->host = (rs_host){.struct_size = sizeof(rs_host),
+                         .abi_major = RS_ABI_MAJOR,
+                         .abi_minor = RS_ABI_MINOR,
+                         .log = h_log,
+                         .progress = h_progress,
+                         .param_int = p_int,
+                         .param_float = p_float,
+                         .param_bool = p_bool,
+                         .param_string = p_string,
+                         .dataset = h_dataset,
+                         .threads = h_threads,
+                         .artifact_dir = h_dir,
+                         .instance_name = h_name,
+                         .checkpoint_dir = h_checkpoint_dir,
+                         .resume = h_resume};
     return th;
 }
 
@@ -190,8 +193,7 @@ int th_set(th_host *th, const char *key, const char *value)
 {
     for (int k = 0; k < th->n_params; k++)
         if (strcmp(th->params[k].key, key) == 0) {
-            snprintf(th->params[k].value, sizeof th->params[k].value, "%s",
-                     value);
+            snprintf(th->params[k].value, sizeof th->params[k].value, "%s", value);
             return 1;
         }
     return 0;
@@ -225,8 +227,8 @@ void td_free(td_data *d)
     free(d);
 }
 
-td_data *td_new(int32_t nu, const int64_t *user_ids, int32_t ni,
-                const int64_t *movie_ids, const td_rating *r, size_t n)
+td_data *td_new(int32_t nu, const int64_t *user_ids, int32_t ni, const int64_t *movie_ids,
+                const td_rating *r, size_t n)
 {
     td_data *d = calloc(1, sizeof *d);
     td_rating *s = malloc((n + 1) * sizeof *s);
@@ -247,9 +249,9 @@ td_data *td_new(int32_t nu, const int64_t *user_ids, int32_t ni,
     d->cf_item = malloc((size_t)ni + 1);
     d->cf_user = malloc((size_t)nu + 1);
     size_t *fill = calloc((size_t)ni + 1, sizeof *fill);
-    if (!d->user_ids || !d->items || !d->user_ptr || !d->item_ptr ||
-        !d->user_item || !d->item_user || !d->user_rating || !d->item_rating ||
-        !d->user_time || !d->cf_item || !d->cf_user || !fill)
+    if (!d->user_ids || !d->items || !d->user_ptr || !d->item_ptr || !d->user_item ||
+        !d->item_user || !d->user_rating || !d->item_rating || !d->user_time || !d->cf_item ||
+        !d->cf_user || !fill)
         abort();
     for (int32_t u = 0; u < nu; u++)
         d->user_ids[u] = user_ids ? user_ids[u] : u + 1;
@@ -280,14 +282,21 @@ td_data *td_new(int32_t nu, const int64_t *user_ids, int32_t ni,
     memset(d->cf_user, 1, (size_t)nu);
     free(fill);
     free(s);
-    d->view = (rs_dataset){
-        .struct_size = sizeof(rs_dataset), .n_users = nu, .n_items = ni,
-        .n_ratings = n, .user_ids = d->user_ids, .items = d->items,
-        .user_ptr = d->user_ptr, .user_item = d->user_item,
-        .user_rating = d->user_rating, .user_time = d->user_time,
-        .item_ptr = d->item_ptr, .item_user = d->item_user,
-        .item_rating = d->item_rating, .cf_item = d->cf_item,
-        .cf_user = d->cf_user};
+    d->view = (rs_dataset){.struct_size = sizeof(rs_dataset),
+                           .n_users = nu,
+                           .n_items = ni,
+                           .n_ratings = n,
+                           .user_ids = d->user_ids,
+                           .items = d->items,
+                           .user_ptr = d->user_ptr,
+                           .user_item = d->user_item,
+                           .user_rating = d->user_rating,
+                           .user_time = d->user_time,
+                           .item_ptr = d->item_ptr,
+                           .item_user = d->item_user,
+                           .item_rating = d->item_rating,
+                           .cf_item = d->cf_item,
+                           .cf_user = d->cf_user};
     return d;
 }
 

@@ -59,8 +59,8 @@ typedef struct td_data {
 /* Build a dataset over n_items catalogue items (movie ids from movie_ids,
  * or 1000+i when NULL) and n_users users (ids 1..n_users when user_ids is
  * NULL). Every item and user is in the CF subset. */
-td_data *td_new(int32_t n_users, const int64_t *user_ids, int32_t n_items,
-                const int64_t *movie_ids, const td_rating *r, size_t n);
+td_data *td_new(int32_t n_users, const int64_t *user_ids, int32_t n_items, const int64_t *movie_ids,
+                const td_rating *r, size_t n);
 void td_free(td_data *d);
 
 /* The ml-latest-small directory, or NULL when the data is absent. */

@@ -57,8 +57,7 @@ static td_data *community_data(int32_t nu, int32_t ni, uint64_t seed)
 }
 
 /* The graph of every rating (positive or not) of community_data. */
-static void community_graph(int32_t nu, int32_t ni, uint64_t seed,
-                            lgcn_graph *g)
+static void community_graph(int32_t nu, int32_t ni, uint64_t seed, lgcn_graph *g)
 {
     td_data *d = community_data(nu, ni, seed);
     lgcn_pos pos = {nu, ni, calloc((size_t)nu + 1, sizeof(size_t)),
@@ -187,10 +186,15 @@ static void gradient_check(int K, int dim)
     lgcn_pos pos = {3, 4, ptr, item};
     lgcn_graph g;
     ck_assert_int_eq(lgcn_graph_build(&g, &pos, NULL), RS_OK);
-    lgcn_hparams hp = {.dim = dim, .layers = K, .epochs = 1, .batch = 4,
-                       .lr = 1e-3, .decay = 0.05,
+    lgcn_hparams hp = {.dim = dim,
+                       .layers = K,
+                       .epochs = 1,
+                       .batch = 4,
+                       .lr = 1e-3,
+                       .decay = 0.05,
                        .init_std = dim == 3 ? 0.7 : 0.15,
-                       .seed = 11, .threads = 2};
+                       .seed = 11,
+                       .threads = 2};
     lgcn_trainer *t;
     ck_assert_int_eq(lgcn_trainer_new(&g, &hp, &t, NULL), RS_OK);
     /* A repeated user and item exercise accumulation of both terms. */
@@ -211,8 +215,7 @@ static void gradient_check(int K, int dim)
         double e = fabs(fd - grad[k]) / fmax(1e-3, fabs(fd) + fabs(grad[k]));
         if (e > max_err)
             max_err = e;
-        ck_assert_msg(e < 2e-2, "K=%d param %d: analytic %g vs numeric %g", K,
-                      k, grad[k], fd);
+        ck_assert_msg(e < 2e-2, "K=%d param %d: analytic %g vs numeric %g", K, k, grad[k], fd);
     }
     /* Not vacuous: the propagated gradient reaches rows outside the batch
      * only through A, so with K > 0 every node has a nonzero gradient. */
@@ -242,9 +245,15 @@ START_TEST(test_adam_first_step)
     lgcn_pos pos = {2, 3, ptr, item};
     lgcn_graph g;
     ck_assert_int_eq(lgcn_graph_build(&g, &pos, NULL), RS_OK);
-    lgcn_hparams hp = {.dim = 4, .layers = 2, .epochs = 1, .batch = 2,
-                       .lr = 1e-2, .decay = 1e-4, .init_std = 0.3,
-                       .seed = 5, .threads = 1};
+    lgcn_hparams hp = {.dim = 4,
+                       .layers = 2,
+                       .epochs = 1,
+                       .batch = 2,
+                       .lr = 1e-2,
+                       .decay = 1e-4,
+                       .init_std = 0.3,
+                       .seed = 5,
+                       .threads = 1};
     lgcn_trainer *t;
     ck_assert_int_eq(lgcn_trainer_new(&g, &hp, &t, NULL), RS_OK);
     int32_t bu[] = {0, 1}, bi[] = {0, 2}, bj[] = {2, 1};
@@ -272,9 +281,15 @@ START_TEST(test_fused_step_matches_separate)
     lgcn_graph g;
     community_graph(20, 30, 4, &g);
     for (int K = 0; K <= 3; K++) {
-        lgcn_hparams hp = {.dim = 64, .layers = K, .epochs = 1, .batch = 8,
-                           .lr = 1e-2, .decay = 1e-3, .init_std = 0.1,
-                           .seed = 3, .threads = 2};
+        lgcn_hparams hp = {.dim = 64,
+                           .layers = K,
+                           .epochs = 1,
+                           .batch = 8,
+                           .lr = 1e-2,
+                           .decay = 1e-3,
+                           .init_std = 0.1,
+                           .seed = 3,
+                           .threads = 2};
         lgcn_trainer *a, *b;
         ck_assert_int_eq(lgcn_trainer_new(&g, &hp, &a, NULL), RS_OK);
         ck_assert_int_eq(lgcn_trainer_new(&g, &hp, &b, NULL), RS_OK);
@@ -302,8 +317,7 @@ END_TEST
 
 /* ---- Training behaviour ------------------------------------------------------ */
 
-static void train_community(int threads, float *out, size_t n, double *loss0,
-                            double *loss1)
+static void train_community(int threads, float *out, size_t n, double *loss0, double *loss1)
 {
     td_data *d = community_data(40, 60, 3);
     size_t *ptr = calloc(41, sizeof *ptr);
@@ -318,9 +332,15 @@ static void train_community(int threads, float *out, size_t n, double *loss0,
     lgcn_pos pos = {40, 60, ptr, item};
     lgcn_graph g;
     ck_assert_int_eq(lgcn_graph_build(&g, &pos, NULL), RS_OK);
-    lgcn_hparams hp = {.dim = 16, .layers = 3, .epochs = 30, .batch = 64,
-                       .lr = 1e-2, .decay = 1e-4, .init_std = 0.1,
-                       .seed = 99, .threads = threads};
+    lgcn_hparams hp = {.dim = 16,
+                       .layers = 3,
+                       .epochs = 30,
+                       .batch = 64,
+                       .lr = 1e-2,
+                       .decay = 1e-4,
+                       .init_std = 0.1,
+                       .seed = 99,
+                       .threads = threads};
     lgcn_trainer *t;
     lgcn_train_report rep;
     hp.epochs = 1;
@@ -373,16 +393,21 @@ static void *compete(void *arg)
 }
 
 /* E0 and Adam's m and v after two epochs on g, into out[3 * nd]. */
-static double train_bits(const lgcn_graph *g, int threads, int busy,
-                         float *out, size_t nd)
+static double train_bits(const lgcn_graph *g, int threads, int busy, float *out, size_t nd)
 {
     competitors c;
     atomic_init(&c.run, 1);
     for (int k = 0; busy && k < 2; k++)
         ck_assert_int_eq(pthread_create(&c.th[k], NULL, compete, &c.run), 0);
-    lgcn_hparams hp = {.dim = 16, .layers = 3, .epochs = 2, .batch = 2048,
-                       .lr = 1e-2, .decay = 1e-4, .init_std = 0.1,
-                       .seed = 41, .threads = threads};
+    lgcn_hparams hp = {.dim = 16,
+                       .layers = 3,
+                       .epochs = 2,
+                       .batch = 2048,
+                       .lr = 1e-2,
+                       .decay = 1e-4,
+                       .init_std = 0.1,
+                       .seed = 41,
+                       .threads = threads};
     lgcn_trainer *t;
     lgcn_train_report rep;
     ck_assert_int_eq(lgcn_trainer_new(g, &hp, &t, NULL), RS_OK);
@@ -433,9 +458,15 @@ START_TEST(test_steps_per_epoch_sets_batch)
     community_graph(20, 30, 4, &g);
     ck_assert_uint_gt(g.n_edges, 30);
     int steps = 3, batch = (int)((g.n_edges + 2) / 3);
-    lgcn_hparams hp = {.dim = 8, .layers = 2, .epochs = 4, .batch = batch,
-                       .lr = 1e-2, .decay = 1e-4, .init_std = 0.1,
-                       .seed = 5, .threads = 2};
+    lgcn_hparams hp = {.dim = 8,
+                       .layers = 2,
+                       .epochs = 4,
+                       .batch = batch,
+                       .lr = 1e-2,
+                       .decay = 1e-4,
+                       .init_std = 0.1,
+                       .seed = 5,
+                       .threads = 2};
     lgcn_trainer *a, *b, *c;
     lgcn_train_report ra, rb, rc;
     ck_assert_int_eq(lgcn_trainer_new(&g, &hp, &a, NULL), RS_OK);
@@ -477,8 +508,7 @@ END_TEST
 
 /* ---- Plugin: serving semantics --------------------------------------------- */
 
-static const char *FAST[] = {"epochs", "40", "lr", "0.01", "dim", "16",
-                             "batch_size", "256", NULL};
+static const char *FAST[] = {"epochs", "40", "lr", "0.01", "dim", "16", "batch_size", "256", NULL};
 
 START_TEST(test_recommend_semantics)
 {
@@ -513,8 +543,7 @@ START_TEST(test_recommend_semantics)
             int rated = 0;
             for (size_t r = 0; r < q.n_ratings; r++)
                 rated |= buf[r].item == ex[k].because_item;
-            ck_assert_msg(rated, "because_item %d not rated",
-                          ex[k].because_item);
+            ck_assert_msg(rated, "because_item %d not rated", ex[k].because_item);
         }
         /* The planted community: most of a user's top 10 is on their side. */
         int same = 0;
@@ -568,16 +597,27 @@ START_TEST(test_early_stopping)
 {
     td_data *d = community_data(60, 80, 12);
     const rs_plugin_entry *e = rs_plugin_entry_v1();
-    const char *kv[] = {"epochs", "400", "lr", "0.01", "dim", "16",
-                        "batch_size", "256", "early_stop_patience", "2",
-                        "eval_every", "5", "val_fraction", "0.2", NULL};
+    const char *kv[] = {"epochs",
+                        "400",
+                        "lr",
+                        "0.01",
+                        "dim",
+                        "16",
+                        "batch_size",
+                        "256",
+                        "early_stop_patience",
+                        "2",
+                        "eval_every",
+                        "5",
+                        "val_fraction",
+                        "0.2",
+                        NULL};
     inst x = make_instance(kv);
     rs_error err = {0};
     ck_assert_msg(e->fit(x.p, &d->view, &err) == RS_OK, "%s", err.message);
     ck_assert_ptr_nonnull(strstr(x.th->last_progress, "val Recall@20"));
     ck_assert_ptr_nonnull(strstr(x.th->last_progress, "best epoch"));
-    ck_assert_msg(x.th->progress_calls < 400, "never stopped (%d epochs)",
-                  x.th->progress_calls);
+    ck_assert_msg(x.th->progress_calls < 400, "never stopped (%d epochs)", x.th->progress_calls);
     rs_rating buf[128];
     rs_scored out[10];
     size_t n;
@@ -597,8 +637,7 @@ START_TEST(test_unfitted_refuses)
     rs_scored out[4];
     size_t n;
     rs_error err = {0};
-    ck_assert_int_eq(e->recommend(x.p, &q, 4, out, NULL, &n, &err),
-                     RS_ERR_STATE);
+    ck_assert_int_eq(e->recommend(x.p, &q, 4, out, NULL, &n, &err), RS_ERR_STATE);
     ck_assert_int_eq(e->save(x.p, "/tmp", &err), RS_ERR_STATE);
     drop_instance(&x);
     /* A bad enum value is refused at create with the key named. */
@@ -628,11 +667,9 @@ START_TEST(test_fold_in_reproduces_trained_users)
     int users = 0;
     for (int32_t u = 0; u < 80; u++) {
         rs_query q = user_query(&d->view, u, buf);
-        ck_assert_int_eq(e->recommend(x.p, &q, 20, known, NULL, &n1, &err),
-                         RS_OK);
+        ck_assert_int_eq(e->recommend(x.p, &q, 20, known, NULL, &n1, &err), RS_OK);
         q.user_id = RS_USER_NONE; /* same ratings, folded in */
-        ck_assert_int_eq(e->recommend(x.p, &q, 20, folded, NULL, &n2, &err),
-                         RS_OK);
+        ck_assert_int_eq(e->recommend(x.p, &q, 20, folded, NULL, &n2, &err), RS_OK);
         /* Scores of all items under both embeddings: cosine of the score
          * vectors equals how well the folded embedding reproduces the
          * trained one in the directions the items span. */
@@ -653,8 +690,7 @@ START_TEST(test_fold_in_reproduces_trained_users)
         users++;
     }
     double mean_cos = cos_sum / users, mean_overlap = overlap / users;
-    fprintf(stderr, "fold-in: score cosine %.4f, top-20 overlap %.3f\n",
-            mean_cos, mean_overlap);
+    fprintf(stderr, "fold-in: score cosine %.4f, top-20 overlap %.3f\n", mean_cos, mean_overlap);
     ck_assert_msg(mean_cos > 0.95, "fold-in cosine %.4f", mean_cos);
     ck_assert_msg(mean_overlap > 0.7, "fold-in overlap %.3f", mean_overlap);
     drop_instance(&x);
@@ -689,8 +725,7 @@ static void recommend_all(const rs_plugin_entry *e, void *p, const td_data *d,
     for (int32_t u = 0; u < d->view.n_users; u++) {
         rs_query q = user_query(&d->view, u, buf);
         memset(out + u * 10, 0, 10 * sizeof *out);
-        ck_assert_int_eq(e->recommend(p, &q, 10, out + u * 10, NULL, &n, &err),
-                         RS_OK);
+        ck_assert_int_eq(e->recommend(p, &q, 10, out + u * 10, NULL, &n, &err), RS_OK);
     }
 }
 
@@ -771,16 +806,14 @@ static void spit(const char *path, const unsigned char *b, size_t n)
 
 /* Load the mangled file into an already serving instance: it must refuse
  * with `reason` in the message and keep serving the old model unchanged. */
-static void expect_refused(const rs_plugin_entry *e, inst *x, const td_data *d,
-                           const char *dir, const rs_scored *before,
-                           const char *reason)
+static void expect_refused(const rs_plugin_entry *e, inst *x, const td_data *d, const char *dir,
+                           const rs_scored *before, const char *reason)
 {
     rs_error err = {0};
     rs_status st = e->load(x->p, dir, &d->view, &err);
-    ck_assert_msg(st == RS_ERR_FORMAT, "%s: status %d (%s)", reason, st,
-                  err.message);
-    ck_assert_msg(strstr(err.message, reason) != NULL, "message '%s' lacks '%s'",
-                  err.message, reason);
+    ck_assert_msg(st == RS_ERR_FORMAT, "%s: status %d (%s)", reason, st, err.message);
+    ck_assert_msg(strstr(err.message, reason) != NULL, "message '%s' lacks '%s'", err.message,
+                  reason);
     ck_assert_ptr_nonnull(strstr(err.message, LGCN_ARTIFACT_FILE));
     rs_scored now[400];
     recommend_all(e, x->p, d, now);
@@ -925,27 +958,39 @@ typedef struct run_opts {
     const char *patience; /* early_stop_patience */
     const char *lr;
     int threads;
-    const char *ckdir;    /* NULL: the host offers no checkpoint dir */
+    const char *ckdir; /* NULL: the host offers no checkpoint dir */
     int resume;
 } run_opts;
 
 /* Fit one instance with the options, save its artifact into out_dir (when
  * not NULL); returns the fit status (err filled), *epochs_seen the number
  * of epochs it reported. */
-static rs_status fit_run(const td_data *d, const run_opts *o,
-                         const char *out_dir, int *epochs_seen, rs_error *err)
+static rs_status fit_run(const td_data *d, const run_opts *o, const char *out_dir, int *epochs_seen,
+                         rs_error *err)
 {
-    const char *kv[] = {"epochs", o->epochs, "lr", o->lr ? o->lr : "0.01",
-                        "dim", "16", "batch_size", "64",
-                        "sampling", o->sampling,
-                        "early_stop_patience", o->patience ? o->patience : "0",
-                        "eval_every", "2", "val_fraction", "0.2",
-                        "checkpoint_every", "3", NULL};
+    const char *kv[] = {"epochs",
+                        o->epochs,
+                        "lr",
+                        o->lr ? o->lr : "0.01",
+                        "dim",
+                        "16",
+                        "batch_size",
+                        "64",
+                        "sampling",
+                        o->sampling,
+                        "early_stop_patience",
+                        o->patience ? o->patience : "0",
+                        "eval_every",
+                        "2",
+                        "val_fraction",
+                        "0.2",
+                        "checkpoint_every",
+                        "3",
+                        NULL};
     inst x = make_instance(kv);
     x.th->threads = o->threads;
     if (o->ckdir)
-        snprintf(x.th->checkpoint_dir, sizeof x.th->checkpoint_dir, "%s",
-                 o->ckdir);
+        snprintf(x.th->checkpoint_dir, sizeof x.th->checkpoint_dir, "%s", o->ckdir);
     x.th->resume = o->resume;
     const rs_plugin_entry *e = rs_plugin_entry_v1();
     rs_status st = e->fit(x.p, &d->view, err);
@@ -977,16 +1022,13 @@ static void check_resume(const char *sampling, const char *patience)
     rs_error err = {0};
     int seen = 0;
     run_opts o = {"12", sampling, patience, NULL, 2, NULL, 0};
-    ck_assert_msg(fit_run(d, &o, straight, &seen, &err) == RS_OK, "%s",
-                  err.message);
+    ck_assert_msg(fit_run(d, &o, straight, &seen, &err) == RS_OK, "%s", err.message);
     /* The interrupted run: 6 epochs (a checkpoint after epochs 3 and 6),
      * with another thread count (training does not depend on it). */
     run_opts first = {"6", sampling, patience, NULL, 1, ck, 0};
-    ck_assert_msg(fit_run(d, &first, NULL, &seen, &err) == RS_OK, "%s",
-                  err.message);
+    ck_assert_msg(fit_run(d, &first, NULL, &seen, &err) == RS_OK, "%s", err.message);
     run_opts second = {"12", sampling, patience, NULL, 2, ck, 1};
-    ck_assert_msg(fit_run(d, &second, resumed, &seen, &err) == RS_OK, "%s",
-                  err.message);
+    ck_assert_msg(fit_run(d, &second, resumed, &seen, &err) == RS_OK, "%s", err.message);
     ck_assert_int_eq(seen, 6); /* epochs 7..12 only */
     assert_same_artifact(straight, resumed);
     remove_all(straight);
@@ -1002,10 +1044,7 @@ START_TEST(test_resume_bit_identical)
 }
 END_TEST
 
-START_TEST(test_resume_with_early_stopping)
-{
-    check_resume("per_positive", "50");
-}
+START_TEST(test_resume_with_early_stopping) { check_resume("per_positive", "50"); }
 END_TEST
 
 /* A checkpoint resumes only its own run: another lr is refused naming the
@@ -1020,9 +1059,8 @@ START_TEST(test_resume_refusals)
     ck_assert_int_eq(fit_run(d, &first, NULL, &seen, &err), RS_OK);
     run_opts other = {"6", "per_positive", NULL, "0.02", 2, ck, 1};
     ck_assert_int_eq(fit_run(d, &other, NULL, &seen, &err), RS_ERR_CONFIG);
-    ck_assert_msg(strstr(err.message, "lr = 0.01") &&
-                      strstr(err.message, "0.02"),
-                  "message: %s", err.message);
+    ck_assert_msg(strstr(err.message, "lr = 0.01") && strstr(err.message, "0.02"), "message: %s",
+                  err.message);
     run_opts samp = {"6", "user_uniform", NULL, NULL, 2, ck, 1};
     ck_assert_int_eq(fit_run(d, &samp, NULL, &seen, &err), RS_ERR_CONFIG);
     ck_assert_ptr_nonnull(strstr(err.message, "sampling"));
@@ -1084,8 +1122,7 @@ END_TEST
 
 START_TEST(test_module_exports_entry)
 {
-    void *h = dlopen(RS_PLUGIN_BUILD_DIR "/lightgcn/librs_lightgcn.so",
-                     RTLD_NOW | RTLD_LOCAL);
+    void *h = dlopen(RS_PLUGIN_BUILD_DIR "/lightgcn/librs_lightgcn.so", RTLD_NOW | RTLD_LOCAL);
     ck_assert_msg(h != NULL, "dlopen: %s", dlerror());
     rs_plugin_entry_fn fn;
     *(void **)(&fn) = dlsym(h, RS_PLUGIN_ENTRY_NAME); /* POSIX's idiom; ISO C has no cast */
@@ -1127,8 +1164,7 @@ START_TEST(test_ml_small_beats_popularity)
     rs_movielens *ml;
     rs_error err = {0};
     rs_load_options opt = {NULL, 1, 1};
-    ck_assert_msg(rs_movielens_load(dir, &opt, &ml, &err) == RS_OK, "%s",
-                  err.message);
+    ck_assert_msg(rs_movielens_load(dir, &opt, &ml, &err) == RS_OK, "%s", err.message);
     const rs_dataset *base = rs_movielens_view(ml);
     /* Fixed-seed 80/20 split of each user's positives (>= 4); negatives and
      * the 80% stay in train. Held-out items come out sorted per user. */
@@ -1146,14 +1182,13 @@ START_TEST(test_ml_small_beats_popularity)
             if (r >= 4.0f && lgcn_rng_below(&rng, 100) < 20)
                 hi[n_held++] = base->user_item[p];
             else
-                tr[n_train++] = (rs_triple){u, base->user_item[p], r,
-                                            base->user_time[p]};
+                tr[n_train++] = (rs_triple){u, base->user_item[p], r, base->user_time[p]};
         }
         hp[u + 1] = n_held;
     }
     rs_ratings_set *rs;
-    ck_assert_msg(rs_ratings_set_new(base, tr, n_train, base->user_ids, nu, 1,
-                                     1, &rs, &err) == RS_OK,
+    ck_assert_msg(rs_ratings_set_new(base, tr, n_train, base->user_ids, nu, 1, 1, &rs, &err) ==
+                      RS_OK,
                   "%s", err.message);
     const rs_dataset *d = rs_ratings_set_view(rs);
 
@@ -1228,8 +1263,7 @@ START_TEST(test_ml_small_beats_popularity)
             "epochs): LightGCN Recall@20 %.4f NDCG@20 %.4f | popularity "
             "Recall@20 %.4f NDCG@20 %.4f\n",
             users, epochs, rec_l, ndcg_l, rec_p, ndcg_p);
-    ck_assert_msg(rec_l > 1.3 * rec_p, "LightGCN %.4f vs popularity %.4f",
-                  rec_l, rec_p);
+    ck_assert_msg(rec_l > 1.3 * rec_p, "LightGCN %.4f vs popularity %.4f", rec_l, rec_p);
     drop_instance(&x);
     free(buf), free(pop), free(hp), free(hi), free(tr);
     rs_ratings_set_free(rs);

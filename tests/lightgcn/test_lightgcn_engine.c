@@ -21,8 +21,7 @@ START_TEST(train_save_serve_reload)
     hf f;
     rs_error err = {0};
     open_with(&f, "epochs: 20, dim: 8, batch_size: 4, lr: 0.05");
-    ck_assert_msg(rs_engine_load_or_train(f.engine, 0, &err) == RS_OK, "%s",
-                  err.message);
+    ck_assert_msg(rs_engine_load_or_train(f.engine, 0, &err) == RS_OK, "%s", err.message);
     /* user 1 rated A (5) and B (3): only C and D may come back. */
     rs_rating r[] = {{0, 5.0f, 0}, {1, 3.0f, 0}};
     rs_query q = RS_QUERY(1, r, 2, NULL, 0);

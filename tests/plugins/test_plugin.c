@@ -33,7 +33,7 @@ typedef struct tp {
     const rs_host *host;
     int32_t n_items;
     int64_t delay_ms;
-    int64_t generation; /* written by fit, read back by load */
+    int64_t generation;    /* written by fit, read back by load */
     const char *misbehave; /* none, overrun, range, duplicate, nan, inf_score, echo */
     const char *child;     /* "" or an instance to serve through */
 } tp;
@@ -108,8 +108,8 @@ static int is(const tp *p, const char *mode) { return strcmp(p->misbehave, mode)
 
 #ifndef TP_V1_0
 /* A composite: the child's list, through the host (which checks it). */
-static rs_status tp_delegate(tp *p, const rs_query *q, size_t k, rs_scored *out,
-                             size_t *n_out, rs_error *err)
+static rs_status tp_delegate(tp *p, const rs_query *q, size_t k, rs_scored *out, size_t *n_out,
+                             rs_error *err)
 {
     rs_instance_ref ref;
     rs_status st = p->host->acquire_instance(p->host, p->child, &ref, err);
@@ -196,31 +196,32 @@ static const struct {
     rs_plugin_entry e;
     char tail[64];
 } entry = {{
-    .abi_major = TP_ABI_MAJOR,
+               .abi_major = TP_ABI_MAJOR,
 #ifdef TP_V1_0
-    .abi_minor = 0,
-    .struct_size = (uint32_t)RS_ENTRY_V1_0_SIZE,
+               .abi_minor = 0,
+               .struct_size = (uint32_t)RS_ENTRY_V1_0_SIZE,
 #else
-    .abi_minor = TP_ABI_MINOR,
-    .struct_size = (uint32_t)(sizeof(rs_plugin_entry) + TP_SIZE_DELTA),
-    .describe = tp_describe,
+               .abi_minor = TP_ABI_MINOR,
+               .struct_size = (uint32_t)(sizeof(rs_plugin_entry) + TP_SIZE_DELTA),
+               .describe = tp_describe,
 #endif
-    .name = TP_NAME,
-    .version = "0.0.1",
-    .description = "test plugin",
-    .capabilities = RS_CAP_FIT | RS_CAP_PERSIST | RS_CAP_RECOMMEND | RS_CAP_SCORE
+               .name = TP_NAME,
+               .version = "0.0.1",
+               .description = "test plugin",
+               .capabilities = RS_CAP_FIT | RS_CAP_PERSIST | RS_CAP_RECOMMEND | RS_CAP_SCORE
 #ifdef TP_COMPOSITE
-                    | RS_CAP_COMPOSITE
+                               | RS_CAP_COMPOSITE
 #endif
-    ,
-    .create = tp_create,
-    .destroy = tp_destroy,
-    .fit = tp_fit,
-    .save = tp_save,
-    .load = tp_load,
-    .recommend = tp_recommend,
-    .score = tp_score,
-}, {0}};
+               ,
+               .create = tp_create,
+               .destroy = tp_destroy,
+               .fit = tp_fit,
+               .save = tp_save,
+               .load = tp_load,
+               .recommend = tp_recommend,
+               .score = tp_score,
+           },
+           {0}};
 
 #ifdef TP_NO_ENTRY
 RS_EXPORT const rs_plugin_entry *some_other_symbol(void);

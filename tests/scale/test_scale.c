@@ -42,11 +42,11 @@
 #include "test_util.h"
 
 #define REPLICAS 3
-#define REFRESH_S 2.0  /* refresh.interval_s */
-#define POLL_S 1.0     /* cluster.poll_interval_s */
-#define RETRAIN_S 3.0  /* cluster.retrain_every_s */
-#define DRAIN_MS 1500  /* cluster.drain_wait_ms; HAProxy: fall 2 x inter 300 ms */
-#define SLACK_S 2.0    /* scheduling on a shared 2-core machine */
+#define REFRESH_S 2.0 /* refresh.interval_s */
+#define POLL_S 1.0    /* cluster.poll_interval_s */
+#define RETRAIN_S 3.0 /* cluster.retrain_every_s */
+#define DRAIN_MS 1500 /* cluster.drain_wait_ms; HAProxy: fall 2 x inter 300 ms */
+#define SLACK_S 2.0   /* scheduling on a shared 2-core machine */
 #define TOKEN "scale-test-token"
 
 static char g_dir[1024], g_cluster[1100], g_cfg[1100], g_url[1024];
@@ -193,11 +193,12 @@ static void cluster_up(void)
     write_config();
     double t0 = now_s();
     /* The environment must not leak in: the test's config decides. */
-    int rc = sh("env -u RECSYS_ADMIN_TOKEN -u RECSYS_DATABASE_URL -u RECSYS_WORK_DIR "
-                "-u RECSYS_REPLICA_ID RECSYS_BIN='%s/recsys' '%s/scripts/cluster' up %d "
-                "--config '%s' --dir '%s' --check-ms 300 --maxconn 6 --balance roundrobin --no-fsync "
-                ">'%s/up.log' 2>&1",
-                RS_BUILD_DIR, RS_SOURCE_DIR, REPLICAS, g_cfg, g_cluster, g_dir);
+    int rc = sh(
+        "env -u RECSYS_ADMIN_TOKEN -u RECSYS_DATABASE_URL -u RECSYS_WORK_DIR "
+        "-u RECSYS_REPLICA_ID RECSYS_BIN='%s/recsys' '%s/scripts/cluster' up %d "
+        "--config '%s' --dir '%s' --check-ms 300 --maxconn 6 --balance roundrobin --no-fsync "
+        ">'%s/up.log' 2>&1",
+        RS_BUILD_DIR, RS_SOURCE_DIR, REPLICAS, g_cfg, g_cluster, g_dir);
     if (rc != 0) {
         fprintf(stderr, "scale: scripts/cluster up failed (%d):\n", rc);
         sh("cat '%s/up.log' >&2; tail -n 30 '%s'/replica-*.log >&2", g_dir, g_cluster);
@@ -333,8 +334,8 @@ START_TEST(accounts_sessions_and_arms_on_every_replica)
     /* Both sessions work on the third, and the register session on all. */
     for (int k = 1; k <= REPLICAS; k++) {
         json_t *me = get_json(g_port[k], "/api/me", cookie2, NULL);
-        ck_assert_str_eq(json_string_value(json_object_get(json_object_get(me, "user"), "username")),
-                         name);
+        ck_assert_str_eq(
+            json_string_value(json_object_get(json_object_get(me, "user"), "username")), name);
         json_decref(me);
         me = get_json(g_port[k], "/api/me", cookie, NULL);
         json_decref(me);
@@ -354,7 +355,8 @@ START_TEST(accounts_sessions_and_arms_on_every_replica)
     char sql[256];
     snprintf(sql, sizeof sql,
              "SELECT count(DISTINCT e.shown_at) FROM exposures e JOIN users u ON u.id = e.user_id"
-             " WHERE u.username = '%s' AND e.arm = 'ab/%s'", name, arm);
+             " WHERE u.username = '%s' AND e.arm = 'ab/%s'",
+             name, arm);
     ck_assert_int_eq(db_scalar(g_url, sql), REPLICAS);
     /* Logging out on one replica ends the session on every one. */
     ck_assert_int_eq(http_do(g_port[3], "POST", "/api/logout", NULL, NULL, cookie2, &r), 0);
@@ -415,13 +417,14 @@ static void wait_all_serve(const char *source, long long v, double bound, const 
     double t0 = now_s();
     for (int k = 1; k <= REPLICAS; k++) {
         while (cluster_version(k, source, NULL) < v) {
-            ck_assert_msg(now_s() - t0 < bound, "%s: r%d does not serve %s version %lld after %.1f s",
-                          what, k, source, v, bound);
+            ck_assert_msg(now_s() - t0 < bound,
+                          "%s: r%d does not serve %s version %lld after %.1f s", what, k, source, v,
+                          bound);
             usleep(50 * 1000);
         }
     }
-    fprintf(stderr, "scale: %s: every replica serves %s version %lld after %.2f s\n", what,
-            source, v, now_s() - t0);
+    fprintf(stderr, "scale: %s: every replica serves %s version %lld after %.2f s\n", what, source,
+            v, now_s() - t0);
 }
 
 START_TEST(published_versions_reach_every_replica)
@@ -443,7 +446,8 @@ START_TEST(published_versions_reach_every_replica)
     CURL *c = curl_easy_init();
     ck_assert_int_eq(http_do_on(c, g_lb, "POST", "/api/admin/reload",
                                 "{\"source\":\"popularity\",\"version\":1,\"force\":true}", NULL,
-                                NULL, TOKEN, &r), 0);
+                                NULL, TOKEN, &r),
+                     0);
     ck_assert_msg(r.status == 200, "reload: %ld %s", r.status, r.body);
     long long w = json_integer_value(json_object_get(r.json, "cluster_version"));
     ck_assert_int_gt(w, v);
@@ -518,8 +522,9 @@ static void *client_run(void *arg)
             cl->ok++;
         } else {
             if (!cl->failed)
-                snprintf(cl->first_failure, sizeof cl->first_failure, "GET %s: rc %d status %ld %.120s",
-                         path, rc, r.status, r.body ? r.body : "");
+                snprintf(cl->first_failure, sizeof cl->first_failure,
+                         "GET %s: rc %d status %ld %.120s", path, rc, r.status,
+                         r.body ? r.body : "");
             cl->failed++;
         }
         http_resp_free(&r);
@@ -584,10 +589,12 @@ START_TEST(kill_and_drain_under_load)
     ck_assert_int_gt(ok, 100);
     ck_assert_int_eq(log_count(drained, "draining: not ready"), 1);
     /* Both come back with `scripts/cluster replica K`. */
-    ck_assert_int_eq(sh("'%s/scripts/cluster' replica %d --dir '%s' >/dev/null 2>&1",
-                        RS_SOURCE_DIR, victim, g_cluster), 0);
-    ck_assert_int_eq(sh("'%s/scripts/cluster' replica %d --dir '%s' >/dev/null 2>&1",
-                        RS_SOURCE_DIR, drained, g_cluster), 0);
+    ck_assert_int_eq(sh("'%s/scripts/cluster' replica %d --dir '%s' >/dev/null 2>&1", RS_SOURCE_DIR,
+                        victim, g_cluster),
+                     0);
+    ck_assert_int_eq(sh("'%s/scripts/cluster' replica %d --dir '%s' >/dev/null 2>&1", RS_SOURCE_DIR,
+                        drained, g_cluster),
+                     0);
     load_ports();
 }
 END_TEST
@@ -610,17 +617,17 @@ START_TEST(leader_killed_during_retrain_hands_over)
     long long killed_at = db_scalar(g_url, "SELECT (extract(epoch FROM now()) * 1000)::bigint");
     /* Whether the run was still training or already publishing when the
      * kill landed is timing; either way the lock must move. */
-    fprintf(stderr, "scale: leader r%d SIGKILLed as it began retrain run %d (%s)\n", lead,
-            runs + 1,
+    fprintf(stderr, "scale: leader r%d SIGKILLed as it began retrain run %d (%s)\n", lead, runs + 1,
             log_count(lead, "published popularity") == published ? "before its publish"
-                                                                  : "after its publish");
+                                                                 : "after its publish");
     /* The lock went with its session; another replica takes it at its next
      * tick and publishes. */
     char sql[512];
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM model_versions WHERE created_by <> 'r%d' AND created_by <> 'test'"
-             " AND created_at > 'epoch'::timestamptz + %lld * interval '1 millisecond'",
-             lead, killed_at);
+    snprintf(
+        sql, sizeof sql,
+        "SELECT count(*) FROM model_versions WHERE created_by <> 'r%d' AND created_by <> 'test'"
+        " AND created_at > 'epoch'::timestamptz + %lld * interval '1 millisecond'",
+        lead, killed_at);
     t0 = now_s();
     while (db_scalar(g_url, sql) < 1) {
         ck_assert_msg(now_s() - t0 < RETRAIN_S * 2 + SLACK_S * 2,

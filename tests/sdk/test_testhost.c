@@ -6,9 +6,10 @@
 #include "test_util.h"
 
 /* Four movies, three users (ids 7, 8, 9); user 9 rated three. */
-static const rs_item_meta items[4] = {
-    {.movie_id = 1, .title = "A"}, {.movie_id = 2, .title = "B"},
-    {.movie_id = 3, .title = "C"}, {.movie_id = 4, .title = "D"}};
+static const rs_item_meta items[4] = {{.movie_id = 1, .title = "A"},
+                                      {.movie_id = 2, .title = "B"},
+                                      {.movie_id = 3, .title = "C"},
+                                      {.movie_id = 4, .title = "D"}};
 static const int64_t user_ids[3] = {7, 8, 9};
 static const size_t user_ptr[4] = {0, 1, 2, 5};
 static const int32_t user_item[5] = {0, 1, 0, 2, 3};
@@ -17,12 +18,20 @@ static const int64_t user_time[5] = {1, 2, 3, 4, 5};
 static const size_t item_ptr[5] = {0, 2, 3, 4, 5};
 static const int32_t item_user[5] = {0, 2, 1, 2, 2};
 static const float item_rating[5] = {5, 3, 4, 4, 2};
-static const rs_dataset data = {
-    .struct_size = sizeof data, .n_users = 3, .n_items = 4, .n_ratings = 5,
-    .user_ids = user_ids, .items = items, .user_ptr = user_ptr, .user_item = user_item,
-    .user_rating = user_rating, .user_time = user_time, .item_ptr = item_ptr,
-    .item_user = item_user, .item_rating = item_rating,
-    .item_meta_size = sizeof(rs_item_meta)};
+static const rs_dataset data = {.struct_size = sizeof data,
+                                .n_users = 3,
+                                .n_items = 4,
+                                .n_ratings = 5,
+                                .user_ids = user_ids,
+                                .items = items,
+                                .user_ptr = user_ptr,
+                                .user_item = user_item,
+                                .user_rating = user_rating,
+                                .user_time = user_time,
+                                .item_ptr = item_ptr,
+                                .item_user = item_user,
+                                .item_rating = item_rating,
+                                .item_meta_size = sizeof(rs_item_meta)};
 
 #define SO(name) RS_TEST_PLUGIN_DIR "/" name "/libtp_" name ".so"
 

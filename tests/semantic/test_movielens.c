@@ -24,11 +24,11 @@
 
 #define DESCRIPTOR RS_SOURCE_DIR "/plugins/semantic/plugin.yaml"
 
-static sem_fixture *fx;         /* loaded once, before the forks */
+static sem_fixture *fx; /* loaded once, before the forks */
 static const rs_dataset *D;
 static sem_test_host flat_host, plain_host;
-static void *flat;              /* builtin + Flat, fitted once */
-static void *plain;             /* the same without the prior */
+static void *flat;  /* builtin + Flat, fitted once */
+static void *plain; /* the same without the prior */
 static const rs_plugin_entry *E;
 static int32_t toy_story;
 
@@ -42,8 +42,7 @@ static void setup(void)
     toy_story = sem_fixture_find_title(fx, "Toy Story", 1995);
     rs_error err = {0};
     if (sem_test_host_init(&flat_host, DESCRIPTOR) != 0 ||
-        E->create(&flat_host.host, &flat, &err) != RS_OK ||
-        E->fit(flat, D, &err) != RS_OK) {
+        E->create(&flat_host.host, &flat, &err) != RS_OK || E->fit(flat, D, &err) != RS_OK) {
         fprintf(stderr, "setup: %s\n", err.message);
         abort();
     }
@@ -51,8 +50,7 @@ static void setup(void)
         abort();
     sem_test_host_set(&plain_host, "prior_quality", "0");
     sem_test_host_set(&plain_host, "prior_count", "0");
-    if (E->create(&plain_host.host, &plain, &err) != RS_OK ||
-        E->fit(plain, D, &err) != RS_OK) {
+    if (E->create(&plain_host.host, &plain, &err) != RS_OK || E->fit(plain, D, &err) != RS_OK) {
         fprintf(stderr, "setup: %s\n", err.message);
         abort();
     }
@@ -67,12 +65,12 @@ static void teardown(void)
     sem_fixture_free(fx);
 }
 
-#define NEED_DATA()                                                          \
-    do {                                                                     \
-        if (!fx) {                                                           \
-            fprintf(stderr, "skipped: no MovieLens data\n");                 \
-            return;                                                          \
-        }                                                                    \
+#define NEED_DATA()                                          \
+    do {                                                     \
+        if (!fx) {                                           \
+            fprintf(stderr, "skipped: no MovieLens data\n"); \
+            return;                                          \
+        }                                                    \
     } while (0)
 
 static uint32_t genre_bits(const char *const *names)
@@ -126,8 +124,8 @@ START_TEST(toy_story_neighbours_are_animated_or_for_children)
     for (size_t i = 0; i < n; i++) {
         const rs_item_meta *m = &D->items[out[i].item];
         hits += (m->genre_mask & want) != 0;
-        fprintf(stderr, "  %2zu %.3f %s (%d) [%s]\n", i + 1, out[i].score,
-                m->title, m->year, m->genres);
+        fprintf(stderr, "  %2zu %.3f %s (%d) [%s]\n", i + 1, out[i].score, m->title, m->year,
+                m->genres);
         ck_assert_int_ne(out[i].item, toy_story);
     }
     /* the catalogue base rate of Animation|Children is about 8% */
@@ -171,7 +169,8 @@ START_TEST(zero_rated_movie_reaches_a_user_who_rated_its_neighbours)
         reached += reaches_fan(flat, i);
         reached_plain += reaches_fan(plain, i);
     }
-    fprintf(stderr, "zero-rated movies: %d, reached their neighbours' fan: "
+    fprintf(stderr,
+            "zero-rated movies: %d, reached their neighbours' fan: "
             "%d with the default prior, %d without a prior\n",
             cold, reached, reached_plain);
     ck_assert_int_gt(cold, 0);
@@ -202,8 +201,7 @@ static size_t genre_fan(uint32_t bit, rs_rating *r)
                 continue;
             j = 9;
         }
-        while (j > 0 && D->item_ptr[r[j - 1].item + 1] -
-                                D->item_ptr[r[j - 1].item] < c) {
+        while (j > 0 && D->item_ptr[r[j - 1].item + 1] - D->item_ptr[r[j - 1].item] < c) {
             r[j] = r[j - 1];
             j--;
         }
@@ -242,8 +240,7 @@ static void fan_top20(void *inst, uint32_t bit, double *share, size_t *median)
 START_TEST(genre_fan_gets_coherent_films_people_have_seen)
 {
     NEED_DATA();
-    static const char *const genres[] = {"Animation", "Western", "Horror",
-                                         "Sci-Fi", "War"};
+    static const char *const genres[] = {"Animation", "Western", "Horror", "Sci-Fi", "War"};
     double share_sum = 0.0;
     for (size_t g = 0; g < 5; g++) {
         const char *const one[] = {genres[g], NULL};
@@ -253,7 +250,8 @@ START_TEST(genre_fan_gets_coherent_films_people_have_seen)
         size_t med, med_plain;
         fan_top20(flat, bit, &share, &med);
         fan_top20(plain, bit, &share_plain, &med_plain);
-        fprintf(stderr, "%s fan: top 20 in genre %.2f, median rating count "
+        fprintf(stderr,
+                "%s fan: top 20 in genre %.2f, median rating count "
                 "%zu (without the prior: %.2f, %zu)\n",
                 genres[g], share, med, share_plain, med_plain);
         share_sum += share;
@@ -327,8 +325,10 @@ START_TEST(hnsw_and_ivf_agree_with_exact_search)
     void *hnsw = fit_variant(&h1, "HNSW32");
     void *ivf = fit_variant(&h2, "IVF64,Flat");
     double rh = recall_vs_flat(hnsw, 300), ri = recall_vs_flat(ivf, 300);
-    fprintf(stderr, "recall@10 vs Flat: HNSW32 (efSearch 64) %.3f, "
-            "IVF64,Flat (nprobe 8) %.3f\n", rh, ri);
+    fprintf(stderr,
+            "recall@10 vs Flat: HNSW32 (efSearch 64) %.3f, "
+            "IVF64,Flat (nprobe 8) %.3f\n",
+            rh, ri);
     ck_assert_double_ge(rh, 0.95);
     ck_assert_double_ge(ri, 0.70);
     /* recommend works through the approximate indexes too */
@@ -422,8 +422,7 @@ START_TEST(vectors_file_at_catalogue_scale)
     ck_assert_int_ge(fd, 0);
     close(fd);
     rs_error err = {0};
-    ck_assert_int_eq(sem_vecfile_write(path, (uint32_t)dim, (uint64_t)n, ids,
-                                       rows, &err), RS_OK);
+    ck_assert_int_eq(sem_vecfile_write(path, (uint32_t)dim, (uint64_t)n, ids, rows, &err), RS_OK);
     sem_test_host h;
     void *inst = NULL;
     ck_assert_int_eq(sem_test_host_init(&h, DESCRIPTOR), 0);
@@ -566,10 +565,8 @@ START_TEST(engine_loads_the_plugin_from_its_descriptor)
         rs_movielens *ml = NULL;
         rs_engine *e = NULL;
         rs_error err = {0};
-        ck_assert_msg(rs_config_load(cfg_path, &cfg, &err) == RS_OK, "%s",
-                      err.message);
-        rs_load_options opt = {cfg->text_file, cfg->cf_min_item_ratings,
-                               cfg->cf_min_user_ratings};
+        ck_assert_msg(rs_config_load(cfg_path, &cfg, &err) == RS_OK, "%s", err.message);
+        rs_load_options opt = {cfg->text_file, cfg->cf_min_item_ratings, cfg->cf_min_user_ratings};
         ck_assert_int_eq(rs_movielens_load(cfg->data_dir, &opt, &ml, &err), RS_OK);
         rs_status st = rs_engine_new(cfg, rs_movielens_view(ml), &e, &err);
         if (pass == 2) { /* dim: 0 is below the descriptor's min */
@@ -578,17 +575,15 @@ START_TEST(engine_loads_the_plugin_from_its_descriptor)
         } else {
             ck_assert_msg(st == RS_OK, "%s", err.message);
             /* pass 0 fits and saves; pass 1 finds the artifacts and loads */
-            ck_assert_msg(rs_engine_load_or_train(e, 0, &err) == RS_OK, "%s",
-                          err.message);
+            ck_assert_msg(rs_engine_load_or_train(e, 0, &err) == RS_OK, "%s", err.message);
             rs_scored out[10];
             size_t n;
             int32_t ts = rs_movielens_item_index(ml, 1);
-            ck_assert_msg(rs_engine_similar(e, "content", ts, 10, out, &n, &err) ==
-                              RS_OK, "%s", err.message);
+            ck_assert_msg(rs_engine_similar(e, "content", ts, 10, out, &n, &err) == RS_OK, "%s",
+                          err.message);
             ck_assert_uint_eq(n, 10);
             char art[512];
-            snprintf(art, sizeof art, "%s/semantic.bin",
-                     rs_engine_artifact_dir(e, "content"));
+            snprintf(art, sizeof art, "%s/semantic.bin", rs_engine_artifact_dir(e, "content"));
             ck_assert_int_eq(access(art, R_OK), 0);
         }
         rs_engine_free(e);

@@ -37,8 +37,8 @@ static const char *const TOPIC_WORDS[N_TOPIC][8] = {
     {"space", "alien", "planet", "starship", "galaxy", "robot", "orbit", "laser"},
     {"love", "wedding", "romance", "kiss", "heart", "paris", "date", "bride"},
     {"toy", "cartoon", "puppy", "magic", "princess", "dragon", "fairy", "talking"}};
-static const char *const TOPIC_GENRES[N_TOPIC] = {
-    "Sci-Fi|Action", "Romance|Drama", "Animation|Children"};
+static const char *const TOPIC_GENRES[N_TOPIC] = {"Sci-Fi|Action", "Romance|Drama",
+                                                  "Animation|Children"};
 
 typedef struct catalogue {
     rs_item_meta items[N_MOVIES + 1];
@@ -60,23 +60,23 @@ static uint32_t rnd(void)
 /* Movie i of topic i / PER_TOPIC: 6 random topic words + 2 noise words. */
 static void catalogue_init(catalogue *c, int n_movies)
 {
-    static const char *const NOISE[] = {"city", "night", "friend", "secret",
-                                        "journey", "family", "war", "school"};
+    static const char *const NOISE[] = {"city",    "night",  "friend", "secret",
+                                        "journey", "family", "war",    "school"};
     memset(c, 0, sizeof *c);
     rng_state = 7;
     for (int i = 0; i < n_movies; i++) {
         int t = i / PER_TOPIC % N_TOPIC;
         rs_item_meta *m = &c->items[i];
         m->movie_id = 1000 + i;
-        snprintf(c->titles[i], sizeof c->titles[i], "%s %s",
-                 TOPIC_WORDS[t][rnd() % 8], TOPIC_WORDS[t][rnd() % 8]);
+        snprintf(c->titles[i], sizeof c->titles[i], "%s %s", TOPIC_WORDS[t][rnd() % 8],
+                 TOPIC_WORDS[t][rnd() % 8]);
         size_t n = 0;
         for (int w = 0; w < 6; w++)
-            n += (size_t)snprintf(c->overviews[i] + n, sizeof c->overviews[i] - n,
-                                  "%s ", TOPIC_WORDS[t][rnd() % 8]);
+            n += (size_t)snprintf(c->overviews[i] + n, sizeof c->overviews[i] - n, "%s ",
+                                  TOPIC_WORDS[t][rnd() % 8]);
         for (int w = 0; w < 2; w++)
-            n += (size_t)snprintf(c->overviews[i] + n, sizeof c->overviews[i] - n,
-                                  "%s ", NOISE[rnd() % 8]);
+            n += (size_t)snprintf(c->overviews[i] + n, sizeof c->overviews[i] - n, "%s ",
+                                  NOISE[rnd() % 8]);
         m->title = c->titles[i];
         m->overview = c->overviews[i];
         m->genres = TOPIC_GENRES[t];
@@ -103,8 +103,8 @@ typedef struct plug {
     void *inst;
 } plug;
 
-static void plug_new(plug *p, const rs_dataset *d, const char *k1,
-                     const char *v1, const char *k2, const char *v2)
+static void plug_new(plug *p, const rs_dataset *d, const char *k1, const char *v1, const char *k2,
+                     const char *v2)
 {
     ck_assert_int_eq(sem_test_host_init(&p->host, DESCRIPTOR), 0);
     p->host.data = d;
@@ -115,8 +115,7 @@ static void plug_new(plug *p, const rs_dataset *d, const char *k1,
         sem_test_host_set(&p->host, k2, v2);
     p->e = sem_test_entry();
     rs_error err = {0};
-    ck_assert_msg(p->e->create(&p->host.host, &p->inst, &err) == RS_OK, "%s",
-                  err.message);
+    ck_assert_msg(p->e->create(&p->host.host, &p->inst, &err) == RS_OK, "%s", err.message);
 }
 
 static void plug_fit(plug *p, const rs_dataset *d)
@@ -191,8 +190,7 @@ START_TEST(tfidf_rows_are_unit_and_filtered)
     sem_sparse_free(&row);
     sem_vocab_free(v);
     /* min_df above the catalogue size leaves nothing: a clear error */
-    ck_assert_int_eq(sem_vocab_fit(c.items, N_MOVIES, &w, 1000, 0.5, &v, &err),
-                     RS_ERR_INVALID);
+    ck_assert_int_eq(sem_vocab_fit(c.items, N_MOVIES, &w, 1000, 0.5, &v, &err), RS_ERR_INVALID);
     ck_assert_ptr_nonnull(strstr(err.message, "min_df"));
 }
 END_TEST
@@ -226,15 +224,13 @@ START_TEST(rsvd_matches_exact_svd)
     sem_csr a = {R, C, ptr, col, val};
     float basis[C * K], basis2[C * K], sigma[K];
     rs_error err = {0};
-    ck_assert_msg(sem_rsvd(&a, K, 10, 4, 1, basis, sigma, &err) == RS_OK, "%s",
-                  err.message);
+    ck_assert_msg(sem_rsvd(&a, K, 10, 4, 1, basis, sigma, &err) == RS_OK, "%s", err.message);
 
     float s_exact[C];
     static float u[R * R], vt[C * C]; /* not referenced for 'N', but checked */
     static float copy[R * C];
     memcpy(copy, dense, sizeof dense);
-    ck_assert_int_eq(LAPACKE_sgesdd(LAPACK_ROW_MAJOR, 'N', R, C, copy, C,
-                                    s_exact, u, R, vt, C), 0);
+    ck_assert_int_eq(LAPACKE_sgesdd(LAPACK_ROW_MAJOR, 'N', R, C, copy, C, s_exact, u, R, vt, C), 0);
     for (int k = 0; k < K; k++)
         ck_assert_msg(fabsf(sigma[k] - s_exact[k]) <= 1e-3f * s_exact[0],
                       "sigma[%d] %g vs exact %g", k, sigma[k], s_exact[k]);
@@ -250,8 +246,7 @@ START_TEST(rsvd_matches_exact_svd)
     ck_assert_int_eq(sem_rsvd(&a, K, 10, 4, 1, basis2, NULL, &err), RS_OK);
     ck_assert_int_eq(memcmp(basis, basis2, sizeof basis), 0);
     /* k above the rank bound is refused */
-    ck_assert_int_eq(sem_rsvd(&a, C + 1, 10, 4, 1, basis2, NULL, &err),
-                     RS_ERR_INVALID);
+    ck_assert_int_eq(sem_rsvd(&a, C + 1, 10, 4, 1, basis2, NULL, &err), RS_ERR_INVALID);
 }
 END_TEST
 
@@ -265,8 +260,8 @@ START_TEST(encoder_embeds_new_movies_consistently)
     static float vec[N_MOVIES * 8];
     sem_encoder *e = NULL;
     rs_error err = {0};
-    ck_assert_msg(sem_encoder_fit(c.items, N_MOVIES, &o, vec, &e, &err) == RS_OK,
-                  "%s", err.message);
+    ck_assert_msg(sem_encoder_fit(c.items, N_MOVIES, &o, vec, &e, &err) == RS_OK, "%s",
+                  err.message);
     float x[8];
     size_t nt;
     /* a catalogue movie re-embedded at run time equals its fitted vector */
@@ -275,8 +270,10 @@ START_TEST(encoder_embeds_new_movies_consistently)
     for (int k = 0; k < 8; k++)
         ck_assert_float_eq_tol(x[k], vec[5 * 8 + k], 1e-6f);
     /* a brand-new romance lands nearest to romance movies */
-    rs_item_meta fresh = {.movie_id = 1, .title = "Paris Wedding",
-                          .genres = "Romance", .tags = "",
+    rs_item_meta fresh = {.movie_id = 1,
+                          .title = "Paris Wedding",
+                          .genres = "Romance",
+                          .tags = "",
                           .overview = "A bride and a kiss in Paris, love at heart.",
                           .year = 2001};
     ck_assert_int_eq(sem_encoder_embed(e, &fresh, x, &nt, &err), RS_OK);
@@ -323,8 +320,7 @@ START_TEST(index_search_filters_exclusions)
     rs_scored out[10];
     size_t n;
     /* every even item is skipped; only a fetch of k + skipped finds 10 */
-    ck_assert_int_eq(sem_index_search(ix, x, 10, skip_even, NULL, 0, out, &n,
-                                      &err), RS_OK);
+    ck_assert_int_eq(sem_index_search(ix, x, 10, skip_even, NULL, 0, out, &n, &err), RS_OK);
     ck_assert_uint_eq(n, 10);
     for (size_t i = 0; i < n; i++) {
         ck_assert_int_eq(out[i].item, (int)(2 * i + 1));
@@ -333,8 +329,7 @@ START_TEST(index_search_filters_exclusions)
     }
     sem_index_free(ix);
     /* a bad factory string reports faiss's own message */
-    ck_assert_int_eq(sem_index_build("NoSuchIndex9", D, x, N, &ix, &err),
-                     RS_ERR_INTERNAL);
+    ck_assert_int_eq(sem_index_build("NoSuchIndex9", D, x, N, &ix, &err), RS_ERR_INTERNAL);
     ck_assert_ptr_nonnull(strstr(err.message, "NoSuchIndex9"));
     ck_assert_ptr_nonnull(strstr(err.message, "index_factory"));
 }
@@ -342,8 +337,8 @@ END_TEST
 
 /* ---- Vectors file ------------------------------------------------------- */
 
-static void write_vectors(const char *path, const catalogue *c, int dim,
-                          int n_rows, int64_t bad_id, int dup)
+static void write_vectors(const char *path, const catalogue *c, int dim, int n_rows, int64_t bad_id,
+                          int dup)
 {
     int64_t ids[N_MOVIES + 1];
     static float v[(N_MOVIES + 1) * 16];
@@ -357,8 +352,7 @@ static void write_vectors(const char *path, const catalogue *c, int dim,
     if (dup)
         ids[1] = ids[2];
     rs_error err = {0};
-    ck_assert_int_eq(sem_vecfile_write(path, (uint32_t)dim, (uint64_t)n_rows,
-                                       ids, v, &err), RS_OK);
+    ck_assert_int_eq(sem_vecfile_write(path, (uint32_t)dim, (uint64_t)n_rows, ids, v, &err), RS_OK);
 }
 
 START_TEST(vecfile_loads_and_refuses_bad_files)
@@ -372,8 +366,7 @@ START_TEST(vecfile_loads_and_refuses_bad_files)
     rs_error err = {0};
 
     write_vectors(path, &c, 6, N_MOVIES, 0, 0);
-    ck_assert_msg(sem_vecfile_load(path, 6, &c.d, out, &err) == RS_OK, "%s",
-                  err.message);
+    ck_assert_msg(sem_vecfile_load(path, 6, &c.d, out, &err) == RS_OK, "%s", err.message);
     for (int i = 0; i < N_MOVIES; i++) { /* catalogue order, unit length */
         double n2 = 0;
         for (int k = 0; k < 6; k++)
@@ -446,7 +439,6 @@ START_TEST(plugin_serves_vectors_file)
 }
 END_TEST
 
-
 /* ---- Profile weights, prior, kNN ---------------------------------------- */
 
 START_TEST(profile_weights_centre_on_neutral)
@@ -461,8 +453,7 @@ START_TEST(profile_weights_centre_on_neutral)
     ck_assert_float_eq(w[2], 1.0f);
     ck_assert_float_eq(w[3], 2.0f);
     /* liked pull, disliked push, a neutral rating says nothing */
-    rs_rating mixed[4] = {{0, 5.0f, 0}, {1, 3.0f, 0}, {2, 0.5f, 0},
-                          {3, 3.5f, 0}};
+    rs_rating mixed[4] = {{0, 5.0f, 0}, {1, 3.0f, 0}, {2, 0.5f, 0}, {3, 3.5f, 0}};
     ck_assert_uint_eq(sem_profile_weights(mixed, 4, 3.0f, w), 2);
     ck_assert_float_eq(w[0], 2.0f);
     ck_assert_float_eq(w[1], 0.0f);
@@ -550,15 +541,13 @@ START_TEST(prior_favours_known_and_well_rated_films)
     /* both: the product */
     sem_prior_opts both = {2.0f, 1.0f, 10.0f};
     sem_prior_build(&pd.d, &both, m);
-    ck_assert_double_eq_tol(m[2], (1.0 + 2.0 * log(51.0)) *
-                                      exp((225.0 + 10 * mu) / 60.0 - mu),
+    ck_assert_double_eq_tol(m[2], (1.0 + 2.0 * log(51.0)) * exp((225.0 + 10 * mu) / 60.0 - mu),
                             1e-4);
 }
 END_TEST
 
 /* Top-k by brute force: every pair's dot product. */
-static void brute_neighbours(const float *x, int32_t n, int dim, int32_t i,
-                             int k, float *sims)
+static void brute_neighbours(const float *x, int32_t n, int dim, int32_t i, int k, float *sims)
 {
     for (int a = 0; a < k; a++)
         sims[a] = 0.0f;
@@ -599,8 +588,7 @@ START_TEST(knn_lists_match_brute_force)
     ck_assert_int_eq(sem_knn_from_csr(&a, KNN, 2, &g, &err), RS_OK);
     sem_index *ix = NULL;
     ck_assert_int_eq(sem_index_build("Flat", 8, vec, N_MOVIES, &ix, &err), RS_OK);
-    ck_assert_int_eq(sem_knn_from_index(ix, vec, N_MOVIES, 8, KNN, &h, &err),
-                     RS_OK);
+    ck_assert_int_eq(sem_knn_from_index(ix, vec, N_MOVIES, 8, KNN, &h, &err), RS_OK);
     float want[KNN];
     for (int32_t i = 0; i < N_MOVIES; i++) {
         brute_neighbours(dense, N_MOVIES, x.cols, i, KNN, want);
@@ -630,8 +618,7 @@ START_TEST(knn_lists_match_brute_force)
     float w[2] = {2.0f, -1.0f};
     sem_knn_accumulate(g, items, w, 2, acc);
     for (int32_t j = 0; j < N_MOVIES; j++)
-        ck_assert_float_eq_tol(acc[j], 2.0f * sem_knn_sim(g, 3, j) -
-                                           sem_knn_sim(g, 45, j), 1e-6f);
+        ck_assert_float_eq_tol(acc[j], 2.0f * sem_knn_sim(g, 3, j) - sem_knn_sim(g, 45, j), 1e-6f);
     sem_knn_free(g);
     sem_knn_free(h);
     sem_index_free(ix);
@@ -664,8 +651,7 @@ START_TEST(plugin_knn_scorer_scores_explains_and_pushes)
     float sc[N_MOVIES + 1];
     for (int32_t j = 0; j <= N_MOVIES; j++)
         items[j] = j;
-    ck_assert_int_eq(p.e->score(p.inst, &q, items, N_MOVIES + 1, sc, &err),
-                     RS_OK);
+    ck_assert_int_eq(p.e->score(p.inst, &q, items, N_MOVIES + 1, sc, &err), RS_OK);
     ck_assert(isnan(sc[N_MOVIES])); /* outside the catalogue */
     /* score = sum of weight x listed similarity (the prior is 1 here: the
      * catalogue has no ratings), for any item, 0 without evidence */
@@ -809,8 +795,7 @@ START_TEST(plugin_similar_recommend_score_explain)
         same += topic(out[i].item) == topic(45);
     }
     ck_assert_int_ge(same, 9);
-    ck_assert_int_eq(p.e->similar(p.inst, N_MOVIES, 5, out, &n, &err),
-                     RS_ERR_NOT_FOUND);
+    ck_assert_int_eq(p.e->similar(p.inst, N_MOVIES, 5, out, &n, &err), RS_ERR_NOT_FOUND);
 
     /* likes two sci-fi movies, dislikes a romance one */
     rs_rating r[3] = {{1, 5.0f, 0}, {2, 4.5f, 0}, {25, 1.0f, 0}};
@@ -821,8 +806,8 @@ START_TEST(plugin_similar_recommend_score_explain)
     ck_assert_uint_eq(n, 10);
     for (size_t i = 0; i < n; i++) {
         ck_assert_int_eq(topic(out[i].item), 0);
-        ck_assert(out[i].item != 1 && out[i].item != 2 && out[i].item != 25 &&
-                  out[i].item != 3 && out[i].item != 4);
+        ck_assert(out[i].item != 1 && out[i].item != 2 && out[i].item != 25 && out[i].item != 3 &&
+                  out[i].item != 4);
         ck_assert(ex[i].because_item == 1 || ex[i].because_item == 2);
         ck_assert_uint_eq(ex[i].n_parts, 1);
         ck_assert_str_eq(ex[i].parts[0].source, "semantic");
@@ -854,8 +839,7 @@ START_TEST(plugin_similar_recommend_score_explain)
     /* a rating outside the catalogue is an invalid query */
     rs_rating bad[1] = {{N_MOVIES, 4.0f, 0}};
     rs_query q4 = RS_QUERY(RS_USER_NONE, bad, 1, NULL, 0);
-    ck_assert_int_eq(p.e->recommend(p.inst, &q4, 5, out, NULL, &n, &err),
-                     RS_ERR_INVALID);
+    ck_assert_int_eq(p.e->recommend(p.inst, &q4, 5, out, NULL, &n, &err), RS_ERR_INVALID);
     p.e->destroy(p.inst);
 }
 END_TEST
@@ -890,13 +874,12 @@ START_TEST(plugin_save_load_round_trip)
 
     plug_new(&b, &c.d, NULL, NULL, NULL, NULL);
     /* nothing saved there: not found, and the instance stays unfitted */
-    ck_assert_int_eq(b.e->load(b.inst, "/nonexistent/semantic", &c.d, &err),
-                     RS_ERR_NOT_FOUND);
+    ck_assert_int_eq(b.e->load(b.inst, "/nonexistent/semantic", &c.d, &err), RS_ERR_NOT_FOUND);
     ck_assert_ptr_null(sem_instance_model(b.inst));
     ck_assert_msg(b.e->load(b.inst, dir, &c.d, &err) == RS_OK, "%s", err.message);
     const sem_model *ma = sem_instance_model(a.inst), *mb = sem_instance_model(b.inst);
-    ck_assert_int_eq(memcmp(sem_model_vectors(ma), sem_model_vectors(mb),
-                            N_MOVIES * 8 * sizeof(float)), 0);
+    ck_assert_int_eq(
+        memcmp(sem_model_vectors(ma), sem_model_vectors(mb), N_MOVIES * 8 * sizeof(float)), 0);
     for (int32_t it = 0; it < N_MOVIES; it += 7) {
         rs_scored oa[8], ob[8];
         size_t na, nb;
@@ -908,8 +891,11 @@ START_TEST(plugin_save_load_round_trip)
     }
     /* the reloaded encoder embeds a new movie exactly like the original */
     float xa[8], xb[8];
-    rs_item_meta fresh = {.title = "Galaxy Robot", .genres = "Sci-Fi",
-                          .tags = "", .overview = "laser orbit", .year = 1999};
+    rs_item_meta fresh = {.title = "Galaxy Robot",
+                          .genres = "Sci-Fi",
+                          .tags = "",
+                          .overview = "laser orbit",
+                          .year = 1999};
     ck_assert_int_eq(sem_encoder_embed(sem_model_encoder(ma), &fresh, xa, NULL, &err), RS_OK);
     ck_assert_int_eq(sem_encoder_embed(sem_model_encoder(mb), &fresh, xb, NULL, &err), RS_OK);
     ck_assert_int_eq(memcmp(xa, xb, sizeof xa), 0);
@@ -996,8 +982,7 @@ static void *hammer(void *arg)
         for (int32_t it = 0; it < N_MOVIES; it++) {
             rs_scored out[6];
             size_t n;
-            if (j->p->e->similar(j->p->inst, it, 6, out, &n, &err) != RS_OK ||
-                n != 6) {
+            if (j->p->e->similar(j->p->inst, it, 6, out, &n, &err) != RS_OK || n != 6) {
                 j->mismatches++;
                 continue;
             }

@@ -58,9 +58,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     return len;
 }
 
-int http_do_on(void *curl, int port, const char *method, const char *path,
-               const char *body, const char *content_type, const char *cookie,
-               const char *bearer, http_resp *out)
+int http_do_on(void *curl, int port, const char *method, const char *path, const char *body,
+               const char *content_type, const char *cookie, const char *bearer, http_resp *out)
 {
     CURL *c = curl;
     memset(out, 0, sizeof *out);
@@ -69,7 +68,8 @@ int http_do_on(void *curl, int port, const char *method, const char *path,
     snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
     struct curl_slist *h = NULL;
     if (body) {
-        snprintf(ct, sizeof ct, "Content-Type: %s", content_type ? content_type : "application/json");
+        snprintf(ct, sizeof ct, "Content-Type: %s",
+                 content_type ? content_type : "application/json");
         h = curl_slist_append(h, ct);
     }
     if (bearer) {

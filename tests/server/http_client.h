@@ -8,10 +8,10 @@
 
 typedef struct http_resp {
     long status;
-    char *body;         /* NUL-terminated */
+    char *body; /* NUL-terminated */
     size_t len;
-    json_t *json;       /* parsed body or NULL */
-    char cookie[128];   /* rs_session value from Set-Cookie, "" if none */
+    json_t *json;         /* parsed body or NULL */
+    char cookie[128];     /* rs_session value from Set-Cookie, "" if none */
     char set_cookie[512]; /* the raw Set-Cookie header */
     char content_type[128];
     char location[512];
@@ -28,9 +28,8 @@ int http_do(int port, const char *method, const char *path, const char *body,
  * reused, so the connection stays alive across calls), with an optional
  * bearer token (Authorization: Bearer ..., NULL = none). Safe to run on
  * several threads, one handle each. out is overwritten, not freed. */
-int http_do_on(void *curl, int port, const char *method, const char *path,
-               const char *body, const char *content_type, const char *cookie,
-               const char *bearer, http_resp *out);
+int http_do_on(void *curl, int port, const char *method, const char *path, const char *body,
+               const char *content_type, const char *cookie, const char *bearer, http_resp *out);
 void http_resp_free(http_resp *r);
 
 /* The "error" member of a JSON error body, or "" */

@@ -8,8 +8,8 @@
 int pg_fixture_start(const char *dir, char *url, size_t size)
 {
     char cmd[2400];
-    snprintf(cmd, sizeof cmd, "'%s/scripts/pg-cluster' start --no-fsync '%s/pg'",
-             RS_SOURCE_DIR, dir);
+    snprintf(cmd, sizeof cmd, "'%s/scripts/pg-cluster' start --no-fsync '%s/pg'", RS_SOURCE_DIR,
+             dir);
     FILE *p = popen(cmd, "r");
     int ok = p && fgets(url, (int)size, p) != NULL;
     if (p)
@@ -20,8 +20,7 @@ int pg_fixture_start(const char *dir, char *url, size_t size)
     }
     url[strcspn(url, "\r\n")] = '\0';
     snprintf(cmd, sizeof cmd,
-             "psql -q '%s' -c 'DROP SCHEMA public CASCADE; CREATE SCHEMA public;' >/dev/null",
-             url);
+             "psql -q '%s' -c 'DROP SCHEMA public CASCADE; CREATE SCHEMA public;' >/dev/null", url);
     if (system(cmd) != 0) {
         fprintf(stderr, "test: resetting the schema at %s failed\n", url);
         return -1;

@@ -157,8 +157,7 @@ static void server_start(server *s, int n)
         if (f)
             fclose(f);
         int status;
-        ck_assert_msg(waitpid(s->pid, &status, WNOHANG) == 0, "the server exited; see %s",
-                      s->log);
+        ck_assert_msg(waitpid(s->pid, &status, WNOHANG) == 0, "the server exited; see %s", s->log);
         if (!s->port)
             usleep(100 * 1000);
     }
@@ -227,8 +226,7 @@ static void *stream_run(void *arg)
         s->status[i] = r.status;
         if (r.status == 200) {
             atomic_fetch_add(&g_acked, 1);
-        } else if (r.status == 503 && r.json &&
-                   strcmp(http_error_code(&r), "unavailable") == 0) {
+        } else if (r.status == 503 && r.json && strcmp(http_error_code(&r), "unavailable") == 0) {
             atomic_fetch_add(&g_unavailable, 1);
             usleep(20 * 1000);
         } else if (!s->bad) {
@@ -294,12 +292,13 @@ static int assert_acked_durable(const stream *s)
             char mid[24];
             snprintf(mid, sizeof mid, "%lld", s[k].movie[i]);
             const char *p[2] = {s[k].user, mid};
-            PGresult *res = PQexecParams(c,
+            PGresult *res = PQexecParams(
+                c,
                 "SELECT r.rating FROM ratings r JOIN users u ON u.id = r.user_id"
-                " WHERE u.username = $1 AND r.movie_id = $2", 2, NULL, p, NULL, NULL, 0);
+                " WHERE u.username = $1 AND r.movie_id = $2",
+                2, NULL, p, NULL, NULL, 0);
             ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
-            ck_assert_msg(PQntuples(res) == 1, "acknowledged rating %s/%s is lost", s[k].user,
-                          mid);
+            ck_assert_msg(PQntuples(res) == 1, "acknowledged rating %s/%s is lost", s[k].user, mid);
             ck_assert_double_eq_tol(strtod(PQgetvalue(res, 0, 0), NULL), s[k].rating[i], 1e-6);
             PQclear(res);
             checked++;
@@ -402,8 +401,7 @@ START_TEST(postmaster_sigkill_under_load)
     ck_assert_int_eq(waitpid(a.pid, NULL, WNOHANG), 0); /* no crash */
 
     /* Back (as a supervisor would bring it): the server reconnects alone. */
-    ck_assert_int_eq(sh("'%s/scripts/pg-cluster' start '%s' >/dev/null", RS_SOURCE_DIR, g_pg),
-                     0);
+    ck_assert_int_eq(sh("'%s/scripts/pg-cluster' start '%s' >/dev/null", RS_SOURCE_DIR, g_pg), 0);
     t0 = now_s();
     for (;;) {
         ck_assert_int_eq(http_do(a.port, "GET", "/api/health", NULL, NULL, NULL, &r), 0);
@@ -422,8 +420,10 @@ START_TEST(postmaster_sigkill_under_load)
         ck_assert_int_eq(s[k].transport_errors, 0); /* never crashed, never hung */
     int checked = assert_acked_durable(s);
     ck_assert_int_ge(checked, 80);
-    fprintf(stderr, "durability: postmaster SIGKILLed; %d JSON 503s in all, %d acknowledged "
-                    "ratings, all in the database\n", atomic_load(&g_unavailable), checked);
+    fprintf(stderr,
+            "durability: postmaster SIGKILLed; %d JSON 503s in all, %d acknowledged "
+            "ratings, all in the database\n",
+            atomic_load(&g_unavailable), checked);
     ck_assert_int_eq(server_stop(&a, SIGTERM), 0);
     ck_assert(!cluster_running());
     free(s);
@@ -493,8 +493,10 @@ START_TEST(private_cluster_admits_only_the_app_role)
     ck_assert_msg(strstr(why, "password") != NULL, "%s", why);
     const char *others[] = {"postgres", "recsys"};
     for (int i = 0; i < 2; i++) {
-        snprintf(info, sizeof info, "host=127.0.0.1 port=%d dbname=recsys user=%s "
-                 "password=anything", port, others[i]);
+        snprintf(info, sizeof info,
+                 "host=127.0.0.1 port=%d dbname=recsys user=%s "
+                 "password=anything",
+                 port, others[i]);
         ck_assert(!can_connect(info, why, sizeof why));
         ck_assert_msg(strstr(why, "no pg_hba.conf entry") != NULL, "%s", why);
     }

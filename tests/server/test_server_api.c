@@ -100,10 +100,7 @@ static void run_setup(void)
     write_config(g_cfg, work);
 }
 
-static void run_teardown(void)
-{
-    pg_fixture_stop(g_dir);
-}
+static void run_teardown(void) { pg_fixture_stop(g_dir); }
 
 /* ---- per-test fixture (forked child): the real server ----------------- */
 
@@ -125,12 +122,12 @@ static void server_teardown(void)
 static void call(const char *method, const char *path, const char *body, const char *cookie)
 {
     http_resp_free(&R);
-    ck_assert_msg(http_do(port, method, path, body, NULL, cookie, &R) == 0, "%s %s failed",
-                  method, path);
+    ck_assert_msg(http_do(port, method, path, body, NULL, cookie, &R) == 0, "%s %s failed", method,
+                  path);
 }
 
-static void call_ct(const char *method, const char *path, const char *body,
-                    const char *type, const char *cookie)
+static void call_ct(const char *method, const char *path, const char *body, const char *type,
+                    const char *cookie)
 {
     http_resp_free(&R);
     ck_assert_int_eq(http_do(port, method, path, body, type, cookie, &R), 0);
@@ -143,10 +140,7 @@ static void expect_error(long status, const char *code)
     ck_assert_ptr_nonnull(json_string_value(json_object_get(R.json, "message")));
 }
 
-static long long q(const char *sql)
-{
-    return db_scalar(g_url, sql);
-}
+static long long q(const char *sql) { return db_scalar(g_url, sql); }
 
 /* Register a fresh user; its name goes to name, its cookie to cookie. */
 static void new_user(char *name, size_t size, char *cookie)
@@ -160,10 +154,7 @@ static void new_user(char *name, size_t size, char *cookie)
     strcpy(cookie, R.cookie);
 }
 
-static json_t *J(const char *key)
-{
-    return json_object_get(R.json, key);
-}
+static json_t *J(const char *key) { return json_object_get(R.json, key); }
 
 /* ---- accounts ---------------------------------------------------------- */
 
@@ -182,9 +173,10 @@ START_TEST(test_register_login_logout)
     char sql[512];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM sessions WHERE token_hash = '%s'", cookie);
     ck_assert_int_eq(q(sql), 0);
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM users WHERE username = '%s' AND password_hash LIKE '$argon2id$%%'",
-             name);
+    snprintf(
+        sql, sizeof sql,
+        "SELECT count(*) FROM users WHERE username = '%s' AND password_hash LIKE '$argon2id$%%'",
+        name);
     ck_assert_int_eq(q(sql), 1);
 
     call("GET", "/api/me", NULL, cookie);
@@ -235,7 +227,8 @@ START_TEST(test_register_errors_change_nothing)
 
     call("POST", "/api/register", "{\"username\":\"ab\",\"password\":\"long enough\"}", NULL);
     expect_error(400, "bad_request");
-    call("POST", "/api/register", "{\"username\":\"bad name!\",\"password\":\"long enough\"}", NULL);
+    call("POST", "/api/register", "{\"username\":\"bad name!\",\"password\":\"long enough\"}",
+         NULL);
     expect_error(400, "bad_request");
     call("POST", "/api/register", "{\"username\":\"okname\",\"password\":\"short\"}", NULL);
     expect_error(400, "bad_request");
@@ -360,7 +353,8 @@ START_TEST(test_ratings_flow)
     call("GET", "/api/ratings?page=2&page_size=1", NULL, cookie);
     ck_assert_int_eq(json_array_size(J("ratings")), 1);
     ck_assert_int_eq(json_integer_value(json_object_get(
-                         json_object_get(json_array_get(J("ratings"), 0), "movie"), "id")), 2);
+                         json_object_get(json_array_get(J("ratings"), 0), "movie"), "id")),
+                     2);
 
     /* The movie's count includes the app rating; the page shows it. */
     call("GET", "/api/movies/1", NULL, cookie);
@@ -386,9 +380,14 @@ START_TEST(test_rating_errors_change_nothing)
     call("PUT", "/api/ratings/1", "{\"rating\":4}", cookie);
     long long ratings = q("SELECT count(*) FROM ratings");
     long long sum = q("SELECT sum(rating * 2)::bigint FROM ratings");
-    static const char *bad[] = {"{\"rating\":5.5}", "{\"rating\":0}", "{\"rating\":0.3}",
-                                "{\"rating\":-1}", "{\"rating\":\"4\"}", "{\"rating\":null}",
-                                "{}", "{\"rating\":4.25}"};
+    static const char *bad[] = {"{\"rating\":5.5}",
+                                "{\"rating\":0}",
+                                "{\"rating\":0.3}",
+                                "{\"rating\":-1}",
+                                "{\"rating\":\"4\"}",
+                                "{\"rating\":null}",
+                                "{}",
+                                "{\"rating\":4.25}"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         call("PUT", "/api/ratings/1", bad[i], cookie);
         expect_error(400, "bad_request");
@@ -448,9 +447,8 @@ START_TEST(test_recommendations)
     ck_assert_str_eq(json_string_value(J("source")), "popularity");
     size_t i;
     json_t *it;
-    json_array_foreach(J("items"), i, it)
-        ck_assert_int_ne(json_integer_value(json_object_get(json_object_get(it, "movie"), "id")),
-                         top_id);
+    json_array_foreach(J("items"), i, it) ck_assert_int_ne(
+        json_integer_value(json_object_get(json_object_get(it, "movie"), "id")), top_id);
     ck_assert_int_eq(json_array_size(J("items")), 20);
 
     /* An explaining source names the rated movie. */
@@ -462,7 +460,8 @@ START_TEST(test_recommendations)
     ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(ex, "because"), "id")),
                      top_id);
     ck_assert_str_eq(json_string_value(json_object_get(
-                         json_array_get(json_object_get(ex, "parts"), 0), "source")), "genre");
+                         json_array_get(json_object_get(ex, "parts"), 0), "source")),
+                     "genre");
 
     /* Default source from the config (popularity in the test config). */
     call("GET", "/api/recommendations", NULL, cookie);
@@ -497,7 +496,8 @@ START_TEST(test_similar)
     size_t i;
     json_t *it;
     double prev = 1e9;
-    json_array_foreach(items, i, it) {
+    json_array_foreach(items, i, it)
+    {
         json_t *m = json_object_get(it, "movie");
         ck_assert_int_ne(json_integer_value(json_object_get(m, "id")), 1);
         double s = json_number_value(json_object_get(it, "score"));
@@ -565,7 +565,8 @@ START_TEST(test_catalogue)
     long long prev = 1 << 30;
     size_t i;
     json_t *it;
-    json_array_foreach(J("movies"), i, it) {
+    json_array_foreach(J("movies"), i, it)
+    {
         long long n = json_integer_value(json_object_get(it, "n_ratings"));
         ck_assert(n <= prev);
         prev = n;
@@ -574,7 +575,8 @@ START_TEST(test_catalogue)
     call("GET", "/api/movies?genre=Animation&page_size=100", NULL, NULL);
     ck_assert_int_eq(json_integer_value(J("total")),
                      q("SELECT count(*) FROM movies WHERE 'Animation' = ANY(genres)"));
-    json_array_foreach(J("movies"), i, it) {
+    json_array_foreach(J("movies"), i, it)
+    {
         int found = 0;
         size_t k;
         json_t *g;
@@ -620,7 +622,8 @@ START_TEST(test_onboarding)
     size_t i;
     json_t *it;
     json_t *seen = json_object();
-    json_array_foreach(items, i, it) {
+    json_array_foreach(items, i, it)
+    {
         ck_assert_int_ge(json_integer_value(json_object_get(it, "n_ratings")), 10);
         json_t *g = json_object_get(it, "genres");
         size_t k;
@@ -667,8 +670,11 @@ START_TEST(test_posters_health_metrics_static)
 
     call("GET", "/metrics", NULL, NULL);
     ck_assert_int_eq(R.status, 200);
-    ck_assert_ptr_nonnull(strstr(R.body, "recsys_http_requests_total{route=\"GET /api/health\",source=\"\",code=\"2xx\"} 1"));
-    ck_assert_ptr_nonnull(strstr(R.body, "recsys_http_request_duration_seconds_bucket{route=\"GET /api/posters/{id}\""));
+    ck_assert_ptr_nonnull(
+        strstr(R.body,
+               "recsys_http_requests_total{route=\"GET /api/health\",source=\"\",code=\"2xx\"} 1"));
+    ck_assert_ptr_nonnull(strstr(
+        R.body, "recsys_http_request_duration_seconds_bucket{route=\"GET /api/posters/{id}\""));
     ck_assert_ptr_nonnull(strstr(R.body, "recsys_model_version{instance=\"popularity\""));
 
     call("GET", "/", NULL, NULL);
@@ -696,7 +702,8 @@ START_TEST(test_migrations_idempotent)
 {
     /* The fixture's start-up applied them (a second time for every test
      * after the first); each is recorded exactly once. */
-    ck_assert_int_eq(q("SELECT count(*) FROM schema_migrations"), (long long)rs_db_migration_count());
+    ck_assert_int_eq(q("SELECT count(*) FROM schema_migrations"),
+                     (long long)rs_db_migration_count());
     ck_assert_int_eq(q("SELECT count(*) FROM schema_migrations WHERE version = '001_init'"), 1);
     long long movies = q("SELECT count(*) FROM movies");
     ck_assert_int_gt(movies, 9000);
@@ -708,7 +715,8 @@ START_TEST(test_migrations_idempotent)
     rs_app_close(second);
     ck_assert_int_eq(q("SELECT count(*) FROM movies"), movies);
     /* The database rejects what the API rejects, too. */
-    ck_assert_int_eq(q("SELECT count(*) FROM pg_constraint WHERE conname LIKE 'ratings_rating_check'"), 1);
+    ck_assert_int_eq(
+        q("SELECT count(*) FROM pg_constraint WHERE conname LIKE 'ratings_rating_check'"), 1);
 }
 END_TEST
 
@@ -752,8 +760,8 @@ START_TEST(test_private_cluster)
     ck_assert_int_eq(R.status, 200);
     http_resp_free(&R);
     rs_app_close(own);
-    snprintf(cmd, sizeof cmd, "'%s/scripts/pg-cluster' status '%s/pg' 2>/dev/null",
-             RS_SOURCE_DIR, work);
+    snprintf(cmd, sizeof cmd, "'%s/scripts/pg-cluster' status '%s/pg' 2>/dev/null", RS_SOURCE_DIR,
+             work);
     ck_assert_int_ne(system(cmd), 0); /* stopped at close */
     setenv("RECSYS_DATABASE_URL", g_url, 1);
 }

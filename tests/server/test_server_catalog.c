@@ -75,10 +75,7 @@ static void run_setup(void)
     write_file(g_cfg, text);
 }
 
-static void run_teardown(void)
-{
-    pg_fixture_stop(g_dir);
-}
+static void run_teardown(void) { pg_fixture_stop(g_dir); }
 
 /* ---- per-test fixture (forked child): the real server ----------------- */
 
@@ -100,8 +97,8 @@ static void server_teardown(void)
 static void call(const char *method, const char *path, const char *body, const char *cookie)
 {
     http_resp_free(&R);
-    ck_assert_msg(http_do(port, method, path, body, NULL, cookie, &R) == 0, "%s %s failed",
-                  method, path);
+    ck_assert_msg(http_do(port, method, path, body, NULL, cookie, &R) == 0, "%s %s failed", method,
+                  path);
 }
 
 static void expect_error(long status, const char *code)
@@ -121,10 +118,7 @@ static void new_user(char *cookie)
     strcpy(cookie, R.cookie);
 }
 
-static json_t *J(const char *key)
-{
-    return json_object_get(R.json, key);
-}
+static json_t *J(const char *key) { return json_object_get(R.json, key); }
 
 static const char *title_at(size_t i)
 {
@@ -137,16 +131,16 @@ START_TEST(test_search_finds_titles_as_people_type_them)
 {
     /* MovieLens stores "Matrix, The (1999)"; the catalogue keeps that form
      * (without the year), and every way of typing it finds it first. */
-    static const char *const matrix[] = {"the%20matrix", "The%20Matrix", "matrix",
-                                         "Matrix,%20The", "matrix,%20the"};
+    static const char *const matrix[] = {"the%20matrix", "The%20Matrix", "matrix", "Matrix,%20The",
+                                         "matrix,%20the"};
     for (size_t i = 0; i < sizeof matrix / sizeof matrix[0]; i++) {
         char path[128];
         snprintf(path, sizeof path, "/api/movies?query=%s&page_size=5", matrix[i]);
         call("GET", path, NULL, NULL);
         ck_assert_int_eq(R.status, 200);
         ck_assert_msg(json_array_size(J("movies")) > 0, "%s found nothing", matrix[i]);
-        ck_assert_msg(strcmp(title_at(0), "Matrix, The") == 0, "%s: first hit '%s'",
-                      matrix[i], title_at(0));
+        ck_assert_msg(strcmp(title_at(0), "Matrix, The") == 0, "%s: first hit '%s'", matrix[i],
+                      title_at(0));
     }
     /* The sequels match too ("Matrix Reloaded, The" contains "matrix"). */
     call("GET", "/api/movies?query=the%20matrix", NULL, NULL);
@@ -267,9 +261,8 @@ static int has_genre(json_t *movie, const char *genre)
 {
     size_t i;
     json_t *g;
-    json_array_foreach(json_object_get(movie, "genres"), i, g)
-        if (strcmp(json_string_value(g), genre) == 0)
-            return 1;
+    json_array_foreach(json_object_get(movie, "genres"), i,
+                       g) if (strcmp(json_string_value(g), genre) == 0) return 1;
     return 0;
 }
 
@@ -304,7 +297,8 @@ START_TEST(test_onboarding_adapts_to_likes_and_never_repeats)
     json_t *page1 = json_incref(J("items"));
     ck_assert_int_eq(json_array_size(page1), 12);
     size_t because = 0;
-    json_array_foreach(page1, i, m) {
+    json_array_foreach(page1, i, m)
+    {
         long long id = json_integer_value(json_object_get(m, "id"));
         ck_assert(id != 1 && id != 6377); /* rated films never come back */
         ck_assert_int_ge(json_integer_value(json_object_get(m, "n_ratings")), 10);
@@ -325,7 +319,8 @@ START_TEST(test_onboarding_adapts_to_likes_and_never_repeats)
 
     /* "Show other movies": what the page showed is excluded. */
     char path[1024] = "/api/onboarding?n=12&exclude=";
-    json_array_foreach(page1, i, m) {
+    json_array_foreach(page1, i, m)
+    {
         size_t len = strlen(path);
         snprintf(path + len, sizeof path - len, "%s%lld", i ? "," : "",
                  (long long)json_integer_value(json_object_get(m, "id")));
@@ -335,7 +330,8 @@ START_TEST(test_onboarding_adapts_to_likes_and_never_repeats)
     ck_assert_int_eq(json_array_size(J("items")), 12);
     size_t k;
     json_t *m2;
-    json_array_foreach(J("items"), k, m2) {
+    json_array_foreach(J("items"), k, m2)
+    {
         json_array_foreach(page1, i, m)
             ck_assert_int_ne(json_integer_value(json_object_get(m, "id")),
                              json_integer_value(json_object_get(m2, "id")));

@@ -36,10 +36,7 @@
  * without symbols; ignore what its own calls into libc do. Our code is
  * still checked: its accesses are instrumented, not intercepted. */
 const char *__tsan_default_suppressions(void);
-const char *__tsan_default_suppressions(void)
-{
-    return "called_from_lib:libcivetweb.so.1\n";
-}
+const char *__tsan_default_suppressions(void) { return "called_from_lib:libcivetweb.so.1\n"; }
 
 #define EXPOSURE_CAP 50
 #define LOGIN_LIMIT 3
@@ -105,10 +102,7 @@ static void run_setup(void)
     write_config(g_cfg_short, work, 1000, 500);
 }
 
-static void run_teardown(void)
-{
-    pg_fixture_stop(g_dir);
-}
+static void run_teardown(void) { pg_fixture_stop(g_dir); }
 
 /* ---- per-test: the real server in the forked child -------------------- */
 
@@ -130,8 +124,8 @@ static void server_teardown(void)
 static void call(const char *method, const char *path, const char *body, const char *cookie)
 {
     http_resp_free(&R);
-    ck_assert_msg(http_do(port, method, path, body, NULL, cookie, &R) == 0, "%s %s failed",
-                  method, path);
+    ck_assert_msg(http_do(port, method, path, body, NULL, cookie, &R) == 0, "%s %s failed", method,
+                  path);
 }
 
 static void expect_error(long status, const char *code)
@@ -152,10 +146,7 @@ static void new_user(const char *name, char *cookie)
         snprintf(cookie, sizeof R.cookie, "%s", R.cookie); /* callers pass [128] */
 }
 
-static long long q(const char *sql)
-{
-    return db_scalar(g_url, sql);
-}
+static long long q(const char *sql) { return db_scalar(g_url, sql); }
 
 /* ---- raw sockets, for what libcurl will not do slowly ------------------ */
 
@@ -363,8 +354,8 @@ START_TEST(test_unread_body_closes_the_connection)
     expect_refused_and_closed("PUT /api/ratings/1 HTTP/1.1\r\nHost: t\r\n"
                               "Content-Type: application/json\r\n",
                               "HTTP/1.1 401", "\"error\":\"unauthorized\"");
-    expect_refused_and_closed("DELETE /api/genres HTTP/1.1\r\nHost: t\r\n",
-                              "HTTP/1.1 405", "\"error\":\"method_not_allowed\"");
+    expect_refused_and_closed("DELETE /api/genres HTTP/1.1\r\nHost: t\r\n", "HTTP/1.1 405",
+                              "\"error\":\"method_not_allowed\"");
     call("GET", "/api/health", NULL, NULL);
     ck_assert_int_eq(R.status, 200);
 }
@@ -391,12 +382,17 @@ END_TEST
 START_TEST(test_non_utf8_parameters_are_400)
 {
     open_server(g_cfg);
-    static const char *bad[] = {
-        "/api/movies?query=%ff", "/api/movies?genre=%ff", "/api/movies?query=%C3",
-        "/api/movies?query=%ED%A0%80", /* a UTF-16 surrogate */
-        "/api/movies?query=a%00b", "/api/movies/1/similar?source=%ff",
-        "/api/recommendations?source=%ff", "/api/health?unused=%fe",
-        "/api/movies?%ff=1", "/api/movies/%ff", "/api/genres?page=1&x=%c0%af"};
+    static const char *bad[] = {"/api/movies?query=%ff",
+                                "/api/movies?genre=%ff",
+                                "/api/movies?query=%C3",
+                                "/api/movies?query=%ED%A0%80", /* a UTF-16 surrogate */
+                                "/api/movies?query=a%00b",
+                                "/api/movies/1/similar?source=%ff",
+                                "/api/recommendations?source=%ff",
+                                "/api/health?unused=%fe",
+                                "/api/movies?%ff=1",
+                                "/api/movies/%ff",
+                                "/api/genres?page=1&x=%c0%af"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         call("GET", bad[i], NULL, NULL);
         expect_error(400, "bad_request");
@@ -415,8 +411,8 @@ END_TEST
 static void login_as(const char *user, const char *password)
 {
     char body[256];
-    snprintf(body, sizeof body, "{\"username\":\"%s%d\",\"password\":\"%s\"}", user,
-             (int)getpid(), password);
+    snprintf(body, sizeof body, "{\"username\":\"%s%d\",\"password\":\"%s\"}", user, (int)getpid(),
+             password);
     call("POST", "/api/login", body, NULL);
 }
 
@@ -466,8 +462,10 @@ static void *login_once(void *arg)
     long *status = arg;
     CURL *c = curl_easy_init();
     http_resp r;
-    *status = c && http_do_on(c, port, "POST", "/api/login", g_login_body, NULL, NULL, NULL,
-                              &r) == 0 ? r.status : -1;
+    *status = c && http_do_on(c, port, "POST", "/api/login", g_login_body, NULL, NULL, NULL, &r) ==
+                          0
+                  ? r.status
+                  : -1;
     if (c)
         http_resp_free(&r);
     curl_easy_cleanup(c);
@@ -498,8 +496,8 @@ START_TEST(test_parallel_logins_respect_the_limit)
     }
     ck_assert_int_eq(hashed + refused, N_PARALLEL);
     ck_assert_msg(hashed >= 1 && hashed <= LOGIN_LIMIT * windows,
-                  "%d of %d wrong passwords were tried (limit %d per minute)", hashed,
-                  N_PARALLEL, LOGIN_LIMIT);
+                  "%d of %d wrong passwords were tried (limit %d per minute)", hashed, N_PARALLEL,
+                  LOGIN_LIMIT);
 }
 END_TEST
 
@@ -518,7 +516,8 @@ START_TEST(test_preflight_head_and_ids)
     ck_assert_ptr_nonnull(strstr(buf, "Allow: GET, HEAD, DELETE"));
     ck_assert_ptr_nonnull(strstr(buf, "\"error\":\"method_not_allowed\""));
     raw_request("GET /api/genres HTTP/1.1\r\nHost: t\r\nOrigin: http://evil.example\r\n"
-                "Connection: close\r\n\r\n", buf, sizeof buf);
+                "Connection: close\r\n\r\n",
+                buf, sizeof buf);
     ck_assert_msg(strncmp(buf, "HTTP/1.1 200", 12) == 0, "%s", buf);
     ck_assert_msg(!strstr(buf, "Access-Control-"), "%s", buf);
 
@@ -544,8 +543,12 @@ START_TEST(test_preflight_head_and_ids)
     ck_assert_msg(strncmp(buf, "HTTP/1.1 405", 12) == 0, "%s", buf);
 
     /* Ids are canonical decimals: no sign, space or leading zero. */
-    static const char *bad[] = {"/api/movies/+1", "/api/movies/%201", "/api/movies/01",
-                                "/api/movies/1%20", "/api/movies/0x1", "/api/posters/-1",
+    static const char *bad[] = {"/api/movies/+1",
+                                "/api/movies/%201",
+                                "/api/movies/01",
+                                "/api/movies/1%20",
+                                "/api/movies/0x1",
+                                "/api/posters/-1",
                                 "/api/movies/99999999999999999999"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         call("GET", bad[i], NULL, NULL);
@@ -573,7 +576,8 @@ START_TEST(test_exposures_capped_per_user)
     long long windows = (long long)(time(NULL) / 60 - t0 / 60) + 1;
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM exposures e JOIN users u ON u.id = e.user_id"
-             " WHERE u.username = '%s'", name);
+             " WHERE u.username = '%s'",
+             name);
     long long rows = q(sql);
     /* Whole lists only, never more than the cap allows per minute. */
     ck_assert_int_eq(rows % 20, 0);
@@ -584,7 +588,8 @@ START_TEST(test_exposures_capped_per_user)
     char buf[4096], req[512];
     snprintf(req, sizeof req,
              "HEAD /api/recommendations HTTP/1.1\r\nHost: t\r\nCookie: rs_session=%s\r\n"
-             "Connection: close\r\n\r\n", cookie);
+             "Connection: close\r\n\r\n",
+             cookie);
     raw_request(req, buf, sizeof buf);
     ck_assert_msg(strncmp(buf, "HTTP/1.1 200", 12) == 0, "%s", buf);
     ck_assert_int_eq(q(sql), before);

@@ -99,8 +99,8 @@ static void teardown(void)
 static void call(const char *method, const char *path, const char *body, const char *cookie)
 {
     http_resp_free(&R);
-    ck_assert_msg(http_do(port, method, path, body, NULL, cookie, &R) == 0, "%s %s failed",
-                  method, path);
+    ck_assert_msg(http_do(port, method, path, body, NULL, cookie, &R) == 0, "%s %s failed", method,
+                  path);
 }
 
 static void admin_get(const char *path)
@@ -112,10 +112,7 @@ static void admin_get(const char *path)
     curl_easy_cleanup(h);
 }
 
-static long long q(const char *sql)
-{
-    return db_scalar(g_url, sql);
-}
+static long long q(const char *sql) { return db_scalar(g_url, sql); }
 
 /* One text value from sql ("" for NULL); malloc'd. */
 static char *q_text(const char *sql)
@@ -125,8 +122,8 @@ static char *q_text(const char *sql)
     PGresult *r = PQexec(c, sql);
     ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK || PQresultStatus(r) == PGRES_COMMAND_OK,
                   "%s: %s", sql, PQerrorMessage(c));
-    char *v = strdup(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1
-                         ? PQgetvalue(r, 0, 0) : "");
+    char *v = strdup(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ? PQgetvalue(r, 0, 0)
+                                                                               : "");
     PQclear(r);
     PQfinish(c);
     return v;
@@ -169,7 +166,8 @@ START_TEST(test_logout_is_refused_at_once)
      * cached session still answers (until its expiry in the cache)... */
     snprintf(sql, sizeof sql,
              "WITH d AS (DELETE FROM sessions s USING users u WHERE u.id = s.user_id"
-             " AND u.username = '%s' RETURNING 1) SELECT count(*) FROM d", name);
+             " AND u.username = '%s' RETURNING 1) SELECT count(*) FROM d",
+             name);
     ck_assert_int_eq(q(sql), 1);
     ck_assert_int_eq(me_status(cookie), 200);
     /* ...but a logout through the server ends it at once. */
@@ -216,8 +214,8 @@ START_TEST(test_password_change_ends_every_session_at_once)
     ck_assert_int_eq(me_status(first), 200);
     ck_assert_int_eq(me_status(second), 200);
     /* Wrong current password, short new one: refused, nothing ends. */
-    call("PUT", "/api/me/password", "{\"password\":\"wrong horse\",\"new_password\":\"battery staple\"}",
-         first);
+    call("PUT", "/api/me/password",
+         "{\"password\":\"wrong horse\",\"new_password\":\"battery staple\"}", first);
     ck_assert_int_eq(R.status, 401);
     call("PUT", "/api/me/password", "{\"password\":\"correct horse\",\"new_password\":\"short\"}",
          first);
@@ -229,8 +227,8 @@ START_TEST(test_password_change_ends_every_session_at_once)
     ck_assert_msg(R.status == 200, "%ld %s", R.status, R.body);
     ck_assert(R.cookie[0]);
     strcpy(fresh, R.cookie);
-    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(R.json, "user"),
-                                                       "username")), name);
+    ck_assert_str_eq(
+        json_string_value(json_object_get(json_object_get(R.json, "user"), "username")), name);
     ck_assert_int_eq(me_status(first), 401);
     ck_assert_int_eq(me_status(second), 401);
     ck_assert_int_eq(me_status(fresh), 200);
@@ -510,8 +508,8 @@ START_TEST(test_exposure_queue_bounds_flush_and_shutdown)
     ck_assert_uint_eq(rs_exposure_queue_dropped(qu), 11);
     /* Written in the background, without anyone asking. */
     ck_assert_int_eq(rs_exposure_queue_push(qu, uid, movies, src, 4, "x/a"), 1);
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM exposures WHERE user_id = %lld AND arm = 'x/a'", uid);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM exposures WHERE user_id = %lld AND arm = 'x/a'",
+             uid);
     for (int i = 0; i < 600 && q(sql) < 4; i++)
         usleep(50000);
     ck_assert_int_eq(q(sql), 4);
@@ -525,15 +523,16 @@ START_TEST(test_exposure_queue_bounds_flush_and_shutdown)
     ck_assert_int_eq(rs_exposure_queue_push(qu, uid, movies, src, 6, ""), 1);
     ck_assert_int_eq(rs_exposure_queue_push(qu, uid + 1000000, movies, src, 3, ""), 1);
     rs_exposure_queue_free(qu);
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM exposures WHERE user_id = %lld AND arm IS NULL", uid);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM exposures WHERE user_id = %lld AND arm IS NULL",
+             uid);
     ck_assert_int_eq(q(sql), 6);
-    snprintf(sql, sizeof sql,
-             "SELECT count(DISTINCT shown_at) FROM exposures WHERE user_id = %lld", uid);
+    snprintf(sql, sizeof sql, "SELECT count(DISTINCT shown_at) FROM exposures WHERE user_id = %lld",
+             uid);
     ck_assert_int_eq(q(sql), 3); /* one per response */
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM exposures WHERE user_id = %lld AND source = 'po\"p'"
-             " AND position %% 2 = 1", uid);
+             " AND position %% 2 = 1",
+             uid);
     ck_assert_int_eq(q(sql), 6); /* positions 1, 3 of 4; 1 of 2; 1, 3, 5 of 6 */
     rs_db_free(db);
 }

@@ -158,9 +158,12 @@ START_TEST(test_metrics_render)
     rs_metrics_observe(m, 1, 1, 200, 0.003);
     rs_metrics_observe(m, 9, 0, 200, 0.003); /* unknown route: ignored */
     char *t = rs_metrics_render(m, "x_extra 1\n");
-    ck_assert_ptr_nonnull(strstr(t, "recsys_http_requests_total{route=\"GET /api/a\",source=\"\",code=\"2xx\"} 1\n"));
-    ck_assert_ptr_nonnull(strstr(t, "recsys_http_requests_total{route=\"GET /api/a\",source=\"\",code=\"4xx\"} 1\n"));
-    ck_assert_ptr_nonnull(strstr(t, "recsys_http_requests_total{route=\"GET /api/b\",source=\"hybrid\",code=\"2xx\"} 1\n"));
+    ck_assert_ptr_nonnull(
+        strstr(t, "recsys_http_requests_total{route=\"GET /api/a\",source=\"\",code=\"2xx\"} 1\n"));
+    ck_assert_ptr_nonnull(
+        strstr(t, "recsys_http_requests_total{route=\"GET /api/a\",source=\"\",code=\"4xx\"} 1\n"));
+    ck_assert_ptr_nonnull(strstr(
+        t, "recsys_http_requests_total{route=\"GET /api/b\",source=\"hybrid\",code=\"2xx\"} 1\n"));
     ck_assert_ptr_null(strstr(t, "source=\"popularity\""));
     /* Cumulative buckets. */
     ck_assert_ptr_nonnull(strstr(t, "{route=\"GET /api/a\",source=\"\",le=\"0.0005\"} 0\n"));
@@ -168,8 +171,11 @@ START_TEST(test_metrics_render)
     ck_assert_ptr_nonnull(strstr(t, "{route=\"GET /api/a\",source=\"\",le=\"0.1\"} 1\n"));
     ck_assert_ptr_nonnull(strstr(t, "{route=\"GET /api/a\",source=\"\",le=\"0.25\"} 2\n"));
     ck_assert_ptr_nonnull(strstr(t, "{route=\"GET /api/a\",source=\"\",le=\"+Inf\"} 2\n"));
-    ck_assert_ptr_nonnull(strstr(t, "recsys_http_request_duration_seconds_count{route=\"GET /api/a\",source=\"\"} 2\n"));
-    ck_assert_ptr_nonnull(strstr(t, "recsys_http_request_duration_seconds_sum{route=\"GET /api/a\",source=\"\"} 0.200700\n"));
+    ck_assert_ptr_nonnull(strstr(
+        t, "recsys_http_request_duration_seconds_count{route=\"GET /api/a\",source=\"\"} 2\n"));
+    ck_assert_ptr_nonnull(strstr(
+        t,
+        "recsys_http_request_duration_seconds_sum{route=\"GET /api/a\",source=\"\"} 0.200700\n"));
     ck_assert_ptr_nonnull(strstr(t, "x_extra 1\n"));
     free(t);
     rs_metrics_free(m);
@@ -247,7 +253,8 @@ START_TEST(test_password_hash)
     ck_assert_int_eq(rs_auth_init(&err), RS_OK);
     char h[crypto_pwhash_STRBYTES];
     ck_assert_int_eq(rs_password_hash("correct horse", crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                                      8192 * 1024, h, sizeof h, &err), RS_OK);
+                                      8192 * 1024, h, sizeof h, &err),
+                     RS_OK);
     ck_assert_ptr_nonnull(strstr(h, "$argon2id$"));
     ck_assert(rs_password_verify(h, "correct horse"));
     ck_assert(!rs_password_verify(h, "correct horsE"));
@@ -273,8 +280,9 @@ static rs_config *load_config(const char *server_section, rs_error *err)
     snprintf(cfg_path, sizeof cfg_path, "/tmp/rs_server_units_%d.yaml", (int)getpid());
     FILE *f = fopen(cfg_path, "w");
     ck_assert_ptr_nonnull(f);
-    fprintf(f, "data: {dir: %s/ml-latest-small}\nwork_dir: /tmp/rs_units_work\n"
-               "plugins: {path: [%s]}\ninstances:\n  - {name: popularity, plugin: popularity}\n%s",
+    fprintf(f,
+            "data: {dir: %s/ml-latest-small}\nwork_dir: /tmp/rs_units_work\n"
+            "plugins: {path: [%s]}\ninstances:\n  - {name: popularity, plugin: popularity}\n%s",
             data && *data ? data : RS_SHARED_DATA_DEFAULT, RS_PLUGIN_BUILD_DIR, server_section);
     fclose(f);
     rs_config *cfg = NULL;
@@ -287,7 +295,8 @@ START_TEST(test_server_options)
 {
     rs_error err = {0};
     rs_config *cfg = load_config("server:\n  port: 9000\n  static_dir: web\n"
-                                 "  request_max_bytes: 1024\n  password_memlimit_kib: 16\n", &err);
+                                 "  request_max_bytes: 1024\n  password_memlimit_kib: 16\n",
+                                 &err);
     ck_assert_msg(cfg != NULL, "%s", err.message);
     rs_server_options o;
     ck_assert_int_eq(rs_server_options_from_config(cfg, &o, &err), RS_OK);
@@ -334,7 +343,8 @@ START_TEST(test_server_options_limits)
     rs_config_free(cfg);
 
     cfg = load_config("server:\n  exposure_queue_rows: 0\n  session_cache_ttl_s: 0\n"
-                      "  response_cache_ttl_ms: 250\n", &err);
+                      "  response_cache_ttl_ms: 250\n",
+                      &err);
     ck_assert_int_eq(rs_server_options_from_config(cfg, &o, &err), RS_OK);
     ck_assert_int_eq(o.exposure_queue_rows, 0);
     ck_assert_int_eq(o.session_cache_ttl_s, 0);
@@ -347,7 +357,8 @@ START_TEST(test_server_options_limits)
     rs_config_free(cfg);
 
     cfg = load_config("server:\n  request_timeout_ms: 2500\n  keep_alive_timeout_ms: 0\n"
-                      "  exposures_per_user_per_min: 40\n", &err);
+                      "  exposures_per_user_per_min: 40\n",
+                      &err);
     ck_assert_int_eq(rs_server_options_from_config(cfg, &o, &err), RS_OK);
     ck_assert_int_eq(o.request_timeout_ms, 2500);
     ck_assert_int_eq(o.keep_alive_timeout_ms, 0);
@@ -437,8 +448,7 @@ START_TEST(test_reco_roles)
     rs_movielens *ml = NULL;
     rs_engine *e = NULL;
     ck_assert_msg(rs_movielens_load(cfg->data_dir, &lo, &ml, &err) == RS_OK, "%s", err.message);
-    ck_assert_msg(rs_engine_new(cfg, rs_movielens_view(ml), &e, &err) == RS_OK, "%s",
-                  err.message);
+    ck_assert_msg(rs_engine_new(cfg, rs_movielens_view(ml), &e, &err) == RS_OK, "%s", err.message);
     rs_reco_service *svc = NULL;
     ck_assert_int_eq(rs_reco_service_new(e, ml, NULL, NULL, &svc, &err), RS_OK);
     ck_assert_ptr_null(rs_reco_cold_source(svc)); /* no role, no fallback by name */
@@ -453,7 +463,8 @@ START_TEST(test_reco_roles)
     ck_assert_int_eq(rs_reco_service_new(e, ml, NULL, NULL, &svc, &err), RS_OK);
     ck_assert_int_eq(rs_reco_service_set_roles(svc, bad, &err), RS_ERR_CONFIG);
     ck_assert_msg(strstr(err.message, "serving.similar_source: instance 'popularity' cannot "
-                                      "answer similar"), "%s", err.message);
+                                      "answer similar"),
+                  "%s", err.message);
     rs_reco_service_free(svc);
     rs_config_free(bad);
     rs_engine_free(e);
@@ -487,10 +498,9 @@ START_TEST(test_shipped_configs_roles)
         rs_movielens *ml = NULL;
         rs_engine *e = NULL;
         rs_reco_service *svc = NULL;
-        ck_assert_msg(rs_movielens_load(cfg->data_dir, &lo, &ml, &err) == RS_OK, "%s",
+        ck_assert_msg(rs_movielens_load(cfg->data_dir, &lo, &ml, &err) == RS_OK, "%s", err.message);
+        ck_assert_msg(rs_engine_new(cfg, rs_movielens_view(ml), &e, &err) == RS_OK, "%s: %s", path,
                       err.message);
-        ck_assert_msg(rs_engine_new(cfg, rs_movielens_view(ml), &e, &err) == RS_OK, "%s: %s",
-                      path, err.message);
         ck_assert_int_eq(rs_reco_service_new(e, ml, NULL, NULL, &svc, &err), RS_OK);
         ck_assert_msg(rs_reco_service_set_roles(svc, cfg, &err) == RS_OK, "%s: %s", path,
                       err.message);

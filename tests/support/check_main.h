@@ -19,18 +19,18 @@ static inline int tu_run(Suite *s)
 /* The main() of a Check test program: build the suite with suite_fn(),
  * run it (in Check's fork mode, so one crash fails one test) and exit
  * non-zero when a test failed. Write it without a trailing semicolon. */
-#define RS_CHECK_MAIN(suite_fn)                                                \
+#define RS_CHECK_MAIN(suite_fn) \
     int main(void) { return tu_run(suite_fn()); }
 
 /* The same with process-wide set-up and tear-down around the run (a
  * PostgreSQL cluster, a server shared by the suite). */
-#define RS_CHECK_MAIN_WITH(suite_fn, before, after)                            \
-    int main(void)                                                             \
-    {                                                                          \
-        before();                                                              \
-        int rc_ = tu_run(suite_fn());                                          \
-        after();                                                               \
-        return rc_;                                                            \
+#define RS_CHECK_MAIN_WITH(suite_fn, before, after) \
+    int main(void)                                  \
+    {                                               \
+        before();                                   \
+        int rc_ = tu_run(suite_fn());               \
+        after();                                    \
+        return rc_;                                 \
     }
 
 #endif

@@ -23,8 +23,8 @@ static inline void hf_write_data(const char *dir)
              "2,1,4.0,%d\n2,3,5.0,%d\n"
              "3,1,2.0,%d\n3,3,4.0,%d\n3,4,5.0,%d\n"
              "4,2,1.0,%d\n",
-             HF_T - 2 * HF_DAY, HF_T, HF_T - 2 * HF_DAY, HF_T - HF_DAY,
-             HF_T - 2 * HF_DAY, HF_T - HF_DAY, HF_T, HF_T);
+             HF_T - 2 * HF_DAY, HF_T, HF_T - 2 * HF_DAY, HF_T - HF_DAY, HF_T - 2 * HF_DAY,
+             HF_T - HF_DAY, HF_T, HF_T);
     tu_write(dir, "ratings.csv", ratings);
 }
 

@@ -22,18 +22,18 @@ typedef struct rs_instance_config {
 } rs_instance_config;
 
 typedef struct rs_config {
-    char *path;          /* the config file */
-    char *data_dir;      /* absolute MovieLens directory */
-    char *text_file;     /* absolute movieId,text CSV or NULL */
-    char *work_dir;      /* absolute; prepared data and models/<instance>/ */
+    char *path;      /* the config file */
+    char *data_dir;  /* absolute MovieLens directory */
+    char *text_file; /* absolute movieId,text CSV or NULL */
+    char *work_dir;  /* absolute; prepared data and models/<instance>/ */
     int cf_min_item_ratings;
     int cf_min_user_ratings;
-    int threads;         /* 0 = all cores */
-    char **plugin_path;  /* absolute directories, searched in order */
+    int threads;        /* 0 = all cores */
+    char **plugin_path; /* absolute directories, searched in order */
     size_t n_plugin_path;
     rs_instance_config *instances;
     size_t n_instances;
-    rs_yaml_node *root;  /* whole document; sections below point into it */
+    rs_yaml_node *root; /* whole document; sections below point into it */
     /* The dataset section (recsys/dataset_formats.h); format 0 = MovieLens
      * from data.dir. Paths absolute; test/validation NULL when absent. */
     int dataset_format;
@@ -70,8 +70,7 @@ const rs_yaml_node *rs_config_section(const rs_config *cfg, const char *name);
 /* Resolve `path` against the config file's directory; caller frees. */
 char *rs_config_resolve(const rs_config *cfg, const char *path);
 
-const rs_instance_config *rs_config_instance(const rs_config *cfg,
-                                             const char *name);
+const rs_instance_config *rs_config_instance(const rs_config *cfg, const char *name);
 
 /* The instance configured for `role`, or NULL when unset (the default the
  * role documents above applies; RS_ROLE_DEFAULT_SOURCE is never NULL). The

@@ -16,8 +16,8 @@ typedef struct rs_csv rs_csv;
 
 rs_status rs_csv_open(const char *path, rs_csv **out, rs_error *err);
 /* Parse an in-memory buffer (copied); `name` is used in messages. */
-rs_status rs_csv_open_buffer(const char *data, size_t len, const char *name,
-                             rs_csv **out, rs_error *err);
+rs_status rs_csv_open_buffer(const char *data, size_t len, const char *name, rs_csv **out,
+                             rs_error *err);
 void rs_csv_free(rs_csv *c);
 
 /* Read the next record: 1 = a record, 0 = end of input, -1 = malformed

@@ -23,8 +23,8 @@ typedef struct rs_load_options {
 /* Load <dir>/{movies,ratings,tags,links}.csv. tags and links are optional.
  * A malformed row fails the whole load with "file:line: reason"; nothing
  * half-loaded is returned. */
-rs_status rs_movielens_load(const char *dir, const rs_load_options *opt,
-                            rs_movielens **out, rs_error *err);
+rs_status rs_movielens_load(const char *dir, const rs_load_options *opt, rs_movielens **out,
+                            rs_error *err);
 void rs_movielens_free(rs_movielens *ml);
 
 /* The dataset view handed to plugins; valid while ml lives. */
@@ -55,11 +55,9 @@ typedef struct rs_triple {
 
 /* Build from triples (any order; duplicates of (user,item) keep the
  * latest). user_ids[n_users] gives the external id of every dense user. */
-rs_status rs_ratings_set_new(const rs_dataset *base, const rs_triple *t,
-                             size_t n, const int64_t *user_ids,
-                             int32_t n_users, int cf_min_item_ratings,
-                             int cf_min_user_ratings, rs_ratings_set **out,
-                             rs_error *err);
+rs_status rs_ratings_set_new(const rs_dataset *base, const rs_triple *t, size_t n,
+                             const int64_t *user_ids, int32_t n_users, int cf_min_item_ratings,
+                             int cf_min_user_ratings, rs_ratings_set **out, rs_error *err);
 void rs_ratings_set_free(rs_ratings_set *rs);
 const rs_dataset *rs_ratings_set_view(const rs_ratings_set *rs);
 

@@ -37,16 +37,16 @@ typedef enum rs_dataset_format {
 
 /* What loading found besides the data, for the log and tests. */
 typedef struct rs_load_report {
-    size_t duplicates;          /* duplicate (user, item) rows in train */
-    char first_duplicate[512];  /* "file:line" of the first, "" if none */
-    int32_t test_only_items;    /* catalogue items absent from train */
+    size_t duplicates;         /* duplicate (user, item) rows in train */
+    char first_duplicate[512]; /* "file:line" of the first, "" if none */
+    int32_t test_only_items;   /* catalogue items absent from train */
 } rs_load_report;
 
 /* Load the dataset the config names: MovieLens from data.dir (with
  * text_file) or the dataset section's train file over the catalogue of all
  * its files. rep may be NULL. */
-rs_status rs_dataset_load_config(const rs_config *cfg, rs_movielens **out,
-                                 rs_load_report *rep, rs_error *err);
+rs_status rs_dataset_load_config(const rs_config *cfg, rs_movielens **out, rs_load_report *rep,
+                                 rs_error *err);
 
 /* One split file (test or validation) of the config's format, resolved
  * against a loaded dataset: (dense user, catalogue item) pairs, sorted by
@@ -55,8 +55,7 @@ rs_status rs_dataset_load_config(const rs_config *cfg, rs_movielens **out,
 typedef struct rs_pair {
     int32_t user, item;
 } rs_pair;
-rs_status rs_dataset_read_split(const rs_config *cfg, const rs_movielens *ml,
-                                const char *path, rs_pair **pairs, size_t *n,
-                                size_t *skipped_users, rs_error *err);
+rs_status rs_dataset_read_split(const rs_config *cfg, const rs_movielens *ml, const char *path,
+                                rs_pair **pairs, size_t *n, size_t *skipped_users, rs_error *err);
 
 #endif /* RECSYS_DATASET_FORMATS_H */

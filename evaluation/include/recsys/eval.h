@@ -33,15 +33,14 @@ typedef struct rs_eval_options {
  * fails its cell at every n and skips the instance in the probes.
  * Configuration, data and engine-creation errors fail the whole run.
  */
-rs_status rs_eval_run(const rs_eval_config *cfg, const rs_eval_options *opt,
-                      rs_eval_report **out, rs_error *err);
+rs_status rs_eval_run(const rs_eval_config *cfg, const rs_eval_options *opt, rs_eval_report **out,
+                      rs_error *err);
 
 /*
  * Create `dir` and write report.json, report.csv, report.md and the chart.
  * A missing gnuplot only warns (on stderr) and skips the chart.
  */
-rs_status rs_eval_write_all(const rs_eval_report *r, const char *dir,
-                            rs_error *err);
+rs_status rs_eval_write_all(const rs_eval_report *r, const char *dir, rs_error *err);
 
 /* `recsys eval` after argument parsing (cli/eval_cmd.c). */
 typedef struct rs_eval_command {

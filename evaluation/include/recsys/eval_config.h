@@ -63,29 +63,29 @@ typedef struct rs_eval_new_users {
     int *n;                  /* ratings given, ascending (1 3 5 10 20) */
     size_t n_n;
     rs_query_order order;
-    int min_positives;       /* positives left to score, >= 1 */
-    uint64_t seed;           /* default: the top-level seed */
+    int min_positives; /* positives left to score, >= 1 */
+    uint64_t seed;     /* default: the top-level seed */
 } rs_eval_new_users;
 
 /* `taste_probes:`: a synthetic user per genre who rates the genre's most
  * rated films (in the new-user training data) 5 stars. */
 typedef struct rs_eval_probes {
-    int enabled;             /* default 1 */
-    char **genres;           /* names as in movies.csv */
+    int enabled;   /* default 1 */
+    char **genres; /* names as in movies.csv */
     size_t n_genres;
-    int n_rated;             /* films rated per probe (10) */
-    double rating;           /* the rating they get (5.0) */
-    int k;                   /* list length judged (20) */
+    int n_rated;   /* films rated per probe (10) */
+    double rating; /* the rating they get (5.0) */
+    int k;         /* list length judged (20) */
 } rs_eval_probes;
 
 typedef struct rs_eval_config {
-    char *path;         /* the eval file (NULL for built-in defaults) */
-    char *host_config;  /* absolute or as given */
-    char **instances;   /* evaluated, in the order given; without an
+    char *path;        /* the eval file (NULL for built-in defaults) */
+    char *host_config; /* absolute or as given */
+    char **instances;  /* evaluated, in the order given; without an
                            `instances` key, the host config's (filled by
                            rs_eval_config_apply_host) */
     size_t n_instances;
-    char *baseline;     /* one of instances; default: the host's
+    char *baseline;        /* one of instances; default: the host's
                            serving.cold_start when evaluated, else the
                            first instance */
     rs_eval_pair *compare; /* extra paired comparisons; default: the host's
@@ -93,21 +93,21 @@ typedef struct rs_eval_config {
     size_t n_compare;
     rs_split_options split; /* seed copied from `seed` */
     double positive_threshold;
-    double *levels;     /* fractions of train kept, each in (0, 1] */
+    double *levels; /* fractions of train kept, each in (0, 1] */
     size_t n_levels;
-    int *k;             /* ascending, distinct */
+    int *k; /* ascending, distinct */
     size_t n_k;
     int cold_item_max_ratings; /* cold = fewer than this many train ratings */
-    int *bucket_lo;     /* activity buckets by lower bound, ascending:
+    int *bucket_lo;            /* activity buckets by lower bound, ascending:
                            [1, 6, 21, 51] = 1-5, 6-20, 21-50, 51+ */
     size_t n_buckets;
     uint64_t seed;
     int bootstrap_resamples;
-    int threads;        /* recommend worker threads (default 2) */
+    int threads; /* recommend worker threads (default 2) */
     char *output_dir;
-    int skip_missing;   /* missing_instances: skip (1) | error (0) */
+    int skip_missing; /* missing_instances: skip (1) | error (0) */
     rs_cf_subset cf_subset;
-    int sweep_enabled;         /* `sweep.enabled` (1): run the levels */
+    int sweep_enabled;              /* `sweep.enabled` (1): run the levels */
     rs_sweep_exclude sweep_exclude; /* `sweep.exclude` (given) */
     rs_eval_new_users new_users;
     rs_eval_probes probes;
@@ -129,13 +129,11 @@ typedef struct rs_eval_config {
 /* Defaults for every key (no file). */
 rs_status rs_eval_config_default(rs_eval_config **out, rs_error *err);
 /* Parse and validate a file. */
-rs_status rs_eval_config_load(const char *path, rs_eval_config **out,
-                              rs_error *err);
+rs_status rs_eval_config_load(const char *path, rs_eval_config **out, rs_error *err);
 /* Parse YAML text; `name` stands for the file in messages and `base_dir`
  * resolves relative paths (NULL = the current directory). */
-rs_status rs_eval_config_parse(const char *text, const char *name,
-                               const char *base_dir, rs_eval_config **out,
-                               rs_error *err);
+rs_status rs_eval_config_parse(const char *text, const char *name, const char *base_dir,
+                               rs_eval_config **out, rs_error *err);
 void rs_eval_config_free(rs_eval_config *cfg);
 
 /*
@@ -146,15 +144,14 @@ void rs_eval_config_free(rs_eval_config *cfg);
  * The baseline is never skipped. Also fills what defaults to the host
  * config: the instances, the baseline and the comparisons (see above).
  */
-rs_status rs_eval_config_apply_host(rs_eval_config *cfg,
-                                    const rs_config *host, rs_error *err);
+rs_status rs_eval_config_apply_host(rs_eval_config *cfg, const rs_config *host, rs_error *err);
 
 /* Index of an instance name in cfg->instances, or -1. */
 int rs_eval_config_instance_index(const rs_eval_config *cfg, const char *name);
 
 /* "file:line:column: " of the YAML node for key `key` (top-level) or
  * "" when unknown, for errors found after parsing. */
-const char *rs_eval_config_where(const rs_eval_config *cfg, const char *key,
-                                 char *buf, size_t size);
+const char *rs_eval_config_where(const rs_eval_config *cfg, const char *key, char *buf,
+                                 size_t size);
 
 #endif /* RECSYS_EVAL_CONFIG_H */

@@ -31,7 +31,7 @@ const char *rs_eval_metric_name(rs_eval_metric m);
  * at least one cold test positive (cold_users), the rest over all users of
  * the slice. */
 typedef struct rs_eval_cell {
-    char *error;      /* NULL, or why fit/recommend failed at this level:
+    char *error; /* NULL, or why fit/recommend failed at this level:
                          the cell's numbers are then all undefined */
     double fit_seconds;
     double recommend_seconds;
@@ -41,20 +41,20 @@ typedef struct rs_eval_cell {
 } rs_eval_cell;
 
 typedef struct rs_eval_level {
-    double fraction;         /* share of each user's train ratings kept
+    double fraction;            /* share of each user's train ratings kept
                                 (1 in the new-user protocol) */
-    int n_given;             /* new-user protocol: ratings in each query;
+    int n_given;                /* new-user protocol: ratings in each query;
                                 0 in the sweep */
-    size_t train_ratings;    /* ratings in the thinned train set */
+    size_t train_ratings;       /* ratings in the thinned train set */
     int32_t cf_users, cf_items; /* its collaborative-filtering subset */
-    int32_t users_evaluated; /* users with >= 1 test positive */
-    int32_t users_excluded;  /* users without test positives */
-    int32_t cold_users;      /* evaluated users with a cold test positive */
-    int32_t cold_items;      /* catalogue items with < N train ratings */
-    int32_t *bucket_users;   /* [n_buckets] evaluated users per bucket */
+    int32_t users_evaluated;    /* users with >= 1 test positive */
+    int32_t users_excluded;     /* users without test positives */
+    int32_t cold_users;         /* evaluated users with a cold test positive */
+    int32_t cold_items;         /* catalogue items with < N train ratings */
+    int32_t *bucket_users;      /* [n_buckets] evaluated users per bucket */
     int32_t *bucket_cold_users; /* [n_buckets] */
-    rs_eval_cell *cells;     /* [n_instances] in cfg->instances order */
-    rs_ci *rel;              /* [n_pairs * n_k * N_METRICS]: a/b - 1 */
+    rs_eval_cell *cells;        /* [n_instances] in cfg->instances order */
+    rs_ci *rel;                 /* [n_pairs * n_k * N_METRICS]: a/b - 1 */
 } rs_eval_level;
 
 /* The new-user protocol: users held out of training entirely, queried
@@ -62,23 +62,23 @@ typedef struct rs_eval_level {
  * the same cells, intervals and comparisons as a sweep level; its
  * users_excluded are the held-out users with too few ratings for that n. */
 typedef struct rs_eval_new_user_report {
-    int ran;                 /* 0 = not run (disabled) */
+    int ran; /* 0 = not run (disabled) */
     int32_t users_held_out;
-    int32_t train_users;     /* users with ratings in the training data */
+    int32_t train_users; /* users with ratings in the training data */
     size_t train_ratings;
     int32_t cf_users, cf_items; /* the training data's CF subset */
-    double *fit_seconds;     /* [n_instances] */
-    rs_eval_level *levels;   /* [cfg->new_users.n_n] */
-    double seconds;          /* the whole phase: fits, queries, statistics */
+    double *fit_seconds;        /* [n_instances] */
+    rs_eval_level *levels;      /* [cfg->new_users.n_n] */
+    double seconds;             /* the whole phase: fits, queries, statistics */
 } rs_eval_new_user_report;
 
 /* A film in a probe's report, copied out of the dataset (which is gone
  * when the report is written). */
 typedef struct rs_eval_probe_item {
-    int32_t item;            /* catalogue index, -1 = empty slot */
+    int32_t item; /* catalogue index, -1 = empty slot */
     int64_t movie_id;
     char *title;
-    int32_t ratings;         /* in the training data */
+    int32_t ratings; /* in the training data */
     int in_genre;
 } rs_eval_probe_item;
 
@@ -88,23 +88,23 @@ typedef struct rs_eval_probe_item {
 typedef struct rs_eval_probe {
     char *genre;
     int32_t n_rated;
-    int32_t *rated;          /* [cfg n_rated] catalogue indices */
+    int32_t *rated;                 /* [cfg n_rated] catalogue indices */
     rs_eval_probe_item *rated_info; /* [cfg n_rated] */
-    int32_t *top;            /* [n_instances * k] the lists, -1 = none */
+    int32_t *top;                   /* [n_instances * k] the lists, -1 = none */
     rs_eval_probe_item *top_info;   /* [n_instances * k] */
-    uint32_t *n_top;         /* [n_instances] entries returned */
-    double *share;           /* [n_instances] top-k slots in the genre / k;
+    uint32_t *n_top;                /* [n_instances] entries returned */
+    double *share;                  /* [n_instances] top-k slots in the genre / k;
                                 NAN when the instance failed */
-    double *median_count;    /* [n_instances] median training-rating count
+    double *median_count;           /* [n_instances] median training-rating count
                                 of the films returned */
 } rs_eval_probe;
 
 typedef struct rs_eval_probe_report {
     int ran;
-    rs_eval_probe *probe;    /* [cfg->probes.n_genres] */
-    double *mean_share;      /* [n_instances] over the probes */
-    double *mean_median;     /* [n_instances] mean of the probes' medians */
-    char **error;            /* [n_instances] first failure, or NULL */
+    rs_eval_probe *probe; /* [cfg->probes.n_genres] */
+    double *mean_share;   /* [n_instances] over the probes */
+    double *mean_median;  /* [n_instances] mean of the probes' medians */
+    char **error;         /* [n_instances] first failure, or NULL */
     double seconds;
 } rs_eval_probe_report;
 
@@ -119,7 +119,7 @@ typedef struct rs_eval_cmp {
 typedef struct rs_eval_curve_point {
     char instance[64];
     int epoch;
-    double fit_seconds;   /* this segment's training (resumed) */
+    double fit_seconds;    /* this segment's training (resumed) */
     double *recall, *ndcg; /* [cfg->n_k] means over the scored users */
 } rs_eval_curve_point;
 
@@ -128,60 +128,52 @@ typedef struct rs_eval_report {
     int validate;              /* 1 = scored on the validation split */
     char *host_config;         /* the host config file used */
     char *data_dir;
-    char **plugin;             /* [n_instances] plugin of each instance */
-    char **version;            /* [n_instances] entry->version */
+    char **plugin;  /* [n_instances] plugin of each instance */
+    char **version; /* [n_instances] entry->version */
     rs_eval_cmp *pairs;
     size_t n_pairs;
     int32_t n_users, n_items;
     size_t n_ratings;
     size_t n_train, n_valid, n_test; /* ratings per role */
     size_t n_test_positive;          /* scored ratings (>= threshold) */
-    rs_eval_level *levels;     /* [cfg->n_levels], unfilled when
+    rs_eval_level *levels;           /* [cfg->n_levels], unfilled when
                                   sweep_skipped */
-    int sweep_skipped;         /* 1 = sweep.enabled was false */
-    rs_eval_level *levels_full; /* [cfg->n_levels] with sweep.exclude: both,
+    int sweep_skipped;               /* 1 = sweep.enabled was false */
+    rs_eval_level *levels_full;      /* [cfg->n_levels] with sweep.exclude: both,
                                   the same fits scored excluding each user's
                                   full training set; else NULL */
     rs_eval_new_user_report nu;
     rs_eval_probe_report probes;
-    size_t n_failures;         /* cells with an error */
+    size_t n_failures; /* cells with an error */
     double load_seconds, total_seconds;
-    double sweep_seconds;      /* the sparsity sweep's phase */
-    char started_utc[32];      /* ISO 8601 */
+    double sweep_seconds; /* the sparsity sweep's phase */
+    char started_utc[32]; /* ISO 8601 */
     char recsys_version[32];
     rs_eval_curve_point *curve; /* learning curves, in run order */
     size_t n_curve;
 } rs_eval_report;
 
 /* Allocate a zeroed report shaped by cfg (levels, cells, pairs). */
-rs_status rs_eval_report_new(const rs_eval_config *cfg,
-                             rs_eval_report **out, rs_error *err);
+rs_status rs_eval_report_new(const rs_eval_config *cfg, rs_eval_report **out, rs_error *err);
 void rs_eval_report_free(rs_eval_report *r);
 
 /* Accessors for the flattened arrays. */
-rs_ci *rs_eval_cell_stat(const rs_eval_report *r, rs_eval_cell *c,
-                         size_t k_idx, rs_eval_metric m);
-rs_ci *rs_eval_cell_bucket_stat(const rs_eval_report *r, rs_eval_cell *c,
-                                size_t bucket, size_t k_idx,
-                                rs_eval_metric m);
-rs_ci *rs_eval_level_rel(const rs_eval_report *r, rs_eval_level *l,
-                         size_t pair, size_t k_idx, rs_eval_metric m);
+rs_ci *rs_eval_cell_stat(const rs_eval_report *r, rs_eval_cell *c, size_t k_idx, rs_eval_metric m);
+rs_ci *rs_eval_cell_bucket_stat(const rs_eval_report *r, rs_eval_cell *c, size_t bucket,
+                                size_t k_idx, rs_eval_metric m);
+rs_ci *rs_eval_level_rel(const rs_eval_report *r, rs_eval_level *l, size_t pair, size_t k_idx,
+                         rs_eval_metric m);
 
 /* "0.25" for a sweep level, "5" (ratings given) for a new-user one. */
-const char *rs_eval_level_label(const rs_eval_level *l, char *buf,
-                                size_t size);
+const char *rs_eval_level_label(const rs_eval_level *l, char *buf, size_t size);
 
 /* "1-5", "6-20", "51+": the label of activity bucket b. */
-const char *rs_eval_bucket_label(const rs_eval_config *cfg, size_t b,
-                                 char *buf, size_t size);
+const char *rs_eval_bucket_label(const rs_eval_config *cfg, size_t b, char *buf, size_t size);
 
 /* Writers: each creates (or replaces) one file. */
-rs_status rs_eval_write_json(const rs_eval_report *r, const char *path,
-                             rs_error *err);
-rs_status rs_eval_write_csv(const rs_eval_report *r, const char *path,
-                            rs_error *err);
-rs_status rs_eval_write_md(const rs_eval_report *r, const char *path,
-                           rs_error *err);
+rs_status rs_eval_write_json(const rs_eval_report *r, const char *path, rs_error *err);
+rs_status rs_eval_write_csv(const rs_eval_report *r, const char *path, rs_error *err);
+rs_status rs_eval_write_md(const rs_eval_report *r, const char *path, rs_error *err);
 
 /*
  * Write <dir>/report.dat and <dir>/report.gp (Recall@K and NDCG@K against
@@ -190,7 +182,6 @@ rs_status rs_eval_write_md(const rs_eval_report *r, const char *path,
  * <dir>/report.svg. Returns RS_ERR_UNSUPPORTED when gnuplot is not
  * installed (the caller warns and carries on).
  */
-rs_status rs_eval_write_chart(const rs_eval_report *r, const char *dir,
-                              rs_error *err);
+rs_status rs_eval_write_chart(const rs_eval_report *r, const char *dir, rs_error *err);
 
 #endif /* RECSYS_EVAL_REPORT_H */

@@ -45,9 +45,8 @@ typedef struct rs_split_options {
  * which is what happens to new users in deployment.
  * Users must be in [0, n_users).
  */
-rs_status rs_eval_split(const rs_triple *t, size_t n, int32_t n_users,
-                        const rs_split_options *opt, uint8_t *role,
-                        rs_error *err);
+rs_status rs_eval_split(const rs_triple *t, size_t n, int32_t n_users, const rs_split_options *opt,
+                        uint8_t *role, rs_error *err);
 
 /*
  * Sparsity thinning: for every user, keep[i] = 1 for max(1, round(fraction
@@ -57,9 +56,9 @@ rs_status rs_eval_split(const rs_triple *t, size_t n, int32_t n_users,
  * is a subset of level 0.5 and the curves differ only by the data removed.
  * Returns how many were kept in *n_kept (may be NULL).
  */
-rs_status rs_eval_thin(const rs_triple *t, size_t n, int32_t n_users,
-                       const uint8_t *select, double fraction, uint64_t seed,
-                       uint8_t *keep, size_t *n_kept, rs_error *err);
+rs_status rs_eval_thin(const rs_triple *t, size_t n, int32_t n_users, const uint8_t *select,
+                       double fraction, uint64_t seed, uint8_t *keep, size_t *n_kept,
+                       rs_error *err);
 
 /*
  * New-user holdout: held[u] = 1 for exactly round(fraction * n_users) users
@@ -70,8 +69,7 @@ rs_status rs_eval_thin(const rs_triple *t, size_t n, int32_t n_users,
  * default are never looked at. 0 = neither. *n_held (may be NULL) is the
  * number marked 1.
  */
-rs_status rs_eval_holdout_users(int32_t n_users, double fraction,
-                                uint64_t seed, uint8_t *held,
+rs_status rs_eval_holdout_users(int32_t n_users, double fraction, uint64_t seed, uint8_t *held,
                                 int32_t *n_held, rs_error *err);
 
 /*
@@ -83,8 +81,7 @@ rs_status rs_eval_holdout_users(int32_t n_users, double fraction,
  * second) in a seeded random order rather than by item index, which
  * follows release order. Deterministic in (triples as a set, seed).
  */
-rs_status rs_eval_query_order(const rs_triple *t, size_t n, int32_t n_users,
-                              const uint8_t *select, int random,
-                              uint64_t seed, uint32_t *rank, rs_error *err);
+rs_status rs_eval_query_order(const rs_triple *t, size_t n, int32_t n_users, const uint8_t *select,
+                              int random, uint64_t seed, uint32_t *rank, rs_error *err);
 
 #endif /* RECSYS_EVAL_SPLIT_H */

@@ -37,9 +37,9 @@ typedef enum rs_experiment_mode {
 
 typedef struct rs_experiment_arm {
     const char *name;
-    const char *source;          /* engine instance name */
-    double share;                /* split: traffic share; interleave: 0.5 */
-    const rs_yaml_node *node;    /* for error locations */
+    const char *source;       /* engine instance name */
+    double share;             /* split: traffic share; interleave: 0.5 */
+    const rs_yaml_node *node; /* for error locations */
 } rs_experiment_arm;
 
 typedef struct rs_experiment {
@@ -57,24 +57,20 @@ typedef struct rs_experiments rs_experiments;
 /* Parse an `experiments:` sequence (NULL = no experiments). Strings are
  * copied, so the document may be freed afterwards except for the `node`
  * pointers, which point into it. Errors: "file:line:column: ...". */
-rs_status rs_experiments_parse(const rs_yaml_node *section,
-                               rs_experiments **out, rs_error *err);
+rs_status rs_experiments_parse(const rs_yaml_node *section, rs_experiments **out, rs_error *err);
 /* rs_experiments_parse(rs_config_section(cfg, "experiments"), ...). */
-rs_status rs_experiments_from_config(const rs_config *cfg,
-                                     rs_experiments **out, rs_error *err);
+rs_status rs_experiments_from_config(const rs_config *cfg, rs_experiments **out, rs_error *err);
 void rs_experiments_free(rs_experiments *x);
 
 size_t rs_experiments_count(const rs_experiments *x);
 const rs_experiment *rs_experiments_get(const rs_experiments *x, size_t i);
-const rs_experiment *rs_experiments_find(const rs_experiments *x,
-                                         const char *name);
+const rs_experiment *rs_experiments_find(const rs_experiments *x, const char *name);
 /* The first enabled experiment (the one the server applies), or NULL. */
 const rs_experiment *rs_experiments_active(const rs_experiments *x);
 
 /* Fail with "file:line:column: experiment 'x' arm 'y': no instance named
  * 'z' (configured: ...)" when an arm names a source the engine lacks. */
-rs_status rs_experiments_check_sources(const rs_experiments *x,
-                                       const rs_engine *e, rs_error *err);
+rs_status rs_experiments_check_sources(const rs_experiments *x, const rs_engine *e, rs_error *err);
 
 /* The 64-bit assignment hash of (salt, user_id) described above. */
 uint64_t rs_experiment_hash(const char *salt, int64_t user_id);

@@ -28,19 +28,15 @@
 
 #include "recsys/plugin.h"
 
-typedef enum rs_team {
-    RS_TEAM_A = 0,
-    RS_TEAM_B = 1
-} rs_team;
+typedef enum rs_team { RS_TEAM_A = 0, RS_TEAM_B = 1 } rs_team;
 
 uint64_t rs_interleave_seed(const char *salt, int64_t user_id, uint64_t seq);
 
 /* Merge a[na] and b[nb] (item indexes, best first; duplicates within one
  * list are skipped) into out[k] with team[k] credits. *n_out is
  * min(k, |a ∪ b|). out and team must hold k entries. */
-void rs_interleave_team_draft(const int32_t *a, size_t na, const int32_t *b,
-                              size_t nb, size_t k, uint64_t seed, int32_t *out,
-                              uint8_t *team, size_t *n_out);
+void rs_interleave_team_draft(const int32_t *a, size_t na, const int32_t *b, size_t nb, size_t k,
+                              uint64_t seed, int32_t *out, uint8_t *team, size_t *n_out);
 
 typedef struct rs_impression_outcome {
     int32_t hits_a, hits_b;
@@ -49,10 +45,8 @@ typedef struct rs_impression_outcome {
 
 /* Credit the shown items of one impression against the items the user
  * rated after it (rated: sorted ascending). */
-rs_impression_outcome rs_interleave_outcome(const int32_t *shown,
-                                            const uint8_t *team, size_t n,
-                                            const int32_t *rated,
-                                            size_t n_rated);
+rs_impression_outcome rs_interleave_outcome(const int32_t *shown, const uint8_t *team, size_t n,
+                                            const int32_t *rated, size_t n_rated);
 
 typedef struct rs_interleave_summary {
     int64_t impressions;

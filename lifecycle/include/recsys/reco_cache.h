@@ -44,8 +44,8 @@ typedef struct rs_reco_cache_config {
 
 void rs_reco_cache_config_default(rs_reco_cache_config *c);
 /* Defaults overlaid with a `refresh:` section (NULL = defaults). */
-rs_status rs_reco_cache_config_parse(const rs_yaml_node *section,
-                                     rs_reco_cache_config *c, rs_error *err);
+rs_status rs_reco_cache_config_parse(const rs_yaml_node *section, rs_reco_cache_config *c,
+                                     rs_error *err);
 
 /* Compute user_id's list from `source` into out (out->cap = list_size;
  * out->explain is NULL unless explanations are kept, else all "no
@@ -54,9 +54,8 @@ rs_status rs_reco_cache_config_parse(const rs_yaml_node *section,
  * "", the cache records `source`. Called on the refresher thread and on
  * request threads, concurrently for different users; must be thread-safe.
  * No cache lock is held during the call. */
-typedef rs_status (*rs_reco_compute_fn)(void *ctx, int64_t user_id,
-                                        const char *source, rs_reco_list *out,
-                                        rs_error *err);
+typedef rs_status (*rs_reco_compute_fn)(void *ctx, int64_t user_id, const char *source,
+                                        rs_reco_list *out, rs_error *err);
 
 typedef struct rs_reco_meta {
     int64_t generated_at_ms; /* unix ms when the list was computed */
@@ -67,18 +66,17 @@ typedef struct rs_reco_meta {
 
 typedef struct rs_reco_cache_stats {
     size_t entries;
-    size_t dirty_users;      /* waiting for the next pass */
+    size_t dirty_users; /* waiting for the next pass */
     uint64_t hits, misses;
-    uint64_t refreshed;      /* lists recomputed by the refresher */
+    uint64_t refreshed; /* lists recomputed by the refresher */
     uint64_t passes;
-    uint64_t errors;         /* failed computes (refresher + on demand) */
+    uint64_t errors; /* failed computes (refresher + on demand) */
     double last_pass_ms;
 } rs_reco_cache_stats;
 
 typedef struct rs_reco_cache rs_reco_cache;
 
-rs_status rs_reco_cache_new(const rs_reco_cache_config *c,
-                            rs_reco_compute_fn compute, void *ctx,
+rs_status rs_reco_cache_new(const rs_reco_cache_config *c, rs_reco_compute_fn compute, void *ctx,
                             rs_reco_cache **out, rs_error *err);
 /* Stops the refresher if running. */
 void rs_reco_cache_free(rs_reco_cache *c);
@@ -92,9 +90,8 @@ void rs_reco_cache_stop(rs_reco_cache *c);
  * its model_version and source (rs_reco_list_copy: when out->explain is
  * set and explanations are not kept, out's read "no explanation"),
  * computing and caching it first when absent. meta may be NULL. */
-rs_status rs_reco_cache_get(rs_reco_cache *c, int64_t user_id,
-                            const char *source, rs_reco_list *out,
-                            rs_reco_meta *meta, rs_error *err);
+rs_status rs_reco_cache_get(rs_reco_cache *c, int64_t user_id, const char *source,
+                            rs_reco_list *out, rs_reco_meta *meta, rs_error *err);
 
 /* The user's ratings changed: recompute their cached lists next pass. */
 void rs_reco_cache_mark_dirty(rs_reco_cache *c, int64_t user_id);
@@ -114,8 +111,7 @@ void rs_reco_cache_forget(rs_reco_cache *c, int64_t user_id);
 /* Run one refresher pass now on the calling thread; *refreshed (may be
  * NULL) receives how many lists were recomputed. The last compute error,
  * if any, is returned after the pass has tried every dirty list. */
-rs_status rs_reco_cache_refresh_now(rs_reco_cache *c, size_t *refreshed,
-                                    rs_error *err);
+rs_status rs_reco_cache_refresh_now(rs_reco_cache *c, size_t *refreshed, rs_error *err);
 
 void rs_reco_cache_get_stats(rs_reco_cache *c, rs_reco_cache_stats *out);
 

@@ -30,8 +30,8 @@ typedef struct rs_reco_list {
     rs_scored *items;        /* [cap], best first */
     rs_explanation *explain; /* [cap], or NULL: the list carries no explanations */
     size_t cap;
-    size_t n;                /* items filled, <= cap */
-    int64_t model_version;   /* the serving version of `source` that computed it */
+    size_t n;                        /* items filled, <= cap */
+    int64_t model_version;           /* the serving version of `source` that computed it */
     char source[RS_SOURCE_NAME_MAX]; /* the instance that answered: the one
                                       * asked for, or a fallback (a cold user's
                                       * popularity list), or "interleave" */

@@ -54,8 +54,7 @@ typedef struct rs_retrain_config {
 void rs_retrain_config_default(rs_retrain_config *c);
 /* Defaults overlaid with a `retrain:` section (NULL = defaults, which
  * never trigger on their own). */
-rs_status rs_retrain_config_parse(const rs_yaml_node *section,
-                                  rs_retrain_config *c, rs_error *err);
+rs_status rs_retrain_config_parse(const rs_yaml_node *section, rs_retrain_config *c, rs_error *err);
 
 /* One rating made in the app (the server's ratings table). */
 typedef struct rs_app_rating {
@@ -67,21 +66,18 @@ typedef struct rs_app_rating {
 
 /* Where an app-ratings callback puts its rows (the retrainer owns it). */
 typedef struct rs_rating_sink rs_rating_sink;
-rs_status rs_rating_sink_add(rs_rating_sink *s, const rs_app_rating *r,
-                             rs_error *err);
+rs_status rs_rating_sink_add(rs_rating_sink *s, const rs_app_rating *r, rs_error *err);
 
 /* Deliver every app rating into the sink (the server: SELECT from
  * PostgreSQL). Runs on the trainer thread. */
-typedef rs_status (*rs_app_ratings_fn)(void *ctx, rs_rating_sink *sink,
-                                       rs_error *err);
+typedef rs_status (*rs_app_ratings_fn)(void *ctx, rs_rating_sink *sink, rs_error *err);
 
 /* Base ratings plus app ratings as one dataset over base's catalogue: of
  * two ratings of one (user, movie) the later (by timestamp) is kept; users
  * new to the base get indexes after its users. *out must be freed with
  * rs_ratings_set_free before `base` goes. */
-rs_status rs_retrain_merge(const rs_dataset *base, const rs_app_rating *app,
-                           size_t n_app, int cf_min_item_ratings,
-                           int cf_min_user_ratings, rs_ratings_set **out,
+rs_status rs_retrain_merge(const rs_dataset *base, const rs_app_rating *app, size_t n_app,
+                           int cf_min_item_ratings, int cf_min_user_ratings, rs_ratings_set **out,
                            rs_error *err);
 
 typedef struct rs_retrainer_options {
@@ -98,9 +94,8 @@ typedef struct rs_retrainer rs_retrainer;
 /* cfg, serving, gate and serving's dataset must outlive the retrainer.
  * Fails (naming the key) when a configured source is unknown or cannot
  * fit and persist. */
-rs_status rs_retrainer_new(const rs_config *cfg, rs_engine *serving,
-                           rs_swap_gate *gate, const rs_retrain_config *rc,
-                           const rs_retrainer_options *opt,
+rs_status rs_retrainer_new(const rs_config *cfg, rs_engine *serving, rs_swap_gate *gate,
+                           const rs_retrain_config *rc, const rs_retrainer_options *opt,
                            rs_retrainer **out, rs_error *err);
 void rs_retrainer_free(rs_retrainer *r); /* stops the thread first */
 
@@ -118,17 +113,16 @@ void rs_retrainer_trigger(rs_retrainer *r);
  * RS_OK when every source trained and was gated (accepted or refused:
  * see the gate log); the first failure otherwise. *accepted (may be
  * NULL) counts the sources that went live. */
-rs_status rs_retrainer_run_now(rs_retrainer *r, size_t *accepted,
-                               rs_error *err);
+rs_status rs_retrainer_run_now(rs_retrainer *r, size_t *accepted, rs_error *err);
 
 typedef struct rs_retrain_status {
-    int running;              /* a training is in progress */
-    int64_t runs;             /* completed runs */
-    int64_t new_ratings;      /* noted since the last run */
-    int64_t last_run_at;      /* unix seconds, 0 = never */
+    int running;         /* a training is in progress */
+    int64_t runs;        /* completed runs */
+    int64_t new_ratings; /* noted since the last run */
+    int64_t last_run_at; /* unix seconds, 0 = never */
     double last_run_seconds;
-    int64_t next_due_at;      /* unix seconds of the time trigger, 0 = none */
-    int64_t last_ratings;     /* training set size of the last run */
+    int64_t next_due_at;  /* unix seconds of the time trigger, 0 = none */
+    int64_t last_ratings; /* training set size of the last run */
     int64_t last_users;
     char last_error[RS_ERROR_MESSAGE_MAX]; /* "" when the last run was OK */
 } rs_retrain_status;
@@ -139,10 +133,9 @@ void rs_retrainer_get_status(rs_retrainer *r, rs_retrain_status *out);
  * them (ascending; returns how many, fills up to cap). */
 size_t rs_retrainer_source_count(const rs_retrainer *r);
 const char *rs_retrainer_source(const rs_retrainer *r, size_t i);
-size_t rs_retrainer_versions(const rs_retrainer *r, const char *source,
-                             int64_t *out, size_t cap);
+size_t rs_retrainer_versions(const rs_retrainer *r, const char *source, int64_t *out, size_t cap);
 /* <work_dir>/versions/<source>/<n> into buf. */
-const char *rs_retrainer_version_dir(const rs_retrainer *r, const char *source,
-                                     int64_t n, char *buf, size_t size);
+const char *rs_retrainer_version_dir(const rs_retrainer *r, const char *source, int64_t n,
+                                     char *buf, size_t size);
 
 #endif /* RECSYS_RETRAIN_H */

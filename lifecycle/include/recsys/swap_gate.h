@@ -50,8 +50,7 @@ typedef struct rs_gate_config {
 void rs_gate_config_default(rs_gate_config *c);
 /* Defaults overlaid with a `swap_gate:` section (NULL = defaults).
  * Errors: "file:line:column: swap_gate.<key> must be ...". */
-rs_status rs_gate_config_parse(const rs_yaml_node *section, rs_gate_config *c,
-                               rs_error *err);
+rs_status rs_gate_config_parse(const rs_yaml_node *section, rs_gate_config *c, rs_error *err);
 
 /* ---- holdout and checks (usable on their own) ---------------------------- */
 
@@ -59,26 +58,24 @@ typedef struct rs_holdout rs_holdout;
 
 /* Choose the held-out users of `d` (copied: d may go afterwards).
  * RS_ERR_STATE when no user qualifies (say which thresholds). */
-rs_status rs_holdout_new(const rs_dataset *d, const rs_gate_config *c,
-                         rs_holdout **out, rs_error *err);
+rs_status rs_holdout_new(const rs_dataset *d, const rs_gate_config *c, rs_holdout **out,
+                         rs_error *err);
 void rs_holdout_free(rs_holdout *h);
 size_t rs_holdout_user_count(const rs_holdout *h);
 
 /* Mean Recall@k of slot `name` of `e` over the holdout. */
-rs_status rs_holdout_recall(const rs_holdout *h, rs_engine *e,
-                            const char *name, double *recall, rs_error *err);
+rs_status rs_holdout_recall(const rs_holdout *h, rs_engine *e, const char *name, double *recall,
+                            rs_error *err);
 /* The same through a candidate that is not serving yet. */
-rs_status rs_holdout_recall_candidate(const rs_holdout *h, rs_candidate *c,
-                                      double *recall, rs_error *err);
+rs_status rs_holdout_recall_candidate(const rs_holdout *h, rs_candidate *c, double *recall,
+                                      rs_error *err);
 
 /* For the first smoke_users held-out users: recommend returns k items
  * (or every item left when the catalogue is smaller), each a valid
  * catalogue index, distinct, not among the query's ratings, with a finite
  * score. The message names the user and the defect. */
-rs_status rs_smoke_test(const rs_holdout *h, rs_engine *e, const char *name,
-                        rs_error *err);
-rs_status rs_smoke_test_candidate(const rs_holdout *h, rs_candidate *c,
-                                  rs_error *err);
+rs_status rs_smoke_test(const rs_holdout *h, rs_engine *e, const char *name, rs_error *err);
+rs_status rs_smoke_test_candidate(const rs_holdout *h, rs_candidate *c, rs_error *err);
 
 /* ---- the gate -------------------------------------------------------------- */
 
@@ -99,12 +96,12 @@ typedef struct rs_gate_event {
     int64_t time;                    /* unix seconds of the decision */
     int accepted;                    /* 1 = now serving */
     int forced;
-    double candidate_recall;         /* NAN when not evaluated */
-    double serving_recall;           /* NAN when not evaluated / none */
-    int64_t serving_version;         /* before the decision (0 = none) */
-    int64_t version;                 /* after (== before when refused) */
+    double candidate_recall; /* NAN when not evaluated */
+    double serving_recall;   /* NAN when not evaluated / none */
+    int64_t serving_version; /* before the decision (0 = none) */
+    int64_t version;         /* after (== before when refused) */
     double eval_seconds;
-    int has_train;                   /* train_* below are set */
+    int has_train; /* train_* below are set */
     rs_gate_train_info train;
     char message[RS_ERROR_MESSAGE_MAX];
 } rs_gate_event;
@@ -112,9 +109,8 @@ typedef struct rs_gate_event {
 typedef struct rs_swap_gate rs_swap_gate;
 
 /* cfg and serving must outlive the gate. */
-rs_status rs_swap_gate_new(const rs_config *cfg, rs_engine *serving,
-                           const rs_gate_config *gc, rs_swap_gate **out,
-                           rs_error *err);
+rs_status rs_swap_gate_new(const rs_config *cfg, rs_engine *serving, const rs_gate_config *gc,
+                           rs_swap_gate **out, rs_error *err);
 void rs_swap_gate_free(rs_swap_gate *g);
 const rs_gate_config *rs_swap_gate_config(const rs_swap_gate *g);
 
@@ -122,8 +118,7 @@ const rs_gate_config *rs_swap_gate_config(const rs_swap_gate *g);
  * built on first use): the retrainer passes base + app ratings, whose
  * newest ratings are the app's. `d` is copied from and may go afterwards;
  * it must share the serving catalogue. */
-rs_status rs_swap_gate_set_holdout_data(rs_swap_gate *g, const rs_dataset *d,
-                                        rs_error *err);
+rs_status rs_swap_gate_set_holdout_data(rs_swap_gate *g, const rs_dataset *d, rs_error *err);
 
 /* Gate and, if it passes, publish slot `name` from `dir` (NULL = the
  * slot's artifact dir): one rs_engine_load_candidate, the checks on that
@@ -135,16 +130,13 @@ rs_status rs_swap_gate_set_holdout_data(rs_swap_gate *g, const rs_dataset *d,
  * load or the smoke test returns that error. Either way the serving
  * version is untouched, and the decision is logged (ev, when non-NULL,
  * receives a copy). */
-rs_status rs_swap_gate_reload(rs_swap_gate *g, const char *name,
-                              const char *dir, int force,
-                              const rs_gate_train_info *train,
-                              rs_gate_event *ev, rs_error *err);
+rs_status rs_swap_gate_reload(rs_swap_gate *g, const char *name, const char *dir, int force,
+                              const rs_gate_train_info *train, rs_gate_event *ev, rs_error *err);
 
 /* Copy up to cap of the latest decisions (newest first) for slot `name`
  * (NULL = every slot) into out; returns how many. The gate keeps the last
  * RS_GATE_HISTORY. */
 #define RS_GATE_HISTORY 64
-size_t rs_swap_gate_events(rs_swap_gate *g, const char *name,
-                           rs_gate_event *out, size_t cap);
+size_t rs_swap_gate_events(rs_swap_gate *g, const char *name, rs_gate_event *out, size_t cap);
 
 #endif /* RECSYS_SWAP_GATE_H */

@@ -26,9 +26,8 @@ static inline int rs_contract__cmp_i32(const void *a, const void *b)
 /* A ranked list (recommend, similar): n_out <= k, every item in
  * [0, n_items), each item once, every score finite. Returns -1 (and says
  * so in why) when it cannot allocate the duplicate check's buffer. */
-static inline int rs_contract_check_list(const rs_scored *out, size_t n_out,
-                                         size_t k, int32_t n_items, char *why,
-                                         size_t cap)
+static inline int rs_contract_check_list(const rs_scored *out, size_t n_out, size_t k,
+                                         int32_t n_items, char *why, size_t cap)
 {
     if (n_out > k) {
         snprintf(why, cap, "n_out = %zu exceeds k = %zu", n_out, k);
@@ -41,8 +40,8 @@ static inline int rs_contract_check_list(const rs_scored *out, size_t n_out,
             return 0;
         }
         if (!isfinite(out[i].score)) {
-            snprintf(why, cap, "rank %zu: score of item %d is not finite (%g)", i,
-                     (int)out[i].item, (double)out[i].score);
+            snprintf(why, cap, "rank %zu: score of item %d is not finite (%g)", i, (int)out[i].item,
+                     (double)out[i].score);
             return 0;
         }
     }
@@ -72,8 +71,7 @@ static inline int rs_contract_check_list(const rs_scored *out, size_t n_out,
 }
 
 /* Scores: finite, or RS_SCORE_MISSING (a NaN); never infinite. */
-static inline int rs_contract_check_scores(const float *scores, size_t n,
-                                           char *why, size_t cap)
+static inline int rs_contract_check_scores(const float *scores, size_t n, char *why, size_t cap)
 {
     for (size_t i = 0; i < n; i++)
         if (isinf(scores[i])) {
@@ -95,8 +93,7 @@ static inline int rs_contract_check_scores(const float *scores, size_t n,
  * after the call). Returns 0, or -1 when it cannot allocate them.
  */
 static inline int rs_contract_fill_query(const rs_query *in, int32_t user_index,
-                                         const rs_dataset *d, rs_query *q,
-                                         rs_rating **owned)
+                                         const rs_dataset *d, rs_query *q, rs_rating **owned)
 {
     *owned = NULL;
     memset(q, 0, sizeof *q);

@@ -49,28 +49,29 @@ typedef struct rs_param_field {
     const char *def_str; /* RS_PARAM_KIND_STRING */
 } rs_param_field;
 
-#define RS_PARAM_FIELD_(type, member, key, kind, def, def_str)               \
-    {(key), (kind), offsetof(type, member), (def), (def_str)}
-#define RS_PARAM_FIELD_INT(type, member, key, def)                           \
+#define RS_PARAM_FIELD_(type, member, key, kind, def, def_str)  \
+    {                                                           \
+        (key), (kind), offsetof(type, member), (def), (def_str) \
+    }
+#define RS_PARAM_FIELD_INT(type, member, key, def) \
     RS_PARAM_FIELD_(type, member, key, RS_PARAM_KIND_INT, def, NULL)
-#define RS_PARAM_FIELD_INT64(type, member, key, def)                         \
+#define RS_PARAM_FIELD_INT64(type, member, key, def) \
     RS_PARAM_FIELD_(type, member, key, RS_PARAM_KIND_INT64, def, NULL)
-#define RS_PARAM_FIELD_SIZE(type, member, key, def)                          \
+#define RS_PARAM_FIELD_SIZE(type, member, key, def) \
     RS_PARAM_FIELD_(type, member, key, RS_PARAM_KIND_SIZE, def, NULL)
-#define RS_PARAM_FIELD_DOUBLE(type, member, key, def)                        \
+#define RS_PARAM_FIELD_DOUBLE(type, member, key, def) \
     RS_PARAM_FIELD_(type, member, key, RS_PARAM_KIND_DOUBLE, def, NULL)
-#define RS_PARAM_FIELD_FLOAT(type, member, key, def)                         \
+#define RS_PARAM_FIELD_FLOAT(type, member, key, def) \
     RS_PARAM_FIELD_(type, member, key, RS_PARAM_KIND_FLOAT, def, NULL)
-#define RS_PARAM_FIELD_BOOL(type, member, key, def)                          \
+#define RS_PARAM_FIELD_BOOL(type, member, key, def) \
     RS_PARAM_FIELD_(type, member, key, RS_PARAM_KIND_BOOL, def, NULL)
-#define RS_PARAM_FIELD_STRING(type, member, key, def)                        \
+#define RS_PARAM_FIELD_STRING(type, member, key, def) \
     RS_PARAM_FIELD_(type, member, key, RS_PARAM_KIND_STRING, 0, def)
 
 #define RS_PARAMS_COUNT(table) (sizeof(table) / sizeof((table)[0]))
 
 /* Store the number x into the member a field describes. */
-static inline void rs_param__store_num(const rs_param_field *f, void *cfg,
-                                       double x)
+static inline void rs_param__store_num(const rs_param_field *f, void *cfg, double x)
 {
     char *p = (char *)cfg + f->offset;
     switch (f->kind) {
@@ -85,8 +86,7 @@ static inline void rs_param__store_num(const rs_param_field *f, void *cfg,
 }
 
 /* Read one field from the host into cfg (its default first). */
-static inline rs_status rs_param_read_one(const rs_host *host,
-                                          const rs_param_field *f, void *cfg)
+static inline rs_status rs_param_read_one(const rs_host *host, const rs_param_field *f, void *cfg)
 {
     rs_status st;
     if (f->kind == RS_PARAM_KIND_STRING) {
@@ -130,8 +130,7 @@ static inline rs_status rs_param_read_one(const rs_host *host,
  * table's default; a type mismatch between the table and plugin.yaml (a
  * plugin bug) fails with RS_ERR_CONFIG naming the instance and the key.
  */
-static inline rs_status rs_params_read(const rs_host *host,
-                                       const rs_param_field *table, size_t n,
+static inline rs_status rs_params_read(const rs_host *host, const rs_param_field *table, size_t n,
                                        void *cfg, rs_error *err)
 {
     for (size_t i = 0; i < n; i++) {

@@ -104,7 +104,7 @@ extern "C" {
 
 /* Whether a struct that carries struct_size (the plugin's copy of the
  * header may be older or newer than the caller's) holds `field`. */
-#define RS_HAS_FIELD(ptr, type, field)                                       \
+#define RS_HAS_FIELD(ptr, type, field) \
     ((ptr)->struct_size >= offsetof(type, field) + sizeof((ptr)->field))
 
 /* ---- Status and errors (append-only; never renumber) ------------------ */
@@ -133,10 +133,9 @@ typedef struct rs_error {
 } rs_error;
 
 /* Fill err (which may be NULL) and return code: `return rs_error_set(...)`. */
-static inline rs_status rs_error_set(rs_error *err, rs_status code,
-                                     const char *fmt, ...) RS_PRINTF(3, 4);
-static inline rs_status rs_error_set(rs_error *err, rs_status code,
-                                     const char *fmt, ...)
+static inline rs_status rs_error_set(rs_error *err, rs_status code, const char *fmt, ...)
+    RS_PRINTF(3, 4);
+static inline rs_status rs_error_set(rs_error *err, rs_status code, const char *fmt, ...)
 {
     if (err) {
         va_list ap;
@@ -184,22 +183,22 @@ typedef struct rs_dataset {
     int32_t n_users;
     int32_t n_items; /* the whole catalogue */
     size_t n_ratings;
-    const int64_t *user_ids;       /* [n_users] dense -> external userId */
-    const rs_item_meta *items;     /* [n_items] catalogue metadata */
+    const int64_t *user_ids;   /* [n_users] dense -> external userId */
+    const rs_item_meta *items; /* [n_items] catalogue metadata */
     /* CSR by user: user u's ratings are [user_ptr[u], user_ptr[u+1]),
      * sorted by item index. */
-    const size_t *user_ptr;        /* [n_users + 1] */
-    const int32_t *user_item;      /* [n_ratings] */
-    const float *user_rating;      /* [n_ratings] 0.5 .. 5.0 */
-    const int64_t *user_time;      /* [n_ratings] unix seconds */
+    const size_t *user_ptr;   /* [n_users + 1] */
+    const int32_t *user_item; /* [n_ratings] */
+    const float *user_rating; /* [n_ratings] 0.5 .. 5.0 */
+    const int64_t *user_time; /* [n_ratings] unix seconds */
     /* CSR by item: item i's ratings are [item_ptr[i], item_ptr[i+1]),
      * sorted by user index. */
-    const size_t *item_ptr;        /* [n_items + 1] */
-    const int32_t *item_user;      /* [n_ratings] */
-    const float *item_rating;      /* [n_ratings] */
+    const size_t *item_ptr;   /* [n_items + 1] */
+    const int32_t *item_user; /* [n_ratings] */
+    const float *item_rating; /* [n_ratings] */
     /* Collaborative-filtering subset chosen by `prepare` thresholds. */
-    const uint8_t *cf_item;        /* [n_items] 1 = in the CF subset */
-    const uint8_t *cf_user;        /* [n_users] 1 = in the CF subset */
+    const uint8_t *cf_item; /* [n_items] 1 = in the CF subset */
+    const uint8_t *cf_user; /* [n_users] 1 = in the CF subset */
     int32_t n_genres;
     const char *const *genre_names; /* [n_genres] */
     /* ---- ABI 1.1 ---- */
@@ -208,21 +207,17 @@ typedef struct rs_dataset {
     uint32_t item_meta_size;
 } rs_dataset;
 
-#define RS_DATASET_V1_0_SIZE                                                 \
-    (offsetof(rs_dataset, genre_names) + sizeof(const char *const *))
-#define RS_DATASET_V1_1_SIZE                                                 \
-    (offsetof(rs_dataset, item_meta_size) + sizeof(uint32_t))
+#define RS_DATASET_V1_0_SIZE (offsetof(rs_dataset, genre_names) + sizeof(const char *const *))
+#define RS_DATASET_V1_1_SIZE (offsetof(rs_dataset, item_meta_size) + sizeof(uint32_t))
 
 /* Item i's metadata (0 <= i < n_items). A 1.0 host, or one that leaves
  * item_meta_size 0, lays items out as this header's rs_item_meta. */
-static inline const rs_item_meta *rs_dataset_item(const rs_dataset *d,
-                                                  int32_t i)
+static inline const rs_item_meta *rs_dataset_item(const rs_dataset *d, int32_t i)
 {
     size_t size = sizeof(rs_item_meta);
     if (RS_HAS_FIELD(d, rs_dataset, item_meta_size) && d->item_meta_size)
         size = d->item_meta_size;
-    return (const rs_item_meta *)(const void *)((const char *)d->items +
-                                                (size_t)i * size);
+    return (const rs_item_meta *)(const void *)((const char *)d->items + (size_t)i * size);
 }
 
 typedef struct rs_rating {
@@ -253,7 +248,7 @@ typedef struct rs_query {
     const rs_rating *ratings; /* the user's current ratings; the host
                                  fills them for a known user */
     size_t n_ratings;
-    const int32_t *exclude;   /* extra items never to return, sorted asc */
+    const int32_t *exclude; /* extra items never to return, sorted asc */
     size_t n_exclude;
     /* ---- ABI 1.1 ---- */
     int32_t user_index;        /* dense index of user_id in the dataset of
@@ -263,30 +258,27 @@ typedef struct rs_query {
 } rs_query;
 
 #define RS_QUERY_V1_0_SIZE (offsetof(rs_query, n_exclude) + sizeof(size_t))
-#define RS_QUERY_V1_1_SIZE                                                   \
-    (offsetof(rs_query, explanation_size) + sizeof(uint32_t))
+#define RS_QUERY_V1_1_SIZE (offsetof(rs_query, explanation_size) + sizeof(uint32_t))
 
 /* A query built by hand (host code, tests): every field named, so it keeps
  * compiling warning-free as rs_query grows, and user_index -1 (the host
  * fills it from user_id before the plugin sees the query). */
-#define RS_QUERY(user_id_, ratings_, n_ratings_, exclude_, n_exclude_)       \
-    ((rs_query){.struct_size = (uint32_t)sizeof(rs_query),                   \
-                .user_id = (user_id_),                                       \
-                .ratings = (ratings_),                                       \
-                .n_ratings = (n_ratings_),                                   \
-                .exclude = (exclude_),                                       \
-                .n_exclude = (n_exclude_),                                   \
+#define RS_QUERY(user_id_, ratings_, n_ratings_, exclude_, n_exclude_) \
+    ((rs_query){.struct_size = (uint32_t)sizeof(rs_query),             \
+                .user_id = (user_id_),                                 \
+                .ratings = (ratings_),                                 \
+                .n_ratings = (n_ratings_),                             \
+                .exclude = (exclude_),                                 \
+                .n_exclude = (n_exclude_),                             \
                 .user_index = -1})
 
 /* The querying user's dense index in `data` (the dataset the instance was
  * fitted or loaded with), or -1. Trusts q->user_index only where it is
  * there and agrees with user_id, so a query built by hand (a test, an older
  * host) that leaves it 0 cannot name user 0 by accident. */
-static inline int32_t rs_query_user_index(const rs_query *q,
-                                          const rs_dataset *data)
+static inline int32_t rs_query_user_index(const rs_query *q, const rs_dataset *data)
 {
-    if (!data || q->user_id == RS_USER_NONE ||
-        !RS_HAS_FIELD(q, rs_query, user_index))
+    if (!data || q->user_id == RS_USER_NONE || !RS_HAS_FIELD(q, rs_query, user_index))
         return -1;
     int32_t u = q->user_index;
     if (u < 0 || u >= data->n_users || data->user_ids[u] != q->user_id)
@@ -318,8 +310,7 @@ typedef struct rs_explanation {
 } rs_explanation;
 
 /* Element i of recommend's explain[] array (NULL when explain is NULL). */
-static inline rs_explanation *rs_explanation_at(const rs_query *q,
-                                                rs_explanation *explain,
+static inline rs_explanation *rs_explanation_at(const rs_query *q, rs_explanation *explain,
                                                 size_t i)
 {
     size_t size = sizeof(rs_explanation);
@@ -365,27 +356,23 @@ typedef struct rs_host {
     void *host_data; /* host-private */
 
     /* Log a line tagged with the instance name. */
-    void (*log)(const struct rs_host *host, rs_log_level level,
-                const char *fmt, ...) RS_PRINTF(3, 4);
+    void (*log)(const struct rs_host *host, rs_log_level level, const char *fmt, ...)
+        RS_PRINTF(3, 4);
 
     /* Report progress of a long task (fit): `done` of `total` units, and a
      * short detail string such as "loss 0.31". */
-    void (*progress)(const struct rs_host *host, const char *task,
-                     double done, double total, const char *detail);
+    void (*progress)(const struct rs_host *host, const char *task, double done, double total,
+                     const char *detail);
 
     /* Typed access to this instance's validated params. Each returns RS_OK,
      * or RS_ERR_NOT_FOUND / RS_ERR_INVALID for an unknown key or a type
      * mismatch (a plugin bug: its descriptor declares the keys). Strings
      * stay valid until destroy(). An `enum` or `instance` param reads as a
      * string; an int reads as a float too. recsys/params.h wraps these. */
-    rs_status (*param_int)(const struct rs_host *host, const char *key,
-                           int64_t *out);
-    rs_status (*param_float)(const struct rs_host *host, const char *key,
-                             double *out);
-    rs_status (*param_bool)(const struct rs_host *host, const char *key,
-                            int *out);
-    rs_status (*param_string)(const struct rs_host *host, const char *key,
-                              const char **out);
+    rs_status (*param_int)(const struct rs_host *host, const char *key, int64_t *out);
+    rs_status (*param_float)(const struct rs_host *host, const char *key, double *out);
+    rs_status (*param_bool)(const struct rs_host *host, const char *key, int *out);
+    rs_status (*param_string)(const struct rs_host *host, const char *key, const char **out);
 
     /* The dataset the host currently serves (catalogue + base ratings). */
     const rs_dataset *(*dataset)(const struct rs_host *host);
@@ -397,9 +384,8 @@ typedef struct rs_host {
      * prepares them first. Call a child through child_recommend/
      * child_score/child_similar (1.1), not through ref->entry. Releasing
      * the last reference to a retired version destroys it on this thread. */
-    rs_status (*acquire_instance)(const struct rs_host *host,
-                                  const char *name, rs_instance_ref *ref,
-                                  rs_error *err);
+    rs_status (*acquire_instance)(const struct rs_host *host, const char *name,
+                                  rs_instance_ref *ref, rs_error *err);
     void (*release_instance)(const struct rs_host *host, rs_instance_ref *ref);
 
     /* Worker threads the plugin may use for fit (>= 1). */
@@ -434,42 +420,34 @@ typedef struct rs_host {
      * file), so a composite need not guard against a child that overran
      * its contract. Same arguments and contracts as the entry's calls.
      * [serving] */
-    rs_status (*child_recommend)(const struct rs_host *host,
-                                 const rs_instance_ref *ref, const rs_query *q,
-                                 size_t k, rs_scored *out,
-                                 rs_explanation *explain, size_t *n_out,
-                                 rs_error *err);
-    rs_status (*child_score)(const struct rs_host *host,
-                             const rs_instance_ref *ref, const rs_query *q,
-                             const int32_t *items, size_t n, float *scores,
+    rs_status (*child_recommend)(const struct rs_host *host, const rs_instance_ref *ref,
+                                 const rs_query *q, size_t k, rs_scored *out,
+                                 rs_explanation *explain, size_t *n_out, rs_error *err);
+    rs_status (*child_score)(const struct rs_host *host, const rs_instance_ref *ref,
+                             const rs_query *q, const int32_t *items, size_t n, float *scores,
                              rs_error *err);
-    rs_status (*child_similar)(const struct rs_host *host,
-                               const rs_instance_ref *ref, int32_t item,
-                               size_t k, rs_scored *out, size_t *n_out,
-                               rs_error *err);
+    rs_status (*child_similar)(const struct rs_host *host, const rs_instance_ref *ref, int32_t item,
+                               size_t k, rs_scored *out, size_t *n_out, rs_error *err);
 } rs_host;
 
 /* Size of the host table up to the last ABI 1.0 field, up to the first 1.1
  * append (what a plugin built against the first 1.1 header checked), and
  * up to the last 1.1 field. */
-#define RS_HOST_V1_0_SIZE                                                    \
-    (offsetof(rs_host, instance_name) + sizeof(void (*)(void)))
-#define RS_HOST_V1_1_RESUME_SIZE                                             \
-    (offsetof(rs_host, resume) + sizeof(void (*)(void)))
-#define RS_HOST_V1_1_SIZE                                                    \
-    (offsetof(rs_host, child_similar) + sizeof(void (*)(void)))
+#define RS_HOST_V1_0_SIZE (offsetof(rs_host, instance_name) + sizeof(void (*)(void)))
+#define RS_HOST_V1_1_RESUME_SIZE (offsetof(rs_host, resume) + sizeof(void (*)(void)))
+#define RS_HOST_V1_1_SIZE (offsetof(rs_host, child_similar) + sizeof(void (*)(void)))
 
 /* ---- The plugin entry --------------------------------------------------- */
 
 enum {
     RS_CAP_FIT = 1u << 0,
-    RS_CAP_PERSIST = 1u << 1,   /* save + load */
+    RS_CAP_PERSIST = 1u << 1, /* save + load */
     RS_CAP_RECOMMEND = 1u << 2,
     RS_CAP_SCORE = 1u << 3,
     RS_CAP_SIMILAR = 1u << 4,
-    RS_CAP_EXPLAIN = 1u << 5,   /* recommend fills explanations */
-    RS_CAP_FOLD_IN = 1u << 6,   /* serves users unseen at fit time */
-    RS_CAP_COMPOSITE = 1u << 7  /* depends on other instances (hybrid); since
+    RS_CAP_EXPLAIN = 1u << 5,  /* recommend fills explanations */
+    RS_CAP_FOLD_IN = 1u << 6,  /* serves users unseen at fit time */
+    RS_CAP_COMPOSITE = 1u << 7 /* depends on other instances (hybrid); since
                                    1.1 informational: the host orders and
                                    checks dependencies from `instance`
                                    params */
@@ -481,10 +459,10 @@ typedef struct rs_plugin_entry {
     uint32_t abi_minor;
     uint32_t struct_size; /* sizeof(rs_plugin_entry) the plugin built with */
 
-    const char *name;        /* must equal the descriptor's name */
-    const char *version;     /* plugin version, e.g. "1.2.0" */
+    const char *name;    /* must equal the descriptor's name */
+    const char *version; /* plugin version, e.g. "1.2.0" */
     const char *description;
-    uint32_t capabilities;   /* RS_CAP_* */
+    uint32_t capabilities; /* RS_CAP_* */
 
     /* Create an instance. `host` stays valid until destroy. Params arrive
      * validated (read them here, with recsys/params.h). [setup] */
@@ -504,26 +482,24 @@ typedef struct rs_plugin_entry {
      * mismatched file. `data` is the catalogue to map external ids onto;
      * valid until destroy. [setup] */
     rs_status (*save)(void *instance, const char *dir, rs_error *err);
-    rs_status (*load)(void *instance, const char *dir, const rs_dataset *data,
-                      rs_error *err);
+    rs_status (*load)(void *instance, const char *dir, const rs_dataset *data, rs_error *err);
 
     /* Top-k items for the query, best first, never returning an item the
      * user rated or one in q->exclude. Writes up to k entries into out[],
      * and, when explain is not NULL, the matching explanations into
      * explain[] (rs_explanation_at: elements are q->explanation_size bytes
      * apart); sets *n_out. [serving] */
-    rs_status (*recommend)(void *instance, const rs_query *q, size_t k,
-                           rs_scored *out, rs_explanation *explain,
-                           size_t *n_out, rs_error *err);
+    rs_status (*recommend)(void *instance, const rs_query *q, size_t k, rs_scored *out,
+                           rs_explanation *explain, size_t *n_out, rs_error *err);
 
     /* Score n candidate items for the query into scores[] (RS_SCORE_MISSING
      * where it cannot). [serving] */
-    rs_status (*score)(void *instance, const rs_query *q, const int32_t *items,
-                       size_t n, float *scores, rs_error *err);
+    rs_status (*score)(void *instance, const rs_query *q, const int32_t *items, size_t n,
+                       float *scores, rs_error *err);
 
     /* The k items most similar to `item`, excluding it. [serving] */
-    rs_status (*similar)(void *instance, int32_t item, size_t k,
-                         rs_scored *out, size_t *n_out, rs_error *err);
+    rs_status (*similar)(void *instance, int32_t item, size_t k, rs_scored *out, size_t *n_out,
+                         rs_error *err);
 
     /* ---- ABI 1.1 (optional; NULL = nothing to say) ---- */
 
@@ -531,31 +507,25 @@ typedef struct rs_plugin_entry {
      * learned: weights, sizes), NUL-terminated in buf[cap]. Shown by
      * `recsys plugins` and the admin models endpoint. RS_ERR_INVALID if it
      * does not fit in cap. [serving] */
-    rs_status (*describe)(void *instance, char *buf, size_t cap,
-                          rs_error *err);
+    rs_status (*describe)(void *instance, char *buf, size_t cap, rs_error *err);
 } rs_plugin_entry;
 
 /* The entry up to the last ABI 1.0 callback (the host accepts any size
  * from this up to its own sizeof), and up to 1.1. */
-#define RS_ENTRY_V1_0_SIZE                                                   \
-    (offsetof(rs_plugin_entry, similar) + sizeof(void (*)(void)))
-#define RS_ENTRY_V1_1_SIZE                                                   \
-    (offsetof(rs_plugin_entry, describe) + sizeof(void (*)(void)))
+#define RS_ENTRY_V1_0_SIZE (offsetof(rs_plugin_entry, similar) + sizeof(void (*)(void)))
+#define RS_ENTRY_V1_1_SIZE (offsetof(rs_plugin_entry, describe) + sizeof(void (*)(void)))
 
 typedef const rs_plugin_entry *(*rs_plugin_entry_fn)(void);
 
 /* Define the entry point in exactly one translation unit of a plugin:
  *   RS_PLUGIN_DEFINE(my_entry)   where my_entry is a static rs_plugin_entry */
-#define RS_PLUGIN_DEFINE(entry_var)                                          \
-    RS_EXPORT const rs_plugin_entry *rs_plugin_entry_v1(void);              \
-    RS_EXPORT const rs_plugin_entry *rs_plugin_entry_v1(void)               \
-    {                                                                        \
-        return &(entry_var);                                                 \
-    }
+#define RS_PLUGIN_DEFINE(entry_var)                            \
+    RS_EXPORT const rs_plugin_entry *rs_plugin_entry_v1(void); \
+    RS_EXPORT const rs_plugin_entry *rs_plugin_entry_v1(void) { return &(entry_var); }
 
 /* Convenience initialiser for the ABI header fields. */
-#define RS_PLUGIN_ABI_HEADER                                                 \
-    .abi_major = RS_ABI_MAJOR, .abi_minor = RS_ABI_MINOR,                    \
+#define RS_PLUGIN_ABI_HEADER                              \
+    .abi_major = RS_ABI_MAJOR, .abi_minor = RS_ABI_MINOR, \
     .struct_size = (uint32_t)sizeof(rs_plugin_entry)
 
 #ifdef __cplusplus

@@ -43,18 +43,15 @@ int rs_testhost_free(rs_testhost *th);
 /* Load the plugin at so_path, create instance `name` with params (a
  * NULL-terminated "key=value" list, may be NULL) and fit it when it can
  * fit. The instance is visible to acquire_instance only once fitted. */
-rs_status rs_testhost_add(rs_testhost *th, const char *name,
-                          const char *so_path, const char *const *params,
-                          rs_error *err);
+rs_status rs_testhost_add(rs_testhost *th, const char *name, const char *so_path,
+                          const char *const *params, rs_error *err);
 /* The same for an entry linked into the test binary. */
-rs_status rs_testhost_add_entry(rs_testhost *th, const char *name,
-                                const rs_plugin_entry *entry,
+rs_status rs_testhost_add_entry(rs_testhost *th, const char *name, const rs_plugin_entry *entry,
                                 const char *const *params, rs_error *err);
 /* Build a new version of `name` and swap it in. References to the old one
  * stay valid; retired versions are destroyed by rs_testhost_free. */
-rs_status rs_testhost_swap(rs_testhost *th, const char *name,
-                           const char *so_path, const char *const *params,
-                           rs_error *err);
+rs_status rs_testhost_swap(rs_testhost *th, const char *name, const char *so_path,
+                           const char *const *params, rs_error *err);
 /* Drop instance `name` (later acquires fail with RS_ERR_NOT_FOUND). */
 void rs_testhost_remove(rs_testhost *th, const char *name);
 
@@ -67,16 +64,13 @@ const rs_host *rs_testhost_table(rs_testhost *th, const char *name);
 
 /* Serve from instance `name` as the engine does: fill the query, call the
  * plugin, validate its output. */
-rs_status rs_testhost_recommend(rs_testhost *th, const char *name,
-                                const rs_query *q, size_t k, rs_scored *out,
-                                rs_explanation *explain, size_t *n_out,
+rs_status rs_testhost_recommend(rs_testhost *th, const char *name, const rs_query *q, size_t k,
+                                rs_scored *out, rs_explanation *explain, size_t *n_out,
                                 rs_error *err);
-rs_status rs_testhost_score(rs_testhost *th, const char *name,
-                            const rs_query *q, const int32_t *items, size_t n,
-                            float *scores, rs_error *err);
-rs_status rs_testhost_similar(rs_testhost *th, const char *name, int32_t item,
-                              size_t k, rs_scored *out, size_t *n_out,
-                              rs_error *err);
+rs_status rs_testhost_score(rs_testhost *th, const char *name, const rs_query *q,
+                            const int32_t *items, size_t n, float *scores, rs_error *err);
+rs_status rs_testhost_similar(rs_testhost *th, const char *name, int32_t item, size_t k,
+                              rs_scored *out, size_t *n_out, rs_error *err);
 
 /* References currently held on all versions. */
 long rs_testhost_refs_held(rs_testhost *th);

@@ -33,9 +33,8 @@ void rs_db_release(rs_db *db, PGconn *conn);
  * out is NULL. On failure the result is cleared, err names the SQLSTATE
  * and libpq's message, and the status is RS_ERR_INVALID for an integrity
  * violation (SQLSTATE class 23) or RS_ERR_DATABASE otherwise. */
-rs_status rs_db_exec(PGconn *conn, const char *sql, int n,
-                     const char *const *params, PGresult **out,
-                     rs_error *err);
+rs_status rs_db_exec(PGconn *conn, const char *sql, int n, const char *const *params,
+                     PGresult **out, rs_error *err);
 
 /* BEGIN / COMMIT / ROLLBACK. rollback never fails loudly: it is the
  * cleanup path. */

@@ -31,9 +31,9 @@ typedef struct rs_reco_service rs_reco_service;
  * settings (rs_reco_cache_config_parse); NULL or enabled = 0 computes
  * every request. With a cache its refresher thread starts here
  * (list_size is capped at RS_RECO_K_MAX). */
-rs_status rs_reco_service_new(rs_engine *engine, const rs_movielens *ml,
-                              rs_db *db, const rs_reco_cache_config *cache,
-                              rs_reco_service **out, rs_error *err);
+rs_status rs_reco_service_new(rs_engine *engine, const rs_movielens *ml, rs_db *db,
+                              const rs_reco_cache_config *cache, rs_reco_service **out,
+                              rs_error *err);
 /* Stops the refresher first. */
 void rs_reco_service_free(rs_reco_service *svc);
 
@@ -45,21 +45,18 @@ void rs_reco_service_free(rs_reco_service *svc);
  * explanation"). out->source names the instance that answered.
  * RS_ERR_NOT_FOUND: no such instance; RS_ERR_UNSUPPORTED: it cannot
  * recommend; RS_ERR_DATABASE: ratings unreadable. */
-rs_status rs_reco_recommend(rs_reco_service *svc, int64_t user_id,
-                            const char *source, rs_reco_list *out,
-                            rs_error *err);
+rs_status rs_reco_recommend(rs_reco_service *svc, int64_t user_id, const char *source,
+                            rs_reco_list *out, rs_error *err);
 
 /* The same through the cache when it holds lists of out->cap items (else
  * computed now). *generated_at_ms (may be NULL): when the list was
  * computed (unix ms), 0 when computed by this call without the cache. */
-rs_status rs_reco_get(rs_reco_service *svc, int64_t user_id,
-                      const char *source, rs_reco_list *out,
+rs_status rs_reco_get(rs_reco_service *svc, int64_t user_id, const char *source, rs_reco_list *out,
                       int64_t *generated_at_ms, rs_error *err);
 
 /* The out->cap items most similar to catalogue item `item`, no
  * explanations. source NULL = the default (rs_reco_default_similar). */
-rs_status rs_reco_similar(rs_reco_service *svc, int32_t item,
-                          const char *source, rs_reco_list *out,
+rs_status rs_reco_similar(rs_reco_service *svc, int32_t item, const char *source, rs_reco_list *out,
                           rs_error *err);
 
 /* Take the serving roles from `cfg` (recsys/config.h): serving.cold_start
@@ -67,8 +64,7 @@ rs_status rs_reco_similar(rs_reco_service *svc, int32_t item,
  * when no source is named. RS_ERR_CONFIG when the instance cannot play its
  * role. cfg NULL: no cold-start source, similar from the first instance
  * able to answer it (also the state before this call). */
-rs_status rs_reco_service_set_roles(rs_reco_service *svc, const rs_config *cfg,
-                                    rs_error *err);
+rs_status rs_reco_service_set_roles(rs_reco_service *svc, const rs_config *cfg, rs_error *err);
 
 /* The instance that answers similar when none is named; NULL when no
  * configured instance can. */
@@ -99,7 +95,7 @@ int rs_reco_cache_info(rs_reco_service *svc, rs_reco_cache_stats *stats,
  * learns from dislikes takes it as one; every model counts it as rated):
  * the query every model sees.
  * *out is malloc'd; caller frees. */
-rs_status rs_reco_user_ratings(rs_reco_service *svc, int64_t user_id,
-                               rs_rating **out, size_t *n, rs_error *err);
+rs_status rs_reco_user_ratings(rs_reco_service *svc, int64_t user_id, rs_rating **out, size_t *n,
+                               rs_error *err);
 
 #endif /* RECSYS_RECO_H */

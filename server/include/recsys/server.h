@@ -23,14 +23,14 @@
 
 /* The `server:` section, with defaults from rs_server_options_default. */
 typedef struct rs_server_options {
-    char bind[64];            /* 127.0.0.1 */
-    int port;                 /* 8080; 0 = any free port */
-    int threads;              /* civetweb workers, 32 (docs/security.md) */
-    char static_dir[1024];    /* absolute; "" = serve no static files */
+    char bind[64];                           /* 127.0.0.1 */
+    int port;                                /* 8080; 0 = any free port */
+    int threads;                             /* civetweb workers, 32 (docs/security.md) */
+    char static_dir[1024];                   /* absolute; "" = serve no static files */
     char default_source[RS_SOURCE_NAME_MAX]; /* serving.default_source */
-    char tmdb_api_key[128];   /* "" = generated posters only */
-    size_t request_max_bytes; /* 65536 */
-    char work_dir[1024];      /* posters cache, eval/report.json */
+    char tmdb_api_key[128];                  /* "" = generated posters only */
+    size_t request_max_bytes;                /* 65536 */
+    char work_dir[1024];                     /* posters cache, eval/report.json */
     /* Argon2id cost. OPSLIMIT/MEMLIMIT_INTERACTIVE by default; tests lower
      * the memory limit (server.password_memlimit_kib). */
     unsigned long long pwhash_opslimit;
@@ -42,23 +42,23 @@ typedef struct rs_server_options {
     /* Slow clients (docs/security.md): the most a connection may spend
      * sending one request's headers, and again its body; how long an idle
      * keep-alive connection may hold a worker. */
-    int request_timeout_ms;        /* 10000 */
-    int keep_alive_timeout_ms;     /* 2000 */
+    int request_timeout_ms;    /* 10000 */
+    int keep_alive_timeout_ms; /* 2000 */
     /* Exposure rows written per user per minute; answers beyond it are
      * served but not logged. */
     int exposures_per_user_per_min; /* 500 */
     /* Exposure rows that may wait in memory for the batch writer; 0 =
      * write each response's rows synchronously, on the request path. */
-    int exposure_queue_rows;        /* 65536 */
+    int exposure_queue_rows; /* 65536 */
     /* Request-path caches (issue 15; 0 turns one off): how long a
      * validated session is trusted without asking PostgreSQL (a logout,
      * deletion or password change on this server ends it at once; one on
      * another replica within this), and how long a prebuilt recommendation
      * or similar body may be reused while its list is unchanged (bounds
      * how old the movies' rating counts in it can be). */
-    int session_cache_ttl_s;        /* 60; 0 when a cluster: section is
+    int session_cache_ttl_s;   /* 60; 0 when a cluster: section is
                                      * present and this key is not */
-    int response_cache_ttl_ms;      /* 5000 */
+    int response_cache_ttl_ms; /* 5000 */
     /* The config the options came from (rs_server_options_from_config);
      * its refresh, swap_gate, retrain, experiments and admin sections set
      * up the model lifecycle (docs/lifecycle.md). NULL = none of it. */
@@ -70,15 +70,13 @@ void rs_server_options_default(rs_server_options *o);
 /* Read the `server:` section of cfg into o (unknown keys and bad types fail
  * with file:line:column). Relative static_dir resolves against the config
  * file's directory; work_dir comes from cfg. */
-rs_status rs_server_options_from_config(const rs_config *cfg,
-                                        rs_server_options *o, rs_error *err);
+rs_status rs_server_options_from_config(const rs_config *cfg, rs_server_options *o, rs_error *err);
 
 typedef struct rs_server rs_server;
 
 /* Start serving. engine, ml and db must outlive the server. */
-rs_status rs_server_start(const rs_server_options *opt, rs_engine *engine,
-                          const rs_movielens *ml, rs_db *db,
-                          rs_server **out, rs_error *err);
+rs_status rs_server_start(const rs_server_options *opt, rs_engine *engine, const rs_movielens *ml,
+                          rs_db *db, rs_server **out, rs_error *err);
 /* The port actually bound (useful with port 0). */
 int rs_server_port(const rs_server *s);
 /* Start draining: GET /api/health answers 503 "draining" from now on, and
@@ -94,8 +92,7 @@ typedef struct rs_app rs_app;
 /* Load everything `recsys serve` needs from `config_path` and start the
  * server; port_override >= 0 replaces server.port. Progress goes to
  * stderr. */
-rs_status rs_app_open(const char *config_path, int port_override,
-                      rs_app **out, rs_error *err);
+rs_status rs_app_open(const char *config_path, int port_override, rs_app **out, rs_error *err);
 int rs_app_port(const rs_app *app);
 /* The database URL in use (the private cluster's when one was started). */
 const char *rs_app_database_url(const rs_app *app);

@@ -27,8 +27,7 @@ sem_fixture *sem_fixture_load(const char *data_dir, int with_text)
     if (!data_dir)
         return NULL;
     snprintf(dir, sizeof dir, "%s/ml-latest-small", data_dir);
-    snprintf(text, sizeof text, "%s/movie-text/ml-latest-small_text.csv",
-             data_dir);
+    snprintf(text, sizeof text, "%s/movie-text/ml-latest-small_text.csv", data_dir);
     /* CF subset = movies with >= 10 ratings (the coverage comparison) */
     rs_load_options opt = {with_text ? text : NULL, 10, 1};
     sem_fixture *f = calloc(1, sizeof *f);
@@ -50,18 +49,14 @@ void sem_fixture_free(sem_fixture *f)
     free(f);
 }
 
-const rs_dataset *sem_fixture_view(const sem_fixture *f)
-{
-    return rs_movielens_view(f->ml);
-}
+const rs_dataset *sem_fixture_view(const sem_fixture *f) { return rs_movielens_view(f->ml); }
 
 int32_t sem_fixture_item(const sem_fixture *f, int64_t movie_id)
 {
     return rs_movielens_item_index(f->ml, movie_id);
 }
 
-int32_t sem_fixture_find_title(const sem_fixture *f, const char *title,
-                               int32_t year)
+int32_t sem_fixture_find_title(const sem_fixture *f, const char *title, int32_t year)
 {
     const rs_dataset *d = rs_movielens_view(f->ml);
     for (int32_t i = 0; i < d->n_items; i++)

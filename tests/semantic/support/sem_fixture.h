@@ -20,7 +20,6 @@ void sem_fixture_free(sem_fixture *f);
 const rs_dataset *sem_fixture_view(const sem_fixture *f);
 /* Catalogue index of a movie id or of an exact "Title (year)", or -1. */
 int32_t sem_fixture_item(const sem_fixture *f, int64_t movie_id);
-int32_t sem_fixture_find_title(const sem_fixture *f, const char *title,
-                               int32_t year);
+int32_t sem_fixture_find_title(const sem_fixture *f, const char *title, int32_t year);
 
 #endif

@@ -54,8 +54,7 @@ static rs_status p_bool(const rs_host *host, const char *key, int *out)
     return RS_OK;
 }
 
-static rs_status p_string(const rs_host *host, const char *key,
-                          const char **out)
+static rs_status p_string(const rs_host *host, const char *key, const char **out)
 {
     const char *v = find(host, key);
     if (!v)
@@ -77,8 +76,8 @@ static void h_log(const rs_host *host, rs_log_level level, const char *fmt, ...)
     va_end(ap);
 }
 
-static void h_progress(const rs_host *host, const char *task, double done,
-                       double total, const char *detail)
+static void h_progress(const rs_host *host, const char *task, double done, double total,
+                       const char *detail)
 {
     (void)host;
     if (getenv("RS_TEST_VERBOSE"))
@@ -101,10 +100,7 @@ static const char *h_artifact_dir(const rs_host *host)
     return ((const sem_test_host *)host)->artifact_dir;
 }
 
-static const char *h_name(const rs_host *host)
-{
-    return ((const sem_test_host *)host)->name;
-}
+static const char *h_name(const rs_host *host) { return ((const sem_test_host *)host)->name; }
 
 void sem_test_host_set(sem_test_host *h, const char *key, const char *value)
 {

@@ -64,8 +64,8 @@ static float jaccard(uint32_t a, uint32_t b)
     return u ? (float)__builtin_popcount(a & b) / (float)__builtin_popcount(u) : 0.0f;
 }
 
-static rs_status g_similar(void *inst, int32_t item, size_t k, rs_scored *out,
-                           size_t *n_out, rs_error *err)
+static rs_status g_similar(void *inst, int32_t item, size_t k, rs_scored *out, size_t *n_out,
+                           rs_error *err)
 {
     genre *g = inst;
     if (item < 0 || item >= g->d->n_items)
@@ -134,7 +134,8 @@ static const rs_plugin_entry entry = {
     RS_PLUGIN_ABI_HEADER,
     .name = "test_genre",
     .version = "0.1.0",
-    .description = "Test plugin for the server suite; genre-overlap similar items and explained recommendations.",
+    .description = "Test plugin for the server suite; genre-overlap similar items and explained "
+                   "recommendations.",
     .capabilities = RS_CAP_FIT | RS_CAP_RECOMMEND | RS_CAP_SIMILAR | RS_CAP_EXPLAIN |
                     RS_CAP_FOLD_IN,
     .create = g_create,

@@ -95,10 +95,9 @@ typedef struct rs_error {
 } rs_error;
 
 /* Fill err (which may be NULL) and return code: `return rs_error_set(...)`. */
-static inline rs_status rs_error_set(rs_error *err, rs_status code,
-                                     const char *fmt, ...) RS_PRINTF(3, 4);
-static inline rs_status rs_error_set(rs_error *err, rs_status code,
-                                     const char *fmt, ...)
+static inline rs_status rs_error_set(rs_error *err, rs_status code, const char *fmt, ...)
+    RS_PRINTF(3, 4);
+static inline rs_status rs_error_set(rs_error *err, rs_status code, const char *fmt, ...)
 {
     if (err) {
         va_list ap;
@@ -137,22 +136,22 @@ typedef struct rs_dataset {
     int32_t n_users;
     int32_t n_items; /* the whole catalogue */
     size_t n_ratings;
-    const int64_t *user_ids;       /* [n_users] dense -> external userId */
-    const rs_item_meta *items;     /* [n_items] catalogue metadata */
+    const int64_t *user_ids;   /* [n_users] dense -> external userId */
+    const rs_item_meta *items; /* [n_items] catalogue metadata */
     /* CSR by user: user u's ratings are [user_ptr[u], user_ptr[u+1]),
      * sorted by item index. */
-    const size_t *user_ptr;        /* [n_users + 1] */
-    const int32_t *user_item;      /* [n_ratings] */
-    const float *user_rating;      /* [n_ratings] 0.5 .. 5.0 */
-    const int64_t *user_time;      /* [n_ratings] unix seconds */
+    const size_t *user_ptr;   /* [n_users + 1] */
+    const int32_t *user_item; /* [n_ratings] */
+    const float *user_rating; /* [n_ratings] 0.5 .. 5.0 */
+    const int64_t *user_time; /* [n_ratings] unix seconds */
     /* CSR by item: item i's ratings are [item_ptr[i], item_ptr[i+1]),
      * sorted by user index. */
-    const size_t *item_ptr;        /* [n_items + 1] */
-    const int32_t *item_user;      /* [n_ratings] */
-    const float *item_rating;      /* [n_ratings] */
+    const size_t *item_ptr;   /* [n_items + 1] */
+    const int32_t *item_user; /* [n_ratings] */
+    const float *item_rating; /* [n_ratings] */
     /* Collaborative-filtering subset chosen by `prepare` thresholds. */
-    const uint8_t *cf_item;        /* [n_items] 1 = in the CF subset */
-    const uint8_t *cf_user;        /* [n_users] 1 = in the CF subset */
+    const uint8_t *cf_item; /* [n_items] 1 = in the CF subset */
+    const uint8_t *cf_user; /* [n_users] 1 = in the CF subset */
     int32_t n_genres;
     const char *const *genre_names; /* [n_genres] */
 } rs_dataset;
@@ -174,7 +173,7 @@ typedef struct rs_query {
                                  RS_USER_NONE */
     const rs_rating *ratings; /* the user's current ratings; may be NULL */
     size_t n_ratings;
-    const int32_t *exclude;   /* extra items never to return, sorted asc */
+    const int32_t *exclude; /* extra items never to return, sorted asc */
     size_t n_exclude;
 } rs_query;
 
@@ -233,26 +232,22 @@ typedef struct rs_host {
     void *host_data; /* host-private */
 
     /* Log a line tagged with the instance name. */
-    void (*log)(const struct rs_host *host, rs_log_level level,
-                const char *fmt, ...) RS_PRINTF(3, 4);
+    void (*log)(const struct rs_host *host, rs_log_level level, const char *fmt, ...)
+        RS_PRINTF(3, 4);
 
     /* Report progress of a long task (fit): `done` of `total` units, and a
      * short detail string such as "loss 0.31". */
-    void (*progress)(const struct rs_host *host, const char *task,
-                     double done, double total, const char *detail);
+    void (*progress)(const struct rs_host *host, const char *task, double done, double total,
+                     const char *detail);
 
     /* Typed access to this instance's validated params. Each returns RS_OK,
      * or RS_ERR_NOT_FOUND / RS_ERR_INVALID for an unknown key or a type
      * mismatch (a plugin bug: its descriptor declares the keys). Strings
      * stay valid until destroy(). */
-    rs_status (*param_int)(const struct rs_host *host, const char *key,
-                           int64_t *out);
-    rs_status (*param_float)(const struct rs_host *host, const char *key,
-                             double *out);
-    rs_status (*param_bool)(const struct rs_host *host, const char *key,
-                            int *out);
-    rs_status (*param_string)(const struct rs_host *host, const char *key,
-                              const char **out);
+    rs_status (*param_int)(const struct rs_host *host, const char *key, int64_t *out);
+    rs_status (*param_float)(const struct rs_host *host, const char *key, double *out);
+    rs_status (*param_bool)(const struct rs_host *host, const char *key, int *out);
+    rs_status (*param_string)(const struct rs_host *host, const char *key, const char **out);
 
     /* The dataset the host currently serves (catalogue + base ratings). */
     const rs_dataset *(*dataset)(const struct rs_host *host);
@@ -260,9 +255,8 @@ typedef struct rs_host {
     /* Look up another instance by name and take a read reference to its
      * current serving version (the hybrid uses this for its children). The
      * reference stays valid, even across a hot swap, until released. */
-    rs_status (*acquire_instance)(const struct rs_host *host,
-                                  const char *name, rs_instance_ref *ref,
-                                  rs_error *err);
+    rs_status (*acquire_instance)(const struct rs_host *host, const char *name,
+                                  rs_instance_ref *ref, rs_error *err);
     void (*release_instance)(const struct rs_host *host, rs_instance_ref *ref);
 
     /* Worker threads the plugin may use for fit (>= 1). */
@@ -279,13 +273,13 @@ typedef struct rs_host {
 
 enum {
     RS_CAP_FIT = 1u << 0,
-    RS_CAP_PERSIST = 1u << 1,   /* save + load */
+    RS_CAP_PERSIST = 1u << 1, /* save + load */
     RS_CAP_RECOMMEND = 1u << 2,
     RS_CAP_SCORE = 1u << 3,
     RS_CAP_SIMILAR = 1u << 4,
-    RS_CAP_EXPLAIN = 1u << 5,   /* recommend fills explanations */
-    RS_CAP_FOLD_IN = 1u << 6,   /* serves users unseen at fit time */
-    RS_CAP_COMPOSITE = 1u << 7  /* depends on other instances (hybrid) */
+    RS_CAP_EXPLAIN = 1u << 5,  /* recommend fills explanations */
+    RS_CAP_FOLD_IN = 1u << 6,  /* serves users unseen at fit time */
+    RS_CAP_COMPOSITE = 1u << 7 /* depends on other instances (hybrid) */
 };
 
 typedef struct rs_plugin_entry {
@@ -294,10 +288,10 @@ typedef struct rs_plugin_entry {
     uint32_t abi_minor;
     uint32_t struct_size; /* sizeof(rs_plugin_entry) the plugin built with */
 
-    const char *name;        /* must equal the descriptor's name */
-    const char *version;     /* plugin version, e.g. "1.2.0" */
+    const char *name;    /* must equal the descriptor's name */
+    const char *version; /* plugin version, e.g. "1.2.0" */
     const char *description;
-    uint32_t capabilities;   /* RS_CAP_* */
+    uint32_t capabilities; /* RS_CAP_* */
 
     /* Create an instance. `host` stays valid until destroy. Thread: any,
      * one at a time. */
@@ -316,41 +310,36 @@ typedef struct rs_plugin_entry {
      * mismatched file. `data` is the catalogue to map external ids onto;
      * valid until destroy. */
     rs_status (*save)(void *instance, const char *dir, rs_error *err);
-    rs_status (*load)(void *instance, const char *dir, const rs_dataset *data,
-                      rs_error *err);
+    rs_status (*load)(void *instance, const char *dir, const rs_dataset *data, rs_error *err);
 
     /* Top-k items for the query, best first, never returning an item the
      * user rated or one in q->exclude. Writes up to k entries into out[],
      * and, when explain is not NULL, the matching explanations into
      * explain[]; sets *n_out. Concurrent-safe. */
-    rs_status (*recommend)(void *instance, const rs_query *q, size_t k,
-                           rs_scored *out, rs_explanation *explain,
-                           size_t *n_out, rs_error *err);
+    rs_status (*recommend)(void *instance, const rs_query *q, size_t k, rs_scored *out,
+                           rs_explanation *explain, size_t *n_out, rs_error *err);
 
     /* Score n candidate items for the query into scores[] (RS_SCORE_MISSING
      * where it cannot). Concurrent-safe. */
-    rs_status (*score)(void *instance, const rs_query *q, const int32_t *items,
-                       size_t n, float *scores, rs_error *err);
+    rs_status (*score)(void *instance, const rs_query *q, const int32_t *items, size_t n,
+                       float *scores, rs_error *err);
 
     /* The k items most similar to `item`, excluding it. Concurrent-safe. */
-    rs_status (*similar)(void *instance, int32_t item, size_t k,
-                         rs_scored *out, size_t *n_out, rs_error *err);
+    rs_status (*similar)(void *instance, int32_t item, size_t k, rs_scored *out, size_t *n_out,
+                         rs_error *err);
 } rs_plugin_entry;
 
 typedef const rs_plugin_entry *(*rs_plugin_entry_fn)(void);
 
 /* Define the entry point in exactly one translation unit of a plugin:
  *   RS_PLUGIN_DEFINE(my_entry)   where my_entry is a static rs_plugin_entry */
-#define RS_PLUGIN_DEFINE(entry_var)                                          \
-    RS_EXPORT const rs_plugin_entry *rs_plugin_entry_v1(void);              \
-    RS_EXPORT const rs_plugin_entry *rs_plugin_entry_v1(void)               \
-    {                                                                        \
-        return &(entry_var);                                                 \
-    }
+#define RS_PLUGIN_DEFINE(entry_var)                            \
+    RS_EXPORT const rs_plugin_entry *rs_plugin_entry_v1(void); \
+    RS_EXPORT const rs_plugin_entry *rs_plugin_entry_v1(void) { return &(entry_var); }
 
 /* Convenience initialiser for the ABI header fields. */
-#define RS_PLUGIN_ABI_HEADER                                                 \
-    .abi_major = RS_ABI_MAJOR, .abi_minor = RS_ABI_MINOR,                    \
+#define RS_PLUGIN_ABI_HEADER                              \
+    .abi_major = RS_ABI_MAJOR, .abi_minor = RS_ABI_MINOR, \
     .struct_size = (uint32_t)sizeof(rs_plugin_entry)
 
 #ifdef __cplusplus
