@@ -17,7 +17,13 @@ for h in plugin topk params contract testhost; do
     cc -std=c11 -Wall -Wextra -Wpedantic -Werror -I"$tmp/prefix/include" -x c - -o "$tmp/hdr" -lm
 done
 
-cmake -S "$src/examples/plugin-template" -B "$tmp/plugin" -DCMAKE_PREFIX_PATH="$tmp/prefix" >/dev/null
+# A sanitizer build installs an instrumented test host: the template's
+# unit test then links the sanitizer runtimes too.
+san=()
+if grep -q '^RS_SANITIZE:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then
+  san=(-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined)
+fi
+cmake -S "$src/examples/plugin-template" -B "$tmp/plugin" -DCMAKE_PREFIX_PATH="$tmp/prefix" "${san[@]}" >/dev/null
 cmake --build "$tmp/plugin" >/dev/null
 test -f "$tmp/plugin/plugins/recency/librs_recency.so"
 # Its unit test, linked against the installed SDK test host.

@@ -1,6 +1,8 @@
 /* Test support HTTP client (see http_client.h). */
 #include "http_client.h"
 
+#include <check.h>
+
 #include <curl/curl.h>
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -146,4 +148,20 @@ long long db_scalar(const char *url, const char *sql)
     }
     PQfinish(c);
     return v;
+}
+
+void http_call(int port, http_resp *r, const char *method, const char *path, const char *body,
+               const char *cookie)
+{
+    http_resp_free(r);
+    ck_assert_msg(http_do(port, method, path, body, NULL, cookie, r) == 0, "%s %s failed", method,
+                  path);
+}
+
+void http_expect_error(const http_resp *r, long status, const char *code)
+{
+    ck_assert_msg(r->status == status, "expected %ld, got %ld: %s", status, r->status, r->body);
+    ck_assert_msg(r->json != NULL, "not JSON: %s", r->body);
+    ck_assert_str_eq(http_error_code(r), code);
+    ck_assert_ptr_nonnull(json_string_value(json_object_get(r->json, "message")));
 }

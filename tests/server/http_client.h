@@ -35,6 +35,14 @@ void http_resp_free(http_resp *r);
 /* The "error" member of a JSON error body, or "" */
 const char *http_error_code(const http_resp *r);
 
+/* For Check suites: free *r, perform the request into it and fail the test
+ * on a transport error (any HTTP status is the caller's to check). */
+void http_call(int port, http_resp *r, const char *method, const char *path, const char *body,
+               const char *cookie);
+/* Fail the test unless *r is `status` with a JSON error body {error: code,
+ * message}. */
+void http_expect_error(const http_resp *r, long status, const char *code);
+
 /* One integer from a SQL query against url (e.g. "SELECT count(*) ..."). */
 long long db_scalar(const char *url, const char *sql);
 

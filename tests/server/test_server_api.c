@@ -121,9 +121,7 @@ static void server_teardown(void)
 
 static void call(const char *method, const char *path, const char *body, const char *cookie)
 {
-    http_resp_free(&R);
-    ck_assert_msg(http_do(port, method, path, body, NULL, cookie, &R) == 0, "%s %s failed", method,
-                  path);
+    http_call(port, &R, method, path, body, cookie);
 }
 
 static void call_ct(const char *method, const char *path, const char *body, const char *type,
@@ -133,12 +131,7 @@ static void call_ct(const char *method, const char *path, const char *body, cons
     ck_assert_int_eq(http_do(port, method, path, body, type, cookie, &R), 0);
 }
 
-static void expect_error(long status, const char *code)
-{
-    ck_assert_msg(R.status == status, "expected %ld, got %ld: %s", status, R.status, R.body);
-    ck_assert_str_eq(http_error_code(&R), code);
-    ck_assert_ptr_nonnull(json_string_value(json_object_get(R.json, "message")));
-}
+static void expect_error(long status, const char *code) { http_expect_error(&R, status, code); }
 
 static long long q(const char *sql) { return db_scalar(g_url, sql); }
 

@@ -98,9 +98,7 @@ static void teardown(void)
 
 static void call(const char *method, const char *path, const char *body, const char *cookie)
 {
-    http_resp_free(&R);
-    ck_assert_msg(http_do(port, method, path, body, NULL, cookie, &R) == 0, "%s %s failed", method,
-                  path);
+    http_call(port, &R, method, path, body, cookie);
 }
 
 static void admin_get(const char *path)
