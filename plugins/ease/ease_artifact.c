@@ -1,5 +1,6 @@
 /* Versioned, checksummed binary artifacts for the EASE model. */
 #include "ease_artifact.h"
+#include "recsys/bytes.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,21 +32,6 @@ static uint32_t crc_update(uint32_t crc, const void *buf, size_t n)
         n -= step;
     }
     return (uint32_t)c;
-}
-
-static void put_u32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); }
-static void put_u64(unsigned char *p, uint64_t v) { memcpy(p, &v, 8); }
-static uint32_t get_u32(const unsigned char *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
-static uint64_t get_u64(const unsigned char *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return v;
 }
 
 typedef struct section {
@@ -90,16 +76,16 @@ rs_status ease_artifact_save(const ease_model *m, const char *dir, rs_error *err
         crc = crc_update(crc, s[k].ptr, s[k].bytes);
     unsigned char h[HEADER_BYTES] = {0};
     memcpy(h, MAGIC, 8);
-    put_u32(h + 8, EASE_FORMAT_VERSION);
-    put_u32(h + 12, HEADER_BYTES);
-    put_u32(h + 16, BYTE_ORDER_TAG);
-    put_u32(h + 20, (uint32_t)m->n);
+    rs_put_u32(h + 8, EASE_FORMAT_VERSION);
+    rs_put_u32(h + 12, HEADER_BYTES);
+    rs_put_u32(h + 16, BYTE_ORDER_TAG);
+    rs_put_u32(h + 20, (uint32_t)m->n);
     memcpy(h + 24, &m->threshold, 4);
     memcpy(h + 32, &m->lambda, 8);
-    put_u64(h + 40, m->n_positives);
-    put_u64(h + 48, m->n_users);
-    put_u32(h + 56, crc);
-    put_u32(h + 60, crc_update((uint32_t)crc32(0L, Z_NULL, 0), h, 60));
+    rs_put_u64(h + 40, m->n_positives);
+    rs_put_u64(h + 48, m->n_users);
+    rs_put_u32(h + 56, crc);
+    rs_put_u32(h + 60, crc_update((uint32_t)crc32(0L, Z_NULL, 0), h, 60));
 
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
@@ -149,22 +135,22 @@ static rs_status check_header(const char *path, const unsigned char *h, size_t s
                             path, size, HEADER_BYTES);
     if (memcmp(h, MAGIC, 8) != 0)
         return rs_error_set(err, RS_ERR_FORMAT, "ease: %s: bad magic (not an EASE artifact)", path);
-    uint32_t version = get_u32(h + 8);
+    uint32_t version = rs_get_u32(h + 8);
     if (version != EASE_FORMAT_VERSION)
         return rs_error_set(err, RS_ERR_FORMAT, "ease: %s: format version %u, this plugin reads %u",
                             path, version, EASE_FORMAT_VERSION);
-    if (get_u32(h + 60) != crc_update((uint32_t)crc32(0L, Z_NULL, 0), h, 60))
+    if (rs_get_u32(h + 60) != crc_update((uint32_t)crc32(0L, Z_NULL, 0), h, 60))
         return rs_error_set(err, RS_ERR_FORMAT, "ease: %s: header checksum mismatch (corrupt)",
                             path);
-    uint32_t n = get_u32(h + 20);
+    uint32_t n = rs_get_u32(h + 20);
     float threshold;
     double lambda;
     memcpy(&threshold, h + 24, 4);
     memcpy(&lambda, h + 32, 8);
     const char *bad = NULL;
-    if (get_u32(h + 12) != HEADER_BYTES)
+    if (rs_get_u32(h + 12) != HEADER_BYTES)
         bad = "header size";
-    else if (get_u32(h + 16) != BYTE_ORDER_TAG)
+    else if (rs_get_u32(h + 16) != BYTE_ORDER_TAG)
         bad = "byte order";
     else if (n < 1 || n > INT32_MAX || ease_serve_bytes(n) == 0)
         bad = "item count";
@@ -234,8 +220,8 @@ static rs_status read_model(const char *path, int fd, int64_t max_items, ease_mo
         return st;
     memcpy(&m->threshold, h + 24, 4);
     memcpy(&m->lambda, h + 32, 8);
-    m->n_positives = get_u64(h + 40);
-    m->n_users = get_u64(h + 48);
+    m->n_positives = rs_get_u64(h + 40);
+    m->n_users = rs_get_u64(h + 48);
     section s[3];
     sections_of(m, s);
     uint32_t crc = (uint32_t)crc32(0L, Z_NULL, 0);
@@ -249,7 +235,7 @@ static rs_status read_model(const char *path, int fd, int64_t max_items, ease_mo
         }
         crc = crc_update(crc, s[k].ptr, s[k].bytes);
     }
-    if (crc != get_u32(h + 56)) {
+    if (crc != rs_get_u32(h + 56)) {
         st = rs_error_set(err, RS_ERR_FORMAT, "ease: %s: payload checksum mismatch (corrupt)",
                           path);
         goto fail;

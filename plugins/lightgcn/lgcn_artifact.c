@@ -1,5 +1,6 @@
 /* Versioned, checksummed binary artifacts for the LightGCN model. */
 #include "lgcn_artifact.h"
+#include "recsys/bytes.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,21 +37,6 @@ uint32_t lgcn_crc32(uint32_t crc, const void *buf, size_t n)
     for (size_t k = 0; k < n; k++)
         crc = table[(crc ^ p[k]) & 0xff] ^ (crc >> 8);
     return ~crc;
-}
-
-static void put_u32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); }
-static void put_u64(unsigned char *p, uint64_t v) { memcpy(p, &v, 8); }
-static uint32_t get_u32(const unsigned char *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
-static uint64_t get_u64(const unsigned char *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return v;
 }
 
 /* The payload's sections, in file order. */
@@ -128,18 +114,18 @@ rs_status lgcn_artifact_save(const lgcn_model *m, const char *dir, rs_error *err
         crc = lgcn_crc32(crc, s[k].ptr, s[k].bytes);
     unsigned char h[HEADER_BYTES] = {0};
     memcpy(h, MAGIC, 8);
-    put_u32(h + 8, LGCN_FORMAT_VERSION);
-    put_u32(h + 12, HEADER_BYTES);
-    put_u32(h + 16, BYTE_ORDER_TAG);
-    put_u32(h + 20, (uint32_t)m->dim);
-    put_u32(h + 24, (uint32_t)m->layers);
-    put_u32(h + 28, (uint32_t)m->n_users);
-    put_u32(h + 32, (uint32_t)m->n_items);
-    put_u32(h + 36, (uint32_t)m->n_item_layers);
+    rs_put_u32(h + 8, LGCN_FORMAT_VERSION);
+    rs_put_u32(h + 12, HEADER_BYTES);
+    rs_put_u32(h + 16, BYTE_ORDER_TAG);
+    rs_put_u32(h + 20, (uint32_t)m->dim);
+    rs_put_u32(h + 24, (uint32_t)m->layers);
+    rs_put_u32(h + 28, (uint32_t)m->n_users);
+    rs_put_u32(h + 32, (uint32_t)m->n_items);
+    rs_put_u32(h + 36, (uint32_t)m->n_item_layers);
     memcpy(h + 40, &m->threshold, 4);
-    put_u64(h + 48, m->n_edges);
-    put_u32(h + 56, crc);
-    put_u32(h + 60, lgcn_crc32(0, h, 60));
+    rs_put_u64(h + 48, m->n_edges);
+    rs_put_u32(h + 56, crc);
+    rs_put_u32(h + 60, lgcn_crc32(0, h, 60));
     lgcn_span parts[8] = {{h, sizeof h}};
     for (size_t k = 0; k < ns; k++)
         parts[k + 1] = (lgcn_span){s[k].ptr, s[k].bytes};
@@ -213,7 +199,7 @@ rs_status lgcn_artifact_load(const char *dir, const rs_dataset *data, lgcn_model
                           path);
         goto out;
     }
-    uint32_t version = get_u32(buf + 8);
+    uint32_t version = rs_get_u32(buf + 8);
     if (version != LGCN_FORMAT_VERSION) {
         st = rs_error_set(err, RS_ERR_FORMAT,
                           "lightgcn: %s: format version %u, this plugin reads "
@@ -221,15 +207,15 @@ rs_status lgcn_artifact_load(const char *dir, const rs_dataset *data, lgcn_model
                           path, version, LGCN_FORMAT_VERSION);
         goto out;
     }
-    if (get_u32(buf + 60) != lgcn_crc32(0, buf, 60)) {
+    if (rs_get_u32(buf + 60) != lgcn_crc32(0, buf, 60)) {
         st = rs_error_set(err, RS_ERR_FORMAT, "lightgcn: %s: header checksum mismatch (corrupt)",
                           path);
         goto out;
     }
-    uint32_t hbytes = get_u32(buf + 12), order = get_u32(buf + 16);
-    uint32_t dim = get_u32(buf + 20), layers = get_u32(buf + 24);
-    uint32_t nu = get_u32(buf + 28), ni = get_u32(buf + 32);
-    uint32_t nl = get_u32(buf + 36);
+    uint32_t hbytes = rs_get_u32(buf + 12), order = rs_get_u32(buf + 16);
+    uint32_t dim = rs_get_u32(buf + 20), layers = rs_get_u32(buf + 24);
+    uint32_t nu = rs_get_u32(buf + 28), ni = rs_get_u32(buf + 32);
+    uint32_t nl = rs_get_u32(buf + 36);
     float threshold;
     memcpy(&threshold, buf + 40, 4);
     const char *bad = NULL;
@@ -267,7 +253,7 @@ rs_status lgcn_artifact_load(const char *dir, const rs_dataset *data, lgcn_model
                           path, size, HEADER_BYTES + payload);
         goto out;
     }
-    if (get_u32(buf + 56) != lgcn_crc32(0, buf + HEADER_BYTES, payload)) {
+    if (rs_get_u32(buf + 56) != lgcn_crc32(0, buf + HEADER_BYTES, payload)) {
         st = rs_error_set(err, RS_ERR_FORMAT, "lightgcn: %s: payload checksum mismatch (corrupt)",
                           path);
         goto out;
@@ -276,7 +262,7 @@ rs_status lgcn_artifact_load(const char *dir, const rs_dataset *data, lgcn_model
         RS_OK)
         goto out;
     m->threshold = threshold;
-    m->n_edges = get_u64(buf + 48);
+    m->n_edges = rs_get_u64(buf + 48);
     section s[7];
     size_t ns = sections_of(m, s), off = HEADER_BYTES;
     for (size_t k = 0; k < ns; k++) {
