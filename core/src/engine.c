@@ -40,6 +40,10 @@ typedef struct rs_version {
     int64_t number;         /* 1, 2, ... in order of going live */
     rs_provenance prov;     /* what it was fitted on, for the MANIFEST */
     const rs_dataset *data; /* of its fit/load: queries' user_index */
+    /* A private fit (host child_fit_private) owns its slot clone and the
+     * user map of its composite-built dataset; both die with it. */
+    rs_slot *own_slot;
+    struct user_map *own_map;
 } rs_version;
 
 struct rs_slot {
@@ -56,6 +60,7 @@ struct rs_slot {
     char checkpoint_dir[PATH_MAX];
     size_t *deps; /* slots named by its `instance` params (earlier slots) */
     size_t n_deps;
+    int private_fit; /* a clone for child_fit_private: never resumes */
 };
 
 /* External user id -> dense index, one per dataset an instance was fitted
@@ -168,7 +173,11 @@ static int host_threads(const rs_host *h) { return slot_of_host(h)->engine->thre
 static const char *host_artifact_dir(const rs_host *h) { return slot_of_host(h)->artifact_dir; }
 static const char *host_instance_name(const rs_host *h) { return slot_of_host(h)->conf->name; }
 static const char *host_checkpoint_dir(const rs_host *h) { return slot_of_host(h)->checkpoint_dir; }
-static int host_resume(const rs_host *h) { return slot_of_host(h)->engine->resume; }
+static int host_resume(const rs_host *h)
+{
+    const rs_slot *s = slot_of_host(h);
+    return !s->private_fit && s->engine->resume;
+}
 
 static rs_status host_child_recommend(const rs_host *h, const rs_instance_ref *ref,
                                       const rs_query *q, size_t k, rs_scored *out,
@@ -177,6 +186,9 @@ static rs_status host_child_score(const rs_host *h, const rs_instance_ref *ref, 
                                   const int32_t *items, size_t n, float *scores, rs_error *err);
 static rs_status host_child_similar(const rs_host *h, const rs_instance_ref *ref, int32_t item,
                                     size_t k, rs_scored *out, size_t *n_out, rs_error *err);
+static rs_status host_child_fit_private(const rs_host *h, const rs_instance_ref *child,
+                                        const rs_dataset *data, rs_instance_ref *out,
+                                        rs_error *err);
 
 static void host_init(rs_slot *s)
 {
@@ -203,6 +215,7 @@ static void host_init(rs_slot *s)
     h->child_recommend = host_child_recommend;
     h->child_score = host_child_score;
     h->child_similar = host_child_similar;
+    h->child_fit_private = host_child_fit_private;
 }
 
 /* ---- construction -------------------------------------------------------- */
@@ -561,6 +574,21 @@ rs_status rs_engine_acquire(rs_engine *e, const char *name, rs_instance_ref *ref
     return RS_OK;
 }
 
+static void user_map_free(struct user_map *m);
+
+/* A private fit's slot clone (its scratch directory goes with it) and
+ * user map. */
+static void private_parts_free(rs_version *v)
+{
+    if (v->own_map)
+        user_map_free(v->own_map);
+    if (v->own_slot) {
+        rs_remove_tree(v->own_slot->checkpoint_dir);
+        pthread_mutex_destroy(&v->own_slot->mu);
+        free(v->own_slot);
+    }
+}
+
 static void version_unref(rs_version *v)
 {
     rs_slot *s = v->slot;
@@ -569,6 +597,7 @@ static void version_unref(rs_version *v)
     pthread_mutex_unlock(&s->mu);
     if (last) {
         s->plugin->entry.destroy(v->instance);
+        private_parts_free(v);
         free(v);
     }
 }
@@ -1094,6 +1123,31 @@ static const user_map *user_map_find(rs_engine *e, const rs_dataset *d)
     return NULL;
 }
 
+static void user_map_free(user_map *m)
+{
+    rs_idmap_destroy(&m->ids);
+    free(m);
+}
+
+/* A new map of d's users, or NULL when out of memory. */
+static user_map *user_map_build(const rs_dataset *d)
+{
+    user_map *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->data = d;
+    if (rs_idmap_init(&m->ids, d->n_users > 0 ? (size_t)d->n_users : 1) != 0) {
+        free(m);
+        return NULL;
+    }
+    for (int32_t u = 0; u < d->n_users; u++)
+        if (rs_idmap_put(&m->ids, d->user_ids[u], u) == -2) {
+            user_map_free(m);
+            return NULL;
+        }
+    return m;
+}
+
 /* The map of d, built on first use (at publish, off the request path). */
 static const user_map *user_map_get(rs_engine *e, const rs_dataset *d)
 {
@@ -1102,22 +1156,9 @@ static const user_map *user_map_get(rs_engine *e, const rs_dataset *d)
         return found;
     pthread_mutex_lock(&e->maps_mu);
     user_map *m = (user_map *)user_map_find(e, d);
-    if (!m && (m = calloc(1, sizeof *m)) != NULL) {
-        m->data = d;
-        if (rs_idmap_init(&m->ids, d->n_users > 0 ? (size_t)d->n_users : 1) != 0) {
-            free(m);
-            m = NULL;
-        }
-        for (int32_t u = 0; m && u < d->n_users; u++)
-            if (rs_idmap_put(&m->ids, d->user_ids[u], u) == -2) {
-                rs_idmap_destroy(&m->ids);
-                free(m);
-                m = NULL;
-            }
-        if (m) {
-            m->next = atomic_load(&e->user_maps);
-            atomic_store(&e->user_maps, m);
-        }
+    if (!m && (m = user_map_build(d)) != NULL) {
+        m->next = atomic_load(&e->user_maps);
+        atomic_store(&e->user_maps, m);
     }
     pthread_mutex_unlock(&e->maps_mu);
     return m;
@@ -1130,7 +1171,9 @@ static rs_status query_fill(rs_engine *e, const rs_version *v, const rs_query *i
                             rs_rating **owned, rs_error *err)
 {
     int32_t u = -1;
-    const user_map *m = in->user_id != RS_USER_NONE ? user_map_find(e, v->data) : NULL;
+    const user_map *m = in->user_id == RS_USER_NONE ? NULL
+                        : v->own_map                ? v->own_map
+                                                    : user_map_find(e, v->data);
     if (m)
         u = rs_idmap_get(&m->ids, in->user_id);
     if (rs_contract_fill_query(in, u, v->data, q, owned) != 0)
@@ -1334,6 +1377,77 @@ static rs_status host_child_similar(const rs_host *h, const rs_instance_ref *ref
     *n_out = 0;
     rs_status st = child_version(h, ref, RS_CAP_SIMILAR, "similar", &v, err);
     return st != RS_OK ? st : version_similar(slot_of_host(h)->engine, v, item, k, out, n_out, err);
+}
+
+/* A private copy of a child fitted on the composite's own dataset (plugin.h,
+ * child_fit_private): a clone of the child's slot (same plugin and
+ * params) whose checkpoints go to a scratch directory under the caller's
+ * and which never resumes, wrapped in a version no slot serves. Releasing
+ * the reference destroys it, the clone and the scratch directory. */
+static rs_status host_child_fit_private(const rs_host *h, const rs_instance_ref *child,
+                                        const rs_dataset *data, rs_instance_ref *out, rs_error *err)
+{
+    const rs_slot *caller = slot_of_host(h);
+    rs_version *cv = NULL;
+    if (!out || !data)
+        return rs_error_set(err, RS_ERR_INVALID, "instance '%s': child_fit_private needs data",
+                            caller->conf->name);
+    memset(out, 0, sizeof *out);
+    rs_status st = child_version(h, child, RS_CAP_FIT, "fit_private", &cv, err);
+    if (st != RS_OK)
+        return st;
+    if (data->n_items != caller->engine->data->n_items)
+        return rs_error_set(err, RS_ERR_INVALID,
+                            "instance '%s': child_fit_private data has %d items, the "
+                            "catalogue %d",
+                            caller->conf->name, data->n_items, caller->engine->data->n_items);
+    const rs_slot *s = cv->slot;
+    rs_slot *ps = calloc(1, sizeof *ps);
+    rs_version *v = calloc(1, sizeof *v);
+    user_map *m = user_map_build(data);
+    if (!ps || !v || !m) {
+        free(ps);
+        free(v);
+        if (m)
+            user_map_free(m);
+        return rs_error_set(err, RS_ERR_NOMEM, "engine: out of memory");
+    }
+    ps->engine = s->engine;
+    ps->conf = s->conf;
+    ps->plugin = s->plugin;
+    ps->params = s->params;
+    ps->private_fit = 1;
+    pthread_mutex_init(&ps->mu, NULL);
+    int len = snprintf(ps->checkpoint_dir, sizeof ps->checkpoint_dir, "%s/private-%s",
+                       caller->checkpoint_dir, s->conf->name);
+    memcpy(ps->artifact_dir, ps->checkpoint_dir, sizeof ps->artifact_dir);
+    host_init(ps);
+    v->slot = ps;
+    v->refs = 1;
+    v->data = data;
+    v->own_slot = ps;
+    v->own_map = m;
+    if (len < 0 || (size_t)len >= sizeof ps->checkpoint_dir)
+        st = rs_error_set(err, RS_ERR_IO, "%s/private-%s: path too long", caller->checkpoint_dir,
+                          s->conf->name);
+    else if (rs_remove_tree(ps->checkpoint_dir) != 0 || rs_mkdir_p(ps->checkpoint_dir) != 0)
+        st = rs_error_set(err, RS_ERR_IO, "%s: cannot prepare: %s", ps->checkpoint_dir,
+                          strerror(errno));
+    else if ((st = ps->plugin->entry.create(&ps->host, &v->instance, err)) != RS_OK)
+        st = prefix_error(err, st, ps, "create (private fit)");
+    else if ((st = ps->plugin->entry.fit(v->instance, data, err)) != RS_OK)
+        st = prefix_error(err, st, ps, "fit (private)");
+    if (st != RS_OK) {
+        if (v->instance)
+            ps->plugin->entry.destroy(v->instance);
+        private_parts_free(v);
+        free(v);
+        return st;
+    }
+    out->entry = &ps->plugin->entry;
+    out->instance = v->instance;
+    out->token = v;
+    return RS_OK;
 }
 
 /* ---- discovery ------------------------------------------------------------ */

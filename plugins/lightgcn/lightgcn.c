@@ -390,7 +390,7 @@ static rs_status lgcn_fit(void *instance, const rs_dataset *data, rs_error *err)
     if ((st = lgcn_graph_build(&g, graph_pos, err)) != RS_OK ||
         (st = lgcn_trainer_new(&g, &in->hp, &t, err)) != RS_OK)
         goto out;
-    const char *ckdir = h->struct_size >= RS_HOST_V1_1_SIZE && h->checkpoint_dir
+    const char *ckdir = RS_HAS_FIELD(h, rs_host, checkpoint_dir) && h->checkpoint_dir
                             ? h->checkpoint_dir(h)
                             : NULL;
     lgcn_ckpt_id id;

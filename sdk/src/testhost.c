@@ -30,6 +30,11 @@ typedef struct th_version {
     void *instance;
     long refs;   /* guarded by th->lock */
     int retired; /* swapped out or removed: destroy at refs == 0 */
+    /* What it was fitted on: the host's dataset, or the composite's own
+     * for a private copy (child_fit_private), which no slot holds and
+     * which dies with its last reference. */
+    const rs_dataset *data;
+    int private_copy;
 } th_version;
 
 struct rs_testhost {
@@ -168,8 +173,10 @@ static void host_release(const rs_host *h, rs_instance_ref *ref)
     if (!v)
         return;
     pthread_mutex_lock(&th->lock);
-    v->refs--;
+    int gone = --v->refs == 0 && v->private_copy;
     pthread_mutex_unlock(&th->lock);
+    if (gone)
+        version_destroy(v);
     memset(ref, 0, sizeof *ref);
 }
 
@@ -204,10 +211,10 @@ static int host_resume(const rs_host *h)
 /* The query a plugin sees (recsys/contract.h, as the engine): user_index
  * of user_id in the host's dataset (a linear scan: test datasets are
  * small), and that user's ratings when the caller gave none. */
-static rs_status query_fill(const rs_testhost *th, const rs_query *in, rs_query *q,
-                            rs_rating **owned, rs_error *err)
+static rs_status query_fill(const th_version *v, const rs_query *in, rs_query *q, rs_rating **owned,
+                            rs_error *err)
 {
-    const rs_dataset *d = th->data;
+    const rs_dataset *d = v->data;
     int32_t u = -1;
     for (int32_t i = 0; in->user_id != RS_USER_NONE && i < d->n_users && u < 0; i++)
         if (d->user_ids[i] == in->user_id)
@@ -240,7 +247,7 @@ static rs_status version_recommend(th_version *v, const rs_query *in, size_t k, 
     *n_out = 0;
     rs_status st = need_cap(v, RS_CAP_RECOMMEND, "recommend", err);
     if (st == RS_OK)
-        st = query_fill(v->th, in, &q, &owned, err);
+        st = query_fill(v, in, &q, &owned, err);
     if (st != RS_OK)
         return st;
     if (!(v->entry->capabilities & RS_CAP_EXPLAIN))
@@ -263,7 +270,7 @@ static rs_status version_score(th_version *v, const rs_query *in, const int32_t 
     char why[256];
     rs_status st = need_cap(v, RS_CAP_SCORE, "score", err);
     if (st == RS_OK)
-        st = query_fill(v->th, in, &q, &owned, err);
+        st = query_fill(v, in, &q, &owned, err);
     if (st != RS_OK)
         return st;
     st = v->entry->score(v->instance, &q, items, n, scores, err);
@@ -331,6 +338,42 @@ static rs_status host_child_similar(const rs_host *h, const rs_instance_ref *ref
     return st != RS_OK ? st : version_similar(v, item, k, out, n_out, err);
 }
 
+static rs_status version_new(rs_testhost *th, const char *name, const char *what,
+                             const rs_plugin_entry *e, const char *const *params,
+                             const rs_dataset *data, th_version **out, rs_error *err);
+
+/* As the engine: a copy with the child's entry and params, fitted on the
+ * composite's data, held only by *out. */
+static rs_status host_child_fit_private(const rs_host *h, const rs_instance_ref *child,
+                                        const rs_dataset *data, rs_instance_ref *out, rs_error *err)
+{
+    th_version *v = NULL, *pv = NULL;
+    memset(out, 0, sizeof *out);
+    rs_status st = child_of(child, &v, err);
+    if (st == RS_OK && !data)
+        st = rs_error_set(err, RS_ERR_INVALID, "testhost: child_fit_private needs data");
+    if (st == RS_OK && data->n_items != version_of(h)->th->data->n_items)
+        st = rs_error_set(err, RS_ERR_INVALID,
+                          "testhost: child_fit_private data is not over "
+                          "the catalogue");
+    if (st == RS_OK && !(v->entry->capabilities & RS_CAP_FIT))
+        st = need_cap(v, RS_CAP_FIT, "fit", err);
+    if (st == RS_OK) {
+        const char *params[TH_MAX_PARAMS + 1] = {0};
+        for (size_t i = 0; i < v->n_params; i++)
+            params[i] = v->params[i];
+        st = version_new(v->th, v->name, "private fit", v->entry, params, data, &pv, err);
+    }
+    if (st != RS_OK)
+        return st;
+    pv->private_copy = 1;
+    pv->refs = 1;
+    out->entry = pv->entry;
+    out->instance = pv->instance;
+    out->token = pv;
+    return RS_OK;
+}
+
 /* ---- building versions ---------------------------------------------------- */
 
 rs_testhost *rs_testhost_new(const rs_dataset *data)
@@ -387,8 +430,8 @@ static void version_free_fields(th_version *v)
 }
 
 static rs_status version_new(rs_testhost *th, const char *name, const char *what,
-                             const rs_plugin_entry *e, const char *const *params, th_version **out,
-                             rs_error *err)
+                             const rs_plugin_entry *e, const char *const *params,
+                             const rs_dataset *data, th_version **out, rs_error *err)
 {
     th_version *v = calloc(1, sizeof *v);
     if (!v)
@@ -399,6 +442,7 @@ static rs_status version_new(rs_testhost *th, const char *name, const char *what
         return s;
     }
     v->th = th;
+    v->data = data;
     v->name = strdup(name);
     v->entry = &v->entry_copy;
     for (size_t i = 0; params && params[i] && i < TH_MAX_PARAMS; i++)
@@ -425,11 +469,12 @@ static rs_status version_new(rs_testhost *th, const char *name, const char *what
         .child_recommend = host_child_recommend,
         .child_score = host_child_score,
         .child_similar = host_child_similar,
+        .child_fit_private = host_child_fit_private,
     };
     e = v->entry;
     s = e->create(&v->table, &v->instance, err);
     if (s == RS_OK && (e->capabilities & RS_CAP_FIT))
-        s = e->fit(v->instance, th->data, err);
+        s = e->fit(v->instance, data, err);
     if (s != RS_OK) {
         if (v->instance)
             e->destroy(v->instance);
@@ -451,7 +496,7 @@ static rs_status slot_add(rs_testhost *th, const char *name, const char *what,
     /* Occupy the slot only after create+fit, as the engine would: a
      * composite's fit may acquire its children but never itself. */
     th_version *v;
-    rs_status s = version_new(th, name, what, e, params, &v, err);
+    rs_status s = version_new(th, name, what, e, params, th->data, &v, err);
     if (s != RS_OK)
         return s;
     pthread_mutex_lock(&th->lock);
@@ -492,7 +537,7 @@ rs_status rs_testhost_swap(rs_testhost *th, const char *name, const char *so_pat
     const rs_plugin_entry *e = entry_open(so_path, err);
     if (!e)
         return err->code;
-    rs_status s = version_new(th, name, so_path, e, params, &v, err);
+    rs_status s = version_new(th, name, so_path, e, params, th->data, &v, err);
     if (s != RS_OK)
         return s;
     pthread_mutex_lock(&th->lock);

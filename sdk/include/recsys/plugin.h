@@ -21,7 +21,7 @@
  * Version notes:
  *   1.0  the first release.
  *   1.1  (one minor, never released before it was complete, so it was
- *        grown in two appends; both are 1.1):
+ *        grown in three appends; all are 1.1):
  *        first append: rs_host.checkpoint_dir and rs_host.resume.
  *        second append: rs_query.user_index and rs_query.explanation_size
  *        (the host fills both, and always fills the ratings);
@@ -34,6 +34,10 @@
  *        its entry is the 1.0 size and it only ever reads the host fields it
  *        knew (up to resume), which every 1.1 host has. Check the second
  *        append's fields with RS_HAS_FIELD before using them.
+ *        third append: rs_host.child_fit_private (a composite fits a
+ *        private copy of a child on data of its choosing, to learn without
+ *        leakage); RS_HOST_V1_1_SIZE ends there, RS_HOST_V1_1_CHILD_SIZE
+ *        at the second append.
  *
  * Threading contract (each callback below is tagged with its own):
  *   - [setup]: create, fit, load and save are called from one thread at a
@@ -428,14 +432,29 @@ typedef struct rs_host {
                              rs_error *err);
     rs_status (*child_similar)(const struct rs_host *host, const rs_instance_ref *ref, int32_t item,
                                size_t k, rs_scored *out, size_t *n_out, rs_error *err);
+
+    /* ---- ABI 1.1, third append (check RS_HAS_FIELD first) ---- */
+
+    /* Fit a private copy of a child (same plugin, same params) on `data`,
+     * a dataset the composite built over the same catalogue, e.g. its own
+     * training data without the ratings it validates on, so the composite
+     * can learn from queries the child never saw (a serving child was
+     * fitted on all of them). *out works with child_recommend/child_score/
+     * child_similar (queries resolve users against `data`) and nowhere
+     * else: the copy never serves, saves or resumes, and checkpoints into a
+     * scratch directory. release_instance destroys it. `data` must outlive
+     * *out. Costs one fit of the child. [setup] */
+    rs_status (*child_fit_private)(const struct rs_host *host, const rs_instance_ref *child,
+                                   const rs_dataset *data, rs_instance_ref *out, rs_error *err);
 } rs_host;
 
 /* Size of the host table up to the last ABI 1.0 field, up to the first 1.1
- * append (what a plugin built against the first 1.1 header checked), and
- * up to the last 1.1 field. */
+ * append (what a plugin built against the first 1.1 header checked), up to
+ * the second (child calls), and up to the last 1.1 field. */
 #define RS_HOST_V1_0_SIZE (offsetof(rs_host, instance_name) + sizeof(void (*)(void)))
 #define RS_HOST_V1_1_RESUME_SIZE (offsetof(rs_host, resume) + sizeof(void (*)(void)))
-#define RS_HOST_V1_1_SIZE (offsetof(rs_host, child_similar) + sizeof(void (*)(void)))
+#define RS_HOST_V1_1_CHILD_SIZE (offsetof(rs_host, child_similar) + sizeof(void (*)(void)))
+#define RS_HOST_V1_1_SIZE (offsetof(rs_host, child_fit_private) + sizeof(void (*)(void)))
 
 /* ---- The plugin entry --------------------------------------------------- */
 
