@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "blend.h"
+#include "holdout.h"
 #include "hybrid_internal.h"
 #include "recsys/splitmix64.h"
 #include "recsys/topk.h"
@@ -46,9 +47,11 @@ typedef struct shared {
     uint8_t live[N_ROLES];
     const int32_t *users; /* the sampled users' dense indices */
     size_t n_users;
-    slot *slots;        /* [n_users * n_buckets] */
-    atomic_size_t next; /* next user to take */
-    atomic_int failed;  /* an allocation failed */
+    size_t n_buckets;               /* slots per user */
+    const rs_hybrid_holdout *known; /* known-user mode: data is known->data */
+    slot *slots;                    /* [n_users * n_buckets] */
+    atomic_size_t next;             /* next user to take */
+    atomic_int failed;              /* an allocation failed */
 } shared;
 
 /* splitmix64, seeded per user so the sample and every query are the same
@@ -243,6 +246,46 @@ static int one_user(shared *sh, worker_buf *b, size_t k, const int32_t *all)
     return 1;
 }
 
+/* Known-user mode: the sampled user k as a user of the private children
+ * (their fit data lacks k's held-out ratings), scored on those ratings. */
+static int known_user(shared *sh, worker_buf *b, size_t k, const int32_t *all)
+{
+    int32_t u = sh->users[k];
+    const hybrid *h = sh->h;
+    const rs_dataset *d = sh->data;
+    const rs_hybrid_holdout *ho = sh->known;
+    size_t n_items = (size_t)d->n_items;
+    size_t beg = d->user_ptr[u], n = d->user_ptr[u + 1] - beg, n_rel = 0;
+    slot *out = &sh->slots[k];
+    for (size_t i = 0; i < n; i++) {
+        int32_t it = d->user_item[beg + i];
+        b->skip[it] = 1;
+        b->q_items[i] = it;
+        b->q_ratings[i] = d->user_rating[beg + i];
+    }
+    for (size_t i = ho->held_ptr[k]; i < ho->held_ptr[k + 1]; i++)
+        if (ho->held_rating[i] >= h->positive_threshold && !(b->mark[ho->held_item[i]] & 2)) {
+            b->mark[ho->held_item[i]] |= 2;
+            n_rel++;
+        }
+    int ok = 1;
+    if (n_rel) {
+        /* No ratings given: the host fills the user's, from the copy. */
+        rs_query q = RS_QUERY(d->user_ids[u], NULL, 0, NULL, 0);
+        b->gate_strength = 1.0 - rs_hybrid_cold_raise(d, b->q_items, n);
+        if (score_children(sh, b, &q, all, n_items)) {
+            ok = record(sh, b, n_items, out);
+            out->n_rel = (uint32_t)n_rel;
+            out->boost = (float)rs_hybrid_query_boost(h, d, b->q_items, b->q_ratings, n);
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        b->skip[d->user_item[beg + i]] = 0;
+    for (size_t i = ho->held_ptr[k]; i < ho->held_ptr[k + 1]; i++)
+        b->mark[ho->held_item[i]] = 0;
+    return ok;
+}
+
 static void *worker(void *arg)
 {
     shared *sh = arg;
@@ -269,7 +312,7 @@ static void *worker(void *arg)
         size_t k = atomic_fetch_add(&sh->next, 1);
         if (k >= sh->n_users || atomic_load(&sh->failed))
             break;
-        if (!one_user(sh, &b, k, all))
+        if (!(sh->known ? known_user(sh, &b, k, all) : one_user(sh, &b, k, all)))
             atomic_store(&sh->failed, 1);
     }
     free(all);
@@ -302,7 +345,7 @@ static size_t sample_users(const hybrid *h, const rs_dataset *d, int32_t *out)
 
 static rs_status gather(shared *sh, rs_hybrid_collected *c, rs_error *err)
 {
-    size_t B = sh->h->n_buckets, n_q = 0, n_c = 0;
+    size_t B = sh->n_buckets, n_q = 0, n_c = 0;
     for (size_t s = 0; s < sh->n_users * B; s++)
         if (sh->slots[s].feat) {
             n_q++;
@@ -325,30 +368,87 @@ static rs_status gather(shared *sh, rs_hybrid_collected *c, rs_error *err)
     }
     c->d = (rs_hybrid_ldata){
         N_ROLES, B, n_q, c->q, c->feat, c->rel, sh->h->stand_in, ROLE_CONTENT, sh->h->metric};
+    c->users = sh->n_users;
     return RS_OK;
+}
+
+/* The public children of every blend role that can score, into
+ * sh->ref/live; how many. */
+static int acquire_children(shared *sh)
+{
+    hybrid *h = sh->h;
+    int n_live = 0;
+    for (int r = 0; r < N_ROLES; r++) {
+        if (!h->child[r][0] || !rs_hybrid_child_acquire(h, r, &sh->ref[r]))
+            continue;
+        if (!(sh->ref[r].entry->capabilities & RS_CAP_SCORE) || !sh->ref[r].entry->score) {
+            rs_hybrid_child_failed(h, r, "cannot score", "no SCORE capability");
+            continue;
+        }
+        sh->live[r] = 1;
+        n_live++;
+    }
+    return n_live;
+}
+
+static void release_children(shared *sh)
+{
+    for (int r = 0; r < N_ROLES; r++)
+        if (sh->ref[r].entry)
+            sh->h->host->release_instance(sh->h->host, &sh->ref[r]);
+}
+
+/* Every sampled user's queries on host->threads() workers, gathered. */
+static rs_status run_workers(shared *sh, rs_hybrid_collected *out, rs_error *err)
+{
+    hybrid *h = sh->h;
+    rs_status st;
+    out->users = sh->n_users;
+    sh->slots = calloc((sh->n_users ? sh->n_users : 1) * sh->n_buckets, sizeof *sh->slots);
+    if (!sh->slots)
+        return rs_error_set(err, RS_ERR_NOMEM, "hybrid: out of memory");
+    int nt = h->host->threads ? h->host->threads(h->host) : 1;
+    if (nt < 1)
+        nt = 1;
+    if (nt > 64)
+        nt = 64;
+    pthread_t tid[64];
+    int started = 0;
+    for (int t = 1; t < nt; t++)
+        if (pthread_create(&tid[started], NULL, worker, sh) == 0)
+            started++;
+    worker(sh); /* this thread works too */
+    for (int t = 0; t < started; t++)
+        pthread_join(tid[t], NULL);
+    if (atomic_load(&sh->failed))
+        st = rs_error_set(err, RS_ERR_NOMEM, "hybrid: out of memory collecting learning queries");
+    else
+        st = gather(sh, out, err);
+    for (size_t s = 0; s < sh->n_users * sh->n_buckets; s++) {
+        free(sh->slots[s].feat);
+        free(sh->slots[s].rel);
+    }
+    free(sh->slots);
+    sh->slots = NULL;
+    return st;
+}
+
+static void collected_init(const hybrid *h, size_t n_buckets, rs_hybrid_collected *out)
+{
+    memset(out, 0, sizeof *out);
+    out->d = (rs_hybrid_ldata){N_ROLES,     n_buckets,    0,        NULL, NULL, NULL,
+                               h->stand_in, ROLE_CONTENT, h->metric};
 }
 
 rs_status rs_hybrid_collect(hybrid *h, const rs_dataset *data, rs_hybrid_collected *out,
                             rs_error *err)
 {
-    memset(out, 0, sizeof *out);
-    out->d = (rs_hybrid_ldata){N_ROLES,     h->n_buckets, 0,        NULL, NULL, NULL,
-                               h->stand_in, ROLE_CONTENT, h->metric};
-    shared sh = {.h = h, .data = data};
+    collected_init(h, h->n_buckets, out);
+    shared sh = {.h = h, .data = data, .n_buckets = h->n_buckets};
     atomic_init(&sh.next, 0);
     atomic_init(&sh.failed, 0);
     rs_status st = RS_OK;
-    int n_live = 0;
-    for (int r = 0; r < N_ROLES; r++) {
-        if (!h->child[r][0] || !rs_hybrid_child_acquire(h, r, &sh.ref[r]))
-            continue;
-        if (!(sh.ref[r].entry->capabilities & RS_CAP_SCORE) || !sh.ref[r].entry->score) {
-            rs_hybrid_child_failed(h, r, "cannot score", "no SCORE capability");
-            continue;
-        }
-        sh.live[r] = 1;
-        n_live++;
-    }
+    int n_live = acquire_children(&sh);
     memcpy(out->live, sh.live, sizeof sh.live);
     int32_t *users = NULL;
     if (!n_live || data->n_users <= 0 || !h->learn_users)
@@ -360,39 +460,105 @@ rs_status rs_hybrid_collect(hybrid *h, const rs_dataset *data, rs_hybrid_collect
     }
     sh.users = users;
     sh.n_users = sample_users(h, data, users);
-    out->users = sh.n_users;
-    sh.slots = calloc((sh.n_users ? sh.n_users : 1) * h->n_buckets, sizeof *sh.slots);
-    if (!sh.slots) {
-        st = rs_error_set(err, RS_ERR_NOMEM, "hybrid: out of memory");
-        goto done;
-    }
-    int nt = h->host->threads ? h->host->threads(h->host) : 1;
-    if (nt < 1)
-        nt = 1;
-    if (nt > 64)
-        nt = 64;
-    pthread_t tid[64];
-    int started = 0;
-    for (int t = 1; t < nt; t++)
-        if (pthread_create(&tid[started], NULL, worker, &sh) == 0)
-            started++;
-    worker(&sh); /* this thread works too */
-    for (int t = 0; t < started; t++)
-        pthread_join(tid[t], NULL);
-    if (atomic_load(&sh.failed))
-        st = rs_error_set(err, RS_ERR_NOMEM, "hybrid: out of memory collecting learning queries");
-    else
-        st = gather(&sh, out, err);
+    st = run_workers(&sh, out, err);
 done:
-    for (size_t s = 0; sh.slots && s < sh.n_users * h->n_buckets; s++) {
-        free(sh.slots[s].feat);
-        free(sh.slots[s].rel);
-    }
-    free(sh.slots);
     free(users);
+    release_children(&sh);
+    if (st != RS_OK)
+        rs_hybrid_collect_free(out);
+    return st;
+}
+
+/* Append src's queries and candidates to dst (both one bucket). */
+static rs_status collected_append(rs_hybrid_collected *dst, const rs_hybrid_collected *src,
+                                  rs_error *err)
+{
+    size_t nq = dst->d.n_queries, sq = src->d.n_queries, nc = 0, sc = 0;
+    for (size_t i = 0; i < nq; i++)
+        nc += dst->q[i].n_cand;
+    for (size_t i = 0; i < sq; i++)
+        sc += src->q[i].n_cand;
+    rs_hybrid_lquery *q = realloc(dst->q, (nq + sq + 1) * sizeof *q);
+    if (q)
+        dst->q = q;
+    float *feat = realloc(dst->feat, (nc + sc + 1) * N_ROLES * sizeof *feat);
+    if (feat)
+        dst->feat = feat;
+    uint8_t *rel = realloc(dst->rel, nc + sc + 1);
+    if (rel)
+        dst->rel = rel;
+    if (!q || !feat || !rel)
+        return rs_error_set(err, RS_ERR_NOMEM, "hybrid: out of memory");
+    for (size_t i = 0; i < sq; i++) {
+        q[nq + i] = src->q[i];
+        q[nq + i].off += nc;
+    }
+    memcpy(feat + nc * N_ROLES, src->feat, sc * N_ROLES * sizeof *feat);
+    memcpy(rel + nc, src->rel, sc);
+    dst->d.q = q;
+    dst->d.feat = feat;
+    dst->d.rel = rel;
+    dst->d.n_queries = nq + sq;
+    dst->users += src->users;
     for (int r = 0; r < N_ROLES; r++)
-        if (sh.ref[r].entry)
-            h->host->release_instance(h->host, &sh.ref[r]);
+        dst->live[r] |= src->live[r];
+    return RS_OK;
+}
+
+/* One fold of the known-user learners: its training copy, a private fit of
+ * every public child on it, and its users' queries through those fits. */
+static rs_status collect_fold(hybrid *h, const rs_dataset *data, shared *pub, size_t fold,
+                              rs_hybrid_collected *out, rs_error *err)
+{
+    rs_hybrid_holdout ho;
+    collected_init(h, 1, out);
+    if (rs_hybrid_holdout_build(data, h->known_users, HYB_KNOWN_MIN_RATINGS, h->known_fraction,
+                                fold, h->known_folds, (uint64_t)h->seed ^ 0x4b4e4f574eull,
+                                &ho) != 0)
+        return rs_error_set(err, RS_ERR_NOMEM, "hybrid: out of memory holding out ratings");
+    shared sh = {.h = h, .data = &ho.data, .n_buckets = 1, .known = &ho};
+    atomic_init(&sh.next, 0);
+    atomic_init(&sh.failed, 0);
+    sh.users = ho.users;
+    sh.n_users = ho.n_users;
+    /* No child saw the ratings its fold is scored on: leak-free. */
+    for (int r = 0; r < N_ROLES; r++) {
+        if (!pub->live[r])
+            continue;
+        rs_error ce = {0};
+        if (h->host->child_fit_private(h->host, &pub->ref[r], &ho.data, &sh.ref[r], &ce) != RS_OK) {
+            h->host->log(h->host, RS_LOG_WARN,
+                         "hybrid: private fit of %s child '%s' failed (%s); learning the "
+                         "known-user weights without it",
+                         rs_hybrid_role_names[r], h->child[r], ce.message);
+            memset(&sh.ref[r], 0, sizeof sh.ref[r]);
+            continue;
+        }
+        sh.live[r] = 1;
+    }
+    memcpy(out->live, sh.live, sizeof sh.live);
+    rs_status st = run_workers(&sh, out, err);
+    release_children(&sh);
+    rs_hybrid_holdout_free(&ho);
+    return st;
+}
+
+rs_status rs_hybrid_collect_known(hybrid *h, const rs_dataset *data, rs_hybrid_collected *out,
+                                  rs_error *err)
+{
+    collected_init(h, 1, out);
+    shared pub = {.h = h};
+    rs_status st = RS_OK;
+    if (h->known_users && data->n_users > 0 && RS_HAS_FIELD(h->host, rs_host, child_fit_private) &&
+        h->host->child_fit_private && acquire_children(&pub))
+        for (size_t f = 0; f < h->known_folds && st == RS_OK; f++) {
+            rs_hybrid_collected one;
+            st = collect_fold(h, data, &pub, f, &one, err);
+            if (st == RS_OK)
+                st = collected_append(out, &one, err);
+            rs_hybrid_collect_free(&one);
+        }
+    release_children(&pub);
     if (st != RS_OK)
         rs_hybrid_collect_free(out);
     return st;

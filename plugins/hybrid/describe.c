@@ -62,7 +62,18 @@ rs_status rs_hybrid_describe(void *instance, char *buf, size_t cap, rs_error *er
         put(&o, isnan(h->ndcg[b]) ? "null" : "%.4f", h->ndcg[b]);
         put(&o, "}");
     }
-    put(&o, "]}");
+    put(&o, "], \"known_users\": ");
+    if (h->has_known) { /* users the children were fitted on */
+        put(&o, "{\"w\": {");
+        for (int r = 0; r < N_ROLES; r++)
+            put(&o, "%s\"%s\": %.4g", r ? ", " : "", rs_hybrid_role_names[r], h->known_w[r]);
+        put(&o, "}, \"queries\": %zu, \"ndcg20\": ", h->known_queries);
+        put(&o, isnan(h->known_ndcg) ? "null" : "%.4f", h->known_ndcg);
+        put(&o, "}");
+    } else {
+        put(&o, "null");
+    }
+    put(&o, "}");
     if (o.overflow)
         return rs_error_set(err, RS_ERR_INVALID, "hybrid: describe needs more than %zu bytes", cap);
     return RS_OK;

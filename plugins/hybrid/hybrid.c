@@ -48,11 +48,11 @@ const char *const rs_hybrid_role_names[N_NAMES] = {"ease", "cf", "content", "pop
 typedef struct hybrid_params {
     const char *child[N_NAMES];
     const char *learn_n, *weights, *cold, *order, *metric;
-    size_t learn_users, learn_top, min_item, min_queries, explain_depth;
+    size_t learn_users, learn_top, min_item, min_queries, explain_depth, known_users, known_folds;
     int64_t seed;
     int grid;
     double positive_threshold, content_floor, content_floor_n;
-    double content_evidence, content_cap, focus_weight, focus_lo, focus_hi;
+    double content_evidence, content_cap, focus_weight, focus_lo, focus_hi, known_fraction;
 } hybrid_params;
 
 #define HYB_F(kind, member, key, def) RS_PARAM_FIELD_##kind(hybrid_params, member, key, def)
@@ -82,6 +82,9 @@ static const rs_param_field hybrid_param_table[] = {
     HYB_F(DOUBLE, focus_lo, "focus_lo", 1.0),
     HYB_F(DOUBLE, focus_hi, "focus_hi", 1.6),
     HYB_F(SIZE, explain_depth, "explain_depth", 500),
+    HYB_F(SIZE, known_users, "learn_known_users", 1000),
+    HYB_F(SIZE, known_folds, "learn_known_folds", 3),
+    HYB_F(DOUBLE, known_fraction, "learn_known_fraction", 0.2),
 };
 #undef HYB_F
 
@@ -183,6 +186,17 @@ static rs_status read_params(hybrid *h, rs_error *err)
     h->learn_min_queries = p.min_queries;
     h->grid = p.grid;
     h->explain_depth = p.explain_depth;
+    h->known_users = p.known_users;
+    h->known_fraction = p.known_fraction;
+    h->known_folds = p.known_folds;
+    if (h->known_folds < 1 || h->known_folds > 20)
+        return rs_error_set(err, RS_ERR_CONFIG,
+                            "hybrid: param 'learn_known_folds' = %zu must be in 1..20",
+                            h->known_folds);
+    if (!(h->known_fraction > 0.0 && h->known_fraction < 1.0))
+        return rs_error_set(err, RS_ERR_CONFIG,
+                            "hybrid: param 'learn_known_fraction' = %g must be in (0, 1)",
+                            h->known_fraction);
     if (strcmp(cold, "content") != 0 && strcmp(cold, "mean") != 0)
         return rs_error_set(err, RS_ERR_CONFIG,
                             "hybrid: param 'cold_items' = '%s' is not one of "
@@ -244,6 +258,10 @@ static void set_initial_weights(hybrid *h)
         h->ndcg[b] = NAN;
         h->queries[b] = 0;
     }
+    h->has_known = 0;
+    h->known_ndcg = NAN;
+    h->known_queries = 0;
+    memset(h->known_w, 0, sizeof h->known_w);
 }
 
 /* ---- Lifecycle ------------------------------------------------------------ */
@@ -309,6 +327,100 @@ static rs_status check_children(hybrid *h, rs_error *err)
     return RS_OK;
 }
 
+/* The queries of d with index parity `half` (0 or 1), as one bucket, into
+ * q_out (n_queries entries); shares d's candidates. */
+static rs_hybrid_ldata half_of(const rs_hybrid_ldata *d, int half, rs_hybrid_lquery *q_out)
+{
+    rs_hybrid_ldata h = *d;
+    size_t n = 0;
+    for (size_t i = (size_t)half; i < d->n_queries; i += 2) {
+        q_out[n] = d->q[i];
+        q_out[n++].bucket = 0;
+    }
+    h.q = q_out;
+    h.n_queries = n;
+    h.n_buckets = 1;
+    return h;
+}
+
+/* Two-fold cross-fit of the learner on d against all weight on child
+ * `base_child`: the mean and standard error of the per-query difference
+ * (out-of-fold metric of weights learned on the other half minus the
+ * base's). 0, or -1 when out of memory. */
+static int cross_fit(const hybrid *h, const rs_hybrid_ldata *d, const uint8_t *live, int base_child,
+                     double *mean, double *se)
+{
+    size_t n = d->n_queries;
+    rs_hybrid_lquery *qa = malloc((n / 2 + 1) * sizeof *qa);
+    rs_hybrid_lquery *qb = malloc((n / 2 + 1) * sizeof *qb);
+    if (!qa || !qb) {
+        free(qa);
+        free(qb);
+        return -1;
+    }
+    rs_hybrid_ldata half[2] = {half_of(d, 0, qa), half_of(d, 1, qb)};
+    double w[2][N_ROLES], base[N_ROLES] = {0}, sum = 0.0, sum2 = 0.0;
+    base[base_child] = 1.0;
+    for (int f = 0; f < 2; f++)
+        rs_hybrid_learn(&half[f], live, HYB_NDCG_K, h->grid, NULL, 0, base_child, w[f], NULL);
+    for (int f = 0; f < 2; f++) /* half f judged by the other half's weights */
+        for (size_t i = 0; i < half[f].n_queries; i++) {
+            double diff = rs_hybrid_query_metric(&half[f], i, w[1 - f], HYB_NDCG_K) -
+                          rs_hybrid_query_metric(&half[f], i, base, HYB_NDCG_K);
+            sum += diff;
+            sum2 += diff * diff;
+        }
+    free(qa);
+    free(qb);
+    *mean = n ? sum / (double)n : 0.0;
+    double var = n > 1 ? (sum2 - (double)n * *mean * *mean) / (double)(n - 1) : 0.0;
+    *se = n ? sqrt(var > 0.0 ? var / (double)n : 0.0) : 0.0;
+    return 0;
+}
+
+/* The known-user weights (collect.c, rs_hybrid_collect_known): learned
+ * like one bucket, without floors, on leak-free queries. On sparse data a
+ * few hundred queries with one or two positives each let the search fit
+ * noise, so the learned blend must earn its place: a two-fold cross-fit of
+ * the learner has to beat all weight on popularity out of fold by more
+ * than one standard error, else popularity takes it all (the prototypes found nothing beat it on tiny
+ * data). Too few queries (or none: a host without child_fit_private):
+ * known users keep the bucket weights. */
+static rs_status learn_known_weights(hybrid *h, const rs_dataset *data, rs_error *err)
+{
+    rs_hybrid_collected c;
+    rs_status s = rs_hybrid_collect_known(h, data, &c, err);
+    if (s != RS_OK)
+        return s;
+    if (c.d.n_queries >= h->learn_min_queries && c.d.n_queries > 0) {
+        int fallback = c.live[ROLE_POP] ? ROLE_POP : -1;
+        rs_hybrid_learn(&c.d, c.live, HYB_NDCG_K, h->grid, NULL, h->learn_min_queries, fallback,
+                        h->known_w, &h->known_ndcg);
+        h->known_queries = c.d.n_queries;
+        h->has_known = 1;
+        double mean, se;
+        if (fallback >= 0 && cross_fit(h, &c.d, c.live, fallback, &mean, &se) == 0 &&
+            !(mean > se)) {
+            double pop[N_ROLES] = {0};
+            pop[fallback] = 1.0;
+            h->host->log(h->host, RS_LOG_INFO,
+                         "hybrid: the known-user blend cross-fits %+.4f (se %.4f) NDCG@20 "
+                         "against popularity alone, not one standard error above it: known "
+                         "users get popularity alone",
+                         mean, se);
+            memcpy(h->known_w, pop, sizeof pop);
+            h->known_ndcg = rs_hybrid_ndcg(&c.d, pop, HYB_NDCG_K, SIZE_MAX, NULL);
+        }
+    } else if (h->known_users) {
+        h->host->log(h->host, RS_LOG_INFO,
+                     "hybrid: %zu known-user learning queries (learn_min_queries %zu): users "
+                     "the children know get the bucket weights",
+                     c.d.n_queries, h->learn_min_queries);
+    }
+    rs_hybrid_collect_free(&c);
+    return RS_OK;
+}
+
 /* Learn the weight table from held-out training users (collect.c), or
  * keep the fixed weights. The children are fitted before their composite
  * (the engine prepares composites last). */
@@ -350,7 +462,7 @@ static rs_status learn_weights(hybrid *h, const rs_dataset *data, rs_error *err)
                      c.d.n_queries, c.users, h->learn_min_queries,
                      fallback >= 0 ? "all weight on popularity" : "equal weights");
     rs_hybrid_collect_free(&c);
-    return RS_OK;
+    return learn_known_weights(h, data, err);
 }
 
 static rs_status hybrid_fit(void *instance, const rs_dataset *data, rs_error *err)
@@ -546,10 +658,11 @@ static void request_weights(const hybrid *h, request *r, const rs_hybrid_user_vi
 {
     size_t n_ratings = u->n;
     size_t b = rs_hybrid_bucket(h->bucket_n, h->n_buckets, n_ratings);
+    const double *w = u->known && h->has_known ? h->known_w : h->w[b];
     double sum = 0.0;
     int live = 0;
     for (int c = 0; c < N_ROLES; c++) {
-        r->w[c] = r->live[c] ? h->w[b][c] : 0.0;
+        r->w[c] = r->live[c] ? w[c] : 0.0;
         live += r->live[c];
     }
     for (int c = 0; c < N_ROLES; c++)

@@ -29,6 +29,8 @@ enum {
 
 #define HYB_MAX_BUCKETS 16
 #define HYB_NDCG_K 20 /* the metric the weights are fitted on */
+/* A known-user learning sample needs this many ratings (it keeps 80 %). */
+#define HYB_KNOWN_MIN_RATINGS 5
 
 extern const char *const rs_hybrid_role_names[N_NAMES];
 
@@ -68,6 +70,16 @@ typedef struct hybrid {
     double w[HYB_MAX_BUCKETS][N_ROLES];
     double ndcg[HYB_MAX_BUCKETS];    /* NaN = not learned */
     size_t queries[HYB_MAX_BUCKETS]; /* learning queries per bucket */
+    /* Users the children were fitted on (the query names one: its
+     * user_index resolves) are served one weight set learned on private
+     * refits of the children without known_fraction of known_users users'
+     * ratings, in known_folds folds (collect.c); has_known = 0 serves them the bucket weights. */
+    size_t known_users, known_folds;
+    double known_fraction;
+    int has_known;
+    double known_w[N_ROLES];
+    double known_ndcg;
+    size_t known_queries;
     /* From fit/load: resolves queries that name a fitted user. */
     rs_hybrid_users users;
     /* Log-once latches: 1 after a child's failure was logged, back to 0
@@ -107,6 +119,16 @@ typedef struct rs_hybrid_collected {
 
 rs_status rs_hybrid_collect(hybrid *h, const rs_dataset *data, rs_hybrid_collected *out,
                             rs_error *err);
+
+/* Known-user learning data (collect.c): known_users training users, in
+ * known_folds folds; a fold's users lose known_fraction of their ratings
+ * in a copy of data (holdout.h), every blend child is refitted privately
+ * on the copy (child_fit_private: one fit per child per fold) and each of
+ * the fold's users, queried by id as a user of those copies, is scored on
+ * their held-out ratings. One bucket. Empty (no queries) when the host cannot
+ * fit privately or known_users is 0. */
+rs_status rs_hybrid_collect_known(hybrid *h, const rs_dataset *data, rs_hybrid_collected *out,
+                                  rs_error *err);
 void rs_hybrid_collect_free(rs_hybrid_collected *c);
 
 /* The weights file (weights.c): save/load the table, and one log line. */

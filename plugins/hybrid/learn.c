@@ -62,6 +62,11 @@ static double query_ndcg(const rs_hybrid_ldata *d, const rs_hybrid_lquery *q, co
     }
 }
 
+double rs_hybrid_query_metric(const rs_hybrid_ldata *d, size_t i, const double *w, size_t k)
+{
+    return i < d->n_queries ? query_ndcg(d, &d->q[i], w, k < MAX_K ? k : MAX_K) : 0.0;
+}
+
 double rs_hybrid_ndcg(const rs_hybrid_ldata *d, const double *w, size_t k, size_t bucket,
                       size_t *count)
 {

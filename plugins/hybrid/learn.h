@@ -70,6 +70,10 @@ typedef struct rs_hybrid_ldata {
 double rs_hybrid_ndcg(const rs_hybrid_ldata *d, const double *w, size_t k, size_t bucket,
                       size_t *count);
 
+/* The metric@k of query i alone under weights w (0 when i is out of
+ * range). */
+double rs_hybrid_query_metric(const rs_hybrid_ldata *d, size_t i, const double *w, size_t k);
+
 /*
  * Learn the weights.
  *   live[c]      nonzero = child c may get weight (NULL = all)

@@ -39,7 +39,8 @@ rs_status rs_hybrid_user_view_init(const rs_hybrid_users *users, const rs_query 
     size_t n = q->ratings ? q->n_ratings : 0;
     const int32_t *ds_items = NULL;
     const float *ds_ratings = NULL;
-    int32_t du = q->ratings ? -1 : rs_query_user_index(q, users->data);
+    int32_t known = rs_query_user_index(q, users->data);
+    int32_t du = q->ratings ? -1 : known;
     if (du >= 0) { /* a host that did not fill the ratings */
         size_t b = users->data->user_ptr[du];
         n = users->data->user_ptr[du + 1] - b;
@@ -47,6 +48,7 @@ rs_status rs_hybrid_user_view_init(const rs_hybrid_users *users, const rs_query 
         ds_ratings = users->data->user_rating + b;
     }
     v->n = n;
+    v->known = known >= 0 && n > 0;
     if (n == 0)
         return RS_OK;
     item_rating *tmp = malloc(n * sizeof *tmp);

@@ -25,6 +25,7 @@ void rs_hybrid_users_free(rs_hybrid_users *u);
 
 typedef struct rs_hybrid_user_view {
     size_t n;       /* rating count */
+    int known;      /* a user of the fitted dataset (the children know them) */
     int32_t *items; /* rated items, sorted (owned) */
     float *ratings; /* matching items[] (owned) */
 } rs_hybrid_user_view;

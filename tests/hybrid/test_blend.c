@@ -1,13 +1,16 @@
 /* Unit tests of the blending arithmetic (plugins/hybrid/blend.c), of the
- * weight learner (plugins/hybrid/learn.c) and of the focus rule
- * (plugins/hybrid/focus.c). */
+ * weight learner (plugins/hybrid/learn.c), of the focus rule
+ * (plugins/hybrid/focus.c) and of the known-user training copy
+ * (plugins/hybrid/holdout.c). */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "blend.h"
+#include "fixture.h"
 #include "focus.h"
+#include "holdout.h"
 #include "learn.h"
 #include "check_main.h"
 
@@ -462,6 +465,76 @@ START_TEST(learner_scores_each_query_with_its_boost_and_metric)
 }
 END_TEST
 
+/* The copy keeps every user and item, loses exactly the held-out ratings
+ * (round(fraction * n), at least 1, never all), stays a consistent CSR both
+ * ways, and the folds of one seed split the sample. */
+START_TEST(holdout_copy_is_consistent_and_folds_split_the_sample)
+{
+    enum { U = 12, I = 9 };
+    hyb_triple t[U * I];
+    size_t n = 0;
+    for (int32_t u = 0; u < U; u++)
+        for (int32_t i = 0; i < I; i++)
+            if ((u + i) % 3 != 0 || u < 2) /* users 0-1 rate all 9 films */
+                t[n++] = (hyb_triple){u, i, (float)(1 + (u * 7 + i) % 5)};
+    hyb_fixture *f = hyb_fixture_new(U, I, t, n);
+    const rs_dataset *in = hyb_fixture_view(f);
+    uint8_t seen[U] = {0};
+    for (size_t fold = 0; fold < 3; fold++) {
+        rs_hybrid_holdout h;
+        ck_assert_int_eq(rs_hybrid_holdout_build(in, 100, 5, 0.25, fold, 3, 7, &h), 0);
+        const rs_dataset *d = &h.data;
+        ck_assert_int_eq(d->n_users, U);
+        ck_assert_int_eq(d->n_items, I);
+        ck_assert_ptr_eq(d->items, in->items);
+        size_t held = 0;
+        for (size_t k = 0; k < h.n_users; k++) {
+            int32_t u = h.users[k];
+            ck_assert(k == 0 || h.users[k - 1] < u);
+            ck_assert(!seen[u]);
+            seen[u] = 1;
+            size_t nu = in->user_ptr[u + 1] - in->user_ptr[u];
+            size_t hk = h.held_ptr[k + 1] - h.held_ptr[k];
+            size_t want = (size_t)lround(0.25 * (double)nu);
+            ck_assert_uint_eq(hk, want < 1 ? 1 : want);
+            ck_assert_uint_eq(d->user_ptr[u + 1] - d->user_ptr[u], nu - hk);
+            /* Held-out ratings are the user's, and gone from the copy. */
+            for (size_t j = h.held_ptr[k]; j < h.held_ptr[k + 1]; j++) {
+                int32_t it = h.held_item[j];
+                int in_orig = 0, in_copy = 0;
+                for (size_t p = in->user_ptr[u]; p < in->user_ptr[u + 1]; p++)
+                    in_orig |= in->user_item[p] == it && in->user_rating[p] == h.held_rating[j];
+                for (size_t p = d->user_ptr[u]; p < d->user_ptr[u + 1]; p++)
+                    in_copy |= d->user_item[p] == it;
+                ck_assert(in_orig && !in_copy);
+            }
+            held += hk;
+        }
+        ck_assert_uint_eq(d->n_ratings, in->n_ratings - held);
+        /* Both CSRs hold the same pairs, sorted. */
+        ck_assert_uint_eq(d->user_ptr[U], d->n_ratings);
+        ck_assert_uint_eq(d->item_ptr[I], d->n_ratings);
+        for (int32_t i = 0; i < I; i++)
+            for (size_t p = d->item_ptr[i]; p < d->item_ptr[i + 1]; p++) {
+                int32_t u = d->item_user[p];
+                ck_assert(p == d->item_ptr[i] || d->item_user[p - 1] < u);
+                int found = 0;
+                for (size_t q = d->user_ptr[u]; q < d->user_ptr[u + 1]; q++)
+                    found |= d->user_item[q] == i && d->user_rating[q] == d->item_rating[p];
+                ck_assert(found);
+            }
+        for (int32_t u = 0; u < U; u++)
+            for (size_t p = d->user_ptr[u] + 1; p < d->user_ptr[u + 1]; p++)
+                ck_assert(d->user_item[p - 1] < d->user_item[p]);
+        rs_hybrid_holdout_free(&h);
+    }
+    /* Every user with 5+ ratings fell in exactly one fold. */
+    for (int32_t u = 0; u < U; u++)
+        ck_assert_int_eq(seen[u], in->user_ptr[u + 1] - in->user_ptr[u] >= 5);
+    hyb_fixture_free(f);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("hybrid_blend");
@@ -478,6 +551,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, focus_measures_one_genre_beyond_its_base_rate);
     tcase_add_test(tc, focus_floor_ramps_with_focus_and_ratings);
     tcase_add_test(tc, learner_scores_each_query_with_its_boost_and_metric);
+    tcase_add_test(tc, holdout_copy_is_consistent_and_folds_split_the_sample);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return s;

@@ -19,5 +19,6 @@ typedef rs_testhost th_host;
 #define th_refs_held rs_testhost_refs_held
 #define th_log_count rs_testhost_log_count
 #define th_log_dump rs_testhost_log_dump
+#define th_recommend rs_testhost_recommend
 
 #endif /* HYB_TEST_HOST_H */

@@ -627,8 +627,9 @@ static void learn_teardown(void)
     hyb_fixture_free(lfx);
 }
 
-/* Save the instance's weights and read bucket `n`'s row back. */
-static void saved_weights(th_host *h, const char *inst, int n, double w[4])
+/* Save the instance's weights and read bucket `n`'s row back (n = 0: the
+ * known-user line), with the metric it was fitted to (may be NULL). */
+static void saved_line(th_host *h, const char *inst, int n, double w[4], double *metric)
 {
     char dir[] = "/tmp/hyb_test_XXXXXX";
     ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -643,10 +644,15 @@ static void saved_weights(th_host *h, const char *inst, int n, double w[4])
         int bn;
         if (getenv("HYB_DEBUG"))
             fputs(line, stderr);
-        if (sscanf(line, "bucket %d", &bn) == 1 && bn == n) {
+        if ((sscanf(line, "bucket %d", &bn) == 1 && bn == n) ||
+            (n == 0 && strncmp(line, "known ", 6) == 0)) {
             const char *p = strstr(line, "weights ");
+            const char *m = strstr(line, "ndcg ");
             ck_assert_ptr_nonnull(p);
+            ck_assert_ptr_nonnull(m);
             ck_assert_int_eq(sscanf(p, "weights %lf %lf %lf %lf", &w[0], &w[1], &w[2], &w[3]), 4);
+            if (metric)
+                *metric = strtod(m + 5, NULL);
             found = 1;
         }
     }
@@ -654,6 +660,11 @@ static void saved_weights(th_host *h, const char *inst, int n, double w[4])
     remove(path);
     rmdir(dir);
     ck_assert_msg(found, "no bucket %d in the weights file", n);
+}
+
+static void saved_weights(th_host *h, const char *inst, int n, double w[4])
+{
+    saved_line(h, inst, n, w, NULL);
 }
 
 START_TEST(learned_weights_go_to_the_child_that_predicts_held_out_ratings)
@@ -696,6 +707,73 @@ START_TEST(learned_weights_go_to_the_child_that_predicts_held_out_ratings)
 }
 END_TEST
 
+/* Users the children know are served weights learned on private refits
+ * of the children without the ratings they are scored on: the oracle,
+ * which memorises its fitted users (and so looks perfect to learning that
+ * scores a user on ratings the child was fitted on, as the per-size
+ * buckets above do), gets nothing there, and a known user is served those
+ * weights. */
+START_TEST(known_user_weights_are_learned_without_leakage)
+{
+    const char *p[] = {"ease=oracle",
+                       "cf=cf",
+                       "content=content",
+                       "popularity=pop",
+                       "fallback=pop",
+                       "learn_n=5,8",
+                       "content_floor=0",
+                       "content_focus=0",
+                       "learn_min_item_ratings=0",
+                       "learn_min_queries=10",
+                       NULL};
+    rs_error err = {0};
+    ck_assert_int_eq(th_add(lth, "hybrid", HYB_PLUGIN_SO, p, &err), RS_OK);
+    double w[4], nd_leaky, nd_known;
+    saved_line(lth, "hybrid", 8, w, &nd_leaky);
+    ck_assert_msg(w[0] >= 0.8 && nd_leaky > 0.99, "fold-in (leaky) oracle weight %.3f NDCG %.3f",
+                  w[0], nd_leaky);
+    /* The known line: learned on queries no child was fitted on, so the
+     * memorising oracle predicts nothing and NDCG is what the honest
+     * children reach on random 5-star films. */
+    saved_line(lth, "hybrid", 0, w, &nd_known);
+    ck_assert_msg(nd_known < 0.5, "known-user learning NDCG %.3f: leaked", nd_known);
+    ck_assert_double_eq_tol(w[0] + w[1] + w[2] + w[3], 1.0, 1e-4);
+    /* A known user (named by id; the host fills the ratings) is served
+     * exactly those weights: the same list as a hybrid fixed to them. */
+    char fixed[160];
+    snprintf(fixed, sizeof fixed, "weights=ease=%.6f,cf=%.6f,content=%.6f,popularity=%.6f", w[0],
+             w[1], w[2], w[3]);
+    const char *pf[] = {"ease=oracle",  "cf=cf", "content=content", "popularity=pop",
+                        "fallback=pop", fixed,   "content_focus=0", NULL};
+    ck_assert_int_eq(th_add(lth, "fixed", HYB_PLUGIN_SO, pf, &err), RS_OK);
+    const rs_dataset *d = hyb_fixture_view(lfx);
+    for (int32_t u = 0; u < 6; u++) {
+        rs_query q = RS_QUERY(d->user_ids[u], NULL, 0, NULL, 0); /* the host fills it */
+        rs_scored a[8], b[8];
+        size_t na = 0, nb = 0;
+        ck_assert_int_eq(th_recommend(lth, "hybrid", &q, 8, a, NULL, &na, &err), RS_OK);
+        ck_assert_int_eq(th_recommend(lth, "fixed", &q, 8, b, NULL, &nb, &err), RS_OK);
+        ck_assert_uint_eq(na, nb);
+        for (size_t j = 0; j < na; j++)
+            ck_assert_int_eq(a[j].item, b[j].item);
+    }
+    /* Without known-user learning, known users get the bucket weights. */
+    const char *off[] = {
+        "ease=oracle",         "cf=cf",       "content=content",          "popularity=pop",
+        "fallback=pop",        "learn_n=5,8", "learn_min_item_ratings=0", "learn_min_queries=10",
+        "learn_known_users=0", NULL};
+    ck_assert_int_eq(th_add(lth, "off", HYB_PLUGIN_SO, off, &err), RS_OK);
+    char desc[4096];
+    ck_assert_int_eq(
+        th_entry(lth, "off")->describe(th_instance(lth, "off"), desc, sizeof desc, &err), RS_OK);
+    ck_assert_ptr_nonnull(strstr(desc, "\"known_users\": null"));
+    ck_assert_int_eq(
+        th_entry(lth, "hybrid")->describe(th_instance(lth, "hybrid"), desc, sizeof desc, &err),
+        RS_OK);
+    ck_assert_ptr_nonnull(strstr(desc, "\"known_users\": {\"w\""));
+}
+END_TEST
+
 /* When popularity is what predicts the held-out ratings, the blend is
  * free to put (nearly) everything on it; with nobody to learn from, it
  * puts everything on it. */
@@ -732,6 +810,9 @@ START_TEST(learned_weights_may_fall_back_to_popularity)
     /* Popularity carries the blend (other points that rank as well
      * exist: NDCG ties keep the first grid point found). */
     ck_assert_msg(w[3] >= 0.5 && w[3] > w[1] && w[3] > w[2], "popularity weight %.3f", w[3]);
+    /* Users the children know too: held-out ratings are the popular films. */
+    saved_weights(h, "hybrid", 0, w);
+    ck_assert_msg(w[3] >= 0.5 && w[3] > w[1] && w[3] > w[2], "known popularity weight %.3f", w[3]);
     rs_rating q3[3] = {{0, 2.0f, 0}, {1, 2.0f, 0}, {2, 2.0f, 0}};
     rs_query q = RS_QUERY(RS_USER_NONE, q3, 3, NULL, 0);
     rs_scored a[5], b[5];
@@ -862,6 +943,7 @@ static Suite *make_suite(void)
     tcase_set_timeout(tl, 60);
     tcase_add_test(tl, learned_weights_go_to_the_child_that_predicts_held_out_ratings);
     tcase_add_test(tl, learned_weights_may_fall_back_to_popularity);
+    tcase_add_test(tl, known_user_weights_are_learned_without_leakage);
     tcase_add_test(tl, weights_persist_and_are_checked_on_load);
     suite_add_tcase(s, tl);
     return s;

@@ -212,6 +212,20 @@ START_TEST(every_movielens_user_through_the_engine)
     char wpath[PATH_MAX + 32];
     snprintf(wpath, sizeof wpath, "%s/weights.txt", rs_engine_artifact_dir(f.engine, "hybrid"));
     ck_assert_msg(access(wpath, R_OK) == 0, "no %s", wpath);
+    /* Known-user weights were learned on private fits of both children
+     * (child_fit_private, three folds): the serving children stayed at
+     * their one published version and the fits' scratch directories are
+     * gone. */
+    char desc[4096];
+    ck_assert_int_eq(rs_engine_describe_instance(f.engine, "hybrid", desc, sizeof desc, &err),
+                     RS_OK);
+    tu_assert_contains(desc, "\"known_users\": {\"w\"");
+    ck_assert_int_eq(rs_engine_instance_version(f.engine, "popularity"), 1);
+    ck_assert_int_eq(rs_engine_instance_version(f.engine, "pop_mean"), 1);
+    char scratch[PATH_MAX + 32];
+    snprintf(scratch, sizeof scratch, "%s/private-popularity",
+             rs_engine_checkpoint_dir(f.engine, "hybrid"));
+    ck_assert_msg(access(scratch, F_OK) != 0, "%s was left behind", scratch);
     rs_rating *r = malloc(4096 * sizeof *r);
     for (int32_t u = 0; u < d->n_users; u++) {
         rs_query q = RS_QUERY(d->user_ids[u], NULL, 0, NULL, 0);
