@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Writes the binary seed files of fuzz/corpus/ (the text seeds are written
-by hand). Run from anywhere; the output is committed, so this only needs
-rerunning when a format changes. CRCs are left zero: the lgcn harness
-recomputes them."""
+"""Writes the binary seed files of fuzz/corpus/ and the hybrid weights seeds
+(the other text seeds are written by hand). Run from anywhere; the output
+is committed, so this only needs rerunning when a format changes. CRCs are
+left zero: the lgcn harness recomputes them."""
 import os
 import struct
 
@@ -41,3 +41,16 @@ put("lgcn_artifact", "valid_k0", lgcn([1, 2], [1, 2, 3], 4, 0))
 put("lgcn_artifact", "unknown_movie", lgcn([1], [1, 2, 99], 2, 2))
 put("sem_vecfile", "valid", vecfile([1, 2, 3], 4))
 put("sem_vecfile", "missing_row", vecfile([3, 1], 4))
+
+# The hybrid's weights file, as rs_hybrid_weights_save writes it (version 2
+# with the known-user line, and a version 1 file without it).
+HYB_CHILDREN = "children ease=ease cf=lightgcn content=semantic popularity=popularity\n"
+put("hybrid_weights", "valid_v2", (
+    "recsys-hybrid-weights 2\n" + HYB_CHILDREN +
+    "bucket 1 queries 193 ndcg 0.232900 weights 0.500000 0.000000 0.050000 0.450000\n"
+    "bucket 5 queries 185 ndcg 0.348100 weights 0.600000 0.087500 0.012500 0.300000\n"
+    "bucket 50 queries 54 ndcg nan weights 1.000000 0.000000 0.000000 0.000000\n"
+    "known queries 596 ndcg 0.230100 weights 0.350000 0.575000 0.075000 0.000000\n").encode())
+put("hybrid_weights", "valid_v1", (
+    "recsys-hybrid-weights 1\n" + HYB_CHILDREN +
+    "bucket 3 queries 10 ndcg 0.5 weights 0.25 0.25 0.25 0.25\n").encode())
