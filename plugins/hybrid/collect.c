@@ -45,7 +45,10 @@ typedef struct shared {
     const rs_dataset *data;
     rs_instance_ref ref[N_ROLES];
     uint8_t live[N_ROLES];
-    const int32_t *users; /* the sampled users' dense indices */
+    const rs_dataset *own; /* the sampled users' own ratings: data, or the
+                              full training data when data is a copy
+                              without them (private fold-in learning) */
+    const int32_t *users;  /* the sampled users' dense indices in own */
     size_t n_users;
     size_t n_buckets;               /* slots per user */
     const rs_hybrid_holdout *known; /* known-user mode: data is known->data */
@@ -188,19 +191,19 @@ static int one_user(shared *sh, worker_buf *b, size_t k, const int32_t *all)
 {
     int32_t u = sh->users[k];
     const hybrid *h = sh->h;
-    const rs_dataset *d = sh->data;
+    const rs_dataset *d = sh->data, *o = sh->own;
     size_t n_items = (size_t)d->n_items;
-    size_t beg = d->user_ptr[u], n_r = d->user_ptr[u + 1] - beg;
+    size_t beg = o->user_ptr[u], n_r = o->user_ptr[u + 1] - beg;
     for (size_t bk = 0; bk < h->n_buckets; bk++) {
         size_t n = (size_t)h->bucket_n[bk];
         slot *out = &sh->slots[k * h->n_buckets + bk];
         if (n >= n_r)
             continue; /* nothing would be left to predict */
-        uint64_t rng = h->seed ^ ((uint64_t)d->user_ids[u] * 0x9E3779B97F4A7C15ull) ^ (uint64_t)n;
+        uint64_t rng = h->seed ^ ((uint64_t)o->user_ids[u] * 0x9E3779B97F4A7C15ull) ^ (uint64_t)n;
         for (size_t i = 0; i < n_r; i++)
             b->perm[i] = i;
         if (h->learn_earliest)
-            earliest_first(d, beg, b->perm, n_r);
+            earliest_first(o, beg, b->perm, n_r);
         else
             for (size_t i = 0; i < n; i++) { /* partial Fisher-Yates */
                 size_t j = i + below(&rng, n_r - i), t = b->perm[i];
@@ -210,12 +213,12 @@ static int one_user(shared *sh, worker_buf *b, size_t k, const int32_t *all)
         size_t n_rel = 0;
         for (size_t i = 0; i < n_r; i++) {
             size_t p = beg + b->perm[i];
-            int32_t it = d->user_item[p];
+            int32_t it = o->user_item[p];
             if (i < n) {
-                b->query[i] = (rs_rating){it, d->user_rating[p],
-                                          d->user_time ? d->user_time[p] : 0};
+                b->query[i] = (rs_rating){it, o->user_rating[p],
+                                          o->user_time ? o->user_time[p] : 0};
                 b->skip[it] = 1;
-            } else if (d->user_rating[p] >= h->positive_threshold &&
+            } else if (o->user_rating[p] >= h->positive_threshold &&
                        d->item_ptr[it + 1] - d->item_ptr[it] >= h->learn_min_item_ratings) {
                 b->mark[it] |= 2;
                 n_rel++;
@@ -236,7 +239,7 @@ static int one_user(shared *sh, worker_buf *b, size_t k, const int32_t *all)
             }
         }
         for (size_t i = 0; i < n_r; i++) { /* reset the shared marks */
-            int32_t it = d->user_item[beg + i];
+            int32_t it = o->user_item[beg + i];
             b->skip[it] = 0;
             b->mark[it] = 0;
         }
@@ -289,7 +292,7 @@ static int known_user(shared *sh, worker_buf *b, size_t k, const int32_t *all)
 static void *worker(void *arg)
 {
     shared *sh = arg;
-    const rs_dataset *d = sh->data;
+    const rs_dataset *d = sh->own;
     size_t n_items = (size_t)d->n_items, max_r = 0;
     for (size_t k = 0; k < sh->n_users; k++) {
         int32_t u = sh->users[k];
@@ -444,7 +447,7 @@ rs_status rs_hybrid_collect(hybrid *h, const rs_dataset *data, rs_hybrid_collect
                             rs_error *err)
 {
     collected_init(h, h->n_buckets, out);
-    shared sh = {.h = h, .data = data, .n_buckets = h->n_buckets};
+    shared sh = {.h = h, .data = data, .own = data, .n_buckets = h->n_buckets};
     atomic_init(&sh.next, 0);
     atomic_init(&sh.failed, 0);
     rs_status st = RS_OK;
@@ -505,18 +508,28 @@ static rs_status collected_append(rs_hybrid_collected *dst, const rs_hybrid_coll
     return RS_OK;
 }
 
-/* One fold of the known-user learners: its training copy, a private fit of
- * every public child on it, and its users' queries through those fits. */
+/* One fold: its training copy (the fold's known-user learners lose a
+ * share of their ratings; with fold-in learning, the fold's fold-in
+ * learners lose all of theirs), a private fit of every public child on
+ * it, and both kinds of queries through those fits, appended to known and
+ * (when fold_users) buckets. */
 static rs_status collect_fold(hybrid *h, const rs_dataset *data, shared *pub, size_t fold,
-                              rs_hybrid_collected *out, rs_error *err)
+                              const int32_t *fold_users, size_t n_fold_users, uint8_t *drop,
+                              rs_hybrid_collected *buckets, rs_hybrid_collected *known,
+                              rs_error *err)
 {
     rs_hybrid_holdout ho;
-    collected_init(h, 1, out);
-    if (rs_hybrid_holdout_build(data, h->known_users, HYB_KNOWN_MIN_RATINGS, h->known_fraction,
-                                fold, h->known_folds, (uint64_t)h->seed ^ 0x4b4e4f574eull,
-                                &ho) != 0)
+    rs_hybrid_collected one;
+    for (size_t i = 0; i < n_fold_users; i++)
+        drop[fold_users[i]] = 1;
+    int bad = rs_hybrid_holdout_build(data, h->known_users, HYB_KNOWN_MIN_RATINGS,
+                                      h->known_fraction, fold, h->known_folds,
+                                      (uint64_t)h->seed ^ 0x4b4e4f574eull, drop, &ho);
+    for (size_t i = 0; i < n_fold_users; i++)
+        drop[fold_users[i]] = 0;
+    if (bad)
         return rs_error_set(err, RS_ERR_NOMEM, "hybrid: out of memory holding out ratings");
-    shared sh = {.h = h, .data = &ho.data, .n_buckets = 1, .known = &ho};
+    shared sh = {.h = h, .data = &ho.data, .own = &ho.data, .n_buckets = 1, .known = &ho};
     atomic_init(&sh.next, 0);
     atomic_init(&sh.failed, 0);
     sh.users = ho.users;
@@ -528,39 +541,90 @@ static rs_status collect_fold(hybrid *h, const rs_dataset *data, shared *pub, si
         rs_error ce = {0};
         if (h->host->child_fit_private(h->host, &pub->ref[r], &ho.data, &sh.ref[r], &ce) != RS_OK) {
             h->host->log(h->host, RS_LOG_WARN,
-                         "hybrid: private fit of %s child '%s' failed (%s); learning the "
-                         "known-user weights without it",
+                         "hybrid: private fit of %s child '%s' failed (%s); learning "
+                         "without it",
                          rs_hybrid_role_names[r], h->child[r], ce.message);
             memset(&sh.ref[r], 0, sizeof sh.ref[r]);
             continue;
         }
         sh.live[r] = 1;
     }
-    memcpy(out->live, sh.live, sizeof sh.live);
-    rs_status st = run_workers(&sh, out, err);
+    collected_init(h, 1, &one);
+    memcpy(one.live, sh.live, sizeof sh.live);
+    rs_status st = run_workers(&sh, &one, err);
+    if (st == RS_OK)
+        st = collected_append(known, &one, err);
+    rs_hybrid_collect_free(&one);
+    if (st == RS_OK && n_fold_users) {
+        /* The same fits, now for new users: the fold's fold-in learners,
+         * whose ratings come from the full data. */
+        shared nu = sh;
+        nu.own = data;
+        nu.known = NULL;
+        nu.users = fold_users;
+        nu.n_users = n_fold_users;
+        nu.n_buckets = h->n_buckets;
+        atomic_init(&nu.next, 0);
+        atomic_init(&nu.failed, 0);
+        collected_init(h, h->n_buckets, &one);
+        memcpy(one.live, sh.live, sizeof sh.live);
+        st = run_workers(&nu, &one, err);
+        if (st == RS_OK)
+            st = collected_append(buckets, &one, err);
+        rs_hybrid_collect_free(&one);
+    }
     release_children(&sh);
     rs_hybrid_holdout_free(&ho);
     return st;
 }
 
-rs_status rs_hybrid_collect_known(hybrid *h, const rs_dataset *data, rs_hybrid_collected *out,
-                                  rs_error *err)
+int rs_hybrid_can_fit_private(const hybrid *h)
 {
-    collected_init(h, 1, out);
+    return RS_HAS_FIELD(h->host, rs_host, child_fit_private) && h->host->child_fit_private;
+}
+
+rs_status rs_hybrid_collect_private(hybrid *h, const rs_dataset *data, int fold_in,
+                                    rs_hybrid_collected *buckets, rs_hybrid_collected *known,
+                                    rs_error *err)
+{
+    collected_init(h, h->n_buckets, buckets);
+    collected_init(h, 1, known);
     shared pub = {.h = h};
     rs_status st = RS_OK;
-    if (h->known_users && data->n_users > 0 && RS_HAS_FIELD(h->host, rs_host, child_fit_private) &&
-        h->host->child_fit_private && acquire_children(&pub))
-        for (size_t f = 0; f < h->known_folds && st == RS_OK; f++) {
-            rs_hybrid_collected one;
-            st = collect_fold(h, data, &pub, f, &one, err);
-            if (st == RS_OK)
-                st = collected_append(out, &one, err);
-            rs_hybrid_collect_free(&one);
-        }
+    int32_t *users = NULL, *fold_users = NULL;
+    uint8_t *drop = NULL;
+    size_t n_users = 0;
+    fold_in = fold_in && h->learn_users;
+    if (data->n_users <= 0 || (!h->known_users && !fold_in) || !rs_hybrid_can_fit_private(h) ||
+        !acquire_children(&pub))
+        goto done;
+    size_t nu = (size_t)data->n_users;
+    users = malloc(nu * sizeof *users);
+    fold_users = malloc(nu * sizeof *fold_users);
+    drop = calloc(nu, 1);
+    if (!users || !fold_users || !drop) {
+        st = rs_error_set(err, RS_ERR_NOMEM, "hybrid: out of memory");
+        goto done;
+    }
+    if (fold_in)
+        n_users = sample_users(h, data, users);
+    for (size_t f = 0; f < h->known_folds && st == RS_OK; f++) {
+        size_t n_fold = 0;
+        for (size_t i = f; i < n_users; i += h->known_folds)
+            fold_users[n_fold++] = users[i];
+        st = collect_fold(h, data, &pub, f, fold_users, n_fold, drop, buckets, known, err);
+    }
+    for (int r = 0; r < N_ROLES; r++)
+        buckets->live[r] = known->live[r];
+done:
+    free(users);
+    free(fold_users);
+    free(drop);
     release_children(&pub);
-    if (st != RS_OK)
-        rs_hybrid_collect_free(out);
+    if (st != RS_OK) {
+        rs_hybrid_collect_free(buckets);
+        rs_hybrid_collect_free(known);
+    }
     return st;
 }
 

@@ -37,7 +37,7 @@ static size_t below(uint64_t *s, size_t n) { return (size_t)(rs_splitmix64_next(
 
 int rs_hybrid_holdout_build(const rs_dataset *in, size_t max_users, size_t min_ratings,
                             double fraction, size_t fold, size_t folds, uint64_t seed,
-                            rs_hybrid_holdout *out)
+                            const uint8_t *drop, rs_hybrid_holdout *out)
 {
     memset(out, 0, sizeof *out);
     size_t nu = in->n_users > 0 ? (size_t)in->n_users : 0;
@@ -52,7 +52,7 @@ int rs_hybrid_holdout_build(const rs_dataset *in, size_t max_users, size_t min_r
     size_t n_pool = 0, max_r = 0;
     for (size_t u = 0; u < nu; u++) {
         size_t n = in->user_ptr[u + 1] - in->user_ptr[u];
-        if (n >= min_ratings && n >= 2)
+        if (n >= min_ratings && n >= 2 && !(drop && drop[u]))
             pool[n_pool++] = (int32_t)u;
         if (n > max_r)
             max_r = n;
@@ -98,7 +98,14 @@ int rs_hybrid_holdout_build(const rs_dataset *in, size_t max_users, size_t min_r
         }
         n_held += h;
     }
-    size_t kept = nr - n_held;
+    size_t n_dropped = 0;
+    for (size_t u = 0; drop && u < nu; u++)
+        if (drop[u]) {
+            for (size_t i = in->user_ptr[u]; i < in->user_ptr[u + 1]; i++)
+                held[i] = 2; /* gone, not held out */
+            n_dropped += in->user_ptr[u + 1] - in->user_ptr[u];
+        }
+    size_t kept = nr - n_held - n_dropped;
     out->held_item = malloc((n_held ? n_held : 1) * sizeof *out->held_item);
     out->held_rating = malloc((n_held ? n_held : 1) * sizeof *out->held_rating);
     out->user_ptr = malloc((nu + 1) * sizeof *out->user_ptr);
@@ -120,11 +127,13 @@ int rs_hybrid_holdout_build(const rs_dataset *in, size_t max_users, size_t min_r
     out->held_ptr[0] = 0;
     for (size_t u = 0; u < nu; u++) {
         for (size_t i = in->user_ptr[u]; i < in->user_ptr[u + 1]; i++) {
-            if (held[i]) {
+            if (held[i] == 1) {
                 out->held_item[q] = in->user_item[i];
                 out->held_rating[q++] = in->user_rating[i];
                 continue;
             }
+            if (held[i])
+                continue;
             out->user_item[p] = in->user_item[i];
             out->user_rating[p] = in->user_rating[i];
             if (out->user_time)

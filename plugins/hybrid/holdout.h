@@ -35,15 +35,17 @@ typedef struct rs_hybrid_holdout {
  * Sample up to max_users users of `in` with at least min_ratings ratings
  * (seeded shuffle), keep fold `fold` of `folds` of them (every folds-th of
  * the sample, from the fold-th), and hold out round(fraction * count) of
- * each kept user's ratings (at least 1, at random); everything else,
- * catalogue and CF subset included, is shared with or copied from `in`.
- * The folds of one seed are disjoint and cover the sample. 0 on success,
- * -1 when out of memory (*out is then empty). Free with
- * rs_hybrid_holdout_free; `in` must outlive *out.
+ * each kept user's ratings (at least 1, at random). Users with drop[u] set
+ * (drop may be NULL) lose all their ratings instead and are never sampled:
+ * they are new users to the copy. Everything else, catalogue and CF subset
+ * included, is shared with or copied from `in`. The folds of one seed are
+ * disjoint and cover the sample. 0 on success, -1 when out of memory (*out
+ * is then empty). Free with rs_hybrid_holdout_free; `in` must outlive
+ * *out.
  */
 int rs_hybrid_holdout_build(const rs_dataset *in, size_t max_users, size_t min_ratings,
                             double fraction, size_t fold, size_t folds, uint64_t seed,
-                            rs_hybrid_holdout *out);
+                            const uint8_t *drop, rs_hybrid_holdout *out);
 void rs_hybrid_holdout_free(rs_hybrid_holdout *h);
 
 #endif /* RS_HYBRID_HOLDOUT_H */

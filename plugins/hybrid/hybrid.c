@@ -47,7 +47,7 @@ const char *const rs_hybrid_role_names[N_NAMES] = {"ease", "cf", "content", "pop
  * (the SDK test host) and equal plugin.yaml's. */
 typedef struct hybrid_params {
     const char *child[N_NAMES];
-    const char *learn_n, *weights, *cold, *order, *metric;
+    const char *learn_n, *weights, *cold, *order, *metric, *fold_in;
     size_t learn_users, learn_top, min_item, min_queries, explain_depth, known_users, known_folds;
     int64_t seed;
     int grid;
@@ -84,6 +84,7 @@ static const rs_param_field hybrid_param_table[] = {
     HYB_F(SIZE, explain_depth, "explain_depth", 500),
     HYB_F(SIZE, known_users, "learn_known_users", 1000),
     HYB_F(SIZE, known_folds, "learn_known_folds", 3),
+    HYB_F(STRING, fold_in, "learn_fold_in", "shared"),
     HYB_F(DOUBLE, known_fraction, "learn_known_fraction", 0.2),
 };
 #undef HYB_F
@@ -189,6 +190,11 @@ static rs_status read_params(hybrid *h, rs_error *err)
     h->known_users = p.known_users;
     h->known_fraction = p.known_fraction;
     h->known_folds = p.known_folds;
+    if (strcmp(p.fold_in, "shared") != 0 && strcmp(p.fold_in, "private") != 0)
+        return rs_error_set(err, RS_ERR_CONFIG,
+                            "hybrid: param 'learn_fold_in' = '%s' is not one of shared, private",
+                            p.fold_in);
+    h->fold_in_private = strcmp(p.fold_in, "private") == 0;
     if (h->known_folds < 1 || h->known_folds > 20)
         return rs_error_set(err, RS_ERR_CONFIG,
                             "hybrid: param 'learn_known_folds' = %zu must be in 1..20",
@@ -378,7 +384,7 @@ static int cross_fit(const hybrid *h, const rs_hybrid_ldata *d, const uint8_t *l
     return 0;
 }
 
-/* The known-user weights (collect.c, rs_hybrid_collect_known): learned
+/* The known-user weights (collect.c, rs_hybrid_collect_private): learned
  * like one bucket, without floors, on leak-free queries. On sparse data a
  * few hundred queries with one or two positives each let the search fit
  * noise, so the learned blend must earn its place: a two-fold cross-fit of
@@ -386,12 +392,9 @@ static int cross_fit(const hybrid *h, const rs_hybrid_ldata *d, const uint8_t *l
  * than one standard error, else popularity takes it all (the prototypes found nothing beat it on tiny
  * data). Too few queries (or none: a host without child_fit_private):
  * known users keep the bucket weights. */
-static rs_status learn_known_weights(hybrid *h, const rs_dataset *data, rs_error *err)
+static void learn_known_weights(hybrid *h, const rs_hybrid_collected *kc)
 {
-    rs_hybrid_collected c;
-    rs_status s = rs_hybrid_collect_known(h, data, &c, err);
-    if (s != RS_OK)
-        return s;
+    const rs_hybrid_collected c = *kc;
     if (c.d.n_queries >= h->learn_min_queries && c.d.n_queries > 0) {
         int fallback = c.live[ROLE_POP] ? ROLE_POP : -1;
         rs_hybrid_learn(&c.d, c.live, HYB_NDCG_K, h->grid, NULL, h->learn_min_queries, fallback,
@@ -417,8 +420,6 @@ static rs_status learn_known_weights(hybrid *h, const rs_dataset *data, rs_error
                      "the children know get the bucket weights",
                      c.d.n_queries, h->learn_min_queries);
     }
-    rs_hybrid_collect_free(&c);
-    return RS_OK;
 }
 
 /* Learn the weight table from held-out training users (collect.c), or
@@ -429,10 +430,18 @@ static rs_status learn_weights(hybrid *h, const rs_dataset *data, rs_error *err)
     set_initial_weights(h);
     if (h->fixed)
         return RS_OK;
-    rs_hybrid_collected c;
-    rs_status s = rs_hybrid_collect(h, data, &c, err);
+    rs_hybrid_collected c, known;
+    int priv = h->fold_in_private && rs_hybrid_can_fit_private(h);
+    rs_status s = rs_hybrid_collect_private(h, data, priv, &c, &known, err);
     if (s != RS_OK)
         return s;
+    if (!priv) { /* the buckets through the serving children */
+        rs_hybrid_collect_free(&c);
+        if ((s = rs_hybrid_collect(h, data, &c, err)) != RS_OK) {
+            rs_hybrid_collect_free(&known);
+            return s;
+        }
+    }
     double w[HYB_MAX_BUCKETS * N_ROLES], nd[HYB_MAX_BUCKETS];
     /* With nothing to learn from, all weight on popularity when it is
      * there (the prototypes found nothing beat it on tiny data), else
@@ -462,7 +471,9 @@ static rs_status learn_weights(hybrid *h, const rs_dataset *data, rs_error *err)
                      c.d.n_queries, c.users, h->learn_min_queries,
                      fallback >= 0 ? "all weight on popularity" : "equal weights");
     rs_hybrid_collect_free(&c);
-    return learn_known_weights(h, data, err);
+    learn_known_weights(h, &known);
+    rs_hybrid_collect_free(&known);
+    return RS_OK;
 }
 
 static rs_status hybrid_fit(void *instance, const rs_dataset *data, rs_error *err)

@@ -76,6 +76,7 @@ typedef struct hybrid {
      * ratings, in known_folds folds (collect.c); has_known = 0 serves them the bucket weights. */
     size_t known_users, known_folds;
     double known_fraction;
+    int fold_in_private; /* learn_fold_in: the buckets on private fits too */
     int has_known;
     double known_w[N_ROLES];
     double known_ndcg;
@@ -120,15 +121,22 @@ typedef struct rs_hybrid_collected {
 rs_status rs_hybrid_collect(hybrid *h, const rs_dataset *data, rs_hybrid_collected *out,
                             rs_error *err);
 
-/* Known-user learning data (collect.c): known_users training users, in
- * known_folds folds; a fold's users lose known_fraction of their ratings
- * in a copy of data (holdout.h), every blend child is refitted privately
- * on the copy (child_fit_private: one fit per child per fold) and each of
- * the fold's users, queried by id as a user of those copies, is scored on
- * their held-out ratings. One bucket. Empty (no queries) when the host cannot
- * fit privately or known_users is 0. */
-rs_status rs_hybrid_collect_known(hybrid *h, const rs_dataset *data, rs_hybrid_collected *out,
-                                  rs_error *err);
+/* Learning on private fits (collect.c), leak-free: the sampled users'
+ * queries are scored on ratings no child was fitted on. In each of
+ * known_folds folds, a copy of data (holdout.h) where the fold's share of
+ * up to known_users users lose known_fraction of their ratings and, with
+ * fold_in, the fold's share of the learn_users fold-in learners lose all
+ * of theirs; every blend child is refitted privately on the copy
+ * (child_fit_private: one fit per child per fold). The known learners are
+ * queried by id, as users of those fits, into `known` (one bucket); the
+ * fold-in learners as RS_USER_NONE queries of bucket_n ratings from the
+ * full data, into `buckets`. Both empty when the host cannot fit
+ * privately (rs_hybrid_can_fit_private). Free both with
+ * rs_hybrid_collect_free. */
+rs_status rs_hybrid_collect_private(hybrid *h, const rs_dataset *data, int fold_in,
+                                    rs_hybrid_collected *buckets, rs_hybrid_collected *known,
+                                    rs_error *err);
+int rs_hybrid_can_fit_private(const hybrid *h);
 void rs_hybrid_collect_free(rs_hybrid_collected *c);
 
 /* The weights file (weights.c): save/load the table, and one log line. */

@@ -479,10 +479,11 @@ START_TEST(holdout_copy_is_consistent_and_folds_split_the_sample)
                 t[n++] = (hyb_triple){u, i, (float)(1 + (u * 7 + i) % 5)};
     hyb_fixture *f = hyb_fixture_new(U, I, t, n);
     const rs_dataset *in = hyb_fixture_view(f);
-    uint8_t seen[U] = {0};
+    uint8_t seen[U] = {0}, drop[U] = {0};
+    drop[3] = 1; /* a new user to the copy: all ratings gone, never sampled */
     for (size_t fold = 0; fold < 3; fold++) {
         rs_hybrid_holdout h;
-        ck_assert_int_eq(rs_hybrid_holdout_build(in, 100, 5, 0.25, fold, 3, 7, &h), 0);
+        ck_assert_int_eq(rs_hybrid_holdout_build(in, 100, 5, 0.25, fold, 3, 7, drop, &h), 0);
         const rs_dataset *d = &h.data;
         ck_assert_int_eq(d->n_users, U);
         ck_assert_int_eq(d->n_items, I);
@@ -510,7 +511,9 @@ START_TEST(holdout_copy_is_consistent_and_folds_split_the_sample)
             }
             held += hk;
         }
-        ck_assert_uint_eq(d->n_ratings, in->n_ratings - held);
+        size_t dropped = in->user_ptr[4] - in->user_ptr[3];
+        ck_assert_uint_eq(d->user_ptr[4] - d->user_ptr[3], 0);
+        ck_assert_uint_eq(d->n_ratings, in->n_ratings - held - dropped);
         /* Both CSRs hold the same pairs, sorted. */
         ck_assert_uint_eq(d->user_ptr[U], d->n_ratings);
         ck_assert_uint_eq(d->item_ptr[I], d->n_ratings);
@@ -528,9 +531,10 @@ START_TEST(holdout_copy_is_consistent_and_folds_split_the_sample)
                 ck_assert(d->user_item[p - 1] < d->user_item[p]);
         rs_hybrid_holdout_free(&h);
     }
-    /* Every user with 5+ ratings fell in exactly one fold. */
+    /* Every user with 5+ ratings, but the dropped one, fell in exactly one
+     * fold. */
     for (int32_t u = 0; u < U; u++)
-        ck_assert_int_eq(seen[u], in->user_ptr[u + 1] - in->user_ptr[u] >= 5);
+        ck_assert_int_eq(seen[u], u != 3 && in->user_ptr[u + 1] - in->user_ptr[u] >= 5);
     hyb_fixture_free(f);
 }
 END_TEST

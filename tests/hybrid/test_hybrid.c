@@ -757,6 +757,24 @@ START_TEST(known_user_weights_are_learned_without_leakage)
         for (size_t j = 0; j < na; j++)
             ck_assert_int_eq(a[j].item, b[j].item);
     }
+    /* learn_fold_in: private learns the buckets on the same private fits,
+     * with the fold-in learners removed from them: the oracle no longer
+     * knows who is asking. */
+    const char *pp[] = {"ease=oracle",
+                        "cf=cf",
+                        "content=content",
+                        "popularity=pop",
+                        "fallback=pop",
+                        "learn_n=5,8",
+                        "content_focus=0",
+                        "learn_min_item_ratings=0",
+                        "learn_min_queries=10",
+                        "learn_fold_in=private",
+                        NULL};
+    ck_assert_int_eq(th_add(lth, "private", HYB_PLUGIN_SO, pp, &err), RS_OK);
+    double nd_private;
+    saved_line(lth, "private", 8, w, &nd_private);
+    ck_assert_msg(nd_private < 0.5, "private fold-in learning NDCG %.3f: leaked", nd_private);
     /* Without known-user learning, known users get the bucket weights. */
     const char *off[] = {
         "ease=oracle",         "cf=cf",       "content=content",          "popularity=pop",
