@@ -50,7 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
             sum += h.w[b][r];
         }
-        if (fabs(sum - 1.0) > 1e-3 || h.bucket_n[b] < 1 || (b && h.bucket_n[b] <= h.bucket_n[b - 1]))
+        if (fabs(sum - 1.0) > 1e-3 || h.bucket_n[b] < 1 ||
+            (b && h.bucket_n[b] <= h.bucket_n[b - 1]))
             abort();
     }
     return 0;
