@@ -44,6 +44,34 @@ static void block(FILE *f, const rs_eval_report *r, double level, const char *ki
         }
 }
 
+/* Kind vs_best (prefixed as the level's other rows): per subject of a
+ * `compare` pair, the relative change against its best other instance by
+ * Recall at the largest K (reference = that instance, empty when none),
+ * for Recall and for NDCG at that K; the verdict is the sign of the
+ * interval (report.json spells it out). */
+static void write_vs_best(FILE *f, const rs_eval_report *r, rs_eval_level *l, const char *prefix)
+{
+    const rs_eval_config *c = r->cfg;
+    double lv = l->n_given > 0 ? (double)l->n_given : l->fraction;
+    size_t k = c->n_k - 1;
+    char kind[48];
+    snprintf(kind, sizeof kind, "%svs_best", prefix);
+    for (size_t i = 0; i < c->n_instances; i++) {
+        if (!rs_eval_vs_best_subject(r, (int)i))
+            continue;
+        rs_eval_vs_best v;
+        rs_eval_vs_best_at(r, l, (int)i, k, RS_EVAL_RECALL, &v);
+        const char *best = v.best >= 0 ? c->instances[v.best] : "";
+        rs_ci nd = {NAN, NAN, NAN};
+        if (v.pair >= 0)
+            nd = *rs_eval_level_rel(r, l, (size_t)v.pair, k, RS_EVAL_NDCG);
+        row(f, lv, kind, c->instances[i], best, "all", rs_eval_metric_name(RS_EVAL_RECALL), c->k[k],
+            v.rel.mean, v.rel.lo, v.rel.hi, l->users_evaluated);
+        row(f, lv, kind, c->instances[i], best, "all", rs_eval_metric_name(RS_EVAL_NDCG), c->k[k],
+            nd.mean, nd.lo, nd.hi, l->users_evaluated);
+    }
+}
+
 /* A sweep level (kinds metric, coverage, timing, relative_change; `level`
  * = the share kept), the same scored excluding the full training set
  * (kinds prefixed "exclude_full_") or a new-user level (prefixed
@@ -84,6 +112,7 @@ static void write_level(FILE *f, const rs_eval_report *r, rs_eval_level *l, cons
             block(f, r, lv, k_rel, c->instances[cmp->a], c->instances[cmp->b], "all",
                   l->rel + p * c->n_k * RS_EVAL_N_METRICS, l->users_evaluated, l->cold_users);
     }
+    write_vs_best(f, r, l, prefix);
 }
 
 /* kind taste_probe, level empty, slice genre:<name>, k = the probe's k,

@@ -3,6 +3,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "recsys/eval_report.h"
 
@@ -157,6 +158,71 @@ static json_t *level_obj(const rs_eval_report *r, const rs_eval_level *l)
     return o;
 }
 
+/* One row of a subject against its best other instance: `key` is
+ * "level" (the share kept) or "n" (ratings given). */
+static json_t *vs_best_row(const rs_eval_report *r, rs_eval_level *l, int a, const char *exclude)
+{
+    const rs_eval_config *c = r->cfg;
+    size_t k = c->n_k - 1;
+    rs_eval_vs_best v;
+    rs_eval_vs_best_at(r, l, a, k, RS_EVAL_RECALL, &v);
+    rs_ci nd = {NAN, NAN, NAN};
+    if (v.pair >= 0)
+        nd = *rs_eval_level_rel(r, l, (size_t)v.pair, k, RS_EVAL_NDCG);
+    json_t *o = json_pack(
+        "{s:s, s:s?, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o}", "exclude",
+        exclude, "best", v.best >= 0 ? c->instances[v.best] : NULL, "a_mean", num(v.a_stat.mean),
+        "a_lo", num(v.a_stat.lo), "a_hi", num(v.a_stat.hi), "best_mean", num(v.best_stat.mean),
+        "best_lo", num(v.best_stat.lo), "best_hi", num(v.best_stat.hi), "rel_change",
+        num(v.rel.mean), "ci_lo", num(v.rel.lo), "ci_hi", num(v.rel.hi), "verdict",
+        rs_eval_verdict_str(v.verdict), "ndcg_rel_change", num(nd.mean), "ndcg_ci_lo", num(nd.lo),
+        "ndcg_ci_hi", num(nd.hi));
+    if (o && l->n_given > 0)
+        json_object_set_new(o, "n", json_integer(l->n_given));
+    else if (o)
+        json_object_set_new(o, "level", json_real(l->fraction));
+    return o;
+}
+
+/* Per subject of a `compare` pair: its best other instance per row of
+ * `lv` (and of `full`, when not NULL), with "never_below" = every row has
+ * a verdict and none is "below". */
+static json_t *vs_best_obj(const rs_eval_report *r, rs_eval_level *lv, size_t n,
+                           const char *exclude, rs_eval_level *full)
+{
+    const rs_eval_config *c = r->cfg;
+    json_t *out = json_array();
+    char metric[32], also[32];
+    snprintf(metric, sizeof metric, "recall@%d", c->k[c->n_k - 1]);
+    snprintf(also, sizeof also, "ndcg@%d", c->k[c->n_k - 1]);
+    for (size_t i = 0; out && i < c->n_instances; i++) {
+        int a = (int)i;
+        if (!rs_eval_vs_best_subject(r, a))
+            continue;
+        json_t *cand = json_array(), *rows = json_array();
+        for (size_t j = 0; j < c->n_instances; j++)
+            if (rs_eval_vs_best_candidate(r, a, (int)j))
+                json_array_append_new(cand, json_string(c->instances[j]));
+        for (size_t l = 0; l < n; l++)
+            json_array_append_new(rows, vs_best_row(r, &lv[l], a, exclude));
+        for (size_t l = 0; full && l < n; l++)
+            json_array_append_new(rows, vs_best_row(r, &full[l], a, "full"));
+        int never_below = 1;
+        size_t ri;
+        json_t *row;
+        json_array_foreach(rows, ri, row)
+        {
+            const char *v = json_string_value(json_object_get(row, "verdict"));
+            never_below &= v && (!strcmp(v, "above") || !strcmp(v, "within"));
+        }
+        json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:o, s:b, s:o}", "instance",
+                                             c->instances[a], "metric", metric, "also", also,
+                                             "candidates", cand, "never_below", never_below, "rows",
+                                             rows));
+    }
+    return out;
+}
+
 static json_t *probe_item(const rs_eval_probe_item *x)
 {
     return json_pack("{s:I, s:s, s:i, s:b}", "movie_id", (json_int_t)x->movie_id, "title",
@@ -171,11 +237,12 @@ static json_t *new_users_obj(const rs_eval_report *r)
         json_array_append_new(levels, level_obj(r, &r->nu.levels[l]));
     for (size_t i = 0; i < c->n_instances; i++)
         json_object_set_new(fit, c->instances[i], json_real(r->nu.fit_seconds[i]));
-    return json_pack("{s:i, s:i, s:I, s:i, s:i, s:f, s:o, s:o}", "users_held_out",
+    return json_pack("{s:i, s:i, s:I, s:i, s:i, s:f, s:o, s:o, s:o}", "users_held_out",
                      (int)r->nu.users_held_out, "train_users", (int)r->nu.train_users,
                      "train_ratings", (json_int_t)r->nu.train_ratings, "cf_users",
                      (int)r->nu.cf_users, "cf_items", (int)r->nu.cf_items, "seconds", r->nu.seconds,
-                     "fit_seconds", fit, "levels", levels);
+                     "fit_seconds", fit, "levels", levels, "vs_best",
+                     vs_best_obj(r, r->nu.levels, c->new_users.n_n, "given", NULL));
 }
 
 /* Learning curves: one entry per (instance, epoch) with a value per K. */
@@ -269,6 +336,13 @@ rs_status rs_eval_write_json(const rs_eval_report *r, const char *path, rs_error
             json_array_append_new(full, level_obj(r, &r->levels_full[l]));
         json_object_set_new(root, "levels_exclude_full", full);
     }
+    if (root && !r->sweep_skipped)
+        json_object_set_new(root, "vs_best",
+                            vs_best_obj(r, r->levels, c->n_levels,
+                                        rs_sweep_exclude_str(c->sweep_exclude == RS_EXCLUDE_FULL
+                                                                 ? RS_EXCLUDE_FULL
+                                                                 : RS_EXCLUDE_GIVEN),
+                                        r->levels_full));
     if (root && r->nu.ran)
         json_object_set_new(root, "new_users", new_users_obj(r));
     if (root && r->probes.ran)

@@ -172,6 +172,109 @@ static void compare_tables(FILE *f, const rs_eval_report *r, const rows *R)
     }
 }
 
+/* One exclude mode (or the new-user n's): a row per level with A's best
+ * other instance by Recall at the largest K, both means, the paired change
+ * with its verdict, and NDCG's change against the same best; then one line
+ * that says whether A is ever below it by more than the interval. */
+static void vs_best_table(FILE *f, const rs_eval_report *r, const rows *R, int a)
+{
+    const rs_eval_config *c = r->cfg;
+    const char *an = c->instances[a];
+    size_t k = c->n_k - 1;
+    int kk = c->k[k];
+    fprintf(f,
+            "| %s | best other | %s Recall@%d | best Recall@%d | %s vs best Recall@%d | "
+            "verdict | %s vs best NDCG@%d |\n|---|---|---|---|---|---|---|\n",
+            R->col, an, kk, kk, an, kk, an, kk);
+    size_t count[RS_EVAL_VERDICT_ABOVE + 1] = {0};
+    for (size_t l = 0; l < R->n; l++) {
+        rs_eval_vs_best v;
+        rs_eval_vs_best_at(r, &R->lv[l], a, k, RS_EVAL_RECALL, &v);
+        count[v.verdict]++;
+        row_label(f, &R->lv[l]);
+        fprintf(f, " %s |", v.best >= 0 ? c->instances[v.best] : "n/a");
+        ci_cell(f, &v.a_stat);
+        ci_cell(f, &v.best_stat);
+        rel_cell(f, &v.rel);
+        fprintf(f, " %s |", rs_eval_verdict_str(v.verdict));
+        if (v.pair >= 0)
+            rel_cell(f, rs_eval_level_rel(r, &R->lv[l], (size_t)v.pair, k, RS_EVAL_NDCG));
+        else
+            fputs(" n/a |", f);
+        fputc('\n', f);
+    }
+    const char *at = R->n > 0 && R->lv[0].n_given > 0 ? "n =" : "kept";
+    if (count[RS_EVAL_VERDICT_BELOW] == 0 && count[RS_EVAL_VERDICT_NA] == 0)
+        fprintf(f, "\n**%s is never below its best other instance by more than the interval**", an);
+    else if (count[RS_EVAL_VERDICT_BELOW] == 0)
+        fprintf(f,
+                "\n**%s is not below its best other instance by more than the interval "
+                "where there is a verdict**",
+                an);
+    else {
+        fprintf(f, "\n**%s is below its best other instance at", an);
+        for (size_t l = 0, i = 0; l < R->n; l++) {
+            rs_eval_vs_best v;
+            char b[32];
+            rs_eval_vs_best_at(r, &R->lv[l], a, k, RS_EVAL_RECALL, &v);
+            if (v.verdict == RS_EVAL_VERDICT_BELOW)
+                fprintf(f, "%s %s %s (%s, %+.1f%% [%+.1f, %+.1f])", i++ ? ";" : "", at,
+                        rs_eval_level_label(&R->lv[l], b, sizeof b), c->instances[v.best],
+                        100 * v.rel.mean, 100 * v.rel.lo, 100 * v.rel.hi);
+        }
+        fputs("**", f);
+    }
+    fprintf(f, " (Recall@%d: above at %zu, within at %zu, below at %zu", kk,
+            count[RS_EVAL_VERDICT_ABOVE], count[RS_EVAL_VERDICT_WITHIN],
+            count[RS_EVAL_VERDICT_BELOW]);
+    if (count[RS_EVAL_VERDICT_NA])
+        fprintf(f, ", no verdict at %zu (an instance failed, or no interval)",
+                count[RS_EVAL_VERDICT_NA]);
+    fprintf(f, " of %zu rows).\n", R->n);
+}
+
+/* Per subject of a `compare` pair, in instance order: its table against
+ * the best other instance it is paired with, under `title` (NULL: none)
+ * and, when sweep.exclude is both, again for `full` (else NULL). */
+static void vs_best_section(FILE *f, const rs_eval_report *r, const rows *R, const char *title,
+                            const rows *full)
+{
+    const rs_eval_config *c = r->cfg;
+    int kk = c->k[c->n_k - 1];
+    for (size_t s = 0; s < c->n_instances; s++) {
+        int a = (int)s;
+        if (!rs_eval_vs_best_subject(r, a))
+            continue;
+        const char *an = c->instances[a];
+        fprintf(f,
+                "\n## %s vs its best other instance (Recall@%d)\n\nPer row, the instance with "
+                "the highest mean Recall@%d among those %s is paired with (",
+                an, kk, kk, an);
+        size_t nc = 0, nn = 0;
+        for (size_t i = 0; i < c->n_instances; i++)
+            if (rs_eval_vs_best_candidate(r, a, (int)i))
+                fprintf(f, "%s%s", nc++ ? ", " : "", c->instances[i]);
+        fputs(": its `compare` pairs and the baseline", f);
+        for (size_t i = 0; i < c->n_instances; i++)
+            if ((int)i != a && !rs_eval_vs_best_candidate(r, a, (int)i))
+                fprintf(f, "%s%s",
+                        nn++ ? ", " : "; not compared, so not considered: ", c->instances[i]);
+        fprintf(f,
+                "). Means [95 %% CI]; the change is mean(%s) / mean(best) - 1 with the "
+                "paired bootstrap 95 %% interval of that comparison, for Recall@%d and for "
+                "NDCG@%d against the same best. Verdict on Recall@%d: above = the interval's "
+                "lower bound > 0, within = it contains 0, below = its upper bound < 0.\n\n",
+                an, kk, kk, kk);
+        if (title)
+            fprintf(f, "### %s\n\n", title);
+        vs_best_table(f, r, R, a);
+        if (full) {
+            fputs("\n### Excluding each user's full training set (`full`)\n\n", f);
+            vs_best_table(f, r, full, a);
+        }
+    }
+}
+
 static void coverage_and_timing(FILE *f, const rs_eval_report *r, const rows *R)
 {
     const rs_eval_config *c = r->cfg;
@@ -396,6 +499,7 @@ static void new_user_section(FILE *f, const rs_eval_report *r)
                 (int)R.lv[l].users_excluded, (int)R.lv[l].cold_users);
     fputs("\n![Recall against the ratings given](report.svg)\n", f);
     compare_tables(f, r, &R);
+    vs_best_section(f, r, &R, NULL, NULL);
     baseline_tables(f, r, &R);
     fputs("\n## New users: metrics (mean over users [95 % CI])\n", f);
     metric_tables(f, r, &R);
@@ -482,7 +586,13 @@ rs_status rs_eval_write_md(const rs_eval_report *r, const char *path, rs_error *
     preamble(f, r);
     failures(f, r);
     if (!r->sweep_skipped) {
+        rows F = {r->levels_full, r->levels_full ? r->cfg->n_levels : 0, "kept", "at that level"};
         compare_tables(f, r, &R);
+        vs_best_section(f, r, &R,
+                        r->cfg->sweep_exclude == RS_EXCLUDE_FULL
+                            ? "Excluding each user's full training set (`full`)"
+                            : "Excluding only the ratings given (`given`)",
+                        r->levels_full ? &F : NULL);
         baseline_tables(f, r, &R);
         fputs("\n## Metrics (mean over users [95 % CI])\n", f);
         metric_tables(f, r, &R);

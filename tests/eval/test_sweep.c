@@ -63,6 +63,17 @@ static const char *eval_file(const char *extra)
     return path;
 }
 
+/* Write `text` to tmp/name; the path goes to path[4200]. */
+static const char *tmp_file(char *path, const char *name, const char *text)
+{
+    snprintf(path, 4200, "%s/%s", tmp, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
 static rs_eval_report *run(const char *extra, int validate, rs_eval_config **cfg_out)
 {
     rs_error err = {RS_OK, ""};
@@ -411,23 +422,17 @@ END_TEST
 START_TEST(a_failing_plugin_is_reported_not_fatal)
 {
     SKIP_WITHOUT_DATA();
-    char host[4200], eval[4200], out[4300];
-    snprintf(host, sizeof host, "%s/host.yaml", tmp);
-    FILE *f = fopen(host, "w");
-    ck_assert_ptr_nonnull(f);
-    fprintf(f,
-            "plugins: {path: [%s, %s]}\n"
-            "instances:\n"
-            "  - {name: popularity, plugin: popularity}\n"
-            "  - {name: broken, plugin: tp_failfit}\n",
-            RS_PLUGIN_BUILD_DIR, RS_TEST_PLUGIN_DIR);
-    fclose(f);
-    snprintf(eval, sizeof eval, "%s/eval-broken.yaml", tmp);
-    f = fopen(eval, "w");
-    ck_assert_ptr_nonnull(f);
-    fprintf(f, "host_config: host.yaml\ninstances: [popularity, broken]\n"
-               "levels: [1.0, 0.5]\nbootstrap_resamples: 20\noutput_dir: out-broken\n");
-    fclose(f);
+    char host[4200], eval[4200], out[4300], text[9000];
+    snprintf(text, sizeof text,
+             "plugins: {path: [%s, %s]}\n"
+             "instances:\n"
+             "  - {name: popularity, plugin: popularity}\n"
+             "  - {name: broken, plugin: tp_failfit}\n",
+             RS_PLUGIN_BUILD_DIR, RS_TEST_PLUGIN_DIR);
+    tmp_file(host, "host.yaml", text);
+    tmp_file(eval, "eval-broken.yaml",
+             "host_config: host.yaml\ninstances: [popularity, broken]\n"
+             "levels: [1.0, 0.5]\nbootstrap_resamples: 20\noutput_dir: out-broken\n");
 
     rs_error err = {RS_OK, ""};
     rs_eval_config *cfg = NULL;
@@ -472,6 +477,92 @@ START_TEST(a_failing_plugin_is_reported_not_fatal)
 }
 END_TEST
 
+/* The relative change of `inst` against `ref` for `key` in a level's
+ * "relative" list, or NULL. */
+static json_t *relative(json_t *level, const char *inst, const char *ref, const char *key)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(level, "relative"), i, x)
+    {
+        if (!strcmp(json_string_value(json_object_get(x, "instance")), inst) &&
+            !strcmp(json_string_value(json_object_get(x, "reference")), ref))
+            return json_object_get(json_object_get(x, "relative_change"), key);
+    }
+    return NULL;
+}
+
+/* Three popularity rankings on the real data, `damped` compared with the
+ * other two, under both exclude modes: per level and mode, report.json's
+ * best other instance is the one with the highest Recall@20 in the same
+ * report, its change and interval are the harness's paired comparison
+ * for that pair, and the verdict is the interval's sign. */
+START_TEST(vs_best_reads_the_paired_comparisons)
+{
+    SKIP_WITHOUT_DATA();
+    char host[4200], eval[4200], out[4300], text[9000];
+    snprintf(text, sizeof text,
+             "plugins: {path: [%s]}\n"
+             "instances:\n"
+             "  - {name: count, plugin: popularity, params: {mode: count}}\n"
+             "  - {name: damped, plugin: popularity, params: {mode: damped_mean, damping: 5}}\n"
+             "  - {name: decay, plugin: popularity, params: {mode: time_decay}}\n",
+             RS_PLUGIN_BUILD_DIR);
+    tmp_file(host, "host-pop.yaml", text);
+    tmp_file(eval, "eval-pop.yaml",
+             "host_config: host-pop.yaml\ninstances: [count, damped, decay]\n"
+             "baseline: count\ncompare: [[damped, count], [damped, decay]]\n"
+             "levels: [1.0, 0.25]\nbootstrap_resamples: 200\nsweep: {exclude: both}\n"
+             "new_users: {enabled: false}\ntaste_probes: {enabled: false}\n"
+             "output_dir: out-pop\n");
+    char *argv[] = {"eval", "--config", eval, "--quiet", NULL};
+    ck_assert_int_eq(rs_cli_eval(4, argv), 0);
+    snprintf(out, sizeof out, "%s/out-pop/report.json", tmp);
+    json_error_t je;
+    json_t *root = json_load_file(out, 0, &je);
+    ck_assert_msg(root != NULL, "%s", je.text);
+    json_t *vb = json_object_get(root, "vs_best");
+    ck_assert_uint_eq(json_array_size(vb), 1);
+    json_t *d = json_array_get(vb, 0);
+    ck_assert_str_eq(json_string_value(json_object_get(d, "instance")), "damped");
+    json_t *rows = json_object_get(d, "rows");
+    ck_assert_uint_eq(json_array_size(rows), 4);
+    int never_below = 1;
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        const char *mode = json_string_value(json_object_get(row, "exclude"));
+        ck_assert_str_eq(mode, i < 2 ? "given" : "full");
+        json_t *lv = json_array_get(json_object_get(root, i < 2 ? "levels" : "levels_exclude_full"),
+                                    i % 2);
+        ck_assert_double_eq(json_real_value(json_object_get(row, "level")),
+                            json_real_value(json_object_get(lv, "fraction")));
+        double c = metric(lv, "count", "recall@20"), t = metric(lv, "decay", "recall@20");
+        ck_assert(c != t); /* else the tie rule, not the means, would decide */
+        const char *best = c > t ? "count" : "decay";
+        ck_assert_str_eq(json_string_value(json_object_get(row, "best")), best);
+        ck_assert_double_eq(json_real_value(json_object_get(row, "best_mean")), c > t ? c : t);
+        ck_assert_double_eq(json_real_value(json_object_get(row, "a_mean")),
+                            metric(lv, "damped", "recall@20"));
+        json_t *rel = relative(lv, "damped", best, "recall@20");
+        ck_assert_ptr_nonnull(rel);
+        double lo = json_real_value(json_object_get(rel, "lo")),
+               hi = json_real_value(json_object_get(rel, "hi"));
+        ck_assert_double_eq(json_real_value(json_object_get(row, "rel_change")),
+                            json_real_value(json_object_get(rel, "mean")));
+        ck_assert_double_eq(json_real_value(json_object_get(row, "ci_lo")), lo);
+        ck_assert_double_eq(json_real_value(json_object_get(row, "ci_hi")), hi);
+        ck_assert(lo < hi);
+        const char *verdict = lo > 0 ? "above" : hi < 0 ? "below" : "within";
+        ck_assert_str_eq(json_string_value(json_object_get(row, "verdict")), verdict);
+        never_below &= strcmp(verdict, "below") != 0;
+    }
+    ck_assert_int_eq(json_is_true(json_object_get(d, "never_below")), never_below);
+    json_decref(root);
+}
+END_TEST
+
 START_TEST(cli_exit_codes)
 {
     char *help[] = {"eval", "--help", NULL};
@@ -510,6 +601,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, leave_one_out_has_one_positive_per_user);
     tcase_add_test(tc, temporal_and_validation_runs);
     tcase_add_test(tc, a_failing_plugin_is_reported_not_fatal);
+    tcase_add_test(tc, vs_best_reads_the_paired_comparisons);
     tcase_add_test(tc, cli_exit_codes);
     suite_add_tcase(s, tc);
     return s;

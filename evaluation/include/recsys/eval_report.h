@@ -170,6 +170,53 @@ const char *rs_eval_level_label(const rs_eval_level *l, char *buf, size_t size);
 /* "1-5", "6-20", "51+": the label of activity bucket b. */
 const char *rs_eval_bucket_label(const rs_eval_config *cfg, size_t b, char *buf, size_t size);
 
+/*
+ * "A against its best other instance": for a subject A (an instance that
+ * comes first in a `compare` pair), the instance with the highest mean of
+ * one metric at one level among those A is paired with (the second
+ * elements of A's `compare` pairs, and the baseline, which every instance
+ * is paired with), and A's paired comparison against it. The issue's bar
+ * "the hybrid is never below its best child or popularity by more than the
+ * interval" is read off the verdicts.
+ */
+typedef enum rs_eval_verdict {
+    RS_EVAL_VERDICT_NA = 0, /* undefined: A or every other failed, or the
+                               change has no interval (mean(best) = 0) */
+    RS_EVAL_VERDICT_BELOW,  /* the interval's upper bound < 0 */
+    RS_EVAL_VERDICT_WITHIN, /* the interval contains 0 */
+    RS_EVAL_VERDICT_ABOVE   /* the interval's lower bound > 0 */
+} rs_eval_verdict;
+
+/* "n/a", "below", "within", "above". */
+const char *rs_eval_verdict_str(rs_eval_verdict v);
+
+/* The verdict of a relative change's paired interval. */
+rs_eval_verdict rs_eval_verdict_of(const rs_ci *rel);
+
+typedef struct rs_eval_vs_best {
+    int a;           /* the subject's instance index */
+    int best;        /* the other instance with the highest finite mean
+                         (ties: the first pair in r->pairs order), -1 =
+                         none (every other failed at this level) */
+    long pair;       /* index in r->pairs of [a, best], -1 = none */
+    rs_ci a_stat;    /* A's mean [95 % CI] */
+    rs_ci best_stat; /* the best's */
+    rs_ci rel;       /* mean(A) / mean(best) - 1 [paired 95 % CI] */
+    rs_eval_verdict verdict;
+} rs_eval_vs_best;
+
+/* 1 when instance a is a subject: it comes first in a `compare` pair. */
+int rs_eval_vs_best_subject(const rs_eval_report *r, int a);
+
+/* 1 when b is one of the instances a's best is chosen among (b != a and
+ * some pair is [a, b]), else 0. */
+int rs_eval_vs_best_candidate(const rs_eval_report *r, int a, int b);
+
+/* A's best other instance at level lv (any of r->levels, r->levels_full
+ * or r->nu.levels) by metric m at K index k_idx. */
+void rs_eval_vs_best_at(const rs_eval_report *r, rs_eval_level *lv, int a, size_t k_idx,
+                        rs_eval_metric m, rs_eval_vs_best *out);
+
 /* Writers: each creates (or replaces) one file. */
 rs_status rs_eval_write_json(const rs_eval_report *r, const char *path, rs_error *err);
 rs_status rs_eval_write_csv(const rs_eval_report *r, const char *path, rs_error *err);
