@@ -1,4 +1,4 @@
-/* The shared artifact store and the model_versions table (see
+/* The shared artifact store of published model versions (see
  * model_versions.h). */
 #include "model_versions.h"
 
@@ -13,7 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "recsys/db.h"
 #include "recsys/fsutil.h"
 
 /* ---- files ------------------------------------------------------------------ */
@@ -183,19 +182,7 @@ rs_status rs_artifact_copy(const char *from, const char *to, rs_error *err)
     return st;
 }
 
-/* ---- the table ----------------------------------------------------------------- */
-
-static void row_from(const PGresult *r, int i, rs_model_version *v)
-{
-    memset(v, 0, sizeof *v);
-    snprintf(v->source, sizeof v->source, "%s", PQgetvalue(r, i, 0));
-    v->version = strtoll(PQgetvalue(r, i, 1), NULL, 10);
-    snprintf(v->path, sizeof v->path, "%s", PQgetvalue(r, i, 2));
-    snprintf(v->checksum, sizeof v->checksum, "%s", PQgetvalue(r, i, 3));
-    snprintf(v->created_by, sizeof v->created_by, "%s", PQgetvalue(r, i, 4));
-}
-
-#define ROW_COLS "source, version, path, checksum, created_by"
+/* ---- publishing ----------------------------------------------------------------- */
 
 /* 1 when dir lies under store (then it is already shared). */
 static int in_store(const char *store, const char *dir)
@@ -207,100 +194,46 @@ static int in_store(const char *store, const char *dir)
     return strncmp(a, b, n) == 0 && b[n] == '/';
 }
 
-static rs_status publish_locked(PGconn *c, const char *store, const char *source, const char *dir,
-                                const char *metrics, const char *by, rs_model_version *out,
-                                rs_error *err)
+typedef struct publish_ctx {
+    const char *store, *dir;
+} publish_ctx;
+
+/* Under the store's publish lock, with v->version reserved: put the
+ * artifacts in place and checksum them. */
+static rs_status publish_fill(void *ctx, rs_model_version *v, rs_error *err)
 {
-    const char *p1[1] = {source};
-    PGresult *r;
-    rs_status st = rs_db_exec(
-        c,
-        "SELECT pg_advisory_xact_lock(7307013, hashtext($1)),"
-        " (SELECT coalesce(max(version), 0) + 1 FROM model_versions WHERE source = $1)",
-        1, p1, &r, err);
-    if (st != RS_OK)
-        return st;
-    int64_t version = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
-    PQclear(r);
+    const publish_ctx *pc = ctx;
     char path[PATH_MAX], parent[PATH_MAX - 32];
-    if (in_store(store, dir)) {
-        if (!realpath(dir, path))
-            return rs_error_set(err, RS_ERR_IO, "%s: %s", dir, strerror(errno));
+    int shared = in_store(pc->store, pc->dir);
+    if (shared) {
+        if (!realpath(pc->dir, path))
+            return rs_error_set(err, RS_ERR_IO, "%s: %s", pc->dir, strerror(errno));
     } else {
-        snprintf(parent, sizeof parent, "%s/%s", store, source);
-        snprintf(path, sizeof path, "%s/%lld", parent, (long long)version);
+        snprintf(parent, sizeof parent, "%s/%s", pc->store, v->source);
+        snprintf(path, sizeof path, "%s/%lld", parent, (long long)v->version);
+    }
+    /* Every replica reads the row back into a path of this size. */
+    size_t len = strlen(path);
+    if (len >= sizeof v->path)
+        return rs_error_set(err, RS_ERR_IO, "%s: longer than %zu bytes", path, sizeof v->path - 1);
+    memcpy(v->path, path, len + 1);
+    if (!shared) {
         /* A copy left by a publisher that died before its row committed. */
         rs_remove_tree(path);
         if (rs_mkdir_p(parent) != 0)
             return rs_error_set(err, RS_ERR_IO, "cannot create %s: %s", parent, strerror(errno));
-        if ((st = rs_artifact_copy(dir, path, err)) != RS_OK)
+        rs_status st = rs_artifact_copy(pc->dir, path, err);
+        if (st != RS_OK)
             return st;
     }
-    char sum[RS_CHECKSUM_HEX], ver[24];
-    if ((st = rs_artifact_checksum(path, sum, err)) != RS_OK)
-        return st;
-    snprintf(ver, sizeof ver, "%lld", (long long)version);
-    const char *p[6] = {source, ver, path, sum, metrics ? metrics : "{}", by ? by : ""};
-    st = rs_db_exec(
-        c,
-        "INSERT INTO model_versions (source, version, path, checksum, metrics, created_by)"
-        " VALUES ($1, $2, $3, $4, $5::jsonb, $6) RETURNING " ROW_COLS,
-        6, p, &r, err);
-    if (st != RS_OK)
-        return st;
-    row_from(r, 0, out);
-    PQclear(r);
-    return RS_OK;
+    return rs_artifact_checksum(path, v->checksum, err);
 }
 
-rs_status rs_model_versions_publish(PGconn *c, const char *store, const char *source,
+rs_status rs_model_versions_publish(rs_db *db, const char *store, const char *source,
                                     const char *dir, const char *metrics_json,
                                     const char *created_by, rs_model_version *out, rs_error *err)
 {
-    rs_status st = rs_db_begin(c, err);
-    if (st != RS_OK)
-        return st;
-    st = publish_locked(c, store, source, dir, metrics_json, created_by, out, err);
-    if (st == RS_OK)
-        return rs_db_commit(c, err);
-    rs_db_rollback(c);
-    return st;
-}
-
-int rs_model_versions_latest(PGconn *c, rs_model_version *out, int cap, rs_error *err)
-{
-    PGresult *r;
-    if (rs_db_exec(c,
-                   "SELECT DISTINCT ON (source) " ROW_COLS " FROM model_versions"
-                   " ORDER BY source, version DESC",
-                   0, NULL, &r, err) != RS_OK)
-        return -1;
-    int n = PQntuples(r) < cap ? PQntuples(r) : cap;
-    for (int i = 0; i < n; i++)
-        row_from(r, i, &out[i]);
-    PQclear(r);
-    return n;
-}
-
-rs_status rs_model_versions_get(PGconn *c, const char *source, int64_t version,
-                                rs_model_version *out, rs_error *err)
-{
-    char ver[24];
-    snprintf(ver, sizeof ver, "%lld", (long long)version);
-    const char *p[2] = {source, ver};
-    PGresult *r;
-    rs_status st = rs_db_exec(c,
-                              "SELECT " ROW_COLS " FROM model_versions"
-                              " WHERE source = $1 AND version = $2",
-                              2, p, &r, err);
-    if (st != RS_OK)
-        return st;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
-        return rs_error_set(err, RS_ERR_NOT_FOUND, "model_versions: no version %lld of '%s'",
-                            (long long)version, source);
-    }
-    row_from(r, 0, out);
-    PQclear(r);
-    return RS_OK;
+    publish_ctx pc = {store, dir};
+    return rs_store_model_version_add(db, source, metrics_json, created_by, publish_fill, &pc, out,
+                                      err);
 }

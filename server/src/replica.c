@@ -15,9 +15,8 @@
 #include "recsys/fsutil.h"
 #include "recsys/log.h"
 #include "server_internal.h"
+#include "store.h"
 
-/* pg_try_advisory_lock(int4, int4) key of the one trainer per database. */
-#define TRAINER_LOCK "7307013, 1"
 /* A rating_changes row may commit a little after rows with later
  * timestamps (it is stamped inside its transaction): each read reaches
  * back this far, and rows already seen are skipped. */
@@ -47,7 +46,7 @@ struct rs_replica {
     char failed_msg[MAX_SOURCES][256];
     int64_t trains; /* retrains this replica ran as leader */
 
-    PGconn *lock_conn; /* pooled connection holding the lock */
+    rs_store_trainer_lock *lock; /* held while this replica is the leader */
     /* The rating feed (sync thread only). */
     int64_t feed_cursor_us; /* newest changed_at seen; 0 = not read yet */
     feed_row *seen;         /* rows of the last read within the overlap */
@@ -226,19 +225,15 @@ static rs_status sync_versions(rs_replica *r)
 {
     rs_error err = {0};
     rs_model_version *v = malloc(MAX_SOURCES * sizeof *v);
-    PGconn *c = v ? rs_db_acquire(r->srv->db, &err) : NULL;
-    if (!c) {
-        free(v);
-        return RS_ERR_DATABASE;
-    }
-    int n = rs_model_versions_latest(c, v, MAX_SOURCES, &err);
-    rs_db_release(r->srv->db, c);
-    if (n < 0) {
+    if (!v)
+        return RS_ERR_NOMEM;
+    size_t n = 0;
+    if (rs_store_model_versions_latest(r->srv->db, v, MAX_SOURCES, &n, &err) != RS_OK) {
         rs_log(RS_LOG_WARN, "cluster", "%s: reading model_versions: %s", r->c.id, err.message);
         free(v);
         return RS_ERR_DATABASE;
     }
-    for (int i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++)
         apply_one(r, &v[i]);
     free(v);
     return RS_OK;
@@ -254,6 +249,37 @@ static int seen_before(const rs_replica *r, int64_t user, int64_t t)
     return 0;
 }
 
+/* One read of the feed, gathered by feed_row_add. */
+typedef struct feed_read {
+    rs_replica *r;
+    feed_row *now; /* this read's rows */
+    size_t n_now, cap;
+    int oom;     /* a row could not be kept: keep none */
+    int64_t top; /* newest changed_us seen */
+} feed_read;
+
+static rs_status feed_row_add(void *ctx, int64_t user, int64_t t, rs_error *err)
+{
+    (void)err;
+    feed_read *f = ctx;
+    if (!seen_before(f->r, user, t))
+        rs_reco_rating_changed(f->r->srv->reco, user, -1); /* the item is unknown here */
+    if (!f->oom && f->n_now == f->cap) {
+        size_t cap = f->cap ? 2 * f->cap : 64;
+        feed_row *grown = realloc(f->now, cap * sizeof *grown);
+        if (grown) {
+            f->now = grown;
+            f->cap = cap;
+        } else {
+            f->oom = 1;
+        }
+    }
+    if (!f->oom)
+        f->now[f->n_now++] = (feed_row){user, t};
+    f->top = t > f->top ? t : f->top;
+    return RS_OK;
+}
+
 /* Mark the cached lists of users whose ratings changed (through any
  * replica) since the last read dirty; the refresher recomputes them. */
 static void sync_feed(rs_replica *r)
@@ -263,53 +289,32 @@ static void sync_feed(rs_replica *r)
     if (!r->srv->reco || !rs_reco_cache_info(r->srv->reco, &stats, &cfg))
         return;
     rs_error err = {0};
-    PGconn *c = rs_db_acquire(r->srv->db, &err);
-    if (!c)
-        return;
-    PGresult *res;
-    char cur[24];
-    snprintf(cur, sizeof cur, "%lld", (long long)(r->feed_cursor_us - FEED_OVERLAP_US));
-    const char *p[1] = {cur};
-    rs_status st =
-        r->feed_cursor_us == 0
-            /* The first read only sets the cursor: lists cached from now on are
-         * computed from current ratings. */
-            ? rs_db_exec(c, "SELECT 0, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint",
-                         0, NULL, &res, &err)
-            : rs_db_exec(c,
-                         "SELECT user_id, (extract(epoch FROM changed_at) * 1000000)::bigint"
-                         " FROM rating_changes"
-                         " WHERE changed_at > 'epoch'::timestamptz + $1::bigint * interval '1 "
-                         "microsecond'",
-                         1, p, &res, &err);
-    rs_db_release(r->srv->db, c);
-    if (st != RS_OK) {
-        rs_log(RS_LOG_WARN, "cluster", "%s: reading rating_changes: %s", r->c.id, err.message);
-        return;
-    }
-    int rows = PQntuples(res);
     if (r->feed_cursor_us == 0) {
-        r->feed_cursor_us = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-        PQclear(res);
+        /* The first read only sets the cursor: lists cached from now on are
+         * computed from current ratings. */
+        int64_t now = 0;
+        if (rs_store_clock_us(r->srv->db, &now, &err) == RS_OK)
+            r->feed_cursor_us = now;
+        else
+            rs_log(RS_LOG_WARN, "cluster", "%s: reading rating_changes: %s", r->c.id, err.message);
         return;
     }
-    feed_row *now = malloc(((size_t)rows + 1) * sizeof *now);
-    size_t n_now = 0;
-    int64_t top = r->feed_cursor_us;
-    for (int i = 0; i < rows; i++) {
-        int64_t user = strtoll(PQgetvalue(res, i, 0), NULL, 10);
-        int64_t t = strtoll(PQgetvalue(res, i, 1), NULL, 10);
-        if (!seen_before(r, user, t))
-            rs_reco_rating_changed(r->srv->reco, user, -1); /* the item is unknown here */
-        if (now)
-            now[n_now++] = (feed_row){user, t};
-        top = t > top ? t : top;
+    feed_read f = {r, NULL, 0, 0, 0, r->feed_cursor_us};
+    if (rs_store_rating_changes_since(r->srv->db, r->feed_cursor_us - FEED_OVERLAP_US, feed_row_add,
+                                      &f, &err) != RS_OK) {
+        rs_log(RS_LOG_WARN, "cluster", "%s: reading rating_changes: %s", r->c.id, err.message);
+        free(f.now);
+        return;
     }
-    PQclear(res);
-    r->feed_cursor_us = top;
+    if (f.oom) {
+        free(f.now);
+        f.now = NULL;
+        f.n_now = 0;
+    }
+    r->feed_cursor_us = f.top;
     free(r->seen);
-    r->seen = now;
-    r->n_seen = now ? n_now : 0;
+    r->seen = f.now;
+    r->n_seen = f.n_now;
 }
 
 static void *sync_main(void *arg)
@@ -353,32 +358,15 @@ static void *sync_main(void *arg)
 static int lead(rs_replica *r)
 {
     rs_error err = {0};
-    PGresult *res;
-    if (r->lock_conn) {
-        if (rs_db_exec(r->lock_conn, "SELECT 1", 0, NULL, NULL, &err) == RS_OK)
+    if (r->lock) {
+        if (rs_store_trainer_lock_keep(&r->lock, &err) == RS_OK)
             return 1;
-        /* The session, and with it the lock, is gone: the pool resets it. */
         rs_log(RS_LOG_WARN, "cluster", "%s: lost the trainer lock: %s", r->c.id, err.message);
-        rs_db_release(r->srv->db, r->lock_conn);
-        r->lock_conn = NULL;
         atomic_store(&r->leader, 0);
         return 0;
     }
-    PGconn *c = rs_db_acquire(r->srv->db, &err);
-    if (!c)
+    if (rs_store_trainer_lock_try(r->srv->db, &r->lock, &err) != RS_OK || !r->lock)
         return 0;
-    if (rs_db_exec(c, "SELECT pg_try_advisory_lock(" TRAINER_LOCK ")", 0, NULL, &res, &err) !=
-        RS_OK) {
-        rs_db_release(r->srv->db, c);
-        return 0;
-    }
-    int got = PQgetvalue(res, 0, 0)[0] == 't';
-    PQclear(res);
-    if (!got) {
-        rs_db_release(r->srv->db, c);
-        return 0;
-    }
-    r->lock_conn = c;
     atomic_store(&r->leader, 1);
     rs_log(RS_LOG_INFO, "cluster", "%s: took the trainer lock: this replica retrains", r->c.id);
     return 1;
@@ -386,13 +374,10 @@ static int lead(rs_replica *r)
 
 static void give_up_lock(rs_replica *r)
 {
-    if (!r->lock_conn)
+    if (!r->lock)
         return;
-    /* Back to the pool without the lock, or another request's session
-     * would hold it. */
-    rs_db_exec(r->lock_conn, "SELECT pg_advisory_unlock_all()", 0, NULL, NULL, NULL);
-    rs_db_release(r->srv->db, r->lock_conn);
-    r->lock_conn = NULL;
+    rs_store_trainer_lock_release(r->lock);
+    r->lock = NULL;
     atomic_store(&r->leader, 0);
 }
 
@@ -416,13 +401,9 @@ static char *metrics_text(rs_replica *r, const char *source)
 static rs_status publish(rs_replica *r, const char *source, const char *dir, const char *metrics,
                          int64_t *version, rs_error *err)
 {
-    PGconn *c = rs_db_acquire(r->srv->db, err);
-    if (!c)
-        return RS_ERR_DATABASE;
     rs_model_version v;
-    rs_status st = rs_model_versions_publish(c, r->c.artifact_dir, source, dir, metrics, r->c.id,
-                                             &v, err);
-    rs_db_release(r->srv->db, c);
+    rs_status st = rs_model_versions_publish(r->srv->db, r->c.artifact_dir, source, dir, metrics,
+                                             r->c.id, &v, err);
     if (st != RS_OK)
         return st;
     int i = source_index(r, source);
@@ -595,12 +576,8 @@ json_t *rs_replica_json(rs_replica *r)
 rs_status rs_replica_version_dir(rs_replica *r, const char *source, int64_t version, char *dir,
                                  size_t size, rs_error *err)
 {
-    PGconn *c = rs_db_acquire(r->srv->db, err);
-    if (!c)
-        return RS_ERR_DATABASE;
     rs_model_version v;
-    rs_status st = rs_model_versions_get(c, source, version, &v, err);
-    rs_db_release(r->srv->db, c);
+    rs_status st = rs_store_model_version_get(r->srv->db, source, version, &v, err);
     if (st == RS_OK)
         snprintf(dir, size, "%s", v.path);
     return st;

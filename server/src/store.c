@@ -788,3 +788,207 @@ rs_status rs_store_override_count(rs_db *db, long long *n, rs_error *err)
 {
     return count1(db, "SELECT count(*) FROM exposures WHERE arm = 'override'", 0, NULL, n, err);
 }
+
+/* ---- the cluster ------------------------------------------------------------------ */
+
+/* Advisory lock keys (int4, int4): class 7307013 is the cluster's; the
+ * publish lock's second key is hashtext(source), the trainer's is 1
+ * (migrations use the single key 7307001). */
+#define CLUSTER_LOCK_CLASS "7307013"
+#define VERSION_COLS "source, version, path, checksum, created_by"
+
+static void version_from(const PGresult *r, int i, rs_model_version *v)
+{
+    memset(v, 0, sizeof *v);
+    snprintf(v->source, sizeof v->source, "%s", PQgetvalue(r, i, 0));
+    v->version = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+    snprintf(v->path, sizeof v->path, "%s", PQgetvalue(r, i, 2));
+    snprintf(v->checksum, sizeof v->checksum, "%s", PQgetvalue(r, i, 3));
+    snprintf(v->created_by, sizeof v->created_by, "%s", PQgetvalue(r, i, 4));
+}
+
+/* Inside the publish transaction on c. */
+static rs_status version_add_locked(PGconn *c, const char *source, const char *metrics,
+                                    const char *by, rs_store_version_fill_fn fill, void *ctx,
+                                    rs_model_version *out, rs_error *err)
+{
+    const char *p1[1] = {source};
+    PGresult *r;
+    rs_status st = rs_db_exec(
+        c,
+        "SELECT pg_advisory_xact_lock(" CLUSTER_LOCK_CLASS ", hashtext($1)),"
+        " (SELECT coalesce(max(version), 0) + 1 FROM model_versions WHERE source = $1)",
+        1, p1, &r, err);
+    if (st != RS_OK)
+        return st;
+    rs_model_version v;
+    memset(&v, 0, sizeof v);
+    snprintf(v.source, sizeof v.source, "%s", source);
+    v.version = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+    PQclear(r);
+    if ((st = fill(ctx, &v, err)) != RS_OK)
+        return st;
+    char ver[24];
+    fmt_id(ver, sizeof ver, v.version);
+    const char *p[6] = {source, ver, v.path, v.checksum, metrics ? metrics : "{}", by ? by : ""};
+    st = rs_db_exec(
+        c,
+        "INSERT INTO model_versions (source, version, path, checksum, metrics, created_by)"
+        " VALUES ($1, $2, $3, $4, $5::jsonb, $6) RETURNING " VERSION_COLS,
+        6, p, &r, err);
+    if (st != RS_OK)
+        return st;
+    version_from(r, 0, out);
+    PQclear(r);
+    return RS_OK;
+}
+
+rs_status rs_store_model_version_add(rs_db *db, const char *source, const char *metrics_json,
+                                     const char *created_by, rs_store_version_fill_fn fill,
+                                     void *ctx, rs_model_version *out, rs_error *err)
+{
+    PGconn *c = rs_db_acquire(db, err);
+    if (!c)
+        return RS_ERR_DATABASE;
+    rs_status st = rs_db_begin(c, err);
+    if (st != RS_OK)
+        goto release;
+    st = version_add_locked(c, source, metrics_json, created_by, fill, ctx, out, err);
+    if (st == RS_OK)
+        st = rs_db_commit(c, err);
+    else
+        rs_db_rollback(c);
+release:
+    rs_db_release(db, c);
+    return st;
+}
+
+rs_status rs_store_model_versions_latest(rs_db *db, rs_model_version *out, size_t cap, size_t *n,
+                                         rs_error *err)
+{
+    PGresult *r;
+    *n = 0;
+    rs_status st = exec1(db,
+                         "SELECT DISTINCT ON (source) " VERSION_COLS " FROM model_versions"
+                         " ORDER BY source, version DESC",
+                         0, NULL, &r, err);
+    if (st != RS_OK)
+        return st;
+    for (int i = 0; i < PQntuples(r) && *n < cap; i++)
+        version_from(r, i, &out[(*n)++]);
+    PQclear(r);
+    return RS_OK;
+}
+
+rs_status rs_store_model_version_get(rs_db *db, const char *source, int64_t version,
+                                     rs_model_version *out, rs_error *err)
+{
+    char ver[24];
+    fmt_id(ver, sizeof ver, version);
+    const char *p[2] = {source, ver};
+    PGresult *r;
+    rs_status st = exec1(db,
+                         "SELECT " VERSION_COLS " FROM model_versions"
+                         " WHERE source = $1 AND version = $2",
+                         2, p, &r, err);
+    if (st != RS_OK)
+        return st;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return rs_error_set(err, RS_ERR_NOT_FOUND, "model_versions: no version %lld of '%s'",
+                            (long long)version, source);
+    }
+    version_from(r, 0, out);
+    PQclear(r);
+    return RS_OK;
+}
+
+rs_status rs_store_rating_changes_since(rs_db *db, int64_t since_us, rs_store_rating_change_fn fn,
+                                        void *ctx, rs_error *err)
+{
+    char since[24];
+    fmt_id(since, sizeof since, since_us);
+    const char *p[1] = {since};
+    PGresult *r;
+    rs_status st = exec1(db,
+                         "SELECT user_id, (extract(epoch FROM changed_at) * 1000000)::bigint"
+                         " FROM rating_changes"
+                         " WHERE changed_at > 'epoch'::timestamptz"
+                         " + $1::bigint * interval '1 microsecond'",
+                         1, p, &r, err);
+    if (st != RS_OK)
+        return st;
+    for (int i = 0; i < PQntuples(r) && st == RS_OK; i++)
+        st = fn(ctx, strtoll(PQgetvalue(r, i, 0), NULL, 10), strtoll(PQgetvalue(r, i, 1), NULL, 10),
+                err);
+    PQclear(r);
+    return st;
+}
+
+rs_status rs_store_clock_us(rs_db *db, int64_t *now_us, rs_error *err)
+{
+    PGresult *r;
+    rs_status st = exec1(db, "SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint", 0,
+                         NULL, &r, err);
+    if (st != RS_OK)
+        return st;
+    *now_us = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    return RS_OK;
+}
+
+struct rs_store_trainer_lock {
+    rs_db *db;
+    PGconn *conn; /* the session holding the lock, out of the pool */
+};
+
+rs_status rs_store_trainer_lock_try(rs_db *db, rs_store_trainer_lock **out, rs_error *err)
+{
+    *out = NULL;
+    rs_store_trainer_lock *l = malloc(sizeof *l);
+    if (!l)
+        return rs_error_set(err, RS_ERR_NOMEM, "store: out of memory");
+    PGconn *c = rs_db_acquire(db, err);
+    if (!c) {
+        free(l);
+        return RS_ERR_DATABASE;
+    }
+    PGresult *r;
+    rs_status st = rs_db_exec(c, "SELECT pg_try_advisory_lock(" CLUSTER_LOCK_CLASS ", 1)", 0, NULL,
+                              &r, err);
+    int got = st == RS_OK && PQgetvalue(r, 0, 0)[0] == 't';
+    if (st == RS_OK)
+        PQclear(r);
+    if (!got) {
+        rs_db_release(db, c);
+        free(l);
+        return st;
+    }
+    *l = (rs_store_trainer_lock){db, c};
+    *out = l;
+    return RS_OK;
+}
+
+rs_status rs_store_trainer_lock_keep(rs_store_trainer_lock **lock, rs_error *err)
+{
+    rs_store_trainer_lock *l = *lock;
+    rs_status st = rs_db_exec(l->conn, "SELECT 1", 0, NULL, NULL, err);
+    if (st == RS_OK)
+        return RS_OK;
+    /* The session, and with it the lock, is gone: the pool resets it. */
+    rs_db_release(l->db, l->conn);
+    free(l);
+    *lock = NULL;
+    return st;
+}
+
+void rs_store_trainer_lock_release(rs_store_trainer_lock *lock)
+{
+    if (!lock)
+        return;
+    /* Back to the pool without the lock, or another request's session
+     * would hold it. */
+    rs_db_exec(lock->conn, "SELECT pg_advisory_unlock_all()", 0, NULL, NULL, NULL);
+    rs_db_release(lock->db, lock->conn);
+    free(lock);
+}

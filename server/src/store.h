@@ -12,7 +12,9 @@
  * failure *out is NULL). Thread contract: any thread, concurrently.
  *
  * Issue 15 (serve) batches exposures and may prepare statements: both
- * belong here, behind these same names. */
+ * belong here, behind these same names. The cluster's statements (model
+ * versions, the rating feed, the trainer lock) follow the same conventions;
+ * the trainer lock alone keeps its connection past the call, by design. */
 #ifndef RS_SERVER_STORE_H
 #define RS_SERVER_STORE_H
 
@@ -172,5 +174,67 @@ rs_status rs_store_split_exposures(rs_db *db, const char *experiment, PGresult *
 rs_status rs_store_interleave_exposures(rs_db *db, const char *arm, PGresult **out, rs_error *err);
 /* How many exposures a source= override logged. */
 rs_status rs_store_override_count(rs_db *db, long long *n, rs_error *err);
+
+/* ---- the cluster (docs/scaling.md) ------------------------------------------------ */
+
+#define RS_CHECKSUM_HEX 65 /* SHA-256 in hex + NUL */
+
+/* One row of model_versions (migration 005). */
+typedef struct rs_model_version {
+    char source[RS_SOURCE_NAME_MAX];
+    int64_t version;
+    char path[1024];
+    char checksum[RS_CHECKSUM_HEX];
+    char created_by[64];
+} rs_model_version;
+
+/* Called with the number the new row will get, under the publish lock:
+ * fill v->path and v->checksum (the artifacts must be in place before it
+ * returns), or fail and nothing is inserted. */
+typedef rs_status (*rs_store_version_fill_fn)(void *ctx, rs_model_version *v, rs_error *err);
+
+/* Insert the next version of `source` (max + 1): in one transaction that
+ * first takes a transaction-level advisory lock per source, so concurrent
+ * publishers (a retrain and an admin reload on two replicas) are
+ * serialised, then calls fill, then inserts the row with metrics_json (a
+ * JSON object text; "{}" when NULL) and created_by ("" when NULL). *out:
+ * the row as stored. */
+rs_status rs_store_model_version_add(rs_db *db, const char *source, const char *metrics_json,
+                                     const char *created_by, rs_store_version_fill_fn fill,
+                                     void *ctx, rs_model_version *out, rs_error *err);
+/* The newest version of every source, by source name: up to cap rows into
+ * out, *n of them. */
+rs_status rs_store_model_versions_latest(rs_db *db, rs_model_version *out, size_t cap, size_t *n,
+                                         rs_error *err);
+/* One version; RS_ERR_NOT_FOUND when there is no such row. */
+rs_status rs_store_model_version_get(rs_db *db, const char *source, int64_t version,
+                                     rs_model_version *out, rs_error *err);
+
+/* Called once per rating_changes row: the user and when (Unix
+ * microseconds). A non-RS_OK return stops the scan and is returned. */
+typedef rs_status (*rs_store_rating_change_fn)(void *ctx, int64_t user_id, int64_t changed_us,
+                                               rs_error *err);
+/* The rows of rating_changes stamped after since_us (Unix microseconds),
+ * in no particular order. */
+rs_status rs_store_rating_changes_since(rs_db *db, int64_t since_us, rs_store_rating_change_fn fn,
+                                        void *ctx, rs_error *err);
+/* PostgreSQL's clock now (clock_timestamp(), Unix microseconds): where a
+ * reader of rating_changes starts, on the clock that stamps the rows. */
+rs_status rs_store_clock_us(rs_db *db, int64_t *now_us, rs_error *err);
+
+/* The one trainer per database: a session-level advisory lock on a pool
+ * connection its holder keeps, so a replica that dies releases it with its
+ * session. A handle belongs to one thread at a time. */
+typedef struct rs_store_trainer_lock rs_store_trainer_lock;
+/* Try to take it: *out = the held lock, or NULL (still RS_OK) when another
+ * session holds it. */
+rs_status rs_store_trainer_lock_try(rs_db *db, rs_store_trainer_lock **out, rs_error *err);
+/* RS_OK while the holding session lives. Otherwise the lock is gone with
+ * it: the connection goes back to the pool (which resets it), the handle is
+ * freed and *lock set to NULL. */
+rs_status rs_store_trainer_lock_keep(rs_store_trainer_lock **lock, rs_error *err);
+/* Unlock and give the connection back to the pool, so no request's session
+ * inherits the lock. NULL is a no-op. */
+void rs_store_trainer_lock_release(rs_store_trainer_lock *lock);
 
 #endif
