@@ -814,17 +814,22 @@ static rs_status version_add_locked(PGconn *c, const char *source, const char *m
 {
     const char *p1[1] = {source};
     PGresult *r;
+    /* The lock first, in a statement of its own: under READ COMMITTED a
+     * statement reads the snapshot taken when it started, so a max() read
+     * in the statement that waited for the lock misses the row the
+     * previous holder committed, and both would insert the same number. */
     rs_status st = rs_db_exec(
-        c,
-        "SELECT pg_advisory_xact_lock(" CLUSTER_LOCK_CLASS ", hashtext($1)),"
-        " (SELECT coalesce(max(version), 0) + 1 FROM model_versions WHERE source = $1)",
-        1, p1, &r, err);
+        c, "SELECT pg_advisory_xact_lock(" CLUSTER_LOCK_CLASS ", hashtext($1))", 1, p1, NULL, err);
+    if (st == RS_OK)
+        st = rs_db_exec(
+            c, "SELECT coalesce(max(version), 0) + 1 FROM model_versions WHERE source = $1", 1, p1,
+            &r, err);
     if (st != RS_OK)
         return st;
     rs_model_version v;
     memset(&v, 0, sizeof v);
     snprintf(v.source, sizeof v.source, "%s", source);
-    v.version = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+    v.version = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     PQclear(r);
     if ((st = fill(ctx, &v, err)) != RS_OK)
         return st;
