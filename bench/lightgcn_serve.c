@@ -17,6 +17,7 @@
 #include "lgcn_test_support.h"
 #include "recsys/dataset.h"
 #include "recsys/plugin.h"
+#include "recsys/testhost.h"
 
 /* lightgcn.c is linked in: its entry point, called directly. */
 const rs_plugin_entry *rs_plugin_entry_v1(void);
@@ -56,17 +57,20 @@ int main(int argc, char **argv)
         return 0;
     }
     const rs_dataset *v = rs_movielens_view(ml);
-    th_host *th = th_new(DESCRIPTOR);
-    if (!th || !th_set(th, "epochs", epochs))
-        return 1;
-    th->threads = 1; /* a request is served on one thread */
+    /* The SDK test host with the descriptor's defaults; one thread, as a
+     * request is served on one. */
+    char ep[64];
+    snprintf(ep, sizeof ep, "epochs=%s", epochs);
+    const char *params[] = {ep, NULL};
+    rs_testhost_options o = {.descriptor = DESCRIPTOR, .threads = 1};
+    rs_testhost *th = rs_testhost_new(v);
     const rs_plugin_entry *e = rs_plugin_entry_v1();
-    void *p = NULL;
     double t0 = bu_now();
-    if (e->create(&th->host, &p, &err) != RS_OK || e->fit(p, v, &err) != RS_OK) {
+    if (!th || rs_testhost_add_with(th, "lightgcn", NULL, e, params, &o, &err) != RS_OK) {
         fprintf(stderr, "lightgcn_serve: %s\n", err.message);
         return 1;
     }
+    void *p = rs_testhost_instance(th, "lightgcn");
     printf("lightgcn_serve: ml-latest-small, %d users, %d items, fitted %s "
            "epochs in %.1f s; one thread per call, k = %d\n",
            v->n_users, v->n_items, epochs, bu_now() - t0, K);
@@ -113,8 +117,7 @@ int main(int argc, char **argv)
         report("similar, k = 10", t, n_sim);
     free(t);
     free(buf);
-    e->destroy(p);
-    th_free(th);
+    rs_testhost_free(th);
     rs_movielens_free(ml);
     return 0;
 }

@@ -18,9 +18,7 @@
 #include "sem_knn.h"
 #include "sem_fixture.h"
 #include "sem_model.h"
-#include "sem_test_host.h"
-
-#define DESCRIPTOR RS_SOURCE_DIR "/plugins/semantic/plugin.yaml"
+#include "sem_plug.h"
 
 /* CPU time of this thread: on a shared, oversubscribed machine wall time
  * mostly measures the scheduler, so both are printed. */
@@ -40,24 +38,24 @@ static double proc_cpu_s(void)
 
 static double pct(double *v, size_t n, double p) { return bu_quantile(v, n, p); }
 
-static void *make(sem_test_host *h, const rs_plugin_entry *e, const char *index, const char *ef,
+/* On the SDK test host (tests/semantic/support/sem_plug.h). */
+static void *make(sem_plug *h, const rs_plugin_entry *e, const char *index, const char *ef,
                   const rs_dataset *d, double *fit_s)
 {
-    void *inst = NULL;
     rs_error err = {0};
-    if (sem_test_host_init(h, DESCRIPTOR) != 0)
-        return NULL;
-    sem_test_host_set(h, "index", index);
+    sem_plug_init(h, d);
+    sem_plug_set(h, "index", index);
     if (ef)
-        sem_test_host_set(h, "ef_search", ef);
-    if (e->create(&h->host, &inst, &err) != RS_OK) {
+        sem_plug_set(h, "ef_search", ef);
+    if (sem_plug_create(h, &err) != RS_OK) {
         fprintf(stderr, "create: %s\n", err.message);
         return NULL;
     }
+    void *inst = h->inst;
     double t0 = bu_now();
     if (e->fit(inst, d, &err) != RS_OK) {
         fprintf(stderr, "fit: %s\n", err.message);
-        e->destroy(inst);
+        sem_plug_destroy(h);
         return NULL;
     }
     *fit_s = bu_now() - t0;
@@ -241,7 +239,7 @@ int main(int argc, char **argv)
     free(tp);
     free(vec);
 
-    sem_test_host hf;
+    sem_plug hf;
     double fit_s = 0;
     void *flat = make(&hf, e, "Flat", NULL, d, &fit_s);
     if (!flat)
@@ -251,7 +249,7 @@ int main(int argc, char **argv)
     coverage(e, flat, d);
     const char *efs[3] = {"128", "64", "32"}; /* 64 is the default */
     for (int i = 0; i < 3; i++) {
-        sem_test_host h;
+        sem_plug h;
         void *inst = make(&h, e, "HNSW32", efs[i], d, &fit_s);
         if (!inst)
             return 1;
@@ -261,9 +259,9 @@ int main(int argc, char **argv)
                "Flat %.3f\n",
                fit_s, efs[i], recall(e, flat, inst, d));
         latency(label, e, inst, d);
-        e->destroy(inst);
+        sem_plug_destroy(&h);
     }
-    e->destroy(flat);
+    sem_plug_destroy(&hf);
     sem_fixture_free(fx);
     return 0;
 }

@@ -4,20 +4,28 @@
  * filling and output checks (the checks themselves are shared through
  * recsys/contract.h).
  */
+#define _XOPEN_SOURCE 700 /* nftw with FTW_DEPTH/FTW_PHYS, mkdtemp */
 #include "recsys/testhost.h"
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <ftw.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml.h>
 
 #include "recsys/contract.h"
 
 #define TH_MAX_SLOTS 16
-#define TH_MAX_PARAMS 16
+#define TH_MAX_PARAMS 64 /* a descriptor's defaults plus a test's settings */
 #define TH_MAX_LOG 1024
+#define TH_MAX_DIRS 64
+#define TH_PATH 1024
 
 typedef struct th_version {
     rs_host table; /* what the plugin sees; host_data points back here */
@@ -28,8 +36,9 @@ typedef struct th_version {
     const rs_plugin_entry *entry; /* &entry_copy */
     rs_plugin_entry entry_copy;   /* min(size, sizeof) bytes, zero-padded */
     void *instance;
-    long refs;   /* guarded by th->lock */
-    int retired; /* swapped out or removed: destroy at refs == 0 */
+    rs_testhost_options opt; /* threads, checkpoint, resume; no descriptor */
+    long refs;               /* guarded by th->lock */
+    int retired;             /* swapped out or removed: destroy at refs == 0 */
     /* What it was fitted on: the host's dataset, or the composite's own
      * for a private copy (child_fit_private), which no slot holds and
      * which dies with its last reference. */
@@ -45,6 +54,15 @@ struct rs_testhost {
     size_t n_retired;
     char *log[TH_MAX_LOG];
     size_t n_log;
+    size_t n_progress; /* guarded by lock, as last_progress */
+    char last_progress[256];
+    /* Per instance name: <root>/<name>/artifacts and .../checkpoints,
+     * created on first use; root (mkdtemp) goes with the host. */
+    char root[TH_PATH];
+    struct {
+        char *name, *artifacts, *checkpoints;
+    } dirs[TH_MAX_DIRS];
+    size_t n_dirs;
 };
 
 static th_version *version_of(const rs_host *h) { return h->host_data; }
@@ -69,7 +87,12 @@ static void host_log(const rs_host *h, rs_log_level level, const char *fmt, ...)
 static void host_progress(const rs_host *h, const char *task, double done, double total,
                           const char *detail)
 {
-    (void)h, (void)task, (void)done, (void)total, (void)detail;
+    rs_testhost *th = version_of(h)->th;
+    pthread_mutex_lock(&th->lock);
+    th->n_progress++;
+    snprintf(th->last_progress, sizeof th->last_progress, "%s %.0f/%.0f %s", task ? task : "", done,
+             total, detail ? detail : "");
+    pthread_mutex_unlock(&th->lock);
 }
 
 static const char *find_param(const rs_host *h, const char *key)
@@ -182,29 +205,27 @@ static void host_release(const rs_host *h, rs_instance_ref *ref)
 
 static int host_threads(const rs_host *h)
 {
-    (void)h;
-    return 1;
+    int n = version_of(h)->opt.threads;
+    return n > 0 ? n : 1;
 }
 
 static const char *host_artifact_dir(const rs_host *h)
 {
-    (void)h;
-    return "/nonexistent";
+    th_version *v = version_of(h);
+    return rs_testhost_artifact_dir(v->th, v->name);
 }
 
 static const char *host_instance_name(const rs_host *h) { return version_of(h)->name; }
 
+/* NULL unless the test asked for checkpoints, as the engine when
+ * checkpointing is off. */
 static const char *host_checkpoint_dir(const rs_host *h)
 {
-    (void)h;
-    return "/nonexistent";
+    th_version *v = version_of(h);
+    return v->opt.checkpoint ? rs_testhost_checkpoint_dir(v->th, v->name) : NULL;
 }
 
-static int host_resume(const rs_host *h)
-{
-    (void)h;
-    return 0;
-}
+static int host_resume(const rs_host *h) { return version_of(h)->opt.resume; }
 
 /* ---- serving as the engine does: fill the query, check the output ------- */
 
@@ -340,7 +361,8 @@ static rs_status host_child_similar(const rs_host *h, const rs_instance_ref *ref
 
 static rs_status version_new(rs_testhost *th, const char *name, const char *what,
                              const rs_plugin_entry *e, const char *const *params,
-                             const rs_dataset *data, th_version **out, rs_error *err);
+                             const rs_testhost_options *opt, const rs_dataset *data,
+                             th_version **out, rs_error *err);
 
 /* As the engine: a copy with the child's entry and params, fitted on the
  * composite's data, held only by *out. */
@@ -362,7 +384,10 @@ static rs_status host_child_fit_private(const rs_host *h, const rs_instance_ref 
         const char *params[TH_MAX_PARAMS + 1] = {0};
         for (size_t i = 0; i < v->n_params; i++)
             params[i] = v->params[i];
-        st = version_new(v->th, v->name, "private fit", v->entry, params, data, &pv, err);
+        rs_testhost_options opt = v->opt; /* params already hold the defaults */
+        opt.descriptor = NULL;
+        opt.no_fit = 0;
+        st = version_new(v->th, v->name, "private fit", v->entry, params, &opt, data, &pv, err);
     }
     if (st != RS_OK)
         return st;
@@ -429,9 +454,116 @@ static void version_free_fields(th_version *v)
     free(v);
 }
 
+/* ---- descriptor defaults (libyaml) ---------------------------------------- */
+
+/* The directory of so_path joined with plugin.yaml, as the engine finds a
+ * plugin's descriptor beside its library. */
+static void descriptor_beside(const char *so_path, char *out, size_t cap)
+{
+    const char *slash = strrchr(so_path, '/');
+    if (slash)
+        snprintf(out, cap, "%.*s/plugin.yaml", (int)(slash - so_path), so_path);
+    else
+        snprintf(out, cap, "plugin.yaml");
+}
+
+static const char *yaml_scalar(yaml_node_t *n)
+{
+    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+/* The value of `key` in mapping node m, or NULL. */
+static yaml_node_t *yaml_get(yaml_document_t *doc, yaml_node_t *m, const char *key)
+{
+    if (!m || m->type != YAML_MAPPING_NODE)
+        return NULL;
+    for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+        const char *k = yaml_scalar(yaml_document_get_node(doc, p->key));
+        if (k && strcmp(k, key) == 0)
+            return yaml_document_get_node(doc, p->value);
+    }
+    return NULL;
+}
+
+/* Does the descriptor's params: mapping declare `key`? */
+static int declared(yaml_document_t *doc, yaml_node_t *params, const char *kv)
+{
+    size_t kl = strcspn(kv, "=");
+    if (!params || params->type != YAML_MAPPING_NODE)
+        return 0;
+    for (yaml_node_pair_t *p = params->data.mapping.pairs.start; p < params->data.mapping.pairs.top;
+         p++) {
+        const char *k = yaml_scalar(yaml_document_get_node(doc, p->key));
+        if (k && strlen(k) == kl && strncmp(k, kv, kl) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* v->params := the descriptor's defaults ("key=default", in its order),
+ * after which the caller appends the test's params (the last setting
+ * wins). A given key the descriptor does not declare is refused, naming
+ * it and the file. Types and ranges stay the engine's business. */
+static rs_status descriptor_apply(th_version *v, const char *path, const char *const *given,
+                                  rs_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return rs_error_set(err, RS_ERR_IO, "%s: %s", path, strerror(errno));
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    rs_status st = RS_OK;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_file(&parser, f);
+    if (!yaml_parser_load(&parser, &doc)) {
+        st = rs_error_set(err, RS_ERR_CONFIG, "%s:%zu:%zu: %s", path, parser.problem_mark.line + 1,
+                          parser.problem_mark.column + 1,
+                          parser.problem ? parser.problem : "YAML error");
+        goto close_parser;
+    }
+    yaml_node_t *params = yaml_get(&doc, yaml_document_get_root_node(&doc), "params");
+    if (params && params->type != YAML_MAPPING_NODE) {
+        st = rs_error_set(err, RS_ERR_CONFIG, "%s:%zu:%zu: params: is not a mapping", path,
+                          params->start_mark.line + 1, params->start_mark.column + 1);
+        goto free_doc;
+    }
+    for (size_t i = 0; given && given[i]; i++)
+        if (!declared(&doc, params, given[i])) {
+            st = rs_error_set(err, RS_ERR_CONFIG,
+                              "instance '%s': param '%.*s' is not declared in %s", v->name,
+                              (int)strcspn(given[i], "="), given[i], path);
+            goto free_doc;
+        }
+    for (yaml_node_pair_t *p = params ? params->data.mapping.pairs.start : NULL;
+         p && p < params->data.mapping.pairs.top; p++) {
+        const char *key = yaml_scalar(yaml_document_get_node(&doc, p->key));
+        const char *def = yaml_scalar(
+            yaml_get(&doc, yaml_document_get_node(&doc, p->value), "default"));
+        if (!key || !def) /* a param without a default stays unset */
+            continue;
+        if (v->n_params == TH_MAX_PARAMS) {
+            st = rs_error_set(err, RS_ERR_CONFIG, "%s: more than %d params", path, TH_MAX_PARAMS);
+            goto free_doc;
+        }
+        size_t n = strlen(key) + strlen(def) + 2;
+        if (!(v->params[v->n_params] = malloc(n))) {
+            st = rs_error_set(err, RS_ERR_NOMEM, "out of memory");
+            goto free_doc;
+        }
+        snprintf(v->params[v->n_params++], n, "%s=%s", key, def);
+    }
+free_doc:
+    yaml_document_delete(&doc);
+close_parser:
+    yaml_parser_delete(&parser);
+    fclose(f);
+    return st;
+}
+
 static rs_status version_new(rs_testhost *th, const char *name, const char *what,
                              const rs_plugin_entry *e, const char *const *params,
-                             const rs_dataset *data, th_version **out, rs_error *err)
+                             const rs_testhost_options *opt, const rs_dataset *data,
+                             th_version **out, rs_error *err)
 {
     th_version *v = calloc(1, sizeof *v);
     if (!v)
@@ -445,8 +577,30 @@ static rs_status version_new(rs_testhost *th, const char *name, const char *what
     v->data = data;
     v->name = strdup(name);
     v->entry = &v->entry_copy;
-    for (size_t i = 0; params && params[i] && i < TH_MAX_PARAMS; i++)
+    if (opt) {
+        v->opt = *opt;
+        v->opt.descriptor = NULL; /* read once, here; not kept */
+    }
+    if (opt && opt->descriptor) {
+        char beside[TH_PATH];
+        const char *path = opt->descriptor;
+        if (!*path) {
+            descriptor_beside(what, beside, sizeof beside);
+            path = beside;
+        }
+        if ((s = descriptor_apply(v, path, params, err)) != RS_OK) {
+            version_free_fields(v);
+            return s;
+        }
+    }
+    for (size_t i = 0; params && params[i]; i++) {
+        if (v->n_params == TH_MAX_PARAMS) {
+            version_free_fields(v);
+            return rs_error_set(err, RS_ERR_INVALID, "instance '%s': more than %d params", name,
+                                TH_MAX_PARAMS);
+        }
         v->params[v->n_params++] = strdup(params[i]);
+    }
     v->table = (rs_host){
         .struct_size = sizeof(rs_host),
         .abi_major = RS_ABI_MAJOR,
@@ -473,7 +627,7 @@ static rs_status version_new(rs_testhost *th, const char *name, const char *what
     };
     e = v->entry;
     s = e->create(&v->table, &v->instance, err);
-    if (s == RS_OK && (e->capabilities & RS_CAP_FIT))
+    if (s == RS_OK && (e->capabilities & RS_CAP_FIT) && !v->opt.no_fit)
         s = e->fit(v->instance, data, err);
     if (s != RS_OK) {
         if (v->instance)
@@ -486,7 +640,8 @@ static rs_status version_new(rs_testhost *th, const char *name, const char *what
 }
 
 static rs_status slot_add(rs_testhost *th, const char *name, const char *what,
-                          const rs_plugin_entry *e, const char *const *params, rs_error *err)
+                          const rs_plugin_entry *e, const char *const *params,
+                          const rs_testhost_options *opt, rs_error *err)
 {
     size_t i = 0;
     while (i < TH_MAX_SLOTS && th->slot[i])
@@ -496,7 +651,7 @@ static rs_status slot_add(rs_testhost *th, const char *name, const char *what,
     /* Occupy the slot only after create+fit, as the engine would: a
      * composite's fit may acquire its children but never itself. */
     th_version *v;
-    rs_status s = version_new(th, name, what, e, params, th->data, &v, err);
+    rs_status s = version_new(th, name, what, e, params, opt, th->data, &v, err);
     if (s != RS_OK)
         return s;
     pthread_mutex_lock(&th->lock);
@@ -512,13 +667,126 @@ rs_status rs_testhost_add(rs_testhost *th, const char *name, const char *so_path
     if (!err)
         err = &local;
     const rs_plugin_entry *e = entry_open(so_path, err);
-    return e ? slot_add(th, name, so_path, e, params, err) : err->code;
+    return e ? slot_add(th, name, so_path, e, params, NULL, err) : err->code;
 }
 
 rs_status rs_testhost_add_entry(rs_testhost *th, const char *name, const rs_plugin_entry *entry,
                                 const char *const *params, rs_error *err)
 {
-    return slot_add(th, name, entry && entry->name ? entry->name : "entry", entry, params, err);
+    return slot_add(th, name, entry && entry->name ? entry->name : "entry", entry, params, NULL,
+                    err);
+}
+
+rs_status rs_testhost_add_with(rs_testhost *th, const char *name, const char *so_path,
+                               const rs_plugin_entry *entry, const char *const *params,
+                               const rs_testhost_options *opt, rs_error *err)
+{
+    rs_error local;
+    if (!err)
+        err = &local;
+    if (!so_path) {
+        if (opt && opt->descriptor && !*opt->descriptor)
+            return rs_error_set(err, RS_ERR_INVALID,
+                                "instance '%s': a linked entry has no library to find "
+                                "plugin.yaml beside",
+                                name);
+        return slot_add(th, name, entry && entry->name ? entry->name : "entry", entry, params, opt,
+                        err);
+    }
+    const rs_plugin_entry *e = entry_open(so_path, err);
+    return e ? slot_add(th, name, so_path, e, params, opt, err) : err->code;
+}
+
+rs_status rs_testhost_fit(rs_testhost *th, const char *name, const rs_dataset *data, rs_error *err)
+{
+    th_version **s = slot_of(th, name);
+    if (!s)
+        return rs_error_set(err, RS_ERR_NOT_FOUND, "no instance named '%s'", name);
+    th_version *v = *s;
+    rs_status st = need_cap(v, RS_CAP_FIT, "fit", err);
+    if (st != RS_OK)
+        return st;
+    if (!data)
+        data = th->data;
+    st = v->entry->fit(v->instance, data, err);
+    if (st == RS_OK)
+        v->data = data; /* queries are filled from what it was fitted on */
+    return st;
+}
+
+/* ---- per-name directories ------------------------------------------------------ */
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static char *dir_make(const char *root, const char *name, const char *leaf)
+{
+    char path[TH_PATH];
+    snprintf(path, sizeof path, "%s/%s", root, name);
+    if (mkdir(path, 0700) != 0 && errno != EEXIST)
+        return NULL;
+    snprintf(path, sizeof path, "%s/%s/%s", root, name, leaf);
+    if (mkdir(path, 0700) != 0 && errno != EEXIST)
+        return NULL;
+    return strdup(path);
+}
+
+/* Under th->lock: the entry for name, made (with both directories) on
+ * first use. A name that is not one path component gets none. */
+static size_t dirs_of(rs_testhost *th, const char *name)
+{
+    size_t i = 0;
+    while (i < th->n_dirs && strcmp(th->dirs[i].name, name) != 0)
+        i++;
+    if (i < th->n_dirs)
+        return i;
+    if (i == TH_MAX_DIRS || !*name || strchr(name, '/') || strcmp(name, ".") == 0 ||
+        strcmp(name, "..") == 0)
+        return TH_MAX_DIRS;
+    if (!th->root[0]) {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(th->root, sizeof th->root, "%s/rs-testhost-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        if (!mkdtemp(th->root)) {
+            th->root[0] = '\0';
+            return TH_MAX_DIRS;
+        }
+    }
+    char *a = dir_make(th->root, name, "artifacts"), *c = dir_make(th->root, name, "checkpoints");
+    char *n = strdup(name);
+    if (!a || !c || !n) {
+        free(a), free(c), free(n);
+        return TH_MAX_DIRS;
+    }
+    th->dirs[i].name = n;
+    th->dirs[i].artifacts = a;
+    th->dirs[i].checkpoints = c;
+    th->n_dirs++;
+    return i;
+}
+
+/* name's artifacts (0) or checkpoints (1) directory. */
+static const char *dir_get(rs_testhost *th, const char *name, int checkpoints)
+{
+    pthread_mutex_lock(&th->lock);
+    size_t i = dirs_of(th, name);
+    const char *d = i == TH_MAX_DIRS ? NULL
+                    : checkpoints    ? th->dirs[i].checkpoints
+                                     : th->dirs[i].artifacts;
+    pthread_mutex_unlock(&th->lock);
+    return d;
+}
+
+const char *rs_testhost_artifact_dir(rs_testhost *th, const char *name)
+{
+    return dir_get(th, name, 0);
+}
+
+const char *rs_testhost_checkpoint_dir(rs_testhost *th, const char *name)
+{
+    return dir_get(th, name, 1);
 }
 
 static void retire(rs_testhost *th, th_version *v)
@@ -537,7 +805,7 @@ rs_status rs_testhost_swap(rs_testhost *th, const char *name, const char *so_pat
     const rs_plugin_entry *e = entry_open(so_path, err);
     if (!e)
         return err->code;
-    rs_status s = version_new(th, name, so_path, e, params, th->data, &v, err);
+    rs_status s = version_new(th, name, so_path, e, params, NULL, th->data, &v, err);
     if (s != RS_OK)
         return s;
     pthread_mutex_lock(&th->lock);
@@ -666,6 +934,16 @@ size_t rs_testhost_log_count(rs_testhost *th, const char *needle)
     return n;
 }
 
+size_t rs_testhost_progress(rs_testhost *th, char *last, size_t cap)
+{
+    pthread_mutex_lock(&th->lock);
+    size_t n = th->n_progress;
+    if (last && cap)
+        snprintf(last, cap, "%s", th->last_progress);
+    pthread_mutex_unlock(&th->lock);
+    return n;
+}
+
 void rs_testhost_log_dump(rs_testhost *th)
 {
     for (size_t i = 0; i < th->n_log; i++)
@@ -686,6 +964,10 @@ int rs_testhost_free(rs_testhost *th)
         version_destroy(th->retired[i]);
     for (size_t i = 0; i < th->n_log; i++)
         free(th->log[i]);
+    for (size_t i = 0; i < th->n_dirs; i++)
+        free(th->dirs[i].name), free(th->dirs[i].artifacts), free(th->dirs[i].checkpoints);
+    if (th->root[0]) /* depth first, links not followed: only what we made */
+        nftw(th->root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     pthread_mutex_destroy(&th->lock);
     free(th);
     return 0;

@@ -1,8 +1,8 @@
 /*
- * Test support for the LightGCN plugin: a host table whose params come from
- * the plugin's own descriptor defaults (overridable per test), in-memory
- * datasets built from rating triples, and where ml-latest-small lives (the
- * tests and benchmarks load it with the core's rs_movielens_load).
+ * Test support for the LightGCN plugin: in-memory datasets built from
+ * rating triples, and where ml-latest-small lives (the tests and benchmarks
+ * load it with the core's rs_movielens_load). The host is the SDK's test
+ * host (recsys/testhost.h), with the descriptor's defaults.
  */
 #ifndef LGCN_TEST_SUPPORT_H
 #define LGCN_TEST_SUPPORT_H
@@ -11,32 +11,6 @@
 #include <stdint.h>
 
 #include "recsys/plugin.h"
-
-/* ---- Host ---------------------------------------------------------------- */
-
-#define TH_MAX_PARAMS 32
-
-typedef struct th_host {
-    rs_host host; /* first: the plugin sees &th->host */
-    struct {
-        char key[64];
-        char type[16];
-        char value[128];
-    } params[TH_MAX_PARAMS];
-    int n_params;
-    int threads;
-    int progress_calls;
-    char last_progress[256];
-    int verbose;
-    char checkpoint_dir[256]; /* host->checkpoint_dir ("" = none: NULL) */
-    int resume;               /* host->resume */
-} th_host;
-
-/* Load defaults from a plugin.yaml; returns NULL (and prints why) on error. */
-th_host *th_new(const char *descriptor_path);
-void th_free(th_host *th);
-/* Override one param (must exist in the descriptor); returns 0 if unknown. */
-int th_set(th_host *th, const char *key, const char *value);
 
 /* ---- Datasets ------------------------------------------------------------ */
 

@@ -19,6 +19,7 @@
 #include "lgcn_train.h"
 #include "recsys/dataset.h"
 #include "recsys/plugin.h"
+#include "recsys/testhost.h"
 #include "recsys/topk.h"
 #include "check_main.h"
 
@@ -73,28 +74,63 @@ static void community_graph(int32_t nu, int32_t ni, uint64_t seed, lgcn_graph *g
     td_free(d);
 }
 
+/* An instance on the SDK test host (recsys/testhost.h), created but not
+ * fitted: the descriptor's defaults under the test's params, two threads
+ * unless o says otherwise. The tests call its entry points directly. */
+#define NAME "lightgcn-test" /* the explanations' source */
+
 typedef struct inst {
-    th_host *th;
+    rs_testhost *th;
     void *p;
+    int own; /* th is this instance's alone */
 } inst;
 
-static inst make_instance(const char **kv)
+/* kv: NULL-terminated key, value pairs, as "key=value" for the host. */
+static rs_status add_instance(rs_testhost *th, const char *name, const char **kv,
+                              const rs_testhost_options *o, rs_error *err)
 {
-    inst x;
+    char buf[24][96];
+    const char *params[25] = {0};
+    size_t n = 0;
+    for (; kv && kv[0]; kv += 2, n++) {
+        ck_assert_uint_lt(n, 24);
+        snprintf(buf[n], sizeof buf[n], "%s=%s", kv[0], kv[1]);
+        params[n] = buf[n];
+    }
+    rs_testhost_options opt = o ? *o : (rs_testhost_options){.threads = 2};
+    opt.descriptor = DESCRIPTOR;
+    opt.no_fit = 1;
+    return rs_testhost_add_with(th, name, NULL, rs_plugin_entry_v1(), params, &opt, err);
+}
+
+/* On th (checkpoints kept across instances) or, when NULL, a host of its own. */
+static inst make_instance_on(rs_testhost *th, const char **kv, const rs_testhost_options *o)
+{
+    inst x = {th, NULL, th == NULL};
     rs_error err = {0};
-    x.th = th_new(DESCRIPTOR);
+    if (x.own)
+        x.th = rs_testhost_new(NULL);
     ck_assert_ptr_nonnull(x.th);
-    for (; kv && kv[0]; kv += 2)
-        ck_assert_msg(th_set(x.th, kv[0], kv[1]), "unknown param %s", kv[0]);
-    rs_status st = rs_plugin_entry_v1()->create(&x.th->host, &x.p, &err);
+    rs_status st = add_instance(x.th, NAME, kv, o, &err);
     ck_assert_msg(st == RS_OK, "create: %s", err.message);
+    x.p = rs_testhost_instance(x.th, NAME);
     return x;
 }
 
+static inst make_instance(const char **kv) { return make_instance_on(NULL, kv, NULL); }
+
 static void drop_instance(inst *x)
 {
-    rs_plugin_entry_v1()->destroy(x->p);
-    th_free(x->th);
+    if (x->own)
+        ck_assert_int_eq(rs_testhost_free(x->th), 0);
+    else
+        rs_testhost_remove(x->th, NAME);
+}
+
+/* Progress reports so far; the last one's text in last. */
+static int progress(const inst *x, char *last, size_t cap)
+{
+    return (int)rs_testhost_progress(x->th, last, cap);
 }
 
 static rs_query user_query(const rs_dataset *v, int32_t u, rs_rating *buf)
@@ -517,9 +553,10 @@ START_TEST(test_recommend_semantics)
     const rs_plugin_entry *e = rs_plugin_entry_v1();
     inst x = make_instance(FAST);
     rs_error err = {0};
+    char last[256];
     ck_assert_int_eq(e->fit(x.p, &d->view, &err), RS_OK);
-    ck_assert_int_gt(x.th->progress_calls, 0);
-    ck_assert_ptr_nonnull(strstr(x.th->last_progress, "loss"));
+    ck_assert_int_gt(progress(&x, last, sizeof last), 0);
+    ck_assert_ptr_nonnull(strstr(last, "loss"));
     rs_rating buf[64];
     rs_scored out[60];
     rs_explanation ex[60];
@@ -615,9 +652,11 @@ START_TEST(test_early_stopping)
     inst x = make_instance(kv);
     rs_error err = {0};
     ck_assert_msg(e->fit(x.p, &d->view, &err) == RS_OK, "%s", err.message);
-    ck_assert_ptr_nonnull(strstr(x.th->last_progress, "val Recall@20"));
-    ck_assert_ptr_nonnull(strstr(x.th->last_progress, "best epoch"));
-    ck_assert_msg(x.th->progress_calls < 400, "never stopped (%d epochs)", x.th->progress_calls);
+    char last[256];
+    int epochs = progress(&x, last, sizeof last);
+    ck_assert_ptr_nonnull(strstr(last, "val Recall@20"));
+    ck_assert_ptr_nonnull(strstr(last, "best epoch"));
+    ck_assert_msg(epochs < 400, "never stopped (%d epochs)", epochs);
     rs_rating buf[128];
     rs_scored out[10];
     size_t n;
@@ -641,13 +680,12 @@ START_TEST(test_unfitted_refuses)
     ck_assert_int_eq(e->save(x.p, "/tmp", &err), RS_ERR_STATE);
     drop_instance(&x);
     /* A bad enum value is refused at create with the key named. */
-    th_host *th = th_new(DESCRIPTOR);
-    th_set(th, "similar_metric", "euclid");
-    void *p = NULL;
-    ck_assert_int_eq(e->create(&th->host, &p, &err), RS_ERR_CONFIG);
+    rs_testhost *th = rs_testhost_new(NULL);
+    const char *bad[] = {"similar_metric", "euclid", NULL};
+    ck_assert_int_eq(add_instance(th, "bad", bad, NULL, &err), RS_ERR_CONFIG);
     ck_assert_ptr_nonnull(strstr(err.message, "similar_metric"));
-    ck_assert_ptr_null(p);
-    th_free(th);
+    ck_assert_ptr_null(rs_testhost_instance(th, "bad"));
+    ck_assert_int_eq(rs_testhost_free(th), 0);
 }
 END_TEST
 
@@ -958,7 +996,7 @@ typedef struct run_opts {
     const char *patience; /* early_stop_patience */
     const char *lr;
     int threads;
-    const char *ckdir; /* NULL: the host offers no checkpoint dir */
+    rs_testhost *ck; /* NULL: the host offers no checkpoint dir */
     int resume;
 } run_opts;
 
@@ -987,16 +1025,17 @@ static rs_status fit_run(const td_data *d, const run_opts *o, const char *out_di
                         "checkpoint_every",
                         "3",
                         NULL};
-    inst x = make_instance(kv);
-    x.th->threads = o->threads;
-    if (o->ckdir)
-        snprintf(x.th->checkpoint_dir, sizeof x.th->checkpoint_dir, "%s", o->ckdir);
-    x.th->resume = o->resume;
+    /* The checkpoint dir is the name's on o->ck, so it outlives this
+     * instance for the next run to resume from. */
+    rs_testhost_options ho = {
+        .threads = o->threads, .checkpoint = o->ck != NULL, .resume = o->resume};
+    inst x = make_instance_on(o->ck, kv, &ho);
+    int before = progress(&x, NULL, 0);
     const rs_plugin_entry *e = rs_plugin_entry_v1();
     rs_status st = e->fit(x.p, &d->view, err);
     if (st == RS_OK && out_dir)
         ck_assert_msg(e->save(x.p, out_dir, err) == RS_OK, "%s", err->message);
-    *epochs_seen = x.th->progress_calls;
+    *epochs_seen = progress(&x, NULL, 0) - before;
     drop_instance(&x);
     return st;
 }
@@ -1018,7 +1057,8 @@ static void assert_same_artifact(const char *a, const char *b)
 static void check_resume(const char *sampling, const char *patience)
 {
     td_data *d = community_data(40, 60, 8);
-    char *straight = temp_dir(), *resumed = temp_dir(), *ck = temp_dir();
+    char *straight = temp_dir(), *resumed = temp_dir();
+    rs_testhost *ck = rs_testhost_new(NULL);
     rs_error err = {0};
     int seen = 0;
     run_opts o = {"12", sampling, patience, NULL, 2, NULL, 0};
@@ -1033,7 +1073,7 @@ static void check_resume(const char *sampling, const char *patience)
     assert_same_artifact(straight, resumed);
     remove_all(straight);
     remove_all(resumed);
-    remove_all(ck);
+    ck_assert_int_eq(rs_testhost_free(ck), 0);
     td_free(d);
 }
 
@@ -1052,7 +1092,7 @@ END_TEST
 START_TEST(test_resume_refusals)
 {
     td_data *d = community_data(40, 60, 8);
-    char *ck = temp_dir();
+    rs_testhost *ck = rs_testhost_new(NULL);
     rs_error err = {0};
     int seen = 0;
     run_opts first = {"3", "per_positive", NULL, NULL, 2, ck, 0};
@@ -1072,7 +1112,8 @@ START_TEST(test_resume_refusals)
     td_free(d2);
     /* Flip one payload byte (the last one). */
     char path[512];
-    snprintf(path, sizeof path, "%s/%s", ck, LGCN_CHECKPOINT_FILE);
+    snprintf(path, sizeof path, "%s/%s", rs_testhost_checkpoint_dir(ck, NAME),
+             LGCN_CHECKPOINT_FILE);
     FILE *f = fopen(path, "r+b");
     ck_assert_ptr_nonnull(f);
     fseek(f, -1, SEEK_END);
@@ -1086,7 +1127,7 @@ START_TEST(test_resume_refusals)
     run_opts fresh = {"6", "per_positive", NULL, NULL, 2, ck, 0};
     ck_assert_int_eq(fit_run(d, &fresh, NULL, &seen, &err), RS_OK);
     ck_assert_int_eq(seen, 6);
-    remove_all(ck);
+    ck_assert_int_eq(rs_testhost_free(ck), 0);
     td_free(d);
 }
 END_TEST
@@ -1201,8 +1242,8 @@ START_TEST(test_ml_small_beats_popularity)
     if (!epochs || !*epochs)
         epochs = "150";
     const char *kv[] = {"epochs", epochs, NULL};
-    inst x = make_instance(kv);
-    x.th->threads = 1;
+    rs_testhost_options one = {.threads = 1};
+    inst x = make_instance_on(NULL, kv, &one);
     ck_assert_msg(e->fit(x.p, d, &err) == RS_OK, "%s", err.message);
 
     /* Popularity: positives in train. */

@@ -18,17 +18,15 @@
 #include "sem_encoder.h"
 #include "sem_fixture.h"
 #include "sem_model.h"
-#include "sem_test_host.h"
+#include "sem_plug.h"
 #include "sem_vecfile.h"
 #include "check_main.h"
 
-#define DESCRIPTOR RS_SOURCE_DIR "/plugins/semantic/plugin.yaml"
-
 static sem_fixture *fx; /* loaded once, before the forks */
 static const rs_dataset *D;
-static sem_test_host flat_host, plain_host;
-static void *flat;  /* builtin + Flat, fitted once */
-static void *plain; /* the same without the prior */
+static sem_plug flat_host, plain_host; /* on the SDK test host */
+static void *flat;                     /* builtin + Flat, fitted once */
+static void *plain;                    /* the same without the prior */
 static const rs_plugin_entry *E;
 static int32_t toy_story;
 
@@ -41,27 +39,26 @@ static void setup(void)
     E = sem_test_entry();
     toy_story = sem_fixture_find_title(fx, "Toy Story", 1995);
     rs_error err = {0};
-    if (sem_test_host_init(&flat_host, DESCRIPTOR) != 0 ||
-        E->create(&flat_host.host, &flat, &err) != RS_OK || E->fit(flat, D, &err) != RS_OK) {
+    sem_plug_init(&flat_host, D);
+    if (sem_plug_create(&flat_host, &err) != RS_OK || E->fit(flat_host.inst, D, &err) != RS_OK) {
         fprintf(stderr, "setup: %s\n", err.message);
         abort();
     }
-    if (sem_test_host_init(&plain_host, DESCRIPTOR) != 0)
-        abort();
-    sem_test_host_set(&plain_host, "prior_quality", "0");
-    sem_test_host_set(&plain_host, "prior_count", "0");
-    if (E->create(&plain_host.host, &plain, &err) != RS_OK || E->fit(plain, D, &err) != RS_OK) {
+    flat = flat_host.inst;
+    sem_plug_init(&plain_host, D);
+    sem_plug_set(&plain_host, "prior_quality", "0");
+    sem_plug_set(&plain_host, "prior_count", "0");
+    if (sem_plug_create(&plain_host, &err) != RS_OK || E->fit(plain_host.inst, D, &err) != RS_OK) {
         fprintf(stderr, "setup: %s\n", err.message);
         abort();
     }
+    plain = plain_host.inst;
 }
 
 static void teardown(void)
 {
-    if (flat)
-        E->destroy(flat);
-    if (plain)
-        E->destroy(plain);
+    sem_plug_destroy(&flat_host);
+    sem_plug_destroy(&plain_host);
     sem_fixture_free(fx);
 }
 
@@ -83,15 +80,14 @@ static uint32_t genre_bits(const char *const *names)
     return m;
 }
 
-static void *fit_variant(sem_test_host *h, const char *index)
+static void *fit_variant(sem_plug *h, const char *index)
 {
-    void *inst = NULL;
     rs_error err = {0};
-    ck_assert_int_eq(sem_test_host_init(h, DESCRIPTOR), 0);
-    sem_test_host_set(h, "index", index);
-    ck_assert_int_eq(E->create(&h->host, &inst, &err), RS_OK);
-    ck_assert_msg(E->fit(inst, D, &err) == RS_OK, "%s", err.message);
-    return inst;
+    sem_plug_init(h, D);
+    sem_plug_set(h, "index", index);
+    ck_assert_int_eq(sem_plug_create(h, &err), RS_OK);
+    ck_assert_msg(E->fit(h->inst, D, &err) == RS_OK, "%s", err.message);
+    return h->inst;
 }
 
 START_TEST(covers_the_whole_catalogue)
@@ -321,7 +317,7 @@ static double recall_vs_flat(void *inst, int n_queries)
 START_TEST(hnsw_and_ivf_agree_with_exact_search)
 {
     NEED_DATA();
-    sem_test_host h1, h2;
+    sem_plug h1, h2;
     void *hnsw = fit_variant(&h1, "HNSW32");
     void *ivf = fit_variant(&h2, "IVF64,Flat");
     double rh = recall_vs_flat(hnsw, 300), ri = recall_vs_flat(ivf, 300);
@@ -342,20 +338,21 @@ START_TEST(hnsw_and_ivf_agree_with_exact_search)
     ck_assert_uint_eq(n, 10);
     ck_assert_int_eq(E->recommend(ivf, &q, 10, out, NULL, &n, &err), RS_OK);
     ck_assert_uint_gt(n, 0);
-    E->destroy(hnsw);
-    E->destroy(ivf);
+    sem_plug_destroy(&h1);
+    sem_plug_destroy(&h2);
     /* nprobe reaches the index: probing all 64 lists is exact search */
-    sem_test_host h3;
-    ck_assert_int_eq(sem_test_host_init(&h3, DESCRIPTOR), 0);
-    sem_test_host_set(&h3, "index", "IVF64,Flat");
-    sem_test_host_set(&h3, "nprobe", "64");
+    sem_plug h3;
+    sem_plug_init(&h3, D);
+    sem_plug_set(&h3, "index", "IVF64,Flat");
+    sem_plug_set(&h3, "nprobe", "64");
     void *all = NULL;
-    ck_assert_int_eq(E->create(&h3.host, &all, &err), RS_OK);
+    ck_assert_int_eq(sem_plug_create(&h3, &err), RS_OK);
+    all = h3.inst;
     ck_assert_msg(E->fit(all, D, &err) == RS_OK, "%s", err.message);
     double ra = recall_vs_flat(all, 300);
     fprintf(stderr, "recall@10 vs Flat: IVF64,Flat (nprobe 64) %.3f\n", ra);
     ck_assert_double_ge(ra, 0.999);
-    E->destroy(all);
+    sem_plug_destroy(&h3);
 }
 END_TEST
 
@@ -364,13 +361,14 @@ START_TEST(save_load_round_trip_hnsw)
     NEED_DATA();
     char dir[] = "/tmp/rs_semantic_ml_XXXXXX";
     ck_assert_ptr_nonnull(mkdtemp(dir));
-    sem_test_host h1, h2;
+    sem_plug h1, h2;
     void *a = fit_variant(&h1, "HNSW32"), *b = NULL;
     rs_error err = {0};
     ck_assert_msg(E->save(a, dir, &err) == RS_OK, "%s", err.message);
-    ck_assert_int_eq(sem_test_host_init(&h2, DESCRIPTOR), 0);
-    sem_test_host_set(&h2, "index", "HNSW32");
-    ck_assert_int_eq(E->create(&h2.host, &b, &err), RS_OK);
+    sem_plug_init(&h2, D);
+    sem_plug_set(&h2, "index", "HNSW32");
+    ck_assert_int_eq(sem_plug_create(&h2, &err), RS_OK);
+    b = h2.inst;
     ck_assert_msg(E->load(b, dir, D, &err) == RS_OK, "%s", err.message);
     for (int32_t it = 0; it < D->n_items; it += 487) {
         rs_scored x[10], y[10];
@@ -383,8 +381,8 @@ START_TEST(save_load_round_trip_hnsw)
             ck_assert_float_eq(x[i].score, y[i].score);
         }
     }
-    E->destroy(a);
-    E->destroy(b);
+    sem_plug_destroy(&h1);
+    sem_plug_destroy(&h2);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     ck_assert_int_eq(system(cmd), 0);
@@ -423,12 +421,13 @@ START_TEST(vectors_file_at_catalogue_scale)
     close(fd);
     rs_error err = {0};
     ck_assert_int_eq(sem_vecfile_write(path, (uint32_t)dim, (uint64_t)n, ids, rows, &err), RS_OK);
-    sem_test_host h;
+    sem_plug h;
     void *inst = NULL;
-    ck_assert_int_eq(sem_test_host_init(&h, DESCRIPTOR), 0);
-    sem_test_host_set(&h, "embeddings", "vectors");
-    sem_test_host_set(&h, "vectors_file", path);
-    ck_assert_int_eq(E->create(&h.host, &inst, &err), RS_OK);
+    sem_plug_init(&h, D);
+    sem_plug_set(&h, "embeddings", "vectors");
+    sem_plug_set(&h, "vectors_file", path);
+    ck_assert_int_eq(sem_plug_create(&h, &err), RS_OK);
+    inst = h.inst;
     ck_assert_msg(E->fit(inst, D, &err) == RS_OK, "%s", err.message);
     rs_scored x[10], y[10];
     size_t nx, ny;
@@ -452,7 +451,7 @@ START_TEST(vectors_file_at_catalogue_scale)
         ck_assert_int_eq(fx20[i].item, fy20[i].item);
         ck_assert_float_eq_tol(fx20[i].score, fy20[i].score, 1e-5f);
     }
-    E->destroy(inst);
+    sem_plug_destroy(&h);
     unlink(path);
     free(ids);
     free(rows);
@@ -509,25 +508,27 @@ START_TEST(python_tool_output_loads)
              "--out %s >/dev/null",
              RS_SOURCE_DIR, data, data, data, path);
     ck_assert_int_eq(system(cmd), 0);
-    sem_test_host h;
+    sem_plug h;
     void *inst = NULL;
     rs_error err = {0};
-    ck_assert_int_eq(sem_test_host_init(&h, DESCRIPTOR), 0);
-    sem_test_host_set(&h, "embeddings", "vectors");
-    sem_test_host_set(&h, "vectors_file", path);
-    sem_test_host_set(&h, "dim", "128");
-    ck_assert_int_eq(E->create(&h.host, &inst, &err), RS_OK);
+    sem_plug_init(&h, D);
+    sem_plug_set(&h, "embeddings", "vectors");
+    sem_plug_set(&h, "vectors_file", path);
+    sem_plug_set(&h, "dim", "128");
+    ck_assert_int_eq(sem_plug_create(&h, &err), RS_OK);
+    inst = h.inst;
     ck_assert_int_eq(E->fit(inst, D, &err), RS_ERR_CONFIG); /* dim 24 != 128 */
     ck_assert_ptr_nonnull(strstr(err.message, "set dim: 24"));
-    E->destroy(inst);
-    sem_test_host_set(&h, "dim", "24");
-    ck_assert_int_eq(E->create(&h.host, &inst, &err), RS_OK);
+    sem_plug_destroy(&h);
+    sem_plug_set(&h, "dim", "24");
+    ck_assert_int_eq(sem_plug_create(&h, &err), RS_OK);
+    inst = h.inst;
     ck_assert_msg(E->fit(inst, D, &err) == RS_OK, "%s", err.message);
     rs_scored out[10];
     size_t n;
     ck_assert_int_eq(E->similar(inst, toy_story, 10, out, &n, &err), RS_OK);
     ck_assert_uint_eq(n, 10);
-    E->destroy(inst);
+    sem_plug_destroy(&h);
     unlink(path);
 }
 END_TEST

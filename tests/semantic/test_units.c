@@ -20,12 +20,10 @@
 #include "sem_model.h"
 #include "sem_profile.h"
 #include "sem_rsvd.h"
-#include "sem_test_host.h"
+#include "sem_plug.h"
 #include "sem_tfidf.h"
 #include "sem_vecfile.h"
 #include "check_main.h"
-
-#define DESCRIPTOR RS_SOURCE_DIR "/plugins/semantic/plugin.yaml"
 
 /* ---- A synthetic catalogue: three topics of 20 movies each ------------- */
 
@@ -97,25 +95,21 @@ static int topic(int32_t item) { return item / PER_TOPIC % N_TOPIC; }
 
 /* ---- Plugin helpers ----------------------------------------------------- */
 
-typedef struct plug {
-    sem_test_host host;
-    const rs_plugin_entry *e;
-    void *inst;
-} plug;
+/* On the SDK test host (support/sem_plug.h): the descriptor's defaults,
+ * dim 8, and up to two more settings. */
+typedef sem_plug plug;
 
 static void plug_new(plug *p, const rs_dataset *d, const char *k1, const char *v1, const char *k2,
                      const char *v2)
 {
-    ck_assert_int_eq(sem_test_host_init(&p->host, DESCRIPTOR), 0);
-    p->host.data = d;
-    sem_test_host_set(&p->host, "dim", "8");
+    sem_plug_init(p, d);
+    sem_plug_set(p, "dim", "8");
     if (k1)
-        sem_test_host_set(&p->host, k1, v1);
+        sem_plug_set(p, k1, v1);
     if (k2)
-        sem_test_host_set(&p->host, k2, v2);
-    p->e = sem_test_entry();
+        sem_plug_set(p, k2, v2);
     rs_error err = {0};
-    ck_assert_msg(p->e->create(&p->host.host, &p->inst, &err) == RS_OK, "%s", err.message);
+    ck_assert_msg(sem_plug_create(p, &err) == RS_OK, "%s", err.message);
 }
 
 static void plug_fit(plug *p, const rs_dataset *d)
@@ -415,10 +409,10 @@ START_TEST(plugin_serves_vectors_file)
     write_vectors(path, &c, 6, N_MOVIES, 0, 0);
     plug p;
     plug_new(&p, &c.d, "embeddings", "vectors", "vectors_file", path);
-    sem_test_host_set(&p.host, "dim", "6");
-    p.e->destroy(p.inst); /* re-create with dim 6 */
+    sem_plug_set(&p, "dim", "6");
+    sem_plug_destroy(&p); /* re-create with dim 6 */
     rs_error err = {0};
-    ck_assert_int_eq(p.e->create(&p.host.host, &p.inst, &err), RS_OK);
+    ck_assert_int_eq(sem_plug_create(&p, &err), RS_OK);
     plug_fit(&p, &c.d);
     rs_scored out[5];
     size_t n;
@@ -428,13 +422,13 @@ START_TEST(plugin_serves_vectors_file)
         ck_assert_int_ne(out[i].item, 3);
         ck_assert_int_eq(topic(out[i].item), topic(3));
     }
-    p.e->destroy(p.inst);
+    sem_plug_destroy(&p);
     /* wrong dim in the config: fit refuses and names the fix */
-    sem_test_host_set(&p.host, "dim", "7");
-    ck_assert_int_eq(p.e->create(&p.host.host, &p.inst, &err), RS_OK);
+    sem_plug_set(&p, "dim", "7");
+    ck_assert_int_eq(sem_plug_create(&p, &err), RS_OK);
     ck_assert_int_eq(p.e->fit(p.inst, &c.d, &err), RS_ERR_CONFIG);
     ck_assert_ptr_nonnull(strstr(err.message, "set dim: 6"));
-    p.e->destroy(p.inst);
+    sem_plug_destroy(&p);
     rm_dir(dir);
 }
 END_TEST
@@ -682,7 +676,7 @@ START_TEST(plugin_knn_scorer_scores_explains_and_pushes)
         }
     }
     ck_assert_int_gt(pushed, 0);
-    p.e->destroy(p.inst);
+    sem_plug_destroy(&p);
 }
 END_TEST
 
@@ -715,33 +709,33 @@ START_TEST(plugin_knn_scorer_after_load_and_on_vectors)
         ck_assert_float_eq(oa[i].score, ob[i].score);
         ck_assert_int_eq(topic(oa[i].item), 2);
     }
-    a.e->destroy(a.inst);
-    b.e->destroy(b.inst);
+    sem_plug_destroy(&a);
+    sem_plug_destroy(&b);
 
     snprintf(path, sizeof path, "%s/v.bin", dir);
     write_vectors(path, &c, 6, N_MOVIES, 0, 0);
     plug v;
     plug_new(&v, &c.d, "embeddings", "vectors", "vectors_file", path);
-    v.e->destroy(v.inst); /* re-create with dim 6 and the kNN scorer */
-    sem_test_host_set(&v.host, "dim", "6");
-    sem_test_host_set(&v.host, "scorer", "knn");
-    ck_assert_int_eq(v.e->create(&v.host.host, &v.inst, &err), RS_OK);
+    sem_plug_destroy(&v); /* re-create with dim 6 and the kNN scorer */
+    sem_plug_set(&v, "dim", "6");
+    sem_plug_set(&v, "scorer", "knn");
+    ck_assert_int_eq(sem_plug_create(&v, &err), RS_OK);
     plug_fit(&v, &c.d);
     ck_assert_ptr_nonnull(sem_model_knn(sem_instance_model(v.inst)));
     ck_assert_int_eq(v.e->recommend(v.inst, &q, 10, oa, NULL, &na, &err), RS_OK);
     ck_assert_uint_eq(na, 10);
     for (size_t i = 0; i < na; i++)
         ck_assert_int_eq(topic(oa[i].item), 2);
-    v.e->destroy(v.inst);
+    sem_plug_destroy(&v);
     /* a vectors file has no TF-IDF to find neighbours in */
-    sem_test_host_set(&v.host, "knn_space", "tfidf");
-    ck_assert_int_eq(v.e->create(&v.host.host, &v.inst, &err), RS_OK);
+    sem_plug_set(&v, "knn_space", "tfidf");
+    ck_assert_int_eq(sem_plug_create(&v, &err), RS_OK);
     ck_assert_int_eq(v.e->fit(v.inst, &c.d, &err), RS_ERR_CONFIG);
     ck_assert_ptr_nonnull(strstr(err.message, "knn_space"));
-    v.e->destroy(v.inst);
+    sem_plug_destroy(&v);
     /* an unknown scorer is refused at create, naming the choices */
-    sem_test_host_set(&v.host, "scorer", "magic");
-    ck_assert_int_eq(v.e->create(&v.host.host, &v.inst, &err), RS_ERR_CONFIG);
+    sem_plug_set(&v, "scorer", "magic");
+    ck_assert_int_eq(sem_plug_create(&v, &err), RS_ERR_CONFIG);
     ck_assert_ptr_nonnull(strstr(err.message, "knn|profile"));
     rm_dir(dir);
 }
@@ -769,7 +763,7 @@ START_TEST(plugin_profile_disliked_topic_scores_below_unrated)
     ck_assert_double_gt(mean[0], mean[2]);
     ck_assert_double_gt(mean[2], mean[1]);
     ck_assert_double_lt(mean[1], 0.0);
-    p.e->destroy(p.inst);
+    sem_plug_destroy(&p);
 }
 END_TEST
 
@@ -840,7 +834,7 @@ START_TEST(plugin_similar_recommend_score_explain)
     rs_rating bad[1] = {{N_MOVIES, 4.0f, 0}};
     rs_query q4 = RS_QUERY(RS_USER_NONE, bad, 1, NULL, 0);
     ck_assert_int_eq(p.e->recommend(p.inst, &q4, 5, out, NULL, &n, &err), RS_ERR_INVALID);
-    p.e->destroy(p.inst);
+    sem_plug_destroy(&p);
 }
 END_TEST
 
@@ -853,7 +847,7 @@ START_TEST(plugin_bad_index_reports_faiss_error)
     rs_error err = {0};
     ck_assert_int_eq(p.e->fit(p.inst, &c.d, &err), RS_ERR_INTERNAL);
     ck_assert_ptr_nonnull(strstr(err.message, "Bogus77"));
-    p.e->destroy(p.inst);
+    sem_plug_destroy(&p);
 }
 END_TEST
 
@@ -899,13 +893,13 @@ START_TEST(plugin_save_load_round_trip)
     ck_assert_int_eq(sem_encoder_embed(sem_model_encoder(ma), &fresh, xa, NULL, &err), RS_OK);
     ck_assert_int_eq(sem_encoder_embed(sem_model_encoder(mb), &fresh, xb, NULL, &err), RS_OK);
     ck_assert_int_eq(memcmp(xa, xb, sizeof xa), 0);
-    b.e->destroy(b.inst);
+    sem_plug_destroy(&b);
 
     /* a config with another dim refuses the artifact */
     plug_new(&b, &c.d, "dim", "9", NULL, NULL);
     ck_assert_int_eq(b.e->load(b.inst, dir, &c.d, &err), RS_ERR_CONFIG);
     ck_assert_ptr_nonnull(strstr(err.message, "dim"));
-    b.e->destroy(b.inst);
+    sem_plug_destroy(&b);
 
     /* one flipped byte in the artifact: checksum mismatch, nothing loaded */
     snprintf(path, sizeof path, "%s/semantic.bin", dir);
@@ -933,8 +927,8 @@ START_TEST(plugin_save_load_round_trip)
     fclose(f);
     ck_assert_int_eq(b.e->load(b.inst, dir, &c.d, &err), RS_ERR_FORMAT);
     ck_assert_ptr_nonnull(strstr(err.message, "truncated"));
-    b.e->destroy(b.inst);
-    a.e->destroy(a.inst);
+    sem_plug_destroy(&b);
+    sem_plug_destroy(&a);
     rm_dir(dir);
 }
 END_TEST
@@ -960,8 +954,8 @@ START_TEST(plugin_load_embeds_movies_added_since_save)
     ck_assert_uint_eq(n, 5);
     for (size_t i = 0; i < n; i++)
         ck_assert_int_eq(topic(out[i].item), topic(N_MOVIES - 1));
-    a.e->destroy(a.inst);
-    b.e->destroy(b.inst);
+    sem_plug_destroy(&a);
+    sem_plug_destroy(&b);
     rm_dir(dir);
 }
 END_TEST
@@ -1014,7 +1008,7 @@ static void concurrent_case(const char *index)
         pthread_join(th[t], NULL);
         ck_assert_int_eq(jobs[t].mismatches, 0);
     }
-    p.e->destroy(p.inst);
+    sem_plug_destroy(&p);
 }
 
 START_TEST(similar_is_thread_safe_flat) { concurrent_case("Flat"); }
