@@ -18,6 +18,7 @@
 #include "host_fixture.h"
 #include "lifecycle.h"
 #include "recsys/config_fields.h"
+#include "recsys/experiment.h"
 #include "recsys/reco_cache.h"
 #include "recsys/retrain.h"
 #include "recsys/server.h"
@@ -25,13 +26,14 @@
 
 /* Who reads the section under test, through its real entry point. */
 typedef enum reader {
-    BY_LOAD,    /* rs_config_load: core's sections */
-    BY_SERVER,  /* rs_server_options_from_config */
-    BY_REFRESH, /* rs_reco_cache_config_parse */
-    BY_RETRAIN, /* rs_retrain_config_parse */
-    BY_GATE,    /* rs_gate_config_parse */
-    BY_APP,     /* rs_app_open: database (read before anything slow) */
-    BY_LC       /* rs_lc_new: admin (read first) */
+    BY_LOAD,       /* rs_config_load: core's sections */
+    BY_SERVER,     /* rs_server_options_from_config */
+    BY_REFRESH,    /* rs_reco_cache_config_parse */
+    BY_RETRAIN,    /* rs_retrain_config_parse */
+    BY_GATE,       /* rs_gate_config_parse */
+    BY_APP,        /* rs_app_open: database (read before anything slow) */
+    BY_LC,         /* rs_lc_new: admin (read first) */
+    BY_EXPERIMENTS /* rs_experiments_from_config */
 } reader;
 
 static rs_status read_with(reader r, hf *f, rs_error *err)
@@ -67,6 +69,12 @@ static rs_status read_with(reader r, hf *f, rs_error *err)
         rs_lc *lc = NULL;
         st = rs_lc_new(&deps, &lc, err);
         rs_lc_free(lc);
+        return st;
+    }
+    case BY_EXPERIMENTS: {
+        rs_experiments *x = NULL;
+        st = rs_experiments_from_config(f->cfg, &x, err);
+        rs_experiments_free(x);
         return st;
     }
     case BY_LOAD: break;
@@ -120,6 +128,14 @@ static const struct bad_case {
     {BY_LC, "admin:\n  tokens: x\n", "cfg.yaml:11:3: unknown key 'tokens' in admin"},
     {BY_LC, "admin:\n  token: [x]\n",
      "cfg.yaml:11:10: 'admin.token' must be a string, got 'a sequence'"},
+    /* experiments: a list; each experiment's and arm's scalars */
+    {BY_EXPERIMENTS, "experiments:\n  - {name: e, salt: s, mdoe: split, arms: []}\n",
+     "cfg.yaml:11:24: unknown key 'mdoe' in experiments[0]"},
+    {BY_EXPERIMENTS, "experiments:\n  - {name: e, salt: s, enabled: 2, arms: []}\n",
+     "cfg.yaml:11:33: 'experiments[0].enabled' must be true or false, got '2'"},
+    {BY_EXPERIMENTS,
+     "experiments:\n  - name: e\n    salt: s\n    arms:\n      - {name: a, source: a, share: 0}\n",
+     "cfg.yaml:14:37: 'experiments[0].arms[0].share' = 0 is out of range (0, 1]"},
     /* serving */
     {BY_LOAD, "serving:\n  cold: a\n", "cfg.yaml:11:3: unknown key 'cold' in serving"},
     {BY_LOAD, "serving:\n  cold_start: [a]\n",
@@ -163,9 +179,14 @@ static size_t all_tables(table_ref *out)
         const char *section;
         const rs_config_field *(*fields)(size_t *n);
     } modules[] = {
-        {"server", rs_server_config_fields},      {"database", rs_app_database_config_fields},
-        {"refresh", rs_reco_cache_config_fields}, {"retrain", rs_retrain_config_fields},
-        {"swap_gate", rs_gate_config_fields},     {"admin", rs_lc_admin_config_fields},
+        {"server", rs_server_config_fields},
+        {"database", rs_app_database_config_fields},
+        {"refresh", rs_reco_cache_config_fields},
+        {"retrain", rs_retrain_config_fields},
+        {"swap_gate", rs_gate_config_fields},
+        {"experiments[i]", rs_experiment_config_fields},
+        {"experiments[i].arms[j]", rs_experiment_arm_config_fields},
+        {"admin", rs_lc_admin_config_fields},
     };
     size_t k = 0;
     for (size_t i = 0; i < sizeof core_sections / sizeof *core_sections; i++, k++) {
