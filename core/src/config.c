@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "recsys/config_fields.h"
+#include "recsys/dataset_formats.h"
 
 /* The scalar settings, as read (paths not yet resolved). */
 typedef struct host_scalars {
@@ -195,7 +196,10 @@ typedef struct dataset_scalars {
     const char *train, *test, *validation, *delimiter;
 } dataset_scalars;
 
+/* Indexed by rs_dataset_format: the enum row stores the index. */
 static const char *const dataset_formats[] = {"movielens", "lightgcn", "csv", NULL};
+_Static_assert(RS_DATASET_MOVIELENS == 0 && RS_DATASET_LIGHTGCN == 1 && RS_DATASET_CSV == 2,
+               "dataset_formats follows rs_dataset_format");
 
 #define D(key, type, member, values, dflt, doc)                                     \
     {                                                                               \

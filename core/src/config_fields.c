@@ -27,6 +27,10 @@ static rs_status out_of_range(const rs_yaml_node *n, const char *what, const rs_
                               rs_error *err)
 {
     char where[300];
+    if (f->type == RS_FIELD_FLOAT && isinf(f->hi)) /* unbounded above */
+        return rs_error_set(err, RS_ERR_CONFIG, "%s'%s' = %s is %s %g",
+                            rs_yaml_where(n, where, sizeof where), what, n->scalar,
+                            f->lo_open ? "not above" : "below", f->lo);
     if (f->type == RS_FIELD_FLOAT)
         return rs_error_set(err, RS_ERR_CONFIG, "%s'%s' = %s is out of range %c%g, %g%c",
                             rs_yaml_where(n, where, sizeof where), what, n->scalar,

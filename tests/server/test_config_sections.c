@@ -111,6 +111,8 @@ static const struct bad_case {
      "cfg.yaml:11:16: 'retrain.every_hours' must be a number, got 'soon'"},
     {BY_RETRAIN, "retrain:\n  keep_versions: 0\n",
      "cfg.yaml:11:18: 'retrain.keep_versions' = 0 is below 1"},
+    {BY_RETRAIN, "retrain:\n  every_hours: -1\n",
+     "cfg.yaml:11:16: 'retrain.every_hours' = -1 is below 0"},
     /* swap_gate */
     {BY_GATE, "swap_gate:\n  tolerence: 0.1\n",
      "cfg.yaml:11:3: unknown key 'tolerence' in swap_gate"},
