@@ -109,7 +109,7 @@ START_TEST(lightgcn_format_errors)
     ck_assert_int_eq(fx_open(&f, "  format: parquet\n  train: t\n", NULL, NULL, &err),
                      RS_ERR_CONFIG);
     tu_assert_contains(err.message,
-                       "dataset.format: 'parquet', expected movielens, lightgcn or csv");
+                       "'dataset.format' = 'parquet' is not one of: movielens, lightgcn, csv");
     fx_close(&f);
     ck_assert_int_eq(fx_open(&f, "  format: csv\n", NULL, NULL, &err), RS_ERR_CONFIG);
     tu_assert_contains(err.message, "'train' is required");

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "recsys/config_fields.h"
+#include "recsys/dataset_formats.h"
 
 /* The scalar settings, as read (paths not yet resolved). */
 typedef struct host_scalars {
@@ -22,25 +23,29 @@ typedef struct host_scalars {
     int threads, cf_min_item_ratings, cf_min_user_ratings;
 } host_scalars;
 
-#define F(key, type, member, lo, hi, doc)                                  \
-    {                                                                      \
-        key, type, offsetof(host_scalars, member), lo, hi, 0, 0, NULL, doc \
+#define F(key, type, member, lo, hi, dflt, doc)                                  \
+    {                                                                            \
+        key, type, offsetof(host_scalars, member), lo, hi, 0, 0, NULL, doc, dflt \
     }
 static const rs_config_field top_fields[] = {
-    F("work_dir", RS_FIELD_STRING, work_dir, 0, 0,
+    F("work_dir", RS_FIELD_STRING, work_dir, 0, 0, "../work",
       "prepared data, models/<instance>/, pg/ (RECSYS_WORK_DIR overrides)"),
-    F("threads", RS_FIELD_INT, threads, 0, 256, "worker threads; 0 = every core"),
+    F("threads", RS_FIELD_INT, threads, 0, 256, "0", "worker threads; 0 = every core"),
 };
 static const rs_config_field data_fields[] = {
-    F("dir", RS_FIELD_STRING, data_dir, 0, 0,
+    F("dir", RS_FIELD_STRING, data_dir, 0, 0, "../data/ml-latest-small",
       "the MovieLens directory (RECSYS_DATA_DIR overrides)"),
-    F("text_file", RS_FIELD_STRING, text_file, 0, 0, "plot overviews, movieId,text CSV"),
+    F("text_file", RS_FIELD_STRING, text_file, 0, 0, NULL,
+      "plot overviews, movieId,text CSV; default: <dir>/movie_text.csv or "
+      "../movie-text/<dataset>_text.csv when either exists"),
 };
 static const rs_config_field prepare_fields[] = {
-    F("cf_min_item_ratings", RS_FIELD_INT, cf_min_item_ratings, 0, 1000000,
-      "movies in the collaborative-filtering subset have at least this many ratings"),
-    F("cf_min_user_ratings", RS_FIELD_INT, cf_min_user_ratings, 0, 1000000,
-      "users in the subset have at least this many ratings on its movies"),
+    F("cf_min_item_ratings", RS_FIELD_INT, cf_min_item_ratings, 0, 1000000, NULL,
+      "movies in the collaborative-filtering subset have at least this many ratings; "
+      "default 10 for MovieLens, 0 for the other formats"),
+    F("cf_min_user_ratings", RS_FIELD_INT, cf_min_user_ratings, 0, 1000000, NULL,
+      "users in the subset have at least this many ratings on its movies; "
+      "default 5 for MovieLens, 0 for the other formats"),
 };
 #undef F
 
@@ -48,8 +53,6 @@ static const rs_config_field prepare_fields[] = {
 static const char *const top_sections[] = {
     "data",      "prepare", "plugins", "instances",   "server",  "database", "refresh", "retrain",
     "swap_gate", "admin",   "cluster", "experiments", "dataset", "serving",  NULL};
-
-static const char *const role_keys[] = {"default_source", "cold_start", "similar_source", NULL};
 
 struct cfg_dir {
     char dir[PATH_MAX];
@@ -186,21 +189,59 @@ static rs_status load_data(rs_config *cfg, const char *base, const host_scalars 
     return RS_OK;
 }
 
+/* dataset: the format and its files; MovieLens (the default) keeps using
+ * the data: section. The format's index is cfg->dataset_format. */
+typedef struct dataset_scalars {
+    int format;
+    const char *train, *test, *validation, *delimiter;
+} dataset_scalars;
+
+/* Indexed by rs_dataset_format: the enum row stores the index. */
+static const char *const dataset_formats[] = {"movielens", "lightgcn", "csv", NULL};
+_Static_assert(RS_DATASET_MOVIELENS == 0 && RS_DATASET_LIGHTGCN == 1 && RS_DATASET_CSV == 2,
+               "dataset_formats follows rs_dataset_format");
+
+#define D(key, type, member, values, dflt, doc)                                     \
+    {                                                                               \
+        key, type, offsetof(dataset_scalars, member), 0, 0, 0, 0, values, doc, dflt \
+    }
+static const rs_config_field dataset_fields[] = {
+    D("format", RS_FIELD_ENUM, format, dataset_formats, "movielens",
+      "movielens reads data.dir; the others read the files below"),
+    D("train", RS_FIELD_STRING, train, NULL, NULL, "training ratings; required for lightgcn, csv"),
+    D("test", RS_FIELD_STRING, test, NULL, NULL, "test ratings; optional"),
+    D("validation", RS_FIELD_STRING, validation, NULL, NULL, "validation ratings; optional"),
+    D("delimiter", RS_FIELD_STRING, delimiter, NULL, NULL,
+      "one character or tab; default: tab for a .tsv train file, else comma"),
+};
+#undef D
+
+#define C(key, member, dflt, doc)                                                      \
+    {                                                                                  \
+        key, RS_FIELD_STRING, offsetof(rs_config, member), 0, 0, 0, 0, NULL, doc, dflt \
+    }
+static const rs_config_field column_fields[] = {
+    C("user", col_user, "user", "csv: the user id column"),
+    C("item", col_item, "item", "csv: the item id column"),
+    C("rating", col_rating, NULL, "csv: the rating column; default: none (implicit)"),
+    C("timestamp", col_time, NULL, "csv: the time column; default: none"),
+};
+#undef C
+
+static const char *const dataset_other_keys[] = {"columns", NULL};
+
 /* One file of the dataset section: resolved, and it must exist. */
 static rs_status dataset_file(rs_config *cfg, const rs_yaml_node *ds, const char *base,
-                              const char *key, int required, char **out, rs_error *err)
+                              const char *key, const char *rel, int required, char **out,
+                              rs_error *err)
 {
     char where[300];
-    const char *rel = NULL;
-    rs_status st = rs_yaml_get_string(ds, key, &rel, err);
-    if (st != RS_OK)
-        return st;
     if (!rel || !*rel) {
         if (!required)
             return RS_OK;
         return rs_error_set(err, RS_ERR_CONFIG, "%sdataset: '%s' is required for format %s",
                             rs_yaml_where(ds, where, sizeof where), key,
-                            cfg->dataset_format == 1 ? "lightgcn" : "csv");
+                            dataset_formats[cfg->dataset_format]);
     }
     if (!(*out = resolve_against(base, rel)))
         return rs_error_set(err, RS_ERR_NOMEM, "config: out of memory");
@@ -210,33 +251,22 @@ static rs_status dataset_file(rs_config *cfg, const rs_yaml_node *ds, const char
     return RS_OK;
 }
 
-/* dataset: {format, train, test, validation, delimiter, columns}. The
- * MovieLens format (the default) keeps using the data: section. */
 static rs_status load_dataset(rs_config *cfg, const char *base, rs_error *err)
 {
-    static const char *const keys[] = {"format",    "train",   "test", "validation",
-                                       "delimiter", "columns", NULL};
-    static const char *const col_keys[] = {"user", "item", "rating", "timestamp", NULL};
     char where[300];
     const rs_yaml_node *ds = rs_yaml_get(cfg->root, "dataset");
-    rs_status st = rs_yaml_check_keys(ds, "dataset", keys, err);
-    const char *format = "movielens", *delim = NULL;
-    if (st != RS_OK || (st = rs_yaml_get_string(ds, "format", &format, err)) != RS_OK)
+    dataset_scalars d = {0};
+    rs_config_fields_defaults(dataset_fields, RS_FIELD_COUNT(dataset_fields), &d);
+    rs_status st = rs_config_fields_read(
+        ds, "dataset", dataset_fields, RS_FIELD_COUNT(dataset_fields), dataset_other_keys, &d, err);
+    if (st != RS_OK || d.format == 0)
         return st;
-    if (!strcmp(format, "movielens"))
-        return RS_OK;
-    if (!strcmp(format, "lightgcn"))
-        cfg->dataset_format = 1;
-    else if (!strcmp(format, "csv"))
-        cfg->dataset_format = 2;
-    else
-        return rs_error_set(err, RS_ERR_CONFIG,
-                            "%sdataset.format: '%s', expected movielens, lightgcn or csv",
-                            rs_yaml_where(rs_yaml_get(ds, "format"), where, sizeof where), format);
-    if ((st = dataset_file(cfg, ds, base, "train", 1, &cfg->train_file, err)) != RS_OK ||
-        (st = dataset_file(cfg, ds, base, "test", 0, &cfg->test_file, err)) != RS_OK ||
-        (st = dataset_file(cfg, ds, base, "validation", 0, &cfg->validation_file, err)) != RS_OK ||
-        (st = rs_yaml_get_string(ds, "delimiter", &delim, err)) != RS_OK)
+    cfg->dataset_format = d.format;
+    const char *delim = d.delimiter;
+    if ((st = dataset_file(cfg, ds, base, "train", d.train, 1, &cfg->train_file, err)) != RS_OK ||
+        (st = dataset_file(cfg, ds, base, "test", d.test, 0, &cfg->test_file, err)) != RS_OK ||
+        (st = dataset_file(cfg, ds, base, "validation", d.validation, 0, &cfg->validation_file,
+                           err)) != RS_OK)
         return st;
     size_t tl = strlen(cfg->train_file);
     cfg->csv_delimiter = tl > 4 && !strcmp(cfg->train_file + tl - 4, ".tsv") ? '\t' : ',';
@@ -246,16 +276,11 @@ static rs_status load_dataset(rs_config *cfg, const char *base, rs_error *err)
         cfg->csv_delimiter = delim[0];
     else if (delim)
         return rs_error_set(
-            err, RS_ERR_CONFIG, "%sdataset.delimiter: '%s', expected one character or tab",
+            err, RS_ERR_CONFIG, "%s'dataset.delimiter' = '%s' is not one character or tab",
             rs_yaml_where(rs_yaml_get(ds, "delimiter"), where, sizeof where), delim);
-    const rs_yaml_node *cols = rs_yaml_get(ds, "columns");
-    cfg->col_user = "user";
-    cfg->col_item = "item";
-    if ((st = rs_yaml_check_keys(cols, "dataset.columns", col_keys, err)) != RS_OK ||
-        (st = rs_yaml_get_string(cols, "user", &cfg->col_user, err)) != RS_OK ||
-        (st = rs_yaml_get_string(cols, "item", &cfg->col_item, err)) != RS_OK ||
-        (st = rs_yaml_get_string(cols, "rating", &cfg->col_rating, err)) != RS_OK ||
-        (st = rs_yaml_get_string(cols, "timestamp", &cfg->col_time, err)) != RS_OK)
+    rs_config_fields_defaults(column_fields, RS_FIELD_COUNT(column_fields), cfg);
+    if ((st = rs_config_fields_read(rs_yaml_get(ds, "columns"), "dataset.columns", column_fields,
+                                    RS_FIELD_COUNT(column_fields), NULL, cfg, err)) != RS_OK)
         return st;
     /* data.dir is not read; callers that print it see the train folder */
     char tmp[PATH_MAX];
@@ -331,6 +356,23 @@ const char *rs_config_role(const rs_config *cfg, rs_serving_role role)
     return cfg->roles[role];
 }
 
+/* serving: each role names a configured instance (checked below; the
+ * table checks keys and types). Stored straight into cfg->roles. */
+#define ROLE(key, role, doc)                                                                       \
+    {                                                                                              \
+        key, RS_FIELD_STRING, offsetof(rs_config, roles) + (role) * sizeof(const char *), 0, 0, 0, \
+            0, NULL, doc, NULL                                                                     \
+    }
+static const rs_config_field serving_fields[] = {
+    ROLE("default_source", RS_ROLE_DEFAULT_SOURCE,
+         "answers requests that name no source; default: the first instance"),
+    ROLE("cold_start", RS_ROLE_COLD_START,
+         "answers users with no ratings; default: none (the requested source answers)"),
+    ROLE("similar_source", RS_ROLE_SIMILAR_SOURCE,
+         "answers similar movies when none is named; default: the first instance that can"),
+};
+#undef ROLE
+
 /* serving: {default_source, cold_start, similar_source}: each names a
  * configured instance. server.default_source, the older spelling, is read
  * when serving.default_source is absent. */
@@ -338,23 +380,25 @@ static rs_status load_serving(rs_config *cfg, rs_error *err)
 {
     char where[300];
     const rs_yaml_node *sec = rs_yaml_get(cfg->root, "serving");
-    rs_status st = rs_yaml_check_keys(sec, "serving", role_keys, err);
-    for (size_t r = 0; st == RS_OK && role_keys[r]; r++) {
+    rs_status st = rs_config_fields_read(sec, "serving", serving_fields,
+                                         RS_FIELD_COUNT(serving_fields), NULL, cfg, err);
+    for (size_t r = 0; st == RS_OK && r < RS_FIELD_COUNT(serving_fields); r++) {
+        const char *key = serving_fields[r].key;
         const rs_yaml_node *map = sec;
-        const rs_yaml_node *n = rs_yaml_get(sec, role_keys[r]);
+        const rs_yaml_node *n = rs_yaml_get(sec, key);
         if (!n && r == RS_ROLE_DEFAULT_SOURCE) {
             map = rs_yaml_get(cfg->root, "server");
-            n = map && map->kind == RS_YAML_MAP ? rs_yaml_get(map, role_keys[r]) : NULL;
+            n = map && map->kind == RS_YAML_MAP ? rs_yaml_get(map, key) : NULL;
+            if (n &&
+                (st = rs_yaml_string(n, "server.default_source", &cfg->roles[r], err)) != RS_OK)
+                break;
         }
         if (!n)
             continue;
-        if ((st = rs_yaml_string(n, rs_config_role_key((rs_serving_role)r), &cfg->roles[r], err)) !=
-            RS_OK)
-            break;
         if (!rs_config_instance(cfg, cfg->roles[r]))
             st = rs_error_set(err, RS_ERR_CONFIG, "%s%s.%s: '%s' is not a configured instance",
                               rs_yaml_where(n, where, sizeof where),
-                              map == sec ? "serving" : "server", role_keys[r], cfg->roles[r]);
+                              map == sec ? "serving" : "server", key, cfg->roles[r]);
     }
     return st;
 }
@@ -408,6 +452,29 @@ static rs_status load_plugin_path(rs_config *cfg, const char *base, rs_error *er
     return RS_OK;
 }
 
+const rs_config_field *rs_config_host_fields(const char *section, size_t *n)
+{
+    static const struct {
+        const char *name;
+        const rs_config_field *table;
+        size_t n;
+    } tables[] = {
+        {"", top_fields, RS_FIELD_COUNT(top_fields)},
+        {"data", data_fields, RS_FIELD_COUNT(data_fields)},
+        {"prepare", prepare_fields, RS_FIELD_COUNT(prepare_fields)},
+        {"dataset", dataset_fields, RS_FIELD_COUNT(dataset_fields)},
+        {"dataset.columns", column_fields, RS_FIELD_COUNT(column_fields)},
+        {"serving", serving_fields, RS_FIELD_COUNT(serving_fields)},
+    };
+    for (size_t i = 0; i < sizeof tables / sizeof *tables; i++)
+        if (strcmp(tables[i].name, section ? section : "") == 0) {
+            *n = tables[i].n;
+            return tables[i].table;
+        }
+    *n = 0;
+    return NULL;
+}
+
 rs_status rs_config_load(const char *path, rs_config **out, rs_error *err)
 {
     rs_config *cfg = calloc(1, sizeof *cfg);
@@ -433,7 +500,9 @@ rs_status rs_config_load(const char *path, rs_config **out, rs_error *err)
         goto fail;
     }
     /* the defaults, then what the file says; -1: prepare.* not given */
-    host_scalars hs = {"../data/ml-latest-small", NULL, "../work", 0, -1, -1};
+    host_scalars hs = {.cf_min_item_ratings = -1, .cf_min_user_ratings = -1};
+    rs_config_fields_defaults(top_fields, RS_FIELD_COUNT(top_fields), &hs);
+    rs_config_fields_defaults(data_fields, RS_FIELD_COUNT(data_fields), &hs);
     if ((st = rs_config_fields_read(cfg->root, NULL, top_fields, RS_FIELD_COUNT(top_fields),
                                     top_sections, &hs, err)) != RS_OK ||
         (st = rs_config_fields_read(rs_yaml_get(cfg->root, "data"), "data", data_fields,

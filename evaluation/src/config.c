@@ -12,17 +12,18 @@
 /* The scalar settings, one table per section (recsys/config_fields.h);
  * the defaults are set_defaults'. Lists, paths and names are read by hand
  * below: the *_other keys. */
-#define F(key, type, member, lo, hi, doc)                                    \
-    {                                                                        \
-        key, type, offsetof(rs_eval_config, member), lo, hi, 0, 0, NULL, doc \
+#define F(key, type, member, lo, hi, doc)                                          \
+    {                                                                              \
+        key, type, offsetof(rs_eval_config, member), lo, hi, 0, 0, NULL, doc, NULL \
     }
-#define FO(key, member, lo, lo_open, hi, hi_open, doc)                                             \
-    {                                                                                              \
-        key, RS_FIELD_FLOAT, offsetof(rs_eval_config, member), lo, hi, lo_open, hi_open, NULL, doc \
+#define FO(key, member, lo, lo_open, hi, hi_open, doc)                                         \
+    {                                                                                          \
+        key, RS_FIELD_FLOAT, offsetof(rs_eval_config, member), lo, hi, lo_open, hi_open, NULL, \
+            doc, NULL                                                                          \
     }
-#define FE(key, member, values, doc)                                                  \
-    {                                                                                 \
-        key, RS_FIELD_ENUM, offsetof(rs_eval_config, member), 0, 0, 0, 0, values, doc \
+#define FE(key, member, values, doc)                                                        \
+    {                                                                                       \
+        key, RS_FIELD_ENUM, offsetof(rs_eval_config, member), 0, 0, 0, 0, values, doc, NULL \
     }
 static const char *const k_missing[] = {"error", "skip", NULL};
 static const char *const k_cf_subset[] = {"scaled", "host", "all", NULL};

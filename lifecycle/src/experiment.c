@@ -4,8 +4,12 @@
 #include <math.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "recsys/config_fields.h"
 
 struct rs_experiments {
     rs_experiment *items;
@@ -58,17 +62,48 @@ static rs_status need_string(rs_experiments *x, const rs_yaml_node *map, const c
     return keep_string(x, s, out, err);
 }
 
-static rs_status parse_arm(rs_experiments *x, rs_experiment *ex, const rs_yaml_node *n,
-                           rs_experiment_arm *arm, rs_error *err)
+/* The scalars of an experiment and of an arm; names, salt and source are
+ * required, copied strings (need_string), arms a list. An ENUM row writes
+ * an int. */
+_Static_assert(sizeof(rs_experiment_mode) == sizeof(int), "mode is read as an int");
+static const char *const k_modes[] = {"split", "interleave", NULL};
+static const rs_config_field experiment_fields[] = {
+    {"mode", RS_FIELD_ENUM, offsetof(rs_experiment, mode), 0, 0, 0, 0, k_modes,
+     "split: each user sees one arm; interleave: both arms' lists merged", "split"},
+    {"enabled", RS_FIELD_BOOL, offsetof(rs_experiment, enabled), 0, 0, 0, 0, NULL,
+     "false: kept in the config, applied to nobody", "true"},
+};
+static const char *const experiment_other_keys[] = {"name", "salt", "arms", NULL};
+static const rs_config_field arm_fields[] = {
+    {"share", RS_FIELD_FLOAT, offsetof(rs_experiment_arm, share), 0, 1, 1, 0, NULL,
+     "split: the arm's traffic share, required; the shares sum to 1", NULL},
+};
+static const char *const arm_other_keys[] = {"name", "source", NULL};
+
+const rs_config_field *rs_experiment_config_fields(size_t *n)
 {
-    static const char *const keys[] = {"name", "source", "share", NULL};
+    *n = RS_FIELD_COUNT(experiment_fields);
+    return experiment_fields;
+}
+
+const rs_config_field *rs_experiment_arm_config_fields(size_t *n)
+{
+    *n = RS_FIELD_COUNT(arm_fields);
+    return arm_fields;
+}
+
+/* `path` names the arm for the table's messages: "experiments[0].arms[1]". */
+static rs_status parse_arm(rs_experiments *x, rs_experiment *ex, const rs_yaml_node *n,
+                           const char *path, rs_experiment_arm *arm, rs_error *err)
+{
     char where[300], what[200];
     rs_status st;
     snprintf(what, sizeof what, "experiment '%s' arm", ex->name);
     if (n->kind != RS_YAML_MAP)
         return rs_error_set(err, RS_ERR_CONFIG, "%s%s must be a map {name, source, share}",
                             rs_yaml_where(n, where, sizeof where), what);
-    if ((st = rs_yaml_check_keys(n, "experiments arm", keys, err)) != RS_OK ||
+    if ((st = rs_config_fields_read(n, path, arm_fields, RS_FIELD_COUNT(arm_fields), arm_other_keys,
+                                    arm, err)) != RS_OK ||
         (st = need_string(x, n, "name", what, &arm->name, err)) != RS_OK)
         return st;
     snprintf(what, sizeof what, "experiment '%s' arm '%s'", ex->name, arm->name);
@@ -83,29 +118,6 @@ static rs_status parse_arm(rs_experiments *x, rs_experiment *ex, const rs_yaml_n
     if (!sh)
         return rs_error_set(err, RS_ERR_CONFIG, "%s%s: missing key 'share'",
                             rs_yaml_where(n, where, sizeof where), what);
-    if ((st = rs_yaml_float(sh, "share", &arm->share, err)) != RS_OK)
-        return st;
-    if (!(arm->share > 0.0 && arm->share <= 1.0))
-        return rs_error_set(err, RS_ERR_CONFIG, "%s%s: share must be in (0, 1], got %g",
-                            rs_yaml_where(sh, where, sizeof where), what, arm->share);
-    return RS_OK;
-}
-
-static rs_status parse_mode(const rs_yaml_node *map, rs_experiment *ex, rs_error *err)
-{
-    char where[300];
-    const char *mode = "split";
-    rs_status st = rs_yaml_get_string(map, "mode", &mode, err);
-    if (st != RS_OK)
-        return st;
-    if (strcmp(mode, "split") == 0)
-        ex->mode = RS_EXPERIMENT_SPLIT;
-    else if (strcmp(mode, "interleave") == 0)
-        ex->mode = RS_EXPERIMENT_INTERLEAVE;
-    else
-        return rs_error_set(
-            err, RS_ERR_CONFIG, "%sexperiment '%s': mode must be split or interleave, got '%s'",
-            rs_yaml_where(rs_yaml_get(map, "mode"), where, sizeof where), ex->name, mode);
     return RS_OK;
 }
 
@@ -134,25 +146,24 @@ static rs_status check_arms(const rs_yaml_node *arms, const rs_experiment *ex, r
     return RS_OK;
 }
 
-static rs_status parse_experiment(rs_experiments *x, const rs_yaml_node *n, rs_experiment *ex,
-                                  rs_error *err)
+/* `path` names the experiment for the table's messages: "experiments[0]". */
+static rs_status parse_experiment(rs_experiments *x, const rs_yaml_node *n, const char *path,
+                                  rs_experiment *ex, rs_error *err)
 {
-    static const char *const keys[] = {"name", "mode", "salt", "enabled", "arms", NULL};
-    char where[300], what[200];
+    char where[300], what[200], arm_path[160];
     rs_status st;
     if (n->kind != RS_YAML_MAP)
         return rs_error_set(err, RS_ERR_CONFIG,
                             "%sexperiment must be a map {name, mode, salt, arms}",
                             rs_yaml_where(n, where, sizeof where));
     ex->node = n;
-    ex->enabled = 1;
-    if ((st = rs_yaml_check_keys(n, "experiment", keys, err)) != RS_OK ||
+    rs_config_fields_defaults(experiment_fields, RS_FIELD_COUNT(experiment_fields), ex);
+    if ((st = rs_config_fields_read(n, path, experiment_fields, RS_FIELD_COUNT(experiment_fields),
+                                    experiment_other_keys, ex, err)) != RS_OK ||
         (st = need_string(x, n, "name", "experiment", &ex->name, err)) != RS_OK)
         return st;
     snprintf(what, sizeof what, "experiment '%s'", ex->name);
-    if ((st = need_string(x, n, "salt", what, &ex->salt, err)) != RS_OK ||
-        (st = parse_mode(n, ex, err)) != RS_OK ||
-        (st = rs_yaml_get_bool(n, "enabled", &ex->enabled, err)) != RS_OK)
+    if ((st = need_string(x, n, "salt", what, &ex->salt, err)) != RS_OK)
         return st;
     const rs_yaml_node *arms = rs_yaml_get(n, "arms");
     if (!arms || arms->kind != RS_YAML_SEQ || arms->n == 0)
@@ -163,7 +174,8 @@ static rs_status parse_experiment(rs_experiments *x, const rs_yaml_node *n, rs_e
         return rs_error_set(err, RS_ERR_NOMEM, "experiments: out of memory");
     ex->arms = a;
     for (size_t i = 0; i < arms->n; i++) {
-        if ((st = parse_arm(x, ex, arms->items[i], &a[i], err)) != RS_OK)
+        snprintf(arm_path, sizeof arm_path, "%s.arms[%zu]", path, i);
+        if ((st = parse_arm(x, ex, arms->items[i], arm_path, &a[i], err)) != RS_OK)
             return st;
         ex->n_arms++;
     }
@@ -193,7 +205,9 @@ rs_status rs_experiments_parse(const rs_yaml_node *section, rs_experiments **out
     }
     for (size_t i = 0; i < section->n && st == RS_OK; i++) {
         rs_experiment *ex = &x->items[x->n++];
-        st = parse_experiment(x, section->items[i], ex, err);
+        char path[64];
+        snprintf(path, sizeof path, "experiments[%zu]", i);
+        st = parse_experiment(x, section->items[i], path, ex, err);
         for (size_t j = 0; j + 1 < x->n && st == RS_OK; j++)
             if (strcmp(x->items[j].name, ex->name) == 0)
                 st = rs_error_set(err, RS_ERR_CONFIG, "%sduplicate experiment '%s'",

@@ -5,10 +5,13 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "recsys/config_fields.h"
 #include "recsys/log.h"
 
 /* One cached list. `list`'s arrays live inside this allocation, after the
@@ -55,48 +58,64 @@ struct rs_reco_cache {
     rs_reco_cache_stats stats;
 };
 
+/* The `refresh:` section as read: sizes as int64_t for the table. */
+typedef struct refresh_scalars {
+    double interval_s;
+    int64_t list_size, max_entries;
+    int explanations, enabled;
+} refresh_scalars;
+
+#define R(key, type, member, lo, hi, dflt, doc)                                     \
+    {                                                                               \
+        key, type, offsetof(refresh_scalars, member), lo, hi, 0, 0, NULL, doc, dflt \
+    }
+static const rs_config_field refresh_fields[] = {
+    R("interval_s", RS_FIELD_FLOAT, interval_s, 0.05, 86400, "60",
+      "seconds between refreshes of changed users' lists"),
+    R("list_size", RS_FIELD_INT64, list_size, 1, 10000, "50", "items kept per cached list"),
+    /* ~8 KB each with 50 explained items: ~160 MB worst */
+    R("max_entries", RS_FIELD_INT64, max_entries, 1, (double)INT64_MAX, "20000",
+      "cached lists (users x sources) at most"),
+    R("explanations", RS_FIELD_BOOL, explanations, 0, 0, "true",
+      "keep each item's explanation (152 bytes) too"),
+    R("enabled", RS_FIELD_BOOL, enabled, 0, 0, "true", "false: compute every request"),
+};
+#undef R
+
+const rs_config_field *rs_reco_cache_config_fields(size_t *n)
+{
+    *n = RS_FIELD_COUNT(refresh_fields);
+    return refresh_fields;
+}
+
+static void refresh_apply(const refresh_scalars *s, rs_reco_cache_config *c)
+{
+    c->interval_s = s->interval_s;
+    c->list_size = (size_t)s->list_size;
+    c->max_entries = (size_t)s->max_entries;
+    c->explanations = s->explanations;
+    c->enabled = s->enabled;
+}
+
 void rs_reco_cache_config_default(rs_reco_cache_config *c)
 {
-    c->interval_s = 60;
-    c->list_size = 50;
-    c->max_entries = 20000; /* ~8 KB each with 50 explained items: ~160 MB worst */
-    c->explanations = 1;
-    c->enabled = 1;
+    refresh_scalars s = {0};
+    rs_config_fields_defaults(refresh_fields, RS_FIELD_COUNT(refresh_fields), &s);
+    refresh_apply(&s, c);
 }
 
 rs_status rs_reco_cache_config_parse(const rs_yaml_node *sec, rs_reco_cache_config *c,
                                      rs_error *err)
 {
-    static const char *const keys[] = {"interval_s",   "list_size", "max_entries",
-                                       "explanations", "enabled",   NULL};
-    char where[300];
-    rs_status st;
-    rs_reco_cache_config_default(c);
-    int64_t list = (int64_t)c->list_size, max = (int64_t)c->max_entries;
-    if (!sec)
-        return RS_OK;
-    if ((st = rs_yaml_check_keys(sec, "refresh", keys, err)) != RS_OK ||
-        (st = rs_yaml_get_float(sec, "interval_s", &c->interval_s, err)) != RS_OK ||
-        (st = rs_yaml_get_int(sec, "list_size", &list, err)) != RS_OK ||
-        (st = rs_yaml_get_int(sec, "max_entries", &max, err)) != RS_OK ||
-        (st = rs_yaml_get_bool(sec, "explanations", &c->explanations, err)) != RS_OK ||
-        (st = rs_yaml_get_bool(sec, "enabled", &c->enabled, err)) != RS_OK)
-        return st;
-    if (!(c->interval_s >= 0.05 && c->interval_s <= 86400))
-        return rs_error_set(
-            err, RS_ERR_CONFIG, "%srefresh.interval_s must be in [0.05, 86400], got %g",
-            rs_yaml_where(rs_yaml_get(sec, "interval_s"), where, sizeof where), c->interval_s);
-    if (list < 1 || list > 10000)
-        return rs_error_set(
-            err, RS_ERR_CONFIG, "%srefresh.list_size must be in [1, 10000], got %lld",
-            rs_yaml_where(rs_yaml_get(sec, "list_size"), where, sizeof where), (long long)list);
-    if (max < 1)
-        return rs_error_set(err, RS_ERR_CONFIG, "%srefresh.max_entries must be >= 1, got %lld",
-                            rs_yaml_where(rs_yaml_get(sec, "max_entries"), where, sizeof where),
-                            (long long)max);
-    c->list_size = (size_t)list;
-    c->max_entries = (size_t)max;
-    return RS_OK;
+    refresh_scalars s = {0};
+    rs_config_fields_defaults(refresh_fields, RS_FIELD_COUNT(refresh_fields), &s);
+    rs_status st = rs_config_fields_read(sec, "refresh", refresh_fields,
+                                         RS_FIELD_COUNT(refresh_fields), NULL, &s, err);
+    if (st == RS_OK)
+        refresh_apply(&s, c);
+    else
+        rs_reco_cache_config_default(c);
+    return st;
 }
 
 static int64_t now_ms(void)

@@ -4,6 +4,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -13,14 +16,39 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "recsys/config_fields.h"
 #include "recsys/fsutil.h"
 #include "recsys/log.h"
+
+#define T(key, type, member, lo, hi, dflt, doc)                                       \
+    {                                                                                 \
+        key, type, offsetof(rs_retrain_config, member), lo, hi, 0, 0, NULL, doc, dflt \
+    }
+static const rs_config_field retrain_fields[] = {
+    T("every_hours", RS_FIELD_FLOAT, every_hours, 0, HUGE_VAL, "0",
+      "retrain this often; 0 = not on a timer"),
+    T("after_new_ratings", RS_FIELD_INT64, after_new_ratings, 0, (double)INT64_MAX, "0",
+      "retrain once this many app ratings arrived; 0 = not on a count"),
+    T("keep_versions", RS_FIELD_INT64, keep_versions, 1, (double)INT64_MAX, "5",
+      "model versions kept per source"),
+    T("low_priority", RS_FIELD_BOOL, low_priority, 0, 0, "true",
+      "train at idle CPU priority so serving keeps its cores"),
+};
+#undef T
+
+/* Read by hand below: a list of instance names. */
+static const char *const retrain_other_keys[] = {"sources", NULL};
+
+const rs_config_field *rs_retrain_config_fields(size_t *n)
+{
+    *n = RS_FIELD_COUNT(retrain_fields);
+    return retrain_fields;
+}
 
 void rs_retrain_config_default(rs_retrain_config *c)
 {
     memset(c, 0, sizeof *c);
-    c->keep_versions = 5;
-    c->low_priority = 1;
+    rs_config_fields_defaults(retrain_fields, RS_FIELD_COUNT(retrain_fields), c);
 }
 
 static rs_status parse_sources(const rs_yaml_node *seq, rs_retrain_config *c, rs_error *err)
@@ -50,32 +78,11 @@ static rs_status parse_sources(const rs_yaml_node *seq, rs_retrain_config *c, rs
 
 rs_status rs_retrain_config_parse(const rs_yaml_node *sec, rs_retrain_config *c, rs_error *err)
 {
-    static const char *const keys[] = {"every_hours",   "after_new_ratings", "sources",
-                                       "keep_versions", "low_priority",      NULL};
-    char where[300];
-    rs_status st;
     rs_retrain_config_default(c);
-    if (!sec)
-        return RS_OK;
-    if ((st = rs_yaml_check_keys(sec, "retrain", keys, err)) != RS_OK ||
-        (st = rs_yaml_get_float(sec, "every_hours", &c->every_hours, err)) != RS_OK ||
-        (st = rs_yaml_get_int(sec, "after_new_ratings", &c->after_new_ratings, err)) != RS_OK ||
-        (st = rs_yaml_get_int(sec, "keep_versions", &c->keep_versions, err)) != RS_OK ||
-        (st = rs_yaml_get_bool(sec, "low_priority", &c->low_priority, err)) != RS_OK)
+    rs_status st = rs_config_fields_read(
+        sec, "retrain", retrain_fields, RS_FIELD_COUNT(retrain_fields), retrain_other_keys, c, err);
+    if (st != RS_OK)
         return st;
-    if (!(c->every_hours >= 0))
-        return rs_error_set(err, RS_ERR_CONFIG, "%sretrain.every_hours must be >= 0, got %g",
-                            rs_yaml_where(rs_yaml_get(sec, "every_hours"), where, sizeof where),
-                            c->every_hours);
-    if (c->after_new_ratings < 0)
-        return rs_error_set(
-            err, RS_ERR_CONFIG, "%sretrain.after_new_ratings must be >= 0, got %lld",
-            rs_yaml_where(rs_yaml_get(sec, "after_new_ratings"), where, sizeof where),
-            (long long)c->after_new_ratings);
-    if (c->keep_versions < 1)
-        return rs_error_set(err, RS_ERR_CONFIG, "%sretrain.keep_versions must be >= 1, got %lld",
-                            rs_yaml_where(rs_yaml_get(sec, "keep_versions"), where, sizeof where),
-                            (long long)c->keep_versions);
     const rs_yaml_node *src = rs_yaml_get(sec, "sources");
     return src ? parse_sources(src, c, err) : RS_OK;
 }

@@ -3,72 +3,55 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "recsys/config_fields.h"
 #include "recsys/log.h"
+
+#define G(key, type, member, lo, lo_open, hi, hi_open, dflt, doc)                              \
+    {                                                                                          \
+        key, type, offsetof(rs_gate_config, member), lo, hi, lo_open, hi_open, NULL, doc, dflt \
+    }
+static const rs_config_field gate_fields[] = {
+    G("tolerance", RS_FIELD_FLOAT, tolerance, 0, 0, 1, 0, "0.05",
+      "allowed Recall@k drop of a candidate below the serving version"),
+    G("relative", RS_FIELD_BOOL, relative, 0, 0, 0, 0, "true",
+      "tolerance is a fraction of the serving figure (false: absolute)"),
+    G("holdout_users", RS_FIELD_INT64, holdout_users, 1, 0, (double)INT64_MAX, 0, "200",
+      "held-out users: those whose latest rating is newest"),
+    G("k", RS_FIELD_INT64, k, 1, 0, 1000, 0, "20", "list length scored"),
+    G("min_ratings", RS_FIELD_INT64, min_ratings, 2, 0, (double)INT64_MAX, 0, "10",
+      "a held-out user has at least this many ratings"),
+    G("holdout_fraction", RS_FIELD_FLOAT, holdout_fraction, 0, 1, 1, 1, "0.2",
+      "each held-out user's latest share of ratings held out"),
+    G("positive", RS_FIELD_FLOAT, positive, 0, 0, 5, 0, "4.0",
+      "held-out ratings at least this are the targets"),
+    G("smoke_users", RS_FIELD_INT64, smoke_users, 0, 0, (double)INT64_MAX, 0, "5",
+      "held-out users the candidate must answer sanely before it is scored"),
+};
+#undef G
+
+const rs_config_field *rs_gate_config_fields(size_t *n)
+{
+    *n = RS_FIELD_COUNT(gate_fields);
+    return gate_fields;
+}
 
 void rs_gate_config_default(rs_gate_config *c)
 {
-    c->tolerance = 0.05;
-    c->relative = 1;
-    c->holdout_users = 200;
-    c->k = 20;
-    c->min_ratings = 10;
-    c->holdout_fraction = 0.2;
-    c->positive = 4.0;
-    c->smoke_users = 5;
-}
-
-static rs_status range_error(const rs_yaml_node *sec, const char *key, const char *want,
-                             rs_error *err)
-{
-    char where[300];
-    const rs_yaml_node *v = rs_yaml_get(sec, key);
-    return rs_error_set(err, RS_ERR_CONFIG, "%sswap_gate.%s must be %s, got %s",
-                        rs_yaml_where(v, where, sizeof where), key, want,
-                        v && v->scalar ? v->scalar : "?");
+    memset(c, 0, sizeof *c);
+    rs_config_fields_defaults(gate_fields, RS_FIELD_COUNT(gate_fields), c);
 }
 
 rs_status rs_gate_config_parse(const rs_yaml_node *sec, rs_gate_config *c, rs_error *err)
 {
-    static const char *const keys[] = {"tolerance", "relative",    "holdout_users",
-                                       "k",         "min_ratings", "holdout_fraction",
-                                       "positive",  "smoke_users", NULL};
-    char where[300];
-    rs_status st;
     rs_gate_config_default(c);
-    if (!sec)
-        return RS_OK;
-    if (sec->kind != RS_YAML_MAP)
-        return rs_error_set(err, RS_ERR_CONFIG, "%sswap_gate must be a map",
-                            rs_yaml_where(sec, where, sizeof where));
-    if ((st = rs_yaml_check_keys(sec, "swap_gate", keys, err)) != RS_OK ||
-        (st = rs_yaml_get_float(sec, "tolerance", &c->tolerance, err)) != RS_OK ||
-        (st = rs_yaml_get_bool(sec, "relative", &c->relative, err)) != RS_OK ||
-        (st = rs_yaml_get_int(sec, "holdout_users", &c->holdout_users, err)) != RS_OK ||
-        (st = rs_yaml_get_int(sec, "k", &c->k, err)) != RS_OK ||
-        (st = rs_yaml_get_int(sec, "min_ratings", &c->min_ratings, err)) != RS_OK ||
-        (st = rs_yaml_get_float(sec, "holdout_fraction", &c->holdout_fraction, err)) != RS_OK ||
-        (st = rs_yaml_get_float(sec, "positive", &c->positive, err)) != RS_OK ||
-        (st = rs_yaml_get_int(sec, "smoke_users", &c->smoke_users, err)) != RS_OK)
-        return st;
-    if (!(c->tolerance >= 0 && c->tolerance <= 1))
-        return range_error(sec, "tolerance", "in [0, 1]", err);
-    if (c->holdout_users < 1)
-        return range_error(sec, "holdout_users", ">= 1", err);
-    if (c->k < 1 || c->k > 1000)
-        return range_error(sec, "k", "in [1, 1000]", err);
-    if (c->min_ratings < 2)
-        return range_error(sec, "min_ratings", ">= 2", err);
-    if (!(c->holdout_fraction > 0 && c->holdout_fraction < 1))
-        return range_error(sec, "holdout_fraction", "in (0, 1)", err);
-    if (!(c->positive >= 0 && c->positive <= 5))
-        return range_error(sec, "positive", "in [0, 5]", err);
-    if (c->smoke_users < 0)
-        return range_error(sec, "smoke_users", ">= 0", err);
-    return RS_OK;
+    return rs_config_fields_read(sec, "swap_gate", gate_fields, RS_FIELD_COUNT(gate_fields), NULL,
+                                 c, err);
 }
 
 /* ---- holdout ---------------------------------------------------------------- */

@@ -2,6 +2,7 @@
 #include "server_internal.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "recsys/config_fields.h"
 #include "recsys/dataset_formats.h"
 
 struct rs_app {
@@ -169,34 +171,48 @@ static void stop_cluster(rs_app *app)
     app->cluster_lock = -1;
 }
 
-static rs_status database_url(rs_app *app, int64_t *pool, rs_error *err)
+/* The `database:` section as read. */
+typedef struct database_scalars {
+    const char *url;
+    int64_t pool_size;
+} database_scalars;
+
+static const rs_config_field database_fields[] = {
+    {"url", RS_FIELD_STRING, offsetof(database_scalars, url), 0, 0, 0, 0, NULL,
+     "PostgreSQL URL; empty: a private cluster under <work_dir>/pg (RECSYS_DATABASE_URL "
+     "overrides)",
+     ""},
+    {"pool_size", RS_FIELD_INT64, offsetof(database_scalars, pool_size), 1, 64, 0, 0, NULL,
+     "connections; default server.threads + 2", NULL},
+};
+
+const rs_config_field *rs_app_database_config_fields(size_t *n)
 {
-    static const char *const keys[] = {"url", "pool_size", NULL};
-    const rs_yaml_node *sec = rs_config_section(app->cfg, "database");
-    const char *url = "";
-    rs_status st = RS_OK;
-    if (sec) {
-        st = rs_yaml_check_keys(sec, "database", keys, err);
-        if (st == RS_OK)
-            st = rs_yaml_get_string(sec, "url", &url, err);
-        if (st == RS_OK)
-            st = rs_yaml_get_int(sec, "pool_size", pool, err);
-        if (st != RS_OK)
-            return st;
-        if (*pool < 1 || *pool > 64) {
-            char where[128];
-            return rs_error_set(err, RS_ERR_CONFIG, "%sdatabase.pool_size must be in 1..64",
-                                rs_yaml_where(rs_yaml_get(sec, "pool_size"), where, sizeof where));
-        }
-    }
+    *n = RS_FIELD_COUNT(database_fields);
+    return database_fields;
+}
+
+/* Read the database: section before anything slow runs, so a typo in it
+ * fails at once. *pool holds the default (server.threads + 2) and gets
+ * pool_size; app->db_url gets the URL, or stays NULL for the private
+ * cluster. */
+static rs_status database_config(rs_app *app, int64_t *pool, rs_error *err)
+{
+    database_scalars d = {.pool_size = *pool};
+    rs_config_fields_defaults(database_fields, RS_FIELD_COUNT(database_fields), &d);
+    rs_status st = rs_config_fields_read(rs_config_section(app->cfg, "database"), "database",
+                                         database_fields, RS_FIELD_COUNT(database_fields), NULL, &d,
+                                         err);
+    if (st != RS_OK)
+        return st;
+    const char *url = d.url;
+    *pool = d.pool_size;
     const char *env = getenv("RECSYS_DATABASE_URL");
     if (env && *env)
         url = env;
-    if (url && *url) {
-        app->db_url = strdup(url);
-        return app->db_url ? RS_OK : rs_error_set(err, RS_ERR_NOMEM, "out of memory");
-    }
-    return start_cluster(app, err);
+    if (url && *url && !(app->db_url = strdup(url)))
+        return rs_error_set(err, RS_ERR_NOMEM, "out of memory");
+    return RS_OK;
 }
 
 rs_status rs_app_open(const char *config_path, int port_override, rs_app **out, rs_error *err)
@@ -216,6 +232,8 @@ rs_status rs_app_open(const char *config_path, int port_override, rs_app **out, 
     if (port_override >= 0)
         opt.port = port_override;
     pool = opt.threads + 2;
+    if ((st = database_config(app, &pool, err)) != RS_OK)
+        goto fail;
     fprintf(stderr, "recsys: loading %s\n", app->cfg->data_dir);
     /* MovieLens (data:) or the config's dataset: section */
     st = rs_dataset_load_config(app->cfg, &app->ml, NULL, err);
@@ -223,8 +241,8 @@ rs_status rs_app_open(const char *config_path, int port_override, rs_app **out, 
         st = rs_engine_new(app->cfg, rs_movielens_view(app->ml), &app->engine, err);
     if (st == RS_OK)
         st = rs_engine_load_or_train(app->engine, 0, err);
-    if (st == RS_OK)
-        st = database_url(app, &pool, err);
+    if (st == RS_OK && !app->db_url)
+        st = start_cluster(app, err);
     if (st == RS_OK)
         st = rs_db_open(app->db_url, (int)pool, &app->db, err);
     if (st == RS_OK)

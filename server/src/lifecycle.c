@@ -1,10 +1,12 @@
 /* The lifecycle inside `recsys serve` (see lifecycle.h). */
 #include "lifecycle.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "recsys/config_fields.h"
 #include "recsys/log.h"
 #include "store.h"
 
@@ -45,20 +47,36 @@ static void lc_on_swap(void *ctx, const char *source, int64_t version)
 
 /* ---- construction ------------------------------------------------------------ */
 
+/* The `admin:` section as read. */
+typedef struct admin_scalars {
+    const char *token;
+} admin_scalars;
+
+static const rs_config_field admin_fields[] = {
+    {"token", RS_FIELD_STRING, offsetof(admin_scalars, token), 0,
+     sizeof((rs_lc *)0)->admin_token - 1, 0, 0, NULL,
+     "bearer token of /api/admin/*; empty: the admin API is off (RECSYS_ADMIN_TOKEN overrides)",
+     ""},
+};
+
+const rs_config_field *rs_lc_admin_config_fields(size_t *n)
+{
+    *n = RS_FIELD_COUNT(admin_fields);
+    return admin_fields;
+}
+
 static rs_status admin_token(rs_lc *lc, const rs_config *cfg, rs_error *err)
 {
-    static const char *const keys[] = {"token", NULL};
     const char *env = getenv("RECSYS_ADMIN_TOKEN");
-    const rs_yaml_node *sec = cfg ? rs_config_section(cfg, "admin") : NULL;
-    const char *tok = "";
-    rs_status st;
-    if (sec && ((st = rs_yaml_check_keys(sec, "admin", keys, err)) != RS_OK ||
-                (st = rs_yaml_get_string(sec, "token", &tok, err)) != RS_OK))
+    admin_scalars a;
+    rs_config_fields_defaults(admin_fields, RS_FIELD_COUNT(admin_fields), &a);
+    rs_status st = rs_config_fields_read(cfg ? rs_config_section(cfg, "admin") : NULL, "admin",
+                                         admin_fields, RS_FIELD_COUNT(admin_fields), NULL, &a, err);
+    if (st != RS_OK)
         return st;
-    if (env && *env)
-        tok = env;
+    const char *tok = env && *env ? env : a.token;
     if (strlen(tok) >= sizeof lc->admin_token)
-        return rs_error_set(err, RS_ERR_CONFIG, "admin.token: longer than %zu bytes",
+        return rs_error_set(err, RS_ERR_CONFIG, "RECSYS_ADMIN_TOKEN: longer than %zu bytes",
                             sizeof lc->admin_token - 1);
     snprintf(lc->admin_token, sizeof lc->admin_token, "%s", tok);
     return RS_OK;

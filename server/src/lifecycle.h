@@ -39,6 +39,9 @@ rs_status rs_lc_new(const rs_lc_deps *deps, rs_lc **out, rs_error *err);
  * the recommendation service. NULL is a no-op. */
 void rs_lc_free(rs_lc *lc);
 
+/* The `admin:` section's field table (recsys/config_fields.h). Static. */
+const rs_config_field *rs_lc_admin_config_fields(size_t *n);
+
 /* A rating of movie_id by user_id was written or removed (or the film was
  * hidden or unhidden): cached lists and the retrainer hear of it. */
 void rs_lc_rating_changed(rs_lc *lc, int64_t user_id, int64_t movie_id);

@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,165 +14,138 @@
 
 #include "api_lists.h"
 #include "auth.h"
+#include "recsys/config_fields.h"
 
-void rs_server_options_default(rs_server_options *o)
-{
-    memset(o, 0, sizeof *o);
-    snprintf(o->bind, sizeof o->bind, "127.0.0.1");
-    o->port = 8080;
+/* The `server:` section as read, before it becomes rs_server_options
+ * (sizes, KiB to bytes, paths resolved). Integers are int64_t so one
+ * field type serves them all; the table's bounds fit each target. */
+typedef struct server_scalars {
+    int64_t port, threads, request_max_bytes, password_memlimit_kib;
+    int64_t login_per_ip_per_min, login_per_account_per_min, session_ttl_s;
+    int64_t request_timeout_ms, keep_alive_timeout_ms, exposures_per_user_per_min;
+    int64_t exposure_queue_rows, session_cache_ttl_s, response_cache_ttl_ms;
+    const char *bind, *static_dir, *tmdb_api_key;
+} server_scalars;
+
+#define I(key, member, lo, hi, dflt, doc)                                                    \
+    {                                                                                        \
+        key, RS_FIELD_INT64, offsetof(server_scalars, member), lo, hi, 0, 0, NULL, doc, dflt \
+    }
+#define S(key, member, max, dflt, doc)                                                        \
+    {                                                                                         \
+        key, RS_FIELD_STRING, offsetof(server_scalars, member), 0, max, 0, 0, NULL, doc, dflt \
+    }
+static const rs_config_field server_fields[] = {
+    I("port", port, 0, 65535, "8080", "TCP port; 0 = any free port"),
+    S("bind", bind, 63, "127.0.0.1", "address to listen on"),
+    S("static_dir", static_dir, 1023, "../frontend/dist",
+      "the built web app, relative to the config file"),
     /* Each civetweb worker serves one connection at a time, from its
      * request headers to the end of its keep-alive: the pool must outnumber
      * the slow or idle connections one client can cheaply hold open
      * (docs/security.md). 32 workers cost ~100 KiB of stack and one
      * max_request_size buffer each. */
-    o->threads = 32;
-    o->request_max_bytes = 65536;
+    I("threads", threads, 1, 256, "32", "HTTP workers; each holds one connection"),
+    S("tmdb_api_key", tmdb_api_key, 127, "", "TMDB key for posters; empty = generated posters"),
+    I("request_max_bytes", request_max_bytes, 256, 64 << 20, "65536", "largest request body"),
+    /* libsodium's minimum is 8 KiB; tests use a few MiB to stay fast. */
+    I("password_memlimit_kib", password_memlimit_kib, 8, 4 << 20, NULL,
+      "Argon2id memory in KiB; default libsodium's interactive limit (65536)"),
+    I("login_per_ip_per_min", login_per_ip_per_min, 1, 1000000, "30",
+      "login attempts per client IP per minute"),
+    I("login_per_account_per_min", login_per_account_per_min, 1, 1000000, "10",
+      "login attempts per account per minute"),
+    I("session_ttl_s", session_ttl_s, 60, 365 * 86400, "2592000", "session lifetime (30 days)"),
+    I("request_timeout_ms", request_timeout_ms, 100, 600000, "10000",
+      "most a request's headers, and again its body, may take"),
+    I("keep_alive_timeout_ms", keep_alive_timeout_ms, 0, 600000, "2000",
+      "idle keep-alive connections are closed after this"),
+    I("exposures_per_user_per_min", exposures_per_user_per_min, 0, 1000000, "500",
+      "exposure rows logged per user per minute"),
+    I("exposure_queue_rows", exposure_queue_rows, 0, 1 << 24, "65536",
+      "exposure rows waiting for the batch writer; 0 = write synchronously"),
+    I("session_cache_ttl_s", session_cache_ttl_s, 0, 3600, "60",
+      "how long a validated session is trusted; 0 when a cluster: section is present and "
+      "this key is not"),
+    I("response_cache_ttl_ms", response_cache_ttl_ms, 0, 600000, "5000",
+      "how long a prebuilt recommendation or similar body is reused"),
+};
+#undef I
+#undef S
+
+/* server.default_source, the older spelling of serving.default_source, is
+ * read (and checked) by the config loader. */
+static const char *const server_other_keys[] = {"default_source", NULL};
+
+const rs_config_field *rs_server_config_fields(size_t *n)
+{
+    *n = RS_FIELD_COUNT(server_fields);
+    return server_fields;
+}
+
+static void scalars_default(server_scalars *s)
+{
+    memset(s, 0, sizeof *s);
+    rs_config_fields_defaults(server_fields, RS_FIELD_COUNT(server_fields), s);
+    s->password_memlimit_kib = crypto_pwhash_MEMLIMIT_INTERACTIVE / 1024;
+}
+
+/* Everything but static_dir, which needs the config file's directory. */
+static void scalars_apply(const server_scalars *s, rs_server_options *o)
+{
+    snprintf(o->bind, sizeof o->bind, "%s", s->bind);
+    snprintf(o->tmdb_api_key, sizeof o->tmdb_api_key, "%s", s->tmdb_api_key);
+    o->port = (int)s->port;
+    o->threads = (int)s->threads;
+    o->request_max_bytes = (size_t)s->request_max_bytes;
+    o->pwhash_memlimit = (size_t)s->password_memlimit_kib * 1024;
+    o->login_per_ip_per_min = (int)s->login_per_ip_per_min;
+    o->login_per_account_per_min = (int)s->login_per_account_per_min;
+    o->session_ttl_s = (int)s->session_ttl_s;
+    o->request_timeout_ms = (int)s->request_timeout_ms;
+    o->keep_alive_timeout_ms = (int)s->keep_alive_timeout_ms;
+    o->exposures_per_user_per_min = (int)s->exposures_per_user_per_min;
+    o->exposure_queue_rows = (int)s->exposure_queue_rows;
+    o->session_cache_ttl_s = (int)s->session_cache_ttl_s;
+    o->response_cache_ttl_ms = (int)s->response_cache_ttl_ms;
+}
+
+void rs_server_options_default(rs_server_options *o)
+{
+    server_scalars s;
+    memset(o, 0, sizeof *o);
+    scalars_default(&s);
+    scalars_apply(&s, o);
     o->pwhash_opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
-    o->pwhash_memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
-    o->login_per_ip_per_min = 30;
-    o->login_per_account_per_min = 10;
-    o->session_ttl_s = 30 * 24 * 3600;
-    o->request_timeout_ms = 10000;
-    o->keep_alive_timeout_ms = 2000;
-    o->exposures_per_user_per_min = 500;
-    o->exposure_queue_rows = 65536;
-    o->session_cache_ttl_s = 60;
-    o->response_cache_ttl_ms = 5000;
-}
-
-static rs_status get_str(const rs_yaml_node *sec, const char *key, char *dst, size_t size,
-                         rs_error *err)
-{
-    const char *v = NULL;
-    rs_status st = rs_yaml_get_string(sec, key, &v, err);
-    if (st != RS_OK || !v)
-        return st;
-    if (strlen(v) >= size) {
-        char where[128];
-        return rs_error_set(err, RS_ERR_CONFIG, "%sserver.%s is too long (max %zu)",
-                            rs_yaml_where(rs_yaml_get(sec, key), where, sizeof where), key,
-                            size - 1);
-    }
-    snprintf(dst, size, "%s", v);
-    return RS_OK;
-}
-
-static rs_status get_int(const rs_yaml_node *sec, const char *key, int64_t lo, int64_t hi,
-                         int64_t *v, rs_error *err)
-{
-    rs_status st = rs_yaml_get_int(sec, key, v, err);
-    if (st != RS_OK)
-        return st;
-    if (*v < lo || *v > hi) {
-        char where[128];
-        return rs_error_set(err, RS_ERR_CONFIG, "%sserver.%s must be in %lld..%lld, got %lld",
-                            rs_yaml_where(rs_yaml_get(sec, key), where, sizeof where), key,
-                            (long long)lo, (long long)hi, (long long)*v);
-    }
-    return RS_OK;
 }
 
 rs_status rs_server_options_from_config(const rs_config *cfg, rs_server_options *o, rs_error *err)
 {
-    static const char *const keys[] = {"port",
-                                       "bind",
-                                       "static_dir",
-                                       "threads",
-                                       "default_source",
-                                       "tmdb_api_key",
-                                       "request_max_bytes",
-                                       "password_memlimit_kib",
-                                       "login_per_ip_per_min",
-                                       "login_per_account_per_min",
-                                       "session_ttl_s",
-                                       "request_timeout_ms",
-                                       "keep_alive_timeout_ms",
-                                       "exposures_per_user_per_min",
-                                       "exposure_queue_rows",
-                                       "session_cache_ttl_s",
-                                       "response_cache_ttl_ms",
-                                       NULL};
+    server_scalars s;
     rs_server_options_default(o);
     o->config = cfg;
     snprintf(o->work_dir, sizeof o->work_dir, "%s", cfg->work_dir ? cfg->work_dir : ".");
-    char *sd = rs_config_resolve(cfg, "../frontend/dist");
-    if (sd)
-        snprintf(o->static_dir, sizeof o->static_dir, "%s", sd);
-    free(sd);
     /* serving.default_source (or the older server.default_source), checked
      * by the config loader. */
     const char *def = rs_config_role(cfg, RS_ROLE_DEFAULT_SOURCE);
     snprintf(o->default_source, sizeof o->default_source, "%s", def ? def : "");
     const rs_yaml_node *sec = rs_config_section(cfg, "server");
-    if (!sec)
-        return RS_OK;
-    rs_status st = rs_yaml_check_keys(sec, "server", keys, err);
-    int64_t port = o->port, threads = o->threads, max = (int64_t)o->request_max_bytes;
-    int64_t mem = (int64_t)(o->pwhash_memlimit / 1024), ip = o->login_per_ip_per_min;
-    int64_t acct = o->login_per_account_per_min, ttl = o->session_ttl_s;
-    int64_t req_ms = o->request_timeout_ms, ka_ms = o->keep_alive_timeout_ms;
-    int64_t expo = o->exposures_per_user_per_min, expo_q = o->exposure_queue_rows;
-    int64_t sess_ttl = o->session_cache_ttl_s, resp_ttl = o->response_cache_ttl_ms;
-    char static_dir[sizeof o->static_dir] = "";
-    if (st == RS_OK)
-        st = get_int(sec, "port", 0, 65535, &port, err);
-    if (st == RS_OK)
-        st = get_int(sec, "threads", 1, 256, &threads, err);
-    if (st == RS_OK)
-        st = get_int(sec, "request_max_bytes", 256, 64 << 20, &max, err);
-    /* libsodium's minimum is 8 KiB; tests use a few MiB to stay fast. */
-    if (st == RS_OK)
-        st = get_int(sec, "password_memlimit_kib", 8, 4 << 20, &mem, err);
-    if (st == RS_OK)
-        st = get_int(sec, "login_per_ip_per_min", 1, 1000000, &ip, err);
-    if (st == RS_OK)
-        st = get_int(sec, "login_per_account_per_min", 1, 1000000, &acct, err);
-    if (st == RS_OK)
-        st = get_int(sec, "session_ttl_s", 60, 365 * 86400, &ttl, err);
-    if (st == RS_OK)
-        st = get_int(sec, "request_timeout_ms", 100, 600000, &req_ms, err);
-    if (st == RS_OK)
-        st = get_int(sec, "keep_alive_timeout_ms", 0, 600000, &ka_ms, err);
-    if (st == RS_OK)
-        st = get_int(sec, "exposures_per_user_per_min", 0, 1000000, &expo, err);
-    if (st == RS_OK)
-        st = get_int(sec, "exposure_queue_rows", 0, 1 << 24, &expo_q, err);
-    if (st == RS_OK)
-        st = get_int(sec, "session_cache_ttl_s", 0, 3600, &sess_ttl, err);
-    if (st == RS_OK)
-        st = get_int(sec, "response_cache_ttl_ms", 0, 600000, &resp_ttl, err);
-    if (st == RS_OK)
-        st = get_str(sec, "bind", o->bind, sizeof o->bind, err);
-    if (st == RS_OK)
-        st = get_str(sec, "tmdb_api_key", o->tmdb_api_key, sizeof o->tmdb_api_key, err);
-    if (st == RS_OK)
-        st = get_str(sec, "static_dir", static_dir, sizeof static_dir, err);
+    scalars_default(&s);
+    rs_status st = rs_config_fields_read(sec, "server", server_fields,
+                                         RS_FIELD_COUNT(server_fields), server_other_keys, &s, err);
     if (st != RS_OK)
         return st;
-    if (static_dir[0]) {
-        char *abs = rs_config_resolve(cfg, static_dir);
-        if (!abs)
-            return rs_error_set(err, RS_ERR_NOMEM, "out of memory");
-        snprintf(o->static_dir, sizeof o->static_dir, "%s", abs);
-        free(abs);
-    }
-    o->port = (int)port;
-    o->threads = (int)threads;
-    o->request_max_bytes = (size_t)max;
-    o->pwhash_memlimit = (size_t)mem * 1024;
-    o->login_per_ip_per_min = (int)ip;
-    o->login_per_account_per_min = (int)acct;
-    o->session_ttl_s = (int)ttl;
-    o->request_timeout_ms = (int)req_ms;
-    o->keep_alive_timeout_ms = (int)ka_ms;
-    o->exposures_per_user_per_min = (int)expo;
-    o->exposure_queue_rows = (int)expo_q;
-    o->session_cache_ttl_s = (int)sess_ttl;
+    scalars_apply(&s, o);
+    /* An empty static_dir keeps the default, as it always has. */
+    char *abs = rs_config_resolve(cfg, *s.static_dir ? s.static_dir : "../frontend/dist");
+    if (!abs)
+        return rs_error_set(err, RS_ERR_NOMEM, "out of memory");
+    snprintf(o->static_dir, sizeof o->static_dir, "%s", abs);
+    free(abs);
     /* Replicas (a cluster: section) see each other's logouts only through
      * PostgreSQL: unless the config accepts a delay, every request asks it. */
     if (!rs_yaml_get(sec, "session_cache_ttl_s") && rs_config_section(cfg, "cluster"))
         o->session_cache_ttl_s = 0;
-    o->response_cache_ttl_ms = (int)resp_ttl;
     return RS_OK;
 }
 

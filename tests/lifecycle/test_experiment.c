@@ -78,19 +78,20 @@ START_TEST(errors_are_located)
     expect_error("experiments:\n  - name: e\n    salt: s\n    mode: interleave\n    arms:\n"
                  "      - {name: a, source: p}\n",
                  "exp.yaml:6:7: experiment 'e': interleave needs exactly two arms, got 1");
-    expect_error("experiments:\n  - name: e\n    salt: s\n    mode: bandit\n    arms: []\n",
-                 "exp.yaml:4:11: experiment 'e': mode must be split or interleave, got 'bandit'");
+    expect_error(
+        "experiments:\n  - name: e\n    salt: s\n    mode: bandit\n    arms: []\n",
+        "exp.yaml:4:11: 'experiments[0].mode' = 'bandit' is not one of: split, interleave");
     expect_error("experiments:\n  - name: e\n    arms: [{name: a, source: p, share: 1}]\n",
                  "exp.yaml:2:5: experiment 'e': missing key 'salt'");
     expect_error("experiments:\n  - name: e\n    salt: s\n    arms:\n"
                  "      - {name: a, source: p, share: 1.5}\n",
-                 "exp.yaml:5:37: experiment 'e' arm 'a': share must be in (0, 1], got 1.5");
+                 "exp.yaml:5:37: 'experiments[0].arms[0].share' = 1.5 is out of range (0, 1]");
     expect_error("experiments:\n  - name: e\n    salt: s\n    arms:\n"
                  "      - {name: a, source: p, share: 0.5}\n"
                  "      - {name: a, source: q, share: 0.5}\n",
                  "exp.yaml:6:9: experiment 'e': duplicate arm 'a'");
     expect_error("experiments: {name: e}\n", "exp.yaml:1:14: experiments must be a list");
-    /* Unknown keys go through rs_yaml_check_keys: the message names them. */
+    /* Unknown keys go through the field table: the message names them. */
     rs_experiments *x = NULL;
     rs_error err = {0};
     ck_assert_int_eq(parse("experiments:\n  - {name: e, salt: s, sharez: 1, arms: []}\n", &x, &err),

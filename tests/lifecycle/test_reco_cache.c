@@ -126,7 +126,7 @@ START_TEST(config_parse)
     ck_assert_int_eq(rs_reco_cache_config_parse(rs_yaml_get(doc, "refresh"), &c, &err),
                      RS_ERR_CONFIG);
     ck_assert_str_eq(err.message,
-                     "r.yaml:2:15: refresh.interval_s must be in [0.05, 86400], got 0");
+                     "r.yaml:2:15: 'refresh.interval_s' = 0 is out of range [0.05, 86400]");
     rs_yaml_free(doc);
 }
 END_TEST

@@ -27,7 +27,8 @@ START_TEST(config_defaults_and_errors)
     ck_assert_int_eq(rs_yaml_load_string("swap_gate:\n  tolerance: 1.5\n", "g.yaml", &doc, &err),
                      RS_OK);
     ck_assert_int_eq(rs_gate_config_parse(rs_yaml_get(doc, "swap_gate"), &c, &err), RS_ERR_CONFIG);
-    ck_assert_str_eq(err.message, "g.yaml:2:14: swap_gate.tolerance must be in [0, 1], got 1.5");
+    ck_assert_str_eq(err.message,
+                     "g.yaml:2:14: 'swap_gate.tolerance' = 1.5 is out of range [0, 1]");
     rs_yaml_free(doc);
     ck_assert_int_eq(rs_yaml_load_string("swap_gate:\n  tolerence: 0.1\n", "g.yaml", &doc, &err),
                      RS_OK);

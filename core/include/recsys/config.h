@@ -1,7 +1,8 @@
 /*
  * The host configuration (configs/default.yaml): data paths, prepare
  * thresholds, plugin search path, plugin instances, and opaque sections
- * (server, refresh, experiments, ...) that their modules read themselves.
+ * (server, refresh, experiments, ...) that their modules read themselves,
+ * each through its own field table (recsys/config_fields.h).
  *
  * Relative paths in the file are resolved against the directory that holds
  * the config file. RECSYS_DATA_DIR and RECSYS_WORK_DIR override data.dir and
@@ -11,6 +12,7 @@
 #ifndef RECSYS_CONFIG_H
 #define RECSYS_CONFIG_H
 
+#include "recsys/config_fields.h"
 #include "recsys/plugin.h"
 #include "recsys/yamldoc.h"
 
@@ -77,6 +79,13 @@ const rs_instance_config *rs_config_instance(const rs_config *cfg, const char *n
  * name was checked at load to be a configured instance; whether that
  * instance can play the role (recommend, similar) only the engine knows. */
 const char *rs_config_role(const rs_config *cfg, rs_serving_role role);
+
+/* The field table core reads `section` with (NULL: the top level; "data",
+ * "prepare", "dataset", "dataset.columns", "serving"), or NULL with *n = 0
+ * for a section core does not own. Static; for docs and tests. The
+ * modules that own the other sections export theirs (server.h,
+ * reco_cache.h, retrain.h, swap_gate.h). */
+const rs_config_field *rs_config_host_fields(const char *section, size_t *n);
 
 /* The key of a role, "serving.cold_start", for messages. */
 const char *rs_config_role_key(rs_serving_role role);

@@ -28,6 +28,7 @@
 #define RECSYS_EXPERIMENT_H
 
 #include "recsys/config.h"
+#include "recsys/config_fields.h"
 #include "recsys/engine.h"
 
 typedef enum rs_experiment_mode {
@@ -58,6 +59,12 @@ typedef struct rs_experiments rs_experiments;
  * copied, so the document may be freed afterwards except for the `node`
  * pointers, which point into it. Errors: "file:line:column: ...". */
 rs_status rs_experiments_parse(const rs_yaml_node *section, rs_experiments **out, rs_error *err);
+
+/* The field tables of one experiment's and one arm's scalars
+ * (recsys/config_fields.h; messages name 'experiments[0].mode',
+ * 'experiments[0].arms[1].share'). Static; for docs and tests. */
+const rs_config_field *rs_experiment_config_fields(size_t *n);
+const rs_config_field *rs_experiment_arm_config_fields(size_t *n);
 /* rs_experiments_parse(rs_config_section(cfg, "experiments"), ...). */
 rs_status rs_experiments_from_config(const rs_config *cfg, rs_experiments **out, rs_error *err);
 void rs_experiments_free(rs_experiments *x);

@@ -30,6 +30,7 @@
 #ifndef RECSYS_RECO_CACHE_H
 #define RECSYS_RECO_CACHE_H
 
+#include "recsys/config_fields.h"
 #include "recsys/plugin.h"
 #include "recsys/reco_list.h"
 #include "recsys/yamldoc.h"
@@ -46,6 +47,9 @@ void rs_reco_cache_config_default(rs_reco_cache_config *c);
 /* Defaults overlaid with a `refresh:` section (NULL = defaults). */
 rs_status rs_reco_cache_config_parse(const rs_yaml_node *section, rs_reco_cache_config *c,
                                      rs_error *err);
+/* The `refresh:` section's field table (recsys/config_fields.h): key, type,
+ * default, range, doc; the parse reads it. Static; for docs and tests. */
+const rs_config_field *rs_reco_cache_config_fields(size_t *n);
 
 /* Compute user_id's list from `source` into out (out->cap = list_size;
  * out->explain is NULL unless explanations are kept, else all "no

@@ -35,6 +35,7 @@
 #ifndef RECSYS_RETRAIN_H
 #define RECSYS_RETRAIN_H
 
+#include "recsys/config_fields.h"
 #include "recsys/config.h"
 #include "recsys/dataset.h"
 #include "recsys/engine.h"
@@ -55,6 +56,9 @@ void rs_retrain_config_default(rs_retrain_config *c);
 /* Defaults overlaid with a `retrain:` section (NULL = defaults, which
  * never trigger on their own). */
 rs_status rs_retrain_config_parse(const rs_yaml_node *section, rs_retrain_config *c, rs_error *err);
+/* The `retrain:` section's field table (recsys/config_fields.h): key, type,
+ * default, range, doc; the parse reads it. Static; for docs and tests. */
+const rs_config_field *rs_retrain_config_fields(size_t *n);
 
 /* One rating made in the app (the server's ratings table). */
 typedef struct rs_app_rating {

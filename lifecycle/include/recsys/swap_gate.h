@@ -33,6 +33,7 @@
 #ifndef RECSYS_SWAP_GATE_H
 #define RECSYS_SWAP_GATE_H
 
+#include "recsys/config_fields.h"
 #include "recsys/config.h"
 #include "recsys/engine.h"
 
@@ -49,8 +50,11 @@ typedef struct rs_gate_config {
 
 void rs_gate_config_default(rs_gate_config *c);
 /* Defaults overlaid with a `swap_gate:` section (NULL = defaults).
- * Errors: "file:line:column: swap_gate.<key> must be ...". */
+ * Errors: "file:line:column: 'swap_gate.<key>' = v is out of range ...". */
 rs_status rs_gate_config_parse(const rs_yaml_node *section, rs_gate_config *c, rs_error *err);
+/* The `swap_gate:` section's field table (recsys/config_fields.h): key, type,
+ * default, range, doc; the parse reads it. Static; for docs and tests. */
+const rs_config_field *rs_gate_config_fields(size_t *n);
 
 /* ---- holdout and checks (usable on their own) ---------------------------- */
 

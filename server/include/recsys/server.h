@@ -17,6 +17,7 @@
 #define RECSYS_SERVER_H
 
 #include "recsys/config.h"
+#include "recsys/config_fields.h"
 #include "recsys/dataset.h"
 #include "recsys/db.h"
 #include "recsys/engine.h"
@@ -67,10 +68,15 @@ typedef struct rs_server_options {
 
 void rs_server_options_default(rs_server_options *o);
 
-/* Read the `server:` section of cfg into o (unknown keys and bad types fail
- * with file:line:column). Relative static_dir resolves against the config
+/* Read the `server:` section of cfg into o through its field table
+ * (unknown keys, bad types and values out of range fail with
+ * file:line:column and 'server.key'). Relative static_dir resolves against the config
  * file's directory; work_dir comes from cfg. */
 rs_status rs_server_options_from_config(const rs_config *cfg, rs_server_options *o, rs_error *err);
+
+/* The `server:` section's field table (recsys/config_fields.h): every key
+ * with its type, default, range and doc, for docs and tests. Static. */
+const rs_config_field *rs_server_config_fields(size_t *n);
 
 typedef struct rs_server rs_server;
 
@@ -96,6 +102,9 @@ rs_status rs_app_open(const char *config_path, int port_override, rs_app **out, 
 int rs_app_port(const rs_app *app);
 /* The database URL in use (the private cluster's when one was started). */
 const char *rs_app_database_url(const rs_app *app);
+
+/* The `database:` section's field table (recsys/config_fields.h). Static. */
+const rs_config_field *rs_app_database_config_fields(size_t *n);
 /* Stop the server, free the engine and dataset, stop the private cluster
  * if this app started it. NULL is a no-op. */
 void rs_app_close(rs_app *app);
