@@ -54,6 +54,39 @@ static inline const char *fz_write(const char *name, const void *data, size_t n)
     return path;
 }
 
+/* Store v little-endian at p (the binary formats' CRC fields). */
+static inline void fz_put_u32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Seed writing: FUZZ_WRITE_SEEDS=<dir> makes a harness that supports it
+ * write its committed seeds with the plugin's real saver and exit. */
+static inline const char *fz_seed_dir(void)
+{
+    return getenv("FUZZ_WRITE_SEEDS");
+}
+
+/* Stop seed writing with the saver's message. */
+static inline void fz_seed_fail(const char *name, const char *message)
+{
+    fprintf(stderr, "fuzz: seed %s: %s\n", name, message);
+    exit(1);
+}
+
+/* Move <scratch>/file, just written by a saver, to <out>/name. */
+static inline void fz_keep_seed(const char *file, const char *out, const char *name)
+{
+    char src[600], dst[600];
+    snprintf(src, sizeof src, "%s/%s", fz_scratch(), file);
+    snprintf(dst, sizeof dst, "%s/%s", out, name);
+    if (rename(src, dst) != 0) {
+        perror(dst);
+        exit(1);
+    }
+}
+
 /* A real catalogue of three movies and two users, loaded once through
  * rs_movielens_load (so the loaders see the same structures as in serving). */
 static inline const rs_dataset *fz_tiny_dataset(void)

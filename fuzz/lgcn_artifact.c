@@ -14,12 +14,6 @@
 #include "fuzz_util.h"
 #include "lgcn_artifact.h"
 
-static void put_u32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const rs_dataset *ds = fz_tiny_dataset();
@@ -28,8 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(buf, data, size);
     if (size >= 64) {
-        put_u32(buf + 56, lgcn_crc32(0, buf + 64, size - 64));
-        put_u32(buf + 60, lgcn_crc32(0, buf, 60));
+        fz_put_u32(buf + 56, lgcn_crc32(0, buf + 64, size - 64));
+        fz_put_u32(buf + 60, lgcn_crc32(0, buf, 60));
     }
     char d[300];
     snprintf(d, sizeof d, "%s/lgcn", fz_scratch());

@@ -2,7 +2,13 @@
 """Writes the binary seed files of fuzz/corpus/ and the hybrid weights seeds
 (the other text seeds are written by hand). Run from anywhere; the output
 is committed, so this only needs rerunning when a format changes. CRCs are
-left zero: the lgcn harness recomputes them."""
+left zero: the lgcn harness recomputes them.
+
+The ease_artifact, lgcn_checkpoint, popularity_artifact and sem_encoder
+seeds are not written here: each of those harnesses writes its own with the
+plugin's real saver, e.g.
+    FUZZ_WRITE_SEEDS=fuzz/corpus/ease_artifact build-fuzz/fuzz_ease_artifact
+(their regress_* seeds are the inputs of the bugs they found)."""
 import os
 import struct
 

@@ -15,6 +15,11 @@
 #define CKPT_VERSION 1
 /* Bytes the text header may take: a damaged file cannot make us read far. */
 #define CKPT_HEADER_MAX 8192
+/* The descriptor's bound on the epochs param (plugin.yaml). */
+#define CKPT_MAX_EPOCH 100000
+/* Adam steps one epoch can take: one per positive at batch_size 1 (a graph
+ * of under 2^32 edges) or steps_per_epoch (at most 2^24). */
+#define CKPT_MAX_EPOCH_STEPS (INT64_C(1) << 32)
 
 void lgcn_ckpt_id_add(lgcn_ckpt_id *id, const char *key, const char *fmt, ...)
 {
@@ -161,8 +166,28 @@ static rs_status parse_state(const header *h, const char *path, lgcn_run_state *
              sscanf(v[6], "%d", has_best) == 1 && sscanf(v[7], "%zu", payload) == 1 &&
              sscanf(v[8], "%" SCNx32, crc) == 1;
     rs->best_val_recall = strtod(v[5], &end);
-    if (!ok || *end || rs->epoch < 0 || rs->step < 0)
+    if (!ok || *end)
         return rs_error_set(err, RS_ERR_FORMAT, "lightgcn: %s: bad checkpoint state field", path);
+    /* The trainer counts on from these (epoch + 1, step++, since_best++):
+     * a value at the top of its type would overflow there, so each is held
+     * to what a real run can reach. */
+    const char *bad = NULL;
+    if (rs->epoch < 0 || rs->epoch > CKPT_MAX_EPOCH)
+        bad = "epoch";
+    else if (rs->step < 0 || rs->step > (int64_t)rs->epoch * CKPT_MAX_EPOCH_STEPS)
+        bad = "step";
+    else if (rs->best_epoch < 0 || rs->best_epoch > rs->epoch)
+        bad = "best_epoch";
+    else if (rs->since_best < 0 || rs->since_best > rs->epoch)
+        bad = "since_best";
+    else if (!isnan(rs->best_val_recall) &&
+             !(rs->best_val_recall >= 0.0 && rs->best_val_recall <= 1.0))
+        bad = "best_val_recall";
+    if (bad)
+        return rs_error_set(err, RS_ERR_FORMAT,
+                            "lightgcn: %s: checkpoint field '%s' out of range (epoch at most %d, "
+                            "best_epoch and since_best at most epoch, recall in [0, 1])",
+                            path, bad, CKPT_MAX_EPOCH);
     return RS_OK;
 }
 

@@ -8,6 +8,14 @@
 
 #define SEM_MAX_TERMS 50000000u
 #define SEM_MAX_TERM_LEN 255u
+/* What a fit can produce, held on read so a crafted section cannot make
+ * every embedding overflow to NaN: field weights are params bounded at 100
+ * (plugin.yaml); idf = ln((1 + n) / (1 + df)) + 1 is under 23 for any
+ * catalogue of int32 size; the basis has orthonormal columns, so no entry
+ * exceeds 1 (plus rounding). */
+#define SEM_MAX_FIELD_WEIGHT 100.0f
+#define SEM_MAX_IDF 64.0f
+#define SEM_MAX_BASIS 1.001f
 
 struct sem_encoder {
     sem_vocab *vocab;
@@ -56,8 +64,13 @@ static void project(const sem_encoder *e, const sem_sparse *x, float *out)
         n2 += (double)out[c] * out[c];
     if (n2 > 0.0) {
         float inv = (float)(1.0 / sqrt(n2));
-        for (int c = 0; c < d; c++)
-            out[c] *= inv;
+        if (isfinite(inv)) {
+            for (int c = 0; c < d; c++)
+                out[c] *= inv;
+        } else { /* a subnormal vector: 1/|out| overflows a float */
+            for (int c = 0; c < d; c++)
+                out[c] = (float)(out[c] / sqrt(n2));
+        }
     }
 }
 
@@ -209,9 +222,9 @@ rs_status sem_encoder_read(sem_reader *r, int dim, sem_encoder **out, rs_error *
         goto fail;
     }
     for (int i = 0; i < 5; i++)
-        if (!isfinite(wv[i]) || wv[i] < 0.0f) {
-            st = rs_error_set(err, RS_ERR_FORMAT, "%s: field weight %d is not a finite value >= 0",
-                              r->path, i);
+        if (!(wv[i] >= 0.0f && wv[i] <= SEM_MAX_FIELD_WEIGHT)) {
+            st = rs_error_set(err, RS_ERR_FORMAT, "%s: field weight %d is not in [0, %g]", r->path,
+                              i, (double)SEM_MAX_FIELD_WEIGHT);
             goto fail;
         }
     sem_weights w = {wv[0], wv[1], wv[2], wv[3], wv[4]};
@@ -234,9 +247,21 @@ rs_status sem_encoder_read(sem_reader *r, int dim, sem_encoder **out, rs_error *
             goto fail;
         }
         float idf;
-        if ((st = sem_read(r, &idf, sizeof idf, "idf", err)) != RS_OK ||
-            (st = sem_vocab_add(e->vocab, term, len, idf, err)) != RS_OK)
+        if ((st = sem_read(r, &idf, sizeof idf, "idf", err)) != RS_OK)
             goto fail;
+        if (idf > SEM_MAX_IDF) {
+            st = rs_error_set(err, RS_ERR_FORMAT, "%s: term %u has idf %g, above %g", r->path, t,
+                              (double)idf, (double)SEM_MAX_IDF);
+            goto fail;
+        }
+        if ((st = sem_vocab_add(e->vocab, term, len, idf, err)) != RS_OK) {
+            /* The vocabulary's own message does not know the file. */
+            char msg[RS_ERROR_MESSAGE_MAX];
+            snprintf(msg, sizeof msg, "%s", err ? err->message : "");
+            rs_error_set(err, st, "%s: vocabulary entry ending at byte %llu: %s", r->path,
+                         (unsigned long long)r->off, msg);
+            goto fail;
+        }
     }
     e->basis = malloc((size_t)nt * (size_t)dim * sizeof *e->basis);
     if (!e->basis) {
@@ -247,9 +272,11 @@ rs_status sem_encoder_read(sem_reader *r, int dim, sem_encoder **out, rs_error *
     if ((st = sem_read(r, e->basis, nb * sizeof *e->basis, "projection basis", err)) != RS_OK)
         goto fail;
     for (size_t i = 0; i < nb; i++)
-        if (!isfinite(e->basis[i])) {
-            st = rs_error_set(err, RS_ERR_FORMAT, "%s: projection basis has a non-finite value",
-                              r->path);
+        if (!(fabsf(e->basis[i]) <= SEM_MAX_BASIS)) {
+            st = rs_error_set(err, RS_ERR_FORMAT,
+                              "%s: projection basis entry %zu is %g (entries of an "
+                              "orthonormal basis are within [-1, 1])",
+                              r->path, i, (double)e->basis[i]);
             goto fail;
         }
     *out = e;

@@ -531,8 +531,13 @@ rs_status sem_vocab_encode(const sem_vocab *v, const rs_item_meta *m, sem_sparse
     free(e.hits);
     if (norm2 > 0.0) {
         float inv = (float)(1.0 / sqrt(norm2));
-        for (size_t i = 0; i < out->n; i++)
-            out->val[i] *= inv;
+        if (isfinite(inv)) {
+            for (size_t i = 0; i < out->n; i++)
+                out->val[i] *= inv;
+        } else { /* subnormal values (a tiny field weight): 1/norm overflows a float */
+            for (size_t i = 0; i < out->n; i++)
+                out->val[i] = (float)(out->val[i] / sqrt(norm2));
+        }
     }
     return RS_OK;
 }

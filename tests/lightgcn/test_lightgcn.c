@@ -1132,6 +1132,95 @@ START_TEST(test_resume_refusals)
 }
 END_TEST
 
+/* Replace the value of `key` in dir's checkpoint header (the header has no
+ * checksum; the payload's CRC still matches). */
+static void edit_checkpoint(const char *dir, const char *key, const char *value)
+{
+    char path[512], *buf, *out;
+    snprintf(path, sizeof path, "%s/%s", dir, LGCN_CHECKPOINT_FILE);
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    buf = malloc((size_t)n + 1);
+    out = malloc((size_t)n + 256);
+    ck_assert_int_eq(fread(buf, 1, (size_t)n, f), n);
+    fclose(f);
+    buf[n] = '\0';
+    char want[64];
+    snprintf(want, sizeof want, "\n%s ", key);
+    char *at = strstr(buf, want);
+    ck_assert_ptr_nonnull(at);
+    char *eol = strchr(at + 1, '\n');
+    size_t head = (size_t)(at - buf) + strlen(want);
+    memcpy(out, buf, head);
+    size_t m = head + (size_t)sprintf(out + head, "%s", value);
+    memcpy(out + m, eol, (size_t)(buf + n - eol));
+    m += (size_t)(buf + n - eol);
+    f = fopen(path, "wb");
+    ck_assert_uint_eq(fwrite(out, 1, m, f), m);
+    fclose(f);
+    free(buf);
+    free(out);
+}
+
+/* Found by fuzz/lgcn_checkpoint: "epoch 2147483647" was accepted and the
+ * resumed run computed epoch + 1 (signed overflow); the step and patience
+ * counters had the same hole. Each state field is now held to what a real
+ * run reaches, and a refused checkpoint leaves the trainer as it was. */
+START_TEST(test_checkpoint_state_bounds)
+{
+    size_t ptr[] = {0, 2, 4};
+    int32_t item[] = {0, 1, 0, 2};
+    lgcn_pos pos = {2, 3, ptr, item};
+    lgcn_graph g;
+    ck_assert_int_eq(lgcn_graph_build(&g, &pos, NULL), RS_OK);
+    lgcn_hparams hp = {.dim = 4, .layers = 1, .epochs = 4, .batch = 2, .lr = 0.01,
+                       .init_std = 0.1, .seed = 3, .threads = 1, .patience = 2, .eval_every = 1};
+    lgcn_trainer *t;
+    ck_assert_int_eq(lgcn_trainer_new(&g, &hp, &t, NULL), RS_OK);
+    lgcn_run_state saved = {3, 6, {1, 2, 3, 4}, 2, 1, 0.25}, now;
+    lgcn_trainer_set_state(t, &saved);
+    lgcn_ckpt_id id = {0};
+    lgcn_ckpt_id_add(&id, "dim", "%d", 4);
+    char *dir = temp_dir();
+    rs_error err = {0};
+    ck_assert_msg(lgcn_checkpoint_save(dir, &id, t, &err) == RS_OK, "%s", err.message);
+    static const char *const bad[][2] = {
+        {"epoch", "2147483647"},        {"epoch", "100001"},   {"step", "9223372036854775807"},
+        {"best_epoch", "4"},            {"since_best", "-1"},  {"since_best", "2147483647"},
+        {"best_val_recall", "0x1p+1"},  {"best_val_recall", "-inf"}};
+    lgcn_run_state other = {1, 1, {9, 9, 9, 9}, 0, 0, NAN};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        ck_assert_int_eq(lgcn_checkpoint_save(dir, &id, t, &err), RS_OK);
+        edit_checkpoint(dir, bad[k][0], bad[k][1]);
+        lgcn_trainer_set_state(t, &other);
+        ck_assert_int_eq(lgcn_checkpoint_load(dir, &id, t, &err), RS_ERR_FORMAT);
+        char field[48];
+        snprintf(field, sizeof field, "'%s'", bad[k][0]);
+        ck_assert_msg(strstr(err.message, field) && strstr(err.message, LGCN_CHECKPOINT_FILE),
+                      "%s %s: %s", bad[k][0], bad[k][1], err.message);
+        lgcn_trainer_get_state(t, &now);
+        ck_assert_int_eq(now.epoch, 1);
+        ck_assert_int_eq(now.step, 1);
+        ck_assert(isnan(now.best_val_recall));
+        lgcn_trainer_set_state(t, &saved);
+    }
+    /* The saver's own file, untouched, still loads (the bounds admit it). */
+    ck_assert_int_eq(lgcn_checkpoint_save(dir, &id, t, &err), RS_OK);
+    lgcn_trainer_set_state(t, &other);
+    ck_assert_msg(lgcn_checkpoint_load(dir, &id, t, &err) == RS_OK, "%s", err.message);
+    lgcn_trainer_get_state(t, &now);
+    ck_assert_int_eq(now.epoch, 3);
+    ck_assert_int_eq(now.step, 6);
+    ck_assert_int_eq(now.since_best, 1);
+    remove_all(dir);
+    lgcn_trainer_free(t);
+    lgcn_graph_free(&g);
+}
+END_TEST
+
 /* User-uniform sampling is its own stream (differs from per-positive) and,
  * like it, independent of the thread count. */
 START_TEST(test_user_uniform_sampling)
@@ -1343,6 +1432,7 @@ static Suite *lightgcn_suite(void)
     tcase_add_test(resume, test_resume_bit_identical);
     tcase_add_test(resume, test_resume_with_early_stopping);
     tcase_add_test(resume, test_resume_refusals);
+    tcase_add_test(resume, test_checkpoint_state_bounds);
     tcase_add_test(resume, test_user_uniform_sampling);
     suite_add_tcase(s, resume);
 

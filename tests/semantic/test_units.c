@@ -291,6 +291,96 @@ START_TEST(encoder_embeds_new_movies_consistently)
 }
 END_TEST
 
+/* ---- Encoder: reading a damaged section -------------------------------- */
+
+/* Found by fuzz/sem_encoder: a vocabulary entry with a bad idf or a repeated
+ * term was refused with "semantic: vocabulary term 4: ..." and no file; the
+ * message now names the file and the byte offset. */
+static void check_bad_vocab(const char *term2, float idf2, const char *want)
+{
+    char dir[64], path[128];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/encoder", dir);
+    sem_writer w;
+    rs_error err = {0};
+    ck_assert_int_eq(sem_writer_open(&w, path, &err), RS_OK);
+    uint32_t nt = 2;
+    float wv[5] = {1, 1, 1, 1, 1}, idf1 = 1.5f;
+    uint16_t len = 2;
+    sem_write(&w, &nt, sizeof nt);
+    sem_write(&w, wv, sizeof wv);
+    sem_write(&w, &len, sizeof len);
+    sem_write(&w, "ab", 2);
+    sem_write(&w, &idf1, sizeof idf1);
+    sem_write(&w, &len, sizeof len);
+    sem_write(&w, term2, 2);
+    sem_write(&w, &idf2, sizeof idf2);
+    ck_assert_int_eq(sem_writer_close(&w, 0, &err), RS_OK);
+    sem_reader r;
+    sem_encoder *e = NULL;
+    ck_assert_int_eq(sem_reader_open(&r, path, &err), RS_OK);
+    ck_assert_int_eq(sem_encoder_read(&r, 2, &e, &err), RS_ERR_FORMAT);
+    sem_reader_close(&r);
+    ck_assert_ptr_null(e);
+    ck_assert_msg(strstr(err.message, path) && strstr(err.message, "ending at byte 40") &&
+                      strstr(err.message, want),
+                  "message: %s", err.message);
+    rm_dir(dir);
+}
+
+START_TEST(encoder_read_names_file_on_bad_vocabulary)
+{
+    check_bad_vocab("cd", NAN, "bad idf");
+    check_bad_vocab("ab", 2.0f, "appears twice");
+}
+END_TEST
+
+/* Found by fuzz/sem_encoder: a loaded encoder whose basis entry (or field
+ * weight) is subnormal embedded a one-term movie as inf/NaN, because the
+ * unit-length scaling 1/|x| overflowed a float. Both normalisations (the
+ * TF-IDF row and the projected vector) now scale such vectors in double. */
+static void check_tiny_embeds_unit(float w_title, float basis)
+{
+    char dir[64], path[128];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/encoder", dir);
+    sem_writer w;
+    rs_error err = {0};
+    ck_assert_int_eq(sem_writer_open(&w, path, &err), RS_OK);
+    uint32_t nt = 1;
+    float wv[5] = {w_title, 1, 1, 1, 1}, idf = 1.5f;
+    uint16_t len = 3;
+    sem_write(&w, &nt, sizeof nt);
+    sem_write(&w, wv, sizeof wv);
+    sem_write(&w, &len, sizeof len);
+    sem_write(&w, "toy", 3);
+    sem_write(&w, &idf, sizeof idf);
+    sem_write(&w, &basis, sizeof basis);
+    ck_assert_int_eq(sem_writer_close(&w, 0, &err), RS_OK);
+    sem_reader r;
+    sem_encoder *e = NULL;
+    ck_assert_int_eq(sem_reader_open(&r, path, &err), RS_OK);
+    ck_assert_msg(sem_encoder_read(&r, 1, &e, &err) == RS_OK, "%s", err.message);
+    sem_reader_close(&r);
+    rs_item_meta toy = {.movie_id = 1, .title = "Toy", .genres = "", .tags = "", .overview = ""};
+    float x = 0;
+    size_t n = 0;
+    ck_assert_int_eq(sem_encoder_embed(e, &toy, &x, &n, &err), RS_OK);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_msg(x == 1.0f, "w_title %g basis %g: embedding %g, want 1", (double)w_title,
+                  (double)basis, (double)x);
+    sem_encoder_free(e);
+    rm_dir(dir);
+}
+
+START_TEST(encoder_embeds_subnormal_vectors_at_unit_length)
+{
+    check_tiny_embeds_unit(1.0f, 2.0e-41f); /* the fuzzer's input */
+    check_tiny_embeds_unit(1.0e-40f, 0.5f);
+    check_tiny_embeds_unit(1.0f, 0.5f); /* the ordinary path, unchanged */
+}
+END_TEST
+
 /* ---- faiss search with exclusions --------------------------------------- */
 
 static int skip_even(const void *ctx, int32_t item)
@@ -1022,6 +1112,8 @@ static Suite *suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, tokeniser_normalises);
+    tcase_add_test(tc, encoder_read_names_file_on_bad_vocabulary);
+    tcase_add_test(tc, encoder_embeds_subnormal_vectors_at_unit_length);
     tcase_add_test(tc, tfidf_rows_are_unit_and_filtered);
     tcase_add_test(tc, rsvd_matches_exact_svd);
     tcase_add_test(tc, encoder_embeds_new_movies_consistently);
