@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "model_versions.h"
+#include "recsys/config_fields.h"
 #include "recsys/fsutil.h"
 #include "recsys/log.h"
 #include "server_internal.h"
@@ -55,50 +57,75 @@ struct rs_replica {
 
 /* ---- config ------------------------------------------------------------------- */
 
+/* The `cluster:` section as read, before it becomes rs_replica_config (the
+ * id from the environment or host-pid, the directory made absolute). */
+typedef struct cluster_scalars {
+    const char *replica_id, *artifact_dir;
+    double poll_interval_s, retrain_every_s;
+    int64_t drain_wait_ms;
+} cluster_scalars;
+
+static const rs_config_field cluster_fields[] = {
+    {"replica_id", RS_FIELD_STRING, offsetof(cluster_scalars, replica_id), 0,
+     sizeof((rs_replica_config *)0)->id - 1, 0, 0, NULL,
+     "this replica's name in logs and /api/admin/models; RECSYS_REPLICA_ID overrides; empty: "
+     "<host>-<pid>",
+     ""},
+    {"artifact_dir", RS_FIELD_STRING, offsetof(cluster_scalars, artifact_dir), 0,
+     sizeof((rs_replica_config *)0)->artifact_dir - 1, 0, 0, NULL,
+     "the shared store of published versions, relative to the config file", "artifacts"},
+    {"poll_interval_s", RS_FIELD_FLOAT, offsetof(cluster_scalars, poll_interval_s), 0.05, 86400, 0,
+     0, NULL, "seconds between reads of model_versions", "10"},
+    {"retrain_every_s", RS_FIELD_FLOAT, offsetof(cluster_scalars, retrain_every_s), 0, HUGE_VAL, 0,
+     0, NULL, "scheduled retraining, on the one replica holding the trainer lock; 0 = none", "0"},
+    {"drain_wait_ms", RS_FIELD_INT64, offsetof(cluster_scalars, drain_wait_ms), 0, 600000, 0, 0,
+     NULL,
+     "on SIGTERM, not ready this long before closing (longer than the load balancer's health "
+     "checks take to notice); 0 without a cluster: section",
+     "2000"},
+};
+
+const rs_config_field *rs_replica_config_fields(size_t *n)
+{
+    *n = RS_FIELD_COUNT(cluster_fields);
+    return cluster_fields;
+}
+
+/* Every replica would otherwise train on its own schedule too. */
+static rs_status check_no_own_schedule(const rs_config *cfg, rs_error *err)
+{
+    char where[300];
+    const rs_yaml_node *rt = rs_config_section(cfg, "retrain");
+    const rs_yaml_node *k = rt ? rs_yaml_get(rt, "every_hours") : NULL;
+    if (!(k && k->scalar && strtod(k->scalar, NULL) != 0))
+        k = rt ? rs_yaml_get(rt, "after_new_ratings") : NULL;
+    if (k && k->scalar && strtod(k->scalar, NULL) != 0)
+        return rs_error_set(err, RS_ERR_CONFIG,
+                            "%sa cluster retrains on one replica at a time, on "
+                            "cluster.retrain_every_s: set retrain.every_hours and "
+                            "retrain.after_new_ratings to 0",
+                            rs_yaml_where(k, where, sizeof where));
+    return RS_OK;
+}
+
 rs_status rs_replica_config_parse(const rs_config *cfg, rs_replica_config *c, rs_error *err)
 {
-    static const char *const keys[] = {"replica_id",      "artifact_dir",  "poll_interval_s",
-                                       "retrain_every_s", "drain_wait_ms", NULL};
+    cluster_scalars s;
     memset(c, 0, sizeof *c);
-    c->poll_interval_s = 10;
-    c->drain_wait_ms = 2000;
+    rs_config_fields_defaults(cluster_fields, RS_FIELD_COUNT(cluster_fields), &s);
     const rs_yaml_node *sec = cfg ? rs_config_section(cfg, "cluster") : NULL;
-    const char *id = "", *dir = "artifacts";
-    rs_status st = RS_OK;
-    char where[300];
+    rs_status st = rs_config_fields_read(sec, "cluster", cluster_fields,
+                                         RS_FIELD_COUNT(cluster_fields), NULL, &s, err);
+    if (st != RS_OK)
+        return st;
+    c->poll_interval_s = s.poll_interval_s;
+    c->retrain_every_s = s.retrain_every_s;
+    c->drain_wait_ms = s.drain_wait_ms;
     if (sec) {
         c->enabled = 1;
-        if ((st = rs_yaml_check_keys(sec, "cluster", keys, err)) != RS_OK ||
-            (st = rs_yaml_get_string(sec, "replica_id", &id, err)) != RS_OK ||
-            (st = rs_yaml_get_string(sec, "artifact_dir", &dir, err)) != RS_OK ||
-            (st = rs_yaml_get_float(sec, "poll_interval_s", &c->poll_interval_s, err)) != RS_OK ||
-            (st = rs_yaml_get_float(sec, "retrain_every_s", &c->retrain_every_s, err)) != RS_OK ||
-            (st = rs_yaml_get_int(sec, "drain_wait_ms", &c->drain_wait_ms, err)) != RS_OK)
+        if ((st = check_no_own_schedule(cfg, err)) != RS_OK)
             return st;
-        if (!(c->poll_interval_s >= 0.05 && c->poll_interval_s <= 86400))
-            return rs_error_set(
-                err, RS_ERR_CONFIG, "%scluster.poll_interval_s must be in 0.05..86400",
-                rs_yaml_where(rs_yaml_get(sec, "poll_interval_s"), where, sizeof where));
-        if (!(c->retrain_every_s >= 0))
-            return rs_error_set(
-                err, RS_ERR_CONFIG, "%scluster.retrain_every_s must be >= 0",
-                rs_yaml_where(rs_yaml_get(sec, "retrain_every_s"), where, sizeof where));
-        if (c->drain_wait_ms < 0 || c->drain_wait_ms > 600000)
-            return rs_error_set(
-                err, RS_ERR_CONFIG, "%scluster.drain_wait_ms must be in 0..600000",
-                rs_yaml_where(rs_yaml_get(sec, "drain_wait_ms"), where, sizeof where));
-        /* Every replica would otherwise train on its own schedule too. */
-        const rs_yaml_node *rt = rs_config_section(cfg, "retrain");
-        const rs_yaml_node *k = rt ? rs_yaml_get(rt, "every_hours") : NULL;
-        if (!(k && k->scalar && strtod(k->scalar, NULL) != 0))
-            k = rt ? rs_yaml_get(rt, "after_new_ratings") : NULL;
-        if (k && k->scalar && strtod(k->scalar, NULL) != 0)
-            return rs_error_set(err, RS_ERR_CONFIG,
-                                "%sa cluster retrains on one replica at a time, on "
-                                "cluster.retrain_every_s: set retrain.every_hours and "
-                                "retrain.after_new_ratings to 0",
-                                rs_yaml_where(k, where, sizeof where));
-        char *abs = rs_config_resolve(cfg, dir);
+        char *abs = rs_config_resolve(cfg, s.artifact_dir);
         if (!abs)
             return rs_error_set(err, RS_ERR_NOMEM, "out of memory");
         snprintf(c->artifact_dir, sizeof c->artifact_dir, "%s", abs);
@@ -106,12 +133,13 @@ rs_status rs_replica_config_parse(const rs_config *cfg, rs_replica_config *c, rs
     } else {
         c->drain_wait_ms = 0; /* one server: nobody to tell */
     }
-    const char *env = getenv("RECSYS_REPLICA_ID");
-    if (env && *env)
+    const char *id = s.replica_id, *env = getenv("RECSYS_REPLICA_ID");
+    if (env && *env) {
+        if (strlen(env) >= sizeof c->id)
+            return rs_error_set(err, RS_ERR_CONFIG, "RECSYS_REPLICA_ID: longer than %zu bytes",
+                                sizeof c->id - 1);
         id = env;
-    if (strlen(id) >= sizeof c->id)
-        return rs_error_set(err, RS_ERR_CONFIG, "cluster.replica_id: longer than %zu bytes",
-                            sizeof c->id - 1);
+    }
     if (*id) {
         snprintf(c->id, sizeof c->id, "%s", id);
     } else {

@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "recsys/config.h"
+#include "recsys/config_fields.h"
 #include "recsys/swap_gate.h"
 
 typedef struct rs_server rs_server;
@@ -53,7 +54,14 @@ typedef struct rs_replica_config {
     int64_t drain_wait_ms;
 } rs_replica_config;
 
-/* Defaults overlaid with cfg's cluster: section (cfg may be NULL). */
+/* The cluster: section's field table (recsys/config_fields.h), for the
+ * docs and tests; rs_replica_config_parse reads it. */
+const rs_config_field *rs_replica_config_fields(size_t *n);
+
+/* Defaults overlaid with cfg's cluster: section (cfg may be NULL), read
+ * through the table; then the checks no row can express (retrain: must
+ * not schedule its own runs) and the id (RECSYS_REPLICA_ID, the key, or
+ * host-pid). */
 rs_status rs_replica_config_parse(const rs_config *cfg, rs_replica_config *c, rs_error *err);
 
 /* s must be built up to its lifecycle (s->lc). Starts the threads. */

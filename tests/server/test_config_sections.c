@@ -1,12 +1,13 @@
 /*
  * The host config's sections, each read through its field table
- * (recsys/config_fields.h): the server's, the lifecycle's, the database's
- * and admin's, and core's serving and dataset. For each section an unknown
- * key, a wrong type and a value out of range (or not one of the allowed
- * values) are refused with file:line:column and the field's full path;
- * every default passes its own row's checks; the shipped configs read the
- * same values as the hand-written readers the tables replaced; and
- * docs/configuration.md lists every row.
+ * (recsys/config_fields.h): the server's, the lifecycle's, the database's,
+ * admin's and cluster's, and core's serving and dataset. For each section
+ * an unknown key, a wrong type and a value out of range (or not one of the
+ * allowed values) are refused with file:line:column and the field's full
+ * path; every default passes its own row's checks; the shipped configs,
+ * and the cluster: sections the launchers write, read the same values as
+ * the hand-written readers the tables replaced; and docs/configuration.md
+ * lists every row.
  */
 #include <sodium.h>
 #include <stdalign.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "host_fixture.h"
 #include "lifecycle.h"
@@ -23,17 +25,19 @@
 #include "recsys/retrain.h"
 #include "recsys/server.h"
 #include "recsys/swap_gate.h"
+#include "replica.h"
 
 /* Who reads the section under test, through its real entry point. */
 typedef enum reader {
-    BY_LOAD,       /* rs_config_load: core's sections */
-    BY_SERVER,     /* rs_server_options_from_config */
-    BY_REFRESH,    /* rs_reco_cache_config_parse */
-    BY_RETRAIN,    /* rs_retrain_config_parse */
-    BY_GATE,       /* rs_gate_config_parse */
-    BY_APP,        /* rs_app_open: database (read before anything slow) */
-    BY_LC,         /* rs_lc_new: admin (read first) */
-    BY_EXPERIMENTS /* rs_experiments_from_config */
+    BY_LOAD,        /* rs_config_load: core's sections */
+    BY_SERVER,      /* rs_server_options_from_config */
+    BY_REFRESH,     /* rs_reco_cache_config_parse */
+    BY_RETRAIN,     /* rs_retrain_config_parse */
+    BY_GATE,        /* rs_gate_config_parse */
+    BY_APP,         /* rs_app_open: database (read before anything slow) */
+    BY_LC,          /* rs_lc_new: admin (read first) */
+    BY_EXPERIMENTS, /* rs_experiments_from_config */
+    BY_CLUSTER      /* rs_replica_config_parse */
 } reader;
 
 static rs_status read_with(reader r, hf *f, rs_error *err)
@@ -76,6 +80,10 @@ static rs_status read_with(reader r, hf *f, rs_error *err)
         st = rs_experiments_from_config(f->cfg, &x, err);
         rs_experiments_free(x);
         return st;
+    }
+    case BY_CLUSTER: {
+        rs_replica_config c;
+        return rs_replica_config_parse(f->cfg, &c, err);
     }
     case BY_LOAD: break;
     }
@@ -138,6 +146,22 @@ static const struct bad_case {
     {BY_EXPERIMENTS,
      "experiments:\n  - name: e\n    salt: s\n    arms:\n      - {name: a, source: a, share: 0}\n",
      "cfg.yaml:14:37: 'experiments[0].arms[0].share' = 0 is out of range (0, 1]"},
+    /* cluster */
+    {BY_CLUSTER, "cluster:\n  replicas: 3\n", "cfg.yaml:11:3: unknown key 'replicas' in cluster"},
+    {BY_CLUSTER, "cluster:\n  poll_interval_s: often\n",
+     "cfg.yaml:11:20: 'cluster.poll_interval_s' must be a number, got 'often'"},
+    {BY_CLUSTER, "cluster:\n  poll_interval_s: 0.01\n",
+     "cfg.yaml:11:20: 'cluster.poll_interval_s' = 0.01 is out of range [0.05, 86400]"},
+    {BY_CLUSTER, "cluster:\n  retrain_every_s: -1\n",
+     "cfg.yaml:11:20: 'cluster.retrain_every_s' = -1 is below 0"},
+    {BY_CLUSTER, "cluster:\n  drain_wait_ms: 600001\n",
+     "cfg.yaml:11:18: 'cluster.drain_wait_ms' = 600001 is out of range [0, 600000]"},
+    {BY_CLUSTER,
+     "cluster: {replica_id: 0123456789012345678901234567890123456789012345678901234567890123}\n",
+     "cfg.yaml:10:23: 'cluster.replica_id' is too long (64 bytes, at most 63)"},
+    /* the check no row expresses: one schedule, the cluster's */
+    {BY_CLUSTER, "retrain:\n  every_hours: 24\ncluster: {}\n",
+     "cfg.yaml:11:16: a cluster retrains on one replica at a time"},
     /* serving */
     {BY_LOAD, "serving:\n  cold: a\n", "cfg.yaml:11:3: unknown key 'cold' in serving"},
     {BY_LOAD, "serving:\n  cold_start: [a]\n",
@@ -159,6 +183,7 @@ START_TEST(bad_values_named)
     hf_setup(&f);
     unsetenv("RECSYS_ADMIN_TOKEN");
     unsetenv("RECSYS_DATABASE_URL");
+    unsetenv("RECSYS_REPLICA_ID");
     hf_write_config(&f, "  - {name: a, plugin: tp_good}\n", c->extra);
     ck_assert_int_eq(read_with(c->r, &f, &err), RS_ERR_CONFIG);
     tu_assert_contains(err.message, c->message);
@@ -189,6 +214,7 @@ static size_t all_tables(table_ref *out)
         {"experiments[i]", rs_experiment_config_fields},
         {"experiments[i].arms[j]", rs_experiment_arm_config_fields},
         {"admin", rs_lc_admin_config_fields},
+        {"cluster", rs_replica_config_fields},
     };
     size_t k = 0;
     for (size_t i = 0; i < sizeof core_sections / sizeof *core_sections; i++, k++) {
@@ -206,7 +232,7 @@ static size_t all_tables(table_ref *out)
  * default outside its own range or of the wrong type fails here. */
 START_TEST(defaults_pass_their_rows)
 {
-    table_ref t[16];
+    table_ref t[24];
     size_t nt = all_tables(t);
     for (size_t i = 0; i < nt; i++) {
         ck_assert_msg(t[i].fields && t[i].n > 0, "table %zu empty", i);
@@ -376,6 +402,68 @@ static void legacy_gate(const rs_yaml_node *sec, rs_gate_config *c)
     ck_assert_int_eq(rs_yaml_get_int(sec, "smoke_users", &c->smoke_users, NULL), RS_OK);
 }
 
+/* The old rs_replica_config_parse: its defaults, rs_yaml_get_* per key,
+ * the environment's id (ranges are not needed on valid configs). */
+static void legacy_cluster(const rs_config *cfg, rs_replica_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->poll_interval_s = 10;
+    c->drain_wait_ms = 2000;
+    const rs_yaml_node *sec = rs_config_section(cfg, "cluster");
+    const char *id = "", *dir = "artifacts";
+    if (sec) {
+        c->enabled = 1;
+        ck_assert_int_eq(rs_yaml_get_string(sec, "replica_id", &id, NULL), RS_OK);
+        ck_assert_int_eq(rs_yaml_get_string(sec, "artifact_dir", &dir, NULL), RS_OK);
+        ck_assert_int_eq(rs_yaml_get_float(sec, "poll_interval_s", &c->poll_interval_s, NULL),
+                         RS_OK);
+        ck_assert_int_eq(rs_yaml_get_float(sec, "retrain_every_s", &c->retrain_every_s, NULL),
+                         RS_OK);
+        ck_assert_int_eq(rs_yaml_get_int(sec, "drain_wait_ms", &c->drain_wait_ms, NULL), RS_OK);
+        char *abs = rs_config_resolve(cfg, dir);
+        snprintf(c->artifact_dir, sizeof c->artifact_dir, "%s", abs);
+        free(abs);
+    } else {
+        c->drain_wait_ms = 0;
+    }
+    const char *env = getenv("RECSYS_REPLICA_ID");
+    if (env && *env)
+        id = env;
+    snprintf(c->id, sizeof c->id, "%s", id); /* empty: host-pid, checked by the caller */
+}
+
+/* The new reader and the old one agree on cfg, with no RECSYS_REPLICA_ID
+ * and with the one scripts/cluster gives each replica. */
+static void assert_cluster_as_before(const rs_config *cfg, const char *file)
+{
+    static const char *const ids[] = {NULL, "r2"};
+    for (size_t i = 0; i < sizeof ids / sizeof *ids; i++) {
+        if (ids[i])
+            setenv("RECSYS_REPLICA_ID", ids[i], 1);
+        else
+            unsetenv("RECSYS_REPLICA_ID");
+        rs_replica_config a, b;
+        rs_error err = {0};
+        ck_assert_msg(rs_replica_config_parse(cfg, &a, &err) == RS_OK, "%s: %s", file, err.message);
+        legacy_cluster(cfg, &b);
+        ck_assert_msg(a.enabled == b.enabled, "%s: enabled", file);
+        if (!*b.id) { /* the old reader's fallback was <host>-<pid> */
+            char pid[32];
+            snprintf(pid, sizeof pid, "-%ld", (long)getpid());
+            size_t n = strlen(a.id), k = strlen(pid);
+            ck_assert_msg(n > k && !strcmp(a.id + n - k, pid), "%s: id %s", file, a.id);
+        } else {
+            ck_assert_msg(!strcmp(a.id, b.id), "%s: id %s vs %s", file, a.id, b.id);
+        }
+        ck_assert_msg(!strcmp(a.artifact_dir, b.artifact_dir), "%s: artifact_dir %s vs %s", file,
+                      a.artifact_dir, b.artifact_dir);
+        ck_assert_msg(a.poll_interval_s == b.poll_interval_s, "%s: poll_interval_s", file);
+        ck_assert_msg(a.retrain_every_s == b.retrain_every_s, "%s: retrain_every_s", file);
+        ck_assert_msg(a.drain_wait_ms == b.drain_wait_ms, "%s: drain_wait_ms", file);
+    }
+    unsetenv("RECSYS_REPLICA_ID");
+}
+
 /* Shipped host configs (the research ones name dataset files that may be
  * absent: their lifecycle sections are compared from the YAML alone). */
 static const char *const shipped[] = {
@@ -436,8 +524,63 @@ START_TEST(shipped_configs_read_as_before)
         ck_assert_msg(rs_server_options_from_config(cfg, &o_new, &err) == RS_OK, "%s", err.message);
         legacy_server(cfg, &o_old);
         assert_same_server(&o_new, &o_old, shipped[_i]);
+        assert_cluster_as_before(cfg, shipped[_i]);
     }
     rs_config_free(cfg);
+    hf_teardown(&f);
+}
+END_TEST
+
+/* cluster: sections as the launchers write them: tests/scale/test_scale.c
+ * (an absolute store, sub-second timings), configs/cluster.yaml's keys
+ * (relative store; scripts/cluster adds only RECSYS_REPLICA_ID, covered
+ * above), an id in the file, and the bare section. */
+static const char *const cluster_sections[] = {
+    "cluster:\n  artifact_dir: /tmp/rs-scale/artifacts\n  poll_interval_s: 1\n"
+    "  retrain_every_s: 3\n  drain_wait_ms: 1500\n",
+    "cluster:\n  artifact_dir: ../work/cluster-artifacts\n  poll_interval_s: 10\n"
+    "  retrain_every_s: 86400\n  drain_wait_ms: 3000\n",
+    "cluster:\n  replica_id: r7\n  artifact_dir: store\n  poll_interval_s: 2.5\n"
+    "  retrain_every_s: 0\n  drain_wait_ms: 0\n",
+    "cluster: {}\n",
+};
+
+START_TEST(generated_cluster_configs_read_as_before)
+{
+    hf f;
+    rs_error err = {0};
+    hf_setup(&f);
+    char extra[1024];
+    snprintf(extra, sizeof extra, "retrain:\n  every_hours: 0\n  after_new_ratings: 0\n%s",
+             cluster_sections[_i]);
+    hf_write_config(&f, "  - {name: a, plugin: tp_good}\n", extra);
+    ck_assert_msg(rs_config_load(f.cfg_path, &f.cfg, &err) == RS_OK, "%s", err.message);
+    assert_cluster_as_before(f.cfg, cluster_sections[_i]);
+    hf_teardown(&f);
+}
+END_TEST
+
+/* RECSYS_REPLICA_ID is held to the key's bound, and named as the culprit
+ * (no file position: it is not in the file). */
+START_TEST(replica_id_from_env_bounded)
+{
+    hf f;
+    rs_error err = {0};
+    hf_setup(&f);
+    hf_write_config(&f, "  - {name: a, plugin: tp_good}\n", "cluster: {replica_id: r1}\n");
+    ck_assert_msg(rs_config_load(f.cfg_path, &f.cfg, &err) == RS_OK, "%s", err.message);
+    char id[80];
+    memset(id, 'x', 64);
+    id[64] = '\0';
+    setenv("RECSYS_REPLICA_ID", id, 1);
+    rs_replica_config c;
+    ck_assert_int_eq(rs_replica_config_parse(f.cfg, &c, &err), RS_ERR_CONFIG);
+    tu_assert_contains(err.message, "RECSYS_REPLICA_ID: longer than 63 bytes");
+    id[63] = '\0';
+    setenv("RECSYS_REPLICA_ID", id, 1);
+    ck_assert_msg(rs_replica_config_parse(f.cfg, &c, &err) == RS_OK, "%s", err.message);
+    ck_assert_str_eq(c.id, id);
+    unsetenv("RECSYS_REPLICA_ID");
     hf_teardown(&f);
 }
 END_TEST
@@ -453,7 +596,7 @@ START_TEST(docs_list_every_key)
     size_t len = fread(page, 1, sizeof page - 1, fp);
     page[len] = '\0';
     fclose(fp);
-    table_ref t[16];
+    table_ref t[24];
     size_t nt = all_tables(t), missing = 0;
     for (size_t i = 0; i < nt; i++) {
         static char rows[1 << 14];
@@ -482,6 +625,9 @@ static Suite *make_suite(void)
     tcase_add_test(tc, defaults_pass_their_rows);
     tcase_add_loop_test(tc, shipped_configs_read_as_before, 0,
                         (int)(sizeof shipped / sizeof *shipped));
+    tcase_add_loop_test(tc, generated_cluster_configs_read_as_before, 0,
+                        (int)(sizeof cluster_sections / sizeof *cluster_sections));
+    tcase_add_test(tc, replica_id_from_env_bounded);
     tcase_add_test(tc, docs_list_every_key);
     suite_add_tcase(s, tc);
     return s;
