@@ -89,8 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!m || m->n < 1 || m->n_catalogue != ds->n_items)
         abort();
     for (int32_t j = 0; j < m->n; j++)
-        if (m->item_cat[j] < 0 || m->item_cat[j] >= ds->n_items ||
-            m->cat_item[m->item_cat[j]] != j)
+        if (m->item_cat[j] < 0 || m->item_cat[j] >= ds->n_items || m->cat_item[m->item_cat[j]] != j)
             abort();
     ease_model_free(m);
     return 0;

@@ -63,10 +63,7 @@ static inline void fz_put_u32(uint8_t *p, uint32_t v)
 
 /* Seed writing: FUZZ_WRITE_SEEDS=<dir> makes a harness that supports it
  * write its committed seeds with the plugin's real saver and exit. */
-static inline const char *fz_seed_dir(void)
-{
-    return getenv("FUZZ_WRITE_SEEDS");
-}
+static inline const char *fz_seed_dir(void) { return getenv("FUZZ_WRITE_SEEDS"); }
 
 /* Stop seed writing with the saver's message. */
 static inline void fz_seed_fail(const char *name, const char *message)

@@ -39,7 +39,7 @@ static fz_run runs[2];
 
 static float *table(lgcn_trainer *t, int k)
 {
-    return k == 0 ? lgcn_trainer_ego(t)
+    return k == 0   ? lgcn_trainer_ego(t)
            : k == 1 ? lgcn_trainer_adam_m(t)
            : k == 2 ? lgcn_trainer_adam_v(t)
                     : lgcn_trainer_best(t);
@@ -58,9 +58,17 @@ static void setup(void)
     lgcn_ckpt_id_add(&ident, "layers", "%d", 1);
     lgcn_ckpt_id_add(&ident, "graph", "%d users, %d items", 2, 3);
     for (int r = 0; r < 2; r++) {
-        lgcn_hparams hp = {.dim = 4, .layers = 1, .epochs = 2, .batch = 2, .lr = 0.01,
-                           .decay = 1e-4, .init_std = 0.1, .seed = 7, .threads = 1,
-                           .patience = r, .eval_every = 1};
+        lgcn_hparams hp = {.dim = 4,
+                           .layers = 1,
+                           .epochs = 2,
+                           .batch = 2,
+                           .lr = 0.01,
+                           .decay = 1e-4,
+                           .init_std = 0.1,
+                           .seed = 7,
+                           .threads = 1,
+                           .patience = r,
+                           .eval_every = 1};
         if (lgcn_trainer_new(&graph, &hp, &runs[r].t, &err) != RS_OK)
             goto fail;
         runs[r].n_tables = lgcn_trainer_best(runs[r].t) ? 4 : 3;
@@ -84,7 +92,11 @@ static void mark(lgcn_trainer *t, int n_tables, float base)
     for (int k = 0; k < n_tables; k++)
         for (size_t i = 0; i < n; i++)
             table(t, k)[i] = base + (float)k + 0.001f * (float)i;
-    lgcn_run_state s = {3, 12, {1, 2, 3, 0xfeedfacecafebeefull}, n_tables == 4 ? 2 : 0, 1,
+    lgcn_run_state s = {3,
+                        12,
+                        {1, 2, 3, 0xfeedfacecafebeefull},
+                        n_tables == 4 ? 2 : 0,
+                        1,
                         n_tables == 4 ? 0.125 : NAN};
     lgcn_trainer_set_state(t, &s);
 }

@@ -36,7 +36,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     const char *out = fz_seed_dir();
     rs_error err = {0};
     for (int k = 0; k < 3; k++) {
-        insts[k] = (pop){.host = &host, .mode = (pop_mode)k, .threshold = 3.0, .damping = 10.0,
+        insts[k] = (pop){.host = &host,
+                         .mode = (pop_mode)k,
+                         .threshold = 3.0,
+                         .damping = 10.0,
                          .half_life_s = 365.0 * 86400.0};
         if (pop_fit(&insts[k], fz_tiny_dataset(), &err) != RS_OK)
             goto fail;

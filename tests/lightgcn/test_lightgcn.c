@@ -1176,8 +1176,16 @@ START_TEST(test_checkpoint_state_bounds)
     lgcn_pos pos = {2, 3, ptr, item};
     lgcn_graph g;
     ck_assert_int_eq(lgcn_graph_build(&g, &pos, NULL), RS_OK);
-    lgcn_hparams hp = {.dim = 4, .layers = 1, .epochs = 4, .batch = 2, .lr = 0.01,
-                       .init_std = 0.1, .seed = 3, .threads = 1, .patience = 2, .eval_every = 1};
+    lgcn_hparams hp = {.dim = 4,
+                       .layers = 1,
+                       .epochs = 4,
+                       .batch = 2,
+                       .lr = 0.01,
+                       .init_std = 0.1,
+                       .seed = 3,
+                       .threads = 1,
+                       .patience = 2,
+                       .eval_every = 1};
     lgcn_trainer *t;
     ck_assert_int_eq(lgcn_trainer_new(&g, &hp, &t, NULL), RS_OK);
     lgcn_run_state saved = {3, 6, {1, 2, 3, 4}, 2, 1, 0.25}, now;
@@ -1188,9 +1196,9 @@ START_TEST(test_checkpoint_state_bounds)
     rs_error err = {0};
     ck_assert_msg(lgcn_checkpoint_save(dir, &id, t, &err) == RS_OK, "%s", err.message);
     static const char *const bad[][2] = {
-        {"epoch", "2147483647"},        {"epoch", "100001"},   {"step", "9223372036854775807"},
-        {"best_epoch", "4"},            {"since_best", "-1"},  {"since_best", "2147483647"},
-        {"best_val_recall", "0x1p+1"},  {"best_val_recall", "-inf"}};
+        {"epoch", "2147483647"},       {"epoch", "100001"},        {"step", "9223372036854775807"},
+        {"best_epoch", "4"},           {"since_best", "-1"},       {"since_best", "2147483647"},
+        {"best_val_recall", "0x1p+1"}, {"best_val_recall", "-inf"}};
     lgcn_run_state other = {1, 1, {9, 9, 9, 9}, 0, 0, NAN};
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         ck_assert_int_eq(lgcn_checkpoint_save(dir, &id, t, &err), RS_OK);
