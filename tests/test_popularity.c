@@ -77,7 +77,25 @@ START_TEST(artifacts_round_trip_and_refuse_corruption)
     const char *dir = rs_engine_artifact_dir(f.engine, "pop");
     tu_write(dir, "popularity.tsv", "recsys-popularity 1 0 4\n1\t3\n2\t2\n");
     ck_assert_int_eq(rs_engine_reload(f.engine, "pop", NULL, &err), RS_ERR_FORMAT);
-    tu_assert_contains(err.message, "popularity.tsv:4: malformed or truncated row");
+    tu_assert_contains(err.message, "popularity.tsv:4: truncated: 4 rows expected");
+    /* Exactly n rows, one per line, each movie once, nothing after them. */
+    static const struct {
+        const char *text, *want;
+    } bad[] = {
+        {"recsys-popularity 1 0 2\n1\t3\n2\t2\n3\t1\n", "popularity.tsv:4: rows beyond"},
+        {"recsys-popularity 1 0 2\n1\t3\n1\t2\n", "popularity.tsv:3: movie 1 listed twice"},
+        {"recsys-popularity 1 0 2\n1\t3 junk\n2\t2\n", "popularity.tsv:2: malformed row"},
+        {"recsys-popularity 1 0 2\n1\n3\n", "popularity.tsv:2: malformed row"},
+        {"recsys-popularity 1 0 1\n1\tnan\n", "popularity.tsv:2: malformed row"},
+        {"recsys-popularity 1 0 1\n1\t3                                                     "
+         "                                                                            \n",
+         "popularity.tsv:2: row longer than 127 bytes"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        tu_write(dir, "popularity.tsv", bad[i].text);
+        ck_assert_int_eq(rs_engine_reload(f.engine, "pop", NULL, &err), RS_ERR_FORMAT);
+        tu_assert_contains(err.message, bad[i].want);
+    }
     tu_write(dir, "popularity.tsv", "something-else 1 0 4\n");
     ck_assert_int_eq(rs_engine_reload(f.engine, "pop", NULL, &err), RS_ERR_FORMAT);
     tu_assert_contains(err.message, "not a popularity artifact");
@@ -87,6 +105,13 @@ START_TEST(artifacts_round_trip_and_refuse_corruption)
     /* Still serving the good version. */
     ck_assert_int_eq(rs_engine_score(f.engine, "pop", &q, items, 1, sc, &err), RS_OK);
     ck_assert_float_eq(sc[0], 3.0f);
+    /* A file without its last newline, and a movie no longer in the
+     * catalogue, still load: movie 1 keeps 7, the rest score 0. */
+    tu_write(dir, "popularity.tsv", "recsys-popularity 1 0 2\n1\t7\n99999\t2");
+    ck_assert_msg(rs_engine_reload(f.engine, "pop", NULL, &err) == RS_OK, "%s", err.message);
+    ck_assert_int_eq(rs_engine_score(f.engine, "pop", &q, items, 2, sc, &err), RS_OK);
+    ck_assert_float_eq(sc[0], 7.0f);
+    ck_assert_float_eq(sc[1], 0.0f);
     hf_teardown(&f);
 }
 END_TEST

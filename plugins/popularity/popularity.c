@@ -181,27 +181,53 @@ static rs_status pop_save(void *inst, const char *dir, rs_error *err)
 
 /* Loads into fresh arrays and only then replaces the instance's state, so a
  * corrupt file leaves the instance as it was. */
+/* One "movieId score" row from line `text`: both fields, nothing after
+ * them, a finite score. */
+static int parse_row(const char *text, long long *id, float *s)
+{
+    char *end;
+    errno = 0;
+    *id = strtoll(text, &end, 10);
+    if (end == text || errno || (*end != ' ' && *end != '\t'))
+        return 0;
+    const char *p = end;
+    *s = strtof(p, &end);
+    if (end == p || !isfinite(*s))
+        return 0;
+    while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
+        end++;
+    return *end == '\0';
+}
+
+/* popularity.tsv: "recsys-popularity <version> <mode> <n>", then exactly n
+ * "movieId<TAB>score" lines (at most ROW_MAX bytes each), each movie once.
+ * Everything is read and checked before the instance changes. */
+#define ROW_MAX 128
 static rs_status pop_load(void *inst, const char *dir, const rs_dataset *d, rs_error *err)
 {
     pop *p = inst;
-    char path[4096], magic[32];
+    char path[4096], magic[32], line[ROW_MAX];
     int version, mode, n;
     snprintf(path, sizeof path, "%s/%s", dir, ARTIFACT);
     FILE *f = fopen(path, "r");
     if (!f)
         return rs_error_set(err, RS_ERR_IO, "%s: %s", path, strerror(errno));
     rs_status st = RS_OK;
-    float *score = calloc((size_t)(d->n_items ? d->n_items : 1), sizeof *score);
-    id_index *ids = malloc((size_t)(d->n_items ? d->n_items : 1) * sizeof *ids);
-    if (!score || !ids) {
-        free(ids);
-        fclose(f);
-        return rs_error_set(err, RS_ERR_NOMEM, "popularity: out of memory");
+    size_t n_items = (size_t)(d->n_items ? d->n_items : 1);
+    float *score = calloc(n_items, sizeof *score);
+    uint8_t *seen = calloc(n_items, 1);
+    id_index *ids = malloc(n_items * sizeof *ids);
+    pop next = {.mode = p->mode, .n_items = d->n_items};
+    if (!score || !seen || !ids) {
+        st = rs_error_set(err, RS_ERR_NOMEM, "popularity: out of memory");
+        goto out;
     }
     for (int32_t i = 0; i < d->n_items; i++)
         ids[i] = (id_index){rs_dataset_item(d, i)->movie_id, i};
     qsort(ids, (size_t)d->n_items, sizeof *ids, id_cmp);
-    if (fscanf(f, "%31s %d %d %d", magic, &version, &mode, &n) != 4 || strcmp(magic, MAGIC) != 0) {
+    if (!fgets(line, sizeof line, f) ||
+        sscanf(line, "%31s %d %d %d", magic, &version, &mode, &n) != 4 ||
+        strcmp(magic, MAGIC) != 0) {
         st = rs_error_set(err, RS_ERR_FORMAT, "%s:1: not a popularity artifact", path);
         goto out;
     }
@@ -215,26 +241,63 @@ static rs_status pop_load(void *inst, const char *dir, const rs_dataset *d, rs_e
         goto out;
     }
     /* Movie ids are remapped onto the given catalogue; items absent from
-     * the file (added since) score 0. */
-    for (int r = 0; r < n; r++) {
+     * the file (added since) score 0, rows of movies no longer in it are
+     * skipped. */
+    for (long r = 0;; r++) {
         long long id;
         float s;
-        if (fscanf(f, "%lld %f", &id, &s) != 2 || !isfinite(s)) {
-            st = rs_error_set(err, RS_ERR_FORMAT, "%s:%d: malformed or truncated row", path, r + 2);
-            goto out;
+        long lineno = r + 2;
+        if (!fgets(line, sizeof line, f)) {
+            if (r < n)
+                st = rs_error_set(err, RS_ERR_FORMAT, "%s:%ld: truncated: %d rows expected", path,
+                                  lineno, n);
+            break;
+        }
+        if (!strchr(line, '\n') && !feof(f)) {
+            st = rs_error_set(err, RS_ERR_FORMAT, "%s:%ld: row longer than %d bytes", path, lineno,
+                              ROW_MAX - 1);
+            break;
+        }
+        if (r >= n) {
+            st = rs_error_set(err, RS_ERR_FORMAT, "%s:%ld: rows beyond the header's count %d", path,
+                              lineno, n);
+            break;
+        }
+        if (!parse_row(line, &id, &s)) {
+            st = rs_error_set(err, RS_ERR_FORMAT, "%s:%ld: malformed row (movieId score)", path,
+                              lineno);
+            break;
         }
         id_index key = {id, 0}, *hit;
         hit = bsearch(&key, ids, (size_t)d->n_items, sizeof *ids, id_cmp);
-        if (hit)
+        if (hit && seen[hit->index]) {
+            st = rs_error_set(err, RS_ERR_FORMAT, "%s:%ld: movie %lld listed twice", path, lineno,
+                              id);
+            break;
+        }
+        if (hit) {
+            seen[hit->index] = 1;
             score[hit->index] = s;
+        }
     }
-    free(p->score);
-    p->score = score;
+    if (st != RS_OK)
+        goto out;
+    next.score = score;
     score = NULL;
-    p->n_items = d->n_items;
-    st = build_order(p, err);
+    if ((st = build_order(&next, err)) != RS_OK)
+        goto out;
+    free(p->score);
+    free(p->order);
+    p->score = next.score;
+    p->order = next.order;
+    p->n_items = next.n_items;
+    next.score = NULL;
+    next.order = NULL;
 out:
+    free(next.score);
+    free(next.order);
     free(score);
+    free(seen);
     free(ids);
     fclose(f);
     return st;
